@@ -1,0 +1,10 @@
+/** Composition root: configuration, clients and the HTTP app, built once per instance. */
+import type { Env } from '../../shared/config';
+import { createHttpApp, type HttpFunction } from '../../shared/http/app';
+import { notImplementedRoutes } from '../../shared/http/not-implemented';
+import { createFunctionRuntime } from '../../shared/runtime';
+
+export function composeReconcile(env: Env): HttpFunction {
+  const { config, log } = createFunctionRuntime('reconcile', env, {});
+  return createHttpApp({ name: 'reconcile', log, projectId: config.GCP_PROJECT, routes: notImplementedRoutes('reconcile', 'reconciliation') });
+}

@@ -1,0 +1,109 @@
+/** DocStore on Cloud Firestore through the official client (also used against the local stand-in). */
+import { FieldValue, type Firestore, type Query as FsQuery } from '@google-cloud/firestore';
+import { type DocData, DocAlreadyExistsError, DocNotFoundError, type DocStore, type FieldOp, isFieldOp, type Query } from '../ports/docstore';
+
+// gRPC status codes the client surfaces on precondition failures.
+const ALREADY_EXISTS = 6;
+const NOT_FOUND = 5;
+
+export function createFirestoreDocStore(db: Firestore): DocStore {
+  const ref = (collection: string, id: string) => db.collection(collection).doc(id);
+
+  const buildQuery = (collection: string, q: Query = {}): FsQuery => {
+    let query: FsQuery = db.collection(collection);
+    for (const [field, op, value] of q.where ?? []) query = query.where(field, op, value);
+    for (const [field, dir] of q.orderBy ?? []) query = query.orderBy(field, dir);
+    if (q.startAfter) query = query.startAfter(...q.startAfter);
+    if (q.limit !== undefined) query = query.limit(q.limit);
+    return query;
+  };
+
+  return {
+    async get(collection, id) {
+      const snap = await ref(collection, id).get();
+      return snap.exists ? fromFirestore(snap.data() ?? {}) : undefined;
+    },
+    async getAll(collection, ids) {
+      if (ids.length === 0) return [];
+      const snaps = await db.getAll(...ids.map((id) => ref(collection, id)));
+      return snaps.map((s) => (s.exists ? fromFirestore(s.data() ?? {}) : undefined));
+    },
+    async create(collection, id, data) {
+      try {
+        await ref(collection, id).create(toFirestore(data));
+      } catch (err) {
+        if (grpcCode(err) === ALREADY_EXISTS) throw new DocAlreadyExistsError(`${collection}/${id}`);
+        throw err;
+      }
+    },
+    async set(collection, id, data, options) {
+      await ref(collection, id).set(toFirestore(data), { merge: options?.merge ?? false });
+    },
+    async update(collection, id, data) {
+      try {
+        await ref(collection, id).update(toFirestore(data));
+      } catch (err) {
+        if (grpcCode(err) === NOT_FOUND) throw new DocNotFoundError(`${collection}/${id}`);
+        throw err;
+      }
+    },
+    async delete(collection, id) {
+      await ref(collection, id).delete();
+    },
+    async query(collection, q) {
+      const snap = await buildQuery(collection, q).get();
+      return snap.docs.map((d) => ({ id: d.id, data: fromFirestore(d.data()) }));
+    },
+    async count(collection, q) {
+      const snap = await buildQuery(collection, q ?? {}).count().get();
+      return snap.data().count;
+    },
+  };
+}
+
+function grpcCode(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function toFieldValue(op: FieldOp): FieldValue {
+  switch (op.op) {
+    case 'serverTime':
+      return FieldValue.serverTimestamp();
+    case 'increment':
+      return FieldValue.increment(op.by);
+    case 'arrayUnion':
+      return FieldValue.arrayUnion(...op.values);
+    case 'delete':
+      return FieldValue.delete();
+  }
+}
+
+function toFirestore(data: DocData): DocData {
+  const out: DocData = {};
+  for (const [k, v] of Object.entries(data)) {
+    if (v === undefined) continue;
+    out[k] = isFieldOp(v) ? toFieldValue(v) : isPlainObject(v) ? toFirestore(v) : v;
+  }
+  return out;
+}
+
+/** Timestamps come back as Firestore Timestamps; the bundle works with JS Dates. */
+function fromFirestore(data: DocData): DocData {
+  const out: DocData = {};
+  for (const [k, v] of Object.entries(data)) out[k] = convertOut(v);
+  return out;
+}
+
+function convertOut(v: unknown): unknown {
+  if (v !== null && typeof v === 'object' && 'toDate' in v && typeof (v as { toDate: unknown }).toDate === 'function') {
+    return (v as { toDate(): Date }).toDate();
+  }
+  if (Array.isArray(v)) return v.map(convertOut);
+  if (isPlainObject(v)) return fromFirestore(v);
+  return v;
+}
+
+function isPlainObject(v: unknown): v is DocData {
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}

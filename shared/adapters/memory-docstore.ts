@@ -1,0 +1,157 @@
+/** An in-memory DocStore for unit tests: same semantics as the Firestore adapter, no server. */
+import { type DocData, DocAlreadyExistsError, DocNotFoundError, type DocStore, isFieldOp, type Query, type StoredDoc, type WhereOp } from '../ports/docstore';
+
+export interface MemoryDocStore extends DocStore {
+  /** Every document of a collection, for assertions. */
+  dump(collection: string): Record<string, DocData>;
+}
+
+export function createMemoryDocStore(now: () => Date = () => new Date()): MemoryDocStore {
+  const collections = new Map<string, Map<string, DocData>>();
+  const col = (name: string) => {
+    let c = collections.get(name);
+    if (!c) {
+      c = new Map();
+      collections.set(name, c);
+    }
+    return c;
+  };
+  const clone = <T>(v: T): T => structuredClone(v);
+
+  const apply = (target: DocData, data: DocData, merge: boolean): DocData => {
+    const out: DocData = merge ? clone(target) : {};
+    for (const [key, value] of Object.entries(data)) {
+      if (value === undefined) continue;
+      const path = key.split('.');
+      let node = out;
+      for (const p of path.slice(0, -1)) {
+        if (typeof node[p] !== 'object' || node[p] === null) node[p] = {};
+        node = node[p] as DocData;
+      }
+      const leaf = path[path.length - 1]!;
+      if (isFieldOp(value)) {
+        switch (value.op) {
+          case 'serverTime':
+            node[leaf] = now();
+            break;
+          case 'increment':
+            node[leaf] = (typeof node[leaf] === 'number' ? (node[leaf] as number) : 0) + value.by;
+            break;
+          case 'arrayUnion': {
+            const existing = Array.isArray(node[leaf]) ? (node[leaf] as unknown[]) : [];
+            const add = value.values.filter((v) => !existing.some((e) => JSON.stringify(e) === JSON.stringify(v)));
+            node[leaf] = [...existing, ...add];
+            break;
+          }
+          case 'delete':
+            delete node[leaf];
+            break;
+        }
+      } else if (merge && typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && path.length === 1) {
+        node[leaf] = apply((node[leaf] as DocData | undefined) ?? {}, value as DocData, true);
+      } else {
+        node[leaf] = clone(value);
+      }
+    }
+    return out;
+  };
+
+  const matches = (data: DocData, [field, op, value]: [string, WhereOp, unknown]): boolean => {
+    const v = field.split('.').reduce<unknown>((acc, k) => (acc as DocData | undefined)?.[k], data);
+    const cmp = compare(v, value);
+    switch (op) {
+      case '==':
+        return cmp === 0;
+      case '!=':
+        return v !== undefined && cmp !== 0;
+      case '<':
+        return v !== undefined && cmp < 0;
+      case '<=':
+        return v !== undefined && cmp <= 0;
+      case '>':
+        return v !== undefined && cmp > 0;
+      case '>=':
+        return v !== undefined && cmp >= 0;
+      case 'in':
+        return Array.isArray(value) && value.some((x) => compare(v, x) === 0);
+      case 'array-contains':
+        return Array.isArray(v) && v.some((x) => compare(x, value) === 0);
+    }
+  };
+
+  const run = (name: string, q: Query = {}): StoredDoc[] => {
+    let docs = [...col(name).entries()].map(([id, data]) => ({ id, data: clone(data) }));
+    for (const w of q.where ?? []) docs = docs.filter((d) => matches(d.data, w));
+    const order = q.orderBy ?? [];
+    docs.sort((a, b) => {
+      for (const [f, dir] of order) {
+        const c = compare(a.data[f], b.data[f]);
+        if (c !== 0) return dir === 'asc' ? c : -c;
+      }
+      return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    });
+    if (q.startAfter) {
+      const after = q.startAfter;
+      docs = docs.filter((d) => {
+        for (let i = 0; i < order.length; i++) {
+          const [f, dir] = order[i]!;
+          const c = compare(d.data[f], after[i]);
+          if (c !== 0) return dir === 'asc' ? c > 0 : c < 0;
+        }
+        return false;
+      });
+    }
+    return q.limit !== undefined ? docs.slice(0, q.limit) : docs;
+  };
+
+  return {
+    async get(c, id) {
+      const d = col(c).get(id);
+      return d ? clone(d) : undefined;
+    },
+    async getAll(c, ids) {
+      return ids.map((id) => {
+        const d = col(c).get(id);
+        return d ? clone(d) : undefined;
+      });
+    },
+    async create(c, id, data) {
+      if (col(c).has(id)) throw new DocAlreadyExistsError(`${c}/${id}`);
+      col(c).set(id, apply({}, data, false));
+    },
+    async set(c, id, data, options) {
+      const merge = options?.merge ?? false;
+      col(c).set(id, apply(col(c).get(id) ?? {}, data, merge));
+    },
+    async update(c, id, data) {
+      const existing = col(c).get(id);
+      if (!existing) throw new DocNotFoundError(`${c}/${id}`);
+      col(c).set(id, apply(existing, data, true));
+    },
+    async delete(c, id) {
+      col(c).delete(id);
+    },
+    async query(c, q) {
+      return run(c, q);
+    },
+    async count(c, q) {
+      return run(c, q ?? {}).length;
+    },
+    dump(c) {
+      return Object.fromEntries([...col(c).entries()].map(([id, d]) => [id, clone(d)]));
+    },
+  };
+}
+
+function compare(a: unknown, b: unknown): number {
+  const norm = (v: unknown) => (v instanceof Date ? v.getTime() : v);
+  const x = norm(a);
+  const y = norm(b);
+  if (x === y) return 0;
+  if (x === undefined || x === null) return -1;
+  if (y === undefined || y === null) return 1;
+  if (typeof x === 'number' && typeof y === 'number') return x - y;
+  if (typeof x === 'string' && typeof y === 'string') return x < y ? -1 : 1;
+  if (typeof x === 'boolean' && typeof y === 'boolean') return x === y ? 0 : x ? 1 : -1;
+  return JSON.stringify(x) < JSON.stringify(y) ? -1 : JSON.stringify(x) > JSON.stringify(y) ? 1 : 0;
+}

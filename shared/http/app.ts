@@ -1,0 +1,180 @@
+/**
+ * A small HTTP application for one Cloud Function: routes by method and path, gives each
+ * request a logger carrying its trace, and turns every thrown error into a JSON response
+ * in one place (`toErrorResponse`). Functions Framework has already buffered the body
+ * (`req.rawBody`) and parsed JSON/form bodies (`req.body`).
+ */
+import type { Request, Response } from '@google-cloud/functions-framework';
+import { AppError, toErrorResponse } from '../errors';
+import { type Logger, parseTraceHeaders, traceFields } from '../logging';
+
+export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+export interface RequestContext {
+  req: Request;
+  res: Response;
+  method: Method;
+  /** Path inside the function, e.g. "/records/42/comments". */
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  rawBody: Buffer;
+  log: Logger;
+}
+
+export interface HttpResult {
+  status?: number;
+  headers?: Record<string, string>;
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Sent as is. */
+  body?: string | Buffer;
+}
+
+/** A handler returns a result, or `undefined` once it has written the response itself. */
+export type RouteHandler = (ctx: RequestContext) => Promise<HttpResult | undefined> | HttpResult | undefined;
+
+export interface Route {
+  method: Method;
+  /** Literal segments and `:name` parameters, e.g. "/records/:id/comments". */
+  path: string;
+  handle: RouteHandler;
+}
+
+export interface CorsPolicy {
+  allowedOrigins: string[];
+  allowedHeaders?: string[];
+  allowedMethods?: Method[];
+  maxAgeSeconds?: number;
+}
+
+export interface HttpAppOptions {
+  name: string;
+  log: Logger;
+  projectId?: string;
+  routes: Route[];
+  cors?: CorsPolicy;
+  /** Bodies above this are refused with 413 before any handler runs. */
+  maxBodyBytes?: number;
+}
+
+interface CompiledRoute extends Route {
+  segments: string[];
+}
+
+export type HttpFunction = (req: Request, res: Response) => Promise<void>;
+
+export function createHttpApp(options: HttpAppOptions): HttpFunction {
+  const routes: CompiledRoute[] = options.routes.map((r) => ({ ...r, segments: splitPath(r.path) }));
+  const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
+
+  return async (req, res) => {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.originalUrl ?? req.url ?? '/', 'http://function.local');
+    const method = (req.method ?? 'GET').toUpperCase() as Method;
+    const path = normalisePath(url.pathname);
+    const log = options.log.child(traceFields(parseTraceHeaders(req.headers), options.projectId));
+    let status = 500;
+    try {
+      applyCors(req, res, options.cors);
+      if (method === 'OPTIONS' && options.cors) {
+        status = 204;
+        res.status(204).end();
+        return;
+      }
+      if (path === '/' && (method === 'GET' || method === 'HEAD') && !routes.some((r) => r.path === '/' && r.method === method)) {
+        status = 200;
+        res.status(200).json({ status: 'ok', function: options.name });
+        return;
+      }
+      const rawBody = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0);
+      if (rawBody.length > maxBody) throw new AppError('payload_too_large', 413, `request body exceeds ${maxBody} bytes`);
+      const match = matchRoute(routes, method, path);
+      const ctx: RequestContext = { req, res, method, path, params: match.params, query: url.searchParams, rawBody, log };
+      const result = await match.route.handle(ctx);
+      if (result === undefined) {
+        status = res.statusCode;
+        return;
+      }
+      status = result.status ?? 200;
+      sendResult(res, status, result);
+    } catch (err) {
+      const response = toErrorResponse(err);
+      status = response.status;
+      if (status >= 500) log.error('request failed', { err, method, path, status });
+      else log.info('request rejected', { method, path, status, code: response.body.code, reason: response.body.message });
+      if (!res.headersSent) {
+        for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
+        res.status(status).json(response.body);
+      }
+    } finally {
+      const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+      log.debug('request', { method, path, status, latencyMs: Math.round(latencyMs * 100) / 100 });
+    }
+  };
+}
+
+function sendResult(res: Response, status: number, result: HttpResult): void {
+  for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
+  if (result.json !== undefined) res.status(status).json(result.json);
+  else if (result.body !== undefined) res.status(status).send(result.body);
+  else res.status(status).end();
+}
+
+function splitPath(path: string): string[] {
+  return path.split('/').filter((s) => s.length > 0);
+}
+
+function normalisePath(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}
+
+function matchRoute(routes: CompiledRoute[], method: Method, path: string): { route: CompiledRoute; params: Record<string, string> } {
+  const segments = splitPath(path);
+  let pathMatched = false;
+  for (const route of routes) {
+    const params = matchSegments(route.segments, segments);
+    if (!params) continue;
+    pathMatched = true;
+    if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { route, params };
+  }
+  if (pathMatched) throw new AppError('method_not_allowed', 405, `${method} is not allowed on ${path}`);
+  throw new AppError('not_found', 404, `no such endpoint: ${method} ${path}`);
+}
+
+function matchSegments(pattern: string[], actual: string[]): Record<string, string> | undefined {
+  // A trailing "*" matches any rest of the path (used for catch-all routes).
+  if (pattern[pattern.length - 1] === '*') {
+    if (actual.length < pattern.length - 1) return undefined;
+    return matchSegments(pattern.slice(0, -1), actual.slice(0, pattern.length - 1));
+  }
+  if (pattern.length !== actual.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    const a = actual[i]!;
+    if (p.startsWith(':')) {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(a);
+      } catch {
+        return undefined;
+      }
+      params[p.slice(1)] = decoded;
+    } else if (p !== a) return undefined;
+  }
+  return params;
+}
+
+function applyCors(req: Request, res: Response, cors: CorsPolicy | undefined): void {
+  if (!cors) return;
+  const origin = req.headers.origin;
+  if (typeof origin !== 'string' || !cors.allowedOrigins.includes(origin)) return;
+  res.setHeader('access-control-allow-origin', origin);
+  res.setHeader('vary', 'Origin');
+  res.setHeader('access-control-allow-methods', (cors.allowedMethods ?? ['GET', 'POST', 'DELETE', 'OPTIONS']).join(', '));
+  res.setHeader('access-control-allow-headers', (cors.allowedHeaders ?? ['authorization', 'content-type']).join(', '));
+  res.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
+}
+

@@ -1,0 +1,62 @@
+/**
+ * Masking of personal data and secrets in anything that is logged.
+ * Emails keep their first letter and domain; phone numbers keep their last two digits;
+ * registered secret values are replaced whole. Applied to every string in a log entry.
+ */
+
+const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
+// +E.164, or a number written with separators ("(415) 555-0100", "415-555-0100", "+44 20 7946 0958").
+const PHONE = /(?<![\w/.-])(?:\+\d[\d\s().-]{6,18}\d|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?![\w/-])/g;
+/** Keys whose values are personal data whatever they look like. */
+const PII_KEYS = /^(phone|phoneNumber|phone_number|from|to|caller|callee|ani|dnis|email|conversationIntegrationKey|mobile|contact_number|caller_number|callee_number)$/i;
+
+export interface Masker {
+  maskString(value: string): string;
+  maskValue(key: string | undefined, value: unknown): unknown;
+  /** Adds values (e.g. secrets loaded at start) that must never appear in output. */
+  addSecrets(values: Iterable<string>): void;
+}
+
+function maskPhone(match: string): string {
+  const digits = match.replace(/\D/g, '');
+  return `${match.startsWith('+') ? '+' : ''}${'*'.repeat(Math.max(digits.length - 2, 1))}${digits.slice(-2)}`;
+}
+
+export function createMasker(secrets: Iterable<string> = []): Masker {
+  // Secrets shorter than 6 chars would mask innocent substrings; config requires longer ones.
+  const secretValues = new Set<string>();
+  const add = (values: Iterable<string>) => {
+    for (const v of values) if (v.length >= 6) secretValues.add(v);
+  };
+  add(secrets);
+
+  const maskString = (value: string): string => {
+    let out = value;
+    for (const s of secretValues) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
+    return out.replace(EMAIL, (_m, first: string, domain: string) => `${first}***@${domain}`).replace(PHONE, maskPhone);
+  };
+
+  const maskValue = (key: string | undefined, value: unknown): unknown => {
+    if (typeof value === 'string') {
+      if (key !== undefined && PII_KEYS.test(key) && value.length > 0) {
+        const masked = maskString(value);
+        return masked === value ? maskOpaque(value) : masked;
+      }
+      return maskString(value);
+    }
+    if (Array.isArray(value)) return value.map((v) => maskValue(key, v));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = maskValue(k, v);
+      return out;
+    }
+    return value;
+  };
+
+  return { maskString, maskValue, addSecrets: add };
+}
+
+/** A PII value that matched no pattern (e.g. bare digits): keep only its last two characters. */
+function maskOpaque(value: string): string {
+  return `${'*'.repeat(Math.max(value.length - 2, 1))}${value.slice(-2)}`;
+}
