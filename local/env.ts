@@ -1,0 +1,82 @@
+/**
+ * The environment every function gets in the local stack: the same keys as production
+ * (see .env.example), pointing at local servers. Each function parses only what it needs.
+ */
+import type { Env } from '../shared/config';
+import type { LocalCredentials } from './credentials';
+
+export const LOCAL_PROJECT = 'ccbridge-local';
+
+export const localResources = {
+  archiveBucket: 'ccbridge-archive',
+  ccaiStorageBucket: 'ccbridge-ccai-external',
+  zoomEventsTopic: 'zoom-events',
+  conversationEventsTopic: 'conversation-events',
+  reconcileSlicesTopic: 'reconcile-slices',
+} as const;
+
+export interface LocalEndpoints {
+  gatewayUrl: string;
+  firestoreHost: string;
+  pubsubHost: string;
+  storageUrl: string;
+  zoomUrl: string;
+  twilioUrl: string;
+  dialogflowUrl: string;
+}
+
+export interface LocalSigner {
+  clientEmail: string;
+  privateKey: string;
+}
+
+/** Variables the Google client libraries read from process.env themselves. */
+export function emulatorEnv(endpoints: LocalEndpoints): Env {
+  return {
+    FIRESTORE_EMULATOR_HOST: endpoints.firestoreHost,
+    PUBSUB_EMULATOR_HOST: endpoints.pubsubHost,
+    STORAGE_EMULATOR_HOST: endpoints.storageUrl,
+    GOOGLE_CLOUD_PROJECT: LOCAL_PROJECT,
+    METADATA_SERVER_DETECTION: 'none',
+  };
+}
+
+export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials, signer: LocalSigner, overrides: Env = {}): Env {
+  return {
+    ...emulatorEnv(endpoints),
+    GCP_PROJECT: LOCAL_PROJECT,
+    LOG_LEVEL: 'info',
+    FIRESTORE_DATABASE: '(default)',
+    PUBLIC_BASE_URL: endpoints.gatewayUrl,
+    ARCHIVE_BUCKET: localResources.archiveBucket,
+    CCAI_STORAGE_BUCKET: localResources.ccaiStorageBucket,
+    ZOOM_EVENTS_TOPIC: localResources.zoomEventsTopic,
+    CONVERSATION_EVENTS_TOPIC: localResources.conversationEventsTopic,
+    RECONCILE_SLICES_TOPIC: localResources.reconcileSlicesTopic,
+    GCS_SIGNER_CLIENT_EMAIL: signer.clientEmail,
+    GCS_SIGNER_PRIVATE_KEY: signer.privateKey,
+    // Zoom
+    ZOOM_WEBHOOK_SECRET: creds.zoomWebhookSecret,
+    ZOOM_API_BASE_URL: `${endpoints.zoomUrl}/v2`,
+    ZOOM_OAUTH_TOKEN_URL: `${endpoints.zoomUrl}/oauth/token`,
+    ZOOM_ACCOUNT_ID: creds.zoomAccountId,
+    ZOOM_CLIENT_ID: creds.zoomClientId,
+    ZOOM_CLIENT_SECRET: creds.zoomClientSecret,
+    // Twilio and Agent Assist
+    TWILIO_API_BASE_URL: endpoints.twilioUrl,
+    TWILIO_ACCOUNT_SID: creds.twilioAccountSid,
+    TWILIO_AUTH_TOKEN: creds.twilioAuthToken,
+    UI_CONNECTOR_JWT_SECRET: creds.uiConnectorJwtSecret,
+    DIALOGFLOW_API_ENDPOINT: endpoints.dialogflowUrl,
+    // CRM: the crm function in mock mode is the local CRM
+    CRM_MODE: 'mock',
+    CRM_BASE_URL: `${endpoints.gatewayUrl}/crm`,
+    CRM_BASIC_USER: creds.crmBasicUser,
+    CRM_BASIC_PASSWORD: creds.crmBasicPassword,
+    CRM_API_KEY: creds.crmApiKey,
+    CRM_OAUTH_CLIENT_ID: creds.crmOauthClientId,
+    CRM_OAUTH_CLIENT_SECRET: creds.crmOauthClientSecret,
+    CRM_ADMIN_TOKEN: creds.crmAdminToken,
+    ...overrides,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * One port for every function, mirroring the Cloud Functions URL scheme:
+ * `http://localhost:PORT/<function-name>/...` reaches the function with path `/...`.
+ * Each function runs inside the real Functions Framework (body parsing, rawBody,
+ * CloudEvent decoding), obtained through its testing entry point.
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import * as ff from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import type { Composed } from './function-registry';
+
+type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+export interface Gateway {
+  readonly url: string;
+  readonly port: number;
+  /** Registers a composed function under its entry point and routes `/<name>/` to it. */
+  mount(name: string, entryPoint: string, composed: Composed): void;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(options: { host?: string; port?: number } = {}): Promise<Gateway> {
+  const listeners = new Map<string, Listener>();
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    const match = /^\/([a-z][a-z0-9-]*)(\/.*|\?.*)?$/.exec(url);
+    const listener = match ? listeners.get(match[1]!) : undefined;
+    if (!match || !listener) {
+      const body = JSON.stringify({ status: 'ok', functions: [...listeners.keys()] });
+      res.writeHead(url === '/' ? 200 : 404, { 'content-type': 'application/json' }).end(body);
+      return;
+    }
+    const rest = match[2] ?? '/';
+    req.url = rest.startsWith('?') ? `/${rest}` : rest;
+    listener(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    port,
+    mount(name, entryPoint, composed) {
+      if (composed.signature === 'http') ff.http(entryPoint, composed.handler);
+      else ff.cloudEvent(entryPoint, composed.handler);
+      const inner = getTestServer(entryPoint);
+      const listener = inner.listeners('request')[0] as Listener | undefined;
+      if (!listener) throw new Error(`functions framework gave no request listener for ${entryPoint}`);
+      listeners.set(name, listener);
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The whole bundle, offline, in one process: local Firestore, Pub/Sub and Cloud Storage
+ * servers, mock upstreams (Zoom, Twilio, Dialogflow; the crm function in mock mode is
+ * the CRM), the topics/subscriptions/buckets the functions expect, and every function
+ * on one port. `npm start` and the integration tests both use it.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import type { Env } from '../shared/config';
+import { localCredentials, type LocalCredentials } from './credentials';
+import { buildLocalEnv, emulatorEnv, LOCAL_PROJECT, type LocalEndpoints } from './env';
+import { startFirestoreEmulator, type FirestoreEmulator } from './firestore';
+import { composers } from './function-registry';
+import { startGateway } from './gateway';
+import { readFunctionManifest } from './manifest';
+import { startDialogflowMock } from './mocks/dialogflow';
+import type { MockServer } from './mocks/http-mock';
+import { startTwilioMock, type TwilioMock } from './mocks/twilio';
+import { startZoomMock, type ZoomMock } from './mocks/zoom';
+import { provisionLocalResources } from './provision';
+import { type PubSubEmulator, startPubSubEmulator } from './pubsub';
+import { type StorageEmulator, startStorageEmulator } from './storage';
+
+export interface StackOptions {
+  /** Port of the functions gateway; 0 = any free port. */
+  port?: number;
+  /**
+   * Ports of the emulators and mocks. 'next' puts them on port+1..port+6 (npm start, so
+   * the URLs are predictable); 'free' picks free ports (tests).
+   */
+  servicePorts?: 'next' | 'free';
+  /** Extra or replaced function settings (tests use it to shorten windows and timeouts). */
+  envOverrides?: Env;
+  /** Only compose these functions (default: all in functions/functions.json). */
+  functions?: string[];
+  /** Push retry back-off of the local subscriptions, in seconds. */
+  pushBackoff?: { min: number; max: number };
+  /** Attempts before a message goes to a dead-letter topic. */
+  maxDeliveryAttempts?: number;
+}
+
+export interface Stack {
+  functions: Record<string, string>;
+  credentials: LocalCredentials;
+  emulators: { firestore: string; pubsub: string; storage: string; zoom: string; twilio: string; dialogflow: string };
+  env: Env;
+  firestore: FirestoreEmulator;
+  pubsub: PubSubEmulator;
+  storage: StorageEmulator;
+  zoom: ZoomMock;
+  twilio: TwilioMock;
+  dialogflow: MockServer;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
+    stoppers.length = 0;
+  };
+  try {
+    const gateway = await startGateway({ port: options.port ?? 0 });
+    stoppers.push(() => gateway.stop());
+    const portFor = (offset: number) => (options.servicePorts === 'next' ? gateway.port + offset : 0);
+    const credentials = localCredentials();
+
+    const firestore = await startFirestoreEmulator({ port: portFor(1) });
+    stoppers.push(() => firestore.stop());
+    const pubsub = await startPubSubEmulator({ port: portFor(2) });
+    stoppers.push(() => pubsub.stop());
+    const signer = generateLocalSigner();
+    const storage = await startStorageEmulator({ port: portFor(3), signingPublicKeys: [signer.publicKey] });
+    stoppers.push(() => storage.stop());
+    const zoom = await startZoomMock({ port: portFor(4), accountId: credentials.zoomAccountId, clientId: credentials.zoomClientId, clientSecret: credentials.zoomClientSecret });
+    stoppers.push(() => zoom.stop());
+    const twilio = await startTwilioMock({ port: portFor(5), accounts: [{ sid: credentials.twilioAccountSid, authToken: credentials.twilioAuthToken }] });
+    stoppers.push(() => twilio.stop());
+    const dialogflow = await startDialogflowMock({ port: portFor(6), projectId: LOCAL_PROJECT });
+    stoppers.push(() => dialogflow.stop());
+
+    const endpoints: LocalEndpoints = {
+      gatewayUrl: gateway.url,
+      firestoreHost: firestore.host,
+      pubsubHost: pubsub.host,
+      storageUrl: storage.baseUrl,
+      zoomUrl: zoom.baseUrl,
+      twilioUrl: twilio.baseUrl,
+      dialogflowUrl: dialogflow.baseUrl,
+    };
+    // The Google client libraries read the emulator variables from process.env.
+    Object.assign(process.env, emulatorEnv(endpoints));
+    const env = buildLocalEnv(endpoints, credentials, { clientEmail: signer.clientEmail, privateKey: signer.privateKey }, options.envOverrides);
+
+    const manifest = readFunctionManifest().filter((f) => !options.functions || options.functions.includes(f.name));
+    const urls: Record<string, string> = {};
+    for (const fn of manifest) {
+      const compose = composers[fn.name];
+      if (!compose) throw new Error(`no composition root registered for function ${fn.name}`);
+      gateway.mount(fn.name, fn.entryPoint, compose(env));
+      urls[fn.name] = `${gateway.url}/${fn.name}`;
+    }
+
+    await provisionLocalResources({
+      env,
+      functionUrls: urls,
+      manifest,
+      pushBackoff: options.pushBackoff ?? { min: 1, max: 60 },
+      maxDeliveryAttempts: options.maxDeliveryAttempts ?? 5,
+    });
+
+    return {
+      functions: urls,
+      credentials,
+      emulators: { firestore: firestore.host, pubsub: pubsub.host, storage: storage.baseUrl, zoom: zoom.baseUrl, twilio: twilio.baseUrl, dialogflow: dialogflow.baseUrl },
+      env,
+      firestore,
+      pubsub,
+      storage,
+      zoom,
+      twilio,
+      dialogflow,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** A throwaway service-account identity so the local stack can sign V4 URLs like production. */
+function generateLocalSigner(): { clientEmail: string; privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  return { clientEmail: `ccbridge-local@${LOCAL_PROJECT}.iam.gserviceaccount.com`, privateKey, publicKey };
+}

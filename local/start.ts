@@ -1,0 +1,58 @@
+/**
+ * `npm start`: the whole bundle on this machine, offline. Prints every URL and local
+ * credential, writes them to .ccbridge/local.json for scripts, then "ready".
+ * Ctrl-C (or SIGTERM) stops every server; nothing runs outside this process.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './manifest';
+import { startStack } from './stack';
+
+const port = Number(process.env['PORT'] ?? 8080);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`PORT must be a port number, got ${process.env['PORT']}`);
+  process.exit(2);
+}
+
+const stack = await startStack({ port, servicePorts: port === 0 ? 'free' : 'next' });
+
+const summary = { functions: stack.functions, credentials: stack.credentials, emulators: stack.emulators };
+const dir = join(repoRoot, '.ccbridge');
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, 'local.json'), `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
+
+const lines = [
+  'ccbridge local stack',
+  '',
+  'Functions:',
+  ...Object.entries(stack.functions).map(([name, url]) => `  ${name.padEnd(20)} ${url}`),
+  '',
+  'Local services (use these environment variables with the Google client libraries):',
+  `  FIRESTORE_EMULATOR_HOST=${stack.emulators.firestore}`,
+  `  PUBSUB_EMULATOR_HOST=${stack.emulators.pubsub}`,
+  `  STORAGE_EMULATOR_HOST=${stack.emulators.storage}`,
+  `  Zoom API mock       ${stack.emulators.zoom}`,
+  `  Twilio API mock     ${stack.emulators.twilio}`,
+  `  Dialogflow mock     ${stack.emulators.dialogflow}`,
+  '',
+  'Local credentials (mocks only):',
+  ...Object.entries(stack.credentials).map(([k, v]) => `  ${k.padEnd(22)} ${v}`),
+  '',
+  `Written to ${join('.ccbridge', 'local.json')}`,
+  'ready',
+];
+process.stderr.write(`${lines.join('\n')}\n`);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`\n${signal}: stopping the local stack\n`);
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  await stack.stop();
+  process.stderr.write('stopped\n');
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,98 @@
+/**
+ * The CRM port: what the bundle needs from any CRM, in the terms of CCAI Platform's
+ * custom-CRM sequence (account → record → comments/attachments → wrap-up).
+ * Implemented by the ccbridge contract client (the `crm` function, mock or real mode) and
+ * by the adapters for ServiceNow, Salesforce, Zendesk and Be Aware 360.
+ *
+ * Writes that may be repeated (at-least-once delivery) carry an `idempotencyKey`; an
+ * implementation must make a repeated write with the same key a no-op that returns the
+ * first result, natively or by looking for the key before writing.
+ */
+
+export type Channel = 'voice' | 'chat' | 'sms' | 'email' | 'messaging' | 'video' | 'other';
+
+export interface CrmAccount {
+  id: string;
+  name?: string;
+  phone?: string;
+  email?: string;
+  externalId?: string;
+  /** Which CRM object this is (e.g. "Contact", "sys_user"), when the CRM has several. */
+  type?: string;
+}
+
+export interface CrmRecord {
+  id: string;
+  accountId?: string;
+  sessionId?: string;
+  channel?: Channel;
+  status: 'open' | 'closed';
+  subject?: string;
+  disposition?: string;
+  /** A URL where a person can open the record in the CRM, when the CRM has one. */
+  url?: string;
+}
+
+export interface AccountQuery {
+  phone?: string;
+  email?: string;
+  externalId?: string;
+}
+
+export interface RecordQuery {
+  id?: string;
+  /** The open record of this account. */
+  accountId?: string;
+  /** The record created for this contact-center session (engagement, call SID...). */
+  sessionId?: string;
+}
+
+export interface NewAccount {
+  name?: string;
+  phone?: string;
+  email?: string;
+  externalId?: string;
+}
+
+export interface NewRecord {
+  accountId?: string;
+  channel: Channel;
+  sessionId: string;
+  queue?: string;
+  subject: string;
+  idempotencyKey?: string;
+}
+
+export interface RecordUpdate {
+  status?: 'open' | 'closed';
+  disposition?: string;
+  notes?: string;
+  durationSeconds?: number;
+}
+
+export interface NewComment {
+  body: string;
+  author?: string;
+  idempotencyKey?: string;
+}
+
+export interface NewAttachment {
+  fileName: string;
+  contentType: string;
+  /** Either the bytes, or a link the CRM stores instead of the file. */
+  content?: Buffer;
+  url?: string;
+  idempotencyKey?: string;
+}
+
+export interface CrmClient {
+  readonly kind: string;
+  findAccount(query: AccountQuery): Promise<CrmAccount | undefined>;
+  createAccount(input: NewAccount): Promise<CrmAccount>;
+  updateAccount(id: string, patch: NewAccount): Promise<CrmAccount>;
+  findRecord(query: RecordQuery): Promise<CrmRecord | undefined>;
+  createRecord(input: NewRecord): Promise<CrmRecord>;
+  updateRecord(id: string, update: RecordUpdate): Promise<CrmRecord>;
+  addComment(recordId: string, comment: NewComment): Promise<{ id: string }>;
+  addAttachment(recordId: string, attachment: NewAttachment): Promise<{ id: string }>;
+}
