@@ -3,7 +3,7 @@
  * production, literal objects in tests). Startup fails fast with one error listing every
  * bad key. Secrets are wrapped in `Secret` so they cannot be logged or serialised by mistake.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export class ConfigError extends Error {
   readonly problems: string[];

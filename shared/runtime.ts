@@ -2,7 +2,7 @@
  * What every composition root starts with: its configuration parsed (base settings plus
  * the function's own), and a logger that masks that configuration's secrets.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { baseConfigShape, type Env, parseConfig, secretValues } from './config';
 import { createLogger, type Logger, type LoggerOptions } from './logging';
 import { createMasker } from './mask';

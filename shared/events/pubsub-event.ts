@@ -3,7 +3,7 @@
  * validated. The handler decides retry or acknowledge by what it throws (see `runEvent`).
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isAppError } from '../errors';
 import type { Logger } from '../logging';
 

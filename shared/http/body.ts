@@ -2,7 +2,7 @@
  * Parsing request input with zod. A failure is a 400 that lists every problem by path,
  * so a caller can fix all of them at once; nothing downstream runs.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { AppError } from '../errors';
 import type { RequestContext } from './app';
 

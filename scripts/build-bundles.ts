@@ -1,0 +1,72 @@
+/**
+ * Builds each function into its own deployable folder, dist/<name>/: one ES module bundle
+ * (index.js) holding the function's own code and the small pure-JS libraries it uses,
+ * and a package.json listing only the external packages that bundle actually imports
+ * (the Google clients load .proto/JSON files at run time, so they stay node_modules
+ * packages that Cloud Build installs).
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+
+/** Bundled into the function: pure JS, no files read at run time. */
+const INLINE = new Set(['got', 'zod', 'jose', 'libphonenumber-js']);
+
+export interface BundleResult {
+  name: string;
+  outDir: string;
+  bytes: number;
+  externals: string[];
+}
+
+interface RootPackage {
+  dependencies: Record<string, string>;
+}
+
+export async function buildBundle(options: { repoRoot: string; name: string; entry: string; outDir: string; entryPoint?: string }): Promise<BundleResult> {
+  const root = JSON.parse(readFileSync(join(options.repoRoot, 'package.json'), 'utf8')) as RootPackage;
+  const externalPackages = Object.keys(root.dependencies).filter((d) => !INLINE.has(d));
+  rmSync(options.outDir, { recursive: true, force: true });
+  mkdirSync(options.outDir, { recursive: true });
+  const result = await build({
+    entryPoints: [options.entry],
+    outfile: join(options.outDir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'esm',
+    sourcemap: 'linked',
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    external: externalPackages.flatMap((p) => [p, `${p}/*`]),
+    // CommonJS code inside the bundle (e.g. got's http2-wrapper) calls require() for Node built-ins.
+    banner: { js: "import { createRequire as __ccbridgeCreateRequire } from 'node:module'; const require = __ccbridgeCreateRequire(import.meta.url);" },
+  });
+  const externals = importedExternals(result.metafile, externalPackages);
+  const pkg = {
+    name: `ccbridge-${options.name}`,
+    version: '1.0.0',
+    private: true,
+    type: 'module',
+    main: 'index.js',
+    engines: { node: '22' },
+    dependencies: Object.fromEntries(externals.map((e) => [e, root.dependencies[e]!])),
+  };
+  writeFileSync(join(options.outDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  const bytes = Object.entries(result.metafile.outputs).reduce((sum, [file, o]) => (file.endsWith('.js') ? sum + o.bytes : sum), 0);
+  return { name: options.name, outDir: options.outDir, bytes, externals };
+}
+
+/** The external packages the bundle imports (a function loads only what it uses). */
+function importedExternals(metafile: Metafile, externalPackages: string[]): string[] {
+  const used = new Set<string>();
+  for (const input of Object.values(metafile.inputs)) {
+    for (const imp of input.imports) {
+      if (!imp.external) continue;
+      const pkg = externalPackages.find((p) => imp.path === p || imp.path.startsWith(`${p}/`));
+      if (pkg) used.add(pkg);
+    }
+  }
+  return [...used].sort();
+}
