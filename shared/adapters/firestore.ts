@@ -13,7 +13,6 @@ export function createFirestoreDocStore(db: Firestore): DocStore {
     let query: FsQuery = db.collection(collection);
     for (const [field, op, value] of q.where ?? []) query = query.where(field, op, value);
     for (const [field, dir] of q.orderBy ?? []) query = query.orderBy(field, dir);
-    if (q.startAfter) query = query.startAfter(...q.startAfter);
     if (q.limit !== undefined) query = query.limit(q.limit);
     return query;
   };

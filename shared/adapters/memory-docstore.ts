@@ -16,7 +16,7 @@ export function createMemoryDocStore(now: () => Date = () => new Date()): Memory
     }
     return c;
   };
-  const clone = <T>(v: T): T => structuredClone(v);
+  const clone = deepClone;
 
   const apply = (target: DocData, data: DocData, merge: boolean): DocData => {
     const out: DocData = merge ? clone(target) : {};
@@ -90,17 +90,6 @@ export function createMemoryDocStore(now: () => Date = () => new Date()): Memory
       }
       return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
     });
-    if (q.startAfter) {
-      const after = q.startAfter;
-      docs = docs.filter((d) => {
-        for (let i = 0; i < order.length; i++) {
-          const [f, dir] = order[i]!;
-          const c = compare(d.data[f], after[i]);
-          if (c !== 0) return dir === 'asc' ? c > 0 : c < 0;
-        }
-        return false;
-      });
-    }
     return q.limit !== undefined ? docs.slice(0, q.limit) : docs;
   };
 
@@ -154,4 +143,17 @@ function compare(a: unknown, b: unknown): number {
   if (typeof x === 'string' && typeof y === 'string') return x < y ? -1 : 1;
   if (typeof x === 'boolean' && typeof y === 'boolean') return x === y ? 0 : x ? 1 : -1;
   return JSON.stringify(x) < JSON.stringify(y) ? -1 : JSON.stringify(x) > JSON.stringify(y) ? 1 : 0;
+}
+
+/** structuredClone, but Dates stay Dates of this realm (jest runs tests in a separate VM context). */
+function deepClone<T>(v: T): T {
+  if (v instanceof Date) return new Date(v.getTime()) as T;
+  if (Array.isArray(v)) return v.map(deepClone) as T;
+  if (v !== null && typeof v === 'object') {
+    if (Buffer.isBuffer(v)) return Buffer.from(v) as T;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = deepClone(x);
+    return out as T;
+  }
+  return v;
 }

@@ -1,0 +1,161 @@
+/**
+ * Zoom Contact Center webhook events, parsed leniently: the envelope and each event's
+ * `payload.object` require only the fields the bundle uses and keep every other field
+ * (exact field lists are unconfirmed, see ../shared/docs/external-contracts.md). Unknown
+ * event types are valid envelopes: they are kept and acknowledged, never rejected.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+export const ZOOM_EVENTS = {
+  urlValidation: 'endpoint.url_validation',
+  recordingCompleted: 'contact_center.recording_completed',
+  recordingTranscriptCompleted: 'contact_center.recording_transcript_completed',
+  messagingTranscriptCompleted: 'contact_center.engagement_messaging_transcript_completed',
+  noteAdded: 'contact_center.engagement_note_added',
+  dispositionAdded: 'contact_center.engagement_disposition_added',
+  voicemailTranscriptCompleted: 'contact_center.voicemail_transcript_completed',
+} as const;
+
+const id = z.union([z.string().min(1), z.number()]).transform(String);
+/** Zoom sends times as ISO strings; epoch milliseconds are tolerated too. */
+const time = z.union([z.string().min(1), z.number()]).transform((v) => (typeof v === 'number' ? new Date(v).toISOString() : v));
+
+export const zoomEnvelopeSchema = z.looseObject({
+  event: z.string().min(1),
+  // Milliseconds; a numeric string is tolerated.
+  event_ts: z.coerce.number().int().nonnegative().optional(),
+  payload: z
+    .looseObject({
+      account_id: z.string().optional(),
+      object: z.looseObject({}).optional(),
+      plainToken: z.string().optional(),
+    })
+    .optional(),
+});
+export type ZoomEnvelope = z.output<typeof zoomEnvelopeSchema>;
+
+export const urlValidationPayloadSchema = z.looseObject({ plainToken: z.string().min(1).max(1024) });
+
+export const recordingObjectSchema = z.looseObject({
+  recording_id: id,
+  engagement_id: id,
+  download_url: z.url().optional(),
+  transcript_url: z.url().optional(),
+  queue_id: id.optional(),
+  queue_name: z.string().optional(),
+  user_id: id.optional(),
+  recording_start_time: time.optional(),
+  recording_end_time: time.optional(),
+  recording_duration: z.number().optional(),
+  channel_type: z.string().optional(),
+  direction: z.string().optional(),
+});
+export type RecordingObject = z.output<typeof recordingObjectSchema>;
+
+export const recordingTranscriptObjectSchema = z.looseObject({
+  recording_id: id,
+  engagement_id: id,
+  transcript_url: z.url(),
+  queue_id: id.optional(),
+  user_id: id.optional(),
+  recording_start_time: time.optional(),
+});
+
+export const messagingTranscriptObjectSchema = z.looseObject({
+  engagement_id: id,
+  transcript_url: z.url(),
+  message_id: id.optional(),
+  queue_id: id.optional(),
+  user_id: id.optional(),
+  start_time: time.optional(),
+  channel_type: z.string().optional(),
+});
+
+export const noteObjectSchema = z.looseObject({
+  engagement_id: id,
+  note_id: id.optional(),
+  note: z.string().optional(),
+  user_id: id.optional(),
+  user_name: z.string().optional(),
+  created_time: time.optional(),
+});
+export type NoteObject = z.output<typeof noteObjectSchema>;
+
+export const dispositionObjectSchema = z.looseObject({
+  engagement_id: id,
+  disposition_id: id,
+  disposition_name: z.string().optional(),
+  queue_id: id.optional(),
+  user_id: id.optional(),
+});
+export type DispositionObject = z.output<typeof dispositionObjectSchema>;
+
+export const voicemailObjectSchema = z.looseObject({
+  engagement_id: id,
+  // Zoom calls the voicemail a message of the inbox; either id is accepted.
+  voicemail_id: id.optional(),
+  message_id: id.optional(),
+  download_url: z.url().optional(),
+  transcript_url: z.url().optional(),
+  queue_id: id.optional(),
+  user_id: id.optional(),
+  start_time: time.optional(),
+});
+
+/**
+ * The business identity of an event, for deduplication at the webhook. Zoom has no event
+ * id and delivers the same event more than once (with different download tokens), so the
+ * key is the event type, the business ids it is about, and event_ts.
+ */
+export function businessKeyOf(envelope: ZoomEnvelope, rawBody: Buffer): { key: string; engagementId: string | undefined } {
+  const object = envelope.payload?.object ?? {};
+  const pick = (field: string): string | undefined => {
+    const v = object[field];
+    return typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;
+  };
+  const engagementId = pick('engagement_id');
+  const ts = envelope.event_ts ?? '';
+  const business = (() => {
+    switch (envelope.event) {
+      case ZOOM_EVENTS.recordingCompleted:
+      case ZOOM_EVENTS.recordingTranscriptCompleted:
+        return pick('recording_id');
+      case ZOOM_EVENTS.noteAdded:
+        return joinDefined(engagementId, pick('note_id'));
+      case ZOOM_EVENTS.dispositionAdded:
+        return joinDefined(engagementId, pick('disposition_id'));
+      case ZOOM_EVENTS.messagingTranscriptCompleted:
+        return pick('message_id') ?? engagementId;
+      case ZOOM_EVENTS.voicemailTranscriptCompleted:
+        return pick('voicemail_id') ?? pick('message_id') ?? engagementId;
+      default:
+        return undefined;
+    }
+  })();
+  // Without a business id (unknown or unexpected events) the content is the identity.
+  const identity = business ?? `body:${createHash('sha256').update(stripVolatile(rawBody, envelope)).digest('hex')}`;
+  return { key: `${envelope.event}|${identity}|${ts}`, engagementId };
+}
+
+function joinDefined(a: string | undefined, b: string | undefined): string | undefined {
+  return a !== undefined && b !== undefined ? `${a}:${b}` : undefined;
+}
+
+/** Download tokens differ between duplicate deliveries; the rest of the body does not. */
+function stripVolatile(rawBody: Buffer, envelope: ZoomEnvelope): string {
+  const object = envelope.payload?.object;
+  if (!object) return rawBody.toString('utf8');
+  const strip = (v: unknown): unknown => {
+    if (typeof v === 'string' && /^https?:\/\//.test(v)) return v.split('?')[0];
+    if (Array.isArray(v)) return v.map(strip);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, strip(x)]));
+    return v;
+  };
+  return JSON.stringify(strip({ event: envelope.event, event_ts: envelope.event_ts, object }));
+}
+
+/** The key as a Firestore document id (no slashes, bounded length). */
+export function eventKeyDocId(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}

@@ -1,0 +1,50 @@
+import * as z from 'zod';
+import { ConfigError, envBool, envInt, envList, parseConfig, Secret, secret, secretValues } from '../../shared/config';
+import { createFunctionRuntime } from '../../shared/runtime';
+
+const schema = z.object({
+  ZOOM_WEBHOOK_SECRET: secret(16),
+  WINDOW_SECONDS: envInt(1, 3600).default(300),
+  STRICT: envBool().default(false),
+  ORIGINS: envList().default([]),
+});
+
+describe('configuration', () => {
+  test('parses and defaults values from an injected env', () => {
+    const config = parseConfig('test', schema, { ZOOM_WEBHOOK_SECRET: 'abcdefghijklmnopq', STRICT: 'true', ORIGINS: 'https://a.example, https://b.example' });
+    expect(config.WINDOW_SECONDS).toBe(300);
+    expect(config.STRICT).toBe(true);
+    expect(config.ORIGINS).toEqual(['https://a.example', 'https://b.example']);
+    expect(config.ZOOM_WEBHOOK_SECRET.reveal()).toBe('abcdefghijklmnopq');
+  });
+
+  test('fails fast listing every bad key, without echoing any value', () => {
+    let error: unknown;
+    try {
+      parseConfig('zoom-webhook', schema, { ZOOM_WEBHOOK_SECRET: 'short-secret', WINDOW_SECONDS: 'soon', STRICT: 'maybe' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(/ZOOM_WEBHOOK_SECRET/);
+    expect(problems.join('\n')).toMatch(/WINDOW_SECONDS/);
+    expect(problems.join('\n')).toMatch(/STRICT/);
+    expect((error as Error).message).not.toContain('short-secret');
+  });
+
+  test('secrets never serialise or print', () => {
+    const s = new Secret('super-secret-value');
+    expect(JSON.stringify({ s })).toBe('{"s":"[secret]"}');
+    expect(`${s}`).toBe('[secret]');
+    expect(secretValues({ a: { b: [s] } })).toEqual(['super-secret-value']);
+  });
+
+  test("a function's logger masks the secrets of its own configuration", () => {
+    const lines: string[] = [];
+    const { log } = createFunctionRuntime('t', { ZOOM_WEBHOOK_SECRET: 'abcdefghijklmnopq' }, { ZOOM_WEBHOOK_SECRET: secret(16) }, { sink: (l) => lines.push(l) });
+    log.info('leak attempt abcdefghijklmnopq');
+    expect(lines.join('')).not.toContain('abcdefghijklmnopq');
+  });
+});
