@@ -22,6 +22,7 @@ export interface Gateway {
 
 export async function startGateway(options: { host?: string; port?: number } = {}): Promise<Gateway> {
   const listeners = new Map<string, Listener>();
+  const eventFunctions = new Set<string>();
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     const match = /^\/([a-z][a-z0-9-]*)(\/.*|\?.*)?$/.exec(url);
@@ -33,6 +34,11 @@ export async function startGateway(options: { host?: string; port?: number } = {
     }
     const rest = match[2] ?? '/';
     req.url = rest.startsWith('?') ? `/${rest}` : rest;
+    if (eventFunctions.has(match[1]!) && (req.method === 'GET' || req.method === 'HEAD') && req.url.split('?')[0] === '/') {
+      // Event functions only take CloudEvent POSTs; the gateway answers their health check.
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', function: match[1] }));
+      return;
+    }
     listener(req, res);
   });
   server.keepAliveTimeout = 65_000;
@@ -58,6 +64,7 @@ export async function startGateway(options: { host?: string; port?: number } = {
       const listener = inner.listeners('request')[0] as Listener | undefined;
       if (!listener) throw new Error(`functions framework gave no request listener for ${entryPoint}`);
       listeners.set(name, listener);
+      if (composed.signature === 'cloudevent') eventFunctions.add(name);
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -17,7 +17,8 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const stack = await startStack({ port, servicePorts: port === 0 ? 'free' : 'next' });
 
 const summary = { functions: stack.functions, credentials: stack.credentials, emulators: stack.emulators };
-const dir = join(repoRoot, '.ccbridge');
+// CCBRIDGE_STATE_DIR lets tests run a second stack without touching a developer's file.
+const dir = process.env['CCBRIDGE_STATE_DIR'] ?? join(repoRoot, '.ccbridge');
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, 'local.json'), `${JSON.stringify(summary, null, 2)}\n`, { mode: 0o600 });
 
@@ -38,7 +39,7 @@ const lines = [
   'Local credentials (mocks only):',
   ...Object.entries(stack.credentials).map(([k, v]) => `  ${k.padEnd(22)} ${v}`),
   '',
-  `Written to ${join('.ccbridge', 'local.json')}`,
+  `Written to ${join(dir, 'local.json')}`,
   'ready',
 ];
 process.stderr.write(`${lines.join('\n')}\n`);

@@ -1,0 +1,108 @@
+/**
+ * The local stack as a newcomer gets it: `npm start`'s entry brings every function up on
+ * one port with its emulators, prints and writes the URLs and credentials, says "ready",
+ * and stops cleanly on Ctrl-C. Plus: what it provisions is really there.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFunctionManifest, repoRoot } from '../../local/manifest';
+import { type Stack, startStack } from '../../local/stack';
+import { createPubSub, createStorage } from '../../shared/google';
+
+describe('local stack in process', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.stop());
+
+  test('every function in functions.json answers a health request at its root', async () => {
+    const names = readFunctionManifest().map((f) => f.name);
+    expect(Object.keys(stack.functions).sort()).toEqual([...names].sort());
+    for (const name of names) {
+      const res = await fetch(`${stack.functions[name]}/`);
+      expect({ name, status: res.status }).toEqual({ name, status: 200 });
+      expect(await res.json()).toMatchObject({ status: 'ok', function: name });
+    }
+  });
+
+  test('the buckets, topics, dead-letter topics and push subscriptions exist', async () => {
+    const storage = createStorage(stack.env['GCP_PROJECT']!);
+    const [buckets] = await storage.getBuckets();
+    expect(buckets.map((b) => b.name).sort()).toEqual(['ccbridge-archive', 'ccbridge-ccai-external']);
+    const pubsub = createPubSub(stack.env['GCP_PROJECT']!);
+    const [topics] = await pubsub.getTopics();
+    const topicNames = topics.map((t) => t.name.split('/').pop());
+    for (const t of ['zoom-events', 'conversation-events', 'reconcile-slices']) {
+      expect(topicNames).toContain(t);
+      expect(topicNames).toContain(`${t}-dead-letter`);
+    }
+    const [meta] = await pubsub.subscription('interaction-worker-trigger').getMetadata();
+    expect(meta.pushConfig?.pushEndpoint).toBe(stack.functions['interaction-worker']);
+    expect(meta.deadLetterPolicy?.deadLetterTopic).toMatch(/zoom-events-dead-letter$/);
+    await pubsub.close();
+  });
+});
+
+describe('npm start', () => {
+  let child: ChildProcess | undefined;
+  let stateDir: string;
+  afterEach(() => {
+    child?.kill('SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  test('prints URLs and credentials, writes .ccbridge/local.json, says ready, and stops cleanly on SIGINT', async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'ccbridge-state-'));
+    child = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), ['local/start.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: '0', CCBRIDGE_STATE_DIR: stateDir, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ready line in 30 s:\n${stderr}`)), 30_000);
+      child!.stderr!.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/^ready$/m.test(stderr)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      child!.on('exit', (code) => reject(new Error(`exited early with ${code}:\n${stderr}`)));
+    });
+    const local = JSON.parse(readFileSync(join(stateDir, 'local.json'), 'utf8')) as {
+      functions: Record<string, string>;
+      credentials: Record<string, string>;
+      emulators: Record<string, string>;
+    };
+    expect(Object.keys(local.functions).sort()).toEqual(['crm', 'interaction-worker', 'reconcile', 'ui-connector', 'zoom-webhook']);
+    expect(local.credentials).toEqual(expect.objectContaining({ zoomWebhookSecret: expect.any(String), twilioAccountSid: expect.any(String), twilioAuthToken: expect.any(String) }));
+    for (const url of Object.values(local.functions)) expect(stderr).toContain(url);
+    expect(stderr).toContain(local.credentials['zoomWebhookSecret']);
+    const health = await fetch(`${local.functions['crm']}/`);
+    expect(health.status).toBe(200);
+
+    const gatewayPort = Number(new URL(local.functions['crm']!).port);
+    const exit = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exit).toBe(0);
+    child = undefined;
+    // Nothing is left listening once it has exited.
+    await expect(canConnect(gatewayPort)).resolves.toBe(false);
+  }, 60_000);
+});
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
