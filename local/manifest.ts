@@ -1,7 +1,7 @@
 /** Reads functions/functions.json, the one list of deployable functions. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
