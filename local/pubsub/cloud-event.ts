@@ -10,8 +10,9 @@ export const MESSAGE_PUBLISHED_TYPE = 'google.cloud.pubsub.topic.v1.messagePubli
 /**
  * The HTTP request Eventarc sends to a 2nd gen Cloud Function for a Pub/Sub message: a
  * binary-mode CloudEvent (`ce-*` headers) whose JSON body is the Pub/Sub push envelope.
- * Eventarc repeats messageId/publishTime in snake case (message_id, publish_time) inside
- * the message, so handlers written against either spelling keep working.
+ * Deliveries seen from Eventarc also repeat messageId/publishTime in snake case
+ * (message_id, publish_time); Google's documented example shows only camel case. Both
+ * are sent, so handlers written against either spelling work here and in production.
  */
 export function buildPubSubCloudEvent(
   message: StoredMessage,

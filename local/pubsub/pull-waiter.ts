@@ -1,4 +1,4 @@
-import type { status } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import type { Consumer, SubscriptionRuntime } from './subscription-runtime';
 import type { WireReceivedMessage } from './wire';
 
@@ -41,7 +41,9 @@ export class PullWaiter implements Consumer {
   release(): void {}
 
   abort(code: status, details: string): void {
-    this.finish({ error: { code, details } });
+    // On shutdown an empty answer is kinder than UNAVAILABLE, which the client would
+    // keep retrying against a server that is gone.
+    this.finish(code === status.UNAVAILABLE ? { messages: [] } : { error: { code, details } });
   }
 
   /** The caller went away; leases already handed out expire on their own. */
