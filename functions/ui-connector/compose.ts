@@ -1,10 +1,83 @@
 /** Composition root: configuration, clients and the HTTP app, built once per instance. */
-import type { Env } from '../../shared/config';
-import { createHttpApp, type HttpFunction } from '../../shared/http/app';
-import { notImplementedRoutes } from '../../shared/http/not-implemented';
+import { hkdfSync } from 'node:crypto';
+import { createFirestoreDocStore } from '../../shared/adapters/firestore';
+import { createPubSubEventBus } from '../../shared/adapters/pubsub';
+import { ConfigError, type Env } from '../../shared/config';
+import { createFirestore, createPubSub } from '../../shared/google';
+import type { HttpFunction } from '../../shared/http/app';
+import type { DocStore } from '../../shared/ports/docstore';
+import type { EventBus } from '../../shared/ports/eventbus';
 import { createFunctionRuntime } from '../../shared/runtime';
+import { uiConnectorConfigShape } from './config';
+import { createConversationEvents } from './conversation-events';
+import { createKeyResolver } from './conversation-keys';
+import { createConversationStore } from './conversation-store';
+import { createUiConnectorApp } from './routes';
+import { createTokenService } from './tokens';
+import { type AccountVerifier, createCachedAccountVerifier, createTwilioAccountVerifier, createTwilioHttp } from './twilio-accounts';
+import { createTwilioRequestGate } from './twilio-request';
 
-export function composeUiConnector(env: Env): HttpFunction {
-  const { config, log } = createFunctionRuntime('ui-connector', env, {});
-  return createHttpApp({ name: 'ui-connector', log, projectId: config.GCP_PROJECT, routes: notImplementedRoutes('ui-connector', 'register-app and conversation-name') });
+export interface UiConnectorPorts {
+  docs?: DocStore;
+  bus?: EventBus;
+  /** Replaces the Twilio Accounts API check (the allow-list and cache still apply). */
+  accounts?: AccountVerifier;
+  now?: () => Date;
+  logSink?: (line: string) => void;
+}
+
+export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): HttpFunction {
+  const { config, log } = createFunctionRuntime('ui-connector', env, uiConnectorConfigShape, ports.logSink ? { sink: ports.logSink } : {});
+  const authTokens = config.TWILIO_AUTH_TOKEN ?? [];
+  if (authTokens.length === 0 && config.UI_CONNECTOR_UNSIGNED_REQUESTS !== 'accept') {
+    throw new ConfigError('ui-connector', ['TWILIO_AUTH_TOKEN: required when UI_CONNECTOR_UNSIGNED_REQUESTS is not "accept" (signatures cannot be verified without it)']);
+  }
+  if (authTokens.length === 0) log.warn('twilio signatures are not verified: TWILIO_AUTH_TOKEN is not set');
+
+  const now = ports.now ?? (() => new Date());
+  const project = config.AGENT_ASSIST_PROJECT || config.GCP_PROJECT;
+  const jwtKey = config.UI_CONNECTOR_JWT_SECRET;
+  // Without a key of its own, the key hash key is derived from the signing key (rotating that key then orphans live mappings for up to their TTL).
+  const hashKey = config.UI_CONNECTOR_KEY_HASH_SECRET
+    ? Buffer.from(config.UI_CONNECTOR_KEY_HASH_SECRET.reveal(), 'utf8')
+    : Buffer.from(hkdfSync('sha256', jwtKey.reveal(), 'ccbridge', 'ui-connector conversation key hash', 32));
+  const publicUrl = config.UI_CONNECTOR_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/ui-connector` : undefined);
+
+  const docs = ports.docs ?? createFirestoreDocStore(createFirestore(config.GCP_PROJECT, config.FIRESTORE_DATABASE));
+  const bus = ports.bus ?? createPubSubEventBus(createPubSub(config.GCP_PROJECT));
+  const upstreamAccounts =
+    ports.accounts ?? createTwilioAccountVerifier({ http: createTwilioHttp({ baseUrl: config.TWILIO_API_BASE_URL, timeoutMs: config.UI_CONNECTOR_TWILIO_TIMEOUT_MS }), log });
+
+  return createUiConnectorApp({
+    log,
+    projectId: config.GCP_PROJECT,
+    corsOrigins: config.UI_CONNECTOR_CORS_ORIGINS.map((o) => new URL(o).origin),
+    gate: createTwilioRequestGate({ authTokens, unsigned: config.UI_CONNECTOR_UNSIGNED_REQUESTS, publicUrl }),
+    tokens: createTokenService({
+      keys: [jwtKey, ...(config.UI_CONNECTOR_JWT_SECRET_PREVIOUS ? [config.UI_CONNECTOR_JWT_SECRET_PREVIOUS] : [])],
+      project,
+      ttlMinutes: config.UI_CONNECTOR_TOKEN_TTL_MINUTES,
+      now,
+    }),
+    registerApp: {
+      accounts: createCachedAccountVerifier({
+        upstream: upstreamAccounts,
+        allowedAccountSids: config.TWILIO_ACCOUNT_SID,
+        cacheSeconds: config.UI_CONNECTOR_TWILIO_CACHE_SECONDS,
+        now: () => now().getTime(),
+      }),
+    },
+    conversations: {
+      store: createConversationStore({
+        docs,
+        collection: config.UI_CONNECTOR_COLLECTION,
+        now,
+        onCorrupt: (hash) => log.error('conversation mapping unreadable: treated as absent', { keyHash: hash }),
+      }),
+      events: createConversationEvents({ bus, topic: config.CONVERSATION_EVENTS_TOPIC, timeoutMs: config.UI_CONNECTOR_EVENT_TIMEOUT_MS }),
+      keys: createKeyResolver({ hashKey, defaultCountry: config.UI_CONNECTOR_DEFAULT_COUNTRY }),
+      now,
+      mappingTtlSeconds: config.UI_CONNECTOR_MAPPING_TTL_SECONDS,
+    },
+  });
 }

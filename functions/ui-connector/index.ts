@@ -1,7 +1,6 @@
-/** Entry point: registers the function; everything else happens in ./compose. */
+/** Entry point: registers the function; everything else happens in ./compose, loaded at instance start. */
 import { http } from '@google-cloud/functions-framework';
-import { lazily } from '../../shared/lazily';
-import { composeUiConnector } from './compose';
+import { startComposing } from '../../shared/entry';
 
-const handler = lazily(() => composeUiConnector(process.env));
-http('uiConnector', (req, res) => handler()(req, res));
+const handler = startComposing(() => import('./compose').then((m) => m.composeUiConnector(process.env)), 'ui-connector');
+http('uiConnector', async (req, res) => (await handler())(req, res));

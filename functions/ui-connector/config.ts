@@ -1,0 +1,50 @@
+/**
+ * Settings of the ui-connector function (documented in README.md and .env.example).
+ * Parsed once from the injected env; every bad key is reported at once.
+ */
+import * as z from 'zod';
+import { envInt, envList, envString, envUrl, optionalSecret, Secret, secret } from '../../shared/config';
+import { countryCodeSchema } from '../../shared/phone';
+
+const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
+
+/** A comma-separated list of secrets (several Twilio accounts, or a token being rotated). */
+const secretList = (min: number) =>
+  envList()
+    .pipe(z.array(z.string().min(min, { error: `each value must be at least ${min} characters` })))
+    .transform((values) => values.map((v) => new Secret(v)));
+
+/** A signing key of at least 32 bytes (HS256 wants a key as long as its hash). */
+const signingKey = () =>
+  secret(32).refine((s) => Buffer.byteLength(s.reveal(), 'utf8') >= 32, { error: 'must be at least 32 bytes' });
+
+export const uiConnectorConfigShape = {
+  /** The project named in the tokens' `gcp_agent_assist_project` claim; GCP_PROJECT by default. */
+  AGENT_ASSIST_PROJECT: z.string().trim().optional(),
+  PUBLIC_BASE_URL: envUrl().optional(),
+  TWILIO_API_BASE_URL: envUrl().default('https://api.twilio.com'),
+  TWILIO_ACCOUNT_SID: envList().pipe(
+    z
+      .array(z.string().regex(ACCOUNT_SID, { error: 'each value must be a Twilio account SID (AC + 32 hex digits)' }))
+      .min(1, { error: 'at least one Twilio account SID is required' }),
+  ),
+  TWILIO_AUTH_TOKEN: secretList(16).optional(),
+  UI_CONNECTOR_JWT_SECRET: signingKey(),
+  UI_CONNECTOR_JWT_SECRET_PREVIOUS: optionalSecret(32),
+  UI_CONNECTOR_KEY_HASH_SECRET: optionalSecret(32),
+  UI_CONNECTOR_TOKEN_TTL_MINUTES: envInt(1, 24 * 60).default(60),
+  UI_CONNECTOR_MAPPING_TTL_SECONDS: envInt(60, 7 * 24 * 3600).default(4 * 3600),
+  UI_CONNECTOR_COLLECTION: envString().default('conversations'),
+  CONVERSATION_EVENTS_TOPIC: envString().default('conversation-events'),
+  UI_CONNECTOR_DEFAULT_COUNTRY: countryCodeSchema().default('US'),
+  UI_CONNECTOR_CORS_ORIGINS: envList()
+    .pipe(z.array(z.url({ error: 'each origin must be an absolute URL such as https://example.my.salesforce.com' })))
+    .default([]),
+  UI_CONNECTOR_UNSIGNED_REQUESTS: z
+    .enum(['accept', 'reads-only', 'reject'], { error: 'must be accept, reads-only or reject' })
+    .default('accept'),
+  UI_CONNECTOR_PUBLIC_URL: envUrl().optional(),
+  UI_CONNECTOR_TWILIO_TIMEOUT_MS: envInt(100, 8000).default(3000),
+  UI_CONNECTOR_TWILIO_CACHE_SECONDS: envInt(0, 900).default(60),
+  UI_CONNECTOR_EVENT_TIMEOUT_MS: envInt(100, 8000).default(3000),
+};

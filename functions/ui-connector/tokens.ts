@@ -1,0 +1,106 @@
+/**
+ * The UI connector's tokens: HS256 JWTs with the reference's claims (`exp`,
+ * `gcp_agent_assist_project`, `gcp_agent_assist_user`) plus `iat`. Unlike the reference,
+ * the key is really loaded (≥ 32 bytes, checked at start) and only HS256 is accepted, so an
+ * `alg: none` or RS/HS-confused token never passes. A previous key may be configured
+ * while a new one rolls out.
+ */
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import * as z from 'zod';
+import type { Secret } from '../../shared/config';
+import { AppError } from '../../shared/errors';
+
+export const tokenClaimsSchema = z.object({
+  exp: z.number(),
+  iat: z.number().optional(),
+  gcp_agent_assist_project: z.string(),
+  // The reference puts whatever /register received here, null included.
+  gcp_agent_assist_user: z.string().nullish(),
+});
+export type TokenClaims = z.infer<typeof tokenClaimsSchema>;
+
+export interface TokenService {
+  issue(user: string): Promise<{ token: string; expiresAt: Date }>;
+  /** Accepts "<jwt>" or "Bearer <jwt>"; throws a 401 AppError with the reference's messages. */
+  verify(authorization: string | undefined): Promise<TokenClaims>;
+}
+
+export interface TokenServiceOptions {
+  keys: Secret[];
+  project: string;
+  ttlMinutes: number;
+  now?: () => Date;
+  /** Tolerated clock difference with other issuers of the same key. */
+  clockToleranceSeconds?: number;
+}
+
+const tokenError = (message: string) => new AppError('unauthenticated', 401, message);
+
+export function createTokenService(options: TokenServiceOptions): TokenService {
+  if (options.keys.length === 0) throw new Error('at least one signing key is required');
+  const keys = options.keys.map((k) => new TextEncoder().encode(k.reveal()));
+  const now = options.now ?? (() => new Date());
+  const signingKey = keys[0]!;
+
+  return {
+    async issue(user) {
+      const issuedAt = Math.floor(now().getTime() / 1000);
+      const exp = issuedAt + options.ttlMinutes * 60;
+      const token = await new SignJWT({ gcp_agent_assist_project: options.project, gcp_agent_assist_user: user })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(exp)
+        .sign(signingKey);
+      return { token, expiresAt: new Date(exp * 1000) };
+    },
+
+    async verify(authorization) {
+      const token = extractToken(authorization);
+      if (!token) throw tokenError('Token is missing.');
+      let payload: unknown;
+      let lastError: unknown;
+      for (const key of keys) {
+        try {
+          ({ payload } = await jwtVerify(token, key, {
+            algorithms: ['HS256'],
+            requiredClaims: ['exp'],
+            currentDate: now(),
+            clockTolerance: options.clockToleranceSeconds ?? 30,
+          }));
+          break;
+        } catch (err) {
+          lastError = err;
+          // Only a signature mismatch may be another key's token; anything else is final.
+          if (!(err instanceof joseErrors.JWSSignatureVerificationFailed)) break;
+        }
+      }
+      if (payload === undefined) throw tokenError(describeJoseError(lastError));
+      const claims = tokenClaimsSchema.safeParse(payload);
+      if (!claims.success) {
+        const missingProject = claims.error.issues.some((i) => i.path[0] === 'gcp_agent_assist_project');
+        throw tokenError(missingProject ? 'The target project in your token is missing.' : 'Failed to parse your token.');
+      }
+      if (claims.data.gcp_agent_assist_project !== options.project) throw tokenError('The target project in your token is invalid.');
+      return claims.data;
+    },
+  };
+}
+
+/** The reference's clients send the raw token; newer ones send "Bearer <token>". */
+export function extractToken(authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined;
+  const value = authorization.trim();
+  const bearer = /^Bearer\s+(\S+)$/i.exec(value);
+  const token = bearer ? bearer[1]! : value;
+  // "undefined"/"null" are what a template string makes of a missing token.
+  if (token === '' || token === 'undefined' || token === 'null') return undefined;
+  return token;
+}
+
+function describeJoseError(err: unknown): string {
+  if (err instanceof joseErrors.JWTExpired) return 'Your token has expired.';
+  if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === 'exp') return 'The expiration time in your token is missing.';
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'The signature of your token is invalid.';
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'The signing algorithm of your token is not allowed.';
+  return 'Failed to parse your token.';
+}
