@@ -1,10 +1,58 @@
 /** Composition root: configuration, clients and the HTTP app, built once per instance. */
 import type { Env } from '../../shared/config';
-import { createHttpApp, type HttpFunction } from '../../shared/http/app';
-import { notImplementedRoutes } from '../../shared/http/not-implemented';
+import { createFirestoreDocStore } from '../../shared/adapters/firestore';
+import { createGcsBlobStore } from '../../shared/adapters/gcs';
+import { createPubSubEventBus } from '../../shared/adapters/pubsub';
+import { createFirestore, createPubSub, createStorage } from '../../shared/google';
+import type { HttpFunction } from '../../shared/http/app';
+import type { BlobStore } from '../../shared/ports/blobstore';
+import type { DocStore } from '../../shared/ports/docstore';
+import type { EventBus } from '../../shared/ports/eventbus';
 import { createFunctionRuntime } from '../../shared/runtime';
+import { createLedger } from '../../shared/zoom/ledger';
+import { zoomWebhookConfigShape } from './config';
+import { createEventKeyStore } from './event-keys';
+import { createZoomWebhookApp } from './http';
 
-export function composeZoomWebhook(env: Env): HttpFunction {
-  const { config, log } = createFunctionRuntime('zoom-webhook', env, {});
-  return createHttpApp({ name: 'zoom-webhook', log, projectId: config.GCP_PROJECT, routes: notImplementedRoutes('zoom-webhook', 'the Zoom webhook receiver') });
+export interface ZoomWebhookPorts {
+  docs: DocStore;
+  bus: EventBus;
+  blobs: BlobStore;
+}
+
+/** `ports` lets tests compose the real app over in-memory adapters. */
+export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, options: { now?: () => number } = {}): HttpFunction {
+  const { config, log } = createFunctionRuntime('zoom-webhook', env, zoomWebhookConfigShape);
+  const signer =
+    config.GCS_SIGNER_CLIENT_EMAIL && config.GCS_SIGNER_PRIVATE_KEY ? { clientEmail: config.GCS_SIGNER_CLIENT_EMAIL, privateKey: config.GCS_SIGNER_PRIVATE_KEY } : undefined;
+  const docs = ports?.docs ?? createFirestoreDocStore(createFirestore(config.GCP_PROJECT, config.FIRESTORE_DATABASE));
+  const bus = ports?.bus ?? createPubSubEventBus(createPubSub(config.GCP_PROJECT));
+  const blobs = ports?.blobs ?? createGcsBlobStore(createStorage(config.GCP_PROJECT, signer).bucket(config.ARCHIVE_BUCKET));
+  const now = options.now ?? Date.now;
+  const windowMs = config.ZOOM_WEBHOOK_WINDOW_SECONDS * 1000;
+
+  return createZoomWebhookApp({
+    log,
+    projectId: config.GCP_PROJECT,
+    webhook: {
+      secrets: [config.ZOOM_WEBHOOK_SECRET, ...(config.ZOOM_WEBHOOK_SECRET_PREVIOUS ? [config.ZOOM_WEBHOOK_SECRET_PREVIOUS] : [])],
+      windowSeconds: config.ZOOM_WEBHOOK_WINDOW_SECONDS,
+      // A signature stays replayable for the window on both sides of its timestamp.
+      keys: createEventKeyStore(docs, { keyTtlMs: config.ZOOM_EVENT_KEY_TTL_HOURS * 3_600_000, signatureTtlMs: windowMs }),
+      bus,
+      topic: config.ZOOM_EVENTS_TOPIC,
+      now,
+      log,
+    },
+    artifacts: {
+      linkSecrets: [config.ARTIFACT_LINK_SECRET, ...(config.ARTIFACT_LINK_SECRET_PREVIOUS ? [config.ARTIFACT_LINK_SECRET_PREVIOUS] : [])],
+      ledger: createLedger(docs),
+      blobs,
+      signedUrlTtlSeconds: config.ARTIFACT_SIGNED_URL_TTL_SECONDS,
+      ...(config.ARTIFACT_REQUIRE_IDENTITY
+        ? { requireIdentity: { allowedDomains: config.ARTIFACT_ALLOWED_DOMAINS.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean) } }
+        : {}),
+      log,
+    },
+  });
 }

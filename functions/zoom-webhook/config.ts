@@ -1,0 +1,28 @@
+/** Settings of zoom-webhook (see .env.example, `# --- zoom ---`). */
+import { z } from 'zod';
+import { envBool, envInt, envString, envUrl, optionalSecret, secret } from '../../shared/config';
+
+export const zoomWebhookConfigShape = {
+  /** The app's Secret Token in the Zoom Marketplace. */
+  ZOOM_WEBHOOK_SECRET: secret(8),
+  /** The previous Secret Token, accepted too while a rotation is under way. */
+  ZOOM_WEBHOOK_SECRET_PREVIOUS: optionalSecret(8),
+  ZOOM_WEBHOOK_WINDOW_SECONDS: envInt(10, 3600).default(300),
+  /** How long an event's business key is remembered (Zoom retries for about 85 minutes). */
+  ZOOM_EVENT_KEY_TTL_HOURS: envInt(2, 24 * 90).default(72),
+  ZOOM_EVENTS_TOPIC: envString(),
+  ARCHIVE_BUCKET: envString(),
+  ARTIFACT_LINK_SECRET: secret(16),
+  ARTIFACT_LINK_SECRET_PREVIOUS: optionalSecret(16),
+  /** Lifetime of the signed URL an artifact link redirects to. */
+  ARTIFACT_SIGNED_URL_TTL_SECONDS: envInt(30, 3600).default(300),
+  /** Require an identity asserted by IAP in front of the function (x-goog-authenticated-user-email). */
+  ARTIFACT_REQUIRE_IDENTITY: envBool().default(false),
+  /** Allowed email domains when an identity is required (comma-separated); empty = any. */
+  ARTIFACT_ALLOWED_DOMAINS: z.string().default(''),
+  PUBLIC_BASE_URL: envUrl().optional(),
+  GCS_SIGNER_CLIENT_EMAIL: z.string().optional(),
+  GCS_SIGNER_PRIVATE_KEY: optionalSecret(32),
+};
+
+export type ZoomWebhookConfig = z.output<z.ZodObject<typeof zoomWebhookConfigShape>>;

@@ -1,0 +1,219 @@
+/**
+ * The ledger: one Firestore document per engagement (collection `ledger`) recording what
+ * is expected of it and where each piece stands — artifacts (files fetched from Zoom
+ * into Cloud Storage, then linked in the CRM) and items (notes and dispositions written
+ * to the CRM). The interaction worker writes it; the nightly reconciliation reads it
+ * (`state`, `updatedAt`) to find what is missing or stuck.
+ *
+ * Writes are field-wise (dotted paths), so two workers on different artifacts of the same
+ * engagement never overwrite each other; no write relies on transaction isolation
+ * (which the local Firestore stand-in lacks).
+ */
+import { z } from 'zod';
+import { type DocData, DocAlreadyExistsError, type DocStore, fieldOps } from '../ports/docstore';
+import { ARTIFACT_KINDS } from './artifacts';
+
+export const LEDGER_COLLECTION = 'ledger';
+
+/**
+ * pending → stored (object complete and verified in Cloud Storage) → linked (CRM has the
+ * link); failed = permanent, with a reason. A crash leaves an artifact pending or stored,
+ * never linked without an object.
+ */
+export const artifactStateSchema = z.enum(['pending', 'stored', 'linked', 'failed']);
+export type ArtifactState = z.output<typeof artifactStateSchema>;
+
+/** pending → written; superseded = a disposition older than one already applied; failed = permanent. */
+export const itemStateSchema = z.enum(['pending', 'written', 'superseded', 'failed']);
+export type ItemState = z.output<typeof itemStateSchema>;
+
+/** open: something still pending; complete: everything stored/linked/written; attention: something failed for good. */
+export const engagementStateSchema = z.enum(['open', 'complete', 'attention']);
+export type EngagementState = z.output<typeof engagementStateSchema>;
+
+const date = z.union([z.date(), z.string().transform((s) => new Date(s))]);
+
+export const ledgerArtifactSchema = z.looseObject({
+  kind: z.enum(ARTIFACT_KINDS),
+  state: artifactStateSchema,
+  /** Object name in the archive bucket, fixed when the artifact is first registered. */
+  path: z.string(),
+  sourceId: z.string().optional(),
+  reason: z.string().optional(),
+  attempts: z.number().int().optional(),
+  bytes: z.number().optional(),
+  crc32c: z.string().optional(),
+  generation: z.string().optional(),
+  contentType: z.string().optional(),
+  eventTs: z.number().optional(),
+  updatedAt: date.optional(),
+});
+export type LedgerArtifact = z.output<typeof ledgerArtifactSchema>;
+
+export const ledgerItemSchema = z.looseObject({
+  kind: z.enum(['note', 'disposition']),
+  state: itemStateSchema,
+  eventTs: z.number(),
+  reason: z.string().optional(),
+  /** For dispositions: the value written as the record's call result. */
+  value: z.string().optional(),
+  updatedAt: date.optional(),
+});
+export type LedgerItem = z.output<typeof ledgerItemSchema>;
+
+export const ledgerDocSchema = z.looseObject({
+  engagementId: z.string(),
+  state: engagementStateSchema,
+  createdAt: date.optional(),
+  updatedAt: date.optional(),
+  queueId: z.string().optional(),
+  agentId: z.string().optional(),
+  channel: z.string().optional(),
+  startTime: z.string().optional(),
+  crmRecordId: z.string().optional(),
+  /** event_ts of the disposition currently applied as the record's call result. */
+  dispositionTs: z.number().optional(),
+  artifacts: z.record(z.string(), ledgerArtifactSchema).default({}),
+  items: z.record(z.string(), ledgerItemSchema).default({}),
+});
+export type LedgerDoc = z.output<typeof ledgerDocSchema>;
+
+export interface ArtifactRegistration {
+  kind: LedgerArtifact['kind'];
+  path: string;
+  sourceId?: string | undefined;
+  eventTs?: number | undefined;
+}
+
+export interface ItemRegistration {
+  kind: LedgerItem['kind'];
+  eventTs: number;
+  value?: string | undefined;
+}
+
+export type ArtifactPatch = Partial<Pick<LedgerArtifact, 'state' | 'reason' | 'attempts' | 'bytes' | 'crc32c' | 'generation' | 'contentType'>>;
+export type ItemPatch = Partial<Pick<LedgerItem, 'state' | 'reason' | 'value'>>;
+
+export interface EngagementFacts {
+  queueId?: string | undefined;
+  agentId?: string | undefined;
+  channel?: string | undefined;
+  startTime?: string | undefined;
+}
+
+export class LedgerCorruptError extends Error {
+  constructor(engagementId: string, detail: string) {
+    super(`ledger document of ${engagementId} is not readable: ${detail}`);
+    this.name = 'LedgerCorruptError';
+  }
+}
+
+export interface Ledger {
+  get(engagementId: string): Promise<LedgerDoc | undefined>;
+  /** Creates the engagement's document if absent and fills facts it did not know yet; returns it. */
+  open(engagementId: string, facts: EngagementFacts): Promise<LedgerDoc>;
+  /** Registers an artifact as pending unless it is already known; returns the entry in force. */
+  registerArtifact(engagementId: string, key: string, entry: ArtifactRegistration): Promise<LedgerArtifact>;
+  updateArtifact(engagementId: string, key: string, patch: ArtifactPatch): Promise<void>;
+  registerItem(engagementId: string, key: string, entry: ItemRegistration): Promise<LedgerItem>;
+  updateItem(engagementId: string, key: string, patch: ItemPatch): Promise<void>;
+  setFields(engagementId: string, fields: { crmRecordId?: string; dispositionTs?: number }): Promise<void>;
+  /** Recomputes `state` from the entries (every writer calls it after a transition). */
+  refreshState(engagementId: string): Promise<EngagementState | undefined>;
+}
+
+export function deriveEngagementState(doc: Pick<LedgerDoc, 'artifacts' | 'items'>): EngagementState {
+  const artifacts = Object.values(doc.artifacts);
+  const items = Object.values(doc.items);
+  if (artifacts.some((a) => a.state === 'failed') || items.some((i) => i.state === 'failed')) return 'attention';
+  if (artifacts.some((a) => a.state !== 'linked') || items.some((i) => i.state === 'pending')) return 'open';
+  return 'complete';
+}
+
+export function createLedger(docs: DocStore): Ledger {
+  const read = async (engagementId: string): Promise<LedgerDoc | undefined> => {
+    const raw = await docs.get(LEDGER_COLLECTION, engagementId);
+    if (!raw) return undefined;
+    const parsed = ledgerDocSchema.safeParse(raw);
+    if (!parsed.success) throw new LedgerCorruptError(engagementId, parsed.error.issues.map((i) => i.path.join('.')).join(', '));
+    return parsed.data;
+  };
+
+  const prefixed = (prefix: string, patch: Record<string, unknown>): DocData => {
+    const out: DocData = {};
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined) out[`${prefix}.${k}`] = v;
+    return out;
+  };
+
+  const ledger: Ledger = {
+    get: read,
+    async open(engagementId, facts) {
+      const known = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
+      try {
+        await docs.create(LEDGER_COLLECTION, engagementId, {
+          engagementId,
+          state: 'open',
+          artifacts: {},
+          items: {},
+          ...known,
+          createdAt: fieldOps.serverTime(),
+          updatedAt: fieldOps.serverTime(),
+        });
+      } catch (err) {
+        if (!(err instanceof DocAlreadyExistsError)) throw err;
+        const existing = await read(engagementId);
+        const missing = Object.fromEntries(Object.entries(known).filter(([k]) => existing?.[k as keyof LedgerDoc] === undefined));
+        if (Object.keys(missing).length > 0) await docs.update(LEDGER_COLLECTION, engagementId, { ...missing, updatedAt: fieldOps.serverTime() });
+      }
+      const doc = await read(engagementId);
+      if (!doc) throw new LedgerCorruptError(engagementId, 'vanished after creation');
+      return doc;
+    },
+    async registerArtifact(engagementId, key, entry) {
+      const doc = await read(engagementId);
+      const existing = doc?.artifacts[key];
+      if (existing) return existing;
+      const fresh = ledgerArtifactSchema.parse(dropUndefined({ ...entry, state: 'pending', attempts: 0 }));
+      // Two first deliveries racing here write the same path (it is derived from the event).
+      await docs.update(LEDGER_COLLECTION, engagementId, { [`artifacts.${key}`]: { ...fresh, updatedAt: fieldOps.serverTime() }, state: 'open', updatedAt: fieldOps.serverTime() });
+      return fresh;
+    },
+    async updateArtifact(engagementId, key, patch) {
+      await docs.update(LEDGER_COLLECTION, engagementId, {
+        ...prefixed(`artifacts.${key}`, patch),
+        [`artifacts.${key}.updatedAt`]: fieldOps.serverTime(),
+        updatedAt: fieldOps.serverTime(),
+      });
+    },
+    async registerItem(engagementId, key, entry) {
+      const doc = await read(engagementId);
+      const existing = doc?.items[key];
+      if (existing) return existing;
+      const fresh = ledgerItemSchema.parse(dropUndefined({ ...entry, state: 'pending' }));
+      await docs.update(LEDGER_COLLECTION, engagementId, { [`items.${key}`]: { ...fresh, updatedAt: fieldOps.serverTime() }, state: 'open', updatedAt: fieldOps.serverTime() });
+      return fresh;
+    },
+    async updateItem(engagementId, key, patch) {
+      await docs.update(LEDGER_COLLECTION, engagementId, {
+        ...prefixed(`items.${key}`, patch),
+        [`items.${key}.updatedAt`]: fieldOps.serverTime(),
+        updatedAt: fieldOps.serverTime(),
+      });
+    },
+    async setFields(engagementId, fields) {
+      await docs.update(LEDGER_COLLECTION, engagementId, { ...fields, updatedAt: fieldOps.serverTime() });
+    },
+    async refreshState(engagementId) {
+      const doc = await read(engagementId);
+      if (!doc) return undefined;
+      const state = deriveEngagementState(doc);
+      if (state !== doc.state) await docs.update(LEDGER_COLLECTION, engagementId, { state, updatedAt: fieldOps.serverTime() });
+      return state;
+    },
+  };
+  return ledger;
+}
+
+function dropUndefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
