@@ -15,7 +15,9 @@ const INLINE = new Set(['got', 'zod', 'jose', 'libphonenumber-js']);
 export interface BundleResult {
   name: string;
   outDir: string;
+  /** All JavaScript of the bundle, and the part loaded at start (index.js and its static imports). */
   bytes: number;
+  entryBytes: number;
   externals: string[];
 }
 
@@ -30,7 +32,12 @@ export async function buildBundle(options: { repoRoot: string; name: string; ent
   mkdirSync(options.outDir, { recursive: true });
   const result = await build({
     entryPoints: [options.entry],
-    outfile: join(options.outDir, 'index.js'),
+    outdir: options.outDir,
+    entryNames: 'index',
+    // Code reached only through import() (clients loaded on first use) goes into chunks
+    // that are read when first needed, not at instance start.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     target: 'node22',
@@ -54,8 +61,11 @@ export async function buildBundle(options: { repoRoot: string; name: string; ent
     dependencies: Object.fromEntries(externals.map((e) => [e, root.dependencies[e]!])),
   };
   writeFileSync(join(options.outDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
-  const bytes = Object.entries(result.metafile.outputs).reduce((sum, [file, o]) => (file.endsWith('.js') ? sum + o.bytes : sum), 0);
-  return { name: options.name, outDir: options.outDir, bytes, externals };
+  const outputs = result.metafile.outputs;
+  const bytes = Object.entries(outputs).reduce((sum, [file, o]) => (file.endsWith('.js') ? sum + o.bytes : sum), 0);
+  const entryFile = Object.keys(outputs).find((f) => f.endsWith('/index.js'))!;
+  const entryBytes = staticClosure(outputs, entryFile).reduce((sum, f) => sum + outputs[f]!.bytes, 0);
+  return { name: options.name, outDir: options.outDir, bytes, entryBytes, externals };
 }
 
 /** The external packages the bundle imports (a function loads only what it uses). */
@@ -69,4 +79,20 @@ function importedExternals(metafile: Metafile, externalPackages: string[]): stri
     }
   }
   return [...used].sort();
+}
+
+/** The output files loaded when `entry` is imported: itself and its static imports, transitively. */
+function staticClosure(outputs: Metafile['outputs'], entry: string): string[] {
+  const seen = new Set<string>([entry]);
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    for (const imp of outputs[file]?.imports ?? []) {
+      if (imp.kind === 'import-statement' && !imp.external && !seen.has(imp.path)) {
+        seen.add(imp.path);
+        queue.push(imp.path);
+      }
+    }
+  }
+  return [...seen];
 }

@@ -1,7 +1,6 @@
-/** Entry point: registers the function; everything else happens in ./compose. */
+/** Entry point: registers the function; everything else happens in ./compose, loaded at instance start. */
 import { http } from '@google-cloud/functions-framework';
-import { lazily } from '../../shared/lazily';
-import { composeCrm } from './compose';
+import { startComposing } from '../../shared/entry';
 
-const handler = lazily(() => composeCrm(process.env));
-http('crm', (req, res) => handler()(req, res));
+const handler = startComposing(() => import('./compose').then((m) => m.composeCrm(process.env)), 'crm');
+http('crm', async (req, res) => (await handler())(req, res));

@@ -1,7 +1,6 @@
-/** Entry point: registers the function; everything else happens in ./compose. */
+/** Entry point: registers the function; everything else happens in ./compose, loaded at instance start. */
 import { type CloudEvent, cloudEvent } from '@google-cloud/functions-framework';
-import { lazily } from '../../shared/lazily';
-import { composeInteractionWorker } from './compose';
+import { startComposing } from '../../shared/entry';
 
-const handler = lazily(() => composeInteractionWorker(process.env));
-cloudEvent('interactionWorker', (event: CloudEvent<unknown>) => handler()(event));
+const handler = startComposing(() => import('./compose').then((m) => m.composeInteractionWorker(process.env)), 'interaction-worker');
+cloudEvent('interactionWorker', async (event: CloudEvent<unknown>) => (await handler())(event));

@@ -1,7 +1,6 @@
-/** Entry point: registers the function; everything else happens in ./compose. */
+/** Entry point: registers the function; everything else happens in ./compose, loaded at instance start. */
 import { http } from '@google-cloud/functions-framework';
-import { lazily } from '../../shared/lazily';
-import { composeReconcile } from './compose';
+import { startComposing } from '../../shared/entry';
 
-const handler = lazily(() => composeReconcile(process.env));
-http('reconcile', (req, res) => handler()(req, res));
+const handler = startComposing(() => import('./compose').then((m) => m.composeReconcile(process.env)), 'reconcile');
+http('reconcile', async (req, res) => (await handler())(req, res));

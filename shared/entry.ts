@@ -1,0 +1,21 @@
+/**
+ * What every entry file does: start composing the function in the background as the
+ * instance starts (so a bad configuration fails the instance at once, listing every bad
+ * key, instead of failing requests later), and hand each request to the composed handler.
+ * The composition root is imported dynamically, so loading the entry file costs almost
+ * nothing beyond the Functions Framework itself.
+ */
+import { lazyAsync } from './lazy';
+
+export function startComposing<H>(compose: () => Promise<H>, scope: string): () => Promise<H> {
+  const handler = lazyAsync(compose);
+  handler().catch((err: unknown) => {
+    // One structured line Cloud Logging shows as an error, then stop: the platform marks
+    // the instance (and a fresh deployment) as failed instead of serving errors.
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`${JSON.stringify({ severity: 'CRITICAL', message: `${scope}: cannot start: ${message}` })}\n`);
+    process.exitCode = 1;
+    setImmediate(() => process.exit(1));
+  });
+  return handler;
+}
