@@ -7,9 +7,18 @@
  * Writes that may be repeated (at-least-once delivery) carry an `idempotencyKey`; an
  * implementation must make a repeated write with the same key a no-op that returns the
  * first result, natively or by looking for the key before writing.
+ * `createRecord` is also idempotent by session: a session has at most one record, so a
+ * second create for the same `sessionId` returns the first record.
+ *
+ * Failures are the AppErrors of ./errors: 404 unknown id, 409 conflict or ambiguous match,
+ * 429 rate limited (retryAfterSeconds), 502 contract violation / refused credentials,
+ * 503 upstream unavailable. `retryable` says whether repeating later may succeed.
  */
 
-export type Channel = 'voice' | 'chat' | 'sms' | 'email' | 'messaging' | 'video' | 'other';
+export const CHANNELS = ['voice', 'chat', 'sms', 'email', 'messaging', 'video', 'other'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export type Direction = 'inbound' | 'outbound' | 'internal';
 
 export interface CrmAccount {
   id: string;
@@ -28,7 +37,10 @@ export interface CrmRecord {
   channel?: Channel;
   status: 'open' | 'closed';
   subject?: string;
+  queue?: string;
   disposition?: string;
+  notes?: string;
+  durationSeconds?: number;
   /** A URL where a person can open the record in the CRM, when the CRM has one. */
   url?: string;
 }
@@ -60,6 +72,8 @@ export interface NewRecord {
   sessionId: string;
   queue?: string;
   subject: string;
+  /** Call direction, for CRMs that log calls (Salesforce Task CallType); inbound when absent. */
+  direction?: Direction;
   idempotencyKey?: string;
 }
 

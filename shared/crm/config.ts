@@ -1,0 +1,101 @@
+/**
+ * Settings of the CRM clients, as a zod shape any function can spread into its own config
+ * (`createFunctionRuntime(name, env, { ...crmClientConfigShape })`). Every key is optional
+ * at parse time because which ones are required depends on CRM_ADAPTER; `createCrmClient`
+ * then checks the chosen adapter's keys and fails with one ConfigError listing all missing.
+ */
+import * as z from 'zod';
+import { envInt, envList, envString, envUrl, optionalSecret } from '../config';
+
+export const CRM_ADAPTERS = ['contract', 'servicenow', 'salesforce', 'zendesk', 'ba360'] as const;
+export type CrmAdapterKind = (typeof CRM_ADAPTERS)[number];
+
+const optionalString = () => z.preprocess((v) => (v === '' ? undefined : v), envString().optional());
+const optionalUrl = () => z.preprocess((v) => (v === '' ? undefined : v), envUrl().optional());
+
+export const crmClientConfigShape = {
+  /** Which CRM this function writes: the ccbridge contract (the `crm` function) or a CRM directly. */
+  CRM_ADAPTER: z.enum(CRM_ADAPTERS, { error: `must be one of ${CRM_ADAPTERS.join(', ')}` }).default('contract'),
+  CRM_TIMEOUT_MS: envInt(100, 120_000).default(10_000),
+  CRM_RETRY_LIMIT: envInt(0, 10).default(2),
+  /** Calling code for phone numbers written without one (e.g. "1", "44"). */
+  CRM_DEFAULT_CALLING_CODE: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,4}$/, { error: 'must be 1-4 digits' }).optional()),
+  CRM_DEFAULT_ACCOUNT_NAME: envString().default('Unknown caller'),
+
+  // contract: the crm function, or anything speaking functions/crm/openapi.yaml
+  CRM_BASE_URL: optionalUrl(),
+  CRM_CLIENT_AUTH: z.enum(['basic', 'oauth', 'header', 'none'], { error: 'must be basic, oauth, header or none' }).default('basic'),
+  CRM_BASIC_USER: optionalString(),
+  CRM_BASIC_PASSWORD: optionalSecret(8),
+  CRM_OAUTH_CLIENT_ID: optionalString(),
+  CRM_OAUTH_CLIENT_SECRET: optionalSecret(16),
+  CRM_API_KEY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'must be an HTTP header name' }).default('X-Api-Key'),
+  CRM_API_KEY: optionalSecret(16),
+
+  // ServiceNow: Table API + Attachment API, Basic auth
+  SERVICENOW_INSTANCE_URL: optionalUrl(),
+  SERVICENOW_USER: optionalString(),
+  SERVICENOW_PASSWORD: optionalSecret(8),
+  SERVICENOW_PHONE_FIELDS: envList().default(['phone', 'mobile_phone']),
+  SERVICENOW_EXTERNAL_ID_FIELD: envString().default('employee_number'),
+  SERVICENOW_DISPOSITION_FIELD: envString().default('close_code'),
+  SERVICENOW_DEFAULT_CLOSE_CODE: envString().default('Solved (Permanently)'),
+
+  // Salesforce: OAuth client credentials, REST API
+  SALESFORCE_LOGIN_URL: optionalUrl(),
+  SALESFORCE_CLIENT_ID: optionalString(),
+  SALESFORCE_CLIENT_SECRET: optionalSecret(16),
+  SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/, { error: 'must look like 62.0' }).default('62.0'),
+  SALESFORCE_SEARCH_ORDER: envString().default('Contact|Account|Lead|Opportunity'),
+  SALESFORCE_NEW_ACCOUNT_OBJECT: z.enum(['Contact', 'Account', 'Lead'], { error: 'must be Contact, Account or Lead' }).default('Contact'),
+  SALESFORCE_NEW_ACCOUNT_FIELDS: envString().default('LastName=Unknown caller|LastName-name|Phone-phone|Email-email'),
+  SALESFORCE_CASE_FIELDS: envString().default('Subject-subject|Origin-origin|Status=New'),
+  SALESFORCE_TASK_FIELDS: envString().default('Subject-taskSubject|Status=Open|Priority=Normal'),
+  SALESFORCE_EXTERNAL_ID_FIELD: optionalString(),
+
+  // Zendesk: API token auth
+  ZENDESK_BASE_URL: optionalUrl(),
+  ZENDESK_EMAIL: optionalString(),
+  ZENDESK_API_TOKEN: optionalSecret(16),
+
+  // Be Aware 360: external-system token and integration URL
+  BA360_API_URL: optionalUrl(),
+  BA360_INSTANCE_URL: optionalUrl(),
+  BA360_USER: optionalString(),
+  BA360_PASSWORD: optionalSecret(8),
+  BA360_COMPANY: optionalString(),
+  BA360_SECRET_KEY: optionalSecret(8),
+  BA360_CLIENT_KEY: optionalSecret(8),
+  BA360_PLATFORM: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'must be a short name without slashes' }).default('ccaip'),
+  BA360_CHANNEL_MAP: envString().default('voice=Voz,chat=Chat,sms=SMS,email=Email,messaging=Whatsapp'),
+  /** Key that signs the record ids the redirect endpoint accepts (links cannot be forged). */
+  BA360_LINK_SECRET: optionalSecret(16),
+  /** Public URL of the crm function, for the BA360 redirect links (default PUBLIC_BASE_URL + /crm). */
+  CRM_PUBLIC_URL: optionalUrl(),
+};
+
+export type CrmClientConfig = z.output<z.ZodObject<typeof crmClientConfigShape>>;
+
+/** Keys each adapter cannot work without. */
+export const REQUIRED_KEYS: Record<CrmAdapterKind, Array<keyof CrmClientConfig>> = {
+  contract: ['CRM_BASE_URL'],
+  servicenow: ['SERVICENOW_INSTANCE_URL', 'SERVICENOW_USER', 'SERVICENOW_PASSWORD'],
+  salesforce: ['SALESFORCE_LOGIN_URL', 'SALESFORCE_CLIENT_ID', 'SALESFORCE_CLIENT_SECRET'],
+  zendesk: ['ZENDESK_BASE_URL', 'ZENDESK_EMAIL', 'ZENDESK_API_TOKEN'],
+  ba360: ['BA360_API_URL', 'BA360_INSTANCE_URL', 'BA360_USER', 'BA360_PASSWORD', 'BA360_COMPANY', 'BA360_SECRET_KEY', 'BA360_CLIENT_KEY', 'BA360_LINK_SECRET'],
+};
+
+/** Every missing key of the chosen adapter (and of the contract client's auth), as config problems. */
+export function missingCrmKeys(config: CrmClientConfig): string[] {
+  const problems = REQUIRED_KEYS[config.CRM_ADAPTER].filter((k) => config[k] === undefined).map((k) => `${k}: required when CRM_ADAPTER=${config.CRM_ADAPTER}`);
+  if (config.CRM_ADAPTER === 'contract') {
+    const auth: Record<CrmClientConfig['CRM_CLIENT_AUTH'], Array<keyof CrmClientConfig>> = {
+      basic: ['CRM_BASIC_USER', 'CRM_BASIC_PASSWORD'],
+      oauth: ['CRM_OAUTH_CLIENT_ID', 'CRM_OAUTH_CLIENT_SECRET'],
+      header: ['CRM_API_KEY'],
+      none: [],
+    };
+    for (const k of auth[config.CRM_CLIENT_AUTH]) if (config[k] === undefined) problems.push(`${k}: required when CRM_CLIENT_AUTH=${config.CRM_CLIENT_AUTH}`);
+  }
+  return problems;
+}

@@ -1,0 +1,55 @@
+/**
+ * Builds the CrmClient a function's configuration asks for. Composition roots call it once;
+ * tests pass literal configs (parsed with `parseCrmClientConfig`) and local servers.
+ */
+import * as z from 'zod';
+import { ConfigError, type Env, parseConfig, type Secret } from '../config';
+import { notImplemented } from '../errors';
+import type { Logger } from '../logging';
+import { type CrmClientConfig, crmClientConfigShape, missingCrmKeys } from './config';
+import { type ContractAuth, createContractCrmClient } from './contract-client';
+import type { CrmClient } from './port';
+
+export interface CrmClientDeps {
+  log: Logger;
+  /** Public base URL of the deployed functions (PUBLIC_BASE_URL), for links the CRM stores. */
+  publicBaseUrl?: string;
+  now?: () => number;
+}
+
+/** Parses only the CRM keys from an env (tests, scripts). */
+export function parseCrmClientConfig(env: Env): CrmClientConfig {
+  return parseConfig('crm client', z.object(crmClientConfigShape), env);
+}
+
+export function createCrmClient(config: CrmClientConfig, deps: CrmClientDeps): CrmClient {
+  const problems = missingCrmKeys(config);
+  if (problems.length > 0) throw new ConfigError('crm client', problems);
+  switch (config.CRM_ADAPTER) {
+    case 'contract':
+      return createContractCrmClient({
+        baseUrl: config.CRM_BASE_URL!,
+        auth: contractAuth(config),
+        timeoutMs: config.CRM_TIMEOUT_MS,
+        retryLimit: config.CRM_RETRY_LIMIT,
+        log: deps.log,
+        ...(deps.now ? { now: deps.now } : {}),
+      });
+    default:
+      throw notImplemented(`CRM adapter ${config.CRM_ADAPTER} is not built yet`);
+  }
+}
+
+function contractAuth(config: CrmClientConfig): ContractAuth {
+  const s = (v: Secret | undefined) => v!;
+  switch (config.CRM_CLIENT_AUTH) {
+    case 'basic':
+      return { kind: 'basic', user: config.CRM_BASIC_USER!, password: s(config.CRM_BASIC_PASSWORD) };
+    case 'oauth':
+      return { kind: 'oauth', clientId: config.CRM_OAUTH_CLIENT_ID!, clientSecret: s(config.CRM_OAUTH_CLIENT_SECRET) };
+    case 'header':
+      return { kind: 'header', header: config.CRM_API_KEY_HEADER, value: s(config.CRM_API_KEY) };
+    case 'none':
+      return { kind: 'none' };
+  }
+}
