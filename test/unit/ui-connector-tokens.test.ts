@@ -1,0 +1,94 @@
+import { createHmac } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
+import { Secret } from '../../shared/config';
+import { isAppError } from '../../shared/errors';
+import { createTokenService, extractToken } from '../../functions/ui-connector/tokens';
+
+const KEY = 'test-ui-connector-signing-key-0123456789abcdef';
+const OLD_KEY = 'previous-ui-connector-signing-key-0123456789ab';
+const clock = { now: new Date('2026-11-21T10:00:00Z') };
+const service = (keys = [KEY]) => createTokenService({ keys: keys.map((k) => new Secret(k)), project: 'ccbridge-test', ttlMinutes: 60, now: () => clock.now });
+
+const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
+/** A compact JWT assembled by hand, so the tests do not depend on the signer under test. */
+function handMadeJwt(header: object, payload: object, key: string | undefined): string {
+  const head = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
+  const sig = key === undefined ? '' : createHmac('sha256', key).update(head).digest('base64url');
+  return `${head}.${sig}`;
+}
+const nowSeconds = () => Math.floor(clock.now.getTime() / 1000);
+const goodClaims = () => ({ exp: nowSeconds() + 600, iat: nowSeconds(), gcp_agent_assist_project: 'ccbridge-test', gcp_agent_assist_user: 'twilio:AC1' });
+
+async function rejection(promise: Promise<unknown>): Promise<{ status: number; message: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    if (isAppError(err)) return { status: err.status, message: err.message };
+    throw err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('UI-connector tokens', () => {
+  test('issued tokens are HS256 with exp = iat + 60 min and the reference claims', async () => {
+    const { token, expiresAt } = await service().issue('twilio:AC1');
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
+    const claims = decodeJwt(token);
+    expect(claims).toEqual({ iat: nowSeconds(), exp: nowSeconds() + 3600, gcp_agent_assist_project: 'ccbridge-test', gcp_agent_assist_user: 'twilio:AC1' });
+    expect(expiresAt.getTime()).toBe((nowSeconds() + 3600) * 1000);
+    // Signed with the configured key (the reference signed with an empty one): check by hand.
+    const [h, p, s] = token.split('.');
+    expect(createHmac('sha256', KEY).update(`${h}.${p}`).digest('base64url')).toBe(s);
+  });
+
+  test('a hand-made token with the right key verifies, raw or as Bearer', async () => {
+    const token = handMadeJwt({ alg: 'HS256', typ: 'JWT' }, goodClaims(), KEY);
+    await expect(service().verify(token)).resolves.toMatchObject({ gcp_agent_assist_user: 'twilio:AC1' });
+    await expect(service().verify(`Bearer ${token}`)).resolves.toMatchObject({ gcp_agent_assist_project: 'ccbridge-test' });
+  });
+
+  test('a token from the reference /register (no iat, null user) is accepted when signed with the shared key', async () => {
+    const token = handMadeJwt({ alg: 'HS256', typ: 'JWT' }, { exp: nowSeconds() + 60, gcp_agent_assist_project: 'ccbridge-test', gcp_agent_assist_user: null }, KEY);
+    await expect(service().verify(token)).resolves.toMatchObject({ gcp_agent_assist_user: null });
+  });
+
+  test.each([
+    ['expired', () => handMadeJwt({ alg: 'HS256' }, { ...goodClaims(), exp: nowSeconds() - 120 }, KEY), 'Your token has expired.'],
+    ['signed with another key', () => handMadeJwt({ alg: 'HS256' }, goodClaims(), 'some-other-key-that-is-long-enough-000000'), 'The signature of your token is invalid.'],
+    ['signed with the empty key (the reference defect)', () => handMadeJwt({ alg: 'HS256' }, goodClaims(), ''), 'The signature of your token is invalid.'],
+    ['alg: none', () => handMadeJwt({ alg: 'none' }, goodClaims(), undefined), 'The signing algorithm of your token is not allowed.'],
+    ['alg: HS512', () => handMadeJwt({ alg: 'HS512' }, goodClaims(), KEY), 'The signing algorithm of your token is not allowed.'],
+    ['without exp', () => handMadeJwt({ alg: 'HS256' }, { gcp_agent_assist_project: 'ccbridge-test' }, KEY), 'The expiration time in your token is missing.'],
+    ['for another project', () => handMadeJwt({ alg: 'HS256' }, { ...goodClaims(), gcp_agent_assist_project: 'elsewhere' }, KEY), 'The target project in your token is invalid.'],
+    ['without a project', () => handMadeJwt({ alg: 'HS256' }, { exp: nowSeconds() + 60 }, KEY), 'The target project in your token is missing.'],
+    ['garbage', () => 'not.a.jwt', 'Failed to parse your token.'],
+  ])('a token %s is a 401 with the reason', async (_what, make, message) => {
+    expect(await rejection(service().verify(make()))).toEqual({ status: 401, message });
+  });
+
+  test('a missing token, or the text "undefined", is "Token is missing."', async () => {
+    for (const header of [undefined, '', 'undefined', 'Bearer undefined', 'null']) {
+      expect(await rejection(service().verify(header))).toEqual({ status: 401, message: 'Token is missing.' });
+    }
+  });
+
+  test('during a key rotation, tokens of the previous key still verify; new tokens use the new key', async () => {
+    const old = await createTokenService({ keys: [new Secret(OLD_KEY)], project: 'ccbridge-test', ttlMinutes: 60, now: () => clock.now }).issue('u');
+    const rotated = service([KEY, OLD_KEY]);
+    await expect(rotated.verify(old.token)).resolves.toBeDefined();
+    const fresh = await rotated.issue('u');
+    expect(await rejection(createTokenService({ keys: [new Secret(OLD_KEY)], project: 'ccbridge-test', ttlMinutes: 60, now: () => clock.now }).verify(fresh.token))).toMatchObject({ status: 401 });
+  });
+
+  test('a token without iat (as the reference issues them) is judged by exp alone', async () => {
+    const token = await new SignJWT({ gcp_agent_assist_project: 'ccbridge-test' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(nowSeconds() + 60).sign(new TextEncoder().encode(KEY));
+    await expect(service().verify(token)).resolves.toBeDefined();
+  });
+
+  test('extractToken reads raw and Bearer forms', () => {
+    expect(extractToken('abc.def.ghi')).toBe('abc.def.ghi');
+    expect(extractToken('Bearer abc.def.ghi')).toBe('abc.def.ghi');
+    expect(extractToken('bearer   abc.def.ghi ')).toBe('abc.def.ghi');
+    expect(extractToken(undefined)).toBeUndefined();
+  });
+});
