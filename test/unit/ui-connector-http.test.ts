@@ -217,7 +217,8 @@ describe('POST /conversation-name', () => {
     const doc = docs[0]!;
     // The surviving document is one registration, whole: its name and id belong together.
     const event = app.bus.published.find((m) => (m.data as { registrationId: string }).registrationId === doc['registrationId']);
-    expect((event?.data as { conversationName: string }).conversationName).toBe(doc['conversationName']);
+    expect(event).toBeDefined();
+    expect((event!.data as { conversationName: string }).conversationName).toBe(doc['conversationName']);
     const read = await lightningRequest('GET', token, PHONE);
     expect(await read.json()).toEqual({ conversationName: doc['conversationName'] });
   });
