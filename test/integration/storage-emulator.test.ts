@@ -304,9 +304,10 @@ describe('listing, metadata, copy and delete through @google-cloud/storage', () 
       .getFiles({ delimiter: '/', maxResults: 2, autoPaginate: false });
     expect(first).toEqual([]);
     expect((raw as { prefixes?: string[] }).prefixes).toEqual(['a/', 'b/']);
+    expect(next?.pageToken).toEqual(expect.any(String));
     const [second] = await storage
       .bucket(listBucket)
-      .getFiles({ delimiter: '/', maxResults: 2, autoPaginate: false, pageToken: next?.pageToken });
+      .getFiles({ delimiter: '/', maxResults: 2, autoPaginate: false, pageToken: String(next?.pageToken) });
     expect(second.map((f) => f.name)).toEqual(['top']);
   });
 
