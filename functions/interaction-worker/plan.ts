@@ -1,0 +1,131 @@
+/**
+ * What one Zoom event asks of the worker: facts about the engagement, artifacts to fetch
+ * into Cloud Storage, and items (notes, dispositions) to write to the CRM. Pure: parsing
+ * and keys only, so every redelivery of an event plans exactly the same work.
+ */
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import { PermanentEventError } from '../../shared/events/pubsub-event';
+import { type ArtifactKind, artifactKey, safeSegment } from '../../shared/zoom/artifacts';
+import {
+  dispositionObjectSchema,
+  messagingTranscriptObjectSchema,
+  noteObjectSchema,
+  recordingObjectSchema,
+  recordingTranscriptObjectSchema,
+  voicemailObjectSchema,
+  ZOOM_EVENTS,
+} from '../../shared/zoom/events';
+import type { EngagementFacts } from '../../shared/zoom/ledger';
+import type { QueuedZoomEvent } from '../../shared/zoom/queued-event';
+
+export interface PlannedArtifact {
+  key: string;
+  kind: ArtifactKind;
+  sourceId?: string | undefined;
+  /** undefined: look it up through the REST API (recordings only). */
+  url: string | undefined;
+  /** The time the storage path is dated by. */
+  time: string | undefined;
+}
+
+export type PlannedItem =
+  | { kind: 'note'; key: string; eventTs: number; body: string; author: string | undefined }
+  | { kind: 'disposition'; key: string; eventTs: number; value: string };
+
+export interface EventPlan {
+  engagementId: string;
+  facts: EngagementFacts;
+  artifacts: PlannedArtifact[];
+  items: PlannedItem[];
+  /** When the event happened (event_ts, else when the webhook received it), in ms. */
+  eventTs: number;
+}
+
+export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
+  const { envelope } = queued;
+  const object = envelope.payload?.object ?? {};
+  const eventTs = envelope.event_ts ?? Date.parse(queued.receivedAt);
+  const eventTime = new Date(eventTs).toISOString();
+  const parse = <S extends z.ZodType>(schema: S): z.output<S> => {
+    const parsed = schema.safeParse(object);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((i) => i.path.join('.') || '(root)').join(', ');
+      throw new PermanentEventError(`${envelope.event} without usable ${fields}`, 'malformed_object');
+    }
+    return parsed.data;
+  };
+
+  switch (envelope.event) {
+    case ZOOM_EVENTS.recordingCompleted: {
+      const o = parse(recordingObjectSchema);
+      return {
+        engagementId: o.engagement_id,
+        facts: { queueId: o.queue_id, agentId: o.user_id, channel: o.channel_type ?? 'voice', startTime: o.recording_start_time },
+        artifacts: [{ key: artifactKey('recording', o.recording_id), kind: 'recording', sourceId: o.recording_id, url: o.download_url, time: o.recording_start_time ?? eventTime }],
+        items: [],
+        eventTs,
+      };
+    }
+    case ZOOM_EVENTS.recordingTranscriptCompleted: {
+      const o = parse(recordingTranscriptObjectSchema);
+      return {
+        engagementId: o.engagement_id,
+        facts: { queueId: o.queue_id, agentId: o.user_id, startTime: o.recording_start_time },
+        artifacts: [
+          { key: artifactKey('recording_transcript', o.recording_id), kind: 'recording_transcript', sourceId: o.recording_id, url: o.transcript_url, time: o.recording_start_time ?? eventTime },
+        ],
+        items: [],
+        eventTs,
+      };
+    }
+    case ZOOM_EVENTS.messagingTranscriptCompleted: {
+      const o = parse(messagingTranscriptObjectSchema);
+      return {
+        engagementId: o.engagement_id,
+        facts: { queueId: o.queue_id, agentId: o.user_id, channel: o.channel_type ?? 'messaging', startTime: o.start_time },
+        artifacts: [
+          { key: artifactKey('messaging_transcript', o.message_id), kind: 'messaging_transcript', sourceId: o.message_id, url: o.transcript_url, time: o.start_time ?? eventTime },
+        ],
+        items: [],
+        eventTs,
+      };
+    }
+    case ZOOM_EVENTS.voicemailTranscriptCompleted: {
+      const o = parse(voicemailObjectSchema);
+      const id = o.voicemail_id ?? o.message_id ?? o.engagement_id;
+      const time = o.start_time ?? eventTime;
+      const artifacts: PlannedArtifact[] = [];
+      if (o.download_url) artifacts.push({ key: artifactKey('voicemail', id), kind: 'voicemail', sourceId: id, url: o.download_url, time });
+      if (o.transcript_url) artifacts.push({ key: artifactKey('voicemail_transcript', id), kind: 'voicemail_transcript', sourceId: id, url: o.transcript_url, time });
+      return { engagementId: o.engagement_id, facts: { queueId: o.queue_id, agentId: o.user_id, channel: 'voice', startTime: o.start_time }, artifacts, items: [], eventTs };
+    }
+    case ZOOM_EVENTS.noteAdded: {
+      const o = parse(noteObjectSchema);
+      const body = o.note ?? '';
+      // note_id is unconfirmed: without it the note's identity is its content, author and time.
+      const id = o.note_id ?? createHash('sha256').update(`${o.user_id ?? ''}\n${o.created_time ?? eventTs}\n${body}`).digest('hex').slice(0, 24);
+      return {
+        engagementId: o.engagement_id,
+        facts: { agentId: o.user_id },
+        artifacts: [],
+        items: [{ kind: 'note', key: `note-${safeSegment(id)}`, eventTs, body, author: o.user_name ?? o.user_id }],
+        eventTs,
+      };
+    }
+    case ZOOM_EVENTS.dispositionAdded: {
+      const o = parse(dispositionObjectSchema);
+      // The same disposition chosen by another agent (e.g. after a transfer) is a distinct one.
+      const key = `disposition-${safeSegment(o.disposition_id)}${o.user_id ? `-${safeSegment(o.user_id)}` : ''}`;
+      return {
+        engagementId: o.engagement_id,
+        facts: { queueId: o.queue_id, agentId: o.user_id },
+        artifacts: [],
+        items: [{ kind: 'disposition', key, eventTs, value: o.disposition_name ?? o.disposition_id }],
+        eventTs,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
