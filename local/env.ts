@@ -23,6 +23,8 @@ export interface LocalEndpoints {
   zoomUrl: string;
   twilioUrl: string;
   dialogflowUrl: string;
+  /** Certs of the local OIDC issuer (Google's are at https://www.googleapis.com/oauth2/v1/certs). */
+  oidcCertsUrl: string;
 }
 
 export interface LocalSigner {
@@ -68,6 +70,8 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     TWILIO_AUTH_TOKEN: creds.twilioAuthToken,
     UI_CONNECTOR_JWT_SECRET: creds.uiConnectorJwtSecret,
     DIALOGFLOW_API_ENDPOINT: endpoints.dialogflowUrl,
+    // Verification of Google-signed ID tokens (Cloud Scheduler, Pub/Sub push)
+    OIDC_CERTS_URL: endpoints.oidcCertsUrl,
     // CRM: the crm function in mock mode is the local CRM
     CRM_MODE: 'mock',
     CRM_BASE_URL: `${endpoints.gatewayUrl}/crm`,

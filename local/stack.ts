@@ -9,6 +9,7 @@ import type { Env } from '../shared/config';
 import { localCredentials, type LocalCredentials } from './credentials';
 import { buildLocalEnv, emulatorEnv, LOCAL_PROJECT, type LocalEndpoints } from './env';
 import { startFirestoreEmulator, type FirestoreEmulator } from './firestore';
+import { type OidcIssuer, startOidcIssuer } from './oidc';
 import { composers } from './function-registry';
 import { startGateway } from './gateway';
 import { readFunctionManifest } from './manifest';
@@ -36,12 +37,14 @@ export interface StackOptions {
   pushBackoff?: { min: number; max: number };
   /** Attempts before a message goes to a dead-letter topic. */
   maxDeliveryAttempts?: number;
+  /** Where the local servers' own diagnostic lines go (default: stderr when STACK_DEBUG is set). */
+  log?: (line: string) => void;
 }
 
 export interface Stack {
   functions: Record<string, string>;
   credentials: LocalCredentials;
-  emulators: { firestore: string; pubsub: string; storage: string; zoom: string; twilio: string; dialogflow: string };
+  emulators: { firestore: string; pubsub: string; storage: string; zoom: string; twilio: string; dialogflow: string; oidcCerts: string };
   env: Env;
   firestore: FirestoreEmulator;
   pubsub: PubSubEmulator;
@@ -49,6 +52,7 @@ export interface Stack {
   zoom: ZoomMock;
   twilio: TwilioMock;
   dialogflow: MockServer;
+  oidc: OidcIssuer;
   stop(): Promise<void>;
 }
 
@@ -58,6 +62,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
     stoppers.length = 0;
   };
+  const stackLog = options.log ?? (process.env['STACK_DEBUG'] ? (line: string) => process.stderr.write(`[stack] ${line}\n`) : () => undefined);
   try {
     const gateway = await startGateway({ port: options.port ?? 0 });
     stoppers.push(() => gateway.stop());
@@ -66,7 +71,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const firestore = await startFirestoreEmulator({ port: portFor(1) });
     stoppers.push(() => firestore.stop());
-    const pubsub = await startPubSubEmulator({ port: portFor(2) });
+    const oidc = await startOidcIssuer({ port: portFor(7) });
+    stoppers.push(() => oidc.stop());
+    // Push subscriptions with an OIDC token carry one from the local issuer, as in production.
+    const pubsub = await startPubSubEmulator({ port: portFor(2), mintOidcToken: (audience, email) => oidc.mint(audience, email), log: (line) => stackLog(line) });
     stoppers.push(() => pubsub.stop());
     const signer = generateLocalSigner();
     const storage = await startStorageEmulator({ port: portFor(3), signingPublicKeys: [signer.publicKey] });
@@ -86,6 +94,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       zoomUrl: zoom.baseUrl,
       twilioUrl: twilio.baseUrl,
       dialogflowUrl: dialogflow.baseUrl,
+      oidcCertsUrl: oidc.certsUrl,
     };
     // The Google client libraries read the emulator variables from process.env.
     Object.assign(process.env, emulatorEnv(endpoints));
@@ -111,7 +120,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return {
       functions: urls,
       credentials,
-      emulators: { firestore: firestore.host, pubsub: pubsub.host, storage: storage.baseUrl, zoom: zoom.baseUrl, twilio: twilio.baseUrl, dialogflow: dialogflow.baseUrl },
+      emulators: { firestore: firestore.host, pubsub: pubsub.host, storage: storage.baseUrl, zoom: zoom.baseUrl, twilio: twilio.baseUrl, dialogflow: dialogflow.baseUrl, oidcCerts: oidc.certsUrl },
       env,
       firestore,
       pubsub,
@@ -119,6 +128,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       zoom,
       twilio,
       dialogflow,
+      oidc,
       stop: stopAll,
     };
   } catch (err) {
