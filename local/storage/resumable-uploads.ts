@@ -45,13 +45,6 @@ export class ResumableUploads {
     return id;
   }
 
-  /** The number of bytes persisted so far, or the finished object. */
-  status(id: string): ChunkOutcome {
-    const session = this.session(id);
-    if (session.result) return { kind: 'complete', object: session.result };
-    return { kind: 'incomplete', received: session.file.size };
-  }
-
   /**
    * Applies one chunk request. Bytes the session already holds (a client re-sending after
    * a lost response) are skipped; bytes received before an aborted request stay, and the

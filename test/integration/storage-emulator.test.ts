@@ -1,5 +1,9 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { Agent, get as httpGet, request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type File, Storage } from '@google-cloud/storage';
@@ -220,6 +224,45 @@ describe('uploads and downloads through @google-cloud/storage', () => {
     expect(body.error.code).toBe(412);
     expect(body.error.errors[0]?.reason).toBe('conditionNotMet');
     expect((await file.download())[0].toString()).toBe('winner');
+  });
+
+  test('two resumable uploads racing with ifGenerationMatch: 0 produce one object and one 412', async () => {
+    const file = bucket().file('guarded/race.txt');
+    const [uriA] = await file.createResumableUpload({ preconditionOpts: { ifGenerationMatch: 0 } });
+    const [uriB] = await file.createResumableUpload({ preconditionOpts: { ifGenerationMatch: 0 } });
+    const finish = (uri: string, body: string) =>
+      fetch(uri, { method: 'PUT', headers: { 'Content-Range': `bytes 0-${body.length - 1}/${body.length}` }, body });
+    const statuses = (await Promise.all([finish(uriA, 'AAAA'), finish(uriB, 'BBBB')])).map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 412]);
+    expect(['AAAA', 'BBBB']).toContain((await file.download())[0].toString());
+  });
+
+  test('an object stored gzip-encoded is served as gzip to the client and decompressed for others', async () => {
+    const text = 'compressible text, '.repeat(2000);
+    const file = bucket().file('gzip/notes.txt');
+    await file.save(text, { resumable: false, gzip: true, contentType: 'text/plain' });
+    const [metadata] = await file.getMetadata();
+    expect(metadata.contentEncoding).toBe('gzip');
+    expect(Number(metadata.size)).toBeLessThan(text.length);
+    // The client asks for gzip, validates the stored bytes' crc32c, then decompresses.
+    expect((await file.download())[0].toString()).toBe(text);
+
+    const fetchRaw = (acceptEncoding: string | undefined) =>
+      new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        const headers = acceptEncoding === undefined ? {} : { 'Accept-Encoding': acceptEncoding };
+        httpGet(`${emulator.baseUrl}/storage/v1/b/${BUCKET}/o/gzip%2Fnotes.txt?alt=media`, { headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+    const asGzip = await fetchRaw('gzip');
+    expect(asGzip.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(asGzip.body).toString()).toBe(text);
+    const transcoded = await fetchRaw(undefined);
+    expect(transcoded.headers['content-encoding']).toBeUndefined();
+    expect(transcoded.body.toString()).toBe(text);
   });
 
   test('a ranged download returns exactly the requested bytes (start-end, open end, suffix)', async () => {
@@ -485,6 +528,47 @@ describe('STORAGE_EMULATOR_HOST', () => {
       expect(files.map((f) => f.name)).toEqual(['env/hello.txt', 'env/resumable.txt']);
     } finally {
       delete process.env['STORAGE_EMULATOR_HOST'];
+    }
+  });
+});
+
+describe('emulator lifecycle', () => {
+  test('stop() returns promptly with a keep-alive connection and an upload in flight, and removes its temp dir', async () => {
+    const own = await startStorageEmulator();
+    const client = new Storage({ apiEndpoint: own.baseUrl, projectId: PROJECT });
+    await client.createBucket('lifecycle');
+    await client.bucket('lifecycle').file('kept').save('x', { resumable: false });
+    expect(readdirSync(join(own.dir, 'objects'))).toHaveLength(1);
+
+    const agent = new Agent({ keepAlive: true });
+    await new Promise<void>((resolve) => httpGet(`${own.baseUrl}/`, { agent }, (res) => res.resume().on('end', resolve)));
+    const upload = httpRequest(`${own.baseUrl}/upload/storage/v1/b/lifecycle/o?uploadType=media&name=hanging`, {
+      method: 'POST',
+      headers: { 'Content-Length': String(10 * MiB) },
+    });
+    upload.on('error', () => undefined);
+    upload.write(Buffer.alloc(MiB));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    const started = Date.now();
+    await own.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(existsSync(own.dir)).toBe(false);
+    agent.destroy();
+  });
+
+  test('a directory given by the caller is left in place by stop()', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'storage-emulator-test-'));
+    try {
+      const own = await startStorageEmulator({ dir });
+      expect(own.dir).toBe(dir);
+      const client = new Storage({ apiEndpoint: own.baseUrl, projectId: PROJECT });
+      await client.createBucket('given-dir');
+      await client.bucket('given-dir').file('obj').save('bytes on disk', { resumable: false });
+      await own.stop();
+      expect(readdirSync(join(dir, 'objects'))).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
