@@ -13,8 +13,7 @@ import { type OidcIssuer, startOidcIssuer } from './oidc';
 import { composers } from './function-registry';
 import { startGateway } from './gateway';
 import { readFunctionManifest } from './manifest';
-import { startDialogflowMock } from './mocks/dialogflow';
-import type { MockServer } from './mocks/http-mock';
+import { type DialogflowMock, startDialogflowMock } from './mocks/dialogflow';
 import { startTwilioMock, type TwilioMock } from './mocks/twilio';
 import { startZoomMock, type ZoomMock } from './mocks/zoom';
 import { provisionLocalResources } from './provision';
@@ -51,7 +50,7 @@ export interface Stack {
   storage: StorageEmulator;
   zoom: ZoomMock;
   twilio: TwilioMock;
-  dialogflow: MockServer;
+  dialogflow: DialogflowMock;
   oidc: OidcIssuer;
   stop(): Promise<void>;
 }
