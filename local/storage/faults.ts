@@ -5,7 +5,7 @@ import { GcsJsonError } from './errors';
 export interface Fault {
   /** Case-insensitive HTTP method; any method when absent. */
   method?: string;
-  /** Substring of the request URL (path and query); any URL when absent. */
+  /** Substring of the request URL as sent (path and query, still percent-encoded); any URL when absent. */
   pathIncludes?: string;
   status: number;
   times: number;

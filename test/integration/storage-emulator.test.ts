@@ -187,6 +187,19 @@ describe('uploads and downloads through @google-cloud/storage', () => {
     expect(sha256((await file.download())[0])).toBe(sha256(bytes));
   });
 
+  test('an empty object can be written by every upload path and reads back empty', async () => {
+    const paths = [
+      ['empty/simple', { resumable: false }],
+      ['empty/resumable', { resumable: true }],
+      ['empty/chunked', { resumable: true, chunkSize: 256 * 1024 }],
+    ] as const;
+    for (const [name, options] of paths) {
+      await pipeline(Readable.from([]), bucket().file(name).createWriteStream(options));
+      const [content] = await bucket().file(name).download();
+      expect({ name, length: content.length }).toEqual({ name, length: 0 });
+    }
+  });
+
   test('a second write with ifGenerationMatch: 0 is refused with 412 (simple and resumable) and the first stays', async () => {
     const file = bucket().file('guarded/first-wins.txt');
     await file.save('first', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
