@@ -1,0 +1,133 @@
+# Root module: project-wide pieces and the modules that are not functions.
+# Functions and their environment: functions.tf. Firestore TTL and indexes: firestore.tf.
+
+locals {
+  labels = merge(var.labels, {
+    app         = "ccbridge"
+    environment = var.environment
+    managed-by  = "terraform"
+  })
+
+  # Bucket names are global: project ID plus environment keeps them unique (at most 63 chars).
+  bucket_prefix = "${var.project_id}-${var.environment}"
+
+  repo_root = abspath("${path.root}/..")
+
+  pubsub_service_agent = "service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+
+  # Topics (names are fixed; the functions receive them as *_TOPIC variables).
+  topics = {
+    zoom_events         = "zoom-events"         # zoom-webhook and reconcile publish; interaction-worker consumes (Eventarc)
+    conversation_events = "conversation-events" # ui-connector publishes
+    reconcile_slices    = "reconcile-slices"    # reconcile publishes work slices, pushed back to reconcile /slices
+  }
+
+  apis = toset([
+    "artifactregistry.googleapis.com", # gen2 function images
+    "cloudbuild.googleapis.com",       # gen2 function builds
+    "cloudfunctions.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
+    "cloudscheduler.googleapis.com",
+    "dialogflow.googleapis.com", # Agent Assist conversation profile and SIPREC numbers
+    "eventarc.googleapis.com",
+    "firestore.googleapis.com",
+    "iam.googleapis.com",
+    "iamcredentials.googleapis.com", # OIDC tokens for Scheduler and Pub/Sub push
+    "logging.googleapis.com",
+    "pubsub.googleapis.com",
+    "run.googleapis.com", # gen2 functions run on Cloud Run
+    "secretmanager.googleapis.com",
+    "storage.googleapis.com",
+  ])
+}
+
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+resource "google_project_service" "this" {
+  for_each = var.enable_apis ? local.apis : toset([])
+
+  project = var.project_id
+  service = each.value
+
+  # Other workloads in the project may use the same APIs.
+  disable_on_destroy = false
+}
+
+module "storage" {
+  source = "./modules/storage"
+
+  project_id                      = var.project_id
+  location                        = coalesce(var.bucket_location, var.region)
+  bucket_prefix                   = local.bucket_prefix
+  archive_storage_class_days      = var.archive_storage_class_days
+  archive_noncurrent_version_days = var.archive_noncurrent_version_days
+  archive_retention_days          = var.archive_retention_days
+  archive_retention_locked        = var.archive_retention_locked
+  ccaip_bring_your_own_key        = var.ccaip_storage_bring_your_own_key
+  ccaip_key_rotation              = var.ccaip_storage_key_rotation
+
+  depends_on = [google_project_service.this]
+}
+
+module "pubsub" {
+  source = "./modules/pubsub"
+
+  project_id            = var.project_id
+  pubsub_service_agent  = local.pubsub_service_agent
+  topics                = values(local.topics)
+  dead_letter_for       = [local.topics.zoom_events, local.topics.reconcile_slices]
+  max_delivery_attempts = var.max_delivery_attempts
+
+  push_subscriptions = {
+    # reconcile fans work out to itself: each slice is pushed to /slices with an OIDC token
+    # of reconcile's own service account, whose audience is the function URL.
+    "reconcile-slices-push" = {
+      topic                      = local.topics.reconcile_slices
+      push_endpoint              = "${module.function["reconcile"].url}/slices"
+      oidc_service_account_email = module.function["reconcile"].service_account_email
+      oidc_audience              = module.function["reconcile"].url
+      ack_deadline_seconds       = 600
+    }
+  }
+
+  depends_on = [google_project_service.this]
+}
+
+module "secrets" {
+  source = "./modules/secrets"
+
+  project_id     = var.project_id
+  catalog        = local.secret_catalog
+  values         = var.secret_values
+  values_version = var.secret_values_version
+
+  depends_on = [google_project_service.this]
+}
+
+module "scheduler" {
+  source = "./modules/scheduler"
+
+  project_id = var.project_id
+  region     = var.region
+  job_name   = "reconcile-nightly"
+  schedule   = var.reconcile_schedule
+  time_zone  = var.reconcile_time_zone
+  target_url = module.function["reconcile"].url
+
+  depends_on = [google_project_service.this]
+}
+
+module "agent_assist" {
+  source = "./modules/agent_assist"
+
+  project_id             = var.project_id
+  location               = var.agent_assist_location
+  display_name           = "ccbridge-${var.environment}"
+  language_code          = var.agent_assist_language_code
+  run_local_provisioners = var.run_local_provisioners
+  repo_root              = local.repo_root
+
+  depends_on = [google_project_service.this]
+}

@@ -1,0 +1,119 @@
+variable "project_id" {
+  description = "Project of the function."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the function."
+  type        = string
+}
+
+variable "name" {
+  description = "Function name from functions/functions.json; also names its service account (fn-<name>)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,26}[a-z0-9]$", var.name))
+    error_message = "name must be 2-28 lowercase letters, digits or hyphens (the service account ID fn-<name> has at most 30)."
+  }
+}
+
+variable "description" {
+  description = "Function description."
+  type        = string
+  default     = ""
+}
+
+variable "entry_point" {
+  description = "Exported function the runtime calls (entryPoint in functions/functions.json)."
+  type        = string
+}
+
+variable "source_dir" {
+  description = "Directory of the built bundle (dist/<name>: index.js and package.json)."
+  type        = string
+}
+
+variable "source_bucket" {
+  description = "Bucket the zipped bundle is uploaded to."
+  type        = string
+}
+
+variable "build_service_account" {
+  description = "Service account for Cloud Build (full resource name), or null for the default."
+  type        = string
+  default     = null
+}
+
+variable "env" {
+  description = "Plain environment variables. Never credentials: those go in secret_env."
+  type        = map(string)
+  default     = {}
+}
+
+variable "secret_env" {
+  description = "Environment variable => Secret Manager secret ID (latest version). The function's service account gets secretAccessor on exactly these secrets."
+  type        = map(string)
+  default     = {}
+}
+
+variable "project_roles" {
+  description = "Project-level roles of the function's service account."
+  type        = list(string)
+  default     = []
+}
+
+variable "publish_topic_ids" {
+  description = "Topics the function publishes to (label => topic ID); publisher is granted per topic."
+  type        = map(string)
+  default     = {}
+}
+
+variable "bucket_roles" {
+  description = "Bucket-level roles of the function's service account (label => bucket and role)."
+  type = map(object({
+    bucket = string
+    role   = string
+  }))
+  default = {}
+}
+
+variable "ingress_settings" {
+  description = "ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB."
+  type        = string
+
+  validation {
+    condition     = contains(["ALLOW_ALL", "ALLOW_INTERNAL_ONLY", "ALLOW_INTERNAL_AND_GCLB"], var.ingress_settings)
+    error_message = "ingress_settings must be ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB."
+  }
+}
+
+variable "event_trigger" {
+  description = "Pub/Sub event trigger (CloudEvent functions) or null for HTTP functions. Failed events are retried."
+  type = object({
+    pubsub_topic          = string
+    service_account_email = string
+  })
+  default = null
+}
+
+variable "settings" {
+  description = "Memory, CPU, timeout and instance counts."
+  type = object({
+    available_memory   = string
+    available_cpu      = optional(string)
+    timeout_seconds    = number
+    min_instance_count = number
+    max_instance_count = number
+  })
+
+  validation {
+    condition     = var.settings.min_instance_count >= 0 && var.settings.max_instance_count >= max(1, var.settings.min_instance_count)
+    error_message = "Instance counts must satisfy 0 <= min_instance_count <= max_instance_count and max_instance_count >= 1."
+  }
+
+  validation {
+    condition     = var.settings.timeout_seconds >= 1 && var.settings.timeout_seconds <= 3600
+    error_message = "timeout_seconds must be between 1 and 3600."
+  }
+}

@@ -1,0 +1,280 @@
+# Inputs of the root module. Example values: terraform.tfvars.example.
+# Secret VALUES are never variables with defaults and never go into a committed tfvars file:
+# add them with `gcloud secrets versions add` (README.md) or pass `secret_values` at apply time.
+
+variable "project_id" {
+  description = "Google Cloud project that hosts one ccbridge environment (one environment per project)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a project ID (6-30 lowercase letters, digits or hyphens, starting with a letter)."
+  }
+}
+
+variable "region" {
+  description = "Region of the functions, buckets, the Eventarc trigger and the scheduler job (for example us-central1)."
+  type        = string
+  default     = "us-central1"
+
+  validation {
+    condition     = can(regex("^[a-z]+(-[a-z]+)+[0-9]$", var.region))
+    error_message = "region must be a Google Cloud region such as us-central1 or europe-west1."
+  }
+}
+
+variable "environment" {
+  description = "Environment name (dev, staging, prod, ...): part of bucket names and labels."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]{1,11}$", var.environment))
+    error_message = "environment must be 2-12 lowercase letters or digits, starting with a letter."
+  }
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL of every function."
+  type        = string
+  default     = "info"
+
+  validation {
+    condition     = contains(["debug", "info", "warn", "error"], var.log_level)
+    error_message = "log_level must be debug, info, warn or error."
+  }
+}
+
+variable "labels" {
+  description = "Extra labels for every resource that takes labels (added to app, environment and managed-by)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, v in var.labels : can(regex("^[a-z][a-z0-9_-]{0,62}$", k)) && can(regex("^[a-z0-9_-]{0,63}$", v))])
+    error_message = "Label keys must start with a lowercase letter; keys and values may hold lowercase letters, digits, _ and - (at most 63)."
+  }
+}
+
+variable "enable_apis" {
+  description = "Enable the Google APIs ccbridge needs. Set false when the project's APIs are managed elsewhere."
+  type        = bool
+  default     = true
+}
+
+# --- Firestore ---------------------------------------------------------------------------
+
+variable "firestore_database_id" {
+  description = "Firestore database the functions use (FIRESTORE_DATABASE)."
+  type        = string
+  default     = "(default)"
+
+  validation {
+    condition     = var.firestore_database_id == "(default)" || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", var.firestore_database_id))
+    error_message = "firestore_database_id must be (default) or 4-63 lowercase letters, digits or hyphens."
+  }
+}
+
+variable "create_firestore_database" {
+  description = "Create the Firestore database. Set false if it already exists in the project (TTL policies and indexes are still managed)."
+  type        = bool
+  default     = true
+}
+
+variable "firestore_location" {
+  description = "Firestore location (a multi-region such as nam5 or eur3, or a region). Null: the region variable."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.firestore_location == null || can(regex("^[a-z0-9-]+$", var.firestore_location))
+    error_message = "firestore_location must be a Firestore location ID such as nam5, eur3 or us-central1."
+  }
+}
+
+# --- Cloud Storage -------------------------------------------------------------------------
+
+variable "bucket_location" {
+  description = "Location of the archive, CCAI Platform and function-source buckets (region, dual- or multi-region). Null: the region variable."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.bucket_location == null || can(regex("^[A-Za-z0-9-]+$", var.bucket_location))
+    error_message = "bucket_location must be a Cloud Storage location such as us-central1, US or EU."
+  }
+}
+
+variable "archive_storage_class_days" {
+  description = "Age in days at which archived interactions move to NEARLINE, COLDLINE and ARCHIVE (each later than the previous)."
+  type = object({
+    nearline = number
+    coldline = number
+    archive  = number
+  })
+  default = {
+    nearline = 30
+    coldline = 90
+    archive  = 365
+  }
+
+  validation {
+    condition = (
+      var.archive_storage_class_days.nearline >= 1 &&
+      var.archive_storage_class_days.coldline > var.archive_storage_class_days.nearline &&
+      var.archive_storage_class_days.archive > var.archive_storage_class_days.coldline
+    )
+    error_message = "archive_storage_class_days must satisfy 1 <= nearline < coldline < archive."
+  }
+}
+
+variable "archive_noncurrent_version_days" {
+  description = "Days after which a replaced (noncurrent) version of an archived object is deleted."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.archive_noncurrent_version_days >= 1 && floor(var.archive_noncurrent_version_days) == var.archive_noncurrent_version_days
+    error_message = "archive_noncurrent_version_days must be a whole number of at least 1."
+  }
+}
+
+variable "archive_retention_days" {
+  description = "Retention period of the archive bucket in days (objects cannot be deleted or replaced earlier). 0: no retention policy."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.archive_retention_days >= 0 && var.archive_retention_days <= 36500 && floor(var.archive_retention_days) == var.archive_retention_days
+    error_message = "archive_retention_days must be a whole number between 0 and 36500."
+  }
+}
+
+variable "archive_retention_locked" {
+  description = "Lock the archive retention policy. IRREVERSIBLE: a locked policy can never be shortened or removed, and the bucket cannot be deleted before every object expires. Requires archive_retention_days > 0."
+  type        = bool
+  default     = false
+}
+
+variable "ccaip_storage_bring_your_own_key" {
+  description = "false: Terraform generates the JSON key of the CCAI Platform storage service account and stores it in Secret Manager. true: no key is generated (for example where the iam.disableServiceAccountKeyCreation policy applies); create one yourself and add it as a version of the ccaip-storage-key secret."
+  type        = bool
+  default     = false
+}
+
+variable "ccaip_storage_key_rotation" {
+  description = "Change this value (for example to a date) to make Terraform replace the generated CCAI Platform storage key."
+  type        = string
+  default     = "1"
+}
+
+# --- Pub/Sub ---------------------------------------------------------------------------------
+
+variable "max_delivery_attempts" {
+  description = "Deliveries of one message before Pub/Sub moves it to the dead-letter topic."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.max_delivery_attempts >= 5 && var.max_delivery_attempts <= 100
+    error_message = "max_delivery_attempts must be between 5 and 100 (Pub/Sub's limits)."
+  }
+}
+
+# --- Functions -------------------------------------------------------------------------------
+
+variable "function_settings" {
+  description = "Per-function overrides of memory, CPU, timeout and instance counts, keyed by function name (functions/functions.json). Unset fields keep the defaults in functions.tf."
+  type = map(object({
+    available_memory   = optional(string)
+    available_cpu      = optional(string)
+    timeout_seconds    = optional(number)
+    min_instance_count = optional(number)
+    max_instance_count = optional(number)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.function_settings) : contains([for f in jsondecode(file("${path.module}/../functions/functions.json")).functions : f.name], name)])
+    error_message = "function_settings keys must be function names from functions/functions.json."
+  }
+}
+
+variable "build_service_account" {
+  description = "Service account (full resource name projects/P/serviceAccounts/EMAIL) that Cloud Build uses to build the function images. Null: the platform default."
+  type        = string
+  default     = null
+}
+
+# --- Secrets ---------------------------------------------------------------------------------
+
+variable "secret_values" {
+  description = "Optional initial secret values keyed by secret ID (see local.secret_catalog in functions.tf). Prefer `gcloud secrets versions add` (README.md); if used, pass it with TF_VAR_secret_values or -var, never in a committed file. Written with a write-only argument, so values stay out of state."
+  type        = map(string)
+  sensitive   = true
+  default     = null
+}
+
+variable "secret_values_version" {
+  description = "Increase to re-send secret_values to Secret Manager (a new secret version for each supplied value)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.secret_values_version >= 1 && floor(var.secret_values_version) == var.secret_values_version
+    error_message = "secret_values_version must be a whole number of at least 1."
+  }
+}
+
+# --- Cloud Scheduler ------------------------------------------------------------------------
+
+variable "reconcile_schedule" {
+  description = "Cron schedule of the nightly reconcile job."
+  type        = string
+  default     = "30 3 * * *"
+
+  validation {
+    condition     = length(split(" ", trimspace(var.reconcile_schedule))) == 5
+    error_message = "reconcile_schedule must be a five-field cron expression such as \"30 3 * * *\"."
+  }
+}
+
+variable "reconcile_time_zone" {
+  description = "IANA time zone of reconcile_schedule."
+  type        = string
+  default     = "Etc/UTC"
+
+  validation {
+    condition     = can(regex("^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$", var.reconcile_time_zone))
+    error_message = "reconcile_time_zone must be an IANA time zone such as Etc/UTC or America/New_York."
+  }
+}
+
+# --- Agent Assist -----------------------------------------------------------------------------
+
+variable "agent_assist_location" {
+  description = "Dialogflow location of the Agent Assist conversation profile and its SIPREC number."
+  type        = string
+  default     = "global"
+
+  validation {
+    condition     = can(regex("^[a-z0-9-]+$", var.agent_assist_location))
+    error_message = "agent_assist_location must be a Dialogflow location such as global or us-central1."
+  }
+}
+
+variable "agent_assist_language_code" {
+  description = "Language of the conversations the profile assists (BCP-47)."
+  type        = string
+  default     = "en-US"
+
+  validation {
+    condition     = can(regex("^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", var.agent_assist_language_code))
+    error_message = "agent_assist_language_code must be a BCP-47 language tag such as en-US."
+  }
+}
+
+variable "run_local_provisioners" {
+  description = "Run the local-exec steps during apply (the SIPREC number CLI and attaching the dead-letter topic to the Eventarc subscription). They need Node 22, this repository with `npm ci` done and Application Default Credentials. Cloud Build sets false and runs the same commands (output post_apply_commands) in a Node step."
+  type        = bool
+  default     = true
+}
