@@ -1,10 +1,19 @@
 /**
- * Zoom API mock: Server-to-Server OAuth (`POST /oauth/token?grant_type=account_credentials`)
- * and the Contact Center REST endpoints the bundle reads. The Zoom issue grows this into
- * the full mock (generated data, signed webhooks, fault injection).
+ * Zoom mock: Server-to-Server OAuth, the Contact Center REST endpoints the bundle reads
+ * (list/detail with next_page_token paging), authenticated file downloads of generated,
+ * deterministic content of any size (streamed), signed webhooks sent to the receiver on
+ * request, and fault injection (./faults, ./webhooks). Data comes from ./model.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { type MockServer, sendJson, startMockServer } from '../http-mock';
+import type { ServerResponse } from 'node:http';
+import { type MockRequest, type MockServer, sendJson, startMockServer } from '../http-mock';
+import { contentSha256, contentStream } from './content';
+import { ZoomFaults } from './faults';
+import { type GenerateOptions, generateDay, type MockEngagement } from './model';
+import { type DeliveryOptions, type DeliveryReport, deliverEvents, postSigned, type WebhookTarget, type ZoomEnvelope } from './webhooks';
+
+export type { MockEngagement } from './model';
+export type { DeliveryOptions, DeliveryReport, ZoomEnvelope } from './webhooks';
 
 export interface ZoomMockOptions {
   accountId: string;
@@ -12,16 +21,238 @@ export interface ZoomMockOptions {
   clientSecret: string;
   port?: number;
   tokenTtlSeconds?: number;
+  /** Where webhooks go and the Secret Token they are signed with (settable later). */
+  webhook?: WebhookTarget;
+  /** Engagements answer 404 on the detail endpoint for this long after they end. */
+  engagementVisibleAfterMs?: number;
+}
+
+/** A file Zoom serves: its bytes are a function of `seed` and `bytes` (see ./content). */
+export interface MockFile {
+  path: string;
+  seed: string;
+  bytes: number;
+  contentType: string;
+  engagementId: string;
+}
+
+export interface MockStats {
+  downloads: number;
+  downloadBytes: number;
+  apiCalls: number;
+  webhookRequests: number;
 }
 
 export interface ZoomMock extends MockServer {
   /** Access tokens issued so far (for tests of token caching). */
   readonly tokensIssued: number;
+  readonly faults: ZoomFaults;
+  readonly stats: MockStats;
+  addEngagement(engagement: MockEngagement): void;
+  /** Generates and adds a day of engagements (deterministic for a seed). */
+  generateDay(options: GenerateOptions): MockEngagement[];
+  engagement(id: string): MockEngagement | undefined;
+  engagements(): MockEngagement[];
+  /** The files of an engagement, by artifact (recording, transcript, voicemail...). */
+  filesOf(engagementId: string): MockFile[];
+  file(path: string): MockFile | undefined;
+  /** sha256 (hex) and size of a file's content, recomputed. */
+  fileDigest(path: string): { sha256: string; bytes: number };
+  /**
+   * The webhook events an engagement produces, in the order Zoom would send them, with
+   * fresh download tokens. Marks its files as announced (for `faults.notReadyForMs`).
+   */
+  eventsFor(engagementId: string): ZoomEnvelope[];
+  setWebhookTarget(target: WebhookTarget): void;
+  /** One signed POST of `event` to the receiver (no retries). */
+  sendWebhook(event: ZoomEnvelope | string, options?: { timestamp?: number; signature?: string }): Promise<{ status: number; text: string }>;
+  /** Sends events as Zoom does, with retries and the requested delivery faults. */
+  deliver(events: ZoomEnvelope[], options?: DeliveryOptions): Promise<DeliveryReport>;
 }
+
+const FILE_KINDS = ['recordings', 'recording-transcripts', 'voicemails', 'voicemail-transcripts', 'messaging-transcripts'] as const;
 
 export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock> {
   const tokens = new Map<string, number>();
+  const engagements = new Map<string, MockEngagement>();
+  const files = new Map<string, MockFile>();
+  const announcedAt = new Map<string, number>();
+  const faults = new ZoomFaults();
+  const stats: MockStats = { downloads: 0, downloadBytes: 0, apiCalls: 0, webhookRequests: 0 };
   let issued = 0;
+  let webhook = options.webhook;
+  let baseUrl = '';
+
+  const authorized = (req: MockRequest, res: ServerResponse): boolean => {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const expires = token ? tokens.get(token) : undefined;
+    if (expires === undefined || expires < Date.now()) {
+      sendJson(res, 401, { code: 124, message: 'Invalid access token.' });
+      return false;
+    }
+    return true;
+  };
+
+  /** Common gate of every authenticated route: token, then injected HTTP faults. */
+  const gate = (req: MockRequest, res: ServerResponse): boolean => {
+    if (!authorized(req, res)) return false;
+    const fault = faults.takeHttp(req.path);
+    if (fault) {
+      sendJson(res, fault.status, { code: fault.status, message: 'Injected fault' }, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+      return false;
+    }
+    return true;
+  };
+
+  const addEngagement = (e: MockEngagement) => {
+    engagements.set(e.engagementId, e);
+    const add = (kind: (typeof FILE_KINDS)[number], id: string, bytes: number, contentType: string) => {
+      const path = `/v2/files/${kind}/${encodeURIComponent(id)}`;
+      files.set(path, { path, seed: `${kind}:${id}`, bytes, contentType, engagementId: e.engagementId });
+    };
+    for (const r of e.recordings) {
+      add('recordings', r.recordingId, r.bytes, r.contentType);
+      if (r.transcript) add('recording-transcripts', r.recordingId, transcriptBytes(r.recordingId), 'text/vtt');
+    }
+    for (const v of e.voicemails) {
+      add('voicemails', v.messageId, v.bytes, 'audio/mpeg');
+      if (v.transcript) add('voicemail-transcripts', v.messageId, transcriptBytes(v.messageId), 'text/vtt');
+    }
+    if (e.messagingTranscript) add('messaging-transcripts', e.engagementId, transcriptBytes(e.engagementId), 'application/json');
+  };
+
+  const fileUrl = (kind: (typeof FILE_KINDS)[number], id: string) => `${baseUrl}/v2/files/${kind}/${encodeURIComponent(id)}?dt=${randomBytes(9).toString('base64url')}`;
+
+  const eventsFor = (engagementId: string): ZoomEnvelope[] => {
+    const e = engagements.get(engagementId);
+    if (!e) throw new Error(`zoom mock: no engagement ${engagementId}`);
+    const envelope = (event: string, at: number, object: Record<string, unknown>): ZoomEnvelope => ({ event, event_ts: at, payload: { account_id: options.accountId, object } });
+    const end = Date.parse(e.endTime);
+    const out: ZoomEnvelope[] = [];
+    for (const n of e.notes) {
+      out.push(envelope('contact_center.engagement_note_added', Date.parse(n.createdTime), { engagement_id: e.engagementId, note_id: n.noteId, note: n.note, user_id: n.userId, user_name: n.userName, created_time: n.createdTime }));
+    }
+    for (const d of e.dispositions) {
+      out.push(envelope('contact_center.engagement_disposition_added', Date.parse(d.at), { engagement_id: e.engagementId, disposition_id: d.dispositionId, disposition_name: d.dispositionName, queue_id: e.queueId, user_id: d.userId }));
+    }
+    for (const r of e.recordings) {
+      const common = { recording_id: r.recordingId, engagement_id: e.engagementId, queue_id: e.queueId, queue_name: e.queueName, user_id: e.agentId, recording_start_time: r.startTime, recording_end_time: r.endTime };
+      out.push(envelope('contact_center.recording_completed', end + 30_000, { ...common, recording_duration: r.durationSeconds, channel_type: 'voice', direction: e.direction, download_url: fileUrl('recordings', r.recordingId) }));
+      if (r.transcript) out.push(envelope('contact_center.recording_transcript_completed', end + 120_000, { ...common, transcript_url: fileUrl('recording-transcripts', r.recordingId) }));
+    }
+    for (const v of e.voicemails) {
+      out.push(
+        envelope('contact_center.voicemail_transcript_completed', end + 90_000, {
+          engagement_id: e.engagementId,
+          voicemail_id: v.messageId,
+          queue_id: e.queueId,
+          start_time: v.at,
+          download_url: fileUrl('voicemails', v.messageId),
+          ...(v.transcript ? { transcript_url: fileUrl('voicemail-transcripts', v.messageId) } : {}),
+        }),
+      );
+    }
+    if (e.messagingTranscript) {
+      out.push(envelope('contact_center.engagement_messaging_transcript_completed', end + 60_000, { engagement_id: e.engagementId, queue_id: e.queueId, user_id: e.agentId, channel_type: 'messaging', start_time: e.startTime, transcript_url: fileUrl('messaging-transcripts', e.engagementId) }));
+    }
+    const now = Date.now();
+    for (const f of files.values()) if (f.engagementId === engagementId && !announcedAt.has(f.path)) announcedAt.set(f.path, now);
+    return out.sort((a, b) => a.event_ts - b.event_ts);
+  };
+
+  /** A duplicate delivery carries other download tokens, as Zoom's do. */
+  const refreshTokens = (e: ZoomEnvelope): ZoomEnvelope =>
+    JSON.parse(JSON.stringify(e).replace(/\?dt=[A-Za-z0-9_-]+/g, () => `?dt=${randomBytes(9).toString('base64url')}`)) as ZoomEnvelope;
+
+  const serveFile = async (req: MockRequest, res: ServerResponse) => {
+    if (!gate(req, res)) return;
+    const file = files.get(req.path);
+    if (!file) return sendJson(res, 404, { code: 3001, message: 'File does not exist.' });
+    const notReady = faults.takeNotReady(req.path);
+    const announced = announcedAt.get(req.path);
+    if (notReady || (faults.notReadyForMs > 0 && announced !== undefined && Date.now() - announced < faults.notReadyForMs)) {
+      const status = notReady?.status ?? 404;
+      return sendJson(res, status, { code: status === 404 ? 3001 : 3000, message: 'File is being processed.' });
+    }
+    stats.downloads++;
+    const truncate = faults.takeTruncate(req.path);
+    res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.bytes) });
+    const body = contentStream(file.seed, file.bytes);
+    let sent = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      let piece = chunk;
+      if (truncate && sent + piece.length > truncate.afterBytes) piece = piece.subarray(0, truncate.afterBytes - sent);
+      sent += piece.length;
+      stats.downloadBytes += piece.length;
+      if (!res.write(piece)) await new Promise<void>((resolve) => res.once('drain', resolve));
+      if (truncate && sent >= truncate.afterBytes) {
+        // A connection lost mid-body: the client sees fewer bytes than Content-Length.
+        body.destroy();
+        res.destroy();
+        return;
+      }
+      if (res.destroyed) {
+        body.destroy();
+        return;
+      }
+    }
+    res.end();
+  };
+
+  const inRange = (iso: string, from: string | null, to: string | null) => {
+    const t = Date.parse(iso);
+    return (!from || t >= Date.parse(from)) && (!to || t <= Date.parse(to.length === 10 ? `${to}T23:59:59.999Z` : to));
+  };
+
+  const paged = <T>(req: MockRequest, res: ServerResponse, key: string, all: T[]) => {
+    const size = Math.min(Math.max(Number(req.query.get('page_size') ?? 30) || 30, 1), 300);
+    let offset = 0;
+    const token = req.query.get('next_page_token');
+    if (token) {
+      const decoded = decodePageToken(token);
+      // Zoom's next_page_token expires after 15 minutes.
+      if (!decoded || Date.now() - decoded.at > 15 * 60_000) return sendJson(res, 400, { code: 300, message: 'Invalid next_page_token.' });
+      offset = decoded.offset;
+    }
+    const page = all.slice(offset, offset + size);
+    const next = offset + size < all.length ? encodePageToken(offset + size) : '';
+    sendJson(res, 200, { next_page_token: next, page_size: size, total_records: all.length, [key]: page });
+  };
+
+  const recordingJson = (e: MockEngagement, r: MockEngagement['recordings'][number]) => ({
+    recording_id: r.recordingId,
+    engagement_id: e.engagementId,
+    queue_id: e.queueId,
+    queue_name: e.queueName,
+    user_id: e.agentId,
+    recording_start_time: r.startTime,
+    recording_end_time: r.endTime,
+    recording_duration: r.durationSeconds,
+    channel_type: 'voice',
+    direction: e.direction,
+    download_url: fileUrl('recordings', r.recordingId),
+    ...(r.transcript ? { transcript_url: fileUrl('recording-transcripts', r.recordingId) } : {}),
+  });
+
+  const engagementJson = (e: MockEngagement) => ({
+    engagement_id: e.engagementId,
+    start_time: e.startTime,
+    end_time: e.endTime,
+    channel: e.channel,
+    direction: e.direction,
+    queues: [{ queue_id: e.queueId, queue_name: e.queueName }],
+    agents: [{ user_id: e.agentId, display_name: e.agentName }],
+    consumers: [{ consumer_number: e.consumerNumber }],
+    notes: e.notes.map((n) => ({ note_id: n.noteId, note: n.note, user_id: n.userId, created_time: n.createdTime })),
+    dispositions: e.dispositions.map((d) => ({ disposition_id: d.dispositionId, disposition_name: d.dispositionName, user_id: d.userId })),
+  });
+
+  const api = (handle: (req: MockRequest, res: ServerResponse) => void) => (req: MockRequest, res: ServerResponse) => {
+    stats.apiCalls++;
+    if (!gate(req, res)) return;
+    handle(req, res);
+  };
+
   const server = await startMockServer(
     'zoom',
     [
@@ -34,6 +265,8 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
           if (!safeEqual(given, expected)) return sendJson(res, 401, { reason: 'Invalid client_id or client_secret', error: 'invalid_client' });
           if (req.query.get('grant_type') !== 'account_credentials') return sendJson(res, 400, { reason: 'Unsupported grant type', error: 'unsupported_grant_type' });
           if (req.query.get('account_id') !== options.accountId) return sendJson(res, 400, { reason: 'Invalid account_id', error: 'invalid_request' });
+          const fault = faults.takeHttp(req.path);
+          if (fault) return sendJson(res, fault.status, { reason: 'Injected fault', error: 'server_error' });
           const ttl = options.tokenTtlSeconds ?? 3600;
           const token = randomBytes(24).toString('base64url');
           tokens.set(token, Date.now() + ttl * 1000);
@@ -41,15 +274,156 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
           return sendJson(res, 200, { access_token: token, token_type: 'bearer', expires_in: ttl, scope: 'contact_center:read:admin', api_url: 'https://api.zoom.us' });
         },
       },
+      {
+        method: 'GET',
+        path: '/v2/contact_center/recordings',
+        handle: api((req, res) => {
+          const from = req.query.get('from');
+          const to = req.query.get('to');
+          const all = [...engagements.values()].flatMap((e) => e.recordings.filter((r) => inRange(r.endTime, from, to)).map((r) => recordingJson(e, r)));
+          paged(req, res, 'recordings', all);
+        }),
+      },
+      {
+        method: 'GET',
+        path: '/v2/contact_center/engagements',
+        handle: api((req, res) => {
+          const all = [...engagements.values()].filter((e) => inRange(e.startTime, req.query.get('from'), req.query.get('to'))).map(engagementJson);
+          paged(req, res, 'engagements', all);
+        }),
+      },
+      {
+        method: 'GET',
+        path: '/v2/contact_center/engagements/:id',
+        handle: api((req, res) => {
+          const e = engagements.get(req.params['id']!);
+          if (!e || Date.now() - Date.parse(e.endTime) < (options.engagementVisibleAfterMs ?? 0)) return sendJson(res, 404, { code: 1001, message: 'Engagement does not exist.' });
+          sendJson(res, 200, engagementJson(e));
+        }),
+      },
+      {
+        method: 'GET',
+        path: '/v2/contact_center/engagements/:id/notes',
+        handle: api((req, res) => {
+          const e = engagements.get(req.params['id']!);
+          if (!e) return sendJson(res, 404, { code: 1001, message: 'Engagement does not exist.' });
+          paged(req, res, 'notes', engagementJson(e).notes);
+        }),
+      },
+      {
+        method: 'GET',
+        path: '/v2/contact_center/engagements/:id/recordings',
+        handle: api((req, res) => {
+          const e = engagements.get(req.params['id']!);
+          if (!e) return sendJson(res, 404, { code: 1001, message: 'Engagement does not exist.' });
+          paged(req, res, 'recordings', e.recordings.map((r) => recordingJson(e, r)));
+        }),
+      },
+      {
+        method: 'GET',
+        path: '/v2/contact_center/inboxes/messages',
+        handle: api((req, res) => {
+          if ((req.query.get('message_type') ?? 'voicemail') !== 'voicemail') return paged(req, res, 'messages', []);
+          const all = [...engagements.values()].flatMap((e) =>
+            e.voicemails
+              .filter((v) => inRange(v.at, req.query.get('from'), req.query.get('to')))
+              .map((v) => ({
+                message_id: v.messageId,
+                engagement_id: e.engagementId,
+                message_type: 'voicemail',
+                queue_id: e.queueId,
+                date_time: v.at,
+                download_url: fileUrl('voicemails', v.messageId),
+                ...(v.transcript ? { transcript_url: fileUrl('voicemail-transcripts', v.messageId) } : {}),
+              })),
+          );
+          paged(req, res, 'messages', all);
+        }),
+      },
+      {
+        method: 'GET',
+        path: '/v2/contact_center/messaging/messages',
+        handle: api((req, res) => {
+          const e = engagements.get(req.query.get('engagement_id') ?? '');
+          const messages = e?.messagingTranscript
+            ? [
+                { message_id: `${e.engagementId}-m1`, engagement_id: e.engagementId, message: 'Hello, I need help with my order.', sender_type: 'consumer', date_time: e.startTime },
+                { message_id: `${e.engagementId}-m2`, engagement_id: e.engagementId, message: 'Sure, let me check.', sender_type: 'agent', date_time: e.endTime },
+              ]
+            : [];
+          paged(req, res, 'messages', messages);
+        }),
+      },
+      ...FILE_KINDS.map((kind) => ({ method: 'GET', path: `/v2/files/${kind}/:id`, handle: serveFile })),
     ],
     options.port === undefined ? {} : { port: options.port },
   );
+  baseUrl = server.baseUrl;
+
+  const requireTarget = (): WebhookTarget => {
+    if (!webhook) throw new Error('zoom mock: no webhook target set (setWebhookTarget)');
+    return webhook;
+  };
+
   return {
     ...server,
+    get baseUrl() {
+      return server.baseUrl;
+    },
     get tokensIssued() {
       return issued;
     },
+    faults,
+    stats,
+    addEngagement,
+    generateDay(generate) {
+      const day = generateDay(generate);
+      for (const e of day) addEngagement(e);
+      return day;
+    },
+    engagement: (id) => engagements.get(id),
+    engagements: () => [...engagements.values()],
+    filesOf: (engagementId) => [...files.values()].filter((f) => f.engagementId === engagementId),
+    file: (path) => files.get(new URL(path, 'http://x').pathname),
+    fileDigest(path) {
+      const f = files.get(new URL(path, 'http://x').pathname);
+      if (!f) throw new Error(`zoom mock: no file ${path}`);
+      return { sha256: contentSha256(f.seed, f.bytes), bytes: f.bytes };
+    },
+    eventsFor,
+    setWebhookTarget(target) {
+      webhook = target;
+    },
+    async sendWebhook(event, sendOptions = {}) {
+      stats.webhookRequests++;
+      return postSigned(requireTarget(), typeof event === 'string' ? event : JSON.stringify(event), sendOptions);
+    },
+    async deliver(events, deliveryOptions = {}) {
+      const report = await deliverEvents(requireTarget(), events, deliveryOptions, refreshTokens);
+      stats.webhookRequests += report.requests;
+      return report;
+    },
   };
+}
+
+/** Transcripts are small; their size is a stable function of their id. */
+function transcriptBytes(id: string): number {
+  let h = 0;
+  for (const c of id) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return 2048 + (h % 8192);
+}
+
+function encodePageToken(offset: number): string {
+  return Buffer.from(JSON.stringify({ offset, at: Date.now() })).toString('base64url');
+}
+
+function decodePageToken(token: string): { offset: number; at: number } | undefined {
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset?: unknown; at?: unknown };
+    return typeof v.offset === 'number' && typeof v.at === 'number' ? { offset: v.offset, at: v.at } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function safeEqual(a: string, b: string): boolean {

@@ -1,0 +1,162 @@
+/**
+ * The Zoom mock's data: engagements with their recordings, transcripts, notes,
+ * dispositions, voicemails and messaging transcripts. Generated deterministically from a
+ * seed (same seed, same day, same bytes), or added one by one by a test.
+ */
+
+export interface MockRecording {
+  recordingId: string;
+  bytes: number;
+  contentType: string;
+  startTime: string;
+  endTime: string;
+  durationSeconds: number;
+  /** A transcript exists for it (served as text/vtt). */
+  transcript: boolean;
+}
+
+export interface MockNote {
+  noteId: string;
+  note: string;
+  userId: string;
+  userName: string;
+  createdTime: string;
+}
+
+export interface MockDisposition {
+  dispositionId: string;
+  dispositionName: string;
+  userId: string;
+  at: string;
+}
+
+export interface MockVoicemail {
+  messageId: string;
+  bytes: number;
+  at: string;
+  transcript: boolean;
+}
+
+export interface MockEngagement {
+  engagementId: string;
+  channel: 'voice' | 'messaging';
+  direction: 'inbound' | 'outbound';
+  queueId: string;
+  queueName: string;
+  agentId: string;
+  agentName: string;
+  consumerNumber: string;
+  startTime: string;
+  endTime: string;
+  recordings: MockRecording[];
+  notes: MockNote[];
+  dispositions: MockDisposition[];
+  voicemails: MockVoicemail[];
+  messagingTranscript: boolean;
+}
+
+/** A small seeded PRNG (mulberry32): same seed, same sequence. */
+export function seededRandom(seed: string): () => number {
+  let h = 1779033703 ^ seed.length;
+  for (let i = 0; i < seed.length; i++) {
+    h = Math.imul(h ^ seed.charCodeAt(i), 3432918353);
+    h = (h << 13) | (h >>> 19);
+  }
+  let a = h >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const QUEUES = [
+  { id: 'q-sales', name: 'Sales' },
+  { id: 'q-support', name: 'Support' },
+  { id: 'q-billing', name: 'Billing' },
+];
+const AGENTS = [
+  { id: 'u-alice', name: 'Alice Agent' },
+  { id: 'u-bob', name: 'Bob Agent' },
+  { id: 'u-carol', name: 'Carol Agent' },
+  { id: 'u-dan', name: 'Dan Agent' },
+];
+const DISPOSITIONS = [
+  { id: 'd-resolved', name: 'Resolved' },
+  { id: 'd-callback', name: 'Callback requested' },
+  { id: 'd-escalated', name: 'Escalated' },
+  { id: 'd-sale', name: 'Sale' },
+];
+const NOTES = ['Customer asked about the invoice.', 'Promised a callback tomorrow.', 'Verified identity.', 'Explained the new plan.', 'Customer satisfied.'];
+
+export interface GenerateOptions {
+  seed: string;
+  /** UTC day, YYYY-MM-DD. */
+  date: string;
+  engagements: number;
+  /** Recording sizes are drawn in this range (bytes). */
+  recordingBytes?: { min: number; max: number };
+  voicemailBytes?: { min: number; max: number };
+}
+
+/** A realistic day: mostly voice calls with a recording, some transfers, a few messaging sessions and voicemails. */
+export function generateDay(options: GenerateOptions): MockEngagement[] {
+  const rnd = seededRandom(`${options.seed}:${options.date}`);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
+  const between = (min: number, max: number) => Math.floor(min + rnd() * (max - min + 1));
+  const rec = options.recordingBytes ?? { min: 64 * 1024, max: 2 * 1024 * 1024 };
+  const vm = options.voicemailBytes ?? { min: 16 * 1024, max: 256 * 1024 };
+  const dayStart = Date.parse(`${options.date}T08:00:00Z`);
+  const out: MockEngagement[] = [];
+  for (let n = 0; n < options.engagements; n++) {
+    const id = `eng-${options.date.replaceAll('-', '')}-${String(n + 1).padStart(4, '0')}`;
+    const start = dayStart + Math.floor((n / Math.max(options.engagements, 1)) * 9 * 3600_000) + between(0, 60_000);
+    const durationSeconds = between(60, 900);
+    const end = start + durationSeconds * 1000;
+    const queue = pick(QUEUES);
+    const agent = pick(AGENTS);
+    const kind = rnd();
+    const channel: MockEngagement['channel'] = kind < 0.15 ? 'messaging' : 'voice';
+    const voicemail = channel === 'voice' && kind > 0.9;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const e: MockEngagement = {
+      engagementId: id,
+      channel,
+      direction: rnd() < 0.8 ? 'inbound' : 'outbound',
+      queueId: queue.id,
+      queueName: queue.name,
+      agentId: agent.id,
+      agentName: agent.name,
+      consumerNumber: `+1555${String(between(1000000, 9999999))}`,
+      startTime: iso(start),
+      endTime: iso(end),
+      recordings: [],
+      notes: [],
+      dispositions: [],
+      voicemails: [],
+      messagingTranscript: channel === 'messaging',
+    };
+    if (voicemail) {
+      e.voicemails.push({ messageId: `vm-${id}`, bytes: between(vm.min, vm.max), at: iso(end), transcript: true });
+    } else if (channel === 'voice') {
+      e.recordings.push({ recordingId: `rec-${id}-1`, bytes: between(rec.min, rec.max), contentType: 'audio/mpeg', startTime: iso(start), endTime: iso(end), durationSeconds, transcript: rnd() < 0.8 });
+    }
+    if (!voicemail) {
+      const notes = between(0, 3);
+      for (let i = 0; i < notes; i++) {
+        e.notes.push({ noteId: `note-${id}-${i + 1}`, note: pick(NOTES), userId: agent.id, userName: agent.name, createdTime: iso(start + ((i + 1) * (end - start)) / (notes + 1)) });
+      }
+      const disposition = pick(DISPOSITIONS);
+      e.dispositions.push({ dispositionId: disposition.id, dispositionName: disposition.name, userId: agent.id, at: iso(end - 5000) });
+      // A transfer: a second agent sets their own disposition too.
+      if (rnd() < 0.2) {
+        const other = pick(AGENTS.filter((a) => a.id !== agent.id));
+        const second = pick(DISPOSITIONS);
+        e.dispositions.push({ dispositionId: second.id, dispositionName: second.name, userId: other.id, at: iso(end - 1000) });
+      }
+    }
+    out.push(e);
+  }
+  return out;
+}
