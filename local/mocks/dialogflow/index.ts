@@ -45,6 +45,8 @@ export interface DialogflowMock extends MockServer {
   orders(): DialogflowPhoneNumberOrder[];
   /** Reads of new orders that answer PENDING; Infinity keeps them pending. */
   setPendingReads(reads: number): void;
+  /** Lets every pending order be fulfilled at its next read. */
+  releasePendingOrders(): void;
 }
 
 export const LOCAL_CONVERSATION_PROFILE_ID = 'ccbridge-local-profile';
@@ -216,6 +218,9 @@ export async function startDialogflowMock(options: DialogflowMockOptions): Promi
     orders: () => [...orders.values()].map((o) => structuredClone(publicOrder(o))),
     setPendingReads(reads) {
       pendingReads = reads;
+    },
+    releasePendingOrders() {
+      for (const order of orders.values()) order.readsLeft = 0;
     },
   };
 }
