@@ -1,5 +1,5 @@
 /** Settings of interaction-worker (see .env.example, `# --- zoom ---`), plus the CRM client's. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { envInt, envList, envString, envUrl, secret } from '../../shared/config';
 import { crmClientConfigShape } from '../../shared/crm/config';
 

@@ -4,7 +4,7 @@
  * and keys only, so every redelivery of an event plans exactly the same work.
  */
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { PermanentEventError } from '../../shared/events/pubsub-event';
 import { type ArtifactKind, artifactKey, safeSegment } from '../../shared/zoom/artifacts';
 import {

@@ -1,5 +1,5 @@
 /** Settings of zoom-webhook (see .env.example, `# --- zoom ---`). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { envBool, envInt, envString, envUrl, optionalSecret, secret } from '../../shared/config';
 
 export const zoomWebhookConfigShape = {

@@ -7,7 +7,7 @@
  * the reconciliation, which can republish `published == false` documents).
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DocAlreadyExistsError, type DocStore, fieldOps } from '../../shared/ports/docstore';
 import { eventKeyDocId } from '../../shared/zoom/events';
 

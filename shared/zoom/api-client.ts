@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import got, { type Got, HTTPError, RequestError } from 'got';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   engagementsPageSchema,
   messagingPageSchema,

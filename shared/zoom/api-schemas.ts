@@ -1,5 +1,5 @@
 /** Zoom Contact Center REST responses: lenient (unknown fields kept), only what is used is required. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const id = z.union([z.string().min(1), z.number()]).transform(String);
 const optionalString = z.string().nullish().transform((v) => v ?? undefined);

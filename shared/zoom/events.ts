@@ -5,7 +5,7 @@
  * event types are valid envelopes: they are kept and acknowledged, never rejected.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ZOOM_EVENTS = {
   urlValidation: 'endpoint.url_validation',

@@ -9,7 +9,7 @@
  * engagement never overwrite each other; no write relies on transaction isolation
  * (which the local Firestore stand-in lacks).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DocData, DocAlreadyExistsError, type DocStore, fieldOps } from '../ports/docstore';
 import { ARTIFACT_KINDS } from './artifacts';
 

@@ -5,7 +5,7 @@
  * a time however many requests want a token at once.
  */
 import type { Got } from 'got';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Secret } from '../config';
 import { AppError } from '../errors';
 

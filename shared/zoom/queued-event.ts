@@ -3,7 +3,7 @@
  * unknown fields included) plus its business key. The webhook publishes it; the nightly
  * reconciliation publishes the same shape for events Zoom never delivered.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { zoomEnvelopeSchema } from './events';
 
 export const queuedZoomEventSchema = z.object({
