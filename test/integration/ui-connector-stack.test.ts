@@ -1,0 +1,165 @@
+/**
+ * ui-connector through the local stack: the real Functions Framework behind the one-port
+ * gateway, the Firestore stand-in, the local Pub/Sub server and the Twilio and Dialogflow
+ * mocks — the way the reference's clients would reach the deployed function.
+ */
+import type { Firestore } from '@google-cloud/firestore';
+import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
+import { createDialogflowRest } from '../../scripts/siprec/dialogflow-rest';
+import { ensureSiprecNumber, resolveProfile, siprecUri } from '../../scripts/siprec/provision';
+import { type Stack, startStack } from '../../local/stack';
+import { createFirestore, createPubSub } from '../../shared/google';
+import { sha256Hex, twilioSignature } from '../support/ui-connector-fixture';
+
+const CONVERSATION = 'projects/ccbridge-local/locations/global/conversations/CA0123456789abcdef0123456789abcdef';
+const PHONE = '+14155550100';
+
+let stack: Stack;
+let base: string;
+let firestore: Firestore;
+let pubsub: PubSub;
+let subscription: Subscription;
+const received: Message[] = [];
+
+beforeAll(async () => {
+  stack = await startStack({ functions: ['ui-connector'] });
+  base = stack.functions['ui-connector']!;
+  firestore = createFirestore(stack.env['GCP_PROJECT']!, '(default)');
+  pubsub = createPubSub(stack.env['GCP_PROJECT']!);
+  subscription = pubsub.subscription('conversation-events-inspect');
+  subscription.on('message', (m: Message) => {
+    received.push(m);
+    m.ack();
+  });
+}, 60_000);
+afterAll(async () => {
+  await subscription.close();
+  await pubsub.close();
+  await firestore.terminate();
+  await stack.stop();
+});
+
+async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+async function token(): Promise<string> {
+  const res = await fetch(`${base}/register-app`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ accountSid: stack.credentials.twilioAccountSid, authToken: stack.credentials.twilioAuthToken }),
+  });
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { token: string }).token;
+}
+
+const registerConversation = (tok: string, phone: string, name: string) =>
+  fetch(`${base}/conversation-name`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `${tok}` },
+    body: JSON.stringify({ conversationIntegrationKey: `${phone}`, conversationName: `${name}` }),
+  });
+
+const lightning = (method: 'GET' | 'DELETE', tok: string, key: string) =>
+  fetch(`${base}/conversation-name?conversationIntegrationKey=${key}`, { method, headers: { 'Content-Type': 'application/json', Authorization: `${tok}` } });
+
+const mappings = async () => (await firestore.collection('conversations').get()).docs;
+
+describe('ui-connector on the local stack', () => {
+  test('register-app checks the pair with the Twilio mock', async () => {
+    await token();
+    expect(stack.twilio.requests.at(-1)).toMatchObject({ method: 'GET', path: `/2010-04-01/Accounts/${stack.credentials.twilioAccountSid}.json` });
+    const wrong = await fetch(`${base}/register-app`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ accountSid: stack.credentials.twilioAccountSid, authToken: '0'.repeat(32) }),
+    });
+    expect(wrong.status).toBe(401);
+  });
+
+  test('4xx requests write nothing: no document, no event', async () => {
+    const tok = await token();
+    expect((await registerConversation(tok, 'undefined', 'undefined')).status).toBe(400);
+    expect((await registerConversation('expired.or.wrong', PHONE, CONVERSATION)).status).toBe(401);
+    expect((await registerConversation(tok, PHONE, 'projects/x/agents/y')).status).toBe(400);
+    expect(await mappings()).toHaveLength(0);
+    // A later success is the only event that arrives.
+    expect((await registerConversation(tok, '+14155550199', CONVERSATION)).status).toBe(200);
+    await waitFor(() => (received.length > 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received.map((m) => JSON.parse(m.data.toString()).conversationIntegrationKey)).toEqual(['+14155550199']);
+    await lightning('DELETE', tok, '+14155550199');
+    received.length = 0;
+  });
+
+  test('Twilio Function POST → Firestore mapping with expireAt and a conversation.registered event → Lightning GET/DELETE', async () => {
+    const tok = await token();
+    const res = await registerConversation(tok, PHONE, CONVERSATION);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ [PHONE]: CONVERSATION });
+
+    const docs = await mappings();
+    expect(docs).toHaveLength(1);
+    const data = docs[0]!.data();
+    expect(data['conversationName']).toBe(CONVERSATION);
+    const ttlMs = data['expireAt'].toDate().getTime() - data['registeredAt'].toDate().getTime();
+    expect(ttlMs).toBe(4 * 3600 * 1000);
+
+    const message = await waitFor(() => received.find((m) => m.attributes['type'] === 'conversation.registered'));
+    expect(JSON.parse(message.data.toString())).toMatchObject({ type: 'conversation.registered', conversationName: CONVERSATION, conversationIntegrationKey: PHONE, keyHash: docs[0]!.id });
+
+    const got = await lightning('GET', tok, PHONE);
+    expect(got.status).toBe(200);
+    expect(await got.json()).toEqual({ conversationName: CONVERSATION });
+    expect((await lightning('DELETE', tok, '(415)%20555-0100')).status).toBe(200);
+    expect((await lightning('GET', tok, PHONE)).status).toBe(404);
+    expect(await mappings()).toHaveLength(0);
+  });
+
+  test('a signed Studio JSON request through the gateway verifies against the public URL', async () => {
+    const tok = await token();
+    const text = JSON.stringify({ conversationIntegrationKey: '415-555-0111', conversationName: CONVERSATION });
+    const pathWithQuery = `/conversation-name?bodySHA256=${sha256Hex(text)}`;
+    const signature = twilioSignature(stack.credentials.twilioAuthToken, `${base}${pathWithQuery}`);
+    const send = (sig: string) =>
+      fetch(`${base}${pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: tok, 'x-twilio-signature': sig }, body: text });
+    expect((await send(signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')))).status).toBe(403);
+    expect((await send(signature)).status).toBe(200);
+    expect(await (await lightning('GET', tok, '%2B14155550111')).json()).toEqual({ conversationName: CONVERSATION });
+    await lightning('DELETE', tok, '+14155550111');
+  });
+
+  test('two Studio calls for the same phone at once leave one consistent mapping', async () => {
+    const tok = await token();
+    const names = ['projects/ccbridge-local/conversations/CAaaaa', 'projects/ccbridge-local/conversations/CAbbbb'];
+    const results = await Promise.all([registerConversation(tok, PHONE, names[0]!), registerConversation(tok, '14155550100', names[1]!)]);
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+    const docs = await mappings();
+    expect(docs).toHaveLength(1);
+    const stored = docs[0]!.data();
+    expect(names).toContain(stored['conversationName']);
+    const events = await waitFor(() => {
+      const regs = received.filter((m) => names.includes(JSON.parse(m.data.toString()).conversationName));
+      return regs.length === 2 ? regs : undefined;
+    });
+    const winner = events.map((m) => JSON.parse(m.data.toString())).find((e) => e.registrationId === stored['registrationId']);
+    expect(winner?.conversationName).toBe(stored['conversationName']);
+    expect(await (await lightning('GET', tok, PHONE)).json()).toEqual({ conversationName: stored['conversationName'] });
+    await lightning('DELETE', tok, PHONE);
+  });
+
+  test('SIPREC provisioning against the stack’s Dialogflow mock prints a usable URI', async () => {
+    const api = createDialogflowRest({ endpoint: stack.emulators.dialogflow });
+    const profile = resolveProfile(stack.dialogflow.defaultProfile, {});
+    const result = await ensureSiprecNumber(api, { profile, waitMs: 5000, pollMs: 10 });
+    expect(result.status).toBe('ready');
+    const number = stack.dialogflow.phoneNumbers().find((n) => n.conversationProfile === profile.name);
+    expect(result).toMatchObject({ siprecUri: siprecUri(number!.phoneNumber) });
+  });
+});
