@@ -30,8 +30,12 @@ export interface InteractionWorkerPorts {
 }
 
 /** `ports` lets tests compose the real worker over in-memory adapters. */
-export function composeInteractionWorker(env: Env, ports?: Partial<InteractionWorkerPorts>, options: { now?: () => number; sleep?: (ms: number) => Promise<void> } = {}): EventFunction {
-  const { config, log } = createFunctionRuntime('interaction-worker', env, interactionWorkerConfigShape);
+export function composeInteractionWorker(
+  env: Env,
+  ports?: Partial<InteractionWorkerPorts>,
+  options: { now?: () => number; sleep?: (ms: number) => Promise<void>; logSink?: (line: string) => void } = {},
+): EventFunction {
+  const { config, log } = createFunctionRuntime('interaction-worker', env, interactionWorkerConfigShape, options.logSink ? { sink: options.logSink } : {});
   const docs = ports?.docs ?? createFirestoreDocStore(createFirestore(config.GCP_PROJECT, config.FIRESTORE_DATABASE));
   const blobs = ports?.blobs ?? createGcsBlobStore(createStorage(config.GCP_PROJECT).bucket(config.ARCHIVE_BUCKET));
   const crm = ports?.crm ?? createCrmClient(config, { log, publicBaseUrl: config.PUBLIC_BASE_URL });

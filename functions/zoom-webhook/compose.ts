@@ -21,8 +21,8 @@ export interface ZoomWebhookPorts {
 }
 
 /** `ports` lets tests compose the real app over in-memory adapters. */
-export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, options: { now?: () => number } = {}): HttpFunction {
-  const { config, log } = createFunctionRuntime('zoom-webhook', env, zoomWebhookConfigShape);
+export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, options: { now?: () => number; logSink?: (line: string) => void } = {}): HttpFunction {
+  const { config, log } = createFunctionRuntime('zoom-webhook', env, zoomWebhookConfigShape, options.logSink ? { sink: options.logSink } : {});
   const signer =
     config.GCS_SIGNER_CLIENT_EMAIL && config.GCS_SIGNER_PRIVATE_KEY ? { clientEmail: config.GCS_SIGNER_CLIENT_EMAIL, privateKey: config.GCS_SIGNER_PRIVATE_KEY } : undefined;
   const docs = ports?.docs ?? createFirestoreDocStore(createFirestore(config.GCP_PROJECT, config.FIRESTORE_DATABASE));

@@ -1,0 +1,88 @@
+/**
+ * Fixtures for the Zoom tests: signing done here from the documented algorithm (not by the
+ * code under test), the zoom-webhook app composed over in-memory ports on the Functions
+ * Framework, and the worker composed over in-memory ports against the Zoom mock.
+ */
+import { createHmac } from 'node:crypto';
+import * as ff from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import { createMemoryBlobStore, type MemoryBlobStore } from '../../shared/adapters/memory-blobstore';
+import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryEventBus, type MemoryEventBus } from '../../shared/adapters/memory-eventbus';
+import type { Env } from '../../shared/config';
+import { composeZoomWebhook } from '../../functions/zoom-webhook/compose';
+import { listen } from './http';
+
+export const WEBHOOK_SECRET = 'test-zoom-webhook-secret-0001';
+export const PREVIOUS_WEBHOOK_SECRET = 'test-zoom-webhook-secret-0000';
+export const LINK_SECRET = 'test-artifact-link-secret-0123456789';
+
+/** hex(HMAC-SHA256(secret, "v0:" + ts + ":" + body)), straight from Zoom's documentation. */
+export function zoomSignature(secret: string, timestamp: number | string, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+export function signedPost(url: string, body: string, options: { secret?: string; timestamp?: number; signature?: string; contentType?: string } = {}) {
+  const ts = options.timestamp ?? nowSeconds();
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': options.contentType ?? 'application/json',
+      'x-zm-request-timestamp': String(ts),
+      'x-zm-signature': options.signature ?? zoomSignature(options.secret ?? WEBHOOK_SECRET, ts, body),
+    },
+    body,
+  });
+}
+
+export function webhookEnv(overrides: Env = {}): Env {
+  return {
+    GCP_PROJECT: 'ccbridge-test',
+    LOG_LEVEL: 'error',
+    ZOOM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    ZOOM_EVENTS_TOPIC: 'zoom-events',
+    ARCHIVE_BUCKET: 'archive',
+    ARTIFACT_LINK_SECRET: LINK_SECRET,
+    ...overrides,
+  };
+}
+
+export interface WebhookUnderTest {
+  url: string;
+  docs: MemoryDocStore;
+  bus: MemoryEventBus;
+  blobs: MemoryBlobStore;
+  stop(): Promise<void>;
+}
+
+let registered = 0;
+
+export async function startWebhook(overrides: Env = {}, ports: { docs?: MemoryDocStore } = {}): Promise<WebhookUnderTest & { logs: string[] }> {
+  const logs: string[] = [];
+  const docs = ports.docs ?? createMemoryDocStore();
+  const bus = createMemoryEventBus();
+  const blobs = createMemoryBlobStore('archive');
+  const handler = composeZoomWebhook(webhookEnv(overrides), { docs, bus, blobs }, { logSink: (line) => logs.push(line) });
+  const name = `zoomWebhookTest${++registered}`;
+  ff.http(name, handler);
+  const server = await listen(getTestServer(name));
+  return { url: server.url, docs, bus, blobs, logs, stop: server.close };
+}
+
+/** A Pub/Sub CloudEvent as Eventarc delivers it, carrying `data` as the message. */
+export function pubSubEvent(data: unknown, id = `m-${Math.random().toString(36).slice(2)}`, deliveryAttempt?: number): CloudEvent<unknown> {
+  return {
+    specversion: '1.0',
+    id,
+    type: 'google.cloud.pubsub.topic.v1.messagePublished',
+    source: '//pubsub.googleapis.com/projects/ccbridge-test/topics/zoom-events',
+    data: {
+      message: { data: Buffer.from(JSON.stringify(data)).toString('base64'), messageId: id, publishTime: new Date().toISOString(), attributes: {} },
+      subscription: 'projects/ccbridge-test/subscriptions/interaction-worker-trigger',
+      ...(deliveryAttempt ? { deliveryAttempt } : {}),
+    },
+  };
+}
