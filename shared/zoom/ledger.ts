@@ -175,7 +175,8 @@ export function createLedger(docs: DocStore): Ledger {
       if (existing) return existing;
       const fresh = ledgerArtifactSchema.parse(dropUndefined({ ...entry, state: 'pending', attempts: 0 }));
       // Two first deliveries racing here write the same path (it is derived from the event).
-      await docs.update(LEDGER_COLLECTION, engagementId, { [`artifacts.${key}`]: { ...fresh, updatedAt: fieldOps.serverTime() }, state: 'open', updatedAt: fieldOps.serverTime() });
+      // (A field transform cannot sit inside a map value written whole, hence the client's clock.)
+      await docs.update(LEDGER_COLLECTION, engagementId, { [`artifacts.${key}`]: { ...fresh, updatedAt: new Date() }, state: 'open', updatedAt: fieldOps.serverTime() });
       return fresh;
     },
     async updateArtifact(engagementId, key, patch) {
@@ -190,7 +191,7 @@ export function createLedger(docs: DocStore): Ledger {
       const existing = doc?.items[key];
       if (existing) return existing;
       const fresh = ledgerItemSchema.parse(dropUndefined({ ...entry, state: 'pending' }));
-      await docs.update(LEDGER_COLLECTION, engagementId, { [`items.${key}`]: { ...fresh, updatedAt: fieldOps.serverTime() }, state: 'open', updatedAt: fieldOps.serverTime() });
+      await docs.update(LEDGER_COLLECTION, engagementId, { [`items.${key}`]: { ...fresh, updatedAt: new Date() }, state: 'open', updatedAt: fieldOps.serverTime() });
       return fresh;
     },
     async updateItem(engagementId, key, patch) {

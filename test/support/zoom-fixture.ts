@@ -86,3 +86,32 @@ export function pubSubEvent(data: unknown, id = `m-${Math.random().toString(36).
     },
   };
 }
+
+// --- interaction-worker over in-memory ports, against the Zoom mock -------------------------
+
+export const ZOOM_CREDENTIALS = { accountId: 'test-zoom-account', clientId: 'test-zoom-client', clientSecret: 'test-zoom-client-secret' };
+
+export function workerEnv(zoomBaseUrl: string, overrides: Env = {}): Env {
+  return {
+    GCP_PROJECT: 'ccbridge-test',
+    LOG_LEVEL: 'error',
+    ZOOM_API_BASE_URL: `${zoomBaseUrl}/v2`,
+    ZOOM_OAUTH_TOKEN_URL: `${zoomBaseUrl}/oauth/token`,
+    ZOOM_ACCOUNT_ID: ZOOM_CREDENTIALS.accountId,
+    ZOOM_CLIENT_ID: ZOOM_CREDENTIALS.clientId,
+    ZOOM_CLIENT_SECRET: ZOOM_CREDENTIALS.clientSecret,
+    ZOOM_API_RETRY_BASE_MS: '5',
+    ZOOM_NOT_READY_DELAYS_MS: '10,20',
+    ZOOM_NOT_READY_WINDOW_SECONDS: '600',
+    ZOOM_ITEM_SETTLE_MS: '0',
+    ZOOM_ITEM_ORDER_WAIT_MS: '3000',
+    ARCHIVE_BUCKET: 'archive',
+    PUBLIC_BASE_URL: 'https://functions.example.test',
+    ARTIFACT_LINK_SECRET: LINK_SECRET,
+    ...overrides,
+  };
+}
+
+export function queuedEvent(envelope: unknown, source: 'webhook' | 'reconcile' = 'webhook') {
+  return { v: 1, key: `test|${Math.random()}`, source, receivedAt: new Date().toISOString(), envelope };
+}

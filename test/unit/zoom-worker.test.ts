@@ -1,0 +1,291 @@
+/**
+ * interaction-worker end to end over in-memory Firestore/Storage/CRM and the real Zoom mock
+ * (OAuth, downloads, faults): what is stored where, what the CRM gets, what the ledger says,
+ * and which failures are retried (the handler throws) or recorded and acknowledged.
+ */
+import { createHash } from 'node:crypto';
+import { createMemoryBlobStore, type MemoryBlobStore } from '../../shared/adapters/memory-blobstore';
+import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { AppError } from '../../shared/errors';
+import { createMemoryCrm, type MemoryCrm } from '../../shared/crm/memory';
+import type { Env } from '../../shared/config';
+import { composeInteractionWorker, type EventFunction } from '../../functions/interaction-worker/compose';
+import { LEDGER_COLLECTION, type LedgerDoc, ledgerDocSchema } from '../../shared/zoom/ledger';
+import { verifyArtifactLinkToken } from '../../shared/zoom/artifact-link';
+import { Secret } from '../../shared/config';
+import { startZoomMock, type ZoomMock, type ZoomEnvelope } from '../../local/mocks/zoom';
+import type { MockEngagement } from '../../local/mocks/zoom/model';
+import { LINK_SECRET, pubSubEvent, queuedEvent, workerEnv, ZOOM_CREDENTIALS } from '../support/zoom-fixture';
+
+let zoom: ZoomMock;
+let docs: MemoryDocStore;
+let blobs: MemoryBlobStore;
+let crm: MemoryCrm;
+let worker: EventFunction;
+
+const engagement = (id: string, overrides: Partial<MockEngagement> = {}): MockEngagement => ({
+  engagementId: id,
+  channel: 'voice',
+  direction: 'inbound',
+  queueId: 'q-support',
+  queueName: 'Support',
+  agentId: 'u-alice',
+  agentName: 'Alice Agent',
+  consumerNumber: '+15550000000',
+  startTime: '2026-11-20T10:00:00.000Z',
+  endTime: '2026-11-20T10:05:00.000Z',
+  recordings: [{ recordingId: `rec-${id}`, bytes: 300_000, contentType: 'audio/mpeg', startTime: '2026-11-20T10:00:00.000Z', endTime: '2026-11-20T10:05:00.000Z', durationSeconds: 300, transcript: true }],
+  notes: [],
+  dispositions: [],
+  voicemails: [],
+  messagingTranscript: false,
+  ...overrides,
+});
+
+function compose(overrides: Env = {}) {
+  worker = composeInteractionWorker(workerEnv(zoom.baseUrl, overrides), { docs, blobs, crm }, { logSink: () => undefined });
+}
+
+beforeAll(async () => {
+  zoom = await startZoomMock({ port: 0, ...ZOOM_CREDENTIALS });
+});
+afterAll(() => zoom.stop());
+beforeEach(() => {
+  docs = createMemoryDocStore();
+  blobs = createMemoryBlobStore('archive');
+  crm = createMemoryCrm();
+  zoom.faults.clear();
+  compose();
+});
+
+const deliver = (envelope: ZoomEnvelope, source: 'webhook' | 'reconcile' = 'webhook') => worker(pubSubEvent(queuedEvent(envelope, source)));
+const ledgerOf = (id: string): LedgerDoc => ledgerDocSchema.parse(docs.dump(LEDGER_COLLECTION)[id]);
+const eventOf = (id: string, type: string) => zoom.eventsFor(id).find((e) => e.event === type)!;
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('interaction-worker: recordings', () => {
+  it('streams the recording into the predictable path with metadata, links it in the CRM, and completes the ledger', async () => {
+    zoom.addEngagement(engagement('e-100'));
+    await deliver(eventOf('e-100', 'contact_center.recording_completed'));
+
+    const path = 'zoom/2026/11/20/e-100/recording-rec-e-100.mp3';
+    const stored = blobs.contents(path);
+    expect(stored).toBeDefined();
+    expect(sha256(stored!)).toBe(zoom.fileDigest('/v2/files/recordings/rec-e-100').sha256);
+    const info = await blobs.stat(path);
+    expect(info).toMatchObject({ contentType: 'audio/mpeg', metadata: { engagementId: 'e-100', queueId: 'q-support', agentId: 'u-alice', kind: 'recording', sourceBytes: '300000', engagementStart: '2026-11-20T10:00:00.000Z' } });
+
+    const [record] = crm.records();
+    expect(record).toMatchObject({ sessionId: 'e-100', channel: 'voice' });
+    const [attachment] = crm.attachments(record!.id);
+    expect(attachment).toMatchObject({ fileName: 'recording-rec-e-100.mp3', contentType: 'audio/mpeg' });
+    const link = new URL(attachment!.url!);
+    expect(link.origin).toBe('https://functions.example.test');
+    expect(link.pathname).toBe('/zoom-webhook/artifacts/e-100/recording-rec-e-100');
+    expect(verifyArtifactLinkToken([new Secret(LINK_SECRET)], 'e-100', 'recording-rec-e-100', link.searchParams.get('t')!)).toBe(true);
+    expect(attachment!.url).not.toContain(zoom.baseUrl);
+
+    const ledger = ledgerOf('e-100');
+    expect(ledger.state).toBe('complete');
+    expect(ledger.artifacts['recording-rec-e-100']).toMatchObject({ state: 'linked', path, bytes: 300_000 });
+    expect(ledger.crmRecordId).toBe(record!.id);
+  });
+
+  it('treats a redelivered or duplicated event as a no-op (one download, one attachment)', async () => {
+    zoom.addEngagement(engagement('e-101'));
+    const event = eventOf('e-101', 'contact_center.recording_completed');
+    const downloads = zoom.stats.downloads;
+    await deliver(event);
+    await deliver(event);
+    await deliver(zoom.eventsFor('e-101').find((e) => e.event === 'contact_center.recording_completed')!);
+    expect(zoom.stats.downloads - downloads).toBe(1);
+    expect(crm.attachments()).toHaveLength(1);
+    expect(crm.records()).toHaveLength(1);
+  });
+
+  it('stores transcripts of recordings, voicemails and messaging sessions next to the engagement', async () => {
+    zoom.addEngagement(engagement('e-102'));
+    zoom.addEngagement(engagement('e-103', { recordings: [], voicemails: [{ messageId: 'vm-1', bytes: 50_000, at: '2026-11-20T10:05:00.000Z', transcript: true }] }));
+    zoom.addEngagement(engagement('e-104', { channel: 'messaging', recordings: [], messagingTranscript: true }));
+    await deliver(eventOf('e-102', 'contact_center.recording_transcript_completed'));
+    await deliver(eventOf('e-103', 'contact_center.voicemail_transcript_completed'));
+    await deliver(eventOf('e-104', 'contact_center.engagement_messaging_transcript_completed'));
+    const paths = (await blobs.list('zoom/')).map((b) => b.path).sort();
+    expect(paths).toEqual([
+      'zoom/2026/11/20/e-102/recording-rec-e-102-transcript.vtt',
+      'zoom/2026/11/20/e-103/voicemail-vm-1-transcript.vtt',
+      'zoom/2026/11/20/e-103/voicemail-vm-1.mp3',
+      'zoom/2026/11/20/e-104/messaging-transcript.json',
+    ]);
+    expect(crm.attachments()).toHaveLength(4);
+    expect(crm.records().find((r) => r.sessionId === 'e-104')?.channel).toBe('messaging');
+  });
+
+  it('retries a file that is not ready yet inside the invocation', async () => {
+    zoom.addEngagement(engagement('e-110'));
+    zoom.faults.fileNotReady({ pathIncludes: 'rec-e-110', times: 2, status: 409 });
+    await deliver({ ...eventOf('e-110', 'contact_center.recording_completed'), event_ts: Date.now() });
+    expect(ledgerOf('e-110').artifacts['recording-rec-e-110']?.state).toBe('linked');
+  });
+
+  it('hands a still-missing file back to Pub/Sub while the window is open, then stores it on redelivery', async () => {
+    zoom.addEngagement(engagement('e-111'));
+    zoom.faults.fileNotReady({ pathIncludes: 'rec-e-111', times: 3 });
+    const event = { ...eventOf('e-111', 'contact_center.recording_completed'), event_ts: Date.now() };
+    await expect(deliver(event)).rejects.toMatchObject({ retryable: true });
+    expect(ledgerOf('e-111').artifacts['recording-rec-e-111']).toMatchObject({ state: 'pending', reason: expect.stringContaining('retrying') });
+    await deliver(event);
+    expect(ledgerOf('e-111').artifacts['recording-rec-e-111']?.state).toBe('linked');
+  });
+
+  it('records a file still missing after the window as a permanent failure and acknowledges', async () => {
+    zoom.addEngagement(engagement('e-112'));
+    zoom.faults.fileNotReady({ pathIncludes: 'rec-e-112', times: 5 });
+    const event = { ...eventOf('e-112', 'contact_center.recording_completed'), event_ts: Date.now() - 700_000 };
+    await expect(deliver(event)).resolves.toBeUndefined();
+    const ledger = ledgerOf('e-112');
+    expect(ledger.artifacts['recording-rec-e-112']).toMatchObject({ state: 'failed', reason: expect.stringContaining('not available') });
+    expect(ledger.state).toBe('attention');
+    expect(crm.attachments()).toHaveLength(0);
+  });
+
+  it('backs off on Zoom 429 (Retry-After) and 5xx', async () => {
+    zoom.addEngagement(engagement('e-113'));
+    zoom.faults.failHttp({ pathIncludes: 'rec-e-113', status: 429, times: 1, retryAfterSeconds: 0 });
+    zoom.faults.failHttp({ pathIncludes: 'rec-e-113', status: 503, times: 1 });
+    await deliver(eventOf('e-113', 'contact_center.recording_completed'));
+    expect(ledgerOf('e-113').artifacts['recording-rec-e-113']?.state).toBe('linked');
+  });
+
+  it('throws (retry) on persistent Zoom 5xx and leaves nothing marked complete', async () => {
+    zoom.addEngagement(engagement('e-114'));
+    zoom.faults.failHttp({ pathIncludes: 'rec-e-114', status: 502, times: 10 });
+    await expect(deliver(eventOf('e-114', 'contact_center.recording_completed'))).rejects.toMatchObject({ retryable: true });
+    expect(ledgerOf('e-114').artifacts['recording-rec-e-114']?.state).toBe('pending');
+    expect(ledgerOf('e-114').state).toBe('open');
+  });
+
+  it('after a download cut off mid-body: no object, nothing complete; the redelivery stores the whole file', async () => {
+    zoom.addEngagement(engagement('e-115'));
+    zoom.faults.truncateDownload({ pathIncludes: 'rec-e-115', afterBytes: 100_000, times: 1 });
+    const event = eventOf('e-115', 'contact_center.recording_completed');
+    await expect(deliver(event)).rejects.toMatchObject({ retryable: true });
+    expect(await blobs.list('zoom/')).toEqual([]);
+    expect(ledgerOf('e-115').artifacts['recording-rec-e-115']?.state).toBe('pending');
+    await deliver(event);
+    const stored = blobs.contents('zoom/2026/11/20/e-115/recording-rec-e-115.mp3')!;
+    expect(sha256(stored)).toBe(zoom.fileDigest('/v2/files/recordings/rec-e-115').sha256);
+  });
+
+  it('never sends the Zoom token to a host outside the allow-list (permanent failure)', async () => {
+    zoom.addEngagement(engagement('e-116'));
+    const event = eventOf('e-116', 'contact_center.recording_completed');
+    const object = (event.payload as { object: Record<string, unknown> }).object;
+    await deliver({ ...event, payload: { ...event.payload, object: { ...object, download_url: 'https://evil.example.com/steal' } } });
+    expect(ledgerOf('e-116').artifacts['recording-rec-e-116']).toMatchObject({ state: 'failed', reason: expect.stringContaining('evil.example.com') });
+  });
+
+  it('looks the download URL up through the REST API when the event has none', async () => {
+    zoom.addEngagement(engagement('e-117'));
+    const event = eventOf('e-117', 'contact_center.recording_completed');
+    const { download_url: _omit, ...object } = (event.payload as { object: Record<string, unknown> }).object;
+    await deliver({ ...event, payload: { ...event.payload, object } });
+    expect(ledgerOf('e-117').artifacts['recording-rec-e-117']?.state).toBe('linked');
+  });
+});
+
+describe('interaction-worker: CRM failures', () => {
+  it('CRM 5xx: throws, keeps the stored object, and the redelivery links it without downloading again', async () => {
+    zoom.addEngagement(engagement('e-120'));
+    crm.failNext('addAttachment', () => new AppError('upstream_unavailable', 503, 'crm down', { retryable: true }), 1);
+    const event = eventOf('e-120', 'contact_center.recording_completed');
+    await expect(deliver(event)).rejects.toMatchObject({ status: 503 });
+    expect(ledgerOf('e-120').artifacts['recording-rec-e-120']?.state).toBe('stored');
+    const downloads = zoom.stats.downloads;
+    await deliver(event);
+    expect(zoom.stats.downloads).toBe(downloads);
+    expect(crm.attachments()).toHaveLength(1);
+    expect(ledgerOf('e-120').artifacts['recording-rec-e-120']?.state).toBe('linked');
+  });
+
+  it('CRM 429: retried by redelivery', async () => {
+    zoom.addEngagement(engagement('e-121', { notes: [{ noteId: 'n1', note: 'hello', userId: 'u', userName: 'U', createdTime: '2026-11-20T10:01:00.000Z' }] }));
+    crm.failNext('addComment', () => new AppError('rate_limited', 429, 'slow down', { retryable: true, retryAfterSeconds: 1 }), 1);
+    const note = eventOf('e-121', 'contact_center.engagement_note_added');
+    await expect(deliver(note)).rejects.toMatchObject({ status: 429 });
+    await deliver(note);
+    expect(crm.comments().map((c) => c.body)).toEqual(['hello']);
+  });
+
+  it('CRM 4xx: recorded in the ledger as failed with the reason, acknowledged', async () => {
+    zoom.addEngagement(engagement('e-122'));
+    crm.failNext('addAttachment', () => new AppError('bad_request', 400, 'crm rejected the request: file name too long', { retryable: false }), 1);
+    await expect(deliver(eventOf('e-122', 'contact_center.recording_completed'))).resolves.toBeUndefined();
+    expect(ledgerOf('e-122').artifacts['recording-rec-e-122']).toMatchObject({ state: 'failed', reason: expect.stringContaining('crm: bad_request: HTTP 400') });
+  });
+});
+
+describe('interaction-worker: notes and dispositions', () => {
+  const notes = [1, 2, 3].map((i) => ({ noteId: `n${i}`, note: `note ${i}`, userId: 'u-alice', userName: 'Alice', createdTime: `2026-11-20T10:0${i}:00.000Z` }));
+  const dispositions = [
+    { dispositionId: 'd-escalated', dispositionName: 'Escalated', userId: 'u-alice', at: '2026-11-20T10:04:00.000Z' },
+    { dispositionId: 'd-resolved', dispositionName: 'Resolved', userId: 'u-bob', at: '2026-11-20T10:04:30.000Z' },
+  ];
+
+  it('writes each distinct one once, in event order, even when delivered reversed and concurrently', async () => {
+    compose({ ZOOM_ITEM_SETTLE_MS: '150' });
+    zoom.addEngagement(engagement('e-130', { recordings: [], notes, dispositions }));
+    const ordered = zoom.eventsFor('e-130');
+    // Same relative order as the originals, times near now so the settle window applies.
+    const base = Date.now();
+    const recent = ordered.map((e, i) => ({ ...e, event_ts: base + i }));
+    expect(recent).toHaveLength(5);
+    await Promise.all([...recent].reverse().map((e) => deliver(e)));
+    // Repeats are no-ops.
+    await Promise.all(recent.map((e) => deliver(e)));
+    const record = crm.records()[0]!;
+    expect(crm.comments(record.id).map((c) => c.body)).toEqual(['note 1', 'note 2', 'note 3']);
+    expect(record.disposition).toBe('Resolved');
+    const updates = crm.calls.filter((c) => c.method === 'updateRecord' && c.outcome === 'ok').map((c) => (c.args[1] as { disposition: string }).disposition);
+    expect(updates).toEqual(['Escalated', 'Resolved']);
+    expect(ledgerOf('e-130').state).toBe('complete');
+  });
+
+  it('records a disposition older than the applied one as superseded instead of overwriting it', async () => {
+    zoom.addEngagement(engagement('e-131', { recordings: [], dispositions }));
+    const [older, newer] = zoom.eventsFor('e-131');
+    await deliver(newer!);
+    await deliver(older!);
+    expect(crm.records()[0]!.disposition).toBe('Resolved');
+    expect(Object.values(ledgerOf('e-131').items).map((i) => i.state).sort()).toEqual(['superseded', 'written']);
+  });
+
+  it('does not write a disposition twice when a crash fell between the CRM write and the ledger', async () => {
+    zoom.addEngagement(engagement('e-132', { recordings: [], dispositions: [dispositions[0]!] }));
+    const [event] = zoom.eventsFor('e-132');
+    await deliver(event!);
+    // Simulate the lost ledger write: the item is pending again although the CRM has it.
+    const key = Object.keys(ledgerOf('e-132').items)[0]!;
+    await docs.update(LEDGER_COLLECTION, 'e-132', { [`items.${key}.state`]: 'pending' });
+    await deliver(event!);
+    expect(crm.calls.filter((c) => c.method === 'updateRecord' && c.outcome === 'ok')).toHaveLength(1);
+  });
+});
+
+describe('interaction-worker: messages it cannot use', () => {
+  it('acknowledges unknown event types and malformed messages without retrying', async () => {
+    await expect(deliver({ event: 'contact_center.something_new', event_ts: 1, payload: { account_id: 'a', object: {} } })).resolves.toBeUndefined();
+    await expect(worker(pubSubEvent({ not: 'a queued event' }))).resolves.toBeUndefined();
+    await expect(deliver({ event: 'contact_center.recording_completed', event_ts: 1, payload: { account_id: 'a', object: { engagement_id: 'x' } } })).resolves.toBeUndefined();
+    expect(docs.dump(LEDGER_COLLECTION)).toEqual({});
+  });
+
+  it('fetches one OAuth token for many events', async () => {
+    const before = zoom.tokensIssued;
+    for (const id of ['e-140', 'e-141', 'e-142']) {
+      zoom.addEngagement(engagement(id));
+      await deliver(eventOf(id, 'contact_center.recording_completed'));
+    }
+    expect(zoom.tokensIssued - before).toBe(1);
+  });
+});
