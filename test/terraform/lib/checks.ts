@@ -558,8 +558,11 @@ export function findDeployments(ev: Evaluator): Deployment[] {
           }
         }
       }
+      // A missing block reads as an unknown computed value, so look at what is configured.
+      const dyn = block.body['dynamic'];
+      const configured = 'event_trigger' in block.body || (isJsonObject(dyn) && 'event_trigger' in dyn);
       const trigger = attr('event_trigger');
-      const hasTrigger = Array.isArray(trigger) ? trigger.length > 0 : trigger instanceof Unknown;
+      const hasTrigger = configured && (Array.isArray(trigger) ? trigger.length > 0 : trigger instanceof Unknown);
       const topic = attr('event_trigger', '0', 'pubsub_topic');
       let triggerTopic: Value = typeof topic === 'string' ? topic.split('/').pop() ?? topic : null;
       for (const topicRef of refsTo(topic, 'google_pubsub_topic.')) triggerTopic = resolveRef(ev, topicRef, ['name']);
@@ -745,6 +748,7 @@ const SECRET_ATTRS = new Set(['secret_data', 'secret_data_wo', 'private_key', 'p
 
 function isStringType(v: Block): boolean {
   const t = typeof v.body['type'] === 'string' ? v.body['type'].replace(/\s/g, '') : '';
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: hcl2json writes type constraints as "${string}"
   return t === '' || t === '${string}' || t === '${map(string)}' || t === '${any}';
 }
 

@@ -135,6 +135,8 @@ export class ModuleInstance {
         if (given !== undefined) v = given;
         else if ('default' in decl.body) v = this.evaluator.evalJson(decl.body['default'] ?? null, { instance: this });
         else v = unknown([ref]);
+        const type = decl.body['type'];
+        if (typeof type === 'string') v = this.evaluator.applyTypeDefaults(v, exprOf(this.evaluator.config, type), this);
         if (v instanceof Unknown && !v.refs.some((r) => r.address === ref.address && r.instance === this)) v = unknown([...v.refs, ref], v.error);
       }
       this.varCache.set(name, v);
@@ -210,6 +212,47 @@ export class Evaluator {
     this.rootVariables = options.rootVariables ?? {};
     this.fileOverrides = new Map(Object.entries(options.fileOverrides ?? {}).map(([k, v]) => [resolve(k), v]));
     this.root = new ModuleInstance(this, config.root, null, null, undefined, null);
+  }
+
+  /**
+   * Applies `optional(type, default)` attributes of a type constraint the way Terraform
+   * converts a value to a variable's type: a missing optional attribute becomes its default
+   * (or null).
+   */
+  applyTypeDefaults(v: Value, type: Expr, inst: ModuleInstance): Value {
+    if (type.t !== 'call') return v;
+    const [inner] = type.args;
+    switch (type.name) {
+      case 'optional':
+        return inner ? this.applyTypeDefaults(v, inner, inst) : v;
+      case 'map':
+        if (!inner || !isObjectValue(v)) return v;
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.applyTypeDefaults(x, inner, inst)]));
+      case 'list':
+      case 'set':
+        return inner && Array.isArray(v) ? v.map((x) => this.applyTypeDefaults(x, inner, inst)) : v;
+      case 'object': {
+        if (inner?.t !== 'object' || !isObjectValue(v)) return v;
+        const out: ValueObject = { ...v };
+        for (const item of inner.items) {
+          const key = item.key.t === 'lit' ? String(item.key.v) : null;
+          if (key === null) continue;
+          const attrType = item.value;
+          if (!(key in out) || out[key] === null) {
+            if (attrType.t === 'call' && attrType.name === 'optional') {
+              const dflt = attrType.args[1];
+              const dv = dflt ? this.evalExpr(dflt, { instance: inst }) : null;
+              out[key] = attrType.args[0] ? this.applyTypeDefaults(dv, attrType.args[0], inst) : dv;
+            }
+            continue;
+          }
+          out[key] = this.applyTypeDefaults(out[key] ?? null, attrType, inst);
+        }
+        return out;
+      }
+      default:
+        return v;
+    }
   }
 
   /** Every module instance, root first. */
@@ -528,14 +571,14 @@ export class Evaluator {
     const meta = new Set(['count', 'for_each', 'depends_on', 'provider', 'lifecycle', 'provisioner', 'connection']);
     if (meta.has(k)) return unknown([ref]);
     const scope = this.instanceScope(r);
-    if (k in r.block.body) return this.tag(this.evalJson(r.block.body[k] ?? null, scope), ref);
     const dyn = r.block.body['dynamic'];
-    if (isJsonObject(dyn) && k in dyn) {
-      const out: ValueObject = {};
-      this.expandDynamic({ [k]: dyn[k] ?? null }, scope, out);
-      return this.tag(out[k] ?? null, ref);
-    }
-    return unknown([ref]);
+    const isDynamic = isJsonObject(dyn) && k in dyn;
+    if (!(k in r.block.body) && !isDynamic) return unknown([ref]);
+    // Static blocks and dynamic blocks of the same name add up.
+    const out: ValueObject = {};
+    if (k in r.block.body) out[k] = this.evalJson(r.block.body[k] ?? null, scope);
+    if (isDynamic) this.expandDynamic({ [k]: dyn[k] ?? null }, scope, out);
+    return this.tag(out[k] ?? null, ref);
   }
 
   /**
@@ -618,7 +661,7 @@ export class Evaluator {
       }
       const key = e.key ? this.evalExpr(e.key, inner) : null;
       if (typeof key !== 'string' && typeof key !== 'number') return mergeUnknown(key, value);
-      if (e.grouped) (grouped[String(key)] ??= []).push(value);
+      if (e.grouped) grouped[String(key)] = [...(grouped[String(key)] ?? []), value];
       else objOut[String(key)] = value;
     }
     if (!e.isObject) return listOut;
