@@ -1,10 +1,104 @@
-/** Composition root: configuration, clients and the HTTP app, built once per instance. */
+/**
+ * Composition root: configuration, clients and the HTTP app, built once per instance.
+ * `buildCrmApp` takes its ports as arguments (tests pass in-memory ones); `composeCrm` builds
+ * the real ones from the environment.
+ */
+import { createFirestoreDocStore } from '../../shared/adapters/firestore';
+import { createGcsBlobStore } from '../../shared/adapters/gcs';
 import type { Env } from '../../shared/config';
-import { createHttpApp, type HttpFunction } from '../../shared/http/app';
-import { notImplementedRoutes } from '../../shared/http/not-implemented';
+import { createCrmClient } from '../../shared/crm/factory';
+import type { PhoneOptions } from '../../shared/crm/phone';
+import type { CrmClient } from '../../shared/crm/port';
+import { createFirestore, createStorage } from '../../shared/google';
+import { createHttpApp, type HttpFunction, type Route } from '../../shared/http/app';
+import type { Logger } from '../../shared/logging';
+import type { BlobStore } from '../../shared/ports/blobstore';
+import type { DocStore } from '../../shared/ports/docstore';
 import { createFunctionRuntime } from '../../shared/runtime';
+import { createAuthenticator } from './auth';
+import { attachmentBuckets, type CrmFunctionConfig, checkCrmFunctionConfig, crmFunctionConfigShape, publicUrlOf } from './config';
+import { adminRoutes } from './mock/admin';
+import { createDocStoreCrm } from './mock/docstore-crm';
+import { createFaultBook } from './mock/faults';
+import { createJournal } from './mock/journal';
+import { handleTokenRequest } from './oauth-token';
+import { contractRoutes } from './routes';
+import { type MockLayer, type ServedRoute, serveContractRoute } from './serve';
+
+export interface CrmAppDeps {
+  config: CrmFunctionConfig;
+  log: Logger;
+  /** The mock's state, journal and faults (mock mode). */
+  store: DocStore | undefined;
+  /** The CRM in real mode; in mock mode the Firestore-backed mock is used. */
+  crm: CrmClient | undefined;
+  buckets: Map<string, BlobStore>;
+  now?: () => Date;
+}
+
+export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
+  const { config, log } = deps;
+  const now = deps.now ?? (() => new Date());
+  const phone: PhoneOptions = { defaultCountry: config.CRM_DEFAULT_COUNTRY };
+  const publicUrl = publicUrlOf(config);
+  const mockMode = config.CRM_MODE === 'mock';
+  if (mockMode && !deps.store) throw new Error('mock mode needs a document store');
+
+  const crm: CrmClient = mockMode
+    ? createDocStoreCrm({
+        store: deps.store!,
+        now,
+        ...(publicUrl ? { recordUrl: (r: { id: string }) => `${publicUrl}/admin/view/records/${encodeURIComponent(r.id)}` } : {}),
+      })
+    : deps.crm!;
+
+  const auth = createAuthenticator(
+    {
+      methods: config.CRM_AUTH_METHODS,
+      ...(config.CRM_BASIC_USER && config.CRM_BASIC_PASSWORD ? { basic: { user: config.CRM_BASIC_USER, password: config.CRM_BASIC_PASSWORD } } : {}),
+      ...(config.CRM_OAUTH_CLIENT_ID && config.CRM_OAUTH_CLIENT_SECRET
+        ? { oauth: { clientId: config.CRM_OAUTH_CLIENT_ID, clientSecret: config.CRM_OAUTH_CLIENT_SECRET, tokenTtlSeconds: config.CRM_OAUTH_TOKEN_TTL_SECONDS } }
+        : {}),
+      ...(config.CRM_API_KEY ? { header: { name: config.CRM_API_KEY_HEADER, value: config.CRM_API_KEY } } : {}),
+    },
+    () => now().getTime(),
+  );
+
+  const faults = mockMode ? createFaultBook(deps.store!, now) : undefined;
+  const mock: MockLayer | undefined =
+    mockMode && faults
+      ? {
+          journal: createJournal(deps.store!, { ttlHours: config.CRM_JOURNAL_TTL_HOURS, now, secretHeaders: [config.CRM_API_KEY_HEADER] }),
+          faults,
+          phone,
+        }
+      : undefined;
+
+  const served: ServedRoute[] = [
+    { method: 'POST', path: '/oauth/token', operation: 'token', public: true, handle: (ctx) => handleTokenRequest(auth.tokens, ctx) },
+    ...contractRoutes({ crm, buckets: deps.buckets, maxAttachmentBytes: config.CRM_MAX_ATTACHMENT_BYTES }, { phone, maxJsonBytes: config.CRM_MAX_JSON_BYTES }),
+  ];
+  const routes: Route[] = served.map((r) => serveContractRoute(r, { auth, ...(mock ? { mock } : {}) }));
+  if (mockMode && faults) routes.push(...adminRoutes({ store: deps.store!, faults, adminToken: config.CRM_ADMIN_TOKEN }));
+
+  log.info('crm function ready', { mode: config.CRM_MODE, adapter: mockMode ? 'mock' : crm.kind, auth: config.CRM_AUTH_METHODS });
+  return createHttpApp({
+    name: 'crm',
+    log,
+    projectId: config.GCP_PROJECT,
+    routes,
+    maxBodyBytes: Math.max(config.CRM_MAX_ATTACHMENT_BYTES, config.CRM_MAX_JSON_BYTES),
+  });
+}
 
 export function composeCrm(env: Env): HttpFunction {
-  const { config, log } = createFunctionRuntime('crm', env, {});
-  return createHttpApp({ name: 'crm', log, projectId: config.GCP_PROJECT, routes: notImplementedRoutes('crm', 'the CCAI Platform custom CRM API') });
+  const { config, log } = createFunctionRuntime('crm', env, crmFunctionConfigShape);
+  checkCrmFunctionConfig(config);
+  const mockMode = config.CRM_MODE === 'mock';
+  const store = mockMode ? createFirestoreDocStore(createFirestore(config.GCP_PROJECT, config.FIRESTORE_DATABASE)) : undefined;
+  const storage = createStorage(config.GCP_PROJECT);
+  const buckets = new Map(attachmentBuckets(config).map((name) => [name, createGcsBlobStore(storage.bucket(name))]));
+  const publicBaseUrl = config.PUBLIC_BASE_URL;
+  const crm = mockMode ? undefined : createCrmClient(config, { log, ...(publicBaseUrl ? { publicBaseUrl } : {}) });
+  return buildCrmApp({ config, log, store, crm, buckets });
 }

@@ -6,6 +6,7 @@
  */
 import * as z from 'zod';
 import { envInt, envList, envString, envUrl, optionalSecret } from '../config';
+import { countryCodeSchema } from '../phone';
 
 export const CRM_ADAPTERS = ['contract', 'servicenow', 'salesforce', 'zendesk', 'ba360'] as const;
 export type CrmAdapterKind = (typeof CRM_ADAPTERS)[number];
@@ -18,8 +19,8 @@ export const crmClientConfigShape = {
   CRM_ADAPTER: z.enum(CRM_ADAPTERS, { error: `must be one of ${CRM_ADAPTERS.join(', ')}` }).default('contract'),
   CRM_TIMEOUT_MS: envInt(100, 120_000).default(10_000),
   CRM_RETRY_LIMIT: envInt(0, 10).default(2),
-  /** Calling code for phone numbers written without one (e.g. "1", "44"). */
-  CRM_DEFAULT_CALLING_CODE: z.preprocess((v) => (v === '' ? undefined : v), z.string().regex(/^\d{1,4}$/, { error: 'must be 1-4 digits' }).optional()),
+  /** Country (ISO 3166-1 alpha-2) of phone numbers written without their country code. */
+  CRM_DEFAULT_COUNTRY: countryCodeSchema().default('US'),
   CRM_DEFAULT_ACCOUNT_NAME: envString().default('Unknown caller'),
 
   // contract: the crm function, or anything speaking functions/crm/openapi.yaml

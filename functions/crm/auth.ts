@@ -1,0 +1,140 @@
+/**
+ * How CCAI Platform authenticates to the contract, in each variant its Generic API offers:
+ * Basic, an OAuth 2.0 client-credentials bearer token (issued by this function), or a custom
+ * header carrying an API key. Secrets are compared in constant time (on SHA-256 digests, so
+ * not even their length leaks); anything else is a 401 that names the accepted schemes.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import type { Secret } from '../../shared/config';
+import { AppError, unauthenticated } from '../../shared/errors';
+import type { AuthMethod } from './config';
+
+export function constantTimeEqual(a: string, b: string): boolean {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
+}
+
+export interface AuthSettings {
+  methods: AuthMethod[];
+  basic?: { user: string; password: Secret };
+  oauth?: { clientId: string; clientSecret: Secret; tokenTtlSeconds: number };
+  header?: { name: string; value: Secret };
+}
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+const ISSUER = 'ccbridge-crm';
+const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+
+export interface Authenticator {
+  /** Resolves with the method that succeeded; throws a 401 AppError otherwise. */
+  authenticate(headers: Headers): Promise<AuthMethod>;
+  /** The WWW-Authenticate value a 401 carries. */
+  readonly challenge: string;
+  /** The OAuth token endpoint's work; undefined when OAuth is not enabled. */
+  readonly tokens: TokenIssuer | undefined;
+}
+
+export interface TokenIssuer {
+  /** Checks client credentials (constant time) and returns a signed token. */
+  issue(clientId: string, clientSecret: string): Promise<{ accessToken: string; expiresIn: number } | undefined>;
+  verify(token: string): Promise<boolean>;
+}
+
+export function parseBasic(header: string | undefined): { user: string; password: string } | undefined {
+  const m = header ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
+  if (!m) return undefined;
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function createTokenIssuer(oauth: NonNullable<AuthSettings['oauth']>, now: () => number): TokenIssuer {
+  // The signing key derives from the client secret: rotating the secret revokes every token,
+  // and there is no second secret to provision.
+  const key = createHmac('sha256', oauth.clientSecret.reveal()).update('ccbridge-crm-oauth-token-signing-v1').digest();
+  return {
+    async issue(clientId, clientSecret) {
+      const idOk = constantTimeEqual(clientId, oauth.clientId);
+      const secretOk = constantTimeEqual(clientSecret, oauth.clientSecret.reveal());
+      if (!idOk || !secretOk) return undefined;
+      const iat = Math.floor(now() / 1000);
+      const accessToken = await new SignJWT({ scope: 'crm' })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setIssuer(ISSUER)
+        .setAudience(ISSUER)
+        .setSubject(clientId)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + oauth.tokenTtlSeconds)
+        .sign(key);
+      return { accessToken, expiresIn: oauth.tokenTtlSeconds };
+    },
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: ISSUER, algorithms: ['HS256'], currentDate: new Date(now()) });
+        return payload.sub === oauth.clientId;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+export function createAuthenticator(settings: AuthSettings, now: () => number = Date.now): Authenticator {
+  const tokens = settings.methods.includes('oauth') && settings.oauth ? createTokenIssuer(settings.oauth, now) : undefined;
+  const schemes: string[] = [];
+  if (settings.methods.includes('basic')) schemes.push(`Basic realm="${ISSUER}"`);
+  if (tokens) schemes.push(`Bearer realm="${ISSUER}"`);
+  const challenge = schemes.join(', ') || `ApiKey realm="${ISSUER}"`;
+
+  return {
+    challenge,
+    tokens,
+    async authenticate(headers) {
+      const authorization = first(headers['authorization']);
+      // Every enabled method is tried; a request carrying several credentials passes on any.
+      if (settings.methods.includes('header') && settings.header) {
+        const given = first(headers[settings.header.name.toLowerCase()]);
+        if (given !== undefined && constantTimeEqual(given, settings.header.value.reveal())) return 'header';
+      }
+      if (settings.methods.includes('basic') && settings.basic) {
+        const creds = parseBasic(authorization);
+        if (creds) {
+          const userOk = constantTimeEqual(creds.user, settings.basic.user);
+          const passOk = constantTimeEqual(creds.password, settings.basic.password.reveal());
+          if (userOk && passOk) return 'basic';
+        }
+      }
+      if (tokens && authorization) {
+        const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+        if (m && (await tokens.verify(m[1]!))) return 'oauth';
+      }
+      const accepted = settings.methods.map((m) => (m === 'header' ? `${settings.header?.name ?? 'API key'} header` : m === 'oauth' ? 'OAuth bearer token' : 'Basic')).join(', ');
+      throw authorization || anyHeader(headers, settings) ? unauthenticated(`credentials not accepted (accepted: ${accepted})`) : unauthenticated(`authentication required (${accepted})`);
+    },
+  };
+}
+
+function anyHeader(headers: Headers, settings: AuthSettings): boolean {
+  return settings.header !== undefined && first(headers[settings.header.name.toLowerCase()]) !== undefined;
+}
+
+/** The admin token of the mock: Bearer, X-Admin-Token, or Basic with the token as password (browsers). */
+export function checkAdmin(headers: Headers, token: Secret | undefined): void {
+  if (!token) throw new AppError('forbidden', 403, 'admin endpoints are only available in mock mode');
+  const authorization = first(headers['authorization']);
+  const candidates: string[] = [];
+  const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  if (bearer) candidates.push(bearer[1]!);
+  const basic = parseBasic(authorization);
+  if (basic) candidates.push(basic.password);
+  const header = first(headers['x-admin-token']);
+  if (header !== undefined) candidates.push(header);
+  // Evaluate every candidate so timing does not reveal which one was checked.
+  let ok = false;
+  for (const c of candidates) ok = constantTimeEqual(c, token.reveal()) || ok;
+  if (!ok) throw unauthenticated('admin token required (Authorization: Bearer <CRM_ADMIN_TOKEN>, X-Admin-Token, or Basic with it as password)');
+}
