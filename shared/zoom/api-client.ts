@@ -94,8 +94,9 @@ export function createZoomHttp(options: Pick<ZoomApiClientOptions, 'retry' | 'ti
       methods: ['GET'],
       statusCodes: RETRY_STATUSES,
       // Zoom's Retry-After is optional; when absent, back off exponentially with jitter.
+      // (got reads 0 as "do not retry", so an immediate retry waits 1 ms.)
       calculateDelay: ({ attemptCount, computedValue, retryAfter }) =>
-        computedValue === 0 ? 0 : backoffDelay(policy, attemptCount, retryAfter),
+        computedValue === 0 ? 0 : Math.max(1, backoffDelay(policy, attemptCount, retryAfter)),
     },
     headers: { 'user-agent': 'ccbridge' },
   });
