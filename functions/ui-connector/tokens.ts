@@ -5,6 +5,7 @@
  * `alg: none` or RS/HS-confused token never passes. A previous key may be configured
  * while a new one rolls out.
  */
+import { createHash } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import * as z from 'zod';
 import type { Secret } from '../../shared/config';
@@ -32,7 +33,12 @@ export interface TokenServiceOptions {
   now?: () => Date;
   /** Tolerated clock difference with other issuers of the same key. */
   clockToleranceSeconds?: number;
+  /** Verified tokens remembered (the Lightning component polls with the same token); 0 disables. */
+  cacheEntries?: number;
 }
+
+/** A verified token is re-checked at least this often, so a removed key stops working soon. */
+const VERIFIED_TOKEN_TTL_MS = 60_000;
 
 const tokenError = (message: string) => new AppError('unauthenticated', 401, message);
 
@@ -41,6 +47,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const keys = options.keys.map((k) => new TextEncoder().encode(k.reveal()));
   const now = options.now ?? (() => new Date());
   const signingKey = keys[0]!;
+  const maxCached = options.cacheEntries ?? 10_000;
+  // Keyed by a hash of the token, never the token itself; entries never outlive its exp.
+  const verified = new Map<string, { claims: TokenClaims; until: number }>();
 
   return {
     async issue(user) {
@@ -57,6 +66,12 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     async verify(authorization) {
       const token = extractToken(authorization);
       if (!token) throw tokenError('Token is missing.');
+      const cacheKey = maxCached > 0 ? createHash('sha256').update(token).digest('base64url') : '';
+      const cached = maxCached > 0 ? verified.get(cacheKey) : undefined;
+      if (cached) {
+        if (now().getTime() < cached.until) return cached.claims;
+        verified.delete(cacheKey);
+      }
       let payload: unknown;
       let lastError: unknown;
       for (const key of keys) {
@@ -81,6 +96,10 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         throw tokenError(missingProject ? 'The target project in your token is missing.' : 'Failed to parse your token.');
       }
       if (claims.data.gcp_agent_assist_project !== options.project) throw tokenError('The target project in your token is invalid.');
+      if (maxCached > 0) {
+        if (verified.size >= maxCached) verified.delete(verified.keys().next().value!);
+        verified.set(cacheKey, { claims: claims.data, until: Math.min(claims.data.exp * 1000, now().getTime() + VERIFIED_TOKEN_TTL_MS) });
+      }
       return claims.data;
     },
   };

@@ -85,6 +85,19 @@ describe('UI-connector tokens', () => {
     await expect(service().verify(token)).resolves.toBeDefined();
   });
 
+  test('a token verified once is remembered, but never past its exp', async () => {
+    const tokens = service();
+    const token = handMadeJwt({ alg: 'HS256' }, { ...goodClaims(), exp: nowSeconds() + 30 }, KEY);
+    await expect(tokens.verify(token)).resolves.toBeDefined();
+    const start = clock.now;
+    clock.now = new Date(start.getTime() + 31_000 + 30_000);
+    try {
+      expect(await rejection(tokens.verify(token))).toEqual({ status: 401, message: 'Your token has expired.' });
+    } finally {
+      clock.now = start;
+    }
+  });
+
   test('extractToken reads raw and Bearer forms', () => {
     expect(extractToken('abc.def.ghi')).toBe('abc.def.ghi');
     expect(extractToken('Bearer abc.def.ghi')).toBe('abc.def.ghi');
