@@ -1,13 +1,11 @@
 /** Composition root: configuration, clients and the event handler, built once per instance. */
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { Got } from 'got';
-import { createFirestoreDocStore } from '../../shared/adapters/firestore';
-import { createGcsBlobStore } from '../../shared/adapters/gcs';
 import type { Env } from '../../shared/config';
 import { createCrmClient } from '../../shared/crm/factory';
 import type { CrmClient } from '../../shared/crm/port';
 import { decodePubSubEvent, runEvent } from '../../shared/events/pubsub-event';
-import { createFirestore, createStorage } from '../../shared/google';
+import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-lazy';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
 import { createFunctionRuntime } from '../../shared/runtime';
@@ -36,8 +34,8 @@ export function composeInteractionWorker(
   options: { now?: () => number; sleep?: (ms: number) => Promise<void>; logSink?: (line: string) => void } = {},
 ): EventFunction {
   const { config, log } = createFunctionRuntime('interaction-worker', env, interactionWorkerConfigShape, options.logSink ? { sink: options.logSink } : {});
-  const docs = ports?.docs ?? createFirestoreDocStore(createFirestore(config.GCP_PROJECT, config.FIRESTORE_DATABASE));
-  const blobs = ports?.blobs ?? createGcsBlobStore(createStorage(config.GCP_PROJECT).bucket(config.ARCHIVE_BUCKET));
+  const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
+  const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET);
   const crm = ports?.crm ?? createCrmClient(config, { log, publicBaseUrl: config.PUBLIC_BASE_URL });
   const now = options.now ?? Date.now;
   const retry = { limit: config.ZOOM_API_RETRY_LIMIT, baseDelayMs: config.ZOOM_API_RETRY_BASE_MS, maxDelayMs: 20_000 };

@@ -1,9 +1,6 @@
 /** Composition root: configuration, clients and the HTTP app, built once per instance. */
 import type { Env } from '../../shared/config';
-import { createFirestoreDocStore } from '../../shared/adapters/firestore';
-import { createGcsBlobStore } from '../../shared/adapters/gcs';
-import { createPubSubEventBus } from '../../shared/adapters/pubsub';
-import { createFirestore, createPubSub, createStorage } from '../../shared/google';
+import { lazyFirestoreDocStore, lazyGcsBlobStore, lazyPubSubEventBus } from '../../shared/google-lazy';
 import type { HttpFunction } from '../../shared/http/app';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
@@ -25,9 +22,9 @@ export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, 
   const { config, log } = createFunctionRuntime('zoom-webhook', env, zoomWebhookConfigShape, options.logSink ? { sink: options.logSink } : {});
   const signer =
     config.GCS_SIGNER_CLIENT_EMAIL && config.GCS_SIGNER_PRIVATE_KEY ? { clientEmail: config.GCS_SIGNER_CLIENT_EMAIL, privateKey: config.GCS_SIGNER_PRIVATE_KEY } : undefined;
-  const docs = ports?.docs ?? createFirestoreDocStore(createFirestore(config.GCP_PROJECT, config.FIRESTORE_DATABASE));
-  const bus = ports?.bus ?? createPubSubEventBus(createPubSub(config.GCP_PROJECT));
-  const blobs = ports?.blobs ?? createGcsBlobStore(createStorage(config.GCP_PROJECT, signer).bucket(config.ARCHIVE_BUCKET));
+  const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
+  const bus = ports?.bus ?? lazyPubSubEventBus(config.GCP_PROJECT);
+  const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET, signer);
   const now = options.now ?? Date.now;
   const windowMs = config.ZOOM_WEBHOOK_WINDOW_SECONDS * 1000;
 
