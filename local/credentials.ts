@@ -10,6 +10,7 @@ export interface LocalCredentials {
   zoomAccountId: string;
   zoomClientId: string;
   zoomClientSecret: string;
+  artifactLinkSecret: string;
   twilioAccountSid: string;
   twilioAuthToken: string;
   uiConnectorJwtSecret: string;
@@ -28,6 +29,7 @@ export function localCredentials(env: Env = process.env): LocalCredentials {
     zoomAccountId: pick('ZOOM_ACCOUNT_ID', 'local-zoom-account'),
     zoomClientId: pick('ZOOM_CLIENT_ID', 'local-zoom-client-id'),
     zoomClientSecret: pick('ZOOM_CLIENT_SECRET', 'local-zoom-client-secret'),
+    artifactLinkSecret: pick('ARTIFACT_LINK_SECRET', 'local-artifact-link-secret-0123456789'),
     twilioAccountSid: pick('TWILIO_ACCOUNT_SID', 'AC0123456789abcdef0123456789abcdef'),
     twilioAuthToken: pick('TWILIO_AUTH_TOKEN', 'f00dfeedf00dfeedf00dfeedf00dfeed'),
     uiConnectorJwtSecret: pick('UI_CONNECTOR_JWT_SECRET', 'local-ui-connector-jwt-signing-key-0123456789abcdef'),

@@ -64,6 +64,7 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     ZOOM_ACCOUNT_ID: creds.zoomAccountId,
     ZOOM_CLIENT_ID: creds.zoomClientId,
     ZOOM_CLIENT_SECRET: creds.zoomClientSecret,
+    ARTIFACT_LINK_SECRET: creds.artifactLinkSecret,
     // Twilio and Agent Assist
     TWILIO_API_BASE_URL: endpoints.twilioUrl,
     TWILIO_ACCOUNT_SID: creds.twilioAccountSid,
