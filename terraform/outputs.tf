@@ -34,7 +34,7 @@ output "ccaip_storage_key_secret" {
 }
 
 output "ccaip_storage_key_json" {
-  description = "The JSON key the CCAI Platform admin uploads under Settings > Developer settings > External storage (null when bringing your own key). Read it with `terraform output -raw ccaip_storage_key_json`, or from the ccaip-storage-key secret."
+  description = "The JSON key the CCAI Platform admin uploads in the portal's external-storage settings, with ccaip_storage_bucket (null when bringing your own key). Read it with `terraform output -raw ccaip_storage_key_json`, or from the ccaip-storage-key secret."
   value       = module.storage.ccaip_key_json
   sensitive   = true
 }
