@@ -57,14 +57,14 @@ export interface CrmUnderTest {
 
 let instances = 0;
 
-export async function startCrm(options: { env?: Env; crm?: CrmClient; docs?: MemoryDocStore } = {}): Promise<CrmUnderTest> {
+export async function startCrm(options: { env?: Env; crm?: CrmClient; docs?: MemoryDocStore; now?: () => Date } = {}): Promise<CrmUnderTest> {
   const config = parseConfig('crm', z.object({ ...baseConfigShape, ...crmFunctionConfigShape }), crmEnv(options.env)) as CrmFunctionConfig;
   checkCrmFunctionConfig(config);
   const docs = options.docs ?? createMemoryDocStore();
   const bucket = createMemoryBlobStore(BUCKET);
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', sink: (l) => logs.push(l) });
-  const handler = buildCrmApp({ config, log, store: config.CRM_MODE === 'mock' ? docs : undefined, crm: options.crm, buckets: new Map([[BUCKET, bucket]]) });
+  const handler = buildCrmApp({ config, log, store: config.CRM_MODE === 'mock' ? docs : undefined, crm: options.crm, buckets: new Map([[BUCKET, bucket]]), ...(options.now ? { now: options.now } : {}) });
   const name = `crmTest${++instances}`;
   http(name, handler);
   const server = await listen(getTestServer(name));

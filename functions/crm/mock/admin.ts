@@ -31,7 +31,8 @@ const journalQuerySchema = z.object({
 
 const resetSchema = z.object({ journal: z.boolean().default(true), faults: z.boolean().default(true) }).strict();
 
-const faultsBodySchema = z.union([faultInputSchema, z.object({ faults: z.array(faultInputSchema).min(1).max(100) }).strict()]);
+/** One fault, or `{faults: [...]}`; chosen by shape first so errors name the real fields. */
+const faultListSchema = z.object({ faults: z.array(faultInputSchema).min(1).max(100) }).strict();
 
 const entryJson = (e: JournalEntry) => ({ ...e, at: e.at.toISOString(), expireAt: e.expireAt.toISOString() });
 
@@ -81,8 +82,9 @@ export function adminRoutes(deps: AdminDeps): Route[] {
       method: 'POST',
       path: '/admin/faults',
       handle: guard(async (ctx) => {
-        const body = parseBody(ctx, faultsBodySchema);
-        const inputs = 'faults' in body ? body.faults : [body];
+        const raw: unknown = ctx.req.body;
+        const isList = raw !== null && typeof raw === 'object' && 'faults' in raw;
+        const inputs = isList ? parseBody(ctx, faultListSchema).faults : [parseBody(ctx, faultInputSchema)];
         const added = [];
         for (const f of inputs) added.push(await deps.faults.add(f));
         return { status: 201, json: { faults: added } };
