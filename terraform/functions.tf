@@ -16,6 +16,11 @@ locals {
     }
   }
 
+  # The cloudfunctions.net URL of a gen2 function is predictable: use this (not
+  # module.function[...].url) when a function's own environment needs a URL, which would
+  # otherwise be a dependency cycle.
+  function_urls = { for name in keys(local.functions) : name => "https://${var.region}-${var.project_id}.cloudfunctions.net/${name}" }
+
   # ==========================================================================================
   # FUNCTION ENVIRONMENT — the one place where function configuration is defined.
   # Extend these maps when a function starts reading a new variable.

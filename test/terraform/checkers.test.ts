@@ -13,6 +13,7 @@ import {
   checkReferences,
   checkSecrets,
   checkSyntax,
+  looksLikeCredential,
 } from './lib/checks';
 import { type Configuration, type Finding, loadConfiguration, memorySource } from './lib/hcl';
 import { loadProviderSchema } from './lib/schema';
@@ -468,6 +469,11 @@ module "fn" {
       'module.fn.google_cloudfunctions2_function.this: plain environment variable CRM is derived from sensitive var.crm_password',
       'module.fn.google_cloudfunctions2_function.this: plain environment variable ZOOM_WEBHOOK_SECRET looks like a credential; use secret_environment_variables',
     ].sort());
+  });
+
+  it('tells credential names from settings about credentials', () => {
+    for (const name of ['ZOOM_WEBHOOK_SECRET', 'ZOOM_WEBHOOK_SECRET_PREVIOUS', 'TWILIO_AUTH_TOKEN', 'CRM_CREDENTIALS', 'DB_PASSWORD', 'STRIPE_API_KEY']) expect([name, looksLikeCredential(name)]).toEqual([name, true]);
+    for (const name of ['UI_CONNECTOR_TOKEN_TTL_MINUTES', 'CRM_OAUTH_TOKEN_TTL_SECONDS', 'ZOOM_OAUTH_TOKEN_URL', 'ZOOM_CLIENT_ID', 'LOG_LEVEL']) expect([name, looksLikeCredential(name)]).toEqual([name, false]);
   });
 
   it('reports a sensitive variable with a default and a credential-like variable that is not sensitive', async () => {

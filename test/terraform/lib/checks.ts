@@ -739,8 +739,15 @@ export function checkPublicInvokers(config: Configuration, allowed: readonly str
 
 // --- credentials -------------------------------------------------------------------------------
 
-/** Environment variable names that hold credentials (anywhere in the name: ZOOM_WEBHOOK_SECRET_PREVIOUS). */
-export const SECRET_ENV_NAME = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|CREDENTIAL|API_?KEY|KEY_JSON)/i;
+/** Words that mark a credential anywhere in an environment variable name (ZOOM_WEBHOOK_SECRET_PREVIOUS). */
+const SECRET_WORD = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|CREDENTIAL|API_?KEY|KEY_JSON)/i;
+/** ...unless the name ends in a setting about it (UI_CONNECTOR_TOKEN_TTL_MINUTES, ZOOM_OAUTH_TOKEN_URL). */
+const SETTING_SUFFIX = /_(TTL|TTL_[A-Z]+|URL|URI|ENDPOINT|HOST|HOSTS|PATH|SECONDS|MINUTES|HOURS|DAYS|MS|BYTES|COUNT|LIMIT|HEADER|AUDIENCE|ISSUER|ALGORITHM|VERSION|TOPIC|BUCKET|COLLECTION)$/i;
+
+/** Whether an environment variable name says it carries a credential. */
+export function looksLikeCredential(envName: string): boolean {
+  return SECRET_WORD.test(envName) && !SETTING_SUFFIX.test(envName);
+}
 /** Terraform variable names whose value is a credential (the name ends in it: zoom_token, secret_values, not secret_env). */
 export const SECRET_VARIABLE_NAME = /(secret|password|passwd|token|private_key|credentials?|api_key|key_json)(_values?)?s?$/i;
 /** Attributes whose values are credentials. */
@@ -822,7 +829,7 @@ export function checkSecrets(config: Configuration): Finding[] {
     const env = attr('service_config', '0', 'environment_variables');
     if (isObjectValue(env)) {
       for (const [k, v] of Object.entries(env)) {
-        if (SECRET_ENV_NAME.test(k)) add(`plain environment variable ${k} looks like a credential; use secret_environment_variables`);
+        if (looksLikeCredential(k)) add(`plain environment variable ${k} looks like a credential; use secret_environment_variables`);
         const t = taint(v);
         if (t) add(`plain environment variable ${k} is derived from ${t}`);
       }
