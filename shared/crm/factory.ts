@@ -7,6 +7,7 @@ import { ConfigError, type Env, parseConfig, type Secret } from '../config';
 import { notImplemented } from '../errors';
 import type { Logger } from '../logging';
 import { type CrmClientConfig, crmClientConfigShape, missingCrmKeys } from './config';
+import { createServiceNowCrm } from './adapters/servicenow';
 import { type ContractAuth, createContractCrmClient } from './contract-client';
 import type { CrmClient } from './port';
 
@@ -25,6 +26,8 @@ export function parseCrmClientConfig(env: Env): CrmClientConfig {
 export function createCrmClient(config: CrmClientConfig, deps: CrmClientDeps): CrmClient {
   const problems = missingCrmKeys(config);
   if (problems.length > 0) throw new ConfigError('crm client', problems);
+  const phone = { defaultCountry: config.CRM_DEFAULT_COUNTRY };
+  const limits = { timeoutMs: config.CRM_TIMEOUT_MS, retryLimit: config.CRM_RETRY_LIMIT };
   switch (config.CRM_ADAPTER) {
     case 'contract':
       return createContractCrmClient({
@@ -34,6 +37,19 @@ export function createCrmClient(config: CrmClientConfig, deps: CrmClientDeps): C
         retryLimit: config.CRM_RETRY_LIMIT,
         log: deps.log,
         ...(deps.now ? { now: deps.now } : {}),
+      });
+    case 'servicenow':
+      return createServiceNowCrm({
+        instanceUrl: config.SERVICENOW_INSTANCE_URL!,
+        user: config.SERVICENOW_USER!,
+        password: config.SERVICENOW_PASSWORD!,
+        phoneFields: config.SERVICENOW_PHONE_FIELDS,
+        externalIdField: config.SERVICENOW_EXTERNAL_ID_FIELD,
+        dispositionField: config.SERVICENOW_DISPOSITION_FIELD,
+        defaultCloseCode: config.SERVICENOW_DEFAULT_CLOSE_CODE,
+        defaultAccountName: config.CRM_DEFAULT_ACCOUNT_NAME,
+        phone,
+        ...limits,
       });
     default:
       throw notImplemented(`CRM adapter ${config.CRM_ADAPTER} is not built yet`);

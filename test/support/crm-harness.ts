@@ -7,6 +7,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createMemoryBlobStore, type MemoryBlobStore } from '../../shared/adapters/memory-blobstore';
 import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
 import { type Env, parseConfig } from '../../shared/config';
+import { createCrmClient } from '../../shared/crm/factory';
 import type { CrmClient } from '../../shared/crm/port';
 import { createLogger } from '../../shared/logging';
 import * as z from 'zod';
@@ -64,7 +65,8 @@ export async function startCrm(options: { env?: Env; crm?: CrmClient; docs?: Mem
   const bucket = createMemoryBlobStore(BUCKET);
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', sink: (l) => logs.push(l) });
-  const handler = buildCrmApp({ config, log, store: config.CRM_MODE === 'mock' ? docs : undefined, crm: options.crm, buckets: new Map([[BUCKET, bucket]]), ...(options.now ? { now: options.now } : {}) });
+  const crm = options.crm ?? (config.CRM_MODE === 'real' ? createCrmClient(config, { log }) : undefined);
+  const handler = buildCrmApp({ config, log, store: config.CRM_MODE === 'mock' ? docs : undefined, crm, buckets: new Map([[BUCKET, bucket]]), ...(options.now ? { now: options.now } : {}) });
   const name = `crmTest${++instances}`;
   http(name, handler);
   const server = await listen(getTestServer(name));

@@ -4,6 +4,7 @@
  * attachment → wrap-up, with the answers at the JSON paths the CCAI Platform config reads.
  */
 import { basicAuth, type CrmUnderTest, startCrm } from '../support/crm-harness';
+import { runCcaipSequence, sampleSequence } from '../support/crm-sequence';
 
 let app: CrmUnderTest;
 beforeEach(async () => {
@@ -117,5 +118,25 @@ describe('crm mock mode: the CCAI Platform sequence', () => {
     const stored = Object.values(app.docs.dump('crmMockAttachments'));
     expect(stored).toHaveLength(4);
     expect(stored.find((a) => a['fileName'] === 'metadata-5.json')).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+  });
+
+  it('is driven end to end by the checked-in CCAI Platform configuration (ccaip-config.json)', async () => {
+    const result = await runCcaipSequence(app.url, { authorization: basicAuth() }, sampleSequence('ccaip-cfg-1'));
+    expect(result.steps.map((s) => `${s.operation} ${s.status}`)).toEqual([
+      'findAccount 200',
+      'createAccount 201',
+      'findRecord 200',
+      'createRecord 201',
+      'addComment 201',
+      'addAttachment 201',
+      'wrapUp 200',
+    ]);
+    expect(result.accountId).toMatch(/^ACC-/);
+    expect(result.recordId).toMatch(/^REC-/);
+    // a second session of the same caller finds the account; the closed record is not reused
+    const again = await runCcaipSequence(app.url, { authorization: basicAuth() }, sampleSequence('ccaip-cfg-2'));
+    expect(again.accountId).toBe(result.accountId);
+    expect(again.steps.map((s) => s.operation)).not.toContain('createAccount');
+    expect(again.recordId).not.toBe(result.recordId);
   });
 });

@@ -1,0 +1,336 @@
+/**
+ * ServiceNow as the CRM: account = `sys_user`, record = `incident`, through the Table API
+ * (`/api/now/table/{table}`, answers wrapped in `{result}`) and the Attachment API, with
+ * Basic auth.
+ *
+ * Mapping choices: the session id lives in the incident's `correlation_id` (a task field
+ * meant for an external system's id), which makes "one record per session" a lookup;
+ * comments are work notes (internal), found again through `sys_journal_field`; wrap-up sets
+ * fields only (state, close code, close notes), so repeating it is harmless. Phone numbers
+ * are searched by their last digits and compared in E.164, since ServiceNow stores whatever
+ * format a person typed.
+ */
+import * as z from 'zod';
+import type { Secret } from '../../config';
+import { compact } from '../contract';
+import { ambiguousMatch, crmNotFound, crmRejected } from '../errors';
+import { normalizePhone, type PhoneOptions, phoneTail, samePhone } from '../phone';
+import type { Channel, CrmAccount, CrmClient, CrmRecord, NewAccount } from '../port';
+import { createUpstream, refMarker, type Upstream, type UpstreamFailureInfo, withMarker } from './upstream';
+
+export interface ServiceNowOptions {
+  instanceUrl: string;
+  user: string;
+  password: Secret;
+  phoneFields: string[];
+  externalIdField: string;
+  dispositionField: string;
+  defaultCloseCode: string;
+  defaultAccountName: string;
+  phone: PhoneOptions;
+  timeoutMs: number;
+  retryLimit: number;
+}
+
+const CRM = 'ServiceNow';
+const TABLE = 'api/now/table';
+const OPEN_STATES = ['1', '2', '3'];
+/** 6 Resolved, 7 Closed, 8 Canceled. */
+const CLOSED_STATES = ['6', '7', '8'];
+
+const CONTACT_TYPE: Record<Channel, string> = {
+  voice: 'phone',
+  chat: 'chat',
+  sms: 'sms',
+  email: 'email',
+  messaging: 'chat',
+  video: 'phone',
+  other: 'self-service',
+};
+const CHANNEL_OF: Record<string, Channel> = { phone: 'voice', chat: 'chat', sms: 'sms', email: 'email' };
+
+const str = z.string().nullish().transform((v) => (v === null || v === undefined || v === '' ? undefined : v));
+const userSchema = z.looseObject({ sys_id: z.string().min(1), name: str, first_name: str, last_name: str, email: str });
+const incidentSchema = z.looseObject({
+  sys_id: z.string().min(1),
+  caller_id: str,
+  correlation_id: str,
+  short_description: str,
+  contact_type: str,
+  state: z.union([z.string(), z.number()]).transform(String),
+  close_notes: str,
+});
+const listOf = <T extends z.ZodType>(item: T) => z.object({ result: z.array(item) });
+const oneOf = <T extends z.ZodType>(item: T) => z.object({ result: item });
+const idOnly = z.object({ sys_id: z.string().min(1) });
+
+/** ServiceNow error bodies: `{"error": {"message", "detail"}, "status": "failure"}`. */
+const errorSchema = z.object({ error: z.object({ message: z.string().optional(), detail: z.string().nullish() }) });
+
+function mapServiceNowError(f: UpstreamFailureInfo) {
+  const parsed = errorSchema.safeParse(f.body);
+  const message = parsed.success ? parsed.data.error.message : undefined;
+  if (f.status === 400 && message) return crmRejected(CRM, message);
+  return undefined;
+}
+
+/** Values are embedded in encoded queries, where ^ separates clauses: refuse them. */
+function queryValue(field: string, value: string): string {
+  if (/[\^\r\n]/.test(value)) throw crmRejected(CRM, `${field} contains characters an encoded query cannot carry`);
+  return value;
+}
+
+export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
+  const upstream: Upstream = createUpstream({
+    crm: CRM,
+    baseUrl: options.instanceUrl,
+    timeoutMs: options.timeoutMs,
+    retryLimit: options.retryLimit,
+    authHeaders: () => ({ authorization: `Basic ${Buffer.from(`${options.user}:${options.password.reveal()}`).toString('base64')}` }),
+    mapError: mapServiceNowError,
+  });
+  const userFields = ['sys_id', 'name', 'first_name', 'last_name', 'email', ...options.phoneFields, options.externalIdField];
+  const incidentFields = ['sys_id', 'caller_id', 'correlation_id', 'short_description', 'contact_type', 'state', 'close_notes', options.dispositionField];
+  const common = { sysparm_exclude_reference_link: 'true' };
+
+  const toAccount = (raw: unknown): CrmAccount => {
+    const u = userSchema.parse(raw);
+    const rec = raw as Record<string, unknown>;
+    const phone = options.phoneFields.map((f) => rec[f]).find((v): v is string => typeof v === 'string' && v !== '');
+    const externalId = rec[options.externalIdField];
+    return compact({
+      id: u.sys_id,
+      name: u.name ?? ([u.first_name, u.last_name].filter(Boolean).join(' ') || undefined),
+      phone: phone ? (normalizePhone(phone, options.phone) ?? phone) : undefined,
+      email: u.email,
+      externalId: typeof externalId === 'string' && externalId !== '' ? externalId : undefined,
+      type: 'sys_user',
+    });
+  };
+
+  const toRecord = (raw: unknown): CrmRecord => {
+    const i = incidentSchema.parse(raw);
+    const disposition = (raw as Record<string, unknown>)[options.dispositionField];
+    return compact({
+      id: i.sys_id,
+      accountId: i.caller_id,
+      sessionId: i.correlation_id,
+      channel: i.contact_type ? CHANNEL_OF[i.contact_type] : undefined,
+      status: CLOSED_STATES.includes(i.state) ? ('closed' as const) : ('open' as const),
+      subject: i.short_description,
+      disposition: typeof disposition === 'string' && disposition !== '' ? disposition : undefined,
+      notes: i.close_notes,
+      url: `${options.instanceUrl.replace(/\/+$/, '')}/nav_to.do?uri=incident.do?sys_id=${i.sys_id}`,
+    });
+  };
+
+  const list = async (table: string, query: string, fields: string[], limit: number) => {
+    const res = await upstream.send({
+      method: 'GET',
+      path: `${TABLE}/${table}`,
+      searchParams: { ...common, sysparm_query: query, sysparm_fields: fields.join(','), sysparm_limit: String(limit) },
+      idempotent: true,
+    });
+    return upstream.parse(res.body, listOf(z.unknown()), `${table} list`).result;
+  };
+
+  const getIncident = async (id: string) => {
+    const res = await upstream.sendOrMissing({
+      method: 'GET',
+      path: `${TABLE}/incident/${encodeURIComponent(id)}`,
+      searchParams: { ...common, sysparm_fields: incidentFields.join(',') },
+      idempotent: true,
+    });
+    return res ? toRecord(upstream.parse(res.body, oneOf(z.unknown()), 'incident').result) : undefined;
+  };
+
+  const requireIncident = async (id: string) => {
+    const record = await getIncident(id);
+    if (!record) throw crmNotFound('record', id);
+    return record;
+  };
+
+  const userBody = (input: NewAccount, creating: boolean): Record<string, string> => {
+    const body: Record<string, string> = {};
+    const name = input.name ?? (creating ? options.defaultAccountName : undefined);
+    if (name !== undefined) {
+      const space = name.lastIndexOf(' ');
+      if (space > 0) {
+        body['first_name'] = name.slice(0, space);
+        body['last_name'] = name.slice(space + 1);
+      } else body['last_name'] = name;
+    }
+    if (input.phone !== undefined) body[options.phoneFields[0] ?? 'phone'] = input.phone;
+    if (input.email !== undefined) body['email'] = input.email;
+    if (input.externalId !== undefined) body[options.externalIdField] = input.externalId;
+    return body;
+  };
+
+  /** The work note carrying `marker` on an incident, if one was written. */
+  const findNote = async (recordId: string, marker: string) => {
+    const rows = await list('sys_journal_field', `element_id=${recordId}^element=work_notes^valueLIKE${marker}`, ['sys_id'], 1);
+    return rows[0] ? idOnly.parse(rows[0]).sys_id : undefined;
+  };
+
+  const addNote = async (recordId: string, text: string, key: string | undefined): Promise<{ id: string }> => {
+    const marker = key === undefined ? undefined : refMarker(key);
+    if (marker) {
+      const existing = await findNote(recordId, marker);
+      if (existing) return { id: existing };
+    }
+    await upstream.send({
+      method: 'PATCH',
+      path: `${TABLE}/incident/${encodeURIComponent(recordId)}`,
+      searchParams: { ...common, sysparm_fields: 'sys_id' },
+      json: { work_notes: withMarker(text, marker) },
+      // A keyed note is found again before writing, so only then is a repeat harmless.
+      idempotent: marker !== undefined,
+      notFound: { what: 'record', id: recordId },
+    });
+    const query = marker ? `element_id=${recordId}^element=work_notes^valueLIKE${marker}` : `element_id=${recordId}^element=work_notes^ORDERBYDESCsys_created_on`;
+    const rows = await list('sys_journal_field', query, ['sys_id'], 1);
+    if (!rows[0]) return { id: `${recordId}:work_notes` };
+    return { id: idOnly.parse(rows[0]).sys_id };
+  };
+
+  return {
+    kind: 'servicenow',
+
+    async findAccount(q) {
+      let rows: unknown[];
+      if (q.externalId !== undefined) rows = await list('sys_user', `${options.externalIdField}=${queryValue('externalId', q.externalId)}`, userFields, 20);
+      else if (q.phone !== undefined) {
+        const e164 = q.phone;
+        // Stored as typed ("(415) 555-0100"): only the last four digits are reliably contiguous.
+        const tail = phoneTail(e164, 4);
+        const wide = await list('sys_user', options.phoneFields.map((f) => `${f}LIKE${tail}`).join('^OR'), userFields, 200);
+        rows = wide.filter((r) => options.phoneFields.some((f) => samePhone((r as Record<string, unknown>)[f] as string | undefined, e164, options.phone)));
+      } else if (q.email !== undefined) rows = await list('sys_user', `email=${queryValue('email', q.email)}`, userFields, 20);
+      else return undefined;
+      const accounts = rows.map(toAccount);
+      if (accounts.length > 1) throw ambiguousMatch(accounts.map((a) => compact({ id: a.id, type: a.type, name: a.name })));
+      return accounts[0];
+    },
+
+    async createAccount(input) {
+      const res = await upstream.send({
+        method: 'POST',
+        path: `${TABLE}/sys_user`,
+        searchParams: { ...common, sysparm_fields: userFields.join(',') },
+        json: userBody(input, true),
+        idempotent: false,
+      });
+      return toAccount(upstream.parse(res.body, oneOf(z.unknown()), 'created sys_user').result);
+    },
+
+    async updateAccount(id, patch) {
+      const res = await upstream.send({
+        method: 'PATCH',
+        path: `${TABLE}/sys_user/${encodeURIComponent(id)}`,
+        searchParams: { ...common, sysparm_fields: userFields.join(',') },
+        json: userBody(patch, false),
+        idempotent: true,
+        notFound: { what: 'account', id },
+      });
+      return toAccount(upstream.parse(res.body, oneOf(z.unknown()), 'updated sys_user').result);
+    },
+
+    async findRecord(q) {
+      if (q.id !== undefined) return getIncident(q.id);
+      const query =
+        q.sessionId !== undefined
+          ? `correlation_id=${queryValue('sessionId', q.sessionId)}^ORDERBYsys_created_on`
+          : q.accountId !== undefined
+            ? `caller_id=${queryValue('accountId', q.accountId)}^stateIN${OPEN_STATES.join(',')}^ORDERBYDESCsys_created_on`
+            : undefined;
+      if (query === undefined) return undefined;
+      const rows = await list('incident', query, incidentFields, 1);
+      return rows[0] ? toRecord(rows[0]) : undefined;
+    },
+
+    async createRecord(input) {
+      // One incident per session: a repeated create returns the first.
+      const existing = await this.findRecord({ sessionId: input.sessionId });
+      if (existing) return existing;
+      if (input.accountId !== undefined) {
+        const caller = await upstream.sendOrMissing({ method: 'GET', path: `${TABLE}/sys_user/${encodeURIComponent(input.accountId)}`, searchParams: { sysparm_fields: 'sys_id' }, idempotent: true });
+        if (!caller) throw crmNotFound('account', input.accountId);
+      }
+      const description = [`Session ${input.sessionId}`, input.queue ? `Queue ${input.queue}` : undefined, input.direction ? `Direction ${input.direction}` : undefined]
+        .filter(Boolean)
+        .join('\n');
+      const res = await upstream.send({
+        method: 'POST',
+        path: `${TABLE}/incident`,
+        searchParams: { ...common, sysparm_fields: incidentFields.join(',') },
+        json: compact({
+          caller_id: input.accountId,
+          short_description: input.subject,
+          contact_type: CONTACT_TYPE[input.channel],
+          correlation_id: input.sessionId,
+          correlation_display: 'ccbridge',
+          description,
+        }),
+        idempotent: false,
+      });
+      const record = toRecord(upstream.parse(res.body, oneOf(z.unknown()), 'created incident').result);
+      return compact({ ...record, channel: input.channel, queue: input.queue });
+    },
+
+    async updateRecord(id, update) {
+      // Fields only (no journal entries), so a repeated wrap-up changes nothing.
+      const body: Record<string, string> = {};
+      if (update.disposition !== undefined) body[options.dispositionField] = update.disposition;
+      const notes = [update.notes, update.durationSeconds !== undefined ? `Duration: ${update.durationSeconds} s` : undefined].filter(Boolean).join('\n');
+      if (notes) body['close_notes'] = notes;
+      if (update.status === 'closed') {
+        body['state'] = '6';
+        body['close_code'] ??= update.disposition ?? options.defaultCloseCode;
+        body['close_notes'] ??= 'Closed by ccbridge';
+      } else if (update.status === 'open') body['state'] = '2';
+      const res = await upstream.send({
+        method: 'PATCH',
+        path: `${TABLE}/incident/${encodeURIComponent(id)}`,
+        searchParams: { ...common, sysparm_fields: incidentFields.join(',') },
+        json: body,
+        idempotent: true,
+        notFound: { what: 'record', id },
+      });
+      const record = toRecord(upstream.parse(res.body, oneOf(z.unknown()), 'updated incident').result);
+      return compact({ ...record, durationSeconds: update.durationSeconds });
+    },
+
+    async addComment(recordId, comment) {
+      const text = comment.author ? `${comment.body}\n— ${comment.author}` : comment.body;
+      return addNote(recordId, text, comment.idempotencyKey);
+    },
+
+    async addAttachment(recordId, a) {
+      await requireIncident(recordId);
+      if (a.content === undefined) {
+        // A link is not a file ServiceNow can hold: it becomes a work note.
+        return addNote(recordId, `Attachment ${a.fileName}: ${a.url ?? ''}`, a.idempotencyKey);
+      }
+      if (a.idempotencyKey !== undefined) {
+        const res = await upstream.send({
+          method: 'GET',
+          path: 'api/now/attachment',
+          searchParams: { sysparm_query: `table_sys_id=${recordId}^file_name=${queryValue('fileName', a.fileName)}`, sysparm_limit: '1' },
+          idempotent: true,
+        });
+        const first = upstream.parse(res.body, listOf(idOnly), 'attachment list').result[0];
+        if (first) return { id: first.sys_id };
+      }
+      const res = await upstream.send({
+        method: 'POST',
+        path: 'api/now/attachment/file',
+        searchParams: { table_name: 'incident', table_sys_id: recordId, file_name: a.fileName },
+        body: a.content,
+        headers: { 'content-type': a.contentType },
+        idempotent: false,
+        notFound: { what: 'record', id: recordId },
+      });
+      return { id: upstream.parse(res.body, oneOf(idOnly), 'attachment').result.sys_id };
+    },
+  };
+}
