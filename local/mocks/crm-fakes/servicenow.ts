@@ -80,7 +80,10 @@ export async function startServiceNowFake(options: { user: string; password: str
   };
   const failures = createFailures();
   let clock = Date.parse('2026-01-01T00:00:00Z');
-  const stamp = () => new Date((clock += 1000)).toISOString().replace('T', ' ').slice(0, 19);
+  const stamp = () => {
+    clock += 1000;
+    return new Date(clock).toISOString().replace('T', ' ').slice(0, 19);
+  };
   const newId = () => randomBytes(16).toString('hex');
 
   const project = (row: Row, req: MockRequest): Row => {
