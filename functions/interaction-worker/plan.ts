@@ -40,12 +40,15 @@ export interface EventPlan {
   items: PlannedItem[];
   /** When the event happened (event_ts, else when the webhook received it), in ms. */
   eventTs: number;
+  /** When the webhook received it, in ms (what the settle window counts from). */
+  receivedAtMs: number;
 }
 
 export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
   const { envelope } = queued;
   const object = envelope.payload?.object ?? {};
-  const eventTs = envelope.event_ts ?? Date.parse(queued.receivedAt);
+  const receivedAtMs = Date.parse(queued.receivedAt);
+  const eventTs = envelope.event_ts ?? receivedAtMs;
   const eventTime = new Date(eventTs).toISOString();
   const parse = <S extends z.ZodType>(schema: S): z.output<S> => {
     const parsed = schema.safeParse(object);
@@ -65,6 +68,7 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
         artifacts: [{ key: artifactKey('recording', o.recording_id), kind: 'recording', sourceId: o.recording_id, url: o.download_url, time: o.recording_start_time ?? eventTime }],
         items: [],
         eventTs,
+        receivedAtMs,
       };
     }
     case ZOOM_EVENTS.recordingTranscriptCompleted: {
@@ -77,6 +81,7 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
         ],
         items: [],
         eventTs,
+        receivedAtMs,
       };
     }
     case ZOOM_EVENTS.messagingTranscriptCompleted: {
@@ -89,6 +94,7 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
         ],
         items: [],
         eventTs,
+        receivedAtMs,
       };
     }
     case ZOOM_EVENTS.voicemailTranscriptCompleted: {
@@ -98,7 +104,7 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
       const artifacts: PlannedArtifact[] = [];
       if (o.download_url) artifacts.push({ key: artifactKey('voicemail', id), kind: 'voicemail', sourceId: id, url: o.download_url, time });
       if (o.transcript_url) artifacts.push({ key: artifactKey('voicemail_transcript', id), kind: 'voicemail_transcript', sourceId: id, url: o.transcript_url, time });
-      return { engagementId: o.engagement_id, facts: { queueId: o.queue_id, agentId: o.user_id, channel: 'voice', startTime: o.start_time }, artifacts, items: [], eventTs };
+      return { engagementId: o.engagement_id, facts: { queueId: o.queue_id, agentId: o.user_id, channel: 'voice', startTime: o.start_time }, artifacts, items: [], eventTs, receivedAtMs };
     }
     case ZOOM_EVENTS.noteAdded: {
       const o = parse(noteObjectSchema);
@@ -111,6 +117,7 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
         artifacts: [],
         items: [{ kind: 'note', key: `note-${safeSegment(id)}`, eventTs, body, author: o.user_name ?? o.user_id }],
         eventTs,
+        receivedAtMs,
       };
     }
     case ZOOM_EVENTS.dispositionAdded: {
@@ -123,6 +130,7 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
         artifacts: [],
         items: [{ kind: 'disposition', key, eventTs, value: o.disposition_name ?? o.disposition_id }],
         eventTs,
+        receivedAtMs,
       };
     }
     default:

@@ -3,12 +3,17 @@
  * comment, a disposition as the record's call result), in event order.
  *
  * Pub/Sub does not keep order and Zoom itself delivers out of order, so order is made
- * here: an item is registered in the ledger, waits until it is `settleMs` old (so
- * neighbours delivered close together are all registered), then waits for every earlier
- * pending item of its engagement to be written, and only then writes. An item arriving
- * after a later one was already written cannot be put before it: a late note is still
- * written (its comment carries its own time), a late disposition is recorded as
- * `superseded` instead of overwriting a newer call result.
+ * here, with the ledger as the only shared state (no transactions needed):
+ *  1. the item is registered (pending) and waits until `settleMs` after the webhook
+ *     received it, so neighbours delivered close together are all registered;
+ *  2. it waits until no earlier item of the engagement is pending or being written;
+ *  3. it claims itself (writing), then looks again: if an earlier item appeared meanwhile
+ *     it steps back (pending) and waits again. Claim-then-check on one side and
+ *     register-then-check on the other means two items can never both miss each other.
+ *  4. a disposition that finds a later disposition claimed or applied is `superseded`
+ *     (it must not overwrite a newer call result); otherwise the item is written.
+ * An item arriving after a later one was written cannot be put before it: a late note is
+ * still written (its comment carries its own time), a late disposition is superseded.
  */
 import { AppError } from '../../shared/errors';
 import type { LedgerDoc, LedgerItem } from '../../shared/zoom/ledger';
@@ -27,17 +32,26 @@ export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: Planned
     eventTs: item.eventTs,
     ...(item.kind === 'disposition' ? { value: item.value } : {}),
   });
-  if (entry.state !== 'pending') {
+  // 'writing' here means an earlier delivery died mid-write: resume it (writes are idempotent).
+  if (entry.state !== 'pending' && entry.state !== 'writing') {
     log.info('zoom item: repeat ignored', { state: entry.state });
     return 'already_done';
   }
 
-  const age = deps.now() - item.eventTs;
+  const age = deps.now() - plan.receivedAtMs;
   if (age < deps.settings.itemSettleMs) await deps.sleep(Math.min(deps.settings.itemSettleMs - age, deps.settings.itemSettleMs));
-  const doc = await waitForEarlierItems(deps, engagementId, item.key, entry);
-  if (doc.items[item.key]?.state !== 'pending') return 'already_done';
+  const doc = await claimInOrder(deps, engagementId, item.key, entry);
+  if (!doc) return 'already_done';
 
   try {
+    if (item.kind === 'disposition') {
+      const newer = laterDisposition(deps, doc, item.key, entry);
+      if (newer !== undefined) {
+        await deps.ledger.updateItem(engagementId, item.key, { state: 'superseded', reason: `a later disposition (event_ts ${newer}) is the call result` });
+        log.notice('zoom item: late disposition superseded');
+        return 'superseded';
+      }
+    }
     const recordId = await ensureCrmRecord(deps, doc);
     if (item.kind === 'note') {
       await deps.crm.addComment(recordId, {
@@ -45,24 +59,21 @@ export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: Planned
         ...(item.author ? { author: item.author } : {}),
         idempotencyKey: `zoom:${engagementId}:${item.key}`,
       });
-      await deps.ledger.updateItem(engagementId, item.key, { state: 'written' });
-      log.info('zoom item: note written');
-      return 'written';
+    } else {
+      // The record already showing this value means an earlier attempt wrote it before a crash.
+      const current = await deps.crm.findRecord({ id: recordId });
+      if (current?.disposition !== item.value) await deps.crm.updateRecord(recordId, { disposition: item.value });
+      await deps.ledger.setFields(engagementId, { dispositionTs: item.eventTs });
     }
-    if (doc.dispositionTs !== undefined && doc.dispositionTs > item.eventTs) {
-      await deps.ledger.updateItem(engagementId, item.key, { state: 'superseded', reason: `a later disposition (event_ts ${doc.dispositionTs}) is already the call result` });
-      log.notice('zoom item: late disposition superseded');
-      return 'superseded';
-    }
-    // The record already showing this value means an earlier attempt wrote it before a crash.
-    const current = await deps.crm.findRecord({ id: recordId });
-    if (current?.disposition !== item.value) await deps.crm.updateRecord(recordId, { disposition: item.value });
-    await deps.ledger.setFields(engagementId, { dispositionTs: item.eventTs });
-    await deps.ledger.updateItem(engagementId, item.key, { state: 'written' });
-    log.info('zoom item: disposition written');
+    await deps.ledger.updateItem(engagementId, item.key, { state: 'written', reason: '' });
+    log.info(`zoom item: ${item.kind} written`);
     return 'written';
   } catch (err) {
-    if (isRetryable(err)) throw err;
+    if (isRetryable(err)) {
+      // Step back so later items are not held up by a claim nobody is working on.
+      await deps.ledger.updateItem(engagementId, item.key, { state: 'pending', reason: `retrying: crm: ${reasonOf(err)}` }).catch(() => undefined);
+      throw err;
+    }
     const reason = `crm: ${reasonOf(err)}`;
     await deps.ledger.updateItem(engagementId, item.key, { state: 'failed', reason });
     log.warn('zoom item: permanent failure recorded', { reason });
@@ -70,28 +81,61 @@ export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: Planned
   }
 }
 
+const inFlight = (i: LedgerItem) => i.state === 'pending' || i.state === 'writing';
+
 function isEarlier(a: { key: string; item: LedgerItem }, b: { key: string; item: LedgerItem }): boolean {
   return a.item.eventTs < b.item.eventTs || (a.item.eventTs === b.item.eventTs && a.key < b.key);
 }
 
-async function waitForEarlierItems(deps: WorkerDeps, engagementId: string, key: string, entry: LedgerItem): Promise<LedgerDoc> {
+function earlierInFlight(deps: WorkerDeps, doc: LedgerDoc, key: string, entry: LedgerItem): number {
+  const now = deps.now();
+  return Object.entries(doc.items).filter(
+    ([k, other]) =>
+      k !== key &&
+      inFlight(other) &&
+      isEarlier({ key: k, item: other }, { key, item: entry }) &&
+      // An earlier item nobody has touched for long may be dead-lettered: do not wait for it.
+      (other.updatedAt === undefined || now - other.updatedAt.getTime() < deps.settings.itemOrderStaleMs),
+  ).length;
+}
+
+/** event_ts of a later disposition that is claimed or applied, if any. */
+function laterDisposition(deps: WorkerDeps, doc: LedgerDoc, key: string, entry: LedgerItem): number | undefined {
+  if (doc.dispositionTs !== undefined && doc.dispositionTs > entry.eventTs) return doc.dispositionTs;
+  const now = deps.now();
+  const later = Object.entries(doc.items).filter(
+    ([k, other]) =>
+      k !== key &&
+      other.kind === 'disposition' &&
+      (other.state === 'written' || (other.state === 'writing' && (other.updatedAt === undefined || now - other.updatedAt.getTime() < deps.settings.itemOrderStaleMs))) &&
+      isEarlier({ key, item: entry }, { key: k, item: other }),
+  );
+  return later.length > 0 ? Math.max(...later.map(([, o]) => o.eventTs)) : undefined;
+}
+
+/** Waits for earlier items, claims this one, and re-checks; undefined if it is no longer to be written. */
+async function claimInOrder(deps: WorkerDeps, engagementId: string, key: string, entry: LedgerItem): Promise<LedgerDoc | undefined> {
   const deadline = deps.now() + deps.settings.itemOrderWaitMs;
   const pollMs = Math.max(20, Math.min(250, Math.floor(deps.settings.itemOrderWaitMs / 8)));
-  for (;;) {
+  const read = async () => {
     const doc = await deps.ledger.get(engagementId);
     if (!doc) throw new Error(`ledger of ${engagementId} vanished`);
-    const now = deps.now();
-    const blocking = Object.entries(doc.items).filter(
-      ([k, other]) =>
-        k !== key &&
-        other.state === 'pending' &&
-        isEarlier({ key: k, item: other }, { key, item: entry }) &&
-        // An earlier item nobody has touched for long may be dead-lettered: do not wait for it.
-        (other.updatedAt === undefined || now - other.updatedAt.getTime() < deps.settings.itemOrderStaleMs),
-    );
-    if (blocking.length === 0) return doc;
-    if (now >= deadline) {
-      throw new AppError('unavailable', 503, `waiting for ${blocking.length} earlier note(s)/disposition(s) of the engagement`, { retryable: true });
+    return doc;
+  };
+  for (;;) {
+    let doc = await read();
+    const own = doc.items[key];
+    if (!own || !inFlight(own)) return undefined;
+    let blocking = earlierInFlight(deps, doc, key, entry);
+    if (blocking === 0) {
+      await deps.ledger.updateItem(engagementId, key, { state: 'writing' });
+      doc = await read();
+      blocking = earlierInFlight(deps, doc, key, entry);
+      if (blocking === 0) return doc;
+      await deps.ledger.updateItem(engagementId, key, { state: 'pending' });
+    }
+    if (deps.now() >= deadline) {
+      throw new AppError('unavailable', 503, `waiting for ${blocking} earlier note(s)/disposition(s) of the engagement`, { retryable: true });
     }
     await deps.sleep(pollMs);
   }

@@ -23,8 +23,12 @@ export const LEDGER_COLLECTION = 'ledger';
 export const artifactStateSchema = z.enum(['pending', 'stored', 'linked', 'failed']);
 export type ArtifactState = z.output<typeof artifactStateSchema>;
 
-/** pending → written; superseded = a disposition older than one already applied; failed = permanent. */
-export const itemStateSchema = z.enum(['pending', 'written', 'superseded', 'failed']);
+/**
+ * pending → writing (claimed: the CRM write is under way; a crash leaves it here and the
+ * redelivery resumes it) → written; superseded = a disposition older than one already
+ * applied; failed = permanent.
+ */
+export const itemStateSchema = z.enum(['pending', 'writing', 'written', 'superseded', 'failed']);
 export type ItemState = z.output<typeof itemStateSchema>;
 
 /** open: something still pending; complete: everything stored/linked/written; attention: something failed for good. */
@@ -126,7 +130,7 @@ export function deriveEngagementState(doc: Pick<LedgerDoc, 'artifacts' | 'items'
   const artifacts = Object.values(doc.artifacts);
   const items = Object.values(doc.items);
   if (artifacts.some((a) => a.state === 'failed') || items.some((i) => i.state === 'failed')) return 'attention';
-  if (artifacts.some((a) => a.state !== 'linked') || items.some((i) => i.state === 'pending')) return 'open';
+  if (artifacts.some((a) => a.state !== 'linked') || items.some((i) => i.state === 'pending' || i.state === 'writing')) return 'open';
   return 'complete';
 }
 
@@ -175,14 +179,15 @@ export function createLedger(docs: DocStore): Ledger {
       if (existing) return existing;
       const fresh = ledgerArtifactSchema.parse(dropUndefined({ ...entry, state: 'pending', attempts: 0 }));
       // Two first deliveries racing here write the same path (it is derived from the event).
-      // (A field transform cannot sit inside a map value written whole, hence the client's clock.)
+      // Entries are dated by the writer's clock: a field transform cannot sit inside a map
+      // written whole, and the local Firestore stand-in has no transforms on nested paths.
       await docs.update(LEDGER_COLLECTION, engagementId, { [`artifacts.${key}`]: { ...fresh, updatedAt: new Date() }, state: 'open', updatedAt: fieldOps.serverTime() });
       return fresh;
     },
     async updateArtifact(engagementId, key, patch) {
       await docs.update(LEDGER_COLLECTION, engagementId, {
         ...prefixed(`artifacts.${key}`, patch),
-        [`artifacts.${key}.updatedAt`]: fieldOps.serverTime(),
+        [`artifacts.${key}.updatedAt`]: new Date(),
         updatedAt: fieldOps.serverTime(),
       });
     },
@@ -197,7 +202,7 @@ export function createLedger(docs: DocStore): Ledger {
     async updateItem(engagementId, key, patch) {
       await docs.update(LEDGER_COLLECTION, engagementId, {
         ...prefixed(`items.${key}`, patch),
-        [`items.${key}.updatedAt`]: fieldOps.serverTime(),
+        [`items.${key}.updatedAt`]: new Date(),
         updatedAt: fieldOps.serverTime(),
       });
     },
