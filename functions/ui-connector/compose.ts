@@ -1,10 +1,9 @@
 /** Composition root: configuration, clients and the HTTP app, built once per instance. */
 import { hkdfSync } from 'node:crypto';
-import { createFirestoreDocStore } from '../../shared/adapters/firestore';
-import { createPubSubEventBus } from '../../shared/adapters/pubsub';
 import { ConfigError, type Env } from '../../shared/config';
-import { createFirestore, createPubSub } from '../../shared/google';
+import { lazyFirestoreDocStore, lazyPubSubEventBus } from '../../shared/google-lazy';
 import type { HttpFunction } from '../../shared/http/app';
+import { lazyAsync } from '../../shared/lazy';
 import type { DocStore } from '../../shared/ports/docstore';
 import type { EventBus } from '../../shared/ports/eventbus';
 import { createFunctionRuntime } from '../../shared/runtime';
@@ -43,10 +42,12 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): Http
     : Buffer.from(hkdfSync('sha256', jwtKey.reveal(), 'ccbridge', 'ui-connector conversation key hash', 32));
   const publicUrl = config.UI_CONNECTOR_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/ui-connector` : undefined);
 
-  const docs = ports.docs ?? createFirestoreDocStore(createFirestore(config.GCP_PROJECT, config.FIRESTORE_DATABASE));
-  const bus = ports.bus ?? createPubSubEventBus(createPubSub(config.GCP_PROJECT));
+  // The Google clients load on first use: composing stays cheap at instance start.
+  const docs = ports.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
+  const bus = ports.bus ?? lazyPubSubEventBus(config.GCP_PROJECT);
   const upstreamAccounts =
-    ports.accounts ?? createTwilioAccountVerifier({ http: createTwilioHttp({ baseUrl: config.TWILIO_API_BASE_URL, timeoutMs: config.UI_CONNECTOR_TWILIO_TIMEOUT_MS }), log });
+    ports.accounts ??
+    createTwilioAccountVerifier({ http: lazyAsync(() => createTwilioHttp({ baseUrl: config.TWILIO_API_BASE_URL, timeoutMs: config.UI_CONNECTOR_TWILIO_TIMEOUT_MS })), log });
 
   return createUiConnectorApp({
     log,

@@ -6,7 +6,7 @@
  * briefly under an HMAC of the pair, never under the token itself.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import got, { type Got } from 'got';
+import type { Got } from 'got';
 import * as z from 'zod';
 import { AppError } from '../../shared/errors';
 import type { Logger } from '../../shared/logging';
@@ -23,8 +23,9 @@ export interface AccountVerifier {
   verify(accountSid: string, authToken: string): Promise<AccountCheck>;
 }
 
-/** The one got instance for the Twilio REST API. */
-export function createTwilioHttp(options: { baseUrl: string; timeoutMs: number }): Got {
+/** The one got instance for the Twilio REST API, loaded on first use (got is the heaviest import here). */
+export async function createTwilioHttp(options: { baseUrl: string; timeoutMs: number }): Promise<Got> {
+  const { default: got } = await import('got');
   return got.extend({
     prefixUrl: options.baseUrl.replace(/\/+$/, ''),
     timeout: { request: options.timeoutMs },
@@ -35,12 +36,13 @@ export function createTwilioHttp(options: { baseUrl: string; timeoutMs: number }
   });
 }
 
-export function createTwilioAccountVerifier(options: { http: Got; log: Logger }): AccountVerifier {
+export function createTwilioAccountVerifier(options: { http: () => Promise<Got>; log: Logger }): AccountVerifier {
   return {
     async verify(accountSid, authToken) {
+      const http = await options.http();
       let response: { statusCode: number; body: string };
       try {
-        response = await options.http.get(`2010-04-01/Accounts/${encodeURIComponent(accountSid)}.json`, {
+        response = await http.get(`2010-04-01/Accounts/${encodeURIComponent(accountSid)}.json`, {
           username: accountSid,
           password: authToken,
           responseType: 'text',

@@ -16,7 +16,8 @@ async function verifierFor(options: { latencyMs?: number; timeoutMs?: number } =
     accounts: [{ sid: SID, authToken: TOKEN }, { sid: SUSPENDED, authToken: TOKEN, status: 'suspended' }],
     ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
   });
-  return createTwilioAccountVerifier({ http: createTwilioHttp({ baseUrl: twilio.baseUrl, timeoutMs: options.timeoutMs ?? 2000 }), log: silentLogger });
+  const http = createTwilioHttp({ baseUrl: twilio.baseUrl, timeoutMs: options.timeoutMs ?? 2000 });
+  return createTwilioAccountVerifier({ http: () => http, log: silentLogger });
 }
 
 describe('Twilio Accounts API check', () => {
