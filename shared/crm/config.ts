@@ -49,9 +49,9 @@ export const crmClientConfigShape = {
   SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/, { error: 'must look like 62.0' }).default('62.0'),
   SALESFORCE_SEARCH_ORDER: envString().default('Contact|Account|Lead|Opportunity'),
   SALESFORCE_NEW_ACCOUNT_OBJECT: z.enum(['Contact', 'Account', 'Lead'], { error: 'must be Contact, Account or Lead' }).default('Contact'),
-  SALESFORCE_NEW_ACCOUNT_FIELDS: envString().default('LastName=Unknown caller|LastName-name|Phone-phone|Email-email'),
+  SALESFORCE_NEW_ACCOUNT_FIELDS: envString().default('LastName=Unknown caller|LastName-lastName|FirstName-firstName|Phone-phone|Email-email'),
   SALESFORCE_CASE_FIELDS: envString().default('Subject-subject|Origin-origin|Status=New'),
-  SALESFORCE_TASK_FIELDS: envString().default('Subject-taskSubject|Status=Open|Priority=Normal'),
+  SALESFORCE_TASK_FIELDS: envString().default('Subject-taskSubject|Status=In Progress|Priority=Normal'),
   SALESFORCE_EXTERNAL_ID_FIELD: optionalString(),
 
   // Zendesk: API token auth

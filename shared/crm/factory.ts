@@ -7,6 +7,8 @@ import { ConfigError, type Env, parseConfig, type Secret } from '../config';
 import { notImplemented } from '../errors';
 import type { Logger } from '../logging';
 import { type CrmClientConfig, crmClientConfigShape, missingCrmKeys } from './config';
+import { parseFieldMap } from './adapters/field-map';
+import { createSalesforceCrm, SF_ACCOUNT_TYPES, type SfAccountType } from './adapters/salesforce';
 import { createServiceNowCrm } from './adapters/servicenow';
 import { type ContractAuth, createContractCrmClient } from './contract-client';
 import type { CrmClient } from './port';
@@ -51,6 +53,21 @@ export function createCrmClient(config: CrmClientConfig, deps: CrmClientDeps): C
         phone,
         ...limits,
       });
+    case 'salesforce':
+      return createSalesforceCrm({
+        loginUrl: config.SALESFORCE_LOGIN_URL!,
+        clientId: config.SALESFORCE_CLIENT_ID!,
+        clientSecret: config.SALESFORCE_CLIENT_SECRET!,
+        apiVersion: config.SALESFORCE_API_VERSION,
+        searchOrder: parseSearchOrder(config.SALESFORCE_SEARCH_ORDER),
+        newAccountObject: config.SALESFORCE_NEW_ACCOUNT_OBJECT,
+        newAccountFields: parseFieldMap('SALESFORCE_NEW_ACCOUNT_FIELDS', config.SALESFORCE_NEW_ACCOUNT_FIELDS),
+        caseFields: parseFieldMap('SALESFORCE_CASE_FIELDS', config.SALESFORCE_CASE_FIELDS),
+        taskFields: parseFieldMap('SALESFORCE_TASK_FIELDS', config.SALESFORCE_TASK_FIELDS),
+        externalIdField: config.SALESFORCE_EXTERNAL_ID_FIELD,
+        phone,
+        ...limits,
+      });
     default:
       throw notImplemented(`CRM adapter ${config.CRM_ADAPTER} is not built yet`);
   }
@@ -68,4 +85,14 @@ function contractAuth(config: CrmClientConfig): ContractAuth {
     case 'none':
       return { kind: 'none' };
   }
+}
+
+/** "Contact|Account|Lead|Opportunity": the object types a phone lookup searches, in priority order. */
+function parseSearchOrder(spec: string): SfAccountType[] {
+  const types = spec.split('|').map((t) => t.trim()).filter((t) => t.length > 0);
+  const unknown = types.filter((t) => !(SF_ACCOUNT_TYPES as readonly string[]).includes(t));
+  if (unknown.length > 0 || types.length === 0) {
+    throw new ConfigError('crm client', [`SALESFORCE_SEARCH_ORDER: must list ${SF_ACCOUNT_TYPES.join(', ')} separated by | (got ${unknown.join(', ') || 'nothing'})`]);
+  }
+  return types as SfAccountType[];
 }
