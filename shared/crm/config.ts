@@ -58,6 +58,8 @@ export const crmClientConfigShape = {
   ZENDESK_BASE_URL: optionalUrl(),
   ZENDESK_EMAIL: optionalString(),
   ZENDESK_API_TOKEN: optionalSecret(16),
+  /** Ticket custom field holding the disposition (tags only when unset). */
+  ZENDESK_DISPOSITION_FIELD_ID: z.preprocess((v) => (v === '' ? undefined : v), envInt(1, Number.MAX_SAFE_INTEGER).optional()),
 
   // Be Aware 360: external-system token and integration URL
   BA360_API_URL: optionalUrl(),

@@ -10,6 +10,7 @@ import { type CrmClientConfig, crmClientConfigShape, missingCrmKeys } from './co
 import { parseFieldMap } from './adapters/field-map';
 import { createSalesforceCrm, SF_ACCOUNT_TYPES, type SfAccountType } from './adapters/salesforce';
 import { createServiceNowCrm } from './adapters/servicenow';
+import { createZendeskCrm } from './adapters/zendesk';
 import { type ContractAuth, createContractCrmClient } from './contract-client';
 import type { CrmClient } from './port';
 
@@ -65,6 +66,16 @@ export function createCrmClient(config: CrmClientConfig, deps: CrmClientDeps): C
         caseFields: parseFieldMap('SALESFORCE_CASE_FIELDS', config.SALESFORCE_CASE_FIELDS),
         taskFields: parseFieldMap('SALESFORCE_TASK_FIELDS', config.SALESFORCE_TASK_FIELDS),
         externalIdField: config.SALESFORCE_EXTERNAL_ID_FIELD,
+        phone,
+        ...limits,
+      });
+    case 'zendesk':
+      return createZendeskCrm({
+        baseUrl: config.ZENDESK_BASE_URL!,
+        email: config.ZENDESK_EMAIL!,
+        apiToken: config.ZENDESK_API_TOKEN!,
+        defaultAccountName: config.CRM_DEFAULT_ACCOUNT_NAME,
+        dispositionFieldId: config.ZENDESK_DISPOSITION_FIELD_ID,
         phone,
         ...limits,
       });

@@ -1,0 +1,285 @@
+/**
+ * A local Zendesk Support, as far as the adapter uses it, written from the documented API:
+ * - API-token auth: Basic base64("{email}/token:{token}"); otherwise 401
+ *   `{"error":"Couldn't authenticate you"}`;
+ * - users: `POST /api/v2/users.json`, `GET|PUT /api/v2/users/{id}.json`,
+ *   `GET /api/v2/users/search.json?external_id=`, `GET /api/v2/users/{id}/tickets/requested.json`;
+ *   a second user with the same email is 422 RecordInvalid / DuplicateValue;
+ * - `GET /api/v2/search.json?query=type:user role:end-user phone:<digits>|email:<email>`;
+ * - tickets: `POST /api/v2/tickets.json` (the first comment from `comment`),
+ *   `GET|PUT /api/v2/tickets/{id}.json` (a `comment` in a PUT adds a comment and answers an
+ *   audit with a Comment event; `additional_tags` adds tags), `GET /api/v2/tickets.json?external_id=`,
+ *   `GET /api/v2/tickets/{id}/comments.json`;
+ * - `POST /api/v2/uploads.json?filename=` (raw bytes) → `{upload: {token, attachment}}`; a
+ *   comment's `uploads` tokens become its attachments;
+ * - unknown ids → 404 `{"error":"RecordNotFound","description":"Not found"}`.
+ */
+import { randomBytes } from 'node:crypto';
+import type http from 'node:http';
+import { type MockRequest, type MockServer, sendJson, startMockServer } from '../http-mock';
+import { createFailures, type FakeFailures, jsonBody, safeEqual } from './fake-kit';
+
+export interface ZdUser {
+  id: number;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  external_id: string | null;
+  role: string;
+}
+export interface ZdAttachment {
+  id: number;
+  file_name: string;
+  content_type: string;
+  size: number;
+}
+export interface ZdComment {
+  id: number;
+  body: string;
+  public: boolean;
+  author_id: number;
+  attachments: ZdAttachment[];
+}
+export interface ZdTicket {
+  id: number;
+  subject: string;
+  status: string;
+  requester_id: number | null;
+  external_id: string | null;
+  tags: string[];
+  custom_fields: Array<{ id: number; value: unknown }>;
+  created_at: string;
+  comments: ZdComment[];
+}
+
+export interface ZendeskFake extends MockServer {
+  readonly users: Map<number, ZdUser>;
+  readonly tickets: Map<number, ZdTicket>;
+  readonly failures: FakeFailures;
+  readonly uploads: Map<string, ZdAttachment>;
+}
+
+const notFound = (res: http.ServerResponse) => sendJson(res, 404, { error: 'RecordNotFound', description: 'Not found' });
+
+export async function startZendeskFake(options: { email: string; apiToken: string; port?: number }): Promise<ZendeskFake> {
+  const users = new Map<number, ZdUser>();
+  const tickets = new Map<number, ZdTicket>();
+  const uploads = new Map<string, ZdAttachment>();
+  const failures = createFailures();
+  let nextId = 1000;
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const agentId = 1;
+  const expected = `Basic ${Buffer.from(`${options.email}/token:${options.apiToken}`).toString('base64')}`;
+
+  const gate = (req: MockRequest, res: http.ServerResponse): boolean => {
+    if (!safeEqual(req.headers.authorization ?? '', expected)) {
+      sendJson(res, 401, { error: "Couldn't authenticate you" });
+      return true;
+    }
+    return failures.apply(req, res);
+  };
+  const idParam = (req: MockRequest) => Number((req.params['id'] ?? '').replace(/\.json$/, ''));
+  const ticketView = (t: ZdTicket) => {
+    const { comments: _comments, ...rest } = t;
+    return rest;
+  };
+
+  const addComment = (t: ZdTicket, c: Record<string, unknown>) => {
+    const tokens = Array.isArray(c['uploads']) ? (c['uploads'] as string[]) : [];
+    const comment: ZdComment = {
+      id: ++nextId,
+      body: String(c['body'] ?? ''),
+      public: c['public'] !== false,
+      author_id: agentId,
+      attachments: tokens.map((tok) => uploads.get(tok)).filter((a): a is ZdAttachment => a !== undefined),
+    };
+    t.comments.push(comment);
+    return comment;
+  };
+
+  const userInput = (body: Record<string, unknown>) => (body['user'] ?? {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+
+  const server = await startMockServer(
+    'zendesk',
+    [
+      {
+        method: 'POST',
+        path: '/api/v2/users.json',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const u = userInput(jsonBody(req));
+          if (!str(u['name'])) return sendJson(res, 422, { error: 'RecordInvalid', description: 'Record validation errors', details: { name: [{ description: 'Name: cannot be blank', error: 'BlankValue' }] } });
+          const email = str(u['email'])?.toLowerCase() ?? null;
+          if (email && [...users.values()].some((x) => x.email === email)) {
+            return sendJson(res, 422, {
+              error: 'RecordInvalid',
+              description: 'Record validation errors',
+              details: { email: [{ description: `Email: ${email} is already being used by another user`, error: 'DuplicateValue' }] },
+            });
+          }
+          const user: ZdUser = { id: ++nextId, name: String(u['name']), email, phone: str(u['phone']), external_id: str(u['external_id']), role: str(u['role']) ?? 'end-user' };
+          users.set(user.id, user);
+          sendJson(res, 201, { user });
+        },
+      },
+      {
+        method: 'GET',
+        path: '/api/v2/users/search.json',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const ext = req.query.get('external_id');
+          sendJson(res, 200, { users: [...users.values()].filter((u) => ext !== null && u.external_id === ext), count: 0 });
+        },
+      },
+      {
+        method: 'GET',
+        path: '/api/v2/users/:id',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const user = users.get(idParam(req));
+          return user ? sendJson(res, 200, { user }) : notFound(res);
+        },
+      },
+      {
+        method: 'PUT',
+        path: '/api/v2/users/:id',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const user = users.get(idParam(req));
+          if (!user) return notFound(res);
+          const u = userInput(jsonBody(req));
+          for (const k of ['name', 'phone', 'external_id'] as const) if (str(u[k])) user[k] = String(u[k]);
+          if (str(u['email'])) user.email = String(u['email']).toLowerCase();
+          sendJson(res, 200, { user });
+        },
+      },
+      {
+        method: 'GET',
+        path: '/api/v2/users/:id/tickets/requested.json',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const userId = Number(req.params['id']);
+          if (!users.has(userId)) return notFound(res);
+          const list = [...tickets.values()].filter((t) => t.requester_id === userId).sort((a, b) => b.created_at.localeCompare(a.created_at));
+          sendJson(res, 200, { tickets: list.map(ticketView), count: list.length });
+        },
+      },
+      {
+        method: 'GET',
+        path: '/api/v2/search.json',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const query = req.query.get('query') ?? '';
+          const terms = Object.fromEntries(query.split(/\s+/).map((t) => t.split(':') as [string, string]));
+          if (terms['type'] !== 'user') return sendJson(res, 200, { results: [], count: 0 });
+          const results = [...users.values()].filter(
+            (u) =>
+              (!terms['role'] || u.role === terms['role']) &&
+              (!terms['phone'] || (u.phone ?? '').replace(/\D/g, '').endsWith(terms['phone'].replace(/\D/g, '').slice(-10))) &&
+              (!terms['email'] || u.email === terms['email'].toLowerCase()),
+          );
+          sendJson(res, 200, { results: results.map((u) => ({ ...u, result_type: 'user' })), count: results.length });
+        },
+      },
+      {
+        method: 'POST',
+        path: '/api/v2/tickets.json',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const t = (jsonBody(req)['ticket'] ?? {}) as Record<string, unknown>;
+          const comment = (t['comment'] ?? {}) as Record<string, unknown>;
+          if (!str(comment['body'])) return sendJson(res, 422, { error: 'RecordInvalid', description: 'Record validation errors', details: { base: [{ description: 'Description: cannot be blank' }] } });
+          const requester = typeof t['requester_id'] === 'number' ? t['requester_id'] : null;
+          if (requester !== null && !users.has(requester)) return sendJson(res, 422, { error: 'RecordInvalid', description: 'Record validation errors', details: { requester: [{ description: 'Requester: is invalid' }] } });
+          clock += 1000;
+          const ticket: ZdTicket = {
+            id: ++nextId,
+            subject: String(t['subject'] ?? ''),
+            status: 'new',
+            requester_id: requester,
+            external_id: str(t['external_id']),
+            tags: Array.isArray(t['tags']) ? (t['tags'] as string[]) : [],
+            custom_fields: [],
+            created_at: new Date(clock).toISOString(),
+            comments: [],
+          };
+          addComment(ticket, comment);
+          tickets.set(ticket.id, ticket);
+          sendJson(res, 201, { ticket: ticketView(ticket), audit: { id: ++nextId, events: [] } });
+        },
+      },
+      {
+        method: 'GET',
+        path: '/api/v2/tickets.json',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const ext = req.query.get('external_id');
+          sendJson(res, 200, { tickets: [...tickets.values()].filter((t) => ext === null || t.external_id === ext).map(ticketView) });
+        },
+      },
+      {
+        method: 'GET',
+        path: '/api/v2/tickets/:id',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const ticket = tickets.get(idParam(req));
+          return ticket ? sendJson(res, 200, { ticket: ticketView(ticket) }) : notFound(res);
+        },
+      },
+      {
+        method: 'PUT',
+        path: '/api/v2/tickets/:id',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const ticket = tickets.get(idParam(req));
+          if (!ticket) return notFound(res);
+          const t = (jsonBody(req)['ticket'] ?? {}) as Record<string, unknown>;
+          const events: Array<Record<string, unknown>> = [];
+          if (typeof t['status'] === 'string') {
+            events.push({ id: ++nextId, type: 'Change', field_name: 'status', value: t['status'], previous_value: ticket.status });
+            ticket.status = t['status'];
+          }
+          if (Array.isArray(t['additional_tags'])) ticket.tags = [...new Set([...ticket.tags, ...(t['additional_tags'] as string[])])];
+          if (Array.isArray(t['custom_fields'])) {
+            for (const f of t['custom_fields'] as Array<{ id: number; value: unknown }>) {
+              ticket.custom_fields = [...ticket.custom_fields.filter((x) => x.id !== f.id), f];
+            }
+          }
+          if (t['comment'] && typeof t['comment'] === 'object') {
+            const c = addComment(ticket, t['comment'] as Record<string, unknown>);
+            events.push({ id: c.id, type: 'Comment', body: c.body, public: c.public, attachments: c.attachments });
+          }
+          if (ticket.status === 'new' && events.some((e) => e['type'] === 'Comment')) ticket.status = 'open';
+          sendJson(res, 200, { ticket: ticketView(ticket), audit: { id: ++nextId, events } });
+        },
+      },
+      {
+        method: 'GET',
+        path: '/api/v2/tickets/:id/comments.json',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const ticket = tickets.get(Number(req.params['id']));
+          if (!ticket) return notFound(res);
+          const list = req.query.get('sort_order') === 'desc' ? [...ticket.comments].reverse() : ticket.comments;
+          sendJson(res, 200, { comments: list, count: list.length });
+        },
+      },
+      {
+        method: 'POST',
+        path: '/api/v2/uploads.json',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const filename = req.query.get('filename');
+          if (!filename) return sendJson(res, 400, { error: 'InvalidEndpoint', description: 'filename is required' });
+          const attachment: ZdAttachment = { id: ++nextId, file_name: filename, content_type: String(req.headers['content-type'] ?? 'application/binary'), size: req.body.length };
+          const token = randomBytes(12).toString('hex');
+          uploads.set(token, attachment);
+          sendJson(res, 201, { upload: { token, expires_at: new Date(Date.now() + 3 * 86_400_000).toISOString(), attachment, attachments: [attachment] } });
+        },
+      },
+    ],
+    options.port === undefined ? {} : { port: options.port },
+  );
+  return { ...server, users, tickets, failures, uploads };
+}
