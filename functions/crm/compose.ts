@@ -6,7 +6,8 @@
 import { createFirestoreDocStore } from '../../shared/adapters/firestore';
 import { createGcsBlobStore } from '../../shared/adapters/gcs';
 import type { Env } from '../../shared/config';
-import { createCrmClient } from '../../shared/crm/factory';
+import type { Ba360 } from '../../shared/crm/adapters/ba360';
+import { createBa360FromConfig, createCrmClient } from '../../shared/crm/factory';
 import type { PhoneOptions } from '../../shared/crm/phone';
 import type { CrmClient } from '../../shared/crm/port';
 import { createFirestore, createStorage } from '../../shared/google';
@@ -17,6 +18,7 @@ import type { DocStore } from '../../shared/ports/docstore';
 import { createFunctionRuntime } from '../../shared/runtime';
 import { createAuthenticator } from './auth';
 import { attachmentBuckets, type CrmFunctionConfig, checkCrmFunctionConfig, crmFunctionConfigShape, publicUrlOf } from './config';
+import { ba360Routes } from './ba360-routes';
 import { adminRoutes } from './mock/admin';
 import { createDocStoreCrm } from './mock/docstore-crm';
 import { createFaultBook } from './mock/faults';
@@ -33,6 +35,8 @@ export interface CrmAppDeps {
   /** The CRM in real mode; in mock mode the Firestore-backed mock is used. */
   crm: CrmClient | undefined;
   buckets: Map<string, BlobStore>;
+  /** Be Aware 360's link signer and redirect (real mode with CRM_ADAPTER=ba360). */
+  ba360?: Ba360 | undefined;
   now?: () => Date;
 }
 
@@ -80,6 +84,7 @@ export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
   ];
   const routes: Route[] = served.map((r) => serveContractRoute(r, { auth, ...(mock ? { mock } : {}) }));
   if (mockMode && faults) routes.push(...adminRoutes({ store: deps.store!, faults, adminToken: config.CRM_ADMIN_TOKEN }));
+  if (deps.ba360) routes.push(...ba360Routes(deps.ba360, auth));
 
   log.info('crm function ready', { mode: config.CRM_MODE, adapter: mockMode ? 'mock' : crm.kind, auth: config.CRM_AUTH_METHODS });
   return createHttpApp({
@@ -99,6 +104,8 @@ export function composeCrm(env: Env): HttpFunction {
   const storage = createStorage(config.GCP_PROJECT);
   const buckets = new Map(attachmentBuckets(config).map((name) => [name, createGcsBlobStore(storage.bucket(name))]));
   const publicBaseUrl = config.PUBLIC_BASE_URL;
-  const crm = mockMode ? undefined : createCrmClient(config, { log, ...(publicBaseUrl ? { publicBaseUrl } : {}) });
-  return buildCrmApp({ config, log, store, crm, buckets });
+  const clientDeps = { log, ...(publicBaseUrl ? { publicBaseUrl } : {}) };
+  const ba360 = !mockMode && config.CRM_ADAPTER === 'ba360' ? createBa360FromConfig(config, clientDeps) : undefined;
+  const crm = mockMode ? undefined : (ba360?.crm ?? createCrmClient(config, clientDeps));
+  return buildCrmApp({ config, log, store, crm, buckets, ba360 });
 }

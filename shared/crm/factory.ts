@@ -4,9 +4,9 @@
  */
 import * as z from 'zod';
 import { ConfigError, type Env, parseConfig, type Secret } from '../config';
-import { notImplemented } from '../errors';
 import type { Logger } from '../logging';
-import { type CrmClientConfig, crmClientConfigShape, missingCrmKeys } from './config';
+import { type CrmClientConfig, crmClientConfigShape, missingCrmKeys, REQUIRED_KEYS } from './config';
+import { type Ba360, createBa360, parseChannelMap } from './adapters/ba360';
 import { parseFieldMap } from './adapters/field-map';
 import { createSalesforceCrm, SF_ACCOUNT_TYPES, type SfAccountType } from './adapters/salesforce';
 import { createServiceNowCrm } from './adapters/servicenow';
@@ -79,9 +79,31 @@ export function createCrmClient(config: CrmClientConfig, deps: CrmClientDeps): C
         phone,
         ...limits,
       });
-    default:
-      throw notImplemented(`CRM adapter ${config.CRM_ADAPTER} is not built yet`);
+    case 'ba360':
+      return createBa360FromConfig(config, deps).crm;
   }
+}
+
+/** Be Aware 360 with its link signer and redirect, for the crm function's redirect endpoint. */
+export function createBa360FromConfig(config: CrmClientConfig, deps: CrmClientDeps): Ba360 {
+  const problems = REQUIRED_KEYS.ba360.filter((k) => config[k] === undefined).map((k) => `${k}: required when CRM_ADAPTER=ba360`);
+  if (problems.length > 0) throw new ConfigError('crm client', problems);
+  const publicUrl = config.CRM_PUBLIC_URL ?? (deps.publicBaseUrl ? `${deps.publicBaseUrl.replace(/\/+$/, '')}/crm` : undefined);
+  return createBa360({
+    apiUrl: config.BA360_API_URL!,
+    instanceUrl: config.BA360_INSTANCE_URL!,
+    user: config.BA360_USER!,
+    password: config.BA360_PASSWORD!,
+    company: config.BA360_COMPANY!,
+    secretKey: config.BA360_SECRET_KEY!,
+    clientKey: config.BA360_CLIENT_KEY!,
+    platform: config.BA360_PLATFORM,
+    channelMap: parseChannelMap(config.BA360_CHANNEL_MAP),
+    linkSecret: config.BA360_LINK_SECRET!,
+    publicUrl,
+    timeoutMs: config.CRM_TIMEOUT_MS,
+    retryLimit: config.CRM_RETRY_LIMIT,
+  });
 }
 
 function contractAuth(config: CrmClientConfig): ContractAuth {
