@@ -3,14 +3,12 @@
  * `buildCrmApp` takes its ports as arguments (tests pass in-memory ones); `composeCrm` builds
  * the real ones from the environment.
  */
-import { createFirestoreDocStore } from '../../shared/adapters/firestore';
-import { createGcsBlobStore } from '../../shared/adapters/gcs';
 import type { Env } from '../../shared/config';
 import type { Ba360 } from '../../shared/crm/adapters/ba360';
 import { createBa360FromConfig, createCrmClient } from '../../shared/crm/factory';
 import type { PhoneOptions } from '../../shared/crm/phone';
 import type { CrmClient } from '../../shared/crm/port';
-import { createFirestore, createStorage } from '../../shared/google';
+import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-lazy';
 import { createHttpApp, type HttpFunction, type Route } from '../../shared/http/app';
 import type { Logger } from '../../shared/logging';
 import type { BlobStore } from '../../shared/ports/blobstore';
@@ -100,9 +98,9 @@ export function composeCrm(env: Env): HttpFunction {
   const { config, log } = createFunctionRuntime('crm', env, crmFunctionConfigShape);
   checkCrmFunctionConfig(config);
   const mockMode = config.CRM_MODE === 'mock';
-  const store = mockMode ? createFirestoreDocStore(createFirestore(config.GCP_PROJECT, config.FIRESTORE_DATABASE)) : undefined;
-  const storage = createStorage(config.GCP_PROJECT);
-  const buckets = new Map(attachmentBuckets(config).map((name) => [name, createGcsBlobStore(storage.bucket(name))]));
+  // Google clients load on first use: a health check or a 401 never pays for them.
+  const store = mockMode ? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE) : undefined;
+  const buckets = new Map(attachmentBuckets(config).map((name) => [name, lazyGcsBlobStore(config.GCP_PROJECT, name)]));
   const publicBaseUrl = config.PUBLIC_BASE_URL;
   const clientDeps = { log, ...(publicBaseUrl ? { publicBaseUrl } : {}) };
   const ba360 = !mockMode && config.CRM_ADAPTER === 'ba360' ? createBa360FromConfig(config, clientDeps) : undefined;

@@ -91,7 +91,22 @@ export function contractRoutes(deps: ContractDeps, options: RouteOptions): Contr
     return handleUpdateRecord(deps, idParam(ctx), compact(parseBody(ctx, recordUpdateSchema)));
   };
 
+  // CCAI Platform substitutes a missing id with "": ".../records//comments" reaches these.
+  const missingId = (what: 'record' | 'account') => async (): Promise<HttpResult> => {
+    throw new AppError(
+      'bad_request',
+      400,
+      `the ${what} id is missing from the path (…/${what}s/{${what.toUpperCase()}_ID}…): the step that should have produced it failed or answered no id`,
+    );
+  };
+
   return [
+    route('POST', '/records/comments', 'addComment', missingId('record')),
+    route('POST', '/records/attachments', 'addAttachment', missingId('record')),
+    route('PATCH', '/records', 'updateRecord', missingId('record')),
+    route('PUT', '/records', 'updateRecord', missingId('record')),
+    route('PATCH', '/accounts', 'updateAccount', missingId('account')),
+    route('PUT', '/accounts', 'updateAccount', missingId('account')),
     route('GET', '/accounts', 'findAccount', async (ctx) => handleFindAccount(deps, compact(parseQuery(ctx, accountQuery)))),
     route('POST', '/accounts/search', 'findAccount', async (ctx) => {
       json(ctx);

@@ -88,7 +88,8 @@ export function serveContractRoute(route: ServedRoute, options: ServeOptions): R
         }
         if (unauth) authMethod = 'failed';
         const response = toErrorResponse(err);
-        if (response.status >= 500) ctx.log.error('request failed', { err, method: ctx.method, path: ctx.path, status: response.status });
+        if (fault?.status != null) ctx.log.info('fault injected', { method: ctx.method, path: ctx.path, status: response.status, fault: fault.id });
+        else if (response.status >= 500) ctx.log.error('request failed', { err, method: ctx.method, path: ctx.path, status: response.status });
         else ctx.log.info('request rejected', { method: ctx.method, path: ctx.path, status: response.status, code: response.body.code, reason: response.body.message });
         result = { status: response.status, headers: { ...response.headers, ...(unauth ? { 'www-authenticate': auth.challenge } : {}) }, json: response.body };
       }
