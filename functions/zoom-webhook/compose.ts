@@ -26,7 +26,6 @@ export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, 
   const bus = ports?.bus ?? lazyPubSubEventBus(config.GCP_PROJECT);
   const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET, signer);
   const now = options.now ?? Date.now;
-  const windowMs = config.ZOOM_WEBHOOK_WINDOW_SECONDS * 1000;
 
   return createZoomWebhookApp({
     log,
@@ -34,8 +33,7 @@ export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, 
     webhook: {
       secrets: [config.ZOOM_WEBHOOK_SECRET, ...(config.ZOOM_WEBHOOK_SECRET_PREVIOUS ? [config.ZOOM_WEBHOOK_SECRET_PREVIOUS] : [])],
       windowSeconds: config.ZOOM_WEBHOOK_WINDOW_SECONDS,
-      // A signature stays replayable for the window on both sides of its timestamp.
-      keys: createEventKeyStore(docs, { keyTtlMs: config.ZOOM_EVENT_KEY_TTL_HOURS * 3_600_000, signatureTtlMs: windowMs }),
+      keys: createEventKeyStore(docs, { keyTtlMs: config.ZOOM_EVENT_KEY_TTL_HOURS * 3_600_000 }),
       bus,
       topic: config.ZOOM_EVENTS_TOPIC,
       now,

@@ -1,10 +1,12 @@
 /**
- * The durable record of received events (collection `zoomEventKeys`, TTL on `expireAt`)
- * and of request signatures already seen (collection `zoomWebhookSignatures`, same TTL
- * field). `create()` is the primitive: exactly one request creates a key, whatever runs
- * concurrently. A key document holds the event itself and whether it reached Pub/Sub,
- * so a crash between recording and publishing is repaired by the next delivery (or by
- * the reconciliation, which can republish `published == false` documents).
+ * The durable record of received events (collection `zoomEventKeys`, TTL on `expireAt`).
+ * `create()` is the primitive: exactly one request creates a key, whatever runs
+ * concurrently. A key document holds the event itself, whether it reached Pub/Sub (so a
+ * crash between recording and publishing is repaired by the next delivery, or by the
+ * reconciliation, which can republish `published == false` documents), and the hashes of
+ * the signatures it arrived with: an exact replay carries the same body, hence the same
+ * key, and a signature already listed there — so replays are caught without a second
+ * write per event (a new key cannot be a replay).
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
@@ -12,30 +14,30 @@ import { DocAlreadyExistsError, type DocStore, fieldOps } from '../../shared/por
 import { eventKeyDocId } from '../../shared/zoom/events';
 
 export const EVENT_KEYS_COLLECTION = 'zoomEventKeys';
-export const SIGNATURES_COLLECTION = 'zoomWebhookSignatures';
 
 export const eventKeyDocSchema = z.looseObject({
   key: z.string(),
   event: z.string(),
   published: z.boolean(),
+  signatures: z.array(z.string()).default([]),
   messageId: z.string().optional(),
   duplicates: z.number().optional(),
 });
 
-export type RecordOutcome = 'new' | 'already_published' | 'recorded_not_published';
+/** replay: this exact request (same signature) was received before. */
+export type RecordOutcome = 'new' | 'already_published' | 'recorded_not_published' | 'replay';
 
 export interface EventKeyStore {
-  /** Records the event under its key; tells whether it was new, or already known (and published or not). */
-  record(input: { key: string; event: string; engagementId: string | undefined; body: string; receivedAt: Date }): Promise<RecordOutcome>;
+  /** Records the event under its key; tells whether it was new, a replay, or already known (and published or not). */
+  record(input: { key: string; event: string; engagementId: string | undefined; body: string; receivedAt: Date; signature: string }): Promise<RecordOutcome>;
   markPublished(key: string, messageId: string): Promise<void>;
-  /** False when this exact signature was seen before (a replayed request). */
-  rememberSignature(signature: string, timestampSeconds: number): Promise<boolean>;
 }
 
-export function createEventKeyStore(docs: DocStore, options: { keyTtlMs: number; signatureTtlMs: number }): EventKeyStore {
+export function createEventKeyStore(docs: DocStore, options: { keyTtlMs: number }): EventKeyStore {
   return {
     async record(input) {
       const id = eventKeyDocId(input.key);
+      const signature = createHash('sha256').update(input.signature).digest('hex');
       try {
         await docs.create(EVENT_KEYS_COLLECTION, id, {
           key: input.key,
@@ -43,6 +45,7 @@ export function createEventKeyStore(docs: DocStore, options: { keyTtlMs: number;
           engagementId: input.engagementId,
           body: input.body,
           published: false,
+          signatures: [signature],
           receivedAt: input.receivedAt,
           expireAt: new Date(input.receivedAt.getTime() + options.keyTtlMs),
         });
@@ -50,27 +53,14 @@ export function createEventKeyStore(docs: DocStore, options: { keyTtlMs: number;
       } catch (err) {
         if (!(err instanceof DocAlreadyExistsError)) throw err;
       }
-      const [raw] = await Promise.all([
-        docs.get(EVENT_KEYS_COLLECTION, id),
-        // Counts suppressed duplicates for the operators; losing an increment is harmless.
-        docs.update(EVENT_KEYS_COLLECTION, id, { duplicates: fieldOps.increment(1) }).catch(() => undefined),
-      ]);
-      const existing = eventKeyDocSchema.safeParse(raw);
+      const existing = eventKeyDocSchema.safeParse(await docs.get(EVENT_KEYS_COLLECTION, id));
+      if (existing.success && existing.data.signatures.includes(signature)) return 'replay';
+      // Counts suppressed duplicates for the operators and remembers this delivery's signature.
+      await docs.update(EVENT_KEYS_COLLECTION, id, { duplicates: fieldOps.increment(1), signatures: fieldOps.arrayUnion(signature) });
       return existing.success && existing.data.published ? 'already_published' : 'recorded_not_published';
     },
     async markPublished(key, messageId) {
       await docs.update(EVENT_KEYS_COLLECTION, eventKeyDocId(key), { published: true, messageId, publishedAt: fieldOps.serverTime() });
-    },
-    async rememberSignature(signature, timestampSeconds) {
-      const id = createHash('sha256').update(signature).digest('hex');
-      try {
-        // Kept as long as the signature could pass the timestamp window, then expired by TTL.
-        await docs.create(SIGNATURES_COLLECTION, id, { expireAt: new Date(timestampSeconds * 1000 + options.signatureTtlMs) });
-        return true;
-      } catch (err) {
-        if (err instanceof DocAlreadyExistsError) return false;
-        throw err;
-      }
     },
   };
 }

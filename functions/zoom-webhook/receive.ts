@@ -61,14 +61,10 @@ export async function handleZoomWebhook(deps: ZoomWebhookDeps, input: ZoomWebhoo
   const { key, engagementId } = businessKeyOf(envelope, input.rawBody);
   const receivedAt = new Date(deps.now());
 
-  // Both writes are preconditioned creates and independent, so they run together.
-  const [fresh, outcome] = await durably('record the event', () =>
-    Promise.all([
-      deps.keys.rememberSignature(input.signature!.trim().toLowerCase(), verdict.timestampSeconds),
-      deps.keys.record({ key, event: envelope.event, engagementId, body: input.rawBody.toString('utf8'), receivedAt }),
-    ]),
+  const outcome = await durably('record the event', () =>
+    deps.keys.record({ key, event: envelope.event, engagementId, body: input.rawBody.toString('utf8'), receivedAt, signature: input.signature!.trim().toLowerCase() }),
   );
-  if (!fresh) {
+  if (outcome === 'replay') {
     // An exact copy of a request already received: refused, and never published from here
     // (if its key is still unpublished, the sender's next, freshly signed retry publishes it).
     deps.log.warn('zoom webhook rejected: replayed request', { event: envelope.event });
