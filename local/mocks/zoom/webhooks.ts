@@ -88,7 +88,8 @@ export async function deliverEvents(target: WebhookTarget, events: ZoomEnvelope[
     sends.push({ e, delayMs, counts: true });
     if (rnd() < (options.duplicate ?? 0)) {
       report.duplicatesSent++;
-      sends.push({ e: refreshTokens(e), delayMs: delayMs + rnd() * 200, counts: false });
+      // A separate delivery, signed at a later second (an identical request would be a replay).
+      sends.push({ e: refreshTokens(e), delayMs: delayMs + 1100 + rnd() * 400, counts: false });
     }
   }
   const retryDelays = options.retryDelaysMs ?? [300_000, 1_200_000, 3_600_000];
