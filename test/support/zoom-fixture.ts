@@ -55,12 +55,14 @@ export interface WebhookUnderTest {
   docs: MemoryDocStore;
   bus: MemoryEventBus;
   blobs: MemoryBlobStore;
+  /** Every log line the function wrote. */
+  logs: string[];
   stop(): Promise<void>;
 }
 
 let registered = 0;
 
-export async function startWebhook(overrides: Env = {}, ports: { docs?: MemoryDocStore } = {}): Promise<WebhookUnderTest & { logs: string[] }> {
+export async function startWebhook(overrides: Env = {}, ports: { docs?: MemoryDocStore } = {}): Promise<WebhookUnderTest> {
   const logs: string[] = [];
   const docs = ports.docs ?? createMemoryDocStore();
   const bus = createMemoryEventBus();

@@ -8,7 +8,10 @@ import { createHmac } from 'node:crypto';
 import type { DocData, DocStore } from '../../shared/ports/docstore';
 import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
 import { EVENT_KEYS_COLLECTION } from '../../functions/zoom-webhook/event-keys';
-import { nowSeconds, PREVIOUS_WEBHOOK_SECRET, signedPost, startWebhook, WEBHOOK_SECRET, type WebhookUnderTest, zoomSignature } from '../support/zoom-fixture';
+import { Secret } from '../../shared/config';
+import { artifactLinkToken } from '../../shared/zoom/artifact-link';
+import { createLedger } from '../../shared/zoom/ledger';
+import { LINK_SECRET, nowSeconds, PREVIOUS_WEBHOOK_SECRET, signedPost, startWebhook, WEBHOOK_SECRET, type WebhookUnderTest, zoomSignature } from '../support/zoom-fixture';
 
 let app: WebhookUnderTest;
 afterEach(() => app?.stop());
@@ -165,5 +168,52 @@ describe('zoom-webhook when Firestore fails', () => {
     expect(retry.status).toBe(200);
     expect(app.bus.published).toHaveLength(1);
     expect(Object.values(docs.dump(EVENT_KEYS_COLLECTION))[0]).toMatchObject({ published: true });
+  });
+});
+
+describe('zoom-webhook artifact links', () => {
+  const link = (engagementId: string, key: string, secret = LINK_SECRET) => `/artifacts/${engagementId}/${key}?t=${artifactLinkToken(new Secret(secret), engagementId, key)}`;
+
+  async function withStoredArtifact(env: Record<string, string> = {}) {
+    app = await startWebhook(env);
+    const ledger = createLedger(app.docs);
+    await ledger.open('e-1', {});
+    await ledger.registerArtifact('e-1', 'recording-r1', { kind: 'recording', path: 'zoom/2026/11/20/e-1/recording-r1.mp3' });
+    await ledger.updateArtifact('e-1', 'recording-r1', { state: 'linked' });
+    await ledger.registerArtifact('e-1', 'recording-r2', { kind: 'recording', path: 'zoom/2026/11/20/e-1/recording-r2.mp3' });
+  }
+
+  it('redirects a valid link to a short-lived signed URL, uncached', async () => {
+    await withStoredArtifact();
+    const res = await fetch(`${app.url}${link('e-1', 'recording-r1')}`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toMatch(/^memory:\/\/archive\/zoom%2F2026%2F11%2F20%2Fe-1%2Frecording-r1\.mp3\?expires=/);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('refuses a forged or edited link (403) and an artifact not stored yet (404)', async () => {
+    await withStoredArtifact();
+    const edited = link('e-1', 'recording-r1').replace('recording-r1?', 'recording-r2?');
+    expect((await fetch(`${app.url}${edited}`, { redirect: 'manual' })).status).toBe(403);
+    expect((await fetch(`${app.url}${link('e-1', 'recording-r1', 'another-link-secret-0123456789')}`, { redirect: 'manual' })).status).toBe(403);
+    expect((await fetch(`${app.url}/artifacts/e-1/recording-r1`, { redirect: 'manual' })).status).toBe(403);
+    expect((await fetch(`${app.url}${link('e-1', 'recording-r2')}`, { redirect: 'manual' })).status).toBe(404);
+  });
+
+  it('requires an IAP identity from an allowed domain when configured', async () => {
+    await withStoredArtifact({ ARTIFACT_REQUIRE_IDENTITY: 'true', ARTIFACT_ALLOWED_DOMAINS: 'example.com' });
+    const url = `${app.url}${link('e-1', 'recording-r1')}`;
+    expect((await fetch(url, { redirect: 'manual' })).status).toBe(401);
+    expect((await fetch(url, { redirect: 'manual', headers: { 'x-goog-authenticated-user-email': 'accounts.google.com:eve@evil.test' } })).status).toBe(403);
+    expect((await fetch(url, { redirect: 'manual', headers: { 'x-goog-authenticated-user-email': 'accounts.google.com:agent@example.com' } })).status).toBe(302);
+  });
+
+  it('never writes a secret into its logs', async () => {
+    await withStoredArtifact();
+    await signedPost(app.url, recordingEvent('rec-log'));
+    await signedPost(app.url, recordingEvent('rec-log'), { secret: 'wrong-secret-0000' });
+    const logs = app.logs.join('\n');
+    expect(logs).not.toContain(WEBHOOK_SECRET);
+    expect(logs).not.toContain(LINK_SECRET);
   });
 });
