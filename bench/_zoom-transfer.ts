@@ -14,7 +14,6 @@ import { createStorage } from '../shared/google';
 import { silentLogger } from '../shared/logging';
 import { createZoomApiClient, createZoomHttp } from '../shared/zoom/api-client';
 import { createZoomTokenProvider } from '../shared/zoom/oauth';
-import { gcsArchiveWrite } from '../shared/zoom/archive-writer';
 import { transferZoomFile } from '../shared/zoom/transfer';
 import type { MockEngagement } from '../local/mocks/zoom/model';
 import { startZoomMock, type ZoomMock } from '../local/mocks/zoom';
@@ -87,7 +86,7 @@ export async function startTransferRig(): Promise<TransferRig> {
     addRecording,
     transfer: (url, path) =>
       measure(async () => {
-        const result = await transferZoomFile({ zoom: api, blobs, write: gcsArchiveWrite(gcs.bucket(bucket)), log: silentLogger }, { url, path, metadata: { engagementId: 'bench' }, resumableThresholdBytes: 8 * 1024 * 1024 });
+        const result = await transferZoomFile({ zoom: api, blobs, log: silentLogger }, { url, path, metadata: { engagementId: 'bench' }, resumableThresholdBytes: 8 * 1024 * 1024 });
         return result.info.size;
       }),
     plainCopy: (url, path) =>

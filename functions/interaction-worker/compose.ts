@@ -11,7 +11,6 @@ import type { DocStore } from '../../shared/ports/docstore';
 import { createFunctionRuntime } from '../../shared/runtime';
 import { createZoomApiClient, createZoomHttp } from '../../shared/zoom/api-client';
 import { artifactLinkUrl } from '../../shared/zoom/artifact-link';
-import { lazyGcsArchiveWrite } from '../../shared/zoom/archive-writer';
 import { createLedger } from '../../shared/zoom/ledger';
 import { createZoomTokenProvider } from '../../shared/zoom/oauth';
 import { interactionWorkerConfigShape } from './config';
@@ -52,7 +51,6 @@ export function composeInteractionWorker(
   const deps: WorkerDeps = {
     zoom,
     blobs,
-    ...(ports?.blobs ? {} : { write: lazyGcsArchiveWrite(config.GCP_PROJECT, config.ARCHIVE_BUCKET) }),
     crm,
     ledger: createLedger(docs),
     log,

@@ -3,7 +3,6 @@ import type { CrmClient } from '../../shared/crm/port';
 import type { Logger } from '../../shared/logging';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { ZoomApiClient } from '../../shared/zoom/api-client';
-import type { ArchiveWrite } from '../../shared/zoom/archive-writer';
 import type { Ledger } from '../../shared/zoom/ledger';
 
 export interface WorkerSettings {
@@ -21,8 +20,6 @@ export interface WorkerSettings {
 export interface WorkerDeps {
   zoom: ZoomApiClient;
   blobs: BlobStore;
-  /** Large-file writes (MD5-validated GCS writer in production; `blobs.write` when absent). */
-  write?: ArchiveWrite;
   crm: CrmClient;
   ledger: Ledger;
   settings: WorkerSettings;

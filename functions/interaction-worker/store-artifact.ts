@@ -81,7 +81,7 @@ async function fetchIntoStorage(deps: WorkerDeps, plan: EventPlan, artifact: Pla
   const result = await withZoomRetries(deps, plan.eventTs, async () => {
     const url = artifact.url ?? (await lookUpRecordingUrl(deps, engagementId, artifact.sourceId));
     return transferZoomFile(
-      { zoom: deps.zoom, blobs: deps.blobs, ...(deps.write ? { write: deps.write } : {}), log: deps.log },
+      { zoom: deps.zoom, blobs: deps.blobs, log: deps.log },
       { url, path: entry.path, metadata, resumableThresholdBytes: deps.settings.resumableThresholdBytes },
     );
   });

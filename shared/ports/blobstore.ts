@@ -19,6 +19,8 @@ export interface BlobWriteOptions {
   resumable?: boolean;
   /** 0 = only if the object does not exist yet. */
   ifGenerationMatch?: number;
+  /** End-to-end check of the upload (default md5). */
+  validation?: 'md5' | 'crc32c';
 }
 
 export class BlobPreconditionFailedError extends Error {

@@ -1,7 +1,7 @@
 /**
  * Streams one Zoom file into Cloud Storage: constant memory whatever the size (stream
  * back-pressure end to end, no buffering, no temporary file), resumable above a threshold,
- * checksum verified by the storage client (MD5, see ./archive-writer), and the byte count checked against Zoom's
+ * checksum verified by the storage client (MD5, see shared/adapters/gcs.ts), and the byte count checked against Zoom's
  * Content-Length *before* the upload is finalised — so a download cut short fails the
  * upload instead of leaving a short object. Cloud Storage only shows an object once its
  * upload is finalised, and the write is preconditioned on "does not exist yet", so an
@@ -12,14 +12,11 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from '../logging';
 import { type BlobInfo, BlobPreconditionFailedError, type BlobStore } from '../ports/blobstore';
 import type { ZoomApiClient } from './api-client';
-import type { ArchiveWrite } from './archive-writer';
 import { ZoomNetworkError } from './errors';
 
 export interface TransferDeps {
   zoom: ZoomApiClient;
   blobs: BlobStore;
-  /** How objects are written (default: `blobs.write`); production uses the MD5-validated GCS writer. */
-  write?: ArchiveWrite;
   log: Logger;
 }
 
@@ -62,7 +59,7 @@ export async function transferZoomFile(deps: TransferDeps, request: TransferRequ
   // Two pipelines share `counter`: an error on either side destroys it, failing both.
   const [fed, written] = await Promise.allSettled([
     pipeline(download.body, counter),
-    (deps.write ?? ((p, s, o) => deps.blobs.write(p, s, o)))(request.path, counter, { resumable, ifGenerationMatch: 0, contentType: download.contentType, metadata }),
+    deps.blobs.write(request.path, counter, { resumable, ifGenerationMatch: 0, contentType: download.contentType, metadata }),
   ]);
   if (written.status === 'fulfilled') {
     if (fed.status === 'rejected') deps.log.warn('zoom transfer: source reported an error after the upload completed', { path: request.path, err: fed.reason });
