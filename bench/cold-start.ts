@@ -1,13 +1,15 @@
 /**
- * `npm run bench -- cold-start [runs]`: for each function bundle, in a fresh Node process
- * (median of N, default 15):
- *   - load: time to import the bundle (what the platform waits for before it can route);
- *   - first response: process start → the first request answered (a health GET for HTTP
- *     functions, a CloudEvent for event functions), which includes composing the function;
- * each as a ratio to a bare Functions Framework function built the same way and measured
- * the same way in the same run. Target: load ratio ≤ 2.
+ * `npm run bench -- cold-start [runs]`: for each function bundle, in fresh processes
+ * (median of N, default 15), as ratios to a bare Functions Framework function built the
+ * same way and measured the same way in the same run (target ≤ 2):
+ *   - serve: the cold start as the platform sees it — the real `functions-framework` CLI
+ *     started on the bundle, until its first request is answered (a health GET for HTTP
+ *     functions, a CloudEvent for event functions); this includes composing the function
+ *     (config, routes), but not the Google clients, which load on first use;
+ *   - import: just `import()` of the bundle in a bare Node process (diagnostic).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +44,58 @@ interface Sample {
   loadMs: number;
   firstResponseMs: number;
   status: number;
+}
+
+const FF_CLI = join(repoRoot, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function firstRequest(port: number, signature: string): Promise<Response> {
+  const url = `http://127.0.0.1:${port}/`;
+  if (signature === 'http') return fetch(url);
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'ce-id': 'bench-1', 'ce-specversion': '1.0', 'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished', 'ce-source': '//pubsub.googleapis.com/projects/p/topics/t' },
+    body: JSON.stringify({ message: { data: Buffer.from('{}').toString('base64'), messageId: 'bench-1' }, subscription: 'projects/p/subscriptions/s' }),
+  });
+}
+
+/** Starts the functions-framework CLI on a bundle and times spawn → first answered request. */
+async function serveOnce(sourceDir: string, target: string, signature: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; status: number }> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, [FF_CLI, `--source=${sourceDir}`, `--target=${target}`, `--signature-type=${signature}`, `--port=${port}`], { env, stdio: 'ignore' });
+  try {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${target} exited with ${child.exitCode} before serving`);
+      try {
+        const res = await firstRequest(port, signature);
+        await res.arrayBuffer();
+        return { ms: performance.now() - started, status: res.status };
+      } catch {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      if (performance.now() - started > 20_000) throw new Error(`${target} did not serve within 20 s`);
+    }
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+async function measureServe(sourceDir: string, target: string, signature: string, env: NodeJS.ProcessEnv, runs: number): Promise<{ ms: number; status: number }> {
+  await serveOnce(sourceDir, target, signature, env); // warm the OS file cache
+  const samples = [];
+  for (let i = 0; i < runs; i++) samples.push(await serveOnce(sourceDir, target, signature, env));
+  return { ms: median(samples.map((s) => s.ms)), status: samples[0]!.status };
 }
 
 function median(values: number[]): number {
@@ -85,21 +139,22 @@ export default async function coldStart(args: string[]): Promise<void> {
   }
 
   const baseline = measure(loader, [join(bare.outDir, 'index.js'), 'bare', 'http'], env, runs);
+  const baselineServe = await measureServe(bare.outDir, 'bare', 'http', env, runs);
   console.log(`cold start: median of ${runs} fresh processes each, Node ${process.version}`);
-  const header = `${'bundle'.padEnd(20)} ${'KiB@start'.padStart(9)} ${'KiB all'.padStart(8)} ${'load ms'.padStart(8)} ${'ratio'.padStart(6)} ${'1st resp ms'.padStart(12)} ${'ratio'.padStart(6)} ${'status'.padStart(6)}`;
-  console.log(header);
-  const row = (name: string, kibStart: number, kibAll: number, m: Sample) =>
+  console.log(
+    `${'bundle'.padEnd(20)} ${'KiB@start'.padStart(9)} ${'KiB all'.padStart(8)} ${'serve ms'.padStart(9)} ${'ratio'.padStart(6)} ${'import ms'.padStart(10)} ${'ratio'.padStart(6)} ${'status'.padStart(6)}`,
+  );
+  const row = (name: string, kibStart: number, kibAll: number, serve: { ms: number; status: number }, m: Sample) =>
     console.log(
-      `${name.padEnd(20)} ${kibStart.toFixed(0).padStart(9)} ${kibAll.toFixed(0).padStart(8)} ${m.loadMs.toFixed(1).padStart(8)} ${(m.loadMs / baseline.loadMs).toFixed(2).padStart(6)} ${m.firstResponseMs.toFixed(1).padStart(12)} ${(m.firstResponseMs / baseline.firstResponseMs).toFixed(2).padStart(6)} ${String(m.status).padStart(6)}`,
+      `${name.padEnd(20)} ${kibStart.toFixed(0).padStart(9)} ${kibAll.toFixed(0).padStart(8)} ${serve.ms.toFixed(1).padStart(9)} ${(serve.ms / baselineServe.ms).toFixed(2).padStart(6)} ${m.loadMs.toFixed(1).padStart(10)} ${(m.loadMs / baseline.loadMs).toFixed(2).padStart(6)} ${String(serve.status).padStart(6)}`,
     );
-  row('bare (baseline)', bare.entryBytes / 1024, bare.bytes / 1024, baseline);
-  let worstLoad = 0;
-  let worstFirst = 0;
+  row('bare (baseline)', bare.entryBytes / 1024, bare.bytes / 1024, baselineServe, baseline);
+  let worstServe = 0;
   for (const { fn, bundle } of bundles) {
+    const serve = await measureServe(bundle.outDir, fn.entryPoint, fn.signature, env, runs);
     const m = measure(loader, [join(bundle.outDir, 'index.js'), fn.entryPoint, fn.signature], env, runs);
-    worstLoad = Math.max(worstLoad, m.loadMs / baseline.loadMs);
-    worstFirst = Math.max(worstFirst, m.firstResponseMs / baseline.firstResponseMs);
-    row(fn.name, bundle.entryBytes / 1024, bundle.bytes / 1024, m);
+    worstServe = Math.max(worstServe, serve.ms / baselineServe.ms);
+    row(fn.name, bundle.entryBytes / 1024, bundle.bytes / 1024, serve, m);
   }
-  console.log(`worst load ratio ${worstLoad.toFixed(2)} (target ≤ 2.00); worst first-response ratio ${worstFirst.toFixed(2)}`);
+  console.log(`worst serve ratio ${worstServe.toFixed(2)} (target ≤ 2.00). Google client libraries are not in these figures: they load on first use.`);
 }
