@@ -1,199 +1,129 @@
 /**
- * `npm run bench -- ui-connector [--clients 50] [--duration 5] [--warmup 1]`
+ * `npm run bench -- ui-connector [--clients 50] [--duration 8] [--warmup 2] [--rate N] [--no-pin] [--profile DIR] [--only TEXT]`
  *
- * 50 concurrent keep-alive clients against the local stack (Functions Framework behind the
- * one-port gateway, Firestore stand-in, local Pub/Sub): POST /conversation-name (the Twilio
- * Function's request: token check, validation, Firestore write, Pub/Sub publish) and
- * GET /conversation-name (the Lightning component's poll: token check, Firestore read).
- * Baseline, same run, same serving path: a bare Functions Framework function answering {}
- * mounted on a gateway of its own. The load generator runs in a worker thread so it does
- * not share the servers' event loop. Targets (issue 3): p99 ≤ 25 ms and throughput ≥ 50 %
- * of the bare function.
- * The local Firestore and Pub/Sub servers run in the same process as the functions, so
- * their CPU is in the stack figures; rows "(in-memory ports)" run the same function with
- * in-memory store and bus on the baseline's gateway, to show the function's own cost.
+ * Issue 3's benchmark: POST /conversation-name (the Twilio Function's request: token check,
+ * validation, E.164 + HMAC key, Firestore write, Pub/Sub publish) and GET /conversation-name
+ * (the Lightning component's poll: token check, Firestore read) against the function on the
+ * local stack, and the same requests against a bare Functions Framework function answering
+ * {} in the same process, measured the same way in the same run. Three processes (see
+ * bench/_http-bench.ts): the functions, the Google stand-ins, the load generator (wrk).
+ *
+ * Rows:
+ *  - "stand-ins": Firestore and Pub/Sub are the local stand-ins' process;
+ *  - "Firestore in memory": the same function with its document store in memory (Pub/Sub
+ *    still the stand-in) — the function's own cost, without @firestore-emulator/server;
+ *  - saturation rows (wrk, 50 keep-alive clients in a closed loop: the issue's load) and
+ *    paced rows (a fixed rate, latency from each request's scheduled send time).
+ * Targets (issue 3): p99 ≤ 25 ms and throughput ≥ 50 % of the bare function.
  */
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
-import { composeUiConnector } from '../functions/ui-connector/compose';
-import { startGateway } from '../local/gateway';
-import { startStack } from '../local/stack';
-import { createMemoryDocStore } from '../shared/adapters/memory-docstore';
-import { createMemoryEventBus } from '../shared/adapters/memory-eventbus';
+import { fmt, formatTable, type HttpBench, machineNote, type Measured, requireWrk, startHttpBench } from './_http-bench';
+import type { HttpRequestSpec } from './_load';
 
-interface LoadSpec {
-  origin: string;
-  method: 'GET' | 'POST';
-  /** Cycled through, one per request. */
-  paths: string[];
-  bodies: string[] | null;
-  headers: Record<string, string>;
-  clients: number;
-  durationMs: number;
-  warmupMs: number;
-}
-
-interface LoadResult {
-  latenciesMs: number[];
-  errors: number;
-  statuses: Record<string, number>;
-  elapsedMs: number;
-}
-
-// Plain JavaScript run by the worker: a closed loop per client, measuring after the warm-up.
-const LOAD_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const spec = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: spec.clients });
-const url = new URL(spec.origin);
-let index = 0;
-const latencies = [];
-const statuses = {};
-let errors = 0;
-const start = performance.now();
-const measureFrom = start + spec.warmupMs;
-const stopAt = measureFrom + spec.durationMs;
-function once() {
-  return new Promise((resolve) => {
-    const i = index++;
-    const path = spec.paths[i % spec.paths.length];
-    const body = spec.bodies ? spec.bodies[i % spec.bodies.length] : undefined;
-    const headers = { ...spec.headers };
-    if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
-    const t0 = performance.now();
-    const req = http.request({ agent, host: url.hostname, port: url.port, method: spec.method, path, headers }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        const t1 = performance.now();
-        if (t0 >= measureFrom && t1 <= stopAt) {
-          latencies.push(t1 - t0);
-          statuses[res.statusCode] = (statuses[res.statusCode] || 0) + 1;
-          if (res.statusCode >= 400) errors++;
-        }
-        resolve();
-      });
-    });
-    req.on('error', () => { if (t0 >= measureFrom) errors++; resolve(); });
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
-async function client() { while (performance.now() < stopAt) await once(); }
-Promise.all(Array.from({ length: spec.clients }, client)).then(() => {
-  agent.destroy();
-  parentPort.postMessage({ latenciesMs: latencies, errors, statuses, elapsedMs: spec.durationMs });
-});
-`;
-
-function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(LOAD_WORKER, { eval: true, workerData: spec });
-    worker.once('message', (m: LoadResult) => {
-      resolve(m);
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-interface Row {
-  scenario: string;
-  requests: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-function summarise(scenario: string, r: LoadResult): Row {
-  const sorted = [...r.latenciesMs].sort((a, b) => a - b);
-  return { scenario, requests: sorted.length, rps: sorted.length / (r.elapsedMs / 1000), p50: percentile(sorted, 50), p99: percentile(sorted, 99), errors: r.errors };
-}
+const PHONES = 1000;
 
 export default async function bench(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { clients: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { clients: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, rate: { type: 'string' }, 'no-pin': { type: 'boolean' }, profile: { type: 'string' }, only: { type: 'string' } },
+    strict: true,
+  });
   const clients = Number(values.clients ?? 50);
-  const durationMs = Number(values.duration ?? 5) * 1000;
-  const warmupMs = Number(values.warmup ?? 1) * 1000;
+  const seconds = Number(values.duration ?? 8);
+  const warmupSeconds = Number(values.warmup ?? 2);
+  if (!requireWrk()) return;
+  const note = machineNote();
 
-  // Per-request info logs would measure stdout, not the function: warnings only.
-  const stack = await startStack({ functions: ['ui-connector'], envOverrides: { LOG_LEVEL: 'warn' } });
-  const bareGateway = await startGateway();
+  const bench = await startHttpBench('ui-connector', { pin: !values['no-pin'], profileDir: values.profile });
   try {
-    bareGateway.mount('bare', 'benchBareUiConnector', { signature: 'http', handler: async (_req, res) => void res.json({}) });
-    bareGateway.mount('ui-connector', 'benchUiConnectorInMemory', {
-      signature: 'http',
-      handler: composeUiConnector({ ...stack.env, LOG_LEVEL: 'warn' }, { docs: createMemoryDocStore(), bus: createMemoryEventBus() }),
-    });
-    const uiUrl = new URL(stack.functions['ui-connector']!);
-    const registered = await fetch(`${uiUrl}/register-app`, {
+    const { fn } = bench;
+    const registered = await fetch(`${fn.functionUrl}/register-app`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ accountSid: stack.credentials.twilioAccountSid, authToken: stack.credentials.twilioAuthToken }),
+      body: JSON.stringify({ accountSid: fn.credentials.twilioAccountSid, authToken: fn.credentials.twilioAuthToken }),
     });
+    if (registered.status !== 200) throw new Error(`register-app answered ${registered.status}`);
     const { token } = (await registered.json()) as { token: string };
 
-    const phones = Array.from({ length: 1000 }, (_, i) => `+1415555${String(i).padStart(4, '0')}`);
+    const phones = Array.from({ length: PHONES }, (_, i) => `+1415555${String(i).padStart(4, '0')}`);
     const bodies = phones.map((p, i) => JSON.stringify({ conversationIntegrationKey: p, conversationName: `projects/ccbridge-local/locations/global/conversations/CA${String(i).padStart(32, '0')}` }));
-    const common = { clients, durationMs, warmupMs };
-    const jsonHeaders = { 'content-type': 'application/json', authorization: token };
-    const basePath = uiUrl.pathname;
-    // Register every phone first, on both, so each GET finds its mapping (the Lightning component's happy path).
-    for (const origin of [uiUrl.origin, bareGateway.url]) {
-      for (let i = 0; i < bodies.length; i += 25) {
-        await Promise.all(
-          bodies.slice(i, i + 25).map(async (body) => {
-            const res = await fetch(`${origin}${basePath}/conversation-name`, { method: 'POST', headers: jsonHeaders, body });
-            if (res.status !== 200) throw new Error(`setup registration failed: ${res.status}`);
-          }),
-        );
-      }
-    }
-    const memoryOrigin = bareGateway.url;
+    const headers = { 'content-type': 'application/json', authorization: token };
+    const posts = (base: string): HttpRequestSpec[] => bodies.map((body) => ({ method: 'POST', url: `${base}/conversation-name`, headers, body }));
+    const gets = (base: string): HttpRequestSpec[] =>
+      phones.map((p) => ({ method: 'GET', url: `${base}/conversation-name?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: token } }));
+    // The bare function gets the same requests (it ignores them).
+    const barePosts = (): HttpRequestSpec[] => bodies.map((body) => ({ method: 'POST', url: `${fn.bareUrl}/`, headers, body }));
+    const bareGets = (): HttpRequestSpec[] => phones.map((p) => ({ method: 'GET', url: `${fn.bareUrl}/?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: token } }));
 
-    const bareGet = summarise('bare {} GET', await runLoad({ ...common, origin: bareGateway.url, method: 'GET', paths: ['/bare/'], bodies: null, headers: {} }));
-    const barePost = summarise('bare {} POST', await runLoad({ ...common, origin: bareGateway.url, method: 'POST', paths: ['/bare/'], bodies, headers: { 'content-type': 'application/json' } }));
-    const post = summarise('POST /conversation-name', await runLoad({ ...common, origin: uiUrl.origin, method: 'POST', paths: [`${basePath}/conversation-name`], bodies, headers: jsonHeaders }));
-    const get = summarise(
-      'GET /conversation-name',
-      await runLoad({ ...common, origin: uiUrl.origin, method: 'GET', paths: phones.map((p) => `${basePath}/conversation-name?conversationIntegrationKey=${encodeURIComponent(p)}`), bodies: null, headers: jsonHeaders }),
-    );
+    // Every phone registered on both stores first, so each GET finds its mapping (the poll's happy path).
+    for (const base of [fn.functionUrl, fn.memoryUrl]) await registerAll(posts(base));
 
-    const memPost = summarise('POST (in-memory ports)', await runLoad({ ...common, origin: memoryOrigin, method: 'POST', paths: [`${basePath}/conversation-name`], bodies, headers: jsonHeaders }));
-    const memGet = summarise(
-      'GET (in-memory ports)',
-      await runLoad({ ...common, origin: memoryOrigin, method: 'GET', paths: phones.map((p) => `${basePath}/conversation-name?conversationIntegrationKey=${encodeURIComponent(p)}`), bodies: null, headers: jsonHeaders }),
-    );
-
-    const rows: Array<Row & { ratio: string; target: string }> = [
-      { ...bareGet, ratio: '1.00', target: '' },
-      { ...barePost, ratio: '1.00', target: '' },
-      verdict(post, barePost),
-      verdict(get, bareGet),
-      verdict(memPost, barePost),
-      verdict(memGet, bareGet),
+    const all = [
+      { scenario: 'bare {} POST', requests: barePosts },
+      { scenario: 'bare {} GET', requests: bareGets },
+      { scenario: 'POST, stand-ins', requests: () => posts(fn.functionUrl) },
+      { scenario: 'GET, stand-ins', requests: () => gets(fn.functionUrl) },
+      { scenario: 'POST, Firestore in memory', requests: () => posts(fn.memoryUrl) },
+      { scenario: 'GET, Firestore in memory', requests: () => gets(fn.memoryUrl) },
     ];
-    const header = ['scenario', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'vs bare', 'target (p99≤25ms, ≥50%)'];
-    const table = [header, ...rows.map((r) => [r.scenario, String(r.requests), r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), String(r.errors), r.ratio, r.target])];
-    const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-    const line = (row: string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-    process.stdout.write(`ui-connector: ${clients} concurrent clients, ${durationMs / 1000} s per scenario after ${warmupMs / 1000} s warm-up, Node ${process.version}\n\n`);
-    process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
-    for (const row of table.slice(1)) process.stdout.write(`${line(row)}\n`);
+    // --only: the rows whose name contains TEXT (e.g. to profile one scenario with --profile).
+    const scenarios = all.filter((s) => values.only === undefined || s.scenario.includes(values.only));
+    const saturation: Measured[] = [];
+    for (const s of scenarios) saturation.push(await bench.saturate({ ...s, connections: clients, seconds, warmupSeconds }));
+
+    // Paced at one rate for all, below every scenario's saturation: latency without queueing.
+    const slowest = Math.min(...saturation.map((r) => r.requests / r.seconds));
+    const rate = Number(values.rate ?? Math.max(50, Math.round((slowest * 0.5) / 50) * 50));
+    const paced: Measured[] = [];
+    for (const s of scenarios) paced.push(await bench.pace({ ...s, connections: clients, rate, count: Math.round(rate * seconds) }));
+
+    print(bench, { clients, seconds, warmupSeconds, rate, note }, saturation, paced);
   } finally {
-    await bareGateway.stop();
-    await stack.stop();
+    await bench.stop();
   }
 }
 
-function verdict(row: Row, bare: Row): Row & { ratio: string; target: string } {
-  const ratio = row.rps / bare.rps;
-  const ok = row.p99 <= 25 && ratio >= 0.5 && row.errors === 0;
-  return { ...row, ratio: ratio.toFixed(2), target: ok ? 'met' : 'NOT met' };
+async function registerAll(requests: HttpRequestSpec[]): Promise<void> {
+  for (let i = 0; i < requests.length; i += 25) {
+    await Promise.all(
+      requests.slice(i, i + 25).map(async (r) => {
+        const res = await fetch(r.url, { method: r.method, headers: r.headers ?? {}, body: r.body ?? null });
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`setup registration failed: ${res.status}`);
+      }),
+    );
+  }
+}
+
+function print(bench: HttpBench, run: { clients: number; seconds: number; warmupSeconds: number; rate: number; note: string }, saturation: Measured[], paced: Measured[]): void {
+  const bareOf = (rows: Measured[], r: Measured) => rows.find((b) => b.scenario === (r.scenario.startsWith('POST') || r.scenario.endsWith('POST') ? 'bare {} POST' : 'bare {} GET'));
+  const rps = (r: Measured) => r.requests / r.seconds;
+  const rpsOf = (r: Measured | undefined) => (r ? rps(r) : Number.NaN);
+  const row = (rows: Measured[], r: Measured, ratio: boolean) => [
+    r.scenario,
+    r.load,
+    fmt(rps(r), 0),
+    fmt(r.p50Ms, 2),
+    fmt(r.p99Ms, 2),
+    ratio ? fmt(rps(r) / rpsOf(bareOf(rows, r)), 2) : '-',
+    fmt(r.fnCpuUs, 0),
+    fmt(r.servicesCpuUs, 0),
+    String(r.errors),
+  ];
+  const header = ['scenario', 'load', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'fn CPU µs/req', 'stand-ins CPU µs/req', 'errors'];
+  process.stdout.write(
+    `ui-connector: ${run.clients} keep-alive clients; saturation ${run.seconds} s per row after ${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
+      `where: ${bench.placement}\n` +
+      `note: "stand-ins" = Firestore (@firestore-emulator/server) and Pub/Sub stand-ins in their own process; "Firestore in memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); ` +
+      `"vs bare" = throughput / bare {} with the same method, same process, same load; paced latency counts from each request's scheduled time; logs at info level to a discarded stdout; ${run.note}\n\n` +
+      `${formatTable(header, [...saturation.map((r) => row(saturation, r, true)), ...paced.map((r) => row(paced, r, false))])}\n\n`,
+  );
+  const verdicts = saturation
+    .filter((r) => !r.scenario.startsWith('bare'))
+    .map((r) => {
+      const p = paced.find((x) => x.scenario === r.scenario)!;
+      const ratio = rps(r) / rpsOf(bareOf(saturation, r));
+      return `${r.scenario}: throughput ${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}); p99 ${fmt(r.p99Ms, 1)} ms at ${run.clients} clients, ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 25 ms: ${r.p99Ms <= 25 ? 'met' : 'NOT met'} / ${p.p99Ms <= 25 ? 'met' : 'NOT met'})`;
+    });
+  process.stdout.write(`${verdicts.join('\n')}\n`);
 }

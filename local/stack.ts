@@ -18,6 +18,7 @@ import { startTwilioMock, type TwilioMock } from './mocks/twilio';
 import { startZoomMock, type ZoomMock } from './mocks/zoom';
 import { provisionLocalResources } from './provision';
 import { type PubSubEmulator, startPubSubEmulator } from './pubsub';
+import type { ExternalServices } from './services';
 import { type StorageEmulator, startStorageEmulator } from './storage';
 
 export interface StackOptions {
@@ -55,7 +56,16 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
+/** A stack on already-running Google stand-ins: their handles live in the process that runs them. */
+export type StackOnServices = Omit<Stack, 'firestore' | 'pubsub' | 'storage'>;
+
+/**
+ * With `services` (the hosts printed by local/services.ts) the stack starts no Firestore,
+ * Pub/Sub or Storage of its own and provisions topics and buckets on those instead.
+ */
+export function startStack(options: StackOptions & { services: ExternalServices }): Promise<StackOnServices>;
+export function startStack(options?: StackOptions): Promise<Stack>;
+export async function startStack(options: StackOptions & { services?: ExternalServices } = {}): Promise<Stack | StackOnServices> {
   const stoppers: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
@@ -68,16 +78,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const portFor = (offset: number) => (options.servicePorts === 'next' ? gateway.port + offset : 0);
     const credentials = localCredentials();
 
-    const firestore = await startFirestoreEmulator({ port: portFor(1) });
-    stoppers.push(() => firestore.stop());
     const oidc = await startOidcIssuer({ port: portFor(7) });
     stoppers.push(() => oidc.stop());
-    // Push subscriptions with an OIDC token carry one from the local issuer, as in production.
-    const pubsub = await startPubSubEmulator({ port: portFor(2), mintOidcToken: (audience, email) => oidc.mint(audience, email), log: (line) => stackLog(line) });
-    stoppers.push(() => pubsub.stop());
     const signer = generateLocalSigner();
-    const storage = await startStorageEmulator({ port: portFor(3), signingPublicKeys: [signer.publicKey] });
-    stoppers.push(() => storage.stop());
+    let google: { firestore: FirestoreEmulator; pubsub: PubSubEmulator; storage: StorageEmulator } | undefined;
+    let hosts: ExternalServices;
+    if (options.services) hosts = options.services;
+    else {
+      const firestore = await startFirestoreEmulator({ port: portFor(1) });
+      stoppers.push(() => firestore.stop());
+      // Push subscriptions with an OIDC token carry one from the local issuer, as in production.
+      const pubsub = await startPubSubEmulator({ port: portFor(2), mintOidcToken: (audience, email) => oidc.mint(audience, email), log: (line) => stackLog(line) });
+      stoppers.push(() => pubsub.stop());
+      const storage = await startStorageEmulator({ port: portFor(3), signingPublicKeys: [signer.publicKey] });
+      stoppers.push(() => storage.stop());
+      google = { firestore, pubsub, storage };
+      hosts = { firestoreHost: firestore.host, pubsubHost: pubsub.host, storageUrl: storage.baseUrl };
+    }
     const zoom = await startZoomMock({ port: portFor(4), accountId: credentials.zoomAccountId, clientId: credentials.zoomClientId, clientSecret: credentials.zoomClientSecret, webhook: { url: `${gateway.url}/zoom-webhook`, secret: credentials.zoomWebhookSecret } });
     stoppers.push(() => zoom.stop());
     const twilio = await startTwilioMock({ port: portFor(5), accounts: [{ sid: credentials.twilioAccountSid, authToken: credentials.twilioAuthToken }] });
@@ -87,9 +104,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const endpoints: LocalEndpoints = {
       gatewayUrl: gateway.url,
-      firestoreHost: firestore.host,
-      pubsubHost: pubsub.host,
-      storageUrl: storage.baseUrl,
+      ...hosts,
       zoomUrl: zoom.baseUrl,
       twilioUrl: twilio.baseUrl,
       dialogflowUrl: dialogflow.baseUrl,
@@ -119,11 +134,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return {
       functions: urls,
       credentials,
-      emulators: { firestore: firestore.host, pubsub: pubsub.host, storage: storage.baseUrl, zoom: zoom.baseUrl, twilio: twilio.baseUrl, dialogflow: dialogflow.baseUrl, oidcCerts: oidc.certsUrl },
+      emulators: { firestore: hosts.firestoreHost, pubsub: hosts.pubsubHost, storage: hosts.storageUrl, zoom: zoom.baseUrl, twilio: twilio.baseUrl, dialogflow: dialogflow.baseUrl, oidcCerts: oidc.certsUrl },
       env,
-      firestore,
-      pubsub,
-      storage,
+      ...google,
       zoom,
       twilio,
       dialogflow,

@@ -1,0 +1,123 @@
+/**
+ * What the two HTTP benchmarks share: three processes (the Google stand-ins, the functions,
+ * the load generator), each scenario measured the same way, CPU time per request of each
+ * process read from /proc, and one table.
+ *
+ * Placement: when `taskset` works, the functions' process gets CPU 0 to itself (one vCPU,
+ * like a function instance) and the stand-ins and the load generator share CPU 1 — so the
+ * bare function and the real one have the same core, and what the stand-ins burn cannot
+ * slow the function down except by answering late. `--no-pin` lets the OS schedule.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BenchedFunction, FunctionsProcessReady } from './_functions-process';
+import { type HttpRequestSpec, type LoadResult, runPaced, runWrk, wrkAvailable, writeRequestFile } from './_load';
+import { type BenchProcess, canPin, startTsProcess } from './_processes';
+import type { ExternalServices } from '../local/services';
+
+export interface HttpBenchOptions {
+  pin: boolean;
+  /** Directory for --cpu-prof of the functions' process (profiles are written when it stops). */
+  profileDir?: string | undefined;
+}
+
+export interface Measured extends LoadResult {
+  scenario: string;
+  load: string;
+  /** CPU ms per request of the functions' process and of the stand-ins' process. */
+  fnCpuUs: number;
+  servicesCpuUs: number;
+}
+
+export interface HttpBench {
+  readonly fn: FunctionsProcessReady;
+  readonly placement: string;
+  /** Saturation: wrk over `connections` connections for `seconds` after `warmupSeconds` of the same. */
+  saturate(s: { scenario: string; requests: () => HttpRequestSpec[]; connections: number; seconds: number; warmupSeconds: number }): Promise<Measured>;
+  /** Paced: `count` requests at `rate`/s over `connections` connections. */
+  pace(s: { scenario: string; requests: () => HttpRequestSpec[]; connections: number; rate: number; count: number }): Promise<Measured>;
+  stop(): Promise<void>;
+}
+
+/** Fails with the install hint when wrk is missing (benches install nothing themselves). */
+export function requireWrk(): boolean {
+  if (wrkAvailable()) return true;
+  process.stderr.write('wrk not found: this benchmark drives load with wrk. Install it with: apt-get install wrk\n');
+  process.exitCode = 1;
+  return false;
+}
+
+export async function startHttpBench(name: BenchedFunction, options: HttpBenchOptions): Promise<HttpBench> {
+  const pin = options.pin && canPin();
+  const fnCpus = pin ? '0' : undefined;
+  const otherCpus = pin ? '1' : undefined;
+  const dir = mkdtempSync(join(tmpdir(), `ccbridge-bench-${name}-`));
+  const processes: Array<BenchProcess<unknown>> = [];
+  const stop = async () => {
+    for (const p of processes.reverse()) await p.stop().catch(() => undefined);
+    processes.length = 0;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const services = await startTsProcess<ExternalServices>('../local/services.ts', { cpus: otherCpus });
+    processes.push(services);
+    const functions = await startTsProcess<FunctionsProcessReady>('./_functions-process.ts', {
+      args: [name, JSON.stringify(services.ready)],
+      cpus: fnCpus,
+      readyVia: 'ipc',
+      nodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
+      env: { ...process.env, STACK_DEBUG: '' },
+    });
+    processes.push(functions);
+
+    let files = 0;
+    const measure = async (scenario: string, load: string, run: () => Promise<LoadResult>): Promise<Measured> => {
+      const cpu0 = [functions.cpuMs(), services.cpuMs()] as const;
+      const result = await run();
+      const n = Math.max(1, result.requests);
+      return { scenario, load, ...result, fnCpuUs: ((functions.cpuMs() - cpu0[0]) * 1000) / n, servicesCpuUs: ((services.cpuMs() - cpu0[1]) * 1000) / n };
+    };
+    const fileOf = (requests: HttpRequestSpec[]) => {
+      const file = join(dir, `requests-${files++}.bin`);
+      writeRequestFile(file, requests);
+      return file;
+    };
+
+    return {
+      fn: functions.ready,
+      placement: pin
+        ? `functions: own process on CPU 0; stand-ins (Firestore, Pub/Sub, Storage): own process on CPU 1; load generator: own process on CPU 1`
+        : `functions, stand-ins, load generator: three processes, scheduled by the OS on ${'2'} cores (not pinned)`,
+      async saturate(s) {
+        const url = s.requests()[0]!.url;
+        if (s.warmupSeconds > 0) await runWrk({ dir, url, requestFile: fileOf(s.requests()), connections: s.connections, seconds: s.warmupSeconds, cpus: otherCpus });
+        const requestFile = fileOf(s.requests());
+        return measure(s.scenario, `wrk ${s.connections} conns`, () => runWrk({ dir, url, requestFile, connections: s.connections, seconds: s.seconds, cpus: otherCpus }));
+      },
+      async pace(s) {
+        const requests = s.requests();
+        const requestFile = fileOf(requests);
+        return measure(s.scenario, `${s.rate}/s paced`, () => runPaced({ url: requests[0]!.url, requestFile, connections: s.connections, rate: s.rate, count: s.count, cpus: otherCpus }));
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The machine's load before the run: other work on these 2 cores skews every figure. */
+export function machineNote(): string {
+  const [one] = loadavg();
+  return `load average before the run ${one!.toFixed(2)} (other processes on the machine share its cores)`;
+}
+
+export function formatTable(header: string[], rows: string[][]): string {
+  const widths = header.map((_, i) => Math.max(header[i]!.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
