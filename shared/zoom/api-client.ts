@@ -4,6 +4,11 @@
  * API with the bundle's retry policy (429/5xx with Retry-After or exponential back-off
  * and jitter), the cached Server-to-Server token, and one re-authentication on 401.
  * Every answer is parsed with zod; errors are typed (./errors).
+ *
+ * Bulk readers (the reconciliation) pass a rate limiter (./rate-limiter): then every API
+ * request waits for its category's slot, and 429/5xx are retried here — Retry-After
+ * honoured, else exponential back-off with jitter, the category paused meanwhile — instead
+ * of by got, whose retries would bypass the limiter.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
@@ -12,6 +17,7 @@ import type * as z from 'zod';
 import {
   engagementsPageSchema,
   messagingPageSchema,
+  messagingTranscriptsPageSchema,
   notesPageSchema,
   recordingsPageSchema,
   voicemailsPageSchema,
@@ -21,8 +27,9 @@ import {
   type ZoomRecording,
   type ZoomVoicemail,
 } from './api-schemas';
-import { ZoomApiError, ZoomFileNotReadyError, ZoomNetworkError, ZoomUrlNotAllowedError } from './errors';
+import { ZoomApiError, ZoomFileNotReadyError, ZoomNetworkError, ZoomPageTokenExpiredError, ZoomUrlNotAllowedError } from './errors';
 import type { ZoomTokenProvider } from './oauth';
+import { abortableSleep, type ZoomRateCategory, type ZoomRateLimiter } from './rate-limiter';
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -42,6 +49,10 @@ export interface ZoomApiClientOptions {
   retry?: RetryPolicy;
   /** Time to the first byte of an answer, and the longest silence inside a download. */
   timeouts?: { responseMs: number; idleMs: number };
+  /** Paces API requests per rate category; 429/5xx are then retried by the client (see above). */
+  limiter?: ZoomRateLimiter;
+  /** For tests: how the paced retries wait. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export interface DateRange {
@@ -57,8 +68,14 @@ export interface ZoomDownload {
   contentLength: number | undefined;
 }
 
+export type PageQuery = DateRange & { pageSize?: number; nextPageToken?: string };
+
 export interface ZoomApiClient {
-  listRecordingsPage(range: DateRange & { pageSize?: number; nextPageToken?: string }): Promise<z.output<typeof recordingsPageSchema>>;
+  /** One page of a range listing; a stale next_page_token → ZoomPageTokenExpiredError. */
+  listRecordingsPage(range: PageQuery): Promise<z.output<typeof recordingsPageSchema>>;
+  listEngagementsPage(range: PageQuery): Promise<z.output<typeof engagementsPageSchema>>;
+  listVoicemailsPage(range: PageQuery): Promise<z.output<typeof voicemailsPageSchema>>;
+  listMessagingTranscriptsPage(range: PageQuery): Promise<z.output<typeof messagingTranscriptsPageSchema>>;
   /** Every recording that ended in the range (query_date_type=recording_end_time), all pages. */
   listRecordings(range: DateRange & { pageSize?: number }): AsyncIterable<ZoomRecording>;
   listEngagements(range: DateRange & { pageSize?: number }): AsyncIterable<ZoomEngagement>;
@@ -76,6 +93,26 @@ export interface ZoomApiClient {
 }
 
 const RETRY_STATUSES = [429, 500, 502, 503, 504];
+
+/**
+ * The rate category of an API path, from the labels in Zoom's reference: reading one
+ * engagement is LIGHT; listings (recordings, engagements, inbox messages, messaging) are
+ * MEDIUM. Unknown paths count as MEDIUM, the stricter of the two we use.
+ */
+export function zoomRateCategoryOf(path: string): ZoomRateCategory {
+  if (/^\/contact_center\/engagements\/[^/]+$/.test(path)) return 'light';
+  return 'medium';
+}
+
+/**
+ * The wait before a paced retry: exponential back-off with jitter, and never shorter than
+ * the server's Retry-After (which may exceed the policy's ceiling, up to 10 minutes).
+ */
+export function pacedRetryDelay(policy: RetryPolicy, attempt: number, retryAfterMs?: number, random: () => number = Math.random): number {
+  const backoff = backoffDelay(policy, attempt, undefined, random);
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs)) return backoff;
+  return Math.max(backoff, Math.min(Math.max(retryAfterMs, 0), 600_000));
+}
 
 /** Exponential back-off with full jitter, or the server's Retry-After when it gave one. */
 export function backoffDelay(policy: RetryPolicy, attempt: number, retryAfterMs?: number, random: () => number = Math.random): number {
@@ -106,8 +143,12 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
   const base = options.apiBaseUrl.replace(/\/+$/, '');
   const allowedHosts = new Set(options.downloadHosts.map((h) => h.toLowerCase()));
   const idleMs = options.timeouts?.idleMs ?? 60_000;
+  const { limiter } = options;
+  const policy = options.retry ?? defaultZoomRetry;
+  const sleep = options.sleep ?? abortableSleep;
 
-  const authed = http.extend({
+  // With a limiter the client retries itself (each attempt waits for its slot).
+  const authed = (limiter ? http.extend({ retry: { limit: 0 } }) : http).extend({
     hooks: {
       beforeRequest: [
         async (o) => {
@@ -128,12 +169,36 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
     },
   });
 
+  const request = async (path: string, params: Record<string, string | number>): Promise<unknown> => {
+    if (!limiter) return authed.get(`${base}${path}`, { searchParams: params }).json();
+    const category = zoomRateCategoryOf(path);
+    for (let attempt = 1; ; attempt++) {
+      await limiter.acquire(category);
+      try {
+        return await authed.get(`${base}${path}`, { searchParams: params }).json();
+      } catch (err) {
+        const status = err instanceof HTTPError ? err.response.statusCode : undefined;
+        const retryable = (status !== undefined && RETRY_STATUSES.includes(status)) || (status === undefined && err instanceof RequestError);
+        if (!retryable || attempt > policy.limit) throw err;
+        const retryAfter = err instanceof HTTPError ? retryAfterSeconds(err.response.headers['retry-after']) : undefined;
+        const delay = pacedRetryDelay(policy, attempt, retryAfter === undefined ? undefined : retryAfter * 1000);
+        // Everyone sharing the limiter waits out a 429, not only this request.
+        if (status === 429) limiter.pause(category, delay);
+        await sleep(delay);
+      }
+    }
+  };
+
   const getJson = async <S extends z.ZodType>(path: string, searchParams: Record<string, string | number | undefined>, schema: S, what: string): Promise<z.output<S>> => {
     const params = Object.fromEntries(Object.entries(searchParams).filter((e): e is [string, string | number] => e[1] !== undefined));
     let body: unknown;
     try {
-      body = await authed.get(`${base}${path}`, { searchParams: params }).json();
+      body = await request(path, params);
     } catch (err) {
+      // Zoom's tokens expire after 15 minutes; the answer to a stale one is a 400
+      // (code 300 "Invalid next_page_token" — the exact code is unconfirmed, so any 400 of a
+      // request that carried a token is read as expiry; callers restart the listing, a bounded number of times).
+      if (params['next_page_token'] !== undefined && err instanceof HTTPError && err.response.statusCode === 400) throw new ZoomPageTokenExpiredError(what);
       throw toZoomError(err, what);
     }
     const parsed = schema.safeParse(body);
@@ -159,7 +224,12 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
 
   const pageSizeOf = (n: number | undefined) => Math.min(Math.max(n ?? 300, 1), 300);
 
+  const rangePage = (q: PageQuery) => ({ from: q.from, to: q.to, page_size: pageSizeOf(q.pageSize), next_page_token: q.nextPageToken });
+
   return {
+    listEngagementsPage: (q) => getJson('/contact_center/engagements', rangePage(q), engagementsPageSchema, 'engagements list'),
+    listVoicemailsPage: (q) => getJson('/contact_center/inboxes/messages', { message_type: 'voicemail', ...rangePage(q) }, voicemailsPageSchema, 'voicemail list'),
+    listMessagingTranscriptsPage: (q) => getJson('/contact_center/messaging/transcripts', rangePage(q), messagingTranscriptsPageSchema, 'messaging transcripts list'),
     listRecordingsPage: (q) =>
       getJson(
         '/contact_center/recordings',

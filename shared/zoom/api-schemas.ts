@@ -44,6 +44,8 @@ export const zoomDispositionSchema = z.looseObject({
   disposition_id: id,
   disposition_name: z.string().optional(),
   user_id: id.optional(),
+  // When it was set: not in every answer (unconfirmed field name), so optional.
+  created_time: optionalString,
 });
 
 export const zoomEngagementSchema = z.looseObject({
@@ -79,8 +81,25 @@ export const zoomMessagingMessageSchema = z.looseObject({
   date_time: z.string().optional(),
 });
 
+/**
+ * An entry of the range listing of messaging transcripts (path and fields unconfirmed in
+ * Zoom's public reference; the fields are those of the engagement_messaging_transcript_completed event).
+ */
+export const zoomMessagingTranscriptSchema = z.looseObject({
+  engagement_id: id,
+  transcript_url: z.url().optional(),
+  message_id: id.optional(),
+  queue_id: id.optional(),
+  user_id: id.optional(),
+  channel_type: z.string().optional(),
+  start_time: z.string().optional(),
+  end_time: z.string().optional(),
+});
+export type ZoomMessagingTranscript = z.output<typeof zoomMessagingTranscriptSchema>;
+
 export const recordingsPageSchema = z.looseObject({ ...pageBase, recordings: list(zoomRecordingSchema) });
 export const engagementsPageSchema = z.looseObject({ ...pageBase, engagements: list(zoomEngagementSchema) });
 export const notesPageSchema = z.looseObject({ ...pageBase, notes: list(zoomNoteSchema) });
 export const voicemailsPageSchema = z.looseObject({ ...pageBase, messages: list(zoomVoicemailSchema) });
 export const messagingPageSchema = z.looseObject({ ...pageBase, messages: list(zoomMessagingMessageSchema) });
+export const messagingTranscriptsPageSchema = z.looseObject({ ...pageBase, transcripts: list(zoomMessagingTranscriptSchema) });

@@ -36,3 +36,11 @@ export class ZoomUrlNotAllowedError extends AppError {
     this.name = 'ZoomUrlNotAllowedError';
   }
 }
+
+/** A next_page_token Zoom no longer accepts (they expire after 15 minutes): restart the listing. */
+export class ZoomPageTokenExpiredError extends AppError {
+  constructor(what: string) {
+    super('upstream_error', 502, `Zoom ${what}: next_page_token expired or invalid`, { retryable: true });
+    this.name = 'ZoomPageTokenExpiredError';
+  }
+}

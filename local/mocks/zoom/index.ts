@@ -3,13 +3,18 @@
  * (list/detail with next_page_token paging), authenticated file downloads of generated,
  * deterministic content of any size (streamed), signed webhooks sent to the receiver on
  * request, and fault injection (./faults, ./webhooks). Data comes from ./model.
+ *
+ * For the reconciliation it also enforces Zoom's per-account rate limits per category
+ * (429, optionally with Retry-After), lets next_page_token expire after a configurable time,
+ * counts API calls by endpoint, and serves large days generated lazily (`addGeneratedDay`:
+ * 50 000 engagements cost nothing until a request touches them).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type MockRequest, type MockServer, sendJson, startMockServer } from '../http-mock';
 import { contentSha256, contentStream } from './content';
 import { ZoomFaults } from './faults';
-import { type GenerateOptions, generateDay, type MockEngagement } from './model';
+import { type GenerateOptions, generateDay, LAZY_MAX_SPAN_MS, type LazyDay, lazyDay, lazyEngagement, lazyIndexOf, lazyIndexRange, type MockEngagement } from './model';
 import { type DeliveryOptions, type DeliveryReport, deliverEvents, postSigned, type WebhookTarget, type ZoomEnvelope } from './webhooks';
 
 export type { MockEngagement } from './model';
@@ -25,7 +30,17 @@ export interface ZoomMockOptions {
   webhook?: WebhookTarget;
   /** Engagements answer 404 on the detail endpoint for this long after they end. */
   engagementVisibleAfterMs?: number;
+  /** Requests per second allowed per rate category (absent = unlimited), as Zoom's per-account limits. */
+  rateLimits?: RateLimits;
+  /** Retry-After (seconds) sent with a 429 of the rate limiter; absent = no header (Zoom's is optional). */
+  rateLimitRetryAfterSeconds?: number;
+  /** Lifetime of a next_page_token (Zoom: 15 minutes). */
+  pageTokenTtlMs?: number;
 }
+
+/** Zoom's rate-limit labels ("Rate Limit Label" in its API reference). */
+export type RateCategory = 'light' | 'medium' | 'heavy';
+export type RateLimits = Partial<Record<RateCategory, number>>;
 
 /** A file Zoom serves: its bytes are a function of `seed` and `bytes` (see ./content). */
 export interface MockFile {
@@ -41,6 +56,12 @@ export interface MockStats {
   downloadBytes: number;
   apiCalls: number;
   webhookRequests: number;
+  /** API calls by endpoint, e.g. "GET /v2/contact_center/recordings" (429s included). */
+  callsByEndpoint: Record<string, number>;
+  /** Requests the rate limiter refused with 429. */
+  rateLimited: number;
+  /** Arrival times (ms) of API calls by rate category, for peak-rate measurements. */
+  callTimes: Record<RateCategory, number[]>;
 }
 
 export interface ZoomMock extends MockServer {
@@ -51,8 +72,21 @@ export interface ZoomMock extends MockServer {
   addEngagement(engagement: MockEngagement): void;
   /** Generates and adds a day of engagements (deterministic for a seed). */
   generateDay(options: GenerateOptions): MockEngagement[];
+  /**
+   * Adds a day generated on demand (see ./model `lazyDay`): nothing is materialised; ids are
+   * `engz-<yyyymmdd>-<n>`. `engagementAt(date, n)` gives engagement n of such a day.
+   */
+  addGeneratedDay(options: GenerateOptions): { engagements: number; idPrefix: string };
+  engagementAt(date: string, n: number): MockEngagement;
   engagement(id: string): MockEngagement | undefined;
+  /** Engagements added one by one or by generateDay (lazy days are not listed). */
   engagements(): MockEngagement[];
+  setRateLimits(limits: RateLimits, retryAfterSeconds?: number): void;
+  setPageTokenTtlMs(ms: number): void;
+  /** Zeroes the counters in `stats`. */
+  resetStats(): void;
+  /** The most API calls of a category that arrived within any `windowMs` (from `stats.callTimes`). */
+  peakCalls(category: RateCategory, windowMs?: number): number;
   /** The files of an engagement, by artifact (recording, transcript, voicemail...). */
   filesOf(engagementId: string): MockFile[];
   file(path: string): MockFile | undefined;
@@ -78,7 +112,14 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
   const files = new Map<string, MockFile>();
   const announcedAt = new Map<string, number>();
   const faults = new ZoomFaults();
-  const stats: MockStats = { downloads: 0, downloadBytes: 0, apiCalls: 0, webhookRequests: 0 };
+  const lazyDays: LazyDay[] = [];
+  const stats: MockStats = { downloads: 0, downloadBytes: 0, apiCalls: 0, webhookRequests: 0, callsByEndpoint: {}, rateLimited: 0, callTimes: { light: [], medium: [], heavy: [] } };
+  let rateLimits: RateLimits = { ...(options.rateLimits ?? {}) };
+  let rateLimitRetryAfter = options.rateLimitRetryAfterSeconds;
+  let pageTokenTtlMs = options.pageTokenTtlMs ?? 15 * 60_000;
+  const buckets = new Map<RateCategory, { tokens: number; at: number }>();
+  /** Recently built list results, so paging through a large range does not rebuild it per page. */
+  const listCache = new Map<string, unknown[]>();
   let issued = 0;
   let webhook = options.webhook;
   let baseUrl = '';
@@ -106,25 +147,69 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
 
   const addEngagement = (e: MockEngagement) => {
     engagements.set(e.engagementId, e);
-    const add = (kind: (typeof FILE_KINDS)[number], id: string, bytes: number, contentType: string) => {
-      const path = `/v2/files/${kind}/${encodeURIComponent(id)}`;
-      files.set(path, { path, seed: `${kind}:${id}`, bytes, contentType, engagementId: e.engagementId });
-    };
-    for (const r of e.recordings) {
-      add('recordings', r.recordingId, r.bytes, r.contentType);
-      if (r.transcript) add('recording-transcripts', r.recordingId, transcriptBytes(r.recordingId), 'text/vtt');
+    for (const f of filesOfEngagement(e)) files.set(f.path, f);
+    listCache.clear();
+  };
+
+  const findEngagement = (id: string): MockEngagement | undefined => {
+    const eager = engagements.get(id);
+    if (eager) return eager;
+    for (const day of lazyDays) {
+      const n = lazyIndexOf(day, id);
+      if (n !== undefined) return lazyEngagement(day, n);
     }
-    for (const v of e.voicemails) {
-      add('voicemails', v.messageId, v.bytes, 'audio/mpeg');
-      if (v.transcript) add('voicemail-transcripts', v.messageId, transcriptBytes(v.messageId), 'text/vtt');
+    return undefined;
+  };
+
+  /** A file of an eager engagement, or of a lazy one (its id is inside the file id). */
+  const resolveFile = (path: string): MockFile | undefined => {
+    const known = files.get(path);
+    if (known) return known;
+    const id = /engz-\d{8}-\d{6}/.exec(decodeURIComponent(path))?.[0];
+    const e = id ? findEngagement(id) : undefined;
+    return e ? filesOfEngagement(e).find((f) => f.path === path) : undefined;
+  };
+
+  /**
+   * Engagements that may have something in [fromMs, toMs] when things happen up to
+   * `spanMs` after the engagement starts (eager ones all; lazy ones by their computed slots).
+   */
+  const candidates = (from: string | null, to: string | null, spanMs: number): MockEngagement[] => {
+    const out = [...engagements.values()];
+    for (const day of lazyDays) {
+      const range = from && to ? lazyIndexRange(day, Date.parse(from), endOf(to), spanMs) : { first: 0, last: day.engagements - 1 };
+      for (let n = range.first; n <= range.last; n++) out.push(lazyEngagement(day, n));
     }
-    if (e.messagingTranscript) add('messaging-transcripts', e.engagementId, transcriptBytes(e.engagementId), 'application/json');
+    return out;
+  };
+
+  const cachedList = <T>(key: string, build: () => T[]): T[] => {
+    const hit = listCache.get(key);
+    if (hit) return hit as T[];
+    const built = build();
+    if (listCache.size >= 16) listCache.delete(listCache.keys().next().value!);
+    listCache.set(key, built);
+    return built;
+  };
+
+  /** Token bucket per category holding one second of requests: Zoom's per-second limits. */
+  const admit = (category: RateCategory): boolean => {
+    const rate = rateLimits[category];
+    if (rate === undefined || rate <= 0) return true;
+    const now = Date.now();
+    const bucket = buckets.get(category) ?? { tokens: rate, at: now };
+    bucket.tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) * rate) / 1000);
+    bucket.at = now;
+    buckets.set(category, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
   };
 
   const fileUrl = (kind: (typeof FILE_KINDS)[number], id: string) => `${baseUrl}/v2/files/${kind}/${encodeURIComponent(id)}?dt=${randomBytes(9).toString('base64url')}`;
 
   const eventsFor = (engagementId: string): ZoomEnvelope[] => {
-    const e = engagements.get(engagementId);
+    const e = findEngagement(engagementId);
     if (!e) throw new Error(`zoom mock: no engagement ${engagementId}`);
     const envelope = (event: string, at: number, object: Record<string, unknown>): ZoomEnvelope => ({ event, event_ts: at, payload: { account_id: options.accountId, object } });
     const end = Date.parse(e.endTime);
@@ -156,7 +241,7 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       out.push(envelope('contact_center.engagement_messaging_transcript_completed', end + 60_000, { engagement_id: e.engagementId, queue_id: e.queueId, user_id: e.agentId, channel_type: 'messaging', start_time: e.startTime, transcript_url: fileUrl('messaging-transcripts', e.engagementId) }));
     }
     const now = Date.now();
-    for (const f of files.values()) if (f.engagementId === engagementId && !announcedAt.has(f.path)) announcedAt.set(f.path, now);
+    for (const f of filesOfEngagement(e)) if (!announcedAt.has(f.path)) announcedAt.set(f.path, now);
     return out.sort((a, b) => a.event_ts - b.event_ts);
   };
 
@@ -166,7 +251,7 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
 
   const serveFile = async (req: MockRequest, res: ServerResponse) => {
     if (!gate(req, res)) return;
-    const file = files.get(req.path);
+    const file = resolveFile(req.path);
     if (!file) return sendJson(res, 404, { code: 3001, message: 'File does not exist.' });
     const notReady = faults.takeNotReady(req.path);
     const announced = announcedAt.get(req.path);
@@ -199,9 +284,10 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     res.end();
   };
 
+  // Zoom compares times at whole seconds: `to` = 12:59:59 includes 12:59:59.5.
   const inRange = (iso: string, from: string | null, to: string | null) => {
-    const t = Date.parse(iso);
-    return (!from || t >= Date.parse(from)) && (!to || t <= Date.parse(to.length === 10 ? `${to}T23:59:59.999Z` : to));
+    const t = Math.floor(Date.parse(iso) / 1000) * 1000;
+    return (!from || t >= Date.parse(from)) && (!to || t <= endOf(to));
   };
 
   const paged = <T>(req: MockRequest, res: ServerResponse, key: string, all: T[]) => {
@@ -211,7 +297,7 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     if (token) {
       const decoded = decodePageToken(token);
       // Zoom's next_page_token expires after 15 minutes.
-      if (!decoded || Date.now() - decoded.at > 15 * 60_000) return sendJson(res, 400, { code: 300, message: 'Invalid next_page_token.' });
+      if (!decoded || Date.now() - decoded.at > pageTokenTtlMs) return sendJson(res, 400, { code: 300, message: 'Invalid next_page_token.' });
       offset = decoded.offset;
     }
     const page = all.slice(offset, offset + size);
@@ -244,12 +330,21 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     agents: [{ user_id: e.agentId, display_name: e.agentName }],
     consumers: [{ consumer_number: e.consumerNumber }],
     notes: e.notes.map((n) => ({ note_id: n.noteId, note: n.note, user_id: n.userId, created_time: n.createdTime })),
-    dispositions: e.dispositions.map((d) => ({ disposition_id: d.dispositionId, disposition_name: d.dispositionName, user_id: d.userId })),
+    dispositions: e.dispositions.map((d) => ({ disposition_id: d.dispositionId, disposition_name: d.dispositionName, user_id: d.userId, created_time: d.at })),
   });
 
-  const api = (handle: (req: MockRequest, res: ServerResponse) => void) => (req: MockRequest, res: ServerResponse) => {
+  /** Every REST route: counted by endpoint and category, then authenticated, faults, rate limit. */
+  const api = (endpoint: string, category: RateCategory, handle: (req: MockRequest, res: ServerResponse) => void) => (req: MockRequest, res: ServerResponse) => {
     stats.apiCalls++;
+    stats.callsByEndpoint[endpoint] = (stats.callsByEndpoint[endpoint] ?? 0) + 1;
+    const times = stats.callTimes[category];
+    if (times.length < 1_000_000) times.push(Date.now());
     if (!gate(req, res)) return;
+    if (!admit(category)) {
+      stats.rateLimited++;
+      const headers: Record<string, string> = rateLimitRetryAfter !== undefined ? { 'retry-after': String(rateLimitRetryAfter) } : {};
+      return sendJson(res, 429, { code: 429, message: "You have reached the maximum per-second rate limit for this API. Try again later." }, headers);
+    }
     handle(req, res);
   };
 
@@ -277,26 +372,32 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       {
         method: 'GET',
         path: '/v2/contact_center/recordings',
-        handle: api((req, res) => {
+        handle: api('GET /v2/contact_center/recordings', 'medium', (req, res) => {
           const from = req.query.get('from');
           const to = req.query.get('to');
-          const all = [...engagements.values()].flatMap((e) => e.recordings.filter((r) => inRange(r.endTime, from, to)).map((r) => recordingJson(e, r)));
+          // query_date_type=recording_end_time (the reconciliation's) or recording_start_time.
+          const byEnd = req.query.get('query_date_type') !== 'recording_start_time';
+          const all = cachedList(`recordings|${from}|${to}|${byEnd}`, () =>
+            candidates(from, to, LAZY_MAX_SPAN_MS).flatMap((e) => e.recordings.filter((r) => inRange(byEnd ? r.endTime : r.startTime, from, to)).map((r) => recordingJson(e, r))),
+          );
           paged(req, res, 'recordings', all);
         }),
       },
       {
         method: 'GET',
         path: '/v2/contact_center/engagements',
-        handle: api((req, res) => {
-          const all = [...engagements.values()].filter((e) => inRange(e.startTime, req.query.get('from'), req.query.get('to'))).map(engagementJson);
+        handle: api('GET /v2/contact_center/engagements', 'medium', (req, res) => {
+          const from = req.query.get('from');
+          const to = req.query.get('to');
+          const all = cachedList(`engagements|${from}|${to}`, () => candidates(from, to, 0).filter((e) => inRange(e.startTime, from, to)).map(engagementJson));
           paged(req, res, 'engagements', all);
         }),
       },
       {
         method: 'GET',
         path: '/v2/contact_center/engagements/:id',
-        handle: api((req, res) => {
-          const e = engagements.get(req.params['id']!);
+        handle: api('GET /v2/contact_center/engagements/{id}', 'light', (req, res) => {
+          const e = findEngagement(req.params['id']!);
           if (!e || Date.now() - Date.parse(e.endTime) < (options.engagementVisibleAfterMs ?? 0)) return sendJson(res, 404, { code: 1001, message: 'Engagement does not exist.' });
           sendJson(res, 200, engagementJson(e));
         }),
@@ -304,8 +405,8 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       {
         method: 'GET',
         path: '/v2/contact_center/engagements/:id/notes',
-        handle: api((req, res) => {
-          const e = engagements.get(req.params['id']!);
+        handle: api('GET /v2/contact_center/engagements/{id}/notes', 'medium', (req, res) => {
+          const e = findEngagement(req.params['id']!);
           if (!e) return sendJson(res, 404, { code: 1001, message: 'Engagement does not exist.' });
           paged(req, res, 'notes', engagementJson(e).notes);
         }),
@@ -313,8 +414,8 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       {
         method: 'GET',
         path: '/v2/contact_center/engagements/:id/recordings',
-        handle: api((req, res) => {
-          const e = engagements.get(req.params['id']!);
+        handle: api('GET /v2/contact_center/engagements/{id}/recordings', 'medium', (req, res) => {
+          const e = findEngagement(req.params['id']!);
           if (!e) return sendJson(res, 404, { code: 1001, message: 'Engagement does not exist.' });
           paged(req, res, 'recordings', e.recordings.map((r) => recordingJson(e, r)));
         }),
@@ -322,11 +423,13 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       {
         method: 'GET',
         path: '/v2/contact_center/inboxes/messages',
-        handle: api((req, res) => {
+        handle: api('GET /v2/contact_center/inboxes/messages', 'medium', (req, res) => {
           if ((req.query.get('message_type') ?? 'voicemail') !== 'voicemail') return paged(req, res, 'messages', []);
-          const all = [...engagements.values()].flatMap((e) =>
+          const from = req.query.get('from');
+          const to = req.query.get('to');
+          const all = cachedList(`voicemails|${from}|${to}`, () => candidates(from, to, LAZY_MAX_SPAN_MS).flatMap((e) =>
             e.voicemails
-              .filter((v) => inRange(v.at, req.query.get('from'), req.query.get('to')))
+              .filter((v) => inRange(v.at, from, to))
               .map((v) => ({
                 message_id: v.messageId,
                 engagement_id: e.engagementId,
@@ -336,15 +439,15 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
                 download_url: fileUrl('voicemails', v.messageId),
                 ...(v.transcript ? { transcript_url: fileUrl('voicemail-transcripts', v.messageId) } : {}),
               })),
-          );
+          ));
           paged(req, res, 'messages', all);
         }),
       },
       {
         method: 'GET',
         path: '/v2/contact_center/messaging/messages',
-        handle: api((req, res) => {
-          const e = engagements.get(req.query.get('engagement_id') ?? '');
+        handle: api('GET /v2/contact_center/messaging/messages', 'medium', (req, res) => {
+          const e = findEngagement(req.query.get('engagement_id') ?? '');
           const messages = e?.messagingTranscript
             ? [
                 { message_id: `${e.engagementId}-m1`, engagement_id: e.engagementId, message: 'Hello, I need help with my order.', sender_type: 'consumer', date_time: e.startTime },
@@ -352,6 +455,30 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
               ]
             : [];
           paged(req, res, 'messages', messages);
+        }),
+      },
+      {
+        // The range listing of messaging transcripts the reconciliation reads (path and fields
+        // *unconfirmed* in Zoom's public reference: see functions/reconcile/README.md).
+        method: 'GET',
+        path: '/v2/contact_center/messaging/transcripts',
+        handle: api('GET /v2/contact_center/messaging/transcripts', 'medium', (req, res) => {
+          const from = req.query.get('from');
+          const to = req.query.get('to');
+          const all = cachedList(`messaging|${from}|${to}`, () =>
+            candidates(from, to, 0)
+              .filter((e) => e.messagingTranscript && inRange(e.startTime, from, to))
+              .map((e) => ({
+                engagement_id: e.engagementId,
+                queue_id: e.queueId,
+                user_id: e.agentId,
+                channel_type: 'messaging',
+                start_time: e.startTime,
+                end_time: e.endTime,
+                transcript_url: fileUrl('messaging-transcripts', e.engagementId),
+              })),
+          );
+          paged(req, res, 'transcripts', all);
         }),
       },
       ...FILE_KINDS.map((kind) => ({ method: 'GET', path: `/v2/files/${kind}/:id`, handle: serveFile })),
@@ -381,12 +508,47 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       for (const e of day) addEngagement(e);
       return day;
     },
-    engagement: (id) => engagements.get(id),
+    addGeneratedDay(generate) {
+      if (lazyDays.some((d) => d.date === generate.date)) throw new Error(`zoom mock: a generated day ${generate.date} exists already`);
+      const day = lazyDay(generate);
+      lazyDays.push(day);
+      listCache.clear();
+      return { engagements: day.engagements, idPrefix: day.idPrefix };
+    },
+    engagementAt(date, n) {
+      const day = lazyDays.find((d) => d.date === date);
+      if (!day || n < 0 || n >= day.engagements) throw new Error(`zoom mock: no generated engagement ${n} on ${date}`);
+      return lazyEngagement(day, n);
+    },
+    engagement: (id) => findEngagement(id),
     engagements: () => [...engagements.values()],
-    filesOf: (engagementId) => [...files.values()].filter((f) => f.engagementId === engagementId),
-    file: (path) => files.get(new URL(path, 'http://x').pathname),
+    setRateLimits(limits, retryAfterSeconds) {
+      rateLimits = { ...limits };
+      rateLimitRetryAfter = retryAfterSeconds;
+      buckets.clear();
+    },
+    setPageTokenTtlMs(ms) {
+      pageTokenTtlMs = ms;
+    },
+    resetStats() {
+      Object.assign(stats, { downloads: 0, downloadBytes: 0, apiCalls: 0, webhookRequests: 0, callsByEndpoint: {}, rateLimited: 0, callTimes: { light: [], medium: [], heavy: [] } });
+    },
+    peakCalls(category, windowMs = 1000) {
+      const times = stats.callTimes[category];
+      let peak = 0;
+      for (let i = 0, j = 0; i < times.length; i++) {
+        while (times[i]! - times[j]! >= windowMs) j++;
+        peak = Math.max(peak, i - j + 1);
+      }
+      return peak;
+    },
+    filesOf: (engagementId) => {
+      const e = findEngagement(engagementId);
+      return e ? filesOfEngagement(e) : [];
+    },
+    file: (path) => resolveFile(new URL(path, 'http://x').pathname),
     fileDigest(path) {
-      const f = files.get(new URL(path, 'http://x').pathname);
+      const f = resolveFile(new URL(path, 'http://x').pathname);
       if (!f) throw new Error(`zoom mock: no file ${path}`);
       return { sha256: contentSha256(f.seed, f.bytes), bytes: f.bytes };
     },
@@ -404,6 +566,30 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       return report;
     },
   };
+}
+
+/** The files Zoom serves for an engagement (recordings, transcripts, voicemails). */
+function filesOfEngagement(e: MockEngagement): MockFile[] {
+  const out: MockFile[] = [];
+  const add = (kind: (typeof FILE_KINDS)[number], id: string, bytes: number, contentType: string) => {
+    const path = `/v2/files/${kind}/${encodeURIComponent(id)}`;
+    out.push({ path, seed: `${kind}:${id}`, bytes, contentType, engagementId: e.engagementId });
+  };
+  for (const r of e.recordings) {
+    add('recordings', r.recordingId, r.bytes, r.contentType);
+    if (r.transcript) add('recording-transcripts', r.recordingId, transcriptBytes(r.recordingId), 'text/vtt');
+  }
+  for (const v of e.voicemails) {
+    add('voicemails', v.messageId, v.bytes, 'audio/mpeg');
+    if (v.transcript) add('voicemail-transcripts', v.messageId, transcriptBytes(v.messageId), 'text/vtt');
+  }
+  if (e.messagingTranscript) add('messaging-transcripts', e.engagementId, transcriptBytes(e.engagementId), 'application/json');
+  return out;
+}
+
+/** `to` as Zoom reads it: a bare date means the end of that day. */
+function endOf(to: string): number {
+  return Date.parse(to.length === 10 ? `${to}T23:59:59.999Z` : to);
 }
 
 /** Transcripts are small; their size is a stable function of their id. */

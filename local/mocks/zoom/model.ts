@@ -103,60 +103,109 @@ export interface GenerateOptions {
 /** A realistic day: mostly voice calls with a recording, some transfers, a few messaging sessions and voicemails. */
 export function generateDay(options: GenerateOptions): MockEngagement[] {
   const rnd = seededRandom(`${options.seed}:${options.date}`);
+  const out: MockEngagement[] = [];
+  for (let n = 0; n < options.engagements; n++) {
+    out.push(buildEngagement(rnd, `eng-${options.date.replaceAll('-', '')}-${String(n + 1).padStart(4, '0')}`, n, options));
+  }
+  return out;
+}
+
+/**
+ * A day that is never materialised: engagement `n` is a pure function of the seed, the date
+ * and `n` (its own random sequence), so a mock can hold 50 000 engagements and generate only
+ * those a request touches. Ids are `engz-<yyyymmdd>-<n>`, so the engagement behind any id
+ * (or file path) can be found again without an index.
+ */
+export interface LazyDay extends GenerateOptions {
+  readonly idPrefix: string;
+}
+
+/** Starts drift at most this far past an engagement's slot, and last at most this long. */
+const START_JITTER_MS = 60_000;
+const MAX_DURATION_MS = 900_000;
+const WORKDAY_MS = 9 * 3600_000;
+
+export function lazyDay(options: GenerateOptions): LazyDay {
+  return { ...options, idPrefix: `engz-${options.date.replaceAll('-', '')}-` };
+}
+
+export function lazyEngagement(day: LazyDay, n: number): MockEngagement {
+  return buildEngagement(seededRandom(`${day.seed}:${day.date}:${n}`), `${day.idPrefix}${String(n + 1).padStart(6, '0')}`, n, day);
+}
+
+/** The index an id of this day stands for, or undefined. */
+export function lazyIndexOf(day: LazyDay, engagementId: string): number | undefined {
+  if (!engagementId.startsWith(day.idPrefix)) return undefined;
+  const n = Number(engagementId.slice(day.idPrefix.length)) - 1;
+  return Number.isInteger(n) && n >= 0 && n < day.engagements ? n : undefined;
+}
+
+/**
+ * Indexes whose engagement may start in [fromMs - slackBeforeMs, toMs]: slots are evenly
+ * spread over the working day, so the range is computed, not searched.
+ */
+export function lazyIndexRange(day: LazyDay, fromMs: number, toMs: number, slackBeforeMs: number): { first: number; last: number } {
+  const dayStart = Date.parse(`${day.date}T08:00:00Z`);
+  const count = Math.max(day.engagements, 1);
+  const slot = (ms: number) => ((ms - dayStart) * count) / WORKDAY_MS;
+  const first = Math.max(0, Math.floor(slot(fromMs - slackBeforeMs - START_JITTER_MS)) - 1);
+  const last = Math.min(day.engagements - 1, Math.ceil(slot(toMs)) + 1);
+  return { first, last };
+}
+
+/** How far before its start an engagement's latest time (end, recording end) can be. */
+export const LAZY_MAX_SPAN_MS = START_JITTER_MS + MAX_DURATION_MS;
+
+function buildEngagement(rnd: () => number, id: string, n: number, options: GenerateOptions): MockEngagement {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
   const between = (min: number, max: number) => Math.floor(min + rnd() * (max - min + 1));
   const rec = options.recordingBytes ?? { min: 64 * 1024, max: 2 * 1024 * 1024 };
   const vm = options.voicemailBytes ?? { min: 16 * 1024, max: 256 * 1024 };
   const dayStart = Date.parse(`${options.date}T08:00:00Z`);
-  const out: MockEngagement[] = [];
-  for (let n = 0; n < options.engagements; n++) {
-    const id = `eng-${options.date.replaceAll('-', '')}-${String(n + 1).padStart(4, '0')}`;
-    const start = dayStart + Math.floor((n / Math.max(options.engagements, 1)) * 9 * 3600_000) + between(0, 60_000);
-    const durationSeconds = between(60, 900);
-    const end = start + durationSeconds * 1000;
-    const queue = pick(QUEUES);
-    const agent = pick(AGENTS);
-    const kind = rnd();
-    const channel: MockEngagement['channel'] = kind < 0.15 ? 'messaging' : 'voice';
-    const voicemail = channel === 'voice' && kind > 0.9;
-    const iso = (ms: number) => new Date(ms).toISOString();
-    const e: MockEngagement = {
-      engagementId: id,
-      channel,
-      direction: rnd() < 0.8 ? 'inbound' : 'outbound',
-      queueId: queue.id,
-      queueName: queue.name,
-      agentId: agent.id,
-      agentName: agent.name,
-      consumerNumber: `+1555${String(between(1000000, 9999999))}`,
-      startTime: iso(start),
-      endTime: iso(end),
-      recordings: [],
-      notes: [],
-      dispositions: [],
-      voicemails: [],
-      messagingTranscript: channel === 'messaging',
-    };
-    if (voicemail) {
-      e.voicemails.push({ messageId: `vm-${id}`, bytes: between(vm.min, vm.max), at: iso(end), transcript: true });
-    } else if (channel === 'voice') {
-      e.recordings.push({ recordingId: `rec-${id}-1`, bytes: between(rec.min, rec.max), contentType: 'audio/mpeg', startTime: iso(start), endTime: iso(end), durationSeconds, transcript: rnd() < 0.8 });
-    }
-    if (!voicemail) {
-      const notes = between(0, 3);
-      for (let i = 0; i < notes; i++) {
-        e.notes.push({ noteId: `note-${id}-${i + 1}`, note: pick(NOTES), userId: agent.id, userName: agent.name, createdTime: iso(start + ((i + 1) * (end - start)) / (notes + 1)) });
-      }
-      const disposition = pick(DISPOSITIONS);
-      e.dispositions.push({ dispositionId: disposition.id, dispositionName: disposition.name, userId: agent.id, at: iso(end - 5000) });
-      // A transfer: a second agent sets their own disposition too.
-      if (rnd() < 0.2) {
-        const other = pick(AGENTS.filter((a) => a.id !== agent.id));
-        const second = pick(DISPOSITIONS);
-        e.dispositions.push({ dispositionId: second.id, dispositionName: second.name, userId: other.id, at: iso(end - 1000) });
-      }
-    }
-    out.push(e);
+  const start = dayStart + Math.floor((n / Math.max(options.engagements, 1)) * WORKDAY_MS) + between(0, START_JITTER_MS);
+  const durationSeconds = between(60, MAX_DURATION_MS / 1000);
+  const end = start + durationSeconds * 1000;
+  const queue = pick(QUEUES);
+  const agent = pick(AGENTS);
+  const kind = rnd();
+  const channel: MockEngagement['channel'] = kind < 0.15 ? 'messaging' : 'voice';
+  const voicemail = channel === 'voice' && kind > 0.9;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const e: MockEngagement = {
+    engagementId: id,
+    channel,
+    direction: rnd() < 0.8 ? 'inbound' : 'outbound',
+    queueId: queue.id,
+    queueName: queue.name,
+    agentId: agent.id,
+    agentName: agent.name,
+    consumerNumber: `+1555${String(between(1000000, 9999999))}`,
+    startTime: iso(start),
+    endTime: iso(end),
+    recordings: [],
+    notes: [],
+    dispositions: [],
+    voicemails: [],
+    messagingTranscript: channel === 'messaging',
+  };
+  if (voicemail) {
+    e.voicemails.push({ messageId: `vm-${id}`, bytes: between(vm.min, vm.max), at: iso(end), transcript: true });
+  } else if (channel === 'voice') {
+    e.recordings.push({ recordingId: `rec-${id}-1`, bytes: between(rec.min, rec.max), contentType: 'audio/mpeg', startTime: iso(start), endTime: iso(end), durationSeconds, transcript: rnd() < 0.8 });
   }
-  return out;
+  if (!voicemail) {
+    const notes = between(0, 3);
+    for (let i = 0; i < notes; i++) {
+      e.notes.push({ noteId: `note-${id}-${i + 1}`, note: pick(NOTES), userId: agent.id, userName: agent.name, createdTime: iso(start + ((i + 1) * (end - start)) / (notes + 1)) });
+    }
+    const disposition = pick(DISPOSITIONS);
+    e.dispositions.push({ dispositionId: disposition.id, dispositionName: disposition.name, userId: agent.id, at: iso(end - 5000) });
+    // A transfer: a second agent sets their own disposition too.
+    if (rnd() < 0.2) {
+      const other = pick(AGENTS.filter((a) => a.id !== agent.id));
+      const second = pick(DISPOSITIONS);
+      e.dispositions.push({ dispositionId: second.id, dispositionName: second.name, userId: other.id, at: iso(end - 1000) });
+    }
+  }
+  return e;
 }

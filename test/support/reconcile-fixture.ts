@@ -1,0 +1,147 @@
+/**
+ * Fixtures for the reconciliation tests: the core over in-memory Firestore and Pub/Sub
+ * against the real Zoom mock (HTTP, OAuth, paging, rate limits), lanes run in-process; and
+ * the interaction worker over in-memory ports to play what webhooks delivered (and then
+ * what the reconciliation queued), so "stored exactly once" is checked end to end.
+ */
+import { createMemoryBlobStore, type MemoryBlobStore } from '../../shared/adapters/memory-blobstore';
+import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryEventBus, type MemoryEventBus } from '../../shared/adapters/memory-eventbus';
+import { Secret } from '../../shared/config';
+import { createMemoryCrm, type MemoryCrm } from '../../shared/crm/memory';
+import { createLogger } from '../../shared/logging';
+import type { ReconcileDeps, ReconcileSettings } from '../../shared/reconcile/deps';
+import { createReconcileStore } from '../../shared/reconcile/store';
+import { createReconcileZoom } from '../../shared/reconcile/zoom-clients';
+import { createPauseBoard } from '../../shared/zoom/rate-limiter';
+import { composeInteractionWorker, type EventFunction } from '../../functions/interaction-worker/compose';
+import type { ZoomEnvelope, ZoomMock } from '../../local/mocks/zoom';
+import { pubSubEvent, queuedEvent, workerEnv, ZOOM_CREDENTIALS } from './zoom-fixture';
+
+export const TEST_SETTINGS: ReconcileSettings = {
+  accountId: ZOOM_CREDENTIALS.accountId,
+  eventsTopic: 'zoom-events',
+  rates: { light: 400, medium: 400, heavy: 100 },
+  lanes: 3,
+  targetPagesPerSlice: 1,
+  planChunkHours: 24,
+  staleMs: 3_600_000,
+  retryFailedArtifacts: true,
+  leaseMs: 30_000,
+  laneBudgetMs: 60_000,
+  tokenMaxAgeMs: 840_000,
+  maxRestarts: 5,
+  publishConcurrency: 16,
+};
+
+export type BaseDeps = Omit<ReconcileDeps, 'dispatch'>;
+
+export interface CoreUnderTest {
+  deps: BaseDeps;
+  docs: MemoryDocStore;
+  bus: MemoryEventBus;
+  logs: string[];
+}
+
+export function reconcileCore(
+  zoom: ZoomMock,
+  options: { docs?: MemoryDocStore; bus?: MemoryEventBus; settings?: Partial<ReconcileSettings>; signal?: AbortSignal; onProgress?: ReconcileDeps['onProgress']; retryBaseMs?: number } = {},
+): CoreUnderTest {
+  const docs = options.docs ?? createMemoryDocStore();
+  const bus = options.bus ?? createMemoryEventBus();
+  const logs: string[] = [];
+  const log = createLogger({ level: 'debug', sink: (line) => logs.push(line) });
+  const deps: BaseDeps = {
+    store: createReconcileStore(docs),
+    docs,
+    bus,
+    zoom: createReconcileZoom({
+      apiBaseUrl: `${zoom.baseUrl}/v2`,
+      tokenUrl: `${zoom.baseUrl}/oauth/token`,
+      accountId: ZOOM_CREDENTIALS.accountId,
+      clientId: ZOOM_CREDENTIALS.clientId,
+      clientSecret: new Secret(ZOOM_CREDENTIALS.clientSecret),
+      retry: { limit: 8, baseDelayMs: options.retryBaseMs ?? 20, maxDelayMs: 400 },
+    }),
+    pauses: createPauseBoard(),
+    settings: { ...TEST_SETTINGS, ...options.settings },
+    log,
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  };
+  return { deps, docs, bus, logs };
+}
+
+export interface WorkerUnderTest {
+  docs: MemoryDocStore;
+  blobs: MemoryBlobStore;
+  crm: MemoryCrm;
+  worker: EventFunction;
+  /** Hands envelopes to the worker as the webhook would have queued them (a few at a time). */
+  deliver(envelopes: ZoomEnvelope[], source?: 'webhook' | 'reconcile'): Promise<void>;
+  /** Hands the worker what the reconciliation published (the data of the bus messages). */
+  process(published: Array<{ data: unknown }>): Promise<void>;
+}
+
+/** What a webhook event stands for in the report (a voicemail event carries two artifacts). */
+export function reportTypesOf(envelope: ZoomEnvelope): string[] {
+  const object = (envelope.payload as { object?: Record<string, unknown> }).object ?? {};
+  switch (envelope.event) {
+    case 'contact_center.recording_completed':
+      return ['recording'];
+    case 'contact_center.recording_transcript_completed':
+      return ['recording_transcript'];
+    case 'contact_center.voicemail_transcript_completed':
+      return [...(object['download_url'] ? ['voicemail'] : []), ...(object['transcript_url'] ? ['voicemail_transcript'] : [])];
+    case 'contact_center.engagement_messaging_transcript_completed':
+      return ['messaging_transcript'];
+    case 'contact_center.engagement_note_added':
+      return ['note'];
+    case 'contact_center.engagement_disposition_added':
+      return ['disposition'];
+    default:
+      return [];
+  }
+}
+
+export function countByType(envelopes: ZoomEnvelope[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of envelopes) for (const t of reportTypesOf(e)) out[t] = (out[t] ?? 0) + 1;
+  return out;
+}
+
+export function workerOver(zoom: ZoomMock, docs: MemoryDocStore): WorkerUnderTest {
+  const blobs = createMemoryBlobStore('archive');
+  const crm = createMemoryCrm();
+  const worker = composeInteractionWorker(workerEnv(zoom.baseUrl, { ZOOM_ITEM_ORDER_WAIT_MS: '200' }), { docs, blobs, crm }, { logSink: () => undefined });
+  const inParallel = async <T>(items: T[], run: (item: T) => Promise<void>) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < items.length) await run(items[next++]!);
+      }),
+    );
+  };
+  return {
+    docs,
+    blobs,
+    crm,
+    worker,
+    async process(published) {
+      await inParallel(published, (m) => worker(pubSubEvent(m.data)));
+    },
+    async deliver(envelopes, source = 'webhook') {
+      // Engagement by engagement, in event order (as Zoom sends them), several engagements at once.
+      const byEngagement = new Map<string, ZoomEnvelope[]>();
+      for (const e of envelopes) {
+        const id = String((e.payload as { object?: { engagement_id?: unknown } }).object?.engagement_id ?? '');
+        byEngagement.set(id, [...(byEngagement.get(id) ?? []), e]);
+      }
+      await inParallel([...byEngagement.values()], async (group) => {
+        for (const envelope of group.sort((a, b) => a.event_ts - b.event_ts)) await worker(pubSubEvent(queuedEvent(envelope, source)));
+      });
+    },
+  };
+}
