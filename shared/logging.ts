@@ -34,29 +34,54 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const masker = options.masker ?? createMasker();
-  const sink = options.sink ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const min = LEVEL_MIN[options.level ?? 'info'];
-
-  const make = (base: LogFields): Logger => {
-    const write = (severity: Severity, message: string, fields?: LogFields) => {
-      if (RANK[severity] < min) return;
-      const entry: LogFields = { severity, message, time: new Date().toISOString(), ...base };
-      if (fields) for (const [k, v] of Object.entries(fields)) entry[k] = k === 'err' || v instanceof Error ? serializeError(v) : v;
-      const masked = masker.maskValue(undefined, entry) as LogFields;
-      // The message is free text: mask it too (maskValue already did), but never let it be undefined.
-      sink(safeStringify(masked));
-    };
-    return {
-      debug: (m, f) => write('DEBUG', m, f),
-      info: (m, f) => write('INFO', m, f),
-      notice: (m, f) => write('NOTICE', m, f),
-      warn: (m, f) => write('WARNING', m, f),
-      error: (m, f) => write('ERROR', m, f),
-      child: (fields) => make({ ...base, ...fields }),
-    };
+  const output: LogOutput = {
+    masker: options.masker ?? createMasker(),
+    sink: options.sink ?? ((line: string) => process.stdout.write(`${line}\n`)),
+    min: LEVEL_MIN[options.level ?? 'info'],
   };
-  return make(options.fields ?? {});
+  return new StructuredLogger(output, options.fields ?? {});
+}
+
+interface LogOutput {
+  masker: Masker;
+  sink: (line: string) => void;
+  min: number;
+}
+
+/** Methods on the prototype: every request makes a child, which should cost one small object. */
+class StructuredLogger implements Logger {
+  constructor(
+    private readonly output: LogOutput,
+    private readonly base: LogFields,
+  ) {}
+
+  debug(message: string, fields?: LogFields): void {
+    this.write('DEBUG', message, fields);
+  }
+  info(message: string, fields?: LogFields): void {
+    this.write('INFO', message, fields);
+  }
+  notice(message: string, fields?: LogFields): void {
+    this.write('NOTICE', message, fields);
+  }
+  warn(message: string, fields?: LogFields): void {
+    this.write('WARNING', message, fields);
+  }
+  error(message: string, fields?: LogFields): void {
+    this.write('ERROR', message, fields);
+  }
+  child(fields: LogFields): Logger {
+    return new StructuredLogger(this.output, { ...this.base, ...fields });
+  }
+
+  private write(severity: Severity, message: string, fields: LogFields | undefined): void {
+    if (RANK[severity] < this.output.min) return;
+    const entry: LogFields = { severity, message, time: new Date().toISOString(), ...this.base };
+    if (fields) for (const [k, v] of Object.entries(fields)) entry[k] = k === 'err' || v instanceof Error ? serializeError(v) : v;
+    // Every string is masked, the message (free text) included.
+    const masked = this.output.masker.maskValue(undefined, entry) as LogFields;
+    this.output.sink(safeStringify(masked));
+  }
 }
 
 /** A logger that drops everything; for tests that do not look at logs. */
@@ -77,6 +102,16 @@ export function serializeError(err: unknown): unknown {
 }
 
 function safeStringify(value: unknown): string {
+  // The common case needs no replacer (which makes JSON.stringify several times slower);
+  // a bigint or a cycle makes it throw, and only then is the careful version used.
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return carefulStringify(value);
+  }
+}
+
+function carefulStringify(value: unknown): string {
   const seen = new WeakSet<object>();
   return JSON.stringify(value, (_k, v: unknown) => {
     if (typeof v === 'bigint') return v.toString();

@@ -18,13 +18,31 @@ export interface ConversationKey {
 
 export type KeyResolver = (raw: string) => ConversationKey;
 
-export function createKeyResolver(options: { hashKey: Buffer | string; defaultCountry: CountryCode }): KeyResolver {
-  return (raw) => {
+/** Keys resolved recently, per instance: the Lightning component polls the same key until its conversation exists. */
+const DEFAULT_REMEMBERED_KEYS = 10_000;
+
+export function createKeyResolver(options: { hashKey: Buffer | string; defaultCountry: CountryCode; rememberedKeys?: number }): KeyResolver {
+  const resolve = (raw: string): ConversationKey => {
     const phone = normalisePhone(raw, { defaultCountry: options.defaultCountry });
     const kind = phone === undefined ? 'opaque' : 'phone';
     const value = phone ?? raw.trim();
     const hash = createHmac('sha256', options.hashKey).update(`${kind}:${value}`).digest('base64url');
     return { kind, value, hash };
+  };
+  // A key resolves the same way for the life of the instance (same settings, same hash key),
+  // and parsing a phone number costs more than the rest of a poll: remember the answers.
+  // In memory only, never logged; the oldest is forgotten first.
+  const max = options.rememberedKeys ?? DEFAULT_REMEMBERED_KEYS;
+  const remembered = new Map<string, ConversationKey>();
+  return (raw) => {
+    const known = remembered.get(raw);
+    if (known) return { ...known };
+    const key = resolve(raw);
+    if (max > 0) {
+      if (remembered.size >= max) remembered.delete(remembered.keys().next().value!);
+      remembered.set(raw, key);
+    }
+    return { ...key };
   };
 }
 
