@@ -28,6 +28,7 @@ test('concurrent publishes: one message id each, every message delivered once wi
   expect(new Set(ids).size).toBe(60);
 
   const { sslCreds } = pubsub.options;
+  if (sslCreds === undefined) throw new Error('emulator mode should have set insecure credentials');
   const subscriber = new v1.SubscriberClient({ servicePath: '127.0.0.1', port: emulator.port, sslCreds });
   try {
     const received = new Map<string, { data: string; attributes: Record<string, string> }>();
