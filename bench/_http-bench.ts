@@ -67,7 +67,6 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
       cpus: fnCpus,
       readyVia: 'ipc',
       nodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
-      env: { ...process.env, STACK_DEBUG: '' },
     });
     processes.push(functions);
 
@@ -90,10 +89,13 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
         ? `functions: own process on CPU 0; stand-ins (Firestore, Pub/Sub, Storage): own process on CPU 1; load generator: own process on CPU 1`
         : `functions, stand-ins, load generator: three processes, scheduled by the OS on ${'2'} cores (not pinned)`,
       async saturate(s) {
-        const url = s.requests()[0]!.url;
-        if (s.warmupSeconds > 0) await runWrk({ dir, url, requestFile: fileOf(s.requests()), connections: s.connections, seconds: s.warmupSeconds, cpus: otherCpus });
-        const requestFile = fileOf(s.requests());
-        return measure(s.scenario, `wrk ${s.connections} conns`, () => runWrk({ dir, url, requestFile, connections: s.connections, seconds: s.seconds, cpus: otherCpus }));
+        if (s.warmupSeconds > 0) {
+          const warm = s.requests();
+          await runWrk({ dir, url: warm[0]!.url, requestFile: fileOf(warm), connections: s.connections, seconds: s.warmupSeconds, cpus: otherCpus });
+        }
+        const requests = s.requests();
+        const requestFile = fileOf(requests);
+        return measure(s.scenario, `wrk ${s.connections} conns`, () => runWrk({ dir, url: requests[0]!.url, requestFile, connections: s.connections, seconds: s.seconds, cpus: otherCpus }));
       },
       async pace(s) {
         const requests = s.requests();

@@ -1,149 +1,138 @@
 /**
- * `npm run bench -- zoom-webhook [--requests=6000] [--connections=200]`: distinct, signed
- * Zoom events at 200 concurrent keep-alive connections against zoom-webhook (signature,
- * replay and business-key records in the Firestore stand-in, publish to the Pub/Sub
- * emulator, through the real clients), and the same load against a bare function on the
- * same Functions Framework in the same run. Two phases per target:
- *  - saturation: 200 connections, each sending its next event as soon as the last is
- *    answered → throughput (and the ratio to the bare function, target ≥ 50 %);
- *  - paced: events arriving at a fixed rate (default 50 % of the webhook's saturation
- *    throughput) over the same 200 connections → ack latency p50/p99 (target p99 ≤ 50 ms),
- *    measured from each event's scheduled arrival, so queueing counts.
- * (Latency at saturation is not a useful figure: with 200 requests always in flight it is
- * 200 / throughput by Little's law, whatever the code does.) Everything — load generator,
- * functions, Firestore stand-in, Pub/Sub emulator — shares this machine's 2 cores.
+ * `npm run bench -- zoom-webhook [--connections 200] [--duration 8] [--warmup 2] [--rate N] [--no-pin] [--profile DIR] [--only TEXT]`
+ *
+ * Issue 4's benchmark: distinct, signed Zoom events (recording_completed, each with its own
+ * recording id, signed with a fresh timestamp just before each run) at 200 keep-alive
+ * connections against zoom-webhook (signature, envelope, business key recorded in Firestore
+ * with create(), publish to Pub/Sub, marked published), and the same events against a bare
+ * Functions Framework function in the same process, measured the same way in the same run.
+ * Three processes (see bench/_http-bench.ts): the functions, the Google stand-ins, the load
+ * generator.
+ *
+ * Rows:
+ *  - "stand-ins": Firestore and Pub/Sub are the local stand-ins' process;
+ *  - "Firestore in memory": the same function with its document store in memory (Pub/Sub
+ *    still the stand-in) — the function's own cost, without @firestore-emulator/server,
+ *    whose create() slows as a collection grows (see `npm run bench -- firestore-standin`);
+ *  - saturation (wrk, each connection sends its next event as soon as the last is
+ *    answered: throughput, and latency that is mostly queueing) and paced (a fixed rate,
+ *    below every target's saturation; latency from each event's scheduled arrival: the ack
+ *    latency Zoom would see).
+ * Targets (issue 4): ack p99 ≤ 50 ms and throughput ≥ 50 % of the bare function.
  */
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as ff from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { composeZoomWebhook } from '../functions/zoom-webhook/compose';
-import { createMemoryDocStore } from '../shared/adapters/memory-docstore';
-import { startStack } from '../local/stack';
+import { parseArgs } from 'node:util';
+import { fmt, formatTable, type HttpBench, machineNote, type Measured, requireWrk, startHttpBench } from './_http-bench';
+import type { HttpRequestSpec } from './_load';
 
-interface Result {
-  name: string;
-  requests: number;
-  seconds: number;
-  p50: number;
-  p99: number;
-  max: number;
-  errors: number;
-}
+export default async function bench(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      rate: { type: 'string' },
+      'no-pin': { type: 'boolean' },
+      profile: { type: 'string' },
+      only: { type: 'string' },
+    },
+    strict: true,
+  });
+  const connections = Number(values.connections ?? 200);
+  const seconds = Number(values.duration ?? 8);
+  const warmupSeconds = Number(values.warmup ?? 2);
+  if (!requireWrk()) return;
+  const note = machineNote();
 
-export default async function zoomWebhookBench(args: string[]): Promise<void> {
-  const option = (name: string, fallback: number) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
-  const requests = option('requests', 6000);
-  const connections = option('connections', 200);
-  const stack = await startStack({ functions: ['zoom-webhook'], envOverrides: { LOG_LEVEL: 'warn' } });
-  const servers: http.Server[] = [];
+  const bench = await startHttpBench('zoom-webhook', { pin: !values['no-pin'], profileDir: values.profile });
   try {
-    const secret = stack.credentials.zoomWebhookSecret;
-    ff.http('benchZoomWebhook', composeZoomWebhook(stack.env, undefined, { logSink: () => undefined }));
-    ff.http('benchBare', (_req, res) => {
-      res.status(200).json({ status: 'accepted' });
-    });
-    // The same function with Firestore in memory: isolates the function's own cost from the
-    // Firestore stand-in, whose create() slows down as a collection grows (~300/s at 6k docs).
-    ff.http('benchZoomWebhookMemory', composeZoomWebhook(stack.env, { docs: createMemoryDocStore() }, { logSink: () => undefined }));
-    const webhookUrl = await listen(getTestServer('benchZoomWebhook'), servers);
-    const memoryUrl = await listen(getTestServer('benchZoomWebhookMemory'), servers);
-    const bareUrl = await listen(getTestServer('benchBare'), servers);
-
-    let sequence = 0;
-    const nextEvent = () => {
-      const n = sequence++;
-      const body = JSON.stringify({
-        event: 'contact_center.recording_completed',
-        event_ts: Date.now(),
-        payload: { account_id: stack.credentials.zoomAccountId, object: { recording_id: `bench-rec-${n}`, engagement_id: `bench-eng-${n % 997}`, download_url: `${stack.emulators.zoom}/v2/files/recordings/bench-rec-${n}` } },
+    const { fn } = bench;
+    let batch = 0;
+    // `count` distinct events, signed now, for `url`.
+    const events = (url: string, count: number): HttpRequestSpec[] => {
+      const run = batch++;
+      const ts = String(Math.floor(Date.now() / 1000));
+      return Array.from({ length: count }, (_, n) => {
+        const id = `bench-${process.pid}-${run}-${n}`;
+        const body = JSON.stringify({
+          event: 'contact_center.recording_completed',
+          event_ts: Date.now(),
+          payload: { account_id: fn.credentials.zoomAccountId, object: { recording_id: `rec-${id}`, engagement_id: `eng-${run}-${n % 997}`, download_url: `${fn.zoomUrl}/v2/files/recordings/rec-${id}` } },
+        });
+        const signature = `v0=${createHmac('sha256', fn.credentials.zoomWebhookSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
+        return { method: 'POST', url: `${url}/`, headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': ts, 'x-zm-signature': signature }, body };
       });
-      const ts = Math.floor(Date.now() / 1000);
-      return { body, headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': String(ts), 'x-zm-signature': `v0=${createHmac('sha256', secret).update(`v0:${ts}:${body}`).digest('hex')}` } };
     };
 
     const targets = [
-      { name: 'bare function (baseline)', url: bareUrl },
-      { name: 'zoom-webhook, Firestore stand-in', url: webhookUrl },
-      { name: 'zoom-webhook, Firestore in memory', url: memoryUrl },
-    ];
-    // Warm every target (JIT, connections, the Google clients' channels), then measure.
-    for (const t of targets) await load(`warm-up ${t.name}`, t.url, 300, connections, nextEvent);
-    const rps = (r: Result) => r.requests / r.seconds;
-    const saturation: Result[] = [];
-    for (const t of targets) saturation.push(await load(t.name, t.url, requests, connections, nextEvent));
-    const webhookRps = Math.min(rps(saturation[1]!), rps(saturation[2]!));
-    const rate = option('rate', Math.max(10, Math.round(webhookRps * 0.5)));
-    const pacedCount = Math.max(200, Math.min(requests, rate * 10));
-    const paced: Result[] = [];
-    for (const t of targets) paced.push(await load(t.name, t.url, pacedCount, connections, nextEvent, rate));
-    await stack.pubsub.drain(30_000).catch(() => undefined);
+      { scenario: 'bare function', url: fn.bareUrl },
+      { scenario: 'zoom-webhook, stand-ins', url: fn.functionUrl },
+      { scenario: 'zoom-webhook, Firestore in memory', url: fn.memoryUrl },
+    ].filter((t) => values.only === undefined || t.scenario.includes(values.only));
 
-    console.log(`zoom-webhook: distinct signed events, ${connections} concurrent connections, node ${process.version}; Pub/Sub is the local emulator throughout`);
-    console.log(`saturation: ${requests} events per target`);
-    console.table(saturation.map((r) => ({ target: r.name, requests: r.requests, errors: r.errors, 'req/s': rps(r).toFixed(0), 'vs bare': `${((rps(r) / rps(saturation[0]!)) * 100).toFixed(0)} %` })));
-    console.log(`paced: ${pacedCount} events per target at ${rate} events/s (latency from each event's scheduled arrival)`);
-    console.table(paced.map((r) => ({ target: r.name, requests: r.requests, errors: r.errors, 'p50 ms': r.p50.toFixed(1), 'p99 ms': r.p99.toFixed(1), 'max ms': r.max.toFixed(1) })));
-    const errors = [...saturation, ...paced].reduce((n, r) => n + r.errors, 0);
-    console.table(
-      [1, 2].flatMap((i) => [
-        { figure: `${targets[i]!.name}: ack p99 at ${rate}/s`, value: `${paced[i]!.p99.toFixed(1)} ms`, target: '≤ 50 ms', ok: paced[i]!.p99 <= 50 },
-        { figure: `${targets[i]!.name}: throughput vs bare`, value: `${((rps(saturation[i]!) / rps(saturation[0]!)) * 100).toFixed(0)} %`, target: '≥ 50 %', ok: rps(saturation[i]!) / rps(saturation[0]!) >= 0.5 },
-      ]).concat([{ figure: 'non-2xx answers', value: String(errors), target: '0', ok: errors === 0 }]),
-    );
-  } finally {
-    for (const s of servers) {
-      s.closeAllConnections();
-      await new Promise<void>((resolve) => s.close(() => resolve()));
+    const saturation: Measured[] = [];
+    let recorded = 0;
+    const standInDocs: string[] = [];
+    for (const t of targets) {
+      // Enough distinct events for the run: what the warm-up managed, with room to spare.
+      // (Were they to run out, the repeats would be refused as replays and counted as errors.)
+      const warm = await bench.saturate({ scenario: t.scenario, requests: () => events(t.url, 20_000), connections, seconds: warmupSeconds, warmupSeconds: 0 });
+      const needed = Math.ceil((warm.requests / warm.seconds) * seconds * 1.5) + 5_000;
+      if (t.url === fn.functionUrl) standInDocs.push(`${recorded + warm.requests} before saturation`);
+      const row = await bench.saturate({ scenario: t.scenario, requests: () => events(t.url, needed), connections, seconds, warmupSeconds: 0 });
+      saturation.push(row);
+      if (t.url === fn.functionUrl) recorded += warm.requests + row.requests;
     }
-    await stack.stop();
+
+    const webhookRates = saturation.filter((r) => r.scenario !== 'bare function').map((r) => r.requests / r.seconds);
+    const rate = Number(values.rate ?? Math.max(20, Math.round((Math.min(...webhookRates) * 0.5) / 10) * 10));
+    const paced: Measured[] = [];
+    for (const t of targets) {
+      if (t.url === fn.functionUrl) standInDocs.push(`${recorded} before paced`);
+      paced.push(await bench.pace({ scenario: t.scenario, requests: () => events(t.url, Math.round(rate * seconds)), connections, rate, count: Math.round(rate * seconds) }));
+    }
+
+    print(bench, { connections, seconds, warmupSeconds, rate, note, standInDocs: standInDocs.join(', ') }, saturation, paced);
+  } finally {
+    await bench.stop();
   }
 }
 
-async function listen(server: http.Server, servers: http.Server[]): Promise<string> {
-  servers.push(server);
-  server.keepAliveTimeout = 30_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-}
-
-/**
- * `total` requests over `connections` keep-alive connections, each connection one request at
- * a time; with `ratePerSecond`, request i is due at i / rate and its latency counts from then.
- */
-async function load(name: string, url: string, total: number, connections: number, next: () => { body: string; headers: Record<string, string> }, ratePerSecond?: number): Promise<Result> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const latencies: number[] = [];
-  let errors = 0;
-  let issued = 0;
-  const started = performance.now();
-  const worker = async () => {
-    while (issued < total) {
-      const index = issued++;
-      let t0 = performance.now();
-      if (ratePerSecond) {
-        const due = started + (index * 1000) / ratePerSecond;
-        if (due > t0) await new Promise((r) => setTimeout(r, due - t0));
-        t0 = due;
-      }
-      const { body, headers } = next();
-      const status = await new Promise<number>((resolve) => {
-        const req = http.request(url, { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
-        req.on('error', () => resolve(0));
-        req.end(body);
-      });
-      latencies.push(performance.now() - t0);
-      if (status < 200 || status >= 300) errors++;
-    }
-  };
-  await Promise.all(Array.from({ length: connections }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { name, requests: total, seconds, p50: at(0.5), p99: at(0.99), max: latencies[latencies.length - 1] ?? 0, errors };
+function print(
+  bench: HttpBench,
+  run: { connections: number; seconds: number; warmupSeconds: number; rate: number; note: string; standInDocs: string },
+  saturation: Measured[],
+  paced: Measured[],
+): void {
+  const rps = (r: Measured) => r.requests / r.seconds;
+  const bare = saturation.find((r) => r.scenario === 'bare function');
+  const row = (r: Measured, ratio: boolean) => [
+    r.scenario,
+    r.load,
+    fmt(rps(r), 0),
+    fmt(r.p50Ms, 2),
+    fmt(r.p99Ms, 2),
+    ratio && bare ? fmt(rps(r) / rps(bare), 2) : '-',
+    fmt(r.fnCpuUs, 0),
+    fmt(r.servicesCpuUs, 0),
+    String(r.errors),
+  ];
+  const header = ['scenario', 'load', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'fn CPU µs/req', 'stand-ins CPU µs/req', 'errors'];
+  process.stdout.write(
+    `zoom-webhook: distinct signed events, ${run.connections} keep-alive connections; saturation ${run.seconds} s per row after ${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
+      `where: ${bench.placement}\n` +
+      `note: "stand-ins" = Firestore (@firestore-emulator/server) and Pub/Sub stand-ins in their own process (event-key documents already in the stand-in: ${run.standInDocs}); ` +
+      `"Firestore in memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); "vs bare" = throughput / bare function, same process, same events, same load; ` +
+      `paced latency counts from each event's scheduled arrival; errors = non-2xx and socket errors; logs at info level to a discarded stdout; ${run.note}\n\n` +
+      `${formatTable(header, [...saturation.map((r) => row(r, true)), ...paced.map((r) => row(r, false))])}\n\n`,
+  );
+  const verdicts = saturation
+    .filter((r) => r.scenario !== 'bare function')
+    .map((r) => {
+      const p = paced.find((x) => x.scenario === r.scenario)!;
+      const ratio = bare ? rps(r) / rps(bare) : Number.NaN;
+      return `${r.scenario}: throughput ${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}); ack p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 50 ms: ${p.p99Ms <= 50 ? 'met' : 'NOT met'}), ${fmt(r.p99Ms, 1)} ms at saturation`;
+    });
+  process.stdout.write(`${verdicts.join('\n')}\n`);
 }
