@@ -15,6 +15,15 @@ export const localResources = {
   reconcileSlicesTopic: 'reconcile-slices',
 } as const;
 
+/**
+ * Service accounts of the local stack's OIDC tokens: Cloud Scheduler's (starts reconcile runs)
+ * and reconcile's own (the identity of the reconcile-slices push subscription).
+ */
+export const localServiceAccounts = {
+  scheduler: `reconcile-scheduler@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
+  reconcile: `fn-reconcile@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
+} as const;
+
 export interface LocalEndpoints {
   gatewayUrl: string;
   firestoreHost: string;
@@ -73,6 +82,10 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     DIALOGFLOW_API_ENDPOINT: endpoints.dialogflowUrl,
     // Verification of Google-signed ID tokens (Cloud Scheduler, Pub/Sub push)
     OIDC_CERTS_URL: endpoints.oidcCertsUrl,
+    // reconcile: its URL is the audience of its callers' tokens
+    RECONCILE_AUDIENCE: `${endpoints.gatewayUrl}/reconcile`,
+    RECONCILE_INVOKERS: localServiceAccounts.scheduler,
+    RECONCILE_PUSH_INVOKERS: localServiceAccounts.reconcile,
     // CRM: the crm function in mock mode is the local CRM
     CRM_MODE: 'mock',
     CRM_BASE_URL: `${endpoints.gatewayUrl}/crm`,

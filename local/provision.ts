@@ -50,6 +50,21 @@ export async function provisionLocalResources(options: ProvisionOptions): Promis
         deadLetterPolicy: { deadLetterTopic: pubsub.topic(deadLetterTopic(fn.topic)).name, maxDeliveryAttempts: options.maxDeliveryAttempts },
       });
     }
+
+    // reconcile hands its lanes to itself through reconcile-slices, pushed to /slices with an
+    // OIDC token of its own service account for its URL (terraform/main.tf: reconcile-slices-push).
+    // The push waits for the answer up to the ack deadline, as in production (600 s).
+    const slicesTopic = options.env['RECONCILE_SLICES_TOPIC'];
+    const reconcileUrl = options.functionUrls['reconcile'];
+    const pushIdentity = options.env['RECONCILE_PUSH_INVOKERS']?.split(',')[0]?.trim();
+    if (slicesTopic && reconcileUrl && pushIdentity) {
+      await ensureSubscription(pubsub, slicesTopic, 'reconcile-slices-push', {
+        pushConfig: { pushEndpoint: `${reconcileUrl}/slices`, oidcToken: { serviceAccountEmail: pushIdentity, audience: options.env['RECONCILE_AUDIENCE'] ?? reconcileUrl } },
+        ackDeadlineSeconds: 600,
+        retryPolicy: { minimumBackoff: seconds(options.pushBackoff.min), maximumBackoff: seconds(options.pushBackoff.max) },
+        deadLetterPolicy: { deadLetterTopic: pubsub.topic(deadLetterTopic(slicesTopic)).name, maxDeliveryAttempts: options.maxDeliveryAttempts },
+      });
+    }
   } finally {
     await pubsub.close();
   }

@@ -3,7 +3,8 @@ import type { Logger } from '../logging';
 import type { DocStore } from '../ports/docstore';
 import type { EventBus } from '../ports/eventbus';
 import type { ZoomApiClient } from '../zoom/api-client';
-import type { PauseBoard, ZoomRateLimiter, ZoomRates } from '../zoom/rate-limiter';
+import type { ZoomRateLimiter, ZoomRates } from '../zoom/rate-limiter';
+import type { LaneLimits } from './lane-limits';
 import type { Tally } from './report';
 import type { SourceName } from './sources';
 import type { ReconcileStore } from './store';
@@ -53,8 +54,8 @@ export interface ReconcileDeps {
   bus: EventBus;
   /** A Zoom client whose API requests wait for `limiter` (one per lane). */
   zoom(limiter: ZoomRateLimiter): ZoomApiClient;
-  /** 429 pauses shared by every lane in this process. */
-  pauses: PauseBoard;
+  /** The Zoom rate shared by the lanes in this process (and 429 pauses). */
+  limits: LaneLimits;
   /** Starts the given lane step somewhere: Pub/Sub in the function, a local task in the CLI. */
   dispatch(message: LaneMessage): Promise<void>;
   settings: ReconcileSettings;

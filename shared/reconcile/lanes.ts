@@ -13,7 +13,6 @@
  * later, when it is stale and ignored).
  */
 import { randomBytes } from 'node:crypto';
-import { createZoomRateLimiter, ZOOM_RATE_CATEGORIES } from '../zoom/rate-limiter';
 import type { LaneMessage, ReconcileDeps } from './deps';
 import { processSlice } from './process-slice';
 import { finalizeIfDone } from './run';
@@ -49,20 +48,17 @@ export async function runLaneStep(deps: ReconcileDeps, message: LaneMessage, opt
   }
   await store.updateLane(run.runId, message.lane, { owner, step: message.step, heartbeatAt: deps.now() });
 
-  const limiter = createZoomRateLimiter({ rates: { ...(run.rates ?? settings.rates) }, pauses: deps.pauses });
-  const zoom = deps.zoom(limiter);
   const lanes = run.lanes ?? settings.lanes;
+  const limiter = deps.limits.join(run.runId, message.lane, run.rates ?? settings.rates, lanes);
+  const zoom = deps.zoom(limiter);
   let sharedAt = 0;
   const refreshShare = async () => {
     if (deps.now() - sharedAt < SHARE_REFRESH_MS) return;
     sharedAt = deps.now();
     const docs = await store.lanesOf(run.runId, lanes);
     // A finished lane never starts again, so counting the unfinished can only overestimate.
-    const working = Math.max(1, docs.filter((d) => d !== undefined && d.state !== 'finished').length);
-    const rates = run.rates ?? settings.rates;
-    for (const c of ZOOM_RATE_CATEGORIES) limiter.setRate(c, rates[c] / working);
+    deps.limits.setWorking(run.runId, docs.filter((d) => d !== undefined && d.state !== 'finished').length);
   };
-  await refreshShare();
 
   const heartbeat = setInterval(() => {
     store.updateLane(run.runId, message.lane, { heartbeatAt: deps.now() }).catch((err: unknown) => log.warn('reconcile lane: heartbeat not written', { err }));
@@ -70,6 +66,7 @@ export async function runLaneStep(deps: ReconcileDeps, message: LaneMessage, opt
   heartbeat.unref?.();
   const deadline = deps.now() + options.budgetMs;
   try {
+    await refreshShare();
     let current = await currentSlice(deps, run, message.lane, lane.slice);
     for (;;) {
       if (current === undefined) current = await claimNext(deps, run, message.lane);
@@ -102,6 +99,7 @@ export async function runLaneStep(deps: ReconcileDeps, message: LaneMessage, opt
     throw err;
   } finally {
     clearInterval(heartbeat);
+    deps.limits.leave(run.runId, message.lane);
   }
 }
 

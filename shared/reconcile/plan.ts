@@ -15,8 +15,9 @@ import { type ReconcileWindow, splitRange } from './window';
 export interface RunPlan {
   slices: SlicePlan[];
   probes: number;
-  /** Zoom request attempts the probes took (retries included). */
+  /** Zoom request attempts the probes took (retries included), and how many were answered 429. */
   requests: number;
+  rateLimited: number;
 }
 
 /** Pages assumed for a chunk whose listing reports no total: hourly slices. */
@@ -25,7 +26,7 @@ const UNKNOWN_TOTAL_SLICES_PER_HOUR = 1;
 export async function planRun(deps: ReconcileDeps, window: ReconcileWindow): Promise<RunPlan> {
   const { settings } = deps;
   // The coordinator plans alone, before any lane starts: it may use the whole rate.
-  const limiter = createZoomRateLimiter({ rates: settings.rates, pauses: deps.pauses });
+  const limiter = createZoomRateLimiter({ rates: settings.rates, pauses: deps.limits.pauses });
   const zoom = deps.zoom(limiter);
   const fromMs = Date.parse(window.from);
   const toMs = Date.parse(window.to);
@@ -60,5 +61,6 @@ export async function planRun(deps: ReconcileDeps, window: ReconcileWindow): Pro
   const slices = planned
     .sort((a, b) => b.estimatedPages - a.estimatedPages || a.order - b.order)
     .map(({ order: _order, ...slice }) => slice);
-  return { slices, probes: jobs.length, requests: limiter.counts.admitted.medium + limiter.counts.admitted.light + limiter.counts.admitted.heavy };
+  const { admitted, pauses } = limiter.counts;
+  return { slices, probes: jobs.length, requests: admitted.light + admitted.medium + admitted.heavy, rateLimited: pauses.light + pauses.medium + pauses.heavy };
 }

@@ -69,7 +69,7 @@ export async function prepareRun(deps: ReconcileDeps, run: RunDoc): Promise<RunD
   if (!plan) {
     const planned = await planRun(deps, { from: run.from, to: run.to });
     plan = planned.slices;
-    await store.updateRun(run.runId, { plan, probes: planned.probes, probeRequests: planned.requests });
+    await store.updateRun(run.runId, { plan, probes: planned.probes, probeRequests: planned.requests, probeRateLimited: planned.rateLimited });
   }
   for (const [i, slice] of plan.entries()) await store.createSlice(run.runId, i, slice);
   const lanes = Math.min(deps.settings.lanes, plan.length);
@@ -101,7 +101,7 @@ export function buildReport(run: RunDoc, slices: SliceDoc[], now: number): RunRe
   const types = emptyTally();
   let listPages = 0;
   let requests = run.probeRequests;
-  let rateLimited = 0;
+  let rateLimited = run.probeRateLimited;
   const failures: RunReport['failures'] = [];
   for (const s of slices) {
     addTally(types, s.counts);

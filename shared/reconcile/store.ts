@@ -52,6 +52,7 @@ export const runDocSchema = z.looseObject({
   plan: z.array(slicePlanSchema).optional(),
   probes: z.number().int().default(0),
   probeRequests: z.number().int().default(0),
+  probeRateLimited: z.number().int().default(0),
   lanes: z.number().int().optional(),
   /** Per-category rates the run was planned with (requests/s, all lanes together). */
   rates: z.object({ light: z.number(), medium: z.number(), heavy: z.number() }).optional(),
@@ -176,7 +177,7 @@ export function createReconcileStore(docs: DocStore): ReconcileStore {
     async setWindow(key, seq, runId) {
       await docs.set(COLLECTIONS.windows, key, { windowKey: key, seq, activeRunId: runId, updatedAt: fieldOps.serverTime() }, { merge: true });
     },
-    createRun: (run) => createOnce(docs, COLLECTIONS.runs, run.runId, { ...run, probes: 0, probeRequests: 0, updatedAt: fieldOps.serverTime() }),
+    createRun: (run) => createOnce(docs, COLLECTIONS.runs, run.runId, { ...run, probes: 0, probeRequests: 0, probeRateLimited: 0, updatedAt: fieldOps.serverTime() }),
     async getRun(runId) {
       return parse(runDocSchema, await docs.get(COLLECTIONS.runs, runId), `run ${runId}`);
     },

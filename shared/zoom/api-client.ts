@@ -179,11 +179,12 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
       } catch (err) {
         const status = err instanceof HTTPError ? err.response.statusCode : undefined;
         const retryable = (status !== undefined && RETRY_STATUSES.includes(status)) || (status === undefined && err instanceof RequestError);
-        if (!retryable || attempt > policy.limit) throw err;
+        if (!retryable) throw err;
         const retryAfter = err instanceof HTTPError ? retryAfterSeconds(err.response.headers['retry-after']) : undefined;
         const delay = pacedRetryDelay(policy, attempt, retryAfter === undefined ? undefined : retryAfter * 1000);
-        // Everyone sharing the limiter waits out a 429, not only this request.
+        // Everyone sharing the limiter waits out a 429, not only this request (even if it gives up).
         if (status === 429) limiter.pause(category, delay);
+        if (attempt > policy.limit) throw err;
         await sleep(delay);
       }
     }

@@ -13,8 +13,12 @@ import { createLogger } from '../../shared/logging';
 import type { ReconcileDeps, ReconcileSettings } from '../../shared/reconcile/deps';
 import { createReconcileStore } from '../../shared/reconcile/store';
 import { createReconcileZoom } from '../../shared/reconcile/zoom-clients';
-import { createPauseBoard } from '../../shared/zoom/rate-limiter';
+import { createLaneLimits } from '../../shared/reconcile/lane-limits';
 import { composeInteractionWorker, type EventFunction } from '../../functions/interaction-worker/compose';
+import { planEvent } from '../../functions/interaction-worker/plan';
+import { zoomEnvelopeSchema } from '../../shared/zoom/events';
+import { LEDGER_COLLECTION } from '../../shared/zoom/ledger';
+import type { DocData } from '../../shared/ports/docstore';
 import type { ZoomEnvelope, ZoomMock } from '../../local/mocks/zoom';
 import { pubSubEvent, queuedEvent, workerEnv, ZOOM_CREDENTIALS } from './zoom-fixture';
 
@@ -63,7 +67,7 @@ export function reconcileCore(
       clientSecret: new Secret(ZOOM_CREDENTIALS.clientSecret),
       retry: { limit: 8, baseDelayMs: options.retryBaseMs ?? 20, maxDelayMs: 400 },
     }),
-    pauses: createPauseBoard(),
+    limits: createLaneLimits(),
     settings: { ...TEST_SETTINGS, ...options.settings },
     log,
     now: Date.now,
@@ -144,4 +148,23 @@ export function workerOver(zoom: ZoomMock, docs: MemoryDocStore): WorkerUnderTes
       });
     },
   };
+}
+
+/**
+ * Writes the ledger the worker would have left after processing `envelopes` (artifacts
+ * linked, items written), using the worker's own planning — fast, for tests about the
+ * reconciliation rather than the worker.
+ */
+export async function seedLedger(docs: MemoryDocStore, envelopes: ZoomEnvelope[], state: { artifact?: string; item?: string; updatedAt?: Date } = {}): Promise<void> {
+  const byEngagement = new Map<string, DocData>();
+  for (const envelope of envelopes) {
+    const plan = planEvent({ v: 1, key: 'seed', source: 'webhook', receivedAt: new Date().toISOString(), envelope: zoomEnvelopeSchema.parse(envelope) });
+    if (!plan) continue;
+    const doc = byEngagement.get(plan.engagementId) ?? { engagementId: plan.engagementId, state: 'complete', artifacts: {}, items: {} };
+    const updatedAt = state.updatedAt ?? new Date();
+    for (const a of plan.artifacts) (doc['artifacts'] as DocData)[a.key] = { kind: a.kind, state: state.artifact ?? 'linked', path: `zoom/${plan.engagementId}/${a.key}`, updatedAt };
+    for (const i of plan.items) (doc['items'] as DocData)[i.key] = { kind: i.kind, state: state.item ?? 'written', eventTs: i.eventTs, updatedAt };
+    byEngagement.set(plan.engagementId, doc);
+  }
+  for (const [id, doc] of byEngagement) await docs.set(LEDGER_COLLECTION, id, doc);
 }
