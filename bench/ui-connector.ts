@@ -123,7 +123,8 @@ function print(bench: HttpBench, run: { clients: number; seconds: number; warmup
     .map((r) => {
       const p = paced.find((x) => x.scenario === r.scenario)!;
       const ratio = rps(r) / rpsOf(bareOf(saturation, r));
-      return `${r.scenario}: throughput ${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}); p99 ${fmt(r.p99Ms, 1)} ms at ${run.clients} clients, ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 25 ms: ${r.p99Ms <= 25 ? 'met' : 'NOT met'} / ${p.p99Ms <= 25 ? 'met' : 'NOT met'})`;
+      const throughput = Number.isFinite(ratio) ? `${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'})` : 'not compared (no bare row in this run)';
+      return `${r.scenario}: throughput ${throughput}; p99 ${fmt(r.p99Ms, 1)} ms at ${run.clients} clients, ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 25 ms: ${r.p99Ms <= 25 ? 'met' : 'NOT met'} / ${p.p99Ms <= 25 ? 'met' : 'NOT met'})`;
     });
   process.stdout.write(`${verdicts.join('\n')}\n`);
 }

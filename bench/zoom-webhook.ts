@@ -132,7 +132,8 @@ function print(
     .map((r) => {
       const p = paced.find((x) => x.scenario === r.scenario)!;
       const ratio = bare ? rps(r) / rps(bare) : Number.NaN;
-      return `${r.scenario}: throughput ${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}); ack p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 50 ms: ${p.p99Ms <= 50 ? 'met' : 'NOT met'}), ${fmt(r.p99Ms, 1)} ms at saturation`;
+      const throughput = Number.isFinite(ratio) ? `${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'})` : 'not compared (no bare row in this run)';
+      return `${r.scenario}: throughput ${throughput}; ack p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 50 ms: ${p.p99Ms <= 50 ? 'met' : 'NOT met'}), ${fmt(r.p99Ms, 1)} ms at saturation`;
     });
   process.stdout.write(`${verdicts.join('\n')}\n`);
 }

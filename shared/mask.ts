@@ -7,6 +7,7 @@
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
 // +E.164, or a number written with separators ("(415) 555-0100", "415-555-0100", "+44 20 7946 0958").
 const PHONE = /(?<![\w/.-])(?:\+\d[\d\s().-]{6,18}\d|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?![\w/-])/g;
+const HAS_DIGIT = /\d/;
 /** Keys whose values are personal data whatever they look like. */
 const PII_KEYS = /^(phone|phoneNumber|phone_number|from|to|caller|callee|ani|dnis|email|conversationIntegrationKey|mobile|contact_number|caller_number|callee_number)$/i;
 
@@ -33,7 +34,10 @@ export function createMasker(secrets: Iterable<string> = []): Masker {
   const maskString = (value: string): string => {
     let out = value;
     for (const s of secretValues) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
-    return out.replace(EMAIL, (_m, first: string, domain: string) => `${first}***@${domain}`).replace(PHONE, maskPhone);
+    // An email needs an "@" and a phone number digits; most strings in a log line have neither,
+    // and the email pattern is slow to fail (it re-scans every run of word characters).
+    if (out.includes('@')) out = out.replace(EMAIL, (_m, first: string, domain: string) => `${first}***@${domain}`);
+    return HAS_DIGIT.test(out) ? out.replace(PHONE, maskPhone) : out;
   };
 
   const maskValue = (key: string | undefined, value: unknown): unknown => {
