@@ -8,6 +8,7 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { installFrameworkErrorResponses } from '../shared/http/framework-errors';
 import type { Composed } from './function-registry';
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -21,6 +22,8 @@ export interface Gateway {
 }
 
 export async function startGateway(options: { host?: string; port?: number } = {}): Promise<Gateway> {
+  // As the deployed entry files do: what the Framework refuses itself is answered in JSON.
+  installFrameworkErrorResponses();
   const listeners = new Map<string, Listener>();
   const eventFunctions = new Set<string>();
   const server = http.createServer((req, res) => {

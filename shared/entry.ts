@@ -5,9 +5,14 @@
  * The composition root is imported dynamically, so loading the entry file costs almost
  * nothing beyond the Functions Framework itself.
  */
+import { installFrameworkErrorResponses } from './http/framework-errors';
 import { lazyAsync } from './lazy';
+import { createLogger } from './logging';
 
 export function startComposing<H>(compose: () => Promise<H>, scope: string): () => Promise<H> {
+  // Before the Framework builds its app (it does once this module is loaded): requests it
+  // refuses itself (broken JSON, bad encodings) are answered in JSON and logged masked.
+  installFrameworkErrorResponses(createLogger({ fields: { function: scope } }));
   const handler = lazyAsync(compose);
   handler().catch((err: unknown) => {
     // One structured line Cloud Logging shows as an error, then stop: the platform marks

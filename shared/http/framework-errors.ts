@@ -1,0 +1,134 @@
+/**
+ * Requests the Functions Framework refuses before a function runs — a JSON body that does
+ * not parse, an unsupported charset or Content-Encoding, a path with broken percent-encoding,
+ * a CloudEvent request whose body is not an object, the browser asset paths it keeps for
+ * itself — answered in the bundle's error shape.
+ *
+ * Why here and like this: the Framework (v5) builds an Express app whose body parsers and
+ * CloudEvent middleware hand such errors to Express's default final handler, which answers
+ * an HTML page carrying the stack trace (outside NODE_ENV=production) and writes the whole
+ * error object — the request body included, phone numbers and tokens with it — to stderr
+ * with console.error. The Framework has no hook for this (functions-framework-nodejs#686 is
+ * open), and NODE_ENV=production would only hide the trace: the body would still be logged
+ * and the answer would still be an HTML "Bad Request". Express copies `application.handle`
+ * into each app it creates, so giving that method a default final callback before the
+ * Framework builds its app (entry files import this at load; the local gateway before it
+ * mounts anything) routes those errors to `toErrorResponse`, the one place errors become
+ * answers. Errors of the functions themselves never get here: `createHttpApp` answers them.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { AppError, type ErrorCode, toErrorResponse } from '../errors';
+import { createLogger, type Logger } from '../logging';
+
+type FinalCallback = (err?: unknown) => void;
+type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse, callback?: FinalCallback) => unknown;
+
+interface ExpressLike {
+  application: { handle: Handle; [INSTALLED]?: true };
+}
+
+const INSTALLED = Symbol.for('ccbridge.frameworkErrorResponses');
+/** Browser asset paths the Framework never passes to an HTTP function (its default ignored routes). */
+const RESERVED_PATHS = new Set(['/favicon.ico', '/robots.txt']);
+
+/** The Express the Functions Framework itself loads (resolved from its location, not ours). */
+function frameworkExpress(): ExpressLike {
+  const requireHere = createRequire(import.meta.url);
+  const requireFromFramework = createRequire(requireHere.resolve('@google-cloud/functions-framework'));
+  return requireFromFramework('express') as ExpressLike;
+}
+
+/** Installs once per process; apps the Framework builds afterwards answer in JSON. */
+export function installFrameworkErrorResponses(log: Logger = createLogger({ fields: { component: 'functions-framework' } })): void {
+  const app = frameworkExpress().application;
+  if (app[INSTALLED]) return;
+  const original = app.handle;
+  app.handle = function handle(req, res, callback) {
+    // The Framework answers these two itself, before any function, with a bodiless 404.
+    if (callback === undefined && RESERVED_PATHS.has((req.url ?? '').split('?')[0]!)) {
+      answerFrameworkError(new AppError('not_found', 404, 'no such endpoint'), req, res, log);
+      return undefined;
+    }
+    return original.call(this, req, res, callback ?? ((err?: unknown) => answerFrameworkError(err, req, res, log)));
+  };
+  app[INSTALLED] = true;
+}
+
+/** body-parser's error types, as the caller should read them. */
+const BODY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
+  'entity.parse.failed': { code: 'invalid_body', message: 'request body is not valid JSON' },
+  'charset.unsupported': { code: 'unsupported_media_type', message: 'unsupported charset in Content-Type (use utf-8)' },
+  'encoding.unsupported': { code: 'unsupported_media_type', message: 'unsupported Content-Encoding (identity, gzip, deflate or br)' },
+  'entity.too.large': { code: 'payload_too_large', message: 'request body is too large' },
+  'parameters.too.many': { code: 'payload_too_large', message: 'too many form parameters' },
+  'request.aborted': { code: 'bad_request', message: 'the request was aborted before its body was complete' },
+  'request.size.invalid': { code: 'bad_request', message: 'request body length does not match Content-Length' },
+  'entity.verify.failed': { code: 'bad_request', message: 'request body could not be read' },
+};
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = { 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type' };
+
+/**
+ * The typed error for something the Framework's layer refused. Messages never quote the
+ * request (a JSON parser's message does: it can hold personal data or credentials).
+ */
+export function frameworkErrorToAppError(err: unknown, req: Pick<IncomingMessage, 'method'> & { body?: unknown }): AppError {
+  if (err instanceof AppError) return err;
+  const method = (req.method ?? 'GET').toUpperCase();
+  if (err === undefined || err === null) return new AppError('not_found', 404, `no such endpoint: ${method}`);
+  const e = err as { status?: unknown; statusCode?: unknown; type?: unknown; code?: unknown; message?: unknown; name?: unknown };
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+  if (typeof e.type === 'string' && BODY_ERRORS[e.type] && status !== undefined && status < 500) {
+    const known = BODY_ERRORS[e.type]!;
+    const position = typeof e.message === 'string' ? /position (\d+)/.exec(e.message)?.[1] : undefined;
+    return new AppError(known.code, status, position ? `${known.message} (at position ${position})` : known.message);
+  }
+  if (typeof e.code === 'string' && e.code.startsWith('Z_') && status !== undefined && status < 500) {
+    return new AppError('bad_request', status, 'request body could not be decompressed (Content-Encoding does not match it)');
+  }
+  if (e.name === 'URIError' || (typeof e.message === 'string' && e.message.startsWith('Failed to decode param'))) {
+    return new AppError('bad_request', 400, 'the request path is not valid percent-encoding');
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new AppError(CODE_BY_STATUS[status] ?? 'bad_request', status, `request refused by the function framework (${status})`);
+  }
+  // The CloudEvent middleware assumes an object body and throws on anything else.
+  if (status === undefined && e.name === 'TypeError') {
+    if (method !== 'POST') return new AppError('method_not_allowed', 405, `${method} is not allowed: this function takes event deliveries (POST)`);
+    const body = req.body;
+    if (body === undefined || body === null || typeof body !== 'object' || Buffer.isBuffer(body)) {
+      return new AppError('invalid_body', 400, 'request body must be a JSON object (a CloudEvent or a Pub/Sub push)');
+    }
+  }
+  return new AppError('internal', 500, 'internal error');
+}
+
+function answerFrameworkError(err: unknown, req: IncomingMessage & { body?: unknown; originalUrl?: string }, res: ServerResponse, log: Logger): void {
+  const error = frameworkErrorToAppError(err, req);
+  const response = toErrorResponse(error);
+  const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
+  const reason = (err as { type?: unknown; name?: unknown } | undefined)?.type ?? (err as { name?: unknown } | undefined)?.name ?? 'no route';
+  if (response.status >= 500) log.error('request failed in the function framework', { method: req.method, path, status: response.status, reason: String(reason) });
+  else log.info('request refused by the function framework', { method: req.method, path, status: response.status, code: response.body.code, reason: String(reason) });
+  if (res.headersSent) {
+    req.socket?.destroy();
+    return;
+  }
+  const body = JSON.stringify(response.body);
+  const write = () => {
+    if (res.headersSent || res.writableEnded) return;
+    res.statusCode = response.status;
+    for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-length', Buffer.byteLength(body));
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  // Answer once the request is read to its end, as Express does, so the client sees the answer
+  // rather than a reset; a request that never ends (aborted) gets nothing.
+  if (req.complete || req.readableEnded) write();
+  else {
+    req.once('end', write);
+    req.resume();
+  }
+}
