@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { AppError } from '../../shared/errors';
-import { describeIssues } from '../../shared/http/body';
+import { assertJsonDepth, describeIssues } from '../../shared/http/body';
 import type { RequestContext } from '../../shared/http/app';
 import type { SignedParams } from '../../shared/twilio/signature';
 
@@ -71,6 +71,7 @@ export function readBody(ctx: RequestContext): ReadBody {
     throw new AppError('invalid_body', 400, 'request body is neither JSON nor form-urlencoded');
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new AppError('invalid_body', 400, 'request body must be a JSON object');
+  assertJsonDepth(json);
   return { fields: json as Record<string, unknown>, formParams: [] };
 }
 

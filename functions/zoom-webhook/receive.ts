@@ -7,6 +7,7 @@
  */
 import type { Secret } from '../../shared/config';
 import { AppError, unauthenticated, unavailable } from '../../shared/errors';
+import { assertJsonDepth } from '../../shared/http/body';
 import type { Logger } from '../../shared/logging';
 import type { EventBus } from '../../shared/ports/eventbus';
 import { businessKeyOf, urlValidationPayloadSchema, ZOOM_EVENTS, type ZoomEnvelope, zoomEnvelopeSchema } from '../../shared/zoom/events';
@@ -94,6 +95,8 @@ function parseEnvelope(rawBody: Buffer): ZoomEnvelope {
   } catch {
     throw new AppError('invalid_body', 400, 'request body is not valid JSON');
   }
+  // The key derivation and the publish walk the object: a body nesting thousands deep would overflow them.
+  assertJsonDepth(json);
   const parsed = zoomEnvelopeSchema.safeParse(json);
   if (!parsed.success) {
     throw new AppError('invalid_body', 400, 'request body is not a Zoom event envelope', {

@@ -5,6 +5,7 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import * as z from 'zod';
 import { isAppError } from '../errors';
+import { exceedsJsonDepth } from '../json-depth';
 import type { Logger } from '../logging';
 
 export const messagePublishedSchema = z.object({
@@ -47,6 +48,7 @@ export function decodePubSubEvent(event: CloudEvent<unknown>): PubSubMessage {
   } catch {
     throw new PermanentEventError('message data is not JSON', 'malformed_data');
   }
+  if (exceedsJsonDepth(data)) throw new PermanentEventError('message data nests too deep', 'malformed_data');
   return {
     id: m.messageId ?? m.message_id ?? event.id,
     data,

@@ -7,6 +7,7 @@
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { AppError, toErrorResponse } from '../errors';
 import { type Logger, parseTraceHeaders, traceFields } from '../logging';
+import { assertJsonDepth } from './body';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
@@ -70,7 +71,7 @@ export function createHttpApp(options: HttpAppOptions): HttpFunction {
 
   return async (req, res) => {
     const started = process.hrtime.bigint();
-    const url = new URL(req.originalUrl ?? req.url ?? '/', 'http://function.local');
+    const url = requestUrl(req.originalUrl ?? req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase() as Method;
     const path = normalisePath(url.pathname);
     const log = options.log.child(traceFields(parseTraceHeaders(req.headers), options.projectId));
@@ -89,6 +90,8 @@ export function createHttpApp(options: HttpAppOptions): HttpFunction {
       }
       const rawBody = Buffer.isBuffer(req.rawBody) ? req.rawBody : Buffer.alloc(0);
       if (rawBody.length > maxBody) throw new AppError('payload_too_large', 413, `request body exceeds ${maxBody} bytes`);
+      // The Framework has parsed JSON and form bodies already; no handler may walk an absurdly deep one.
+      if (req.body !== null && typeof req.body === 'object' && !Buffer.isBuffer(req.body)) assertJsonDepth(req.body);
       const match = matchRoute(routes, method, path);
       const ctx: RequestContext = { req, res, method, path, params: match.params, query: url.searchParams, rawBody, log };
       const result = await match.route.handle(ctx);
@@ -119,6 +122,19 @@ function sendResult(res: Response, status: number, result: HttpResult): void {
   if (result.json !== undefined) res.status(status).json(result.json);
   else if (result.body !== undefined) res.status(status).send(result.body);
   else res.status(status).end();
+}
+
+/**
+ * The request target as a URL. A path starting with "//" stays a path (resolved against a
+ * base it would be a scheme-relative URL whose first segment became the host, and
+ * "//x/accounts" would be served as "/accounts"); a target no URL parser accepts is "/".
+ */
+function requestUrl(target: string): URL {
+  try {
+    return target.startsWith('/') ? new URL(`http://function.local${target}`) : new URL(target, 'http://function.local');
+  } catch {
+    return new URL('http://function.local/');
+  }
 }
 
 function splitPath(path: string): string[] {

@@ -4,6 +4,7 @@
  */
 import type * as z from 'zod';
 import { AppError } from '../errors';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../json-depth';
 import type { RequestContext } from './app';
 
 export interface Problem {
@@ -39,9 +40,17 @@ export function parseQuery<S extends z.ZodType>(ctx: RequestContext, schema: S):
 /** For bodies that arrived with a non-JSON content type; empty → undefined. */
 function parseJsonText(raw: Buffer): unknown {
   if (raw.length === 0) return undefined;
+  let value: unknown;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    value = JSON.parse(raw.toString('utf8'));
   } catch {
     throw new AppError('invalid_body', 400, 'request body is not valid JSON');
   }
+  assertJsonDepth(value);
+  return value;
+}
+
+/** Refuses a parsed body nesting deeper than any caller's (see ../json-depth). */
+export function assertJsonDepth(value: unknown): void {
+  if (exceedsJsonDepth(value)) throw new AppError('invalid_body', 400, `request body nests deeper than ${MAX_JSON_DEPTH} levels`);
 }

@@ -108,6 +108,22 @@ describe('HTTP app on the Functions Framework', () => {
     expect(writes.length).toBe(before);
   });
 
+  test('a body nesting deeper than 64 levels is refused with 400 before the handler runs (found by npm run fuzz)', async () => {
+    const before = writes.length;
+    const deep = `${'{"a":'.repeat(65)}1${'}'.repeat(65)}`;
+    const res = await post('/items', deep);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ code: 'invalid_body', message: 'request body nests deeper than 64 levels' });
+    expect(writes.length).toBe(before);
+    const text = await post('/items', `${'['.repeat(500)}${']'.repeat(500)}`, { 'content-type': 'text/plain' });
+    expect(text.status).toBe(400);
+  });
+
+  test('a path starting with "//" is a path, not a host followed by a path (found by npm run fuzz)', async () => {
+    const res = await fetch(`${server.url}//attacker.example/items/1`);
+    expect(res.status).toBe(404);
+  });
+
   test('CORS headers only for configured origins, and preflight answered', async () => {
     const ok = await fetch(`${server.url}/items/1`, { headers: { origin: 'https://allowed.example' } });
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://allowed.example');
