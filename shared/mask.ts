@@ -5,8 +5,13 @@
  */
 
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
-// +E.164, or a number written with separators ("(415) 555-0100", "415-555-0100", "+44 20 7946 0958").
-const PHONE = /(?<![\w/.-])(?:\+\d[\d\s().-]{6,18}\d|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?![\w/-])/g;
+// +E.164, or a number written with separators ("(415) 555-0100", "1-415-555-0100",
+// "+44 20 7946 0958"), also as a path segment ("/accounts/+14155550100/…").
+const PHONE = /(?<![\w.-])(?:\+\d[\d\s().-]{6,18}\d|(?:\d{1,3}[\s.-])?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?![\w-])/g;
+// A number of 10–15 digits standing alone ("14155550100", "/accounts/4155550100"): as long as a
+// phone number with or without its country code. Glued to letters or dashes (ids) it is left.
+const BARE_PHONE = /(?<![\w.+-])\d{10,15}(?![\w.-])/g;
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 const HAS_DIGIT = /\d/;
 /** Keys whose values are personal data whatever they look like. */
 const PII_KEYS = /^(phone|phoneNumber|phone_number|from|to|caller|callee|ani|dnis|email|conversationIntegrationKey|mobile|contact_number|caller_number|callee_number)$/i;
@@ -32,12 +37,14 @@ export function createMasker(secrets: Iterable<string> = []): Masker {
   add(secrets);
 
   const maskString = (value: string): string => {
-    let out = value;
+    // Paths and queries are logged as sent: "%2B1415…" or "%28415%29%20555-0100" hide a
+    // number from the patterns below, so they are read decoded.
+    let out = PERCENT_ESCAPE.test(value) ? decodePercent(value) : value;
     for (const s of secretValues) if (out.includes(s)) out = out.split(s).join('[REDACTED]');
     // An email needs an "@" and a phone number digits; most strings in a log line have neither,
     // and the email pattern is slow to fail (it re-scans every run of word characters).
     if (out.includes('@')) out = out.replace(EMAIL, (_m, first: string, domain: string) => `${first}***@${domain}`);
-    return HAS_DIGIT.test(out) ? out.replace(PHONE, maskPhone) : out;
+    return HAS_DIGIT.test(out) ? out.replace(PHONE, maskPhone).replace(BARE_PHONE, maskPhone) : out;
   };
 
   const maskValue = (key: string | undefined, value: unknown): unknown => {
@@ -58,6 +65,14 @@ export function createMasker(secrets: Iterable<string> = []): Masker {
   };
 
   return { maskString, maskValue, addSecrets: add };
+}
+
+function decodePercent(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 /** A PII value that matched no pattern (e.g. bare digits): keep only its last two characters. */

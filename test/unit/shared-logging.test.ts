@@ -59,10 +59,23 @@ describe('structured logging', () => {
     expect(text).toContain('+*********00');
   });
 
+  test('masks phone numbers in paths, percent-encoded, and bare 10-15 digit numbers (found by npm run fuzz)', () => {
+    const { log, lines } = capture();
+    log.info('request rejected', {
+      path: '/accounts/1-312-555-6382',
+      encoded: '/records/%2B18055551246',
+      parens: '/accounts/%28415%29%20555-1234',
+      reason: 'account 12025559808 not found',
+    });
+    const text = lines.join('\n');
+    for (const digits of ['3125556382', '18055551246', '5551234', '12025559808']) expect(text.replace(/\D/g, '')).not.toContain(digits);
+    expect(text).toContain('/records/+*********46');
+  });
+
   test('does not mangle timestamps, ids and numbers that are not phone numbers', () => {
     const { log, entries } = capture();
-    log.info('event', { event_ts: 1732219999000, recordingId: 'a1b2c3d4e5', path: '/v2/contact_center/recordings', at: '2026-11-21T20:13:59.000Z' });
-    expect(entries()[0]).toMatchObject({ event_ts: 1732219999000, recordingId: 'a1b2c3d4e5', path: '/v2/contact_center/recordings', at: '2026-11-21T20:13:59.000Z' });
+    log.info('event', { event_ts: 1732219999000, recordingId: 'a1b2c3d4e5', path: '/v2/contact_center/recordings', at: '2026-11-21T20:13:59.000Z', journalId: '01795294985383-ab12cd34', progress: '50% done' });
+    expect(entries()[0]).toMatchObject({ event_ts: 1732219999000, recordingId: 'a1b2c3d4e5', path: '/v2/contact_center/recordings', at: '2026-11-21T20:13:59.000Z', journalId: '01795294985383-ab12cd34', progress: '50% done' });
   });
 
   test('serialises AppErrors with their code and status', () => {
