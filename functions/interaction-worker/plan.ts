@@ -44,11 +44,16 @@ export interface EventPlan {
   receivedAtMs: number;
 }
 
+/** ECMAScript dates span ±8.64e15 ms around the epoch. */
+const isDateMs = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+
 export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
   const { envelope } = queued;
   const object = envelope.payload?.object ?? {};
   const receivedAtMs = Date.parse(queued.receivedAt);
   const eventTs = envelope.event_ts ?? receivedAtMs;
+  // Times come from the message; one no Date can hold would throw below on every redelivery.
+  if (!isDateMs(receivedAtMs) || !isDateMs(eventTs)) throw new PermanentEventError('event time (event_ts or receivedAt) is not a representable date', 'malformed_time');
   const eventTime = new Date(eventTs).toISOString();
   const parse = <S extends z.ZodType>(schema: S): z.output<S> => {
     const parsed = schema.safeParse(object);

@@ -280,6 +280,11 @@ describe('interaction-worker: messages it cannot use', () => {
     expect(docs.dump(LEDGER_COLLECTION)).toEqual({});
   });
 
+  it('acknowledges an event whose time no Date can hold instead of failing on every redelivery (found by npm run fuzz)', async () => {
+    await expect(deliver({ event: 'contact_center.engagement_note_added', event_ts: 9_000_000_000_000_000, payload: { account_id: 'a', object: { engagement_id: 'e-time', note_id: 'n1', note: 'x' } } })).resolves.toBeUndefined();
+    expect(docs.dump(LEDGER_COLLECTION)).toEqual({});
+  });
+
   it('fetches one OAuth token for many events', async () => {
     const before = zoom.tokensIssued;
     for (const id of ['e-140', 'e-141', 'e-142']) {
