@@ -1,0 +1,17 @@
+/** Every case generator, by function. Weights set the mix of a run. */
+import { crmGenerators } from './crm';
+import { interactionWorkerGenerators } from './interaction-worker';
+import { reconcileGenerators } from './reconcile';
+import { routingGenerators } from './routing';
+import type { Generator } from './types';
+import { uiConnectorGenerators } from './ui-connector';
+import { zoomWebhookGenerators } from './zoom-webhook';
+
+export const allGenerators: Generator[] = [
+  ...zoomWebhookGenerators,
+  ...uiConnectorGenerators,
+  ...crmGenerators,
+  ...reconcileGenerators,
+  ...interactionWorkerGenerators,
+  ...routingGenerators,
+];

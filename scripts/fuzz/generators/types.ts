@@ -1,0 +1,56 @@
+/** What a case generator gets and gives. */
+import type { LocalCredentials } from '../../../local/credentials';
+import type { Env } from '../../../shared/config';
+import type { Category, Expectation, HttpRequestSpec, Step, StepBuilder } from '../case';
+import type { Rng } from '../rng';
+
+/** The stack under test, as generators see it. */
+export interface FuzzTarget {
+  seed: number;
+  credentials: LocalCredentials;
+  /** The environment the functions were composed with. */
+  env: Env;
+  /** An ID token from the stack's OIDC issuer (Cloud Scheduler's, locally). */
+  mintOidc(input: { audience: string; email: string; expiresInSeconds?: number; issuedAt?: number; issuer?: string }): Promise<string>;
+}
+
+export interface GenContext {
+  /** The case's index, for values that must differ between cases (a caller's number). */
+  index: number;
+  rng: Rng;
+  /** Put it into every value the case sends, so any write it causes is found again. */
+  marker: string;
+  target: FuzzTarget;
+}
+
+export interface Generator {
+  /** e.g. "zoom-webhook/signature": shown with a violation, with the case index. */
+  name: string;
+  weight: number;
+  build(ctx: GenContext): StepBuilder[];
+}
+
+export interface HttpStepInput {
+  endpoint: string;
+  category: Category;
+  proves: string;
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+  expect: Expectation;
+  pii?: string[];
+  credentials?: string[];
+}
+
+export function httpStep(input: HttpStepInput): Step {
+  const request: HttpRequestSpec = { transport: 'http', method: input.method, path: input.path, headers: input.headers ?? {} };
+  if (input.body !== undefined) request.body = input.body;
+  const step: Step = { endpoint: input.endpoint, category: input.category, proves: input.proves, request, expect: input.expect };
+  if (input.pii) step.pii = input.pii;
+  if (input.credentials) step.credentials = input.credentials;
+  return step;
+}
+
+/** A refusal before anything is written: the common expectation of hostile requests. */
+export const refused = (status?: number[]): Expectation => (status ? { outcome: 'rejected', status } : { outcome: 'rejected' });
