@@ -104,6 +104,8 @@ export function parseResponse(raw: Buffer): ParsedResponse {
   if (headEnd < 0) return { status: undefined, headers: {}, body: Buffer.alloc(0), complete: false };
   const lines = raw.subarray(0, headEnd).toString('latin1').split('\r\n');
   const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(lines[0] ?? '')?.[1]);
+  // "100 Continue" and other interim answers come before the real one.
+  if (status >= 100 && status < 200) return parseResponse(raw.subarray(headEnd + 4));
   const headers: Record<string, string> = {};
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
