@@ -4,6 +4,8 @@
  * request is journaled by design (crmMockJournal, excluded from the write check); anything
  * else a refused request writes is a violation.
  */
+import { createHmac } from 'node:crypto';
+import { SignJWT } from 'jose';
 import type { Category, Effect, Expectation, StepBuilder, StepResult } from '../case';
 import { absurdJson, email, hostilePathSuffix, json, malformedJson, oversizedJson, phone, truncatedRaw, wrongMediaType, wrongTypeValue } from './hostile';
 import { type GenContext, type Generator, httpStep, refused } from './types';
@@ -560,6 +562,31 @@ export const crmGenerators: Generator[] = [
         ['a 600-character secret', formHeaders, form({ grant_type: 'client_credentials', client_id: c.crmOauthClientId, client_secret: 's'.repeat(600) }), 'oversized', [400]],
         ['a JSON body with a wrong secret', { 'content-type': 'application/json' }, json({ grant_type: 'client_credentials', client_id: c.crmOauthClientId, client_secret: marker }), 'wrong-signature', [401]],
       ];
+      if (rng.bool(0.3)) {
+        // Tokens as the function signs them (key derived from the client secret), but expired or for another client.
+        const key = createHmac('sha256', c.crmOauthClientSecret).update('ccbridge-crm-oauth-token-signing-v1').digest();
+        const [label, claims] = rng.pick<[string, Record<string, unknown>]>([
+          ['an expired token', { sub: c.crmOauthClientId, iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }],
+          ['a token of another client', { sub: `${marker}client`, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 }],
+          ['a token for another audience', { sub: c.crmOauthClientId, aud: 'elsewhere', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 }],
+        ]);
+        return [
+          async () => {
+            const token = await new SignJWT({ scope: 'crm', iss: 'ccbridge-crm', aud: 'ccbridge-crm', ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(key);
+            return httpStep({
+              endpoint: 'crm POST /accounts/search',
+              category: 'replayed',
+              proves: `a lookup with ${label} is refused (401) and writes nothing but its journal entry`,
+              method: 'POST',
+              path: '/crm/accounts/search',
+              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+              body: json({ externalId: `${marker}none` }),
+              credentials: [token],
+              expect: refused([401]),
+            });
+          },
+        ];
+      }
       const [what, headers, body, category, status] = rng.pick(variants);
       const steps: StepBuilder[] = [
         () =>

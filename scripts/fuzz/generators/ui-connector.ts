@@ -3,6 +3,7 @@
  * the JWT the first one issues. Valid tokens are signed here with the configured key (as the
  * reference's `/register` would), hostile ones in every way a JWT can be wrong.
  */
+import { createHash, createHmac } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { normalisePhone } from '../../../shared/phone';
 import type { Category, Effect, Expectation, StepBuilder } from '../case';
@@ -26,6 +27,13 @@ async function signToken(key: string, claims: Record<string, unknown>, options: 
 
 function validToken(ctx: GenContext): Promise<string> {
   return signToken(ctx.target.credentials.uiConnectorJwtSecret, { gcp_agent_assist_project: projectOf(ctx), gcp_agent_assist_user: `twilio:${ctx.marker}` });
+}
+
+/** base64(HMAC-SHA1(authToken, url + sorted key+value)), Twilio's documented signature. */
+function twilioSignature(authToken: string, url: string, params: Array<[string, string]> = []): string {
+  const hmac = createHmac('sha1', authToken).update(url);
+  for (const [k, v] of [...params].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) hmac.update(k + v);
+  return hmac.digest('base64');
 }
 
 const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -365,24 +373,46 @@ export const uiConnectorGenerators: Generator[] = [
   },
   {
     name: 'ui-connector/twilio-signature',
-    weight: 2,
+    weight: 3,
     build: (ctx) => {
-      const { rng } = ctx;
+      const { rng, marker } = ctx;
       const { twilioAccountSid: sid, twilioAuthToken: token } = ctx.target.credentials;
-      const signature = rng.pick(['', 'not-base64!', Buffer.from(rng.bytes(20)).toString('base64'), 'a'.repeat(5000)]);
-      const path = rng.bool() ? '/ui-connector/register-app' : `/ui-connector/register-app?bodySHA256=${rng.hex(64)}`;
+      // The URL Twilio called: the function's public URL (PUBLIC_BASE_URL + /ui-connector) and the path.
+      const publicUrl = `${(ctx.target.env['PUBLIC_BASE_URL'] ?? '').replace(/\/+$/, '')}/ui-connector/register-app`;
+      const params: Array<[string, string]> = [
+        ['accountSid', sid],
+        ['authToken', token],
+      ];
+      const form = Buffer.from(new URLSearchParams(params).toString());
+      const jsonBody = json({ accountSid: sid, authToken: token });
+      const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+      const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
+      const jsonHeaders = { 'content-type': 'application/json' };
+      const variants: Array<[string, string, Record<string, string>, Buffer, Expectation]> = [
+        ['a valid form signature', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(token, publicUrl, params) }, form, { outcome: 'accepted', status: [200] }],
+        ['a valid JSON signature (bodySHA256)', `?bodySHA256=${sha(jsonBody)}`, { ...jsonHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}?bodySHA256=${sha(jsonBody)}`) }, jsonBody, { outcome: 'accepted', status: [200] }],
+        ['a form signature over other parameters', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(token, publicUrl, [...params, ['extra', marker]]) }, form, refused([403])],
+        ['a form signature made with another token', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(`${token}0`, publicUrl, params) }, form, refused([403])],
+        ['a form signature for another URL', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}x`, params) }, form, refused([403])],
+        ['a JSON body that does not match its signed bodySHA256', `?bodySHA256=${sha(json({ other: marker }))}`, { ...jsonHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}?bodySHA256=${sha(json({ other: marker }))}`) }, jsonBody, refused([403])],
+        ['a random signature', '', { ...formHeaders, 'x-twilio-signature': Buffer.from(rng.bytes(20)).toString('base64') }, form, refused([403])],
+        ['a signature that is not base64', '', { ...formHeaders, 'x-twilio-signature': `not base64 ${marker}` }, form, refused([403])],
+        ['a 5 000-character signature', '', { ...formHeaders, 'x-twilio-signature': 'a'.repeat(5000) }, form, refused([403])],
+        // An empty header counts as unsigned, which the local policy (accept) lets through.
+        ['an empty signature (unsigned)', '', { ...formHeaders, 'x-twilio-signature': '' }, form, { outcome: 'accepted', status: [200] }],
+      ];
+      const [what, query, headers, body, expect] = rng.pick(variants);
       return [
         () =>
           httpStep({
             endpoint: REGISTER,
-            category: 'wrong-signature',
-            proves: 'a request whose X-Twilio-Signature does not verify is refused (403), an empty one judged as unsigned',
+            category: expect.outcome === 'accepted' ? 'valid' : 'wrong-signature',
+            proves: `register-app with ${what} is ${expect.outcome === 'accepted' ? 'accepted' : 'refused (403)'} and writes nothing`,
             method: 'POST',
-            path,
-            headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
-            body: Buffer.from(new URLSearchParams({ accountSid: sid, authToken: token }).toString()),
-            // An empty header counts as unsigned, which the local policy (accept) lets through.
-            expect: signature === '' ? { outcome: 'accepted', status: [200] } : refused([403]),
+            path: `/ui-connector/register-app${query}`,
+            headers,
+            body,
+            expect,
           }),
       ];
     },
