@@ -35,8 +35,8 @@ export const reconcileCoreConfigShape = {
   RECONCILE_LANES: envInt(1, 64).default(4),
   /** Pages of 300 per slice (bounds a slice's time and the size of its checkpoint document). */
   RECONCILE_SLICE_PAGES: envInt(1, 20).default(10),
-  /** Planning probes cover at most this many hours each. */
-  RECONCILE_PLAN_CHUNK_HOURS: envInt(1, 744).default(24),
+  /** Planning probes cover at most this many hours each (finer: slices of more even size, 4 probes per chunk). */
+  RECONCILE_PLAN_CHUNK_HOURS: envInt(1, 744).default(6),
   /** An entry pending (in the ledger) but untouched this long is queued again. */
   RECONCILE_STALE_MINUTES: envInt(1, 7 * 1440).default(60),
   /** Queue artifacts the worker failed for good again (the worker retries them for source "reconcile"). */

@@ -18,8 +18,11 @@ export interface ExpectedEntry {
   key: string;
   /** Stable identity across runs and passes (run marks, the queued event's key). */
   id: string;
-  /** What to queue when it is missing; undefined when the listing lacks what the worker needs. */
-  envelope: ZoomEnvelope | undefined;
+  /**
+   * Builds what to queue when it is missing (only then: most entries are present); undefined
+   * when the listing lacks what the worker needs.
+   */
+  envelope: (() => ZoomEnvelope) | undefined;
   /** Why it cannot be backfilled (with `envelope` undefined). */
   problem?: string;
 }
@@ -32,7 +35,7 @@ const timeOf = (...values: Array<string | undefined>): number | undefined => {
   return undefined;
 };
 
-function envelope(accountId: string, event: string, eventTs: number | undefined, object: Record<string, unknown>): ZoomEnvelope {
+function buildEnvelope(accountId: string, event: string, eventTs: number | undefined, object: Record<string, unknown>): ZoomEnvelope {
   const clean = Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined));
   return { event, ...(eventTs === undefined ? {} : { event_ts: eventTs }), payload: { account_id: accountId, object: clean } };
 }
@@ -47,7 +50,7 @@ export function entriesOfRecording(r: ZoomRecording, accountId: string): Expecte
       key: artifactKey('recording', r.recording_id),
       id: `recording:${r.recording_id}`,
       // Without download_url the worker looks the recording up itself (one call, for a missing one only).
-      envelope: envelope(accountId, ZOOM_EVENTS.recordingCompleted, ts, { ...r, transcript_url: undefined }),
+      envelope: () => buildEnvelope(accountId, ZOOM_EVENTS.recordingCompleted, ts, { ...r, transcript_url: undefined }),
     },
   ];
   if (r.transcript_url) {
@@ -57,7 +60,7 @@ export function entriesOfRecording(r: ZoomRecording, accountId: string): Expecte
       section: 'artifacts',
       key: artifactKey('recording_transcript', r.recording_id),
       id: `recording_transcript:${r.recording_id}`,
-      envelope: envelope(accountId, ZOOM_EVENTS.recordingTranscriptCompleted, ts, {
+      envelope: () => buildEnvelope(accountId, ZOOM_EVENTS.recordingTranscriptCompleted, ts, {
         recording_id: r.recording_id,
         engagement_id: r.engagement_id,
         transcript_url: r.transcript_url,
@@ -78,7 +81,7 @@ export function entriesOfEngagement(e: ZoomEngagement, accountId: string): Expec
     const ts = timeOf(n.created_time, e.end_time, e.start_time);
     const object = { engagement_id: e.engagement_id, note_id: n.note_id, note: n.note, user_id: n.user_id, created_time: n.created_time };
     const key = noteItemKey(object, ts ?? 0);
-    out.push({ type: 'note', engagementId: e.engagement_id, section: 'items', key, id: `note:${e.engagement_id}:${key}`, envelope: envelope(accountId, ZOOM_EVENTS.noteAdded, ts, object) });
+    out.push({ type: 'note', engagementId: e.engagement_id, section: 'items', key, id: `note:${e.engagement_id}:${key}`, envelope: () => buildEnvelope(accountId, ZOOM_EVENTS.noteAdded, ts, object) });
   }
   const dispositions = e.dispositions ?? [];
   const end = timeOf(e.end_time, e.start_time);
@@ -89,7 +92,7 @@ export function entriesOfEngagement(e: ZoomEngagement, accountId: string): Expec
     const ts = timeOf(d.created_time) ?? (end === undefined ? undefined : end - (dispositions.length - i) * 1000);
     const object = { engagement_id: e.engagement_id, disposition_id: d.disposition_id, disposition_name: d.disposition_name, queue_id: queueId, user_id: d.user_id };
     const key = dispositionItemKey(object);
-    out.push({ type: 'disposition', engagementId: e.engagement_id, section: 'items', key, id: `disposition:${e.engagement_id}:${key}`, envelope: envelope(accountId, ZOOM_EVENTS.dispositionAdded, ts, object) });
+    out.push({ type: 'disposition', engagementId: e.engagement_id, section: 'items', key, id: `disposition:${e.engagement_id}:${key}`, envelope: () => buildEnvelope(accountId, ZOOM_EVENTS.dispositionAdded, ts, object) });
   });
   return out;
 }
@@ -104,7 +107,7 @@ export function entriesOfVoicemail(v: ZoomVoicemail, accountId: string): Expecte
     section: 'artifacts',
     key: artifactKey(type, v.message_id),
     id: `${type}:${v.message_id}`,
-    envelope: problem ? undefined : envelope(accountId, ZOOM_EVENTS.voicemailTranscriptCompleted, ts, { ...common, ...url }),
+    envelope: problem ? undefined : () => buildEnvelope(accountId, ZOOM_EVENTS.voicemailTranscriptCompleted, ts, { ...common, ...url }),
     ...(problem ? { problem } : {}),
   });
   const out: ExpectedEntry[] = [];
@@ -125,7 +128,8 @@ export function entriesOfMessagingTranscript(m: ZoomMessagingTranscript, account
       id: `messaging_transcript:${m.engagement_id}:${key}`,
       envelope: problem
         ? undefined
-        : envelope(accountId, ZOOM_EVENTS.messagingTranscriptCompleted, timeOf(m.end_time, m.start_time), {
+        : () =>
+            buildEnvelope(accountId, ZOOM_EVENTS.messagingTranscriptCompleted, timeOf(m.end_time, m.start_time), {
             engagement_id: m.engagement_id,
             transcript_url: m.transcript_url,
             message_id: m.message_id,

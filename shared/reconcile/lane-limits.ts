@@ -8,23 +8,34 @@
  * Each lane sees the shared limiter through its own counter, so a slice's checkpoint records
  * its own requests and 429s, not its neighbours'.
  */
-import { createPauseBoard, createZoomRateLimiter, type PauseBoard, ZOOM_RATE_CATEGORIES, type ZoomRateLimiter, type ZoomRates } from '../zoom/rate-limiter';
+import { createPauseBoard, createZoomRateLimiter, type PauseBoard, type RateLimiterOptions, ZOOM_RATE_CATEGORIES, type ZoomRateLimiter, type ZoomRates } from '../zoom/rate-limiter';
 
 export interface LaneLimits {
   /** 429 pauses shared by everything in this process. */
   readonly pauses: PauseBoard;
-  /** The limiter lane `lane` of `runId` (which has `lanes` lanes in all) uses until `leave`. */
+  /**
+   * The limiter lane `lane` of `runId` (which has `lanes` lanes in all) uses until `leave`.
+   * The coordinator joins as lane -1 while it plans (before any lane runs).
+   */
   join(runId: string, lane: number, rates: ZoomRates, lanes: number): ZoomRateLimiter;
-  leave(runId: string, lane: number): void;
+  /** `finished`: the lane has no work left anywhere (the run's working lanes drop by one at once). */
+  leave(runId: string, lane: number, finished?: boolean): void;
   /** Tells how many lanes of the run are still working (in every process). */
   setWorking(runId: string, working: number): void;
 }
 
-export function createLaneLimits(options: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {}): LaneLimits {
+export function createLaneLimits(options: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>; onAdmit?: RateLimiterOptions['onAdmit'] } = {}): LaneLimits {
   const pauses = createPauseBoard();
-  const runs = new Map<string, { limiter: ZoomRateLimiter; lanes: Set<number>; rates: ZoomRates; working: number }>();
+  interface RunShare {
+    limiter: ZoomRateLimiter;
+    lanes: Set<number>;
+    rates: ZoomRates;
+    working: number;
+    idleSince: number;
+  }
+  const runs = new Map<string, RunShare>();
 
-  const apply = (entry: { limiter: ZoomRateLimiter; lanes: Set<number>; rates: ZoomRates; working: number }) => {
+  const apply = (entry: RunShare) => {
     const share = entry.lanes.size / Math.max(entry.working, entry.lanes.size, 1);
     for (const c of ZOOM_RATE_CATEGORIES) entry.limiter.setRate(c, entry.rates[c] * share);
   };
@@ -34,19 +45,23 @@ export function createLaneLimits(options: { now?: () => number; sleep?: (ms: num
     join(runId, lane, rates, lanes) {
       let entry = runs.get(runId);
       if (!entry) {
-        entry = { limiter: createZoomRateLimiter({ rates, pauses, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) }), lanes: new Set(), rates, working: lanes };
+        entry = { limiter: createZoomRateLimiter({ rates, pauses, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}), ...(options.onAdmit ? { onAdmit: options.onAdmit } : {}) }), lanes: new Set(), rates, working: lanes, idleSince: 0 };
         runs.set(runId, entry);
       }
       entry.lanes.add(lane);
+      entry.working = Math.max(entry.working, entry.lanes.size);
       apply(entry);
       return countingView(entry.limiter);
     },
-    leave(runId, lane) {
+    leave(runId, lane, finished = false) {
       const entry = runs.get(runId);
       if (!entry) return;
-      entry.lanes.delete(lane);
-      if (entry.lanes.size === 0) runs.delete(runId);
-      else apply(entry);
+      if (entry.lanes.delete(lane) && finished) entry.working = Math.max(entry.lanes.size, entry.working - 1);
+      // The limiter stays (with when its last request started): the next lane step of the
+      // run on this process continues its spacing instead of starting with a burst.
+      if (entry.lanes.size > 0) apply(entry);
+      entry.idleSince = Date.now();
+      for (const [id, other] of runs) if (other.lanes.size === 0 && Date.now() - other.idleSince > 3_600_000) runs.delete(id);
     },
     setWorking(runId, working) {
       const entry = runs.get(runId);

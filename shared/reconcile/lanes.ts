@@ -65,6 +65,7 @@ export async function runLaneStep(deps: ReconcileDeps, message: LaneMessage, opt
   }, Math.max(50, Math.floor(settings.leaseMs / 3)));
   heartbeat.unref?.();
   const deadline = deps.now() + options.budgetMs;
+  let finished = false;
   try {
     await refreshShare();
     let current = await currentSlice(deps, run, message.lane, lane.slice);
@@ -73,6 +74,7 @@ export async function runLaneStep(deps: ReconcileDeps, message: LaneMessage, opt
       if (current === undefined) {
         await store.updateLane(run.runId, message.lane, { state: 'finished', owner: null, slice: null, heartbeatAt: deps.now() });
         log.info('reconcile lane: no slice left, finished');
+        finished = true;
         await finalizeIfDone(deps, run.runId);
         return 'finished';
       }
@@ -99,7 +101,7 @@ export async function runLaneStep(deps: ReconcileDeps, message: LaneMessage, opt
     throw err;
   } finally {
     clearInterval(heartbeat);
-    deps.limits.leave(run.runId, message.lane);
+    deps.limits.leave(run.runId, message.lane, finished);
   }
 }
 

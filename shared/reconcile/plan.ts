@@ -6,7 +6,8 @@
  * Slices are numbered largest first: lanes claim them in that order, which keeps the tail
  * of the run (one lane still busy, the others done) short.
  */
-import { createZoomRateLimiter } from '../zoom/rate-limiter';
+import type { ZoomApiClient } from '../zoom/api-client';
+import type { ZoomRateLimiter } from '../zoom/rate-limiter';
 import type { ReconcileDeps } from './deps';
 import { PAGE_SIZE, SOURCES, type SourceName, listSourcePage } from './sources';
 import type { SlicePlan } from './store';
@@ -23,11 +24,20 @@ export interface RunPlan {
 /** Pages assumed for a chunk whose listing reports no total: hourly slices. */
 const UNKNOWN_TOTAL_SLICES_PER_HOUR = 1;
 
-export async function planRun(deps: ReconcileDeps, window: ReconcileWindow): Promise<RunPlan> {
+export async function planRun(deps: ReconcileDeps, runId: string, window: ReconcileWindow): Promise<RunPlan> {
   const { settings } = deps;
   // The coordinator plans alone, before any lane starts: it may use the whole rate.
-  const limiter = createZoomRateLimiter({ rates: settings.rates, pauses: deps.limits.pauses });
+  const limiter = deps.limits.join(runId, -1, settings.rates, 1);
   const zoom = deps.zoom(limiter);
+  try {
+    return await probeAll(deps, window, zoom, limiter);
+  } finally {
+    deps.limits.leave(runId, -1);
+  }
+}
+
+async function probeAll(deps: ReconcileDeps, window: ReconcileWindow, zoom: ZoomApiClient, limiter: ZoomRateLimiter): Promise<RunPlan> {
+  const { settings } = deps;
   const fromMs = Date.parse(window.from);
   const toMs = Date.parse(window.to);
   const chunkMs = settings.planChunkHours * 3_600_000;

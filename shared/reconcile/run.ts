@@ -67,7 +67,7 @@ export async function prepareRun(deps: ReconcileDeps, run: RunDoc): Promise<RunD
   const { store } = deps;
   let plan = run.plan;
   if (!plan) {
-    const planned = await planRun(deps, { from: run.from, to: run.to });
+    const planned = await planRun(deps, run.runId, { from: run.from, to: run.to });
     plan = planned.slices;
     await store.updateRun(run.runId, { plan, probes: planned.probes, probeRequests: planned.requests, probeRateLimited: planned.rateLimited });
   }

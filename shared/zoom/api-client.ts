@@ -169,13 +169,27 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
     },
   });
 
+  // The slot is taken in the last hook before the request is written (after the token is
+  // at hand), so what the limiter admits is what leaves, when it leaves.
+  const paced = limiter
+    ? authed.extend({
+        hooks: {
+          beforeRequest: [
+            async (o) => {
+              const category = o.context['zoomRateCategory'];
+              if (category === 'light' || category === 'medium' || category === 'heavy') await limiter.acquire(category);
+            },
+          ],
+        },
+      })
+    : authed;
+
   const request = async (path: string, params: Record<string, string | number>): Promise<unknown> => {
     if (!limiter) return authed.get(`${base}${path}`, { searchParams: params }).json();
     const category = zoomRateCategoryOf(path);
     for (let attempt = 1; ; attempt++) {
-      await limiter.acquire(category);
       try {
-        return await authed.get(`${base}${path}`, { searchParams: params }).json();
+        return await paced.get(`${base}${path}`, { searchParams: params, context: { zoomRateCategory: category } }).json();
       } catch (err) {
         const status = err instanceof HTTPError ? err.response.statusCode : undefined;
         const retryable = (status !== undefined && RETRY_STATUSES.includes(status)) || (status === undefined && err instanceof RequestError);

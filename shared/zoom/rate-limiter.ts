@@ -3,9 +3,9 @@
  * reference: light, medium, heavy). Zoom's limits are per account and shared by every app
  * on it, so a bulk reader must pace itself rather than discover the limit through 429s:
  *
- * - requests of a category start at least 1/rate apart (no burst credit is saved up while
- *   idle), so over any interval the count never exceeds the configured rate (plus the one
- *   request that opens the interval);
+ * - requests of a category start on slots 1/rate apart, and never more of them within any
+ *   second than the rate (checked against when they actually started), so bursts are
+ *   impossible and a late timer costs no throughput;
  * - a 429 pauses the whole category (every caller sharing the limiter's pause board) for
  *   the back-off the caller computed, Retry-After included, before anyone tries again.
  *
@@ -39,9 +39,17 @@ export interface ZoomRateLimiter {
 
 export interface RateLimiterOptions {
   rates: ZoomRates;
+  /**
+   * The window no more than `rate` requests may start in: a second plus a margin for the
+   * time between admission and the request reaching Zoom (token lookup, sockets, network),
+   * so jitter on the way cannot put rate + 1 into one of Zoom's seconds. Default 1025 ms.
+   */
+  windowMs?: number;
   pauses?: PauseBoard;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Told of every admission (measurements: the bench checks the pace where it is made). */
+  onAdmit?: (category: ZoomRateCategory, at: number) => void;
 }
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -59,28 +67,81 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
+/** Milliseconds with sub-millisecond precision (Date.now's whole milliseconds would round spacing down). */
+const preciseNow = () => performance.timeOrigin + performance.now();
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+  signal: AbortSignal | undefined;
+}
+
 export function createZoomRateLimiter(options: RateLimiterOptions): ZoomRateLimiter {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? preciseNow;
   const sleep = options.sleep ?? abortableSleep;
   const board = options.pauses ?? createPauseBoard();
   const rates: ZoomRates = { ...options.rates };
-  // The earliest start of the next request, per category (a reservation, not a count).
-  const next: Record<ZoomRateCategory, number> = { light: 0, medium: 0, heavy: 0 };
+  const windowMs = options.windowMs ?? 1025;
   const counts = { admitted: { light: 0, medium: 0, heavy: 0 }, pauses: { light: 0, medium: 0, heavy: 0 } };
+  const lanes = Object.fromEntries(
+    ZOOM_RATE_CATEGORIES.map((c) => [c, { queue: [] as Waiter[], pumping: false, slot: Number.NEGATIVE_INFINITY, recent: [] as number[] }]),
+  ) as Record<ZoomRateCategory, { queue: Waiter[]; pumping: boolean; slot: number; recent: number[] }>;
+
+  /**
+   * One pump per category admits waiters in order. A request starts at its slot (slots are
+   * windowMs/rate apart; a start delayed by a late timer is made up by the next, by at most
+   * one interval) and only if the last `rate` starts span at least `windowMs` — so no
+   * window of one second ever holds more than the rate, however timers fire.
+   */
+  const pump = async (category: ZoomRateCategory) => {
+    const state = lanes[category];
+    if (state.pumping) return;
+    state.pumping = true;
+    try {
+      while (state.queue.length > 0) {
+        const head = state.queue[0]!;
+        if (head.signal?.aborted) {
+          state.queue.shift();
+          head.reject(head.signal.reason instanceof Error ? head.signal.reason : new Error('aborted'));
+          continue;
+        }
+        const rate = rates[category];
+        if (!(rate > 0)) {
+          for (const w of state.queue.splice(0)) w.reject(new RangeError(`no rate configured for Zoom ${category} requests`));
+          return;
+        }
+        const interval = windowMs / rate;
+        const cap = Math.max(1, Math.floor(rate));
+        const t = now();
+        let at = Math.max(t, state.slot, board.until[category]);
+        if (state.recent.length >= cap) at = Math.max(at, state.recent[state.recent.length - cap]! + windowMs);
+        if (at > t) {
+          await sleep(Math.ceil(at - t));
+          continue;
+        }
+        state.queue.shift();
+        state.recent.push(t);
+        if (state.recent.length > cap) state.recent.splice(0, state.recent.length - cap);
+        state.slot = Math.max(state.slot, t - interval) + interval;
+        counts.admitted[category]++;
+        options.onAdmit?.(category, t);
+        head.resolve();
+      }
+    } finally {
+      state.pumping = false;
+    }
+  };
 
   return {
-    async acquire(category, signal) {
-      for (;;) {
-        const rate = rates[category];
-        if (!(rate > 0)) throw new RangeError(`no rate configured for Zoom ${category} requests`);
-        const t = now();
-        const at = Math.max(t, next[category], board.until[category]);
-        next[category] = at + 1000 / rate;
-        if (at > t) await sleep(at - t, signal);
-        // A 429 seen while this request waited moves it behind the pause.
-        if (board.until[category] <= now()) break;
-      }
-      counts.admitted[category]++;
+    acquire(category, signal) {
+      return new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+          return;
+        }
+        lanes[category].queue.push({ resolve, reject, signal });
+        void pump(category);
+      });
     },
     pause(category, ms) {
       counts.pauses[category]++;

@@ -14,7 +14,7 @@ import type { ServerResponse } from 'node:http';
 import { type MockRequest, type MockServer, sendJson, startMockServer } from '../http-mock';
 import { contentSha256, contentStream } from './content';
 import { ZoomFaults } from './faults';
-import { type GenerateOptions, generateDay, LAZY_MAX_SPAN_MS, type LazyDay, lazyDay, lazyEngagement, lazyIndexOf, lazyIndexRange, type MockEngagement } from './model';
+import { buildLazyIndex, type GenerateOptions, generateDay, LAZY_HAS, LAZY_MAX_SPAN_MS, type LazyDay, type LazyDayIndex, lazyDay, lazyEngagement, lazyIndexOf, lazyIndexRange, type MockEngagement } from './model';
 import { type DeliveryOptions, type DeliveryReport, deliverEvents, postSigned, type WebhookTarget, type ZoomEnvelope } from './webhooks';
 
 export type { MockEngagement } from './model';
@@ -112,14 +112,14 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
   const files = new Map<string, MockFile>();
   const announcedAt = new Map<string, number>();
   const faults = new ZoomFaults();
-  const lazyDays: LazyDay[] = [];
+  const lazyDays: Array<LazyDay & { index: LazyDayIndex }> = [];
   const stats: MockStats = { downloads: 0, downloadBytes: 0, apiCalls: 0, webhookRequests: 0, callsByEndpoint: {}, rateLimited: 0, callTimes: { light: [], medium: [], heavy: [] } };
   let rateLimits: RateLimits = { ...(options.rateLimits ?? {}) };
   let rateLimitRetryAfter = options.rateLimitRetryAfterSeconds;
   let pageTokenTtlMs = options.pageTokenTtlMs ?? 15 * 60_000;
   const buckets = new Map<RateCategory, { tokens: number; at: number }>();
-  /** Recently built list results, so paging through a large range does not rebuild it per page. */
-  const listCache = new Map<string, unknown[]>();
+  /** Recently built listings, so paging through a large range does not rebuild it per page. */
+  const listCache = new Map<string, Listing>();
   let issued = 0;
   let webhook = options.webhook;
   let baseUrl = '';
@@ -171,23 +171,45 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
   };
 
   /**
-   * Engagements that may have something in [fromMs, toMs] when things happen up to
-   * `spanMs` after the engagement starts (eager ones all; lazy ones by their computed slots).
+   * A listing over the eager engagements (items built) and the lazy days (indexes of the
+   * engagements that match, found from the day's index; items built only for the page asked).
    */
-  const candidates = (from: string | null, to: string | null, spanMs: number): MockEngagement[] => {
-    const out = [...engagements.values()];
+  const listing = <T>(
+    from: string | null,
+    to: string | null,
+    eager: (e: MockEngagement) => T[],
+    lazy: { has: number; time: 'starts' | 'ends'; item: (e: MockEngagement) => T },
+  ): Listing => {
+    const built = [...engagements.values()].flatMap(eager);
+    const parts: Array<{ day: LazyDay; ns: number[] }> = [];
     for (const day of lazyDays) {
-      const range = from && to ? lazyIndexRange(day, Date.parse(from), endOf(to), spanMs) : { first: 0, last: day.engagements - 1 };
-      for (let n = range.first; n <= range.last; n++) out.push(lazyEngagement(day, n));
+      const range = from && to ? lazyIndexRange(day, Date.parse(from), endOf(to), lazy.time === 'ends' ? LAZY_MAX_SPAN_MS : 0) : { first: 0, last: day.engagements - 1 };
+      const ns: number[] = [];
+      for (let n = range.first; n <= range.last; n++) {
+        if (lazy.has !== 0 && (day.index.has[n]! & lazy.has) === 0) continue;
+        if (inRangeMs(day.index[lazy.time][n]!, from, to)) ns.push(n);
+      }
+      parts.push({ day, ns });
     }
-    return out;
+    return {
+      total: built.length + parts.reduce((n, p) => n + p.ns.length, 0),
+      slice(start, end) {
+        const out: unknown[] = built.slice(start, end);
+        let offset = built.length;
+        for (const { day, ns } of parts) {
+          for (let i = Math.max(start - offset, 0); i < ns.length && offset + i < end; i++) out.push(lazy.item(lazyEngagement(day, ns[i]!)));
+          offset += ns.length;
+        }
+        return out;
+      },
+    };
   };
 
-  const cachedList = <T>(key: string, build: () => T[]): T[] => {
+  const cachedList = (key: string, build: () => Listing): Listing => {
     const hit = listCache.get(key);
-    if (hit) return hit as T[];
+    if (hit) return hit;
     const built = build();
-    if (listCache.size >= 16) listCache.delete(listCache.keys().next().value!);
+    if (listCache.size >= 64) listCache.delete(listCache.keys().next().value!);
     listCache.set(key, built);
     return built;
   };
@@ -206,7 +228,11 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     return true;
   };
 
-  const fileUrl = (kind: (typeof FILE_KINDS)[number], id: string) => `${baseUrl}/v2/files/${kind}/${encodeURIComponent(id)}?dt=${randomBytes(9).toString('base64url')}`;
+  // Download tokens differ per answer, as Zoom's do; a counter behind a random prefix is
+  // as unique and far cheaper than random bytes for every item of every listed page.
+  const tokenPrefix = randomBytes(6).toString('base64url');
+  let tokenCounter = 0;
+  const fileUrl = (kind: (typeof FILE_KINDS)[number], id: string) => `${baseUrl}/v2/files/${kind}/${encodeURIComponent(id)}?dt=${tokenPrefix}${(tokenCounter++).toString(36)}`;
 
   const eventsFor = (engagementId: string): ZoomEnvelope[] => {
     const e = findEngagement(engagementId);
@@ -285,12 +311,14 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
   };
 
   // Zoom compares times at whole seconds: `to` = 12:59:59 includes 12:59:59.5.
-  const inRange = (iso: string, from: string | null, to: string | null) => {
-    const t = Math.floor(Date.parse(iso) / 1000) * 1000;
+  const inRangeMs = (ms: number, from: string | null, to: string | null) => {
+    const t = Math.floor(ms / 1000) * 1000;
     return (!from || t >= Date.parse(from)) && (!to || t <= endOf(to));
   };
+  const inRange = (iso: string, from: string | null, to: string | null) => inRangeMs(Date.parse(iso), from, to);
 
-  const paged = <T>(req: MockRequest, res: ServerResponse, key: string, all: T[]) => {
+  const paged = (req: MockRequest, res: ServerResponse, key: string, list: Listing | unknown[]) => {
+    const all: Listing = Array.isArray(list) ? { total: list.length, slice: (a, b) => list.slice(a, b) } : list;
     const size = Math.min(Math.max(Number(req.query.get('page_size') ?? 30) || 30, 1), 300);
     let offset = 0;
     const token = req.query.get('next_page_token');
@@ -301,8 +329,8 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       offset = decoded.offset;
     }
     const page = all.slice(offset, offset + size);
-    const next = offset + size < all.length ? encodePageToken(offset + size) : '';
-    sendJson(res, 200, { next_page_token: next, page_size: size, total_records: all.length, [key]: page });
+    const next = offset + size < all.total ? encodePageToken(offset + size) : '';
+    sendJson(res, 200, { next_page_token: next, page_size: size, total_records: all.total, [key]: page });
   };
 
   const recordingJson = (e: MockEngagement, r: MockEngagement['recordings'][number]) => ({
@@ -378,7 +406,12 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
           // query_date_type=recording_end_time (the reconciliation's) or recording_start_time.
           const byEnd = req.query.get('query_date_type') !== 'recording_start_time';
           const all = cachedList(`recordings|${from}|${to}|${byEnd}`, () =>
-            candidates(from, to, LAZY_MAX_SPAN_MS).flatMap((e) => e.recordings.filter((r) => inRange(byEnd ? r.endTime : r.startTime, from, to)).map((r) => recordingJson(e, r))),
+            listing(from, to, (e) => e.recordings.filter((r) => inRange(byEnd ? r.endTime : r.startTime, from, to)).map((r) => recordingJson(e, r)), {
+              has: LAZY_HAS.recording,
+              // A generated recording spans its whole engagement.
+              time: byEnd ? 'ends' : 'starts',
+              item: (e) => recordingJson(e, e.recordings[0]!),
+            }),
           );
           paged(req, res, 'recordings', all);
         }),
@@ -389,7 +422,9 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
         handle: api('GET /v2/contact_center/engagements', 'medium', (req, res) => {
           const from = req.query.get('from');
           const to = req.query.get('to');
-          const all = cachedList(`engagements|${from}|${to}`, () => candidates(from, to, 0).filter((e) => inRange(e.startTime, from, to)).map(engagementJson));
+          const all = cachedList(`engagements|${from}|${to}`, () =>
+            listing(from, to, (e) => (inRange(e.startTime, from, to) ? [engagementJson(e)] : []), { has: 0, time: 'starts', item: engagementJson }),
+          );
           paged(req, res, 'engagements', all);
         }),
       },
@@ -427,19 +462,19 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
           if ((req.query.get('message_type') ?? 'voicemail') !== 'voicemail') return paged(req, res, 'messages', []);
           const from = req.query.get('from');
           const to = req.query.get('to');
-          const all = cachedList(`voicemails|${from}|${to}`, () => candidates(from, to, LAZY_MAX_SPAN_MS).flatMap((e) =>
-            e.voicemails
-              .filter((v) => inRange(v.at, from, to))
-              .map((v) => ({
-                message_id: v.messageId,
-                engagement_id: e.engagementId,
-                message_type: 'voicemail',
-                queue_id: e.queueId,
-                date_time: v.at,
-                download_url: fileUrl('voicemails', v.messageId),
-                ...(v.transcript ? { transcript_url: fileUrl('voicemail-transcripts', v.messageId) } : {}),
-              })),
-          ));
+          const voicemailJson = (e: MockEngagement, v: MockEngagement['voicemails'][number]) => ({
+            message_id: v.messageId,
+            engagement_id: e.engagementId,
+            message_type: 'voicemail',
+            queue_id: e.queueId,
+            date_time: v.at,
+            download_url: fileUrl('voicemails', v.messageId),
+            ...(v.transcript ? { transcript_url: fileUrl('voicemail-transcripts', v.messageId) } : {}),
+          });
+          const all = cachedList(`voicemails|${from}|${to}`, () =>
+            // A generated voicemail is left when its engagement ends.
+            listing(from, to, (e) => e.voicemails.filter((v) => inRange(v.at, from, to)).map((v) => voicemailJson(e, v)), { has: LAZY_HAS.voicemail, time: 'ends', item: (e) => voicemailJson(e, e.voicemails[0]!) }),
+          );
           paged(req, res, 'messages', all);
         }),
       },
@@ -465,18 +500,17 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
         handle: api('GET /v2/contact_center/messaging/transcripts', 'medium', (req, res) => {
           const from = req.query.get('from');
           const to = req.query.get('to');
+          const transcriptJson = (e: MockEngagement) => ({
+            engagement_id: e.engagementId,
+            queue_id: e.queueId,
+            user_id: e.agentId,
+            channel_type: 'messaging',
+            start_time: e.startTime,
+            end_time: e.endTime,
+            transcript_url: fileUrl('messaging-transcripts', e.engagementId),
+          });
           const all = cachedList(`messaging|${from}|${to}`, () =>
-            candidates(from, to, 0)
-              .filter((e) => e.messagingTranscript && inRange(e.startTime, from, to))
-              .map((e) => ({
-                engagement_id: e.engagementId,
-                queue_id: e.queueId,
-                user_id: e.agentId,
-                channel_type: 'messaging',
-                start_time: e.startTime,
-                end_time: e.endTime,
-                transcript_url: fileUrl('messaging-transcripts', e.engagementId),
-              })),
+            listing(from, to, (e) => (e.messagingTranscript && inRange(e.startTime, from, to) ? [transcriptJson(e)] : []), { has: LAZY_HAS.messaging, time: 'starts', item: transcriptJson }),
           );
           paged(req, res, 'transcripts', all);
         }),
@@ -511,7 +545,7 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     addGeneratedDay(generate) {
       if (lazyDays.some((d) => d.date === generate.date)) throw new Error(`zoom mock: a generated day ${generate.date} exists already`);
       const day = lazyDay(generate);
-      lazyDays.push(day);
+      lazyDays.push({ ...day, index: buildLazyIndex(day) });
       listCache.clear();
       return { engagements: day.engagements, idPrefix: day.idPrefix };
     },
@@ -566,6 +600,12 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       return report;
     },
   };
+}
+
+/** A list result whose items are built for the page asked only. */
+interface Listing {
+  total: number;
+  slice(start: number, end: number): unknown[];
 }
 
 /** The files Zoom serves for an engagement (recordings, transcripts, voicemails). */

@@ -156,6 +156,28 @@ export function lazyIndexRange(day: LazyDay, fromMs: number, toMs: number, slack
 /** How far before its start an engagement's latest time (end, recording end) can be. */
 export const LAZY_MAX_SPAN_MS = START_JITTER_MS + MAX_DURATION_MS;
 
+/** What a listing filters on, per engagement of a lazy day: 17 bytes each instead of an object. */
+export interface LazyDayIndex {
+  starts: Float64Array;
+  ends: Float64Array;
+  /** LAZY_HAS bits. */
+  has: Uint8Array;
+}
+
+export const LAZY_HAS = { recording: 1, voicemail: 2, messaging: 4 } as const;
+
+/** Generates each engagement once (then drops it) to record its times and what it holds. */
+export function buildLazyIndex(day: LazyDay): LazyDayIndex {
+  const index: LazyDayIndex = { starts: new Float64Array(day.engagements), ends: new Float64Array(day.engagements), has: new Uint8Array(day.engagements) };
+  for (let n = 0; n < day.engagements; n++) {
+    const e = lazyEngagement(day, n);
+    index.starts[n] = Date.parse(e.startTime);
+    index.ends[n] = Date.parse(e.endTime);
+    index.has[n] = (e.recordings.length > 0 ? LAZY_HAS.recording : 0) | (e.voicemails.length > 0 ? LAZY_HAS.voicemail : 0) | (e.messagingTranscript ? LAZY_HAS.messaging : 0);
+  }
+  return index;
+}
+
 function buildEngagement(rnd: () => number, id: string, n: number, options: GenerateOptions): MockEngagement {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)]!;
   const between = (min: number, max: number) => Math.floor(min + rnd() * (max - min + 1));
