@@ -142,7 +142,10 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
   }
   // Let the last lines reach the pipes before reading them.
   await new Promise((r) => setTimeout(r, 200));
-  violations.push(...checkLogs(stack.logs, { secrets: configuredSecrets(stack.ready.env), phones, emails }, tokens));
+  const secrets = configuredSecrets(stack.ready.env);
+  // The local credentials are in the env too; listed again so a credential added there is never missed.
+  for (const [name, value] of Object.entries(stack.ready.credentials)) if (/Secret|Token|Password|ApiKey/.test(name) && value.length >= 8) secrets.set(`local.json ${name}`, value);
+  violations.push(...checkLogs(stack.logs, { secrets, phones, emails }, tokens));
 
   for (const v of violations) {
     const row = rows.get(v.endpoint);
