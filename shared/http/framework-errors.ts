@@ -108,7 +108,7 @@ function answerFrameworkError(err: unknown, req: IncomingMessage & { body?: unkn
   const error = frameworkErrorToAppError(err, req);
   const response = toErrorResponse(error);
   const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
-  const reason = (err as { type?: unknown; name?: unknown } | undefined)?.type ?? (err as { name?: unknown } | undefined)?.name ?? 'no route';
+  const reason = err instanceof AppError ? 'reserved path' : ((err as { type?: unknown; name?: unknown } | undefined)?.type ?? (err as { name?: unknown } | undefined)?.name ?? 'no route');
   if (response.status >= 500) log.error('request failed in the function framework', { method: req.method, path, status: response.status, reason: String(reason) });
   else log.info('request refused by the function framework', { method: req.method, path, status: response.status, code: response.body.code, reason: String(reason) });
   if (res.headersSent) {
