@@ -89,8 +89,8 @@ export function createZoomRateLimiter(options: RateLimiterOptions): ZoomRateLimi
 
   /**
    * One pump per category admits waiters in order. A request starts at its slot (slots are
-   * windowMs/rate apart; a start delayed by a late timer is made up by the next, by at most
-   * one interval) and only if the last `rate` starts span at least `windowMs` — so no
+   * windowMs/rate apart; a start delayed by a late timer is made up by the next, when it was
+   * late by less than an interval) and only if the last `rate` starts span at least `windowMs` — so no
    * window of one second ever holds more than the rate, however timers fire.
    */
   const pump = async (category: ZoomRateCategory) => {
@@ -122,7 +122,9 @@ export function createZoomRateLimiter(options: RateLimiterOptions): ZoomRateLimi
         state.queue.shift();
         state.recent.push(t);
         if (state.recent.length > cap) state.recent.splice(0, state.recent.length - cap);
-        state.slot = Math.max(state.slot, t - interval) + interval;
+        // Late by less than an interval: keep the schedule (the next one makes it up).
+        // Later than that (idle, or a long stall): a new schedule starts now.
+        state.slot = (t - state.slot <= interval ? state.slot : t) + interval;
         counts.admitted[category]++;
         options.onAdmit?.(category, t);
         head.resolve();
@@ -135,11 +137,27 @@ export function createZoomRateLimiter(options: RateLimiterOptions): ZoomRateLimi
   return {
     acquire(category, signal) {
       return new Promise<void>((resolve, reject) => {
+        const reason = () => (signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
         if (signal?.aborted) {
-          reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+          reject(reason());
           return;
         }
-        lanes[category].queue.push({ resolve, reject, signal });
+        const queue = lanes[category].queue;
+        const onAbort = () => {
+          const i = queue.indexOf(waiter);
+          if (i >= 0) queue.splice(i, 1);
+          reject(reason());
+        };
+        const waiter: Waiter = {
+          resolve: () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          reject,
+          signal,
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        queue.push(waiter);
         void pump(category);
       });
     },
