@@ -9,13 +9,15 @@
  * Also: the OIDC checks (valid, wrong audience, expired, missing, another account).
  */
 import { createHash } from 'node:crypto';
-import { createStorage } from '../../shared/google';
 import { reportSchema, REPORT_TYPES, type RunReport } from '../../shared/reconcile/report';
+import { createReconcileStore } from '../../shared/reconcile/store';
 import { localServiceAccounts } from '../../local/env';
 import type { ZoomEnvelope } from '../../local/mocks/zoom';
 import { seededRandom } from '../../local/mocks/zoom/model';
 import { type Stack, startStack } from '../../local/stack';
-import { countByType } from '../support/reconcile-fixture';
+import { countByType, seedLedger } from '../support/reconcile-fixture';
+import { createFirestoreDocStore } from '../../shared/adapters/firestore';
+import { createFirestore, createStorage } from '../../shared/google';
 
 const DATE = '2026-11-05';
 // Every event costs the stack ~30 RPCs on 2 cores (webhook, Firestore stand-in, push, worker,
@@ -35,7 +37,8 @@ beforeAll(async () => {
       ZOOM_ITEM_SETTLE_MS: '0',
       ZOOM_ITEM_ORDER_WAIT_MS: '3000',
       RECONCILE_LANES: '3',
-      RECONCILE_SLICE_PAGES: '1',
+      RECONCILE_SLICE_PAGES: '3',
+      RECONCILE_ZOOM_RETRY_LIMIT: '1',
       RECONCILE_ZOOM_RATE_MEDIUM: '100',
       RECONCILE_ZOOM_RETRY_BASE_MS: '20',
       RECONCILE_WAIT_SECONDS: '60',
@@ -110,14 +113,45 @@ describe('reconcile on the local stack', () => {
     expect(slices.deadLettered).toBe(0);
   }, 120_000);
 
-  it('answers an empty day at once: nothing seen, nothing backfilled, four planning calls', async () => {
+  it('a lane step that dies mid-slice (Zoom 5xx past its retries) is redelivered by Pub/Sub and resumes at its checkpoint', async () => {
+    const date = '2026-11-07';
+    // 700 engagements: the engagements listing is 3 pages, planned as one slice; all present but 10.
+    const day = stack.zoom.generateDay({ seed: 'reconcile-stack-resume', date, engagements: 700, recordingBytes: { min: 1000, max: 3000 } });
+    const events = day.flatMap((e) => stack.zoom.eventsFor(e.engagementId));
+    const missing = day.slice(0, 10).flatMap((e) => stack.zoom.eventsFor(e.engagementId));
+    await seedLedger(createFirestoreDocStore(createFirestore(stack.env['GCP_PROJECT']!, '(default)')), day.slice(10).flatMap((e) => stack.zoom.eventsFor(e.engagementId)));
+    const before = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/reconcile-slices-push'))![1];
+    // The next three requests for a further page fail: more than one request's retry limit (1).
+    stack.zoom.faults.failHttp({ pathIncludes: '&next_page_token=', status: 500, times: 3 });
+    stack.zoom.resetStats();
+    const res = await callReconcile({ from: date, to: date });
+    expect(res.status).toBe(200);
+    const report = reportSchema.parse(await res.json());
+    const seen = countByType(events);
+    const backfill = countByType(missing);
+    for (const t of REPORT_TYPES) expect({ t, ...report.types[t] }).toEqual({ t, seen: seen[t] ?? 0, present: (seen[t] ?? 0) - (backfill[t] ?? 0), backfilled: backfill[t] ?? 0, failed: 0 });
+    const after = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/reconcile-slices-push'))![1];
+    expect(after.failedAttempts - before.failedAttempts).toBeGreaterThanOrEqual(1);
+    expect(after.deadLettered).toBe(before.deadLettered);
+    // No page was listed twice: each slice made one call per page, plus the three refused attempts.
+    const slices = await createReconcileStore(createFirestoreDocStore(createFirestore(stack.env['GCP_PROJECT']!, '(default)'))).slicesOf(report.runId);
+    expect(slices.some((s) => s.pages > 1)).toBe(true);
+    for (const s of slices) expect({ slice: s.index, listCalls: s.listCalls, restarts: s.restarts }).toEqual({ slice: s.index, listCalls: s.pages, restarts: 0 });
+    expect(stack.zoom.stats.apiCalls).toBe(report.apiCalls.probes + report.apiCalls.listPages + 3);
+    expect(report.apiCalls.requests).toBe(stack.zoom.stats.apiCalls);
+    await stack.pubsub.drain(60_000);
+  }, 60_000);
+
+  it('answers an empty day at once: nothing seen, nothing backfilled, one planning call per listing and chunk', async () => {
     stack.zoom.resetStats();
     const res = await callReconcile({ from: '2026-10-11', to: '2026-10-11' });
     expect(res.status).toBe(200);
     const report = reportSchema.parse(await res.json());
     expect(report.totals).toEqual({ seen: 0, present: 0, backfilled: 0, failed: 0 });
     expect(report.slices.total).toBe(0);
-    expect(stack.zoom.stats.apiCalls).toBe(4);
+    // Four listings × four 6-hour planning chunks.
+    expect(report.apiCalls.probes).toBe(16);
+    expect(stack.zoom.stats.apiCalls).toBe(16);
   });
 });
 

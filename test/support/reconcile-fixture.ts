@@ -18,7 +18,7 @@ import { composeInteractionWorker, type EventFunction } from '../../functions/in
 import { planEvent } from '../../functions/interaction-worker/plan';
 import { zoomEnvelopeSchema } from '../../shared/zoom/events';
 import { LEDGER_COLLECTION } from '../../shared/zoom/ledger';
-import type { DocData } from '../../shared/ports/docstore';
+import type { DocData, DocStore } from '../../shared/ports/docstore';
 import type { ZoomEnvelope, ZoomMock } from '../../local/mocks/zoom';
 import { pubSubEvent, queuedEvent, workerEnv, ZOOM_CREDENTIALS } from './zoom-fixture';
 
@@ -155,7 +155,7 @@ export function workerOver(zoom: ZoomMock, docs: MemoryDocStore): WorkerUnderTes
  * linked, items written), using the worker's own planning — fast, for tests about the
  * reconciliation rather than the worker.
  */
-export async function seedLedger(docs: MemoryDocStore, envelopes: ZoomEnvelope[], state: { artifact?: string; item?: string; updatedAt?: Date } = {}): Promise<void> {
+export async function seedLedger(docs: DocStore, envelopes: ZoomEnvelope[], state: { artifact?: string; item?: string; updatedAt?: Date } = {}): Promise<void> {
   const byEngagement = new Map<string, DocData>();
   for (const envelope of envelopes) {
     const plan = planEvent({ v: 1, key: 'seed', source: 'webhook', receivedAt: new Date().toISOString(), envelope: zoomEnvelopeSchema.parse(envelope) });

@@ -6,7 +6,7 @@
  */
 
 export interface HttpFault {
-  /** Substring of the request path; any path when absent. */
+  /** Substring of the request path and query (`/v2/…?from=…`); any request when absent. */
   pathIncludes?: string;
   status: number;
   times: number;

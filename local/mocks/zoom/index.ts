@@ -137,7 +137,9 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
   /** Common gate of every authenticated route: token, then injected HTTP faults. */
   const gate = (req: MockRequest, res: ServerResponse): boolean => {
     if (!authorized(req, res)) return false;
-    const fault = faults.takeHttp(req.path);
+    // Faults match the path and the query (e.g. only requests carrying a next_page_token).
+    const query = req.query.toString();
+    const fault = faults.takeHttp(query ? `${req.path}?${query}` : req.path);
     if (fault) {
       sendJson(res, fault.status, { code: fault.status, message: 'Injected fault' }, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
       return false;
