@@ -49,6 +49,15 @@ locals {
       ZOOM_EVENTS_TOPIC      = module.pubsub.topic_names[local.topics.zoom_events]
       RECONCILE_SLICES_TOPIC = module.pubsub.topic_names[local.topics.reconcile_slices]
       ARCHIVE_BUCKET         = module.storage.archive_bucket_name
+      # Its callers' OIDC tokens carry its URL as audience (Scheduler job, reconcile-slices push).
+      RECONCILE_AUDIENCE = local.function_urls["reconcile"]
+      # Who may start runs: the nightly job's service account.
+      RECONCILE_INVOKERS = module.scheduler.service_account_email
+      # Who pushes lane steps: reconcile's own service account (module.function's "fn-<name>";
+      # spelled out, as its output would make the function depend on itself).
+      RECONCILE_PUSH_INVOKERS = "fn-reconcile@${var.project_id}.iam.gserviceaccount.com"
+      # "Yesterday" is the Scheduler's day.
+      RECONCILE_TIME_ZONE = var.reconcile_time_zone
     }
   }
 
