@@ -6,6 +6,7 @@
  * Slices are numbered largest first: lanes claim them in that order, which keeps the tail
  * of the run (one lane still busy, the others done) short.
  */
+import { isAppError } from '../errors';
 import type { ZoomApiClient } from '../zoom/api-client';
 import type { ZoomRateLimiter } from '../zoom/rate-limiter';
 import type { ReconcileDeps } from './deps';
@@ -47,7 +48,18 @@ async function probeAll(deps: ReconcileDeps, window: ReconcileWindow, zoom: Zoom
   const planned: Array<SlicePlan & { order: number }> = [];
   let next = 0;
   const probeOne = async (chunk: ReconcileWindow, source: SourceName, order: number) => {
-    const page = await listSourcePage(zoom, source, { from: chunk.from, to: chunk.to, pageSize: PAGE_SIZE }, settings.accountId);
+    let page: Awaited<ReturnType<typeof listSourcePage>>;
+    try {
+      page = await listSourcePage(zoom, source, { from: chunk.from, to: chunk.to, pageSize: PAGE_SIZE }, settings.accountId);
+    } catch (err) {
+      // A listing Zoom refuses for good (missing scope, an endpoint this account lacks) must not
+      // stop the others: it gets one slice, which fails with the reason and shows in the report.
+      // Anything retryable fails the planning (the run request answers 5xx; Scheduler retries).
+      if (!isAppError(err) || err.retryable) throw err;
+      deps.log.warn('reconcile plan: listing refused, planned as one slice to report it', { source, from: chunk.from, to: chunk.to, err });
+      planned.push({ source, from: chunk.from, to: chunk.to, estimatedPages: 1, order: order * 10_000 });
+      return;
+    }
     const total = page.totalRecords ?? (page.nextPageToken ? undefined : page.listed);
     if (total === 0) return;
     const chunkFrom = Date.parse(chunk.from);

@@ -143,7 +143,9 @@ export async function finalizeIfDone(deps: ReconcileDeps, runId: string): Promis
   if (slices.some((s) => s.state !== 'done' && s.state !== 'failed')) return undefined;
   let report = buildReport(run, slices, deps.now());
   if (await store.createReport(report)) {
-    deps.log.notice('reconcile run: report', { runId, report });
+    // A warning when slices were given up, so log-based alerting sees it (the answer is a 200 either way).
+    if (report.state === 'complete') deps.log.notice('reconcile run: report', { runId, report });
+    else deps.log.warn('reconcile run: report', { runId, report });
   } else {
     report = (await store.getReport(runId)) ?? report;
   }

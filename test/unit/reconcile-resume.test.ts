@@ -161,6 +161,21 @@ describe('reconcile: 429 storms', () => {
   });
 });
 
+describe('reconcile: a listing Zoom refuses for good', () => {
+  it('does not stop the others: its slice fails with the reason, the report says so', async () => {
+    zoom.faults.failHttp({ pathIncludes: '/contact_center/messaging/transcripts', status: 403, times: 100 });
+    const core = reconcileCore(zoom);
+    await seedLedger(core.docs, delivered);
+    const { report } = await reconcileInProcess(core.deps, request());
+    expect(report.state).toBe('complete_with_errors');
+    expect(report.failures).toEqual([{ slice: expect.stringContaining('messaging'), reason: expect.stringContaining('HTTP 403') }]);
+    expect(report.types.messaging_transcript.seen).toBe(0);
+    const seen = countByType(all);
+    expect(report.types.recording.seen).toBe(seen['recording']);
+    expect(core.logs.some((l) => l.includes('"severity":"WARNING"') && l.includes('reconcile run: report'))).toBe(true);
+  });
+});
+
 describe('reconcile: an empty day', () => {
   it('costs one probe per listing and reports zeros', async () => {
     const core = reconcileCore(zoom);
