@@ -113,7 +113,7 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
 /** The machine's load before the run: other work on these 2 cores skews every figure. */
 export function machineNote(): string {
   const [one] = loadavg();
-  const busy = one! > 1
+  const busy = one! > 0.5
     ? ' — other work is using these cores: req/s and latency are disturbed by it, CPU per request much less so'
     : ' (the machine was otherwise idle)';
   return `load average before the run ${one!.toFixed(2)}${busy}`;
