@@ -248,6 +248,22 @@ export function compareValues(a: Value, b: Value): number {
 
 /** Equivalence as queries and array transforms use it: 3 equals 3.0, NaN equals NaN, null equals null. */
 export function equivalent(a: Value, b: Value): boolean {
+  // Same-type scalars (what equality filters mostly meet) without the full comparison;
+  // decoded int64 strings are canonical, so equal integers are equal strings.
+  if (a.valueType === b.valueType) {
+    switch (a.valueType) {
+      case 'stringValue':
+        return a.stringValue === (b as typeof a).stringValue;
+      case 'integerValue':
+        return a.integerValue === (b as typeof a).integerValue;
+      case 'booleanValue':
+        return a.booleanValue === (b as typeof a).booleanValue;
+      case 'nullValue':
+        return true;
+      default:
+        break;
+    }
+  }
   return compareValues(a, b) === 0;
 }
 

@@ -70,6 +70,43 @@ describe.each(stores)('DocStore on %s', (_name, make) => {
     expect((await store.getAll(col, ['q1', 'missing'])).map((d) => d?.['rank'])).toEqual([1, undefined]);
   });
 
+  test('set() without merge replaces the whole document', async () => {
+    await store.set(col, 'r', { a: 1, nested: { x: 1 } });
+    await store.set(col, 'r', { b: 2 });
+    expect(await store.get(col, 'r')).toEqual({ b: 2 });
+  });
+
+  test('fieldOps.delete() removes fields, nested ones through dotted keys, in update() and in merges', async () => {
+    await store.set(col, 'd', { a: 1, b: 2, nested: { x: 1, y: 2 } });
+    await store.update(col, 'd', { a: fieldOps.delete(), 'nested.x': fieldOps.delete() });
+    expect(await store.get(col, 'd')).toEqual({ b: 2, nested: { y: 2 } });
+    await store.set(col, 'd', { b: fieldOps.delete() }, { merge: true });
+    expect(await store.get(col, 'd')).toEqual({ nested: { y: 2 } });
+  });
+
+  test('increment and arrayUnion on missing fields start from nothing', async () => {
+    await store.create(col, 'o', { keep: true });
+    await store.update(col, 'o', { n: fieldOps.increment(3), list: fieldOps.arrayUnion('x', 'y') });
+    await store.update(col, 'o', { list: fieldOps.arrayUnion('y', 'z') });
+    expect(await store.get(col, 'o')).toEqual({ keep: true, n: 3, list: ['x', 'y', 'z'] });
+  });
+
+  test('queries: !=, in, array-contains, ranges with descending order, nested field paths', async () => {
+    for (let i = 0; i < 6; i++) {
+      await store.create(col, `q${i}`, { rank: i, kind: i % 3 === 0 ? 'a' : 'b', tags: [i % 2 === 0 ? 'even' : 'odd'], meta: { level: i % 3 } });
+    }
+    await store.create(col, 'norank', { kind: 'c' });
+    const ids = (docs: Array<{ id: string }>) => docs.map((d) => d.id).sort();
+    // != leaves out documents that lack the field.
+    expect(ids(await store.query(col, { where: [['rank', '!=', 2]] }))).toEqual(['q0', 'q1', 'q3', 'q4', 'q5']);
+    expect(ids(await store.query(col, { where: [['kind', 'in', ['a', 'c']]] }))).toEqual(['norank', 'q0', 'q3']);
+    expect(ids(await store.query(col, { where: [['tags', 'array-contains', 'even']] }))).toEqual(['q0', 'q2', 'q4']);
+    const range = await store.query(col, { where: [['rank', '>=', 2], ['rank', '<=', 4]], orderBy: [['rank', 'desc']] });
+    expect(range.map((d) => d.id)).toEqual(['q4', 'q3', 'q2']);
+    expect(ids(await store.query(col, { where: [['meta.level', '==', 1]] }))).toEqual(['q1', 'q4']);
+    expect(await store.count(col, { where: [['meta.level', '==', 0]] })).toBe(2);
+  });
+
   test('delete removes the document', async () => {
     await store.set(col, 'gone', { a: 1 });
     await store.delete(col, 'gone');

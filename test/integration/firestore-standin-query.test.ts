@@ -5,7 +5,7 @@
  * BulkWriter and recursiveDelete.
  */
 import { AggregateField, type CollectionReference, FieldPath, Filter, Firestore, GeoPoint, type Query, type QueryDocumentSnapshot, Timestamp } from '@google-cloud/firestore';
-import { type FirestoreEmulator, startFirestoreServer as startFirestoreEmulator } from '../../local/firestore/server';
+import { type FirestoreEmulator, startFirestoreEmulator } from '../../local/firestore';
 
 process.env['METADATA_SERVER_DETECTION'] = 'none';
 

@@ -4,7 +4,7 @@
  * the earlier stand-in (@firestore-emulator/server) got wrong.
  */
 import { type DocumentReference, FieldPath, FieldValue, Firestore, GeoPoint, Timestamp } from '@google-cloud/firestore';
-import { type DocumentWrite, type FirestoreEmulator, startFirestoreServer as startFirestoreEmulator } from '../../local/firestore/server';
+import { type DocumentWrite, type FirestoreEmulator, startFirestoreEmulator } from '../../local/firestore';
 
 process.env['METADATA_SERVER_DETECTION'] = 'none';
 
