@@ -93,13 +93,6 @@ export class FirestoreState {
 
   constructor(private readonly log: (line: string) => void) {}
 
-  /** Documents stored, over every database. */
-  get size(): number {
-    let n = 0;
-    for (const db of this.databases.values()) n += db.size;
-    return n;
-  }
-
   reset(): void {
     for (const db of this.databases.values()) db.clear();
     this.databases.clear();
@@ -196,18 +189,17 @@ export class FirestoreState {
     const { txn } = this.readScope(parent.database, req);
     const prefix = parent.path === '' ? '' : `${parent.path}/`;
     const collectionIds = req.collectionId === '' ? db.childCollectionIds(parent.path) : [req.collectionId];
+    // The page token is the path of the last document answered.
     const after = req.pageToken === '' ? undefined : fromPageToken(req.pageToken).split('/');
-    // Candidates in name order: per collection (ids in order), collections in id order.
+    // Candidates in name order: collections in id order, ids in order within each.
     const candidates: string[][] = [];
     for (const collectionId of collectionIds) {
       const node = db.collection(`${prefix}${collectionId}`);
       if (node === undefined) continue;
-      let ids = node.ids(req.showMissing);
-      const from = after === undefined ? undefined : [...parent.segments, collectionId];
-      if (from !== undefined && after !== undefined) {
-        ids = ids.filter((id) => comparePaths([...from, id], after) > 0);
+      for (const id of node.ids(req.showMissing)) {
+        const segments = [...parent.segments, collectionId, id];
+        if (after === undefined || comparePaths(segments, after) > 0) candidates.push(segments);
       }
-      for (const id of ids) candidates.push([...parent.segments, collectionId, id]);
     }
     const size = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
     const page = candidates.slice(0, size);
