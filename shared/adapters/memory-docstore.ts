@@ -18,11 +18,16 @@ export function createMemoryDocStore(now: () => Date = () => new Date()): Memory
   };
   const clone = deepClone;
 
-  const apply = (target: DocData, data: DocData, merge: boolean): DocData => {
-    const out: DocData = merge ? clone(target) : {};
+  /**
+   * Applies written fields as Firestore does: 'replace' (set), 'merge' (set with merge:
+   * nested maps merge), 'update' (a map value replaces that field; dotted keys reach inside).
+   */
+  const apply = (target: DocData, data: DocData, mode: 'replace' | 'merge' | 'update'): DocData => {
+    const out: DocData = mode === 'replace' ? {} : clone(target);
     for (const [key, value] of Object.entries(data)) {
       if (value === undefined) continue;
-      const path = key.split('.');
+      // Only update() reads dotted keys as paths; set() takes them as literal field names.
+      const path = mode === 'update' ? key.split('.') : [key];
       let node = out;
       for (const p of path.slice(0, -1)) {
         if (typeof node[p] !== 'object' || node[p] === null) node[p] = {};
@@ -38,17 +43,17 @@ export function createMemoryDocStore(now: () => Date = () => new Date()): Memory
             node[leaf] = (typeof node[leaf] === 'number' ? (node[leaf] as number) : 0) + value.by;
             break;
           case 'arrayUnion': {
-            const existing = Array.isArray(node[leaf]) ? (node[leaf] as unknown[]) : [];
-            const add = value.values.filter((v) => !existing.some((e) => JSON.stringify(e) === JSON.stringify(v)));
-            node[leaf] = [...existing, ...add];
+            const union = Array.isArray(node[leaf]) ? [...(node[leaf] as unknown[])] : [];
+            for (const v of value.values) if (!union.some((e) => compare(e, v) === 0)) union.push(v);
+            node[leaf] = union;
             break;
           }
           case 'delete':
             delete node[leaf];
             break;
         }
-      } else if (merge && typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && path.length === 1) {
-        node[leaf] = apply((node[leaf] as DocData | undefined) ?? {}, value as DocData, true);
+      } else if (mode === 'merge' && typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && path.length === 1) {
+        node[leaf] = apply((node[leaf] as DocData | undefined) ?? {}, value as DocData, 'merge');
       } else {
         node[leaf] = clone(value);
       }
@@ -57,7 +62,7 @@ export function createMemoryDocStore(now: () => Date = () => new Date()): Memory
   };
 
   const matches = (data: DocData, [field, op, value]: [string, WhereOp, unknown]): boolean => {
-    const v = field.split('.').reduce<unknown>((acc, k) => (acc as DocData | undefined)?.[k], data);
+    const v = fieldAt(data, field);
     const cmp = compare(v, value);
     switch (op) {
       case '==':
@@ -83,12 +88,17 @@ export function createMemoryDocStore(now: () => Date = () => new Date()): Memory
     let docs = [...col(name).entries()].map(([id, data]) => ({ id, data: clone(data) }));
     for (const w of q.where ?? []) docs = docs.filter((d) => matches(d.data, w));
     const order = q.orderBy ?? [];
+    // Firestore leaves out documents without an ordered field, and breaks ties by document
+    // id in the direction of the last ordering.
+    docs = docs.filter((d) => order.every(([f]) => fieldAt(d.data, f) !== undefined));
+    const lastDir = order.length > 0 ? order[order.length - 1]![1] : 'asc';
     docs.sort((a, b) => {
       for (const [f, dir] of order) {
-        const c = compare(a.data[f], b.data[f]);
+        const c = compare(fieldAt(a.data, f), fieldAt(b.data, f));
         if (c !== 0) return dir === 'asc' ? c : -c;
       }
-      return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+      const byId = a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+      return lastDir === 'asc' ? byId : -byId;
     });
     return q.limit !== undefined ? docs.slice(0, q.limit) : docs;
   };
@@ -106,16 +116,15 @@ export function createMemoryDocStore(now: () => Date = () => new Date()): Memory
     },
     async create(c, id, data) {
       if (col(c).has(id)) throw new DocAlreadyExistsError(`${c}/${id}`);
-      col(c).set(id, apply({}, data, false));
+      col(c).set(id, apply({}, data, 'replace'));
     },
     async set(c, id, data, options) {
-      const merge = options?.merge ?? false;
-      col(c).set(id, apply(col(c).get(id) ?? {}, data, merge));
+      col(c).set(id, apply(col(c).get(id) ?? {}, data, options?.merge ? 'merge' : 'replace'));
     },
     async update(c, id, data) {
       const existing = col(c).get(id);
       if (!existing) throw new DocNotFoundError(`${c}/${id}`);
-      col(c).set(id, apply(existing, data, true));
+      col(c).set(id, apply(existing, data, 'update'));
     },
     async delete(c, id) {
       col(c).delete(id);
@@ -130,6 +139,10 @@ export function createMemoryDocStore(now: () => Date = () => new Date()): Memory
       return Object.fromEntries([...col(c).entries()].map(([id, d]) => [id, clone(d)]));
     },
   };
+}
+
+function fieldAt(data: DocData, path: string): unknown {
+  return path.split('.').reduce<unknown>((acc, k) => (acc !== null && typeof acc === 'object' ? (acc as DocData)[k] : undefined), data);
 }
 
 function compare(a: unknown, b: unknown): number {

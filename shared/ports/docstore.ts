@@ -29,10 +29,7 @@ export type WhereOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'array-cont
 export interface Query {
   where?: Array<[field: string, op: WhereOp, value: unknown]>;
   orderBy?: Array<[field: string, direction: 'asc' | 'desc']>;
-  /**
-   * Page with a range filter on the order field (`where: [['rank', '>', last]]`), not with
-   * cursors: the local Firestore stand-in ignores startAfter, so cursor code could not be tested.
-   */
+  /** Page with a range filter on the order field (`where: [['rank', '>', last]]`). */
   limit?: number;
 }
 

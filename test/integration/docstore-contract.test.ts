@@ -107,6 +107,30 @@ describe.each(stores)('DocStore on %s', (_name, make) => {
     expect(await store.count(col, { where: [['meta.level', '==', 0]] })).toBe(2);
   });
 
+  test('update() replaces a map field whole; set() with merge merges into it', async () => {
+    await store.set(col, 'm', { m: { a: 1, b: 1 } });
+    await store.update(col, 'm', { m: { c: 1 } });
+    expect(await store.get(col, 'm')).toEqual({ m: { c: 1 } });
+    await store.set(col, 'm', { m: { d: 1 } }, { merge: true });
+    expect(await store.get(col, 'm')).toEqual({ m: { c: 1, d: 1 } });
+  });
+
+  test('arrayUnion adds each distinct value once, even when repeated in one call', async () => {
+    await store.set(col, 'u', { tags: ['a'] });
+    await store.update(col, 'u', { tags: fieldOps.arrayUnion('x', 'x', 'a') });
+    expect(await store.get(col, 'u')).toEqual({ tags: ['a', 'x'] });
+  });
+
+  test('ordering leaves out documents without the ordered field and breaks ties by id in its direction', async () => {
+    await store.set(col, 'a', { rank: 1 });
+    await store.set(col, 'b', { rank: 1 });
+    await store.set(col, 'c', { other: true });
+    const desc = await store.query(col, { orderBy: [['rank', 'desc']] });
+    expect(desc.map((d) => d.id)).toEqual(['b', 'a']);
+    const asc = await store.query(col, { orderBy: [['rank', 'asc']] });
+    expect(asc.map((d) => d.id)).toEqual(['a', 'b']);
+  });
+
   test('delete removes the document', async () => {
     await store.set(col, 'gone', { a: 1 });
     await store.delete(col, 'gone');
