@@ -19,4 +19,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-npm ci --no-audit --no-fund
+# `npm install` rather than `npm ci`: every dependency is pinned exactly and the lockfile is
+# committed, so both install the same versions; but the lockfile cannot list the optional
+# platform packages of biome that the registry this project builds from does not carry, and
+# `npm ci` refuses a lockfile with such gaps.
+npm install --no-audit --no-fund

@@ -42,7 +42,7 @@ function substitution(name: string): string | undefined {
 
 describe('cloudbuild.yaml', () => {
   it('installs, type-checks, lints, tests and builds before terraform init, plan and apply', () => {
-    expect(steps().map((s) => s.id)).toEqual(['npm-ci', 'typecheck', 'lint', 'test', 'build', 'terraform-init', 'terraform-plan', 'terraform-apply', 'terraform-output', 'post-apply']);
+    expect(steps().map((s) => s.id)).toEqual(['npm-install', 'typecheck', 'lint', 'test', 'build', 'terraform-init', 'terraform-plan', 'terraform-apply', 'terraform-output', 'post-apply']);
   });
 
   it('runs node steps in node:22 and terraform steps in the hashicorp/terraform image', () => {
@@ -50,7 +50,7 @@ describe('cloudbuild.yaml', () => {
     expect(substitution('_TF_IMAGE')).toMatch(/^hashicorp\/terraform:1\.(1[1-9]|[2-9]\d)/);
     const byImage = (image: string): string[] => steps().filter((s) => s.name === image).map((s) => s.id);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Cloud Build substitution syntax
-    expect(byImage('${_NODE_IMAGE}')).toEqual(['npm-ci', 'typecheck', 'lint', 'test', 'build', 'post-apply']);
+    expect(byImage('${_NODE_IMAGE}')).toEqual(['npm-install', 'typecheck', 'lint', 'test', 'build', 'post-apply']);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Cloud Build substitution syntax
     expect(byImage('${_TF_IMAGE}')).toEqual(['terraform-init', 'terraform-plan', 'terraform-apply', 'terraform-output']);
   });
