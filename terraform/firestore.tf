@@ -8,32 +8,31 @@
 locals {
   firestore_database_id = var.firestore_database_id
 
-  # Collections whose documents are deleted by Firestore after their `expireAt` timestamp.
+  # Collections whose documents are deleted by Firestore after their `expireAt` timestamp:
+  # every collection the code writes with an `expireAt` field.
   firestore_ttl_field = "expireAt"
   firestore_ttl_collections = [
-    "conversations",  # ui-connector: phone number -> conversation name mappings
-    "zoomEventKeys",  # zoom-webhook: de-duplication keys of delivered events
-    "crmMockJournal", # crm: journal of the mock CRM
+    "conversations",  # ui-connector: key -> conversation mappings (UI_CONNECTOR_MAPPING_TTL_SECONDS)
+    "zoomEventKeys",  # zoom-webhook: de-duplication keys of delivered events (ZOOM_EVENT_KEY_TTL_HOURS)
+    "crmMockJournal", # crm (mock mode): journal of the mock CRM (CRM_JOURNAL_TTL_HOURS)
   ]
+  # Not here, because their documents carry no expiry field: the reconcile collections
+  # (reconcileWindows, reconcileRuns, reconcileSlices, reconcileClaims, reconcileLanes,
+  # reconcileReports) are kept until deleted by hand; a TTL needs the code to write an
+  # `expireAt` first. The ledger and the mock CRM's records are kept on purpose.
 
-  # Composite indexes the code queries. fields: field_path plus order (ASCENDING or
-  # DESCENDING) or array_config (CONTAINS). query_scope defaults to COLLECTION.
-  firestore_composite_indexes = [
-    {
-      collection = "crmMockJournal" # crm: a session's journal in time order
-      fields = [
-        { field_path = "sessionId", order = "ASCENDING" },
-        { field_path = "at", order = "ASCENDING" },
-      ]
-    },
-    {
-      collection = "ledger" # reconcile / interaction-worker: stale entries by state
-      fields = [
-        { field_path = "state", order = "ASCENDING" },
-        { field_path = "updatedAt", order = "ASCENDING" },
-      ]
-    },
-  ]
+  # Composite indexes the code's queries need. None today; every query (grep `.query(` and
+  # `.count(` in functions/ and shared/) is served by Firestore's automatic single-field
+  # indexes:
+  #   crm mock:  crmMockAccounts field == value; crmMockRecords accountId == and status ==
+  #              (equality filters only: merged single-field indexes); crmMockFaults
+  #              operation in [...]; crmMockJournal keys array-contains (sorted in memory, on
+  #              purpose) or orderBy at desc alone; whole-collection pages.
+  #   reconcile: reconcileSlices runId ==; count of runId == and state == (equality only).
+  # test/terraform/firestore-queries.test.ts counts those call sites, so a new query is
+  # reviewed here. fields: field_path plus order (ASCENDING or DESCENDING) or array_config
+  # (CONTAINS); query_scope defaults to COLLECTION.
+  firestore_composite_indexes = []
 }
 
 module "firestore" {

@@ -18,12 +18,17 @@ locals {
 
   # The cloudfunctions.net URL of a gen2 function is predictable: use this (not
   # module.function[...].url) when a function's own environment needs a URL, which would
-  # otherwise be a dependency cycle.
-  function_urls = { for name in keys(local.functions) : name => "https://${var.region}-${var.project_id}.cloudfunctions.net/${name}" }
+  # otherwise be a dependency cycle. PUBLIC_BASE_URL + "/<name>" is each function's URL; the
+  # links the functions hand out (artifact links stored in the CRM, record URLs) are built on
+  # it, so keep function names and region stable.
+  public_base_url = "https://${var.region}-${var.project_id}.cloudfunctions.net"
+  function_urls   = { for name in keys(local.functions) : name => "${local.public_base_url}/${name}" }
 
   # ==========================================================================================
   # FUNCTION ENVIRONMENT — the one place where function configuration is defined.
-  # Extend these maps when a function starts reading a new variable.
+  # Extend these maps when a function starts reading a new setting; the offline check
+  # test/terraform/function-settings.test.ts derives what each function's config module
+  # requires and fails until it is here.
   #   common_env / function_env: plain values (never credentials).
   #   function_secret_env: ENV_NAME => Secret Manager secret ID (from secret_catalog). The
   #     function's service account gets secretAccessor on exactly these secrets.
@@ -34,21 +39,81 @@ locals {
     FIRESTORE_DATABASE = module.firestore.database_id
   }
 
-  function_env = {
-    "crm" = {}
-    "ui-connector" = {
-      CONVERSATION_EVENTS_TOPIC = module.pubsub.topic_names[local.topics.conversation_events]
+  # How the crm function authenticates CCAI Platform (and the worker's contract client):
+  # per method, its plain settings and its secret.
+  crm_auth = {
+    basic  = { env = { CRM_BASIC_USER = var.crm_basic_user }, secrets = { CRM_BASIC_PASSWORD = "crm-basic-password" } }
+    oauth  = { env = { CRM_OAUTH_CLIENT_ID = var.crm_oauth_client_id }, secrets = { CRM_OAUTH_CLIENT_SECRET = "crm-oauth-client-secret" } }
+    header = { env = { CRM_API_KEY_HEADER = var.crm_api_key_header }, secrets = { CRM_API_KEY = "crm-api-key" } }
+  }
+  # Credentials of each CRM adapter (shared/crm/config.ts REQUIRED_KEYS); the plain ones come
+  # from var.crm_adapter_settings.
+  crm_adapter_secrets = {
+    servicenow = { SERVICENOW_PASSWORD = "servicenow-password" }
+    salesforce = { SALESFORCE_CLIENT_SECRET = "salesforce-client-secret" }
+    zendesk    = { ZENDESK_API_TOKEN = "zendesk-api-token" }
+    ba360 = {
+      BA360_PASSWORD    = "ba360-password"
+      BA360_SECRET_KEY  = "ba360-secret-key"
+      BA360_CLIENT_KEY  = "ba360-client-key"
+      BA360_LINK_SECRET = "ba360-link-secret"
     }
+  }
+  crm_mock = var.crm_mode == "mock"
+
+  function_env = {
+    "crm" = merge(
+      {
+        PUBLIC_BASE_URL  = local.public_base_url
+        CRM_MODE         = var.crm_mode
+        CRM_AUTH_METHODS = join(",", var.crm_auth_methods)
+        # gs:// attachment references may name these buckets (CRM_ATTACHMENT_BUCKETS default).
+        ARCHIVE_BUCKET      = module.storage.archive_bucket_name
+        CCAI_STORAGE_BUCKET = module.storage.ccaip_bucket_name
+        CRM_DEFAULT_COUNTRY = var.phone_default_country
+      },
+      merge([for m in var.crm_auth_methods : local.crm_auth[m].env]...),
+      local.crm_mock ? {} : { CRM_ADAPTER = var.crm_adapter },
+      local.crm_mock ? {} : var.crm_adapter_settings,
+    )
+    "ui-connector" = merge(
+      {
+        # Twilio signs the URL it calls: PUBLIC_BASE_URL + /ui-connector.
+        PUBLIC_BASE_URL                = local.public_base_url
+        CONVERSATION_EVENTS_TOPIC      = module.pubsub.topic_names[local.topics.conversation_events]
+        TWILIO_ACCOUNT_SID             = join(",", var.twilio_account_sids)
+        UI_CONNECTOR_UNSIGNED_REQUESTS = var.ui_connector_unsigned_requests
+        UI_CONNECTOR_DEFAULT_COUNTRY   = var.phone_default_country
+      },
+      length(var.ui_connector_cors_origins) > 0 ? { UI_CONNECTOR_CORS_ORIGINS = join(",", var.ui_connector_cors_origins) } : {},
+    )
     "zoom-webhook" = {
       ZOOM_EVENTS_TOPIC = module.pubsub.topic_names[local.topics.zoom_events]
+      # Artifact links redirect to V4 URLs signed for objects of this bucket.
+      ARCHIVE_BUCKET  = module.storage.archive_bucket_name
+      PUBLIC_BASE_URL = local.public_base_url
     }
-    "interaction-worker" = {
-      ARCHIVE_BUCKET = module.storage.archive_bucket_name
-    }
+    "interaction-worker" = merge(
+      {
+        ZOOM_ACCOUNT_ID = var.zoom_account_id
+        ZOOM_CLIENT_ID  = var.zoom_client_id
+        ARCHIVE_BUCKET  = module.storage.archive_bucket_name
+        # Base of the durable artifact links it stores in the CRM (served by zoom-webhook).
+        PUBLIC_BASE_URL = local.public_base_url
+        # The worker writes the CRM through the crm function's contract, with the credentials
+        # CCAI Platform uses (crm_client_auth picks which).
+        CRM_ADAPTER         = "contract"
+        CRM_BASE_URL        = local.function_urls["crm"]
+        CRM_CLIENT_AUTH     = var.crm_client_auth
+        CRM_DEFAULT_COUNTRY = var.phone_default_country
+      },
+      local.crm_auth[var.crm_client_auth].env,
+    )
     "reconcile" = {
+      ZOOM_ACCOUNT_ID        = var.zoom_account_id
+      ZOOM_CLIENT_ID         = var.zoom_client_id
       ZOOM_EVENTS_TOPIC      = module.pubsub.topic_names[local.topics.zoom_events]
       RECONCILE_SLICES_TOPIC = module.pubsub.topic_names[local.topics.reconcile_slices]
-      ARCHIVE_BUCKET         = module.storage.archive_bucket_name
       # Its callers' OIDC tokens carry its URL as audience (Scheduler job, reconcile-slices push).
       RECONCILE_AUDIENCE = local.function_urls["reconcile"]
       # Who may start runs: the nightly job's service account.
@@ -62,55 +127,96 @@ locals {
   }
 
   function_secret_env = {
-    "crm" = {
-      CRM_CREDENTIALS = "crm-credentials"
-    }
+    "crm" = merge(
+      merge([for m in var.crm_auth_methods : local.crm_auth[m].secrets]...),
+      # The mock's admin pages and endpoints (journal, faults, reset).
+      local.crm_mock ? { CRM_ADMIN_TOKEN = "crm-admin-token" } : {},
+      local.crm_mock ? {} : local.crm_adapter_secrets[var.crm_adapter],
+    )
     "ui-connector" = {
+      # Verifies X-Twilio-Signature (comma-separated tokens: several accounts, or a rotation).
       TWILIO_AUTH_TOKEN       = "twilio-auth-token"
       UI_CONNECTOR_JWT_SECRET = "ui-connector-jwt-secret"
+      # Tokens signed with it still verify while a new key rolls out.
+      UI_CONNECTOR_JWT_SECRET_PREVIOUS = "ui-connector-jwt-secret-previous"
+      # Its own key for the conversation-key HMAC, so rotating the JWT key keeps live mappings.
+      UI_CONNECTOR_KEY_HASH_SECRET = "ui-connector-key-hash-secret"
     }
     "zoom-webhook" = {
-      ZOOM_WEBHOOK_SECRET          = "zoom-webhook-secret"
-      ZOOM_WEBHOOK_SECRET_PREVIOUS = "zoom-webhook-secret-previous"
+      ZOOM_WEBHOOK_SECRET           = "zoom-webhook-secret"
+      ZOOM_WEBHOOK_SECRET_PREVIOUS  = "zoom-webhook-secret-previous"
+      ARTIFACT_LINK_SECRET          = "artifact-link-secret"
+      ARTIFACT_LINK_SECRET_PREVIOUS = "artifact-link-secret-previous"
     }
-    "interaction-worker" = {
-      ZOOM_CLIENT_ID     = "zoom-client-id"
-      ZOOM_CLIENT_SECRET = "zoom-client-secret"
-      ZOOM_ACCOUNT_ID    = "zoom-account-id"
-      CRM_CREDENTIALS    = "crm-credentials"
-    }
+    "interaction-worker" = merge(
+      {
+        ZOOM_CLIENT_SECRET   = "zoom-client-secret"
+        ARTIFACT_LINK_SECRET = "artifact-link-secret"
+      },
+      local.crm_auth[var.crm_client_auth].secrets,
+    )
     "reconcile" = {
-      ZOOM_CLIENT_ID     = "zoom-client-id"
       ZOOM_CLIENT_SECRET = "zoom-client-secret"
-      ZOOM_ACCOUNT_ID    = "zoom-account-id"
     }
   }
 
-  # Every credential lives in Secret Manager. Secret ID => what the value is.
-  # Terraform creates the secrets; values are added with `gcloud secrets versions add`.
-  secret_catalog = {
-    "zoom-webhook-secret"          = "Zoom Contact Center webhook secret token (current)"
-    "zoom-webhook-secret-previous" = "Zoom webhook secret token accepted during rotation (set it to the current token when not rotating)"
-    "zoom-client-id"               = "Zoom Server-to-Server OAuth client ID"
-    "zoom-client-secret"           = "Zoom Server-to-Server OAuth client secret"
-    "zoom-account-id"              = "Zoom account ID for Server-to-Server OAuth"
-    "twilio-auth-token"            = "Twilio auth token (request signatures, register-app check)"
-    "ui-connector-jwt-secret"      = "HS256 key the UI connector signs its tokens with (at least 32 random bytes)"
-    "crm-credentials"              = "JSON credentials of the CRM adapter"
+  # Every credential lives in Secret Manager. Secret ID => what the value is. Terraform
+  # creates the secrets the configuration mounts (secret_catalog, below); values are added
+  # with `gcloud secrets versions add` (README.md) before the functions deploy.
+  secret_descriptions = {
+    "zoom-webhook-secret"              = "Zoom app Secret Token: webhook signatures and url_validation (ZOOM_WEBHOOK_SECRET)"
+    "zoom-webhook-secret-previous"     = "The previous Zoom Secret Token, accepted during a rotation; the current token when not rotating (ZOOM_WEBHOOK_SECRET_PREVIOUS)"
+    "zoom-client-secret"               = "Zoom Server-to-Server OAuth client secret (ZOOM_CLIENT_SECRET)"
+    "artifact-link-secret"             = "Signs the durable artifact links stored in the CRM, at least 16 characters (ARTIFACT_LINK_SECRET)"
+    "artifact-link-secret-previous"    = "The previous artifact link secret, accepted during a rotation; the current one when not rotating (ARTIFACT_LINK_SECRET_PREVIOUS)"
+    "twilio-auth-token"                = "Twilio auth token(s), comma-separated: request signatures (TWILIO_AUTH_TOKEN)"
+    "ui-connector-jwt-secret"          = "HS256 key the UI connector signs its tokens with, at least 32 random bytes (UI_CONNECTOR_JWT_SECRET)"
+    "ui-connector-jwt-secret-previous" = "The previous UI connector signing key during a rotation; the current one when not rotating (UI_CONNECTOR_JWT_SECRET_PREVIOUS)"
+    "ui-connector-key-hash-secret"     = "HMAC key turning conversation keys (phone numbers) into document IDs, at least 32 characters (UI_CONNECTOR_KEY_HASH_SECRET)"
+    "crm-basic-password"               = "Basic password of the crm function, at least 8 characters (CRM_BASIC_PASSWORD)"
+    "crm-oauth-client-secret"          = "OAuth client secret of the crm function, at least 16 characters (CRM_OAUTH_CLIENT_SECRET)"
+    "crm-api-key"                      = "API key of the crm function, at least 16 characters (CRM_API_KEY)"
+    "crm-admin-token"                  = "Admin token of the mock CRM's journal, faults and reset, at least 16 characters (CRM_ADMIN_TOKEN)"
+    "servicenow-password"              = "ServiceNow integration user's password (SERVICENOW_PASSWORD)"
+    "salesforce-client-secret"         = "Salesforce connected app's client secret (SALESFORCE_CLIENT_SECRET)"
+    "zendesk-api-token"                = "Zendesk API token (ZENDESK_API_TOKEN)"
+    "ba360-password"                   = "Be Aware 360 user's password (BA360_PASSWORD)"
+    "ba360-secret-key"                 = "Be Aware 360 secret key (BA360_SECRET_KEY)"
+    "ba360-client-key"                 = "Be Aware 360 client key (BA360_CLIENT_KEY)"
+    "ba360-link-secret"                = "Signs the record IDs the Be Aware 360 redirect opens, at least 16 characters (BA360_LINK_SECRET)"
   }
+  mounted_secret_ids = distinct(flatten([for name, secrets in local.function_secret_env : values(secrets)]))
+  secret_catalog     = { for id, description in local.secret_descriptions : id => description if contains(local.mounted_secret_ids, id) }
 
   # ==========================================================================================
   # ACCESS — what each function's own service account may do (least privilege).
   #   project_roles: project-level roles (Firestore has no finer IAM than the project).
   #   publishes:     topics (from local.topics) it may publish to; granted per topic.
-  #   archive_role:  role on the archive bucket, or null.
+  #   buckets:       bucket label (local.buckets) => role on that bucket.
+  #   signs_urls:    signs V4 URLs through IAM signBlob, so it may create tokens as itself.
   # ==========================================================================================
+  buckets = {
+    archive = module.storage.archive_bucket_name
+    ccaip   = module.storage.ccaip_bucket_name
+  }
   function_access = {
-    "crm"                = { project_roles = ["roles/datastore.user"], publishes = [], archive_role = null }
-    "ui-connector"       = { project_roles = ["roles/datastore.user"], publishes = [local.topics.conversation_events], archive_role = null }
-    "zoom-webhook"       = { project_roles = ["roles/datastore.user"], publishes = [local.topics.zoom_events], archive_role = null }
-    "interaction-worker" = { project_roles = ["roles/datastore.user"], publishes = [], archive_role = "roles/storage.objectUser" }
-    "reconcile"          = { project_roles = ["roles/datastore.user"], publishes = [local.topics.zoom_events, local.topics.reconcile_slices], archive_role = "roles/storage.objectViewer" }
+    # Mock mode keeps its CRM in Firestore; real mode only calls the CRM. Reads gs:// attachments.
+    "crm" = {
+      project_roles = local.crm_mock ? ["roles/datastore.user"] : []
+      publishes     = []
+      buckets       = { archive = "roles/storage.objectViewer", ccaip = "roles/storage.objectViewer" }
+      signs_urls    = false
+    }
+    # Conversation mappings in Firestore; conversation.registered events.
+    "ui-connector" = { project_roles = ["roles/datastore.user"], publishes = [local.topics.conversation_events], buckets = {}, signs_urls = false }
+    # Event keys and the ledger in Firestore; publishes events; artifact links answer with a V4
+    # URL it signs (signBlob) for an object it may read.
+    "zoom-webhook" = { project_roles = ["roles/datastore.user"], publishes = [local.topics.zoom_events], buckets = { archive = "roles/storage.objectViewer" }, signs_urls = true }
+    # The ledger in Firestore; creates archive objects (if-generation-match 0), reads their
+    # metadata, and deletes one only when it is not what a transfer wrote (shared/zoom/transfer.ts).
+    "interaction-worker" = { project_roles = ["roles/datastore.user"], publishes = [], buckets = { archive = google_project_iam_custom_role.archive_writer.id }, signs_urls = false }
+    # Runs, slices and lanes in Firestore (reads the ledger); backfills zoom-events, fans out reconcile-slices.
+    "reconcile" = { project_roles = ["roles/datastore.user"], publishes = [local.topics.zoom_events, local.topics.reconcile_slices], buckets = {}, signs_urls = false }
   }
 
   # Who may invoke. Public (allUsers) ONLY where an outside platform calls and the function
@@ -177,10 +283,8 @@ module "function" {
 
   project_roles     = try(local.function_access[each.key].project_roles, [])
   publish_topic_ids = { for t in try(local.function_access[each.key].publishes, []) : t => module.pubsub.topic_ids[t] }
-  bucket_roles = {
-    for k, role in { archive = try(local.function_access[each.key].archive_role, null) } :
-    k => { bucket = module.storage.archive_bucket_name, role = role } if role != null
-  }
+  bucket_roles      = { for label, role in try(local.function_access[each.key].buckets, {}) : label => { bucket = local.buckets[label], role = role } }
+  sign_blobs        = try(local.function_access[each.key].signs_urls, false)
 
   ingress_settings = contains(local.internal_functions, each.key) ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"
   event_trigger    = try(local.event_triggers[each.key], null)
@@ -189,6 +293,18 @@ module "function" {
     try(local.function_tuning[each.key], {}),
     { for k, v in try(var.function_settings[each.key], {}) : k => v if v != null },
   )
+
+  depends_on = [google_project_service.this]
+}
+
+# Create, read and delete archive objects: storage.objectUser would add listing, metadata
+# updates and restores, which the worker never does; objectCreator lacks get and delete.
+resource "google_project_iam_custom_role" "archive_writer" {
+  project     = var.project_id
+  role_id     = "ccbridgeArchiveWriter"
+  title       = "ccbridge archive writer"
+  description = "What interaction-worker does in the archive bucket: create objects, read their metadata, delete a foreign object in its way."
+  permissions = ["storage.objects.create", "storage.objects.get", "storage.objects.delete"]
 
   depends_on = [google_project_service.this]
 }

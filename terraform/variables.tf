@@ -205,6 +205,181 @@ variable "build_service_account" {
   default     = null
 }
 
+# --- What the functions are configured with (non-secret; credentials are in Secret Manager) ---
+
+variable "phone_default_country" {
+  description = "Country (ISO 3166-1 alpha-2) of phone numbers written without a country code: CRM_DEFAULT_COUNTRY (crm, interaction-worker) and UI_CONNECTOR_DEFAULT_COUNTRY (ui-connector)."
+  type        = string
+  default     = "US"
+
+  validation {
+    condition     = can(regex("^[A-Z]{2}$", var.phone_default_country))
+    error_message = "phone_default_country must be two upper-case letters such as US or DE."
+  }
+}
+
+variable "crm_mode" {
+  description = "CRM_MODE of the crm function: mock (a stateful mock CRM in Firestore, with an admin journal behind the crm-admin-token secret) or real (the contract in front of the CRM named by crm_adapter)."
+  type        = string
+  default     = "mock"
+
+  validation {
+    condition     = contains(["mock", "real"], var.crm_mode)
+    error_message = "crm_mode must be mock or real."
+  }
+}
+
+variable "crm_adapter" {
+  description = "CRM_ADAPTER of the crm function in real mode: servicenow, salesforce, zendesk or ba360. Its non-secret settings go in crm_adapter_settings, its credentials in Secret Manager (README.md). Null in mock mode. (The interaction worker always writes through the crm function, CRM_ADAPTER=contract.)"
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.crm_adapter == null || contains(["servicenow", "salesforce", "zendesk", "ba360"], coalesce(var.crm_adapter, "none"))
+    error_message = "crm_adapter must be servicenow, salesforce, zendesk or ba360 (or null in mock mode)."
+  }
+
+  validation {
+    condition     = (var.crm_mode == "real") == (var.crm_adapter != null)
+    error_message = "crm_adapter is required when crm_mode = \"real\" and must be null when crm_mode = \"mock\"."
+  }
+}
+
+variable "crm_adapter_settings" {
+  description = "Non-secret settings of the CRM adapter by environment variable name (see .env.example): servicenow needs SERVICENOW_INSTANCE_URL and SERVICENOW_USER; salesforce SALESFORCE_LOGIN_URL and SALESFORCE_CLIENT_ID; zendesk ZENDESK_BASE_URL and ZENDESK_EMAIL; ba360 BA360_API_URL, BA360_INSTANCE_URL, BA360_USER and BA360_COMPANY. Optional ones (SALESFORCE_SEARCH_ORDER, ZENDESK_DISPOSITION_FIELD_ID, ...) may be added. Never credentials: those are secrets."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k in keys(var.crm_adapter_settings) : can(regex("^(SERVICENOW|SALESFORCE|ZENDESK|BA360)_[A-Z0-9_]+$", k))])
+    error_message = "crm_adapter_settings keys must be SERVICENOW_*, SALESFORCE_*, ZENDESK_* or BA360_* settings."
+  }
+
+  validation {
+    condition     = !anytrue([for k in keys(var.crm_adapter_settings) : contains(["SERVICENOW_PASSWORD", "SALESFORCE_CLIENT_SECRET", "ZENDESK_API_TOKEN", "BA360_PASSWORD", "BA360_SECRET_KEY", "BA360_CLIENT_KEY", "BA360_LINK_SECRET"], k)])
+    error_message = "crm_adapter_settings must not hold credentials: add them to their Secret Manager secrets (README.md)."
+  }
+
+  validation {
+    condition = var.crm_adapter == null || alltrue([
+      for k in lookup({
+        servicenow = ["SERVICENOW_INSTANCE_URL", "SERVICENOW_USER"]
+        salesforce = ["SALESFORCE_LOGIN_URL", "SALESFORCE_CLIENT_ID"]
+        zendesk    = ["ZENDESK_BASE_URL", "ZENDESK_EMAIL"]
+        ba360      = ["BA360_API_URL", "BA360_INSTANCE_URL", "BA360_USER", "BA360_COMPANY"]
+      }, coalesce(var.crm_adapter, "none"), []) : contains(keys(var.crm_adapter_settings), k)
+    ])
+    error_message = "crm_adapter_settings lacks a setting the chosen crm_adapter requires (see this variable's description)."
+  }
+}
+
+variable "crm_auth_methods" {
+  description = "CRM_AUTH_METHODS: how CCAI Platform may authenticate to the crm function (basic, oauth, header). Each enabled method needs its secret: crm-basic-password, crm-oauth-client-secret, crm-api-key."
+  type        = list(string)
+  default     = ["basic", "oauth", "header"]
+
+  validation {
+    condition     = length(var.crm_auth_methods) > 0 && alltrue([for m in var.crm_auth_methods : contains(["basic", "oauth", "header"], m)])
+    error_message = "crm_auth_methods must list one or more of basic, oauth, header."
+  }
+}
+
+variable "crm_client_auth" {
+  description = "CRM_CLIENT_AUTH of the interaction worker: which of crm_auth_methods it uses to call the crm function (the same credentials CCAI Platform uses)."
+  type        = string
+  default     = "basic"
+
+  validation {
+    condition     = contains(var.crm_auth_methods, var.crm_client_auth)
+    error_message = "crm_client_auth must be one of crm_auth_methods (basic, oauth or header)."
+  }
+}
+
+variable "crm_basic_user" {
+  description = "CRM_BASIC_USER: the user name of Basic authentication to the crm function (the password is the crm-basic-password secret)."
+  type        = string
+  default     = "ccaip"
+
+  validation {
+    condition     = can(regex("^[^:\\s]{1,64}$", var.crm_basic_user))
+    error_message = "crm_basic_user must be 1-64 characters without colons or spaces."
+  }
+}
+
+variable "crm_oauth_client_id" {
+  description = "CRM_OAUTH_CLIENT_ID: the OAuth client ID CCAI Platform uses against the crm function (the secret is crm-oauth-client-secret)."
+  type        = string
+  default     = "ccaip-client"
+
+  validation {
+    condition     = can(regex("^[^:\\s]{1,128}$", var.crm_oauth_client_id))
+    error_message = "crm_oauth_client_id must be 1-128 characters without colons or spaces."
+  }
+}
+
+variable "crm_api_key_header" {
+  description = "CRM_API_KEY_HEADER: the name of the header carrying the API key (the key is crm-api-key)."
+  type        = string
+  default     = "X-Api-Key"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]+$", var.crm_api_key_header))
+    error_message = "crm_api_key_header must be an HTTP header name (letters, digits, hyphens)."
+  }
+}
+
+variable "zoom_account_id" {
+  description = "ZOOM_ACCOUNT_ID of the Zoom Server-to-Server OAuth app (interaction-worker, reconcile). An identifier, not a credential: the client secret is the zoom-client-secret secret."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{8,64}$", var.zoom_account_id))
+    error_message = "zoom_account_id must be the account ID shown on the Zoom app's credentials page."
+  }
+}
+
+variable "zoom_client_id" {
+  description = "ZOOM_CLIENT_ID of the Zoom Server-to-Server OAuth app (interaction-worker, reconcile)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{8,64}$", var.zoom_client_id))
+    error_message = "zoom_client_id must be the client ID shown on the Zoom app's credentials page."
+  }
+}
+
+variable "twilio_account_sids" {
+  description = "TWILIO_ACCOUNT_SID of ui-connector: the Twilio account SIDs allowed to get tokens from /register-app (their auth tokens go, comma-separated, in the twilio-auth-token secret)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.twilio_account_sids) > 0 && alltrue([for sid in var.twilio_account_sids : can(regex("^AC[0-9a-fA-F]{32}$", sid))])
+    error_message = "twilio_account_sids must list at least one Twilio account SID (AC followed by 32 hex digits)."
+  }
+}
+
+variable "ui_connector_cors_origins" {
+  description = "UI_CONNECTOR_CORS_ORIGINS: origins allowed by CORS on ui-connector (the Salesforce Lightning component's, e.g. https://my-domain.lightning.force.com). Empty: none."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for o in var.ui_connector_cors_origins : can(regex("^https?://[A-Za-z0-9.-]+(:[0-9]+)?/?$", o))])
+    error_message = "ui_connector_cors_origins must be origins such as https://my-domain.lightning.force.com (scheme and host, no path)."
+  }
+}
+
+variable "ui_connector_unsigned_requests" {
+  description = "UI_CONNECTOR_UNSIGNED_REQUESTS: what ui-connector does with requests without X-Twilio-Signature: accept (the reference behaviour), reads-only (only the Lightning component's GET/DELETE) or reject. Signed requests are always verified against twilio-auth-token."
+  type        = string
+  default     = "accept"
+
+  validation {
+    condition     = contains(["accept", "reads-only", "reject"], var.ui_connector_unsigned_requests)
+    error_message = "ui_connector_unsigned_requests must be accept, reads-only or reject."
+  }
+}
+
 # --- Secrets ---------------------------------------------------------------------------------
 
 variable "secret_values" {

@@ -373,6 +373,14 @@ describe('primitive role check', () => {
     ].sort());
   });
 
+  it('accepts a custom role of the configuration (its ID is known only after apply), but not a role it cannot determine', async () => {
+    const custom = 'resource "google_project_iam_custom_role" "r" {\n  project     = "p"\n  role_id     = "writer"\n  title       = "writer"\n  permissions = ["storage.objects.create"]\n}\n';
+    const grant = (role: string) => `resource "google_storage_bucket_iam_member" "m" {\n  bucket = "b"\n  role   = ${role}\n  member = "user:a@example.com"\n}\n`;
+    expect(checkPrimitiveRoles(await load({ 'main.tf': custom + grant('google_project_iam_custom_role.r.id') }))).toEqual([]);
+    const unknown = await load({ 'main.tf': 'variable "role" {\n  type = string\n}\n' + grant('var.role') });
+    expect(messages(checkPrimitiveRoles(unknown))).toEqual(['google_storage_bucket_iam_member.m: role cannot be determined statically']);
+  });
+
   it('reports a primitive role assembled from a variable default, which no literal scan would see', async () => {
     const config = await load({
       // biome-ignore lint/suspicious/noTemplateCurlyInString: HCL interpolation inside HCL source text

@@ -18,7 +18,7 @@ import {
   looksLikeCredential,
 } from './lib/checks';
 import { Evaluator, isObjectValue, type ModuleInstance, refsOf, refString, type Value } from './lib/evaluate';
-import { type Block, type Configuration, formatFindings, isJsonObject, loadConfiguration } from './lib/hcl';
+import { type Block, type Configuration, formatFindings, isJsonObject, type Json, loadConfiguration } from './lib/hcl';
 import { loadProviderSchema, type ProviderSchema } from './lib/schema';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -162,20 +162,115 @@ describe('function environment (terraform/functions.tf)', () => {
     }
   });
 
-  it('gives the topic and bucket names to the functions that use them', () => {
-    expect(Object.keys(envOf('zoom-webhook'))).toContain('ZOOM_EVENTS_TOPIC');
+  it('gives the topic and bucket names to the functions that use them, and no bucket to those that do not', () => {
+    expect(Object.keys(envOf('zoom-webhook'))).toEqual(expect.arrayContaining(['ZOOM_EVENTS_TOPIC', 'ARCHIVE_BUCKET']));
     expect(Object.keys(envOf('reconcile'))).toEqual(expect.arrayContaining(['ZOOM_EVENTS_TOPIC', 'RECONCILE_SLICES_TOPIC']));
+    expect(Object.keys(envOf('reconcile'))).not.toContain('ARCHIVE_BUCKET');
     expect(Object.keys(envOf('ui-connector'))).toContain('CONVERSATION_EVENTS_TOPIC');
     expect(Object.keys(envOf('interaction-worker'))).toContain('ARCHIVE_BUCKET');
+    expect(Object.keys(envOf('crm'))).toEqual(expect.arrayContaining(['ARCHIVE_BUCKET', 'CCAI_STORAGE_BUCKET']));
   });
 
-  it('passes each credential as a secret env var from Secret Manager', () => {
-    expect(secretEnvOf('zoom-webhook')).toEqual({ ZOOM_WEBHOOK_SECRET: 'zoom-webhook-secret', ZOOM_WEBHOOK_SECRET_PREVIOUS: 'zoom-webhook-secret-previous' });
-    expect(secretEnvOf('ui-connector')).toEqual({ TWILIO_AUTH_TOKEN: 'twilio-auth-token', UI_CONNECTOR_JWT_SECRET: 'ui-connector-jwt-secret' });
-    expect(secretEnvOf('crm')).toEqual({ CRM_CREDENTIALS: 'crm-credentials' });
-    for (const name of ['interaction-worker', 'reconcile']) {
-      expect(secretEnvOf(name)).toEqual(expect.objectContaining({ ZOOM_CLIENT_ID: 'zoom-client-id', ZOOM_CLIENT_SECRET: 'zoom-client-secret', ZOOM_ACCOUNT_ID: 'zoom-account-id' }));
-    }
+  it('builds URLs from the predictable cloudfunctions.net form (no dependency on the functions themselves)', async () => {
+    const example = (await parse('terraform.tfvars.example', readFileSync(join(terraformDir, 'terraform.tfvars.example'), 'utf8'))) as Record<string, Json>;
+    const withExample = new Evaluator(config, { rootVariables: example });
+    const envWith = (name: string): Record<string, Value> => {
+      const [f] = withExample.resourceInstances('resource', (t) => t === 'google_cloudfunctions2_function').filter((r) => withExample.attribute(r.instance, r.block, r.key, r.each, ['name']) === name);
+      const env = f ? withExample.attribute(f.instance, f.block, f.key, f.each, ['service_config', '0', 'environment_variables']) : null;
+      return isObjectValue(env) ? env : {};
+    };
+    const base = 'https://us-central1-my-ccbridge-dev.cloudfunctions.net';
+    for (const name of ['crm', 'ui-connector', 'zoom-webhook', 'interaction-worker']) expect([name, envWith(name)['PUBLIC_BASE_URL']]).toEqual([name, base]);
+    expect(envWith('interaction-worker')['CRM_BASE_URL']).toBe(`${base}/crm`);
+    expect(envWith('reconcile')['RECONCILE_AUDIENCE']).toBe(`${base}/reconcile`);
+    for (const f of manifest) expect(refNames(envOf(f.name) as Value).filter((r) => r.includes('google_cloudfunctions2_function') && !r.endsWith('environment_variables') && !r.includes('.environment_variables.'))).toEqual([]);
+  });
+
+  it('passes each credential as a secret env var from Secret Manager, one secret per credential', () => {
+    expect(secretEnvOf('zoom-webhook')).toEqual({
+      ZOOM_WEBHOOK_SECRET: 'zoom-webhook-secret',
+      ZOOM_WEBHOOK_SECRET_PREVIOUS: 'zoom-webhook-secret-previous',
+      ARTIFACT_LINK_SECRET: 'artifact-link-secret',
+      ARTIFACT_LINK_SECRET_PREVIOUS: 'artifact-link-secret-previous',
+    });
+    expect(secretEnvOf('ui-connector')).toEqual({
+      TWILIO_AUTH_TOKEN: 'twilio-auth-token',
+      UI_CONNECTOR_JWT_SECRET: 'ui-connector-jwt-secret',
+      UI_CONNECTOR_JWT_SECRET_PREVIOUS: 'ui-connector-jwt-secret-previous',
+      UI_CONNECTOR_KEY_HASH_SECRET: 'ui-connector-key-hash-secret',
+    });
+    // Defaults: mock mode, every CCAI Platform authentication enabled.
+    expect(secretEnvOf('crm')).toEqual({
+      CRM_BASIC_PASSWORD: 'crm-basic-password',
+      CRM_OAUTH_CLIENT_SECRET: 'crm-oauth-client-secret',
+      CRM_API_KEY: 'crm-api-key',
+      CRM_ADMIN_TOKEN: 'crm-admin-token',
+    });
+    expect(secretEnvOf('interaction-worker')).toEqual({ ZOOM_CLIENT_SECRET: 'zoom-client-secret', ARTIFACT_LINK_SECRET: 'artifact-link-secret', CRM_BASIC_PASSWORD: 'crm-basic-password' });
+    expect(secretEnvOf('reconcile')).toEqual({ ZOOM_CLIENT_SECRET: 'zoom-client-secret' });
+  });
+});
+
+describe('what each function\'s service account may do (least privilege)', () => {
+  /** "role on target" of every grant to the function's own service account, secret access aside (checkSecrets). */
+  const grantsOf = (name: string): string[] => {
+    const sa = `module.function[${JSON.stringify(name)}].google_service_account.this`;
+    const target = (i: Instance): string => {
+      if (i.block.type === 'google_project_iam_member') return 'project';
+      const on = i.attr(i.block.type === 'google_storage_bucket_iam_member' ? 'bucket' : i.block.type === 'google_pubsub_topic_iam_member' ? 'topic' : i.block.type === 'google_service_account_iam_member' ? 'service_account_id' : 'service');
+      if (typeof on === 'string') return on;
+      const named = refNames(on).filter((r) => !/_iam_member/.test(r) && !r.includes('var.') && !r.startsWith('data.'));
+      return named.map((r) => (r.startsWith(sa) ? 'itself' : r.replace(/^module\.\w+\./, '').replace(/\.(name|id)$/, ''))).join(' ');
+    };
+    return ev
+      .resourceInstances('resource', (t) => /_iam_member$/.test(t) && t !== 'google_secret_manager_secret_iam_member')
+      .map((r) => ({ ...r, attr: (...path: string[]) => ev.attribute(r.instance, r.block, r.key, r.each, path), where: '' }))
+      .filter((i) => refNames(i.attr('member')).some((r) => r.startsWith(sa)))
+      .map((i) => {
+        const role = i.attr('role');
+        return `${typeof role === 'string' ? role : refNames(role).filter((r) => !/_iam_member/.test(r)).join(' ')} on ${target(i)}`;
+      })
+      .sort();
+  };
+
+  it('crm: Firestore (the mock CRM), read access to the archive and CCAI Platform buckets (gs:// attachments)', () => {
+    expect(grantsOf('crm')).toEqual(['roles/datastore.user on project', 'roles/storage.objectViewer on google_storage_bucket.archive', 'roles/storage.objectViewer on google_storage_bucket.ccaip']);
+  });
+
+  it('ui-connector: Firestore, publish to conversation-events', () => {
+    expect(grantsOf('ui-connector')).toEqual(['roles/datastore.user on project', 'roles/pubsub.publisher on google_pubsub_topic.this["conversation-events"]']);
+  });
+
+  it('zoom-webhook: Firestore, publish to zoom-events, read the archive, and sign (signBlob) as itself for the V4 URLs of artifact links', () => {
+    expect(grantsOf('zoom-webhook')).toEqual([
+      'roles/datastore.user on project',
+      'roles/iam.serviceAccountTokenCreator on itself',
+      'roles/pubsub.publisher on google_pubsub_topic.this["zoom-events"]',
+      'roles/storage.objectViewer on google_storage_bucket.archive',
+    ]);
+  });
+
+  it('interaction-worker: Firestore, and create/get/delete objects of the archive bucket only', () => {
+    expect(grantsOf('interaction-worker')).toEqual(['google_project_iam_custom_role.archive_writer.id on google_storage_bucket.archive', 'roles/datastore.user on project']);
+    const [role] = instances('resource', 'google_project_iam_custom_role');
+    expect(role?.attr('permissions')).toEqual(['storage.objects.create', 'storage.objects.get', 'storage.objects.delete']);
+  });
+
+  it('reconcile: Firestore, publish to zoom-events and reconcile-slices, invoke itself (the push subscription\'s identity)', () => {
+    expect(grantsOf('reconcile')).toEqual([
+      'roles/datastore.user on project',
+      'roles/pubsub.publisher on google_pubsub_topic.this["reconcile-slices"]',
+      'roles/pubsub.publisher on google_pubsub_topic.this["zoom-events"]',
+      'roles/run.invoker on reconcile',
+    ]);
+  });
+
+  it('crm in real mode does not touch Firestore', async () => {
+    const real = new Evaluator(config, { rootVariables: { crm_mode: 'real', crm_adapter: 'zendesk' } });
+    const grants = real
+      .resourceInstances('resource', (t) => t === 'google_project_iam_member')
+      .filter((r) => r.instance.path === 'module.function["crm"].');
+    expect(grants).toEqual([]);
   });
 });
 
@@ -228,17 +323,8 @@ describe('Firestore (terraform/firestore.tf)', () => {
     }
   });
 
-  it('creates the composite indexes crmMockJournal(sessionId, at) and ledger(state, updatedAt)', () => {
-    const indexes = instances('resource', 'google_firestore_index').map((i) => ({
-      collection: i.attr('collection'),
-      fields: (i.attr('fields') as Value[]).map((f) => (isObjectValue(f) ? `${String(f['field_path'])} ${String(f['order'])}` : '?')),
-    }));
-    expect(indexes).toEqual(
-      expect.arrayContaining([
-        { collection: 'crmMockJournal', fields: ['sessionId ASCENDING', 'at ASCENDING'] },
-        { collection: 'ledger', fields: ['state ASCENDING', 'updatedAt ASCENDING'] },
-      ]),
-    );
+  it('creates no composite index: every query the code runs is served by single-field indexes (firestore-queries.test.ts)', () => {
+    expect(instances('resource', 'google_firestore_index')).toEqual([]);
   });
 });
 

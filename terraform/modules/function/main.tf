@@ -38,6 +38,15 @@ resource "google_storage_bucket_iam_member" "this" {
   member = google_service_account.this.member
 }
 
+# Signing without a key file: the Storage client asks IAM to sign with this very account.
+resource "google_service_account_iam_member" "sign_blob" {
+  count = var.sign_blobs ? 1 : 0
+
+  service_account_id = google_service_account.this.name
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = google_service_account.this.member
+}
+
 resource "google_secret_manager_secret_iam_member" "accessor" {
   for_each = toset(values(var.secret_env))
 

@@ -78,6 +78,12 @@ variable "bucket_roles" {
   default = {}
 }
 
+variable "sign_blobs" {
+  description = "The function signs (V4 URLs) as its own service account through the IAM Credentials signBlob API: grant it Service Account Token Creator on itself, and nothing wider."
+  type        = bool
+  default     = false
+}
+
 variable "ingress_settings" {
   description = "ALLOW_ALL, ALLOW_INTERNAL_ONLY or ALLOW_INTERNAL_AND_GCLB."
   type        = string

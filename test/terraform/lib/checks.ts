@@ -657,6 +657,8 @@ function iamGrants(ev: Evaluator): IamGrant[] {
   });
 }
 
+const CUSTOM_ROLE = /^google_(project|organization)_iam_custom_role\./;
+
 export function checkPrimitiveRoles(config: Configuration): Finding[] {
   const findings: Finding[] = [];
   for (const mod of config.modules.values()) {
@@ -682,7 +684,13 @@ export function checkPrimitiveRoles(config: Configuration): Finding[] {
   const ev = new Evaluator(config);
   for (const g of iamGrants(ev)) {
     if (g.type.endsWith('_iam_policy')) continue; // policy_data: literal roles are covered above
-    if (typeof g.role !== 'string') findings.push({ check: 'primitive-roles', file: '', where: g.where, message: 'role cannot be determined statically' });
+    if (typeof g.role !== 'string') {
+      // A custom role of this configuration (its ID is known after apply) is never primitive.
+      // (Unknown values also carry where they were read: the grant's own role attribute.)
+      const refs = refsOf(g.role).filter((r) => !(IAM_TYPE.test(r.address.split('.')[0] ?? '') && r.path.join('.') === 'role'));
+      if (refs.length > 0 && refs.every((r) => CUSTOM_ROLE.test(r.address) && ['id', 'name'].includes(r.path.join('.')))) continue;
+      findings.push({ check: 'primitive-roles', file: '', where: g.where, message: 'role cannot be determined statically' });
+    }
     else if (PRIMITIVE_ROLES.test(g.role)) findings.push({ check: 'primitive-roles', file: '', where: g.where, message: `primitive role ${g.role}` });
   }
   return findings;
