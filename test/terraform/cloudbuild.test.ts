@@ -42,7 +42,7 @@ function substitution(name: string): string | undefined {
 
 describe('cloudbuild.yaml', () => {
   it('installs, type-checks, lints, tests and builds before terraform init, plan and apply', () => {
-    expect(steps().map((s) => s.id)).toEqual(['npm-install', 'typecheck', 'lint', 'test', 'build', 'terraform-init', 'terraform-plan', 'terraform-apply', 'terraform-output', 'post-apply']);
+    expect(steps().map((s) => s.id)).toEqual(['npm-install', 'typecheck', 'lint', 'test', 'build', 'terraform-vars', 'terraform-init', 'terraform-plan', 'terraform-apply', 'terraform-output', 'post-apply']);
   });
 
   it('runs node steps in node:22 and terraform steps in the hashicorp/terraform image', () => {
@@ -53,6 +53,8 @@ describe('cloudbuild.yaml', () => {
     expect(byImage('${_NODE_IMAGE}')).toEqual(['npm-install', 'typecheck', 'lint', 'test', 'build', 'post-apply']);
     // biome-ignore lint/suspicious/noTemplateCurlyInString: Cloud Build substitution syntax
     expect(byImage('${_TF_IMAGE}')).toEqual(['terraform-init', 'terraform-plan', 'terraform-apply', 'terraform-output']);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Cloud Build substitution syntax
+    expect(byImage('${_GCLOUD_IMAGE}')).toEqual(['terraform-vars']);
   });
 
   it('runs the npm scripts the project defines (npm test, npm run build, ...)', () => {
@@ -75,9 +77,17 @@ describe('cloudbuild.yaml', () => {
     expect(versions).toMatch(/backend "gcs" \{\}/);
   });
 
+  it('fetches the environment\'s terraform.tfvars (no secret values) from beside its state, where terraform loads it', () => {
+    const byId = new Map(steps().map((s) => [s.id, s.body]));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Cloud Build substitution syntax
+    expect(byId.get('terraform-vars')).toContain('gs://${_TF_STATE_BUCKET}/ccbridge/${_ENVIRONMENT}/terraform.tfvars terraform/terraform.tfvars');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Cloud Build substitution syntax
+    expect(byId.get('terraform-init')).toContain('-backend-config=prefix=ccbridge/${_ENVIRONMENT}');
+  });
+
   it('declares every user substitution it uses (Cloud Build rejects undeclared ones)', () => {
     const used = new Set([...text.matchAll(/\$\{(_[A-Z0-9_]+)\}/g)].map((m) => m[1]));
     for (const name of used) expect([name, substitution(name ?? '') !== undefined]).toEqual([name, true]);
-    expect(used).toEqual(new Set(['_DEPLOY_PROJECT', '_REGION', '_ENVIRONMENT', '_TF_STATE_BUCKET', '_TF_IMAGE', '_NODE_IMAGE']));
+    expect(used).toEqual(new Set(['_DEPLOY_PROJECT', '_REGION', '_ENVIRONMENT', '_TF_STATE_BUCKET', '_TF_IMAGE', '_NODE_IMAGE', '_GCLOUD_IMAGE']));
   });
 });
