@@ -90,8 +90,7 @@ locals {
     "zoom-webhook" = {
       ZOOM_EVENTS_TOPIC = module.pubsub.topic_names[local.topics.zoom_events]
       # Artifact links redirect to V4 URLs signed for objects of this bucket.
-      ARCHIVE_BUCKET  = module.storage.archive_bucket_name
-      PUBLIC_BASE_URL = local.public_base_url
+      ARCHIVE_BUCKET = module.storage.archive_bucket_name
     }
     "interaction-worker" = merge(
       {

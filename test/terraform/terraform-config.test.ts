@@ -180,7 +180,7 @@ describe('function environment (terraform/functions.tf)', () => {
       return isObjectValue(env) ? env : {};
     };
     const base = 'https://us-central1-my-ccbridge-dev.cloudfunctions.net';
-    for (const name of ['crm', 'ui-connector', 'zoom-webhook', 'interaction-worker']) expect([name, envWith(name)['PUBLIC_BASE_URL']]).toEqual([name, base]);
+    for (const name of ['crm', 'ui-connector', 'interaction-worker']) expect([name, envWith(name)['PUBLIC_BASE_URL']]).toEqual([name, base]);
     expect(envWith('interaction-worker')['CRM_BASE_URL']).toBe(`${base}/crm`);
     expect(envWith('reconcile')['RECONCILE_AUDIENCE']).toBe(`${base}/reconcile`);
     for (const f of manifest) expect(refNames(envOf(f.name) as Value).filter((r) => r.includes('google_cloudfunctions2_function') && !r.endsWith('environment_variables') && !r.includes('.environment_variables.'))).toEqual([]);
