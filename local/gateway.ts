@@ -21,7 +21,18 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(options: { host?: string; port?: number } = {}): Promise<Gateway> {
+export interface GatewayOptions {
+  host?: string;
+  port?: number;
+  /**
+   * Share the port with other processes listening with the same flag (SO_REUSEPORT): the
+   * kernel spreads new connections over them, so a replacement can start before the
+   * process it replaces is killed, as a new function instance does.
+   */
+  reusePort?: boolean;
+}
+
+export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
   // As the deployed entry files do: what the Framework refuses itself is answered in JSON.
   installFrameworkErrorResponses();
   const listeners = new Map<string, Listener>();
@@ -53,7 +64,7 @@ export async function startGateway(options: { host?: string; port?: number } = {
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+    server.listen({ port: options.port ?? 0, host, ...(options.reusePort ? { reusePort: true } : {}) }, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
 

@@ -33,6 +33,13 @@ export interface StackOptions {
   envOverrides?: Env;
   /** Only compose these functions (default: all in functions/functions.json). */
   functions?: string[];
+  /**
+   * Functions served by another process, by name → URL (e.g. a worker a chaos run kills and
+   * restarts): not composed here, but their push subscriptions are provisioned to that URL.
+   */
+  externalFunctions?: Record<string, string>;
+  /** Push requests in flight at once per subscription (default 16); a busier worker needs more. */
+  pushConcurrency?: number;
   /** Push retry back-off of the local subscriptions, in seconds. */
   pushBackoff?: { min: number; max: number };
   /** Attempts before a message goes to a dead-letter topic. */
@@ -88,7 +95,12 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       const firestore = await startFirestoreEmulator({ port: portFor(1) });
       stoppers.push(() => firestore.stop());
       // Push subscriptions with an OIDC token carry one from the local issuer, as in production.
-      const pubsub = await startPubSubEmulator({ port: portFor(2), mintOidcToken: (audience, email) => oidc.mint(audience, email), log: (line) => stackLog(line) });
+      const pubsub = await startPubSubEmulator({
+        port: portFor(2),
+        mintOidcToken: (audience, email) => oidc.mint(audience, email),
+        log: (line) => stackLog(line),
+        ...(options.pushConcurrency ? { pushConcurrency: options.pushConcurrency } : {}),
+      });
       stoppers.push(() => pubsub.stop());
       const storage = await startStorageEmulator({ port: portFor(3), signingPublicKeys: [signer.publicKey] });
       stoppers.push(() => storage.stop());
@@ -114,9 +126,15 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
     Object.assign(process.env, emulatorEnv(endpoints));
     const env = buildLocalEnv(endpoints, credentials, { clientEmail: signer.clientEmail, privateKey: signer.privateKey }, options.envOverrides);
 
-    const manifest = readFunctionManifest().filter((f) => !options.functions || options.functions.includes(f.name));
+    const external = options.externalFunctions ?? {};
+    const manifest = readFunctionManifest().filter((f) => !options.functions || options.functions.includes(f.name) || f.name in external);
     const urls: Record<string, string> = {};
     for (const fn of manifest) {
+      const url = external[fn.name];
+      if (url !== undefined) {
+        urls[fn.name] = url;
+        continue;
+      }
       const compose = composers[fn.name];
       if (!compose) throw new Error(`no composition root registered for function ${fn.name}`);
       gateway.mount(fn.name, fn.entryPoint, compose(env));

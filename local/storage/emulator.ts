@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { EmulatorContext } from './context';
 import { type Fault, FaultInjector } from './faults';
 import { ObjectStore } from './object-store';
-import { ResumableUploads } from './resumable-uploads';
+import { ResumableUploads, type UploadInProgress } from './resumable-uploads';
 import { createRequestHandler } from './server';
 
 export interface StorageEmulatorOptions {
@@ -24,6 +24,8 @@ export interface StorageEmulatorOptions {
   /** PEM public key(s) to verify V4 signed URLs; if absent only expiry is checked. */
   signingPublicKeys?: string[];
   log?: (line: string) => void;
+  /** Decides probabilistic faults (default Math.random). */
+  faultRandom?: () => number;
 }
 
 export interface StoredObjectSummary {
@@ -43,8 +45,14 @@ export interface StorageEmulator {
   readonly port: number;
   /** Directory holding object bytes (`objects/`) and uploads in progress (`uploads/`). */
   readonly dir: string;
-  /** Fault injection for chaos tests: the next matching requests answer `status` (e.g. 503). */
+  /** Fault injection for chaos tests: the next (or a share of the) matching requests answer `status` (e.g. 503). */
   injectFault(fault: Fault): void;
+  /** Removes every injected fault not used up yet. */
+  clearFaults(): void;
+  /** Injected faults answered so far, by status. */
+  faultCounts(): Record<number, number>;
+  /** Resumable upload sessions not completed: open ones, and those a client abandoned mid-way. */
+  uploadsInProgress(): UploadInProgress[];
   /** Introspection: every live object. */
   listAll(): StoredObjectSummary[];
   /** Closes the server (keep-alive and in-flight connections included) and removes the temp dir it created. */
@@ -62,7 +70,7 @@ export async function startStorageEmulator(opts: StorageEmulatorOptions = {}): P
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'ccbridge-storage-')));
   const store = await ObjectStore.open(dir);
   const uploads = new ResumableUploads(store);
-  const faults = new FaultInjector();
+  const faults = new FaultInjector(opts.faultRandom);
   const host = opts.host ?? '127.0.0.1';
   let baseUrl = '';
   const ctx: EmulatorContext = {
@@ -108,6 +116,9 @@ export async function startStorageEmulator(opts: StorageEmulatorOptions = {}): P
     port,
     dir,
     injectFault: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    faultCounts: () => faults.counts(),
+    uploadsInProgress: () => uploads.inProgress(),
     listAll: () =>
       store.all().map((o) => {
         const summary: StoredObjectSummary = {

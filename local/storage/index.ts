@@ -20,6 +20,7 @@
 // HMAC keys, customer-supplied encryption, bucket PATCH, XML-API uploads other than a
 // signed PUT.
 export type { Fault } from './faults';
+export type { UploadInProgress } from './resumable-uploads';
 export {
   type StorageEmulator,
   type StorageEmulatorOptions,

@@ -23,7 +23,20 @@ interface Session {
   file: HashingFile;
   /** A chunk request is streaming into the file; another one must not interleave. */
   receiving: boolean;
+  /** Bytes the current chunk request has brought so far (written to the file in batches). */
+  arriving: number;
   result?: ObjectRecord;
+}
+
+export interface UploadInProgress {
+  bucket: string;
+  name: string;
+  /** Bytes the session holds so far. */
+  received: number;
+  /** A chunk request is streaming into it right now… */
+  receiving: boolean;
+  /** …and has brought this many bytes so far (not all in `received` yet: they reach the file in batches). */
+  arriving: number;
 }
 
 export type ChunkOutcome = { kind: 'incomplete'; received: number } | { kind: 'complete'; object: ObjectRecord };
@@ -41,7 +54,7 @@ export class ResumableUploads {
 
   async start(target: UploadTarget): Promise<string> {
     const id = randomUUID().replaceAll('-', '');
-    this.sessions.set(id, { id, target, file: await this.store.newUploadFile(), receiving: false });
+    this.sessions.set(id, { id, target, file: await this.store.newUploadFile(), receiving: false, arriving: 0 });
     return id;
   }
 
@@ -78,10 +91,12 @@ export class ResumableUploads {
       );
     }
     session.receiving = true;
+    session.arriving = 0;
     try {
-      await appendStream(session.file, body, received - range.start);
+      await appendStream(session.file, counted(body, (n) => (session.arriving += n)), received - range.start);
     } finally {
       session.receiving = false;
+      session.arriving = 0;
     }
     const size = session.file.size;
     if (range.total !== undefined && size > range.total) {
@@ -97,6 +112,13 @@ export class ResumableUploads {
   /** DELETE on the session URI: GCS answers 499 and forgets the session. */
   async cancel(id: string): Promise<void> {
     await this.abandon(this.session(id));
+  }
+
+  /** Sessions not completed yet (open, or abandoned by a client that went away), with the bytes they hold. */
+  inProgress(): UploadInProgress[] {
+    return [...this.sessions.values()]
+      .filter((s) => !s.result)
+      .map((s) => ({ bucket: s.target.bucket, name: s.target.name, received: s.file.size, receiving: s.receiving, arriving: s.arriving }));
   }
 
   async closeAll(): Promise<void> {
@@ -150,6 +172,13 @@ function checkSizeAndHashes(
   const crc32c = clientHashes.crc32c ?? target.expectedCrc32c;
   if (crc32c !== undefined && crc32c !== file.crc32c) {
     throw badRequest(`Provided CRC32C "${crc32c}" doesn't match calculated CRC32C "${file.crc32c}".`);
+  }
+}
+
+async function* counted(body: AsyncIterable<Uint8Array>, add: (n: number) => void): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    add(chunk.length);
+    yield chunk;
   }
 }
 

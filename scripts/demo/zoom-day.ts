@@ -2,10 +2,7 @@
  * A day of Zoom Contact Center traffic through the local stack, and the figures it leaves
  * behind (read back from the stores, not counted by the sender).
  */
-import { createFirestoreDocStore } from '../../shared/adapters/firestore';
-import { createFirestore } from '../../shared/google';
-import { LEDGER_COLLECTION, ledgerDocSchema } from '../../shared/zoom/ledger';
-import { EVENT_KEYS_COLLECTION, eventKeyDocSchema } from '../../functions/zoom-webhook/event-keys';
+import { readPipelineState, stackDocStore, subscriptionStats, summarizePipeline } from './pipeline-state';
 import type { Stack } from '../../local/stack';
 import type { DeliveryReport } from '../../local/mocks/zoom';
 
@@ -56,31 +53,19 @@ export async function runZoomDay(stack: Stack, options: DayOptions, progress: (l
   progress(`webhooks sent: ${delivery.requests} requests, ${delivery.acknowledged}/${delivery.events} events acknowledged; waiting for the worker`);
   await stack.pubsub.drain(120_000);
 
-  const project = stack.env['GCP_PROJECT']!;
-  const docs = createFirestoreDocStore(createFirestore(project, '(default)'));
-  const keys = (await docs.query(EVENT_KEYS_COLLECTION, { limit: 100_000 })).map((d) => eventKeyDocSchema.parse(d.data));
-  const ledgers = (await docs.query(LEDGER_COLLECTION, { limit: 100_000 })).map((d) => ledgerDocSchema.parse(d.data));
-  const artifacts = ledgers.flatMap((l) => Object.values(l.artifacts));
-  const items = ledgers.flatMap((l) => Object.values(l.items));
-  const ledgerStates: Record<string, number> = {};
-  for (const l of ledgers) ledgerStates[l.state] = (ledgerStates[l.state] ?? 0) + 1;
-
-  const crmRes = await fetch(`${stack.functions['crm']}/admin/data`, { headers: { authorization: `Bearer ${stack.env['CRM_ADMIN_TOKEN']}` } });
-  const crm = (await crmRes.json()) as { records: unknown[]; comments: unknown[]; attachments: unknown[] };
-  const stats = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-trigger'))?.[1];
-
+  const summary = summarizePipeline(await readPipelineState(stackDocStore(stack.env)), subscriptionStats(stack.pubsub.stats(), 'interaction-worker-trigger'));
   return {
     delivery,
     engagements: day.length,
-    eventsReceived: keys.length + keys.reduce((n, k) => n + (k.duplicates ?? 0), 0),
-    duplicatesSuppressed: keys.reduce((n, k) => n + (k.duplicates ?? 0), 0),
-    artifactsStored: artifacts.filter((a) => a.state === 'stored' || a.state === 'linked').length,
-    bytesStored: artifacts.reduce((n, a) => n + (a.bytes ?? 0), 0),
-    artifactsFailed: artifacts.filter((a) => a.state === 'failed').length + items.filter((i) => i.state === 'failed').length,
-    crm: { records: crm.records.length, comments: crm.comments.length, attachments: crm.attachments.length, dispositions: items.filter((i) => i.kind === 'disposition' && i.state === 'written').length },
-    ledger: ledgerStates,
-    deadLettered: stats?.deadLettered ?? 0,
-    redeliveries: stats?.failedAttempts ?? 0,
+    eventsReceived: summary.eventsReceived,
+    duplicatesSuppressed: summary.duplicatesSuppressed,
+    artifactsStored: summary.artifactsStored,
+    bytesStored: summary.bytesStored,
+    artifactsFailed: summary.failed,
+    crm: summary.crm,
+    ledger: summary.ledger,
+    deadLettered: summary.deadLettered,
+    redeliveries: summary.redeliveries,
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -1,9 +1,10 @@
 /**
  * Scriptable faults of the mock, per contract operation: answer a status (with Retry-After),
  * add latency, corrupt the body, drop the id from a create's answer — for the next N calls
- * or until cleared. Stored in Firestore (`crmMockFaults`) so every instance of the function
- * obeys the same script. Counting "the next N" uses an increment, not a transaction: two
- * concurrent calls may both take the last use, which is tolerable in a debugging tool.
+ * or until cleared, to every call or (with `probability`) to that share of them. Stored in
+ * Firestore (`crmMockFaults`) so every instance of the function obeys the same script.
+ * Counting "the next N" uses an increment, not a transaction: two concurrent calls may both
+ * take the last use, which is tolerable in a debugging tool.
  */
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
@@ -52,6 +53,8 @@ export const faultInputSchema = z
     missingId: z.boolean().optional(),
     /** How many calls it applies to; absent = until cleared. */
     times: z.number().int().min(1).max(10_000).optional(),
+    /** The share of calls it applies to (e.g. 0.05 = one call in twenty, at random); absent = every call. */
+    probability: z.number().gt(0, { error: 'must be above 0' }).max(1).optional(),
     note: z.string().max(200).optional(),
   })
   .strict()
@@ -71,6 +74,7 @@ const storedFaultSchema = z.object({
   malformedBody: z.boolean().nullish(),
   missingId: z.boolean().nullish(),
   times: z.number().nullish(),
+  probability: z.number().nullish(),
   used: z.number(),
   note: z.string().nullish(),
   createdAt: z.date(),
@@ -86,7 +90,7 @@ export interface FaultBook {
   take(operation: Operation): Promise<Fault | undefined>;
 }
 
-export function createFaultBook(store: DocStore, now: () => Date = () => new Date()): FaultBook {
+export function createFaultBook(store: DocStore, now: () => Date = () => new Date(), random: () => number = Math.random): FaultBook {
   const list = async () =>
     (await store.query(FAULTS_COLLECTION, { limit: 500 })).map((d) => storedFaultSchema.parse(d.data)).sort((a, b) => a.id.localeCompare(b.id));
   return {
@@ -95,7 +99,7 @@ export function createFaultBook(store: DocStore, now: () => Date = () => new Dat
       const id = `F-${at.getTime().toString().padStart(14, '0')}-${randomBytes(3).toString('hex')}`;
       const operation = input.operation ?? input.endpoint!;
       const data: Record<string, unknown> = { id, operation, used: 0, createdAt: at };
-      for (const k of ['status', 'retryAfterSeconds', 'latencyMs', 'malformedBody', 'missingId', 'times', 'note'] as const) if (input[k] !== undefined) data[k] = input[k];
+      for (const k of ['status', 'retryAfterSeconds', 'latencyMs', 'malformedBody', 'missingId', 'times', 'probability', 'note'] as const) if (input[k] !== undefined) data[k] = input[k];
       await store.create(FAULTS_COLLECTION, id, data);
       return storedFaultSchema.parse(data);
     },
@@ -114,7 +118,8 @@ export function createFaultBook(store: DocStore, now: () => Date = () => new Dat
         .map((d) => storedFaultSchema.parse(d.data))
         .filter((f) => f.times === null || f.times === undefined || f.used < f.times)
         .sort((a, b) => a.id.localeCompare(b.id));
-      const fault = live[0];
+      // Each probabilistic fault is drawn for on its own, in order: the first that applies wins.
+      const fault = live.find((f) => f.probability == null || random() < f.probability);
       if (!fault) return undefined;
       await store.update(FAULTS_COLLECTION, fault.id, { used: fieldOps.increment(1) });
       return fault;
@@ -129,6 +134,7 @@ export function describeFault(f: Fault): string {
   if (f.latencyMs != null) parts.push(`+${f.latencyMs} ms`);
   if (f.malformedBody) parts.push('malformed body');
   if (f.missingId) parts.push('id removed');
+  if (f.probability != null) parts.push(`p=${f.probability}`);
   const uses = f.times != null ? ` [use ${f.used + 1} of ${f.times}]` : '';
   return `${f.id}: ${parts.join(', ')}${uses}`;
 }

@@ -1,8 +1,9 @@
 /**
  * Faults the Zoom mock injects on request: HTTP errors (429 with Retry-After, 5xx) on
- * any path, files that are not ready yet (404/409), and downloads cut off mid-body (the
- * connection is destroyed after N bytes, as when a worker or Zoom crashes mid-transfer).
- * Each rule applies to the next `times` matching requests.
+ * any path, files that are not ready yet (404/409), downloads cut off mid-body (the
+ * connection is destroyed after N bytes, as when a worker or Zoom crashes mid-transfer),
+ * and downloads held mid-body while a test acts (e.g. kills the downloading process).
+ * Each rule applies to the next `times` matching requests; `taken` counts what was applied.
  */
 
 export interface HttpFault {
@@ -26,10 +27,29 @@ export interface TruncateFault {
   times: number;
 }
 
+export interface HoldFault {
+  pathIncludes?: string;
+  /** The body pauses once this many bytes are sent… */
+  afterBytes: number;
+  times: number;
+  /** …until this settles; then it goes on if the client is still there. */
+  onHold: (download: { path: string; sent: number; bytes: number }) => Promise<void>;
+}
+
+/** How many requests each kind of fault was applied to (HTTP faults by status). */
+export interface FaultsTaken {
+  http: Record<string, number>;
+  notReady: number;
+  truncate: number;
+  hold: number;
+}
+
 export class ZoomFaults {
   private readonly http: HttpFault[] = [];
   private readonly notReady: NotReadyFault[] = [];
   private readonly truncate: TruncateFault[] = [];
+  private readonly hold: HoldFault[] = [];
+  readonly taken: FaultsTaken = { http: {}, notReady: 0, truncate: 0, hold: 0 };
   /** Files answer 404 until this long after their event was produced (Zoom's processing lag). */
   notReadyForMs = 0;
 
@@ -42,21 +62,36 @@ export class ZoomFaults {
   truncateDownload(fault: TruncateFault): void {
     this.truncate.push({ ...fault });
   }
+  holdDownload(fault: HoldFault): void {
+    this.hold.push({ ...fault });
+  }
   clear(): void {
     this.http.length = 0;
     this.notReady.length = 0;
     this.truncate.length = 0;
+    this.hold.length = 0;
     this.notReadyForMs = 0;
   }
 
   takeHttp(path: string): HttpFault | undefined {
-    return take(this.http, path);
+    const fault = take(this.http, path);
+    if (fault) this.taken.http[String(fault.status)] = (this.taken.http[String(fault.status)] ?? 0) + 1;
+    return fault;
   }
   takeNotReady(path: string): NotReadyFault | undefined {
-    return take(this.notReady, path);
+    const fault = take(this.notReady, path);
+    if (fault) this.taken.notReady++;
+    return fault;
   }
   takeTruncate(path: string): TruncateFault | undefined {
-    return take(this.truncate, path);
+    const fault = take(this.truncate, path);
+    if (fault) this.taken.truncate++;
+    return fault;
+  }
+  takeHold(path: string): HoldFault | undefined {
+    const fault = take(this.hold, path);
+    if (fault) this.taken.hold++;
+    return fault;
   }
 }
 

@@ -289,15 +289,33 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     }
     stats.downloads++;
     const truncate = faults.takeTruncate(req.path);
+    let hold = faults.takeHold(req.path);
     res.writeHead(200, { 'content-type': file.contentType, 'content-length': String(file.bytes) });
     const body = contentStream(file.seed, file.bytes);
     let sent = 0;
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      let piece = chunk;
-      if (truncate && sent + piece.length > truncate.afterBytes) piece = piece.subarray(0, truncate.afterBytes - sent);
+    const write = async (piece: Buffer) => {
+      if (piece.length === 0) return;
       sent += piece.length;
       stats.downloadBytes += piece.length;
       if (!res.write(piece)) await new Promise<void>((resolve) => res.once('drain', resolve));
+    };
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      let piece = chunk;
+      if (truncate && sent + piece.length > truncate.afterBytes) piece = piece.subarray(0, truncate.afterBytes - sent);
+      if (hold && sent + piece.length > hold.afterBytes) {
+        // What comes before the hold goes out; the rest waits until the test is done.
+        const { onHold, afterBytes } = hold;
+        hold = undefined;
+        const cut = Math.max(afterBytes - sent, 0);
+        await write(piece.subarray(0, cut));
+        piece = piece.subarray(cut);
+        if (!res.destroyed) await onHold({ path: req.path, sent, bytes: file.bytes }).catch(() => undefined);
+        if (res.destroyed) {
+          body.destroy();
+          return;
+        }
+      }
+      await write(piece);
       if (truncate && sent >= truncate.afterBytes) {
         // A connection lost mid-body: the client sees fewer bytes than Content-Length.
         body.destroy();

@@ -24,6 +24,8 @@ export interface DeliveryOptions {
   reorderWindow?: number;
   /** Events in flight at once. */
   concurrency?: number;
+  /** Paces first deliveries to this many events per second (in order; delays and retries come on top); absent = as fast as `concurrency` allows. */
+  ratePerSecond?: number;
   /** Zoom retries 3 times (≈5, 20, 60 min); tests shorten this. */
   retryDelaysMs?: number[];
   /** Zoom gives up on an answer after 3 s. */
@@ -35,6 +37,8 @@ export interface DeliveryReport {
   events: number;
   dropped: number;
   duplicatesSent: number;
+  /** Events sent late (after the extra delay), which also puts them out of order. */
+  delayed: number;
   /** HTTP requests made, retries included. */
   requests: number;
   acknowledged: number;
@@ -77,39 +81,72 @@ export async function deliverEvents(target: WebhookTarget, events: ZoomEnvelope[
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
   }
-  const report: DeliveryReport = { events: events.length, dropped: 0, duplicatesSent: 0, requests: 0, acknowledged: 0, givenUp: 0, statuses: {} };
-  const sends: Array<{ e: ZoomEnvelope; delayMs: number; counts: boolean }> = [];
+  const report: DeliveryReport = { events: events.length, dropped: 0, duplicatesSent: 0, delayed: 0, requests: 0, acknowledged: 0, givenUp: 0, statuses: {} };
+  // A duplicate is re-sent 1.1–1.5 s after the original went out: a separate delivery,
+  // signed at a later second (an identical request would be a replay).
+  const sends: Array<{ e: ZoomEnvelope; delayMs: number; duplicateAfterMs?: number }> = [];
   for (const { e } of order) {
     if (rnd() < (options.drop ?? 0)) {
       report.dropped++;
       continue;
     }
     const delayMs = options.delay && rnd() < options.delay.probability ? options.delay.minMs + rnd() * (options.delay.maxMs - options.delay.minMs) : 0;
-    sends.push({ e, delayMs, counts: true });
+    if (delayMs > 0) report.delayed++;
     if (rnd() < (options.duplicate ?? 0)) {
       report.duplicatesSent++;
-      // A separate delivery, signed at a later second (an identical request would be a replay).
-      sends.push({ e: refreshTokens(e), delayMs: delayMs + 1100 + rnd() * 400, counts: false });
-    }
+      sends.push({ e, delayMs, duplicateAfterMs: 1100 + rnd() * 400 });
+    } else sends.push({ e, delayMs });
   }
   const retryDelays = options.retryDelaysMs ?? [300_000, 1_200_000, 3_600_000];
-  const sendOne = async (s: { e: ZoomEnvelope; delayMs: number; counts: boolean }) => {
-    if (s.delayMs > 0) await new Promise((r) => setTimeout(r, s.delayMs));
-    for (let attempt = 0; attempt <= retryDelays.length; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, retryDelays[attempt - 1]));
-      report.requests++;
-      const { status } = await postSigned(target, JSON.stringify(s.e), { timeoutMs: options.timeoutMs ?? 3000 });
-      report.statuses[String(status)] = (report.statuses[String(status)] ?? 0) + 1;
-      if (status >= 200 && status < 300) {
-        if (s.counts) report.acknowledged++;
-        return;
-      }
-    }
-    if (s.counts) report.givenUp++;
+  // A delayed send, and a retry, wait on a timer of its own rather than in one of the
+  // `concurrency` slots: a late event must not hold up the ones behind it.
+  type Send = { e: ZoomEnvelope; counts: boolean; attempt: number; duplicateAfterMs?: number | undefined };
+  const ready: Send[] = [];
+  let timers = 0;
+  let busy = 0;
+  let waiters: Array<() => void> = [];
+  const wakeAll = () => {
+    const woken = waiters;
+    waiters = [];
+    for (const w of woken) w();
   };
-  let next = 0;
+  const later = (send: Send, ms: number) => {
+    timers++;
+    setTimeout(() => {
+      timers--;
+      ready.push(send);
+      wakeAll();
+    }, ms);
+  };
+  const rate = options.ratePerSecond !== undefined && options.ratePerSecond > 0 ? options.ratePerSecond : undefined;
+  sends.forEach((s, i) => {
+    const send: Send = { e: s.e, counts: true, attempt: 0, duplicateAfterMs: s.duplicateAfterMs };
+    const at = (rate ? (i * 1000) / rate : 0) + s.delayMs;
+    if (at > 0) later(send, at);
+    else ready.push(send);
+  });
+  const attemptOne = async (s: Send) => {
+    report.requests++;
+    if (s.attempt === 0 && s.duplicateAfterMs !== undefined) later({ e: refreshTokens(s.e), counts: false, attempt: 0 }, s.duplicateAfterMs);
+    const { status } = await postSigned(target, JSON.stringify(s.e), { timeoutMs: options.timeoutMs ?? 3000 });
+    report.statuses[String(status)] = (report.statuses[String(status)] ?? 0) + 1;
+    if (status >= 200 && status < 300) {
+      if (s.counts) report.acknowledged++;
+    } else if (s.attempt < retryDelays.length) later({ ...s, attempt: s.attempt + 1 }, retryDelays[s.attempt]!);
+    else if (s.counts) report.givenUp++;
+  };
   const workers = Array.from({ length: Math.max(options.concurrency ?? 8, 1) }, async () => {
-    while (next < sends.length) await sendOne(sends[next++]!);
+    for (;;) {
+      const s = ready.shift();
+      if (s) {
+        busy++;
+        await attemptOne(s).finally(() => busy--);
+        if (ready.length === 0 && timers === 0 && busy === 0) wakeAll();
+        continue;
+      }
+      if (timers === 0 && busy === 0) return;
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
   });
   await Promise.all(workers);
   return report;
