@@ -226,6 +226,30 @@ export async function runChecks(input: CheckInput): Promise<CheckRow[]> {
   return rows;
 }
 
+/**
+ * How far the CRM's order is from Zoom's — not a loss, so not a check: a note that reaches
+ * the worker after a later note of its engagement was written is written late (after it),
+ * and a disposition older than the one applied is superseded (see the worker's README).
+ */
+export function orderFigures(x: Expectation, state: PipelineState): { lateNotes: number; supersededDispositions: number } {
+  const noteTs = new Map(x.items.filter((i) => i.kind === 'note').map((i) => [`zoom:${i.engagementId}:${i.key}`, i.eventTs]));
+  let lateNotes = 0;
+  for (const comments of groupBy(state.crm.comments, (c) => c.recordId).values()) {
+    // In the order the CRM got them, a note is late when an earlier-written one is younger.
+    const times = comments
+      .filter((c) => c.createdAt !== undefined)
+      .sort((a, b) => a.createdAt!.getTime() - b.createdAt!.getTime())
+      .map((c) => noteTs.get(c.idempotencyKey ?? '') ?? 0);
+    let newest = Number.NEGATIVE_INFINITY;
+    for (const t of times) {
+      if (t < newest) lateNotes++;
+      newest = Math.max(newest, t);
+    }
+  }
+  const supersededDispositions = state.ledgers.reduce((n, l) => n + Object.values(l.items).filter((i) => i.kind === 'disposition' && i.state === 'superseded').length, 0);
+  return { lateNotes, supersededDispositions };
+}
+
 function ledgerProblems(
   e: MockEngagement,
   doc: LedgerDoc | undefined,

@@ -25,7 +25,7 @@ import { createPubSub } from '../../shared/google';
 import { REPORT_TYPES, type ReportType, reportSchema, type RunReport } from '../../shared/reconcile/report';
 import { artifactLinkUrl } from '../../shared/zoom/artifact-link';
 import { readPipelineState, stackDocStore, subscriptionStats } from '../demo/pipeline-state';
-import { type CheckRow, deadLetterVerdict, type Expectation, expectationOf, runChecks } from './checks';
+import { type CheckRow, deadLetterVerdict, type Expectation, expectationOf, orderFigures, runChecks } from './checks';
 import { armCrashes, type CrashRecord, type CrashTarget } from './crashes';
 import { generateChaosDay } from './day';
 import type { ChaosOptions, FaultRates } from './options';
@@ -54,6 +54,8 @@ export interface ChaosFigures {
   redeliveries: number;
   deadLettered: number;
   deadLetterReasons: Record<string, number>;
+  /** Notes the CRM got after a later note of their engagement; dispositions superseded by a later one. */
+  order: { lateNotes: number; supersededDispositions: number };
   reconcile: { backfilled: Record<ReportType, number>; seen: number; present: number; backfilled_total: number; failed: number; seconds: number } | undefined;
   seconds: { setup: number; delivery: number; drain: number; reconcile: number; checks: number; total: number };
 }
@@ -217,6 +219,7 @@ async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx:
       redeliveries: worker?.failedAttempts ?? 0,
       deadLettered: worker?.deadLettered ?? 0,
       deadLetterReasons,
+      order: orderFigures(expectation, state),
       reconcile: first
         ? {
             backfilled: Object.fromEntries(REPORT_TYPES.map((t) => [t, first.types[t].backfilled])) as Record<ReportType, number>,

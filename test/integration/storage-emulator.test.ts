@@ -526,6 +526,50 @@ describe('fault injection', () => {
     expect(requestLog.filter((l) => l.includes('upload_id=') && / 503 /.test(l))).toHaveLength(1);
     expect((await file.download())[0].equals(bytes)).toBe(true);
   });
+
+  test('a fault with a probability answers that share of the matching requests until cleared, and is counted', async () => {
+    const draws = [0.5, 0.05, 0.5, 0.01];
+    const own = await startStorageEmulator({ faultRandom: () => draws.shift() ?? 1 });
+    try {
+      const url = `${own.baseUrl}/storage/v1/b/some-bucket`;
+      own.injectFault({ method: 'GET', pathIncludes: '/b/some-bucket', status: 503, probability: 0.1 });
+      // Draws 0.5 (served: 404, no such bucket), 0.05 (503), 0.5 (served), 0.01 (503).
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(url)).status);
+      expect(statuses).toEqual([404, 503, 404, 503]);
+      expect(own.faultCounts()).toEqual({ 503: 2 });
+      own.clearFaults();
+      expect((await fetch(url)).status).toBe(404);
+      expect(() => own.injectFault({ status: 503, probability: 0 })).toThrow(/probability/);
+      expect(() => own.injectFault({ status: 503 })).toThrow(/times/);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('uploads in progress', () => {
+  test('an open resumable session shows the bytes arriving; one whose client vanished keeps what arrived and never becomes an object', async () => {
+    const name = 'cut-off.bin';
+    const started = await fetch(`${emulator.baseUrl}/upload/storage/v1/b/${BUCKET}/o?uploadType=resumable&name=${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    const session = started.headers.get('location')!;
+    const request = httpRequest(session, { method: 'PUT', headers: { 'content-range': 'bytes 0-*/*' } });
+    const failed = new Promise<void>((resolve) => request.on('error', () => resolve()));
+    request.write(Buffer.alloc(100_000, 7));
+    const ofThis = () => emulator.uploadsInProgress().find((u) => u.bucket === BUCKET && u.name === name);
+    for (let i = 0; i < 100 && (ofThis()?.arriving ?? 0) < 100_000; i++) await new Promise((r) => setTimeout(r, 10));
+    // Below the emulator's write batch, the bytes have arrived but are not in the file yet.
+    expect(ofThis()).toEqual({ bucket: BUCKET, name, received: 0, receiving: true, arriving: 100_000 });
+    request.destroy();
+    await failed;
+    for (let i = 0; i < 100 && ofThis()?.receiving; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(ofThis()).toEqual({ bucket: BUCKET, name, received: 100_000, receiving: false, arriving: 0 });
+    expect(emulator.listAll().some((o) => o.name === name)).toBe(false);
+  });
 });
 
 describe('STORAGE_EMULATOR_HOST', () => {

@@ -2,6 +2,8 @@
  * Scripted faults of the mock, per endpoint: status (with Retry-After), latency, malformed
  * body, missing id, "the next N calls" — and the journal that shows what CCAI Platform got.
  */
+import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createFaultBook } from '../../functions/crm/mock/faults';
 import { adminHeaders, basicAuth, type CrmUnderTest, startCrm } from '../support/crm-harness';
 
 let app: CrmUnderTest;
@@ -78,6 +80,34 @@ describe('crm mock fault scripts', () => {
     expect(reset.status).toBe(200);
     expect(app.data()['crmMockRecords']).toBe(0);
     expect(Object.keys(app.docs.dump('crmMockJournal'))).toHaveLength(0);
+  });
+
+  it('applies a fault with a probability to that share of calls, drawing for each fault in order, and counts each use', async () => {
+    const draws = [0.9, 0.04, 0.5, 0.01, 0.99, 0.99];
+    let ms = Date.parse('2026-11-21T10:00:00Z');
+    // Fault ids sort by creation time: a clock that moves keeps them in the order added.
+    const book = createFaultBook(createMemoryDocStore(), () => new Date(ms++), () => draws.shift() ?? 1);
+    await book.add({ operation: '*', status: 500, probability: 0.05 });
+    await book.add({ operation: '*', status: 429, probability: 0.02 });
+    // Call 1: 0.9 misses the 500, 0.04 misses the 429. Call 2: 0.5 misses, 0.01 hits the 429. Call 3: neither.
+    expect(await book.take('addComment')).toBeUndefined();
+    expect((await book.take('addComment'))?.status).toBe(429);
+    expect(await book.take('updateRecord')).toBeUndefined();
+    expect((await book.list()).map((f) => [f.status, f.probability, f.used])).toEqual([
+      [500, 0.05, 0],
+      [429, 0.02, 1],
+    ]);
+  });
+
+  it('takes a probability over HTTP (1 = every call) and refuses one outside (0, 1]', async () => {
+    expect((await admin('POST', '/admin/faults', { operation: 'createRecord', status: 500, probability: 1 })).status).toBe(201);
+    expect((await createRecord('s-5')).status).toBe(500);
+    await admin('DELETE', '/admin/faults');
+    for (const probability of [0, 1.5, -0.1]) {
+      const res = await admin('POST', '/admin/faults', { operation: 'createRecord', status: 500, probability });
+      expect({ probability, status: res.status }).toEqual({ probability, status: 400 });
+      expect(await res.text()).toMatch(/probability/);
+    }
   });
 
   it('rejects fault scripts that make no sense, naming the problem', async () => {
