@@ -124,7 +124,12 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
     };
     // The Google client libraries read the emulator variables from process.env.
     Object.assign(process.env, emulatorEnv(endpoints));
-    const env = buildLocalEnv(endpoints, credentials, { clientEmail: signer.clientEmail, privateKey: signer.privateKey }, options.envOverrides);
+    const maxDeliveryAttempts = options.maxDeliveryAttempts ?? 5;
+    // The worker gives up on a message's last delivery: it must know the subscriptions' setting.
+    const env = buildLocalEnv(endpoints, credentials, { clientEmail: signer.clientEmail, privateKey: signer.privateKey }, {
+      PUBSUB_MAX_DELIVERY_ATTEMPTS: String(maxDeliveryAttempts),
+      ...options.envOverrides,
+    });
 
     const external = options.externalFunctions ?? {};
     const manifest = readFunctionManifest().filter((f) => !options.functions || options.functions.includes(f.name) || f.name in external);
@@ -146,7 +151,7 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       functionUrls: urls,
       manifest,
       pushBackoff: options.pushBackoff ?? { min: 1, max: 60 },
-      maxDeliveryAttempts: options.maxDeliveryAttempts ?? 5,
+      maxDeliveryAttempts,
     });
 
     return {

@@ -64,6 +64,7 @@ export function composeInteractionWorker(
       itemSettleMs: config.ZOOM_ITEM_SETTLE_MS,
       itemOrderWaitMs: config.ZOOM_ITEM_ORDER_WAIT_MS,
       itemOrderStaleMs: config.ZOOM_ITEM_ORDER_STALE_MS,
+      maxDeliveryAttempts: config.PUBSUB_MAX_DELIVERY_ATTEMPTS,
       linkFor: (engagementId, key) => artifactLinkUrl(config.PUBLIC_BASE_URL, config.ARTIFACT_LINK_SECRET, engagementId, key),
     },
   };
@@ -72,6 +73,6 @@ export function composeInteractionWorker(
     runEvent(log, event.id, async () => {
       const message = decodePubSubEvent(event);
       const eventLog = log.child({ messageId: message.id, deliveryAttempt: message.deliveryAttempt });
-      await handleZoomEvent({ ...deps, log: eventLog }, message.data);
+      await handleZoomEvent({ ...deps, log: eventLog }, message.data, { deliveryAttempt: message.deliveryAttempt });
     });
 }

@@ -36,6 +36,13 @@ export const interactionWorkerConfigShape = {
   ZOOM_ITEM_ORDER_WAIT_MS: envInt(0, 300_000).default(20_000),
   /** An earlier item untouched this long is not waited for (its message may be dead-lettered). */
   ZOOM_ITEM_ORDER_STALE_MS: envInt(1000, 86_400_000).default(600_000),
+  /**
+   * The trigger subscription's max delivery attempts (Terraform's max_delivery_attempts): on
+   * that delivery, what still fails retryably is recorded in the ledger as given up (failed,
+   * queued again by the reconciliation) and the message acknowledged, instead of going to the
+   * dead-letter topic unaccounted for. 0: never give up (only the dead-letter topic).
+   */
+  PUBSUB_MAX_DELIVERY_ATTEMPTS: envInt(0, 100).default(10),
 };
 
 export type InteractionWorkerConfig = z.output<z.ZodObject<typeof interactionWorkerConfigShape>>;

@@ -17,6 +17,7 @@
  */
 import { AppError } from '../../shared/errors';
 import type { LedgerDoc, LedgerItem } from '../../shared/zoom/ledger';
+import type { QueuedZoomEvent } from '../../shared/zoom/queued-event';
 import { ensureCrmRecord } from './crm-record';
 import type { WorkerDeps } from './deps';
 import { isRetryable, reasonOf } from './failures';
@@ -24,14 +25,21 @@ import type { EventPlan, PlannedItem } from './plan';
 
 export type ItemOutcome = 'written' | 'already_done' | 'superseded' | 'failed';
 
-export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: PlannedItem): Promise<ItemOutcome> {
+export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: PlannedItem, source: QueuedZoomEvent['source'] = 'webhook'): Promise<ItemOutcome> {
   const engagementId = plan.engagementId;
   const log = deps.log.child({ engagementId, item: item.key });
-  const entry = await deps.ledger.registerItem(engagementId, item.key, {
+  let entry = await deps.ledger.registerItem(engagementId, item.key, {
     kind: item.kind,
     eventTs: item.eventTs,
     ...(item.kind === 'disposition' ? { value: item.value } : {}),
   });
+  // An item given up on (its deliveries ran out, the CRM never refused it) is tried again
+  // when the reconciliation queues it; one the CRM refused stays failed (a person must look).
+  if (entry.state === 'failed' && entry.gaveUp && source === 'reconcile') {
+    await deps.ledger.updateItem(engagementId, item.key, { state: 'pending', reason: 'queued again by the reconciliation' });
+    entry = { ...entry, state: 'pending' };
+    log.notice('zoom item: given up earlier, tried again for the reconciliation');
+  }
   // 'writing' here means an earlier delivery died mid-write: resume it (writes are idempotent).
   if (entry.state !== 'pending' && entry.state !== 'writing') {
     log.info('zoom item: repeat ignored', { state: entry.state });
@@ -75,7 +83,7 @@ export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: Planned
       throw err;
     }
     const reason = `crm: ${reasonOf(err)}`;
-    await deps.ledger.updateItem(engagementId, item.key, { state: 'failed', reason });
+    await deps.ledger.updateItem(engagementId, item.key, { state: 'failed', reason, gaveUp: false });
     log.warn('zoom item: permanent failure recorded', { reason });
     return 'failed';
   }

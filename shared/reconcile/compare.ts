@@ -8,9 +8,10 @@ import type { ExpectedEntry } from './expected';
 
 /**
  * present: done, or being worked on (touched within the stale window);
- * backfill: absent from the ledger, stuck (untouched longer than the stale window), or an
- *   artifact that failed for good (queued again with source "reconcile", which the worker retries);
- * failed: cannot be backfilled (nothing to queue) or an item that failed for good in the CRM
+ * backfill: absent from the ledger, stuck (untouched longer than the stale window), an
+ *   artifact that failed for good, or an item the worker gave up on when its deliveries ran
+ *   out (queued again with source "reconcile", which the worker retries);
+ * failed: cannot be backfilled (nothing to queue) or an item the CRM refused for good
  *   (the worker does not rewrite those: they need a person).
  */
 export type Verdict = { kind: 'present' } | { kind: 'backfill'; why: 'missing' | 'stale' | 'retry_failed' } | { kind: 'failed'; reason: string };
@@ -19,7 +20,7 @@ export interface CompareOptions {
   now: number;
   /** An entry pending (or stored, writing) untouched this long is re-queued. */
   staleMs: number;
-  /** Re-queue artifacts the worker marked failed (the worker retries them for source "reconcile"). */
+  /** Re-queue artifacts the worker marked failed, and items it gave up on (the worker retries them for source "reconcile"). */
   retryFailedArtifacts: boolean;
 }
 
@@ -70,6 +71,7 @@ export function judge(entry: ExpectedEntry, ledger: LedgerDoc | null | undefined
     case 'superseded':
       return { kind: 'present' };
     case 'failed':
+      if (item.gaveUp && options.retryFailedArtifacts) return { kind: 'backfill', why: 'retry_failed' };
       return { kind: 'failed', reason: item.reason ?? 'failed in the CRM' };
     default:
       return ageMs(item.updatedAt ?? ledger.updatedAt, options.now) > options.staleMs ? { kind: 'backfill', why: 'stale' } : { kind: 'present' };

@@ -39,7 +39,7 @@ export const reconcileCoreConfigShape = {
   RECONCILE_PLAN_CHUNK_HOURS: envInt(1, 744).default(6),
   /** An entry pending (in the ledger) but untouched this long is queued again. */
   RECONCILE_STALE_MINUTES: envInt(1, 7 * 1440).default(60),
-  /** Queue artifacts the worker failed for good again (the worker retries them for source "reconcile"). */
+  /** Queue artifacts the worker failed for good, and items it gave up on, again (the worker retries them for source "reconcile"). */
   RECONCILE_RETRY_FAILED: envBool().default(true),
   /** A lane with no heartbeat for this long is taken over. */
   RECONCILE_LEASE_SECONDS: z.coerce.number().min(0.1).max(3600).default(60),

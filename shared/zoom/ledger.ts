@@ -17,8 +17,9 @@ export const LEDGER_COLLECTION = 'ledger';
 
 /**
  * pending → stored (object complete and verified in Cloud Storage) → linked (CRM has the
- * link); failed = permanent, with a reason. A crash leaves an artifact pending or stored,
- * never linked without an object.
+ * link); failed = permanent, with a reason (`gaveUp`: the worker's last delivery still met
+ * retryable failures, see below). A crash leaves an artifact pending or stored, never linked
+ * without an object.
  */
 export const artifactStateSchema = z.enum(['pending', 'stored', 'linked', 'failed']);
 export type ArtifactState = z.output<typeof artifactStateSchema>;
@@ -26,7 +27,7 @@ export type ArtifactState = z.output<typeof artifactStateSchema>;
 /**
  * pending → writing (claimed: the CRM write is under way; a crash leaves it here and the
  * redelivery resumes it) → written; superseded = a disposition older than one already
- * applied; failed = permanent.
+ * applied; failed = permanent (the CRM refused it, or, with `gaveUp`, the deliveries ran out).
  */
 export const itemStateSchema = z.enum(['pending', 'writing', 'written', 'superseded', 'failed']);
 export type ItemState = z.output<typeof itemStateSchema>;
@@ -50,6 +51,8 @@ export const ledgerArtifactSchema = z.looseObject({
   generation: z.string().optional(),
   contentType: z.string().optional(),
   eventTs: z.number().optional(),
+  /** With state failed: the last delivery of its message still failed retryably (not refused): the reconciliation queues it again. */
+  gaveUp: z.boolean().optional(),
   updatedAt: date.optional(),
 });
 export type LedgerArtifact = z.output<typeof ledgerArtifactSchema>;
@@ -61,6 +64,8 @@ export const ledgerItemSchema = z.looseObject({
   reason: z.string().optional(),
   /** For dispositions: the value written as the record's call result. */
   value: z.string().optional(),
+  /** With state failed: the last delivery of its message still failed retryably (not refused): the reconciliation queues it again. */
+  gaveUp: z.boolean().optional(),
   updatedAt: date.optional(),
 });
 export type LedgerItem = z.output<typeof ledgerItemSchema>;
@@ -95,8 +100,8 @@ export interface ItemRegistration {
   value?: string | undefined;
 }
 
-export type ArtifactPatch = Partial<Pick<LedgerArtifact, 'state' | 'reason' | 'attempts' | 'bytes' | 'crc32c' | 'generation' | 'contentType'>>;
-export type ItemPatch = Partial<Pick<LedgerItem, 'state' | 'reason' | 'value'>>;
+export type ArtifactPatch = Partial<Pick<LedgerArtifact, 'state' | 'reason' | 'attempts' | 'bytes' | 'crc32c' | 'generation' | 'contentType' | 'gaveUp'>>;
+export type ItemPatch = Partial<Pick<LedgerItem, 'state' | 'reason' | 'value' | 'gaveUp'>>;
 
 export interface EngagementFacts {
   queueId?: string | undefined;

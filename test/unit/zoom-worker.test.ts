@@ -272,6 +272,69 @@ describe('interaction-worker: notes and dispositions', () => {
   });
 });
 
+describe('interaction-worker: the last delivery (found by npm run chaos)', () => {
+  const attempt = (envelope: ZoomEnvelope, deliveryAttempt: number, source: 'webhook' | 'reconcile' = 'webhook') => worker(pubSubEvent(queuedEvent(envelope, source), undefined, deliveryAttempt));
+
+  it('records what still fails on the last delivery as given up and acknowledges; the reconciliation\u2019s event stores it', async () => {
+    compose({ PUBSUB_MAX_DELIVERY_ATTEMPTS: '3' });
+    zoom.addEngagement(engagement('e-150'));
+    zoom.faults.failHttp({ pathIncludes: 'recordings/rec-e-150', status: 500, times: 1000 });
+    const event = eventOf('e-150', 'contact_center.recording_completed');
+    await expect(attempt(event, 2)).rejects.toMatchObject({ status: 503 });
+    expect(ledgerOf('e-150').artifacts['recording-rec-e-150']).toMatchObject({ state: 'pending', reason: expect.stringMatching(/^retrying: zoom/) });
+    // The third delivery is the subscription's last: Pub/Sub would dead-letter it.
+    await expect(attempt(event, 3)).resolves.toBeUndefined();
+    expect(ledgerOf('e-150').artifacts['recording-rec-e-150']).toMatchObject({ state: 'failed', gaveUp: true, reason: expect.stringMatching(/^gave up after 3 deliveries: .*HTTP 500/) });
+    expect(ledgerOf('e-150').state).toBe('attention');
+    zoom.faults.clear();
+    // A webhook duplicate does not revive it; the reconciliation's event does.
+    const downloads = zoom.stats.downloads;
+    await attempt(event, 1);
+    expect(zoom.stats.downloads).toBe(downloads);
+    expect(ledgerOf('e-150').artifacts['recording-rec-e-150']?.state).toBe('failed');
+    await attempt(event, 1, 'reconcile');
+    expect(ledgerOf('e-150').artifacts['recording-rec-e-150']).toMatchObject({ state: 'linked' });
+    expect(ledgerOf('e-150').state).toBe('complete');
+  });
+
+  it('gives up on a note the CRM kept refusing for now, does not hold later ones up for it, and writes it when the reconciliation asks', async () => {
+    compose({ PUBSUB_MAX_DELIVERY_ATTEMPTS: '5', ZOOM_ITEM_SETTLE_MS: '0', ZOOM_ITEM_ORDER_WAIT_MS: '100' });
+    const two = [1, 2].map((i) => ({ noteId: `n${i}`, note: `note ${i}`, userId: 'u-alice', userName: 'Alice', createdTime: `2026-11-20T10:0${i}:00.000Z` }));
+    zoom.addEngagement(engagement('e-151', { recordings: [], notes: two }));
+    const [first, second] = zoom.eventsFor('e-151');
+    crm.failNext('addComment', () => new AppError('upstream_unavailable', 503, 'crm down', { retryable: true }), 1);
+    await expect(attempt(first!, 5)).resolves.toBeUndefined();
+    expect(ledgerOf('e-151').items['note-n1']).toMatchObject({ state: 'failed', gaveUp: true });
+    // The later note does not wait for one nobody is working on any more.
+    await attempt(second!, 1);
+    expect(crm.comments().map((c) => c.body)).toEqual(['note 2']);
+    await attempt(first!, 1, 'reconcile');
+    expect(crm.comments().map((c) => c.body).sort()).toEqual(['note 1', 'note 2']);
+    expect(ledgerOf('e-151').items['note-n1']).toMatchObject({ state: 'written' });
+  });
+
+  it('keeps throwing (the dead-letter topic is the net) when the delivery count is unknown or giving up is off', async () => {
+    zoom.addEngagement(engagement('e-152'));
+    zoom.faults.failHttp({ pathIncludes: 'recordings/rec-e-152', status: 500, times: 1000 });
+    const event = eventOf('e-152', 'contact_center.recording_completed');
+    compose({ PUBSUB_MAX_DELIVERY_ATTEMPTS: '3' });
+    await expect(deliver(event)).rejects.toMatchObject({ status: 503 });
+    compose({ PUBSUB_MAX_DELIVERY_ATTEMPTS: '0' });
+    await expect(attempt(event, 99)).rejects.toMatchObject({ status: 503 });
+    expect(ledgerOf('e-152').artifacts['recording-rec-e-152']?.state).toBe('pending');
+  });
+
+  it('leaves a refused item failed for good: the reconciliation\u2019s event does not rewrite it', async () => {
+    zoom.addEngagement(engagement('e-153', { recordings: [], notes: [{ noteId: 'n1', note: 'no', userId: 'u', userName: 'U', createdTime: '2026-11-20T10:01:00.000Z' }] }));
+    const [note] = zoom.eventsFor('e-153');
+    crm.failNext('addComment', () => new AppError('bad_request', 400, 'comment refused', { retryable: false }), 1);
+    await deliver(note!);
+    await deliver(note!, 'reconcile');
+    expect(ledgerOf('e-153').items['note-n1']).toMatchObject({ state: 'failed', gaveUp: false });
+    expect(crm.comments()).toEqual([]);
+  });
+});
+
 describe('interaction-worker: messages it cannot use', () => {
   it('acknowledges unknown event types and malformed messages without retrying', async () => {
     await expect(deliver({ event: 'contact_center.something_new', event_ts: 1, payload: { account_id: 'a', object: {} } })).resolves.toBeUndefined();
