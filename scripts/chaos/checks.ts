@@ -231,6 +231,11 @@ export async function runChecks(input: CheckInput): Promise<CheckRow[]> {
  * the worker after a later note of its engagement was written is written late (after it),
  * and a disposition older than the one applied is superseded (see the worker's README).
  */
+/** Entries the worker gave up on when a message's deliveries ran out (the ledger keeps the mark after the reconciliation's retry). */
+export function givenUp(state: PipelineState): number {
+  return state.ledgers.reduce((n, l) => n + [...Object.values(l.artifacts), ...Object.values(l.items)].filter((e) => e.gaveUp === true).length, 0);
+}
+
 export function orderFigures(x: Expectation, state: PipelineState): { lateNotes: number; supersededDispositions: number } {
   const noteTs = new Map(x.items.filter((i) => i.kind === 'note').map((i) => [`zoom:${i.engagementId}:${i.key}`, i.eventTs]));
   let lateNotes = 0;

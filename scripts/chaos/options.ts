@@ -30,6 +30,8 @@ export interface ChaosOptions {
   rates: FaultRates;
   /** Webhook events Zoom sends per second (0: as fast as the receiver answers). */
   ratePerSecond: number;
+  /** Deliveries of a message to the worker before it is dead-lettered (Terraform: 10 by default, 5 at least). */
+  maxDeliveryAttempts: number;
   /** Upper bound of the whole run (delivery, drains, reconciliation), in seconds. */
   timeoutSeconds: number;
 }
@@ -61,11 +63,13 @@ export const RATE_OPTIONS: Record<string, { key: keyof FaultRates; help: string 
   crash: { key: 'crash', help: 'uploads during which the worker process is SIGKILLed' },
 };
 
-export const USAGE = `npm run chaos -- [--engagements 2000] [--seed S] [--rate 25] [--<fault> RATE]... [--timeout SECONDS]
+export const USAGE = `npm run chaos -- [--engagements 2000] [--seed S] [--rate 25] [--max-attempts 10] [--<fault> RATE]... [--timeout SECONDS]
 
   --rate N       webhook events sent per second, in time order (0: as fast as answered);
                  the default keeps the worker up with the traffic on 2 cores, so late
                  events overtake their neighbours at the worker, not in a backlog
+  --max-attempts deliveries of a message to the worker before it is dead-lettered
+                 (production: 10 by default, 5 at least)
 
 Faults (RATE as 0.05 or 5%):
 ${Object.entries(RATE_OPTIONS)
@@ -87,7 +91,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions {
     if (value === undefined) problems.push(`--${m[1]} needs a value`);
     else values.set(m[1]!, value);
   }
-  const known = new Set(['engagements', 'seed', 'rate', 'timeout', ...Object.keys(RATE_OPTIONS)]);
+  const known = new Set(['engagements', 'seed', 'rate', 'max-attempts', 'timeout', ...Object.keys(RATE_OPTIONS)]);
   for (const k of values.keys()) if (!known.has(k)) problems.push(`unknown option --${k}`);
 
   const int = (name: string, fallback: number, min: number, max: number): number => {
@@ -116,6 +120,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions {
     seed,
     rates,
     ratePerSecond: int('rate', 25, 0, 10_000),
+    maxDeliveryAttempts: int('max-attempts', 10, 5, 100),
     timeoutSeconds: int('timeout', 1800, 30, 86_400),
   };
   if (problems.length > 0) throw new ChaosOptionsError(problems);

@@ -25,7 +25,7 @@ import { createPubSub } from '../../shared/google';
 import { REPORT_TYPES, type ReportType, reportSchema, type RunReport } from '../../shared/reconcile/report';
 import { artifactLinkUrl } from '../../shared/zoom/artifact-link';
 import { readPipelineState, stackDocStore, subscriptionStats } from '../demo/pipeline-state';
-import { type CheckRow, deadLetterVerdict, type Expectation, expectationOf, orderFigures, runChecks } from './checks';
+import { type CheckRow, deadLetterVerdict, type Expectation, expectationOf, givenUp, orderFigures, runChecks } from './checks';
 import { armCrashes, type CrashRecord, type CrashTarget } from './crashes';
 import { generateChaosDay } from './day';
 import type { ChaosOptions, FaultRates } from './options';
@@ -53,7 +53,14 @@ export interface ChaosFigures {
   /** Failed push deliveries to the worker (each redelivered or dead-lettered). */
   redeliveries: number;
   deadLettered: number;
+  /** Entries the worker recorded as given up on a message's last delivery. */
+  givenUp: number;
   deadLetterReasons: Record<string, number>;
+  /**
+   * Entries left unfinished with no delivery alive once the pipeline drained (a message
+   * dead-lettered without a record), and how long the run waited for them to be stale.
+   */
+  stuck: { entries: number; waitedSeconds: number };
   /** Notes the CRM got after a later note of their engagement; dispositions superseded by a later one. */
   order: { lateNotes: number; supersededDispositions: number };
   reconcile: { backfilled: Record<ReportType, number>; seen: number; present: number; backfilled_total: number; failed: number; seconds: number } | undefined;
@@ -87,7 +94,8 @@ const STACK_ENV = {
   RECONCILE_POLL_MS: '200',
   RECONCILE_STALE_MINUTES: '1',
 };
-const PUSH = { backoff: { min: 0.5, max: 10 }, maxDeliveryAttempts: 10, concurrency: 64 };
+/** Push retry back-off scaled down from Eventarc's 10–600 s; attempts from the options (Terraform's default 10). */
+const PUSH = { backoff: { min: 0.5, max: 10 }, concurrency: 64 };
 /** The smallest download a crash can land in the middle of (with bytes uploaded). */
 const CRASH_MIN_BYTES = 128 * 1024;
 
@@ -107,7 +115,7 @@ export async function runChaos(options: ChaosOptions & { progress?: (line: strin
     functions: ['zoom-webhook', 'crm', 'reconcile'],
     externalFunctions: { 'interaction-worker': workerUrl },
     pushBackoff: PUSH.backoff,
-    maxDeliveryAttempts: PUSH.maxDeliveryAttempts,
+    maxDeliveryAttempts: options.maxDeliveryAttempts,
     pushConcurrency: PUSH.concurrency,
     envOverrides: STACK_ENV,
   });
@@ -167,6 +175,7 @@ async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx:
 
     // --- The nightly reconciliation over the day's window, then what it queued ---
     const reconcileStarted = performance.now();
+    const stuck = await waitUntilStale(stack, say);
     const window = { from: isoSeconds(Date.parse(day[0]!.startTime) - 60_000), to: isoSeconds(Date.now()) };
     say(`reconciliation of ${window.from} – ${window.to}…`);
     const first = await reconcile(stack, window, 'chaos', ctx);
@@ -218,8 +227,10 @@ async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx:
       crashesSkipped: crashes.skipped,
       redeliveries: worker?.failedAttempts ?? 0,
       deadLettered: worker?.deadLettered ?? 0,
+      givenUp: givenUp(state),
       deadLetterReasons,
       order: orderFigures(expectation, state),
+      stuck,
       reconcile: first
         ? {
             backfilled: Object.fromEntries(REPORT_TYPES.map((t) => [t, first.types[t].backfilled])) as Record<ReportType, number>,
@@ -324,6 +335,28 @@ async function drain(stack: Stack, ctx: RunContext, when: string): Promise<void>
   } catch (err) {
     ctx.incidents.push(`the pipeline did not drain ${when}: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+const STALE_MS = Number(STACK_ENV.RECONCILE_STALE_MINUTES) * 60_000;
+
+/**
+ * The nightly run comes hours after the day's traffic, when anything left unfinished is
+ * stale (untouched longer than RECONCILE_STALE_MINUTES) and so queued again. The run has
+ * drained, so an unfinished entry has no delivery left to finish it: wait until the newest
+ * of them is stale, as the nightly run would find it (no wait when there are none).
+ */
+async function waitUntilStale(stack: Stack, say: (line: string) => void): Promise<ChaosFigures['stuck']> {
+  const { ledgers } = await readPipelineState(stackDocStore(stack.env));
+  const touched: number[] = [];
+  for (const l of ledgers) {
+    for (const a of Object.values(l.artifacts)) if (a.state === 'pending' || a.state === 'stored') touched.push(a.updatedAt?.getTime() ?? 0);
+    for (const i of Object.values(l.items)) if (i.state === 'pending' || i.state === 'writing') touched.push(i.updatedAt?.getTime() ?? 0);
+  }
+  if (touched.length === 0) return { entries: 0, waitedSeconds: 0 };
+  const waitMs = Math.max(0, Math.max(...touched) + STALE_MS + 1000 - Date.now());
+  say(`${touched.length} ledger entries unfinished with nothing left to deliver: waiting ${(waitMs / 1000).toFixed(0)} s until they are stale, as the nightly run would find them`);
+  await new Promise((r) => setTimeout(r, waitMs));
+  return { entries: touched.length, waitedSeconds: waitMs / 1000 };
 }
 
 /** Cloud Scheduler's call: POST with its OIDC token; the report, or undefined (an incident) if the run did not complete. */

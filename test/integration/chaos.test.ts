@@ -17,7 +17,7 @@ let report: ChaosReport;
 
 beforeAll(async () => {
   // runChaos stops the worker process and the stack it starts, whatever happens.
-  report = await runChaos({ engagements: 200, seed: 'npm-test', rates: DEFAULT_RATES, ratePerSecond: 25, timeoutSeconds: 150 });
+  report = await runChaos({ engagements: 200, seed: 'npm-test', rates: DEFAULT_RATES, ratePerSecond: 25, maxDeliveryAttempts: 10, timeoutSeconds: 150 });
 }, 180_000);
 
 describe('chaos: 200 engagements through the whole pipeline under every fault', () => {

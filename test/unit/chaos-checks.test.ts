@@ -191,14 +191,14 @@ describe('chaos checks', () => {
 describe('chaos options', () => {
   it('defaults to 2 000 engagements and issue 8\u2019s fault rates', () => {
     const o = parseChaosArgs([]);
-    expect(o).toMatchObject({ engagements: 2000, seed: 'chaos', ratePerSecond: 25 });
+    expect(o).toMatchObject({ engagements: 2000, seed: 'chaos', ratePerSecond: 25, maxDeliveryAttempts: 10 });
     expect(o.rates).toEqual(DEFAULT_RATES);
     expect(DEFAULT_RATES).toMatchObject({ drop: 0.15, duplicate: 0.1, delay: 0.05, storage503: 0.05, crm500: 0.05, crm429: 0.02, crash: 0.01 });
   });
 
   it('takes rates as shares or percentages', () => {
-    const o = parseChaosArgs(['--engagements', '200', '--seed=s7', '--crash', '5%', '--crm-500=0.2', '--rate', '0']);
-    expect(o).toMatchObject({ engagements: 200, seed: 's7', ratePerSecond: 0 });
+    const o = parseChaosArgs(['--engagements', '200', '--seed=s7', '--crash', '5%', '--crm-500=0.2', '--rate', '0', '--max-attempts', '5']);
+    expect(o).toMatchObject({ engagements: 200, seed: 's7', ratePerSecond: 0, maxDeliveryAttempts: 5 });
     expect(o.rates).toMatchObject({ crash: 0.05, crm500: 0.2, drop: 0.15 });
   });
 
