@@ -105,6 +105,9 @@ locals {
         CRM_BASE_URL        = local.function_urls["crm"]
         CRM_CLIENT_AUTH     = var.crm_client_auth
         CRM_DEFAULT_COUNTRY = var.phone_default_country
+        # The trigger subscription's attempt limit: on the last delivery the worker records
+        # what still fails in the ledger (for the reconciliation) instead of dead-lettering it.
+        PUBSUB_MAX_DELIVERY_ATTEMPTS = tostring(var.max_delivery_attempts)
       },
       local.crm_auth[var.crm_client_auth].env,
     )
