@@ -5,7 +5,7 @@
  * transfer), some with a voicemail or a messaging transcript. Deterministic for a seed
  * and an end time.
  */
-import { type MockEngagement, seededRandom } from '../../local/mocks/zoom/model';
+import { AGENTS, DISPOSITIONS, type MockEngagement, NOTES, QUEUES, seededRandom } from '../../local/mocks/zoom/model';
 
 export interface ChaosDayOptions {
   seed: string;
@@ -19,25 +19,6 @@ export interface ChaosDayOptions {
 export const RECORDING_BYTES = { min: 32 * 1024, max: 384 * 1024 };
 export const VOICEMAIL_BYTES = { min: 16 * 1024, max: 256 * 1024 };
 const MAX_DURATION_S = 300;
-
-const QUEUES = [
-  { id: 'q-sales', name: 'Sales' },
-  { id: 'q-support', name: 'Support' },
-  { id: 'q-billing', name: 'Billing' },
-];
-const AGENTS = [
-  { id: 'u-alice', name: 'Alice Agent' },
-  { id: 'u-bob', name: 'Bob Agent' },
-  { id: 'u-carol', name: 'Carol Agent' },
-  { id: 'u-dan', name: 'Dan Agent' },
-];
-const DISPOSITIONS = [
-  { id: 'd-resolved', name: 'Resolved' },
-  { id: 'd-callback', name: 'Callback requested' },
-  { id: 'd-escalated', name: 'Escalated' },
-  { id: 'd-sale', name: 'Sale' },
-];
-const NOTES = ['Customer asked about the invoice.', 'Promised a callback tomorrow.', 'Verified identity.', 'Explained the new plan.', 'Customer satisfied.'];
 
 export function generateChaosDay(options: ChaosDayOptions): MockEngagement[] {
   const rnd = seededRandom(`chaos:${options.seed}`);

@@ -71,24 +71,25 @@ export function seededRandom(seed: string): () => number {
   };
 }
 
-const QUEUES = [
+/** The mock's cast: shared with generators of other days (scripts/chaos/day.ts). */
+export const QUEUES = [
   { id: 'q-sales', name: 'Sales' },
   { id: 'q-support', name: 'Support' },
   { id: 'q-billing', name: 'Billing' },
 ];
-const AGENTS = [
+export const AGENTS = [
   { id: 'u-alice', name: 'Alice Agent' },
   { id: 'u-bob', name: 'Bob Agent' },
   { id: 'u-carol', name: 'Carol Agent' },
   { id: 'u-dan', name: 'Dan Agent' },
 ];
-const DISPOSITIONS = [
+export const DISPOSITIONS = [
   { id: 'd-resolved', name: 'Resolved' },
   { id: 'd-callback', name: 'Callback requested' },
   { id: 'd-escalated', name: 'Escalated' },
   { id: 'd-sale', name: 'Sale' },
 ];
-const NOTES = ['Customer asked about the invoice.', 'Promised a callback tomorrow.', 'Verified identity.', 'Explained the new plan.', 'Customer satisfied.'];
+export const NOTES = ['Customer asked about the invoice.', 'Promised a callback tomorrow.', 'Verified identity.', 'Explained the new plan.', 'Customer satisfied.'];
 
 export interface GenerateOptions {
   seed: string;
