@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { installFrameworkErrorResponses } from '../shared/http/framework-errors';
+import { type BodyLimits, bodyLimitsOf } from '../shared/http/body-guard';
+import { installFrameworkErrorResponses, setRequestBodyLimits } from '../shared/http/framework-errors';
 import type { Composed } from './function-registry';
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -36,6 +37,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   // As the deployed entry files do: what the Framework refuses itself is answered in JSON.
   installFrameworkErrorResponses();
   const listeners = new Map<string, Listener>();
+  const limits = new Map<string, BodyLimits>();
   const eventFunctions = new Set<string>();
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
@@ -53,6 +55,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', function: match[1] }));
       return;
     }
+    // Each function's own body limits, held before its Framework app reads the body.
+    setRequestBodyLimits(req, limits.get(match[1]!)!);
     listener(req, res);
   });
   server.keepAliveTimeout = 65_000;
@@ -78,6 +82,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       const listener = inner.listeners('request')[0] as Listener | undefined;
       if (!listener) throw new Error(`functions framework gave no request listener for ${entryPoint}`);
       listeners.set(name, listener);
+      limits.set(name, bodyLimitsOf(composed.handler));
       if (composed.signature === 'cloudevent') eventFunctions.add(name);
     },
     stop: () =>

@@ -91,6 +91,8 @@ export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
     projectId: config.GCP_PROJECT,
     routes,
     maxBodyBytes: Math.max(config.CRM_MAX_ATTACHMENT_BYTES, config.CRM_MAX_JSON_BYTES),
+    // JSON bodies (attachments as base64 included) are the ones the Framework parses.
+    maxParsedBodyBytes: config.CRM_MAX_JSON_BYTES,
   });
 }
 

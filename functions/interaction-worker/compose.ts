@@ -1,10 +1,11 @@
 /** Composition root: configuration, clients and the event handler, built once per instance. */
+import { withBodyLimits } from '../../shared/http/body-guard';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { Got } from 'got';
 import type { Env } from '../../shared/config';
 import { createCrmClient } from '../../shared/crm/factory';
 import type { CrmClient } from '../../shared/crm/port';
-import { decodePubSubEvent, runEvent } from '../../shared/events/pubsub-event';
+import { decodePubSubEvent, PUSH_BODY_LIMITS, runEvent } from '../../shared/events/pubsub-event';
 import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-lazy';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
@@ -69,10 +70,11 @@ export function composeInteractionWorker(
     },
   };
 
-  return (event) =>
+  const handle: EventFunction = (event) =>
     runEvent(log, event.id, async () => {
       const message = decodePubSubEvent(event);
       const eventLog = log.child({ messageId: message.id, deliveryAttempt: message.deliveryAttempt });
       await handleZoomEvent({ ...deps, log: eventLog }, message.data, { deliveryAttempt: message.deliveryAttempt });
     });
+  return withBodyLimits(handle, PUSH_BODY_LIMITS);
 }

@@ -2,6 +2,7 @@
  * Pub/Sub messages as Eventarc hands them to a CloudEvent function: parsed, typed and
  * validated. The handler decides retry or acknowledge by what it throws (see `runEvent`).
  */
+import type { BodyLimits } from '../http/body-guard';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import * as z from 'zod';
 import { isAppError } from '../errors';
@@ -20,6 +21,14 @@ export const messagePublishedSchema = z.object({
   subscription: z.string().optional(),
   deliveryAttempt: z.number().int().optional(),
 });
+
+/**
+ * What a push delivery to an event function may weigh, held before the Framework parses it
+ * (../http/body-guard). Our messages are a Zoom event (≤ 256 KiB, the receiver's limit) or
+ * smaller, base64-encoded in the push envelope (×4/3) with attributes: 1 MiB covers them with
+ * room, far under Pub/Sub's own 10 MB message limit.
+ */
+export const PUSH_BODY_LIMITS: BodyLimits = { maxBytes: 1024 * 1024, maxParsedBytes: 1024 * 1024 };
 
 export interface PubSubMessage {
   id: string;
