@@ -51,7 +51,7 @@ export interface StackOptions {
 export interface Stack {
   functions: Record<string, string>;
   credentials: LocalCredentials;
-  emulators: { firestore: string; pubsub: string; storage: string; zoom: string; twilio: string; dialogflow: string; oidcCerts: string };
+  emulators: { firestore: string; pubsub: string; storage: string; zoom: string; twilio: string; dialogflow: string; oidcCerts: string; iapKeys: string };
   env: Env;
   firestore: FirestoreEmulator;
   pubsub: PubSubEmulator;
@@ -121,6 +121,7 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       twilioUrl: twilio.baseUrl,
       dialogflowUrl: dialogflow.baseUrl,
       oidcCertsUrl: oidc.certsUrl,
+      iapKeysUrl: oidc.iapKeysUrl,
     };
     // The Google client libraries read the emulator variables from process.env.
     Object.assign(process.env, emulatorEnv(endpoints));
@@ -157,7 +158,7 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
     return {
       functions: urls,
       credentials,
-      emulators: { firestore: hosts.firestoreHost, pubsub: hosts.pubsubHost, storage: hosts.storageUrl, zoom: zoom.baseUrl, twilio: twilio.baseUrl, dialogflow: dialogflow.baseUrl, oidcCerts: oidc.certsUrl },
+      emulators: { firestore: hosts.firestoreHost, pubsub: hosts.pubsubHost, storage: hosts.storageUrl, zoom: zoom.baseUrl, twilio: twilio.baseUrl, dialogflow: dialogflow.baseUrl, oidcCerts: oidc.certsUrl, iapKeys: oidc.iapKeysUrl },
       env,
       ...google,
       zoom,
