@@ -219,8 +219,9 @@ variable "phone_default_country" {
 }
 
 variable "crm_mode" {
-  description = "CRM_MODE of the crm function: mock (a stateful mock CRM in Firestore, with an admin journal behind the crm-admin-token secret) or real (the contract in front of the CRM named by crm_adapter). No default: a deployment never becomes the public mock by omission."
+  description = "CRM_MODE of the crm function: mock (a stateful mock CRM in Firestore, with an admin journal behind the crm-admin-token secret) or real (the contract in front of the CRM named by crm_adapter)."
   type        = string
+  default     = "mock"
 
   validation {
     condition     = contains(["mock", "real"], var.crm_mode)
