@@ -13,7 +13,7 @@
  * Bodies the Framework turns into objects (JSON, forms) have their own, smaller limit: a
  * JSON array of empty objects costs ~20 times its size in heap.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { AppError } from '../errors';
 
@@ -79,26 +79,37 @@ function codingsOf(header: string | undefined): string[] {
     .filter((c) => c !== '' && c !== 'identity');
 }
 
-export type Refuse = (error: AppError) => void;
+export interface Refusal {
+  error: AppError;
+  /**
+   * Close the connection after the answer: the body is too large to read off (declared over
+   * the limit, or of unknown length). Otherwise the server reads the small body off and
+   * discards it, so the client is not reset while still sending.
+   */
+  close: boolean;
+}
+
+export type Refuse = (refusal: Refusal) => void;
+
+/** Bytes of a cut body still read off and discarded after the answer, so the client reads the 413 before the connection closes. */
+const LINGER_BYTES = 16 * 1024 * 1024;
 
 /**
  * Checks a request before anything reads its body. Returns the refusal (and answers nothing)
  * if its headers already break the limits; otherwise arranges that a body growing past the
  * limit is cut: `onOverflow` is called once and no further byte reaches any reader.
  */
-export function guardRequestBody(req: IncomingMessage, limits: BodyLimits, onOverflow: Refuse): AppError | undefined {
+export function guardRequestBody(req: IncomingMessage, limits: BodyLimits, onOverflow: Refuse): Refusal | undefined {
   if (!hasBody(req)) return undefined;
+  const limit = bodyLimitFor(req.headers['content-type'], limits);
+  const declared = req.headers['transfer-encoding'] === undefined ? Number(req.headers['content-length']) : Number.NaN;
+  const small = Number.isFinite(declared) && declared <= limit;
   const codings = codingsOf(req.headers['content-encoding']);
   if (codings.length > 0) {
     const shown = codings.join(', ').slice(0, 40).replace(/[^\w ,.+-]/g, '?');
-    return new AppError('unsupported_media_type', 415, `Content-Encoding "${shown}" is not accepted: send the body uncompressed (identity)`);
+    return { error: new AppError('unsupported_media_type', 415, `Content-Encoding "${shown}" is not accepted: send the body uncompressed (identity)`), close: !small };
   }
-  const limit = bodyLimitFor(req.headers['content-type'], limits);
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && req.headers['transfer-encoding'] === undefined) {
-    const length = Number(declared);
-    if (Number.isFinite(length) && length > limit) return tooLarge(limit);
-  }
+  if (Number.isFinite(declared) && declared > limit) return { error: tooLarge(limit), close: true };
   countAsItArrives(req, limit, onOverflow);
   return undefined;
 }
@@ -110,27 +121,33 @@ function tooLarge(limit: number): AppError {
 /**
  * Every reader (body-parser's raw-body, or a pipe) gets the body through `emit('data')`; the
  * wrapper counts bytes there and, past the limit, stops passing them on and reports once.
+ * The rest of the body is then read off and dropped — never reaching a reader, and its end
+ * never signalled, so nothing parses a truncated body — and the connection is closed once the
+ * client has sent it all (or LINGER_BYTES more): closing while the client still sends would
+ * reset the connection and could lose the 413 before the client reads it.
  */
 function countAsItArrives(req: IncomingMessage, limit: number, onOverflow: Refuse): void {
   let received = 0;
   let overflowed = false;
   const emit = req.emit;
+  const close = () => req.socket?.destroySoon?.();
   req.emit = function emitCounted(this: IncomingMessage, event: string | symbol, ...args: unknown[]): boolean {
     if (event === 'data') {
-      if (overflowed) return false;
       const chunk = args[0];
       received += Buffer.isBuffer(chunk) || typeof chunk === 'string' ? Buffer.byteLength(chunk) : 0;
-      if (received > limit) {
-        overflowed = true;
-        onOverflow(tooLarge(limit));
+      if (overflowed) {
+        if (received > limit + LINGER_BYTES) close();
         return false;
       }
-    } else if (event === 'end' && overflowed) return false;
+      if (received > limit) {
+        overflowed = true;
+        onOverflow({ error: tooLarge(limit), close: false });
+        return false;
+      }
+    } else if (event === 'end' && overflowed) {
+      close();
+      return false;
+    }
     return emit.call(this, event, ...args);
   } as typeof req.emit;
-}
-
-/** For callers holding a response: the header that closes the connection after a refusal mid-body. */
-export function closeAfter(res: ServerResponse): void {
-  if (!res.headersSent) res.setHeader('connection', 'close');
 }

@@ -20,7 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { AppError, type ErrorCode, toErrorResponse } from '../errors';
 import { createLogger, type Logger } from '../logging';
-import { type BodyLimits, DEFAULT_BODY_LIMITS, guardRequestBody } from './body-guard';
+import { type BodyLimits, DEFAULT_BODY_LIMITS, guardRequestBody, type Refusal } from './body-guard';
 
 type FinalCallback = (err?: unknown) => void;
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse, callback?: FinalCallback) => unknown;
@@ -80,7 +80,7 @@ export function installFrameworkErrorResponses(
     }
     const proceed = () => original.call(this, req, res, (err?: unknown) => answerFrameworkError(err, req, res, log));
     const guard = (limits: BodyLimits) => {
-      const refused = guardRequestBody(req, limits, (error) => refuseBody(error, req, res, log));
+      const refused = guardRequestBody(req, limits, (refusal) => refuseBody(refusal, req, res, log));
       if (refused) refuseBody(refused, req, res, log);
       else proceed();
     };
@@ -101,10 +101,10 @@ export function installFrameworkErrorResponses(
 const REFUSED = new WeakSet<ServerResponse>();
 
 /**
- * A refusal before or during the body: answered at once (the body is never read to its end),
- * and the connection closed after the answer so the rest of the body is not waited for.
+ * A refusal before or during the body: answered at once, without waiting for the body; the
+ * connection is closed after the answer when the body is too large to read off (./body-guard).
  */
-function refuseBody(error: AppError, req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, log: Logger): void {
+function refuseBody({ error, close }: Refusal, req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, log: Logger): void {
   if (REFUSED.has(res) || res.headersSent) return;
   REFUSED.add(res);
   const response = toErrorResponse(error);
@@ -115,7 +115,7 @@ function refuseBody(error: AppError, req: IncomingMessage & { originalUrl?: stri
   for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('content-length', Buffer.byteLength(body));
-  res.setHeader('connection', 'close');
+  if (close) res.setHeader('connection', 'close');
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
