@@ -1,6 +1,7 @@
 /** Every case generator, by function. Weights set the mix of a run. */
 import { bodyLimitGenerators } from './body-limits';
 import { crmGenerators } from './crm';
+import { crmSecurityGenerators } from './crm-security';
 import { interactionWorkerGenerators } from './interaction-worker';
 import { reconcileGenerators } from './reconcile';
 import { routingGenerators } from './routing';
@@ -16,4 +17,5 @@ export const allGenerators: Generator[] = [
   ...interactionWorkerGenerators,
   ...routingGenerators,
   ...bodyLimitGenerators,
+  ...crmSecurityGenerators,
 ];
