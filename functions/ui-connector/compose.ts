@@ -7,6 +7,7 @@ import { lazyAsync } from '../../shared/lazy';
 import type { DocStore } from '../../shared/ports/docstore';
 import type { EventBus } from '../../shared/ports/eventbus';
 import { createFunctionRuntime } from '../../shared/runtime';
+import { type AgentAssistParts, type AgentAssistPorts, composeAgentAssist } from './agent-assist-compose';
 import { uiConnectorConfigShape } from './config';
 import { createConversationEvents } from './conversation-events';
 import { createKeyResolver } from './conversation-keys';
@@ -16,7 +17,7 @@ import { createTokenService } from './tokens';
 import { type AccountVerifier, createCachedAccountVerifier, createTwilioAccountVerifier, createTwilioHttp } from './twilio-accounts';
 import { createTwilioRequestGate } from './twilio-request';
 
-export interface UiConnectorPorts {
+export interface UiConnectorPorts extends AgentAssistPorts {
   docs?: DocStore;
   bus?: EventBus;
   /** Replaces the Twilio Accounts API check (the allow-list and cache still apply). */
@@ -25,7 +26,10 @@ export interface UiConnectorPorts {
   logSink?: (line: string) => void;
 }
 
-export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): HttpFunction {
+/** The HTTP handler; `attachSocket` serves the Agent Assist socket.io server on the HTTP server that runs it. */
+export type UiConnectorHandler = HttpFunction & Pick<AgentAssistParts, 'attachSocket'>;
+
+export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): UiConnectorHandler {
   const { config, log } = createFunctionRuntime('ui-connector', env, uiConnectorConfigShape, ports.logSink ? { sink: ports.logSink } : {});
   const authTokens = config.TWILIO_AUTH_TOKEN ?? [];
   if (authTokens.length === 0 && config.UI_CONNECTOR_UNSIGNED_REQUESTS !== 'accept') {
@@ -49,17 +53,21 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): Http
     ports.accounts ??
     createTwilioAccountVerifier({ http: lazyAsync(() => createTwilioHttp({ baseUrl: config.TWILIO_API_BASE_URL, timeoutMs: config.UI_CONNECTOR_TWILIO_TIMEOUT_MS })), log });
 
-  return createUiConnectorApp({
+  const corsOrigins = config.UI_CONNECTOR_CORS_ORIGINS.map((o) => new URL(o).origin);
+  const tokens = createTokenService({
+    keys: [jwtKey, ...(config.UI_CONNECTOR_JWT_SECRET_PREVIOUS ? [config.UI_CONNECTOR_JWT_SECRET_PREVIOUS] : [])],
+    project,
+    ttlMinutes: config.UI_CONNECTOR_TOKEN_TTL_MINUTES,
+    now,
+  });
+  const agentAssist = composeAgentAssist(config, { log, project, corsOrigins, tokens, docs, now }, ports);
+
+  const connector = createUiConnectorApp({
     log,
     projectId: config.GCP_PROJECT,
-    corsOrigins: config.UI_CONNECTOR_CORS_ORIGINS.map((o) => new URL(o).origin),
+    corsOrigins,
     gate: createTwilioRequestGate({ authTokens, unsigned: config.UI_CONNECTOR_UNSIGNED_REQUESTS, publicUrl }),
-    tokens: createTokenService({
-      keys: [jwtKey, ...(config.UI_CONNECTOR_JWT_SECRET_PREVIOUS ? [config.UI_CONNECTOR_JWT_SECRET_PREVIOUS] : [])],
-      project,
-      ttlMinutes: config.UI_CONNECTOR_TOKEN_TTL_MINUTES,
-      now,
-    }),
+    tokens,
     registerApp: {
       accounts: createCachedAccountVerifier({
         upstream: upstreamAccounts,
@@ -81,4 +89,9 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): Http
       mappingTtlSeconds: config.UI_CONNECTOR_MAPPING_TTL_SECONDS,
     },
   });
+  const handler: HttpFunction = (req, res) => {
+    const path = (req.originalUrl ?? req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+    return agentAssist.isAgentAssistPath(path) ? agentAssist.app(req, res) : connector(req, res);
+  };
+  return Object.assign(handler, { attachSocket: agentAssist.attachSocket });
 }

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { envInt, envList, envString, envUrl, optionalSecret, Secret, secret } from '../../shared/config';
 import { countryCodeSchema } from '../../shared/phone';
+import { agentAssistConfigShape } from './agent-assist-config';
 
 const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 
@@ -47,4 +48,5 @@ export const uiConnectorConfigShape = {
   UI_CONNECTOR_TWILIO_TIMEOUT_MS: envInt(100, 8000).default(3000),
   UI_CONNECTOR_TWILIO_CACHE_SECONDS: envInt(0, 900).default(60),
   UI_CONNECTOR_EVENT_TIMEOUT_MS: envInt(100, 8000).default(3000),
+  ...agentAssistConfigShape,
 };

@@ -21,7 +21,8 @@ export const tokenClaimsSchema = z.object({
 export type TokenClaims = z.infer<typeof tokenClaimsSchema>;
 
 export interface TokenService {
-  issue(user: string): Promise<{ token: string; expiresAt: Date }>;
+  /** `extraClaims` (e.g. `ccbridge_role`) are signed beside the reference's claims, never over them. */
+  issue(user: string, extraClaims?: Record<string, string>): Promise<{ token: string; expiresAt: Date }>;
   /** Accepts "<jwt>" or "Bearer <jwt>"; throws a 401 AppError with the reference's messages. */
   verify(authorization: string | undefined): Promise<TokenClaims>;
 }
@@ -52,10 +53,10 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   const verified = new Map<string, { claims: TokenClaims; until: number }>();
 
   return {
-    async issue(user) {
+    async issue(user, extraClaims = {}) {
       const issuedAt = Math.floor(now().getTime() / 1000);
       const exp = issuedAt + options.ttlMinutes * 60;
-      const token = await new SignJWT({ gcp_agent_assist_project: options.project, gcp_agent_assist_user: user })
+      const token = await new SignJWT({ ...extraClaims, gcp_agent_assist_project: options.project, gcp_agent_assist_user: user })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setIssuedAt(issuedAt)
         .setExpirationTime(exp)
