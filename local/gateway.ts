@@ -16,6 +16,8 @@ type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 export interface Gateway {
   readonly url: string;
   readonly port: number;
+  /** The HTTP server itself (ui-connector's socket.io server attaches to it). */
+  readonly server: http.Server;
   /** Registers a composed function under its entry point and routes `/<name>/` to it. */
   mount(name: string, entryPoint: string, composed: Composed): void;
   stop(): Promise<void>;
@@ -71,6 +73,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     port,
+    server,
     mount(name, entryPoint, composed) {
       if (composed.signature === 'http') ff.http(entryPoint, composed.handler);
       else ff.cloudEvent(entryPoint, composed.handler);

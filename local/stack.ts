@@ -16,6 +16,8 @@ import { readFunctionManifest } from './manifest';
 import { type DialogflowMock, startDialogflowMock } from './mocks/dialogflow';
 import { startTwilioMock, type TwilioMock } from './mocks/twilio';
 import { startZoomMock, type ZoomMock } from './mocks/zoom';
+import { agentAssistEnv, localAgentAssistCredentials, localNotificationPublisher, localNotificationTopics, provisionAgentAssist, startLocalSalesforce, topicName } from './agent-assist';
+import type { SalesforceIdentityMock } from './mocks/salesforce-identity';
 import { provisionLocalResources } from './provision';
 import { type PubSubEmulator, startPubSubEmulator } from './pubsub';
 import type { ExternalServices } from './services';
@@ -50,8 +52,8 @@ export interface StackOptions {
 
 export interface Stack {
   functions: Record<string, string>;
-  credentials: LocalCredentials;
-  emulators: { firestore: string; pubsub: string; storage: string; zoom: string; twilio: string; dialogflow: string; oidcCerts: string };
+  credentials: LocalCredentials & ReturnType<typeof localAgentAssistCredentials>;
+  emulators: { firestore: string; pubsub: string; storage: string; zoom: string; twilio: string; dialogflow: string; salesforce: string; oidcCerts: string };
   env: Env;
   firestore: FirestoreEmulator;
   pubsub: PubSubEmulator;
@@ -59,6 +61,7 @@ export interface Stack {
   zoom: ZoomMock;
   twilio: TwilioMock;
   dialogflow: DialogflowMock;
+  salesforce: SalesforceIdentityMock;
   oidc: OidcIssuer;
   stop(): Promise<void>;
 }
@@ -111,8 +114,21 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
     stoppers.push(() => zoom.stop());
     const twilio = await startTwilioMock({ port: portFor(5), accounts: [{ sid: credentials.twilioAccountSid, authToken: credentials.twilioAuthToken }] });
     stoppers.push(() => twilio.stop());
-    const dialogflow = await startDialogflowMock({ port: portFor(6), projectId: LOCAL_PROJECT });
+    const dialogflow = await startDialogflowMock({
+      port: portFor(6),
+      projectId: LOCAL_PROJECT,
+      publish: localNotificationPublisher(),
+      notificationTopics: {
+        suggestions: topicName(localNotificationTopics['human-agent-assistant-event']),
+        lifecycle: topicName(localNotificationTopics['conversation-lifecycle-event']),
+        newMessages: topicName(localNotificationTopics['new-message-event']),
+        newRecognitionResults: topicName(localNotificationTopics['new-recognition-result-notification-event']),
+      },
+    });
     stoppers.push(() => dialogflow.stop());
+    const agentAssistCredentials = localAgentAssistCredentials();
+    const salesforce = await startLocalSalesforce(agentAssistCredentials, portFor(8));
+    stoppers.push(() => salesforce.stop());
 
     const endpoints: LocalEndpoints = {
       gatewayUrl: gateway.url,
@@ -128,6 +144,7 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
     // The worker gives up on a message's last delivery: it must know the subscriptions' setting.
     const env = buildLocalEnv(endpoints, credentials, { clientEmail: signer.clientEmail, privateKey: signer.privateKey }, {
       PUBSUB_MAX_DELIVERY_ATTEMPTS: String(maxDeliveryAttempts),
+      ...agentAssistEnv(salesforce.baseUrl, agentAssistCredentials),
       ...options.envOverrides,
     });
 
@@ -142,8 +159,14 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       }
       const compose = composers[fn.name];
       if (!compose) throw new Error(`no composition root registered for function ${fn.name}`);
-      gateway.mount(fn.name, fn.entryPoint, compose(env));
+      const composed = compose(env);
+      gateway.mount(fn.name, fn.entryPoint, composed);
       urls[fn.name] = `${gateway.url}/${fn.name}`;
+      // ui-connector's socket.io server shares the gateway's port, as it shares the Cloud Run service's URL.
+      if ('attachSocket' in composed.handler && typeof composed.handler.attachSocket === 'function') {
+        const socket = (composed.handler as import('../functions/ui-connector/compose').UiConnectorHandler).attachSocket(gateway.server);
+        stoppers.push(() => socket.close());
+      }
     }
 
     await provisionLocalResources({
@@ -153,16 +176,18 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       pushBackoff: options.pushBackoff ?? { min: 1, max: 60 },
       maxDeliveryAttempts,
     });
+    if (urls['ui-connector'] && !external['ui-connector']) await provisionAgentAssist(urls['ui-connector'], options.pushBackoff ?? { min: 1, max: 60 });
 
     return {
       functions: urls,
-      credentials,
-      emulators: { firestore: hosts.firestoreHost, pubsub: hosts.pubsubHost, storage: hosts.storageUrl, zoom: zoom.baseUrl, twilio: twilio.baseUrl, dialogflow: dialogflow.baseUrl, oidcCerts: oidc.certsUrl },
+      credentials: { ...credentials, ...agentAssistCredentials },
+      emulators: { firestore: hosts.firestoreHost, pubsub: hosts.pubsubHost, storage: hosts.storageUrl, zoom: zoom.baseUrl, twilio: twilio.baseUrl, dialogflow: dialogflow.baseUrl, salesforce: salesforce.baseUrl, oidcCerts: oidc.certsUrl },
       env,
       ...google,
       zoom,
       twilio,
       dialogflow,
+      salesforce,
       oidc,
       stop: stopAll,
     };

@@ -35,6 +35,7 @@ const lines = [
   `  Zoom API mock       ${stack.emulators.zoom}`,
   `  Twilio API mock     ${stack.emulators.twilio}`,
   `  Dialogflow mock     ${stack.emulators.dialogflow}`,
+  `  Salesforce identity ${stack.emulators.salesforce}`,
   '',
   'Local credentials (mocks only):',
   ...Object.entries(stack.credentials).map(([k, v]) => `  ${k.padEnd(22)} ${v}`),

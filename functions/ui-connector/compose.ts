@@ -60,7 +60,7 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): UiCo
     ttlMinutes: config.UI_CONNECTOR_TOKEN_TTL_MINUTES,
     now,
   });
-  const agentAssist = composeAgentAssist(config, { log, project, corsOrigins, tokens, docs, now }, ports);
+  const agentAssist = composeAgentAssist({ ...config, UI_CONNECTOR_PUBLIC_URL: publicUrl }, { log, project, corsOrigins, tokens, docs, now }, ports);
 
   const connector = createUiConnectorApp({
     log,
