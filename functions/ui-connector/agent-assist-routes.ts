@@ -14,6 +14,7 @@ import type { Logger } from '../../shared/logging';
 import { parseInput, readBody } from './inputs';
 import { type DialogflowForwarder, isProxyPath, resolveProxyTarget } from './proxy';
 import { handleRegister } from './register';
+import { header } from './routes';
 import type { SalesforceTokenVerifier } from './salesforce-userinfo';
 import type { TokenService } from './tokens';
 
@@ -100,9 +101,4 @@ export function createAgentAssistApp(deps: AgentAssistDeps): HttpFunction {
       ? { cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type'] } }
       : {}),
   });
-}
-
-function header(ctx: RequestContext, name: string): string | undefined {
-  const v = ctx.req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }

@@ -90,7 +90,7 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
   });
 }
 
-function header(ctx: RequestContext, name: string): string | undefined {
+export function header(ctx: RequestContext, name: string): string | undefined {
   const v = ctx.req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { type MockRequest, type MockRoute, sendJson } from '../http-mock';
+import { type MockRequest, type MockRoute, readJsonObject, sendJson } from '../http-mock';
 
 export type ProfileLookup = (name: string) => Record<string, unknown> | undefined;
 export type NotificationPublisher = (topic: string, data: Record<string, unknown>, attributes?: Record<string, string>) => Promise<void>;
@@ -54,14 +54,7 @@ const error = (res: http.ServerResponse, code: number, status: string, message: 
 export function conversationRoutes(options: { state: ConversationState; profile: ProfileLookup; publish?: NotificationPublisher | undefined; now?: () => Date }): MockRoute[] {
   const { state } = options;
   const now = options.now ?? (() => new Date());
-  const readJson = (req: MockRequest): Record<string, unknown> | undefined => {
-    try {
-      const v: unknown = JSON.parse(req.body.toString('utf8') || '{}');
-      return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  const readJson = readJsonObject;
   const parentOf = (req: MockRequest) => `projects/${req.params['project']}${req.params['location'] ? `/locations/${req.params['location']}` : ''}`;
   const topicOf = (profileName: string, path: string[]): string | undefined => {
     let node: unknown = options.profile(profileName);

@@ -8,7 +8,7 @@
  * Errors use Google's JSON error envelope.
  */
 import type http from 'node:http';
-import { type MockRequest, type MockServer, sendJson, startMockServer } from '../http-mock';
+import { type MockRequest, type MockServer, readJsonObject, sendJson, startMockServer } from '../http-mock';
 import { type ConversationState, conversationRoutes, type NotificationPublisher, type StandinConversation } from './conversations';
 
 export interface DialogflowPhoneNumber {
@@ -87,14 +87,7 @@ export async function startDialogflowMock(options: DialogflowMockOptions): Promi
   const conversationState: ConversationState = { conversations: new Map(), participants: new Map(), messages: new Map(), published: 0 };
 
   const parent = (req: MockRequest) => `projects/${req.params['project']}/locations/${req.params['location']}`;
-  const readJson = (req: MockRequest): Record<string, unknown> | undefined => {
-    try {
-      const v: unknown = JSON.parse(req.body.toString('utf8') || '{}');
-      return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  const readJson = readJsonObject;
   const masks = (req: MockRequest) => (req.query.get('updateMask') ?? '').split(',').map((m) => m.trim()).filter(Boolean);
 
   const addPhoneNumber: DialogflowMock['addPhoneNumber'] = (fields) => {

@@ -6,9 +6,9 @@
  * integration user of one org; tokens expire and can be revoked; faults and latency can
  * be injected to show how /register behaves when Salesforce is slow or down.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import { type MockRequest, type MockServer, sendJson, startMockServer } from '../http-mock';
+import { constantEqual, type MockRequest, type MockServer, sendJson, startMockServer } from '../http-mock';
 
 export interface SalesforceConnectedApp {
   consumerKey: string;
@@ -143,10 +143,4 @@ export async function startSalesforceIdentityMock(options: { apps: SalesforceCon
     },
     userInfoCalls: () => userInfoCalls,
   };
-}
-
-function constantEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
