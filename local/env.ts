@@ -79,6 +79,12 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     TWILIO_ACCOUNT_SID: creds.twilioAccountSid,
     TWILIO_AUTH_TOKEN: creds.twilioAuthToken,
     UI_CONNECTOR_JWT_SECRET: creds.uiConnectorJwtSecret,
+    // Every local client (tests, fuzz, demo) is one source, 127.0.0.1, and fuzz guesses tokens for the one
+    // local account by design: register-app's per-instance limits are raised so they do not stand in the way.
+    UI_CONNECTOR_REGISTER_SOURCE_BURST: '100000',
+    UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: '1000000',
+    UI_CONNECTOR_REGISTER_ACCOUNT_FAILURE_BURST: '100000',
+    UI_CONNECTOR_REGISTER_ACCOUNT_FAILURES_PER_MINUTE: '1000000',
     DIALOGFLOW_API_ENDPOINT: endpoints.dialogflowUrl,
     // Verification of Google-signed ID tokens (Cloud Scheduler, Pub/Sub push)
     OIDC_CERTS_URL: endpoints.oidcCertsUrl,
