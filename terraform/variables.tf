@@ -370,9 +370,9 @@ variable "ui_connector_cors_origins" {
 }
 
 variable "ui_connector_unsigned_requests" {
-  description = "UI_CONNECTOR_UNSIGNED_REQUESTS: what ui-connector does with requests without X-Twilio-Signature: accept (the reference behaviour), reads-only (only the Lightning component's GET/DELETE) or reject. Signed requests are always verified against twilio-auth-token."
+  description = "UI_CONNECTOR_UNSIGNED_REQUESTS: what ui-connector does with requests without a valid X-Twilio-Signature: reads-only (default: unsigned reads, and register-app with the auth token in the body; mapping writes must be signed, as the shipped Twilio Function signs them), accept (the reference behaviour, for its unsigned Twilio Function) or reject. Signed requests are always verified against twilio-auth-token."
   type        = string
-  default     = "accept"
+  default     = "reads-only"
 
   validation {
     condition     = contains(["accept", "reads-only", "reject"], var.ui_connector_unsigned_requests)
