@@ -49,11 +49,8 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
         const body = readBody(ctx);
         const limits = deps.registerApp.limits;
         const source = sourceAddress(ctx);
-        const budget = limits.perSource.peek(source);
-        if (!budget.allowed) {
-          ctx.log.warn('register-app rate limited: too many unsigned or refused requests from one source');
-          throw rateLimited(budget.retryAfterSeconds, 'requests from this source');
-        }
+        // Only what Twilio did not sign is limited: a flood of bad requests relayed through Twilio's own
+        // addresses (an attacker's flow pointed here) must not make Twilio's genuine requests wait.
         let signed: boolean;
         try {
           signed = deps.gate.check(ctx, body.formParams, 'register') === 'signed';
@@ -61,7 +58,13 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
           limits.perSource.take(source);
           throw err;
         }
-        if (!signed) limits.perSource.take(source);
+        if (!signed) {
+          const budget = limits.perSource.take(source);
+          if (!budget.allowed) {
+            ctx.log.warn('register-app rate limited: too many unsigned or refused requests from one source');
+            throw rateLimited(budget.retryAfterSeconds, 'requests from this source');
+          }
+        }
         const registerDeps = { ...deps.registerApp, tokens: deps.tokens, log: ctx.log };
         if (signed) {
           const { accountSid } = parseInput('invalid_body', body.fields, signedRegisterAppBodySchema);
