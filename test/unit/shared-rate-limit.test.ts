@@ -1,4 +1,5 @@
 /** Keyed token buckets on an injected clock. */
+import { sourceAddress } from '../../functions/ui-connector/routes';
 import { createKeyedTokenBuckets } from '../../shared/rate-limit';
 
 describe('keyed token buckets', () => {
@@ -58,5 +59,17 @@ describe('keyed token buckets', () => {
   test('nonsense limits are refused', () => {
     expect(() => createKeyedTokenBuckets({ burst: 0, perSecond: 1 })).toThrow();
     expect(() => createKeyedTokenBuckets({ burst: 1, perSecond: 0 })).toThrow();
+  });
+});
+
+describe('the source address register-app limits by', () => {
+  const req = (xff?: string, peer = '10.0.0.1') => ({ req: { headers: xff === undefined ? {} : { 'x-forwarded-for': xff }, socket: { remoteAddress: peer } } }) as unknown as Parameters<typeof sourceAddress>[0];
+  test.each([
+    ['the last X-Forwarded-For entry (what the front end appended; earlier ones are the caller’s)', '6.6.6.6, 198.51.100.7', 0, '198.51.100.7'],
+    ['with one trusted proxy hop after it, the entry before the last', '6.6.6.6, 198.51.100.7, 35.191.0.1', 1, '198.51.100.7'],
+    ['more hops than entries: the first entry', '198.51.100.7', 2, '198.51.100.7'],
+    ['no header: the peer', undefined, 0, '10.0.0.1'],
+  ])('%s', (_what, xff, hops, expected) => {
+    expect(sourceAddress(req(xff), hops)).toBe(expected);
   });
 });
