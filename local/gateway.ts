@@ -27,6 +27,8 @@ export interface InvokerCheck {
 }
 
 export const SIGNATURE_REMOVED = 'SIGNATURE_REMOVED_BY_GOOGLE';
+/** Set (locally only) on an answer the gateway gave as Cloud Run's front, not the function. */
+export const PLATFORM_REFUSAL_HEADER = 'x-local-platform-refusal';
 
 export interface Gateway {
   readonly url: string;
@@ -105,8 +107,11 @@ function passInvokerCheck(check: InvokerCheck, req: http.IncomingMessage, res: h
   const serverless = one(req.headers['x-serverless-authorization']);
   const headerName = serverless !== undefined ? 'x-serverless-authorization' : 'authorization';
   const token = /^Bearer\s+(\S+)$/i.exec(serverless ?? one(req.headers.authorization) ?? '')?.[1];
+  // Cloud Run answers these itself, in HTML, before any code of ours runs; the marker header
+  // lets local tooling (the fuzz checks) tell the platform's refusals from the functions'.
   const refuse = (status: number, message: string) => {
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'www-authenticate': 'Bearer' }).end(message);
+    res.writeHead(status, { 'content-type': 'text/html; charset=UTF-8', 'www-authenticate': 'Bearer', [PLATFORM_REFUSAL_HEADER]: 'invoker-check' });
+    res.end(`<html><head><title>${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}</title></head><body><h1>Error: ${status === 401 ? 'Unauthorized' : 'Forbidden'}</h1><h2>${message}</h2></body></html>`);
     return false;
   };
   if (!token) return refuse(401, 'Unauthorized: this function requires an ID token (roles/run.invoker)');
