@@ -31,6 +31,8 @@ let ev: Evaluator;
 let rendered: Map<string, Effective>;
 
 const refNames = (v: Value): string[] => refsOf(v).map(refString);
+/** An HCL interpolation as hcl2json writes it: ${expr}. */
+const hcl = (expr: string) => `\${${expr}}`;
 const seconds = (v: Value): number => Number(String(v).replace(/s$/, ''));
 
 function instances(type: string) {
@@ -119,7 +121,7 @@ describe('effective deployment of each function, rendered from terraform/', () =
 
   it('every function is created after its secrets (and their Terraform-sent versions) and after its build account has its roles', () => {
     for (const e of rendered.values()) {
-      expect(e.dependsOn).toEqual(expect.arrayContaining(['${module.secrets}', '${google_project_iam_member.function_build}', '${google_storage_bucket_iam_member.function_build_sources}']));
+      expect(e.dependsOn).toEqual(expect.arrayContaining([hcl('module.secrets'), hcl('google_project_iam_member.function_build'), hcl('google_storage_bucket_iam_member.function_build_sources')]));
     }
   });
 

@@ -308,7 +308,7 @@ describe('Pub/Sub', () => {
   it('patches nothing after apply: the only post-apply command is the SIPREC CLI', () => {
     expect(ev.root.local('dead_letter_attach_commands')).toMatchObject({ error: 'undeclared local dead_letter_attach_commands' });
     const outputs = config.root.outputs.get('post_apply_commands');
-    expect(outputs?.body['value']).toEqual(['${module.agent_assist.siprec_command}']);
+    expect(outputs?.body['value']).toEqual([`\${module.agent_assist.siprec_command}`]);
   });
 });
 
