@@ -311,8 +311,10 @@ resource "google_project_iam_custom_role" "archive_writer" {
 
 # --- Invokers ---------------------------------------------------------------------------------
 
+# With public_access = "none" (domain-restricted sharing), no allUsers binding: the invoker check
+# is turned off outside Terraform or an authenticated front calls them (README.md).
 resource "google_cloud_run_service_iam_member" "public_invoker" {
-  for_each = toset(local.public_functions)
+  for_each = var.public_access == "allUsers" ? toset(local.public_functions) : toset([])
 
   project  = var.project_id
   location = var.region

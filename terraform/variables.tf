@@ -196,6 +196,17 @@ variable "function_settings" {
   }
 }
 
+variable "public_access" {
+  description = "How crm, ui-connector and zoom-webhook (which authenticate their callers themselves) are reachable: \"allUsers\" as Cloud Run invoker, or \"none\" where the organisation forbids allUsers (iam.allowedPolicyMemberDomains) — then turn off their invoker IAM check or put an authenticated front before them (README.md, Organisation policies)."
+  type        = string
+  default     = "allUsers"
+
+  validation {
+    condition     = contains(["allUsers", "none"], var.public_access)
+    error_message = "public_access must be \"allUsers\" or \"none\"."
+  }
+}
+
 variable "push_endpoint_ingress" {
   description = "Ingress of interaction-worker, reached only by its Pub/Sub push subscription: ALLOW_INTERNAL_ONLY (Cloud Run counts Pub/Sub push from the same project as internal — confirm on the first deploy, checklist in README.md) or ALLOW_ALL (the invoker check still admits only the push account)."
   type        = string
