@@ -37,7 +37,10 @@ test('the cloudbuild.yaml test step, run as written on a fresh clone under Node 
     symlinkSync(node22, join(bin, 'node'));
     const quick = process.env['CLOUDBUILD_STEPS_STOP_AFTER_SETUP'] === '1';
     const run = quick ? command.replace('npm test', 'npm run typecheck && npm run lint') : command;
-    const env: Record<string, string> = { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, HOME: dir, CI: 'true', LANG: 'C.UTF-8' };
+    // Nothing of this machine's environment but how it reaches the package registries (its CA
+    // bundle and npm's user config): Cloud Build reaches them directly.
+    const reach = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/.test(k))) as Record<string, string>;
+    const env: Record<string, string> = { ...reach, PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, HOME: dir, NPM_CONFIG_USERCONFIG: join(process.env['HOME'] ?? '/root', '.npmrc'), CI: 'true', LANG: 'C.UTF-8' };
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn('bash', ['-c', run], { cwd: clone, env, stdio: ['ignore', 'inherit', 'inherit'] });
       child.on('error', reject);
