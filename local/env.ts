@@ -22,6 +22,8 @@ export const localResources = {
 export const localServiceAccounts = {
   scheduler: `reconcile-scheduler@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
   reconcile: `fn-reconcile@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
+  /** The identity of the interaction-worker-push subscription (Terraform: pubsub-push). */
+  pubsubPush: `pubsub-push@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
 } as const;
 
 export interface LocalEndpoints {
@@ -88,6 +90,8 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     DIALOGFLOW_API_ENDPOINT: endpoints.dialogflowUrl,
     // Verification of Google-signed ID tokens (Cloud Scheduler, Pub/Sub push)
     OIDC_CERTS_URL: endpoints.oidcCertsUrl,
+    // The gateway plays Cloud Run's invoker check for reconcile (and the worker): tokens arrive stripped.
+    OIDC_PLATFORM_VERIFIED: 'true',
     // reconcile: its URL is the audience of its callers' tokens
     RECONCILE_AUDIENCE: `${endpoints.gatewayUrl}/reconcile`,
     RECONCILE_INVOKERS: localServiceAccounts.scheduler,
