@@ -57,6 +57,9 @@ export async function issueEndUserToken(deps: IssueDeps, caller: Caller, endpoin
   return { token, expiresAt, user, ...(guestSigned === undefined ? {} : { guestSigned }) };
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 /**
  * The mobile SDKs' payload: the body itself or `{"payload": {…}}`. Only allowed fields, flat
  * values; any identity key is refused by name (the identity comes from the ID token).
@@ -81,11 +84,11 @@ export function parseMobilePayload(body: unknown, allowed: readonly string[], id
       details: unknown.slice(0, 10).map((path) => ({ path, message: 'not an allowed field' })),
     });
   }
+  // Device tokens and their kin are opaque text: a non-blank string of printable characters.
   const out: ExtraFields = {};
   for (const [k, v] of Object.entries(fields)) {
-    if (typeof v === 'string' && v.length <= 4096) out[k] = v;
-    else if (typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out[k] = v;
-    else throw new AppError('invalid_body', 400, `${k} must be a string of at most 4096 characters, a number or a boolean`, { details: [{ path: k, message: 'bad value' }] });
+    if (typeof v === 'string' && v.trim() !== '' && v.length <= 4096 && !CONTROL.test(v)) out[k] = v;
+    else throw new AppError('invalid_body', 400, `${k} must be a non-blank string of at most 4096 printable characters`, { details: [{ path: k, message: 'bad value' }] });
   }
   return out;
 }

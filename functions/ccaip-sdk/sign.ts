@@ -7,7 +7,7 @@ import { SignJWT } from 'jose';
 import type { Secret } from '../../shared/config';
 import type { EndUser } from './end-user';
 
-export type ExtraFields = Record<string, string | number | boolean>;
+export type ExtraFields = Record<string, string>;
 
 export interface EndUserSigner {
   sign(user: EndUser, extra?: ExtraFields): Promise<{ token: string; expiresAt: Date }>;

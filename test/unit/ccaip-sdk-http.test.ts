@@ -146,7 +146,10 @@ describe('the mobile SDKs\' payload (POST /sign)', () => {
     [{ payload: { email: 'victim@example.com', phone: '+14155550000' } }, /identity fields .*: email, phone/],
     [{ device_token: 'x', exp: 9999999999 }, /identity fields .*: exp/],
     [{ device_token: 'x', custom_role: 'admin' }, /not allowed in the payload: custom_role/],
-    [{ device_token: { nested: true } }, /device_token must be a string/],
+    [{ device_token: { nested: true } }, /device_token must be a non-blank string/],
+    [{ device_token: 42 }, /device_token must be a non-blank string/],
+    [{ device_token: '  ' }, /device_token must be a non-blank string/],
+    [{ device_token: 'abc\u0000def' }, /device_token must be a non-blank string/],
     [['device_token'], /must be a JSON object/],
   ])('refuses %j with 400, nothing signed', async (body, message) => {
     const res = await sign(body, await sdk.idp.mint(USER));
