@@ -6,39 +6,16 @@
  * The real widget script cannot be downloaded here; the page loads it only when CCAIP_HOST is
  * set, and the callback is what the widget would call.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { LOCAL_SDK_AUDIENCE } from '../../local/env';
 import { type Stack, startStack } from '../../local/stack';
+import { CHROMIUM, dumpDom } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-/** The DOM once the page's scripts have run (virtual time lets its fetch finish first). */
-function dumpDom(url: string, profileDir: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', `--user-data-dir=${profileDir}`, '--virtual-time-budget=10000', '--dump-dom', url];
-    const child = spawn(CHROMIUM, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('chromium did not finish in 45 s'));
-    }, 45_000);
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString('utf8');
-    });
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-  });
-}
+/** The DOM once the page's scripts have run (virtual time lets its fetch finish first), in a browser profile of its own. */
+const pageIn = (url: string, profileDir: string) => dumpDom(url, [`--user-data-dir=${profileDir}`, '--virtual-time-budget=10000']);
 
 const textOf = (dom: string, id: string): string => new RegExp(`<[a-z]+ id="${id}"[^>]*>([\\s\\S]*?)</[a-z]+>`).exec(dom)?.[1]?.trim() ?? '';
 
@@ -79,7 +56,7 @@ test('the page holds no secret and wires the authenticate callback to the token 
 test('signed in: the callback returns a token signed with the company secret for exactly the ID token\'s user', async () => {
   const user = { sub: 'e2a4c6f8-1b3d-4f5a-8c7e-9d0b1a2c3e4f', name: 'Grace Hopper', email: 'grace@example.com', email_verified: true, phone_number: '+14155550142' };
   const idToken = stack.oidc.mintIdToken(LOCAL_SDK_AUDIENCE, user);
-  const dom = await dumpDom(`${url}/demo?check=1#id_token=${idToken}`, profile());
+  const dom = await pageIn(`${url}/demo?check=1#id_token=${idToken}`, profile());
   expect(textOf(dom, 'error')).toBe('');
   const payload = await verified(textOf(dom, 'token'));
   expect(payload).toEqual({ iss: 'ccbridge local', iat: expect.any(Number), exp: (payload.iat as number) + 300, identifier: user.sub, name: user.name, email: user.email, phone: user.phone_number });
@@ -88,7 +65,7 @@ test('signed in: the callback returns a token signed with the company secret for
 
 test('an ID token for another audience: the callback fails with 401, no token on the page', async () => {
   const idToken = stack.oidc.mintIdToken('another-client', { sub: 'someone' });
-  const dom = await dumpDom(`${url}/demo?check=1#id_token=${idToken}`, profile());
+  const dom = await pageIn(`${url}/demo?check=1#id_token=${idToken}`, profile());
   expect(textOf(dom, 'error')).toMatch(/token endpoint answered 401: the ID token was refused \(wrong audience\)/);
   expect(textOf(dom, 'token')).toBe('');
 });
@@ -96,7 +73,7 @@ test('an ID token for another audience: the callback fails with 401, no token on
 test('a guest keeps the same identifier in the same browser, and another browser is another guest', async () => {
   const browser = profile();
   const identifierIn = async (dir: string) => {
-    const dom = await dumpDom(`${url}/demo?check=1`, dir);
+    const dom = await pageIn(`${url}/demo?check=1`, dir);
     expect(textOf(dom, 'error')).toBe('');
     return (await verified(textOf(dom, 'token')))['identifier'] as string;
   };
