@@ -25,7 +25,7 @@ variable "ccaip_sdk_oidc_audiences" {
 }
 
 variable "ccaip_sdk_oidc_jwks_url" {
-  description = "SDK_OIDC_JWKS_URL: the issuer's JWK Set, when it has no discovery document (Firebase: https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com). Null: jwks_uri from <issuer>/.well-known/openid-configuration."
+  description = "SDK_OIDC_JWKS_URL: the issuer's keys, a JWK Set or Google's {kid: PEM} certificates (Firebase: https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com). Null: jwks_uri from <issuer>/.well-known/openid-configuration."
   type        = string
   default     = null
 

@@ -8,9 +8,11 @@
  *
  * The JWK Set is fetched on first use (from SDK_OIDC_JWKS_URL or the issuer's discovery
  * document), cached by jose, and fetched again when a token names an unknown key (at most
- * once per cool-down). The token itself never reaches a log or an error message.
+ * once per cool-down). A key URL in Google's certificate format (`{kid: PEM}`, what Firebase's
+ * documentation names for its ID tokens) is read as a JWK Set too. The token itself never
+ * reaches a log or an error message.
  */
-import { createRemoteJWKSet, customFetch, errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
+import { createRemoteJWKSet, customFetch, exportJWK, errors as joseErrors, importSPKI, importX509, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import * as z from 'zod';
 import { AppError, unauthenticated } from '../../shared/errors';
 import { lazyAsync } from '../../shared/lazy';
@@ -68,7 +70,7 @@ export function createIdTokenVerifier(options: IdTokenVerifierOptions): IdTokenV
       timeoutDuration: timeoutMs,
       cooldownDuration: 30_000,
       cacheMaxAge: 10 * 60_000,
-      [customFetch]: (url, init) => doFetch(url, init),
+      [customFetch]: async (url, init) => asJwkSet(await doFetch(url, init)),
     }),
   );
 
@@ -96,6 +98,20 @@ export function createIdTokenVerifier(options: IdTokenVerifierOptions): IdTokenV
       }
     },
   };
+}
+
+/** `{kid: PEM certificate or public key}` (Google's certificate endpoints) → a JWK Set; anything else unchanged. */
+async function asJwkSet(res: Response): Promise<Response> {
+  if (res.status !== 200) return res;
+  const body: unknown = await res.clone().json().catch(() => undefined);
+  const pems = z.record(z.string(), z.string().startsWith('-----BEGIN ')).safeParse(body);
+  if (!pems.success || Object.keys(pems.data).length === 0) return res;
+  const keys: JWK[] = [];
+  for (const [kid, pem] of Object.entries(pems.data)) {
+    const key = pem.includes('BEGIN CERTIFICATE') ? await importX509(pem, 'RS256', { extractable: true }) : await importSPKI(pem, 'RS256', { extractable: true });
+    keys.push({ ...(await exportJWK(key)), kid, alg: 'RS256', use: 'sig' });
+  }
+  return Response.json({ keys }, { headers: { 'cache-control': res.headers.get('cache-control') ?? '' } });
 }
 
 /** The JWK Set could not be had (network, timeout, non-200, not a JWK Set): our problem or the issuer's, not the caller's. */

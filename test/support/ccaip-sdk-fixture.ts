@@ -5,7 +5,11 @@
  */
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, exportSPKI, generateKeyPair, importPKCS8, type JWTPayload, SignJWT } from 'jose';
 import type { Env } from '../../shared/config';
 import { composeCcaipSdk } from '../../functions/ccaip-sdk/compose';
 import { listen } from './http';
@@ -36,11 +40,37 @@ export interface SdkUnderTest {
 
 let counter = 0;
 
-export async function startCcaipSdk(envOverrides: Env = {}): Promise<SdkUnderTest> {
+/**
+ * How the provider publishes its keys: a JWK Set (OIDC), or Google's certificate format
+ * `{kid: PEM}` with X.509 certificates (Firebase's documented URL) or bare public keys.
+ */
+export type KeyFormat = 'jwks' | 'x509' | 'spki';
+
+/** An RSA key and a self-signed certificate for it, made by openssl (as a provider's signing certificate). */
+async function certifiedKey(): Promise<{ privateKey: CryptoKey; cert: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'ccaip-sdk-cert-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=securetoken.test', '-days', '2'], { stdio: 'ignore' });
+    return { privateKey: await importPKCS8(readFileSync(join(dir, 'key.pem'), 'utf8'), 'RS256'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function startCcaipSdk(envOverrides: Env = {}, keyFormat: KeyFormat = 'jwks'): Promise<SdkUnderTest> {
   const clock = { now: Date.UTC(2026, 11, 4, 9, 0, 0) };
-  let key = await generateKeyPair('RS256');
+  let key: { privateKey: CryptoKey; publicKey?: CryptoKey } = await generateKeyPair('RS256');
   let kid = 'key-1';
-  let published: JWK[] = [{ ...(await exportJWK(key.publicKey)), kid, alg: 'RS256', use: 'sig' }];
+  let published: unknown;
+  const publish = async () => {
+    if (keyFormat === 'x509') {
+      const made = await certifiedKey();
+      key = { privateKey: made.privateKey };
+      published = { [kid]: made.cert };
+    } else if (keyFormat === 'spki') published = { [kid]: await exportSPKI(key.publicKey!) };
+    else published = { keys: [{ ...(await exportJWK(key.publicKey!)), kid, alg: 'RS256', use: 'sig' }] };
+  };
+  await publish();
   let fetches = 0;
   const idp: IdentityProvider = {
     down: false,
@@ -62,7 +92,7 @@ export async function startCcaipSdk(envOverrides: Env = {}): Promise<SdkUnderTes
     async rotate() {
       key = await generateKeyPair('RS256');
       kid = `key-${Date.now()}-${Math.random()}`;
-      published = [{ ...(await exportJWK(key.publicKey)), kid, alg: 'RS256', use: 'sig' }];
+      await publish();
     },
     fetchCount: () => fetches,
   };
@@ -70,7 +100,7 @@ export async function startCcaipSdk(envOverrides: Env = {}): Promise<SdkUnderTes
     fetches += 1;
     if (idp.down) throw new TypeError('fetch failed');
     if (url === `${ISSUER.replace(/\/+$/, '')}/.well-known/openid-configuration`) return Response.json({ issuer: ISSUER, jwks_uri: 'https://idp.example.test/.well-known/jwks.json' });
-    if (url === 'https://idp.example.test/.well-known/jwks.json') return Response.json({ keys: published });
+    if (url === 'https://idp.example.test/.well-known/jwks.json') return Response.json(published);
     return new Response('not found', { status: 404 });
   };
   const logs: string[] = [];

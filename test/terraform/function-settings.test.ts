@@ -131,9 +131,9 @@ const SCENARIOS: Record<string, Record<string, Json>> = {
     ui_connector_unsigned_requests: 'reject',
     ui_connector_cors_origins: [],
   },
-  'ccaip-sdk with guests, an explicit JWK Set, mapped claims, a company name, no origins': {
+  'ccaip-sdk with guests, keys by discovery, mapped claims, a company name, no origins': {
     ccaip_sdk_allow_guests: true,
-    ccaip_sdk_oidc_jwks_url: 'https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com',
+    ccaip_sdk_oidc_jwks_url: null,
     ccaip_sdk_claims: { identifier: 'https://example.com/claims/uuid', phone: 'none' },
     ccaip_sdk_company_name: 'Example Shop',
     ccaip_sdk_allowed_origins: [],

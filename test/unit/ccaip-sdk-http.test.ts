@@ -125,6 +125,15 @@ describe('tokens for signed-in users', () => {
   });
 });
 
+describe.each(['x509', 'spki'] as const)('keys published as Google\'s {kid: PEM} (%s, Firebase\'s documented format)', (format) => {
+  it('verifies ID tokens against them, and still refuses a forged one', async () => {
+    sdk = await startCcaipSdk({}, format);
+    const { payload } = await jwtVerify((await tokenOf(await fetch(`${sdk.url}/token`, { headers: bearer(await sdk.idp.mint(USER)) }))).token, secretKey, { currentDate: new Date(sdk.clock.now) });
+    expect(payload['identifier']).toBe(USER.sub);
+    expect((await fetch(`${sdk.url}/token`, { headers: bearer(await sdk.idp.forge(USER)) })).status).toBe(401);
+  });
+});
+
 describe('the mobile SDKs\' payload (POST /sign)', () => {
   beforeEach(async () => {
     sdk = await startCcaipSdk({ SDK_MOBILE_ALLOWED_FIELDS: 'device_token,push_provider' });
