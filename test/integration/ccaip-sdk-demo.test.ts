@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { jwtVerify } from 'jose';
 import { LOCAL_SDK_AUDIENCE } from '../../local/env';
 import { type Stack, startStack } from '../../local/stack';
+import { acceptEndUserToken } from '../support/ccaip-end-user-auth';
 import { CHROMIUM, dumpDom } from '../support/chromium';
 
 /** The DOM once the page's scripts have run (virtual time lets its fetch finish first), in a browser profile of its own. */
@@ -61,6 +62,7 @@ test('signed in: the callback returns a token signed with the company secret for
   const payload = await verified(textOf(dom, 'token'));
   expect(payload).toEqual({ iss: 'ccbridge local', iat: expect.any(Number), exp: (payload.iat as number) + 300, identifier: user.sub, name: user.name, email: user.email, phone: user.phone_number });
   expect(JSON.parse(textOf(dom, 'claims').replace(/&quot;/g, '"'))).toEqual(payload);
+  expect(await acceptEndUserToken(textOf(dom, 'token'), stack.credentials.ccaipCompanySecret, new Date())).toEqual({ identifier: user.sub, name: user.name, email: user.email, phone: user.phone_number });
 });
 
 test('an ID token for another audience: the callback fails with 401, no token on the page', async () => {

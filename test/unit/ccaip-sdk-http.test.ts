@@ -8,6 +8,7 @@ import { jest } from '@jest/globals';
 import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
 import { ConfigError } from '../../shared/config';
 import { composeCcaipSdk } from '../../functions/ccaip-sdk/compose';
+import { acceptEndUserToken } from '../support/ccaip-end-user-auth';
 import { AUDIENCE, COMPANY_SECRET, ISSUER, SITE, type SdkUnderTest, startCcaipSdk } from '../support/ccaip-sdk-fixture';
 
 const secretKey = new TextEncoder().encode(COMPANY_SECRET);
@@ -37,6 +38,8 @@ describe('tokens for signed-in users', () => {
     const { payload } = await jwtVerify(token, secretKey, { algorithms: ['HS256'], currentDate: new Date(sdk.clock.now) });
     const iat = Math.floor(sdk.clock.now / 1000);
     expect(payload).toEqual({ iss: 'Example Shop', iat, exp: iat + 300, identifier: USER.sub, name: 'Ada Lovelace', email: 'ada@example.com', phone: '+14155552671' });
+    // ...and CCAI Platform (its documented rules) takes it for that user.
+    expect(await acceptEndUserToken(token, COMPANY_SECRET, new Date(sdk.clock.now))).toEqual({ identifier: USER.sub, name: 'Ada Lovelace', email: 'ada@example.com', phone: '+14155552671' });
   });
 
   it('a token signed with any other key does not verify with the company secret (the test can fail)', async () => {
@@ -191,6 +194,7 @@ describe('guests', () => {
   it('a visitor without an ID token gets a guest identifier in the guest namespace, kept in an HttpOnly cookie', async () => {
     const first = await guestToken();
     expect(first.identifier).toMatch(/^guest-[A-Za-z0-9_-]{22}$/);
+    expect(await acceptEndUserToken(first.token, COMPANY_SECRET, new Date(sdk.clock.now))).toEqual({ identifier: first.identifier });
     expect(first.cookie).toMatch(/^ccaip_guest=guest-[^;]+; Max-Age=15552000; Path=\/; HttpOnly; Secure; SameSite=None$/);
     expect(Object.keys(decodeJwt(first.token)).sort()).toEqual(['exp', 'iat', 'identifier', 'iss']);
   });
