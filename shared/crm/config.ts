@@ -47,7 +47,8 @@ export const crmClientConfigShape = {
   SALESFORCE_CLIENT_ID: optionalString(),
   SALESFORCE_CLIENT_SECRET: optionalSecret(16),
   SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/, { error: 'must look like 62.0' }).default('62.0'),
-  SALESFORCE_SEARCH_ORDER: envString().default('Contact|Account|Lead|Opportunity'),
+  /** Object types a phone/email lookup searches, in priority order (Opportunity has no phone field: refused). */
+  SALESFORCE_SEARCH_ORDER: envString().default('Contact|Account|Lead'),
   SALESFORCE_NEW_ACCOUNT_OBJECT: z.enum(['Contact', 'Account', 'Lead'], { error: 'must be Contact, Account or Lead' }).default('Contact'),
   SALESFORCE_NEW_ACCOUNT_FIELDS: envString().default('LastName=Unknown caller|LastName-lastName|FirstName-firstName|Phone-phone|Email-email'),
   SALESFORCE_CASE_FIELDS: envString().default('Subject-subject|Origin-origin|Status=New'),

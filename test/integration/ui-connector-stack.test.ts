@@ -1,8 +1,10 @@
 /**
  * ui-connector through the local stack: the real Functions Framework behind the one-port
  * gateway, the Firestore stand-in, the local Pub/Sub server and the Twilio and Dialogflow
- * mocks — the way the reference's clients would reach the deployed function.
+ * mocks — the way the shipped Twilio Function (signed) and the Lightning component (agent
+ * token) reach the deployed function, with the production defaults (unsigned writes refused).
  */
+import { SignJWT } from 'jose';
 import type { Firestore } from '@google-cloud/firestore';
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
 import { createDialogflowRest } from '../../scripts/siprec/dialogflow-rest';
@@ -59,15 +61,36 @@ async function token(): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
-const registerConversation = (tok: string, phone: string, name: string) =>
-  fetch(`${base}/conversation-name`, {
+/** What the shipped Twilio Function sends: JSON, signed with the account's token (bodySHA256 variant). */
+const registerConversation = (tok: string, phone: string, name: string) => {
+  const text = JSON.stringify({ conversationIntegrationKey: `${phone}`, conversationName: `${name}` });
+  const pathWithQuery = `/conversation-name?bodySHA256=${sha256Hex(text)}`;
+  return fetch(`${base}${pathWithQuery}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `${tok}` },
-    body: JSON.stringify({ conversationIntegrationKey: `${phone}`, conversationName: `${name}` }),
+    headers: { 'Content-Type': 'application/json', Authorization: `${tok}`, 'X-Twilio-Signature': twilioSignature(stack.credentials.twilioAuthToken, `${base}${pathWithQuery}`) },
+    body: text,
   });
+};
 
-const lightning = (method: 'GET' | 'DELETE', tok: string, key: string) =>
-  fetch(`${base}/conversation-name?conversationIntegrationKey=${key}`, { method, headers: { 'Content-Type': 'application/json', Authorization: `${tok}` } });
+/** An agent token, as /register issues it to the Lightning component. */
+async function agentToken(): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ gcp_agent_assist_project: stack.env['GCP_PROJECT'], gcp_agent_assist_user: 'sf:agent', ccbridge_role: 'agent' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt(now)
+    .setExpirationTime(now + 600)
+    .sign(new TextEncoder().encode(stack.credentials.uiConnectorJwtSecret));
+}
+
+/** GET as the Lightning component (agent token); DELETE as Twilio (its token, the request signed). */
+const lightning = async (method: 'GET' | 'DELETE', tok: string, key: string) => {
+  const path = `/conversation-name?conversationIntegrationKey=${key}`;
+  const headers: Record<string, string> =
+    method === 'GET'
+      ? { 'Content-Type': 'application/json', Authorization: await agentToken() }
+      : { Authorization: tok, 'X-Twilio-Signature': twilioSignature(stack.credentials.twilioAuthToken, `${base}${path}`) };
+  return fetch(`${base}${path}`, { method, headers });
+};
 
 const mappings = async () => (await firestore.collection('conversations').get()).docs;
 
@@ -85,6 +108,13 @@ describe('ui-connector on the local stack', () => {
 
   test('4xx requests write nothing: no document, no event', async () => {
     const tok = await token();
+    // The reference's unsigned Twilio Function request is refused by default.
+    const unsigned = await fetch(`${base}/conversation-name`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: tok },
+      body: JSON.stringify({ conversationIntegrationKey: PHONE, conversationName: CONVERSATION }),
+    });
+    expect(unsigned.status).toBe(401);
     expect((await registerConversation(tok, 'undefined', 'undefined')).status).toBe(400);
     expect((await registerConversation('expired.or.wrong', PHONE, CONVERSATION)).status).toBe(401);
     expect((await registerConversation(tok, PHONE, 'projects/x/agents/y')).status).toBe(400);
@@ -129,7 +159,7 @@ describe('ui-connector on the local stack', () => {
     const signature = twilioSignature(stack.credentials.twilioAuthToken, `${base}${pathWithQuery}`);
     const send = (sig: string) =>
       fetch(`${base}${pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: tok, 'x-twilio-signature': sig }, body: text });
-    expect((await send(signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')))).status).toBe(403);
+    expect((await send(signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')))).status).toBe(401);
     expect((await send(signature)).status).toBe(200);
     expect(await (await lightning('GET', tok, '%2B14155550111')).json()).toEqual({ conversationName: CONVERSATION });
     await lightning('DELETE', tok, '+14155550111');
