@@ -8,12 +8,13 @@ import * as z from 'zod';
 import { forbidden } from '../../shared/errors';
 import { createHttpApp, type HttpFunction, type HttpResult, type RequestContext, type Route } from '../../shared/http/app';
 import { parseBody } from '../../shared/http/body';
+import { sourceAddress } from '../../shared/http/source-address';
 import type { Logger } from '../../shared/logging';
 import { IDENTITY_KEYS } from './config';
 import { type DemoPageOptions, renderDemoPage } from './demo';
 import { cookieValue, GUEST_COOKIE, GUEST_HEADER, type GuestIdentities } from './guest';
 import { type Caller, type IssueDeps, type Issued, issueEndUserToken, parseMobilePayload } from './issue';
-import { clientAddress, type RateLimiter } from './rate-limit';
+import type { RateLimiter } from './rate-limit';
 
 export interface CcaipSdkDeps extends Omit<IssueDeps, 'log'> {
   log: Logger;
@@ -36,7 +37,7 @@ export function createCcaipSdkApp(deps: CcaipSdkDeps): HttpFunction {
     // A browser on a site not configured may not obtain tokens, even ones it could not read.
     const origin = header(ctx, 'origin');
     if (origin !== undefined && !deps.corsOrigins.includes(origin)) throw forbidden('this origin may not request CCAI Platform tokens');
-    deps.rateLimiter.take(clientAddress(ctx.req.headers['x-forwarded-for'], ctx.req.socket?.remoteAddress));
+    deps.rateLimiter.take(sourceAddress(ctx.req));
     return {
       authorization: header(ctx, 'authorization'),
       guest: header(ctx, GUEST_HEADER) ?? cookieValue(header(ctx, 'cookie'), GUEST_COOKIE),

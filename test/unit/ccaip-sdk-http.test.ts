@@ -254,16 +254,18 @@ describe('CORS and the rate limit', () => {
     expect(foreignPreflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('limits each client per minute (429 with Retry-After), by the address Google\'s front end appended, and resets with the clock', async () => {
+  it('limits each client per minute (429 with Retry-After), by the address Google\'s front end appended, and refills with the clock', async () => {
     sdk = await startCcaipSdk({ SDK_RATE_LIMIT_PER_MINUTE: '3', SDK_ALLOW_GUESTS: 'true' });
     const from = (addr: string) => ({ 'x-forwarded-for': `spoofed-${Math.random()}, ${addr}` });
     for (let i = 0; i < 3; i++) expect((await fetch(`${sdk.url}/token`, { headers: from('203.0.113.7') })).status).toBe(200);
     const limited = await fetch(`${sdk.url}/token`, { headers: from('203.0.113.7') });
     expect(limited.status).toBe(429);
-    expect(limited.headers.get('retry-after')).toBe('60');
+    expect(limited.headers.get('retry-after')).toBe('20');
+    expect(((await limited.json()) as { token?: string }).token).toBeUndefined();
     expect((await fetch(`${sdk.url}/token`, { headers: from('198.51.100.2') })).status).toBe(200);
-    sdk.clock.now += 60_000;
+    sdk.clock.now += 20_000;
     expect((await fetch(`${sdk.url}/token`, { headers: from('203.0.113.7') })).status).toBe(200);
+    expect((await fetch(`${sdk.url}/token`, { headers: from('203.0.113.7') })).status).toBe(429);
   });
 });
 
