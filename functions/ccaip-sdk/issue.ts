@@ -57,8 +57,9 @@ export async function issueEndUserToken(deps: IssueDeps, caller: Caller, endpoin
   return { token, expiresAt, user, ...(guestSigned === undefined ? {} : { guestSigned }) };
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
-const CONTROL = /[\u0000-\u001f\u007f]/;
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+/** What a JavaScript template string or a Kotlin/Swift toString makes of a missing value. */
+const PLACEHOLDERS = new Set(['undefined', 'null', 'nil', 'none', 'nan', '[object object]']);
 
 /**
  * The mobile SDKs' payload: the body itself or `{"payload": {…}}`. Only allowed fields, flat
@@ -84,11 +85,11 @@ export function parseMobilePayload(body: unknown, allowed: readonly string[], id
       details: unknown.slice(0, 10).map((path) => ({ path, message: 'not an allowed field' })),
     });
   }
-  // Device tokens and their kin are opaque text: a non-blank string of printable characters.
+  // Device tokens and their kin (APNs hex, FCM tokens) are opaque ASCII: printable, non-blank.
   const out: ExtraFields = {};
   for (const [k, v] of Object.entries(fields)) {
-    if (typeof v === 'string' && v.trim() !== '' && v.length <= 4096 && !CONTROL.test(v)) out[k] = v;
-    else throw new AppError('invalid_body', 400, `${k} must be a non-blank string of at most 4096 printable characters`, { details: [{ path: k, message: 'bad value' }] });
+    if (typeof v === 'string' && v.trim() !== '' && v.length <= 4096 && PRINTABLE_ASCII.test(v) && !PLACEHOLDERS.has(v.trim().toLowerCase())) out[k] = v;
+    else throw new AppError('invalid_body', 400, `${k} must be a non-blank string of at most 4096 printable ASCII characters (not a placeholder such as "null")`, { details: [{ path: k, message: 'bad value' }] });
   }
   return out;
 }

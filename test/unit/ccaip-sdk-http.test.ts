@@ -162,6 +162,9 @@ describe('the mobile SDKs\' payload (POST /sign)', () => {
     [{ device_token: 42 }, /device_token must be a non-blank string/],
     [{ device_token: '  ' }, /device_token must be a non-blank string/],
     [{ device_token: 'abc\u0000def' }, /device_token must be a non-blank string/],
+    [{ device_token: 'abc\u202edef' }, /printable ASCII/],
+    [{ device_token: 'undefined' }, /not a placeholder/],
+    [{ payload: { device_token: 'NULL' } }, /not a placeholder/],
     [['device_token'], /must be a JSON object/],
   ])('refuses %j with 400, nothing signed', async (body, message) => {
     const res = await sign(body, await sdk.idp.mint(USER));
