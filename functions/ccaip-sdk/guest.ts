@@ -49,9 +49,11 @@ export function createGuestIdentities(options: GuestOptions): GuestIdentities {
       return { identifier, signed: `${identifier}.${mac(identifier).toString('base64url')}` };
     },
     cookie(signed) {
-      // Cross-site pages need SameSite=None, which browsers accept only with Secure.
+      // Cross-site pages need SameSite=None, which browsers accept only with Secure. No Path: the
+      // browser scopes it to the function's own path (/ccaip-sdk on cloudfunctions.net), so the
+      // other functions on that host never receive it.
       const site = options.secureCookie ? 'Secure; SameSite=None' : 'SameSite=Lax';
-      return `${GUEST_COOKIE}=${signed}; Max-Age=${options.days * 86_400}; Path=/; HttpOnly; ${site}`;
+      return `${GUEST_COOKIE}=${signed}; Max-Age=${options.days * 86_400}; HttpOnly; ${site}`;
     },
   };
 }

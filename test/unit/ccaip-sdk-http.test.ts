@@ -198,7 +198,7 @@ describe('guests', () => {
     const first = await guestToken();
     expect(first.identifier).toMatch(/^guest-[A-Za-z0-9_-]{22}$/);
     expect(await acceptEndUserToken(first.token, COMPANY_SECRET, new Date(sdk.clock.now))).toEqual({ identifier: first.identifier });
-    expect(first.cookie).toMatch(/^ccaip_guest=guest-[^;]+; Max-Age=15552000; Path=\/; HttpOnly; Secure; SameSite=None$/);
+    expect(first.cookie).toMatch(/^ccaip_guest=guest-[^;]+; Max-Age=15552000; HttpOnly; Secure; SameSite=None$/);
     expect(Object.keys(decodeJwt(first.token)).sort()).toEqual(['exp', 'iat', 'identifier', 'iss']);
   });
 
