@@ -90,6 +90,10 @@ export function createIdTokenVerifier(options: IdTokenVerifierOptions): IdTokenV
         });
         // jose checks nbf but not a future iat; OIDC Core 3.1.3.7 lets a verifier refuse one (beyond the skew).
         if (typeof payload.iat === 'number' && payload.iat > now().getTime() / 1000 + options.clockSkewSeconds) throw unauthenticated('the ID token was refused (not yet valid)');
+        // OIDC Core 3.1.3.7 (4, 5): a token for several audiences must have been issued to one of ours.
+        if (Array.isArray(payload.aud) && payload.aud.length > 1 && !(typeof payload['azp'] === 'string' && options.audiences.includes(payload['azp']))) {
+          throw unauthenticated('the ID token was refused (issued to another party)');
+        }
         return payload;
       } catch (err) {
         if (err instanceof AppError) throw err;

@@ -21,7 +21,7 @@ export const SITE = 'https://www.shop.example';
 
 export interface IdentityProvider {
   /** An ID token signed with the provider's current key. */
-  mint(claims: JWTPayload, options?: { iatOffset?: number; ttl?: number; audience?: string; issuer?: string; alg?: string }): Promise<string>;
+  mint(claims: JWTPayload, options?: { iatOffset?: number; ttl?: number; audience?: string | string[]; issuer?: string; alg?: string }): Promise<string>;
   /** An ID token signed with a key the provider never published, under a published kid. */
   forge(claims: JWTPayload): Promise<string>;
   /** Replaces the signing key (the old one leaves the JWK Set). */

@@ -72,6 +72,7 @@ describe('tokens for signed-in users', () => {
     ['unsigned (alg none)', async (s: SdkUnderTest) => new UnsecuredJWT(USER).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt(Math.floor(s.clock.now / 1000)).setExpirationTime('1h').encode(), /./],
     ['HS256 with the company secret itself', async (s: SdkUnderTest) => new SignJWT(USER).setProtectedHeader({ alg: 'HS256', kid: 'key-1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt(Math.floor(s.clock.now / 1000)).setExpirationTime('1h').sign(secretKey), /algorithm not allowed/],
     ['not a JWT', async () => 'not-a-jwt', /malformed/],
+    ['for several audiences including ours, issued to another party (azp)', (s: SdkUnderTest) => s.idp.mint({ ...USER, azp: 'another-app' }, { audience: [AUDIENCE, 'another-app'] }), /another party/],
   ])('an ID token %s → 401, nothing signed', async (_what, make, reason) => {
     const res = await fetch(`${sdk.url}/token`, { headers: bearer(await make(sdk)) });
     expect(res.status).toBe(401);
@@ -79,6 +80,10 @@ describe('tokens for signed-in users', () => {
     expect(body.code).toBe('unauthenticated');
     expect(body.message).toMatch(reason);
     expect(body.token).toBeUndefined();
+  });
+
+  it('accepts a token for several audiences issued to ours (azp = our client id)', async () => {
+    expect((await fetch(`${sdk.url}/token`, { headers: bearer(await sdk.idp.mint({ ...USER, azp: AUDIENCE }, { audience: [AUDIENCE, 'api://backend'] })) })).status).toBe(200);
   });
 
   it('tolerates the configured clock skew: iat 30 s ahead and exp 30 s past are accepted', async () => {
