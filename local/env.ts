@@ -36,7 +36,12 @@ export interface LocalEndpoints {
   dialogflowUrl: string;
   /** Certs of the local OIDC issuer (Google's are at https://www.googleapis.com/oauth2/v1/certs). */
   oidcCertsUrl: string;
+  /** The same issuer as the end users' identity provider (ccaip-sdk). */
+  oidcIssuerUrl: string;
 }
+
+/** The client id of the local site's sign-in: the audience of end users' ID tokens. */
+export const LOCAL_SDK_AUDIENCE = 'ccbridge-local-web';
 
 export interface LocalSigner {
   clientEmail: string;
@@ -105,6 +110,15 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     CRM_OAUTH_CLIENT_ID: creds.crmOauthClientId,
     CRM_OAUTH_CLIENT_SECRET: creds.crmOauthClientSecret,
     CRM_ADMIN_TOKEN: creds.crmAdminToken,
+    // ccaip-sdk: end users sign in at the local OIDC issuer; the demo page is served by the gateway (plain http).
+    CCAIP_COMPANY_SECRET: creds.ccaipCompanySecret,
+    CCAIP_COMPANY_NAME: 'ccbridge local',
+    SDK_OIDC_ISSUER: endpoints.oidcIssuerUrl,
+    SDK_OIDC_AUDIENCE: LOCAL_SDK_AUDIENCE,
+    SDK_ALLOW_GUESTS: 'true',
+    SDK_GUEST_COOKIE_SECURE: 'false',
+    SDK_DEMO_PAGE: 'true',
+    SDK_CORS_ORIGINS: [endpoints.gatewayUrl, endpoints.gatewayUrl.replace('//127.0.0.1:', '//localhost:')].join(','),
     ...overrides,
   };
 }

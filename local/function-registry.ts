@@ -1,8 +1,9 @@
 /**
- * The composition roots of the five functions, by name. The local stack composes each one
+ * The composition roots of the functions, by name. The local stack composes each one
  * with the stack's environment and registers it with the Functions Framework under its
  * production entry point, exactly as the deployed entry files do.
  */
+import { composeCcaipSdk } from '../functions/ccaip-sdk/compose';
 import { composeCrm } from '../functions/crm/compose';
 import { composeInteractionWorker } from '../functions/interaction-worker/compose';
 import { composeReconcile } from '../functions/reconcile/compose';
@@ -19,4 +20,5 @@ export const composers: Record<string, (env: Env) => Composed> = {
   'zoom-webhook': (env) => ({ signature: 'http', handler: composeZoomWebhook(env) }),
   'interaction-worker': (env) => ({ signature: 'http', handler: composeInteractionWorker(env) }),
   reconcile: (env) => ({ signature: 'http', handler: composeReconcile(env) }),
+  'ccaip-sdk': (env) => ({ signature: 'http', handler: composeCcaipSdk(env) }),
 };

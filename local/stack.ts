@@ -122,6 +122,7 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       twilioUrl: twilio.baseUrl,
       dialogflowUrl: dialogflow.baseUrl,
       oidcCertsUrl: oidc.certsUrl,
+      oidcIssuerUrl: oidc.issuer,
     };
     // The Google client libraries read the emulator variables from process.env.
     Object.assign(process.env, emulatorEnv(endpoints));

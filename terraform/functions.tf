@@ -70,7 +70,8 @@ locals {
   }
   crm_mock = var.crm_mode == "mock"
 
-  function_env = {
+  # ccaip-sdk's entries live in ccaip_sdk.tf.
+  function_env = merge(local.ccaip_sdk_function_env, {
     "crm" = merge(
       {
         PUBLIC_BASE_URL  = local.public_base_url
@@ -140,9 +141,9 @@ locals {
       # "Yesterday" is the Scheduler's day.
       RECONCILE_TIME_ZONE = var.reconcile_time_zone
     }
-  }
+  })
 
-  function_secret_env = {
+  function_secret_env = merge(local.ccaip_sdk_secret_env, {
     "crm" = merge(
       merge([for m in var.crm_auth_methods : local.crm_auth[m].secrets]...),
       # The mock's admin pages and endpoints (journal, faults, reset).
@@ -174,12 +175,12 @@ locals {
     "reconcile" = {
       ZOOM_CLIENT_SECRET = "zoom-client-secret"
     }
-  }
+  })
 
   # Every credential lives in Secret Manager. Secret ID => what the value is. Terraform
   # creates the secrets the configuration mounts (secret_catalog, below); values are added
   # with `gcloud secrets versions add` (README.md) before the functions deploy.
-  secret_descriptions = {
+  secret_descriptions = merge(local.ccaip_sdk_secret_descriptions, {
     "zoom-webhook-secret"              = "Zoom app Secret Token: webhook signatures and url_validation (ZOOM_WEBHOOK_SECRET)"
     "zoom-webhook-secret-previous"     = "The previous Zoom Secret Token, accepted during a rotation; the current token when not rotating (ZOOM_WEBHOOK_SECRET_PREVIOUS)"
     "zoom-client-secret"               = "Zoom Server-to-Server OAuth client secret (ZOOM_CLIENT_SECRET)"
@@ -200,7 +201,7 @@ locals {
     "ba360-secret-key"                 = "Be Aware 360 secret key (BA360_SECRET_KEY)"
     "ba360-client-key"                 = "Be Aware 360 client key (BA360_CLIENT_KEY)"
     "ba360-link-secret"                = "Signs the record IDs the Be Aware 360 redirect opens, at least 16 characters (BA360_LINK_SECRET)"
-  }
+  })
   mounted_secret_ids = distinct(flatten([for name, secrets in local.function_secret_env : values(secrets)]))
   secret_catalog     = { for id, description in local.secret_descriptions : id => description if contains(local.mounted_secret_ids, id) }
 
@@ -241,7 +242,8 @@ locals {
 
   # Who may invoke. Public ONLY where an outside platform calls and the function authenticates
   # the caller itself: crm (CCAI Platform credentials), ui-connector (Twilio signatures and its
-  # JWT), zoom-webhook (Zoom signatures) — access "public" in functions/functions.json.
+  # JWT), zoom-webhook (Zoom signatures), ccaip-sdk (browsers and apps: ID tokens of the
+  # host's identity provider, signed guest values) — access "public" in functions/functions.json.
   # test/terraform enforces this list.
   public_functions = [for f in local.functions_manifest.functions : f.name if f.access == "public"]
   # Reached only by its Pub/Sub push subscription (same project): ingress var.push_endpoint_ingress.

@@ -67,6 +67,7 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
     credentials: stack.ready.credentials,
     env: stack.ready.env,
     mintOidc: (input) => stack.call({ command: 'mint', ...input }),
+    mintIdToken: (input) => stack.call({ command: 'mint-id-token', ...input }),
   };
   const transport = createTransport(stack.ready.gatewayUrl);
   const cases = new Map<number, CaseRecord>();

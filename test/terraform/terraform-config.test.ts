@@ -25,7 +25,7 @@ const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const terraformDir = join(repo, 'terraform');
 const manifestPath = join(repo, 'functions', 'functions.json');
 const manifest = readManifest(readFileSync(manifestPath, 'utf8'));
-const PUBLIC_FUNCTIONS = ['crm', 'ui-connector', 'zoom-webhook'];
+const PUBLIC_FUNCTIONS = ['crm', 'ui-connector', 'zoom-webhook', 'ccaip-sdk'];
 
 let config: Configuration;
 let schema: ProviderSchema;

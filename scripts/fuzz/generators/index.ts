@@ -1,4 +1,5 @@
 /** Every case generator, by function. Weights set the mix of a run. */
+import { ccaipSdkGenerators } from './ccaip-sdk';
 import { crmGenerators } from './crm';
 import { interactionWorkerGenerators } from './interaction-worker';
 import { reconcileGenerators } from './reconcile';
@@ -14,4 +15,5 @@ export const allGenerators: Generator[] = [
   ...reconcileGenerators,
   ...interactionWorkerGenerators,
   ...routingGenerators,
+  ...ccaipSdkGenerators,
 ];
