@@ -89,7 +89,7 @@ async function run(mode: string, server: BenchProcess<{ url: string; memoryUrl: 
   const [topic] = await pubsub.createTopic(topicId);
   await pubsub.createSubscription(topicId, `${topicId}-push`, { pushConfig: { pushEndpoint: `${server.ready.url}/notifications/human-agent-assistant-event` }, ackDeadlineSeconds: 10 });
   const tokens = createTokenService({ keys: [new Secret(JWT_KEY)], project: PROJECT, ttlMinutes: 60 });
-  const { token } = await tokens.issue('bench', { ccbridge_role: 'agent' });
+  const { token } = await tokens.issue('bench', 'agent');
   const memory = async () => (await (await fetch(server.ready.memoryUrl)).json()) as { rss: number; heapUsed: number };
   const name = (i: number) => `projects/${PROJECT}/locations/global/conversations/bench-${i}`;
 

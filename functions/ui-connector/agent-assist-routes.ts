@@ -41,7 +41,8 @@ export function isAgentAssistPath(path: string): boolean {
 
 export function createAgentAssistApp(deps: AgentAssistDeps): HttpFunction {
   const proxy = (method: 'GET' | 'POST' | 'PATCH') => async (ctx: RequestContext) => {
-    await deps.tokens.verify(header(ctx, 'authorization'));
+    // Agent tokens only (/register's): Twilio's register-app tokens have no business here.
+    await deps.tokens.authorize(header(ctx, 'authorization'), 'agent');
     const target = resolveProxyTarget(method, ctx.path, deps.project);
     let body: Buffer | undefined;
     if (method !== 'GET' && ctx.rawBody.length > 0) {

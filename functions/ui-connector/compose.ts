@@ -16,6 +16,7 @@ import { createUiConnectorApp } from './routes';
 import { createTokenService } from './tokens';
 import { type AccountVerifier, createCachedAccountVerifier, createTwilioAccountVerifier, createTwilioHttp } from './twilio-accounts';
 import { createTwilioRequestGate } from './twilio-request';
+import { createKeyedTokenBuckets } from '../../shared/rate-limit';
 
 export interface UiConnectorPorts extends AgentAssistPorts {
   docs?: DocStore;
@@ -44,7 +45,13 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): UiCo
   const hashKey = config.UI_CONNECTOR_KEY_HASH_SECRET
     ? Buffer.from(config.UI_CONNECTOR_KEY_HASH_SECRET.reveal(), 'utf8')
     : Buffer.from(hkdfSync('sha256', jwtKey.reveal(), 'ccbridge', 'ui-connector conversation key hash', 32));
+  // Signatures verify only against these: never a URL built from the request's Host / X-Forwarded-Host.
   const publicUrl = config.UI_CONNECTOR_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/ui-connector` : undefined);
+  const publicUrls = [...(publicUrl ? [publicUrl] : []), ...config.UI_CONNECTOR_PUBLIC_URLS];
+  if (authTokens.length > 0 && publicUrls.length === 0) {
+    throw new ConfigError('ui-connector', ['UI_CONNECTOR_PUBLIC_URL: required with TWILIO_AUTH_TOKEN (set it, UI_CONNECTOR_PUBLIC_URLS or PUBLIC_BASE_URL): Twilio signs the URL it calls']);
+  }
+  const perMinute = (n: number) => n / 60;
 
   // The Google clients load on first use: composing stays cheap at instance start.
   const docs = ports.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
@@ -58,6 +65,7 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): UiCo
     keys: [jwtKey, ...(config.UI_CONNECTOR_JWT_SECRET_PREVIOUS ? [config.UI_CONNECTOR_JWT_SECRET_PREVIOUS] : [])],
     project,
     ttlMinutes: config.UI_CONNECTOR_TOKEN_TTL_MINUTES,
+    roleless: config.UI_CONNECTOR_ROLELESS_TOKENS,
     now,
   });
   const agentAssist = composeAgentAssist({ ...config, UI_CONNECTOR_PUBLIC_URL: publicUrl }, { log, project, corsOrigins, tokens, docs, now }, ports);
@@ -66,9 +74,24 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): UiCo
     log,
     projectId: config.GCP_PROJECT,
     corsOrigins,
-    gate: createTwilioRequestGate({ authTokens, unsigned: config.UI_CONNECTOR_UNSIGNED_REQUESTS, publicUrl }),
+    gate: createTwilioRequestGate({ authTokens, unsigned: config.UI_CONNECTOR_UNSIGNED_REQUESTS, publicUrls }),
     tokens,
+    deleteRoles: config.UI_CONNECTOR_AGENT_MAY_DELETE ? ['twilio', 'agent'] : ['twilio'],
+    forwardedHops: config.UI_CONNECTOR_FORWARDED_HOPS,
     registerApp: {
+      allowedAccountSids: new Set(config.TWILIO_ACCOUNT_SID),
+      limits: {
+        perSource: createKeyedTokenBuckets({
+          burst: config.UI_CONNECTOR_REGISTER_SOURCE_BURST,
+          perSecond: perMinute(config.UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE),
+          now: () => now().getTime(),
+        }),
+        failuresPerAccount: createKeyedTokenBuckets({
+          burst: config.UI_CONNECTOR_REGISTER_ACCOUNT_FAILURE_BURST,
+          perSecond: perMinute(config.UI_CONNECTOR_REGISTER_ACCOUNT_FAILURES_PER_MINUTE),
+          now: () => now().getTime(),
+        }),
+      },
       accounts: createCachedAccountVerifier({
         upstream: upstreamAccounts,
         allowedAccountSids: config.TWILIO_ACCOUNT_SID,

@@ -18,7 +18,7 @@ export interface RegisterDeps {
 }
 
 /** The role claim of tokens issued to agents' desktops (read mappings, proxy, socket). */
-export const AGENT_ROLE = 'agent';
+export const AGENT_ROLE = 'agent' as const;
 
 const refused = () => new AppError('unauthenticated', 401, 'Could not authenticate user');
 
@@ -41,7 +41,7 @@ export async function handleRegister(deps: RegisterDeps, authorization: string |
     throw refused();
   }
   const user = `salesforce:${check.user.organization_id}/${check.user.user_id}`;
-  const { token, expiresAt } = await deps.tokens.issue(user, { ccbridge_role: AGENT_ROLE });
+  const { token, expiresAt } = await deps.tokens.issue(user, AGENT_ROLE);
   deps.log.info('register token issued', { salesforceOrg: check.user.organization_id, salesforceUser: check.user.user_id, expiresAt: expiresAt.toISOString() });
   return { token };
 }

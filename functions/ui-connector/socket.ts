@@ -151,6 +151,11 @@ export function attachAgentAssistSocket(server: http.Server, deps: SocketServerD
       deps.tokens
         .verify(token)
         .then((claims) => {
+          if (!claims.roles.includes('agent')) {
+            deps.logger.info('socket refused', { reason: 'not an agent token' });
+            next(new Error('This token may not open the notification socket.'));
+            return;
+          }
           socket.data = { user: claims.gcp_agent_assist_user ?? undefined };
           next();
         })

@@ -13,10 +13,11 @@ import { createRequire } from 'node:module';
 import { io as connect, type Socket } from 'socket.io-client';
 import { type SocketInstance, startSocketInstance } from '../../local/agent-assist';
 import { type Stack, startStack } from '../../local/stack';
+import type { TwilioFunctionModule } from '../support/twilio-function';
 import { sha256Hex, twilioSignature } from '../support/ui-connector-fixture';
 
 const requireCjs = createRequire(import.meta.url);
-const twilioFunction = requireCjs('../../twilio/functions/conversation-name.js') as typeof import('../../twilio/functions/conversation-name');
+const twilioFunction = requireCjs('../../twilio/functions/conversation-name.protected.js') as TwilioFunctionModule;
 
 const PROJECT = 'ccbridge-local';
 const PHONE = '+14155550123';
@@ -103,7 +104,7 @@ test('a call from Studio to a live suggestion in the agent desktop, with ccbridg
 
   // 4. The shipped Twilio Function, signed with the account's auth token.
   const fn = await new Promise<{ error: Error | null; response: unknown }>((resolve) => {
-    void twilioFunction.handler({ AUTH_TOKEN: stack.credentials.twilioAuthToken }, { endpoint: `${base}/conversation-name`, token: twilioToken, phone: PHONE, conversationName: CONVERSATION }, (error, response) => resolve({ error, response }));
+    void twilioFunction.handler({ AUTH_TOKEN: stack.credentials.twilioAuthToken, UI_CONNECTOR_URL: base }, { token: twilioToken, phone: PHONE, conversationName: CONVERSATION }, (error, response) => resolve({ error, response: response ?? null }));
   });
   expect(fn.error).toBeNull();
 

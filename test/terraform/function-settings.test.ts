@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from '@cdktf/hcl2json';
 import { type Env, envString, optionalSecret } from '../../shared/config';
+import { composeCcaipSdk } from '../../functions/ccaip-sdk/compose';
+import { ccaipSdkConfigShape } from '../../functions/ccaip-sdk/config';
 import { composeCrm } from '../../functions/crm/compose';
 import { crmFunctionConfigShape } from '../../functions/crm/config';
 import { composeInteractionWorker } from '../../functions/interaction-worker/compose';
@@ -80,6 +82,7 @@ const FUNCTIONS: Record<string, FunctionUnderTest> = {
     },
   },
   reconcile: { shape: reconcileConfigShape, compose: (env) => composeReconcile(env, undefined, { logSink: quiet }), notDeployed: {} },
+  'ccaip-sdk': { shape: ccaipSdkConfigShape, compose: (env) => composeCcaipSdk(env, { logSink: quiet }), notDeployed: {} },
 };
 
 function withoutStdout<T>(run: () => T): T {
@@ -127,6 +130,13 @@ const SCENARIOS: Record<string, Record<string, Json>> = {
     crm_api_key_header: 'X-Ccbridge-Key',
     ui_connector_unsigned_requests: 'reject',
     ui_connector_cors_origins: [],
+  },
+  'ccaip-sdk with guests, keys by discovery, mapped claims, a company name, no origins': {
+    ccaip_sdk_allow_guests: true,
+    ccaip_sdk_oidc_jwks_url: null,
+    ccaip_sdk_claims: { identifier: 'https://example.com/claims/uuid', phone: 'none' },
+    ccaip_sdk_company_name: 'Example Shop',
+    ccaip_sdk_allowed_origins: [],
   },
 };
 

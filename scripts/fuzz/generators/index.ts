@@ -1,5 +1,6 @@
 /** Every case generator, by function. Weights set the mix of a run. */
 import { agentAssistGenerators } from './agent-assist';
+import { ccaipSdkGenerators } from './ccaip-sdk';
 import { crmGenerators } from './crm';
 import { interactionWorkerGenerators } from './interaction-worker';
 import { reconcileGenerators } from './reconcile';
@@ -16,4 +17,5 @@ export const allGenerators: Generator[] = [
   ...interactionWorkerGenerators,
   ...routingGenerators,
   ...agentAssistGenerators,
+  ...ccaipSdkGenerators,
 ];
