@@ -6,7 +6,7 @@
 import { type DialogflowMock, startDialogflowMock } from '../../local/mocks/dialogflow';
 import { dialogflowEndpoint, resolveProxyTarget } from '../../functions/ui-connector/proxy';
 import { type AgentAssistUnderTest, startAgentAssist } from '../support/agent-assist-fixture';
-import { PROJECT } from '../support/ui-connector-fixture';
+import { issuedToken, PROJECT } from '../support/ui-connector-fixture';
 
 let df: DialogflowMock;
 let aa: AgentAssistUnderTest;
@@ -70,6 +70,12 @@ describe('Dialogflow proxy', () => {
       expect(res.status).toBe(401);
       expect(((await res.json()) as { message: string }).message.length).toBeGreaterThan(0);
     }
+    expect(upstreamCalls()).toBe(0);
+  });
+
+  it('refuses a register-app (twilio role) token with 403 and sends nothing', async () => {
+    const res = await call('GET', `/v2/projects/${PROJECT}/locations/global/conversations/c1`, undefined, { Authorization: await issuedToken('twilio') });
+    expect(res.status).toBe(403);
     expect(upstreamCalls()).toBe(0);
   });
 

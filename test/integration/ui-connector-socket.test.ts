@@ -8,7 +8,7 @@
 import { io as connect, type Socket } from 'socket.io-client';
 import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
 import { type AgentAssistUnderTest, startAgentAssist } from '../support/agent-assist-fixture';
-import { PROJECT } from '../support/ui-connector-fixture';
+import { issuedToken, PROJECT } from '../support/ui-connector-fixture';
 
 const CONVERSATION = `projects/${PROJECT}/locations/global/conversations/CA-socket-1`;
 const ROOM = `projects/${PROJECT}/conversations/CA-socket-1`;
@@ -103,6 +103,10 @@ describe('handshake', () => {
     expect(err.message.length).toBeGreaterThan(0);
     expect(noise).toEqual([]);
     expect(a.socket.connectedCount()).toBe(1);
+  });
+
+  it('refuses a register-app (twilio role) token: Studio has no business on the agent socket', async () => {
+    expect((await refused(open(a.url, { token: await issuedToken('twilio') }))).message).toBe('This token may not open the notification socket.');
   });
 
   it('refuses an expired token and a token of another service (other signing key)', async () => {
