@@ -20,8 +20,12 @@ const claimName = (fallback: string) =>
     .transform((v) => (v.toLowerCase() === 'none' ? undefined : v));
 
 export const ccaipSdkConfigShape = {
-  /** The company secret (Settings → Developer Settings in the CCAI Platform portal). Signs the end-user JWTs. */
-  CCAIP_COMPANY_SECRET: secret(16),
+  /**
+   * The company secret (Settings → Developer Settings in the CCAI Platform portal). Signs the
+   * end-user JWTs. Its length is the platform's to choose (undocumented): only an empty or
+   * placeholder-short value is refused.
+   */
+  CCAIP_COMPANY_SECRET: secret(8),
   /** `iss` of the end-user JWTs: the company name (optional per the documentation). */
   CCAIP_COMPANY_NAME: z.string().trim().max(200).optional(),
   /** The company id and instance host, only for the demo page's widget (not secrets). */
