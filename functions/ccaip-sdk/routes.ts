@@ -2,7 +2,7 @@
  * The HTTP surface: `GET|POST /token` (the Web SDK's authenticate callback), `POST /sign`
  * (the mobile SDKs' payload), `GET /demo` when enabled. Order per request: origin check →
  * rate limit → identity → sign. The request body never supplies an identity: /token ignores
- * it, /sign accepts only the allowed extra fields.
+ * it, /sign signs only the allowed extra fields and names the keys it left out.
  */
 import * as z from 'zod';
 import { forbidden } from '../../shared/errors';
@@ -61,8 +61,11 @@ export function createCcaipSdkApp(deps: CcaipSdkDeps): HttpFunction {
       path: '/sign',
       handle: async (ctx) => {
         const caller = admit(ctx);
-        const extra = parseMobilePayload(parseBody(ctx, z.unknown()), deps.mobileAllowedFields, IDENTITY_KEYS);
-        return answer(await issueEndUserToken(issueDeps(ctx), caller, 'sign', extra));
+        const payload = parseMobilePayload(parseBody(ctx, z.unknown()), deps.mobileAllowedFields, IDENTITY_KEYS);
+        // Key names only: what was left out, so an app developer sees why a field is not in the token.
+        if (payload.ignored.length > 0) ctx.log.info('mobile payload keys left out', { ignored: payload.ignored });
+        const result = answer(await issueEndUserToken(issueDeps(ctx), caller, 'sign', payload.fields));
+        return payload.ignored.length > 0 ? { ...result, json: { ...(result.json as object), ignored: payload.ignored } } : result;
       },
     },
   ];
