@@ -22,6 +22,8 @@ export const localResources = {
 export const localServiceAccounts = {
   scheduler: `reconcile-scheduler@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
   reconcile: `fn-reconcile@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
+  /** The identity of the interaction-worker-push subscription (Terraform: pubsub-push). */
+  pubsubPush: `pubsub-push@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
 } as const;
 
 export interface LocalEndpoints {
@@ -84,9 +86,17 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     TWILIO_ACCOUNT_SID: creds.twilioAccountSid,
     TWILIO_AUTH_TOKEN: creds.twilioAuthToken,
     UI_CONNECTOR_JWT_SECRET: creds.uiConnectorJwtSecret,
+    // Every local client (tests, fuzz, demo) is one source, 127.0.0.1, and fuzz guesses tokens for the one
+    // local account by design: register-app's per-instance limits are raised so they do not stand in the way.
+    UI_CONNECTOR_REGISTER_SOURCE_BURST: '100000',
+    UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: '1000000',
+    UI_CONNECTOR_REGISTER_ACCOUNT_FAILURE_BURST: '100000',
+    UI_CONNECTOR_REGISTER_ACCOUNT_FAILURES_PER_MINUTE: '1000000',
     DIALOGFLOW_API_ENDPOINT: endpoints.dialogflowUrl,
     // Verification of Google-signed ID tokens (Cloud Scheduler, Pub/Sub push)
     OIDC_CERTS_URL: endpoints.oidcCertsUrl,
+    // The gateway plays Cloud Run's invoker check for reconcile (and the worker): tokens arrive stripped.
+    OIDC_PLATFORM_VERIFIED: 'true',
     // reconcile: its URL is the audience of its callers' tokens
     RECONCILE_AUDIENCE: `${endpoints.gatewayUrl}/reconcile`,
     RECONCILE_INVOKERS: localServiceAccounts.scheduler,

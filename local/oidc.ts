@@ -11,7 +11,7 @@
  * own URL, with a discovery document (`/.well-known/openid-configuration`) naming its JWK Set
  * (`/oauth2/v3/certs`, the same key), and `mintIdToken` for a signed-in user's ID token.
  */
-import { createPublicKey, createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { type MockServer, sendJson, startMockServer } from './mocks/http-mock';
 
 export const GOOGLE_ISSUER = 'https://accounts.google.com';
@@ -20,6 +20,11 @@ export interface OidcIssuer extends MockServer {
   readonly certsUrl: string;
   /** An ID token as Google would issue it to `email` for `audience`. */
   mint(audience: string, email: string, options?: { expiresInSeconds?: number; issuedAt?: number; issuer?: string }): string;
+  /**
+   * What Cloud Run's invoker check does with a bearer token (local/gateway.ts): the signature
+   * against this issuer's key, issuer, expiry, and one of `audiences`. The claims, or why not.
+   */
+  check(token: string, audiences: readonly string[], nowMs?: number): { ok: true; email: string } | { ok: false; reason: string };
   /** Issuer identifier of end-user ID tokens (its base URL; discovery at /.well-known/openid-configuration). */
   readonly issuer: string;
   /** An end user's ID token, as an OIDC provider issues it to a client (`audience`) at sign-in. */
@@ -85,6 +90,23 @@ export async function startOidcIssuer(options: { port?: number } = {}): Promise<
       });
       const signature = createSign('RSA-SHA256').update(`${header}.${payload}`).sign(privateKey).toString('base64url');
       return `${header}.${payload}.${signature}`;
+    },
+    check(token, audiences, nowMs = Date.now()) {
+      const [h, p, sig] = token.split('.');
+      if (!h || !p || !sig) return { ok: false, reason: 'not a JWT' };
+      const signed = createVerify('RSA-SHA256').update(`${h}.${p}`).verify(publicKey, Buffer.from(sig, 'base64url'));
+      if (!signed) return { ok: false, reason: 'bad signature' };
+      let claims: { iss?: unknown; aud?: unknown; exp?: unknown; email?: unknown };
+      try {
+        claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as typeof claims;
+      } catch {
+        return { ok: false, reason: 'malformed' };
+      }
+      if (claims.iss !== GOOGLE_ISSUER && claims.iss !== 'accounts.google.com') return { ok: false, reason: 'wrong issuer' };
+      if (typeof claims.aud !== 'string' || !audiences.includes(claims.aud)) return { ok: false, reason: 'wrong audience' };
+      if (typeof claims.exp !== 'number' || claims.exp * 1000 < nowMs) return { ok: false, reason: 'expired' };
+      if (typeof claims.email !== 'string') return { ok: false, reason: 'no email' };
+      return { ok: true, email: claims.email };
     },
   };
 }

@@ -7,11 +7,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { Env } from '../shared/config';
 import { localCredentials, type LocalCredentials } from './credentials';
-import { buildLocalEnv, emulatorEnv, LOCAL_PROJECT, type LocalEndpoints } from './env';
+import { itemOrderStaleMs, readDeliverySpec } from './delivery';
+import { buildLocalEnv, emulatorEnv, LOCAL_PROJECT, type LocalEndpoints, localServiceAccounts } from './env';
 import { startFirestoreEmulator, type FirestoreEmulator } from './firestore';
 import { type OidcIssuer, startOidcIssuer } from './oidc';
 import { composers } from './function-registry';
-import { startGateway } from './gateway';
+import { type InvokerCheck, startGateway } from './gateway';
 import { readFunctionManifest } from './manifest';
 import { type DialogflowMock, startDialogflowMock } from './mocks/dialogflow';
 import { startTwilioMock, type TwilioMock } from './mocks/twilio';
@@ -40,7 +41,7 @@ export interface StackOptions {
   externalFunctions?: Record<string, string>;
   /** Push requests in flight at once per subscription (default 16); a busier worker needs more. */
   pushConcurrency?: number;
-  /** Push retry back-off of the local subscriptions, in seconds. */
+  /** Push retry back-off of the local subscriptions, in seconds (default: terraform/delivery.json's). */
   pushBackoff?: { min: number; max: number };
   /** Attempts before a message goes to a dead-letter topic. */
   maxDeliveryAttempts?: number;
@@ -126,10 +127,23 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
     // The Google client libraries read the emulator variables from process.env.
     Object.assign(process.env, emulatorEnv(endpoints));
     const maxDeliveryAttempts = options.maxDeliveryAttempts ?? 5;
+    const delivery = readDeliverySpec();
     // The worker gives up on a message's last delivery: it must know the subscriptions' setting.
     const env = buildLocalEnv(endpoints, credentials, { clientEmail: signer.clientEmail, privateKey: signer.privateKey }, {
       PUBSUB_MAX_DELIVERY_ATTEMPTS: String(maxDeliveryAttempts),
+      // As Terraform derives it from the same subscription settings (terraform/functions.tf).
+      ZOOM_ITEM_ORDER_STALE_MS: String(itemOrderStaleMs(delivery)),
       ...options.envOverrides,
+    });
+    // Cloud Run's invoker check in front of the functions without allUsers (Terraform's invoker bindings).
+    const invokersOf: Record<string, string[]> = {
+      reconcile: [...(env['RECONCILE_INVOKERS'] ?? '').split(','), ...(env['RECONCILE_PUSH_INVOKERS'] ?? '').split(',')].map((e) => e.trim()).filter(Boolean),
+      'interaction-worker': [localServiceAccounts.pubsubPush],
+    };
+    const invokerCheck = (name: string): InvokerCheck => ({
+      audiences: [`${gateway.url}/${name}`, ...(name === 'reconcile' && env['RECONCILE_AUDIENCE'] ? [env['RECONCILE_AUDIENCE']] : [])],
+      invokers: invokersOf[name] ?? [],
+      verify: (token, audiences) => oidc.check(token, audiences),
     });
 
     const external = options.externalFunctions ?? {};
@@ -143,15 +157,19 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       }
       const compose = composers[fn.name];
       if (!compose) throw new Error(`no composition root registered for function ${fn.name}`);
-      gateway.mount(fn.name, fn.entryPoint, compose(env));
+      gateway.mount(fn.name, fn.entryPoint, compose(env), fn.access === 'iam' ? invokerCheck(fn.name) : undefined);
       urls[fn.name] = `${gateway.url}/${fn.name}`;
     }
 
     await provisionLocalResources({
       env,
       functionUrls: urls,
-      manifest,
-      pushBackoff: options.pushBackoff ?? { min: 1, max: 60 },
+      delivery,
+      pushIdentities: {
+        'interaction-worker-push': localServiceAccounts.pubsubPush,
+        'reconcile-slices-push': env['RECONCILE_PUSH_INVOKERS']?.split(',')[0]?.trim() ?? localServiceAccounts.reconcile,
+      },
+      ...(options.pushBackoff ? { pushBackoff: options.pushBackoff } : {}),
       maxDeliveryAttempts,
     });
 

@@ -38,7 +38,8 @@ export function createKeyedTokenBuckets(options: TokenBucketOptions): KeyedToken
     const bucket = buckets.get(key);
     if (!bucket) return { tokens: options.burst, at: t };
     const elapsed = Math.max(0, t - bucket.at) / 1000;
-    return { tokens: Math.min(options.burst, bucket.tokens + elapsed * options.perSecond), at: t };
+    // A clock stepping back neither mints tokens now nor later.
+    return { tokens: Math.min(options.burst, bucket.tokens + elapsed * options.perSecond), at: Math.max(bucket.at, t) };
   };
 
   const verdict = (tokens: number, cost: number): TakeResult =>

@@ -69,6 +69,7 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): Http
       now,
     }),
     deleteRoles: config.UI_CONNECTOR_AGENT_MAY_DELETE ? ['twilio', 'agent'] : ['twilio'],
+    forwardedHops: config.UI_CONNECTOR_FORWARDED_HOPS,
     registerApp: {
       allowedAccountSids: new Set(config.TWILIO_ACCOUNT_SID),
       limits: {

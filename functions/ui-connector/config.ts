@@ -61,6 +61,8 @@ export const uiConnectorConfigShape = {
   /** register-app: failed authentications per account SID, per instance (burst, then per minute). */
   UI_CONNECTOR_REGISTER_ACCOUNT_FAILURE_BURST: envInt(1, 100_000).default(10),
   UI_CONNECTOR_REGISTER_ACCOUNT_FAILURES_PER_MINUTE: envInt(1, 1_000_000).default(6),
+  /** X-Forwarded-For entries, counted from the end, added by the platform's proxies after the one that saw the caller. */
+  UI_CONNECTOR_FORWARDED_HOPS: envInt(0, 5).default(0),
   UI_CONNECTOR_TWILIO_TIMEOUT_MS: envInt(100, 8000).default(3000),
   UI_CONNECTOR_TWILIO_CACHE_SECONDS: envInt(0, 900).default(60),
   UI_CONNECTOR_EVENT_TIMEOUT_MS: envInt(100, 8000).default(3000),

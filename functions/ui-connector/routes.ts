@@ -27,6 +27,8 @@ export interface UiConnectorDeps {
   conversations: Omit<ConversationNameDeps, 'log'>;
   /** Roles that may DELETE a mapping: `twilio`, plus `agent` when UI_CONNECTOR_AGENT_MAY_DELETE is on. */
   deleteRoles: readonly TokenRole[];
+  /** See `sourceAddress`. */
+  forwardedHops: number;
 }
 
 /** Small bodies only: two short fields. */
@@ -48,12 +50,9 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       handle: async (ctx) => {
         const body = readBody(ctx);
         const limits = deps.registerApp.limits;
-        const source = sourceAddress(ctx);
-        const budget = limits.perSource.peek(source);
-        if (!budget.allowed) {
-          ctx.log.warn('register-app rate limited: too many unsigned or refused requests from one source');
-          throw rateLimited(budget.retryAfterSeconds, 'requests from this source');
-        }
+        const source = sourceAddress(ctx, deps.forwardedHops);
+        // Only what Twilio did not sign is limited: a flood of bad requests relayed through Twilio's own
+        // addresses (an attacker's flow pointed here) must not make Twilio's genuine requests wait.
         let signed: boolean;
         try {
           signed = deps.gate.check(ctx, body.formParams, 'register') === 'signed';
@@ -61,7 +60,13 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
           limits.perSource.take(source);
           throw err;
         }
-        if (!signed) limits.perSource.take(source);
+        if (!signed) {
+          const budget = limits.perSource.take(source);
+          if (!budget.allowed) {
+            ctx.log.warn('register-app rate limited: too many unsigned or refused requests from one source');
+            throw rateLimited(budget.retryAfterSeconds, 'requests from this source');
+          }
+        }
         const registerDeps = { ...deps.registerApp, tokens: deps.tokens, log: ctx.log };
         if (signed) {
           const { accountSid } = parseInput('invalid_body', body.fields, signedRegisterAppBodySchema);
@@ -120,13 +125,19 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
 }
 
 /**
- * The address the request came from: the last X-Forwarded-For entry, the one the platform's
- * front end appended (entries before it are the caller's to write), else the socket's peer.
+ * The address the request came from, for rate limits: the X-Forwarded-For entry appended by
+ * the proxy that saw the caller — the last one, or `hops` before it when the platform's own
+ * proxies append more (entries before it are the caller's to write) — else the socket's peer.
+ * How many entries Google's front ends append for a Cloud Functions URL is unconfirmed
+ * (UI_CONNECTOR_FORWARDED_HOPS).
  */
-export function sourceAddress(ctx: Pick<RequestContext, 'req'>): string {
-  const forwarded = header(ctx, 'x-forwarded-for');
-  const last = forwarded?.split(',').pop()?.trim();
-  return last || ctx.req.socket?.remoteAddress || 'unknown';
+export function sourceAddress(ctx: Pick<RequestContext, 'req'>, hops = 0): string {
+  const entries = (header(ctx, 'x-forwarded-for') ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0);
+  const entry = entries[entries.length - 1 - hops] ?? entries[0];
+  return entry || ctx.req.socket?.remoteAddress || 'unknown';
 }
 
 function header(ctx: Pick<RequestContext, 'req'>, name: string): string | undefined {

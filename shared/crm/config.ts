@@ -61,6 +61,10 @@ export const crmClientConfigShape = {
   ZENDESK_API_TOKEN: optionalSecret(16),
   /** Ticket custom field holding the disposition (tags only when unset). */
   ZENDESK_DISPOSITION_FIELD_ID: z.preprocess((v) => (v === '' ? undefined : v), envInt(1, Number.MAX_SAFE_INTEGER).optional()),
+  /** Agent an unassigned ticket is given when solved (a ticket cannot be solved without one); the API user when unset. */
+  ZENDESK_SOLVE_ASSIGNEE_ID: z.preprocess((v) => (v === '' ? undefined : v), envInt(1, Number.MAX_SAFE_INTEGER).optional()),
+  /** How long an instance remembers users it created, since Zendesk's search index takes minutes to see them. */
+  ZENDESK_RECENT_CREATE_WINDOW_S: envInt(0, 86_400).default(900),
 
   // Be Aware 360: external-system token and integration URL
   BA360_API_URL: optionalUrl(),

@@ -76,6 +76,9 @@ export function createCrmClient(config: CrmClientConfig, deps: CrmClientDeps): C
         apiToken: config.ZENDESK_API_TOKEN!,
         defaultAccountName: config.CRM_DEFAULT_ACCOUNT_NAME,
         dispositionFieldId: config.ZENDESK_DISPOSITION_FIELD_ID,
+        solveAssigneeId: config.ZENDESK_SOLVE_ASSIGNEE_ID,
+        recentCreateWindowSeconds: config.ZENDESK_RECENT_CREATE_WINDOW_S,
+        ...(deps.now ? { now: deps.now } : {}),
         phone,
         ...limits,
       });

@@ -4,14 +4,13 @@
  * mocks — the way the shipped Twilio Function (signed) and the Lightning component (agent
  * token) reach the deployed function, with the production defaults (unsigned writes refused).
  */
-import { SignJWT } from 'jose';
 import type { Firestore } from '@google-cloud/firestore';
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
 import { createDialogflowRest } from '../../scripts/siprec/dialogflow-rest';
 import { ensureSiprecNumber, resolveProfile, siprecUri } from '../../scripts/siprec/provision';
 import { type Stack, startStack } from '../../local/stack';
 import { createFirestore, createPubSub } from '../../shared/google';
-import { sha256Hex, twilioSignature } from '../support/ui-connector-fixture';
+import { roleToken, sha256Hex, signedRegistration, twilioSignature } from '../support/ui-connector-fixture';
 
 const CONVERSATION = 'projects/ccbridge-local/locations/global/conversations/CA0123456789abcdef0123456789abcdef';
 const PHONE = '+14155550100';
@@ -63,24 +62,12 @@ async function token(): Promise<string> {
 
 /** What the shipped Twilio Function sends: JSON, signed with the account's token (bodySHA256 variant). */
 const registerConversation = (tok: string, phone: string, name: string) => {
-  const text = JSON.stringify({ conversationIntegrationKey: `${phone}`, conversationName: `${name}` });
-  const pathWithQuery = `/conversation-name?bodySHA256=${sha256Hex(text)}`;
-  return fetch(`${base}${pathWithQuery}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `${tok}`, 'X-Twilio-Signature': twilioSignature(stack.credentials.twilioAuthToken, `${base}${pathWithQuery}`) },
-    body: text,
-  });
+  const { url, init } = signedRegistration(base, stack.credentials.twilioAuthToken, tok, { conversationIntegrationKey: `${phone}`, conversationName: `${name}` });
+  return fetch(url, init);
 };
 
 /** An agent token, as /register issues it to the Lightning component. */
-async function agentToken(): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ gcp_agent_assist_project: stack.env['GCP_PROJECT'], gcp_agent_assist_user: 'sf:agent', ccbridge_role: 'agent' })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setIssuedAt(now)
-    .setExpirationTime(now + 600)
-    .sign(new TextEncoder().encode(stack.credentials.uiConnectorJwtSecret));
-}
+const agentToken = () => roleToken({ key: stack.credentials.uiConnectorJwtSecret, project: stack.env['GCP_PROJECT']!, role: 'agent' });
 
 /** GET as the Lightning component (agent token); DELETE as Twilio (its token, the request signed). */
 const lightning = async (method: 'GET' | 'DELETE', tok: string, key: string) => {

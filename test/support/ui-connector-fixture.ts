@@ -78,16 +78,31 @@ export function twilioSignature(authToken: string, url: string, params: Record<s
   return twilio.getExpectedTwilioSignature(authToken, url, params);
 }
 
-/** A token with a role, as /register-app (twilio) or /register (agent) would issue it. */
+/** A token with a role, as /register-app (twilio) or /register (agent) would issue it, for these settings. */
 export async function issuedToken(role: 'twilio' | 'agent', envOverrides: Env = {}): Promise<string> {
   const env = baseEnv(envOverrides);
+  return roleToken({ key: env['UI_CONNECTOR_JWT_SECRET']!, project: env['GCP_PROJECT']!, role });
+}
+
+/** An HS256 token with `ccbridge_role`, signed with `key` (what a ui-connector with that key issues). */
+export async function roleToken(options: { key: string; project: string; role: 'twilio' | 'agent'; user?: string }): Promise<string> {
   const { SignJWT } = await import('jose');
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ gcp_agent_assist_project: env['GCP_PROJECT'], gcp_agent_assist_user: role === 'twilio' ? `twilio:${ACCOUNT_SID}` : 'sf:agent', ccbridge_role: role })
+  const user = options.user ?? (options.role === 'twilio' ? `twilio:${ACCOUNT_SID}` : 'sf:agent');
+  return new SignJWT({ gcp_agent_assist_project: options.project, gcp_agent_assist_user: user, ccbridge_role: options.role })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setIssuedAt(now)
     .setExpirationTime(now + 3600)
-    .sign(new TextEncoder().encode(env['UI_CONNECTOR_JWT_SECRET']!));
+    .sign(new TextEncoder().encode(options.key));
+}
+
+/** The request the shipped Twilio Function sends to `<publicUrl>/conversation-name`: JSON, signed (bodySHA256). */
+export function signedRegistration(publicUrl: string, authToken: string, token: string, body: unknown): { url: string; init: RequestInit } {
+  const signed = signedJsonRequest('/conversation-name', body, { publicUrl, authToken });
+  return {
+    url: `${publicUrl}${signed.pathWithQuery}`,
+    init: { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: token, 'X-Twilio-Signature': signed.signature }, body: signed.text },
+  };
 }
 
 export function sha256Hex(body: string): string {

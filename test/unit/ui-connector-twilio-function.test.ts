@@ -9,10 +9,11 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
+import type { TwilioFunctionModule } from '../support/twilio-function';
 import { ACCOUNT_SID, AUTH_TOKEN, issuedToken, PUBLIC_URL, startUiConnector, type UiConnectorUnderTest } from '../support/ui-connector-fixture';
 
 const requireCjs = createRequire(import.meta.url);
-const twilioFunction = requireCjs('../../twilio/functions/conversation-name.protected.js') as typeof import('../../twilio/functions/conversation-name.protected');
+const twilioFunction = requireCjs('../../twilio/functions/conversation-name.protected.js') as TwilioFunctionModule;
 
 const CONVERSATION = 'projects/ccbridge-test/locations/global/conversations/CA0123456789abcdef0123456789abcdef';
 const PHONE = '+14155550100';
@@ -62,8 +63,8 @@ const serviceContext = (uiConnectorUrl: string) => ({ ACCOUNT_SID, AUTH_TOKEN, U
 describe('Twilio Function conversation-name.protected.js', () => {
   test('is deployed protected: the Serverless Toolkit reads visibility from the .protected.js suffix, and there is no public twin', () => {
     const dir = new URL('../../twilio/functions/', import.meta.url);
-    const sources = readdirSync(dir).filter((f) => f.endsWith('.js'));
-    expect(sources).toEqual(['conversation-name.protected.js']);
+    // Everything in twilio/functions/ is deployed: one protected Function and nothing else.
+    expect(readdirSync(dir)).toEqual(['conversation-name.protected.js']);
     expect(existsSync(new URL('conversation-name.js', dir))).toBe(false);
   });
 
