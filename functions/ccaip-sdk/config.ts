@@ -81,6 +81,8 @@ export const ccaipSdkConfigShape = {
     .default([]),
   /** Requests per client (address) per minute, per instance. */
   SDK_RATE_LIMIT_PER_MINUTE: envInt(1, 10_000).default(60),
+  /** Which X-Forwarded-For entry is the client's: 0 = the last (see shared/http/source-address.ts). */
+  SDK_FORWARDED_HOPS: envInt(0, 5).default(0),
   /** Serves GET /demo, a sample page wiring the Web SDK's authenticate callback to /token. */
   SDK_DEMO_PAGE: envBool().default(false),
 };

@@ -22,6 +22,8 @@ export interface CcaipSdkDeps extends Omit<IssueDeps, 'log'> {
   /** Browser origins allowed to call (exact `scheme://host[:port]`). */
   corsOrigins: string[];
   rateLimiter: RateLimiter;
+  /** X-Forwarded-For entries appended by the platform's proxies after the client's. */
+  forwardedHops: number;
   mobileAllowedFields: string[];
   guests: GuestIdentities | undefined;
   demo?: DemoPageOptions | undefined;
@@ -37,7 +39,7 @@ export function createCcaipSdkApp(deps: CcaipSdkDeps): HttpFunction {
     // A browser on a site not configured may not obtain tokens, even ones it could not read.
     const origin = header(ctx, 'origin');
     if (origin !== undefined && !deps.corsOrigins.includes(origin)) throw forbidden('this origin may not request CCAI Platform tokens');
-    deps.rateLimiter.take(sourceAddress(ctx.req));
+    deps.rateLimiter.take(sourceAddress(ctx.req, deps.forwardedHops));
     return {
       authorization: header(ctx, 'authorization'),
       guest: header(ctx, GUEST_HEADER) ?? cookieValue(header(ctx, 'cookie'), GUEST_COOKIE),

@@ -295,6 +295,14 @@ describe('CORS and the rate limit', () => {
     expect((await fetch(`${sdk.url}/token`, { headers: from('203.0.113.7') })).status).toBe(200);
     expect((await fetch(`${sdk.url}/token`, { headers: from('203.0.113.7') })).status).toBe(429);
   });
+
+  it('with SDK_FORWARDED_HOPS=1 the client is the entry before the platform\'s own proxy', async () => {
+    sdk = await startCcaipSdk({ SDK_RATE_LIMIT_PER_MINUTE: '1', SDK_ALLOW_GUESTS: 'true', SDK_FORWARDED_HOPS: '1' });
+    const via = (client: string) => ({ 'x-forwarded-for': `${client}, 35.191.0.1` });
+    expect((await fetch(`${sdk.url}/token`, { headers: via('203.0.113.7') })).status).toBe(200);
+    expect((await fetch(`${sdk.url}/token`, { headers: via('203.0.113.7') })).status).toBe(429);
+    expect((await fetch(`${sdk.url}/token`, { headers: via('198.51.100.2') })).status).toBe(200);
+  });
 });
 
 describe('configuration', () => {
