@@ -98,6 +98,10 @@ async function run(body: Command): Promise<unknown> {
       const { audience, email, command: _c, iap, ...options } = body;
       return iap ? stack.oidc.mintIap(audience, email, options) : stack.oidc.mint(audience, email, options);
     }
+    case 'mint-id-token': {
+      const { audience, claims, command: _c, ...options } = body;
+      return stack.oidc.mintIdToken(audience, claims, options);
+    }
     case 'stop':
       await shutdown();
       return null;

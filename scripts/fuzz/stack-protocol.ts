@@ -47,6 +47,8 @@ export type Command =
   | { command: 'pull' }
   /** An ID token of the stack's OIDC issuer, or (`iap`) an IAP assertion of its IAP-like signer. */
   | { command: 'mint'; audience: string; email: string; expiresInSeconds?: number; issuedAt?: number; issuer?: string; iap?: boolean }
+  /** An end user's ID token from the stack's identity provider (ccaip-sdk). */
+  | { command: 'mint-id-token'; audience: string; claims: Record<string, unknown> & { sub: string }; expiresInSeconds?: number; issuedAt?: number }
   | { command: 'stop' };
 
 export interface CommandResults {
@@ -55,6 +57,7 @@ export interface CommandResults {
   objects: StoredObject[];
   pull: PulledMessage[];
   mint: string;
+  'mint-id-token': string;
   stop: null;
 }
 

@@ -9,6 +9,8 @@
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import type { Expectation, RawRequestSpec } from '../case';
 import { json } from './hostile';
+import { pushAuthorization } from './interaction-worker';
+import { callers } from './reconcile';
 import { type GenContext, type Generator, httpStep } from './types';
 import { zoomSignature } from './zoom-webhook';
 
@@ -17,8 +19,8 @@ const MIB = 1024 * 1024;
 interface Target {
   endpoint: string;
   path: string;
-  /** Headers a real caller would send besides the body's (credentials, CloudEvent attributes). */
-  headers: (ctx: GenContext, body: Buffer) => Record<string, string>;
+  /** Headers a real caller would send besides the body's (credentials: signatures, the platform's OIDC token). */
+  headers: (ctx: GenContext, body: Buffer) => Record<string, string> | Promise<Record<string, string>>;
   /** A valid body of this endpoint, carrying the case's marker. */
   body: (ctx: GenContext) => Buffer;
 }
@@ -49,21 +51,19 @@ const TARGETS: Target[] = [
       json({ event: 'contact_center.engagement_note_added', event_ts: Date.now(), payload: { account_id: ctx.target.credentials.zoomAccountId, object: { engagement_id: `${ctx.marker}e`, note_id: `${ctx.marker}n`, note: 'x' } } }),
   },
   {
-    endpoint: 'interaction-worker POST / (CloudEvent)',
+    // Behind Cloud Run's invoker check (played by the local gateway): the push subscription's token.
+    endpoint: 'interaction-worker POST / (Pub/Sub push)',
     path: '/interaction-worker/',
-    headers: (ctx) => ({
-      'ce-id': `${ctx.marker}m`,
-      'ce-specversion': '1.0',
-      'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
-      'ce-source': '//pubsub.googleapis.com/projects/ccbridge-local/topics/zoom-events',
-      'ce-time': new Date().toISOString(),
-    }),
+    headers: (ctx) => pushAuthorization(ctx),
     body: (ctx) => json({ message: { data: Buffer.from(JSON.stringify({ v: 1, key: `${ctx.marker}k` })).toString('base64'), messageId: `${ctx.marker}m`, attributes: {} }, subscription: 'projects/ccbridge-local/subscriptions/s' }),
   },
   {
     endpoint: 'reconcile POST /',
     path: '/reconcile/',
-    headers: () => ({}),
+    headers: async (ctx) => {
+      const { audience, scheduler } = callers(ctx);
+      return { authorization: `Bearer ${await ctx.target.mintOidc({ audience, email: scheduler })}` };
+    },
     body: (ctx) => json({ from: '2026-11-01', to: '2026-11-02', note: ctx.marker }),
   },
 ];
@@ -104,14 +104,14 @@ export const bodyLimitGenerators: Generator[] = [
       const [what, coding, make] = rng.pick(variants);
       const body = make();
       return [
-        () =>
+        async () =>
           httpStep({
             endpoint: target.endpoint,
             category: 'malformed',
             proves: `${what} (Content-Encoding: ${coding}) is refused with 415 before anything inflates it, and writes nothing`,
             method: 'POST',
             path: target.path,
-            headers: { 'content-type': 'application/json', 'content-encoding': coding, ...target.headers(ctx, body) },
+            headers: { 'content-type': 'application/json', 'content-encoding': coding, ...(await target.headers(ctx, body)) },
             body,
             expect: refusedWith(415),
           }),
@@ -128,20 +128,19 @@ export const bodyLimitGenerators: Generator[] = [
       // 2 MiB of JSON is over every function's limit for parsed bodies; the others over every limit.
       const declared = rng.pick([2 * MIB + 1, 40 * MIB, 1024 * MIB, 8 * 1024 * MIB]);
       const type = declared === 2 * MIB + 1 ? 'application/json' : rng.pick(['application/json', 'application/octet-stream', 'text/plain']);
-      const raw: RawRequestSpec = {
-        transport: 'raw',
-        method: 'POST',
-        path: target.path,
-        // Only the first bytes are ever sent: the answer must come without the rest.
-        chunks: [head('POST', target.path, { 'content-type': type, 'content-length': String(declared), ...target.headers(ctx, start) }), start],
-        ending: 'wait',
-      };
       return [
-        () => ({
+        async () => ({
           endpoint: target.endpoint,
           category: 'oversized',
           proves: `a body declaring ${declared} bytes of ${type} is refused with 413 before it is sent, and writes nothing`,
-          request: raw,
+          request: {
+            transport: 'raw',
+            method: 'POST',
+            path: target.path,
+            // Only the first bytes are ever sent: the answer must come without the rest.
+            chunks: [head('POST', target.path, { 'content-type': type, 'content-length': String(declared), ...(await target.headers(ctx, start)) }), start],
+            ending: 'wait',
+          } satisfies RawRequestSpec,
           expect: refusedWith(413),
         }),
       ];
@@ -157,24 +156,23 @@ export const bodyLimitGenerators: Generator[] = [
       const chunk = Buffer.from(`{"m":"${marker}"},`.repeat(Math.ceil((64 * 1024) / (marker.length + 10))));
       const count = Math.ceil((1.25 * MIB) / chunk.length) + rng.int(0, 8);
       const frame = (b: Buffer) => Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n')]);
-      const raw: RawRequestSpec = {
-        transport: 'raw',
-        method: 'POST',
-        path: target.path,
-        chunks: [
-          head('POST', target.path, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...target.headers(ctx, Buffer.alloc(0)) }),
-          frame(Buffer.from('[')),
-          ...Array.from({ length: count }, () => frame(chunk)),
-          Buffer.from('0\r\n\r\n'),
-        ],
-        ending: 'wait',
-      };
       return [
-        () => ({
+        async () => ({
           endpoint: target.endpoint,
           category: 'oversized',
           proves: `a chunked JSON body of ${count} × ${chunk.length} bytes is cut with 413 once it passes the limit, and writes nothing`,
-          request: raw,
+          request: {
+            transport: 'raw',
+            method: 'POST',
+            path: target.path,
+            chunks: [
+              head('POST', target.path, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...(await target.headers(ctx, Buffer.alloc(0))) }),
+              frame(Buffer.from('[')),
+              ...Array.from({ length: count }, () => frame(chunk)),
+              Buffer.from('0\r\n\r\n'),
+            ],
+            ending: 'wait',
+          } satisfies RawRequestSpec,
           expect: refusedWith(413),
         }),
       ];

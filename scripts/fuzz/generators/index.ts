@@ -1,5 +1,7 @@
 /** Every case generator, by function. Weights set the mix of a run. */
 import { bodyLimitGenerators } from './body-limits';
+import { agentAssistGenerators } from './agent-assist';
+import { ccaipSdkGenerators } from './ccaip-sdk';
 import { crmGenerators } from './crm';
 import { crmSecurityGenerators } from './crm-security';
 import { interactionWorkerGenerators } from './interaction-worker';
@@ -18,4 +20,6 @@ export const allGenerators: Generator[] = [
   ...routingGenerators,
   ...bodyLimitGenerators,
   ...crmSecurityGenerators,
+  ...agentAssistGenerators,
+  ...ccaipSdkGenerators,
 ];
