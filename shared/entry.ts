@@ -15,7 +15,7 @@ export function startComposing<H>(compose: () => Promise<H>, scope: string): () 
   // refuses itself (broken JSON, bad encodings) are answered in JSON and logged masked.
   // Bodies are held to the composed function's limits before the Framework's parsers read them.
   const handler = lazyAsync(compose);
-  installFrameworkErrorResponses(createLogger({ fields: { function: scope } }), { bodyLimits: async () => bodyLimitsOf(await handler()) });
+  installFrameworkErrorResponses(createLogger({ fields: { function: scope } }), { bodyLimits: async (req) => bodyLimitsOf(await handler(), req) });
   handler().catch((err: unknown) => {
     // One structured line Cloud Logging shows as an error, then stop: the platform marks
     // the instance (and a fresh deployment) as failed instead of serving errors.

@@ -29,14 +29,19 @@ export const DEFAULT_BODY_LIMITS: Readonly<BodyLimits> = { maxBytes: 10 * 1024 *
 
 const LIMITS = Symbol.for('ccbridge.bodyLimits');
 
+/** A function's limits, or (a function serving several apps) the limits of the app a request is for. */
+export type BodyLimitsRule = BodyLimits | ((req: IncomingMessage) => BodyLimits);
+
 /** Attaches a function's body limits to its handler, where the entry and the local gateway read them. */
-export function withBodyLimits<F extends object>(handler: F, limits: BodyLimits): F & { [LIMITS]: BodyLimits } {
-  return Object.assign(handler, { [LIMITS]: limits });
+export function withBodyLimits<F extends object>(handler: F, rule: BodyLimitsRule): F & { [LIMITS]: BodyLimitsRule } {
+  return Object.assign(handler, { [LIMITS]: rule });
 }
 
-export function bodyLimitsOf(handler: unknown): BodyLimits {
-  const limits = (handler as { [LIMITS]?: BodyLimits } | null | undefined)?.[LIMITS];
-  return limits ?? DEFAULT_BODY_LIMITS;
+/** The limits a handler holds `req` to (the defaults for a handler that names none). */
+export function bodyLimitsOf(handler: unknown, req: IncomingMessage): BodyLimits {
+  const rule = (handler as { [LIMITS]?: BodyLimitsRule } | null | undefined)?.[LIMITS];
+  if (rule === undefined) return DEFAULT_BODY_LIMITS;
+  return typeof rule === 'function' ? rule(req) : rule;
 }
 
 /** The content types the Framework's body-parser turns into values (its json, text and urlencoded parsers). */

@@ -46,7 +46,7 @@ export interface FrameworkGuardOptions {
    * The body limits of the function this process serves (the entry resolves them from the
    * composed handler); a request the local gateway routed carries its function's own.
    */
-  bodyLimits?: () => BodyLimits | Promise<BodyLimits>;
+  bodyLimits?: (req: IncomingMessage) => BodyLimits | Promise<BodyLimits>;
 }
 
 const REQUEST_LIMITS = Symbol.for('ccbridge.requestBodyLimits');
@@ -85,7 +85,7 @@ export function installFrameworkErrorResponses(
       else proceed();
     };
     const own = (req as IncomingMessage & { [REQUEST_LIMITS]?: BodyLimits })[REQUEST_LIMITS];
-    const limits = own ?? state[GUARD]?.bodyLimits?.() ?? DEFAULT_BODY_LIMITS;
+    const limits = own ?? state[GUARD]?.bodyLimits?.(req) ?? DEFAULT_BODY_LIMITS;
     if (limits instanceof Promise) {
       // The body stays unread (paused) while the function's composition settles.
       limits.then(guard, () => guard(DEFAULT_BODY_LIMITS));

@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import { http as registerHttp } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createHttpApp } from '../../shared/http/app';
-import { bodyLimitFor, bodyLimitsOf } from '../../shared/http/body-guard';
+import { bodyLimitFor, bodyLimitsOf, DEFAULT_BODY_LIMITS, withBodyLimits } from '../../shared/http/body-guard';
 import { installFrameworkErrorResponses } from '../../shared/http/framework-errors';
 import { createLogger } from '../../shared/logging';
 import { listen } from '../support/http';
@@ -34,7 +34,7 @@ const app = createHttpApp({
   ],
 });
 const logLines: string[] = [];
-installFrameworkErrorResponses(createLogger({ sink: (l) => logLines.push(l) }), { bodyLimits: () => bodyLimitsOf(app) });
+installFrameworkErrorResponses(createLogger({ sink: (l) => logLines.push(l) }), { bodyLimits: (req) => bodyLimitsOf(app, req) });
 registerHttp('bodyGuardHttp', app);
 
 let server: Awaited<ReturnType<typeof listen>>;
@@ -177,5 +177,33 @@ describe('bodyLimitFor', () => {
     { type: 'not a media type', limit: 100 },
   ])('$type → $limit', ({ type, limit }) => {
     expect(bodyLimitFor(type, limits)).toBe(limit);
+  });
+});
+
+describe('limits per app of a function serving several (ui-connector), through the local gateway', () => {
+  test('each request is held to the limits of the app its path goes to', async () => {
+    const { startGateway } = await import('../../local/gateway');
+    const small = createHttpApp({ name: 'small', log: createLogger({ sink: () => undefined }), maxBodyBytes: 1024, routes: [{ method: 'POST', path: '/small', handle: () => ({ status: 201 }) }] });
+    const big = createHttpApp({ name: 'big', log: createLogger({ sink: () => undefined }), maxBodyBytes: 64 * 1024, routes: [{ method: 'POST', path: '/big', handle: () => ({ status: 201 }) }] });
+    const appFor = (req: { url?: string | undefined }) => ((req.url ?? '').startsWith('/big') ? big : small);
+    const handler = withBodyLimits((req: Parameters<typeof small>[0], res: Parameters<typeof small>[1]) => appFor(req)(req, res), (req) => bodyLimitsOf(appFor(req), req));
+    const gateway = await startGateway();
+    try {
+      gateway.mount('multi', 'bodyGuardMulti', { signature: 'http', handler });
+      const post = (path: string, bytes: number) =>
+        fetch(`${gateway.url}/multi${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(bytes) }) });
+      // Refused by the guard before the Framework parsed it (its message), not by the app afterwards.
+      const refusedSmall = await post('/small', 2048);
+      expect({ status: refusedSmall.status, body: await refusedSmall.json() }).toMatchObject({ status: 413, body: { message: expect.stringMatching(/this endpoint's limit of 1024 bytes/) } });
+      expect((await post('/big', 2048)).status).toBe(201);
+      const refusedBig = await post('/big', 128 * 1024);
+      expect({ status: refusedBig.status, body: await refusedBig.json() }).toMatchObject({ status: 413, body: { message: expect.stringMatching(/this endpoint's limit of 65536 bytes/) } });
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  test('bodyLimitsOf: a handler without limits gets the defaults', () => {
+    expect(bodyLimitsOf(() => undefined, { url: '/' } as never)).toEqual(DEFAULT_BODY_LIMITS);
   });
 });
