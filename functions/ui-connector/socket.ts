@@ -43,8 +43,11 @@ export interface AgentAssistSocketServer {
 
 /** Rooms one socket may be in at once (an agent handles a few conversations, never hundreds). */
 const MAX_ROOMS_PER_SOCKET = 16;
-/** Message keys each socket remembers to skip a second delivery (replay and poll can overlap). */
-const SEEN_PER_SOCKET = 4096;
+/**
+ * Message keys each socket remembers to skip a second delivery. Overlaps are short: a join's
+ * replay against the reads of the next seconds, and re-reads at the cursor's millisecond.
+ */
+const SEEN_PER_SOCKET = 1024;
 const POLL_BATCH = 500;
 
 interface SocketState {
@@ -82,6 +85,11 @@ export function attachAgentAssistSocket(server: http.Server, deps: SocketServerD
     if (batch.length === 0) return 0;
     const last = batch[batch.length - 1]!.committedAt;
     if (last.getTime() > cursor.getTime()) cursor = last;
+    else if (batch.length === POLL_BATCH) {
+      // A full read within one millisecond would be read again forever: step past it.
+      deps.logger.warn('notification log read stuck on one millisecond: stepping past it', { count: batch.length });
+      cursor = new Date(cursor.getTime() + 1);
+    }
     let delivered = 0;
     // Within one read, publish order; across reads, commit order.
     for (const event of [...batch].sort(byPublishTime)) {
