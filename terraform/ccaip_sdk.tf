@@ -101,7 +101,33 @@ variable "ccaip_sdk_rate_limit_per_minute" {
   default     = 60
 }
 
+variable "ccaip_sdk_demo_page" {
+  description = "SDK_DEMO_PAGE: serve the sample page <function URL>/demo (guests, or an ID token in its #id_token= fragment), which loads the Web SDK widget from https://<ccaip_sdk_host>/web-sdk/v3/widget.js. Adds the function's own origin to the allowed origins."
+  type        = bool
+  default     = false
+}
+
+variable "ccaip_sdk_company_id" {
+  description = "CCAIP_COMPANY_ID: the company id (key) the sample page's widget starts with (public, not a secret). Null: the page shows the callback only."
+  type        = string
+  default     = null
+}
+
+variable "ccaip_sdk_host" {
+  description = "CCAIP_HOST: the CCAI Platform instance the sample page's widget talks to, e.g. https://acme.uc1.ccaiplatform.com. Null: the widget is not loaded."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ccaip_sdk_host == null || can(regex("^https://[A-Za-z0-9.-]+/?$", var.ccaip_sdk_host))
+    error_message = "ccaip_sdk_host must be https://<instance host>."
+  }
+}
+
 locals {
+  # The sample page calls the function from the function's own origin.
+  ccaip_sdk_origins = concat(var.ccaip_sdk_allowed_origins, var.ccaip_sdk_demo_page ? [local.public_base_url] : [])
+
   ccaip_sdk_function_env = {
     "ccaip-sdk" = merge(
       {
@@ -116,7 +142,10 @@ locals {
       { for field, claim in var.ccaip_sdk_claims : "SDK_CLAIM_${upper(field)}" => claim },
       var.ccaip_sdk_oidc_jwks_url == null ? {} : { SDK_OIDC_JWKS_URL = var.ccaip_sdk_oidc_jwks_url },
       var.ccaip_sdk_company_name == null ? {} : { CCAIP_COMPANY_NAME = var.ccaip_sdk_company_name },
-      length(var.ccaip_sdk_allowed_origins) > 0 ? { SDK_CORS_ORIGINS = join(",", var.ccaip_sdk_allowed_origins) } : {},
+      length(local.ccaip_sdk_origins) > 0 ? { SDK_CORS_ORIGINS = join(",", local.ccaip_sdk_origins) } : {},
+      var.ccaip_sdk_demo_page ? { SDK_DEMO_PAGE = "true" } : {},
+      var.ccaip_sdk_demo_page && var.ccaip_sdk_company_id != null ? { CCAIP_COMPANY_ID = var.ccaip_sdk_company_id } : {},
+      var.ccaip_sdk_demo_page && var.ccaip_sdk_host != null ? { CCAIP_HOST = var.ccaip_sdk_host } : {},
     )
   }
   ccaip_sdk_secret_env = {

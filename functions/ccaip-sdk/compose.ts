@@ -38,6 +38,7 @@ export function composeCcaipSdk(env: Env, ports: CcaipSdkPorts = {}): HttpFuncti
     projectId: config.GCP_PROJECT,
     corsOrigins: config.SDK_CORS_ORIGINS.map((o) => new URL(o).origin),
     rateLimiter: createRateLimiter({ perMinute: config.SDK_RATE_LIMIT_PER_MINUTE, now: () => now().getTime() }),
+    forwardedHops: config.SDK_FORWARDED_HOPS,
     verifier: createIdTokenVerifier({
       issuer: config.SDK_OIDC_ISSUER,
       audiences: config.SDK_OIDC_AUDIENCE,

@@ -20,8 +20,12 @@ const claimName = (fallback: string) =>
     .transform((v) => (v.toLowerCase() === 'none' ? undefined : v));
 
 export const ccaipSdkConfigShape = {
-  /** The company secret (Settings → Developer Settings in the CCAI Platform portal). Signs the end-user JWTs. */
-  CCAIP_COMPANY_SECRET: secret(16),
+  /**
+   * The company secret (Settings → Developer Settings in the CCAI Platform portal). Signs the
+   * end-user JWTs. Its length is the platform's to choose (undocumented): only an empty or
+   * placeholder-short value is refused.
+   */
+  CCAIP_COMPANY_SECRET: secret(8),
   /** `iss` of the end-user JWTs: the company name (optional per the documentation). */
   CCAIP_COMPANY_NAME: z.string().trim().max(200).optional(),
   /** The company id and instance host, only for the demo page's widget (not secrets). */
@@ -77,6 +81,8 @@ export const ccaipSdkConfigShape = {
     .default([]),
   /** Requests per client (address) per minute, per instance. */
   SDK_RATE_LIMIT_PER_MINUTE: envInt(1, 10_000).default(60),
+  /** Which X-Forwarded-For entry is the client's: 0 = the last (see shared/http/source-address.ts). */
+  SDK_FORWARDED_HOPS: envInt(0, 5).default(0),
   /** Serves GET /demo, a sample page wiring the Web SDK's authenticate callback to /token. */
   SDK_DEMO_PAGE: envBool().default(false),
 };

@@ -61,35 +61,35 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 /** What a JavaScript template string or a Kotlin/Swift toString makes of a missing value. */
 const PLACEHOLDERS = new Set(['undefined', 'null', 'nil', 'none', 'nan', '[object object]']);
 
+export interface MobilePayload {
+  /** The allowed fields, to be signed. */
+  fields: ExtraFields;
+  /** Keys left out: identity keys (the ID token decides those) and fields not allowed. */
+  ignored: string[];
+}
+
 /**
- * The mobile SDKs' payload: the body itself or `{"payload": {…}}`. Only allowed fields, flat
- * values; any identity key is refused by name (the identity comes from the ID token).
+ * The mobile SDKs' payload: the body itself, or its `payload` object when it has one. What the
+ * SDK's default payload holds besides a device token is not documented (a default name, per
+ * the SDK end-user page), so keys are not refused but left out: identity keys always (the
+ * identity is the ID token's), other keys unless allowed. Allowed fields must be sound values.
  */
-export function parseMobilePayload(body: unknown, allowed: readonly string[], identityKeys: readonly string[]): ExtraFields {
-  if (body === undefined || body === null || body === '') return {};
+export function parseMobilePayload(body: unknown, allowed: readonly string[], identityKeys: readonly string[]): MobilePayload {
+  if (body === undefined || body === null || body === '') return { fields: {}, ignored: [] };
   if (typeof body !== 'object' || Array.isArray(body)) throw new AppError('invalid_body', 400, 'the payload must be a JSON object');
   const record = body as Record<string, unknown>;
-  const keys = Object.keys(record);
-  const inner = keys.length === 1 && keys[0] === 'payload' ? record['payload'] : record;
+  const wrapped = record['payload'];
+  const inner = 'payload' in record ? wrapped : record;
   if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) throw new AppError('invalid_body', 400, 'payload must be a JSON object');
   const fields = inner as Record<string, unknown>;
-  const identity = Object.keys(fields).filter((k) => identityKeys.includes(k));
-  if (identity.length > 0) {
-    throw new AppError('invalid_body', 400, `identity fields are taken from the ID token, never from the payload: ${identity.join(', ')}`, {
-      details: identity.map((path) => ({ path, message: 'not allowed in the payload' })),
-    });
-  }
-  const unknown = Object.keys(fields).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) {
-    throw new AppError('invalid_body', 400, `fields not allowed in the payload: ${unknown.slice(0, 10).join(', ')} (allowed: ${allowed.join(', ') || 'none'})`, {
-      details: unknown.slice(0, 10).map((path) => ({ path, message: 'not an allowed field' })),
-    });
-  }
+  const ignored = [...Object.keys(inner === record ? {} : record).filter((k) => k !== 'payload'), ...Object.keys(fields).filter((k) => identityKeys.includes(k) || !allowed.includes(k))];
   // Device tokens and their kin (APNs hex, FCM tokens) are opaque ASCII: printable, non-blank.
   const out: ExtraFields = {};
-  for (const [k, v] of Object.entries(fields)) {
+  for (const k of allowed) {
+    if (!(k in fields)) continue;
+    const v = fields[k];
     if (typeof v === 'string' && v.trim() !== '' && v.length <= 4096 && PRINTABLE_ASCII.test(v) && !PLACEHOLDERS.has(v.trim().toLowerCase())) out[k] = v;
     else throw new AppError('invalid_body', 400, `${k} must be a non-blank string of at most 4096 printable ASCII characters (not a placeholder such as "null")`, { details: [{ path: k, message: 'bad value' }] });
   }
-  return out;
+  return { fields: out, ignored: ignored.slice(0, 50).map((k) => k.slice(0, 64)) };
 }

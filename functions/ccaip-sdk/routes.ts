@@ -2,7 +2,7 @@
  * The HTTP surface: `GET|POST /token` (the Web SDK's authenticate callback), `POST /sign`
  * (the mobile SDKs' payload), `GET /demo` when enabled. Order per request: origin check →
  * rate limit → identity → sign. The request body never supplies an identity: /token ignores
- * it, /sign accepts only the allowed extra fields.
+ * it, /sign signs only the allowed extra fields and names the keys it left out.
  */
 import * as z from 'zod';
 import { forbidden } from '../../shared/errors';
@@ -22,6 +22,8 @@ export interface CcaipSdkDeps extends Omit<IssueDeps, 'log'> {
   /** Browser origins allowed to call (exact `scheme://host[:port]`). */
   corsOrigins: string[];
   rateLimiter: RateLimiter;
+  /** X-Forwarded-For entries appended by the platform's proxies after the client's. */
+  forwardedHops: number;
   mobileAllowedFields: string[];
   guests: GuestIdentities | undefined;
   demo?: DemoPageOptions | undefined;
@@ -37,7 +39,7 @@ export function createCcaipSdkApp(deps: CcaipSdkDeps): HttpFunction {
     // A browser on a site not configured may not obtain tokens, even ones it could not read.
     const origin = header(ctx, 'origin');
     if (origin !== undefined && !deps.corsOrigins.includes(origin)) throw forbidden('this origin may not request CCAI Platform tokens');
-    deps.rateLimiter.take(sourceAddress(ctx.req));
+    deps.rateLimiter.take(sourceAddress(ctx.req, deps.forwardedHops));
     return {
       authorization: header(ctx, 'authorization'),
       guest: header(ctx, GUEST_HEADER) ?? cookieValue(header(ctx, 'cookie'), GUEST_COOKIE),
@@ -61,8 +63,11 @@ export function createCcaipSdkApp(deps: CcaipSdkDeps): HttpFunction {
       path: '/sign',
       handle: async (ctx) => {
         const caller = admit(ctx);
-        const extra = parseMobilePayload(parseBody(ctx, z.unknown()), deps.mobileAllowedFields, IDENTITY_KEYS);
-        return answer(await issueEndUserToken(issueDeps(ctx), caller, 'sign', extra));
+        const payload = parseMobilePayload(parseBody(ctx, z.unknown()), deps.mobileAllowedFields, IDENTITY_KEYS);
+        // Key names only: what was left out, so an app developer sees why a field is not in the token.
+        if (payload.ignored.length > 0) ctx.log.info('mobile payload keys left out', { ignored: payload.ignored });
+        const result = answer(await issueEndUserToken(issueDeps(ctx), caller, 'sign', payload.fields));
+        return payload.ignored.length > 0 ? { ...result, json: { ...(result.json as object), ignored: payload.ignored } } : result;
       },
     },
   ];

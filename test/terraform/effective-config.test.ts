@@ -200,6 +200,15 @@ describe('effective deployment of each function, rendered from terraform/', () =
     expect(filters.some((f) => f.includes('conversationIntegrationKey') && f.includes('phone'))).toBe(true);
   });
 
+  it('the bootstrap (terraform/README.md step 1) enables every API the apply uses, so no service agent is created during the first apply', () => {
+    const readme = readFileSync(join(repo, 'terraform', 'README.md'), 'utf8');
+    const block = /gcloud services enable ((?:[^\n\\]|\\\n)*)/.exec(readme)?.[1] ?? '';
+    const enabled = new Set(block.split(/[\s\\]+/).filter((w) => w.endsWith('.googleapis.com')));
+    const apis = instances('google_project_service').map((r) => String(r.attr('service')));
+    expect(apis.length).toBeGreaterThan(10);
+    expect(apis.filter((a) => !enabled.has(a))).toEqual([]);
+  });
+
   it('no Eventarc: no trigger, no Eventarc API, no post-apply subscription patching', () => {
     expect(ev.resourceInstances('resource', (t) => t === 'google_eventarc_trigger')).toEqual([]);
     const apis = instances('google_project_service').map((s) => s.attr('service'));

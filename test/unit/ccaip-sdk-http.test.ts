@@ -159,10 +159,22 @@ describe('the mobile SDKs\' payload (POST /sign)', () => {
   });
 
   it.each([
-    [{ device_token: 'x', identifier: 'victim-uuid' }, /identity fields .*: identifier/],
-    [{ payload: { email: 'victim@example.com', phone: '+14155550000' } }, /identity fields .*: email, phone/],
-    [{ device_token: 'x', exp: 9999999999 }, /identity fields .*: exp/],
-    [{ device_token: 'x', custom_role: 'admin' }, /not allowed in the payload: custom_role/],
+    [{ device_token: 'apns-1', identifier: 'victim-uuid' }, ['identifier']],
+    [{ payload: { device_token: 'apns-1', email: 'victim@example.com', phone: '+14155550000', name: 'Mallory' }, payloadType: 'authToken' }, ['payloadType', 'email', 'phone', 'name']],
+    [{ device_token: 'apns-1', exp: 9999999999, iss: 'someone', custom_role: 'admin' }, ['exp', 'iss', 'custom_role']],
+  ])('leaves out identity keys and fields not allowed from %j: the token is the ID token\'s user, the answer names what was left out', async (body, ignored) => {
+    const res = await sign(body, await sdk.idp.mint(USER));
+    const answer = (await res.json()) as { token: string; ignored: string[] };
+    expect(res.status).toBe(200);
+    expect(answer.ignored).toEqual(ignored);
+    const user = await acceptEndUserToken(answer.token, COMPANY_SECRET, new Date(sdk.clock.now));
+    expect(user).toEqual({ identifier: USER.sub, name: USER.name, email: USER.email, phone: '+14155552671' });
+    const { payload } = await jwtVerify(answer.token, secretKey, { currentDate: new Date(sdk.clock.now) });
+    expect(Object.keys(payload).sort()).toEqual(['device_token', 'email', 'exp', 'iat', 'identifier', 'iss', 'name', 'phone']);
+    expect(payload['exp']).toBe(Math.floor(sdk.clock.now / 1000) + 300);
+  });
+
+  it.each([
     [{ device_token: { nested: true } }, /device_token must be a non-blank string/],
     [{ device_token: 42 }, /device_token must be a non-blank string/],
     [{ device_token: '  ' }, /device_token must be a non-blank string/],
@@ -170,6 +182,7 @@ describe('the mobile SDKs\' payload (POST /sign)', () => {
     [{ device_token: 'abc\u202edef' }, /printable ASCII/],
     [{ device_token: 'undefined' }, /not a placeholder/],
     [{ payload: { device_token: 'NULL' } }, /not a placeholder/],
+    [{ payload: 'device_token' }, /payload must be a JSON object/],
     [['device_token'], /must be a JSON object/],
   ])('refuses %j with 400, nothing signed', async (body, message) => {
     const res = await sign(body, await sdk.idp.mint(USER));
@@ -177,6 +190,13 @@ describe('the mobile SDKs\' payload (POST /sign)', () => {
     const answer = (await res.json()) as { message: string; token?: string };
     expect(answer.message).toMatch(message);
     expect(answer.token).toBeUndefined();
+  });
+
+  it('logs the names of the keys left out, never their values', async () => {
+    await tokenOf(await sign({ device_token: 'apns-1', email: 'victim@example.com' }, await sdk.idp.mint(USER)));
+    const line = sdk.logs.find((l) => l.includes('mobile payload keys left out'));
+    expect(line).toContain('"ignored":["email"]');
+    expect(sdk.logs.join('\n')).not.toContain('victim@example.com');
   });
 
   it('without an ID token (guests off) → 401 even with a well-formed payload', async () => {
@@ -274,6 +294,14 @@ describe('CORS and the rate limit', () => {
     sdk.clock.now += 20_000;
     expect((await fetch(`${sdk.url}/token`, { headers: from('203.0.113.7') })).status).toBe(200);
     expect((await fetch(`${sdk.url}/token`, { headers: from('203.0.113.7') })).status).toBe(429);
+  });
+
+  it('with SDK_FORWARDED_HOPS=1 the client is the entry before the platform\'s own proxy', async () => {
+    sdk = await startCcaipSdk({ SDK_RATE_LIMIT_PER_MINUTE: '1', SDK_ALLOW_GUESTS: 'true', SDK_FORWARDED_HOPS: '1' });
+    const via = (client: string) => ({ 'x-forwarded-for': `${client}, 35.191.0.1` });
+    expect((await fetch(`${sdk.url}/token`, { headers: via('203.0.113.7') })).status).toBe(200);
+    expect((await fetch(`${sdk.url}/token`, { headers: via('203.0.113.7') })).status).toBe(429);
+    expect((await fetch(`${sdk.url}/token`, { headers: via('198.51.100.2') })).status).toBe(200);
   });
 });
 
