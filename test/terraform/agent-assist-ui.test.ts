@@ -12,6 +12,8 @@ import { type Json, loadConfiguration } from './lib/hcl';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const refNames = (v: Value): string[] => refsOf(v).map(refString);
+/** An HCL interpolation as hcl2json writes it: ${expr}. */
+const hcl = (expr: string) => `\${${expr}}`;
 let ev: Evaluator;
 
 function instances(type: string) {
@@ -43,7 +45,7 @@ describe('Agent Assist desktop (terraform/agent_assist_ui.tf)', () => {
     for (const g of publishers) {
       expect(g.attr('role')).toBe('roles/pubsub.publisher');
       // service-<project number>@gcp-sa-dialogflow.iam.gserviceaccount.com (the number is known at apply).
-      expect(g.block.body['member']).toBe('serviceAccount:${local.dialogflow_service_agent}');
+      expect(g.block.body['member']).toBe(`serviceAccount:${hcl('local.dialogflow_service_agent')}`);
       expect(refNames(g.attr('member'))).toContain('data.google_project.this.number');
     }
   });
@@ -79,7 +81,7 @@ describe('Agent Assist desktop (terraform/agent_assist_ui.tf)', () => {
     expect(subs.map((s) => s.key).sort()).toEqual(['conversation-lifecycle-event', 'human-agent-assistant-event', 'new-message-event', 'new-recognition-result-notification-event']);
     for (const s of subs) {
       // https://agent-assist-events-<project number>.<region>.run.app/notifications/<socket event>
-      expect((s.block.body['push_config'] as Array<Record<string, unknown>>)[0]!['push_endpoint']).toBe('${local.aa_events_url}/notifications/${each.key}');
+      expect((s.block.body['push_config'] as Array<Record<string, unknown>>)[0]!['push_endpoint']).toBe(`${hcl('local.aa_events_url')}/notifications/${hcl('each.key')}`);
       expect(refNames(s.attr('push_config', '0', 'oidc_token', '0', 'service_account_email'))).toContain('google_service_account.agent_assist_push[0].email');
     }
   });
