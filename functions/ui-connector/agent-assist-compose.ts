@@ -30,7 +30,7 @@ export interface AgentAssistPorts {
 export interface AgentAssistParts {
   app: HttpFunction;
   isAgentAssistPath: (path: string) => boolean;
-  attachSocket(server: http.Server): AgentAssistSocketServer;
+  attachSocket(server: http.Server): Promise<AgentAssistSocketServer>;
 }
 
 export function composeAgentAssist(

@@ -13,7 +13,7 @@
  * and the path of the public URL (the local stack serves the function under /ui-connector).
  */
 import type http from 'node:http';
-import { Server, type Socket } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
 import { byPublishTime, type LoggedNotification, type NotificationLog } from '../../shared/agent-assist/notification-log';
 import { CONVERSATION_NAME, conversationRoom } from '../../shared/agent-assist/notifications';
 import type { Logger } from '../../shared/logging';
@@ -55,8 +55,10 @@ interface SocketState {
   seen: Set<string>;
 }
 
-export function attachAgentAssistSocket(server: http.Server, deps: SocketServerDeps): AgentAssistSocketServer {
-  const io = new Server(server, {
+/** socket.io loads here, not at instance start: the Cloud Function build of ui-connector never serves sockets. */
+export async function attachAgentAssistSocket(server: http.Server, deps: SocketServerDeps): Promise<AgentAssistSocketServer> {
+  const { Server: SocketIoServer } = await import('socket.io');
+  const io: Server = new SocketIoServer(server, {
     path: '/socket.io/',
     transports: ['polling', 'websocket'],
     serveClient: false,
