@@ -492,13 +492,13 @@ variable "agent_assist_suggestion_features" {
 }
 
 variable "agent_assist_notification_topic" {
-  description = "Topic ID (projects/P/topics/T) for the profile's notification_config (suggestions, conversation lifecycle). The Agent Assist UI consumer's topic (terraform/agent_assist_ui.tf) goes here; null: none."
+  description = "Topic ID (projects/P/topics/T) for the profile's human_agent_assistant_config.notification_config (suggestions). Null: the agent-assist-suggestions topic of agent_assist_ui.tf, which the UI consumer reads."
   type        = string
   default     = null
 }
 
 variable "agent_assist_new_message_notification_topic" {
-  description = "Topic ID for the profile's new_message_event_notification_config (every transcript line); null: none."
+  description = "Topic ID for the profile's new_message_event_notification_config (every transcript line). Null: the new-message topic of agent_assist_ui.tf."
   type        = string
   default     = null
 }
