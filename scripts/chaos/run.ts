@@ -94,7 +94,7 @@ const STACK_ENV = {
   RECONCILE_POLL_MS: '200',
   RECONCILE_STALE_MINUTES: '1',
 };
-/** Push retry back-off scaled down from Eventarc's 10–600 s; attempts from the options (Terraform's default 10). */
+/** Push retry back-off scaled down from the deployed 10–300 s (terraform/delivery.json); attempts from the options (Terraform's default 10). */
 const PUSH = { backoff: { min: 0.5, max: 10 }, concurrency: 64 };
 /** The smallest download a crash can land in the middle of (with bytes uploaded). */
 const CRASH_MIN_BYTES = 128 * 1024;
