@@ -367,7 +367,8 @@ async function reconcile(stack: Stack, window: { from: string; to: string }, tri
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.oidc.mint(url, localServiceAccounts.scheduler)}` },
       body: JSON.stringify({ ...window, trigger }),
-      signal: AbortSignal.timeout(ctx.secondsLeft() * 1000),
+      // AbortSignal.timeout takes whole milliseconds (seconds × 1000 is not always an integer in floating point).
+      signal: AbortSignal.timeout(Math.round(ctx.secondsLeft() * 1000)),
     });
     const text = await res.text();
     if (res.status !== 200) {
