@@ -180,7 +180,7 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       urls[fn.name] = `${gateway.url}/${fn.name}`;
       // ui-connector's socket.io server shares the gateway's port, as it shares the Cloud Run service's URL.
       if ('attachSocket' in composed.handler && typeof composed.handler.attachSocket === 'function') {
-        const socket = (composed.handler as import('../functions/ui-connector/compose').UiConnectorHandler).attachSocket(gateway.server);
+        const socket = await (composed.handler as import('../functions/ui-connector/compose').UiConnectorHandler).attachSocket(gateway.server);
         stoppers.push(() => socket.close());
       }
     }

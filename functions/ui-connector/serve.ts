@@ -27,7 +27,7 @@ http('uiConnector', handler);
 const server = getTestServer('uiConnector');
 // Longer than Cloud Run's front end keeps idle connections, so it never reuses one being closed.
 server.keepAliveTimeout = 620_000;
-const socket = handler.attachSocket(server);
+const socket = await handler.attachSocket(server);
 const port = Number(process.env['PORT'] ?? 8080);
 server.listen(port, () => log.info('ui-connector serving REST and socket.io', { port }));
 

@@ -13,7 +13,7 @@
  * and the path of the public URL (the local stack serves the function under /ui-connector).
  */
 import type http from 'node:http';
-import { Server, type Socket } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
 import { byPublishTime, type LoggedNotification, type NotificationLog } from '../../shared/agent-assist/notification-log';
 import { CONVERSATION_NAME, conversationRoom } from '../../shared/agent-assist/notifications';
 import type { Logger } from '../../shared/logging';
@@ -43,8 +43,11 @@ export interface AgentAssistSocketServer {
 
 /** Rooms one socket may be in at once (an agent handles a few conversations, never hundreds). */
 const MAX_ROOMS_PER_SOCKET = 16;
-/** Message keys each socket remembers to skip a second delivery (replay and poll can overlap). */
-const SEEN_PER_SOCKET = 4096;
+/**
+ * Message keys each socket remembers to skip a second delivery. Overlaps are short: a join's
+ * replay against the reads of the next seconds, and re-reads at the cursor's millisecond.
+ */
+const SEEN_PER_SOCKET = 1024;
 const POLL_BATCH = 500;
 
 interface SocketState {
@@ -52,8 +55,10 @@ interface SocketState {
   seen: Set<string>;
 }
 
-export function attachAgentAssistSocket(server: http.Server, deps: SocketServerDeps): AgentAssistSocketServer {
-  const io = new Server(server, {
+/** socket.io loads here, not at instance start: the Cloud Function build of ui-connector never serves sockets. */
+export async function attachAgentAssistSocket(server: http.Server, deps: SocketServerDeps): Promise<AgentAssistSocketServer> {
+  const { Server: SocketIoServer } = await import('socket.io');
+  const io: Server = new SocketIoServer(server, {
     path: '/socket.io/',
     transports: ['polling', 'websocket'],
     serveClient: false,
@@ -82,6 +87,11 @@ export function attachAgentAssistSocket(server: http.Server, deps: SocketServerD
     if (batch.length === 0) return 0;
     const last = batch[batch.length - 1]!.committedAt;
     if (last.getTime() > cursor.getTime()) cursor = last;
+    else if (batch.length === POLL_BATCH) {
+      // A full read within one millisecond would be read again forever: step past it.
+      deps.logger.warn('notification log read stuck on one millisecond: stepping past it', { count: batch.length });
+      cursor = new Date(cursor.getTime() + 1);
+    }
     let delivered = 0;
     // Within one read, publish order; across reads, commit order.
     for (const event of [...batch].sort(byPublishTime)) {

@@ -87,7 +87,7 @@ describe('SIPREC provisioning', () => {
     await expect(failing).rejects.toThrow(/NOT_FOUND/);
   });
 
-  test('the CLI prints only the URI on stdout and exits 0; a pending order exits 3', async () => {
+  test('the CLI prints only the URI on stdout and exits 0; a pending order exits 3 only with --fail-on-pending', async () => {
     const cli = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = spawn('node_modules/.bin/tsx', ['scripts/siprec.ts', ...args], { env: { ...process.env, DIALOGFLOW_API_ENDPOINT: mock.baseUrl, GCP_PROJECT: PROJECT } });
@@ -99,8 +99,9 @@ describe('SIPREC provisioning', () => {
       });
     mock.setPendingReads(Number.POSITIVE_INFINITY);
     const pending = await cli(['--profile', 'ccbridge-local-profile', '--wait', '0']);
-    expect(pending.code).toBe(3);
-    expect(pending.stdout).toBe('');
+    expect(pending).toMatchObject({ code: 0, stdout: '' });
+    const strict = await cli(['--profile', 'ccbridge-local-profile', '--wait', '0', '--fail-on-pending']);
+    expect(strict).toMatchObject({ code: 3, stdout: '' });
     mock.addPhoneNumber({ phoneNumber: '+15005550009', conversationProfile: mock.defaultProfile });
     const ok = await cli(['--profile', 'ccbridge-local-profile', '--wait', '0']);
     expect(ok).toMatchObject({ code: 0, stdout: `${siprecUri('+15005550009')}\n` });

@@ -41,7 +41,7 @@ resource "google_dialogflow_conversation_profile" "this" {
   human_agent_assistant_config {
     # Suggestions and lifecycle events as JSON on a topic: what the UI connector's consumer reads.
     dynamic "notification_config" {
-      for_each = var.notification_topic == null ? [] : [var.notification_topic]
+      for_each = var.suggestion_notification_topic == null ? [] : [var.suggestion_notification_topic]
       content {
         topic          = notification_config.value
         message_format = "JSON"
@@ -81,6 +81,14 @@ resource "google_dialogflow_conversation_profile" "this" {
 
     message_analysis_config {
       enable_sentiment_analysis = true
+    }
+  }
+
+  dynamic "notification_config" {
+    for_each = var.lifecycle_notification_topic == null ? [] : [var.lifecycle_notification_topic]
+    content {
+      topic          = notification_config.value
+      message_format = "JSON"
     }
   }
 
