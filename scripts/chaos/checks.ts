@@ -291,7 +291,11 @@ function ledgerProblems(
       if (entry.state !== 'written') out.push(`${i.key}: ${entry.state}${entry.reason ? ` (${entry.reason})` : ''}`);
     } else if (entry.state !== 'written' && entry.state !== 'superseded') out.push(`${i.key}: ${entry.state}${entry.reason ? ` (${entry.reason})` : ''}`);
   }
-  if (final && doc.dispositionTs !== Date.parse(final.at)) out.push(`dispositionTs ${doc.dispositionTs ?? '(none)'}, the last disposition's is ${Date.parse(final.at)}`);
+  // The record's call result is the final disposition's (checked in the CRM); the ledger's
+  // dispositionTs is the time of the entry that applied it: Zoom's event time, or — when the
+  // reconciliation backfilled it — the time it was given then (Zoom's listing has none).
+  const applied = finalKey ? doc.items[finalKey] : undefined;
+  if (final && (applied?.eventTs === undefined || doc.dispositionTs !== applied.eventTs)) out.push(`dispositionTs ${doc.dispositionTs ?? '(none)'}, the final disposition's entry has ${applied?.eventTs ?? '(none)'}`);
   const known = new Set([...artifacts.map((a) => a.key), ...items.map((i) => i.key)]);
   for (const k of [...Object.keys(doc.artifacts), ...Object.keys(doc.items)]) if (!known.has(k)) out.push(`${k}: an entry Zoom has no counterpart for`);
   return out;
