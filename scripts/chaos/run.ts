@@ -207,7 +207,7 @@ async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx:
       unexpectedExits: pool.unexpectedExits,
       secondReconcile: second ? { backfilled: second.totals.backfilled, failed: second.totals.failed } : undefined,
     });
-    const worker = subscriptionStats(stack.pubsub.stats(), 'interaction-worker-trigger');
+    const worker = subscriptionStats(stack.pubsub.stats(), 'interaction-worker-push');
     const ledgers = new Map(state.ledgers.map((l) => [l.engagementId, l]));
     const deadLetterReasons: Record<string, number> = {};
     for (const d of deadLetters) {
@@ -436,7 +436,7 @@ async function openLink(url: string): Promise<Buffer> {
 function startTicker(stack: Stack, pool: WorkerPool, say: (line: string) => void): { stop(): void } {
   const t0 = performance.now();
   const timer = setInterval(() => {
-    const w: SubscriptionStats | undefined = subscriptionStats(stack.pubsub.stats(), 'interaction-worker-trigger');
+    const w: SubscriptionStats | undefined = subscriptionStats(stack.pubsub.stats(), 'interaction-worker-push');
     say(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: worker acked ${w?.acked ?? 0}, outstanding ${w?.outstanding ?? 0}, failed deliveries ${w?.failedAttempts ?? 0}, dead-lettered ${w?.deadLettered ?? 0}; crashes ${pool.crashes}`);
   }, 10_000);
   timer.unref();

@@ -53,7 +53,7 @@ export async function runZoomDay(stack: Stack, options: DayOptions, progress: (l
   progress(`webhooks sent: ${delivery.requests} requests, ${delivery.acknowledged}/${delivery.events} events acknowledged; waiting for the worker`);
   await stack.pubsub.drain(120_000);
 
-  const summary = summarizePipeline(await readPipelineState(stackDocStore(stack.env)), subscriptionStats(stack.pubsub.stats(), 'interaction-worker-trigger'));
+  const summary = summarizePipeline(await readPipelineState(stackDocStore(stack.env)), subscriptionStats(stack.pubsub.stats(), 'interaction-worker-push'));
   return {
     delivery,
     engagements: day.length,

@@ -7,7 +7,7 @@
 import { CATEGORIES, type Category, type FuzzCase, markerOf, type StepResult } from './case';
 import { type CaseRecord, checkAnswer, checkLogs, checkStores, type LogNeedles, type Violation } from './checks';
 import { allGenerators } from './generators';
-import type { FuzzTarget, Generator } from './generators/types';
+import { type FuzzTarget, type Generator, invokerHeaders } from './generators/types';
 import { createRng } from './rng';
 import { startStackProcess, type StackProcess } from './stack-client';
 import { createTransport } from './transport';
@@ -67,6 +67,7 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
     credentials: stack.ready.credentials,
     env: stack.ready.env,
     mintOidc: (input) => stack.call({ command: 'mint', ...input }),
+    mintIdToken: (input) => stack.call({ command: 'mint-id-token', ...input }),
   };
   const transport = createTransport(stack.ready.gatewayUrl);
   const cases = new Map<number, CaseRecord>();
@@ -130,7 +131,10 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
   if (crashed) violations.push({ caseIndex: -1, generator: '(stack)', endpoint: '(stack)', kind: 'crash', detail: `the stack process ended during the run (${crashed})` });
   else {
     for (const path of ['/', ...Object.keys(stack.ready.functions).map((f) => `/${f}/`)]) {
-      const health = await transport.send({ transport: 'http', method: 'GET', path, headers: {} });
+      const fn = path.slice(1, -1);
+      // The IAM-protected functions answer their health check only to an invoker, as behind Cloud Run.
+      const headers = fn ? await invokerHeaders({ index: -1, rng: createRng(0), marker: '', target }, fn) : {};
+      const health = await transport.send({ transport: 'http', method: 'GET', path, headers });
       if (health.status !== 200) violations.push({ caseIndex: -1, generator: '(stack)', endpoint: `GET ${path}`, kind: 'crash', detail: `health check answered ${health.status ?? health.error}` });
     }
   }

@@ -92,6 +92,10 @@ async function run(body: Command): Promise<unknown> {
       const { audience, email, command: _c, ...options } = body;
       return stack.oidc.mint(audience, email, options);
     }
+    case 'mint-id-token': {
+      const { audience, claims, command: _c, ...options } = body;
+      return stack.oidc.mintIdToken(audience, claims, options);
+    }
     case 'stop':
       await shutdown();
       return null;

@@ -43,6 +43,8 @@ export type Command =
   | { command: 'objects' }
   | { command: 'pull' }
   | { command: 'mint'; audience: string; email: string; expiresInSeconds?: number; issuedAt?: number; issuer?: string }
+  /** An end user's ID token from the stack's identity provider (ccaip-sdk). */
+  | { command: 'mint-id-token'; audience: string; claims: Record<string, unknown> & { sub: string }; expiresInSeconds?: number; issuedAt?: number }
   | { command: 'stop' };
 
 export interface CommandResults {
@@ -51,6 +53,7 @@ export interface CommandResults {
   objects: StoredObject[];
   pull: PulledMessage[];
   mint: string;
+  'mint-id-token': string;
   stop: null;
 }
 

@@ -47,7 +47,8 @@ export const crmClientConfigShape = {
   SALESFORCE_CLIENT_ID: optionalString(),
   SALESFORCE_CLIENT_SECRET: optionalSecret(16),
   SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/, { error: 'must look like 62.0' }).default('62.0'),
-  SALESFORCE_SEARCH_ORDER: envString().default('Contact|Account|Lead|Opportunity'),
+  /** Object types a phone/email lookup searches, in priority order (Opportunity has no phone field: refused). */
+  SALESFORCE_SEARCH_ORDER: envString().default('Contact|Account|Lead'),
   SALESFORCE_NEW_ACCOUNT_OBJECT: z.enum(['Contact', 'Account', 'Lead'], { error: 'must be Contact, Account or Lead' }).default('Contact'),
   SALESFORCE_NEW_ACCOUNT_FIELDS: envString().default('LastName=Unknown caller|LastName-lastName|FirstName-firstName|Phone-phone|Email-email'),
   SALESFORCE_CASE_FIELDS: envString().default('Subject-subject|Origin-origin|Status=New'),
@@ -60,6 +61,10 @@ export const crmClientConfigShape = {
   ZENDESK_API_TOKEN: optionalSecret(16),
   /** Ticket custom field holding the disposition (tags only when unset). */
   ZENDESK_DISPOSITION_FIELD_ID: z.preprocess((v) => (v === '' ? undefined : v), envInt(1, Number.MAX_SAFE_INTEGER).optional()),
+  /** Agent an unassigned ticket is given when solved (a ticket cannot be solved without one); the API user when unset. */
+  ZENDESK_SOLVE_ASSIGNEE_ID: z.preprocess((v) => (v === '' ? undefined : v), envInt(1, Number.MAX_SAFE_INTEGER).optional()),
+  /** How long an instance remembers users it created, since Zendesk's search index takes minutes to see them. */
+  ZENDESK_RECENT_CREATE_WINDOW_S: envInt(0, 86_400).default(900),
 
   // Be Aware 360: external-system token and integration URL
   BA360_API_URL: optionalUrl(),

@@ -36,6 +36,17 @@ export const crmUnavailable = (crm: string, status: number | undefined, cause?: 
     cause,
   });
 
+/**
+ * The CRM's daily request allocation is used up (Salesforce REQUEST_LIMIT_EXCEEDED, HTTP 403):
+ * repeating in seconds cannot succeed, so it is a 503 that asks for an hour, never a 429.
+ */
+export const crmDailyLimitReached = (crm: string) =>
+  new AppError('upstream_unavailable', 503, `${crm}: the organisation's daily API request limit is used up`, {
+    retryable: true,
+    retryAfterSeconds: 3600,
+    details: { reason: 'daily_api_limit' },
+  });
+
 /** The CRM answered something that breaks its documented contract (e.g. a create without an id). */
 export const crmContractViolation = (crm: string, what: string, cause?: unknown) =>
   new AppError('upstream_error', 502, `${crm} answered an unexpected response: ${what}`, { retryable: false, cause });

@@ -8,7 +8,7 @@ import type { Logger } from '../logging';
 import { type CrmClientConfig, crmClientConfigShape, missingCrmKeys, REQUIRED_KEYS } from './config';
 import { type Ba360, createBa360, parseChannelMap } from './adapters/ba360';
 import { parseFieldMap } from './adapters/field-map';
-import { createSalesforceCrm, SF_ACCOUNT_TYPES, type SfAccountType } from './adapters/salesforce';
+import { createSalesforceCrm, SF_PHONE_SEARCH_TYPES, type SfAccountType } from './adapters/salesforce';
 import { createServiceNowCrm } from './adapters/servicenow';
 import { createZendeskCrm } from './adapters/zendesk';
 import { type ContractAuth, createContractCrmClient } from './contract-client';
@@ -76,6 +76,9 @@ export function createCrmClient(config: CrmClientConfig, deps: CrmClientDeps): C
         apiToken: config.ZENDESK_API_TOKEN!,
         defaultAccountName: config.CRM_DEFAULT_ACCOUNT_NAME,
         dispositionFieldId: config.ZENDESK_DISPOSITION_FIELD_ID,
+        solveAssigneeId: config.ZENDESK_SOLVE_ASSIGNEE_ID,
+        recentCreateWindowSeconds: config.ZENDESK_RECENT_CREATE_WINDOW_S,
+        ...(deps.now ? { now: deps.now } : {}),
         phone,
         ...limits,
       });
@@ -120,12 +123,15 @@ function contractAuth(config: CrmClientConfig): ContractAuth {
   }
 }
 
-/** "Contact|Account|Lead|Opportunity": the object types a phone lookup searches, in priority order. */
+/** "Contact|Account|Lead": the object types a phone lookup searches, in priority order. */
 function parseSearchOrder(spec: string): SfAccountType[] {
   const types = spec.split('|').map((t) => t.trim()).filter((t) => t.length > 0);
-  const unknown = types.filter((t) => !(SF_ACCOUNT_TYPES as readonly string[]).includes(t));
+  const unknown = types.filter((t) => !(SF_PHONE_SEARCH_TYPES as readonly string[]).includes(t));
+  if (types.includes('Opportunity')) {
+    throw new ConfigError('crm client', ['SALESFORCE_SEARCH_ORDER: Opportunity has no phone field, so a phone search can never match it; list Contact, Account, Lead']);
+  }
   if (unknown.length > 0 || types.length === 0) {
-    throw new ConfigError('crm client', [`SALESFORCE_SEARCH_ORDER: must list ${SF_ACCOUNT_TYPES.join(', ')} separated by | (got ${unknown.join(', ') || 'nothing'})`]);
+    throw new ConfigError('crm client', [`SALESFORCE_SEARCH_ORDER: must list ${SF_PHONE_SEARCH_TYPES.join(', ')} separated by | (got ${unknown.join(', ') || 'nothing'})`]);
   }
   return types as SfAccountType[];
 }

@@ -47,6 +47,8 @@ export interface CorsPolicy {
   allowedHeaders?: string[];
   allowedMethods?: Method[];
   maxAgeSeconds?: number;
+  /** Lets allowed origins send cookies (fetch with credentials: 'include'). */
+  allowCredentials?: boolean;
 }
 
 export interface HttpAppOptions {
@@ -192,5 +194,6 @@ function applyCors(req: Request, res: Response, cors: CorsPolicy | undefined): v
   res.setHeader('access-control-allow-methods', (cors.allowedMethods ?? ['GET', 'POST', 'DELETE', 'OPTIONS']).join(', '));
   res.setHeader('access-control-allow-headers', (cors.allowedHeaders ?? ['authorization', 'content-type']).join(', '));
   res.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
+  if (cors.allowCredentials) res.setHeader('access-control-allow-credentials', 'true');
 }
 

@@ -109,7 +109,7 @@ describe('Zoom pipeline on the local stack', () => {
       const dispositionStates = Object.values(ledger!.items).filter((i) => i.kind === 'disposition').map((i) => i.state);
       expect(dispositionStates.every((state) => state === 'written' || state === 'superseded')).toBe(true);
     }
-    const trigger = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-trigger'))![1];
+    const trigger = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1];
     expect(trigger.deadLettered).toBe(0);
   });
 
@@ -188,7 +188,7 @@ describe('Zoom pipeline on the local stack', () => {
     const artifact = ledger!.artifacts['recording-rec-crash-1']!;
     expect(artifact.state).toBe('linked');
     expect(await sha256Of(artifact.path)).toBe(stack.zoom.fileDigest(zoomFilePath('recordings', 'rec-crash-1')).sha256);
-    const trigger = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-trigger'))![1];
+    const trigger = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1];
     expect(trigger.failedAttempts).toBeGreaterThanOrEqual(1);
     expect(stack.storage.listAll().filter((o) => o.name.includes('rec-crash-1'))).toHaveLength(1);
   });
@@ -220,7 +220,7 @@ describe('Zoom pipeline on the local stack', () => {
     await stack.zoom.deliver(eventsOf(['eng-dead-1']), { retryDelaysMs: [] });
     await drain();
     stack.zoom.faults.clear();
-    const trigger = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-trigger'))![1];
+    const trigger = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1];
     // The stack's subscriptions dead-letter after 5 deliveries, and the worker knows it (PUBSUB_MAX_DELIVERY_ATTEMPTS).
     expect(trigger.deadLettered).toBe(0);
     expect(await deadLetteredRecordingIds()).not.toContain('rec-dead-1');

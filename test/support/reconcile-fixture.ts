@@ -14,13 +14,13 @@ import type { ReconcileDeps, ReconcileSettings } from '../../shared/reconcile/de
 import { createReconcileStore } from '../../shared/reconcile/store';
 import { createReconcileZoom } from '../../shared/reconcile/zoom-clients';
 import { createLaneLimits } from '../../shared/reconcile/lane-limits';
-import { composeInteractionWorker, type EventFunction } from '../../functions/interaction-worker/compose';
+import { composeInteractionWorkerDelivery, type PushDelivery } from '../../functions/interaction-worker/compose';
 import { planEvent } from '../../functions/interaction-worker/plan';
 import { zoomEnvelopeSchema } from '../../shared/zoom/events';
 import { LEDGER_COLLECTION } from '../../shared/zoom/ledger';
 import type { DocData, DocStore } from '../../shared/ports/docstore';
 import type { ZoomEnvelope, ZoomMock } from '../../local/mocks/zoom';
-import { pubSubEvent, queuedEvent, workerEnv, ZOOM_CREDENTIALS } from './zoom-fixture';
+import { pubSubPush, queuedEvent, workerEnv, ZOOM_CREDENTIALS } from './zoom-fixture';
 
 export const TEST_SETTINGS: ReconcileSettings = {
   accountId: ZOOM_CREDENTIALS.accountId,
@@ -82,7 +82,7 @@ export interface WorkerUnderTest {
   docs: MemoryDocStore;
   blobs: MemoryBlobStore;
   crm: MemoryCrm;
-  worker: EventFunction;
+  worker: PushDelivery;
   /** Hands envelopes to the worker as the webhook would have queued them (a few at a time). */
   deliver(envelopes: ZoomEnvelope[], source?: 'webhook' | 'reconcile'): Promise<void>;
   /** Hands the worker what the reconciliation published (the data of the bus messages). */
@@ -115,7 +115,7 @@ export function countByType(envelopes: ZoomEnvelope[], except: ZoomEnvelope[] = 
 export function workerOver(zoom: ZoomMock, docs: MemoryDocStore): WorkerUnderTest {
   const blobs = createMemoryBlobStore('archive');
   const crm = createMemoryCrm();
-  const worker = composeInteractionWorker(workerEnv(zoom.baseUrl, { ZOOM_ITEM_ORDER_WAIT_MS: '200' }), { docs, blobs, crm }, { logSink: () => undefined });
+  const worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl, { ZOOM_ITEM_ORDER_WAIT_MS: '200' }), { docs, blobs, crm }, { logSink: () => undefined });
   const inParallel = async <T>(items: T[], run: (item: T) => Promise<void>) => {
     let next = 0;
     await Promise.all(
@@ -130,7 +130,7 @@ export function workerOver(zoom: ZoomMock, docs: MemoryDocStore): WorkerUnderTes
     crm,
     worker,
     async process(published) {
-      await inParallel(published, (m) => worker(pubSubEvent(m.data)));
+      await inParallel(published, (m) => worker(pubSubPush(m.data)));
     },
     async deliver(envelopes, source = 'webhook') {
       // Engagement by engagement, in event order (as Zoom sends them), several engagements at once.
@@ -140,7 +140,7 @@ export function workerOver(zoom: ZoomMock, docs: MemoryDocStore): WorkerUnderTes
         byEngagement.set(id, [...(byEngagement.get(id) ?? []), e]);
       }
       await inParallel([...byEngagement.values()], async (group) => {
-        for (const envelope of group.sort((a, b) => a.event_ts - b.event_ts)) await worker(pubSubEvent(queuedEvent(envelope, source)));
+        for (const envelope of group.sort((a, b) => a.event_ts - b.event_ts)) await worker(pubSubPush(queuedEvent(envelope, source)));
       });
     },
   };

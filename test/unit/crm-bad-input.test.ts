@@ -43,6 +43,13 @@ describe('crm rejects bad input and writes nothing', () => {
     await expectProblem(await send('GET', '/records'), 400, /give one of id, sessionId, accountId/);
   });
 
+  it('ids in the path that no CRM uses and no document can be named by (a decoded ../, control characters, __name__) are refused', async () => {
+    for (const id of ['..%2F..%2Fsecrets', 'a%00b', 'a%0Ab', '__name__']) {
+      await expectProblem(await send('PATCH', `/accounts/${id}`, { name: 'x' }), 400, /id in the path must not contain/);
+      await expectProblem(await send('POST', `/records/${id}/comments`, { body: 'x' }), 400, /id in the path must not contain/);
+    }
+  });
+
   it('account creates with missing or wrongly typed fields, every problem listed', async () => {
     await expectProblem(await send('POST', '/accounts', {}), 400, /at least one of phone, email, externalId/);
     const body = await expectProblem(await send('POST', '/accounts', { phone: 14155550100, name: ['Ada'] }), 400, /phone/, /name/);

@@ -146,7 +146,7 @@ describe('Salesforce adapter', () => {
     await expect(crm.createRecord({ accountId: '003000000000000AAA', channel: 'voice', sessionId: 'S-9', subject: 'x' })).rejects.toMatchObject({ status: 404, message: 'account 003000000000000AAA not found' });
 
     fake.failures.failNext(403, [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }]);
-    await expect(crm.findAccount({ email: 'a@b.co' })).rejects.toMatchObject({ status: 429, code: 'rate_limited', retryable: true });
+    await expect(crm.findAccount({ email: 'a@b.co' })).rejects.toMatchObject({ status: 503, retryAfterSeconds: 3600, details: { reason: 'daily_api_limit' } });
     fake.failures.failNext(400, [{ errorCode: 'DUPLICATES_DETECTED', message: 'Use one of these records?' }], { match: /^POST / });
     await expect(crm.createAccount({ phone: '+14155550100' })).rejects.toMatchObject({ status: 409, code: 'conflict' });
     fake.failures.failNext(503, [{ errorCode: 'SERVER_UNAVAILABLE', message: 'down' }], { match: /^POST /, times: 1 });

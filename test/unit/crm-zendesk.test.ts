@@ -15,7 +15,8 @@ const TOKEN = 'zd-api-token-0123456789abcdef';
 
 let fake: ZendeskFake;
 beforeEach(async () => {
-  fake = await startZendeskFake({ email: EMAIL, apiToken: TOKEN });
+  // Indexed at once here; the indexing delay has its own tests (crm-zendesk-rules).
+  fake = await startZendeskFake({ email: EMAIL, apiToken: TOKEN, indexDelayMs: 0 });
 });
 afterEach(() => fake.stop());
 

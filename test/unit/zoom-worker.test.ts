@@ -9,20 +9,20 @@ import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters
 import { AppError } from '../../shared/errors';
 import { createMemoryCrm, type MemoryCrm } from '../../shared/crm/memory';
 import type { Env } from '../../shared/config';
-import { composeInteractionWorker, type EventFunction } from '../../functions/interaction-worker/compose';
+import { composeInteractionWorkerDelivery, type PushDelivery } from '../../functions/interaction-worker/compose';
 import { LEDGER_COLLECTION, type LedgerDoc, ledgerDocSchema } from '../../shared/zoom/ledger';
 import { verifyArtifactLinkToken } from '../../shared/zoom/artifact-link';
 import { Secret } from '../../shared/config';
 import { startZoomMock, type ZoomMock, type ZoomEnvelope, zoomFilePath } from '../../local/mocks/zoom';
 import { noteItemKey } from '../../shared/zoom/item-keys';
 import type { MockEngagement } from '../../local/mocks/zoom/model';
-import { LINK_SECRET, pubSubEvent, queuedEvent, workerEnv, ZOOM_CREDENTIALS } from '../support/zoom-fixture';
+import { LINK_SECRET, pubSubPush, queuedEvent, workerEnv, ZOOM_CREDENTIALS } from '../support/zoom-fixture';
 
 let zoom: ZoomMock;
 let docs: MemoryDocStore;
 let blobs: MemoryBlobStore;
 let crm: MemoryCrm;
-let worker: EventFunction;
+let worker: PushDelivery;
 
 const engagement = (id: string, overrides: Partial<MockEngagement> = {}): MockEngagement => ({
   engagementId: id,
@@ -44,7 +44,7 @@ const engagement = (id: string, overrides: Partial<MockEngagement> = {}): MockEn
 });
 
 function compose(overrides: Env = {}) {
-  worker = composeInteractionWorker(workerEnv(zoom.baseUrl, overrides), { docs, blobs, crm }, { logSink: () => undefined });
+  worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl, overrides), { docs, blobs, crm }, { logSink: () => undefined });
 }
 
 beforeAll(async () => {
@@ -59,7 +59,7 @@ beforeEach(() => {
   compose();
 });
 
-const deliver = (envelope: ZoomEnvelope, source: 'webhook' | 'reconcile' = 'webhook') => worker(pubSubEvent(queuedEvent(envelope, source)));
+const deliver = (envelope: ZoomEnvelope, source: 'webhook' | 'reconcile' = 'webhook') => worker(pubSubPush(queuedEvent(envelope, source)));
 const ledgerOf = (id: string): LedgerDoc => ledgerDocSchema.parse(docs.dump(LEDGER_COLLECTION)[id]);
 const eventOf = (id: string, type: string) => zoom.eventsFor(id).find((e) => e.event === type)!;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -285,7 +285,7 @@ describe('interaction-worker: notes and dispositions', () => {
 });
 
 describe('interaction-worker: the last delivery (found by npm run chaos)', () => {
-  const attempt = (envelope: ZoomEnvelope, deliveryAttempt: number, source: 'webhook' | 'reconcile' = 'webhook') => worker(pubSubEvent(queuedEvent(envelope, source), undefined, deliveryAttempt));
+  const attempt = (envelope: ZoomEnvelope, deliveryAttempt: number, source: 'webhook' | 'reconcile' = 'webhook') => worker(pubSubPush(queuedEvent(envelope, source), undefined, deliveryAttempt));
 
   it('records what still fails on the last delivery as given up and acknowledges; the reconciliation\u2019s event stores it', async () => {
     compose({ PUBSUB_MAX_DELIVERY_ATTEMPTS: '3' });
@@ -350,7 +350,7 @@ describe('interaction-worker: the last delivery (found by npm run chaos)', () =>
 describe('interaction-worker: messages it cannot use', () => {
   it('acknowledges unknown event types and malformed messages without retrying', async () => {
     await expect(deliver({ event: 'contact_center.something_new', event_ts: 1, payload: { account_id: 'a', object: {} } })).resolves.toBeUndefined();
-    await expect(worker(pubSubEvent({ not: 'a queued event' }))).resolves.toBeUndefined();
+    await expect(worker(pubSubPush({ not: 'a queued event' }))).resolves.toBeUndefined();
     await expect(deliver({ event: 'contact_center.recording_completed', event_ts: 1, payload: { account_id: 'a', object: { engagement_id: 'x' } } })).resolves.toBeUndefined();
     expect(docs.dump(LEDGER_COLLECTION)).toEqual({});
   });

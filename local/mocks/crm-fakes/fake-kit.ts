@@ -13,11 +13,15 @@ export interface ScriptedFailure {
   /** Only requests whose "METHOD /path" matches; all when absent. */
   match?: RegExp;
   remaining: number;
+  /** 'answer': refuse with status/body; 'lose': apply the request, then drop the connection unanswered. */
+  mode: 'answer' | 'lose';
 }
 
 export interface FakeFailures {
   /** The next `times` matching requests answer `status` with `body`. */
   failNext(status: number, body: unknown, options?: { times?: number; headers?: Record<string, string>; match?: RegExp }): void;
+  /** The next `times` matching requests are applied, then their connection is dropped before any answer (a lost response). */
+  loseNext(options?: { times?: number; match?: RegExp }): void;
   /** Answers the scripted failure if one applies; true when it did. */
   apply(req: MockRequest, res: http.ServerResponse): boolean;
 }
@@ -26,13 +30,25 @@ export function createFailures(): FakeFailures {
   const scripts: ScriptedFailure[] = [];
   return {
     failNext(status, body, options = {}) {
-      scripts.push({ status, body, remaining: options.times ?? 1, ...(options.headers ? { headers: options.headers } : {}), ...(options.match ? { match: options.match } : {}) });
+      scripts.push({ status, body, mode: 'answer', remaining: options.times ?? 1, ...(options.headers ? { headers: options.headers } : {}), ...(options.match ? { match: options.match } : {}) });
+    },
+    loseNext(options = {}) {
+      scripts.push({ status: 0, body: undefined, mode: 'lose', remaining: options.times ?? 1, ...(options.match ? { match: options.match } : {}) });
     },
     apply(req, res) {
       const line = `${req.method} ${req.path}`;
       const script = scripts.find((s) => s.remaining > 0 && (!s.match || s.match.test(line)));
       if (!script) return false;
       script.remaining--;
+      if (script.mode === 'lose') {
+        // The handler runs (the write is applied) but its answer never leaves: the client sees a reset.
+        res.writeHead = (() => res) as typeof res.writeHead;
+        res.end = (() => {
+          res.socket?.destroy();
+          return res;
+        }) as typeof res.end;
+        return false;
+      }
       sendJson(res, script.status, script.body, script.headers ?? {});
       return true;
     },

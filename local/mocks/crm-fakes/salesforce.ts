@@ -10,6 +10,13 @@
  * - `GET …/query?q=SOQL` (SELECT … FROM … WHERE a = 'x' AND b != null … ORDER BY … LIMIT n);
  * - `GET …/search?q=FIND {term} IN PHONE|EMAIL FIELDS RETURNING Type(fields), …` → 
  *   `{searchRecords: [...]}`; phone search matches on digits, like Salesforce's phone search;
+ * - rules of the Object Reference enforced: a Task whose WhoId is a Lead cannot have a WhatId
+ *   (400 FIELD_INTEGRITY_EXCEPTION); CaseComment.CommentBody ≤ 4 000 bytes (400 STRING_TOO_LONG);
+ *   phone search covers each type's phone fields (Contact Phone/Mobile/Home/Other/AssistantPhone,
+ *   Lead Phone/MobilePhone, Account Phone; Opportunity has none);
+ * - queries answer in batches (`queryBatchSize`, 2 000 by default) with `done`/`nextRecordsUrl`;
+ * - the org's API allocation (`dailyApiLimit`): past it every API call answers 403
+ *   `REQUEST_LIMIT_EXCEEDED`;
  * - ids are 18 characters with the documented key prefixes (003 Contact, 001 Account, 00Q
  *   Lead, 006 Opportunity, 500 Case, 00T Task, 00a CaseComment, 068 ContentVersion).
  */
@@ -41,6 +48,13 @@ const PREFIX: Record<string, string> = {
   CaseComment: '00a',
   ContentVersion: '068',
 };
+const PHONE_FIELDS: Record<string, string[]> = {
+  Contact: ['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone', 'AssistantPhone'],
+  Lead: ['Phone', 'MobilePhone'],
+  Account: ['Phone'],
+  Opportunity: [],
+};
+export const SF_FAKE_COMMENT_MAX_BYTES = 4000;
 const REQUIRED: Record<string, string[]> = {
   Contact: ['LastName'],
   Lead: ['LastName', 'Company'],
@@ -82,7 +96,21 @@ export function parseSoql(q: string): { fields: string[]; type: string; where: C
 
 const digits = (v: unknown) => (typeof v === 'string' ? v.replace(/\D/g, '') : '');
 
-export async function startSalesforceFake(options: { clientId: string; clientSecret: string; apiVersion?: string; port?: number }): Promise<SalesforceFake> {
+export interface SalesforceFakeOptions {
+  clientId: string;
+  clientSecret: string;
+  apiVersion?: string;
+  port?: number;
+  /** Rows per query batch before nextRecordsUrl (Salesforce's default batch is 2 000). */
+  queryBatchSize?: number;
+  /** API calls the org may make; past it every call answers 403 REQUEST_LIMIT_EXCEEDED. */
+  dailyApiLimit?: number;
+}
+
+export async function startSalesforceFake(options: SalesforceFakeOptions): Promise<SalesforceFake> {
+  const batchSize = options.queryBatchSize ?? 2000;
+  let apiCalls = 0;
+  const cursors = new Map<string, Array<Record<string, unknown>>>();
   const objects = new Map<string, Map<string, SfRecord>>();
   const of = (type: string) => {
     let t = objects.get(type);
@@ -116,11 +144,28 @@ export async function startSalesforceFake(options: { clientId: string; clientSec
     return { attributes: { type, url: `${base}/sobjects/${type}/${r.Id}` }, ...picked, Id: r.Id };
   };
 
+  const leadWithWhat = (task: Record<string, unknown>) =>
+    typeof task['WhoId'] === 'string' && task['WhoId'].startsWith(PREFIX['Lead']!) && typeof task['WhatId'] === 'string' && task['WhatId'] !== '';
+  let cursorCounter = 0;
+  const batchOf = (records: Array<Record<string, unknown>>, offset: number) => {
+    const slice = records.slice(offset, offset + batchSize);
+    const done = offset + batchSize >= records.length;
+    let cursor = '';
+    if (!done) {
+      cursor = `01g5g${String(++cursorCounter).padStart(13, '0')}`;
+      cursors.set(cursor, records);
+    }
+    return { totalSize: records.length, done, records: slice, ...(done ? {} : { nextRecordsUrl: `${base}/query/${cursor}-${offset + batchSize}` }) };
+  };
   const gate = (req: MockRequest, res: http.ServerResponse): boolean => {
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : '';
     if (!tokens.has(token)) {
       errors(res, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+      return true;
+    }
+    if (options.dailyApiLimit !== undefined && ++apiCalls > options.dailyApiLimit) {
+      errors(res, 403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
       return true;
     }
     return failures.apply(req, res);
@@ -154,6 +199,10 @@ export async function startSalesforceFake(options: { clientId: string; clientSec
           const missing = (REQUIRED[type] ?? []).filter((f) => body[f] === undefined || body[f] === '');
           if (missing.length > 0) return errors(res, 400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`);
           if (type === 'CaseComment' && !of('Case').has(String(body['ParentId']))) return errors(res, 400, 'FIELD_INTEGRITY_EXCEPTION', 'Parent ID: id value of incorrect type');
+          if (type === 'CaseComment' && typeof body['CommentBody'] === 'string' && Buffer.byteLength(body['CommentBody']) > SF_FAKE_COMMENT_MAX_BYTES) {
+            return errors(res, 400, 'STRING_TOO_LONG', `Body: data value too large (max length=${SF_FAKE_COMMENT_MAX_BYTES})`);
+          }
+          if (type === 'Task' && leadWithWhat(body)) return errors(res, 400, 'FIELD_INTEGRITY_EXCEPTION', 'Related To ID: a task related to a lead cannot be related to another record');
           if (type === 'ContentVersion') {
             if (body['ContentUrl'] === undefined && (body['VersionData'] === undefined || body['PathOnClient'] === undefined)) {
               return errors(res, 400, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [PathOnClient, VersionData]');
@@ -194,6 +243,9 @@ export async function startSalesforceFake(options: { clientId: string; clientSec
           if (!record) return errors(res, 404, 'NOT_FOUND', 'The requested resource does not exist');
           const body = jsonBody(req);
           if (typeof body['WhatId'] === 'string' && !findAny(body['WhatId'])) return errors(res, 400, 'INVALID_CROSS_REFERENCE_KEY', 'WhatId: invalid cross reference id');
+          if (req.params['type'] === 'Task' && leadWithWhat({ ...record, ...body })) {
+            return errors(res, 400, 'FIELD_INTEGRITY_EXCEPTION', 'Related To ID: a task related to a lead cannot be related to another record');
+          }
           Object.assign(record, body, { Id: record.Id });
           res.writeHead(204).end();
         },
@@ -217,7 +269,18 @@ export async function startSalesforceFake(options: { clientId: string; clientSec
           }
           if (q.limit !== undefined) rows = rows.slice(0, q.limit);
           const records = rows.map((r) => view(q.type, r, q.fields));
-          sendJson(res, 200, { totalSize: records.length, done: true, records });
+          sendJson(res, 200, batchOf(records, 0));
+        },
+      },
+      {
+        method: 'GET',
+        path: `${base}/query/:locator`,
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          const [cursor, offset] = (req.params['locator'] ?? '').split('-');
+          const records = cursors.get(cursor ?? '');
+          if (!records) return errors(res, 400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+          sendJson(res, 200, batchOf(records, Number(offset)));
         },
       },
       {
@@ -235,7 +298,7 @@ export async function startSalesforceFake(options: { clientId: string; clientSec
             for (const r of of(t.type).values()) {
               const hit =
                 m[2] === 'PHONE'
-                  ? ['Phone', 'MobilePhone'].some((f) => digits(r[f]).length >= 7 && (digits(r[f]).endsWith(digits(term)) || digits(term).endsWith(digits(r[f]))))
+                  ? (PHONE_FIELDS[t.type] ?? []).some((f) => digits(r[f]).length >= 7 && (digits(r[f]).endsWith(digits(term)) || digits(term).endsWith(digits(r[f]))))
                   : typeof r['Email'] === 'string' && r['Email'].toLowerCase() === term.toLowerCase();
               if (hit) found.push(view(t.type, r, t.fields));
             }

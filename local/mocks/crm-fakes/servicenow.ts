@@ -6,8 +6,10 @@
  *   ORDERBYDESCf`), `sysparm_fields`, `sysparm_limit`;
  * - field values are strings; journal fields (`work_notes`, `comments`) written on a task
  *   become `sys_journal_field` rows (element_id, element, value) and are not stored on it;
+ * - listings page: `sysparm_limit` (default and at most 10 000, or `maxPageSize`), `sysparm_offset`,
+ *   `X-Total-Count` and a `Link` header (`rel="next"` while rows remain); `^NQ` ORs whole queries;
  * - `POST /api/now/attachment/file?table_name&table_sys_id&file_name` with the raw bytes,
- *   `GET /api/now/attachment?sysparm_query=…`;
+ *   `GET /api/now/attachment?sysparm_query=…` (rows carry `size_bytes` and a SHA-256 `hash`);
  * - errors `{"error":{"message","detail"},"status":"failure"}`: 401 without valid Basic auth,
  *   404 "No Record found" for an unknown sys_id.
  */
@@ -29,8 +31,14 @@ const JOURNAL_FIELDS = new Set(['work_notes', 'comments']);
 const failure = (res: http.ServerResponse, status: number, message: string, detail: string | null = null) =>
   sendJson(res, status, { error: { message, detail }, status: 'failure' });
 
-/** Evaluates the subset of encoded queries the adapter writes. */
+/** Evaluates the subset of encoded queries the adapter writes; `^NQ` starts a new query ORed with the others, as ServiceNow does. */
 export function encodedQueryFilter(query: string): { test: (row: Row) => boolean; order?: { field: string; desc: boolean } } {
+  const parts = query.split('^NQ');
+  if (parts.length > 1) {
+    const each = parts.map((p) => encodedQueryFilter(p));
+    const order = each.find((e) => e.order)?.order;
+    return { test: (row) => each.some((e) => e.test(row)), ...(order ? { order } : {}) };
+  }
   const groups: Array<Array<(row: Row) => boolean>> = [];
   let order: { field: string; desc: boolean } | undefined;
   for (const raw of query.split('^').filter((c) => c.length > 0)) {
@@ -68,7 +76,28 @@ export function encodedQueryFilter(query: string): { test: (row: Row) => boolean
   return { test: (row) => groups.every((g) => g.some((p) => p(row))), ...(order ? { order } : {}) };
 }
 
-export async function startServiceNowFake(options: { user: string; password: string; port?: number }): Promise<ServiceNowFake> {
+/** The Table API's default page (sysparm_limit when absent), which is also what the fake answers at most. */
+export const SN_DEFAULT_LIMIT = 10_000;
+
+/** One page of rows as the Table API answers it: sysparm_limit/sysparm_offset, X-Total-Count and a Link header. */
+function page(req: MockRequest, rows: Row[], maxPageSize: number): { rows: Row[]; headers: Record<string, string> } {
+  const limit = Math.min(Number(req.query.get('sysparm_limit') ?? String(SN_DEFAULT_LIMIT)) || SN_DEFAULT_LIMIT, maxPageSize);
+  const offset = Math.max(0, Number(req.query.get('sysparm_offset') ?? '0') || 0);
+  const slice = rows.slice(offset, offset + limit);
+  const link = (o: number, rel: string) => {
+    const q = new URLSearchParams(req.query);
+    q.set('sysparm_limit', String(limit));
+    q.set('sysparm_offset', String(o));
+    return `<${req.path}?${q.toString()}>;rel="${rel}"`;
+  };
+  const links = [link(0, 'first')];
+  if (offset + limit < rows.length) links.push(link(offset + limit, 'next'));
+  links.push(link(Math.max(0, rows.length - limit), 'last'));
+  return { rows: slice, headers: { 'x-total-count': String(rows.length), link: links.join(',') } };
+}
+
+export async function startServiceNowFake(options: { user: string; password: string; port?: number; maxPageSize?: number }): Promise<ServiceNowFake> {
+  const maxPageSize = options.maxPageSize ?? SN_DEFAULT_LIMIT;
   const tables = new Map<string, Map<string, Row>>();
   const table = (name: string) => {
     let t = tables.get(name);
@@ -122,11 +151,10 @@ export async function startServiceNowFake(options: { user: string; password: str
         handle: (req, res) => {
           if (gate(req, res)) return;
           const { test, order } = encodedQueryFilter(req.query.get('sysparm_query') ?? '');
-          let rows = [...table(req.params['table']!).values()].filter(test);
+          const rows = [...table(req.params['table']!).values()].filter(test);
           if (order) rows.sort((a, b) => ((a[order.field] ?? '') < (b[order.field] ?? '') ? -1 : 1) * (order.desc ? -1 : 1));
-          const limit = Number(req.query.get('sysparm_limit') ?? '10000');
-          rows = rows.slice(0, limit);
-          sendJson(res, 200, { result: rows.map((r) => project(r, req)) });
+          const p = page(req, rows, maxPageSize);
+          sendJson(res, 200, { result: p.rows.map((r) => project(r, req)) }, p.headers);
         },
       },
       {
@@ -201,9 +229,11 @@ export async function startServiceNowFake(options: { user: string; password: str
         path: '/api/now/attachment',
         handle: (req, res) => {
           if (gate(req, res)) return;
-          const { test } = encodedQueryFilter(req.query.get('sysparm_query') ?? '');
-          const limit = Number(req.query.get('sysparm_limit') ?? '10000');
-          sendJson(res, 200, { result: [...table('sys_attachment').values()].filter(test).slice(0, limit) });
+          const { test, order } = encodedQueryFilter(req.query.get('sysparm_query') ?? '');
+          const rows = [...table('sys_attachment').values()].filter(test);
+          if (order) rows.sort((a, b) => ((a[order.field] ?? '') < (b[order.field] ?? '') ? -1 : 1) * (order.desc ? -1 : 1));
+          const p = page(req, rows, maxPageSize);
+          sendJson(res, 200, { result: p.rows }, p.headers);
         },
       },
     ],

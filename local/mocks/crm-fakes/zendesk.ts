@@ -12,7 +12,12 @@
  *   `GET /api/v2/tickets/{id}/comments.json`;
  * - `POST /api/v2/uploads.json?filename=` (raw bytes) → `{upload: {token, attachment}}`; a
  *   comment's `uploads` tokens become its attachments;
- * - unknown ids → 404 `{"error":"RecordNotFound","description":"Not found"}`.
+ * - unknown ids → 404 `{"error":"RecordNotFound","description":"Not found"}`;
+ * - rules of docs/contracts/zendesk.md enforced: a phone search matches the stored format
+ *   only, a leading `*` matches any format; new users reach the search index only
+ *   `indexDelayMs` after creation (injected clock); a ticket cannot be solved without an
+ *   assignee (422); listings page (cursor `page[size]`/`page[after]` with `meta.has_more` and
+ *   `links.next`, or offset `next_page`), at most `pageSize` (100) a page.
  */
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
@@ -26,6 +31,8 @@ export interface ZdUser {
   phone: string | null;
   external_id: string | null;
   role: string;
+  /** Fake clock time of creation (the search index sees the user indexDelayMs later). */
+  created_ms: number;
 }
 export interface ZdAttachment {
   id: number;
@@ -44,6 +51,7 @@ export interface ZdTicket {
   id: number;
   subject: string;
   status: string;
+  assignee_id: number | null;
   requester_id: number | null;
   external_id: string | null;
   tags: string[];
@@ -59,9 +67,37 @@ export interface ZendeskFake extends MockServer {
   readonly uploads: Map<string, ZdAttachment>;
 }
 
+/**
+ * Zendesk's phone search: digits only, matched against the stored format; a leading `*`
+ * matches the number however it was typed (stored digits ending with the term's).
+ */
+export function phoneMatches(stored: string | null, term: string): boolean {
+  if (!stored) return false;
+  const wildcard = term.startsWith('*');
+  const digits = (wildcard ? term.slice(1) : term).trim();
+  if (!/^\d{4,}$/.test(digits)) return false;
+  const storedDigits = stored.replace(/\D/g, '');
+  return wildcard ? storedDigits.endsWith(digits) : storedDigits === digits && !/[^\d+]/.test(stored.trim());
+}
+
 const notFound = (res: http.ServerResponse) => sendJson(res, 404, { error: 'RecordNotFound', description: 'Not found' });
 
-export async function startZendeskFake(options: { email: string; apiToken: string; port?: number }): Promise<ZendeskFake> {
+export interface ZendeskFakeOptions {
+  email: string;
+  apiToken: string;
+  port?: number;
+  /** The fake's clock (tests inject one to step past the indexing delay). */
+  now?: () => number;
+  /** How long a new user stays out of search results ("up to a few minutes"); 120 s by default. */
+  indexDelayMs?: number;
+  /** Items per page at most (100, as most Zendesk listings). */
+  pageSize?: number;
+}
+
+export async function startZendeskFake(options: ZendeskFakeOptions): Promise<ZendeskFake> {
+  const now = options.now ?? Date.now;
+  const indexDelayMs = options.indexDelayMs ?? 120_000;
+  const maxPage = options.pageSize ?? 100;
   const users = new Map<number, ZdUser>();
   const tickets = new Map<number, ZdTicket>();
   const uploads = new Map<string, ZdAttachment>();
@@ -98,6 +134,37 @@ export async function startZendeskFake(options: { email: string; apiToken: strin
   };
 
   const userInput = (body: Record<string, unknown>) => (body['user'] ?? {}) as Record<string, unknown>;
+  const userView = (u: ZdUser) => {
+    const { created_ms: _created, ...rest } = u;
+    return rest;
+  };
+
+  /** A listing as Zendesk pages it: cursor pagination with page[size], offset (next_page) otherwise. */
+  const paged = (req: MockRequest, key: string, items: unknown[], extra: Record<string, unknown> = {}) => {
+    const size = req.query.get('page[size]');
+    const self = (params: Record<string, string>) => {
+      const q = new URLSearchParams(req.query);
+      for (const [k, v] of Object.entries(params)) q.set(k, v);
+      return `${server.baseUrl}${req.path}?${q.toString()}`;
+    };
+    if (size !== null) {
+      const n = Math.min(Math.max(1, Number(size) || maxPage), maxPage);
+      const after = Number(req.query.get('page[after]') ?? '0') || 0;
+      const slice = items.slice(after, after + n);
+      const hasMore = after + n < items.length;
+      return {
+        [key]: slice,
+        ...extra,
+        meta: { has_more: hasMore, after_cursor: hasMore ? String(after + n) : null, before_cursor: String(after) },
+        links: { next: hasMore ? self({ 'page[after]': String(after + n) }) : null, prev: null },
+      };
+    }
+    const perPage = Math.min(Number(req.query.get('per_page') ?? maxPage) || maxPage, maxPage);
+    const pageNo = Math.max(1, Number(req.query.get('page') ?? '1') || 1);
+    const slice = items.slice((pageNo - 1) * perPage, pageNo * perPage);
+    const more = pageNo * perPage < items.length;
+    return { [key]: slice, ...extra, count: items.length, next_page: more ? self({ page: String(pageNo + 1), per_page: String(perPage) }) : null, previous_page: null };
+  };
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
 
   const server = await startMockServer(
@@ -118,9 +185,9 @@ export async function startZendeskFake(options: { email: string; apiToken: strin
               details: { email: [{ description: `Email: ${email} is already being used by another user`, error: 'DuplicateValue' }] },
             });
           }
-          const user: ZdUser = { id: ++nextId, name: String(u['name']), email, phone: str(u['phone']), external_id: str(u['external_id']), role: str(u['role']) ?? 'end-user' };
+          const user: ZdUser = { id: ++nextId, name: String(u['name']), email, phone: str(u['phone']), external_id: str(u['external_id']), role: str(u['role']) ?? 'end-user', created_ms: now() };
           users.set(user.id, user);
-          sendJson(res, 201, { user });
+          sendJson(res, 201, { user: userView(user) });
         },
       },
       {
@@ -129,7 +196,15 @@ export async function startZendeskFake(options: { email: string; apiToken: strin
         handle: (req, res) => {
           if (gate(req, res)) return;
           const ext = req.query.get('external_id');
-          sendJson(res, 200, { users: [...users.values()].filter((u) => ext !== null && u.external_id === ext), count: 0 });
+          sendJson(res, 200, { users: [...users.values()].filter((u) => ext !== null && u.external_id === ext).map(userView), count: 0 });
+        },
+      },
+      {
+        method: 'GET',
+        path: '/api/v2/users/me.json',
+        handle: (req, res) => {
+          if (gate(req, res)) return;
+          sendJson(res, 200, { user: { id: agentId, name: 'Integration agent', email: options.email, role: 'admin' } });
         },
       },
       {
@@ -138,7 +213,7 @@ export async function startZendeskFake(options: { email: string; apiToken: strin
         handle: (req, res) => {
           if (gate(req, res)) return;
           const user = users.get(idParam(req));
-          return user ? sendJson(res, 200, { user }) : notFound(res);
+          return user ? sendJson(res, 200, { user: userView(user) }) : notFound(res);
         },
       },
       {
@@ -151,7 +226,7 @@ export async function startZendeskFake(options: { email: string; apiToken: strin
           const u = userInput(jsonBody(req));
           for (const k of ['name', 'phone', 'external_id'] as const) if (str(u[k])) user[k] = String(u[k]);
           if (str(u['email'])) user.email = String(u['email']).toLowerCase();
-          sendJson(res, 200, { user });
+          sendJson(res, 200, { user: userView(user) });
         },
       },
       {
@@ -162,7 +237,7 @@ export async function startZendeskFake(options: { email: string; apiToken: strin
           const userId = Number(req.params['id']);
           if (!users.has(userId)) return notFound(res);
           const list = [...tickets.values()].filter((t) => t.requester_id === userId).sort((a, b) => b.created_at.localeCompare(a.created_at));
-          sendJson(res, 200, { tickets: list.map(ticketView), count: list.length });
+          sendJson(res, 200, paged(req, 'tickets', list.map(ticketView)));
         },
       },
       {
@@ -175,11 +250,13 @@ export async function startZendeskFake(options: { email: string; apiToken: strin
           if (terms['type'] !== 'user') return sendJson(res, 200, { results: [], count: 0 });
           const results = [...users.values()].filter(
             (u) =>
+              // The search index sees a new user only after the indexing delay.
+              u.created_ms + indexDelayMs <= now() &&
               (!terms['role'] || u.role === terms['role']) &&
-              (!terms['phone'] || (u.phone ?? '').replace(/\D/g, '').endsWith(terms['phone'].replace(/\D/g, '').slice(-10))) &&
+              (!terms['phone'] || phoneMatches(u.phone, terms['phone'])) &&
               (!terms['email'] || u.email === terms['email'].toLowerCase()),
           );
-          sendJson(res, 200, { results: results.map((u) => ({ ...u, result_type: 'user' })), count: results.length });
+          sendJson(res, 200, paged(req, 'results', results.map((u) => ({ ...userView(u), result_type: 'user' }))));
         },
       },
       {
@@ -197,6 +274,7 @@ export async function startZendeskFake(options: { email: string; apiToken: strin
             id: ++nextId,
             subject: String(t['subject'] ?? ''),
             status: 'new',
+            assignee_id: typeof t['assignee_id'] === 'number' ? t['assignee_id'] : null,
             requester_id: requester,
             external_id: str(t['external_id']),
             tags: Array.isArray(t['tags']) ? (t['tags'] as string[]) : [],
@@ -215,7 +293,7 @@ export async function startZendeskFake(options: { email: string; apiToken: strin
         handle: (req, res) => {
           if (gate(req, res)) return;
           const ext = req.query.get('external_id');
-          sendJson(res, 200, { tickets: [...tickets.values()].filter((t) => ext === null || t.external_id === ext).map(ticketView) });
+          sendJson(res, 200, paged(req, 'tickets', [...tickets.values()].filter((t) => ext === null || t.external_id === ext).map(ticketView)));
         },
       },
       {
@@ -236,6 +314,11 @@ export async function startZendeskFake(options: { email: string; apiToken: strin
           if (!ticket) return notFound(res);
           const t = (jsonBody(req)['ticket'] ?? {}) as Record<string, unknown>;
           const events: Array<Record<string, unknown>> = [];
+          const assignee = typeof t['assignee_id'] === 'number' ? t['assignee_id'] : ticket.assignee_id;
+          if (t['status'] === 'solved' && assignee === null) {
+            return sendJson(res, 422, { error: 'RecordInvalid', description: 'Record validation errors', details: { assignee: [{ description: 'Assignee: is required when solving a ticket', error: 'InvalidValue' }] } });
+          }
+          if (typeof t['assignee_id'] === 'number') ticket.assignee_id = t['assignee_id'];
           if (typeof t['status'] === 'string') {
             events.push({ id: ++nextId, type: 'Change', field_name: 'status', value: t['status'], previous_value: ticket.status });
             ticket.status = t['status'];
@@ -262,7 +345,7 @@ export async function startZendeskFake(options: { email: string; apiToken: strin
           const ticket = tickets.get(Number(req.params['id']));
           if (!ticket) return notFound(res);
           const list = req.query.get('sort_order') === 'desc' ? [...ticket.comments].reverse() : ticket.comments;
-          sendJson(res, 200, { comments: list, count: list.length });
+          sendJson(res, 200, paged(req, 'comments', list));
         },
       },
       {

@@ -1,4 +1,6 @@
 /** Every case generator, by function. Weights set the mix of a run. */
+import { agentAssistGenerators } from './agent-assist';
+import { ccaipSdkGenerators } from './ccaip-sdk';
 import { crmGenerators } from './crm';
 import { interactionWorkerGenerators } from './interaction-worker';
 import { reconcileGenerators } from './reconcile';
@@ -14,4 +16,6 @@ export const allGenerators: Generator[] = [
   ...reconcileGenerators,
   ...interactionWorkerGenerators,
   ...routingGenerators,
+  ...agentAssistGenerators,
+  ...ccaipSdkGenerators,
 ];

@@ -4,7 +4,7 @@
  * a 401 and then renewed once).
  *
  * - Accounts: a phone lookup is one SOSL search `IN PHONE FIELDS` over the object types in
- *   the configured priority order (e.g. Contact|Account|Lead|Opportunity), as CTI connectors
+ *   the configured priority order (e.g. Contact|Account|Lead; Opportunity has no phone field), as CTI connectors
  *   do: one match → it; none → not found (the create that follows uses the configured default
  *   fields); several → the highest-priority type that matched, if it matched once, else an
  *   explicit 409 "ambiguous" with the candidates. New accounts are of one configured type.
@@ -12,7 +12,9 @@
  *   CallDurationInSeconds, CallObject, Description, WhoId/WhatId) created with the Case; its
  *   CallObject holds the session id, which is how a session's Case is found again without a
  *   custom field. The Task is written first, so a create that failed half-way is completed
- *   by the retry instead of leaving a second Case.
+ *   by the retry instead of leaving a second Case. A Task whose WhoId is a Lead cannot have a
+ *   WhatId, so a Lead caller gets two Tasks with the session id: the Lead's (WhoId) and the
+ *   Case's (WhatId). Comments over 4 000 bytes are written as numbered parts.
  * - Comments are CaseComments (internal); files are ContentVersions published to the Case
  *   (a link becomes a ContentVersion with ContentUrl). Idempotency keys travel as a marker
  *   in the comment body / version description and are looked up before writing.
@@ -22,14 +24,18 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import * as z from 'zod';
 import type { Secret } from '../../config';
 import { compact } from '../contract';
-import { ambiguousMatch, crmAuthFailed, crmConflict, crmNotFound, crmRateLimited, crmRejected, parseRetryAfter } from '../errors';
+import { ambiguousMatch, crmAuthFailed, crmConflict, crmDailyLimitReached, crmNotFound, crmRejected } from '../errors';
 import { normalizePhone, type PhoneOptions, samePhone } from '../phone';
 import type { Channel, CrmAccount, CrmClient, CrmRecord, NewAccount } from '../port';
 import { applyFieldMap, type FieldRule } from './field-map';
-import { createUpstream, refMarker, type UpstreamFailureInfo, withMarker } from './upstream';
+import { createUpstream, keyedWrite, refMarker, type UpstreamFailureInfo, withMarker } from './upstream';
 
 export const SF_ACCOUNT_TYPES = ['Contact', 'Account', 'Lead', 'Opportunity'] as const;
 export type SfAccountType = (typeof SF_ACCOUNT_TYPES)[number];
+/** Object types a phone search can match: standard Opportunity has no phone field. */
+export const SF_PHONE_SEARCH_TYPES = ['Contact', 'Account', 'Lead'] as const;
+/** CaseComment.CommentBody holds at most 4 000 bytes (Object Reference, CaseComment). */
+export const SF_COMMENT_MAX_BYTES = 4000;
 
 export interface SalesforceOptions {
   loginUrl: string;
@@ -49,8 +55,15 @@ export interface SalesforceOptions {
 
 const CRM = 'Salesforce';
 const PREFIX: Record<string, SfAccountType | 'Case'> = { '003': 'Contact', '001': 'Account', '00Q': 'Lead', '006': 'Opportunity', '500': 'Case' };
+/** Every phone field SOSL `IN PHONE FIELDS` searches, per type (Object Reference). */
+const PHONE_FIELDS: Record<SfAccountType, string[]> = {
+  Contact: ['Phone', 'MobilePhone', 'HomePhone', 'OtherPhone', 'AssistantPhone'],
+  Account: ['Phone'],
+  Lead: ['Phone', 'MobilePhone'],
+  Opportunity: [],
+};
 const RETURNING: Record<SfAccountType, string> = {
-  Contact: 'Contact(Id, Name, Phone, MobilePhone, Email)',
+  Contact: `Contact(Id, Name, ${PHONE_FIELDS.Contact.join(', ')}, Email)`,
   Account: 'Account(Id, Name, Phone)',
   Lead: 'Lead(Id, Name, Phone, MobilePhone, Email)',
   Opportunity: 'Opportunity(Id, Name)',
@@ -65,7 +78,7 @@ const opt = z
   .transform((v) => v ?? undefined);
 const sobject = z.looseObject({ attributes: z.object({ type: z.string() }).optional(), Id: z.string() });
 const searchSchema = z.object({ searchRecords: z.array(sobject) });
-const querySchema = z.object({ records: z.array(z.looseObject({ Id: z.string().optional() })) });
+const querySchema = z.object({ records: z.array(z.looseObject({ Id: z.string().optional() })), done: z.boolean().optional(), nextRecordsUrl: z.string().nullish() });
 const createdSchema = z.object({ id: z.string().min(1), success: z.boolean() });
 const tokenSchema = z.object({ access_token: z.string().min(1), instance_url: z.url() });
 const caseSchema = z.looseObject({ Id: z.string(), Subject: opt, Status: opt, IsClosed: z.boolean().nullish(), ContactId: opt, AccountId: opt, Origin: opt });
@@ -92,7 +105,7 @@ function mapSalesforceError(f: UpstreamFailureInfo) {
   const parsed = errorsSchema.safeParse(f.body);
   const first = parsed.success ? parsed.data[0] : undefined;
   const code = first?.errorCode;
-  if (code === 'REQUEST_LIMIT_EXCEEDED') return crmRateLimited(parseRetryAfter(f.headers['retry-after']), CRM);
+  if (code === 'REQUEST_LIMIT_EXCEEDED') return crmDailyLimitReached(CRM);
   if (code === 'DUPLICATE_VALUE' || code === 'DUPLICATES_DETECTED') return crmConflict(`${CRM}: ${first?.message ?? code}`);
   if (f.notFound && (f.status === 404 || code === 'MALFORMED_ID' || code === 'INVALID_CROSS_REFERENCE_KEY' || code === 'INVALID_ID_FIELD')) {
     return crmNotFound(f.notFound.what, f.notFound.id);
@@ -143,9 +156,17 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
 
   const api = async (path: string) => `${(await login()).instanceUrl}/services/data/v${options.apiVersion}${path}`;
 
+  /** Every row of a SOQL query: batches are followed through nextRecordsUrl until done. */
   const query = async (q: string) => {
-    const res = await upstream.send({ method: 'GET', path: await api('/query'), searchParams: { q }, idempotent: true });
-    return upstream.parse(res.body, querySchema, 'query result').records;
+    let res = await upstream.send({ method: 'GET', path: await api('/query'), searchParams: { q }, idempotent: true });
+    let batch = upstream.parse(res.body, querySchema, 'query result');
+    const rows = [...batch.records];
+    for (let n = 0; batch.done === false && batch.nextRecordsUrl && n < 50; n++) {
+      res = await upstream.send({ method: 'GET', path: `${(await login()).instanceUrl}${batch.nextRecordsUrl}`, idempotent: true });
+      batch = upstream.parse(res.body, querySchema, 'query result');
+      rows.push(...batch.records);
+    }
+    return rows;
   };
 
   const create = async (type: string, body: Record<string, unknown>, notFound?: { what: string; id: string }) => {
@@ -169,11 +190,22 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
     return res?.body;
   };
 
-  const toAccount = (raw: unknown, type: string): CrmAccount => {
+  /** `matchPhone`: the caller's number, to report the phone field that matched rather than the first one. */
+  const toAccount = (raw: unknown, type: string, matchPhone?: string): CrmAccount => {
     const r = raw as Record<string, unknown>;
     const s = (k: string) => (typeof r[k] === 'string' && r[k] !== '' ? (r[k] as string) : undefined);
-    const phone = s('Phone') ?? s('MobilePhone');
+    const phones = (PHONE_FIELDS[type as SfAccountType] ?? ['Phone', 'MobilePhone']).map(s).filter((v): v is string => v !== undefined);
+    const phone = (matchPhone !== undefined ? phones.find((p) => samePhone(p, matchPhone, options.phone)) : undefined) ?? phones[0];
     return compact({ id: String(r['Id']), name: s('Name'), phone: phone ? (normalizePhone(phone, options.phone) ?? phone) : undefined, email: s('Email'), type });
+  };
+
+  /** Whether any phone field of a search row holds the caller's number. */
+  const hasPhone = (raw: unknown, type: string, e164: string) => {
+    const r = raw as Record<string, unknown>;
+    const fields = PHONE_FIELDS[type as SfAccountType] ?? [];
+    const present = fields.filter((f) => typeof r[f] === 'string' && r[f] !== '');
+    // A row without any phone field returned cannot be checked: SOSL matched it, keep it.
+    return present.length === 0 || present.some((f) => samePhone(r[f] as string, e164, options.phone));
   };
 
   const callTask = async (caseId: string) => {
@@ -183,13 +215,19 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
     return rows[0] ? taskSchema.parse(rows[0]) : undefined;
   };
 
+  const leadOfSession = async (sessionId: string) => {
+    const rows = await query(`SELECT Id, WhoId FROM Task WHERE CallObject = ${soql(sessionId)} AND WhoId != null ORDER BY CreatedDate ASC LIMIT 5`);
+    return rows.map((r) => taskSchema.safeParse(r).data?.WhoId).find((who) => who !== undefined && typeOfId(who) === 'Lead');
+  };
+
   const getCase = async (id: string): Promise<CrmRecord | undefined> => {
     if (typeOfId(id) !== 'Case') return undefined;
     const raw = await get('Case', id, ['Id', 'Subject', 'Status', 'IsClosed', 'ContactId', 'AccountId', 'Origin']);
     if (raw === undefined) return undefined;
     const c = caseSchema.parse(raw);
     const task = await callTask(c.Id);
-    const lead = task?.WhoId && typeOfId(task.WhoId) === 'Lead' ? task.WhoId : undefined;
+    // A Lead's Task cannot name the Case (WhatId must stay empty): the session's Lead-side Task says who called.
+    const lead = !c.ContactId && task?.CallObject ? await leadOfSession(task.CallObject) : undefined;
     return compact({
       id: c.Id,
       accountId: c.ContactId ?? lead ?? c.AccountId,
@@ -234,10 +272,18 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
   };
 
   const search = async (term: string, scope: 'PHONE' | 'EMAIL') => {
-    const returning = options.searchOrder.map((t) => RETURNING[t]).join(', ');
+    const types = scope === 'PHONE' ? options.searchOrder.filter((t) => PHONE_FIELDS[t].length > 0) : options.searchOrder;
+    const returning = types.map((t) => RETURNING[t]).join(', ');
     const res = await upstream.send({ method: 'GET', path: await api('/search'), searchParams: { q: `FIND {${sosl(term)}} IN ${scope} FIELDS RETURNING ${returning}` }, idempotent: true });
-    return upstream.parse(res.body, searchSchema, 'search result').searchRecords.map((r) => toAccount(r, r.attributes?.type ?? typeOfId(r.Id) ?? 'unknown'));
+    return upstream.parse(res.body, searchSchema, 'search result').searchRecords.map((r) => ({ raw: r, type: r.attributes?.type ?? typeOfId(r.Id) ?? 'unknown' }));
   };
+
+  /** The CaseComment bodies of a Case (every one, through query batches). */
+  const caseComments = async (caseId: string) =>
+    (await query(`SELECT Id, CommentBody FROM CaseComment WHERE ParentId = ${soql(caseId)} ORDER BY CreatedDate DESC`)).map((r) => ({
+      id: r.Id,
+      body: typeof r['CommentBody'] === 'string' ? r['CommentBody'] : '',
+    }));
 
   return {
     kind: 'salesforce',
@@ -253,10 +299,11 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
         // SOSL matches phone fields on digits; the national number is what people store.
         const national = parsePhoneNumberFromString(e164)?.nationalNumber ?? e164.replace(/\D/g, '');
         const found = await search(national, 'PHONE');
-        return resolveMatches(found.filter((a) => a.phone === undefined || a.phone === e164 || samePhone(a.phone, e164, options.phone)));
+        // Any phone field may be the one that matched (HomePhone, OtherPhone…): compare them all.
+        return resolveMatches(found.filter((f) => hasPhone(f.raw, f.type, e164)).map((f) => toAccount(f.raw, f.type, e164)));
       }
       if (q.email !== undefined) {
-        const found = await search(q.email, 'EMAIL');
+        const found = (await search(q.email, 'EMAIL')).map((f) => toAccount(f.raw, f.type));
         return resolveMatches(found.filter((a) => a.email === undefined || a.email.toLowerCase() === q.email?.toLowerCase()));
       }
       return undefined;
@@ -304,10 +351,11 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
           return rows[0]?.Id ? getCase(rows[0].Id) : undefined;
         }
         if (type === 'Lead') {
-          const rows = await query(`SELECT WhatId FROM Task WHERE WhoId = ${soql(q.accountId)} AND CallObject != null AND WhatId != null ORDER BY CreatedDate DESC LIMIT 10`);
+          // The Lead's own call Tasks carry the session ids; each session's Case-side Task names its Case.
+          const rows = await query(`SELECT Id, CallObject FROM Task WHERE WhoId = ${soql(q.accountId)} AND CallObject != null ORDER BY CreatedDate DESC LIMIT 20`);
           for (const row of rows) {
-            const whatId = taskSchema.safeParse({ Id: '', ...row }).data?.WhatId;
-            const record = whatId ? await getCase(whatId) : undefined;
+            const sessionId = taskSchema.safeParse(row).data?.CallObject;
+            const record = sessionId ? await this.findRecord({ sessionId }) : undefined;
             if (record?.status === 'open') return record;
           }
         }
@@ -320,6 +368,7 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
       if (existing) return existing;
       const caseLinks: Record<string, string> = {};
       let whoId: string | undefined;
+      let leadId: string | undefined;
       if (input.accountId !== undefined) {
         const type = isId(input.accountId) ? typeOfId(input.accountId) : undefined;
         const withAccount = type === 'Contact' || type === 'Opportunity';
@@ -331,7 +380,7 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
           caseLinks['ContactId'] = input.accountId;
           whoId = input.accountId;
         } else if (type === 'Account') caseLinks['AccountId'] = input.accountId;
-        else if (type === 'Lead') whoId = input.accountId;
+        else if (type === 'Lead') leadId = input.accountId;
       }
       const sources = {
         subject: input.subject,
@@ -344,14 +393,17 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
         callType: CALL_TYPE[input.direction ?? 'inbound'],
         accountId: input.accountId,
       };
-      // The call-log Task first (it carries the session id), then the Case, then the link.
-      const orphan = await query(`SELECT Id FROM Task WHERE CallObject = ${soql(input.sessionId)} AND WhatId = null LIMIT 1`);
-      const taskId =
-        orphan[0]?.Id ??
-        (await create(
-          'Task',
-          compact({ ...applyFieldMap(options.taskFields, sources), CallObject: input.sessionId, CallType: sources.callType, WhoId: whoId, TaskSubtype: 'Call' }),
-        ));
+      const callLog = (who: string | undefined) =>
+        compact({ ...applyFieldMap(options.taskFields, sources), CallObject: input.sessionId, CallType: sources.callType, WhoId: who, TaskSubtype: 'Call' });
+      const session = soql(input.sessionId);
+      if (leadId !== undefined) {
+        // A Task whose WhoId is a Lead must have an empty WhatId: the Lead gets its own call Task.
+        const leadTask = await query(`SELECT Id FROM Task WHERE CallObject = ${session} AND WhoId = ${soql(leadId)} LIMIT 1`);
+        if (!leadTask[0]?.Id) await create('Task', callLog(leadId));
+      }
+      // The Case-side call-log Task first (it carries the session id), then the Case, then the link.
+      const orphan = await query(`SELECT Id FROM Task WHERE CallObject = ${session} AND WhatId = null AND WhoId = ${whoId === undefined ? 'null' : soql(whoId)} LIMIT 1`);
+      const taskId = orphan[0]?.Id ?? (await create('Task', callLog(whoId)));
       const description = [`Session ${input.sessionId}`, input.queue ? `Queue ${input.queue}` : undefined].filter(Boolean).join('\n');
       const caseId = await create('Case', { Description: description, ...applyFieldMap(options.caseFields, sources), ...caseLinks });
       await patch('Task', taskId, { WhatId: caseId }, 'task');
@@ -388,33 +440,85 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
 
     async addComment(recordId, comment) {
       await requireCase(recordId);
-      const marker = comment.idempotencyKey === undefined ? undefined : refMarker(comment.idempotencyKey);
-      if (marker) {
-        const rows = await query(`SELECT Id, CommentBody FROM CaseComment WHERE ParentId = ${soql(recordId)} ORDER BY CreatedDate DESC LIMIT 200`);
-        const hit = rows.find((r) => typeof r['CommentBody'] === 'string' && r['CommentBody'].includes(marker));
-        if (hit?.Id) return { id: hit.Id };
-      }
       const body = comment.author ? `${comment.body}\n— ${comment.author}` : comment.body;
-      const id = await create('CaseComment', { ParentId: recordId, CommentBody: withMarker(body, marker), IsPublished: false }, { what: 'record', id: recordId });
-      return { id };
+      const key = comment.idempotencyKey;
+      const parts = splitComment(body, key);
+      let existing = key === undefined ? [] : await caseComments(recordId);
+      const ids: string[] = [];
+      for (const part of parts) {
+        const write = () => create('CaseComment', { ParentId: recordId, CommentBody: part.text, IsPublished: false }, { what: 'record', id: recordId });
+        if (!part.marker) {
+          ids.push(await write());
+          continue;
+        }
+        const marker = part.marker;
+        const hit = existing.find((c) => c.body.includes(marker));
+        if (hit?.id) {
+          ids.push(hit.id);
+          continue;
+        }
+        ids.push(
+          await keyedWrite({
+            retries: options.retryLimit,
+            find: async () => {
+              existing = await caseComments(recordId);
+              return existing.find((c) => c.body.includes(marker))?.id;
+            },
+            write,
+          }),
+        );
+      }
+      return { id: ids[0]! };
     },
 
     async addAttachment(recordId, a) {
       await requireCase(recordId);
       const marker = a.idempotencyKey === undefined ? undefined : refMarker(a.idempotencyKey);
-      if (marker) {
-        // *unconfirmed* that FirstPublishLocationId is filterable in every org; the fake allows it.
-        const rows = await query(`SELECT Id, Description FROM ContentVersion WHERE FirstPublishLocationId = ${soql(recordId)} LIMIT 200`);
-        const hit = rows.find((r) => r['Description'] === marker);
-        if (hit?.Id) return { id: hit.Id };
-      }
+      // *unconfirmed* that FirstPublishLocationId is filterable in every org; the fake allows it.
+      const findVersion = async () =>
+        marker ? (await query(`SELECT Id, Description FROM ContentVersion WHERE FirstPublishLocationId = ${soql(recordId)}`)).find((r) => r['Description'] === marker)?.Id : undefined;
+      const earlier = await findVersion();
+      if (earlier) return { id: earlier };
       const body: Record<string, unknown> =
         a.content !== undefined
           ? { Title: a.fileName, PathOnClient: a.fileName, VersionData: a.content.toString('base64') }
           : { Title: a.fileName, ContentUrl: a.url };
       body['FirstPublishLocationId'] = recordId;
       if (marker) body['Description'] = marker;
-      return { id: await create('ContentVersion', body, { what: 'record', id: recordId }) };
+      const write = () => create('ContentVersion', body, { what: 'record', id: recordId });
+      return { id: marker ? await keyedWrite({ retries: options.retryLimit, find: findVersion, write }) : await write() };
     },
   };
+}
+
+/**
+ * A comment as CaseComments of at most 4 000 bytes each, marker included, never cutting a
+ * character. Several parts are numbered "(i/n)"; a keyed comment gives each part its own marker
+ * (key#i) so a repeat writes only the parts that are missing.
+ */
+export function splitComment(body: string, key: string | undefined): Array<{ text: string; marker: string | undefined }> {
+  const markerOf = (i: number, n: number) => (key === undefined ? undefined : refMarker(n === 1 ? key : `${key}#${i}`));
+  const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+  const whole = withMarker(body, markerOf(1, 1));
+  if (bytes(whole) <= SF_COMMENT_MAX_BYTES) return [{ text: whole, marker: markerOf(1, 1) }];
+  // Room for "(99/99) " and "\n\n[ccbridge ref:…]" in every part.
+  const room = SF_COMMENT_MAX_BYTES - bytes('(999/999) ') - bytes(withMarker('', refMarker('x')));
+  const chunks: string[] = [];
+  let current = '';
+  let size = 0;
+  for (const ch of body) {
+    const b = bytes(ch);
+    if (size + b > room) {
+      chunks.push(current);
+      current = '';
+      size = 0;
+    }
+    current += ch;
+    size += b;
+  }
+  if (current !== '') chunks.push(current);
+  return chunks.map((chunk, i) => {
+    const marker = markerOf(i + 1, chunks.length);
+    return { text: withMarker(`(${i + 1}/${chunks.length}) ${chunk}`, marker), marker };
+  });
 }

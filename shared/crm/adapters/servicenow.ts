@@ -10,13 +10,14 @@
  * are searched by their last digits and compared in E.164, since ServiceNow stores whatever
  * format a person typed.
  */
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { Secret } from '../../config';
 import { compact } from '../contract';
 import { ambiguousMatch, crmNotFound, crmRejected } from '../errors';
 import { normalizePhone, type PhoneOptions, phoneTail, samePhone } from '../phone';
 import type { Channel, CrmAccount, CrmClient, CrmRecord, NewAccount } from '../port';
-import { createUpstream, refMarker, type Upstream, type UpstreamFailureInfo, withMarker } from './upstream';
+import { createUpstream, keyedWrite, refMarker, type Upstream, type UpstreamFailureInfo, withMarker } from './upstream';
 
 export interface ServiceNowOptions {
   instanceUrl: string;
@@ -30,9 +31,13 @@ export interface ServiceNowOptions {
   phone: PhoneOptions;
   timeoutMs: number;
   retryLimit: number;
+  /** Rows read per Table API page (sysparm_limit); listings follow sysparm_offset to the end. */
+  pageSize?: number;
 }
 
 const CRM = 'ServiceNow';
+/** Listings stop here whatever the instance holds: a lookup is never a table export. */
+const MAX_LISTED_ROWS = 10_000;
 const TABLE = 'api/now/table';
 const OPEN_STATES = ['1', '2', '3'];
 /** 6 Resolved, 7 Closed, 8 Canceled. */
@@ -63,6 +68,7 @@ const incidentSchema = z.looseObject({
 const listOf = <T extends z.ZodType>(item: T) => z.object({ result: z.array(item) });
 const oneOf = <T extends z.ZodType>(item: T) => z.object({ result: item });
 const idOnly = z.object({ sys_id: z.string().min(1) });
+const attachmentSchema = z.looseObject({ sys_id: z.string().min(1), size_bytes: z.union([z.string(), z.number()]).optional(), hash: z.string().nullish().transform((v) => v ?? undefined) });
 
 /** ServiceNow error bodies: `{"error": {"message", "detail"}, "status": "failure"}`. */
 const errorSchema = z.object({ error: z.object({ message: z.string().optional(), detail: z.string().nullish() }) });
@@ -74,11 +80,14 @@ function mapServiceNowError(f: UpstreamFailureInfo) {
   return undefined;
 }
 
-/** Values are embedded in encoded queries, where ^ separates clauses: refuse them. */
+/** Values are embedded in encoded queries, where ^ separates clauses (^OR, ^NQ): refuse them. */
 function queryValue(field: string, value: string): string {
   if (/[\^\r\n]/.test(value)) throw crmRejected(CRM, `${field} contains characters an encoded query cannot carry`);
   return value;
 }
+
+/** sys_ids are 32 hexadecimal characters; anything else cannot name a record (nor go into a query). */
+const isSysId = (v: string) => /^[0-9a-f]{32}$/i.test(v);
 
 export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
   const upstream: Upstream = createUpstream({
@@ -124,17 +133,32 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
     });
   };
 
-  const list = async (table: string, query: string, fields: string[], limit: number) => {
-    const res = await upstream.send({
-      method: 'GET',
-      path: `${TABLE}/${table}`,
-      searchParams: { ...common, sysparm_query: query, sysparm_fields: fields.join(','), sysparm_limit: String(limit) },
-      idempotent: true,
-    });
-    return upstream.parse(res.body, listOf(z.unknown()), `${table} list`).result;
+  const pageSize = options.pageSize ?? 100;
+  /** Every row of a query (up to `max`), page by page: sysparm_offset until a short page. */
+  const listAll = async (path: string, query: string, fields: string[] | undefined, max = MAX_LISTED_ROWS, what = path) => {
+    // A stable order, or rows shift between pages.
+    const ordered = /\^?ORDERBY/.test(query) ? query : `${query}${query ? '^' : ''}ORDERBYsys_id`;
+    const rows: unknown[] = [];
+    for (let offset = 0; rows.length < max; ) {
+      const limit = Math.min(pageSize, max - rows.length);
+      const res = await upstream.send({
+        method: 'GET',
+        path,
+        searchParams: { ...common, sysparm_query: ordered, ...(fields ? { sysparm_fields: fields.join(',') } : {}), sysparm_limit: String(limit), sysparm_offset: String(offset) },
+        idempotent: true,
+      });
+      const page = upstream.parse(res.body, listOf(z.unknown()), `${what} list`).result;
+      rows.push(...page);
+      offset += page.length;
+      const link = String(res.headers['link'] ?? '');
+      if (page.length < limit || (link !== '' && !/rel="next"/.test(link))) break;
+    }
+    return rows;
   };
+  const list = (table: string, query: string, fields: string[], limit: number) => listAll(`${TABLE}/${table}`, query, fields, limit, table);
 
   const getIncident = async (id: string) => {
+    if (!isSysId(id)) return undefined;
     const res = await upstream.sendOrMissing({
       method: 'GET',
       path: `${TABLE}/incident/${encodeURIComponent(id)}`,
@@ -169,28 +193,47 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
   /** The work note carrying `marker` on an incident, if one was written. */
   const findNote = async (recordId: string, marker: string) => {
     const rows = await list('sys_journal_field', `element_id=${recordId}^element=work_notes^valueLIKE${marker}`, ['sys_id'], 1);
-    return rows[0] ? idOnly.parse(rows[0]).sys_id : undefined;
+    return rows[0] ? { id: idOnly.parse(rows[0]).sys_id } : undefined;
   };
 
   const addNote = async (recordId: string, text: string, key: string | undefined): Promise<{ id: string }> => {
+    if (!isSysId(recordId)) throw crmNotFound('record', recordId);
     const marker = key === undefined ? undefined : refMarker(key);
-    if (marker) {
-      const existing = await findNote(recordId, marker);
-      if (existing) return { id: existing };
+    const write = async () => {
+      await upstream.send({
+        method: 'PATCH',
+        path: `${TABLE}/incident/${encodeURIComponent(recordId)}`,
+        searchParams: { ...common, sysparm_fields: 'sys_id' },
+        json: { work_notes: withMarker(text, marker) },
+        // Each PATCH of work_notes appends a journal entry: never repeated by the HTTP client.
+        idempotent: false,
+        notFound: { what: 'record', id: recordId },
+      });
+      const query = marker ? `element_id=${recordId}^element=work_notes^valueLIKE${marker}` : `element_id=${recordId}^element=work_notes^ORDERBYDESCsys_created_on`;
+      const rows = await list('sys_journal_field', query, ['sys_id'], 1);
+      return rows[0] ? { id: idOnly.parse(rows[0]).sys_id } : { id: `${recordId}:work_notes` };
+    };
+    if (!marker) return write();
+    const existing = await findNote(recordId, marker);
+    if (existing) return existing;
+    return keyedWrite({ retries: options.retryLimit, find: () => findNote(recordId, marker), write });
+  };
+
+  /** An attachment of the record with this name, size and content (hash compared when the instance gives one). */
+  const findAttachment = async (recordId: string, a: { fileName: string; content: Buffer }) => {
+    const rows = await listAll('api/now/attachment', `table_sys_id=${recordId}^file_name=${queryValue('fileName', a.fileName)}`, undefined, MAX_LISTED_ROWS, 'attachment');
+    const sha256 = createHash('sha256').update(a.content).digest('hex');
+    const md5 = createHash('md5').update(a.content).digest('hex');
+    for (const raw of rows) {
+      const row = attachmentSchema.parse(raw);
+      if (row.size_bytes !== undefined && Number(row.size_bytes) !== a.content.length) continue;
+      // The hash's algorithm is not documented: accept the two in use, never ignore a mismatch.
+      const hash = row.hash?.toLowerCase();
+      if (hash !== undefined && hash !== '' && hash !== sha256 && hash !== md5) continue;
+      if (row.size_bytes === undefined && (hash === undefined || hash === '')) continue;
+      return { id: row.sys_id };
     }
-    await upstream.send({
-      method: 'PATCH',
-      path: `${TABLE}/incident/${encodeURIComponent(recordId)}`,
-      searchParams: { ...common, sysparm_fields: 'sys_id' },
-      json: { work_notes: withMarker(text, marker) },
-      // A keyed note is found again before writing, so only then is a repeat harmless.
-      idempotent: marker !== undefined,
-      notFound: { what: 'record', id: recordId },
-    });
-    const query = marker ? `element_id=${recordId}^element=work_notes^valueLIKE${marker}` : `element_id=${recordId}^element=work_notes^ORDERBYDESCsys_created_on`;
-    const rows = await list('sys_journal_field', query, ['sys_id'], 1);
-    if (!rows[0]) return { id: `${recordId}:work_notes` };
-    return { id: idOnly.parse(rows[0]).sys_id };
+    return undefined;
   };
 
   return {
@@ -203,7 +246,7 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
         const e164 = q.phone;
         // Stored as typed ("(415) 555-0100"): only the last four digits are reliably contiguous.
         const tail = phoneTail(e164, 4);
-        const wide = await list('sys_user', options.phoneFields.map((f) => `${f}LIKE${tail}`).join('^OR'), userFields, 200);
+        const wide = await list('sys_user', options.phoneFields.map((f) => `${f}LIKE${tail}`).join('^OR'), userFields, MAX_LISTED_ROWS);
         rows = wide.filter((r) => options.phoneFields.some((f) => samePhone((r as Record<string, unknown>)[f] as string | undefined, e164, options.phone)));
       } else if (q.email !== undefined) rows = await list('sys_user', `email=${queryValue('email', q.email)}`, userFields, 20);
       else return undefined;
@@ -224,6 +267,7 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
     },
 
     async updateAccount(id, patch) {
+      if (!isSysId(id)) throw crmNotFound('account', id);
       const res = await upstream.send({
         method: 'PATCH',
         path: `${TABLE}/sys_user/${encodeURIComponent(id)}`,
@@ -237,6 +281,7 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
 
     async findRecord(q) {
       if (q.id !== undefined) return getIncident(q.id);
+      if (q.sessionId === undefined && q.accountId !== undefined && !isSysId(q.accountId)) return undefined;
       const query =
         q.sessionId !== undefined
           ? `correlation_id=${queryValue('sessionId', q.sessionId)}^ORDERBYsys_created_on`
@@ -253,6 +298,7 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
       const existing = await this.findRecord({ sessionId: input.sessionId });
       if (existing) return existing;
       if (input.accountId !== undefined) {
+        if (!isSysId(input.accountId)) throw crmNotFound('account', input.accountId);
         const caller = await upstream.sendOrMissing({ method: 'GET', path: `${TABLE}/sys_user/${encodeURIComponent(input.accountId)}`, searchParams: { sysparm_fields: 'sys_id' }, idempotent: true });
         if (!caller) throw crmNotFound('account', input.accountId);
       }
@@ -278,6 +324,7 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
     },
 
     async updateRecord(id, update) {
+      if (!isSysId(id)) throw crmNotFound('record', id);
       // Fields only (no journal entries), so a repeated wrap-up changes nothing.
       const body: Record<string, string> = {};
       if (update.disposition !== undefined) body[options.dispositionField] = update.disposition;
@@ -306,31 +353,29 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
     },
 
     async addAttachment(recordId, a) {
+      if (!isSysId(recordId)) throw crmNotFound('record', recordId);
       await requireIncident(recordId);
       if (a.content === undefined) {
         // A link is not a file ServiceNow can hold: it becomes a work note.
         return addNote(recordId, `Attachment ${a.fileName}: ${a.url ?? ''}`, a.idempotencyKey);
       }
-      if (a.idempotencyKey !== undefined) {
+      const file = { fileName: a.fileName, content: a.content };
+      const upload = async () => {
         const res = await upstream.send({
-          method: 'GET',
-          path: 'api/now/attachment',
-          searchParams: { sysparm_query: `table_sys_id=${recordId}^file_name=${queryValue('fileName', a.fileName)}`, sysparm_limit: '1' },
-          idempotent: true,
+          method: 'POST',
+          path: 'api/now/attachment/file',
+          searchParams: { table_name: 'incident', table_sys_id: recordId, file_name: a.fileName },
+          body: file.content,
+          headers: { 'content-type': a.contentType },
+          idempotent: false,
+          notFound: { what: 'record', id: recordId },
         });
-        const first = upstream.parse(res.body, listOf(idOnly), 'attachment list').result[0];
-        if (first) return { id: first.sys_id };
-      }
-      const res = await upstream.send({
-        method: 'POST',
-        path: 'api/now/attachment/file',
-        searchParams: { table_name: 'incident', table_sys_id: recordId, file_name: a.fileName },
-        body: a.content,
-        headers: { 'content-type': a.contentType },
-        idempotent: false,
-        notFound: { what: 'record', id: recordId },
-      });
-      return { id: upstream.parse(res.body, oneOf(idOnly), 'attachment').result.sys_id };
+        return { id: upstream.parse(res.body, oneOf(idOnly), 'attachment').result.sys_id };
+      };
+      if (a.idempotencyKey === undefined) return upload();
+      const existing = await findAttachment(recordId, file);
+      if (existing) return existing;
+      return keyedWrite({ retries: options.retryLimit, find: () => findAttachment(recordId, file), write: upload });
     },
   };
 }

@@ -148,6 +148,37 @@ export function createUpstream(options: UpstreamOptions): Upstream {
  * the first write in CRMs that have no idempotency keys of their own. Hashed: short, and the
  * caller's key (which may embed ids) never shows in the CRM.
  */
+/**
+ * A write the CRM cannot deduplicate by itself (a comment, a note, an upload): never repeated
+ * blindly. The HTTP client sends it once; when an attempt fails in a way that may have applied
+ * it (5xx, 429, a lost response), the marker of that attempt is looked for before the next.
+ */
+export async function keyedWrite<T>(options: {
+  /** Repeats allowed after the first attempt. */
+  retries: number;
+  /** The result of an earlier attempt, found by its marker, or undefined. */
+  find: () => Promise<T | undefined>;
+  write: () => Promise<T>;
+  /** Waits before a repeat (tests pass one that does not wait). */
+  pause?: (ms: number) => Promise<void>;
+}): Promise<T> {
+  const pause = options.pause ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) {
+      const earlier = await options.find();
+      if (earlier !== undefined) return earlier;
+    }
+    try {
+      return await options.write();
+    } catch (err) {
+      const e = err as Partial<AppError>;
+      if (attempt >= options.retries || e.retryable !== true) throw err;
+      const wait = e.retryAfterSeconds !== undefined ? Math.min(e.retryAfterSeconds * 1000, 30_000) : 100 * 2 ** attempt;
+      await pause(wait);
+    }
+  }
+}
+
 export function refMarker(key: string): string {
   return `[ccbridge ref:${createHash('sha256').update(key).digest('hex').slice(0, 16)}]`;
 }

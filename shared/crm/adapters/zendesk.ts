@@ -11,13 +11,14 @@
  *   keyed by its own content, so a repeated wrap-up does not post it twice.
  */
 import { createHash } from 'node:crypto';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import * as z from 'zod';
 import type { Secret } from '../../config';
 import { compact } from '../contract';
-import { ambiguousMatch, crmConflict, crmNotFound, crmRejected } from '../errors';
+import { ambiguousMatch, crmConflict, crmContractViolation, crmNotFound, crmRejected } from '../errors';
 import { normalizePhone, type PhoneOptions, samePhone } from '../phone';
 import type { Channel, CrmAccount, CrmClient, CrmRecord, NewAccount } from '../port';
-import { createUpstream, refMarker, type UpstreamFailureInfo, withMarker } from './upstream';
+import { createUpstream, keyedWrite, refMarker, type UpstreamAnswer, type UpstreamFailureInfo, withMarker } from './upstream';
 
 export interface ZendeskOptions {
   baseUrl: string;
@@ -29,9 +30,16 @@ export interface ZendeskOptions {
   phone: PhoneOptions;
   timeoutMs: number;
   retryLimit: number;
+  /** Agent a ticket is assigned to when solved unassigned (a ticket cannot be solved without one); the API user by default. */
+  solveAssigneeId?: number | undefined;
+  /** How long this instance remembers the users it created, for the search index's delay (900 s). */
+  recentCreateWindowSeconds?: number;
+  now?: () => number;
 }
 
 const CRM = 'Zendesk';
+/** Listings stop after this many pages (search answers at most 1 000 results anyway). */
+const MAX_PAGES = 50;
 const CLOSED = ['solved', 'closed'];
 const CHANNEL_TAG = (c: Channel) => `ccbridge_${c}`;
 
@@ -45,6 +53,7 @@ const ticketSchema = z.looseObject({
   id,
   subject: opt,
   status: z.string(),
+  assignee_id: id.nullish(),
   requester_id: id.nullish(),
   external_id: opt,
   tags: z.array(z.string()).default([]),
@@ -65,7 +74,32 @@ function mapZendeskError(f: UpstreamFailureInfo) {
 
 const numericId = (v: string) => /^\d{1,19}$/.test(v);
 
+const pageSchema = z.looseObject({
+  meta: z.object({ has_more: z.boolean().optional() }).nullish(),
+  links: z.object({ next: z.string().nullish() }).nullish(),
+  next_page: z.string().nullish(),
+});
+
 export function createZendeskCrm(options: ZendeskOptions): CrmClient {
+  const now = options.now ?? Date.now;
+  const windowMs = (options.recentCreateWindowSeconds ?? 900) * 1000;
+  /** Users this instance created, by phone/email: the search index does not see them for minutes. */
+  const recent = new Map<string, { id: string; at: number }>();
+  const remember = (account: CrmAccount) => {
+    for (const k of [account.phone ? `phone:${account.phone}` : undefined, account.email ? `email:${account.email.toLowerCase()}` : undefined]) {
+      if (k) recent.set(k, { id: account.id, at: now() });
+    }
+  };
+  const recalled = (key: string) => {
+    const hit = recent.get(key);
+    if (!hit) return undefined;
+    if (now() - hit.at > windowMs) {
+      recent.delete(key);
+      return undefined;
+    }
+    return hit.id;
+  };
+  let me: Promise<string> | undefined;
   const upstream = createUpstream({
     crm: CRM,
     baseUrl: options.baseUrl,
@@ -96,6 +130,35 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
     });
   };
 
+  /**
+   * Every item of a listing: cursor pagination (page[size], then links.next while meta.has_more),
+   * or offset pagination (next_page) for endpoints such as search that only have that.
+   */
+  /** A next-page link must stay on the configured Zendesk (credentials go with it). */
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const sameSite = (url: string) => {
+    if (!url.startsWith(`${base}/`)) throw crmContractViolation(CRM, 'a next-page link points outside the configured Zendesk');
+    return url.slice(base.length + 1);
+  };
+  const listAll = async (path: string, key: string, searchParams: Record<string, string>, cursor: boolean, notFound?: { what: string; id: string }) => {
+    const items: unknown[] = [];
+    let answer: UpstreamAnswer | undefined = await upstream.send({
+      method: 'GET',
+      path,
+      searchParams: cursor ? { ...searchParams, 'page[size]': '100' } : { ...searchParams, per_page: '100' },
+      idempotent: true,
+      ...(notFound ? { notFound } : {}),
+    });
+    for (let n = 0; answer && n < MAX_PAGES; n++) {
+      const body = upstream.parse(answer.body, z.object({ [key]: z.array(z.unknown()) }), `${key} list`);
+      items.push(...(body[key] as unknown[]));
+      const page = pageSchema.parse(answer.body);
+      const next = page.meta?.has_more ? page.links?.next : page.meta ? undefined : page.next_page;
+      answer = next ? await upstream.send({ method: 'GET', path: sameSite(next), idempotent: true }) : undefined;
+    }
+    return items;
+  };
+
   const getTicket = async (ticketId: string) => {
     if (!numericId(ticketId)) return undefined;
     const res = await upstream.sendOrMissing({ method: 'GET', path: `api/v2/tickets/${ticketId}.json`, idempotent: true });
@@ -108,34 +171,46 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
     return t;
   };
 
-  const comments = async (ticketId: string) => {
-    const res = await upstream.send({
-      method: 'GET',
-      path: `api/v2/tickets/${ticketId}/comments.json`,
-      searchParams: { sort_order: 'desc' },
-      idempotent: true,
-      notFound: { what: 'record', id: ticketId },
-    });
-    return upstream.parse(res.body, z.object({ comments: z.array(commentSchema) }), 'comment list').comments;
+  const comments = async (ticketId: string) =>
+    (await listAll(`api/v2/tickets/${ticketId}/comments.json`, 'comments', { sort_order: 'desc' }, true, { what: 'record', id: ticketId })).map((c) => commentSchema.parse(c));
+
+  const findNote = async (ticketId: string, marker: string) => {
+    const hit = (await comments(ticketId)).find((c) => c.body.includes(marker));
+    return hit ? { comment: hit, posted: false } : undefined;
   };
 
-  /** Posts an internal note (with uploads) unless the marker shows it was posted already. */
+  /** Posts an internal note (with uploads) unless the marker shows it was posted already; never repeated blindly. */
   const note = async (ticketId: string, body: string, marker: string | undefined, uploads: string[] = [], extra: Record<string, unknown> = {}, checked = false) => {
     if (marker && !checked) {
-      const hit = (await comments(ticketId)).find((c) => c.body.includes(marker));
-      if (hit) return { comment: hit, posted: false };
+      const hit = await findNote(ticketId, marker);
+      if (hit) return hit;
     }
-    const res = await upstream.send({
-      method: 'PUT',
-      path: `api/v2/tickets/${ticketId}.json`,
-      json: { ticket: { ...extra, comment: compact({ body: withMarker(body, marker), public: false, uploads: uploads.length > 0 ? uploads : undefined }) } },
-      // Each PUT with a comment adds a note: only a keyed one is safe to repeat.
-      idempotent: marker !== undefined,
-      notFound: { what: 'record', id: ticketId },
-    });
-    const parsed = upstream.parse(res.body, z.object({ audit: z.object({ events: z.array(z.looseObject({ type: z.string(), id: id.optional() })) }) }), 'ticket update');
-    const event = parsed.audit.events.find((e) => e.type === 'Comment');
-    return { comment: { id: event?.id ?? `${ticketId}:comment`, body, attachments: [] as Array<{ id: string }> }, posted: true };
+    const write = async () => {
+      const res = await upstream.send({
+        method: 'PUT',
+        path: `api/v2/tickets/${ticketId}.json`,
+        json: { ticket: { ...extra, comment: compact({ body: withMarker(body, marker), public: false, uploads: uploads.length > 0 ? uploads : undefined }) } },
+        // Each PUT with a comment adds a note: the HTTP client never repeats it.
+        idempotent: false,
+        notFound: { what: 'record', id: ticketId },
+      });
+      const parsed = upstream.parse(res.body, z.object({ audit: z.object({ events: z.array(z.looseObject({ type: z.string(), id: id.optional() })) }) }), 'ticket update');
+      const event = parsed.audit.events.find((e) => e.type === 'Comment');
+      return { comment: { id: event?.id ?? `${ticketId}:comment`, body, attachments: [] as Array<{ id: string }> }, posted: true };
+    };
+    if (!marker) return write();
+    return keyedWrite({ retries: options.retryLimit, find: () => findNote(ticketId, marker), write });
+  };
+
+  const meId = () => {
+    me ??= upstream
+      .send({ method: 'GET', path: 'api/v2/users/me.json', idempotent: true })
+      .then((res) => upstream.parse(res.body, z.object({ user: z.looseObject({ id }) }), 'current user').user.id)
+      .catch((err: unknown) => {
+        me = undefined;
+        throw err;
+      });
+    return me;
   };
 
   const userBody = (input: NewAccount, creating: boolean) =>
@@ -149,9 +224,19 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
       verified: creating ? true : undefined,
     });
 
-  const search = async (query: string) => {
-    const res = await upstream.send({ method: 'GET', path: 'api/v2/search.json', searchParams: { query }, idempotent: true });
-    return upstream.parse(res.body, z.object({ results: z.array(z.unknown()) }), 'search result').results;
+  const search = (query: string) => listAll('api/v2/search.json', 'results', { query }, false);
+
+  /** A user this instance created within the window and that still holds the value. */
+  const recentUser = async (key: string, holds: (a: CrmAccount) => boolean) => {
+    const userId = recalled(key);
+    if (!userId) return undefined;
+    const res = await upstream.sendOrMissing({ method: 'GET', path: `api/v2/users/${userId}.json`, idempotent: true });
+    const account = res ? toAccount(upstream.parse(res.body, z.object({ user: z.unknown() }), 'user').user) : undefined;
+    return account && holds(account) ? account : undefined;
+  };
+  const withRecent = async (found: CrmAccount[], key: string, holds: (a: CrmAccount) => boolean) => {
+    const mine = found.some((a) => a.id === recalled(key)) ? undefined : await recentUser(key, holds);
+    return mine ? [...found, mine] : found;
   };
 
   const pick = (accounts: CrmAccount[]) => {
@@ -169,20 +254,26 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
       }
       if (q.phone !== undefined) {
         const e164 = q.phone;
-        const found = (await search(`type:user role:end-user phone:${e164.replace(/\D/g, '')}`)).map(toAccount);
-        return pick(found.filter((a) => samePhone(a.phone, e164, options.phone)));
+        // Phone search matches the stored format only; a leading * matches every format (no +).
+        const national = parsePhoneNumberFromString(e164)?.nationalNumber ?? e164.replace(/\D/g, '');
+        const matches = (a: CrmAccount) => samePhone(a.phone, e164, options.phone);
+        const found = (await search(`type:user role:end-user phone:*${national}`)).map(toAccount).filter(matches);
+        return pick(await withRecent(found, `phone:${e164}`, matches));
       }
       if (q.email !== undefined) {
         const email = q.email.toLowerCase();
-        const found = (await search(`type:user role:end-user email:${email}`)).map(toAccount);
-        return pick(found.filter((a) => a.email?.toLowerCase() === email));
+        const matches = (a: CrmAccount) => a.email?.toLowerCase() === email;
+        const found = (await search(`type:user role:end-user email:${email}`)).map(toAccount).filter(matches);
+        return pick(await withRecent(found, `email:${email}`, matches));
       }
       return undefined;
     },
 
     async createAccount(input) {
       const res = await upstream.send({ method: 'POST', path: 'api/v2/users.json', json: { user: userBody(input, true) }, idempotent: false });
-      return toAccount(upstream.parse(res.body, z.object({ user: z.unknown() }), 'created user').user);
+      const account = toAccount(upstream.parse(res.body, z.object({ user: z.unknown() }), 'created user').user);
+      remember(account);
+      return account;
     },
 
     async updateAccount(accountId, patch) {
@@ -200,20 +291,18 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
     async findRecord(q) {
       if (q.id !== undefined) return getTicket(q.id);
       if (q.sessionId !== undefined) {
-        const res = await upstream.send({ method: 'GET', path: 'api/v2/tickets.json', searchParams: { external_id: q.sessionId }, idempotent: true });
-        const tickets = upstream.parse(res.body, z.object({ tickets: z.array(z.unknown()) }), 'ticket list').tickets.map(toRecord);
-        return tickets[0];
+        const tickets = (await listAll('api/v2/tickets.json', 'tickets', { external_id: q.sessionId }, true)).map(toRecord);
+        return tickets.find((t) => t.sessionId === q.sessionId) ?? tickets[0];
       }
       if (q.accountId !== undefined) {
         if (!numericId(q.accountId)) return undefined;
-        const res = await upstream.sendOrMissing({
-          method: 'GET',
-          path: `api/v2/users/${q.accountId}/tickets/requested.json`,
-          searchParams: { sort_by: 'created_at', sort_order: 'desc' },
-          idempotent: true,
-        });
-        if (!res) return undefined;
-        const tickets = upstream.parse(res.body, z.object({ tickets: z.array(z.unknown()) }), 'ticket list').tickets.map(toRecord);
+        let tickets: CrmRecord[];
+        try {
+          tickets = (await listAll(`api/v2/users/${q.accountId}/tickets/requested.json`, 'tickets', { sort_by: 'created_at', sort_order: 'desc' }, true, { what: 'account', id: q.accountId })).map(toRecord);
+        } catch (err) {
+          if ((err as { status?: number }).status === 404) return undefined;
+          throw err;
+        }
         return tickets.find((t) => t.status === 'open');
       }
       return undefined;
@@ -248,9 +337,14 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
     },
 
     async updateRecord(ticketId, update) {
-      await requireTicket(ticketId);
+      if (!numericId(ticketId)) throw crmNotFound('record', ticketId);
+      const raw = await upstream.sendOrMissing({ method: 'GET', path: `api/v2/tickets/${ticketId}.json`, idempotent: true });
+      if (!raw) throw crmNotFound('record', ticketId);
+      const current = ticketSchema.parse(upstream.parse(raw.body, z.object({ ticket: z.unknown() }), 'ticket').ticket);
       const ticket: Record<string, unknown> = {};
       if (update.status !== undefined) ticket['status'] = update.status === 'closed' ? 'solved' : 'open';
+      // A ticket cannot be solved without an assignee.
+      if (update.status === 'closed' && (current.assignee_id === null || current.assignee_id === undefined)) ticket['assignee_id'] = Number(options.solveAssigneeId ?? (await meId()));
       if (update.disposition !== undefined) {
         ticket['additional_tags'] = [`ccbridge_disposition_${update.disposition.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`];
         if (options.dispositionFieldId !== undefined) ticket['custom_fields'] = [{ id: options.dispositionFieldId, value: update.disposition }];
