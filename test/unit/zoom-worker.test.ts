@@ -272,6 +272,26 @@ describe('interaction-worker: notes and dispositions', () => {
     expect(Object.values(ledgerOf('e-131').items).map((i) => i.state).sort()).toEqual(['superseded', 'written']);
   });
 
+  it('treats the same disposition set twice (one key) as one item, whichever event comes first (found by npm run chaos)', async () => {
+    const twice = [
+      { dispositionId: 'd-resolved', dispositionName: 'Resolved', userId: 'u-alice', at: '2026-11-20T10:04:00.000Z' },
+      { dispositionId: 'd-resolved', dispositionName: 'Resolved', userId: 'u-bob', at: '2026-11-20T10:04:30.000Z' },
+    ];
+    zoom.addEngagement(engagement('e-133', { recordings: [], dispositions: twice }));
+    const [first, second] = zoom.eventsFor('e-133');
+    // The first event registers the key, then the CRM fails it for now; the second event of the
+    // same key writes it — and a redelivery of the first must find it done, not superseded by itself.
+    crm.failNext('updateRecord', () => new AppError('upstream_unavailable', 503, 'crm down', { retryable: true }), 1);
+    await expect(deliver(first!)).rejects.toMatchObject({ status: 503 });
+    await deliver(second!);
+    await deliver(first!);
+    const doc = ledgerOf('e-133');
+    const items = Object.values(doc.items);
+    expect(items.map((i) => i.state)).toEqual(['written']);
+    expect(doc.dispositionTs).toBe(items[0]!.eventTs);
+    expect(crm.records().find((r) => r.sessionId === 'e-133')?.disposition).toBe('Resolved');
+  });
+
   it('does not write a disposition twice when a crash fell between the CRM write and the ledger', async () => {
     zoom.addEngagement(engagement('e-132', { recordings: [], dispositions: [dispositions[0]!] }));
     const [event] = zoom.eventsFor('e-132');
