@@ -135,10 +135,11 @@ module "agent_assist" {
 
   # Where Agent Assist publishes (the topics and the consumer of agent_assist_ui.tf, issue #14),
   # unless a variable names another topic. Provider 6.50 has no field for the fourth topic
-  # (newRecognitionResultNotificationConfig): set it in the console or API if needed.
+  # (newRecognitionResultNotificationConfig): the module's siprec CLI call sets it.
   suggestion_notification_topic  = coalesce(var.agent_assist_notification_topic, google_pubsub_topic.agent_assist_notifications["human-agent-assistant-event"].id)
   lifecycle_notification_topic   = google_pubsub_topic.agent_assist_notifications["conversation-lifecycle-event"].id
   new_message_notification_topic = coalesce(var.agent_assist_new_message_notification_topic, google_pubsub_topic.agent_assist_notifications["new-message-event"].id)
+  recognition_notification_topic = google_pubsub_topic.agent_assist_notifications["new-recognition-result-notification-event"].id
 
   depends_on = [google_project_service.this]
 }

@@ -35,6 +35,8 @@ export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, 
     webhook: {
       secrets: [config.ZOOM_WEBHOOK_SECRET, ...(config.ZOOM_WEBHOOK_SECRET_PREVIOUS ? [config.ZOOM_WEBHOOK_SECRET_PREVIOUS] : [])],
       windowSeconds: config.ZOOM_WEBHOOK_WINDOW_SECONDS,
+      // A request older than the keys are remembered could not be told from a new event.
+      retryWindowSeconds: Math.min(config.ZOOM_WEBHOOK_RETRY_WINDOW_SECONDS, config.ZOOM_EVENT_KEY_TTL_HOURS * 3600),
       keys: createEventKeyStore(docs, { keyTtlMs: config.ZOOM_EVENT_KEY_TTL_HOURS * 3_600_000 }),
       bus,
       topic: config.ZOOM_EVENTS_TOPIC,

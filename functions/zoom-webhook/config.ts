@@ -9,6 +9,12 @@ export const zoomWebhookConfigShape = {
   /** The previous Secret Token, accepted too while a rotation is under way. */
   ZOOM_WEBHOOK_SECRET_PREVIOUS: optionalSecret(8),
   ZOOM_WEBHOOK_WINDOW_SECONDS: envInt(10, 3600).default(300),
+  /**
+   * How old a correctly signed request may be and still be taken while its event is not yet
+   * published: Zoom's retries come 5, 25 and 85 minutes after the first attempt, possibly
+   * with that attempt's timestamp (README, "Retries"). Must stay below the key TTL.
+   */
+  ZOOM_WEBHOOK_RETRY_WINDOW_SECONDS: envInt(300, 86_400).default(7200),
   /** How long an event's business key is remembered (Zoom retries for about 85 minutes). */
   ZOOM_EVENT_KEY_TTL_HOURS: envInt(2, 24 * 90).default(72),
   ZOOM_EVENTS_TOPIC: envString(),

@@ -263,8 +263,9 @@ function armFaults(stack: Stack, pool: WorkerPool, x: Expectation, rates: FaultR
   const truncated = new Set<string>();
   for (const a of x.artifacts) {
     if (rnd() < rates.notReady) stack.zoom.faults.fileNotReady({ pathIncludes: a.file, times: 1 + Math.floor(rnd() * 3) });
-    // With the '?' only this file's downloads match (not a longer id that starts the same).
-    if (rnd() < rates.zoom429) stack.zoom.faults.failHttp({ pathIncludes: `${a.file}?`, status: 429, times: 1, retryAfterSeconds: 1 });
+    // A file's path is unique and no other path contains it (ids are zero-padded; Zoom's
+    // transcript URLs have their own prefix), and some have no query: match the path alone.
+    if (rnd() < rates.zoom429) stack.zoom.faults.failHttp({ pathIncludes: a.file, status: 429, times: 1, retryAfterSeconds: 1 });
     if (rnd() < rates.truncate) {
       truncated.add(a.file);
       stack.zoom.faults.truncateDownload({ pathIncludes: a.file, afterBytes: Math.floor(a.bytes / 3), times: 1 });

@@ -46,6 +46,23 @@ describe('SIPREC provisioning', () => {
     expect(mock.orders()).toEqual([]);
   });
 
+  test('a recognition topic is set on the profile as JSON once (the provider cannot), and a re-run leaves it alone', async () => {
+    mock.addProfile(mock.defaultProfile, { sipConfig: { createConversationOnTheFly: true } });
+    mock.addPhoneNumber({ phoneNumber: '+15005550008', conversationProfile: mock.defaultProfile });
+    const topic = `projects/${PROJECT}/topics/agent-assist-recognition-results`;
+    const api = createDialogflowRest({ endpoint: mock.baseUrl });
+    const first = await ensureSiprecNumber(api, { profile: profile(), waitMs: 0, pollMs: 1, recognitionTopic: topic });
+    expect(first.actions).toEqual([`set newRecognitionResultNotificationConfig to ${topic} (JSON)`]);
+    expect(mock.profile(mock.defaultProfile)?.['newRecognitionResultNotificationConfig']).toEqual({ topic, messageFormat: 'JSON' });
+    // What the patch asked for, on the wire: only that field, by update mask.
+    const patch = mock.requests.find((r) => r.method === 'PATCH');
+    expect(new URLSearchParams(patch?.query).get('updateMask')).toBe('newRecognitionResultNotificationConfig');
+    const before = mock.requests.length;
+    const again = await ensureSiprecNumber(api, { profile: profile(), waitMs: 0, pollMs: 1, recognitionTopic: topic });
+    expect(again.actions).toEqual([]);
+    expect(mock.requests.slice(before).map((r) => r.method)).toEqual(['GET', 'GET']);
+  });
+
   test('order pending: answers pending, and a re-run does not order twice; once fulfilled, it links', async () => {
     mock.setPendingReads(Number.POSITIVE_INFINITY);
     const first = await run(0);

@@ -18,6 +18,8 @@ locals {
     "--project", var.project_id,
     "--location", var.location,
     "--profile", local.profile_id,
+    # The provider has no field for newRecognitionResultNotificationConfig; the CLI sets it.
+    var.recognition_notification_topic == null ? "" : "--recognition-topic ${var.recognition_notification_topic}",
   ])
 
   siprec_dir  = abspath("${path.root}/.siprec")
@@ -112,7 +114,8 @@ resource "terraform_data" "siprec_number" {
   count = var.run_local_provisioners ? 1 : 0
 
   # A new profile gets (or is linked to) a number again.
-  triggers_replace = [google_dialogflow_conversation_profile.this.name]
+  # The CLI is idempotent: it runs again when the profile or what it is asked to set changes.
+  triggers_replace = [google_dialogflow_conversation_profile.this.name, local.siprec_command]
 
   provisioner "local-exec" {
     working_dir = var.repo_root

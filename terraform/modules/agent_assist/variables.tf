@@ -59,3 +59,9 @@ variable "stt_model" {
   description = "Speech-to-text model of the SIPREC audio (e.g. telephony); null: Dialogflow's default."
   type        = string
 }
+
+variable "recognition_notification_topic" {
+  description = "Topic (projects/P/topics/T) for newRecognitionResultNotificationConfig, set by the siprec CLI (the provider has no field for it). Null: not set."
+  type        = string
+  default     = null
+}
