@@ -2,12 +2,13 @@
 import type { Env } from '../../shared/config';
 import { lazyFirestoreDocStore, lazyGcsBlobStore, lazyPubSubEventBus } from '../../shared/google-lazy';
 import type { HttpFunction } from '../../shared/http/app';
+import { createIapVerifier, iapKeysFrom } from '../../shared/http/iap-assertion';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
 import type { EventBus } from '../../shared/ports/eventbus';
 import { createFunctionRuntime } from '../../shared/runtime';
 import { createLedger } from '../../shared/zoom/ledger';
-import { zoomWebhookConfigShape } from './config';
+import { checkZoomWebhookConfig, zoomWebhookConfigShape } from './config';
 import { createEventKeyStore } from './event-keys';
 import { createZoomWebhookApp } from './http';
 
@@ -20,6 +21,7 @@ export interface ZoomWebhookPorts {
 /** `ports` lets tests compose the real app over in-memory adapters. */
 export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, options: { now?: () => number; logSink?: (line: string) => void } = {}): HttpFunction {
   const { config, log } = createFunctionRuntime('zoom-webhook', env, zoomWebhookConfigShape, options.logSink ? { sink: options.logSink } : {});
+  checkZoomWebhookConfig(config);
   const signer =
     config.GCS_SIGNER_CLIENT_EMAIL && config.GCS_SIGNER_PRIVATE_KEY ? { clientEmail: config.GCS_SIGNER_CLIENT_EMAIL, privateKey: config.GCS_SIGNER_PRIVATE_KEY } : undefined;
   const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
@@ -47,7 +49,12 @@ export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, 
       blobs,
       signedUrlTtlSeconds: config.ARTIFACT_SIGNED_URL_TTL_SECONDS,
       ...(config.ARTIFACT_REQUIRE_IDENTITY
-        ? { requireIdentity: { allowedDomains: config.ARTIFACT_ALLOWED_DOMAINS.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean) } }
+        ? {
+            requireIdentity: {
+              verifier: createIapVerifier({ audiences: config.ARTIFACT_IAP_AUDIENCE ?? [], keys: iapKeysFrom(config.ARTIFACT_IAP_KEYS_URL), now }),
+              allowedDomains: config.ARTIFACT_ALLOWED_DOMAINS.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean),
+            },
+          }
         : {}),
       log,
     },

@@ -94,7 +94,7 @@ const STACK_ENV = {
   RECONCILE_POLL_MS: '200',
   RECONCILE_STALE_MINUTES: '1',
 };
-/** Push retry back-off scaled down from Eventarc's 10–600 s; attempts from the options (Terraform's default 10). */
+/** Push retry back-off scaled down from the deployed 10–300 s (terraform/delivery.json); attempts from the options (Terraform's default 10). */
 const PUSH = { backoff: { min: 0.5, max: 10 }, concurrency: 64 };
 /** The smallest download a crash can land in the middle of (with bytes uploaded). */
 const CRASH_MIN_BYTES = 128 * 1024;
@@ -368,7 +368,8 @@ async function reconcile(stack: Stack, window: { from: string; to: string }, tri
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.oidc.mint(url, localServiceAccounts.scheduler)}` },
       body: JSON.stringify({ ...window, trigger }),
-      signal: AbortSignal.timeout(ctx.secondsLeft() * 1000),
+      // AbortSignal.timeout takes whole milliseconds (seconds × 1000 is not always an integer in floating point).
+      signal: AbortSignal.timeout(Math.round(ctx.secondsLeft() * 1000)),
     });
     const text = await res.text();
     if (res.status !== 200) {
