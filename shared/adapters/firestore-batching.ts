@@ -81,14 +81,14 @@ export function createFirestoreBatcher(db: Firestore, options: BatchingOptions =
     writes = [];
     if (queued.length === 1) {
       const only = queued[0]!;
-      single(only.op).then(only.resolve, only.reject);
+      settle(only, () => single(only.op));
       return;
     }
     // A BulkWriter per turn: it splits the writes into BatchWrite requests of at most 20
     // (and starts a new request where a document repeats, which BatchWrite refuses), and
     // retries only the codes the client deems retryable for batchWrite, per write.
     const bulk = db.bulkWriter({ throttling: false });
-    for (const w of queued) enqueue(bulk, w.op).then(w.resolve, w.reject);
+    for (const w of queued) settle(w, () => enqueue(bulk, w.op));
     void bulk.close();
   };
 
@@ -106,6 +106,22 @@ export function createFirestoreBatcher(db: Firestore, options: BatchingOptions =
       });
     },
   };
+}
+
+/**
+ * Settles a caller's promise with `start()`'s, also when `start` throws at once: the client
+ * validates data synchronously (an update without fields, a nested array), and such an
+ * error belongs to its caller alone, as it did before batching.
+ */
+function settle<T>(pending: Pending<T>, start: () => Promise<T>): void {
+  let started: Promise<T>;
+  try {
+    started = start();
+  } catch (error) {
+    pending.reject(error);
+    return;
+  }
+  started.then(pending.resolve, pending.reject);
 }
 
 /** The write alone: the same call the adapter made before batching (a Commit of one write). */

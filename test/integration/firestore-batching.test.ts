@@ -78,6 +78,15 @@ describe('writes issued together', () => {
     expect(await store.getAll(col, ['absent', 'here'])).toEqual([undefined, { n: 2 }]);
   });
 
+  test('data the client refuses before sending (an update without fields) fails only its own caller, batched or alone', async () => {
+    await store.set(col, 'doc', { n: 1 });
+    const [empty, neighbour] = await Promise.allSettled([store.update(col, 'doc', {}), store.update(col, 'doc2', { n: 1 }).catch(() => store.set(col, 'doc2', { n: 2 }))]);
+    expect(empty.status).toBe('rejected');
+    expect(neighbour.status).toBe('fulfilled');
+    await expect(store.update(col, 'doc', {})).rejects.toThrow(/at least one field/i);
+    expect(await store.getAll(col, ['doc', 'doc2'])).toEqual([{ n: 1 }, { n: 2 }]);
+  });
+
   test('several writes to one document in a turn all apply (BatchWrite refuses repeats, so they go in separate requests)', async () => {
     await store.set(col, 'counter', { n: 0 });
     const { rpcs } = await rpcsDuring(() => Promise.all(Array.from({ length: 5 }, () => store.update(col, 'counter', { n: fieldOps.increment(1) }))));
