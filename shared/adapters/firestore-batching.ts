@@ -63,7 +63,7 @@ export function createFirestoreBatcher(db: Firestore, options: BatchingOptions =
     const groups = [...byPath.values()];
     for (let i = 0; i < groups.length; i += MAX_READS_PER_BATCH) {
       const chunk = groups.slice(i, i + MAX_READS_PER_BATCH);
-      db.getAll(...chunk.map((g) => g[0]!.ref)).then(
+      attempt(() => db.getAll(...chunk.map((g) => g[0]!.ref))).then(
         (snaps) => {
           chunk.forEach((g, j) => {
             for (const r of g) r.resolve(snaps[j]!);
@@ -87,7 +87,14 @@ export function createFirestoreBatcher(db: Firestore, options: BatchingOptions =
     // A BulkWriter per turn: it splits the writes into BatchWrite requests of at most 20
     // (and starts a new request where a document repeats, which BatchWrite refuses), and
     // retries only the codes the client deems retryable for batchWrite, per write.
-    const bulk = db.bulkWriter({ throttling: false });
+    let bulk: ReturnType<Firestore['bulkWriter']>;
+    try {
+      bulk = db.bulkWriter({ throttling: false });
+    } catch (error) {
+      // e.g. a client already terminated: every caller gets the error, as each would alone.
+      for (const w of queued) w.reject(error);
+      return;
+    }
     for (const w of queued) settle(w, () => enqueue(bulk, w.op));
     void bulk.close();
   };
@@ -114,14 +121,16 @@ export function createFirestoreBatcher(db: Firestore, options: BatchingOptions =
  * error belongs to its caller alone, as it did before batching.
  */
 function settle<T>(pending: Pending<T>, start: () => Promise<T>): void {
-  let started: Promise<T>;
+  attempt(start).then(pending.resolve, pending.reject);
+}
+
+/** `start()`'s promise, or a rejected one when it throws synchronously (never out of the send). */
+function attempt<T>(start: () => Promise<T>): Promise<T> {
   try {
-    started = start();
+    return start();
   } catch (error) {
-    pending.reject(error);
-    return;
+    return Promise.reject(error);
   }
-  started.then(pending.resolve, pending.reject);
 }
 
 /** The write alone: the same call the adapter made before batching (a Commit of one write). */
