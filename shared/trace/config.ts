@@ -4,7 +4,7 @@
  * a registration is found by the hash it was stored under.
  */
 import { hkdfSync } from 'node:crypto';
-import * as z from 'zod';
+import type * as z from 'zod';
 import { envBool, envString, optionalSecret } from '../config';
 import { countryCodeSchema } from '../phone';
 
