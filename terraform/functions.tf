@@ -143,7 +143,7 @@ locals {
     }
   })
 
-  function_secret_env = merge(local.ccaip_sdk_secret_env, {
+  function_secret_env = merge(local.ccaip_sdk_secret_env, local.operator_secret_env, {
     "crm" = merge(
       merge([for m in var.crm_auth_methods : local.crm_auth[m].secrets]...),
       # The mock's admin pages and endpoints (journal, faults, reset).

@@ -22,6 +22,15 @@ locals {
       UI_CONNECTOR_DEFAULT_COUNTRY = var.phone_default_country
     }
   }
+  # The ui-connector's conversation-key hash key, to find a registration by the hash of the
+  # number an operator types (the same secrets the ui-connector mounts; the JWT key only
+  # derives the hash key when the key-hash secret is empty, as functions/ui-connector does).
+  operator_secret_env = {
+    "operator" = {
+      UI_CONNECTOR_KEY_HASH_SECRET = "ui-connector-key-hash-secret"
+      UI_CONNECTOR_JWT_SECRET      = "ui-connector-jwt-secret"
+    }
+  }
   operator_function_access = {
     # Read-only: Firestore viewer (ledger, event keys, reconciliation, registrations, crm journal); archive object metadata.
     "operator" = { project_roles = ["roles/datastore.viewer"], publishes = [], buckets = { archive = "roles/storage.objectViewer" }, signs_urls = false }
