@@ -5,14 +5,22 @@
  */
 import * as z from 'zod';
 import { badRequest } from '../../shared/errors';
-import { createHttpApp, type HttpFunction, type RequestContext } from '../../shared/http/app';
+import { createHttpApp, type HttpFunction } from '../../shared/http/app';
+import { parseBody, parseQuery } from '../../shared/http/body';
 import type { Logger } from '../../shared/logging';
-import { type DayDeps, dayView } from '../../shared/trace/day';
-import { type TraceDeps, traceInteraction } from '../../shared/trace/trace';
+import { type DayDeps, dayView, isUtcDay } from '../../shared/trace/day';
+import { looksLikePhone, type TraceDeps, traceInteraction } from '../../shared/trace/trace';
 import { renderPage } from './page';
 
-const idSchema = z.string().trim().min(1, { error: 'id: required' }).max(200, { error: 'id: at most 200 characters' });
-const daySchema = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'day: must be YYYY-MM-DD' }).refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), { error: 'day: not a date' });
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const idSchema = z.string().trim().min(1, { error: 'required' }).max(200, { error: 'at most 200 characters' });
+const daySchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: 'must be YYYY-MM-DD' })
+  .refine(isUtcDay, { error: 'not a calendar day' });
+const pageInputSchema = z.looseObject({ id: z.preprocess(blankToUndefined, idSchema.optional()), day: z.preprocess(blankToUndefined, daySchema.optional()) });
+/** Phone numbers travel in POST bodies only: a URL ends up in request logs and browser history. */
+const queryInputSchema = pageInputSchema.refine((v) => v.id === undefined || !looksLikePhone(v.id), { error: 'a phone number must be sent in a POST body, never in the URL', path: ['id'] });
 
 export interface OperatorAppDeps {
   trace: TraceDeps;
@@ -30,44 +38,30 @@ const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
 };
 
-function param<T>(ctx: RequestContext, name: string, schema: z.ZodType<T>): T | undefined {
-  const raw = ctx.query.get(name);
-  if (raw === null || raw === '') return undefined;
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => i.message).join('; '));
-  return parsed.data;
-}
-
 export function createOperatorApp(deps: OperatorAppDeps): HttpFunction {
   const today = () => deps.now().toISOString().slice(0, 10);
+  const page = async (input: z.output<typeof pageInputSchema>) => {
+    const [trace, view] = await Promise.all([input.id === undefined ? undefined : traceInteraction(deps.trace, input.id), dayView(deps.day, input.day ?? today())]);
+    return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' }, body: renderPage({ id: input.id, trace, day: view }) };
+  };
+  const traceJson = async (id: string | undefined) => {
+    if (id === undefined) throw badRequest('invalid query: id: required');
+    return { status: 200, headers: SECURITY_HEADERS, json: await traceInteraction(deps.trace, id) };
+  };
   return createHttpApp({
     name: 'operator',
     log: deps.log,
     projectId: deps.projectId,
     routes: [
-      {
-        method: 'GET',
-        path: '/',
-        handle: async (ctx) => {
-          const id = param(ctx, 'id', idSchema);
-          const day = param(ctx, 'day', daySchema) ?? today();
-          const [trace, view] = await Promise.all([id === undefined ? undefined : traceInteraction(deps.trace, id), dayView(deps.day, day)]);
-          return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' }, body: renderPage({ id, trace, day: view }) };
-        },
-      },
-      {
-        method: 'GET',
-        path: '/api/trace',
-        handle: async (ctx) => {
-          const id = param(ctx, 'id', idSchema);
-          if (id === undefined) throw badRequest('id: required');
-          return { status: 200, headers: SECURITY_HEADERS, json: await traceInteraction(deps.trace, id) };
-        },
-      },
+      { method: 'GET', path: '/', handle: (ctx) => page(parseQuery(ctx, queryInputSchema)) },
+      // The page's form posts, so a number typed in never lands in a URL.
+      { method: 'POST', path: '/', handle: (ctx) => page(parseBody(ctx, pageInputSchema)) },
+      { method: 'GET', path: '/api/trace', handle: (ctx) => traceJson(parseQuery(ctx, queryInputSchema).id) },
+      { method: 'POST', path: '/api/trace', handle: (ctx) => traceJson(parseBody(ctx, pageInputSchema).id) },
       {
         method: 'GET',
         path: '/api/day',
-        handle: async (ctx) => ({ status: 200, headers: SECURITY_HEADERS, json: await dayView(deps.day, param(ctx, 'day', daySchema) ?? today()) }),
+        handle: async (ctx) => ({ status: 200, headers: SECURITY_HEADERS, json: await dayView(deps.day, parseQuery(ctx, pageInputSchema).day ?? today()) }),
       },
     ],
   });

@@ -4,7 +4,7 @@
  * stored value is HTML-escaped: timeline text comes from stored documents.
  */
 import type { DayView, HourCounts } from '../../shared/trace/day';
-import type { Trace } from '../../shared/trace/trace';
+import { looksLikePhone, type Trace } from '../../shared/trace/trace';
 
 const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -49,7 +49,7 @@ function traceSection(t: Trace): string {
   return `<section id="trace"><h2>${esc(t.identifier.kind)} ${esc(t.identifier.shown)}</h2>
 <p id="verdict" class="verdict ${esc(t.verdict.status)}">${esc(t.verdict.line)}</p>
 <table><thead><tr><th>time (UTC)</th><th>what</th><th>detail</th></tr></thead><tbody>${rows}</tbody></table>
-<p><a href="api/trace?id=${encodeURIComponent(t.identifier.kind === 'conversation_key' ? '' : t.identifier.shown)}">JSON</a></p></section>`;
+${t.identifier.shown.endsWith('(hashed)') ? '' : `<p><a href="api/trace?id=${encodeURIComponent(t.identifier.shown)}">JSON</a></p>`}</section>`;
 }
 
 function daySection(v: DayView): string {
@@ -74,7 +74,7 @@ export function renderPage(input: { id?: string | undefined; trace?: Trace | und
 .verdict{font-weight:bold;padding:6px}.complete{background:#e6f4ea}.in_progress{background:#fff8e1}.failed,.unknown{background:#fce8e6}tr.failed td{color:#b3261e}
 .legend .key{margin-right:1em}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}.error{color:#b3261e}</style></head><body>
 <h1>ccbridge operator</h1>
-<form method="get" action=""><label>Engagement id, phone number, CRM record id, CallSid or conversation name <input name="id" size="40" autocomplete="off" value="${input.id && input.trace?.identifier.kind !== 'conversation_key' ? esc(input.id) : ''}"></label>
+<form method="post" action=""><label>Engagement id, phone number, CRM record id, CallSid or conversation name <input name="id" size="40" autocomplete="off" value="${input.id && input.trace?.identifier.kind !== 'conversation_key' && !looksLikePhone(input.id) ? esc(input.id) : ''}"></label>
 <label>Day <input name="day" type="date" value="${esc(input.day.day)}"></label> <button>Show</button></form>
 ${input.error ? `<p class="error">${esc(input.error)}</p>` : ''}${input.trace ? traceSection(input.trace) : ''}${daySection(input.day)}</body></html>`;
 }

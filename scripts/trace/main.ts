@@ -10,7 +10,7 @@ import { createFirestoreDocStore } from '../../shared/adapters/firestore';
 import { createGcsBlobStore } from '../../shared/adapters/gcs';
 import { createFirestore, createStorage } from '../../shared/google';
 import { conversationHashKeyOf, traceConfigShape } from '../../shared/trace/config';
-import { dayView } from '../../shared/trace/day';
+import { dayView, isUtcDay } from '../../shared/trace/day';
 import { formatDay, formatTrace } from '../../shared/trace/format';
 import { traceInteraction } from '../../shared/trace/trace';
 import { resolveEnvironment } from '../reconcile/environment';
@@ -44,7 +44,7 @@ function parse(argv: string[]): TraceArgs | string {
     if (values.local && values.env) return '--local and --env exclude each other';
     if ((positionals.length === 1) === (values.day !== undefined)) return 'give one identifier, or --day';
     if (positionals.length > 1) return 'give one identifier';
-    if (values.day !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.day)) return `--day must be YYYY-MM-DD, got ${values.day}`;
+    if (values.day !== undefined && !isUtcDay(values.day)) return `--day must be YYYY-MM-DD, got ${values.day}`;
     return { id: positionals[0], day: values.day, json: values.json, target: values.local ? 'local' : values.env ? 'env' : 'auto' };
   } catch (err) {
     return (err as Error).message;

@@ -40,8 +40,15 @@ export interface DayDeps {
 
 const MAX_DOCS = 20_000;
 
+/** A calendar day as YYYY-MM-DD that exists (2026-02-30 does not). */
+export function isUtcDay(day: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return false;
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === day;
+}
+
 export async function dayView(deps: DayDeps, day: string): Promise<DayView> {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`))) throw new RangeError(`day must be YYYY-MM-DD, got ${JSON.stringify(day)}`);
+  if (!isUtcDay(day)) throw new RangeError(`day must be YYYY-MM-DD, got ${JSON.stringify(day)}`);
   const start = new Date(`${day}T00:00:00Z`);
   const end = new Date(start.getTime() + 86_400_000);
   const hourOf = (d: Date | undefined): number | undefined => (d && d >= start && d < end ? Math.floor((d.getTime() - start.getTime()) / 3_600_000) : undefined);

@@ -65,9 +65,14 @@ function unreadable(where: string, issues: z.core.$ZodIssue[]): TimelineEntry {
   };
 }
 
-/** Masks everything but the last characters of what the operator typed (a phone number is never echoed). */
+/** Phone-looking input (7+ digits of phone punctuation): never echoed, whether or not it matched. */
+export function looksLikePhone(raw: string): boolean {
+  return /^\+?[\d\s().\-/]+$/.test(raw.trim()) && raw.replace(/\D/g, '').length >= 7;
+}
+
+/** What may be shown of the identifier: a phone number or conversation key only by its last two characters. */
 function shown(raw: string, kind: Trace['identifier']['kind']): string {
-  return kind === 'conversation_key' ? `…${raw.trim().slice(-2)} (hashed)` : raw;
+  return kind === 'conversation_key' || looksLikePhone(raw) ? `…${raw.trim().slice(-2)} (hashed)` : raw;
 }
 
 export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<Trace> {

@@ -1,6 +1,6 @@
 /**
  * The operator function on the local stack: private like on Cloud Run (no token 401, a caller
- * outside the operators' group 403), and through the local proxy that `npm start` prints the
+ * outside the operators' group 403, the proxy forwards GET/HEAD/POST only), and through the local proxy that `npm start` prints the
  * page headless Chromium loads shows the timeline, the verdict and the day chart, whose bars
  * carry the same counts as the JSON the CLI prints.
  */
@@ -37,11 +37,11 @@ afterAll(async () => {
 });
 
 describe('operator function', () => {
-  it('is private: no ID token 401, an account outside the operators 403, the proxy is read-only', async () => {
+  it('is private: no ID token 401, an account outside the operators 403, the proxy forwards GET, HEAD and POST only', async () => {
     expect((await fetch(`${stack.functions['operator']}/api/day`)).status).toBe(401);
     const outsider = stack.oidc.mint(stack.functions['operator']!, 'someone@example.com');
     expect((await fetch(`${stack.functions['operator']}/api/day`, { headers: { authorization: `Bearer ${outsider}` } })).status).toBe(403);
-    expect((await fetch(proxy.url, { method: 'POST' })).status).toBe(405);
+    expect((await fetch(proxy.url, { method: 'DELETE' })).status).toBe(405);
   });
 
   it('JSON endpoints: the trace and the day; bad input is a 400 naming the parameter', async () => {
@@ -51,6 +51,12 @@ describe('operator function', () => {
     expect(bad.status).toBe(400);
     expect(await bad.text()).toMatch(/day/);
     expect((await fetch(`${proxy.url}api/trace`)).status).toBe(400);
+    // The page's form posts: the same trace through POST, and a phone number is refused in a URL.
+    const posted = await fetch(proxy.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'id=eng-op-1' });
+    expect(await posted.text()).toMatch(/class="verdict complete"/);
+    const phoneInUrl = await fetch(`${proxy.url}api/trace?id=${encodeURIComponent('+1 415 555 0100')}`);
+    expect(phoneInUrl.status).toBe(400);
+    expect(await phoneInUrl.text()).toMatch(/POST body/);
   });
 
   it('in headless Chromium: the verdict, the timeline, and a chart whose bars equal the day JSON', async () => {
