@@ -53,7 +53,12 @@ const POLL_BATCH = 500;
 interface SocketState {
   rooms: Set<string>;
   seen: Set<string>;
+  /** The handshake token's `exp`, in ms: the connection ends with its token. */
+  expiresAtMs: number;
 }
+
+/** What the client hears when its connection outlives its token (it must /register again). */
+export const TOKEN_EXPIRED_EVENT = 'token-expired';
 
 /** socket.io loads here, not at instance start: the Cloud Function build of ui-connector never serves sockets. */
 export async function attachAgentAssistSocket(server: http.Server, deps: SocketServerDeps): Promise<AgentAssistSocketServer> {
@@ -73,15 +78,27 @@ export async function attachAgentAssistSocket(server: http.Server, deps: SocketS
   let polling: Promise<number> | undefined;
   let closed = false;
 
+  /** Ends a connection whose token has expired (true), so no token outlives its `exp` on a socket. */
+  const endIfExpired = (socket: Socket): boolean => {
+    const state = states.get(socket);
+    if (!state || deps.now().getTime() < state.expiresAtMs) return false;
+    deps.logger.info('socket closed', { reason: 'token expired' });
+    socket.emit(TOKEN_EXPIRED_EVENT, { message: 'Your token has expired.' });
+    socket.disconnect(true);
+    return true;
+  };
+
   const deliver = (socket: Socket, event: LoggedNotification): void => {
     const state = states.get(socket);
-    if (!state || state.seen.has(event.key) || !state.rooms.has(event.room)) return;
+    if (!state || state.seen.has(event.key) || !state.rooms.has(event.room) || endIfExpired(socket)) return;
     if (state.seen.size >= SEEN_PER_SOCKET) state.seen.delete(state.seen.values().next().value!);
     state.seen.add(event.key);
     socket.emit(event.payload.data_type, event.payload);
   };
 
   const doPoll = async (): Promise<number> => {
+    // Joined sockets whose token has expired are closed even when nothing arrives for them.
+    for (const sockets of members.values()) for (const socket of [...sockets]) endIfExpired(socket);
     if (members.size === 0 || cursor === undefined) return 0;
     const batch = await deps.log.committedSince(cursor, POLL_BATCH);
     if (batch.length === 0) return 0;
@@ -166,7 +183,7 @@ export async function attachAgentAssistSocket(server: http.Server, deps: SocketS
             next(new Error('This token may not open the notification socket.'));
             return;
           }
-          socket.data = { user: claims.gcp_agent_assist_user ?? undefined };
+          socket.data = { user: claims.gcp_agent_assist_user ?? undefined, expiresAtMs: claims.exp * 1000 };
           next();
         })
         .catch((err: unknown) => {
@@ -176,9 +193,10 @@ export async function attachAgentAssistSocket(server: http.Server, deps: SocketS
         });
     });
     nsp.on('connection', (socket) => {
-      states.set(socket, { rooms: new Set(), seen: new Set() });
+      states.set(socket, { rooms: new Set(), seen: new Set(), expiresAtMs: (socket.data as { expiresAtMs: number }).expiresAtMs });
       const handle = (action: 'join' | 'leave') => (name: unknown, ack?: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (...args: unknown[]) => void) : () => undefined;
+        if (endIfExpired(socket)) return;
         if (typeof name !== 'string' || !CONVERSATION_NAME.test(name)) {
           reply(false, 'expected a conversation name: projects/<project>/locations/<location>/conversations/<id>');
           return;

@@ -87,15 +87,15 @@ describe('crm rejects bad input and writes nothing', () => {
     );
     await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: '../etc/passwd', url: 'https://x.example/a' }), 400, /fileName/);
     await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', object: 'gs://someone-elses-bucket/a' }), 400, /object: .*ccbridge-test-archive/);
-    await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', object: 'gs://ccbridge-test-archive/missing' }), 404, /object gs:\/\/ccbridge-test-archive\/missing not found/);
+    await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', object: 'gs://ccbridge-test-archive/missing' }), 404, /object gs:\/\/ccbridge-test-archive\/missing is not among the artifacts of record/);
     await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', url: 'ftp://x.example/a' }), 400, /url/);
   });
 
   it('oversized bodies: JSON over its limit, files over theirs', async () => {
     await expectProblem(await send('PATCH', `/records/${recordId}`, { notes: 'n'.repeat(5000) }), 413, /exceeds 4096 bytes/);
     await expectProblem(await send('POST', `/records/${recordId}/attachments?fileName=big.bin`, Buffer.alloc(3000), { 'content-type': 'application/octet-stream' }), 413, /2048/);
-    await app.bucket.write('big.bin', Buffer.alloc(3000));
-    await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'big.bin', object: 'big.bin' }), 413, /2048/);
+    await app.bucket.write('call-existing.mp3', Buffer.alloc(3000));
+    await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'big.bin', object: 'call-existing.mp3' }), 413, /2048/);
   });
 
   it('bodies that are not JSON where JSON is expected', async () => {
