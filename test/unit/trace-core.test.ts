@@ -25,8 +25,8 @@ async function setup() {
 describe('trace of one interaction', () => {
   it('a complete engagement: webhook with its suppressed duplicate, Pub/Sub, stored object with size and generation, written disposition, verdict complete', async () => {
     const s = await setup();
-    await s.keys.record({ key: 'k1', event: 'contact_center.recording_completed', engagementId: 'E1', body: '{}', receivedAt: new Date('2026-12-03T10:00:00Z'), signature: 'sig1' });
-    expect(await s.keys.record({ key: 'k1', event: 'contact_center.recording_completed', engagementId: 'E1', body: '{}', receivedAt: new Date('2026-12-03T10:00:01Z'), signature: 'sig2' })).toBe('recorded_not_published');
+    await s.keys.record({ key: 'k1', event: 'contact_center.recording_completed', engagementId: 'E1', body: '{}', receivedAt: new Date('2026-12-03T10:00:00Z'), signature: 'sig1', fresh: true });
+    expect(await s.keys.record({ key: 'k1', event: 'contact_center.recording_completed', engagementId: 'E1', body: '{}', receivedAt: new Date('2026-12-03T10:00:01Z'), signature: 'sig2', fresh: true })).toBe('recorded_not_published');
     await s.keys.markPublished('k1', 'm-1');
     await s.ledger.open('E1', { queueId: 'q' });
     await s.ledger.setFields('E1', { crmRecordId: 'R1' });
@@ -107,10 +107,10 @@ describe('trace of one interaction', () => {
 describe('day view', () => {
   it('counts per hour: received (duplicates included), suppressed, stored, failed, backfilled; lists what needs a person', async () => {
     const s = await setup();
-    await s.keys.record({ key: 'a', event: 'e', engagementId: 'E1', body: '{}', receivedAt: new Date('2026-12-03T10:05:00Z'), signature: 's1' });
-    await s.keys.record({ key: 'a', event: 'e', engagementId: 'E1', body: '{}', receivedAt: new Date('2026-12-03T10:06:00Z'), signature: 's2' });
-    await s.keys.record({ key: 'b', event: 'e', engagementId: 'E2', body: '{}', receivedAt: new Date('2026-12-03T13:00:00Z'), signature: 's3' });
-    await s.keys.record({ key: 'c', event: 'e', engagementId: 'E9', body: '{}', receivedAt: new Date('2026-12-02T13:00:00Z'), signature: 's4' });
+    await s.keys.record({ key: 'a', event: 'e', engagementId: 'E1', body: '{}', receivedAt: new Date('2026-12-03T10:05:00Z'), signature: 's1', fresh: true });
+    await s.keys.record({ key: 'a', event: 'e', engagementId: 'E1', body: '{}', receivedAt: new Date('2026-12-03T10:06:00Z'), signature: 's2', fresh: true });
+    await s.keys.record({ key: 'b', event: 'e', engagementId: 'E2', body: '{}', receivedAt: new Date('2026-12-03T13:00:00Z'), signature: 's3', fresh: true });
+    await s.keys.record({ key: 'c', event: 'e', engagementId: 'E9', body: '{}', receivedAt: new Date('2026-12-02T13:00:00Z'), signature: 's4', fresh: true });
     s.setClock('2026-12-03T10:20:00Z');
     await s.ledger.open('E1', {});
     await s.ledger.registerArtifact('E1', 'r', { kind: 'recording', path: 'p1' });
