@@ -43,7 +43,7 @@ const lines = [
   `  Salesforce identity ${stack.emulators.salesforce}`,
   '',
   ...ccaipSdkDemoLines(),
-  ...(operatorProxy ? ['Operator page (read-only; a local proxy signs you in as the operators\' group member, like gcloud run services proxy):', `  ${operatorProxy.url}`, '  the same from a shell: npm run trace -- <engagement id | phone | CRM record id | CallSid | conversation name>', ''] : []),
+  ...(operatorProxy ? ['Operator page (read-only; a local proxy signs you in as the operators\' group member, like gcloud run services proxy):', `  ${operatorProxy.url}page`, '  the same from a shell: npm run trace -- <engagement id | phone | CRM record id | CallSid | conversation name>', ''] : []),
   'Local credentials (mocks only):',
   ...Object.entries(stack.credentials).map(([k, v]) => `  ${k.padEnd(22)} ${v}`),
   '',

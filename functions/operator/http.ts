@@ -1,5 +1,5 @@
 /**
- * The operator function's routes: GET / (the page), GET /api/trace?id=…, GET /api/day?day=…
+ * The operator function's routes: GET /page (the page; GET / stays the bundle's health answer), GET /api/trace?id=…, GET /api/day?day=…
  * (the JSON the page and `npm run trace -- --json` share). Read-only; the caller is checked by
  * Cloud Run's invoker IAM before a request gets here (access "iam" in functions.json).
  */
@@ -53,9 +53,9 @@ export function createOperatorApp(deps: OperatorAppDeps): HttpFunction {
     log: deps.log,
     projectId: deps.projectId,
     routes: [
-      { method: 'GET', path: '/', handle: (ctx) => page(parseQuery(ctx, queryInputSchema)) },
+      { method: 'GET', path: '/page', handle: (ctx) => page(parseQuery(ctx, queryInputSchema)) },
       // The page's form posts, so a number typed in never lands in a URL.
-      { method: 'POST', path: '/', handle: (ctx) => page(parseBody(ctx, pageInputSchema)) },
+      { method: 'POST', path: '/page', handle: (ctx) => page(parseBody(ctx, pageInputSchema)) },
       { method: 'GET', path: '/api/trace', handle: (ctx) => traceJson(parseQuery(ctx, queryInputSchema).id) },
       { method: 'POST', path: '/api/trace', handle: (ctx) => traceJson(parseBody(ctx, pageInputSchema).id) },
       {

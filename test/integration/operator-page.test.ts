@@ -52,7 +52,7 @@ describe('operator function', () => {
     expect(await bad.text()).toMatch(/day/);
     expect((await fetch(`${proxy.url}api/trace`)).status).toBe(400);
     // The page's form posts: the same trace through POST, and a phone number is refused in a URL.
-    const posted = await fetch(proxy.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'id=eng-op-1' });
+    const posted = await fetch(`${proxy.url}page`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'id=eng-op-1' });
     expect(await posted.text()).toMatch(/class="verdict complete"/);
     const phoneInUrl = await fetch(`${proxy.url}api/trace?id=${encodeURIComponent('+1 415 555 0100')}`);
     expect(phoneInUrl.status).toBe(400);
@@ -63,7 +63,7 @@ describe('operator function', () => {
     const today = new Date().toISOString().slice(0, 10);
     const day = (await (await fetch(`${proxy.url}api/day?day=${today}`)).json()) as DayView;
     expect(day.totals.received).toBeGreaterThan(0);
-    const dom = await dumpDom(`${proxy.url}?id=eng-op-1&day=${today}`);
+    const dom = await dumpDom(`${proxy.url}page?id=eng-op-1&day=${today}`);
     expect(dom).toMatch(/<p id="verdict" class="verdict complete">COMPLETE: /);
     expect(dom).toMatch(/data-kind="webhook"/);
     expect(dom).toMatch(/data-kind="object"/);

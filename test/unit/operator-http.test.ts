@@ -32,7 +32,7 @@ afterAll(() => close?.());
 
 describe('operator function', () => {
   it('escapes stored text in the page and sends a CSP that allows no script', async () => {
-    const res = await fetch(`${url}/?id=${encodeURIComponent('E<1>')}`);
+    const res = await fetch(`${url}/page?id=${encodeURIComponent('E<1>')}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
     const html = await res.text();
@@ -43,13 +43,13 @@ describe('operator function', () => {
 
   it('takes phone numbers only in POST bodies and never echoes them (page or JSON)', async () => {
     const form = { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `id=${encodeURIComponent('+1 415 555 0100')}` };
-    const page = await fetch(`${url}/`, form);
+    const page = await fetch(`${url}/page`, form);
     expect(page.status).toBe(200);
     expect(await page.text()).not.toMatch(/555/);
     const json = await fetch(`${url}/api/trace`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: '(415) 555-0100' }) });
     expect(json.status).toBe(200);
     expect(await json.text()).not.toMatch(/555/);
-    const inUrl = await fetch(`${url}/?id=${encodeURIComponent('+1 415 555 0100')}`);
+    const inUrl = await fetch(`${url}/page?id=${encodeURIComponent('+1 415 555 0100')}`);
     expect(inUrl.status).toBe(400);
     expect(await inUrl.text()).not.toMatch(/555/);
   });
