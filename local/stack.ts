@@ -11,6 +11,7 @@ import { itemOrderStaleMs, readDeliverySpec } from './delivery';
 import { buildLocalEnv, emulatorEnv, LOCAL_PROJECT, type LocalEndpoints, localServiceAccounts } from './env';
 import { startFirestoreEmulator, type FirestoreEmulator } from './firestore';
 import { type OidcIssuer, startOidcIssuer } from './oidc';
+import { LOCAL_OPERATOR } from './operator-proxy';
 import { composers } from './function-registry';
 import { type InvokerCheck, startGateway } from './gateway';
 import { readFunctionManifest } from './manifest';
@@ -157,6 +158,8 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
     const invokersOf: Record<string, string[]> = {
       reconcile: [...(env['RECONCILE_INVOKERS'] ?? '').split(','), ...(env['RECONCILE_PUSH_INVOKERS'] ?? '').split(',')].map((e) => e.trim()).filter(Boolean),
       'interaction-worker': [localServiceAccounts.pubsubPush],
+      // The operators' group (Terraform: operator_invoker_group); local/operator-proxy.ts signs in as it.
+      operator: [LOCAL_OPERATOR],
     };
     const invokerCheck = (name: string): InvokerCheck => ({
       audiences: [`${gateway.url}/${name}`, ...(name === 'reconcile' && env['RECONCILE_AUDIENCE'] ? [env['RECONCILE_AUDIENCE']] : [])],
