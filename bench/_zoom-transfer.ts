@@ -16,7 +16,7 @@ import { createZoomApiClient, createZoomHttp } from '../shared/zoom/api-client';
 import { createZoomTokenProvider } from '../shared/zoom/oauth';
 import { transferZoomFile } from '../shared/zoom/transfer';
 import type { MockEngagement } from '../local/mocks/zoom/model';
-import { startZoomMock, type ZoomMock } from '../local/mocks/zoom';
+import { startZoomMock, type ZoomMock, zoomFilePath } from '../local/mocks/zoom';
 import { type StorageEmulator, startStorageEmulator } from '../local/storage';
 
 export interface TransferRig {
@@ -76,7 +76,7 @@ export async function startTransferRig(): Promise<TransferRig> {
       messagingTranscript: false,
     };
     zoom.addEngagement(engagement);
-    return `${zoom.baseUrl}/v2/files/recordings/${encodeURIComponent(id)}`;
+    return `${zoom.baseUrl}${zoomFilePath('recordings', id)}`;
   };
 
   return {

@@ -45,7 +45,21 @@ const workerDeliveries = () => Object.entries(stack.pubsub.stats()).find(([name]
 describe('npm run reconcile on the local stack', () => {
   it('dry run, then a run interrupted after one page and resumed: the table, and everything missing stored once', async () => {
     const day = stack.zoom.generateDay({ seed: 'reconcile-cli', date: DATE, engagements: 25, recordingBytes: { min: 1000, max: 4000 } });
-    const entries = day.reduce((n, e) => n + e.recordings.length + e.recordings.filter((r) => r.transcript).length + e.voicemails.length * 2 + (e.messagingTranscript ? 1 : 0) + e.notes.length + e.dispositions.length, 0);
+    // What Zoom lists for the day, one entry per artifact or CRM item (docs/contracts/zoom.md): a
+    // voicemail's transcript only where one was made; a note is known by its text and a
+    // disposition by its id, since those are all both the webhook and the listing carry.
+    const entries = day.reduce(
+      (n, e) =>
+        n +
+        e.recordings.length +
+        e.recordings.filter((r) => r.transcript).length +
+        e.voicemails.length +
+        e.voicemails.filter((v) => v.transcript).length +
+        (e.messagingTranscript ? 1 : 0) +
+        new Set(e.notes.map((x) => x.note)).size +
+        new Set(e.dispositions.map((x) => x.dispositionId)).size,
+      0,
+    );
 
     const dryOut = sink();
     const dry = await runReconcileCli(['--from', DATE, '--to', DATE, '--dry-run'], env(), repoRoot, { stdout: dryOut, stderr: sink() });
