@@ -70,7 +70,7 @@ describe('crm contract documents', () => {
     for (const op of ccaipConfig.operations) {
       const path = op.path.split('?')[0]!.replace(/\{(RECORD|ACCOUNT)_ID\}/g, '{id}');
       expect({ op: op.operation, documented: documented.has(`${op.method} ${path}`) }).toEqual({ op: op.operation, documented: true });
-      expect(op.idLocation).toBe('data.id');
+      expect(op.custom_id_location).toBe('data.id');
     }
     expect(ccaipConfig.operations.map((o) => o.operation)).toEqual(['findAccount', 'createAccount', 'updateAccount', 'findRecord', 'createRecord', 'addComment', 'addAttachment', 'wrapUp']);
   });
