@@ -1,10 +1,19 @@
 /** DocStore on Cloud Firestore through the official client (also used against the local stand-in). */
-import { FieldValue, type Firestore, type Query as FsQuery } from '@google-cloud/firestore';
-import { type DocData, DocAlreadyExistsError, DocNotFoundError, type DocStore, type FieldOp, isFieldOp, type Query } from '../ports/docstore';
+import { FieldValue, type Firestore, type Query as FsQuery, Timestamp } from '@google-cloud/firestore';
+import { type DocData, DocAlreadyExistsError, DocNotFoundError, type DocStore, DocVersionMismatchError, type FieldOp, isFieldOp, type Query } from '../ports/docstore';
 
 // gRPC status codes the client surfaces on precondition failures.
 const ALREADY_EXISTS = 6;
 const NOT_FOUND = 5;
+const FAILED_PRECONDITION = 9;
+
+/** A document's update time as an opaque version string, and back (exact to the nanosecond). */
+const versionOf = (t: Timestamp) => `${t.seconds}.${String(t.nanoseconds).padStart(9, '0')}`;
+function timestampOf(version: string): Timestamp {
+  const m = /^(-?\d+)\.(\d{9})$/.exec(version);
+  if (!m) throw new TypeError(`not a document version: ${version}`);
+  return new Timestamp(Number(m[1]), Number(m[2]));
+}
 
 export function createFirestoreDocStore(db: Firestore): DocStore {
   const ref = (collection: string, id: string) => db.collection(collection).doc(id);
@@ -38,13 +47,20 @@ export function createFirestoreDocStore(db: Firestore): DocStore {
     async set(collection, id, data, options) {
       await ref(collection, id).set(toFirestore(data), { merge: options?.merge ?? false });
     },
-    async update(collection, id, data) {
+    async update(collection, id, data, options) {
       try {
-        await ref(collection, id).update(toFirestore(data));
+        if (options?.ifVersion !== undefined) await ref(collection, id).update(toFirestore(data), { lastUpdateTime: timestampOf(options.ifVersion) });
+        else await ref(collection, id).update(toFirestore(data));
       } catch (err) {
         if (grpcCode(err) === NOT_FOUND) throw new DocNotFoundError(`${collection}/${id}`);
+        if (grpcCode(err) === FAILED_PRECONDITION && options?.ifVersion !== undefined) throw new DocVersionMismatchError(`${collection}/${id}`);
         throw err;
       }
+    },
+    async getVersioned(collection, id) {
+      const snap = await ref(collection, id).get();
+      if (!snap.exists || !snap.updateTime) return undefined;
+      return { data: fromFirestore(snap.data() ?? {}), version: versionOf(snap.updateTime) };
     },
     async delete(collection, id) {
       await ref(collection, id).delete();
