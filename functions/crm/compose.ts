@@ -17,6 +17,7 @@ import type { DocStore } from '../../shared/ports/docstore';
 import { createFunctionRuntime } from '../../shared/runtime';
 import { createAuthenticator } from './auth';
 import { attachmentBuckets, type CrmFunctionConfig, checkCrmFunctionConfig, crmFunctionConfigShape, publicUrlOf } from './config';
+import { createVisitLimiter } from './ba360-limits';
 import { ba360Routes } from './ba360-routes';
 import { adminRoutes } from './mock/admin';
 import { createDocStoreCrm } from './mock/docstore-crm';
@@ -91,7 +92,7 @@ export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
   ];
   const routes: Route[] = served.map((r) => serveContractRoute(r, { auth, ...(mock ? { mock } : {}) }));
   if (mockMode && faults) routes.push(...adminRoutes({ store: deps.store!, faults, adminToken: config.CRM_ADMIN_TOKEN }));
-  if (deps.ba360) routes.push(...ba360Routes(deps.ba360, auth));
+  if (deps.ba360) routes.push(...ba360Routes(deps.ba360, auth, createVisitLimiter(config.BA360_OPEN_RATE_PER_MIN, () => now().getTime())));
 
   log.info('crm function ready', { mode: config.CRM_MODE, adapter: mockMode ? 'mock' : base.kind, auth: config.CRM_AUTH_METHODS, ambiguousRule: config.CRM_AMBIGUOUS_RULE });
   return createHttpApp({

@@ -3,6 +3,7 @@
  * is in openapi.yaml and nothing else is, and every operation of the ready-to-paste CCAI
  * Platform configuration is a documented route.
  */
+import { createVisitLimiter } from '../../functions/crm/ba360-limits';
 import { readFileSync } from 'node:fs';
 import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
 import { Secret } from '../../shared/config';
@@ -55,7 +56,7 @@ function servedOperations(): string[] {
     { method: 'POST', path: '/oauth/token' },
     ...contract.filter((r) => !explanatory.has(`${r.method} ${r.path}`)),
     ...adminRoutes({ store, faults: createFaultBook(store), adminToken: secret }),
-    ...ba360Routes(ba360, auth),
+    ...ba360Routes(ba360, auth, createVisitLimiter(30, Date.now)),
   ];
   return routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).sort();
 }
