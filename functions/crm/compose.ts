@@ -7,7 +7,7 @@ import type { Env } from '../../shared/config';
 import type { Ba360 } from '../../shared/crm/adapters/ba360';
 import { createBa360FromConfig, createCrmClient } from '../../shared/crm/factory';
 import type { PhoneOptions } from '../../shared/crm/phone';
-import { withAccountCreateWindow, withAmbiguityRule } from '../../shared/crm/lookup-rules';
+import { withAccountCreateWindow, withAmbiguityRule, withRecordCreateClaim } from '../../shared/crm/lookup-rules';
 import type { CrmClient } from '../../shared/crm/port';
 import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-lazy';
 import { createHttpApp, type HttpFunction, type Route } from '../../shared/http/app';
@@ -59,9 +59,11 @@ export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
     : deps.crm!;
   // What CCAI Platform's sequence needs whatever CRM is behind: 2xx lookups, idempotent account creates.
   const markers = mockMode ? deps.store : deps.markers;
+  // Real CRMs find-then-create; the mock's create is atomic by itself.
+  const claimed = markers && !mockMode ? withRecordCreateClaim(base, { store: markers, staleSeconds: 60, now: () => now().getTime(), log }) : base;
   const windowed = markers
-    ? withAccountCreateWindow(base, { store: markers, windowSeconds: config.CRM_ACCOUNT_CREATE_WINDOW_S, now: () => now().getTime(), log })
-    : base;
+    ? withAccountCreateWindow(claimed, { store: markers, windowSeconds: config.CRM_ACCOUNT_CREATE_WINDOW_S, now: () => now().getTime(), log })
+    : claimed;
   const crm = withAmbiguityRule(windowed, { rule: config.CRM_AMBIGUOUS_RULE, log });
 
   const auth = createAuthenticator(
@@ -110,7 +112,7 @@ export function composeCrm(env: Env): HttpFunction {
   const mockMode = config.CRM_MODE === 'mock';
   // Google clients load on first use: a health check or a 401 never pays for them.
   // Mock mode keeps its CRM there; real mode only the account-create markers.
-  const firestore = mockMode || config.CRM_ACCOUNT_CREATE_WINDOW_S > 0 ? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE) : undefined;
+  const firestore = lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const store = mockMode ? firestore : undefined;
   const buckets = new Map(attachmentBuckets(config).map((name) => [name, lazyGcsBlobStore(config.GCP_PROJECT, name)]));
   const publicBaseUrl = config.PUBLIC_BASE_URL;

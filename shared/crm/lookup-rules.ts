@@ -120,3 +120,41 @@ export function withAccountCreateWindow(crm: CrmClient, options: CreateWindowOpt
     },
   };
 }
+
+export const RECORD_CREATES = 'crm-record-creates';
+
+/**
+ * One record per session even when creates race (two first events of one engagement on two
+ * instances): a CRM's find-then-create is not atomic, so the first create claims the session
+ * with a marker document (the store's create is the lock); a racing create finds the record,
+ * or is asked to retry in a moment. A claim older than `staleSeconds` was abandoned.
+ */
+export function withRecordCreateClaim(crm: CrmClient, options: { store: DocStore; staleSeconds: number; now: () => number; log: Logger }): CrmClient {
+  return {
+    ...delegate(crm),
+    async createRecord(input) {
+      const existing = await crm.findRecord({ sessionId: input.sessionId });
+      if (existing) return existing;
+      const claim = markerId(`session:${input.sessionId}`);
+      try {
+        await options.store.create(RECORD_CREATES, claim, { at: options.now() });
+      } catch (err) {
+        if (!(err instanceof DocAlreadyExistsError)) throw err;
+        const current = await options.store.get(RECORD_CREATES, claim);
+        const at = typeof current?.['at'] === 'number' ? current['at'] : 0;
+        if (options.now() - at < options.staleSeconds * 1000) {
+          const found = await crm.findRecord({ sessionId: input.sessionId });
+          if (found) return found;
+          throw Object.assign(crmUnavailable('CRM record creation', undefined), { retryAfterSeconds: 2 });
+        }
+        await options.store.set(RECORD_CREATES, claim, { at: options.now() });
+      }
+      try {
+        return await crm.createRecord(input);
+      } finally {
+        // The session's record now exists (found by session from here on), or the create failed: free the claim.
+        await options.store.delete(RECORD_CREATES, claim).catch(() => undefined);
+      }
+    },
+  };
+}

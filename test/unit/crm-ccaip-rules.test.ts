@@ -98,3 +98,13 @@ describe('CCAI Platform rules in the crm function', () => {
     expect(await call('POST', '/accounts/search', { phoneNumber: '+14155550142', phone: '' })).toMatchObject({ body: { found: true } });
   });
 });
+
+describe('one record per session with a real CRM', () => {
+  it('makes one incident when the first events of an engagement create its record at once', async () => {
+    app = await startCrm({ env: realEnv() });
+    const results = await Promise.all([1, 2, 3, 4].map(() => call('POST', '/records', { channel: 'voice', sessionId: 'S-race', subject: 'Call' })));
+    expect(results.every((r) => r.status < 300 || r.status === 503)).toBe(true);
+    expect(new Set(results.filter((r) => r.status < 300).map((r) => r.body.data?.['id'])).size).toBe(1);
+    expect(fake.rows('incident')).toHaveLength(1);
+  });
+});
