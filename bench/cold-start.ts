@@ -116,7 +116,7 @@ function benchEnv(): NodeJS.ProcessEnv {
   // Valid settings pointing at closed ports: nothing here may need an upstream to start.
   const dead = 'http://127.0.0.1:9';
   const env = buildLocalEnv(
-    { gatewayUrl: dead, firestoreHost: '127.0.0.1:9', pubsubHost: '127.0.0.1:9', storageUrl: dead, zoomUrl: dead, twilioUrl: dead, dialogflowUrl: dead, oidcCertsUrl: dead },
+    { gatewayUrl: dead, firestoreHost: '127.0.0.1:9', pubsubHost: '127.0.0.1:9', storageUrl: dead, zoomUrl: dead, twilioUrl: dead, dialogflowUrl: dead, oidcCertsUrl: dead, oidcIssuerUrl: dead },
     localCredentials({}),
     { clientEmail: 'bench@example.iam.gserviceaccount.com', privateKey },
   );

@@ -17,6 +17,8 @@
  * Targets (issue 3): p99 ≤ 25 ms and throughput ≥ 50 % of the bare function.
  */
 import { parseArgs } from 'node:util';
+import { SignJWT } from 'jose';
+import { LOCAL_PROJECT } from '../local/env';
 import { fmt, formatTable, type HttpBench, machineNote, type Measured, requireWrk, startHttpBench } from './_http-bench';
 import type { HttpRequestSpec } from './_load';
 
@@ -44,16 +46,23 @@ export default async function bench(args: string[]): Promise<void> {
     });
     if (registered.status !== 200) throw new Error(`register-app answered ${registered.status}`);
     const { token } = (await registered.json()) as { token: string };
+    // The Lightning component polls with an agent token (from /register): mint one with the local key.
+    const now = Math.floor(Date.now() / 1000);
+    const agentToken = await new SignJWT({ gcp_agent_assist_project: LOCAL_PROJECT, gcp_agent_assist_user: 'sf:bench', ccbridge_role: 'agent' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
+      .sign(new TextEncoder().encode(fn.credentials.uiConnectorJwtSecret));
 
     const phones = Array.from({ length: PHONES }, (_, i) => `+1415555${String(i).padStart(4, '0')}`);
     const bodies = phones.map((p, i) => JSON.stringify({ conversationIntegrationKey: p, conversationName: `projects/ccbridge-local/locations/global/conversations/CA${String(i).padStart(32, '0')}` }));
     const headers = { 'content-type': 'application/json', authorization: token };
     const posts = (base: string): HttpRequestSpec[] => bodies.map((body) => ({ method: 'POST', url: `${base}/conversation-name`, headers, body }));
     const gets = (base: string): HttpRequestSpec[] =>
-      phones.map((p) => ({ method: 'GET', url: `${base}/conversation-name?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: token } }));
+      phones.map((p) => ({ method: 'GET', url: `${base}/conversation-name?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: agentToken } }));
     // The bare function gets the same requests (it ignores them).
     const barePosts = (): HttpRequestSpec[] => bodies.map((body) => ({ method: 'POST', url: `${fn.bareUrl}/`, headers, body }));
-    const bareGets = (): HttpRequestSpec[] => phones.map((p) => ({ method: 'GET', url: `${fn.bareUrl}/?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: token } }));
+    const bareGets = (): HttpRequestSpec[] => phones.map((p) => ({ method: 'GET', url: `${fn.bareUrl}/?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: agentToken } }));
 
     // Every phone registered on both stores first, so each GET finds its mapping (the poll's happy path).
     for (const base of [fn.functionUrl, fn.memoryUrl]) await registerAll(posts(base));

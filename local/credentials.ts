@@ -20,6 +20,7 @@ export interface LocalCredentials {
   crmOauthClientId: string;
   crmOauthClientSecret: string;
   crmAdminToken: string;
+  ccaipCompanySecret: string;
 }
 
 export function localCredentials(env: Env = process.env): LocalCredentials {
@@ -39,5 +40,6 @@ export function localCredentials(env: Env = process.env): LocalCredentials {
     crmOauthClientId: pick('CRM_OAUTH_CLIENT_ID', 'ccaip-client'),
     crmOauthClientSecret: pick('CRM_OAUTH_CLIENT_SECRET', 'local-crm-oauth-client-secret'),
     crmAdminToken: pick('CRM_ADMIN_TOKEN', 'local-crm-admin-token'),
+    ccaipCompanySecret: pick('CCAIP_COMPANY_SECRET', 'local-ccaip-company-secret-0123456789'),
   };
 }

@@ -25,6 +25,8 @@ export const localResources = {
 export const localServiceAccounts = {
   scheduler: `reconcile-scheduler@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
   reconcile: `fn-reconcile@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
+  /** The identity of the interaction-worker-push subscription (Terraform: pubsub-push). */
+  pubsubPush: `pubsub-push@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
 } as const;
 
 export interface LocalEndpoints {
@@ -37,7 +39,14 @@ export interface LocalEndpoints {
   dialogflowUrl: string;
   /** Certs of the local OIDC issuer (Google's are at https://www.googleapis.com/oauth2/v1/certs). */
   oidcCertsUrl: string;
+  /** The local IAP-like signer's keys (Google's are at https://www.gstatic.com/iap/verify/public_key-jwk). */
+  iapKeysUrl?: string;
+  /** The same issuer as the end users' identity provider (ccaip-sdk). */
+  oidcIssuerUrl: string;
 }
+
+/** The client id of the local site's sign-in: the audience of end users' ID tokens. */
+export const LOCAL_SDK_AUDIENCE = 'ccbridge-local-web';
 
 export interface LocalSigner {
   clientEmail: string;
@@ -82,9 +91,19 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     TWILIO_ACCOUNT_SID: creds.twilioAccountSid,
     TWILIO_AUTH_TOKEN: creds.twilioAuthToken,
     UI_CONNECTOR_JWT_SECRET: creds.uiConnectorJwtSecret,
+    // Every local client (tests, fuzz, demo) is one source, 127.0.0.1, and fuzz guesses tokens for the one
+    // local account by design: register-app's per-instance limits are raised so they do not stand in the way.
+    UI_CONNECTOR_REGISTER_SOURCE_BURST: '100000',
+    UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: '1000000',
+    UI_CONNECTOR_REGISTER_ACCOUNT_FAILURE_BURST: '100000',
+    UI_CONNECTOR_REGISTER_ACCOUNT_FAILURES_PER_MINUTE: '1000000',
     DIALOGFLOW_API_ENDPOINT: endpoints.dialogflowUrl,
     // Verification of Google-signed ID tokens (Cloud Scheduler, Pub/Sub push)
     OIDC_CERTS_URL: endpoints.oidcCertsUrl,
+    // IAP's signed assertion on artifact links (checked when ARTIFACT_REQUIRE_IDENTITY=true)
+    ...(endpoints.iapKeysUrl ? { ARTIFACT_IAP_KEYS_URL: endpoints.iapKeysUrl } : {}),
+    // The gateway plays Cloud Run's invoker check for reconcile (and the worker): tokens arrive stripped.
+    OIDC_PLATFORM_VERIFIED: 'true',
     // reconcile: its URL is the audience of its callers' tokens
     RECONCILE_AUDIENCE: `${endpoints.gatewayUrl}/reconcile`,
     RECONCILE_INVOKERS: localServiceAccounts.scheduler,
@@ -98,6 +117,15 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     CRM_OAUTH_CLIENT_ID: creds.crmOauthClientId,
     CRM_OAUTH_CLIENT_SECRET: creds.crmOauthClientSecret,
     CRM_ADMIN_TOKEN: creds.crmAdminToken,
+    // ccaip-sdk: end users sign in at the local OIDC issuer; the demo page is served by the gateway (plain http).
+    CCAIP_COMPANY_SECRET: creds.ccaipCompanySecret,
+    CCAIP_COMPANY_NAME: 'ccbridge local',
+    SDK_OIDC_ISSUER: endpoints.oidcIssuerUrl,
+    SDK_OIDC_AUDIENCE: LOCAL_SDK_AUDIENCE,
+    SDK_ALLOW_GUESTS: 'true',
+    SDK_GUEST_COOKIE_SECURE: 'false',
+    SDK_DEMO_PAGE: 'true',
+    SDK_CORS_ORIGINS: [endpoints.gatewayUrl, endpoints.gatewayUrl.replace('//127.0.0.1:', '//localhost:')].join(','),
     ...overrides,
   };
 }

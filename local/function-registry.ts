@@ -1,8 +1,9 @@
 /**
- * The composition roots of the five functions, by name. The local stack composes each one
+ * The composition roots of the functions, by name. The local stack composes each one
  * with the stack's environment and registers it with the Functions Framework under its
  * production entry point, exactly as the deployed entry files do.
  */
+import { composeCcaipSdk } from '../functions/ccaip-sdk/compose';
 import { composeCrm } from '../functions/crm/compose';
 import { composeInteractionWorker } from '../functions/interaction-worker/compose';
 import { composeReconcile } from '../functions/reconcile/compose';
@@ -10,14 +11,14 @@ import { composeUiConnector } from '../functions/ui-connector/compose';
 import { composeZoomWebhook } from '../functions/zoom-webhook/compose';
 import type { Env } from '../shared/config';
 import type { HttpFunction } from '../shared/http/app';
-import type { EventFunction } from '../functions/interaction-worker/compose';
 
-export type Composed = { signature: 'http'; handler: HttpFunction } | { signature: 'cloudevent'; handler: EventFunction };
+export type Composed = { signature: 'http'; handler: HttpFunction };
 
 export const composers: Record<string, (env: Env) => Composed> = {
   crm: (env) => ({ signature: 'http', handler: composeCrm(env) }),
   'ui-connector': (env) => ({ signature: 'http', handler: composeUiConnector(env) }),
   'zoom-webhook': (env) => ({ signature: 'http', handler: composeZoomWebhook(env) }),
-  'interaction-worker': (env) => ({ signature: 'cloudevent', handler: composeInteractionWorker(env) }),
+  'interaction-worker': (env) => ({ signature: 'http', handler: composeInteractionWorker(env) }),
   reconcile: (env) => ({ signature: 'http', handler: composeReconcile(env) }),
+  'ccaip-sdk': (env) => ({ signature: 'http', handler: composeCcaipSdk(env) }),
 };

@@ -8,16 +8,36 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { installFrameworkErrorResponses } from '../shared/http/framework-errors';
+import { bodyLimitsOf } from '../shared/http/body-guard';
+import { installFrameworkErrorResponses, setRequestBodyLimits } from '../shared/http/framework-errors';
 import type { Composed } from './function-registry';
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
+/**
+ * Cloud Run's invoker IAM check, as the gateway plays it for a function without `allUsers`
+ * (docs/contracts/google-cloud.md §1): a bearer ID token (X-Serverless-Authorization, else
+ * Authorization) for one of `audiences`, of one of `invokers`, or the request never reaches the
+ * function (401 without a valid token, 403 for an account that is no invoker); the token it
+ * verified is forwarded with its signature replaced by SIGNATURE_REMOVED_BY_GOOGLE.
+ */
+export interface InvokerCheck {
+  audiences: readonly string[];
+  invokers: readonly string[];
+  verify(token: string, audiences: readonly string[]): { ok: true; email: string } | { ok: false; reason: string };
+}
+
+export const SIGNATURE_REMOVED = 'SIGNATURE_REMOVED_BY_GOOGLE';
+/** Set (locally only) on an answer the gateway gave as Cloud Run's front, not the function. */
+export const PLATFORM_REFUSAL_HEADER = 'x-local-platform-refusal';
+
 export interface Gateway {
   readonly url: string;
   readonly port: number;
+  /** The HTTP server itself (ui-connector's socket.io server attaches to it). */
+  readonly server: http.Server;
   /** Registers a composed function under its entry point and routes `/<name>/` to it. */
-  mount(name: string, entryPoint: string, composed: Composed): void;
+  mount(name: string, entryPoint: string, composed: Composed, invokerCheck?: InvokerCheck): void;
   stop(): Promise<void>;
 }
 
@@ -36,7 +56,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   // As the deployed entry files do: what the Framework refuses itself is answered in JSON.
   installFrameworkErrorResponses();
   const listeners = new Map<string, Listener>();
-  const eventFunctions = new Set<string>();
+  const handlers = new Map<string, unknown>();
+  const invokerChecks = new Map<string, InvokerCheck>();
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     const match = /^\/([a-z][a-z0-9-]*)(\/.*|\?.*)?$/.exec(url);
@@ -48,11 +69,10 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     }
     const rest = match[2] ?? '/';
     req.url = rest.startsWith('?') ? `/${rest}` : rest;
-    if (eventFunctions.has(match[1]!) && (req.method === 'GET' || req.method === 'HEAD') && req.url.split('?')[0] === '/') {
-      // Event functions only take CloudEvent POSTs; the gateway answers their health check.
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', function: match[1] }));
-      return;
-    }
+    const check = invokerChecks.get(match[1]!);
+    if (check && !passInvokerCheck(check, req, res)) return;
+    // Each function's own body limits, held before its Framework app reads the body.
+    setRequestBodyLimits(req, bodyLimitsOf(handlers.get(match[1]!), req));
     listener(req, res);
   });
   server.keepAliveTimeout = 65_000;
@@ -71,14 +91,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     port,
-    mount(name, entryPoint, composed) {
-      if (composed.signature === 'http') ff.http(entryPoint, composed.handler);
-      else ff.cloudEvent(entryPoint, composed.handler);
+    server,
+    mount(name, entryPoint, composed, invokerCheck) {
+      if (invokerCheck) invokerChecks.set(name, invokerCheck);
+      ff.http(entryPoint, composed.handler);
       const inner = getTestServer(entryPoint);
       const listener = inner.listeners('request')[0] as Listener | undefined;
       if (!listener) throw new Error(`functions framework gave no request listener for ${entryPoint}`);
       listeners.set(name, listener);
-      if (composed.signature === 'cloudevent') eventFunctions.add(name);
+      handlers.set(name, composed.handler);
     },
     stop: () =>
       new Promise<void>((resolve) => {
@@ -86,4 +107,26 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
         server.close(() => resolve());
       }),
   };
+}
+
+/** Cloud Run's answer to a request its invoker check refuses, or the request made as it forwards it. */
+function passInvokerCheck(check: InvokerCheck, req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const serverless = one(req.headers['x-serverless-authorization']);
+  const headerName = serverless !== undefined ? 'x-serverless-authorization' : 'authorization';
+  const token = /^Bearer\s+(\S+)$/i.exec(serverless ?? one(req.headers.authorization) ?? '')?.[1];
+  // Cloud Run answers these itself, in HTML, before any code of ours runs; the marker header
+  // lets local tooling (the fuzz checks) tell the platform's refusals from the functions'.
+  const refuse = (status: number, message: string) => {
+    res.writeHead(status, { 'content-type': 'text/html; charset=UTF-8', 'www-authenticate': 'Bearer', [PLATFORM_REFUSAL_HEADER]: 'invoker-check' });
+    res.end(`<html><head><title>${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}</title></head><body><h1>Error: ${status === 401 ? 'Unauthorized' : 'Forbidden'}</h1><h2>${message}</h2></body></html>`);
+    return false;
+  };
+  if (!token) return refuse(401, 'Unauthorized: this function requires an ID token (roles/run.invoker)');
+  const verdict = check.verify(token, check.audiences);
+  if (!verdict.ok) return refuse(401, `Unauthorized: the ID token was refused (${verdict.reason})`);
+  if (!check.invokers.some((i) => i.toLowerCase() === verdict.email.toLowerCase())) return refuse(403, `Forbidden: ${verdict.email} is not an invoker of this function`);
+  const [h, p] = token.split('.');
+  req.headers[headerName] = `Bearer ${h}.${p}.${SIGNATURE_REMOVED}`;
+  return true;
 }

@@ -10,7 +10,10 @@ const manifestSchema = z.object({
     z.object({
       name: z.string().regex(/^[a-z][a-z0-9-]*$/),
       entryPoint: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
-      signature: z.enum(['http', 'cloudevent']),
+      signature: z.enum(['http']),
+      /** public: allUsers may invoke; iam: Cloud Run's invoker check runs first (local/gateway.ts). */
+      access: z.enum(['public', 'iam']),
+      /** The function is the push endpoint of a subscription on this topic. */
       topic: z.string().optional(),
       description: z.string(),
     }),

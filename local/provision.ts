@@ -1,17 +1,20 @@
 /**
  * Creates, through the real client libraries, what Terraform creates in production:
- * buckets, topics, dead-letter topics, and the push subscriptions that deliver events to
- * the functions as Eventarc does (retry with back-off, dead-letter after N attempts).
+ * buckets, topics, dead-letter topics, and the push subscriptions of terraform/delivery.json
+ * (OIDC token, ack deadline, retry back-off, dead-letter after N attempts).
  */
 import type { Env } from '../shared/config';
 import { createPubSub, createStorage } from '../shared/google';
-import type { FunctionManifestEntry } from './manifest';
+import type { DeliverySpec } from './delivery';
 
 export interface ProvisionOptions {
   env: Env;
   functionUrls: Record<string, string>;
-  manifest: FunctionManifestEntry[];
-  pushBackoff: { min: number; max: number };
+  delivery: DeliverySpec;
+  /** Service account whose OIDC token each push subscription carries, by subscription name. */
+  pushIdentities: Record<string, string>;
+  /** Replaces every subscription's back-off (tests and chaos runs compress time), in seconds. */
+  pushBackoff?: { min: number; max: number };
   maxDeliveryAttempts: number;
 }
 
@@ -39,30 +42,26 @@ export async function provisionLocalResources(options: ProvisionOptions): Promis
     const conversations = options.env['CONVERSATION_EVENTS_TOPIC'];
     if (conversations) await ensureSubscription(pubsub, conversations, `${conversations}-inspect`, {});
 
-    for (const fn of options.manifest) {
-      if (fn.signature !== 'cloudevent' || !fn.topic) continue;
-      const url = options.functionUrls[fn.name];
-      if (!url) continue;
-      await ensureSubscription(pubsub, fn.topic, `${fn.name}-trigger`, {
-        pushConfig: { pushEndpoint: url },
-        ackDeadlineSeconds: 60,
-        retryPolicy: { minimumBackoff: seconds(options.pushBackoff.min), maximumBackoff: seconds(options.pushBackoff.max) },
-        deadLetterPolicy: { deadLetterTopic: pubsub.topic(deadLetterTopic(fn.topic)).name, maxDeliveryAttempts: options.maxDeliveryAttempts },
-      });
-    }
-
-    // reconcile hands its lanes to itself through reconcile-slices, pushed to /slices with an
-    // OIDC token of its own service account for its URL (terraform/main.tf: reconcile-slices-push).
-    // The push waits for the answer up to the ack deadline, as in production (600 s).
-    const slicesTopic = options.env['RECONCILE_SLICES_TOPIC'];
-    const reconcileUrl = options.functionUrls['reconcile'];
-    const pushIdentity = options.env['RECONCILE_PUSH_INVOKERS']?.split(',')[0]?.trim();
-    if (slicesTopic && reconcileUrl && pushIdentity) {
-      await ensureSubscription(pubsub, slicesTopic, 'reconcile-slices-push', {
-        pushConfig: { pushEndpoint: `${reconcileUrl}/slices`, oidcToken: { serviceAccountEmail: pushIdentity, audience: options.env['RECONCILE_AUDIENCE'] ?? reconcileUrl } },
-        ackDeadlineSeconds: 600,
-        retryPolicy: { minimumBackoff: seconds(options.pushBackoff.min), maximumBackoff: seconds(options.pushBackoff.max) },
-        deadLetterPolicy: { deadLetterTopic: pubsub.topic(deadLetterTopic(slicesTopic)).name, maxDeliveryAttempts: options.maxDeliveryAttempts },
+    // The topics' names in this environment (the *_TOPIC settings), by their production name.
+    const topicNames: Record<string, string | undefined> = {
+      'zoom-events': options.env['ZOOM_EVENTS_TOPIC'],
+      'reconcile-slices': options.env['RECONCILE_SLICES_TOPIC'],
+      'conversation-events': options.env['CONVERSATION_EVENTS_TOPIC'],
+    };
+    for (const [name, sub] of Object.entries(options.delivery.subscriptions)) {
+      const topic = topicNames[sub.topic];
+      const url = options.functionUrls[sub.function];
+      const identity = options.pushIdentities[name];
+      if (!topic || !url || !identity) continue;
+      // The audience is the function's URL, as Terraform sets it (reconcile reads it as RECONCILE_AUDIENCE).
+      const audience = sub.function === 'reconcile' ? (options.env['RECONCILE_AUDIENCE'] ?? url) : url;
+      const backoff = options.pushBackoff ?? { min: sub.minimumBackoffSeconds, max: sub.maximumBackoffSeconds };
+      await ensureSubscription(pubsub, topic, name, {
+        pushConfig: { pushEndpoint: `${url}${sub.path === '/' ? '' : sub.path}`, oidcToken: { serviceAccountEmail: identity, audience } },
+        // Also the push request's timeout: the push waits for the answer this long, as in production.
+        ackDeadlineSeconds: sub.ackDeadlineSeconds,
+        retryPolicy: { minimumBackoff: seconds(backoff.min), maximumBackoff: seconds(backoff.max) },
+        deadLetterPolicy: { deadLetterTopic: pubsub.topic(deadLetterTopic(topic)).name, maxDeliveryAttempts: options.maxDeliveryAttempts },
       });
     }
   } finally {

@@ -7,15 +7,18 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, type Env } from '../shared/config';
 import { localCredentials, type LocalCredentials } from './credentials';
-import { buildLocalEnv, emulatorEnv, LOCAL_PROJECT, type LocalEndpoints } from './env';
+import { itemOrderStaleMs, readDeliverySpec } from './delivery';
+import { buildLocalEnv, emulatorEnv, LOCAL_PROJECT, type LocalEndpoints, localServiceAccounts } from './env';
 import { startFirestoreEmulator, type FirestoreEmulator } from './firestore';
 import { type OidcIssuer, startOidcIssuer } from './oidc';
 import { composers } from './function-registry';
-import { startGateway } from './gateway';
+import { type InvokerCheck, startGateway } from './gateway';
 import { readFunctionManifest } from './manifest';
 import { type DialogflowMock, startDialogflowMock } from './mocks/dialogflow';
 import { startTwilioMock, type TwilioMock } from './mocks/twilio';
 import { startZoomMock, type ZoomMock } from './mocks/zoom';
+import { agentAssistEnv, localAgentAssistCredentials, localNotificationPublisher, localNotificationTopics, provisionAgentAssist, startLocalSalesforce, topicName } from './agent-assist';
+import type { SalesforceIdentityMock } from './mocks/salesforce-identity';
 import { provisionLocalResources } from './provision';
 import { type PubSubEmulator, startPubSubEmulator } from './pubsub';
 import type { ExternalServices } from './services';
@@ -42,7 +45,7 @@ export interface StackOptions {
   externalFunctions?: Record<string, string>;
   /** Push requests in flight at once per subscription (default 16); a busier worker needs more. */
   pushConcurrency?: number;
-  /** Push retry back-off of the local subscriptions, in seconds. */
+  /** Push retry back-off of the local subscriptions, in seconds (default: terraform/delivery.json's). */
   pushBackoff?: { min: number; max: number };
   /** Attempts before a message goes to a dead-letter topic. */
   maxDeliveryAttempts?: number;
@@ -52,8 +55,8 @@ export interface StackOptions {
 
 export interface Stack {
   functions: Record<string, string>;
-  credentials: LocalCredentials;
-  emulators: { firestore: string; pubsub: string; storage: string; zoom: string; twilio: string; dialogflow: string; oidcCerts: string };
+  credentials: LocalCredentials & ReturnType<typeof localAgentAssistCredentials>;
+  emulators: { firestore: string; pubsub: string; storage: string; zoom: string; twilio: string; dialogflow: string; salesforce: string; oidcCerts: string; iapKeys: string };
   env: Env;
   firestore: FirestoreEmulator;
   pubsub: PubSubEmulator;
@@ -61,6 +64,7 @@ export interface Stack {
   zoom: ZoomMock;
   twilio: TwilioMock;
   dialogflow: DialogflowMock;
+  salesforce: SalesforceIdentityMock;
   oidc: OidcIssuer;
   stop(): Promise<void>;
 }
@@ -113,8 +117,21 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
     stoppers.push(() => zoom.stop());
     const twilio = await startTwilioMock({ port: portFor(5), accounts: [{ sid: credentials.twilioAccountSid, authToken: credentials.twilioAuthToken }] });
     stoppers.push(() => twilio.stop());
-    const dialogflow = await startDialogflowMock({ port: portFor(6), projectId: LOCAL_PROJECT });
+    const dialogflow = await startDialogflowMock({
+      port: portFor(6),
+      projectId: LOCAL_PROJECT,
+      publish: localNotificationPublisher(),
+      notificationTopics: {
+        suggestions: topicName(localNotificationTopics['human-agent-assistant-event']),
+        lifecycle: topicName(localNotificationTopics['conversation-lifecycle-event']),
+        newMessages: topicName(localNotificationTopics['new-message-event']),
+        newRecognitionResults: topicName(localNotificationTopics['new-recognition-result-notification-event']),
+      },
+    });
     stoppers.push(() => dialogflow.stop());
+    const agentAssistCredentials = localAgentAssistCredentials();
+    const salesforce = await startLocalSalesforce(agentAssistCredentials, portFor(8));
+    stoppers.push(() => salesforce.stop());
 
     const endpoints: LocalEndpoints = {
       gatewayUrl: gateway.url,
@@ -123,14 +140,30 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       twilioUrl: twilio.baseUrl,
       dialogflowUrl: dialogflow.baseUrl,
       oidcCertsUrl: oidc.certsUrl,
+      oidcIssuerUrl: oidc.issuer,
+      iapKeysUrl: oidc.iapKeysUrl,
     };
     // The Google client libraries read the emulator variables from process.env.
     Object.assign(process.env, emulatorEnv(endpoints));
     const maxDeliveryAttempts = options.maxDeliveryAttempts ?? 5;
+    const delivery = readDeliverySpec();
     // The worker gives up on a message's last delivery: it must know the subscriptions' setting.
     const env = buildLocalEnv(endpoints, credentials, { clientEmail: signer.clientEmail, privateKey: signer.privateKey }, {
       PUBSUB_MAX_DELIVERY_ATTEMPTS: String(maxDeliveryAttempts),
+      ...agentAssistEnv(salesforce.baseUrl, agentAssistCredentials),
+      // As Terraform derives it from the same subscription settings (terraform/functions.tf).
+      ZOOM_ITEM_ORDER_STALE_MS: String(itemOrderStaleMs(delivery)),
       ...options.envOverrides,
+    });
+    // Cloud Run's invoker check in front of the functions without allUsers (Terraform's invoker bindings).
+    const invokersOf: Record<string, string[]> = {
+      reconcile: [...(env['RECONCILE_INVOKERS'] ?? '').split(','), ...(env['RECONCILE_PUSH_INVOKERS'] ?? '').split(',')].map((e) => e.trim()).filter(Boolean),
+      'interaction-worker': [localServiceAccounts.pubsubPush],
+    };
+    const invokerCheck = (name: string): InvokerCheck => ({
+      audiences: [`${gateway.url}/${name}`, ...(name === 'reconcile' && env['RECONCILE_AUDIENCE'] ? [env['RECONCILE_AUDIENCE']] : [])],
+      invokers: invokersOf[name] ?? [],
+      verify: (token, audiences) => oidc.check(token, audiences),
     });
 
     const external = options.externalFunctions ?? {};
@@ -146,34 +179,57 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       }
       const compose = composers[fn.name];
       if (!compose) throw new Error(`no composition root registered for function ${fn.name}`);
+      let composed: ReturnType<typeof compose>;
       try {
-        gateway.mount(fn.name, fn.entryPoint, compose(options.functionEnv ? options.functionEnv(fn.name, env) : env));
+        composed = compose(options.functionEnv ? options.functionEnv(fn.name, env) : env);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         invalid.push(...err.problems.map((p) => `${fn.name}: ${p}`));
         continue;
       }
+      gateway.mount(fn.name, fn.entryPoint, composed, fn.access === 'iam' ? invokerCheck(fn.name) : undefined);
       urls[fn.name] = `${gateway.url}/${fn.name}`;
+      // ui-connector's socket.io server shares the gateway's port, as it shares the Cloud Run service's URL.
+      if ('attachSocket' in composed.handler && typeof composed.handler.attachSocket === 'function') {
+        const socket = await (composed.handler as import('../functions/ui-connector/compose').UiConnectorHandler).attachSocket(gateway.server);
+        stoppers.push(() => socket.close());
+      }
     }
     if (invalid.length > 0) throw new ConfigError('the local stack', invalid);
 
     await provisionLocalResources({
       env,
       functionUrls: urls,
-      manifest,
-      pushBackoff: options.pushBackoff ?? { min: 1, max: 60 },
+      delivery,
+      pushIdentities: {
+        'interaction-worker-push': localServiceAccounts.pubsubPush,
+        'reconcile-slices-push': env['RECONCILE_PUSH_INVOKERS']?.split(',')[0]?.trim() ?? localServiceAccounts.reconcile,
+      },
+      ...(options.pushBackoff ? { pushBackoff: options.pushBackoff } : {}),
       maxDeliveryAttempts,
     });
+    if (urls['ui-connector'] && !external['ui-connector']) await provisionAgentAssist(urls['ui-connector'], options.pushBackoff ?? { min: 1, max: 60 });
 
     return {
       functions: urls,
-      credentials,
-      emulators: { firestore: hosts.firestoreHost, pubsub: hosts.pubsubHost, storage: hosts.storageUrl, zoom: zoom.baseUrl, twilio: twilio.baseUrl, dialogflow: dialogflow.baseUrl, oidcCerts: oidc.certsUrl },
+      credentials: { ...credentials, ...agentAssistCredentials },
+      emulators: {
+        firestore: hosts.firestoreHost,
+        pubsub: hosts.pubsubHost,
+        storage: hosts.storageUrl,
+        zoom: zoom.baseUrl,
+        twilio: twilio.baseUrl,
+        dialogflow: dialogflow.baseUrl,
+        salesforce: salesforce.baseUrl,
+        oidcCerts: oidc.certsUrl,
+        iapKeys: oidc.iapKeysUrl,
+      },
       env,
       ...google,
       zoom,
       twilio,
       dialogflow,
+      salesforce,
       oidc,
       stop: stopAll,
     };

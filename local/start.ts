@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../shared/config';
-import { exportedSettings, settingsFor } from './env';
+import { exportedSettings, LOCAL_SDK_AUDIENCE, settingsFor } from './env';
 import { repoRoot } from './manifest';
 import { type Stack, startStack } from './stack';
 
@@ -53,7 +53,9 @@ const lines = [
   `  Zoom API mock       ${stack.emulators.zoom}`,
   `  Twilio API mock     ${stack.emulators.twilio}`,
   `  Dialogflow mock     ${stack.emulators.dialogflow}`,
+  `  Salesforce identity ${stack.emulators.salesforce}`,
   '',
+  ...ccaipSdkDemoLines(),
   'Local credentials (mocks only):',
   ...Object.entries(stack.credentials).map(([k, v]) => `  ${k.padEnd(22)} ${v}`),
   '',
@@ -61,6 +63,20 @@ const lines = [
   'ready',
 ];
 process.stderr.write(`${lines.join('\n')}\n`);
+
+/** The sample page of ccaip-sdk: as a guest, and signed in with an ID token of the local issuer (valid 1 h). */
+function ccaipSdkDemoLines(): string[] {
+  const url = stack.functions['ccaip-sdk'];
+  if (!url) return [];
+  const idToken = stack.oidc.mintIdToken(LOCAL_SDK_AUDIENCE, { sub: '0b5e6f0e-8d1a-4a36-9a4e-5f3f0c9d2b71', name: 'Local Demo User', email: 'demo.user@example.com', email_verified: true, phone_number: '+14155550123' });
+  return [
+    'CCAI Platform SDK demo page (the Web SDK authenticate callback wired to /token; no secret in it):',
+    `  as a guest           ${url}/demo?check=1`,
+    `  signed in (1 h)      ${url}/demo?check=1#id_token=${idToken}`,
+    `  identity provider    ${stack.oidc.issuer} (audience ${LOCAL_SDK_AUDIENCE})`,
+    '',
+  ];
+}
 
 let stopping = false;
 const shutdown = async (signal: string) => {

@@ -3,11 +3,13 @@
  * (index.js) holding the function's own code and the small pure-JS libraries it uses,
  * and a package.json listing only the external packages that bundle actually imports
  * (the Google clients load .proto/JSON files at run time, so they stay node_modules
- * packages that Cloud Build installs).
+ * packages that Cloud Build installs), with a package-lock.json holding exactly the tree the
+ * tests ran with (./bundle-lock), so the build installs the tested versions.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
+import { bundleLockfile, parseLockfile } from './bundle-lock';
 
 /** Bundled into the function: pure JS, no files read at run time. */
 const INLINE = new Set(['got', 'zod', 'jose', 'libphonenumber-js']);
@@ -61,6 +63,8 @@ export async function buildBundle(options: { repoRoot: string; name: string; ent
     dependencies: Object.fromEntries(externals.map((e) => [e, root.dependencies[e]!])),
   };
   writeFileSync(join(options.outDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  const rootLock = parseLockfile(readFileSync(join(options.repoRoot, 'package-lock.json'), 'utf8'));
+  writeFileSync(join(options.outDir, 'package-lock.json'), `${JSON.stringify(bundleLockfile(rootLock, pkg.name, pkg.dependencies), null, 2)}\n`);
   const outputs = result.metafile.outputs;
   const bytes = Object.entries(outputs).reduce((sum, [file, o]) => (file.endsWith('.js') ? sum + o.bytes : sum), 0);
   const entryFile = Object.keys(outputs).find((f) => f.endsWith('/index.js'))!;

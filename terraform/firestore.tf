@@ -15,6 +15,7 @@ locals {
     "conversations",  # ui-connector: key -> conversation mappings (UI_CONNECTOR_MAPPING_TTL_SECONDS)
     "zoomEventKeys",  # zoom-webhook: de-duplication keys of delivered events (ZOOM_EVENT_KEY_TTL_HOURS)
     "crmMockJournal", # crm (mock mode): journal of the mock CRM (CRM_JOURNAL_TTL_HOURS)
+    "agentAssistEvents", # ui-connector: Agent Assist notification log (UI_CONNECTOR_EVENT_RETENTION_SECONDS)
   ]
   # Not here, because their documents carry no expiry field: the reconcile collections
   # (reconcileWindows, reconcileRuns, reconcileSlices, reconcileClaims, reconcileLanes,
@@ -32,7 +33,18 @@ locals {
   # test/terraform/firestore-queries.test.ts counts those call sites, so a new query is
   # reviewed here. fields: field_path plus order (ASCENDING or DESCENDING) or array_config
   # (CONTAINS); query_scope defaults to COLLECTION.
-  firestore_composite_indexes = []
+  #   agent assist: agentAssistEvents room == and publishTimeMs >= ordered by publishTimeMs
+  #              (a socket joining reads its room's recent events): the one composite index;
+  #              committedAt >= ordered by committedAt (instances' reads): single-field.
+  firestore_composite_indexes = [
+    {
+      collection = "agentAssistEvents"
+      fields = [
+        { field_path = "room", order = "ASCENDING" },
+        { field_path = "publishTimeMs", order = "ASCENDING" },
+      ]
+    },
+  ]
 }
 
 module "firestore" {

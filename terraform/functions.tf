@@ -12,9 +12,18 @@ locals {
       entryPoint  = f.entryPoint
       signature   = f.signature
       description = try(f.description, "")
+      access      = f.access
       topic       = try(f.topic, null)
     }
   }
+
+  # How Pub/Sub pushes to the functions (ack deadline, back-off): terraform/delivery.json, which
+  # the local stack reads too. The worker's ZOOM_ITEM_ORDER_STALE_MS is derived from its entry:
+  # an earlier item waiting for redelivery (one attempt of up to the ack deadline, then up to the
+  # longest back-off) must never look stale.
+  delivery            = jsondecode(file("${path.module}/delivery.json"))
+  worker_delivery     = one([for name, sub in local.delivery.subscriptions : sub if sub.function == "interaction-worker"])
+  item_order_stale_ms = (local.worker_delivery.ackDeadlineSeconds + local.worker_delivery.maximumBackoffSeconds + local.delivery.staleMarginSeconds) * 1000
 
   # The cloudfunctions.net URL of a gen2 function is predictable: use this (not
   # module.function[...].url) when a function's own environment needs a URL, which would
@@ -61,7 +70,8 @@ locals {
   }
   crm_mock = var.crm_mode == "mock"
 
-  function_env = {
+  # ccaip-sdk's entries live in ccaip_sdk.tf.
+  function_env = merge(local.ccaip_sdk_function_env, {
     "crm" = merge(
       {
         PUBLIC_BASE_URL  = local.public_base_url
@@ -105,9 +115,11 @@ locals {
         CRM_BASE_URL        = local.function_urls["crm"]
         CRM_CLIENT_AUTH     = var.crm_client_auth
         CRM_DEFAULT_COUNTRY = var.phone_default_country
-        # The trigger subscription's attempt limit: on the last delivery the worker records
-        # what still fails in the ledger (for the reconciliation) instead of dead-lettering it.
+        # The push subscription's attempt limit: on the last delivery the worker records what
+        # still fails in the ledger (for the reconciliation) instead of dead-lettering it.
         PUBSUB_MAX_DELIVERY_ATTEMPTS = tostring(var.max_delivery_attempts)
+        # Longer than an attempt plus the longest back-off (terraform/delivery.json).
+        ZOOM_ITEM_ORDER_STALE_MS = tostring(local.item_order_stale_ms)
       },
       local.crm_auth[var.crm_client_auth].env,
     )
@@ -118,6 +130,9 @@ locals {
       RECONCILE_SLICES_TOPIC = module.pubsub.topic_names[local.topics.reconcile_slices]
       # Its callers' OIDC tokens carry its URL as audience (Scheduler job, reconcile-slices push).
       RECONCILE_AUDIENCE = local.function_urls["reconcile"]
+      # Cloud Run's invoker check runs first (no allUsers on reconcile) and forwards the token
+      # with its signature stripped (docs/contracts/google-cloud.md §1): trust its claims.
+      OIDC_PLATFORM_VERIFIED = "true"
       # Who may start runs: the nightly job's service account.
       RECONCILE_INVOKERS = module.scheduler.service_account_email
       # Who pushes lane steps: reconcile's own service account (module.function's "fn-<name>";
@@ -126,9 +141,9 @@ locals {
       # "Yesterday" is the Scheduler's day.
       RECONCILE_TIME_ZONE = var.reconcile_time_zone
     }
-  }
+  })
 
-  function_secret_env = {
+  function_secret_env = merge(local.ccaip_sdk_secret_env, {
     "crm" = merge(
       merge([for m in var.crm_auth_methods : local.crm_auth[m].secrets]...),
       # The mock's admin pages and endpoints (journal, faults, reset).
@@ -160,12 +175,12 @@ locals {
     "reconcile" = {
       ZOOM_CLIENT_SECRET = "zoom-client-secret"
     }
-  }
+  })
 
   # Every credential lives in Secret Manager. Secret ID => what the value is. Terraform
   # creates the secrets the configuration mounts (secret_catalog, below); values are added
   # with `gcloud secrets versions add` (README.md) before the functions deploy.
-  secret_descriptions = {
+  secret_descriptions = merge(local.ccaip_sdk_secret_descriptions, {
     "zoom-webhook-secret"              = "Zoom app Secret Token: webhook signatures and url_validation (ZOOM_WEBHOOK_SECRET)"
     "zoom-webhook-secret-previous"     = "The previous Zoom Secret Token, accepted during a rotation; the current token when not rotating (ZOOM_WEBHOOK_SECRET_PREVIOUS)"
     "zoom-client-secret"               = "Zoom Server-to-Server OAuth client secret (ZOOM_CLIENT_SECRET)"
@@ -186,13 +201,17 @@ locals {
     "ba360-secret-key"                 = "Be Aware 360 secret key (BA360_SECRET_KEY)"
     "ba360-client-key"                 = "Be Aware 360 client key (BA360_CLIENT_KEY)"
     "ba360-link-secret"                = "Signs the record IDs the Be Aware 360 redirect opens, at least 16 characters (BA360_LINK_SECRET)"
-  }
+  })
   mounted_secret_ids = distinct(flatten([for name, secrets in local.function_secret_env : values(secrets)]))
   secret_catalog     = { for id, description in local.secret_descriptions : id => description if contains(local.mounted_secret_ids, id) }
 
   # ==========================================================================================
   # ACCESS — what each function's own service account may do (least privilege).
-  #   project_roles: project-level roles (Firestore has no finer IAM than the project).
+  #   project_roles: project-level roles; roles/datastore.* are conditioned on the ccbridge
+  #                  Firestore database (modules/function). What stays shared: every function
+  #                  with Datastore User can read and write every collection of that database
+  #                  (Firestore IAM stops at the database; the functions keep to their own
+  #                  collections by code, and crm in real mode gets no Firestore role at all).
   #   publishes:     topics (from local.topics) it may publish to; granted per topic.
   #   buckets:       bucket label (local.buckets) => role on that bucket.
   #   signs_urls:    signs V4 URLs through IAM signBlob, so it may create tokens as itself.
@@ -221,11 +240,13 @@ locals {
     "reconcile" = { project_roles = ["roles/datastore.user"], publishes = [local.topics.zoom_events, local.topics.reconcile_slices], buckets = {}, signs_urls = false }
   }
 
-  # Who may invoke. Public (allUsers) ONLY where an outside platform calls and the function
-  # authenticates the caller itself: crm (CCAI Platform credentials), ui-connector (Twilio
-  # signatures and its JWT), zoom-webhook (Zoom signatures). test/terraform enforces this list.
-  public_functions = ["crm", "ui-connector", "zoom-webhook"]
-  # Reachable only from inside the project (Eventarc); everything else has ingress ALLOW_ALL.
+  # Who may invoke. Public ONLY where an outside platform calls and the function authenticates
+  # the caller itself: crm (CCAI Platform credentials), ui-connector (Twilio signatures and its
+  # JWT), zoom-webhook (Zoom signatures), ccaip-sdk (browsers and apps: ID tokens of the
+  # host's identity provider, signed guest values) — access "public" in functions/functions.json.
+  # test/terraform enforces this list.
+  public_functions = [for f in local.functions_manifest.functions : f.name if f.access == "public"]
+  # Reached only by its Pub/Sub push subscription (same project): ingress var.push_endpoint_ingress.
   internal_functions = ["interaction-worker"]
 
   # Sizing: defaults, then per-function tuning, then var.function_settings.
@@ -241,30 +262,6 @@ locals {
     "reconcile"          = { available_memory = "512M", timeout_seconds = 1800 } # Scheduler's attempt deadline is 30 min
   }
 
-  # Event-driven functions (signature cloudevent): an Eventarc Pub/Sub trigger with retries.
-  event_triggers = {
-    for name, f in local.functions : name => {
-      topic_name            = f.topic
-      pubsub_topic          = module.pubsub.topic_ids[f.topic]
-      service_account_email = google_service_account.eventarc_trigger.email
-    } if f.signature == "cloudevent"
-  }
-
-  # Eventarc owns the subscription of a trigger and Terraform cannot give it a dead-letter
-  # policy (hashicorp/terraform-provider-google#17697), so a script attaches the
-  # <topic>-dead-letter topic after each deploy (local-exec below, or Cloud Build's
-  # post-apply step with run_local_provisioners = false).
-  dead_letter_attach_commands = {
-    for name, t in local.event_triggers : name => join(" ", [
-      "node_modules/.bin/tsx scripts/terraform/attach-dead-letter.ts",
-      "--project", var.project_id,
-      "--topic", t.topic_name,
-      "--push-endpoint", module.function[name].service_uri,
-      "--dead-letter-topic", module.pubsub.dead_letter_topic_ids[t.topic_name],
-      "--max-delivery-attempts", tostring(var.max_delivery_attempts),
-      "--service-agent", local.pubsub_service_agent,
-    ])
-  }
 }
 
 module "function" {
@@ -278,7 +275,8 @@ module "function" {
   entry_point           = each.value.entryPoint
   source_dir            = "${local.repo_root}/dist/${each.key}"
   source_bucket         = module.storage.sources_bucket_name
-  build_service_account = var.build_service_account
+  build_service_account = local.build_service_account
+  firestore_database    = module.firestore.database_id
 
   env        = merge(local.common_env, try(local.function_env[each.key], {}))
   secret_env = { for env_name, secret_id in try(local.function_secret_env[each.key], {}) : env_name => module.secrets.secret_ids[secret_id] }
@@ -288,15 +286,17 @@ module "function" {
   bucket_roles      = { for label, role in try(local.function_access[each.key].buckets, {}) : label => { bucket = local.buckets[label], role = role } }
   sign_blobs        = try(local.function_access[each.key].signs_urls, false)
 
-  ingress_settings = contains(local.internal_functions, each.key) ? "ALLOW_INTERNAL_ONLY" : "ALLOW_ALL"
-  event_trigger    = try(local.event_triggers[each.key], null)
+  ingress_settings = contains(local.internal_functions, each.key) ? var.push_endpoint_ingress : "ALLOW_ALL"
   settings = merge(
     local.function_defaults,
     try(local.function_tuning[each.key], {}),
     { for k, v in try(var.function_settings[each.key], {}) : k => v if v != null },
   )
 
-  depends_on = [google_project_service.this]
+  # The revision mounts its secrets' "latest" version: every mounted secret must have one first
+  # (module.secrets' outputs wait for the versions Terraform sends; scripts/terraform/preflight.ts
+  # checks the ones added with gcloud before any apply).
+  depends_on = [google_project_service.this, module.secrets, google_project_iam_member.function_build, google_storage_bucket_iam_member.function_build_sources]
 }
 
 # Create, read and delete archive objects: storage.objectUser would add listing, metadata
@@ -313,8 +313,10 @@ resource "google_project_iam_custom_role" "archive_writer" {
 
 # --- Invokers ---------------------------------------------------------------------------------
 
+# With public_access = "none" (domain-restricted sharing), no allUsers binding: the invoker check
+# is turned off outside Terraform or an authenticated front calls them (README.md).
 resource "google_cloud_run_service_iam_member" "public_invoker" {
-  for_each = toset(local.public_functions)
+  for_each = var.public_access == "allUsers" ? toset(local.public_functions) : toset([])
 
   project  = var.project_id
   location = var.region
@@ -338,28 +340,29 @@ resource "google_cloud_run_service_iam_member" "reconcile_invoker" {
   member   = "serviceAccount:${each.value}"
 }
 
-# Event-driven functions are invoked only by their Eventarc trigger's service account.
-resource "google_service_account" "eventarc_trigger" {
+# interaction-worker is invoked only by its push subscription, with OIDC tokens of this account.
+resource "google_service_account" "pubsub_push" {
   project      = var.project_id
-  account_id   = "eventarc-trigger"
-  display_name = "ccbridge Eventarc trigger (invokes event-driven functions)"
+  account_id   = "pubsub-push"
+  display_name = "ccbridge Pub/Sub push (invokes interaction-worker)"
+
+  depends_on = [google_project_service.this]
 }
 
-resource "google_cloud_run_service_iam_member" "event_invoker" {
-  for_each = local.event_triggers
-
+resource "google_cloud_run_service_iam_member" "push_invoker" {
   project  = var.project_id
   location = var.region
-  service  = module.function[each.key].service_name
+  service  = module.function["interaction-worker"].service_name
   role     = "roles/run.invoker"
-  member   = google_service_account.eventarc_trigger.member
+  member   = google_service_account.pubsub_push.member
 }
 
-# Pub/Sub mints the OIDC tokens of push deliveries (Eventarc trigger, reconcile-slices push).
-# Needed explicitly on projects created before April 2021; harmless elsewhere.
+# Pub/Sub mints the OIDC tokens of push deliveries (interaction-worker-push, reconcile-slices
+# push). Needed explicitly on projects whose Pub/Sub service agent predates 8 April 2021;
+# harmless elsewhere. The agent exists once the Pub/Sub API is enabled (bootstrap, README).
 resource "google_service_account_iam_member" "pubsub_token_creator" {
   for_each = {
-    eventarc  = google_service_account.eventarc_trigger.name
+    push      = google_service_account.pubsub_push.name
     reconcile = module.function["reconcile"].service_account_name
   }
 
@@ -368,16 +371,36 @@ resource "google_service_account_iam_member" "pubsub_token_creator" {
   member             = "serviceAccount:${local.pubsub_service_agent}"
 }
 
-resource "terraform_data" "attach_dead_letter" {
-  for_each = { for name, command in local.dead_letter_attach_commands : name => command if var.run_local_provisioners }
+# --- Function builds -------------------------------------------------------------------------
+# Since July 2024 new projects build functions with a default account that may lack permissions
+# (docs/contracts/google-cloud.md §5): ccbridge brings its own, with exactly what a build needs.
+resource "google_service_account" "function_build" {
+  count = var.build_service_account == null ? 1 : 0
 
-  # Re-attach after every deploy of the function (Eventarc may recreate its subscription).
-  triggers_replace = [each.value, module.function[each.key].update_time]
+  project      = var.project_id
+  account_id   = "ccbridge-build"
+  display_name = "ccbridge function builds (Cloud Build)"
 
-  provisioner "local-exec" {
-    working_dir = local.repo_root
-    command     = each.value
-  }
+  depends_on = [google_project_service.this]
+}
 
-  depends_on = [module.pubsub]
+resource "google_project_iam_member" "function_build" {
+  for_each = var.build_service_account == null ? toset(["roles/logging.logWriter", "roles/artifactregistry.writer"]) : toset([])
+
+  project = var.project_id
+  role    = each.value
+  member  = google_service_account.function_build[0].member
+}
+
+# The bundles it builds from.
+resource "google_storage_bucket_iam_member" "function_build_sources" {
+  count = var.build_service_account == null ? 1 : 0
+
+  bucket = module.storage.sources_bucket_name
+  role   = "roles/storage.objectViewer"
+  member = google_service_account.function_build[0].member
+}
+
+locals {
+  build_service_account = var.build_service_account != null ? var.build_service_account : google_service_account.function_build[0].id
 }

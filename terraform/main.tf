@@ -17,7 +17,7 @@ locals {
 
   # Topics (names are fixed; the functions receive them as *_TOPIC variables).
   topics = {
-    zoom_events         = "zoom-events"         # zoom-webhook and reconcile publish; interaction-worker consumes (Eventarc)
+    zoom_events         = "zoom-events"         # zoom-webhook and reconcile publish; pushed to interaction-worker
     conversation_events = "conversation-events" # ui-connector publishes
     reconcile_slices    = "reconcile-slices"    # reconcile publishes work slices, pushed back to reconcile /slices
   }
@@ -29,7 +29,6 @@ locals {
     "cloudresourcemanager.googleapis.com",
     "cloudscheduler.googleapis.com",
     "dialogflow.googleapis.com", # Agent Assist conversation profile and SIPREC numbers
-    "eventarc.googleapis.com",
     "firestore.googleapis.com",
     "iam.googleapis.com",
     "iamcredentials.googleapis.com", # OIDC tokens for Scheduler and Pub/Sub push
@@ -65,8 +64,7 @@ module "storage" {
   archive_noncurrent_version_days = var.archive_noncurrent_version_days
   archive_retention_days          = var.archive_retention_days
   archive_retention_locked        = var.archive_retention_locked
-  ccaip_bring_your_own_key        = var.ccaip_storage_bring_your_own_key
-  ccaip_key_rotation              = var.ccaip_storage_key_rotation
+  ccaip_storage_role              = var.ccaip_storage_role
 
   depends_on = [google_project_service.this]
 }
@@ -80,15 +78,19 @@ module "pubsub" {
   dead_letter_for       = [local.topics.zoom_events, local.topics.reconcile_slices]
   max_delivery_attempts = var.max_delivery_attempts
 
+  # terraform/delivery.json: ack deadline (= push request timeout) and back-off per subscription.
+  #  - interaction-worker-push: zoom-events to the worker, OIDC token of pubsub-push (its only invoker);
+  #  - reconcile-slices-push: reconcile fans work out to itself at /slices, OIDC token of its own account.
+  # Both carry a dead-letter policy, so every push has deliveryAttempt (docs/contracts/google-cloud.md §2).
   push_subscriptions = {
-    # reconcile fans work out to itself: each slice is pushed to /slices with an OIDC token
-    # of reconcile's own service account, whose audience is the function URL.
-    "reconcile-slices-push" = {
-      topic                      = local.topics.reconcile_slices
-      push_endpoint              = "${module.function["reconcile"].url}/slices"
-      oidc_service_account_email = module.function["reconcile"].service_account_email
-      oidc_audience              = module.function["reconcile"].url
-      ack_deadline_seconds       = 600
+    for name, sub in local.delivery.subscriptions : name => {
+      topic                      = sub.topic
+      push_endpoint              = "${module.function[sub.function].url}${sub.path == "/" ? "" : sub.path}"
+      oidc_service_account_email = sub.function == "interaction-worker" ? google_service_account.pubsub_push.email : module.function[sub.function].service_account_email
+      oidc_audience              = module.function[sub.function].url
+      ack_deadline_seconds       = sub.ackDeadlineSeconds
+      minimum_backoff            = "${sub.minimumBackoffSeconds}s"
+      maximum_backoff            = "${sub.maximumBackoffSeconds}s"
     }
   }
 
@@ -126,8 +128,18 @@ module "agent_assist" {
   location               = var.agent_assist_location
   display_name           = "ccbridge-${var.environment}"
   language_code          = var.agent_assist_language_code
+  suggestion_features    = var.agent_assist_suggestion_features
+  stt_model              = var.agent_assist_stt_model
   run_local_provisioners = var.run_local_provisioners
   repo_root              = local.repo_root
+
+  # Where Agent Assist publishes (the topics and the consumer of agent_assist_ui.tf, issue #14),
+  # unless a variable names another topic. Provider 6.50 has no field for the fourth topic
+  # (newRecognitionResultNotificationConfig): the module's siprec CLI call sets it.
+  suggestion_notification_topic  = coalesce(var.agent_assist_notification_topic, google_pubsub_topic.agent_assist_notifications["human-agent-assistant-event"].id)
+  lifecycle_notification_topic   = google_pubsub_topic.agent_assist_notifications["conversation-lifecycle-event"].id
+  new_message_notification_topic = coalesce(var.agent_assist_new_message_notification_topic, google_pubsub_topic.agent_assist_notifications["new-message-event"].id)
+  recognition_notification_topic = google_pubsub_topic.agent_assist_notifications["new-recognition-result-notification-event"].id
 
   depends_on = [google_project_service.this]
 }

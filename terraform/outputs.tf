@@ -33,12 +33,6 @@ output "ccaip_storage_key_secret" {
   value       = module.storage.ccaip_key_secret_id
 }
 
-output "ccaip_storage_key_json" {
-  description = "The JSON key the CCAI Platform admin uploads in the portal's external-storage settings, with ccaip_storage_bucket (null when bringing your own key). Read it with `terraform output -raw ccaip_storage_key_json`, or from the ccaip-storage-key secret."
-  value       = module.storage.ccaip_key_json
-  sensitive   = true
-}
-
 output "topics" {
   description = "Topic name => topic ID."
   value       = module.pubsub.topic_ids
@@ -70,6 +64,11 @@ output "siprec_recording_server_uri" {
 }
 
 output "post_apply_commands" {
-  description = "Commands the local-exec provisioners run (SIPREC number, dead-letter policy on Eventarc subscriptions). Cloud Build runs them in a Node step after apply."
-  value       = concat(values(local.dead_letter_attach_commands), [module.agent_assist.siprec_command])
+  description = "Commands the local-exec provisioner runs (the SIPREC number). Cloud Build runs them in a Node step after apply."
+  value       = [module.agent_assist.siprec_command]
+}
+
+output "push_subscriptions" {
+  description = "Push subscription name => ID (interaction-worker-push, reconcile-slices-push)."
+  value       = module.pubsub.push_subscription_ids
 }

@@ -13,7 +13,7 @@ variable "project_id" {
 }
 
 variable "region" {
-  description = "Region of the functions, buckets, the Eventarc trigger and the scheduler job (for example us-central1)."
+  description = "Region of the functions, buckets and the scheduler job (for example us-central1)."
   type        = string
   default     = "us-central1"
 
@@ -155,19 +155,16 @@ variable "archive_retention_locked" {
   default     = false
 }
 
-variable "ccaip_storage_bring_your_own_key" {
-  description = "false: Terraform generates the JSON key of the CCAI Platform storage service account and stores it in Secret Manager. true: no key is generated (for example where the iam.disableServiceAccountKeyCreation policy applies); create one yourself and add it as a version of the ccaip-storage-key secret."
-  type        = bool
-  default     = false
-}
-
-variable "ccaip_storage_key_rotation" {
-  description = "Change this value (for example to a date) to make Terraform replace the generated CCAI Platform storage key."
+variable "ccaip_storage_role" {
+  description = "Role of the CCAI Platform storage service account on its bucket: \"custom\" (create, read, list, overwrite, delete objects) or a predefined role (roles/storage.objectAdmin, which CCAI Platform's setup pages name)."
   type        = string
-  default     = "1"
-}
+  default     = "custom"
 
-# --- Pub/Sub ---------------------------------------------------------------------------------
+  validation {
+    condition     = var.ccaip_storage_role == "custom" || startswith(var.ccaip_storage_role, "roles/storage.")
+    error_message = "ccaip_storage_role must be \"custom\" or a roles/storage.* role."
+  }
+}
 
 variable "max_delivery_attempts" {
   description = "Deliveries of one message before Pub/Sub moves it to the dead-letter topic."
@@ -199,8 +196,30 @@ variable "function_settings" {
   }
 }
 
+variable "public_access" {
+  description = "How crm, ui-connector and zoom-webhook (which authenticate their callers themselves) are reachable: \"allUsers\" as Cloud Run invoker, or \"none\" where the organisation forbids allUsers (iam.allowedPolicyMemberDomains) — then turn off their invoker IAM check or put an authenticated front before them (README.md, Organisation policies)."
+  type        = string
+  default     = "allUsers"
+
+  validation {
+    condition     = contains(["allUsers", "none"], var.public_access)
+    error_message = "public_access must be \"allUsers\" or \"none\"."
+  }
+}
+
+variable "push_endpoint_ingress" {
+  description = "Ingress of interaction-worker, reached only by its Pub/Sub push subscription: ALLOW_INTERNAL_ONLY (Cloud Run counts Pub/Sub push from the same project as internal — confirm on the first deploy, checklist in README.md) or ALLOW_ALL (the invoker check still admits only the push account)."
+  type        = string
+  default     = "ALLOW_INTERNAL_ONLY"
+
+  validation {
+    condition     = contains(["ALLOW_INTERNAL_ONLY", "ALLOW_ALL"], var.push_endpoint_ingress)
+    error_message = "push_endpoint_ingress must be ALLOW_INTERNAL_ONLY or ALLOW_ALL."
+  }
+}
+
 variable "build_service_account" {
-  description = "Service account (full resource name projects/P/serviceAccounts/EMAIL) that Cloud Build uses to build the function images. Null: the platform default."
+  description = "Service account (full resource name projects/P/serviceAccounts/EMAIL) that Cloud Build uses to build the function images. Null: Terraform creates ccbridge-build with Logs Writer, Artifact Registry Writer and Object Viewer on the source bucket (new projects' default build account may lack them)."
   type        = string
   default     = null
 }
@@ -370,9 +389,9 @@ variable "ui_connector_cors_origins" {
 }
 
 variable "ui_connector_unsigned_requests" {
-  description = "UI_CONNECTOR_UNSIGNED_REQUESTS: what ui-connector does with requests without X-Twilio-Signature: accept (the reference behaviour), reads-only (only the Lightning component's GET/DELETE) or reject. Signed requests are always verified against twilio-auth-token."
+  description = "UI_CONNECTOR_UNSIGNED_REQUESTS: what ui-connector does with requests without a valid X-Twilio-Signature: reads-only (default: unsigned reads, and register-app with the auth token in the body; mapping writes must be signed, as the shipped Twilio Function signs them), accept (the reference behaviour, for its unsigned Twilio Function) or reject. Signed requests are always verified against twilio-auth-token."
   type        = string
-  default     = "accept"
+  default     = "reads-only"
 
   validation {
     condition     = contains(["accept", "reads-only", "reject"], var.ui_connector_unsigned_requests)
@@ -449,7 +468,43 @@ variable "agent_assist_language_code" {
 }
 
 variable "run_local_provisioners" {
-  description = "Run the local-exec steps during apply (the SIPREC number CLI and attaching the dead-letter topic to the Eventarc subscription). They need Node 22, this repository with `npm ci` done and Application Default Credentials. Cloud Build sets false and runs the same commands (output post_apply_commands) in a Node step."
+  description = "Run the local-exec step during apply (the SIPREC number CLI). It needs Node 22, this repository with `npm install` done and Application Default Credentials. Cloud Build sets false and runs the same command (output post_apply_commands) in a Node step."
   type        = bool
   default     = true
+}
+
+variable "agent_assist_suggestion_features" {
+  description = "Agent Assist suggestion features of the conversation profile, each with the conversation model (projects/P/locations/L/conversationModels/M) or Dialogflow agent (projects/P/locations/L/agent) it uses; provider 6.50 has no knowledge-base source for human-agent suggestions. Empty: the profile transcribes and analyses sentiment only."
+  type = list(object({
+    type                          = string
+    dialogflow_agent              = optional(string)
+    conversation_model            = optional(string)
+    enable_event_based_suggestion = optional(bool, true)
+    max_results                   = optional(number, 3)
+    confidence_threshold          = optional(number)
+  }))
+  default = []
+
+  validation {
+    condition     = alltrue([for f in var.agent_assist_suggestion_features : contains(["ARTICLE_SUGGESTION", "FAQ", "SMART_REPLY", "DIALOGFLOW_ASSIST", "CONVERSATION_SUMMARIZATION", "KNOWLEDGE_SEARCH", "KNOWLEDGE_ASSIST"], f.type)])
+    error_message = "agent_assist_suggestion_features: type must be one of ARTICLE_SUGGESTION, FAQ, SMART_REPLY, DIALOGFLOW_ASSIST, CONVERSATION_SUMMARIZATION, KNOWLEDGE_SEARCH, KNOWLEDGE_ASSIST."
+  }
+}
+
+variable "agent_assist_notification_topic" {
+  description = "Topic ID (projects/P/topics/T) for the profile's human_agent_assistant_config.notification_config (suggestions). Null: the agent-assist-suggestions topic of agent_assist_ui.tf, which the UI consumer reads."
+  type        = string
+  default     = null
+}
+
+variable "agent_assist_new_message_notification_topic" {
+  description = "Topic ID for the profile's new_message_event_notification_config (every transcript line). Null: the new-message topic of agent_assist_ui.tf."
+  type        = string
+  default     = null
+}
+
+variable "agent_assist_stt_model" {
+  description = "Speech model for the SIPREC audio (stt_config.model), e.g. telephony; null: Dialogflow's default."
+  type        = string
+  default     = null
 }

@@ -1,10 +1,12 @@
-/** Composition root: configuration, clients and the event handler, built once per instance. */
-import type { CloudEvent } from '@google-cloud/functions-framework';
+/** Composition root: configuration, clients and the push endpoint, built once per instance. */
 import type { Got } from 'got';
 import type { Env } from '../../shared/config';
 import { createCrmClient } from '../../shared/crm/factory';
 import type { CrmClient } from '../../shared/crm/port';
-import { decodePubSubEvent, runEvent } from '../../shared/events/pubsub-event';
+import { decodePubSubPush, PermanentEventError, runEvent } from '../../shared/events/pubsub-event';
+import { badRequest } from '../../shared/errors';
+import { createHttpApp, type HttpFunction } from '../../shared/http/app';
+import type { Logger } from '../../shared/logging';
 import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-lazy';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
@@ -17,7 +19,11 @@ import { interactionWorkerConfigShape } from './config';
 import { realSleep, type WorkerDeps } from './deps';
 import { handleZoomEvent } from './handle-event';
 
-export type EventFunction = (event: CloudEvent<unknown>) => Promise<void>;
+/**
+ * A queued Zoom event is a few kB; a Pub/Sub message is at most 10 MB. A push body past this
+ * is refused (413) before it is parsed: nothing of ours publishes one.
+ */
+const MAX_PUSH_BODY_BYTES = 1024 * 1024;
 
 export interface InteractionWorkerPorts {
   docs: DocStore;
@@ -27,12 +33,48 @@ export interface InteractionWorkerPorts {
   zoomHttp: Got;
 }
 
-/** `ports` lets tests compose the real worker over in-memory adapters. */
-export function composeInteractionWorker(
-  env: Env,
-  ports?: Partial<InteractionWorkerPorts>,
-  options: { now?: () => number; sleep?: (ms: number) => Promise<void>; logSink?: (line: string) => void } = {},
-): EventFunction {
+export interface WorkerOptions {
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  logSink?: (line: string) => void;
+}
+
+/**
+ * Handles one wrapped push body: resolves when the message is to be acknowledged (done, or
+ * permanently unprocessable), throws a retryable error when Pub/Sub must deliver it again.
+ */
+export type PushDelivery = (body: unknown) => Promise<void>;
+
+/** The worker's HTTP entry: the zoom-events push subscription posts here. */
+export function composeInteractionWorker(env: Env, ports?: Partial<InteractionWorkerPorts>, options: WorkerOptions = {}): HttpFunction {
+  const { delivery, config, log } = composeWorker(env, ports, options);
+  // The zoom-events push subscription (docs/contracts/google-cloud.md §2): 2xx acknowledges,
+  // anything else is redelivered with back-off, then dead-lettered.
+  return createHttpApp({
+    name: 'interaction-worker',
+    log,
+    projectId: config.GCP_PROJECT,
+    maxBodyBytes: MAX_PUSH_BODY_BYTES,
+    routes: [
+      {
+        method: 'POST',
+        path: '/',
+        handle: async (ctx) => {
+          await delivery(ctx.req.body, ctx.log);
+          return { status: 204 };
+        },
+      },
+    ],
+  });
+}
+
+/** `ports` lets tests compose the real worker over in-memory adapters and hand it push bodies. */
+export function composeInteractionWorkerDelivery(env: Env, ports?: Partial<InteractionWorkerPorts>, options: WorkerOptions = {}): PushDelivery {
+  const { delivery } = composeWorker(env, ports, options);
+  return (body) => delivery(body);
+}
+
+function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefined, options: WorkerOptions) {
   const { config, log } = createFunctionRuntime('interaction-worker', env, interactionWorkerConfigShape, options.logSink ? { sink: options.logSink } : {});
   const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET);
@@ -69,10 +111,27 @@ export function composeInteractionWorker(
     },
   };
 
-  return (event) =>
-    runEvent(log, event.id, async () => {
-      const message = decodePubSubEvent(event);
-      const eventLog = log.child({ messageId: message.id, deliveryAttempt: message.deliveryAttempt });
+  const delivery = async (body: unknown, requestLog: Logger = log): Promise<void> => {
+    let message: ReturnType<typeof decodePubSubPush>;
+    try {
+      message = decodePubSubPush(body);
+    } catch (err) {
+      if (err instanceof PermanentEventError && err.reason === 'malformed_event') throw badRequest('the body is not a Pub/Sub push message');
+      // Data that is no JSON can never be processed: acknowledged, not redelivered for days.
+      requestLog.warn('event dropped: permanent failure', { err });
+      return;
+    }
+    const eventLog = requestLog.child({ messageId: message.id, deliveryAttempt: message.deliveryAttempt });
+    if (message.deliveryAttempt === undefined && deps.settings.maxDeliveryAttempts > 0) {
+      // Pub/Sub counts deliveries only on a subscription with a dead-letter policy: without the
+      // count the last-delivery rule (record, then acknowledge) can never fire.
+      eventLog.error('push carries no deliveryAttempt: the subscription has no dead-letter policy, so nothing is given up on the last delivery', {
+        subscription: (body as { subscription?: unknown } | undefined)?.subscription,
+      });
+    }
+    await runEvent(eventLog, message.id, async () => {
       await handleZoomEvent({ ...deps, log: eventLog }, message.data, { deliveryAttempt: message.deliveryAttempt });
     });
+  };
+  return { delivery, config, log };
 }

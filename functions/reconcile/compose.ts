@@ -58,7 +58,7 @@ export function composeReconcile(env: Env, ports?: Partial<ReconcilePorts>, opti
 
   return createReconcileApp({
     core,
-    oidc: createOidcVerifier({ certsUrl: config.OIDC_CERTS_URL, audience: config.RECONCILE_AUDIENCE, http: certsHttp, now }),
+    oidc: createOidcVerifier({ certsUrl: config.OIDC_CERTS_URL, audience: config.RECONCILE_AUDIENCE, http: certsHttp, now, platformVerified: config.OIDC_PLATFORM_VERIFIED }),
     invokers: config.RECONCILE_INVOKERS,
     pushInvokers: config.RECONCILE_PUSH_INVOKERS,
     timeZone: config.RECONCILE_TIME_ZONE,

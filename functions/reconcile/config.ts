@@ -1,6 +1,6 @@
 /** Settings of reconcile (see .env.example, `# --- reconcile ---`): the core's, plus the function's own. */
 import * as z from 'zod';
-import { envInt, envList, envString, envUrl } from '../../shared/config';
+import { envBool, envInt, envList, envString, envUrl } from '../../shared/config';
 import { reconcileCoreConfigShape } from '../../shared/reconcile/config';
 
 const emails = () =>
@@ -16,6 +16,11 @@ export const reconcileConfigShape = {
   RECONCILE_INVOKERS: emails(),
   /** Service accounts whose tokens the reconcile-slices push subscription carries (this function's own). */
   RECONCILE_PUSH_INVOKERS: emails(),
+  /**
+   * Cloud Run's invoker check is in front (Terraform sets it): tokens it verified arrive with
+   * their signature stripped and are trusted on their claims. Off: every token is verified here.
+   */
+  OIDC_PLATFORM_VERIFIED: envBool().default(false),
   /** Where Google's token-signing certificates are published (local: the stack's issuer). */
   OIDC_CERTS_URL: envUrl().default('https://www.googleapis.com/oauth2/v1/certs'),
   /** How long a run request waits for the report before answering 202 (the run goes on). */

@@ -4,7 +4,8 @@
  *   with its report (200), or 202 with the run id and progress if it takes longer than the wait;
  * - `POST /slices` (the reconcile-slices push subscription): one lane step;
  * - `GET /runs/:runId`: a run's report, or its progress.
- * Every route requires a Google-signed OIDC token for this function's URL (./oidc).
+ * Every route requires a Google-signed OIDC token for this function's URL (./oidc), as
+ * Cloud Run forwards it when the invoker check is on (signature stripped, then trusted).
  */
 import { conflict, notFound } from '../../shared/errors';
 import { createHttpApp, type HttpFunction } from '../../shared/http/app';
@@ -15,7 +16,7 @@ import { runLaneStep } from '../../shared/reconcile/lanes';
 import { coordinateRun, progressOf } from '../../shared/reconcile/run';
 import { defaultWindow, explicitWindow } from '../../shared/reconcile/window';
 import { decodeLanePush, runRequestSchema } from './inputs';
-import type { OidcVerifier } from './oidc';
+import { type OidcVerifier, platformCredential } from './oidc';
 
 export interface ReconcileAppDeps {
   core: ReconcileDeps;
@@ -31,7 +32,6 @@ export interface ReconcileAppDeps {
 }
 
 export function createReconcileApp(deps: ReconcileAppDeps): HttpFunction {
-  const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
   return createHttpApp({
     name: 'reconcile',
     log: deps.log,
@@ -41,7 +41,7 @@ export function createReconcileApp(deps: ReconcileAppDeps): HttpFunction {
         method: 'POST',
         path: '/',
         handle: async (ctx) => {
-          const caller = await deps.oidc.verify(header(ctx.req.headers.authorization), deps.invokers);
+          const caller = await deps.oidc.verify(platformCredential(ctx.req.headers), deps.invokers);
           const body = parseBody(ctx, runRequestSchema);
           const now = deps.core.now();
           const window = body.from !== undefined && body.to !== undefined ? explicitWindow({ from: body.from, to: body.to }, deps.timeZone, now) : defaultWindow(now, deps.timeZone, deps.overlapHours);
@@ -59,7 +59,7 @@ export function createReconcileApp(deps: ReconcileAppDeps): HttpFunction {
         method: 'POST',
         path: '/slices',
         handle: async (ctx) => {
-          await deps.oidc.verify(header(ctx.req.headers.authorization), deps.pushInvokers);
+          await deps.oidc.verify(platformCredential(ctx.req.headers), deps.pushInvokers);
           const decoded = decodeLanePush(ctx.req.body);
           if (!decoded.ok) {
             // Acknowledged: redelivering a message that can never be read would only dead-letter it later.
@@ -77,7 +77,7 @@ export function createReconcileApp(deps: ReconcileAppDeps): HttpFunction {
         method: 'GET',
         path: '/runs/:runId',
         handle: async (ctx) => {
-          await deps.oidc.verify(header(ctx.req.headers.authorization), deps.invokers);
+          await deps.oidc.verify(platformCredential(ctx.req.headers), deps.invokers);
           const runId = ctx.params['runId']!;
           const report = await deps.core.store.getReport(runId);
           if (report) return { status: 200, json: report };

@@ -7,6 +7,12 @@
  *
  * Production reads https://www.googleapis.com/oauth2/v1/certs; the local stack points
  * OIDC_CERTS_URL at its own issuer, so the same code path verifies both.
+ * Behind Cloud Run (IAM invoker check on, `platformVerified`), Cloud Run has already verified
+ * the token and forwards it with its signature replaced by `SIGNATURE_REMOVED_BY_GOOGLE`
+ * (docs/contracts/google-cloud.md §1): such a token cannot be verified again, so its claims are
+ * checked (issuer, audience, expiry, verified email, allowed account) and trusted. Without
+ * `platformVerified` a stripped token is refused: anyone could write one.
+ *
  * Missing, malformed, badly signed, expired or wrongly addressed → 401; a valid token of
  * another account → 403. The token itself is never logged.
  */
@@ -27,6 +33,8 @@ export interface OidcVerifierOptions {
   /** The got instance for the certificates endpoint. */
   http: Got;
   now?: () => number;
+  /** Cloud Run verified the token before the request reached us (stripped tokens are accepted). */
+  platformVerified?: boolean;
 }
 
 export interface VerifiedCaller {
@@ -36,6 +44,29 @@ export interface VerifiedCaller {
 export interface OidcVerifier {
   /** The caller, if the Authorization header holds a valid token of one of `allowed`. */
   verify(authorization: string | undefined, allowed: readonly string[]): Promise<VerifiedCaller>;
+}
+
+/** What Cloud Run puts in place of the signature of a token it verified. */
+export const SIGNATURE_REMOVED = 'SIGNATURE_REMOVED_BY_GOOGLE';
+/** Clock skew tolerated on a stripped token's expiry (google-auth-library allows 300 s). */
+const CLOCK_SKEW_S = 300;
+
+const strippedClaimsSchema = z.looseObject({
+  iss: z.string(),
+  aud: z.union([z.string(), z.array(z.string())]),
+  exp: z.number(),
+  iat: z.number().optional(),
+  email: z.string().optional(),
+  email_verified: z.union([z.boolean(), z.string()]).optional(),
+});
+
+/**
+ * The header Cloud Run authorized the request with: `X-Serverless-Authorization` when the
+ * caller sent one (Cloud Run then passes `Authorization` through untouched), else `Authorization`.
+ */
+export function platformCredential(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  return one(headers['x-serverless-authorization']) ?? one(headers['authorization']);
 }
 
 const REFETCH_UNKNOWN_KID_MS = 60_000;
@@ -71,6 +102,17 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
     return certs.keys;
   };
 
+  const verifySigned = async (token: string, kid: string | undefined): Promise<unknown> => {
+    const keys = await keysFor(kid);
+    try {
+      const ticket = await (await client()).verifySignedJwtWithCertsAsync(token, keys, options.audience, GOOGLE_ISSUERS);
+      return ticket.getPayload();
+    } catch (err) {
+      // The library's messages quote the token: keep only what kind of failure it was.
+      throw unauthenticated(`the token was refused (${failureKind(err)})`);
+    }
+  };
+
   return {
     async verify(authorization, allowed) {
       const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
@@ -78,14 +120,12 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
       const header = decodeSegment(token.split('.')[0]);
       const parsedHeader = headerSchema.safeParse(header);
       if (!parsedHeader.success) throw unauthenticated('the token is not a JWT');
-      const keys = await keysFor(parsedHeader.data.kid);
       let payload: unknown;
-      try {
-        const ticket = await (await client()).verifySignedJwtWithCertsAsync(token, keys, options.audience, GOOGLE_ISSUERS);
-        payload = ticket.getPayload();
-      } catch (err) {
-        // The library's messages quote the token: keep only what kind of failure it was.
-        throw unauthenticated(`the token was refused (${failureKind(err)})`);
+      if (token.split('.')[2] === SIGNATURE_REMOVED) {
+        if (!options.platformVerified) throw unauthenticated('the token carries no signature (only Cloud Run may strip it)');
+        payload = checkStrippedClaims(token, options.audience, now());
+      } else {
+        payload = await verifySigned(token, parsedHeader.data.kid);
       }
       const claims = claimsSchema.safeParse(payload);
       const email = claims.success ? claims.data.email : undefined;
@@ -95,6 +135,20 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
       return { email };
     },
   };
+}
+
+/** The checks a signature cannot give any more: who issued it, for whom, until when. */
+function checkStrippedClaims(token: string, audience: string, nowMs: number): unknown {
+  const parsed = strippedClaimsSchema.safeParse(decodeSegment(token.split('.')[1]));
+  if (!parsed.success) throw unauthenticated('the token was refused (malformed)');
+  const claims = parsed.data;
+  if (!GOOGLE_ISSUERS.includes(claims.iss)) throw unauthenticated('the token was refused (wrong issuer)');
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!audiences.includes(audience)) throw unauthenticated('the token was refused (wrong audience)');
+  const nowS = nowMs / 1000;
+  if (claims.exp + CLOCK_SKEW_S < nowS) throw unauthenticated('the token was refused (expired)');
+  if (claims.iat !== undefined && claims.iat - CLOCK_SKEW_S > nowS) throw unauthenticated('the token was refused (not yet valid)');
+  return claims;
 }
 
 function decodeSegment(segment: string | undefined): unknown {

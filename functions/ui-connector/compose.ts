@@ -3,10 +3,12 @@ import { hkdfSync } from 'node:crypto';
 import { ConfigError, type Env } from '../../shared/config';
 import { lazyFirestoreDocStore, lazyPubSubEventBus } from '../../shared/google-lazy';
 import type { HttpFunction } from '../../shared/http/app';
+import { bodyLimitsOf, withBodyLimits } from '../../shared/http/body-guard';
 import { lazyAsync } from '../../shared/lazy';
 import type { DocStore } from '../../shared/ports/docstore';
 import type { EventBus } from '../../shared/ports/eventbus';
 import { createFunctionRuntime } from '../../shared/runtime';
+import { type AgentAssistParts, type AgentAssistPorts, composeAgentAssist } from './agent-assist-compose';
 import { uiConnectorConfigShape } from './config';
 import { createConversationEvents } from './conversation-events';
 import { createKeyResolver } from './conversation-keys';
@@ -15,8 +17,9 @@ import { createUiConnectorApp } from './routes';
 import { createTokenService } from './tokens';
 import { type AccountVerifier, createCachedAccountVerifier, createTwilioAccountVerifier, createTwilioHttp } from './twilio-accounts';
 import { createTwilioRequestGate } from './twilio-request';
+import { createKeyedTokenBuckets } from '../../shared/rate-limit';
 
-export interface UiConnectorPorts {
+export interface UiConnectorPorts extends AgentAssistPorts {
   docs?: DocStore;
   bus?: EventBus;
   /** Replaces the Twilio Accounts API check (the allow-list and cache still apply). */
@@ -25,7 +28,10 @@ export interface UiConnectorPorts {
   logSink?: (line: string) => void;
 }
 
-export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): HttpFunction {
+/** The HTTP handler; `attachSocket` serves the Agent Assist socket.io server on the HTTP server that runs it. */
+export type UiConnectorHandler = HttpFunction & Pick<AgentAssistParts, 'attachSocket'>;
+
+export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): UiConnectorHandler {
   const { config, log } = createFunctionRuntime('ui-connector', env, uiConnectorConfigShape, ports.logSink ? { sink: ports.logSink } : {});
   const authTokens = config.TWILIO_AUTH_TOKEN ?? [];
   if (authTokens.length === 0 && config.UI_CONNECTOR_UNSIGNED_REQUESTS !== 'accept') {
@@ -40,7 +46,13 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): Http
   const hashKey = config.UI_CONNECTOR_KEY_HASH_SECRET
     ? Buffer.from(config.UI_CONNECTOR_KEY_HASH_SECRET.reveal(), 'utf8')
     : Buffer.from(hkdfSync('sha256', jwtKey.reveal(), 'ccbridge', 'ui-connector conversation key hash', 32));
+  // Signatures verify only against these: never a URL built from the request's Host / X-Forwarded-Host.
   const publicUrl = config.UI_CONNECTOR_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/ui-connector` : undefined);
+  const publicUrls = [...(publicUrl ? [publicUrl] : []), ...config.UI_CONNECTOR_PUBLIC_URLS];
+  if (authTokens.length > 0 && publicUrls.length === 0) {
+    throw new ConfigError('ui-connector', ['UI_CONNECTOR_PUBLIC_URL: required with TWILIO_AUTH_TOKEN (set it, UI_CONNECTOR_PUBLIC_URLS or PUBLIC_BASE_URL): Twilio signs the URL it calls']);
+  }
+  const perMinute = (n: number) => n / 60;
 
   // The Google clients load on first use: composing stays cheap at instance start.
   const docs = ports.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
@@ -49,18 +61,38 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): Http
     ports.accounts ??
     createTwilioAccountVerifier({ http: lazyAsync(() => createTwilioHttp({ baseUrl: config.TWILIO_API_BASE_URL, timeoutMs: config.UI_CONNECTOR_TWILIO_TIMEOUT_MS })), log });
 
-  return createUiConnectorApp({
+  const corsOrigins = config.UI_CONNECTOR_CORS_ORIGINS.map((o) => new URL(o).origin);
+  const tokens = createTokenService({
+    keys: [jwtKey, ...(config.UI_CONNECTOR_JWT_SECRET_PREVIOUS ? [config.UI_CONNECTOR_JWT_SECRET_PREVIOUS] : [])],
+    project,
+    ttlMinutes: config.UI_CONNECTOR_TOKEN_TTL_MINUTES,
+    roleless: config.UI_CONNECTOR_ROLELESS_TOKENS,
+    now,
+  });
+  const agentAssist = composeAgentAssist({ ...config, UI_CONNECTOR_PUBLIC_URL: publicUrl }, { log, project, corsOrigins, tokens, docs, now }, ports);
+
+  const connector = createUiConnectorApp({
     log,
     projectId: config.GCP_PROJECT,
-    corsOrigins: config.UI_CONNECTOR_CORS_ORIGINS.map((o) => new URL(o).origin),
-    gate: createTwilioRequestGate({ authTokens, unsigned: config.UI_CONNECTOR_UNSIGNED_REQUESTS, publicUrl }),
-    tokens: createTokenService({
-      keys: [jwtKey, ...(config.UI_CONNECTOR_JWT_SECRET_PREVIOUS ? [config.UI_CONNECTOR_JWT_SECRET_PREVIOUS] : [])],
-      project,
-      ttlMinutes: config.UI_CONNECTOR_TOKEN_TTL_MINUTES,
-      now,
-    }),
+    corsOrigins,
+    gate: createTwilioRequestGate({ authTokens, unsigned: config.UI_CONNECTOR_UNSIGNED_REQUESTS, publicUrls }),
+    tokens,
+    deleteRoles: config.UI_CONNECTOR_AGENT_MAY_DELETE ? ['twilio', 'agent'] : ['twilio'],
+    forwardedHops: config.UI_CONNECTOR_FORWARDED_HOPS,
     registerApp: {
+      allowedAccountSids: new Set(config.TWILIO_ACCOUNT_SID),
+      limits: {
+        perSource: createKeyedTokenBuckets({
+          burst: config.UI_CONNECTOR_REGISTER_SOURCE_BURST,
+          perSecond: perMinute(config.UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE),
+          now: () => now().getTime(),
+        }),
+        failuresPerAccount: createKeyedTokenBuckets({
+          burst: config.UI_CONNECTOR_REGISTER_ACCOUNT_FAILURE_BURST,
+          perSecond: perMinute(config.UI_CONNECTOR_REGISTER_ACCOUNT_FAILURES_PER_MINUTE),
+          now: () => now().getTime(),
+        }),
+      },
       accounts: createCachedAccountVerifier({
         upstream: upstreamAccounts,
         allowedAccountSids: config.TWILIO_ACCOUNT_SID,
@@ -81,4 +113,11 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): Http
       mappingTtlSeconds: config.UI_CONNECTOR_MAPPING_TTL_SECONDS,
     },
   });
+  const appFor = (req: { originalUrl?: string | undefined; url?: string | undefined }) => {
+    const path = (req.originalUrl ?? req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+    return agentAssist.isAgentAssistPath(path) ? agentAssist.app : connector;
+  };
+  const handler: HttpFunction = (req, res) => appFor(req)(req, res);
+  // Each request is held to the body limits of the app that will serve it, before the Framework parses it.
+  return Object.assign(withBodyLimits(handler, (req) => bodyLimitsOf(appFor(req), req)), { attachSocket: agentAssist.attachSocket });
 }

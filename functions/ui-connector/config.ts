@@ -3,8 +3,10 @@
  * Parsed once from the injected env; every bad key is reported at once.
  */
 import * as z from 'zod';
-import { envInt, envList, envString, envUrl, optionalSecret, Secret, secret } from '../../shared/config';
+import { envBool, envInt, envList, envString, envUrl, optionalSecret, Secret, secret } from '../../shared/config';
 import { countryCodeSchema } from '../../shared/phone';
+import { agentAssistConfigShape } from './agent-assist-config';
+import { ROLELESS_TOKEN_POLICIES } from './tokens';
 
 const ACCOUNT_SID = /^AC[0-9a-fA-F]{32}$/;
 
@@ -40,11 +42,30 @@ export const uiConnectorConfigShape = {
   UI_CONNECTOR_CORS_ORIGINS: envList()
     .pipe(z.array(z.url({ error: 'each origin must be an absolute URL such as https://example.my.salesforce.com' })))
     .default([]),
+  /** What unsigned requests may do: see twilio-request.ts. Unsigned mapping writes are refused by default. */
   UI_CONNECTOR_UNSIGNED_REQUESTS: z
     .enum(['accept', 'reads-only', 'reject'], { error: 'must be accept, reads-only or reject' })
-    .default('accept'),
+    .default('reads-only'),
+  /** The function's public URL as Twilio calls it (default: PUBLIC_BASE_URL + /ui-connector). */
   UI_CONNECTOR_PUBLIC_URL: envUrl().optional(),
+  /** More public URLs of the same function (custom domains, the Cloud Run URL), comma-separated. */
+  UI_CONNECTOR_PUBLIC_URLS: envList()
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'each value must be an absolute http(s) URL such as https://connector.example.com' })))
+    .default([]),
+  /** Roles of tokens without ccbridge_role: agent (read-only), any (the old all-powerful tokens) or reject. */
+  UI_CONNECTOR_ROLELESS_TOKENS: z.enum(ROLELESS_TOKEN_POLICIES, { error: 'must be agent, any or reject' }).default('agent'),
+  /** Whether agent tokens (the Lightning component) may DELETE a mapping, as the reference component does on COMPLETED. */
+  UI_CONNECTOR_AGENT_MAY_DELETE: envBool().default(false),
+  /** register-app: requests not signed by Twilio, per source address, per instance (burst, then per minute). */
+  UI_CONNECTOR_REGISTER_SOURCE_BURST: envInt(1, 100_000).default(30),
+  UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: envInt(1, 1_000_000).default(300),
+  /** register-app: failed authentications per account SID, per instance (burst, then per minute). */
+  UI_CONNECTOR_REGISTER_ACCOUNT_FAILURE_BURST: envInt(1, 100_000).default(10),
+  UI_CONNECTOR_REGISTER_ACCOUNT_FAILURES_PER_MINUTE: envInt(1, 1_000_000).default(6),
+  /** X-Forwarded-For entries, counted from the end, added by the platform's proxies after the one that saw the caller. */
+  UI_CONNECTOR_FORWARDED_HOPS: envInt(0, 5).default(0),
   UI_CONNECTOR_TWILIO_TIMEOUT_MS: envInt(100, 8000).default(3000),
   UI_CONNECTOR_TWILIO_CACHE_SECONDS: envInt(0, 900).default(60),
   UI_CONNECTOR_EVENT_TIMEOUT_MS: envInt(100, 8000).default(3000),
+  ...agentAssistConfigShape,
 };

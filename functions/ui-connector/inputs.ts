@@ -25,19 +25,33 @@ const presentText = (max: number) =>
         .refine((v) => !PLACEHOLDERS.has(v.toLowerCase()), { error: 'is a placeholder ("undefined"/"null"), not a value: the caller lost it' }),
     );
 
-/** projects/<p>/(locations/<l>/)?conversations/<id> — what Agent Assist accepts as a conversation name. */
-export const CONVERSATION_NAME = /^projects\/[A-Za-z0-9][A-Za-z0-9.:_-]{0,99}\/(?:locations\/[a-z0-9][a-z0-9-]{0,62}\/)?conversations\/[A-Za-z0-9][A-Za-z0-9_.+-]{0,127}$/;
+/**
+ * projects/<p>/(locations/<l>/)?conversations/<id>, the id as Dialogflow validates a
+ * conversation ID it is given (`[a-zA-Z][a-zA-Z0-9_-]*`, 3–64 characters: CreateConversationRequest
+ * `conversation_id`, see docs/contracts/twilio.md) — Agent Assist names SIPREC conversations
+ * after the `conversation` stream parameter, so a name Dialogflow would refuse is one no
+ * conversation will ever have.
+ */
+export const CONVERSATION_NAME = /^projects\/[A-Za-z0-9][A-Za-z0-9.:_-]{0,99}\/(?:locations\/[a-z0-9][a-z0-9-]{0,62}\/)?conversations\/[a-zA-Z][a-zA-Z0-9_-]{2,63}$/;
 
+const accountSidSchema = presentText(64).pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, { error: 'must be a Twilio account SID (AC followed by 32 hex digits)' }));
+
+/** The reference's form: the account's auth token in the body, checked with Twilio's Accounts API. */
 export const registerAppBodySchema = z.object({
-  accountSid: presentText(64).pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, { error: 'must be a Twilio account SID (AC followed by 32 hex digits)' })),
+  accountSid: accountSidSchema,
   authToken: presentText(256),
 });
 export type RegisterAppBody = z.infer<typeof registerAppBodySchema>;
 
+/** The signed form: Twilio's X-Twilio-Signature proves the account; no token in the body (one sent anyway is ignored). */
+export const signedRegisterAppBodySchema = z.object({ accountSid: accountSidSchema });
+
 export const conversationNameBodySchema = z.object({
   conversationIntegrationKey: presentText(256),
   conversationName: presentText(512).pipe(
-    z.string().regex(CONVERSATION_NAME, { error: 'must look like projects/<project>/locations/<location>/conversations/<id> (locations/<location>/ optional)' }),
+    z.string().regex(CONVERSATION_NAME, {
+      error: 'must look like projects/<project>/locations/<location>/conversations/<id> (locations/<location>/ optional; <id>: a letter, then letters, digits, _ or -, 3-64 characters in all)',
+    }),
   ),
 });
 export type ConversationNameBody = z.infer<typeof conversationNameBodySchema>;

@@ -1,15 +1,20 @@
 /**
- * The HTTP surface of ui-connector. Each route: read → signature gate → token → validate →
- * core handler. Everything before the core handler writes nothing, so every 4xx leaves the
- * store and the topic untouched.
+ * The HTTP surface of ui-connector. Each route: read → signature gate → token and its role →
+ * validate → core handler. Everything before the core handler writes nothing, so every 4xx
+ * leaves the store and the topic untouched.
+ *
+ * Who may do what: `/register-app` — Twilio (signed) or the holder of an account's auth
+ * token; POST/DELETE `/conversation-name` — tokens with the `twilio` role (and, by default,
+ * only Twilio-signed requests); GET — tokens with the `agent` role (the Lightning component).
  */
+import { AppError } from '../../shared/errors';
 import { createHttpApp, type HttpFunction, type RequestContext, type Route } from '../../shared/http/app';
 import type { Logger } from '../../shared/logging';
 import { restorePlusFromQuery } from './conversation-keys';
 import { type ConversationNameDeps, handleDeleteConversation, handleGetConversation, handleRegisterConversation } from './conversation-name';
-import { conversationKeyQuerySchema, conversationNameBodySchema, parseInput, readBody, registerAppBodySchema } from './inputs';
-import { handleRegisterApp, type RegisterAppDeps } from './register-app';
-import type { TokenService } from './tokens';
+import { conversationKeyQuerySchema, conversationNameBodySchema, parseInput, readBody, registerAppBodySchema, signedRegisterAppBodySchema } from './inputs';
+import { handleRegisterApp, type RegisterAppDeps, rateLimited } from './register-app';
+import type { TokenRole, TokenService } from './tokens';
 import type { TwilioRequestGate } from './twilio-request';
 
 export interface UiConnectorDeps {
@@ -20,6 +25,10 @@ export interface UiConnectorDeps {
   tokens: TokenService;
   registerApp: Omit<RegisterAppDeps, 'tokens' | 'log'>;
   conversations: Omit<ConversationNameDeps, 'log'>;
+  /** Roles that may DELETE a mapping: `twilio`, plus `agent` when UI_CONNECTOR_AGENT_MAY_DELETE is on. */
+  deleteRoles: readonly TokenRole[];
+  /** See `sourceAddress`. */
+  forwardedHops: number;
 }
 
 /** Small bodies only: two short fields. */
@@ -40,9 +49,31 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       path: '/register-app',
       handle: async (ctx) => {
         const body = readBody(ctx);
-        deps.gate.check(ctx, body.formParams, 'write');
+        const limits = deps.registerApp.limits;
+        const source = sourceAddress(ctx, deps.forwardedHops);
+        // Only what Twilio did not sign is limited: a flood of bad requests relayed through Twilio's own
+        // addresses (an attacker's flow pointed here) must not make Twilio's genuine requests wait.
+        let signed: boolean;
+        try {
+          signed = deps.gate.check(ctx, body.formParams, 'register') === 'signed';
+        } catch (err) {
+          limits.perSource.take(source);
+          throw err;
+        }
+        if (!signed) {
+          const budget = limits.perSource.take(source);
+          if (!budget.allowed) {
+            ctx.log.warn('register-app rate limited: too many unsigned or refused requests from one source');
+            throw rateLimited(budget.retryAfterSeconds, 'requests from this source');
+          }
+        }
+        const registerDeps = { ...deps.registerApp, tokens: deps.tokens, log: ctx.log };
+        if (signed) {
+          const { accountSid } = parseInput('invalid_body', body.fields, signedRegisterAppBodySchema);
+          return { json: await handleRegisterApp(registerDeps, { signed: true, accountSid }) };
+        }
         const input = parseInput('invalid_body', body.fields, registerAppBodySchema);
-        return { json: await handleRegisterApp({ ...deps.registerApp, tokens: deps.tokens, log: ctx.log }, input) };
+        return { json: await handleRegisterApp(registerDeps, { signed: false, ...input }) };
       },
     },
     {
@@ -51,7 +82,7 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       handle: async (ctx) => {
         const body = readBody(ctx);
         deps.gate.check(ctx, body.formParams, 'write');
-        const claims = await deps.tokens.verify(header(ctx, 'authorization'));
+        const claims = await deps.tokens.authorize(header(ctx, 'authorization'), 'twilio');
         const fields = body.formParams.length > 0 ? withRestoredPlus(body.fields) : body.fields;
         const input = parseInput('invalid_body', fields, conversationNameBodySchema);
         const registeredBy = claims.gcp_agent_assist_user ?? undefined;
@@ -63,7 +94,7 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       path: '/conversation-name',
       handle: async (ctx) => {
         deps.gate.check(ctx, [], 'read');
-        await deps.tokens.verify(header(ctx, 'authorization'));
+        await deps.tokens.authorize(header(ctx, 'authorization'), 'agent');
         return { json: await handleGetConversation(conversationDeps(ctx), readKey(ctx)), headers: { 'cache-control': 'no-store' } };
       },
     },
@@ -71,8 +102,11 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       method: 'DELETE',
       path: '/conversation-name',
       handle: async (ctx) => {
-        deps.gate.check(ctx, [], 'read');
-        await deps.tokens.verify(header(ctx, 'authorization'));
+        const token = await deps.tokens.verify(header(ctx, 'authorization'));
+        if (!token.roles.some((r) => deps.deleteRoles.includes(r))) throw new AppError('forbidden', 403, 'this token may not delete mappings; it needs the role twilio');
+        // The Lightning component (when agents may delete) deletes unsigned; Twilio's deletes are writes like its registrations.
+        const asAgent = token.roles.includes('agent') && deps.deleteRoles.includes('agent');
+        deps.gate.check(ctx, [], asAgent ? 'read' : 'write');
         return { json: await handleDeleteConversation(conversationDeps(ctx), readKey(ctx)) };
       },
     },
@@ -90,7 +124,23 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
   });
 }
 
-function header(ctx: RequestContext, name: string): string | undefined {
+/**
+ * The address the request came from, for rate limits: the X-Forwarded-For entry appended by
+ * the proxy that saw the caller — the last one, or `hops` before it when the platform's own
+ * proxies append more (entries before it are the caller's to write) — else the socket's peer.
+ * How many entries Google's front ends append for a Cloud Functions URL is unconfirmed
+ * (UI_CONNECTOR_FORWARDED_HOPS).
+ */
+export function sourceAddress(ctx: Pick<RequestContext, 'req'>, hops = 0): string {
+  const entries = (header(ctx, 'x-forwarded-for') ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e.length > 0);
+  const entry = entries[entries.length - 1 - hops] ?? entries[0];
+  return entry || ctx.req.socket?.remoteAddress || 'unknown';
+}
+
+export function header(ctx: Pick<RequestContext, 'req'>, name: string): string | undefined {
   const v = ctx.req.headers[name];
   return Array.isArray(v) ? v[0] : v;
 }

@@ -2,6 +2,7 @@
  * The little HTTP server every mock upstream is built on: routes, JSON helpers, request
  * recording (so tests can assert what the bundle sent), and clean shutdown.
  */
+import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -36,6 +37,23 @@ export interface MockServer {
   readonly port: number;
   readonly requests: RecordedRequest[];
   stop(): Promise<void>;
+}
+
+/** Compares a presented secret with the expected one in constant time. */
+export function constantEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The request body as a JSON object, or undefined when it is anything else (empty = {}). */
+export function readJsonObject(req: MockRequest): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(req.body.toString('utf8') || '{}');
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

@@ -1,6 +1,6 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Broker } from './broker';
-import { buildPubSubCloudEvent } from './cloud-event';
+import { buildPushRequest } from './push-request';
 import { DrainTimeoutError } from './errors';
 import { loadPubSubServices } from './proto';
 import { createPublisherService } from './publisher-service';
@@ -70,7 +70,7 @@ function waitUntilIdle(broker: Broker, timeoutMs: number): Promise<void> {
 
 /**
  * Starts an in-memory Pub/Sub server that the real @google-cloud/pubsub client talks to
- * through PUBSUB_EMULATOR_HOST, with push subscriptions delivering as Eventarc does.
+ * * through PUBSUB_EMULATOR_HOST, with push subscriptions delivering as Pub/Sub push does.
  */
 export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): Promise<PubSubEmulator> {
   const host = options.host ?? '127.0.0.1';
@@ -87,7 +87,7 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
     push: async (runtime, message, deliveryAttempt) => {
       const target = runtime.policy.push;
       if (target === undefined) return false;
-      const content = buildPubSubCloudEvent(message, runtime.name, deliveryAttempt);
+      const content = buildPushRequest(message, runtime.name, deliveryAttempt);
       const outcome = await sender.send(target, content, runtime.policy.ackDeadlineMs);
       if (!outcome.ok) {
         log(`pubsub: push of message ${message.messageId} from ${runtime.name} to ${target.endpoint} failed: ${outcome.reason}`);

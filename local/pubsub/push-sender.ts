@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { PushRequestContent } from './cloud-event';
+import type { PushRequestContent } from './push-request';
 import type { PushTarget } from './subscription-config';
 
 /** Mints the OIDC token Pub/Sub attaches when a push subscription has `oidcToken` set. */

@@ -39,8 +39,8 @@ export async function runZoomDay(stack: Stack, options: DayOptions, progress: (l
   // rate-limits now and then, and the odd 5xx.
   const someRecordings = day.flatMap((e) => e.recordings).filter((_, i) => i % 7 === 0);
   for (const r of someRecordings) stack.zoom.faults.fileNotReady({ pathIncludes: r.recordingId, times: 1 });
-  stack.zoom.faults.failHttp({ pathIncludes: '/v2/files/', status: 429, times: 3, retryAfterSeconds: 0 });
-  stack.zoom.faults.failHttp({ pathIncludes: '/v2/files/', status: 503, times: 2 });
+  stack.zoom.faults.failHttp({ pathIncludes: '/download/', status: 429, times: 3, retryAfterSeconds: 0 });
+  stack.zoom.faults.failHttp({ pathIncludes: '/download/', status: 503, times: 2 });
 
   const delivery = await stack.zoom.deliver(events, {
     duplicate: 0.1,
@@ -53,7 +53,7 @@ export async function runZoomDay(stack: Stack, options: DayOptions, progress: (l
   progress(`webhooks sent: ${delivery.requests} requests, ${delivery.acknowledged}/${delivery.events} events acknowledged; waiting for the worker`);
   await stack.pubsub.drain(120_000);
 
-  const summary = summarizePipeline(await readPipelineState(stackDocStore(stack.env)), subscriptionStats(stack.pubsub.stats(), 'interaction-worker-trigger'));
+  const summary = summarizePipeline(await readPipelineState(stackDocStore(stack.env)), subscriptionStats(stack.pubsub.stats(), 'interaction-worker-push'));
   return {
     delivery,
     engagements: day.length,

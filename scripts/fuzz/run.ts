@@ -7,7 +7,7 @@
 import { CATEGORIES, type Category, type FuzzCase, markerOf, type StepResult } from './case';
 import { type CaseRecord, checkAnswer, checkLogs, checkStores, type LogNeedles, type Violation } from './checks';
 import { allGenerators } from './generators';
-import type { FuzzTarget, Generator } from './generators/types';
+import { type FuzzTarget, type Generator, invokerHeaders } from './generators/types';
 import { createRng } from './rng';
 import { startStackProcess, type StackProcess } from './stack-client';
 import { createTransport } from './transport';
@@ -45,7 +45,7 @@ export interface FuzzReport {
   logLines: number;
 }
 
-/** Writes every contract request makes in mock mode by design: the crm mock's journal (see README). */
+/** Writes every authenticated contract request makes in mock mode by design: the crm mock's journal (see README). */
 const JOURNAL_COLLECTION = 'crmMockJournal';
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
@@ -67,6 +67,8 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
     credentials: stack.ready.credentials,
     env: stack.ready.env,
     mintOidc: (input) => stack.call({ command: 'mint', ...input }),
+    mintIap: (input) => stack.call({ command: 'mint', iap: true, ...input }),
+    mintIdToken: (input) => stack.call({ command: 'mint-id-token', ...input }),
   };
   const transport = createTransport(stack.ready.gatewayUrl);
   const cases = new Map<number, CaseRecord>();
@@ -105,7 +107,8 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
       record.steps.push({ step, result });
       sent++;
       options.onProgress?.(sent, options.caseIndex !== undefined ? planned : options.requests);
-      if (step.endpoint.startsWith('crm ')) crmRequests++;
+      // A request that failed authentication is counted by the mock, never journaled.
+      if (step.endpoint.startsWith('crm ') && result.status !== 401) crmRequests++;
       byCategory[step.category]++;
       const row = rows.get(step.endpoint) ?? { endpoint: step.endpoint, requests: 0, byClass: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 }, violations: 0 };
       row.requests++;
@@ -130,7 +133,10 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
   if (crashed) violations.push({ caseIndex: -1, generator: '(stack)', endpoint: '(stack)', kind: 'crash', detail: `the stack process ended during the run (${crashed})` });
   else {
     for (const path of ['/', ...Object.keys(stack.ready.functions).map((f) => `/${f}/`)]) {
-      const health = await transport.send({ transport: 'http', method: 'GET', path, headers: {} });
+      const fn = path.slice(1, -1);
+      // The IAM-protected functions answer their health check only to an invoker, as behind Cloud Run.
+      const headers = fn ? await invokerHeaders({ index: -1, rng: createRng(0), marker: '', target }, fn) : {};
+      const health = await transport.send({ transport: 'http', method: 'GET', path, headers });
       if (health.status !== 200) violations.push({ caseIndex: -1, generator: '(stack)', endpoint: `GET ${path}`, kind: 'crash', detail: `health check answered ${health.status ?? health.error}` });
     }
   }

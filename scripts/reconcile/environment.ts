@@ -56,6 +56,7 @@ export function resolveEnvironment(args: Pick<CliArgs, 'target'>, env: Env, repo
     twilioUrl: state.emulators.twilio,
     dialogflowUrl: state.emulators.dialogflow,
     oidcCertsUrl: state.emulators.oidcCerts ?? '',
+    oidcIssuerUrl: state.emulators.oidcCerts ? new URL(state.emulators.oidcCerts).origin : '',
   };
   // The stack's credentials as written, falling back to the documented local defaults.
   const credentials = { ...localCredentials({}), ...state.credentials };

@@ -3,35 +3,10 @@
  * `chromium`, installed once with `apt-get install -y chromium`; CI installs it too) from the
  * crm function on the local stack, after a CCAI Platform sequence with a failing step.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type Stack, startStack } from '../../local/stack';
+import { CHROMIUM, dumpDom } from '../support/chromium';
 import { runCcaipSequence, sampleSequence } from '../support/crm-sequence';
-
-const CHROMIUM = '/usr/bin/chromium';
-
-/** The DOM after Chromium loaded and laid out the page (`--dump-dom`). */
-function dumpDom(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--dump-dom', url], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error('chromium did not finish in 45 s'));
-    }, 45_000);
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString('utf8');
-    });
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-  });
-}
 
 /** The elements of a dumped DOM matching a simple `tag.class` / `#id` selector, as text. */
 function texts(dom: string, pattern: RegExp): string[] {

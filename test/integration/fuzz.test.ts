@@ -25,7 +25,7 @@ describe('fuzz: 1 000 hostile requests over the local stack', () => {
   test('reached every function, with every kind of hostile input', () => {
     expect(report.requests).toBeGreaterThanOrEqual(1_000);
     const endpoints = report.rows.map((r) => r.endpoint);
-    for (const fn of ['zoom-webhook POST /', 'ui-connector POST /conversation-name', 'crm POST /records', 'reconcile POST /', 'interaction-worker POST /']) {
+    for (const fn of ['zoom-webhook POST /', 'ui-connector POST /conversation-name', 'crm POST /records', 'reconcile POST /', 'interaction-worker POST /', 'ccaip-sdk POST /token', 'ccaip-sdk POST /sign']) {
       expect(endpoints.some((e) => e.startsWith(fn))).toBe(true);
     }
     for (const category of CATEGORIES) expect(report.byCategory[category]).toBeGreaterThan(0);

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { repoRoot } from '../../local/manifest';
 import { type ExternalServices, type LocalServices, startLocalServices } from '../../local/services';
 import { type StackOnServices, startStack } from '../../local/stack';
+import { roleToken, signedRegistration } from '../support/ui-connector-fixture';
 
 describe('a stack on already-running stand-ins', () => {
   let services: LocalServices;
@@ -33,13 +34,11 @@ describe('a stack on already-running stand-ins', () => {
     });
     const { token } = (await registered.json()) as { token: string };
     const conversationName = 'projects/ccbridge-local/locations/global/conversations/CA0123';
-    const post = await fetch(`${base}/conversation-name`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: token },
-      body: JSON.stringify({ conversationIntegrationKey: '+14155550100', conversationName }),
-    });
+    const { url, init } = signedRegistration(base, stack.credentials.twilioAuthToken, token, { conversationIntegrationKey: '+14155550100', conversationName });
+    const post = await fetch(url, init);
     expect(post.status).toBe(200);
-    const get = await fetch(`${base}/conversation-name?conversationIntegrationKey=%2B14155550100`, { headers: { authorization: token } });
+    const agent = await roleToken({ key: stack.credentials.uiConnectorJwtSecret, project: stack.env['GCP_PROJECT']!, role: 'agent' });
+    const get = await fetch(`${base}/conversation-name?conversationIntegrationKey=%2B14155550100`, { headers: { authorization: agent } });
     expect(await get.json()).toEqual({ conversationName });
   });
 });

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { localServiceAccounts } from '../../local/env';
 import { readFunctionManifest, repoRoot } from '../../local/manifest';
 import { type Stack, startStack } from '../../local/stack';
 import { createPubSub, createStorage } from '../../shared/google';
@@ -19,11 +20,17 @@ describe('local stack in process', () => {
   });
   afterAll(() => stack.stop());
 
-  test('every function in functions.json answers a health request at its root', async () => {
-    const names = readFunctionManifest().map((f) => f.name);
-    expect(Object.keys(stack.functions).sort()).toEqual([...names].sort());
-    for (const name of names) {
-      const res = await fetch(`${stack.functions[name]}/`);
+  test('every function in functions.json answers a health request at its root (IAM-protected ones only with an invoker token)', async () => {
+    const manifest = readFunctionManifest();
+    expect(Object.keys(stack.functions).sort()).toEqual(manifest.map((f) => f.name).sort());
+    const invoker: Record<string, string> = { reconcile: localServiceAccounts.scheduler, 'interaction-worker': localServiceAccounts.pubsubPush };
+    for (const { name, access } of manifest) {
+      const url = stack.functions[name]!;
+      if (access === 'iam') {
+        expect({ name, status: (await fetch(`${url}/`)).status }).toEqual({ name, status: 401 });
+      }
+      const headers: Record<string, string> = access === 'iam' ? { authorization: `Bearer ${stack.oidc.mint(url, invoker[name]!)}` } : {};
+      const res = await fetch(`${url}/`, { headers });
       expect({ name, status: res.status }).toEqual({ name, status: 200 });
       expect(await res.json()).toMatchObject({ status: 'ok', function: name });
     }
@@ -40,9 +47,13 @@ describe('local stack in process', () => {
       expect(topicNames).toContain(t);
       expect(topicNames).toContain(`${t}-dead-letter`);
     }
-    const [meta] = await pubsub.subscription('interaction-worker-trigger').getMetadata();
+    const [meta] = await pubsub.subscription('interaction-worker-push').getMetadata();
     expect(meta.pushConfig?.pushEndpoint).toBe(stack.functions['interaction-worker']);
+    expect(meta.pushConfig?.oidcToken?.serviceAccountEmail).toBe(localServiceAccounts.pubsubPush);
     expect(meta.deadLetterPolicy?.deadLetterTopic).toMatch(/zoom-events-dead-letter$/);
+    // terraform/delivery.json: the push waits 600 s, back-off 10..300 s, as deployed.
+    expect(meta.ackDeadlineSeconds).toBe(600);
+    expect(Number(meta.retryPolicy?.maximumBackoff?.seconds)).toBe(300);
     await pubsub.close();
   });
 });
@@ -79,7 +90,8 @@ describe('npm start', () => {
       credentials: Record<string, string>;
       emulators: Record<string, string>;
     };
-    expect(Object.keys(local.functions).sort()).toEqual(['crm', 'interaction-worker', 'reconcile', 'ui-connector', 'zoom-webhook']);
+    expect(Object.keys(local.functions).sort()).toEqual(['ccaip-sdk', 'crm', 'interaction-worker', 'reconcile', 'ui-connector', 'zoom-webhook']);
+    expect(stderr).toContain(`${local.functions['ccaip-sdk']}/demo?check=1#id_token=ey`);
     expect(local.credentials).toEqual(expect.objectContaining({ zoomWebhookSecret: expect.any(String), twilioAccountSid: expect.any(String), twilioAuthToken: expect.any(String) }));
     for (const url of Object.values(local.functions)) expect(stderr).toContain(url);
     expect(stderr).toContain(local.credentials['zoomWebhookSecret']);

@@ -40,7 +40,7 @@ function sink(onWrite: (text: string) => void = () => undefined) {
 }
 
 const env = () => ({ CCBRIDGE_STATE_DIR: stateDir, RECONCILE_LEASE_SECONDS: '0.3', RECONCILE_ZOOM_RATE_MEDIUM: '50' });
-const workerDeliveries = () => Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-trigger'))![1].delivered;
+const workerDeliveries = () => Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1].delivered;
 
 describe('npm run reconcile on the local stack', () => {
   it('dry run, then a run interrupted after one page and resumed: the table, and everything missing stored once', async () => {

@@ -1,7 +1,8 @@
 /**
  * ui-connector through the local stack: the real Functions Framework behind the one-port
  * gateway, the Firestore stand-in, the local Pub/Sub server and the Twilio and Dialogflow
- * mocks — the way the reference's clients would reach the deployed function.
+ * mocks — the way the shipped Twilio Function (signed) and the Lightning component (agent
+ * token) reach the deployed function, with the production defaults (unsigned writes refused).
  */
 import type { Firestore } from '@google-cloud/firestore';
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
@@ -9,7 +10,7 @@ import { createDialogflowRest } from '../../scripts/siprec/dialogflow-rest';
 import { ensureSiprecNumber, resolveProfile, siprecUri } from '../../scripts/siprec/provision';
 import { type Stack, startStack } from '../../local/stack';
 import { createFirestore, createPubSub } from '../../shared/google';
-import { sha256Hex, twilioSignature } from '../support/ui-connector-fixture';
+import { roleToken, sha256Hex, signedRegistration, twilioSignature } from '../support/ui-connector-fixture';
 
 const CONVERSATION = 'projects/ccbridge-local/locations/global/conversations/CA0123456789abcdef0123456789abcdef';
 const PHONE = '+14155550100';
@@ -59,15 +60,24 @@ async function token(): Promise<string> {
   return ((await res.json()) as { token: string }).token;
 }
 
-const registerConversation = (tok: string, phone: string, name: string) =>
-  fetch(`${base}/conversation-name`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `${tok}` },
-    body: JSON.stringify({ conversationIntegrationKey: `${phone}`, conversationName: `${name}` }),
-  });
+/** What the shipped Twilio Function sends: JSON, signed with the account's token (bodySHA256 variant). */
+const registerConversation = (tok: string, phone: string, name: string) => {
+  const { url, init } = signedRegistration(base, stack.credentials.twilioAuthToken, tok, { conversationIntegrationKey: `${phone}`, conversationName: `${name}` });
+  return fetch(url, init);
+};
 
-const lightning = (method: 'GET' | 'DELETE', tok: string, key: string) =>
-  fetch(`${base}/conversation-name?conversationIntegrationKey=${key}`, { method, headers: { 'Content-Type': 'application/json', Authorization: `${tok}` } });
+/** An agent token, as /register issues it to the Lightning component. */
+const agentToken = () => roleToken({ key: stack.credentials.uiConnectorJwtSecret, project: stack.env['GCP_PROJECT']!, role: 'agent' });
+
+/** GET as the Lightning component (agent token); DELETE as Twilio (its token, the request signed). */
+const lightning = async (method: 'GET' | 'DELETE', tok: string, key: string) => {
+  const path = `/conversation-name?conversationIntegrationKey=${key}`;
+  const headers: Record<string, string> =
+    method === 'GET'
+      ? { 'Content-Type': 'application/json', Authorization: await agentToken() }
+      : { Authorization: tok, 'X-Twilio-Signature': twilioSignature(stack.credentials.twilioAuthToken, `${base}${path}`) };
+  return fetch(`${base}${path}`, { method, headers });
+};
 
 const mappings = async () => (await firestore.collection('conversations').get()).docs;
 
@@ -85,6 +95,13 @@ describe('ui-connector on the local stack', () => {
 
   test('4xx requests write nothing: no document, no event', async () => {
     const tok = await token();
+    // The reference's unsigned Twilio Function request is refused by default.
+    const unsigned = await fetch(`${base}/conversation-name`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: tok },
+      body: JSON.stringify({ conversationIntegrationKey: PHONE, conversationName: CONVERSATION }),
+    });
+    expect(unsigned.status).toBe(401);
     expect((await registerConversation(tok, 'undefined', 'undefined')).status).toBe(400);
     expect((await registerConversation('expired.or.wrong', PHONE, CONVERSATION)).status).toBe(401);
     expect((await registerConversation(tok, PHONE, 'projects/x/agents/y')).status).toBe(400);
@@ -129,7 +146,7 @@ describe('ui-connector on the local stack', () => {
     const signature = twilioSignature(stack.credentials.twilioAuthToken, `${base}${pathWithQuery}`);
     const send = (sig: string) =>
       fetch(`${base}${pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: tok, 'x-twilio-signature': sig }, body: text });
-    expect((await send(signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')))).status).toBe(403);
+    expect((await send(signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')))).status).toBe(401);
     expect((await send(signature)).status).toBe(200);
     expect(await (await lightning('GET', tok, '%2B14155550111')).json()).toEqual({ conversationName: CONVERSATION });
     await lightning('DELETE', tok, '+14155550111');

@@ -14,13 +14,13 @@ import type { ReconcileDeps, ReconcileSettings } from '../../shared/reconcile/de
 import { createReconcileStore } from '../../shared/reconcile/store';
 import { createReconcileZoom } from '../../shared/reconcile/zoom-clients';
 import { createLaneLimits } from '../../shared/reconcile/lane-limits';
-import { composeInteractionWorker, type EventFunction } from '../../functions/interaction-worker/compose';
+import { composeInteractionWorkerDelivery, type PushDelivery } from '../../functions/interaction-worker/compose';
 import { planEvent } from '../../functions/interaction-worker/plan';
 import { zoomEnvelopeSchema } from '../../shared/zoom/events';
 import { LEDGER_COLLECTION } from '../../shared/zoom/ledger';
 import type { DocData, DocStore } from '../../shared/ports/docstore';
 import type { ZoomEnvelope, ZoomMock } from '../../local/mocks/zoom';
-import { pubSubEvent, queuedEvent, workerEnv, ZOOM_CREDENTIALS } from './zoom-fixture';
+import { pubSubPush, queuedEvent, workerEnv, ZOOM_CREDENTIALS } from './zoom-fixture';
 
 export const TEST_SETTINGS: ReconcileSettings = {
   accountId: ZOOM_CREDENTIALS.accountId,
@@ -82,44 +82,40 @@ export interface WorkerUnderTest {
   docs: MemoryDocStore;
   blobs: MemoryBlobStore;
   crm: MemoryCrm;
-  worker: EventFunction;
+  worker: PushDelivery;
   /** Hands envelopes to the worker as the webhook would have queued them (a few at a time). */
   deliver(envelopes: ZoomEnvelope[], source?: 'webhook' | 'reconcile'): Promise<void>;
   /** Hands the worker what the reconciliation published (the data of the bus messages). */
   process(published: Array<{ data: unknown }>): Promise<void>;
 }
 
-/** What a webhook event stands for in the report (a voicemail event carries two artifacts). */
-export function reportTypesOf(envelope: ZoomEnvelope): string[] {
-  const object = (envelope.payload as { object?: Record<string, unknown> }).object ?? {};
-  switch (envelope.event) {
-    case 'contact_center.recording_completed':
-      return ['recording'];
-    case 'contact_center.recording_transcript_completed':
-      return ['recording_transcript'];
-    case 'contact_center.voicemail_transcript_completed':
-      return [...(object['download_url'] ? ['voicemail'] : []), ...(object['transcript_url'] ? ['voicemail_transcript'] : [])];
-    case 'contact_center.engagement_messaging_transcript_completed':
-      return ['messaging_transcript'];
-    case 'contact_center.engagement_note_added':
-      return ['note'];
-    case 'contact_center.engagement_disposition_added':
-      return ['disposition'];
-    default:
-      return [];
-  }
-}
-
-export function countByType(envelopes: ZoomEnvelope[]): Record<string, number> {
+/**
+ * The distinct ledger entries (by type) the worker records for `envelopes`, leaving out those
+ * `except` records too: an entry can come from several events (a voicemail announced by the
+ * inbox event and again with its transcript; a disposition set twice), and the report counts
+ * entries, not events.
+ */
+export function countByType(envelopes: ZoomEnvelope[], except: ZoomEnvelope[] = []): Record<string, number> {
+  const entriesOf = (list: ZoomEnvelope[]) => {
+    const out = new Map<string, string>();
+    for (const envelope of list) {
+      const plan = planEvent({ v: 1, key: 'count', source: 'webhook', receivedAt: new Date().toISOString(), envelope: zoomEnvelopeSchema.parse(envelope) });
+      if (!plan) continue;
+      for (const a of plan.artifacts) out.set(`${plan.engagementId}|a|${a.key}`, a.kind);
+      for (const i of plan.items) out.set(`${plan.engagementId}|i|${i.key}`, i.kind);
+    }
+    return out;
+  };
+  const left = entriesOf(except);
   const out: Record<string, number> = {};
-  for (const e of envelopes) for (const t of reportTypesOf(e)) out[t] = (out[t] ?? 0) + 1;
+  for (const [id, type] of entriesOf(envelopes)) if (!left.has(id)) out[type] = (out[type] ?? 0) + 1;
   return out;
 }
 
 export function workerOver(zoom: ZoomMock, docs: MemoryDocStore): WorkerUnderTest {
   const blobs = createMemoryBlobStore('archive');
   const crm = createMemoryCrm();
-  const worker = composeInteractionWorker(workerEnv(zoom.baseUrl, { ZOOM_ITEM_ORDER_WAIT_MS: '200' }), { docs, blobs, crm }, { logSink: () => undefined });
+  const worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl, { ZOOM_ITEM_ORDER_WAIT_MS: '200' }), { docs, blobs, crm }, { logSink: () => undefined });
   const inParallel = async <T>(items: T[], run: (item: T) => Promise<void>) => {
     let next = 0;
     await Promise.all(
@@ -134,7 +130,7 @@ export function workerOver(zoom: ZoomMock, docs: MemoryDocStore): WorkerUnderTes
     crm,
     worker,
     async process(published) {
-      await inParallel(published, (m) => worker(pubSubEvent(m.data)));
+      await inParallel(published, (m) => worker(pubSubPush(m.data)));
     },
     async deliver(envelopes, source = 'webhook') {
       // Engagement by engagement, in event order (as Zoom sends them), several engagements at once.
@@ -144,7 +140,7 @@ export function workerOver(zoom: ZoomMock, docs: MemoryDocStore): WorkerUnderTes
         byEngagement.set(id, [...(byEngagement.get(id) ?? []), e]);
       }
       await inParallel([...byEngagement.values()], async (group) => {
-        for (const envelope of group.sort((a, b) => a.event_ts - b.event_ts)) await worker(pubSubEvent(queuedEvent(envelope, source)));
+        for (const envelope of group.sort((a, b) => a.event_ts - b.event_ts)) await worker(pubSubPush(queuedEvent(envelope, source)));
       });
     },
   };

@@ -1,10 +1,11 @@
 /**
  * ui-connector on the real Functions Framework, on a loopback port, with in-memory ports:
  * a document store, an event bus and a Twilio account check whose calls are counted.
- * Also: Twilio signatures computed here from the documented algorithm (not from the
- * implementation), so the tests check the code against the contract rather than itself.
+ * Also: Twilio signatures computed with Twilio's own helper library (`twilio` on npm), not
+ * with the implementation, so the tests check the code against Twilio rather than itself.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import twilio from 'twilio';
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
@@ -49,7 +50,7 @@ export interface UiConnectorUnderTest {
 
 let counter = 0;
 
-export async function startUiConnector(envOverrides: Env = {}): Promise<UiConnectorUnderTest> {
+export async function startUiConnector(envOverrides: Env = {}, options: { port?: number } = {}): Promise<UiConnectorUnderTest> {
   const docs = createMemoryDocStore(() => clock.now);
   const bus = createMemoryEventBus();
   const logs: string[] = [];
@@ -68,15 +69,40 @@ export async function startUiConnector(envOverrides: Env = {}): Promise<UiConnec
   const handler = composeUiConnector(baseEnv(envOverrides), { docs, bus, accounts, now: () => clock.now, logSink: (l) => logs.push(l) });
   const name = `uiConnectorUnderTest${++counter}`;
   http(name, handler);
-  const server = await listen(getTestServer(name));
+  const server = await listen(getTestServer(name), options.port);
   return { url: server.url, docs, bus, logs, accountChecks, accountsAnswer, clock, stop: server.close };
 }
 
-/** base64(HMAC-SHA1(token, url + sorted params)), written out from Twilio's documentation. */
+/** What Twilio would send as X-Twilio-Signature for `url` and these form parameters (Twilio's helper library). */
 export function twilioSignature(authToken: string, url: string, params: Record<string, string> = {}): string {
-  let data = url;
-  for (const key of Object.keys(params).sort()) data += key + params[key];
-  return createHmac('sha1', authToken).update(Buffer.from(data, 'utf8')).digest('base64');
+  return twilio.getExpectedTwilioSignature(authToken, url, params);
+}
+
+/** A token with a role, as /register-app (twilio) or /register (agent) would issue it, for these settings. */
+export async function issuedToken(role: 'twilio' | 'agent', envOverrides: Env = {}): Promise<string> {
+  const env = baseEnv(envOverrides);
+  return roleToken({ key: env['UI_CONNECTOR_JWT_SECRET']!, project: env['GCP_PROJECT']!, role });
+}
+
+/** An HS256 token with `ccbridge_role`, signed with `key` (what a ui-connector with that key issues). */
+export async function roleToken(options: { key: string; project: string; role: 'twilio' | 'agent'; user?: string }): Promise<string> {
+  const { SignJWT } = await import('jose');
+  const now = Math.floor(Date.now() / 1000);
+  const user = options.user ?? (options.role === 'twilio' ? `twilio:${ACCOUNT_SID}` : 'sf:agent');
+  return new SignJWT({ gcp_agent_assist_project: options.project, gcp_agent_assist_user: user, ccbridge_role: options.role })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt(now)
+    .setExpirationTime(now + 3600)
+    .sign(new TextEncoder().encode(options.key));
+}
+
+/** The request the shipped Twilio Function sends to `<publicUrl>/conversation-name`: JSON, signed (bodySHA256). */
+export function signedRegistration(publicUrl: string, authToken: string, token: string, body: unknown): { url: string; init: RequestInit } {
+  const signed = signedJsonRequest('/conversation-name', body, { publicUrl, authToken });
+  return {
+    url: `${publicUrl}${signed.pathWithQuery}`,
+    init: { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: token, 'X-Twilio-Signature': signed.signature }, body: signed.text },
+  };
 }
 
 export function sha256Hex(body: string): string {

@@ -6,7 +6,6 @@
 import { createHmac } from 'node:crypto';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import type { CloudEvent } from '@google-cloud/functions-framework';
 import { createMemoryBlobStore, type MemoryBlobStore } from '../../shared/adapters/memory-blobstore';
 import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
 import { createMemoryEventBus, type MemoryEventBus } from '../../shared/adapters/memory-eventbus';
@@ -74,18 +73,12 @@ export async function startWebhook(overrides: Env = {}, ports: { docs?: MemoryDo
   return { url: server.url, docs, bus, blobs, logs, stop: server.close };
 }
 
-/** A Pub/Sub CloudEvent as Eventarc delivers it, carrying `data` as the message. */
-export function pubSubEvent(data: unknown, id = `m-${Math.random().toString(36).slice(2)}`, deliveryAttempt?: number): CloudEvent<unknown> {
+/** The wrapped body a Pub/Sub push subscription posts (docs/contracts/google-cloud.md §2). */
+export function pubSubPush(data: unknown, id = `m-${Math.random().toString(36).slice(2)}`, deliveryAttempt?: number): unknown {
   return {
-    specversion: '1.0',
-    id,
-    type: 'google.cloud.pubsub.topic.v1.messagePublished',
-    source: '//pubsub.googleapis.com/projects/ccbridge-test/topics/zoom-events',
-    data: {
-      message: { data: Buffer.from(JSON.stringify(data)).toString('base64'), messageId: id, publishTime: new Date().toISOString(), attributes: {} },
-      subscription: 'projects/ccbridge-test/subscriptions/interaction-worker-trigger',
-      ...(deliveryAttempt ? { deliveryAttempt } : {}),
-    },
+    message: { data: Buffer.from(JSON.stringify(data)).toString('base64'), messageId: id, message_id: id, publishTime: new Date().toISOString(), attributes: {} },
+    subscription: 'projects/ccbridge-test/subscriptions/interaction-worker-push',
+    ...(deliveryAttempt ? { deliveryAttempt } : {}),
   };
 }
 

@@ -22,6 +22,7 @@ const REVIEWED_QUERIES: Record<string, { count: number; why: string }> = {
   'functions/crm/mock/admin.ts': { count: 1, why: 'dump of a collection' },
   'functions/crm/mock/journal.ts': { count: 1, why: 'keys array-contains (sorted in memory), or orderBy at desc alone' },
   'shared/reconcile/store.ts': { count: 2, why: 'slices by runId ==; count by runId == and state == (equality only)' },
+  'shared/agent-assist/notification-log.ts': { count: 2, why: 'room == and publishTimeMs >= ordered (composite index); committedAt >= ordered by it (single-field)' },
 };
 
 /** file mentioning expireAt => the collection it writes with that field (null: it only reads or forwards it). */
@@ -32,6 +33,7 @@ const EXPIRING: Record<string, string | null> = {
   'functions/ui-connector/conversation-store.ts': 'conversations',
   'functions/ui-connector/conversation-events.ts': null, // the event carries the mapping's expiry
   'functions/zoom-webhook/event-keys.ts': 'zoomEventKeys',
+  'shared/agent-assist/notification-log.ts': 'agentAssistEvents',
 };
 
 /** Adapters and ports implement the store; they do not query on their own. */
@@ -63,9 +65,11 @@ describe('Firestore queries and indexes', () => {
     expect(found).toEqual(Object.fromEntries(Object.entries(REVIEWED_QUERIES).map(([f, q]) => [f, q.count])));
   });
 
-  it('declares no composite index, as none of the reviewed queries needs one', async () => {
+  it('declares only the composite index the notification log needs (room, publishTimeMs)', async () => {
     const ev = new Evaluator(await loadConfiguration(join(repo, 'terraform')));
-    expect(ev.root.local('firestore_composite_indexes')).toEqual([]);
+    expect(ev.root.local('firestore_composite_indexes')).toEqual([
+      { collection: 'agentAssistEvents', fields: [{ field_path: 'room', order: 'ASCENDING' }, { field_path: 'publishTimeMs', order: 'ASCENDING' }] },
+    ]);
   });
 
   it('has a TTL policy on expireAt for the collections the code writes with one (files mentioning expireAt are reviewed)', async () => {

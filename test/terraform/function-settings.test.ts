@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from '@cdktf/hcl2json';
 import { type Env, envString, optionalSecret } from '../../shared/config';
+import { composeCcaipSdk } from '../../functions/ccaip-sdk/compose';
+import { ccaipSdkConfigShape } from '../../functions/ccaip-sdk/config';
 import { composeCrm } from '../../functions/crm/compose';
 import { crmFunctionConfigShape } from '../../functions/crm/config';
 import { composeInteractionWorker } from '../../functions/interaction-worker/compose';
@@ -80,6 +82,7 @@ const FUNCTIONS: Record<string, FunctionUnderTest> = {
     },
   },
   reconcile: { shape: reconcileConfigShape, compose: (env) => composeReconcile(env, undefined, { logSink: quiet }), notDeployed: {} },
+  'ccaip-sdk': { shape: ccaipSdkConfigShape, compose: (env) => composeCcaipSdk(env, { logSink: quiet }), notDeployed: {} },
 };
 
 function withoutStdout<T>(run: () => T): T {
@@ -128,6 +131,19 @@ const SCENARIOS: Record<string, Record<string, Json>> = {
     ui_connector_unsigned_requests: 'reject',
     ui_connector_cors_origins: [],
   },
+  'ccaip-sdk with guests, keys by discovery, mapped claims, a company name, no origins': {
+    ccaip_sdk_allow_guests: true,
+    ccaip_sdk_oidc_jwks_url: null,
+    ccaip_sdk_claims: { identifier: 'https://example.com/claims/uuid', phone: 'none' },
+    ccaip_sdk_company_name: 'Example Shop',
+    ccaip_sdk_allowed_origins: [],
+  },
+  'ccaip-sdk sample page with its widget': {
+    ccaip_sdk_demo_page: true,
+    ccaip_sdk_company_id: 'acme-123',
+    ccaip_sdk_host: 'https://acme.uc1.ccaiplatform.com',
+    ccaip_sdk_allow_guests: true,
+  },
 };
 
 let config: Configuration;
@@ -173,9 +189,9 @@ describe('settings derived from the functions\' configuration modules', () => {
       'ZOOM_EVENTS_TOPIC',
     ]);
     expect(settingsFor('ui-connector').secrets).toEqual(['TWILIO_AUTH_TOKEN', 'UI_CONNECTOR_JWT_SECRET', 'UI_CONNECTOR_JWT_SECRET_PREVIOUS', 'UI_CONNECTOR_KEY_HASH_SECRET']);
-    // crm requires nothing per key: which credentials it needs depends on CRM_AUTH_METHODS and
-    // CRM_MODE (checkCrmFunctionConfig), which composing it below exercises.
-    expect(settingsFor('crm').required).toEqual([]);
+    // crm requires its mode (chosen explicitly, never a silent mock); which credentials it needs
+    // depends on CRM_AUTH_METHODS and CRM_MODE (checkCrmFunctionConfig), exercised by composing it below.
+    expect(settingsFor('crm').required).toEqual(['CRM_MODE']);
     expect(settingsFor('crm').secrets).toEqual(expect.arrayContaining(['CRM_ADMIN_TOKEN', 'CRM_API_KEY', 'CRM_BASIC_PASSWORD', 'CRM_OAUTH_CLIENT_SECRET', 'SERVICENOW_PASSWORD']));
     expect(settingsFor('interaction-worker').required).toEqual(['ARCHIVE_BUCKET', 'ARTIFACT_LINK_SECRET', 'PUBLIC_BASE_URL', 'ZOOM_ACCOUNT_ID', 'ZOOM_CLIENT_ID', 'ZOOM_CLIENT_SECRET']);
   });
@@ -207,6 +223,15 @@ describe.each(Object.keys(SCENARIOS))('Terraform with %s', (scenario) => {
       .filter((r) => r.instance.path === 'module.secrets.')
       .map((r) => ev.attribute(r.instance, r.block, r.key, r.each, ['secret_id']));
     expect(created.sort()).toEqual([...mounted].sort());
+  });
+});
+
+describe('ccaip-sdk\'s sample page', () => {
+  it('is off unless asked for; when on, the function\'s own origin may call it and the widget settings are passed', () => {
+    const off = deployedSettings(evaluatorFor('the example (crm mock, every CCAI Platform authentication)'), 'ccaip-sdk').env;
+    expect([off['SDK_DEMO_PAGE'], off['SDK_CORS_ORIGINS']]).toEqual([undefined, 'https://www.example.com']);
+    const on = deployedSettings(evaluatorFor('ccaip-sdk sample page with its widget'), 'ccaip-sdk').env;
+    expect(on).toMatchObject({ SDK_DEMO_PAGE: 'true', CCAIP_COMPANY_ID: 'acme-123', CCAIP_HOST: 'https://acme.uc1.ccaiplatform.com', SDK_CORS_ORIGINS: 'https://www.example.com,https://us-central1-my-ccbridge-dev.cloudfunctions.net' });
   });
 });
 

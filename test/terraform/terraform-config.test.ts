@@ -25,7 +25,7 @@ const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const terraformDir = join(repo, 'terraform');
 const manifestPath = join(repo, 'functions', 'functions.json');
 const manifest = readManifest(readFileSync(manifestPath, 'utf8'));
-const PUBLIC_FUNCTIONS = ['crm', 'ui-connector', 'zoom-webhook'];
+const PUBLIC_FUNCTIONS = ['crm', 'ui-connector', 'zoom-webhook', 'ccaip-sdk'];
 
 let config: Configuration;
 let schema: ProviderSchema;
@@ -95,8 +95,15 @@ describe('offline checks of terraform/', () => {
     expectClean(checkPrimitiveRoles(config));
   });
 
-  it('allows allUsers to invoke only crm, ui-connector and zoom-webhook', () => {
+  it('allows allUsers to invoke only the functions that authenticate their callers themselves', () => {
     expectClean(checkPublicInvokers(config, PUBLIC_FUNCTIONS));
+  });
+
+  it('with the Agent Assist image set, allUsers may invoke the ui-connector-run service (browsers, its own JWT and Salesforce check) and nothing else new', () => {
+    const image = { agent_assist_ui_image: 'us-central1-docker.pkg.dev/p/ccbridge/ui-connector-run:1' };
+    expectClean(checkPublicInvokers(config, [...PUBLIC_FUNCTIONS, 'ui-connector-run'], image));
+    // The check does see the service once the image is set: without it on the list, it is flagged.
+    expect(checkPublicInvokers(config, PUBLIC_FUNCTIONS, image).map((f) => f.message)).toEqual([expect.stringContaining('may invoke "ui-connector-run"')]);
   });
 
   it('passes credentials only through Secret Manager, each function reading exactly its own secrets', () => {
@@ -130,13 +137,13 @@ describe('who may call each function', () => {
     expect(refNames(push?.attr('push_config', '0', 'oidc_token', '0', 'service_account_email') ?? null)).toContain('module.function["reconcile"].google_service_account.this.email');
   });
 
-  it('interaction-worker is internal only and invoked by the Eventarc trigger service account, with retries', () => {
+  it('interaction-worker is internal only, has no Eventarc trigger, and is invoked only by the pubsub-push account of its push subscription', () => {
     const worker = fn('interaction-worker');
     expect(worker.attr('service_config', '0', 'ingress_settings')).toBe('ALLOW_INTERNAL_ONLY');
-    expect(worker.attr('event_trigger', '0', 'retry_policy')).toBe('RETRY_POLICY_RETRY');
-    expect(refNames(worker.attr('event_trigger', '0', 'service_account_email'))).toContain('google_service_account.eventarc_trigger.email');
+    expect(Object.keys(worker.block.body)).not.toContain('event_trigger');
+    expect(JSON.stringify(worker.block.body)).not.toContain('event_trigger');
     const members = invokersOf('interaction-worker').flatMap((g) => refNames(g.attr('member')));
-    expect(members).toContain('google_service_account.eventarc_trigger.member');
+    expect(members.filter((m) => m.startsWith('google_service_account.'))).toEqual(['google_service_account.pubsub_push.member']);
     expect(invokersOf('interaction-worker').map((g) => g.attr('member'))).not.toContain('allUsers');
   });
 });
@@ -281,7 +288,7 @@ describe('Pub/Sub', () => {
   });
 
   it('gives every consumed topic a <topic>-dead-letter topic with an inspection subscription and the service agent publisher on it', () => {
-    const consumed = ['zoom-events', 'reconcile-slices']; // Eventarc trigger of interaction-worker, push to reconcile
+    const consumed = ['zoom-events', 'reconcile-slices']; // pushed to interaction-worker and to reconcile
     const topics = instances('resource', 'google_pubsub_topic').map((t) => t.attr('name'));
     const inspect = instances('resource', 'google_pubsub_subscription').map((s) => s.attr('name'));
     const publishers = instances('resource', 'google_pubsub_topic_iam_member').filter((g) => g.block.name === 'dead_letter_publisher');
@@ -305,26 +312,25 @@ describe('Pub/Sub', () => {
     }
   });
 
-  it('attaches the dead-letter topic to the Eventarc-owned subscription by script (terraform cannot), command exported for Cloud Build', () => {
-    const commands = ev.root.local('dead_letter_attach_commands');
-    expect(isObjectValue(commands) && Object.keys(commands)).toEqual(['interaction-worker']);
+  it('patches nothing after apply: the only post-apply command is the SIPREC CLI', () => {
+    expect(ev.root.local('dead_letter_attach_commands')).toMatchObject({ error: 'undeclared local dead_letter_attach_commands' });
     const outputs = config.root.outputs.get('post_apply_commands');
-    expect(outputs?.body['value']).toEqual(expect.stringContaining('local.dead_letter_attach_commands'));
+    expect(outputs?.body['value']).toEqual([`\${module.agent_assist.siprec_command}`]);
   });
 });
 
 describe('Firestore (terraform/firestore.tf)', () => {
-  it('puts TTL policies on expireAt of conversations, zoomEventKeys and crmMockJournal', () => {
+  it('puts TTL policies on expireAt of conversations, zoomEventKeys, crmMockJournal and agentAssistEvents', () => {
     const ttl = instances('resource', 'google_firestore_field');
-    expect(ttl.map((f) => f.attr('collection')).sort()).toEqual(['conversations', 'crmMockJournal', 'zoomEventKeys']);
+    expect(ttl.map((f) => f.attr('collection')).sort()).toEqual(['agentAssistEvents', 'conversations', 'crmMockJournal', 'zoomEventKeys']);
     for (const f of ttl) {
       expect(f.attr('field')).toBe('expireAt');
       expect(f.attr('ttl_config')).toEqual([{}]);
     }
   });
 
-  it('creates no composite index: every query the code runs is served by single-field indexes (firestore-queries.test.ts)', () => {
-    expect(instances('resource', 'google_firestore_index')).toEqual([]);
+  it('creates only the composite index of the notification log (firestore-queries.test.ts reviews every query)', () => {
+    expect(instances('resource', 'google_firestore_index').map((i) => i.attr('collection'))).toEqual(['agentAssistEvents']);
   });
 });
 
@@ -344,19 +350,26 @@ describe('Cloud Storage', () => {
     expect(classes).toEqual(expect.arrayContaining(['NEARLINE', 'COLDLINE', 'ARCHIVE']));
   });
 
-  it('the CCAI Platform service account holds Storage Object Admin on its bucket and nothing else', () => {
+  it('the CCAI Platform service account holds only the custom object role on its bucket (no ACL/IAM/retention rights)', () => {
     const grants = ev
       .resourceInstances('resource', (t) => /_iam_member$/.test(t))
       .map((r) => ({ r, member: ev.attribute(r.instance, r.block, r.key, r.each, ['member']) }))
       .filter(({ member }) => refNames(member).some((n) => n.includes('google_service_account.ccaip')));
-    expect(grants.map(({ r }) => `${r.block.type} ${String(ev.attribute(r.instance, r.block, r.key, r.each, ['role']))}`)).toEqual([
-      'google_storage_bucket_iam_member roles/storage.objectAdmin',
+    expect(grants.map(({ r }) => `${r.block.type} ${refNames(ev.attribute(r.instance, r.block, r.key, r.each, ['role'])).join(' ')}`)).toEqual([
+      'google_storage_bucket_iam_member module.storage.google_project_iam_custom_role.ccaip_storage[0].id module.storage.google_storage_bucket_iam_member.ccaip_storage.role',
     ]);
+    const role = instances('resource', 'google_project_iam_custom_role').find((r) => r.block.name === 'ccaip_storage');
+    expect(role?.attr('permissions')).toEqual(['storage.objects.create', 'storage.objects.get', 'storage.objects.list', 'storage.objects.update', 'storage.objects.delete', 'storage.buckets.get']);
   });
 
-  it('the generated CCAI Platform key is a sensitive output', () => {
-    const out = config.root.outputs.get('ccaip_storage_key_json');
-    expect(out?.body['sensitive']).toBe(true);
+  it('no key material passes through state: no service-account key resource, no secret version with secret_data', () => {
+    expect(instances('resource', 'google_service_account_key')).toEqual([]);
+    const versions = instances('resource', 'google_secret_manager_secret_version');
+    expect(versions.map((v) => v.where)).toEqual(['module.secrets.google_secret_manager_secret_version.supplied']);
+    for (const v of versions) {
+      expect(Object.keys(v.block.body)).not.toContain('secret_data');
+      expect(Object.keys(v.block.body)).toContain('secret_data_wo');
+    }
   });
 });
 

@@ -11,6 +11,7 @@ import {
   ACCOUNT_SID,
   AUTH_TOKEN,
   baseEnv,
+  issuedToken,
   OTHER_ACCOUNT_SID,
   PUBLIC_URL,
   signedJsonRequest,
@@ -22,9 +23,12 @@ import {
 const CONVERSATION = 'projects/ccbridge-test/locations/global/conversations/CA0123456789abcdef0123456789abcdef';
 const PHONE = '+14155550100';
 
+/** The settings an operator keeps while the reference's unsigned Twilio Function and component are still in use. */
+const REFERENCE_COMPATIBLE = { UI_CONNECTOR_UNSIGNED_REQUESTS: 'accept', UI_CONNECTOR_AGENT_MAY_DELETE: 'true' };
+
 let app: UiConnectorUnderTest;
 beforeEach(async () => {
-  app = await startUiConnector();
+  app = await startUiConnector(REFERENCE_COMPATIBLE);
 });
 afterEach(() => app.stop());
 
@@ -49,10 +53,10 @@ const twilioFunctionRequest = (token: string, phone: string, conversationName: s
   });
 
 /** Exactly what the Lightning component's fetchConversationName / deleteConversationName send. */
-const lightningRequest = (method: 'GET' | 'DELETE', token: string, key: string, origin = 'https://acme.lightning.force.com') =>
+const lightningRequest = async (method: 'GET' | 'DELETE', token: string | undefined, key: string, origin = 'https://acme.lightning.force.com') =>
   fetch(`${app.url}/conversation-name?conversationIntegrationKey=${key}`, {
     method,
-    headers: { 'Content-Type': 'application/json', Authorization: `${token}`, Origin: origin },
+    headers: { 'Content-Type': 'application/json', Authorization: `${token ?? (await issuedToken('agent'))}`, Origin: origin },
   });
 
 const nothingWritten = () => {
@@ -188,7 +192,7 @@ describe('POST /conversation-name', () => {
     nothingWritten();
   });
 
-  test('a signed Studio JSON request (bodySHA256) is accepted; a tampered body or signature is a 403 and nothing is written', async () => {
+  test('a signed Studio JSON request (bodySHA256) is accepted; a tampered body or signature is a 401 and nothing is written', async () => {
     const token = await registerApp();
     const body = { conversationIntegrationKey: PHONE, conversationName: CONVERSATION };
     const signed = signedJsonRequest('/conversation-name', body);
@@ -196,10 +200,10 @@ describe('POST /conversation-name', () => {
       fetch(`${app.url}${signed.pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': signature }, body: text });
 
     const tampered = await send(signed.text.replace('0100', '0199'), signed.signature);
-    expect(tampered.status).toBe(403);
+    expect(tampered.status).toBe(401);
     expect(await tampered.json()).toMatchObject({ message: 'the body does not match its bodySHA256' });
     const forged = await send(signed.text, twilioSignature('0'.repeat(32), `${PUBLIC_URL}${signed.pathWithQuery}`));
-    expect(forged.status).toBe(403);
+    expect(forged.status).toBe(401);
     nothingWritten();
 
     const ok = await send(signed.text, signed.signature);
@@ -219,7 +223,7 @@ describe('POST /conversation-name', () => {
     const event = app.bus.published.find((m) => (m.data as { registrationId: string }).registrationId === doc['registrationId']);
     expect(event).toBeDefined();
     expect((event!.data as { conversationName: string }).conversationName).toBe(doc['conversationName']);
-    const read = await lightningRequest('GET', token, PHONE);
+    const read = await lightningRequest('GET', undefined, PHONE);
     expect(await read.json()).toEqual({ conversationName: doc['conversationName'] });
   });
 
@@ -245,45 +249,43 @@ describe('POST /conversation-name', () => {
 describe('GET and DELETE /conversation-name (the Lightning component)', () => {
   test('polling: 404 until registered, then the name for every spelling of the number, then DELETE, then 404', async () => {
     const token = await registerApp();
-    const before = await lightningRequest('GET', token, PHONE);
+    const before = await lightningRequest('GET', undefined, PHONE);
     expect(before.status).toBe(404);
 
     await twilioFunctionRequest(token, PHONE, CONVERSATION);
     // The component does not URL-encode: "+14155550100" arrives as " 14155550100".
     for (const spelling of [PHONE, encodeURIComponent(PHONE), '14155550100', '415-555-0100', encodeURIComponent('(415) 555-0100')]) {
-      const res = await lightningRequest('GET', token, spelling);
+      const res = await lightningRequest('GET', undefined, spelling);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ conversationName: CONVERSATION });
       expect(res.headers.get('access-control-allow-origin')).toBe('https://acme.lightning.force.com');
     }
 
-    const deleted = await lightningRequest('DELETE', token, PHONE);
+    const deleted = await lightningRequest('DELETE', undefined, PHONE);
     expect(deleted.status).toBe(200);
     expect(app.docs.dump('conversations')).toEqual({});
-    expect((await lightningRequest('GET', token, PHONE)).status).toBe(404);
-    expect((await lightningRequest('DELETE', token, PHONE)).status).toBe(404);
+    expect((await lightningRequest('GET', undefined, PHONE)).status).toBe(404);
+    expect((await lightningRequest('DELETE', undefined, PHONE)).status).toBe(404);
   });
 
   test('a mapping is gone after its TTL even before Firestore deletes it, and a DELETE then writes nothing', async () => {
     const token = await registerApp();
     await twilioFunctionRequest(token, PHONE, CONVERSATION);
     app.clock.now = new Date(app.clock.now.getTime() + 4 * 3600 * 1000 + 1);
-    const fresh = await registerApp();
-    expect((await lightningRequest('GET', fresh, PHONE)).status).toBe(404);
-    expect((await lightningRequest('DELETE', fresh, PHONE)).status).toBe(404);
+    expect((await lightningRequest('GET', undefined, PHONE)).status).toBe(404);
+    expect((await lightningRequest('DELETE', undefined, PHONE)).status).toBe(404);
     expect(Object.keys(app.docs.dump('conversations'))).toHaveLength(1);
   });
 
   test('non-phone keys are used as given', async () => {
     const token = await registerApp();
     await twilioFunctionRequest(token, 'case-00042', CONVERSATION);
-    expect(await (await lightningRequest('GET', token, 'case-00042')).json()).toEqual({ conversationName: CONVERSATION });
-    expect((await lightningRequest('GET', token, 'CASE-00042')).status).toBe(404);
+    expect(await (await lightningRequest('GET', undefined, 'case-00042')).json()).toEqual({ conversationName: CONVERSATION });
+    expect((await lightningRequest('GET', undefined, 'CASE-00042')).status).toBe(404);
   });
 
   test('a missing key is a 400; a missing token a 401', async () => {
-    const token = await registerApp();
-    const noKey = await fetch(`${app.url}/conversation-name`, { headers: { authorization: token } });
+    const noKey = await fetch(`${app.url}/conversation-name`, { headers: { authorization: await issuedToken('agent') } });
     expect(noKey.status).toBe(400);
     expect(await noKey.json()).toMatchObject({ details: [{ path: 'conversationIntegrationKey' }] });
     const noToken = await fetch(`${app.url}/conversation-name?conversationIntegrationKey=${PHONE}`);
@@ -300,54 +302,205 @@ describe('GET and DELETE /conversation-name (the Lightning component)', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://acme.lightning.force.com');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
     expect(preflight.headers.get('access-control-allow-methods')).toContain('DELETE');
-    const token = await registerApp();
-    const other = await lightningRequest('GET', token, PHONE, 'https://evil.example');
+    const other = await lightningRequest('GET', undefined, PHONE, 'https://evil.example');
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 });
 
-describe('signature policy and public URL', () => {
-  test('behind a proxy, the URL is rebuilt from X-Forwarded-Proto/Host (default port optional)', async () => {
-    await app.stop();
-    app = await startUiConnector({ UI_CONNECTOR_PUBLIC_URL: undefined });
-    const params = { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN };
-    const send = (signedUrl: string) =>
-      fetch(`${app.url}/register-app`, {
+const signedForm = (url: string, params: Record<string, string>, authToken = AUTH_TOKEN, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(authToken, url, params), ...headers },
+  body: new URLSearchParams(params).toString(),
+});
+
+describe('signatures: only the configured public URLs count', () => {
+  test('a signature Twilio made for a foreign host, replayed with X-Forwarded-Host/Host spoofed to that host, is a 401 and nothing is written', async () => {
+    const token = await issuedToken('twilio');
+    const body = { conversationIntegrationKey: PHONE, conversationName: CONVERSATION };
+    // What an attacker gets from Twilio by pointing a Studio flow or a Function at their own server.
+    const foreign = signedJsonRequest('/conversation-name', body, { publicUrl: 'https://evil.example/ui-connector' });
+    for (const headers of [{ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example/ui-connector' }, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' }, { host: 'evil.example' }]) {
+      const res = await fetch(`${app.url}${foreign.pathWithQuery}`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-forwarded-proto': 'https',
-          'x-forwarded-host': 'connector.example.com',
-          'x-twilio-signature': twilioSignature(AUTH_TOKEN, signedUrl, params),
-        },
-        body: new URLSearchParams(params).toString(),
+        headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': foreign.signature, ...headers },
+        body: foreign.text,
       });
-    expect((await send('https://connector.example.com/register-app')).status).toBe(200);
-    expect((await send('https://connector.example.com:443/register-app')).status).toBe(200);
-    expect((await send('http://connector.example.com/register-app')).status).toBe(403);
+      expect(res.status).toBe(401);
+    }
+    nothingWritten();
   });
 
-  test('reads-only: unsigned writes are refused, the unsigned Lightning component still reads', async () => {
+  test('every configured public URL is accepted (UI_CONNECTOR_PUBLIC_URL and UI_CONNECTOR_PUBLIC_URLS), with or without the default port', async () => {
     await app.stop();
-    app = await startUiConnector({ UI_CONNECTOR_UNSIGNED_REQUESTS: 'reads-only' });
-    const unsigned = await fetch(`${app.url}/register-app`, json({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }));
-    expect(unsigned.status).toBe(403);
-    const params = { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN };
-    const signedRes = await fetch(`${app.url}/register-app`, {
+    app = await startUiConnector({ UI_CONNECTOR_PUBLIC_URLS: 'https://connector.example.com' });
+    const params = { accountSid: ACCOUNT_SID };
+    for (const url of [`${PUBLIC_URL}/register-app`, 'https://connector.example.com/register-app', 'https://connector.example.com:443/register-app']) {
+      expect((await fetch(`${app.url}/register-app`, signedForm(url, params))).status).toBe(200);
+    }
+    expect((await fetch(`${app.url}/register-app`, signedForm('http://connector.example.com/register-app', params))).status).toBe(401);
+  });
+
+  test('with an auth token to verify signatures, a public URL is required at start', () => {
+    expect(() => composeUiConnector(baseEnv({ UI_CONNECTOR_PUBLIC_URL: undefined }))).toThrow(ConfigError);
+  });
+
+  test('a JSON body signed without bodySHA256 is covered by no signature: a write is refused as unsigned, nothing written', async () => {
+    await app.stop();
+    app = await startUiConnector();
+    const token = await issuedToken('twilio');
+    const text = JSON.stringify({ conversationIntegrationKey: PHONE, conversationName: CONVERSATION });
+    const res = await fetch(`${app.url}/conversation-name`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(AUTH_TOKEN, `${PUBLIC_URL}/register-app`, params) },
-      body: new URLSearchParams(params).toString(),
+      headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': twilioSignature(AUTH_TOKEN, `${PUBLIC_URL}/conversation-name`) },
+      body: text,
     });
-    const { token } = (await signedRes.json()) as { token: string };
-    expect((await twilioFunctionRequest(token, PHONE, CONVERSATION)).status).toBe(403);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ message: expect.stringContaining('bodySHA256') });
     nothingWritten();
-    expect((await lightningRequest('GET', token, PHONE)).status).toBe(404);
+  });
+});
+
+describe('defaults: unsigned writes refused, roles enforced', () => {
+  beforeEach(async () => {
+    await app.stop();
+    app = await startUiConnector();
+  });
+
+  test('an unsigned registration with a valid twilio token is a 401, nothing written; the same request signed is accepted', async () => {
+    const token = await issuedToken('twilio');
+    const unsigned = await twilioFunctionRequest(token, PHONE, CONVERSATION);
+    expect(unsigned.status).toBe(401);
+    nothingWritten();
+    const signed = signedJsonRequest('/conversation-name', { conversationIntegrationKey: PHONE, conversationName: CONVERSATION });
+    const ok = await fetch(`${app.url}${signed.pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': signed.signature }, body: signed.text });
+    expect(ok.status).toBe(200);
+  });
+
+  test('an agent token cannot register or delete a mapping, even signed (403, nothing written); it reads', async () => {
+    const agent = await issuedToken('agent');
+    const signed = signedJsonRequest('/conversation-name', { conversationIntegrationKey: PHONE, conversationName: CONVERSATION });
+    const write = await fetch(`${app.url}${signed.pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: agent, 'x-twilio-signature': signed.signature }, body: signed.text });
+    expect(write.status).toBe(403);
+    nothingWritten();
+    expect((await lightningRequest('GET', agent, PHONE)).status).toBe(404);
+    expect((await lightningRequest('DELETE', agent, PHONE)).status).toBe(403);
+  });
+
+  test('a twilio token cannot read mappings (403): it is not an agent', async () => {
+    expect((await lightningRequest('GET', await issuedToken('twilio'), PHONE)).status).toBe(403);
+  });
+
+  test('a role-less token (old, or from a reference /register) reads but cannot write', async () => {
+    const { SignJWT } = await import('jose');
+    const now = Math.floor(Date.now() / 1000);
+    const old = await new SignJWT({ gcp_agent_assist_project: 'ccbridge-test' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime(now + 600)
+      .sign(new TextEncoder().encode(baseEnv()['UI_CONNECTOR_JWT_SECRET']!));
+    const signed = signedJsonRequest('/conversation-name', { conversationIntegrationKey: PHONE, conversationName: CONVERSATION });
+    const write = await fetch(`${app.url}${signed.pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: old, 'x-twilio-signature': signed.signature }, body: signed.text });
+    expect(write.status).toBe(403);
+    nothingWritten();
+    expect((await lightningRequest('GET', old, PHONE)).status).toBe(404);
   });
 
   test('reject: even reads must be signed', async () => {
     await app.stop();
     app = await startUiConnector({ UI_CONNECTOR_UNSIGNED_REQUESTS: 'reject' });
-    expect((await lightningRequest('GET', 'x', PHONE)).status).toBe(403);
+    expect((await lightningRequest('GET', undefined, PHONE)).status).toBe(401);
+    expect((await fetch(`${app.url}/register-app`, json({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }))).status).toBe(401);
+  });
+});
+
+describe('register-app, signed by Twilio (no auth token in the body)', () => {
+  test('a Studio JSON request (bodySHA256) naming an allowed account gets a twilio token without asking Twilio', async () => {
+    const signed = signedJsonRequest('/register-app', { accountSid: ACCOUNT_SID });
+    const res = await fetch(`${app.url}${signed.pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-twilio-signature': signed.signature }, body: signed.text });
+    expect(res.status).toBe(200);
+    const { token } = (await res.json()) as { token: string };
+    expect(decodeJwt(token)).toMatchObject({ ccbridge_role: 'twilio', gcp_agent_assist_user: `twilio:${ACCOUNT_SID}` });
+    expect(app.accountChecks).toEqual([]);
+  });
+
+  test('signed, but for an account that is not allowed: 401', async () => {
+    const res = await fetch(`${app.url}/register-app`, signedForm(`${PUBLIC_URL}/register-app`, { accountSid: OTHER_ACCOUNT_SID }));
+    expect(res.status).toBe(401);
+    expect(app.accountChecks).toEqual([]);
+  });
+
+  test('signed with a token that is not configured: 401, and nothing asked of Twilio', async () => {
+    const res = await fetch(`${app.url}/register-app`, signedForm(`${PUBLIC_URL}/register-app`, { accountSid: ACCOUNT_SID }, '0'.repeat(32)));
+    expect(res.status).toBe(401);
+    expect(app.accountChecks).toEqual([]);
+  });
+});
+
+describe('register-app rate limits (per instance, on the injected clock)', () => {
+  test('unsigned requests from one source: 429 with Retry-After past the burst; another source and signed requests still pass; refilled in time', async () => {
+    await app.stop();
+    app = await startUiConnector({ UI_CONNECTOR_REGISTER_SOURCE_BURST: '3', UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: '60' });
+    const from = (ip: string) => json({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, { 'x-forwarded-for': `203.0.113.99, ${ip}` });
+    for (let i = 0; i < 3; i++) expect((await fetch(`${app.url}/register-app`, from('198.51.100.7'))).status).toBe(200);
+    const limited = await fetch(`${app.url}/register-app`, from('198.51.100.7'));
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('1');
+    // The first X-Forwarded-For entries are the caller's to write: only the last one counts.
+    expect((await fetch(`${app.url}/register-app`, json({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, { 'x-forwarded-for': '198.51.100.8, 198.51.100.7' }))).status).toBe(429);
+    expect((await fetch(`${app.url}/register-app`, from('198.51.100.8'))).status).toBe(200);
+    app.clock.now = new Date(app.clock.now.getTime() + 1000);
+    expect((await fetch(`${app.url}/register-app`, from('198.51.100.7'))).status).toBe(200);
+  });
+
+  test('bad signatures relayed from one address (an attacker’s flow through Twilio) exhaust that address for unsigned requests, never for Twilio-signed ones', async () => {
+    await app.stop();
+    app = await startUiConnector({ UI_CONNECTOR_REGISTER_SOURCE_BURST: '2', UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: '60' });
+    const twilioEdge = { 'x-forwarded-for': '54.172.60.1' };
+    for (let i = 0; i < 3; i++) {
+      const forged = await fetch(`${app.url}/register-app`, signedForm(`${PUBLIC_URL}/register-app`, { accountSid: ACCOUNT_SID }, '9'.repeat(32), twilioEdge));
+      expect(forged.status).toBe(401);
+    }
+    expect((await fetch(`${app.url}/register-app`, json({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, twilioEdge))).status).toBe(429);
+    expect((await fetch(`${app.url}/register-app`, signedForm(`${PUBLIC_URL}/register-app`, { accountSid: ACCOUNT_SID }, AUTH_TOKEN, twilioEdge))).status).toBe(200);
+  });
+
+  test('failed authentications per account: past the burst, the account is refused 429 before Twilio is asked; signed requests for it still pass', async () => {
+    await app.stop();
+    app = await startUiConnector({ UI_CONNECTOR_REGISTER_ACCOUNT_FAILURE_BURST: '2', UI_CONNECTOR_REGISTER_ACCOUNT_FAILURES_PER_MINUTE: '6' });
+    const guess = (i: number) => json({ accountSid: ACCOUNT_SID, authToken: `wrong-token-${i}-wrong-token-wrong` }, { 'x-forwarded-for': `198.51.100.${i}` });
+    expect((await fetch(`${app.url}/register-app`, guess(1))).status).toBe(401);
+    expect((await fetch(`${app.url}/register-app`, guess(2))).status).toBe(401);
+    const limited = await fetch(`${app.url}/register-app`, guess(3));
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('10');
+    expect(app.accountChecks).toHaveLength(2);
+    expect((await fetch(`${app.url}/register-app`, signedForm(`${PUBLIC_URL}/register-app`, { accountSid: ACCOUNT_SID }))).status).toBe(200);
+    app.clock.now = new Date(app.clock.now.getTime() + 10_000);
+    expect((await fetch(`${app.url}/register-app`, json({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }))).status).toBe(200);
+  });
+});
+
+describe('conversation names as Dialogflow validates conversation IDs ([a-zA-Z][a-zA-Z0-9_-]*, 3-64)', () => {
+  test.each([
+    ['the seed naming with the "+" of the number', 'projects/p/locations/global/conversations/TW-+14155550100-CA0123456789abcdef0123456789abcdef'],
+    ['an id starting with a digit', 'projects/p/conversations/1CA0123'],
+    ['a 2-character id', 'projects/p/conversations/CA'],
+    ['a 65-character id', `projects/p/conversations/C${'a'.repeat(64)}`],
+    ['an id with a dot', 'projects/p/conversations/CA.1'],
+  ])('%s is a 400 and nothing is written', async (_what, conversationName) => {
+    const token = await registerApp();
+    const res = await twilioFunctionRequest(token, PHONE, conversationName);
+    expect(res.status).toBe(400);
+    nothingWritten();
+  });
+
+  test.each([
+    ['the CallSid', 'projects/p/locations/global/conversations/CA0123456789abcdef0123456789abcdef'],
+    ['the seed naming without the "+"', 'projects/p/locations/global/conversations/TW-14155550100-CA0123456789abcdef0123456789abcdef'],
+    ['a 3-character id', 'projects/p/conversations/a_1'],
+    ['a 64-character id', `projects/p/conversations/C${'a'.repeat(63)}`],
+  ])('%s is accepted', async (_what, conversationName) => {
+    const token = await registerApp();
+    expect((await twilioFunctionRequest(token, PHONE, conversationName)).status).toBe(200);
   });
 });
 
@@ -365,7 +518,8 @@ describe('configuration', () => {
     expect((error as Error).message).not.toContain('short');
   });
 
-  test('requiring signatures without an auth token to check them is refused at start', () => {
-    expect(() => composeUiConnector(baseEnv({ TWILIO_AUTH_TOKEN: undefined, UI_CONNECTOR_UNSIGNED_REQUESTS: 'reads-only' }))).toThrow(ConfigError);
+  test('requiring signatures (the default) without an auth token to check them is refused at start', () => {
+    expect(() => composeUiConnector(baseEnv({ TWILIO_AUTH_TOKEN: undefined }))).toThrow(ConfigError);
+    expect(() => composeUiConnector(baseEnv({ TWILIO_AUTH_TOKEN: undefined, UI_CONNECTOR_UNSIGNED_REQUESTS: 'accept' }))).not.toThrow();
   });
 });

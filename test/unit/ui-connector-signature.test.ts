@@ -67,3 +67,25 @@ describe('Twilio request signatures', () => {
     expect(urlPortVariants('http://127.0.0.1:8080/p')).toEqual(['http://127.0.0.1:8080/p']);
   });
 });
+
+describe('agreement with Twilio’s own helper library', () => {
+  test('what twilio.validateRequest / validateRequestWithBody accept, we accept; what they refuse, we refuse', async () => {
+    const { default: twilio } = await import('twilio');
+    const formUrl = 'https://fn.example/ui-connector/register-app';
+    const params = { accountSid: 'AC0123', Caller: '+14158675310', Digits: '1 2' };
+    const sig = twilio.getExpectedTwilioSignature(TOKEN, formUrl, params);
+    expect(twilio.validateRequest(TOKEN, sig, formUrl, params)).toBe(true);
+    expect(verifyTwilioSignature({ signature: sig, urls: [formUrl], params: Object.entries(params), rawBody: Buffer.alloc(0), authTokens: [TOKEN] }).valid).toBe(true);
+
+    const body = '{"conversationIntegrationKey":"+14155550100","conversationName":"projects/p/conversations/CA1"}';
+    const jsonUrl = `https://fn.example/ui-connector/conversation-name?bodySHA256=${twilio.getExpectedBodyHash(body)}`;
+    const jsonSig = twilio.getExpectedTwilioSignature(TOKEN, jsonUrl, {});
+    for (const [raw, valid] of [
+      [body, true],
+      [body.replace('CA1', 'CA2'), false],
+    ] as const) {
+      expect(twilio.validateRequestWithBody(TOKEN, jsonSig, jsonUrl, raw)).toBe(valid);
+      expect(verifyTwilioSignature({ signature: jsonSig, urls: [jsonUrl], params: [], rawBody: Buffer.from(raw), authTokens: [TOKEN] }).valid).toBe(valid);
+    }
+  });
+});

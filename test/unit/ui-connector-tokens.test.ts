@@ -2,12 +2,13 @@ import { createHmac } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, SignJWT } from 'jose';
 import { Secret } from '../../shared/config';
 import { isAppError } from '../../shared/errors';
-import { createTokenService, extractToken } from '../../functions/ui-connector/tokens';
+import { createTokenService, extractToken, type RolelessTokenPolicy } from '../../functions/ui-connector/tokens';
 
 const KEY = 'test-ui-connector-signing-key-0123456789abcdef';
 const OLD_KEY = 'previous-ui-connector-signing-key-0123456789ab';
 const clock = { now: new Date('2026-11-21T10:00:00Z') };
-const service = (keys = [KEY]) => createTokenService({ keys: keys.map((k) => new Secret(k)), project: 'ccbridge-test', ttlMinutes: 60, now: () => clock.now });
+const service = (keys = [KEY], roleless?: RolelessTokenPolicy) =>
+  createTokenService({ keys: keys.map((k) => new Secret(k)), project: 'ccbridge-test', ttlMinutes: 60, now: () => clock.now, ...(roleless ? { roleless } : {}) });
 
 const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
 /** A compact JWT assembled by hand, so the tests do not depend on the signer under test. */
@@ -30,11 +31,11 @@ async function rejection(promise: Promise<unknown>): Promise<{ status: number; m
 }
 
 describe('UI-connector tokens', () => {
-  test('issued tokens are HS256 with exp = iat + 60 min and the reference claims', async () => {
-    const { token, expiresAt } = await service().issue('twilio:AC1');
+  test('issued tokens are HS256 with exp = iat + 60 min, the reference claims and the role', async () => {
+    const { token, expiresAt } = await service().issue('twilio:AC1', 'twilio');
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
     const claims = decodeJwt(token);
-    expect(claims).toEqual({ iat: nowSeconds(), exp: nowSeconds() + 3600, gcp_agent_assist_project: 'ccbridge-test', gcp_agent_assist_user: 'twilio:AC1' });
+    expect(claims).toEqual({ iat: nowSeconds(), exp: nowSeconds() + 3600, gcp_agent_assist_project: 'ccbridge-test', gcp_agent_assist_user: 'twilio:AC1', ccbridge_role: 'twilio' });
     expect(expiresAt.getTime()).toBe((nowSeconds() + 3600) * 1000);
     // Signed with the configured key (the reference signed with an empty one): check by hand.
     const [h, p, s] = token.split('.');
@@ -73,10 +74,10 @@ describe('UI-connector tokens', () => {
   });
 
   test('during a key rotation, tokens of the previous key still verify; new tokens use the new key', async () => {
-    const old = await createTokenService({ keys: [new Secret(OLD_KEY)], project: 'ccbridge-test', ttlMinutes: 60, now: () => clock.now }).issue('u');
+    const old = await createTokenService({ keys: [new Secret(OLD_KEY)], project: 'ccbridge-test', ttlMinutes: 60, now: () => clock.now }).issue('u', 'agent');
     const rotated = service([KEY, OLD_KEY]);
     await expect(rotated.verify(old.token)).resolves.toBeDefined();
-    const fresh = await rotated.issue('u');
+    const fresh = await rotated.issue('u', 'agent');
     expect(await rejection(createTokenService({ keys: [new Secret(OLD_KEY)], project: 'ccbridge-test', ttlMinutes: 60, now: () => clock.now }).verify(fresh.token))).toMatchObject({ status: 401 });
   });
 
@@ -96,6 +97,42 @@ describe('UI-connector tokens', () => {
     } finally {
       clock.now = start;
     }
+  });
+
+  test('a token holds the role it was issued with: authorize lets it do that and nothing else (403)', async () => {
+    const tokens = service();
+    const twilio = (await tokens.issue('twilio:AC1', 'twilio')).token;
+    const agent = (await tokens.issue('sf:005', 'agent')).token;
+    await expect(tokens.authorize(twilio, 'twilio')).resolves.toMatchObject({ roles: ['twilio'], ccbridge_role: 'twilio' });
+    await expect(tokens.authorize(`Bearer ${agent}`, 'agent')).resolves.toMatchObject({ roles: ['agent'] });
+    expect(await rejection(tokens.authorize(agent, 'twilio'))).toMatchObject({ status: 403 });
+    expect(await rejection(tokens.authorize(twilio, 'agent'))).toMatchObject({ status: 403 });
+    // An invalid token is still a 401, whatever the role asked.
+    expect(await rejection(tokens.authorize('garbage', 'agent'))).toMatchObject({ status: 401 });
+  });
+
+  test('a role that is not one of ours makes the token unparseable (401), not role-less', async () => {
+    const token = handMadeJwt({ alg: 'HS256' }, { ...goodClaims(), ccbridge_role: 'admin' }, KEY);
+    expect(await rejection(service().verify(token))).toEqual({ status: 401, message: 'Failed to parse your token.' });
+  });
+
+  test.each([
+    ['agent', ['agent']],
+    ['any', ['twilio', 'agent']],
+  ] as const)('a token without a role (old, or from a reference /register) gets the roles of the policy %s', async (policy, roles) => {
+    const token = handMadeJwt({ alg: 'HS256' }, goodClaims(), KEY);
+    await expect(service([KEY], policy).verify(token)).resolves.toMatchObject({ roles });
+  });
+
+  test('a token without a role is refused under the policy reject', async () => {
+    const token = handMadeJwt({ alg: 'HS256' }, goodClaims(), KEY);
+    expect(await rejection(service([KEY], 'reject').verify(token))).toMatchObject({ status: 401 });
+  });
+
+  test('by default a role-less token cannot write (it reads like an agent)', async () => {
+    const token = handMadeJwt({ alg: 'HS256' }, goodClaims(), KEY);
+    expect(await rejection(service().authorize(token, 'twilio'))).toMatchObject({ status: 403 });
+    await expect(service().authorize(token, 'agent')).resolves.toBeDefined();
   });
 
   test('extractToken reads raw and Bearer forms', () => {

@@ -8,7 +8,8 @@
  * Errors use Google's JSON error envelope.
  */
 import type http from 'node:http';
-import { type MockRequest, type MockServer, sendJson, startMockServer } from '../http-mock';
+import { type MockRequest, type MockServer, readJsonObject, sendJson, startMockServer } from '../http-mock';
+import { type ConversationState, conversationRoutes, type NotificationPublisher, type StandinConversation } from './conversations';
 
 export interface DialogflowPhoneNumber {
   name: string;
@@ -33,6 +34,10 @@ export interface DialogflowMockOptions {
   port?: number;
   /** How many reads of a new order answer PENDING before it is fulfilled (default 1). */
   pendingReads?: number;
+  /** Publishes Agent Assist notifications (the local stack: to the local Pub/Sub). */
+  publish?: NotificationPublisher;
+  /** Topics set on the default profile's notification configs (full names). */
+  notificationTopics?: { suggestions: string; lifecycle: string; newMessages: string; newRecognitionResults: string };
 }
 
 export interface DialogflowMock extends MockServer {
@@ -47,6 +52,9 @@ export interface DialogflowMock extends MockServer {
   setPendingReads(reads: number): void;
   /** Lets every pending order be fulfilled at its next read. */
   releasePendingOrders(): void;
+  conversations(): StandinConversation[];
+  /** Notifications published so far. */
+  publishedCount(): number;
 }
 
 export const LOCAL_CONVERSATION_PROFILE_ID = 'ccbridge-local-profile';
@@ -62,17 +70,24 @@ export async function startDialogflowMock(options: DialogflowMockOptions): Promi
   let nextNumber = 14155550000;
   let nextId = 1;
   const defaultProfile = `projects/${options.projectId}/locations/global/conversationProfiles/${LOCAL_CONVERSATION_PROFILE_ID}`;
-  profiles.set(defaultProfile, { name: defaultProfile, displayName: 'ccbridge local profile' });
+  const topics = options.notificationTopics;
+  const json = (topic: string) => ({ topic, messageFormat: 'JSON' });
+  profiles.set(defaultProfile, {
+    name: defaultProfile,
+    displayName: 'ccbridge local profile',
+    ...(topics
+      ? {
+          humanAgentAssistantConfig: { notificationConfig: json(topics.suggestions) },
+          notificationConfig: json(topics.lifecycle),
+          newMessageEventNotificationConfig: json(topics.newMessages),
+          newRecognitionResultNotificationConfig: json(topics.newRecognitionResults),
+        }
+      : {}),
+  });
+  const conversationState: ConversationState = { conversations: new Map(), participants: new Map(), messages: new Map(), published: 0 };
 
   const parent = (req: MockRequest) => `projects/${req.params['project']}/locations/${req.params['location']}`;
-  const readJson = (req: MockRequest): Record<string, unknown> | undefined => {
-    try {
-      const v: unknown = JSON.parse(req.body.toString('utf8') || '{}');
-      return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-    } catch {
-      return undefined;
-    }
-  };
+  const readJson = readJsonObject;
   const masks = (req: MockRequest) => (req.query.get('updateMask') ?? '').split(',').map((m) => m.trim()).filter(Boolean);
 
   const addPhoneNumber: DialogflowMock['addPhoneNumber'] = (fields) => {
@@ -112,7 +127,7 @@ export async function startDialogflowMock(options: DialogflowMockOptions): Promi
     if (!body || fieldMasks.length === 0) return badRequest(res, 'updateMask and a JSON body are required');
     for (const mask of fieldMasks) {
       const [top, sub] = mask.split('.');
-      if (top !== 'sipConfig' && top !== 'displayName') return badRequest(res, `unsupported update mask ${mask}`);
+      if (top !== 'sipConfig' && top !== 'displayName' && top !== 'newRecognitionResultNotificationConfig') return badRequest(res, `unsupported update mask ${mask}`);
       if (sub === undefined) profile[top] = body[top];
       else {
         const current = (profile[top] as Record<string, unknown> | undefined) ?? {};
@@ -196,6 +211,7 @@ export async function startDialogflowMock(options: DialogflowMockOptions): Promi
           sendJson(res, 200, publicOrder(order));
         },
       },
+      ...conversationRoutes({ state: conversationState, profile: (name) => profiles.get(name), publish: options.publish }),
     ],
     options.port === undefined ? {} : { port: options.port },
   );
@@ -222,5 +238,7 @@ export async function startDialogflowMock(options: DialogflowMockOptions): Promi
     releasePendingOrders() {
       for (const order of orders.values()) order.readsLeft = 0;
     },
+    conversations: () => [...conversationState.conversations.values()].map((c) => ({ ...c })),
+    publishedCount: () => conversationState.published,
   };
 }

@@ -3,8 +3,7 @@
  * Known accounts answer 200 with `sid` and `status`; a wrong pair answers 401 with
  * Twilio's error 20003, as the real API does.
  */
-import { timingSafeEqual } from 'node:crypto';
-import { type MockServer, sendJson, startMockServer } from '../http-mock';
+import { constantEqual, type MockServer, sendJson, startMockServer } from '../http-mock';
 
 export interface TwilioAccount {
   sid: string;
@@ -64,10 +63,4 @@ function parseBasic(header: string | undefined): { user: string; password: strin
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
   const i = decoded.indexOf(':');
   return i < 0 ? undefined : { user: decoded.slice(0, i), password: decoded.slice(i + 1) };
-}
-
-function constantEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -1,5 +1,9 @@
 /** Every case generator, by function. Weights set the mix of a run. */
+import { bodyLimitGenerators } from './body-limits';
+import { agentAssistGenerators } from './agent-assist';
+import { ccaipSdkGenerators } from './ccaip-sdk';
 import { crmGenerators } from './crm';
+import { crmSecurityGenerators } from './crm-security';
 import { interactionWorkerGenerators } from './interaction-worker';
 import { reconcileGenerators } from './reconcile';
 import { routingGenerators } from './routing';
@@ -14,4 +18,8 @@ export const allGenerators: Generator[] = [
   ...reconcileGenerators,
   ...interactionWorkerGenerators,
   ...routingGenerators,
+  ...bodyLimitGenerators,
+  ...crmSecurityGenerators,
+  ...agentAssistGenerators,
+  ...ccaipSdkGenerators,
 ];

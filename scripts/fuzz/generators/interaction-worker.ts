@@ -1,6 +1,7 @@
 /**
- * interaction-worker's input: Pub/Sub pushes as Eventarc delivers them (a CloudEvent over
- * HTTP), sent straight to the function through the gateway. A message that can never be
+ * interaction-worker's input: Pub/Sub pushes as the zoom-events push subscription delivers them
+ * (the wrapped JSON body, with an ID token of the subscription's account, which the gateway
+ * checks as Cloud Run does), sent straight to the function through the gateway. A message that can never be
  * processed must be acknowledged (2xx) or refused (4xx), never answered 5xx — Pub/Sub would
  * redeliver it for days — and must write nothing. Only malformed messages are sent: a
  * well-formed event would do real work (ledger, storage, CRM), which the chaos run covers.
@@ -9,20 +10,24 @@ import type { Expectation } from '../case';
 import { json, malformedJson, truncatedRaw } from './hostile';
 import { type GenContext, type Generator, httpStep } from './types';
 
-const ENDPOINT = 'interaction-worker POST / (CloudEvent)';
+const ENDPOINT = 'interaction-worker POST / (Pub/Sub push)';
+/** The push subscription's identity (local/env.ts localServiceAccounts.pubsubPush). */
+const PUSH_IDENTITY = 'pubsub-push@ccbridge-local.iam.gserviceaccount.com';
 
 const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64');
 
-function ceHeaders(ctx: GenContext, id: string): Record<string, string> {
+/** What a push request carries; now and then the CloudEvent headers Eventarc would add (ignored). */
+function pushHeaders(ctx: GenContext, id: string): Record<string, string> {
   return {
     'content-type': 'application/json',
-    'ce-id': id,
-    'ce-specversion': '1.0',
-    'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
-    'ce-source': '//pubsub.googleapis.com/projects/ccbridge-local/topics/zoom-events',
-    'ce-time': new Date().toISOString(),
-    ...(ctx.rng.bool(0.2) ? { 'ce-subject': 'x' } : {}),
+    ...(ctx.rng.bool(0.2) ? { 'ce-id': id, 'ce-specversion': '1.0', 'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished' } : {}),
   };
+}
+
+/** The bearer token Pub/Sub attaches (OIDC, audience = the function's URL). */
+export async function pushAuthorization(ctx: GenContext): Promise<Record<string, string>> {
+  const audience = `${ctx.target.env['PUBLIC_BASE_URL'] ?? ''}/interaction-worker`;
+  return { authorization: `Bearer ${await ctx.target.mintOidc({ audience, email: PUSH_IDENTITY })}` };
 }
 
 /** Queued Zoom events that cannot be processed, each with why. */
@@ -65,7 +70,7 @@ export const interactionWorkerGenerators: Generator[] = [
       const id = `${marker}m${rng.alnum(6)}`;
       const q = hostileQueuedEvent(ctx);
       const variants: Array<[string, unknown]> = [
-        [`a queued event with ${q.what}`, { message: { data: b64(q.data), messageId: id, attributes: { event: 'x' } }, subscription: 'projects/ccbridge-local/subscriptions/interaction-worker-trigger' }],
+        [`a queued event with ${q.what}`, { message: { data: b64(q.data), messageId: id, attributes: { event: 'x' } }, subscription: 'projects/ccbridge-local/subscriptions/interaction-worker-push' }],
         ['data that is not base64', { message: { data: `!!${marker}!!`, messageId: id } }],
         ['data that is not JSON', { message: { data: b64(`not json ${marker}`), messageId: id } }],
         ['data that is a JSON string', { message: { data: b64(JSON.stringify(marker)), messageId: id } }],
@@ -79,14 +84,14 @@ export const interactionWorkerGenerators: Generator[] = [
       ];
       const [what, body] = rng.pick(variants);
       return [
-        () =>
+        async () =>
           httpStep({
             endpoint: ENDPOINT,
             category: 'wrong-type',
             proves: `a push carrying ${what} is acknowledged or refused, never retried (no 5xx), and writes nothing`,
             method: 'POST',
             path: '/interaction-worker/',
-            headers: ceHeaders(ctx, id),
+            headers: { ...pushHeaders(ctx, id), ...(await pushAuthorization(ctx)) },
             body: json(body),
             expect: HANDLED,
           }),
@@ -94,13 +99,13 @@ export const interactionWorkerGenerators: Generator[] = [
     },
   },
   {
-    name: 'interaction-worker/bad-cloudevent',
+    name: 'interaction-worker/bad-delivery',
     weight: 3,
     build: (ctx) => {
       const { rng, marker } = ctx;
       const id = `${marker}m${rng.alnum(6)}`;
       const valid = { message: { data: b64(hostileQueuedEvent(ctx).data), messageId: id } };
-      const headers = ceHeaders(ctx, id);
+      const headers = pushHeaders(ctx, id);
       const drop = (...names: string[]) => Object.fromEntries(Object.entries(headers).filter(([k]) => !names.includes(k)));
       const variants: Array<[string, Record<string, string>, Buffer]> = [
         ['no CloudEvent headers', { 'content-type': 'application/json' }, json(valid)],
@@ -118,14 +123,14 @@ export const interactionWorkerGenerators: Generator[] = [
       if (pick >= variants.length) {
         const broken = malformedJson(rng, JSON.stringify(valid));
         return [
-          () =>
+          async () =>
             httpStep({
               endpoint: ENDPOINT,
               category: 'malformed',
               proves: `a push with ${broken.what} is refused before the handler runs, with a JSON error, and writes nothing`,
               method: 'POST',
               path: '/interaction-worker/',
-              headers: { ...headers, ...broken.headers },
+              headers: { ...headers, ...broken.headers, ...(await pushAuthorization(ctx)) },
               body: broken.body,
               expect: HANDLED,
             }),
@@ -133,14 +138,14 @@ export const interactionWorkerGenerators: Generator[] = [
       }
       const [what, h, body] = variants[pick]!;
       return [
-        () =>
+        async () =>
           httpStep({
             endpoint: ENDPOINT,
             category: 'malformed',
             proves: `a delivery with ${what} is acknowledged or refused (never 5xx) and writes nothing`,
             method: 'POST',
             path: '/interaction-worker/',
-            headers: h,
+            headers: { ...h, ...(await pushAuthorization(ctx)) },
             body,
             expect: HANDLED,
           }),
@@ -152,15 +157,19 @@ export const interactionWorkerGenerators: Generator[] = [
     weight: 1,
     build: (ctx) => {
       const id = `${ctx.marker}m`;
-      const t = truncatedRaw(ctx.rng, { transport: 'http', method: 'POST', path: '/interaction-worker/', headers: ceHeaders(ctx, id), body: json({ message: { data: b64(hostileQueuedEvent(ctx).data), messageId: id } }) });
+      const headers = pushHeaders(ctx, id);
+      const body = json({ message: { data: b64(hostileQueuedEvent(ctx).data), messageId: id } });
       return [
-        () => ({
+        async () => {
+          const t = truncatedRaw(ctx.rng, { transport: 'http', method: 'POST', path: '/interaction-worker/', headers: { ...headers, ...(await pushAuthorization(ctx)) }, body });
+          return {
           endpoint: ENDPOINT,
           category: 'truncated',
           proves: `a push sent with ${t.what} writes nothing`,
           request: t.raw,
           expect: { outcome: t.answers === 'none' ? 'cut' : 'handled', errorShape: 'protocol' },
-        }),
+          };
+        },
       ];
     },
   },

@@ -4,7 +4,7 @@
  * refuse (bad charset, unknown content-encoding, broken JSON) — on any of the functions.
  */
 import { hostilePathSuffix, json, malformedJson, oversizedHeaders, wrongMediaType } from './hostile';
-import { type Generator, httpStep, refused } from './types';
+import { type Generator, httpStep, invokerHeaders, refused } from './types';
 
 const FUNCTIONS = ['crm', 'ui-connector', 'zoom-webhook', 'reconcile', 'interaction-worker'];
 
@@ -28,16 +28,17 @@ export const routingGenerators: Generator[] = [
       ];
       const [what, method, path, status] = rng.pick(variants);
       return [
-        () =>
+        async () =>
           httpStep({
             endpoint: `${fn} (other routes)`,
             category: 'malformed',
             proves: `${method} to ${what} is refused with a JSON error naming it, and writes nothing`,
             method,
             path,
-            ...(method === 'POST' ? { headers: { 'content-type': 'application/json' }, body: json({ marker }) } : {}),
-            // An event function takes a POST on any path as a delivery (and acknowledges this one as unusable).
-            expect: fn === 'interaction-worker' && method === 'POST' ? { outcome: 'handled' } : refused(status),
+            ...(method === 'POST'
+              ? { headers: { 'content-type': 'application/json', ...(await invokerHeaders(ctx, fn)) }, body: json({ marker }) }
+              : { headers: await invokerHeaders(ctx, fn) }),
+            expect: refused(status),
           }),
       ];
     },
@@ -55,31 +56,30 @@ export const routingGenerators: Generator[] = [
       if (!v?.framework) {
         const h = oversizedHeaders(rng, marker);
         return [
-          () =>
+          async () =>
             httpStep({
               endpoint: `${fn} (any route)`,
               category: 'oversized',
               proves: `a request with ${h.what} is refused (431 by the HTTP parser, or a JSON 4xx) and writes nothing`,
               method: 'POST',
               path,
-              headers: { ...h.headers, 'content-type': 'application/json' },
+              headers: { ...(await invokerHeaders(ctx, fn)), ...h.headers, 'content-type': 'application/json' },
               body: json({ marker }),
-              expect: { outcome: fn === 'interaction-worker' ? 'handled' : 'rejected', errorShape: 'protocol' },
+              expect: { outcome: 'rejected', errorShape: 'protocol' },
             }),
         ];
       }
       return [
-        () =>
+        async () =>
           httpStep({
             endpoint: `${fn} (any route)`,
             category: v.category,
             proves: `a body with ${v.what} is refused before the function runs, with a JSON error naming the problem`,
             method: 'POST',
             path,
-            headers: v.headers,
+            headers: { ...v.headers, ...(await invokerHeaders(ctx, fn)) },
             body: v.body,
-            // The event function reads what it can of a delivery and acknowledges what it cannot use.
-            expect: fn === 'interaction-worker' ? { outcome: 'handled' } : refused(),
+            expect: refused(),
           }),
       ];
     },

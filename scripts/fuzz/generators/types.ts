@@ -12,6 +12,10 @@ export interface FuzzTarget {
   env: Env;
   /** An ID token from the stack's OIDC issuer (Cloud Scheduler's, locally). */
   mintOidc(input: { audience: string; email: string; expiresInSeconds?: number; issuedAt?: number; issuer?: string }): Promise<string>;
+  /** An `x-goog-iap-jwt-assertion` from the stack's IAP-like signer (artifact links require one). */
+  mintIap(input: { audience: string; email: string; expiresInSeconds?: number; issuedAt?: number; issuer?: string }): Promise<string>;
+  /** An end user's ID token from the stack's identity provider (what a host site's sign-in gives ccaip-sdk). */
+  mintIdToken(input: { audience: string; claims: Record<string, unknown> & { sub: string }; expiresInSeconds?: number; issuedAt?: number }): Promise<string>;
 }
 
 export interface GenContext {
@@ -54,3 +58,19 @@ export function httpStep(input: HttpStepInput): Step {
 
 /** A refusal before anything is written: the common expectation of hostile requests. */
 export const refused = (status?: number[]): Expectation => (status ? { outcome: 'rejected', status } : { outcome: 'rejected' });
+
+/** Accounts the local front admits to each IAM-protected function (local/stack.ts invoker checks). */
+const IAM_INVOKER_ENV: Record<string, string> = { reconcile: 'RECONCILE_INVOKERS' };
+const IAM_INVOKER_FIXED: Record<string, string> = { 'interaction-worker': 'pubsub-push@ccbridge-local.iam.gserviceaccount.com' };
+
+/**
+ * An invoker's ID token for a function behind Cloud Run's invoker check (reconcile,
+ * interaction-worker), so a case reaches the function's own routing; {} for public functions.
+ */
+export async function invokerHeaders(ctx: GenContext, fn: string): Promise<Record<string, string>> {
+  const fromEnv = IAM_INVOKER_ENV[fn];
+  const email = fromEnv ? ctx.target.env[fromEnv]?.split(',')[0]?.trim() : IAM_INVOKER_FIXED[fn];
+  if (!email) return {};
+  const token = await ctx.target.mintOidc({ audience: `${ctx.target.env['PUBLIC_BASE_URL'] ?? ''}/${fn}`, email });
+  return { authorization: `Bearer ${token}` };
+}

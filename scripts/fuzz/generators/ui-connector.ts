@@ -1,7 +1,10 @@
 /**
  * ui-connector: `POST /register-app`, and `POST`/`GET`/`DELETE /conversation-name` behind
- * the JWT the first one issues. Valid tokens are signed here with the configured key (as the
- * reference's `/register` would), hostile ones in every way a JWT can be wrong.
+ * the JWT the first one issues. Valid tokens are signed here with the configured key and a
+ * role (`twilio` as register-app issues them, `agent` as /register does), hostile ones in
+ * every way a JWT can be wrong. Writes are signed as the shipped Twilio Function signs them
+ * (the stack runs with the production default: unsigned writes refused); forged signatures
+ * include ones Twilio would really make for a foreign host, replayed with that host spoofed.
  */
 import { createHash, createHmac } from 'node:crypto';
 import { SignJWT } from 'jose';
@@ -25,8 +28,20 @@ async function signToken(key: string, claims: Record<string, unknown>, options: 
   return jwt.sign(new TextEncoder().encode(key));
 }
 
-function validToken(ctx: GenContext): Promise<string> {
-  return signToken(ctx.target.credentials.uiConnectorJwtSecret, { gcp_agent_assist_project: projectOf(ctx), gcp_agent_assist_user: `twilio:${ctx.marker}` });
+function validToken(ctx: GenContext, role: 'twilio' | 'agent' = 'twilio'): Promise<string> {
+  return signToken(ctx.target.credentials.uiConnectorJwtSecret, { gcp_agent_assist_project: projectOf(ctx), gcp_agent_assist_user: `${role}:${ctx.marker}`, ccbridge_role: role });
+}
+
+/** The function's public URL, the one Twilio signs (PUBLIC_BASE_URL + /ui-connector). */
+const publicUrlOf = (ctx: GenContext) => `${(ctx.target.env['PUBLIC_BASE_URL'] ?? '').replace(/\/+$/, '')}/ui-connector`;
+
+/**
+ * A request signed as Twilio signs a JSON body: `?bodySHA256=<hex>` added to the path, the
+ * full URL under `base` signed. Returns the path to send and the X-Twilio-Signature.
+ */
+function signJson(ctx: GenContext, path: string, body: Buffer, base = publicUrlOf(ctx), authToken = ctx.target.credentials.twilioAuthToken): { path: string; signature: string } {
+  const withHash = `${path}${path.includes('?') ? '&' : '?'}bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
+  return { path: `/ui-connector${withHash}`, signature: twilioSignature(authToken, `${base}${withHash}`) };
 }
 
 /** base64(HMAC-SHA1(authToken, url + sorted key+value)), Twilio's documented signature. */
@@ -73,7 +88,8 @@ async function hostileToken(ctx: GenContext): Promise<{ what: string; authorizat
 
 function conversationName(ctx: GenContext, callerE164?: string): string {
   const { rng, marker } = ctx;
-  const id = callerE164 && rng.bool(0.3) ? `TW-${callerE164}-${marker}CA${rng.hex(24)}` : `${marker}CA${rng.hex(30)}`;
+  // Conversation IDs as Dialogflow accepts them ([a-zA-Z][a-zA-Z0-9_-]*, 3-64): the seed's TW-<phone>-<CallSid> without the "+".
+  const id = callerE164 && rng.bool(0.3) ? `TW-${callerE164.replace('+', '')}-${marker}CA${rng.hex(16)}` : `${marker}CA${rng.hex(30)}`;
   return rng.bool() ? `projects/${projectOf(ctx)}/locations/global/conversations/${id}` : `projects/${projectOf(ctx)}/conversations/${id}`;
 }
 
@@ -161,16 +177,24 @@ export const uiConnectorGenerators: Generator[] = [
       const name = conversationName(ctx, k.e164);
       const body = json({ conversationIntegrationKey: k.key, conversationName: name });
       let token = '';
+      let agent = '';
+      /** A DELETE as Twilio sends it: the signature is over the exact query sent. */
+      const signedDelete = (): { path: string; headers: Record<string, string> } => {
+        const path = `/conversation-name${keyQuery(ctx, k.key)}`;
+        return { path: `/ui-connector${path}`, headers: authHeaders(token, { 'x-twilio-signature': twilioSignature(ctx.target.credentials.twilioAuthToken, `${publicUrlOf(ctx)}${path}`) }) };
+      };
       const steps: StepBuilder[] = [
         async () => {
           token = await validToken(ctx);
+          agent = await validToken(ctx, 'agent');
+          const signed = signJson(ctx, '/conversation-name', body);
           return httpStep({
             endpoint: POST,
             category: 'valid',
-            proves: 'a registration with a valid token is stored once and announced once',
+            proves: 'a signed registration with a twilio token is stored once and announced once',
             method: 'POST',
-            path: '/ui-connector/conversation-name',
-            headers: authHeaders(rng.bool() ? `Bearer ${token}` : token, { 'content-type': 'application/json' }),
+            path: signed.path,
+            headers: authHeaders(rng.bool() ? `Bearer ${token}` : token, { 'content-type': 'application/json', 'x-twilio-signature': signed.signature }),
             body,
             pii: k.pii,
             credentials: [token],
@@ -181,28 +205,29 @@ export const uiConnectorGenerators: Generator[] = [
           httpStep({
             endpoint: GET,
             category: 'valid',
-            proves: 'the registered name is read back',
+            proves: 'the registered name is read back with an agent token',
             method: 'GET',
             path: `/ui-connector/conversation-name${keyQuery(ctx, k.key)}`,
-            headers: authHeaders(token),
+            headers: authHeaders(agent),
             pii: k.pii,
             expect: { outcome: 'accepted', status: [200] },
           }),
       ];
       if (rng.bool(0.4)) {
-        steps.push(() =>
-          httpStep({
+        steps.push(() => {
+          const signed = signJson(ctx, '/conversation-name', body);
+          return httpStep({
             endpoint: POST,
             category: 'replayed',
-            proves: 'the same registration repeated leaves one mapping and is announced again',
+            proves: 'the same signed registration repeated leaves one mapping and is announced again',
             method: 'POST',
-            path: '/ui-connector/conversation-name',
-            headers: authHeaders(token, { 'content-type': 'application/json' }),
+            path: signed.path,
+            headers: authHeaders(token, { 'content-type': 'application/json', 'x-twilio-signature': signed.signature }),
             body,
             pii: k.pii,
             expect: { outcome: 'accepted', status: [200], effects: registeredEffects(1) },
-          }),
-        );
+          });
+        });
       }
       if (rng.bool(0.6)) {
         steps.push(
@@ -210,10 +235,9 @@ export const uiConnectorGenerators: Generator[] = [
             httpStep({
               endpoint: DELETE,
               category: 'valid',
-              proves: 'the agent desktop deletes the mapping',
+              proves: 'Twilio (its token, the request signed) deletes the mapping',
               method: 'DELETE',
-              path: `/ui-connector/conversation-name${keyQuery(ctx, k.key)}`,
-              headers: authHeaders(token),
+              ...signedDelete(),
               pii: k.pii,
               expect: { outcome: 'accepted', status: [200], effects: [{ store: 'firestore', collection: 'conversations', count: 0 }] },
             }),
@@ -224,7 +248,7 @@ export const uiConnectorGenerators: Generator[] = [
               proves: 'a deleted mapping is not found',
               method: 'GET',
               path: `/ui-connector/conversation-name${keyQuery(ctx, k.key)}`,
-              headers: authHeaders(token),
+              headers: authHeaders(agent),
               pii: k.pii,
               expect: refused([404]),
             }),
@@ -234,8 +258,7 @@ export const uiConnectorGenerators: Generator[] = [
               category: 'replayed',
               proves: 'a repeated delete is a 404 and changes nothing',
               method: 'DELETE',
-              path: `/ui-connector/conversation-name${keyQuery(ctx, k.key)}`,
-              headers: authHeaders(token),
+              ...signedDelete(),
               pii: k.pii,
               expect: refused([404]),
             }),
@@ -255,17 +278,82 @@ export const uiConnectorGenerators: Generator[] = [
         async () => {
           const t = await hostileToken(ctx);
           const over = (t.authorization?.length ?? 0) > 10_000;
+          const body = method === 'POST' ? json({ conversationIntegrationKey: k.key, conversationName: conversationName(ctx, k.e164) }) : undefined;
+          // Signed as Twilio would sign it, so the token is what is judged.
+          const signed = body ? signJson(ctx, '/conversation-name', body) : undefined;
+          const path = signed ? signed.path : `/ui-connector/conversation-name${keyQuery(ctx, k.key)}`;
+          const signature = signed ? signed.signature : twilioSignature(ctx.target.credentials.twilioAuthToken, `${publicUrlOf(ctx)}${path.slice('/ui-connector'.length)}`);
           return httpStep({
             endpoint: method === 'POST' ? POST : method === 'GET' ? GET : DELETE,
             category: 'wrong-signature',
             proves: `${method} /conversation-name with ${t.what} is refused (401) and writes nothing`,
             method,
-            path: `/ui-connector/conversation-name${method === 'POST' ? '' : keyQuery(ctx, k.key)}`,
-            headers: authHeaders(t.authorization, method === 'POST' ? { 'content-type': 'application/json' } : {}),
-            ...(method === 'POST' ? { body: json({ conversationIntegrationKey: k.key, conversationName: conversationName(ctx, k.e164) }) } : {}),
+            path,
+            headers: authHeaders(t.authorization, { ...(method === 'POST' ? { 'content-type': 'application/json' } : {}), 'x-twilio-signature': signature }),
+            ...(body ? { body } : {}),
             pii: k.pii,
             ...(t.authorization ? { credentials: [t.authorization.replace(/^Bearer /, '')] } : {}),
             expect: { ...refused(over ? [401, 431] : [401]), ...(over ? { errorShape: 'protocol' as const } : {}) },
+          });
+        },
+      ];
+    },
+  },
+  {
+    name: 'ui-connector/wrong-role',
+    weight: 3,
+    build: (ctx) => {
+      const { rng } = ctx;
+      const k = integrationKey(ctx);
+      return [
+        async () => {
+          const pick = rng.int(0, 3);
+          if (pick === 0) {
+            // An agent token (any Salesforce user's) must not rewrite which conversation a caller belongs to, even signed.
+            const token = await validToken(ctx, 'agent');
+            const body = json({ conversationIntegrationKey: k.key, conversationName: conversationName(ctx, k.e164) });
+            const signed = signJson(ctx, '/conversation-name', body);
+            return httpStep({
+              endpoint: POST,
+              category: 'wrong-signature',
+              proves: 'a signed registration with an agent token is refused (403) and writes nothing',
+              method: 'POST',
+              path: signed.path,
+              headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': signed.signature },
+              body,
+              pii: k.pii,
+              credentials: [token],
+              expect: refused([403]),
+            });
+          }
+          if (pick === 1) {
+            const token = await validToken(ctx);
+            const body = json({ conversationIntegrationKey: k.key, conversationName: conversationName(ctx, k.e164) });
+            return httpStep({
+              endpoint: POST,
+              category: 'wrong-signature',
+              proves: 'an unsigned registration with a valid twilio token is refused (401: unsigned writes are off) and writes nothing',
+              method: 'POST',
+              path: '/ui-connector/conversation-name',
+              headers: { 'content-type': 'application/json', authorization: token },
+              body,
+              pii: k.pii,
+              credentials: [token],
+              expect: refused([401]),
+            });
+          }
+          const token = await validToken(ctx, pick === 2 ? 'agent' : 'twilio');
+          const method = pick === 2 ? 'DELETE' : 'GET';
+          return httpStep({
+            endpoint: method === 'GET' ? GET : DELETE,
+            category: 'wrong-signature',
+            proves: `${method} /conversation-name with a ${pick === 2 ? 'agent' : 'twilio'} token is refused (403) and changes nothing`,
+            method,
+            path: `/ui-connector/conversation-name${keyQuery(ctx, k.key)}`,
+            headers: { authorization: token },
+            pii: k.pii,
+            credentials: [token],
+            expect: refused([403]),
           });
         },
       ];
@@ -320,13 +408,14 @@ export const uiConnectorGenerators: Generator[] = [
             // A number is taken as a key on purpose (the reference's clients send numbers as text).
             expect = field === 'conversationIntegrationKey' ? { outcome: 'handled', effects: registeredEffects(1) } : refused([400, 413]);
           }
+          const signed = signJson(ctx, '/conversation-name', body);
           return httpStep({
             endpoint: POST,
             category,
-            proves: `a registration with ${what} and a valid token is refused before anything is stored or published`,
+            proves: `a signed registration with ${what} and a valid token is refused before anything is stored or published`,
             method: 'POST',
-            path: '/ui-connector/conversation-name',
-            headers: { ...headers, authorization: token },
+            path: signed.path,
+            headers: { ...headers, authorization: token, 'x-twilio-signature': signed.signature },
             body,
             pii: k.pii,
             credentials: [token],
@@ -356,14 +445,16 @@ export const uiConnectorGenerators: Generator[] = [
       const [what, query, status] = rng.pick(variants);
       return [
         async () => {
-          const token = await validToken(ctx);
+          // GET as the agent desktop; DELETE as Twilio, signed.
+          const token = await validToken(ctx, method === 'GET' ? 'agent' : 'twilio');
+          const signature = twilioSignature(ctx.target.credentials.twilioAuthToken, `${publicUrlOf(ctx)}/conversation-name${query}`);
           return httpStep({
             endpoint: method === 'GET' ? GET : DELETE,
             category: 'wrong-type',
             proves: `${method} /conversation-name with ${what} answers ${status.join('/')} and changes nothing`,
             method,
             path: `/ui-connector/conversation-name${query}`,
-            headers: { authorization: token },
+            headers: { authorization: token, ...(method === 'DELETE' ? { 'x-twilio-signature': signature } : {}) },
             credentials: [token],
             expect: refused(status),
           });
@@ -378,7 +469,7 @@ export const uiConnectorGenerators: Generator[] = [
       const { rng, marker } = ctx;
       const { twilioAccountSid: sid, twilioAuthToken: token } = ctx.target.credentials;
       // The URL Twilio called: the function's public URL (PUBLIC_BASE_URL + /ui-connector) and the path.
-      const publicUrl = `${(ctx.target.env['PUBLIC_BASE_URL'] ?? '').replace(/\/+$/, '')}/ui-connector/register-app`;
+      const publicUrl = `${publicUrlOf(ctx)}/register-app`;
       const params: Array<[string, string]> = [
         ['accountSid', sid],
         ['authToken', token],
@@ -391,14 +482,14 @@ export const uiConnectorGenerators: Generator[] = [
       const variants: Array<[string, string, Record<string, string>, Buffer, Expectation]> = [
         ['a valid form signature', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(token, publicUrl, params) }, form, { outcome: 'accepted', status: [200] }],
         ['a valid JSON signature (bodySHA256)', `?bodySHA256=${sha(jsonBody)}`, { ...jsonHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}?bodySHA256=${sha(jsonBody)}`) }, jsonBody, { outcome: 'accepted', status: [200] }],
-        ['a form signature over other parameters', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(token, publicUrl, [...params, ['extra', marker]]) }, form, refused([403])],
-        ['a form signature made with another token', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(`${token}0`, publicUrl, params) }, form, refused([403])],
-        ['a form signature for another URL', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}x`, params) }, form, refused([403])],
-        ['a JSON body that does not match its signed bodySHA256', `?bodySHA256=${sha(json({ other: marker }))}`, { ...jsonHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}?bodySHA256=${sha(json({ other: marker }))}`) }, jsonBody, refused([403])],
-        ['a random signature', '', { ...formHeaders, 'x-twilio-signature': Buffer.from(rng.bytes(20)).toString('base64') }, form, refused([403])],
-        ['a signature that is not base64', '', { ...formHeaders, 'x-twilio-signature': `not base64 ${marker}` }, form, refused([403])],
-        ['a 5 000-character signature', '', { ...formHeaders, 'x-twilio-signature': 'a'.repeat(5000) }, form, refused([403])],
-        // An empty header counts as unsigned, which the local policy (accept) lets through.
+        ['a form signature over other parameters', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(token, publicUrl, [...params, ['extra', marker]]) }, form, refused([401])],
+        ['a form signature made with another token', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(`${token}0`, publicUrl, params) }, form, refused([401])],
+        ['a form signature for another URL', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}x`, params) }, form, refused([401])],
+        ['a JSON body that does not match its signed bodySHA256', `?bodySHA256=${sha(json({ other: marker }))}`, { ...jsonHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}?bodySHA256=${sha(json({ other: marker }))}`) }, jsonBody, refused([401])],
+        ['a random signature', '', { ...formHeaders, 'x-twilio-signature': Buffer.from(rng.bytes(20)).toString('base64') }, form, refused([401])],
+        ['a signature that is not base64', '', { ...formHeaders, 'x-twilio-signature': `not base64 ${marker}` }, form, refused([401])],
+        ['a 5 000-character signature', '', { ...formHeaders, 'x-twilio-signature': 'a'.repeat(5000) }, form, refused([401])],
+        // An empty header counts as unsigned; register-app with the auth token in the body may be unsigned (reads-only).
         ['an empty signature (unsigned)', '', { ...formHeaders, 'x-twilio-signature': '' }, form, { outcome: 'accepted', status: [200] }],
       ];
       const [what, query, headers, body, expect] = rng.pick(variants);
@@ -407,13 +498,65 @@ export const uiConnectorGenerators: Generator[] = [
           httpStep({
             endpoint: REGISTER,
             category: expect.outcome === 'accepted' ? 'valid' : 'wrong-signature',
-            proves: `register-app with ${what} is ${expect.outcome === 'accepted' ? 'accepted' : 'refused (403)'} and writes nothing`,
+            proves: `register-app with ${what} is ${expect.outcome === 'accepted' ? 'accepted' : 'refused (401)'} and writes nothing`,
             method: 'POST',
             path: `/ui-connector/register-app${query}`,
             headers,
             body,
             expect,
           }),
+      ];
+    },
+  },
+  {
+    name: 'ui-connector/foreign-host-signature',
+    weight: 4,
+    build: (ctx) => {
+      const { rng } = ctx;
+      const k = integrationKey(ctx);
+      // What anyone can get from Twilio: a genuine signature, made with the real auth token, for a URL on
+      // their own host (a Studio flow or Function pointed at it). Replayed to us with that host spoofed.
+      const foreignBase = rng.pick(['https://evil.example/ui-connector', 'https://evil.example', `https://${ctx.marker.toLowerCase()}.evil.example/ui-connector`]);
+      const foreignHost = new URL(foreignBase).host;
+      const spoof = rng.pick<Record<string, string>>([
+        { 'x-forwarded-proto': 'https', 'x-forwarded-host': foreignHost },
+        { 'x-forwarded-proto': 'https', 'x-forwarded-host': `${foreignHost}, ${foreignHost}` },
+        { host: foreignHost },
+        { 'x-forwarded-proto': 'https', 'x-forwarded-host': foreignHost, host: foreignHost, forwarded: `host=${foreignHost};proto=https` },
+      ]);
+      return [
+        async () => {
+          const token = await validToken(ctx);
+          const body = json({ conversationIntegrationKey: k.key, conversationName: conversationName(ctx, k.e164) });
+          const write = rng.bool(0.7);
+          if (write) {
+            const signed = signJson(ctx, '/conversation-name', body, foreignBase);
+            return httpStep({
+              endpoint: POST,
+              category: 'wrong-signature',
+              proves: `a registration signed by Twilio for ${foreignBase}, sent with ${Object.keys(spoof).join('+')} spoofed, is refused (401) and writes nothing`,
+              method: 'POST',
+              path: signed.path,
+              headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': signed.signature, ...spoof },
+              body,
+              pii: k.pii,
+              credentials: [token],
+              expect: refused([401]),
+            });
+          }
+          const path = `/conversation-name${keyQuery(ctx, k.key)}`;
+          return httpStep({
+            endpoint: DELETE,
+            category: 'wrong-signature',
+            proves: `a delete signed by Twilio for ${foreignBase}, sent with ${Object.keys(spoof).join('+')} spoofed, is refused (401) and deletes nothing`,
+            method: 'DELETE',
+            path: `/ui-connector${path}`,
+            headers: { authorization: token, 'x-twilio-signature': twilioSignature(ctx.target.credentials.twilioAuthToken, `${foreignBase}${path}`), ...spoof },
+            pii: k.pii,
+            credentials: [token],
+            expect: refused([401]),
+          });
+        },
       ];
     },
   },

@@ -18,6 +18,8 @@ locals {
     "--project", var.project_id,
     "--location", var.location,
     "--profile", local.profile_id,
+    # The provider has no field for newRecognitionResultNotificationConfig; the CLI sets it.
+    var.recognition_notification_topic == null ? "" : "--recognition-topic ${var.recognition_notification_topic}",
   ])
 
   siprec_dir  = abspath("${path.root}/.siprec")
@@ -37,13 +39,83 @@ resource "google_dialogflow_conversation_profile" "this" {
   logging_config {
     enable_stackdriver_logging = true
   }
+
+  human_agent_assistant_config {
+    # Suggestions and lifecycle events as JSON on a topic: what the UI connector's consumer reads.
+    dynamic "notification_config" {
+      for_each = var.suggestion_notification_topic == null ? [] : [var.suggestion_notification_topic]
+      content {
+        topic          = notification_config.value
+        message_format = "JSON"
+      }
+    }
+
+    human_agent_suggestion_config {
+      dynamic "feature_configs" {
+        for_each = var.suggestion_features
+        content {
+          enable_event_based_suggestion = feature_configs.value.enable_event_based_suggestion
+
+          suggestion_feature {
+            type = feature_configs.value.type
+          }
+
+          dynamic "query_config" {
+            for_each = feature_configs.value.dialogflow_agent == null ? [] : [feature_configs.value]
+            content {
+              max_results          = query_config.value.max_results
+              confidence_threshold = query_config.value.confidence_threshold
+              dialogflow_query_source {
+                agent = query_config.value.dialogflow_agent
+              }
+            }
+          }
+
+          dynamic "conversation_model_config" {
+            for_each = feature_configs.value.conversation_model == null ? [] : [feature_configs.value.conversation_model]
+            content {
+              model = conversation_model_config.value
+            }
+          }
+        }
+      }
+    }
+
+    message_analysis_config {
+      enable_sentiment_analysis = true
+    }
+  }
+
+  dynamic "notification_config" {
+    for_each = var.lifecycle_notification_topic == null ? [] : [var.lifecycle_notification_topic]
+    content {
+      topic          = notification_config.value
+      message_format = "JSON"
+    }
+  }
+
+  dynamic "new_message_event_notification_config" {
+    for_each = var.new_message_notification_topic == null ? [] : [var.new_message_notification_topic]
+    content {
+      topic          = new_message_event_notification_config.value
+      message_format = "JSON"
+    }
+  }
+
+  dynamic "stt_config" {
+    for_each = var.stt_model == null ? [] : [var.stt_model]
+    content {
+      model = stt_config.value
+    }
+  }
 }
 
 resource "terraform_data" "siprec_number" {
   count = var.run_local_provisioners ? 1 : 0
 
   # A new profile gets (or is linked to) a number again.
-  triggers_replace = [google_dialogflow_conversation_profile.this.name]
+  # The CLI is idempotent: it runs again when the profile or what it is asked to set changes.
+  triggers_replace = [google_dialogflow_conversation_profile.this.name, local.siprec_command]
 
   provisioner "local-exec" {
     working_dir = var.repo_root

@@ -3,7 +3,8 @@
 # (functions.tf), next to the list of public functions.
 
 locals {
-  is_event = var.event_trigger != null
+  # Firestore has no IAM below the database: the narrowest grant is the role on this database only.
+  firestore_database_name = "projects/${var.project_id}/databases/${var.firestore_database}"
 }
 
 resource "google_service_account" "this" {
@@ -19,6 +20,15 @@ resource "google_project_iam_member" "this" {
   project = var.project_id
   role    = each.value
   member  = google_service_account.this.member
+
+  dynamic "condition" {
+    for_each = startswith(each.value, "roles/datastore.") ? [local.firestore_database_name] : []
+    content {
+      title       = "ccbridge-firestore-database"
+      description = "Only the ccbridge Firestore database"
+      expression  = "resource.name == \"${condition.value}\" || resource.name.startsWith(\"${condition.value}/\")"
+    }
+  }
 }
 
 resource "google_pubsub_topic_iam_member" "publisher" {
@@ -113,17 +123,6 @@ resource "google_cloudfunctions2_function" "this" {
         secret     = secret_environment_variables.value
         version    = "latest"
       }
-    }
-  }
-
-  dynamic "event_trigger" {
-    for_each = local.is_event ? [var.event_trigger] : []
-    content {
-      trigger_region        = var.region
-      event_type            = "google.cloud.pubsub.topic.v1.messagePublished"
-      pubsub_topic          = event_trigger.value.pubsub_topic
-      retry_policy          = "RETRY_POLICY_RETRY"
-      service_account_email = event_trigger.value.service_account_email
     }
   }
 

@@ -94,15 +94,6 @@ variable "ingress_settings" {
   }
 }
 
-variable "event_trigger" {
-  description = "Pub/Sub event trigger (CloudEvent functions) or null for HTTP functions. Failed events are retried."
-  type = object({
-    pubsub_topic          = string
-    service_account_email = string
-  })
-  default = null
-}
-
 variable "settings" {
   description = "Memory, CPU, timeout and instance counts."
   type = object({
@@ -122,4 +113,9 @@ variable "settings" {
     condition     = var.settings.timeout_seconds >= 1 && var.settings.timeout_seconds <= 3600
     error_message = "timeout_seconds must be between 1 and 3600."
   }
+}
+
+variable "firestore_database" {
+  description = "Firestore database ID the function uses: its roles/datastore.* grants are conditioned on this database (IAM conditions on resource.name), so no function can touch another database of the project."
+  type        = string
 }

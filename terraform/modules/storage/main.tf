@@ -1,5 +1,6 @@
 # Cloud Storage: the interaction archive, the CCAI Platform external-storage bucket with its
-# own service account and key, and the bucket the function bundles are uploaded to.
+# own service account (its key is created by the operator, never by Terraform: key material
+# must not pass through state), and the bucket the function bundles are uploaded to.
 
 locals {
   storage_class_steps = {
@@ -69,6 +70,11 @@ resource "google_storage_bucket" "archive" {
 # --- CCAI Platform external storage -----------------------------------------------------------
 # CCAI Platform writes call recordings, chat transcripts and metadata files here with the
 # JSON key of its own service account, which can touch objects of this bucket only.
+#
+# The key: google_service_account_key exposes private_key as a computed attribute (always in
+# state) and provider 6.50 has no write-only or ephemeral form of it, so Terraform creates no
+# key. The operator creates one and stores it as a version of the ccaip-storage-key secret
+# (terraform/README.md, "CCAI Platform external storage"); nothing of it reaches state.
 
 resource "google_storage_bucket" "ccaip" {
   project  = var.project_id
@@ -102,36 +108,38 @@ resource "google_service_account" "ccaip" {
   description  = "Used only by CCAI Platform (JSON key) to write its files to the external-storage bucket."
 }
 
-resource "google_storage_bucket_iam_member" "ccaip_object_admin" {
+# What CCAI Platform does with its files: write them (a rewrite of the same name replaces the
+# object), read, list and delete them. Storage Object Admin, which its setup pages name, adds
+# object ACL/IAM, retention and restore rights it has no use for. If the portal's connection
+# test wants more, set ccaip_storage_role = "roles/storage.objectAdmin" (docs/contracts/google-cloud.md).
+resource "google_project_iam_custom_role" "ccaip_storage" {
+  count = var.ccaip_storage_role == "custom" ? 1 : 0
+
+  project     = var.project_id
+  role_id     = "ccbridgeCcaipStorage"
+  title       = "ccbridge CCAI Platform external storage"
+  description = "CCAI Platform's files in its external-storage bucket: create, read, list, overwrite, delete."
+  permissions = ["storage.objects.create", "storage.objects.get", "storage.objects.list", "storage.objects.update", "storage.objects.delete", "storage.buckets.get"]
+}
+
+resource "google_storage_bucket_iam_member" "ccaip_storage" {
   bucket = google_storage_bucket.ccaip.name
-  role   = "roles/storage.objectAdmin"
+  role   = var.ccaip_storage_role == "custom" ? google_project_iam_custom_role.ccaip_storage[0].id : var.ccaip_storage_role
   member = google_service_account.ccaip.member
 }
 
-resource "google_service_account_key" "ccaip" {
-  count = var.ccaip_bring_your_own_key ? 0 : 1
-
-  service_account_id = google_service_account.ccaip.name
-  keepers = {
-    rotation = var.ccaip_key_rotation
-  }
-}
-
+# The secret holds the key the operator created; Terraform never writes a version of it.
 resource "google_secret_manager_secret" "ccaip_key" {
   project   = var.project_id
   secret_id = "ccaip-storage-key"
 
+  annotations = {
+    description = "JSON key of the ccaip-storage service account, added by the operator (gcloud secrets versions add); uploaded to the CCAI Platform portal"
+  }
+
   replication {
     auto {}
   }
-}
-
-resource "google_secret_manager_secret_version" "ccaip_key" {
-  count = var.ccaip_bring_your_own_key ? 0 : 1
-
-  secret = google_secret_manager_secret.ccaip_key.id
-  # private_key is the base64 of the JSON key file.
-  secret_data = base64decode(google_service_account_key.ccaip[0].private_key)
 }
 
 # --- Function bundles (zip uploads read by Cloud Build) ---------------------------------------

@@ -23,8 +23,3 @@ output "ccaip_key_secret_id" {
   value       = google_secret_manager_secret.ccaip_key.secret_id
 }
 
-output "ccaip_key_json" {
-  description = "The generated JSON key (null when bringing your own key)."
-  value       = var.ccaip_bring_your_own_key ? null : base64decode(google_service_account_key.ccaip[0].private_key)
-  sensitive   = true
-}

@@ -42,12 +42,7 @@ variable "archive_retention_locked" {
   type        = bool
 }
 
-variable "ccaip_bring_your_own_key" {
-  description = "Do not generate the CCAI Platform storage key (the operator adds one to the secret)."
-  type        = bool
-}
-
-variable "ccaip_key_rotation" {
-  description = "Changing this value replaces the generated key."
+variable "ccaip_storage_role" {
+  description = "Role of the CCAI Platform storage account on its bucket: \"custom\" (objects only, no IAM/ACL/retention rights) or a predefined role such as roles/storage.objectAdmin."
   type        = string
 }

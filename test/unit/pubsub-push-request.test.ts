@@ -1,9 +1,9 @@
-import { buildPubSubCloudEvent } from '../../local/pubsub/cloud-event';
+import { buildPushRequest } from '../../local/pubsub/push-request';
 import { createStoredMessage } from '../../local/pubsub/stored-message';
 
 const publishTimeMs = Date.UTC(2026, 10, 21, 12, 30, 45, 123);
 
-test('a push request is a binary CloudEvent with the Pub/Sub envelope Eventarc sends', () => {
+test('a push request is the wrapped JSON body Pub/Sub documents, without CloudEvent headers', () => {
   const message = createStoredMessage(
     { data: Buffer.from('{"a":1}'), attributes: { kind: 'k' }, orderingKey: 'order-1' },
     '77',
@@ -11,16 +11,9 @@ test('a push request is a binary CloudEvent with the Pub/Sub envelope Eventarc s
     publishTimeMs,
   );
 
-  const { headers, body } = buildPubSubCloudEvent(message, 'projects/p/subscriptions/s', 3);
+  const { headers, body } = buildPushRequest(message, 'projects/p/subscriptions/s', 3);
 
-  expect(headers).toEqual({
-    'ce-id': '77',
-    'ce-specversion': '1.0',
-    'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
-    'ce-source': '//pubsub.googleapis.com/projects/p/topics/t',
-    'ce-time': '2026-11-21T12:30:45.123Z',
-    'content-type': 'application/json',
-  });
+  expect(headers).toEqual({ 'content-type': 'application/json' });
   expect(JSON.parse(body.toString())).toEqual({
     message: {
       data: Buffer.from('{"a":1}').toString('base64'),
@@ -38,7 +31,7 @@ test('a push request is a binary CloudEvent with the Pub/Sub envelope Eventarc s
 
 test('orderingKey and deliveryAttempt are left out when the message and subscription have none', () => {
   const message = createStoredMessage({ data: Buffer.from('x'), attributes: {}, orderingKey: '' }, '1', 'projects/p/topics/t', 0);
-  const envelope = JSON.parse(buildPubSubCloudEvent(message, 'projects/p/subscriptions/s', undefined).body.toString());
+  const envelope = JSON.parse(buildPushRequest(message, 'projects/p/subscriptions/s', undefined).body.toString());
   expect(envelope.message).not.toHaveProperty('orderingKey');
   expect(envelope).not.toHaveProperty('deliveryAttempt');
 });

@@ -1,18 +1,25 @@
 /**
  * Twilio Function (Node.js 22 runtime) called by the Studio flow's Run Function widget
  * `conversation_name`: registers "caller → Agent Assist conversation" with the ccbridge
- * ui-connector. Drop-in for the reference's ui-connector-auth.js (same widget parameters:
- * endpoint, token, phone, conversationName), fixed:
+ * ui-connector. Replaces the reference's ui-connector-auth.js, fixed:
+ *   - PROTECTED (the `.protected.js` suffix: the Serverless Toolkit deploys it with visibility
+ *     "protected"; in the Console, set the Function to Protected): Twilio's runtime refuses
+ *     any request without a valid X-Twilio-Signature of this account, so only Studio (and
+ *     the account's own Functions) can run it;
+ *   - it posts ONLY to the service's environment variable UI_CONNECTOR_URL (+ /conversation-name),
+ *     never to a URL its caller names (the reference took `endpoint` from the request, so
+ *     anyone could have it sign a request for their own host and replay the signature);
+ *   - every request is signed with the account's auth token ("Add my Twilio Credentials"
+ *     must be on), JSON variant: bodySHA256 in the URL, the URL signed;
  *   - a missing parameter is refused here (the reference sent the text "undefined");
- *   - the token goes in `Authorization` as the endpoint expects (the raw token; a value that
- *     already starts with "Bearer " is passed through);
- *   - the whole call is bounded well under Twilio's 10 s limit (one retry on a 503 or a
- *     network error while time remains; the registration is idempotent);
- *   - when the service has "Add my Twilio Credentials" on, the request is signed
- *     (X-Twilio-Signature, JSON bodySHA256 variant) so the endpoint can require signatures;
+ *   - the token goes raw in `Authorization`, as the endpoint expects (a value that already
+ *     starts with "Bearer " is passed through);
+ *   - the whole call is bounded well under Twilio's 10 s limit (one retry on a 502/503/429
+ *     or a network error while time remains; the registration is idempotent);
  *   - the caller's number is never logged.
- * Answers the endpoint's JSON to the widget (`{ "<phone>": "<conversationName>" }`), or an
- * error (the widget's Fail transition).
+ * Widget parameters: token, phone, conversationName (an `endpoint` parameter, as old flows
+ * send it, is ignored). Answers the endpoint's JSON to the widget
+ * (`{ "<phone>": "<conversationName>" }`), or an error (the widget's Fail transition).
  */
 const crypto = require('node:crypto');
 
@@ -51,23 +58,37 @@ exports.handler = async function handler(context, event, callback) {
   const started = Date.now();
   // UI_CONNECTOR_BUDGET_MS (an environment variable of the Twilio service) may only shorten the budget.
   const TOTAL_BUDGET_MS = Math.min(DEFAULT_BUDGET_MS, Number(context.UI_CONNECTOR_BUDGET_MS) || DEFAULT_BUDGET_MS);
-  const endpoint = present(event.endpoint) || present(context.UI_CONNECTOR_URL && `${context.UI_CONNECTOR_URL.replace(/\/+$/, '')}/conversation-name`);
+  // The target comes from the service's configuration only, never from the request.
+  const base = present(context.UI_CONNECTOR_URL);
+  const authToken = present(context.AUTH_TOKEN);
+  const unset = Object.entries({ UI_CONNECTOR_URL: base, AUTH_TOKEN: authToken })
+    .filter(([, v]) => v === undefined)
+    .map(([k]) => k);
+  if (unset.length > 0) {
+    console.error(`conversation-name is not configured: set ${unset.join(', ')} in the service's environment`);
+    return callback(new Error(`not configured: ${unset.join(', ')}`));
+  }
+  let endpoint;
+  try {
+    const parsed = new URL(`${base.replace(/\/+$/, '')}/conversation-name`);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('not http(s)');
+    endpoint = parsed.toString();
+  } catch {
+    console.error('conversation-name is not configured: UI_CONNECTOR_URL is not an http(s) URL');
+    return callback(new Error('not configured: UI_CONNECTOR_URL'));
+  }
   const token = present(event.token);
   const phone = present(event.phone);
   const conversationName = present(event.conversationName);
-  const missing = Object.entries({ endpoint, token, phone, conversationName })
+  const missing = Object.entries({ token, phone, conversationName })
     .filter(([, v]) => v === undefined)
     .map(([k]) => k);
   if (missing.length > 0) return callback(new Error(`missing parameter(s): ${missing.join(', ')}`));
 
   const body = JSON.stringify({ conversationIntegrationKey: phone, conversationName });
-  let url = endpoint;
-  const headers = { 'Content-Type': 'application/json', Authorization: token };
-  if (context.AUTH_TOKEN) {
-    const signed = signJson(endpoint, body, context.AUTH_TOKEN);
-    url = signed.url;
-    headers['X-Twilio-Signature'] = signed.signature;
-  }
+  const signed = signJson(endpoint, body, authToken);
+  const url = signed.url;
+  const headers = { 'Content-Type': 'application/json', Authorization: token, 'X-Twilio-Signature': signed.signature };
 
   for (let attempt = 1; ; attempt++) {
     const left = TOTAL_BUDGET_MS - (Date.now() - started);

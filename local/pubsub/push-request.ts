@@ -5,16 +5,14 @@ export interface PushRequestContent {
   readonly body: Buffer;
 }
 
-export const MESSAGE_PUBLISHED_TYPE = 'google.cloud.pubsub.topic.v1.messagePublished';
-
 /**
- * The HTTP request Eventarc sends to a 2nd gen Cloud Function for a Pub/Sub message: a
- * binary-mode CloudEvent (`ce-*` headers) whose JSON body is the Pub/Sub push envelope.
- * Deliveries seen from Eventarc also repeat messageId/publishTime in snake case
- * (message_id, publish_time); Google's documented example shows only camel case. Both
- * are sent, so handlers written against either spelling work here and in production.
+ * The HTTP request a Pub/Sub push subscription sends (wrapped, the default): a JSON body with
+ * `message` (data base64, attributes, messageId/message_id, publishTime/publish_time,
+ * orderingKey when set), `subscription`, and `deliveryAttempt` only when the subscription has
+ * a dead-letter policy; no CloudEvent headers (docs/contracts/google-cloud.md §2, Google's
+ * minimum and maximum request examples, which show both spellings).
  */
-export function buildPubSubCloudEvent(
+export function buildPushRequest(
   message: StoredMessage,
   subscription: string,
   deliveryAttempt: number | undefined,
@@ -34,14 +32,7 @@ export function buildPubSubCloudEvent(
     ...(deliveryAttempt === undefined ? {} : { deliveryAttempt }),
   };
   return {
-    headers: {
-      'ce-id': message.messageId,
-      'ce-specversion': '1.0',
-      'ce-type': MESSAGE_PUBLISHED_TYPE,
-      'ce-source': `//pubsub.googleapis.com/${message.topic}`,
-      'ce-time': publishTime,
-      'content-type': 'application/json',
-    },
+    headers: { 'content-type': 'application/json' },
     body: Buffer.from(JSON.stringify(envelope)),
   };
 }
