@@ -149,7 +149,12 @@ async function claimInOrder(deps: WorkerDeps, engagementId: string, key: string,
       // Conditioned on the ledger's version: of two deliveries only one owns the item.
       const claim = await deps.ledger.claimItem(engagementId, key, { owner, staleMs: Math.min(deps.settings.itemOrderStaleMs, CLAIM_LEASE_MS), now: deps.now() });
       if (claim === 'gone') return undefined;
-      if (claim === 'taken') throw new AppError('unavailable', 503, 'another delivery is writing this item; retry later', { retryable: true });
+      if (claim === 'taken') {
+        // Another delivery (a duplicate webhook, a redelivery) is writing it: wait for its outcome, then retry later.
+        if (deps.now() >= deadline) throw new AppError('unavailable', 503, 'another delivery is writing this item; retry later', { retryable: true });
+        await deps.sleep(pollMs);
+        continue;
+      }
       doc = await read();
       blocking = earlierInFlight(deps, doc, key, entry);
       if (blocking === 0) return doc;
