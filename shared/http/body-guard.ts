@@ -87,16 +87,17 @@ function codingsOf(header: string | undefined): string[] {
 export interface Refusal {
   error: AppError;
   /**
-   * Close the connection after the answer: the body is too large to read off (declared over
-   * the limit, or of unknown length). Otherwise the server reads the small body off and
-   * discards it, so the client is not reset while still sending.
+   * Close the connection after the answer: the body is too large to read off (declared more
+   * than LINGER_BYTES over the limit, or of unknown length). Otherwise the server reads the
+   * rest off and discards it (never buffered), so a client still sending is not reset before it
+   * reads the answer.
    */
   close: boolean;
 }
 
 export type Refuse = (refusal: Refusal) => void;
 
-/** Bytes of a cut body still read off and discarded after the answer, so the client reads the 413 before the connection closes. */
+/** Bytes past the limit still read off and discarded after the answer, so the client reads the 413 before the connection closes. */
 const LINGER_BYTES = 16 * 1024 * 1024;
 
 /**
@@ -108,13 +109,14 @@ export function guardRequestBody(req: IncomingMessage, limits: BodyLimits, onOve
   if (!hasBody(req)) return undefined;
   const limit = bodyLimitFor(req.headers['content-type'], limits);
   const declared = req.headers['transfer-encoding'] === undefined ? Number(req.headers['content-length']) : Number.NaN;
-  const small = Number.isFinite(declared) && declared <= limit;
+  // Node reads off (and drops) the unread body of an answered request before the next one.
+  const readOff = Number.isFinite(declared) && declared <= limit + LINGER_BYTES;
   const codings = codingsOf(req.headers['content-encoding']);
   if (codings.length > 0) {
     const shown = codings.join(', ').slice(0, 40).replace(/[^\w ,.+-]/g, '?');
-    return { error: new AppError('unsupported_media_type', 415, `Content-Encoding "${shown}" is not accepted: send the body uncompressed (identity)`), close: !small };
+    return { error: new AppError('unsupported_media_type', 415, `Content-Encoding "${shown}" is not accepted: send the body uncompressed (identity)`), close: !readOff };
   }
-  if (Number.isFinite(declared) && declared > limit) return { error: tooLarge(limit), close: true };
+  if (Number.isFinite(declared) && declared > limit) return { error: tooLarge(limit), close: !readOff };
   countAsItArrives(req, limit, onOverflow);
   return undefined;
 }

@@ -128,6 +128,22 @@ describe('declared lengths over the limit are refused without reading the body',
     expect(handled).toBe(0);
   });
 
+  test('a body somewhat over the limit is read off after the 413 (no reset while the client still sends); a far larger one closes the connection', async () => {
+    const connectionAfter = (declared: number) =>
+      new Promise<{ status: number | undefined; connection: string | undefined }>((resolve) => {
+        const url = new URL(`${server.url}/items`);
+        const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/octet-stream', 'content-length': String(declared) } }, (res) => {
+          resolve({ status: res.statusCode, connection: res.headers.connection });
+          req.destroy();
+        });
+        req.on('error', () => undefined);
+        req.write(Buffer.alloc(1024));
+      });
+    expect(await connectionAfter(MAX_BYTES + 2 * 1024 * 1024)).toEqual({ status: 413, connection: 'keep-alive' });
+    expect(await connectionAfter(MAX_BYTES + 64 * 1024 * 1024)).toEqual({ status: 413, connection: 'close' });
+    expect(handled).toBe(0);
+  });
+
   test('a JSON body over the parsed-body limit → 413 though raw bytes of that size pass', async () => {
     const json = Buffer.from(JSON.stringify({ pad: 'x'.repeat(MAX_PARSED) }));
     const refused = await send({ 'content-type': 'application/json', 'content-length': String(json.length) }, [json]);
