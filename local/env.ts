@@ -2,8 +2,11 @@
  * The environment every function gets in the local stack: the same keys as production
  * (see .env.example), pointing at local servers. Each function parses only what it needs.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Env } from '../shared/config';
 import type { LocalCredentials } from './credentials';
+import { repoRoot } from './manifest';
 
 export const LOCAL_PROJECT = 'ccbridge-local';
 
@@ -125,4 +128,38 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     SDK_CORS_ORIGINS: [endpoints.gatewayUrl, endpoints.gatewayUrl.replace('//127.0.0.1:', '//localhost:')].join(','),
     ...overrides,
   };
+}
+
+/** Settings the local stack owns whatever is exported: where the local servers are. */
+const STACK_OWNED = new Set(['FIRESTORE_EMULATOR_HOST', 'PUBSUB_EMULATOR_HOST', 'STORAGE_EMULATOR_HOST', 'GOOGLE_CLOUD_PROJECT', 'GCP_PROJECT', 'PUBLIC_BASE_URL', 'METADATA_SERVER_DETECTION', 'FIRESTORE_DATABASE']);
+/** The CRM the interaction worker and reconcile talk to stays the local crm function (the contract). */
+const CONTRACT_CLIENT_KEYS = new Set(['CRM_MODE', 'CRM_ADAPTER', 'CRM_BASE_URL', 'CRM_CLIENT_AUTH']);
+
+/** Every setting .env.example documents (set or commented out). */
+export function documentedSettings(example: string = readFileSync(join(repoRoot, '.env.example'), 'utf8')): Set<string> {
+  const keys = new Set<string>();
+  for (const line of example.split('\n')) {
+    const m = /^#?\s*(?:\[secret\]\s*)?([A-Z][A-Z0-9_]*)=/.exec(line.trim());
+    if (m) keys.add(m[1]!);
+  }
+  return keys;
+}
+
+/**
+ * The function settings a person exported before `npm start` (documented in .env.example,
+ * not owned by the stack): they replace the stack's defaults, and each function validates
+ * them exactly as in production.
+ */
+export function exportedSettings(env: Env, documented: Set<string> = documentedSettings()): Env {
+  const out: Env = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && documented.has(key) && !STACK_OWNED.has(key)) out[key] = value;
+  return out;
+}
+
+/** A function's view of the exported settings: the worker and reconcile keep the local crm function as their CRM. */
+export function settingsFor(name: string, env: Env, exported: Env, stackDefaults: Env): Env {
+  if (name === 'crm') return env;
+  const kept: Env = { ...env };
+  for (const key of CONTRACT_CLIENT_KEYS) if (key in exported) kept[key] = stackDefaults[key];
+  return kept;
 }

@@ -5,7 +5,7 @@
  * on one port. `npm start` and the integration tests both use it.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import type { Env } from '../shared/config';
+import { ConfigError, type Env } from '../shared/config';
 import { localCredentials, type LocalCredentials } from './credentials';
 import { itemOrderStaleMs, readDeliverySpec } from './delivery';
 import { buildLocalEnv, emulatorEnv, LOCAL_PROJECT, type LocalEndpoints, localServiceAccounts } from './env';
@@ -35,6 +35,8 @@ export interface StackOptions {
   servicePorts?: 'next' | 'free';
   /** Extra or replaced function settings (tests use it to shorten windows and timeouts). */
   envOverrides?: Env;
+  /** Last word on one function's settings (npm start keeps the worker on the local crm function). */
+  functionEnv?: (name: string, env: Env) => Env;
   /** Only compose these functions (default: all in functions/functions.json). */
   functions?: string[];
   /**
@@ -170,6 +172,8 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
     const external = options.externalFunctions ?? {};
     const manifest = readFunctionManifest().filter((f) => !options.functions || options.functions.includes(f.name) || f.name in external);
     const urls: Record<string, string> = {};
+    // Every function's configuration problems at once, as each would fail in production.
+    const invalid: string[] = [];
     for (const fn of manifest) {
       const url = external[fn.name];
       if (url !== undefined) {
@@ -178,7 +182,14 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       }
       const compose = composers[fn.name];
       if (!compose) throw new Error(`no composition root registered for function ${fn.name}`);
-      const composed = compose(env);
+      let composed: ReturnType<typeof compose>;
+      try {
+        composed = compose(options.functionEnv ? options.functionEnv(fn.name, env) : env);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        invalid.push(...err.problems.map((p) => `${fn.name}: ${p}`));
+        continue;
+      }
       gateway.mount(fn.name, fn.entryPoint, composed, fn.access === 'iam' ? invokerCheck(fn.name) : undefined);
       urls[fn.name] = `${gateway.url}/${fn.name}`;
       // ui-connector's socket.io server shares the gateway's port, as it shares the Cloud Run service's URL.
@@ -187,6 +198,7 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
         stoppers.push(() => socket.close());
       }
     }
+    if (invalid.length > 0) throw new ConfigError('the local stack', invalid);
 
     await provisionLocalResources({
       env,

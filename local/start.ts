@@ -5,10 +5,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_SDK_AUDIENCE } from './env';
+import { ConfigError } from '../shared/config';
+import { exportedSettings, LOCAL_SDK_AUDIENCE, settingsFor } from './env';
 import { repoRoot } from './manifest';
 import { startOperatorProxy } from './operator-proxy';
-import { startStack } from './stack';
+import { type Stack, startStack } from './stack';
 
 const port = Number(process.env['PORT'] ?? 8080);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -16,7 +17,23 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 
-const stack = await startStack({ port, servicePorts: port === 0 ? 'free' : 'next' });
+// Settings exported in the shell (e.g. CRM_MODE=real CRM_ADAPTER=salesforce SALESFORCE_LOGIN_URL=…)
+// replace the local defaults, validated by each function exactly as in production.
+const exported = exportedSettings(process.env);
+let stack: Stack;
+try {
+  stack = await startStack({
+    port,
+    servicePorts: port === 0 ? 'free' : 'next',
+    envOverrides: exported,
+    functionEnv: (name, env) => settingsFor(name, env, exported, { CRM_MODE: 'mock', CRM_ADAPTER: 'contract', CRM_BASE_URL: env['PUBLIC_BASE_URL'] ? `${env['PUBLIC_BASE_URL']}/crm` : undefined, CRM_CLIENT_AUTH: 'basic' }),
+  });
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`${err.message}\n\nFix the exported settings above (see .env.example) and start again.\n`);
+  process.exit(2);
+}
+if (Object.keys(exported).length > 0) process.stderr.write(`Settings taken from the environment: ${Object.keys(exported).sort().join(', ')}\n`);
 // The operator function is private (IAM); this proxy signs the browser in as the local operator (see local/operator-proxy.ts).
 const operatorUrl = stack.functions['operator'];
 const operatorProxy = operatorUrl ? await startOperatorProxy({ functionUrl: operatorUrl, mint: (audience, email) => stack.oidc.mint(audience, email) }) : undefined;

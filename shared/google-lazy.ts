@@ -15,7 +15,7 @@ export function lazyFirestoreDocStore(projectId: string, databaseId: string): Do
       const [{ createFirestore }, { createFirestoreDocStore }] = await Promise.all([import('./google'), import('./adapters/firestore')]);
       return createFirestoreDocStore(createFirestore(projectId, databaseId));
     },
-    ['get', 'getAll', 'create', 'set', 'update', 'delete', 'query', 'count'],
+    ['get', 'getAll', 'create', 'set', 'update', 'getVersioned', 'delete', 'query', 'count'],
   );
 }
 

@@ -7,6 +7,7 @@ import type { Env } from '../../shared/config';
 import type { Ba360 } from '../../shared/crm/adapters/ba360';
 import { createBa360FromConfig, createCrmClient } from '../../shared/crm/factory';
 import type { PhoneOptions } from '../../shared/crm/phone';
+import { withAccountCreateWindow, withAmbiguityRule, withRecordCreateClaim } from '../../shared/crm/lookup-rules';
 import type { CrmClient } from '../../shared/crm/port';
 import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-lazy';
 import { createHttpApp, type HttpFunction, type Route } from '../../shared/http/app';
@@ -16,6 +17,7 @@ import type { DocStore } from '../../shared/ports/docstore';
 import { createFunctionRuntime } from '../../shared/runtime';
 import { createAuthenticator } from './auth';
 import { attachmentBuckets, type CrmFunctionConfig, checkCrmFunctionConfig, crmFunctionConfigShape, publicUrlOf } from './config';
+import { createVisitLimiter } from './ba360-limits';
 import { ba360Routes } from './ba360-routes';
 import { adminRoutes } from './mock/admin';
 import { createDocStoreCrm } from './mock/docstore-crm';
@@ -33,6 +35,8 @@ export interface CrmAppDeps {
   /** The CRM in real mode; in mock mode the Firestore-backed mock is used. */
   crm: CrmClient | undefined;
   buckets: Map<string, BlobStore>;
+  /** Real mode: where account-create markers live (mock mode uses `store`). */
+  markers?: DocStore | undefined;
   /** Be Aware 360's link signer and redirect (real mode with CRM_ADAPTER=ba360). */
   ba360?: Ba360 | undefined;
   now?: () => Date;
@@ -46,13 +50,21 @@ export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
   const mockMode = config.CRM_MODE === 'mock';
   if (mockMode && !deps.store) throw new Error('mock mode needs a document store');
 
-  const crm: CrmClient = mockMode
+  const base: CrmClient = mockMode
     ? createDocStoreCrm({
         store: deps.store!,
         now,
         ...(publicUrl ? { recordUrl: (r: { id: string }) => `${publicUrl}/admin/view/records/${encodeURIComponent(r.id)}` } : {}),
       })
     : deps.crm!;
+  // What CCAI Platform's sequence needs whatever CRM is behind: 2xx lookups, idempotent account creates.
+  const markers = mockMode ? deps.store : deps.markers;
+  // Real CRMs find-then-create; the mock's create is atomic by itself.
+  const claimed = markers && !mockMode ? withRecordCreateClaim(base, { store: markers, staleSeconds: 60, now: () => now().getTime(), log }) : base;
+  const windowed = markers
+    ? withAccountCreateWindow(claimed, { store: markers, windowSeconds: config.CRM_ACCOUNT_CREATE_WINDOW_S, now: () => now().getTime(), log })
+    : claimed;
+  const crm = withAmbiguityRule(windowed, { rule: config.CRM_AMBIGUOUS_RULE, log });
 
   const auth = createAuthenticator(
     {
@@ -83,9 +95,9 @@ export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
   ];
   const routes: Route[] = served.map((r) => serveContractRoute(r, { auth, ...(mock ? { mock } : {}) }));
   if (mock) routes.push(...adminRoutes({ store: deps.store!, faults: mock.faults, refused: mock.refused, adminToken: config.CRM_ADMIN_TOKEN }));
-  if (deps.ba360) routes.push(...ba360Routes(deps.ba360, auth));
+  if (deps.ba360) routes.push(...ba360Routes(deps.ba360, auth, createVisitLimiter(config.BA360_OPEN_RATE_PER_MIN, () => now().getTime())));
 
-  log.info('crm function ready', { mode: config.CRM_MODE, adapter: mockMode ? 'mock' : crm.kind, auth: config.CRM_AUTH_METHODS });
+  log.info('crm function ready', { mode: config.CRM_MODE, adapter: mockMode ? 'mock' : base.kind, auth: config.CRM_AUTH_METHODS, ambiguousRule: config.CRM_AMBIGUOUS_RULE });
   return createHttpApp({
     name: 'crm',
     log,
@@ -102,11 +114,13 @@ export function composeCrm(env: Env): HttpFunction {
   checkCrmFunctionConfig(config);
   const mockMode = config.CRM_MODE === 'mock';
   // Google clients load on first use: a health check or a 401 never pays for them.
-  const store = mockMode ? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE) : undefined;
+  // Mock mode keeps its CRM there; real mode only the account-create markers.
+  const firestore = lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
+  const store = mockMode ? firestore : undefined;
   const buckets = new Map(attachmentBuckets(config).map((name) => [name, lazyGcsBlobStore(config.GCP_PROJECT, name)]));
   const publicBaseUrl = config.PUBLIC_BASE_URL;
   const clientDeps = { log, ...(publicBaseUrl ? { publicBaseUrl } : {}) };
   const ba360 = !mockMode && config.CRM_ADAPTER === 'ba360' ? createBa360FromConfig(config, clientDeps) : undefined;
   const crm = mockMode ? undefined : (ba360?.crm ?? createCrmClient(config, clientDeps));
-  return buildCrmApp({ config, log, store, crm, buckets, ba360 });
+  return buildCrmApp({ config, log, store, markers: mockMode ? undefined : firestore, crm, buckets, ba360 });
 }

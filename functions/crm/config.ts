@@ -5,6 +5,7 @@
  * worker and the function read the same CRM_BASIC_* / CRM_OAUTH_* / CRM_API_KEY values.
  */
 import * as z from 'zod';
+import { AMBIGUOUS_RULES } from '../../shared/crm/lookup-rules';
 import { type baseConfigShape, ConfigError, envInt, envList, envUrl, optionalSecret } from '../../shared/config';
 import { type CrmClientConfig, crmClientConfigShape, missingCrmKeys } from '../../shared/crm/config';
 
@@ -27,6 +28,10 @@ export const crmFunctionConfigShape = {
   CRM_MAX_ATTACHMENT_BYTES: envInt(1024, 31 * 1024 * 1024).default(25 * 1024 * 1024),
   /** Buckets an attachment may reference by object name (default: the archive and CCAI buckets). */
   CRM_ATTACHMENT_BUCKETS: envList().optional(),
+  /** An ambiguous account lookup answers 2xx: `first` candidate (CRM priority order) or `none` (not found). */
+  CRM_AMBIGUOUS_RULE: z.enum(AMBIGUOUS_RULES, { error: `must be one of ${AMBIGUOUS_RULES.join(', ')}` }).default('first'),
+  /** Seconds an account create is idempotent on the caller's phone/email (0 turns it off). */
+  CRM_ACCOUNT_CREATE_WINDOW_S: envInt(0, 7 * 86_400).default(600),
   ARCHIVE_BUCKET: z.string().trim().min(1).optional(),
   CCAI_STORAGE_BUCKET: z.string().trim().min(1).optional(),
   PUBLIC_BASE_URL: z.preprocess((v) => (v === '' ? undefined : v), envUrl().optional()),

@@ -15,6 +15,7 @@
  * An item arriving after a later one was written cannot be put before it: a late note is
  * still written (its comment carries its own time), a late disposition is superseded.
  */
+import { randomUUID } from 'node:crypto';
 import { AppError } from '../../shared/errors';
 import type { LedgerDoc, LedgerItem } from '../../shared/zoom/ledger';
 import type { QueuedZoomEvent } from '../../shared/zoom/queued-event';
@@ -90,6 +91,13 @@ export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: Planned
   }
 }
 
+/**
+ * How long a `writing` claim keeps other deliveries off: longer than one CRM write with its
+ * retries takes, short enough that a delivery that died mid-write is taken over soon (the
+ * write itself is keyed, so a takeover never duplicates it).
+ */
+const CLAIM_LEASE_MS = 60_000;
+
 const inFlight = (i: LedgerItem) => i.state === 'pending' || i.state === 'writing';
 
 function isEarlier(a: { key: string; item: LedgerItem }, b: { key: string; item: LedgerItem }): boolean {
@@ -125,6 +133,7 @@ function laterDisposition(deps: WorkerDeps, doc: LedgerDoc, key: string, entry: 
 /** Waits for earlier items, claims this one, and re-checks; undefined if it is no longer to be written. */
 async function claimInOrder(deps: WorkerDeps, engagementId: string, key: string, entry: LedgerItem): Promise<LedgerDoc | undefined> {
   const deadline = deps.now() + deps.settings.itemOrderWaitMs;
+  const owner = randomUUID();
   const pollMs = Math.max(20, Math.min(250, Math.floor(deps.settings.itemOrderWaitMs / 8)));
   const read = async () => {
     const doc = await deps.ledger.get(engagementId);
@@ -137,7 +146,15 @@ async function claimInOrder(deps: WorkerDeps, engagementId: string, key: string,
     if (!own || !inFlight(own)) return undefined;
     let blocking = earlierInFlight(deps, doc, key, entry);
     if (blocking === 0) {
-      await deps.ledger.updateItem(engagementId, key, { state: 'writing' });
+      // Conditioned on the ledger's version: of two deliveries only one owns the item.
+      const claim = await deps.ledger.claimItem(engagementId, key, { owner, staleMs: Math.min(deps.settings.itemOrderStaleMs, CLAIM_LEASE_MS), now: deps.now() });
+      if (claim === 'gone') return undefined;
+      if (claim === 'taken') {
+        // Another delivery (a duplicate webhook, a redelivery) is writing it: wait for its outcome, then retry later.
+        if (deps.now() >= deadline) throw new AppError('unavailable', 503, 'another delivery is writing this item; retry later', { retryable: true });
+        await deps.sleep(pollMs);
+        continue;
+      }
       doc = await read();
       blocking = earlierInFlight(deps, doc, key, entry);
       if (blocking === 0) return doc;

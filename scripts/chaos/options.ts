@@ -3,6 +3,8 @@
  * Rates are shares (0.15) or percentages (15%); defaults are issue 8's.
  */
 
+import { CHAOS_CRMS, type ChaosCrmKind } from './crm-fakes';
+
 export class ChaosOptionsError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid options:\n  - ${problems.join('\n  - ')}`);
@@ -34,6 +36,10 @@ export interface ChaosOptions {
   maxDeliveryAttempts: number;
   /** Upper bound of the whole run (delivery, drains, reconciliation), in seconds. */
   timeoutSeconds: number;
+  /** The crm function in real mode against this CRM's fake (faults injected in the fake); the mock when absent. */
+  crm?: ChaosCrmKind | undefined;
+  /** With --crm: share of writes the fake applies and then answers nothing (a lost response). */
+  crmLost?: number;
 }
 
 export const DEFAULT_RATES: FaultRates = {
@@ -64,6 +70,11 @@ export const RATE_OPTIONS: Record<string, { key: keyof FaultRates; help: string 
 };
 
 export const USAGE = `npm run chaos -- [--engagements 2000] [--seed S] [--rate 25] [--max-attempts 10] [--<fault> RATE]... [--timeout SECONDS]
+                      [--crm servicenow|salesforce|zendesk [--crm-lost RATE]]
+
+  --crm          the crm function in real mode against that CRM's local fake, which injects
+                 the CRM faults itself (--crm-500, --crm-429, and --crm-lost: writes applied
+                 whose answer is lost, default 2 %); checks read the fake's own state
 
   --rate N       webhook events sent per second, in time order (0: as fast as answered);
                  the default keeps the worker up with the traffic on 2 cores, so late
@@ -91,7 +102,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions {
     if (value === undefined) problems.push(`--${m[1]} needs a value`);
     else values.set(m[1]!, value);
   }
-  const known = new Set(['engagements', 'seed', 'rate', 'max-attempts', 'timeout', ...Object.keys(RATE_OPTIONS)]);
+  const known = new Set(['engagements', 'seed', 'rate', 'max-attempts', 'timeout', 'crm', 'crm-lost', ...Object.keys(RATE_OPTIONS)]);
   for (const k of values.keys()) if (!known.has(k)) problems.push(`unknown option --${k}`);
 
   const int = (name: string, fallback: number, min: number, max: number): number => {
@@ -113,6 +124,17 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions {
     if (raw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) problems.push(`--${name} must be a rate from 0 to 1 (or 0% to 100%), got ${raw}`);
     else rates[key] = n;
   }
+  const crm = values.get('crm');
+  if (crm !== undefined && !(CHAOS_CRMS as readonly string[]).includes(crm)) problems.push(`--crm must be one of ${CHAOS_CRMS.join(', ')}, got ${crm}`);
+  const lostRaw = values.get('crm-lost');
+  let crmLost = 0.02;
+  if (lostRaw !== undefined) {
+    const percent = lostRaw.endsWith('%');
+    const n = Number(percent ? lostRaw.slice(0, -1) : lostRaw) / (percent ? 100 : 1);
+    if (lostRaw.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) problems.push(`--crm-lost must be a rate from 0 to 1 (or 0% to 100%), got ${lostRaw}`);
+    else crmLost = n;
+    if (crm === undefined) problems.push('--crm-lost needs --crm');
+  }
   const seed = values.get('seed') ?? 'chaos';
   if (!/^[\w.-]{1,64}$/.test(seed)) problems.push(`--seed must be 1–64 letters, digits, '.', '_' or '-', got ${seed}`);
   const options: ChaosOptions = {
@@ -122,6 +144,7 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions {
     ratePerSecond: int('rate', 25, 0, 10_000),
     maxDeliveryAttempts: int('max-attempts', 10, 5, 100),
     timeoutSeconds: int('timeout', 1800, 30, 86_400),
+    ...(crm !== undefined ? { crm: crm as ChaosCrmKind, crmLost } : {}),
   };
   if (problems.length > 0) throw new ChaosOptionsError(problems);
   return options;

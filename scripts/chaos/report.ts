@@ -15,7 +15,10 @@ export function formatChaosReport(report: ChaosReport, options: { maxProblems?: 
     ['webhook deliveries', `${d.requests} HTTP requests (${Object.entries(d.statuses).map(([s, n]) => `${s}: ${n}`).join(', ')}); ${d.acknowledged} events acknowledged, ${d.givenUp} given up`],
     ['faults: Zoom', `${f.faults.zoom429} × 429, ${f.faults.zoomNotReady} × file not ready, ${f.faults.zoomTruncated} × download cut off`],
     ['faults: Cloud Storage', `${f.faults.storage503} × 503 (${pct(r.storage503)} of requests)`],
-    ['faults: CRM', `${f.faults.crm500} × 500 (${pct(r.crm500)}), ${f.faults.crm429} × 429 (${pct(r.crm429)})`],
+    [
+      'faults: CRM',
+      `${report.options.crm ? `${report.options.crm} fake (real mode): ` : ''}${f.faults.crm500} × 500 (${pct(r.crm500)}), ${f.faults.crm429} × 429 (${pct(r.crm429)})${f.faults.crmLost !== undefined ? `, ${f.faults.crmLost} answers lost after the write (${pct(report.options.crmLost ?? 0)})` : ''}`,
+    ],
     ['worker crashes (SIGKILL)', `${f.crashes.length} (${pct(f.crashes.length / Math.max(uploads, 1))} of ${uploads} uploads; ${crashesMidUpload} with bytes of the upload at Cloud Storage, ${leftBehind} leaving a partial upload behind; ${f.crashTargets} armed, ${f.crashesSkipped} met another crash)`],
     ['Pub/Sub to the worker', `${f.redeliveries} failed deliveries redelivered; ${f.givenUp} ledger entries given up on a message's last delivery (queued again by the reconciliation); ${f.deadLettered} dead-lettered${Object.keys(f.deadLetterReasons).length ? ` (${Object.entries(f.deadLetterReasons).map(([k, n]) => `${n}: ${k}`).join('; ')})` : ''}`],
     ['before the nightly run', f.stuck.entries === 0 ? 'no ledger entry left unfinished' : `${f.stuck.entries} ledger entries unfinished with nothing left to deliver (waited ${f.stuck.waitedSeconds.toFixed(0)} s for them to be stale)`],

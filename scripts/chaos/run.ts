@@ -20,6 +20,7 @@ import type { DeliveryReport } from '../../local/mocks/zoom';
 import { seededRandom } from '../../local/mocks/zoom/model';
 import type { SubscriptionStats } from '../../local/pubsub';
 import { startStack, type Stack } from '../../local/stack';
+import { type ChaosCrm, startChaosCrm } from './crm-fakes';
 import { Secret } from '../../shared/config';
 import { createPubSub } from '../../shared/google';
 import { REPORT_TYPES, type ReportType, reportSchema, type RunReport } from '../../shared/reconcile/report';
@@ -45,6 +46,8 @@ export interface ChaosFigures {
     storage503: number;
     crm500: number;
     crm429: number;
+    /** --crm only: writes the fake applied and whose answer it lost. */
+    crmLost?: number;
   };
   crashes: CrashRecord[];
   /** Crash targets armed, and holds that met a crash already under way. */
@@ -112,24 +115,35 @@ export async function runChaos(options: ChaosOptions & { progress?: (line: strin
 
   const port = await reservePort();
   const workerUrl = `http://127.0.0.1:${port}/interaction-worker`;
-  const stack = await startStack({
-    functions: ['zoom-webhook', 'crm', 'reconcile'],
-    externalFunctions: { 'interaction-worker': workerUrl },
-    pushBackoff: PUSH.backoff,
-    maxDeliveryAttempts: options.maxDeliveryAttempts,
-    pushConcurrency: PUSH.concurrency,
-    envOverrides: STACK_ENV,
-  });
+  // --crm: the crm function in real mode before that CRM's fake; the worker and reconcile stay on the contract.
+  const realCrm = options.crm ? await startChaosCrm(options.crm) : undefined;
+  const crmEnv = realCrm ? { CRM_MODE: 'real', ...realCrm.env } : {};
+  let stack: Stack;
+  try {
+    stack = await startStack({
+      functions: ['zoom-webhook', 'crm', 'reconcile'],
+      externalFunctions: { 'interaction-worker': workerUrl },
+      pushBackoff: PUSH.backoff,
+      maxDeliveryAttempts: options.maxDeliveryAttempts,
+      pushConcurrency: PUSH.concurrency,
+      envOverrides: { ...STACK_ENV, ...crmEnv },
+      functionEnv: (name, env) => (name === 'crm' ? env : { ...env, CRM_MODE: 'mock', CRM_ADAPTER: 'contract' }),
+    });
+  } catch (err) {
+    await realCrm?.stop();
+    throw err;
+  }
   let pool: WorkerPool | undefined;
   try {
-    pool = await startWorkerPool({ env: { ...stack.env, LOG_LEVEL: 'warn' }, port, logFile: workerLog });
+    pool = await startWorkerPool({ env: { ...stack.env, CRM_MODE: 'mock', CRM_ADAPTER: 'contract', LOG_LEVEL: 'warn' }, port, logFile: workerLog });
     const setupSeconds = (performance.now() - started) / 1000;
-    const report = await drive(stack, pool, options, { say, started, setupSeconds, secondsLeft, incidents, logDir });
+    const report = await drive(stack, pool, options, { say, started, setupSeconds, secondsLeft, incidents, logDir, realCrm });
     await options.inspect?.(stack);
     return report;
   } finally {
     await pool?.stop().catch(() => undefined);
     await stack.stop();
+    await realCrm?.stop();
   }
 }
 
@@ -140,6 +154,7 @@ interface RunContext {
   secondsLeft: () => number;
   incidents: string[];
   logDir: string;
+  realCrm?: ChaosCrm | undefined;
 }
 
 async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx: RunContext): Promise<ChaosReport> {
@@ -154,7 +169,10 @@ async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx:
   say(`${day.length} engagements, ${events.length} webhook events, ${expectation.artifacts.length} files (${mib(sum(expectation.artifacts.map((a) => a.bytes)))}), ${expectation.items.length} notes and dispositions`);
 
   const crashes = armFaults(stack, pool, expectation, rates, options.seed, bucket, say);
-  await addCrmFaults(stack, rates);
+  if (ctx.realCrm) {
+    ctx.realCrm.arm({ s500: rates.crm500, s429: rates.crm429, lost: options.crmLost ?? 0 }, options.seed);
+    say(`crm: real mode, ${ctx.realCrm.kind} fake (faults injected in the fake)`);
+  } else await addCrmFaults(stack, rates);
 
   // --- Zoom delivers the day ---
   const deliveryStarted = performance.now();
@@ -188,13 +206,16 @@ async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx:
 
     // --- Faults lifted: a second run must find nothing; then the checks ---
     const checksStarted = performance.now();
-    const faultsUsed = await liftFaults(stack);
+    const crmInjected = ctx.realCrm?.lift();
+    const faultsUsed = await liftFaults(stack, crmInjected);
     const second = await reconcile(stack, window, 'chaos-check', ctx);
     await drain(stack, ctx, 'after the second reconciliation');
     ticker.stop();
 
     const project = stack.env['GCP_PROJECT']!;
-    const state = await readPipelineState(stackDocStore(stack.env));
+    const stored = await readPipelineState(stackDocStore(stack.env));
+    // With a real adapter the CRM's state is the fake's own, not the mock's collections.
+    const state = ctx.realCrm ? { ...stored, crm: ctx.realCrm.read(expectation) } : stored;
     const deadLetters = await readDeadLetters(stack, project);
     const secret = new Secret(stack.env['ARTIFACT_LINK_SECRET']!);
     const publicBase = stack.env['PUBLIC_BASE_URL']!;
@@ -307,10 +328,10 @@ async function addCrmFaults(stack: Stack, rates: FaultRates): Promise<void> {
 }
 
 /** Clears every fault; returns how often each kind was applied. */
-async function liftFaults(stack: Stack): Promise<ChaosFigures['faults']> {
-  const listed = (await (await crmAdmin(stack, 'GET')).json()) as { faults: Array<{ status?: number | null; used: number }> };
-  await crmAdmin(stack, 'DELETE');
-  const crm = (status: number) => listed.faults.filter((f) => f.status === status).reduce((n, f) => n + f.used, 0);
+async function liftFaults(stack: Stack, fromFake?: { crm500: number; crm429: number; crmLost: number }): Promise<ChaosFigures['faults']> {
+  const listed = fromFake ? { faults: [] } : ((await (await crmAdmin(stack, 'GET')).json()) as { faults: Array<{ status?: number | null; used: number }> });
+  if (!fromFake) await crmAdmin(stack, 'DELETE');
+  const crm = (status: number) => (fromFake ? (status === 500 ? fromFake.crm500 : fromFake.crm429) : listed.faults.filter((f) => f.status === status).reduce((n, f) => n + f.used, 0));
   const taken = stack.zoom.faults.taken;
   const storage = stack.storage.faultCounts();
   stack.zoom.faults.clear();
@@ -322,6 +343,7 @@ async function liftFaults(stack: Stack): Promise<ChaosFigures['faults']> {
     storage503: storage[503] ?? 0,
     crm500: crm(500),
     crm429: crm(429),
+    ...(fromFake ? { crmLost: fromFake.crmLost } : {}),
   };
 }
 

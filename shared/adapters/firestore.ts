@@ -1,11 +1,20 @@
 /** DocStore on Cloud Firestore through the official client (also used against the local stand-in). */
-import { type CollectionReference, FieldValue, type Firestore, type Query as FsQuery } from '@google-cloud/firestore';
-import { DocAlreadyExistsError, type DocData, DocNotFoundError, type DocStore, type FieldOp, isFieldOp, type Query } from '../ports/docstore';
+import { type CollectionReference, FieldValue, type Firestore, type Query as FsQuery, Timestamp } from '@google-cloud/firestore';
+import { DocAlreadyExistsError, type DocData, DocNotFoundError, type DocStore, DocVersionMismatchError, type FieldOp, isFieldOp, type Query } from '../ports/docstore';
 import { type BatchingOptions, createFirestoreBatcher } from './firestore-batching';
 
 // gRPC status codes the client surfaces on precondition failures.
 const ALREADY_EXISTS = 6;
 const NOT_FOUND = 5;
+const FAILED_PRECONDITION = 9;
+
+/** A document's update time as an opaque version string, and back (exact to the nanosecond). */
+const versionOf = (t: Timestamp) => `${t.seconds}.${String(t.nanoseconds).padStart(9, '0')}`;
+function timestampOf(version: string): Timestamp {
+  const m = /^(-?\d+)\.(\d{9})$/.exec(version);
+  if (!m) throw new TypeError(`not a document version: ${version}`);
+  return new Timestamp(Number(m[1]), Number(m[2]));
+}
 
 export function createFirestoreDocStore(db: Firestore, options: BatchingOptions = {}): DocStore {
   // Collection references are parsed once per instance (≈ 3.4 µs of the 4.5 a document
@@ -51,13 +60,20 @@ export function createFirestoreDocStore(db: Firestore, options: BatchingOptions 
     async set(collection, id, data, options) {
       await batch.write({ kind: 'set', ref: ref(collection, id), data: toFirestore(data), options: { merge: options?.merge ?? false } });
     },
-    async update(collection, id, data) {
+    async update(collection, id, data, options) {
       try {
-        await batch.write({ kind: 'update', ref: ref(collection, id), data: toFirestore(data) });
+        const precondition = options?.ifVersion !== undefined ? { precondition: { lastUpdateTime: timestampOf(options.ifVersion) } } : {};
+        await batch.write({ kind: 'update', ref: ref(collection, id), data: toFirestore(data), ...precondition });
       } catch (err) {
         if (grpcCode(err) === NOT_FOUND) throw new DocNotFoundError(`${collection}/${id}`);
+        if (grpcCode(err) === FAILED_PRECONDITION && options?.ifVersion !== undefined) throw new DocVersionMismatchError(`${collection}/${id}`);
         throw err;
       }
+    },
+    async getVersioned(collection, id) {
+      const snap = await batch.get(ref(collection, id));
+      if (!snap.exists || !snap.updateTime) return undefined;
+      return { data: fromFirestore(snap.data() ?? {}), version: versionOf(snap.updateTime) };
     },
     async delete(collection, id) {
       await batch.write({ kind: 'delete', ref: ref(collection, id) });

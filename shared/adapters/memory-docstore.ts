@@ -1,5 +1,5 @@
 /** An in-memory DocStore for unit tests: same semantics as the Firestore adapter, no server. */
-import { type DocData, DocAlreadyExistsError, DocNotFoundError, type DocStore, isFieldOp, type Query, type StoredDoc, type WhereOp } from '../ports/docstore';
+import { type DocData, DocAlreadyExistsError, DocNotFoundError, DocVersionMismatchError, type DocStore, isFieldOp, type Query, type StoredDoc, type WhereOp } from '../ports/docstore';
 
 export interface MemoryDocStore extends DocStore {
   /** Every document of a collection, for assertions. */
@@ -103,6 +103,11 @@ export function createMemoryDocStore(now: () => Date = () => new Date()): Memory
     return q.limit !== undefined ? docs.slice(0, q.limit) : docs;
   };
 
+  // Every write gives the document a new version, as Firestore's update time does.
+  const versions = new Map<string, number>();
+  let clockTick = 0;
+  const bump = (c: string, id: string) => versions.set(`${c}/${id}`, ++clockTick);
+
   return {
     async get(c, id) {
       const d = col(c).get(id);
@@ -117,17 +122,26 @@ export function createMemoryDocStore(now: () => Date = () => new Date()): Memory
     async create(c, id, data) {
       if (col(c).has(id)) throw new DocAlreadyExistsError(`${c}/${id}`);
       col(c).set(id, apply({}, data, 'replace'));
+      bump(c, id);
     },
     async set(c, id, data, options) {
       col(c).set(id, apply(col(c).get(id) ?? {}, data, options?.merge ? 'merge' : 'replace'));
+      bump(c, id);
     },
-    async update(c, id, data) {
+    async update(c, id, data, options) {
       const existing = col(c).get(id);
       if (!existing) throw new DocNotFoundError(`${c}/${id}`);
+      if (options?.ifVersion !== undefined && options.ifVersion !== String(versions.get(`${c}/${id}`))) throw new DocVersionMismatchError(`${c}/${id}`);
       col(c).set(id, apply(existing, data, 'update'));
+      bump(c, id);
+    },
+    async getVersioned(c, id) {
+      const d = col(c).get(id);
+      return d ? { data: clone(d), version: String(versions.get(`${c}/${id}`)) } : undefined;
     },
     async delete(c, id) {
       col(c).delete(id);
+      versions.delete(`${c}/${id}`);
     },
     async query(c, q) {
       return run(c, q);

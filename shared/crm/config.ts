@@ -78,6 +78,12 @@ export const crmClientConfigShape = {
   BA360_CHANNEL_MAP: envString().default('voice=Voz,chat=Chat,sms=SMS,email=Email,messaging=Whatsapp'),
   /** Key that signs the record ids the redirect endpoint accepts (links cannot be forged). */
   BA360_LINK_SECRET: optionalSecret(16),
+  /** How long an `open` link works (the expiry is signed into the record id). */
+  BA360_LINK_TTL_S: envInt(300, 90 * 86_400).default(7 * 86_400),
+  /** How long a Be Aware 360 token is reused (one login per period, not per visit). */
+  BA360_TOKEN_TTL_S: envInt(0, 86_400).default(300),
+  /** Visits of `open` links allowed per minute, per link and per client address. */
+  BA360_OPEN_RATE_PER_MIN: envInt(1, 10_000).default(30),
   /** Public URL of the crm function, for the BA360 redirect links (default PUBLIC_BASE_URL + /crm). */
   CRM_PUBLIC_URL: optionalUrl(),
 };

@@ -20,6 +20,45 @@ const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 const optionalText = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max).optional());
 const requiredText = (max: number) => z.string({ error: 'required' }).trim().min(1, { error: 'must not be empty' }).max(max);
 
+/**
+ * The names CCAI Platform's payload editor gives its variables are not publicly documented
+ * (docs/contracts/ccai-platform.md), so each field is also accepted under the spellings an
+ * admin is likely to end up with. The contract's own name wins when both are given.
+ */
+export const FIELD_ALIASES: Record<string, string[]> = {
+  phone: ['phone_number', 'phoneNumber', 'end_user_phone', 'endUserPhone', 'caller_phone', 'callerPhone'],
+  email: ['email_address', 'emailAddress', 'end_user_email', 'endUserEmail'],
+  name: ['full_name', 'fullName', 'end_user_name', 'endUserName', 'caller_name', 'callerName'],
+  externalId: ['external_id', 'customer_id', 'customerId', 'crm_id'],
+  sessionId: ['session_id', 'call_id', 'callId', 'chat_id', 'chatId', 'interaction_id', 'interactionId'],
+  accountId: ['account_id', 'contact_id', 'contactId', 'crm_account_id'],
+  id: ['record_id', 'recordId', 'ticket_id', 'ticketId'],
+  queue: ['queue_name', 'queueName'],
+  channel: ['channel_type', 'channelType'],
+  disposition: ['disposition_code', 'dispositionCode', 'wrap_up_code', 'wrapUpCode'],
+  notes: ['wrap_up_notes', 'wrapUpNotes', 'agent_notes'],
+  durationSeconds: ['duration', 'duration_seconds', 'call_duration', 'handle_time'],
+  body: ['comment', 'note', 'text'],
+  idempotencyKey: ['idempotency_key'],
+};
+
+/** Moves aliased keys onto the contract's names for the given fields (only where the contract's name is absent or blank). */
+export function withFieldAliases<T extends z.ZodType>(fields: string[], schema: T) {
+  return z.preprocess((input) => {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+    const out: Record<string, unknown> = { ...(input as Record<string, unknown>) };
+    for (const field of fields) {
+      for (const alias of FIELD_ALIASES[field] ?? []) {
+        if (!(alias in out)) continue;
+        const value = out[alias];
+        delete out[alias];
+        if (blankToUndefined(out[field]) === undefined && blankToUndefined(value) !== undefined) out[field] = value;
+      }
+    }
+    return out;
+  }, schema);
+}
+
 const CHANNEL_ALIASES: Record<string, Channel> = {
   voice: 'voice',
   call: 'voice',
@@ -68,6 +107,8 @@ const idField = optionalText(200);
 const keyField = optionalText(200);
 
 export const accountQuerySchema = (options: PhoneOptions = {}) =>
+  withFieldAliases(['phone', 'email', 'externalId'], accountQueryObject(options));
+const accountQueryObject = (options: PhoneOptions) =>
   z
     .object({ phone: phoneField(options), email: emailField, externalId: idField })
     .refine((q) => q.phone !== undefined || q.email !== undefined || q.externalId !== undefined, {
@@ -76,6 +117,8 @@ export const accountQuerySchema = (options: PhoneOptions = {}) =>
 export type AccountQueryInput = z.output<ReturnType<typeof accountQuerySchema>>;
 
 export const newAccountSchema = (options: PhoneOptions = {}) =>
+  withFieldAliases(['name', 'phone', 'email', 'externalId'], newAccountObject(options));
+const newAccountObject = (options: PhoneOptions) =>
   z
     .object({ name: optionalText(200), phone: phoneField(options), email: emailField, externalId: idField })
     .refine((a) => a.phone !== undefined || a.email !== undefined || a.externalId !== undefined, {
@@ -83,17 +126,19 @@ export const newAccountSchema = (options: PhoneOptions = {}) =>
     });
 
 export const accountPatchSchema = (options: PhoneOptions = {}) =>
+  withFieldAliases(['name', 'phone', 'email', 'externalId'], accountPatchObject(options));
+const accountPatchObject = (options: PhoneOptions) =>
   z
     .object({ name: optionalText(200), phone: phoneField(options), email: emailField, externalId: idField })
     .refine((a) => Object.values(a).some((v) => v !== undefined), { message: 'give at least one field to change' });
 
-export const recordQuerySchema = z
+export const recordQuerySchema = withFieldAliases(['id', 'accountId', 'sessionId'], z
   .object({ id: idField, accountId: idField, sessionId: idField })
   .refine((q) => q.id !== undefined || q.accountId !== undefined || q.sessionId !== undefined, {
     message: 'give one of id, sessionId, accountId',
-  });
+  }));
 
-export const newRecordSchema = z.object({
+export const newRecordSchema = withFieldAliases(['accountId', 'channel', 'sessionId', 'queue', 'idempotencyKey'], z.object({
   accountId: idField,
   channel: channelSchema,
   sessionId: requiredText(128),
@@ -101,7 +146,7 @@ export const newRecordSchema = z.object({
   subject: requiredText(255),
   direction: z.preprocess(blankToUndefined, z.enum(['inbound', 'outbound', 'internal'], { error: 'must be inbound, outbound or internal' }).optional()),
   idempotencyKey: keyField,
-});
+}));
 
 /** Durations arrive as numbers or, from string templates, as digit strings. */
 const durationField = z.preprocess(
@@ -109,7 +154,7 @@ const durationField = z.preprocess(
   z.number({ error: 'must be a number of seconds' }).min(0, { error: 'must not be negative' }).max(7 * 24 * 3600).transform(Math.round).optional(),
 );
 
-export const recordUpdateSchema = z
+export const recordUpdateSchema = withFieldAliases(['disposition', 'notes', 'durationSeconds'], z
   .object({
     status: z.preprocess(
       (v) => (typeof v === 'string' ? blankToUndefined(v.trim().toLowerCase()) : v),
@@ -119,13 +164,13 @@ export const recordUpdateSchema = z
     notes: optionalText(32_000),
     durationSeconds: durationField,
   })
-  .refine((u) => Object.values(u).some((v) => v !== undefined), { message: 'give at least one of status, disposition, notes, durationSeconds' });
+  .refine((u) => Object.values(u).some((v) => v !== undefined), { message: 'give at least one of status, disposition, notes, durationSeconds' }));
 
-export const newCommentSchema = z.object({
+export const newCommentSchema = withFieldAliases(['body', 'idempotencyKey'], z.object({
   body: requiredText(32_000),
   author: optionalText(200),
   idempotencyKey: keyField,
-});
+}));
 
 const FILE_NAME = /^[^/\\\0]{1,255}$/;
 export const fileNameSchema = z.string({ error: 'required' }).trim().regex(FILE_NAME, { error: 'must be a file name (no slashes), 1-255 characters' });

@@ -106,6 +106,9 @@ export function createBa360FromConfig(config: CrmClientConfig, deps: CrmClientDe
     publicUrl,
     timeoutMs: config.CRM_TIMEOUT_MS,
     retryLimit: config.CRM_RETRY_LIMIT,
+    linkTtlSeconds: config.BA360_LINK_TTL_S,
+    tokenTtlSeconds: config.BA360_TOKEN_TTL_S,
+    ...(deps.now ? { now: deps.now } : {}),
   });
 }
 

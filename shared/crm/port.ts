@@ -28,6 +28,8 @@ export interface CrmAccount {
   externalId?: string;
   /** Which CRM object this is (e.g. "Contact", "sys_user"), when the CRM has several. */
   type?: string;
+  /** Set when several objects matched a lookup and a configured rule chose this one. */
+  resolution?: { rule: string; candidates: Array<{ id: string; type?: string; name?: string }> };
 }
 
 export interface CrmRecord {

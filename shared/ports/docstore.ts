@@ -52,6 +52,25 @@ export class DocNotFoundError extends Error {
   }
 }
 
+/** An update whose precondition (the version read) no longer holds: someone wrote the document since. */
+export class DocVersionMismatchError extends Error {
+  constructor(readonly path: string) {
+    super(`document changed since it was read: ${path}`);
+    this.name = 'DocVersionMismatchError';
+  }
+}
+
+/** A document with its version: Firestore's update time, opaque to callers, compared for equality only. */
+export interface VersionedDoc {
+  data: DocData;
+  version: string;
+}
+
+export interface UpdateOptions {
+  /** Apply only if the document is still at this version (from getVersioned); else DocVersionMismatchError. */
+  ifVersion?: string;
+}
+
 export interface DocStore {
   get(collection: string, id: string): Promise<DocData | undefined>;
   getAll(collection: string, ids: string[]): Promise<Array<DocData | undefined>>;
@@ -60,7 +79,9 @@ export interface DocStore {
   /** Writes fields; with merge=false the document is replaced. */
   set(collection: string, id: string, data: DocData, options?: { merge?: boolean }): Promise<void>;
   /** Updates fields of an existing document; throws DocNotFoundError if absent. Dotted keys address nested fields. */
-  update(collection: string, id: string, data: DocData): Promise<void>;
+  update(collection: string, id: string, data: DocData, options?: UpdateOptions): Promise<void>;
+  /** The document and its version, for a later conditional update (read-check-write without a transaction). */
+  getVersioned(collection: string, id: string): Promise<VersionedDoc | undefined>;
   delete(collection: string, id: string): Promise<void>;
   query(collection: string, query?: Query): Promise<StoredDoc[]>;
   count(collection: string, query?: Pick<Query, 'where'>): Promise<number>;

@@ -10,7 +10,7 @@
  * (which the local Firestore stand-in lacks).
  */
 import * as z from 'zod';
-import { type DocData, DocAlreadyExistsError, type DocStore, fieldOps } from '../ports/docstore';
+import { type DocData, DocAlreadyExistsError, DocNotFoundError, type DocStore, DocVersionMismatchError, fieldOps } from '../ports/docstore';
 import { ARTIFACT_KINDS } from './artifacts';
 
 export const LEDGER_COLLECTION = 'ledger';
@@ -66,6 +66,8 @@ export const ledgerItemSchema = z.looseObject({
   value: z.string().optional(),
   /** With state failed: the last delivery of its message still failed retryably (not refused): the reconciliation queues it again. */
   gaveUp: z.boolean().optional(),
+  /** With state writing: the delivery that claimed it (Ledger.claimItem). */
+  claimedBy: z.string().optional(),
   updatedAt: date.optional(),
 });
 export type LedgerItem = z.output<typeof ledgerItemSchema>;
@@ -117,6 +119,15 @@ export class LedgerCorruptError extends Error {
   }
 }
 
+export interface ItemClaim {
+  /** Who claims (one per delivery being handled). */
+  owner: string;
+  /** A `writing` claim untouched this long is an earlier delivery that died: it may be taken over. */
+  staleMs: number;
+  now: number;
+}
+export type ClaimOutcome = 'claimed' | 'taken' | 'gone';
+
 export interface Ledger {
   get(engagementId: string): Promise<LedgerDoc | undefined>;
   /** Creates the engagement's document if absent and fills facts it did not know yet; returns it. */
@@ -125,6 +136,12 @@ export interface Ledger {
   registerArtifact(engagementId: string, key: string, entry: ArtifactRegistration): Promise<LedgerArtifact>;
   updateArtifact(engagementId: string, key: string, patch: ArtifactPatch): Promise<void>;
   registerItem(engagementId: string, key: string, entry: ItemRegistration): Promise<LedgerItem>;
+  /**
+   * Moves an item to `writing` for `owner`, conditioned on the ledger's version, so of two
+   * workers only one can believe it owns the item: 'claimed' (it is ours), 'taken' (another
+   * owner holds a fresh claim), 'gone' (no longer pending or writing).
+   */
+  claimItem(engagementId: string, key: string, claim: ItemClaim): Promise<ClaimOutcome>;
   updateItem(engagementId: string, key: string, patch: ItemPatch): Promise<void>;
   setFields(engagementId: string, fields: { crmRecordId?: string; dispositionTs?: number }): Promise<void>;
   /** Recomputes `state` from the entries (every writer calls it after a transition). */
@@ -154,6 +171,33 @@ export function createLedger(docs: DocStore): Ledger {
     return out;
   };
 
+  const readVersioned = async (engagementId: string): Promise<{ doc: LedgerDoc; version: string } | undefined> => {
+    const raw = await docs.getVersioned(LEDGER_COLLECTION, engagementId);
+    if (!raw) return undefined;
+    const parsed = ledgerDocSchema.safeParse(raw.data);
+    if (!parsed.success) throw new LedgerCorruptError(engagementId, parsed.error.issues.map((i) => i.path.join('.')).join(', '));
+    return { doc: parsed.data, version: raw.version };
+  };
+
+  /**
+   * Read, decide, write only if nobody wrote in between (the document's update time), else
+   * read again: registrations and claims cannot overwrite one another.
+   */
+  const conditionally = async <T>(engagementId: string, decide: (doc: LedgerDoc) => { write?: DocData; result: T }): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      const current = await readVersioned(engagementId);
+      if (!current) throw new DocNotFoundError(`${LEDGER_COLLECTION}/${engagementId}`);
+      const { write, result } = decide(current.doc);
+      if (!write) return result;
+      try {
+        await docs.update(LEDGER_COLLECTION, engagementId, write, { ifVersion: current.version });
+        return result;
+      } catch (err) {
+        if (!(err instanceof DocVersionMismatchError) || attempt >= 20) throw err;
+      }
+    }
+  };
+
   const ledger: Ledger = {
     get: read,
     async open(engagementId, facts) {
@@ -179,15 +223,16 @@ export function createLedger(docs: DocStore): Ledger {
       return doc;
     },
     async registerArtifact(engagementId, key, entry) {
-      const doc = await read(engagementId);
-      const existing = doc?.artifacts[key];
-      if (existing) return existing;
       const fresh = ledgerArtifactSchema.parse(dropUndefined({ ...entry, state: 'pending', attempts: 0 }));
-      // Two first deliveries racing here write the same path (it is derived from the event).
+      // Two first deliveries racing here: the write is conditioned on the version read, so the
+      // second sees the first's entry (and its progress) instead of resetting it to pending.
       // Entries are dated by the writer's clock: a field transform cannot sit inside a map
       // written whole, and the local Firestore stand-in has no transforms on nested paths.
-      await docs.update(LEDGER_COLLECTION, engagementId, { [`artifacts.${key}`]: { ...fresh, updatedAt: new Date() }, state: 'open', updatedAt: fieldOps.serverTime() });
-      return fresh;
+      return conditionally(engagementId, (doc) => {
+        const existing = doc.artifacts[key];
+        if (existing) return { result: existing };
+        return { write: { [`artifacts.${key}`]: { ...fresh, updatedAt: new Date() }, state: 'open', updatedAt: fieldOps.serverTime() }, result: fresh };
+      });
     },
     async updateArtifact(engagementId, key, patch) {
       await docs.update(LEDGER_COLLECTION, engagementId, {
@@ -197,12 +242,26 @@ export function createLedger(docs: DocStore): Ledger {
       });
     },
     async registerItem(engagementId, key, entry) {
-      const doc = await read(engagementId);
-      const existing = doc?.items[key];
-      if (existing) return existing;
       const fresh = ledgerItemSchema.parse(dropUndefined({ ...entry, state: 'pending' }));
-      await docs.update(LEDGER_COLLECTION, engagementId, { [`items.${key}`]: { ...fresh, updatedAt: new Date() }, state: 'open', updatedAt: fieldOps.serverTime() });
-      return fresh;
+      return conditionally(engagementId, (doc) => {
+        const existing = doc.items[key];
+        if (existing) return { result: existing };
+        return { write: { [`items.${key}`]: { ...fresh, updatedAt: new Date() }, state: 'open', updatedAt: fieldOps.serverTime() }, result: fresh };
+      });
+    },
+    async claimItem(engagementId, key, claim) {
+      return conditionally<ClaimOutcome>(engagementId, (doc) => {
+        const item = doc.items[key];
+        if (!item || (item.state !== 'pending' && item.state !== 'writing')) return { result: 'gone' };
+        const owner = item.claimedBy;
+        if (item.state === 'writing' && owner === claim.owner) return { result: 'claimed' };
+        const fresh = item.updatedAt !== undefined && claim.now - item.updatedAt.getTime() < claim.staleMs;
+        if (item.state === 'writing' && owner !== undefined && fresh) return { result: 'taken' };
+        return {
+          write: { [`items.${key}.state`]: 'writing', [`items.${key}.claimedBy`]: claim.owner, [`items.${key}.updatedAt`]: new Date(claim.now), updatedAt: fieldOps.serverTime() },
+          result: 'claimed',
+        };
+      });
     },
     async updateItem(engagementId, key, patch) {
       await docs.update(LEDGER_COLLECTION, engagementId, {

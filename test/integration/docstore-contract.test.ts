@@ -6,7 +6,7 @@
 import { createFirestoreDocStore } from '../../shared/adapters/firestore';
 import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
 import { createFirestore } from '../../shared/google';
-import { DocAlreadyExistsError, DocNotFoundError, type DocStore, fieldOps } from '../../shared/ports/docstore';
+import { DocAlreadyExistsError, DocNotFoundError, type DocStore, DocVersionMismatchError, fieldOps } from '../../shared/ports/docstore';
 import { type FirestoreEmulator, startFirestoreEmulator } from '../../local/firestore';
 
 let emulator: FirestoreEmulator;
@@ -39,6 +39,28 @@ describe.each(stores)('DocStore on %s', (_name, make) => {
     await store.create(col, 'evt-1', { n: 1 });
     await expect(store.create(col, 'evt-1', { n: 2 })).rejects.toBeInstanceOf(DocAlreadyExistsError);
     expect(await store.get(col, 'evt-1')).toEqual({ n: 1 });
+  });
+
+  test('an update conditioned on the version read applies once: a writer holding an older version is refused', async () => {
+    await store.set(col, 'claim', { owner: null });
+    const read = await store.getVersioned(col, 'claim');
+    expect(read?.data).toEqual({ owner: null });
+    await store.update(col, 'claim', { owner: 'worker-a' }, { ifVersion: read!.version });
+    await expect(store.update(col, 'claim', { owner: 'worker-b' }, { ifVersion: read!.version })).rejects.toBeInstanceOf(DocVersionMismatchError);
+    expect(await store.get(col, 'claim')).toEqual({ owner: 'worker-a' });
+    const after = await store.getVersioned(col, 'claim');
+    expect(after?.version).not.toBe(read!.version);
+    await store.update(col, 'claim', { owner: 'worker-b' }, { ifVersion: after!.version });
+    expect(await store.get(col, 'claim')).toEqual({ owner: 'worker-b' });
+    expect(await store.getVersioned(col, 'absent')).toBeUndefined();
+  });
+
+  test('of two writers racing with the same version exactly one wins', async () => {
+    await store.set(col, 'race', { owner: null });
+    const { version } = (await store.getVersioned(col, 'race'))!;
+    const results = await Promise.allSettled(['a', 'b', 'c'].map((w) => store.update(col, 'race', { owner: w }, { ifVersion: version })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DocVersionMismatchError);
   });
 
   test('update() of a missing document is refused', async () => {

@@ -10,7 +10,8 @@ interface CcaipOperation {
   method: string;
   path: string;
   payloadTemplate: Record<string, string> | null;
-  idLocation?: string;
+  custom_id_location?: string;
+  response_data_location?: string;
 }
 /** The checked-in configuration admins paste into CCAI Platform, read as they would. */
 export const ccaipConfig = JSON.parse(readFileSync(new URL('../../functions/crm/ccaip-config.json', import.meta.url), 'utf8')) as { operations: CcaipOperation[] };
@@ -103,7 +104,7 @@ export async function runCcaipSequence(baseUrl: string, headers: Record<string, 
   };
 
   const idAt = (name: string, body: unknown) => {
-    const at = op(name).idLocation;
+    const at = op(name).custom_id_location;
     const v = at ? readPath(body, at) : undefined;
     return typeof v === 'string' && v.length > 0 ? v : undefined;
   };

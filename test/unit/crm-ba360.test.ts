@@ -76,7 +76,40 @@ describe('Be Aware 360 adapter', () => {
     expect(page.status).toBe(200);
     expect(fake.opened).toEqual([{ platform: 'ccaip', channel: 'Chat', interactionId: 'chat-991', params: { contacto: '+14155550142', empresa: null, caso: null } }]);
     await open();
+    // One login serves both visits (the token is cached for BA360_TOKEN_TTL_S).
+    expect(fake.tokensIssued).toBe(1);
+  });
+
+  it('makes open links expire, reuses the upstream token for its period only, and rate-limits visits', async () => {
+    await app.stop();
+    let now = Date.parse('2026-03-01T10:00:00Z');
+    app = await startCrm({ env: ba360Env({ BA360_LINK_TTL_S: '86400', BA360_TOKEN_TTL_S: '300', BA360_OPEN_RATE_PER_MIN: '3' }), now: () => new Date(now) });
+    const created = (await (await json('POST', '/records', { channel: 'voice', sessionId: 's-exp', subject: 'x' })).json()) as { data: { id: string } };
+    const open = async (id = created.data.id, from = '203.0.113.7') => fetch(`${app.url}/ba360/open/${id}`, { redirect: 'manual', headers: { 'x-forwarded-for': from } });
+    expect((await open()).status).toBe(302);
+    expect((await open()).status).toBe(302);
+    expect(fake.tokensIssued).toBe(1);
+    now += 301_000;
+    expect((await open()).status).toBe(302);
     expect(fake.tokensIssued).toBe(2);
+    // The 4th visit within a minute (same link, other addresses) is refused with Retry-After, before any login.
+    expect((await open(created.data.id, '198.51.100.1')).status).toBe(302);
+    expect((await open(created.data.id, '198.51.100.2')).status).toBe(302);
+    const limited = await open(created.data.id, '198.51.100.3');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(fake.tokensIssued).toBe(2);
+    // Past its lifetime (rounded up to the hour) the link no longer opens; the record still resolves.
+    now += 86_400_000 + 3_600_000;
+    const expired = await open();
+    expect(expired.status).toBe(404);
+    expect(await expired.text()).toMatch(/expired/);
+    expect(await (await json('POST', '/records/search', { id: created.data.id })).json()).toMatchObject({ found: true });
+    // A link signed before links carried an expiry does not open either.
+    const [payload] = created.data.id.split('.');
+    const legacy = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    delete legacy['x'];
+    expect((await open(`${Buffer.from(JSON.stringify(legacy)).toString('base64url')}.x`)).status).toBe(404);
   });
 
   it('opens only links it signed, and checks channel and interaction id length', async () => {

@@ -3,6 +3,7 @@
  * is in openapi.yaml and nothing else is, and every operation of the ready-to-paste CCAI
  * Platform configuration is a documented route.
  */
+import { createVisitLimiter } from '../../functions/crm/ba360-limits';
 import { readFileSync } from 'node:fs';
 import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
 import { Secret } from '../../shared/config';
@@ -56,7 +57,7 @@ function servedOperations(): string[] {
     { method: 'POST', path: '/oauth/token' },
     ...contract.filter((r) => !explanatory.has(`${r.method} ${r.path}`)),
     ...adminRoutes({ store, faults: createFaultBook(store), refused: createRefusedTally(), adminToken: secret }),
-    ...ba360Routes(ba360, auth),
+    ...ba360Routes(ba360, auth, createVisitLimiter(30, Date.now)),
   ];
   return routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).sort();
 }
@@ -71,7 +72,7 @@ describe('crm contract documents', () => {
     for (const op of ccaipConfig.operations) {
       const path = op.path.split('?')[0]!.replace(/\{(RECORD|ACCOUNT)_ID\}/g, '{id}');
       expect({ op: op.operation, documented: documented.has(`${op.method} ${path}`) }).toEqual({ op: op.operation, documented: true });
-      expect(op.idLocation).toBe('data.id');
+      expect(op.custom_id_location).toBe('data.id');
     }
     expect(ccaipConfig.operations.map((o) => o.operation)).toEqual(['findAccount', 'createAccount', 'updateAccount', 'findRecord', 'createRecord', 'addComment', 'addAttachment', 'wrapUp']);
   });

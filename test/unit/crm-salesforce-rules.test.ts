@@ -145,3 +145,17 @@ describe('Salesforce adapter obeys the documented rules', () => {
     expect(fake.records('CaseComment').filter((c) => String(c['CommentBody']).startsWith('keyed'))).toHaveLength(1);
   });
 });
+
+describe('Salesforce adapter under lost answers', () => {
+  it('does not make a second Case when the Case create was applied but its answer lost', async () => {
+    await start();
+    const crm = adapter({ CRM_RETRY_LIMIT: '0' });
+    fake.failures.loseNext({ match: /^POST \/services\/data\/v62\.0\/sobjects\/Case$/ });
+    await expect(crm.createRecord({ channel: 'voice', sessionId: 'S-lost-case', subject: 'Call' })).rejects.toMatchObject({ status: 503 });
+    expect(fake.records('Case')).toHaveLength(1);
+    const record = await crm.createRecord({ channel: 'voice', sessionId: 'S-lost-case', subject: 'Call' });
+    expect(fake.records('Case')).toHaveLength(1);
+    expect(record.id).toBe(fake.records('Case')[0]!.Id);
+    expect(await crm.findRecord({ sessionId: 'S-lost-case' })).toMatchObject({ id: record.id });
+  });
+});

@@ -4,31 +4,15 @@
  * content and not by name alone, and a record id cannot rewrite an encoded query.
  */
 import { randomBytes } from 'node:crypto';
-import { Secret } from '../../shared/config';
-import { createServiceNowCrm } from '../../shared/crm/adapters/servicenow';
 import type { CrmClient } from '../../shared/crm/port';
+import { SN_PASSWORD, SN_USER, serviceNowAdapter } from '../support/crm-fakes';
 import { type ServiceNowFake, startServiceNowFake } from '../../local/mocks/crm-fakes/servicenow';
 
-const SN_USER = 'ccbridge.integration';
-const SN_PASSWORD = 'sn-password-123';
 
 let fake: ServiceNowFake;
 afterEach(() => fake.stop());
 
-const adapter = (retryLimit = 2): CrmClient =>
-  createServiceNowCrm({
-    instanceUrl: fake.baseUrl,
-    user: SN_USER,
-    password: new Secret(SN_PASSWORD),
-    phoneFields: ['phone', 'mobile_phone'],
-    externalIdField: 'employee_number',
-    dispositionField: 'close_code',
-    defaultCloseCode: 'Solved (Permanently)',
-    defaultAccountName: 'Unknown caller',
-    phone: { defaultCountry: 'US' },
-    timeoutMs: 2000,
-    retryLimit,
-  });
+const adapter = (retryLimit = 2): CrmClient => serviceNowAdapter(fake.baseUrl, retryLimit);
 
 const seedUser = (fields: Record<string, string>) => {
   const id = randomBytes(16).toString('hex');

@@ -5,12 +5,11 @@
 import { Secret } from '../../shared/config';
 import { createServiceNowCrm } from '../../shared/crm/adapters/servicenow';
 import type { CrmClient } from '../../shared/crm/port';
+import { SN_PASSWORD, SN_USER, serviceNowAdapter } from '../support/crm-fakes';
 import { type ServiceNowFake, startServiceNowFake } from '../../local/mocks/crm-fakes/servicenow';
 import { basicAuth, type CrmUnderTest, startCrm } from '../support/crm-harness';
 import { runCcaipSequence, sampleSequence } from '../support/crm-sequence';
 
-const SN_USER = 'ccbridge.integration';
-const SN_PASSWORD = 'sn-password-123';
 
 let fake: ServiceNowFake;
 beforeEach(async () => {
@@ -18,20 +17,7 @@ beforeEach(async () => {
 });
 afterEach(() => fake.stop());
 
-const adapter = (retryLimit = 2): CrmClient =>
-  createServiceNowCrm({
-    instanceUrl: fake.baseUrl,
-    user: SN_USER,
-    password: new Secret(SN_PASSWORD),
-    phoneFields: ['phone', 'mobile_phone'],
-    externalIdField: 'employee_number',
-    dispositionField: 'close_code',
-    defaultCloseCode: 'Solved (Permanently)',
-    defaultAccountName: 'Unknown caller',
-    phone: { defaultCountry: 'US' },
-    timeoutMs: 2000,
-    retryLimit,
-  });
+const adapter = (retryLimit = 2): CrmClient => serviceNowAdapter(fake.baseUrl, retryLimit);
 
 describe('ServiceNow adapter', () => {
   let app: CrmUnderTest;

@@ -66,7 +66,7 @@ const errors = (res: http.ServerResponse, status: number, errorCode: string, mes
 
 interface Condition {
   field: string;
-  op: '=' | '!=';
+  op: '=' | '!=' | '>=';
   value: string | null | boolean;
 }
 
@@ -76,12 +76,12 @@ export function parseSoql(q: string): { fields: string[]; type: string; where: C
   if (!m) throw new Error(`unsupported SOQL: ${q}`);
   const where: Condition[] = [];
   if (m[3]) {
-    const clause = /(\w+)\s*(!=|=)\s*('(?:[^'\\]|\\.)*'|null|true|false)/gi;
+    const clause = /(\w+)\s*(!=|>=|=)\s*('(?:[^'\\]|\\.)*'|null|true|false|\d{4}-\d\d-\d\dT[\d:.]+Z)/gi;
     let c: RegExpExecArray | null = clause.exec(m[3]);
     while (c !== null) {
       const raw = c[3]!;
       const value = raw === 'null' ? null : raw === 'true' ? true : raw === 'false' ? false : raw.slice(1, -1).replace(/\\(.)/g, '$1');
-      where.push({ field: c[1]!, op: c[2] as '=' | '!=', value });
+      where.push({ field: c[1]!, op: c[2] as '=' | '!=' | '>=', value });
       c = clause.exec(m[3]);
     }
   }
@@ -262,7 +262,10 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
             return errors(res, 400, 'MALFORMED_QUERY', (err as Error).message);
           }
           let rows = [...of(q.type).values()].map((r) => withDerived(q.type, r));
-          for (const c of q.where) rows = rows.filter((r) => ((r[c.field] ?? null) === c.value) === (c.op === '='));
+          for (const c of q.where) {
+            if (c.op === '>=') rows = rows.filter((r) => typeof r[c.field] === 'string' && String(r[c.field]) >= String(c.value));
+            else rows = rows.filter((r) => ((r[c.field] ?? null) === c.value) === (c.op === '='));
+          }
           if (q.order) {
             const { field, desc } = q.order;
             rows.sort((a, b) => (String(a[field]) < String(b[field]) ? -1 : 1) * (desc ? -1 : 1));

@@ -43,7 +43,15 @@ export interface Ba360Options {
   publicUrl: string | undefined;
   timeoutMs: number;
   retryLimit: number;
+  /** How long an `open` link may be used (its expiry is inside the signed id); 7 days by default. */
+  linkTtlSeconds?: number;
+  /** How long a Be Aware 360 token is reused before logging in again; 300 s by default (its lifetime is undocumented). */
+  tokenTtlSeconds?: number;
+  now?: () => number;
 }
+
+/** Expiries are rounded up to the hour, so a create repeated within the hour signs the same id. */
+const EXPIRY_STEP_S = 3600;
 
 export interface Ba360Link {
   channel: string;
@@ -57,8 +65,8 @@ export interface Ba360 {
   crm: CrmClient;
   /** The record id of a link: its parameters, signed. */
   sign(link: Ba360Link): string;
-  /** The parameters of a record id this bundle signed; undefined for anything else. */
-  verify(recordId: string): Ba360Link | undefined;
+  /** The parameters of a record id this bundle signed; undefined for anything else (and, with `fresh`, for an expired link). */
+  verify(recordId: string, options?: { fresh?: boolean }): Ba360Link | undefined;
   /** A fresh token and the integration URL it opens. */
   integrationUrl(link: Ba360Link): Promise<string>;
   /** Checks a link's channel and interaction id; throws a 400 naming the problem. */
@@ -67,7 +75,7 @@ export interface Ba360 {
 }
 
 const CRM = 'Be Aware 360';
-const linkSchema = z.object({ ch: z.string(), i: z.string(), c: z.string().optional(), e: z.string().optional(), k: z.string().optional() });
+const linkSchema = z.object({ ch: z.string(), i: z.string(), c: z.string().optional(), e: z.string().optional(), k: z.string().optional(), x: z.number().int().optional() });
 
 /** "voice=Voz,chat=Chat": our channels to Be Aware 360's; every value must be an accepted one. */
 export function parseChannelMap(spec: string): Record<Channel, string> {
@@ -113,12 +121,15 @@ export function createBa360(options: Ba360Options): Ba360 {
     return { ...link, channel };
   };
 
+  const now = options.now ?? Date.now;
+  const linkTtl = options.linkTtlSeconds ?? 7 * 86_400;
   const sign = (link: Ba360Link): string => {
-    const payload = Buffer.from(JSON.stringify(compact({ ch: link.channel, i: link.interactionId, c: link.contact, e: link.account, k: link.case }))).toString('base64url');
+    const expires = Math.ceil((now() / 1000 + linkTtl) / EXPIRY_STEP_S) * EXPIRY_STEP_S;
+    const payload = Buffer.from(JSON.stringify(compact({ ch: link.channel, i: link.interactionId, c: link.contact, e: link.account, k: link.case, x: expires }))).toString('base64url');
     return `${payload}.${mac(payload)}`;
   };
 
-  const verify = (recordId: string): Ba360Link | undefined => {
+  const verify = (recordId: string, verifyOptions: { fresh?: boolean } = {}): Ba360Link | undefined => {
     const [payload, signature, extra] = recordId.split('.');
     if (!payload || !signature || extra !== undefined) return undefined;
     const expected = Buffer.from(mac(payload));
@@ -126,6 +137,8 @@ export function createBa360(options: Ba360Options): Ba360 {
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
     try {
       const l = linkSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+      // A link without an expiry (signed before links expired) or past it does not open.
+      if (verifyOptions.fresh && (l.x === undefined || l.x * 1000 <= now())) return undefined;
       return compact({ channel: l.ch, interactionId: l.i, contact: l.c, account: l.e, case: l.k });
     } catch {
       return undefined;
@@ -133,6 +146,23 @@ export function createBa360(options: Ba360Options): Ba360 {
   };
 
   const redirectUrl = (recordId: string) => (options.publicUrl ? `${options.publicUrl.replace(/\/+$/, '')}/ba360/open/${recordId}` : undefined);
+
+  // One login per token lifetime, shared by concurrent visits, instead of one per visit.
+  const tokenTtlMs = (options.tokenTtlSeconds ?? 300) * 1000;
+  let cached: { token: string; until: number } | undefined;
+  let pending: Promise<string> | undefined;
+  const token = async (): Promise<string> => {
+    if (cached && cached.until > now()) return cached.token;
+    pending ??= login()
+      .then((t) => {
+        cached = { token: t, until: now() + tokenTtlMs };
+        return t;
+      })
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
 
   const login = async (): Promise<string> => {
     let res: Awaited<ReturnType<typeof upstream.send>>;
@@ -157,7 +187,7 @@ export function createBa360(options: Ba360Options): Ba360 {
 
   const integrationUrl = async (link: Ba360Link): Promise<string> => {
     const checked = check(link);
-    const token = await login();
+    const current = await token();
     // Key order as documented; null for what is unknown.
     const params = JSON.stringify({ contacto: checked.contact ?? null, empresa: checked.account ?? null, caso: checked.case ?? null });
     return [
@@ -167,7 +197,7 @@ export function createBa360(options: Ba360Options): Ba360 {
       encodeURIComponent(checked.channel),
       encodeURIComponent(checked.interactionId),
       encodeURIComponent(params),
-      encodeURIComponent(token),
+      encodeURIComponent(current),
     ].join('/');
   };
 

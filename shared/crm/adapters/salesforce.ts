@@ -402,10 +402,23 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
         if (!leadTask[0]?.Id) await create('Task', callLog(leadId));
       }
       // The Case-side call-log Task first (it carries the session id), then the Case, then the link.
-      const orphan = await query(`SELECT Id FROM Task WHERE CallObject = ${session} AND WhatId = null AND WhoId = ${whoId === undefined ? 'null' : soql(whoId)} LIMIT 1`);
+      const orphan = await query(`SELECT Id, CreatedDate FROM Task WHERE CallObject = ${session} AND WhatId = null AND WhoId = ${whoId === undefined ? 'null' : soql(whoId)} LIMIT 1`);
       const taskId = orphan[0]?.Id ?? (await create('Task', callLog(whoId)));
       const description = [`Session ${input.sessionId}`, input.queue ? `Queue ${input.queue}` : undefined].filter(Boolean).join('\n');
-      const caseId = await create('Case', { Description: description, ...applyFieldMap(options.caseFields, sources), ...caseLinks });
+      const caseBody: Record<string, unknown> = { Description: description, ...applyFieldMap(options.caseFields, sources), ...caseLinks };
+      // A Task left unlinked means an earlier attempt stopped after it: its Case may exist (the
+      // create's answer lost). Cases made since that Task are read back and matched on the
+      // Description's session line before a second one is made.
+      const createdSince = typeof orphan[0]?.['CreatedDate'] === 'string' ? (orphan[0]['CreatedDate'] as string) : undefined;
+      const earlier =
+        createdSince && /^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d{4})$/.test(createdSince)
+          ? (
+              await query(
+                `SELECT Id, Description FROM Case WHERE ${typeof caseBody['Subject'] === 'string' ? `Subject = ${soql(caseBody['Subject'])} AND ` : ''}CreatedDate >= ${createdSince.replace(/\+0000$/, 'Z')}`,
+              )
+            ).find((c) => typeof c['Description'] === 'string' && c['Description'].split('\n')[0] === `Session ${input.sessionId}`)?.Id
+          : undefined;
+      const caseId = earlier ?? (await create('Case', caseBody));
       await patch('Task', taskId, { WhatId: caseId }, 'task');
       return compact({
         id: caseId,

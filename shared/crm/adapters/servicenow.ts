@@ -137,7 +137,7 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
   /** Every row of a query (up to `max`), page by page: sysparm_offset until a short page. */
   const listAll = async (path: string, query: string, fields: string[] | undefined, max = MAX_LISTED_ROWS, what = path) => {
     // A stable order, or rows shift between pages.
-    const ordered = /\^?ORDERBY/.test(query) ? query : `${query}${query ? '^' : ''}ORDERBYsys_id`;
+    const ordered = /\^?ORDERBY/.test(query) ? query : `${query}${query ? '^' : ''}ORDERBYsys_created_on`;
     const rows: unknown[] = [];
     for (let offset = 0; rows.length < max; ) {
       const limit = Math.min(pageSize, max - rows.length);
