@@ -18,10 +18,11 @@
  * non-empty body (JSON sent without the hash) it proves nothing about the body, so the
  * request counts as unsigned and the policy decides.
  */
+
+import type { Secret } from '../config';
 import { AppError } from '../errors';
 import type { RequestContext } from '../http/app';
 import { type SignedParams, verifyTwilioSignature } from './signature';
-import type { Secret } from '../config';
 
 export type UnsignedPolicy = 'accept' | 'reads-only' | 'reject';
 

@@ -126,7 +126,7 @@ describe('a generated day of Twilio calls', () => {
       now: () => clock.now,
       settings: { unknownCaller: 'none', defaultAccountId: defaultAccount, fieldMap: [], privateNumbers: ['anonymous', '+266696687'], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30 },
     };
-    type Expected = { sid: string; duration: number | undefined; who: string | undefined; account: string | undefined };
+    type Expected = { sid: string; duration: number | undefined; who: string | undefined; account: string | undefined; conversation: string | undefined };
     const expected: Expected[] = [];
     const events: Array<() => Promise<unknown>> = [];
     for (let i = 0; i < CALLS; i++) {
@@ -140,7 +140,7 @@ describe('a generated day of Twilio calls', () => {
       const drop = random();
       const dropCompletion = drop < 0.1;
       const dropRegistration = !dropCompletion && drop < 0.25;
-      expected.push({ sid, duration: dropCompletion ? undefined : duration, who: contact, account: contact ? undefined : defaultAccount });
+      expected.push({ sid, duration: dropCompletion ? undefined : duration, who: contact, account: contact ? undefined : defaultAccount, conversation: dropRegistration ? undefined : `projects/p/locations/global/conversations/${sid}` });
       const registeredAt = new Date(clock.now.getTime() + i * 60_000);
       const registration = { callSid: sid, conversationName: `projects/p/locations/global/conversations/${sid}`, registeredAt: registeredAt.toISOString(), expireAt: new Date(registeredAt.getTime() + 4 * 3600_000).toISOString(), phone: withheld ? undefined : from };
       const callback = statusCallbackSchema.parse({ CallSid: sid, AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: String(duration), From: from, To: '+14155550199', Direction: 'inbound' });
@@ -170,6 +170,7 @@ describe('a generated day of Twilio calls', () => {
       const theCase = cases.find((c) => c.Id === task['WhatId'])!;
       expect(theCase['ContactId'] ?? theCase['AccountId']).toBe(call.who ?? call.account);
       expect(String(task['Description'])).toContain(call.sid);
+      if (call.conversation) expect(String(task['Description'])).toContain(`Agent Assist conversation: ${call.conversation}`);
     }
     expect(cases).toHaveLength(CALLS);
   }, 60_000);
