@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from '@cdktf/hcl2json';
-import { Evaluator, isObjectValue, refsOf, refString, type Value } from './lib/evaluate';
+import { Evaluator, isObjectValue, refString, refsOf, type Value } from './lib/evaluate';
 import { type Block, type Json, loadConfiguration } from './lib/hcl';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -164,7 +164,7 @@ describe('effective deployment of each function, rendered from terraform/', () =
     expect(r.push?.name).toBe('reconcile-slices-push');
     expect(r.push?.oidcAccount.join(' ')).toContain('module.function["reconcile"]');
     expect(r.push?.deadLetterTopic.join(' ')).toContain('google_pubsub_topic.dead_letter');
-    const scheduler = instances('google_cloud_scheduler_job')[0]!;
+    const scheduler = instances('google_cloud_scheduler_job').find((j) => j.block.name !== 'call_log_sweep')!;
     expect(refNames(scheduler.attr('http_target', '0', 'oidc_token', '0', 'audience')).join(' ') || String(scheduler.attr('http_target', '0', 'oidc_token', '0', 'audience'))).toContain('target_url');
   });
 

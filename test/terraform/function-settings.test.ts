@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from '@cdktf/hcl2json';
-import { type Env, envString, optionalSecret } from '../../shared/config';
+import { composeCallLog } from '../../functions/call-log/compose';
+import { callLogConfigShape } from '../../functions/call-log/config';
 import { composeCcaipSdk } from '../../functions/ccaip-sdk/compose';
 import { ccaipSdkConfigShape } from '../../functions/ccaip-sdk/config';
 import { composeCrm } from '../../functions/crm/compose';
@@ -23,6 +24,7 @@ import { composeUiConnector } from '../../functions/ui-connector/compose';
 import { uiConnectorConfigShape } from '../../functions/ui-connector/config';
 import { composeZoomWebhook } from '../../functions/zoom-webhook/compose';
 import { zoomWebhookConfigShape } from '../../functions/zoom-webhook/config';
+import { type Env, envString, optionalSecret } from '../../shared/config';
 import { readManifest } from './lib/checks';
 import { Evaluator } from './lib/evaluate';
 import {
@@ -83,6 +85,19 @@ const FUNCTIONS: Record<string, FunctionUnderTest> = {
   },
   reconcile: { shape: reconcileConfigShape, compose: (env) => composeReconcile(env, undefined, { logSink: quiet }), notDeployed: {} },
   'ccaip-sdk': { shape: ccaipSdkConfigShape, compose: (env) => composeCcaipSdk(env, { logSink: quiet }), notDeployed: {} },
+  'call-log': {
+    shape: callLogConfigShape,
+    compose: (env) => composeCallLog(env, undefined, { logSink: quiet }),
+    notDeployed: {
+      SERVICENOW_PASSWORD: viaCrmFunction,
+      SALESFORCE_CLIENT_SECRET: viaCrmFunction,
+      ZENDESK_API_TOKEN: viaCrmFunction,
+      BA360_PASSWORD: viaCrmFunction,
+      BA360_SECRET_KEY: viaCrmFunction,
+      BA360_CLIENT_KEY: viaCrmFunction,
+      BA360_LINK_SECRET: viaCrmFunction,
+    },
+  },
 };
 
 function withoutStdout<T>(run: () => T): T {
