@@ -6,19 +6,19 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { Env } from '../shared/config';
-import { localCredentials, type LocalCredentials } from './credentials';
+import { agentAssistEnv, localAgentAssistCredentials, localNotificationPublisher, localNotificationTopics, provisionAgentAssist, startLocalSalesforce, topicName } from './agent-assist';
+import { type LocalCredentials, localCredentials } from './credentials';
 import { itemOrderStaleMs, readDeliverySpec } from './delivery';
 import { buildLocalEnv, emulatorEnv, LOCAL_PROJECT, type LocalEndpoints, localServiceAccounts } from './env';
-import { startFirestoreEmulator, type FirestoreEmulator } from './firestore';
-import { type OidcIssuer, startOidcIssuer } from './oidc';
+import { type FirestoreEmulator, startFirestoreEmulator } from './firestore';
 import { composers } from './function-registry';
 import { type InvokerCheck, startGateway } from './gateway';
 import { readFunctionManifest } from './manifest';
 import { type DialogflowMock, startDialogflowMock } from './mocks/dialogflow';
+import type { SalesforceIdentityMock } from './mocks/salesforce-identity';
 import { startTwilioMock, type TwilioMock } from './mocks/twilio';
 import { startZoomMock, type ZoomMock } from './mocks/zoom';
-import { agentAssistEnv, localAgentAssistCredentials, localNotificationPublisher, localNotificationTopics, provisionAgentAssist, startLocalSalesforce, topicName } from './agent-assist';
-import type { SalesforceIdentityMock } from './mocks/salesforce-identity';
+import { type OidcIssuer, startOidcIssuer } from './oidc';
 import { provisionLocalResources } from './provision';
 import { type PubSubEmulator, startPubSubEmulator } from './pubsub';
 import type { ExternalServices } from './services';
@@ -191,6 +191,7 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       pushIdentities: {
         'interaction-worker-push': localServiceAccounts.pubsubPush,
         'reconcile-slices-push': env['RECONCILE_PUSH_INVOKERS']?.split(',')[0]?.trim() ?? localServiceAccounts.reconcile,
+        'call-log-push': env['CALL_LOG_PUSH_INVOKERS']?.split(',')[0]?.trim() ?? localServiceAccounts.callLog,
       },
       ...(options.pushBackoff ? { pushBackoff: options.pushBackoff } : {}),
       maxDeliveryAttempts,

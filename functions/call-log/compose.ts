@@ -31,12 +31,13 @@ export function composeCallLog(env: Env, ports: Partial<CallLogPorts> = {}, opti
   const docs = ports.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const crm = ports.crm ?? createCrmClient(config, { log, ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}) });
   const now = options.now ?? (() => new Date());
+  // Public function: no platform checked the token first, so a stripped token is never trusted (platformVerified off).
   const certsHttp = ports.certsHttp ?? got.extend({ timeout: { request: 10_000 }, retry: { limit: 2 }, headers: { 'user-agent': 'ccbridge' } });
   return createCallLogApp({
     log,
     projectId: config.GCP_PROJECT,
     gate: createTwilioRequestGate({ authTokens: config.TWILIO_AUTH_TOKEN, unsigned: 'reject', publicUrls: [publicUrl, ...config.CALL_LOG_PUBLIC_URLS] }),
-    oidc: createOidcVerifier({ certsUrl: config.OIDC_CERTS_URL, audience: config.CALL_LOG_AUDIENCE ?? publicUrl, http: certsHttp, now: () => now().getTime(), platformVerified: config.OIDC_PLATFORM_VERIFIED }),
+    oidc: createOidcVerifier({ certsUrl: config.OIDC_CERTS_URL, audience: config.CALL_LOG_AUDIENCE ?? publicUrl, http: certsHttp, now: () => now().getTime() }),
     pushInvokers: config.CALL_LOG_PUSH_INVOKERS,
     sweepInvokers: config.CALL_LOG_SWEEP_INVOKERS,
     sweepBatch: config.CALL_LOG_SWEEP_BATCH,

@@ -3,7 +3,7 @@
  * every bad entry of CALL_LOG_FIELD_MAP, is reported at once.
  */
 import * as z from 'zod';
-import { envBool, envInt, envList, envString, envUrl, Secret } from '../../shared/config';
+import { envInt, envList, envString, envUrl, Secret } from '../../shared/config';
 import { crmClientConfigShape } from '../../shared/crm/config';
 
 /**
@@ -45,7 +45,6 @@ export const callLogConfigShape = {
   /** Service accounts whose OIDC tokens may run the sweep (Cloud Scheduler's identity). */
   CALL_LOG_SWEEP_INVOKERS: envList().default([]),
   OIDC_CERTS_URL: envUrl().default('https://www.googleapis.com/oauth2/v1/certs'),
-  OIDC_PLATFORM_VERIFIED: envBool().default(false),
 };
 
 export type CallLogConfig = z.output<z.ZodObject<typeof callLogConfigShape>>;

@@ -90,7 +90,7 @@ describe('npm start', () => {
       credentials: Record<string, string>;
       emulators: Record<string, string>;
     };
-    expect(Object.keys(local.functions).sort()).toEqual(['ccaip-sdk', 'crm', 'interaction-worker', 'reconcile', 'ui-connector', 'zoom-webhook']);
+    expect(Object.keys(local.functions).sort()).toEqual(['call-log', 'ccaip-sdk', 'crm', 'interaction-worker', 'reconcile', 'ui-connector', 'zoom-webhook']);
     expect(stderr).toContain(`${local.functions['ccaip-sdk']}/demo?check=1#id_token=ey`);
     expect(local.credentials).toEqual(expect.objectContaining({ zoomWebhookSecret: expect.any(String), twilioAccountSid: expect.any(String), twilioAuthToken: expect.any(String) }));
     for (const url of Object.values(local.functions)) expect(stderr).toContain(url);
