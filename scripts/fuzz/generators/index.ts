@@ -1,5 +1,6 @@
 /** Every case generator, by function. Weights set the mix of a run. */
 import { agentAssistGenerators } from './agent-assist';
+import { callLogGenerators } from './call-log';
 import { ccaipSdkGenerators } from './ccaip-sdk';
 import { crmGenerators } from './crm';
 import { interactionWorkerGenerators } from './interaction-worker';
@@ -18,4 +19,5 @@ export const allGenerators: Generator[] = [
   ...routingGenerators,
   ...agentAssistGenerators,
   ...ccaipSdkGenerators,
+  ...callLogGenerators,
 ];
