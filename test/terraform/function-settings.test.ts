@@ -57,6 +57,11 @@ interface FunctionUnderTest {
 
 const viaCrmFunction = 'the worker writes through the crm function (CRM_ADAPTER=contract); the CRM credentials are the crm function\'s';
 
+/** Functions that write the CRM through the crm function never get the CRM adapters' credentials. */
+const crmCredentialsViaCrmFunction = Object.fromEntries(
+  ['SERVICENOW_PASSWORD', 'SALESFORCE_CLIENT_SECRET', 'ZENDESK_API_TOKEN', 'BA360_PASSWORD', 'BA360_SECRET_KEY', 'BA360_CLIENT_KEY', 'BA360_LINK_SECRET'].map((k) => [k, viaCrmFunction]),
+);
+
 const FUNCTIONS: Record<string, FunctionUnderTest> = {
   crm: {
     shape: crmFunctionConfigShape,
@@ -73,30 +78,14 @@ const FUNCTIONS: Record<string, FunctionUnderTest> = {
   'interaction-worker': {
     shape: interactionWorkerConfigShape,
     compose: (env) => composeInteractionWorker(env, undefined, { logSink: quiet }),
-    notDeployed: {
-      SERVICENOW_PASSWORD: viaCrmFunction,
-      SALESFORCE_CLIENT_SECRET: viaCrmFunction,
-      ZENDESK_API_TOKEN: viaCrmFunction,
-      BA360_PASSWORD: viaCrmFunction,
-      BA360_SECRET_KEY: viaCrmFunction,
-      BA360_CLIENT_KEY: viaCrmFunction,
-      BA360_LINK_SECRET: viaCrmFunction,
-    },
+    notDeployed: crmCredentialsViaCrmFunction,
   },
   reconcile: { shape: reconcileConfigShape, compose: (env) => composeReconcile(env, undefined, { logSink: quiet }), notDeployed: {} },
   'ccaip-sdk': { shape: ccaipSdkConfigShape, compose: (env) => composeCcaipSdk(env, { logSink: quiet }), notDeployed: {} },
   'call-log': {
     shape: callLogConfigShape,
     compose: (env) => composeCallLog(env, undefined, { logSink: quiet }),
-    notDeployed: {
-      SERVICENOW_PASSWORD: viaCrmFunction,
-      SALESFORCE_CLIENT_SECRET: viaCrmFunction,
-      ZENDESK_API_TOKEN: viaCrmFunction,
-      BA360_PASSWORD: viaCrmFunction,
-      BA360_SECRET_KEY: viaCrmFunction,
-      BA360_CLIENT_KEY: viaCrmFunction,
-      BA360_LINK_SECRET: viaCrmFunction,
-    },
+    notDeployed: crmCredentialsViaCrmFunction,
   },
 };
 
