@@ -26,7 +26,7 @@ if (mode === 'ccbridge') {
   const handler = composeUiConnector({ ...process.env, UI_CONNECTOR_NOTIFICATIONS: 'accept', LOG_LEVEL: 'warn' });
   registerHttp('uiConnector', handler);
   server = getTestServer('uiConnector');
-  const socket = handler.attachSocket(server);
+  const socket = await handler.attachSocket(server);
   close = () => socket.close();
 } else if (mode === 'bare') {
   server = http.createServer();

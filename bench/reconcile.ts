@@ -52,14 +52,14 @@ function ledgerOf(e: MockEngagement): DocData {
   }
   if (e.messagingTranscript) linked('messaging_transcript', artifactKey('messaging_transcript'));
   const items: DocData = {};
-  for (const n of e.notes) items[noteItemKey({ note_id: n.noteId }, 0)] = { kind: 'note', state: 'written', eventTs: Date.parse(n.createdTime), updatedAt: at };
-  for (const d of e.dispositions) items[dispositionItemKey({ disposition_id: d.dispositionId, user_id: d.userId })] = { kind: 'disposition', state: 'written', eventTs: Date.parse(d.at), updatedAt: at };
+  for (const n of e.notes) items[noteItemKey({ note: n.note })] = { kind: 'note', state: 'written', eventTs: Date.parse(n.createdTime), updatedAt: at };
+  for (const d of e.dispositions) items[dispositionItemKey({ disposition_id: d.dispositionId })] = { kind: 'disposition', state: 'written', eventTs: Date.parse(d.at), updatedAt: at };
   return { engagementId: e.engagementId, state: 'complete', artifacts, items, updatedAt: at };
 }
 
 /** Entries of an engagement (what the report counts). */
 const entriesOf = (e: MockEngagement) =>
-  e.recordings.length + e.recordings.filter((r) => r.transcript).length + e.voicemails.length + e.voicemails.filter((v) => v.transcript).length + (e.messagingTranscript ? 1 : 0) + e.notes.length + e.dispositions.length;
+  e.recordings.length + e.recordings.filter((r) => r.transcript).length + e.voicemails.length + e.voicemails.filter((v) => v.transcript).length + (e.messagingTranscript ? 1 : 0) + e.notes.length + new Set(e.dispositions.map((d) => d.dispositionId)).size;
 
 /** The messages between the bench and its Zoom mock process. */
 type ToMock = { type: 'start'; day: GenerateOptions; rateLimits: RateLimits } | { type: 'resetStats' } | { type: 'stats' } | { type: 'stop' };

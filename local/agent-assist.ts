@@ -113,7 +113,7 @@ export async function startSocketInstance(env: Env): Promise<SocketInstance> {
   registerHttp(name, handler);
   const listener = getTestServer(name).listeners('request')[0] as http.RequestListener;
   const server = http.createServer(listener);
-  const socket = handler.attachSocket(server);
+  const socket = await handler.attachSocket(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -40,6 +40,8 @@ export interface LocalEndpoints {
   dialogflowUrl: string;
   /** Certs of the local OIDC issuer (Google's are at https://www.googleapis.com/oauth2/v1/certs). */
   oidcCertsUrl: string;
+  /** The local IAP-like signer's keys (Google's are at https://www.gstatic.com/iap/verify/public_key-jwk). */
+  iapKeysUrl?: string;
   /** The same issuer as the end users' identity provider (ccaip-sdk). */
   oidcIssuerUrl: string;
 }
@@ -99,6 +101,8 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     DIALOGFLOW_API_ENDPOINT: endpoints.dialogflowUrl,
     // Verification of Google-signed ID tokens (Cloud Scheduler, Pub/Sub push)
     OIDC_CERTS_URL: endpoints.oidcCertsUrl,
+    // IAP's signed assertion on artifact links (checked when ARTIFACT_REQUIRE_IDENTITY=true)
+    ...(endpoints.iapKeysUrl ? { ARTIFACT_IAP_KEYS_URL: endpoints.iapKeysUrl } : {}),
     // The gateway plays Cloud Run's invoker check for reconcile (and the worker): tokens arrive stripped.
     OIDC_PLATFORM_VERIFIED: 'true',
     // reconcile: its URL is the audience of its callers' tokens

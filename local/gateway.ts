@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { installFrameworkErrorResponses } from '../shared/http/framework-errors';
+import { bodyLimitsOf } from '../shared/http/body-guard';
+import { installFrameworkErrorResponses, setRequestBodyLimits } from '../shared/http/framework-errors';
 import type { Composed } from './function-registry';
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -55,6 +56,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   // As the deployed entry files do: what the Framework refuses itself is answered in JSON.
   installFrameworkErrorResponses();
   const listeners = new Map<string, Listener>();
+  const handlers = new Map<string, unknown>();
   const invokerChecks = new Map<string, InvokerCheck>();
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
@@ -69,6 +71,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     req.url = rest.startsWith('?') ? `/${rest}` : rest;
     const check = invokerChecks.get(match[1]!);
     if (check && !passInvokerCheck(check, req, res)) return;
+    // Each function's own body limits, held before its Framework app reads the body.
+    setRequestBodyLimits(req, bodyLimitsOf(handlers.get(match[1]!), req));
     listener(req, res);
   });
   server.keepAliveTimeout = 65_000;
@@ -95,6 +99,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       const listener = inner.listeners('request')[0] as Listener | undefined;
       if (!listener) throw new Error(`functions framework gave no request listener for ${entryPoint}`);
       listeners.set(name, listener);
+      handlers.set(name, composed.handler);
     },
     stop: () =>
       new Promise<void>((resolve) => {

@@ -10,8 +10,14 @@
  * Entra ID or Okta are to a host site, for ccaip-sdk): an OIDC issuer whose identifier is its
  * own URL, with a discovery document (`/.well-known/openid-configuration`) naming its JWK Set
  * (`/oauth2/v3/certs`, the same key), and `mintIdToken` for a signed-in user's ID token.
+ *
+ * And it stands in for Identity-Aware Proxy's signer: an ES256 key served as a JWKS at
+ * `GET /iap/verify/public_key-jwk` (Google's is https://www.gstatic.com/iap/verify/public_key-jwk)
+ * and `mintIap`, the `x-goog-iap-jwt-assertion` IAP would put on a request it let through
+ * (issuer https://cloud.google.com/iap, the protected resource as audience, `email`, `sub`).
  */
 import { createPublicKey, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { IAP_ISSUER } from '../shared/http/iap-assertion';
 import { type MockServer, sendJson, startMockServer } from './mocks/http-mock';
 
 export const GOOGLE_ISSUER = 'https://accounts.google.com';
@@ -20,6 +26,11 @@ export interface OidcIssuer extends MockServer {
   readonly certsUrl: string;
   /** An ID token as Google would issue it to `email` for `audience`. */
   mint(audience: string, email: string, options?: { expiresInSeconds?: number; issuedAt?: number; issuer?: string }): string;
+  /** IAP's public keys as a JWKS (what ARTIFACT_IAP_KEYS_URL points at). */
+  readonly iapKeysUrl: string;
+  readonly iapKeyId: string;
+  /** An `x-goog-iap-jwt-assertion` as IAP would send it for `email` to the resource `audience`. */
+  mintIap(audience: string, email: string, options?: { expiresInSeconds?: number; issuedAt?: number; issuer?: string }): string;
   /**
    * What Cloud Run's invoker check does with a bearer token (local/gateway.ts): the signature
    * against this issuer's key, issuer, expiry, and one of `audiences`. The claims, or why not.
@@ -38,12 +49,16 @@ export async function startOidcIssuer(options: { port?: number } = {}): Promise<
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
   const kid = randomBytes(8).toString('hex');
+  const iap = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const iapKeyId = randomBytes(4).toString('hex');
+  const iapJwk = { ...iap.publicKey.export({ format: 'jwk' }), kid: iapKeyId, alg: 'ES256', use: 'sig' };
   const jwk = { ...createPublicKey(publicKey).export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
   let issuer = '';
   const server = await startMockServer(
     'oidc',
     [
       { method: 'GET', path: '/oauth2/v1/certs', handle: (_req, res) => sendJson(res, 200, { [kid]: publicKey }, { 'cache-control': 'public, max-age=3600' }) },
+      { method: 'GET', path: '/iap/verify/public_key-jwk', handle: (_req, res) => sendJson(res, 200, { keys: [iapJwk] }, { 'cache-control': 'public, max-age=3600' }) },
       { method: 'GET', path: '/oauth2/v3/certs', handle: (_req, res) => sendJson(res, 200, { keys: [jwk] }, { 'cache-control': 'public, max-age=3600' }) },
       {
         method: 'GET',
@@ -89,6 +104,23 @@ export async function startOidcIssuer(options: { port?: number } = {}): Promise<
         exp: iat + (opts.expiresInSeconds ?? 3600),
       });
       const signature = createSign('RSA-SHA256').update(`${header}.${payload}`).sign(privateKey).toString('base64url');
+      return `${header}.${payload}.${signature}`;
+    },
+    iapKeysUrl: `${server.baseUrl}/iap/verify/public_key-jwk`,
+    iapKeyId,
+    mintIap(audience, email, opts = {}) {
+      const iat = opts.issuedAt ?? Math.floor(Date.now() / 1000);
+      const header = b64({ alg: 'ES256', kid: iapKeyId, typ: 'JWT' });
+      const payload = b64({
+        iss: opts.issuer ?? IAP_ISSUER,
+        aud: audience,
+        sub: `accounts.google.com:${BigInt(`0x${randomBytes(8).toString('hex')}`)}`,
+        email,
+        iat,
+        exp: iat + (opts.expiresInSeconds ?? 600),
+      });
+      // JWS ES256 signatures are the raw r||s pair (IEEE P1363), not DER.
+      const signature = createSign('SHA256').update(`${header}.${payload}`).sign({ key: iap.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
       return `${header}.${payload}.${signature}`;
     },
     check(token, audiences, nowMs = Date.now()) {

@@ -54,7 +54,7 @@ export interface StackOptions {
 export interface Stack {
   functions: Record<string, string>;
   credentials: LocalCredentials & ReturnType<typeof localAgentAssistCredentials>;
-  emulators: { firestore: string; pubsub: string; storage: string; zoom: string; twilio: string; dialogflow: string; salesforce: string; oidcCerts: string };
+  emulators: { firestore: string; pubsub: string; storage: string; zoom: string; twilio: string; dialogflow: string; salesforce: string; oidcCerts: string; iapKeys: string };
   env: Env;
   firestore: FirestoreEmulator;
   pubsub: PubSubEmulator;
@@ -139,6 +139,7 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       dialogflowUrl: dialogflow.baseUrl,
       oidcCertsUrl: oidc.certsUrl,
       oidcIssuerUrl: oidc.issuer,
+      iapKeysUrl: oidc.iapKeysUrl,
     };
     // The Google client libraries read the emulator variables from process.env.
     Object.assign(process.env, emulatorEnv(endpoints));
@@ -179,7 +180,7 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       urls[fn.name] = `${gateway.url}/${fn.name}`;
       // ui-connector's socket.io server shares the gateway's port, as it shares the Cloud Run service's URL.
       if ('attachSocket' in composed.handler && typeof composed.handler.attachSocket === 'function') {
-        const socket = (composed.handler as import('../functions/ui-connector/compose').UiConnectorHandler).attachSocket(gateway.server);
+        const socket = await (composed.handler as import('../functions/ui-connector/compose').UiConnectorHandler).attachSocket(gateway.server);
         stoppers.push(() => socket.close());
       }
     }
@@ -201,7 +202,17 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
     return {
       functions: urls,
       credentials: { ...credentials, ...agentAssistCredentials },
-      emulators: { firestore: hosts.firestoreHost, pubsub: hosts.pubsubHost, storage: hosts.storageUrl, zoom: zoom.baseUrl, twilio: twilio.baseUrl, dialogflow: dialogflow.baseUrl, salesforce: salesforce.baseUrl, oidcCerts: oidc.certsUrl },
+      emulators: {
+        firestore: hosts.firestoreHost,
+        pubsub: hosts.pubsubHost,
+        storage: hosts.storageUrl,
+        zoom: zoom.baseUrl,
+        twilio: twilio.baseUrl,
+        dialogflow: dialogflow.baseUrl,
+        salesforce: salesforce.baseUrl,
+        oidcCerts: oidc.certsUrl,
+        iapKeys: oidc.iapKeysUrl,
+      },
       env,
       ...google,
       zoom,

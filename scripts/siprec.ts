@@ -1,6 +1,7 @@
 /**
  * `npm run siprec -- --profile <id|name> [--project P] [--location L] [--country 1]
- *   [--prefix 415]... [--wait 120] [--endpoint URL] [--no-auth] [--json]`
+ *   [--prefix 415]... [--wait 120] [--recognition-topic projects/P/topics/T] [--endpoint URL]
+ *   [--no-auth] [--json]`
  *
  * Ensures the conversation profile can take SIPREC calls (see scripts/siprec/provision.ts)
  * and prints the recording-server URI for the Twilio SIPREC connector on stdout (progress
@@ -16,7 +17,7 @@ import { GoogleAuth } from 'google-auth-library';
 import { createDialogflowRest, defaultDialogflowEndpoint, DialogflowApiError } from './siprec/dialogflow-rest';
 import { ensureSiprecNumber, resolveProfile } from './siprec/provision';
 
-const USAGE = 'usage: npm run siprec -- --profile <id|projects/…/conversationProfiles/…> [--project P] [--location global] [--country 1] [--prefix 415] [--wait 120] [--endpoint URL] [--no-auth] [--json] [--fail-on-pending]';
+const USAGE = 'usage: npm run siprec -- --profile <id|projects/…/conversationProfiles/…> [--project P] [--location global] [--country 1] [--prefix 415] [--wait 120] [--recognition-topic projects/P/topics/T] [--endpoint URL] [--no-auth] [--json] [--fail-on-pending]';
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let values: ReturnType<typeof parse>['values'];
@@ -49,6 +50,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     process.stderr.write(`${(err as Error).message}\n${USAGE}\n`);
     return 2;
   }
+  const recognitionTopic = values['recognition-topic'];
+  if (recognitionTopic !== undefined && !/^projects\/[^/]+\/topics\/[^/]+$/.test(recognitionTopic)) {
+    process.stderr.write(`--recognition-topic must be a topic name projects/<project>/topics/<topic>\n${USAGE}\n`);
+    return 2;
+  }
   const endpoint = values.endpoint ?? env['DIALOGFLOW_API_ENDPOINT'] ?? defaultDialogflowEndpoint(profile.location);
   const local = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(endpoint);
   const auth = values['no-auth'] || local ? undefined : new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
@@ -61,6 +67,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
       spec: { ...(country !== undefined ? { countryCode: country } : {}), ...(values.prefix?.length ? { preferredPrefixes: values.prefix } : {}) },
       waitMs: waitSeconds * 1000,
       pollMs: 5000,
+      ...(recognitionTopic !== undefined ? { recognitionTopic } : {}),
       log,
     });
     if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -86,6 +93,7 @@ function parse(argv: string[]) {
       country: { type: 'string' },
       prefix: { type: 'string', multiple: true },
       wait: { type: 'string' },
+      'recognition-topic': { type: 'string' },
       endpoint: { type: 'string' },
       'no-auth': { type: 'boolean' },
       json: { type: 'boolean' },

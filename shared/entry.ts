@@ -5,6 +5,7 @@
  * The composition root is imported dynamically, so loading the entry file costs almost
  * nothing beyond the Functions Framework itself.
  */
+import { bodyLimitsOf } from './http/body-guard';
 import { installFrameworkErrorResponses } from './http/framework-errors';
 import { lazyAsync } from './lazy';
 import { createLogger } from './logging';
@@ -12,8 +13,9 @@ import { createLogger } from './logging';
 export function startComposing<H>(compose: () => Promise<H>, scope: string): () => Promise<H> {
   // Before the Framework builds its app (it does once this module is loaded): requests it
   // refuses itself (broken JSON, bad encodings) are answered in JSON and logged masked.
-  installFrameworkErrorResponses(createLogger({ fields: { function: scope } }));
+  // Bodies are held to the composed function's limits before the Framework's parsers read them.
   const handler = lazyAsync(compose);
+  installFrameworkErrorResponses(createLogger({ fields: { function: scope } }), { bodyLimits: async (req) => bodyLimitsOf(await handler(), req) });
   handler().catch((err: unknown) => {
     // One structured line Cloud Logging shows as an error, then stop: the platform marks
     // the instance (and a fresh deployment) as failed instead of serving errors.

@@ -21,8 +21,8 @@ locals {
   # the local stack reads too. The worker's ZOOM_ITEM_ORDER_STALE_MS is derived from its entry:
   # an earlier item waiting for redelivery (one attempt of up to the ack deadline, then up to the
   # longest back-off) must never look stale.
-  delivery        = jsondecode(file("${path.module}/delivery.json"))
-  worker_delivery = one([for name, sub in local.delivery.subscriptions : sub if sub.function == "interaction-worker"])
+  delivery            = jsondecode(file("${path.module}/delivery.json"))
+  worker_delivery     = one([for name, sub in local.delivery.subscriptions : sub if sub.function == "interaction-worker"])
   item_order_stale_ms = (local.worker_delivery.ackDeadlineSeconds + local.worker_delivery.maximumBackoffSeconds + local.delivery.staleMarginSeconds) * 1000
 
   # The cloudfunctions.net URL of a gen2 function is predictable: use this (not

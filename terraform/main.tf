@@ -129,13 +129,17 @@ module "agent_assist" {
   display_name           = "ccbridge-${var.environment}"
   language_code          = var.agent_assist_language_code
   suggestion_features    = var.agent_assist_suggestion_features
-  # Where Agent Assist publishes suggestions and conversation lifecycle events (the ui-connector's
-  # consumer reads them, issue #14). Null: no notifications configured.
-  notification_topic              = var.agent_assist_notification_topic
-  new_message_notification_topic  = var.agent_assist_new_message_notification_topic
-  stt_model                       = var.agent_assist_stt_model
+  stt_model              = var.agent_assist_stt_model
   run_local_provisioners = var.run_local_provisioners
   repo_root              = local.repo_root
+
+  # Where Agent Assist publishes (the topics and the consumer of agent_assist_ui.tf, issue #14),
+  # unless a variable names another topic. Provider 6.50 has no field for the fourth topic
+  # (newRecognitionResultNotificationConfig): the module's siprec CLI call sets it.
+  suggestion_notification_topic  = coalesce(var.agent_assist_notification_topic, google_pubsub_topic.agent_assist_notifications["human-agent-assistant-event"].id)
+  lifecycle_notification_topic   = google_pubsub_topic.agent_assist_notifications["conversation-lifecycle-event"].id
+  new_message_notification_topic = coalesce(var.agent_assist_new_message_notification_topic, google_pubsub_topic.agent_assist_notifications["new-message-event"].id)
+  recognition_notification_topic = google_pubsub_topic.agent_assist_notifications["new-recognition-result-notification-event"].id
 
   depends_on = [google_project_service.this]
 }

@@ -13,7 +13,7 @@ variable "project_id" {
 }
 
 variable "region" {
-  description = "Region of the functions, buckets, the Eventarc trigger and the scheduler job (for example us-central1)."
+  description = "Region of the functions, buckets and the scheduler job (for example us-central1)."
   type        = string
   default     = "us-central1"
 
@@ -468,7 +468,7 @@ variable "agent_assist_language_code" {
 }
 
 variable "run_local_provisioners" {
-  description = "Run the local-exec steps during apply (the SIPREC number CLI and attaching the dead-letter topic to the Eventarc subscription). They need Node 22, this repository with `npm ci` done and Application Default Credentials. Cloud Build sets false and runs the same commands (output post_apply_commands) in a Node step."
+  description = "Run the local-exec step during apply (the SIPREC number CLI). It needs Node 22, this repository with `npm install` done and Application Default Credentials. Cloud Build sets false and runs the same command (output post_apply_commands) in a Node step."
   type        = bool
   default     = true
 }
@@ -492,13 +492,13 @@ variable "agent_assist_suggestion_features" {
 }
 
 variable "agent_assist_notification_topic" {
-  description = "Topic ID (projects/P/topics/T) for the profile's notification_config (suggestions, conversation lifecycle). The Agent Assist UI consumer's topic (terraform/agent_assist_ui.tf) goes here; null: none."
+  description = "Topic ID (projects/P/topics/T) for the profile's human_agent_assistant_config.notification_config (suggestions). Null: the agent-assist-suggestions topic of agent_assist_ui.tf, which the UI consumer reads."
   type        = string
   default     = null
 }
 
 variable "agent_assist_new_message_notification_topic" {
-  description = "Topic ID for the profile's new_message_event_notification_config (every transcript line); null: none."
+  description = "Topic ID for the profile's new_message_event_notification_config (every transcript line). Null: the new-message topic of agent_assist_ui.tf."
   type        = string
   default     = null
 }

@@ -2,7 +2,8 @@
  * How CCAI Platform authenticates to the contract, in each variant its Generic API offers:
  * Basic, an OAuth 2.0 client-credentials bearer token (issued by this function), or a custom
  * header carrying an API key. Secrets are compared in constant time (on SHA-256 digests, so
- * not even their length leaks); anything else is a 401 that names the accepted schemes.
+ * not even their length leaks); anything else is a 401 that names the accepted schemes (not
+ * the custom header's name).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
@@ -112,7 +113,8 @@ export function createAuthenticator(settings: AuthSettings, now: () => number = 
         const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
         if (m && (await tokens.verify(m[1]!))) return 'oauth';
       }
-      const accepted = settings.methods.map((m) => (m === 'header' ? `${settings.header?.name ?? 'API key'} header` : m === 'oauth' ? 'OAuth bearer token' : 'Basic')).join(', ');
+      // The custom header's name is part of the secret's hiding place: a 401 never names it.
+      const accepted = settings.methods.map((m) => (m === 'header' ? 'API key header' : m === 'oauth' ? 'OAuth bearer token' : 'Basic')).join(', ');
       throw authorization || anyHeader(headers, settings) ? unauthenticated(`credentials not accepted (accepted: ${accepted})`) : unauthenticated(`authentication required (${accepted})`);
     },
   };
@@ -122,19 +124,29 @@ function anyHeader(headers: Headers, settings: AuthSettings): boolean {
   return settings.header !== undefined && first(headers[settings.header.name.toLowerCase()]) !== undefined;
 }
 
-/** The admin token of the mock: Bearer, X-Admin-Token, or Basic with the token as password (browsers). */
-export function checkAdmin(headers: Headers, token: Secret | undefined): void {
+/**
+ * The admin token of the mock: Bearer or X-Admin-Token; for reads also Basic with the token as
+ * password (browsers). State-changing calls never take Basic: a browser caches it and sends it
+ * with any cross-site form POST.
+ */
+export function checkAdmin(headers: Headers, token: Secret | undefined, options: { allowBasic: boolean }): void {
   if (!token) throw new AppError('forbidden', 403, 'admin endpoints are only available in mock mode');
   const authorization = first(headers['authorization']);
   const candidates: string[] = [];
   const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
   if (bearer) candidates.push(bearer[1]!);
-  const basic = parseBasic(authorization);
+  const basic = options.allowBasic ? parseBasic(authorization) : undefined;
   if (basic) candidates.push(basic.password);
   const header = first(headers['x-admin-token']);
   if (header !== undefined) candidates.push(header);
   // Evaluate every candidate so timing does not reveal which one was checked.
   let ok = false;
   for (const c of candidates) ok = constantTimeEqual(c, token.reveal()) || ok;
-  if (!ok) throw unauthenticated('admin token required (Authorization: Bearer <CRM_ADMIN_TOKEN>, X-Admin-Token, or Basic with it as password)');
+  if (!ok) {
+    throw unauthenticated(
+      options.allowBasic
+        ? 'admin token required (Authorization: Bearer <CRM_ADMIN_TOKEN>, X-Admin-Token, or Basic with it as password)'
+        : 'admin token required in a header a browser never sends by itself (Authorization: Bearer <CRM_ADMIN_TOKEN> or X-Admin-Token); Basic is accepted only for reading',
+    );
+  }
 }

@@ -20,7 +20,7 @@ import { ba360Routes } from './ba360-routes';
 import { adminRoutes } from './mock/admin';
 import { createDocStoreCrm } from './mock/docstore-crm';
 import { createFaultBook } from './mock/faults';
-import { createJournal } from './mock/journal';
+import { createJournal, createRefusedTally } from './mock/journal';
 import { handleTokenRequest } from './oauth-token';
 import { contractRoutes } from './routes';
 import { type MockLayer, type ServedRoute, serveContractRoute } from './serve';
@@ -71,6 +71,7 @@ export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
     mockMode && faults
       ? {
           journal: createJournal(deps.store!, { ttlHours: config.CRM_JOURNAL_TTL_HOURS, now, secretHeaders: [config.CRM_API_KEY_HEADER] }),
+          refused: createRefusedTally(now),
           faults,
           phone,
         }
@@ -81,7 +82,7 @@ export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
     ...contractRoutes({ crm, buckets: deps.buckets, maxAttachmentBytes: config.CRM_MAX_ATTACHMENT_BYTES }, { phone, maxJsonBytes: config.CRM_MAX_JSON_BYTES }),
   ];
   const routes: Route[] = served.map((r) => serveContractRoute(r, { auth, ...(mock ? { mock } : {}) }));
-  if (mockMode && faults) routes.push(...adminRoutes({ store: deps.store!, faults, adminToken: config.CRM_ADMIN_TOKEN }));
+  if (mock) routes.push(...adminRoutes({ store: deps.store!, faults: mock.faults, refused: mock.refused, adminToken: config.CRM_ADMIN_TOKEN }));
   if (deps.ba360) routes.push(...ba360Routes(deps.ba360, auth));
 
   log.info('crm function ready', { mode: config.CRM_MODE, adapter: mockMode ? 'mock' : crm.kind, auth: config.CRM_AUTH_METHODS });
@@ -91,6 +92,8 @@ export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
     projectId: config.GCP_PROJECT,
     routes,
     maxBodyBytes: Math.max(config.CRM_MAX_ATTACHMENT_BYTES, config.CRM_MAX_JSON_BYTES),
+    // JSON bodies (attachments as base64 included) are the ones the Framework parses.
+    maxParsedBodyBytes: config.CRM_MAX_JSON_BYTES,
   });
 }
 

@@ -13,7 +13,8 @@ export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 export const crmFunctionConfigShape = {
   ...crmClientConfigShape,
-  CRM_MODE: z.enum(['mock', 'real'], { error: 'must be mock or real' }).default('mock'),
+  /** Chosen explicitly everywhere (no default): a deployment must never become the public mock by omission. */
+  CRM_MODE: z.enum(['mock', 'real'], { error: 'required: mock or real' }),
   /** Which authentication variants CCAI Platform may use; each needs its credentials. */
   CRM_AUTH_METHODS: envList()
     .default(['basic', 'oauth', 'header'])

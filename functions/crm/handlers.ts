@@ -8,6 +8,7 @@ import { crmNotFound } from '../../shared/crm/errors';
 import type { AccountQuery, CrmClient, NewAccount, NewComment, NewRecord, RecordQuery, RecordUpdate } from '../../shared/crm/port';
 import { AppError, badRequest, payloadTooLarge } from '../../shared/errors';
 import type { BlobStore } from '../../shared/ports/blobstore';
+import { safeSegment } from '../../shared/zoom/artifacts';
 
 export interface ContractDeps {
   crm: CrmClient;
@@ -73,8 +74,9 @@ export async function handleAddAttachment(deps: ContractDeps, recordId: string, 
   else if (input.source.kind === 'url') url = input.source.url;
   else {
     // Reading an object is costly; make sure the record exists before doing it.
-    if (!(await deps.crm.findRecord({ id: recordId }))) throw crmNotFound('record', recordId);
-    const object = await readBucketObject(deps, input.source.reference);
+    const record = await deps.crm.findRecord({ id: recordId });
+    if (!record) throw crmNotFound('record', recordId);
+    const object = await readOwnArtifact(deps, input.source.reference, { id: recordId, sessionId: record.sessionId });
     content = object.content;
     contentType ??= object.contentType;
   }
@@ -96,14 +98,41 @@ export function parseObjectReference(reference: string, allowed: string[]): { bu
   });
 }
 
-async function readBucketObject(deps: ContractDeps, reference: string): Promise<{ content: Buffer; contentType: string | undefined }> {
+/**
+ * The bytes of an object that is one of the record's own artifacts (see `isOwnArtifact`).
+ * A missing object and another record's object get the same 404, so the form cannot be used
+ * to learn what the buckets hold.
+ */
+async function readOwnArtifact(deps: ContractDeps, reference: string, record: { id: string; sessionId: string | undefined }): Promise<{ content: Buffer; contentType: string | undefined }> {
   const { bucket, path } = parseObjectReference(reference, [...deps.buckets.keys()]);
   if (path === '' || path.includes('..')) throw badRequest('object: not a valid object name');
   const store = deps.buckets.get(bucket)!;
   const info = await store.stat(path);
-  if (!info) throw crmNotFound('object', `gs://${bucket}/${path}`);
+  if (!info || record.sessionId === undefined || !isOwnArtifact(path, info.metadata, record.sessionId)) {
+    throw new AppError('not_found', 404, `object gs://${bucket}/${path} is not among the artifacts of record ${record.id}`);
+  }
   if (info.size > deps.maxAttachmentBytes) throw payloadTooLarge(deps.maxAttachmentBytes);
   const chunks: Buffer[] = [];
   for await (const chunk of store.read(path)) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   return { content: Buffer.concat(chunks), contentType: info.contentType };
+}
+
+/** CCAI Platform's external-storage file names for a session id (docs/contracts/ccai-platform.md). */
+const CCAI_FILE = /^(?:call|chat|metadata|email)-(.+?)(?:-(?:photo|video)-\d+)?\.[A-Za-z0-9]+$/;
+
+/**
+ * Whether an archived object belongs to the record of session `sessionId`:
+ * - an artifact the interaction worker archived: it lays them out as
+ *   `<prefix>/yyyy/mm/dd/<engagement>/<key>.<ext>` (shared/zoom/artifacts `artifactPath`) with
+ *   object metadata `engagementId`, and the CRM record it links them to has that engagement id
+ *   as its `sessionId` — both must name this session;
+ * - a file CCAI Platform wrote to its external storage for this session: `call-{id}.mp3`,
+ *   `chat-{id}.txt`, `metadata-{id}.json`, `email-{id}.pdf`, `call-{id}-photo-{n}.jpg`, … with
+ *   `{id}` the session id.
+ */
+export function isOwnArtifact(path: string, metadata: Record<string, string>, sessionId: string): boolean {
+  const segments = path.split('/');
+  const folder = segments.at(-2);
+  if (metadata['engagementId'] !== undefined) return metadata['engagementId'] === sessionId && folder === safeSegment(sessionId);
+  return CCAI_FILE.exec(segments.at(-1) ?? '')?.[1] === sessionId;
 }

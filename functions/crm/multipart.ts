@@ -42,9 +42,11 @@ export function parseMultipart(body: Buffer, contentType: string): FormPart[] {
       const value = line.slice(colon + 1).trim();
       if (key === 'content-disposition') {
         const name = /\bname="([^"]*)"/i.exec(value);
-        const file = /\bfilename\*=UTF-8''([^;]+)/i.exec(value) ?? /\bfilename="([^"]*)"/i.exec(value);
+        const extended = /\bfilename\*=\s*([^;]*)/i.exec(value);
+        const plain = /\bfilename="([^"]*)"/i.exec(value);
         if (name) part.name = name[1]!;
-        if (file) part.fileName = file[0].includes("''") ? decodeURIComponent(file[1]!) : file[1]!;
+        if (extended) part.fileName = decodeExtValue(extended[1]!.trim());
+        else if (plain) part.fileName = plain[1]!;
       } else if (key === 'content-type') part.contentType = value;
     }
     parts.push(part);
@@ -56,13 +58,28 @@ export function parseMultipart(body: Buffer, contentType: string): FormPart[] {
 /** The file name of a Content-Disposition header (`attachment; filename="x"`), if any. */
 export function fileNameFromDisposition(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const star = /\bfilename\*=UTF-8''([^;]+)/i.exec(header);
-  if (star) {
-    try {
-      return decodeURIComponent(star[1]!);
-    } catch {
-      return undefined;
-    }
-  }
+  const star = /\bfilename\*=\s*([^;]*)/i.exec(header);
+  if (star) return decodeExtValue(star[1]!.trim());
   return /\bfilename="?([^";]+)"?/i.exec(header)?.[1];
+}
+
+const EXT_VALUE = /^([A-Za-z0-9!#$%&+^_`{}~-]+)'([A-Za-z0-9-]*)'((?:%[0-9A-Fa-f]{2}|[A-Za-z0-9!#$&+.^_`|~-])*)$/;
+
+/**
+ * An RFC 5987 ext-value (`charset'language'pct-encoded`), as in `filename*=UTF-8''na%C3%AFve.txt`.
+ * Recipients must support UTF-8 and ISO-8859-1 (RFC 5987 §3.2.1); anything else, or a value
+ * that breaks the grammar or is not valid in its charset, is the caller's error: 400.
+ */
+export function decodeExtValue(value: string): string {
+  const m = EXT_VALUE.exec(value);
+  if (!m) throw badRequest("filename*: not an RFC 5987 value (charset'language'percent-encoded-name)");
+  const charset = m[1]!.toLowerCase();
+  const bytes = Buffer.from(m[3]!.replace(/%([0-9A-Fa-f]{2})|([^%])/g, (_, hex: string | undefined, ch: string | undefined) => (hex ? String.fromCharCode(Number.parseInt(hex, 16)) : ch!)), 'latin1');
+  if (charset === 'iso-8859-1') return bytes.toString('latin1');
+  if (charset !== 'utf-8') throw badRequest(`filename*: charset must be UTF-8 or ISO-8859-1, not ${m[1]!.slice(0, 20)}`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw badRequest('filename*: the percent-encoded name is not valid UTF-8');
+  }
 }

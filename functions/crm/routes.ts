@@ -47,9 +47,17 @@ export interface RouteOptions {
 
 const MAX_ID = 200;
 
+// No CRM this contract serves (ServiceNow sys_ids, Salesforce, Zendesk and mock ids) uses '/',
+// control characters, '.'/'..' or Firestore's reserved __name__ form in an id; a path segment
+// that does (e.g. a decoded `..%2F..%2Fx`) is hostile, and in mock mode would not even name a
+// document.
+const UNUSABLE_ID = /\/|^\.\.?$|^__.*__$/;
+const hasControlCharacter = (s: string): boolean => [...s].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+
 function idParam(ctx: RequestContext, name = 'id'): string {
   const id = ctx.params[name] ?? '';
   if (id.length === 0 || id.length > MAX_ID) throw new AppError('bad_request', 400, `${name} in the path must be 1-${MAX_ID} characters`);
+  if (UNUSABLE_ID.test(id) || hasControlCharacter(id)) throw new AppError('bad_request', 400, `${name} in the path must not contain '/' or control characters, be '.' or '..', or have the form __name__`);
   return id;
 }
 

@@ -1,6 +1,8 @@
 /**
  * Wraps each contract route with what every request gets: authentication, and in mock mode
- * the scripted faults and the journal. In mock mode the error is turned into its response
+ * the scripted faults and the journal — both only for requests that passed authentication
+ * (a refused request is counted, and nothing of it is stored), and no fault on a public
+ * route (the token endpoint authenticates its caller itself). In mock mode the error is turned into its response
  * here (through `toErrorResponse`, the one mapping) because the journal must record the
  * answer CCAI Platform actually received; in real mode errors go to the HTTP app as usual.
  */
@@ -11,11 +13,13 @@ import { AppError, type ErrorCode, toErrorResponse } from '../../shared/errors';
 import type { HttpResult, RequestContext, Route } from '../../shared/http/app';
 import type { Authenticator } from './auth';
 import { describeFault, type Fault, type FaultBook } from './mock/faults';
-import type { JournalWriter } from './mock/journal';
+import type { JournalWriter, RefusedTally } from './mock/journal';
 import type { ContractRoute } from './routes';
 
 export interface MockLayer {
   journal: JournalWriter;
+  /** Requests that failed authentication: counted here, never journaled (nothing of them is stored). */
+  refused: RefusedTally;
   faults: FaultBook;
   phone: PhoneOptions;
 }
@@ -74,7 +78,7 @@ export function serveContractRoute(route: ServedRoute, options: ServeOptions): R
       let result: HttpResult;
       try {
         if (!route.public) authMethod = await auth.authenticate(ctx.req.headers);
-        if (mock) {
+        if (mock && !route.public) {
           fault = await mock.faults.take(route.operation);
           if (fault?.latencyMs) await sleep(fault.latencyMs);
           if (fault?.status != null) throw faultError(fault);
@@ -93,7 +97,10 @@ export function serveContractRoute(route: ServedRoute, options: ServeOptions): R
         else ctx.log.info('request rejected', { method: ctx.method, path: ctx.path, status: response.status, code: response.body.code, reason: response.body.message });
         result = { status: response.status, headers: { ...response.headers, ...(unauth ? { 'www-authenticate': auth.challenge } : {}) }, json: response.body };
       }
-      if (mock) {
+      // A public route authenticates inside (the token endpoint: client credentials); what it refused is not journaled.
+      const authenticated = route.public ? (result.status ?? 200) < 400 : authMethod !== 'failed';
+      if (mock && !authenticated) mock.refused.note(route.operation, result.status ?? 200);
+      else if (mock) {
         const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
         await mock.journal.write({
           operation: route.operation,

@@ -3,12 +3,13 @@
  * into Cloud Storage, and items (notes, dispositions) to write to the CRM. Pure: parsing
  * and keys only, so every redelivery of an event plans exactly the same work.
  */
-import { createHash } from 'node:crypto';
 import type * as z from 'zod';
 import { PermanentEventError } from '../../shared/events/pubsub-event';
-import { type ArtifactKind, artifactKey, safeSegment } from '../../shared/zoom/artifacts';
+import { queueIdOf } from '../../shared/zoom/api-schemas';
+import { type ArtifactKind, artifactKey } from '../../shared/zoom/artifacts';
 import {
   dispositionObjectSchema,
+  MAX_DATE_MS,
   messagingTranscriptObjectSchema,
   noteObjectSchema,
   recordingObjectSchema,
@@ -16,6 +17,7 @@ import {
   voicemailObjectSchema,
   ZOOM_EVENTS,
 } from '../../shared/zoom/events';
+import { dispositionItemKey, noteItemKey } from '../../shared/zoom/item-keys';
 import type { EngagementFacts } from '../../shared/zoom/ledger';
 import type { QueuedZoomEvent } from '../../shared/zoom/queued-event';
 
@@ -45,7 +47,7 @@ export interface EventPlan {
 }
 
 /** ECMAScript dates span ±8.64e15 ms around the epoch. */
-const isDateMs = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= 8.64e15;
+const isDateMs = (ms: number) => Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS;
 
 export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
   const { envelope } = queued;
@@ -69,7 +71,7 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
       const o = parse(recordingObjectSchema);
       return {
         engagementId: o.engagement_id,
-        facts: { queueId: o.queue_id, agentId: o.user_id, channel: o.channel_type ?? 'voice', startTime: o.recording_start_time },
+        facts: { queueId: queueIdOf(o), agentId: o.user_id, channel: o.channel_type ?? 'voice', startTime: o.recording_start_time },
         artifacts: [{ key: artifactKey('recording', o.recording_id), kind: 'recording', sourceId: o.recording_id, url: o.download_url, time: o.recording_start_time ?? eventTime }],
         items: [],
         eventTs,
@@ -80,7 +82,7 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
       const o = parse(recordingTranscriptObjectSchema);
       return {
         engagementId: o.engagement_id,
-        facts: { queueId: o.queue_id, agentId: o.user_id, startTime: o.recording_start_time },
+        facts: { queueId: queueIdOf(o), agentId: o.user_id, startTime: o.recording_start_time },
         artifacts: [
           { key: artifactKey('recording_transcript', o.recording_id), kind: 'recording_transcript', sourceId: o.recording_id, url: o.transcript_url, time: o.recording_start_time ?? eventTime },
         ],
@@ -93,45 +95,46 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
       const o = parse(messagingTranscriptObjectSchema);
       return {
         engagementId: o.engagement_id,
-        facts: { queueId: o.queue_id, agentId: o.user_id, channel: o.channel_type ?? 'messaging', startTime: o.start_time },
-        artifacts: [
-          { key: artifactKey('messaging_transcript', o.message_id), kind: 'messaging_transcript', sourceId: o.message_id, url: o.transcript_url, time: o.start_time ?? eventTime },
-        ],
+        facts: { queueId: queueIdOf(o), agentId: o.user_id, channel: o.channel_type ?? 'messaging', startTime: o.start_time },
+        // One transcript per engagement: the listing knows it only as the engagement's transcript_url.
+        artifacts: [{ key: artifactKey('messaging_transcript'), kind: 'messaging_transcript', url: o.transcript_url, time: o.start_time ?? eventTime }],
         items: [],
         eventTs,
         receivedAtMs,
       };
     }
-    case ZOOM_EVENTS.voicemailTranscriptCompleted: {
+    case ZOOM_EVENTS.voicemailTranscriptCompleted:
+    case ZOOM_EVENTS.inboxMessageReceived: {
       const o = parse(voicemailObjectSchema);
-      const id = o.voicemail_id ?? o.message_id ?? o.engagement_id;
-      const time = o.start_time ?? eventTime;
+      // Inbox messages are voicemails today; another type would be no artifact of ours.
+      if (o.message_type !== undefined && o.message_type !== 'voicemail') return undefined;
+      const id = o.message_id ?? o.voicemail_id ?? o.engagement_id;
+      // The inbox listing dates a voicemail by created_at; the same here, so a backfill files it alike.
+      const time = o.created_at ?? o.start_time ?? eventTime;
       const artifacts: PlannedArtifact[] = [];
+      // A voicemail without transcript has only its audio (download_url).
       if (o.download_url) artifacts.push({ key: artifactKey('voicemail', id), kind: 'voicemail', sourceId: id, url: o.download_url, time });
       if (o.transcript_url) artifacts.push({ key: artifactKey('voicemail_transcript', id), kind: 'voicemail_transcript', sourceId: id, url: o.transcript_url, time });
-      return { engagementId: o.engagement_id, facts: { queueId: o.queue_id, agentId: o.user_id, channel: 'voice', startTime: o.start_time }, artifacts, items: [], eventTs, receivedAtMs };
+      return { engagementId: o.engagement_id, facts: { queueId: queueIdOf(o), agentId: o.user_id, channel: 'voice', startTime: o.created_at ?? o.start_time }, artifacts, items: [], eventTs, receivedAtMs };
     }
     case ZOOM_EVENTS.noteAdded: {
       const o = parse(noteObjectSchema);
       const body = o.note ?? '';
-      // note_id is unconfirmed: without it the note's identity is its content, author and time.
-      const id = o.note_id ?? createHash('sha256').update(`${o.user_id ?? ''}\n${o.created_time ?? eventTs}\n${body}`).digest('hex').slice(0, 24);
       return {
         engagementId: o.engagement_id,
         facts: { agentId: o.user_id },
         artifacts: [],
-        items: [{ kind: 'note', key: `note-${safeSegment(id)}`, eventTs, body, author: o.user_name ?? o.user_id }],
+        items: [{ kind: 'note', key: noteItemKey(o), eventTs, body, author: o.user_name ?? o.user_id }],
         eventTs,
         receivedAtMs,
       };
     }
     case ZOOM_EVENTS.dispositionAdded: {
       const o = parse(dispositionObjectSchema);
-      // The same disposition chosen by another agent (e.g. after a transfer) is a distinct one.
-      const key = `disposition-${safeSegment(o.disposition_id)}${o.user_id ? `-${safeSegment(o.user_id)}` : ''}`;
+      const key = dispositionItemKey(o);
       return {
         engagementId: o.engagement_id,
-        facts: { queueId: o.queue_id, agentId: o.user_id },
+        facts: { queueId: queueIdOf(o), agentId: o.user_id },
         artifacts: [],
         items: [{ kind: 'disposition', key, eventTs, value: o.disposition_name ?? o.disposition_id }],
         eventTs,

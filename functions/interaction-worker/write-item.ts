@@ -71,7 +71,8 @@ export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: Planned
       // The record already showing this value means an earlier attempt wrote it before a crash.
       const current = await deps.crm.findRecord({ id: recordId });
       if (current?.disposition !== item.value) await deps.crm.updateRecord(recordId, { disposition: item.value });
-      await deps.ledger.setFields(engagementId, { dispositionTs: item.eventTs });
+      // The entry's time, not this event's: every event of one key (a disposition set twice) is the same item.
+      await deps.ledger.setFields(engagementId, { dispositionTs: entry.eventTs });
     }
     await deps.ledger.updateItem(engagementId, item.key, { state: 'written', reason: '' });
     log.info(`zoom item: ${item.kind} written`);

@@ -8,6 +8,7 @@ import type * as z from 'zod';
 import { createNotificationLog } from '../../shared/agent-assist/notification-log';
 import type { HttpFunction } from '../../shared/http/app';
 import { lazyAsync } from '../../shared/lazy';
+import { createKeyedTokenBuckets } from '../../shared/rate-limit';
 import type { Logger } from '../../shared/logging';
 import type { DocStore } from '../../shared/ports/docstore';
 import type { agentAssistConfigShape } from './agent-assist-config';
@@ -30,11 +31,17 @@ export interface AgentAssistPorts {
 export interface AgentAssistParts {
   app: HttpFunction;
   isAgentAssistPath: (path: string) => boolean;
-  attachSocket(server: http.Server): AgentAssistSocketServer;
+  attachSocket(server: http.Server): Promise<AgentAssistSocketServer>;
 }
 
 export function composeAgentAssist(
-  config: AgentAssistConfig & { GCP_PROJECT?: string; UI_CONNECTOR_PUBLIC_URL?: string | undefined },
+  config: AgentAssistConfig & {
+    GCP_PROJECT?: string;
+    UI_CONNECTOR_PUBLIC_URL?: string | undefined;
+    UI_CONNECTOR_REGISTER_SOURCE_BURST: number;
+    UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: number;
+    UI_CONNECTOR_FORWARDED_HOPS: number;
+  },
   shared: { log: Logger; project: string; corsOrigins: string[]; tokens: TokenService; docs: DocStore; now: () => Date },
   ports: AgentAssistPorts = {},
 ): AgentAssistParts {
@@ -77,6 +84,12 @@ export function composeAgentAssist(
     corsOrigins: shared.corsOrigins,
     tokens: shared.tokens,
     salesforce,
+    registerRefusals: createKeyedTokenBuckets({
+      burst: config.UI_CONNECTOR_REGISTER_SOURCE_BURST,
+      perSecond: config.UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE / 60,
+      now: () => now().getTime(),
+    }),
+    forwardedHops: config.UI_CONNECTOR_FORWARDED_HOPS,
     dialogflow,
     ...(config.UI_CONNECTOR_NOTIFICATIONS === 'accept' ? { notifications: { log: notificationLog, now } } : {}),
   });

@@ -10,10 +10,13 @@ import type { NotificationLog } from '../../shared/agent-assist/notification-log
 import { decodeNotification, isNotificationType, pushEnvelopeSchema } from '../../shared/agent-assist/notifications';
 import { AppError } from '../../shared/errors';
 import { createHttpApp, type HttpFunction, type RequestContext, type Route } from '../../shared/http/app';
+import { sourceAddress } from '../../shared/http/source-address';
+import type { KeyedTokenBuckets } from '../../shared/rate-limit';
 import type { Logger } from '../../shared/logging';
 import { parseInput, readBody } from './inputs';
 import { type DialogflowForwarder, isProxyPath, resolveProxyTarget } from './proxy';
 import { handleRegister } from './register';
+import { rateLimited } from './register-app';
 import { header } from './routes';
 import type { SalesforceTokenVerifier } from './salesforce-userinfo';
 import type { TokenService } from './tokens';
@@ -26,6 +29,10 @@ export interface AgentAssistDeps {
   corsOrigins: string[];
   tokens: TokenService;
   salesforce: SalesforceTokenVerifier;
+  /** Refused /register attempts per source address: a flood of made-up tokens must not become a flood of Salesforce calls. */
+  registerRefusals: KeyedTokenBuckets;
+  /** See shared/http/source-address.ts. */
+  forwardedHops: number;
   dialogflow: DialogflowForwarder;
   /** Present on the deployment Pub/Sub pushes to. */
   notifications?: { log: NotificationLog; now: () => Date };
@@ -62,7 +69,21 @@ export function createAgentAssistApp(deps: AgentAssistDeps): HttpFunction {
     {
       method: 'POST',
       path: '/register',
-      handle: async (ctx) => ({ json: await handleRegister({ salesforce: deps.salesforce, tokens: deps.tokens, log: ctx.log }, header(ctx, 'authorization')), headers: { 'cache-control': 'no-store' } }),
+      handle: async (ctx) => {
+        // Only refusals count, so an office of agents behind one address reloading at once is never held back.
+        const source = sourceAddress(ctx.req, deps.forwardedHops);
+        const budget = deps.registerRefusals.peek(source);
+        if (!budget.allowed) {
+          ctx.log.warn('register rate limited: too many refused attempts from one source');
+          throw rateLimited(budget.retryAfterSeconds, 'refused attempts from this source');
+        }
+        try {
+          return { json: await handleRegister({ salesforce: deps.salesforce, tokens: deps.tokens, log: ctx.log }, header(ctx, 'authorization')), headers: { 'cache-control': 'no-store' } };
+        } catch (err) {
+          if (err instanceof AppError && err.status === 401) deps.registerRefusals.take(source);
+          throw err;
+        }
+      },
     },
     ...(['v2', 'v2beta1'] as const).flatMap((version) =>
       (['GET', 'POST', 'PATCH'] as const).map((method): Route => ({ method, path: `/${version}/*`, handle: proxy(method) })),

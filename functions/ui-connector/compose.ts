@@ -3,6 +3,7 @@ import { hkdfSync } from 'node:crypto';
 import { ConfigError, type Env } from '../../shared/config';
 import { lazyFirestoreDocStore, lazyPubSubEventBus } from '../../shared/google-lazy';
 import type { HttpFunction } from '../../shared/http/app';
+import { bodyLimitsOf, withBodyLimits } from '../../shared/http/body-guard';
 import { lazyAsync } from '../../shared/lazy';
 import type { DocStore } from '../../shared/ports/docstore';
 import type { EventBus } from '../../shared/ports/eventbus';
@@ -112,9 +113,11 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): UiCo
       mappingTtlSeconds: config.UI_CONNECTOR_MAPPING_TTL_SECONDS,
     },
   });
-  const handler: HttpFunction = (req, res) => {
+  const appFor = (req: { originalUrl?: string | undefined; url?: string | undefined }) => {
     const path = (req.originalUrl ?? req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
-    return agentAssist.isAgentAssistPath(path) ? agentAssist.app(req, res) : connector(req, res);
+    return agentAssist.isAgentAssistPath(path) ? agentAssist.app : connector;
   };
-  return Object.assign(handler, { attachSocket: agentAssist.attachSocket });
+  const handler: HttpFunction = (req, res) => appFor(req)(req, res);
+  // Each request is held to the body limits of the app that will serve it, before the Framework parses it.
+  return Object.assign(withBodyLimits(handler, (req) => bodyLimitsOf(appFor(req), req)), { attachSocket: agentAssist.attachSocket });
 }

@@ -8,12 +8,12 @@
 import { http } from '@google-cloud/functions-framework';
 // The only server factory the Framework exports; the deployed Cloud Run image runs the same app the CLI builds.
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { bodyLimitsOf } from '../../shared/http/body-guard';
 import { installFrameworkErrorResponses } from '../../shared/http/framework-errors';
 import { createLogger } from '../../shared/logging';
 import { composeUiConnector } from './compose';
 
 const log = createLogger({ fields: { function: 'ui-connector' } });
-installFrameworkErrorResponses(log);
 let handler: ReturnType<typeof composeUiConnector>;
 try {
   handler = composeUiConnector(process.env);
@@ -21,11 +21,13 @@ try {
   process.stderr.write(`${JSON.stringify({ severity: 'CRITICAL', message: `ui-connector: cannot start: ${err instanceof Error ? err.message : String(err)}` })}\n`);
   process.exit(1);
 }
+// Before the Framework builds its app: bodies held to the function's own limits before its parsers.
+installFrameworkErrorResponses(log, { bodyLimits: (req) => bodyLimitsOf(handler, req) });
 http('uiConnector', handler);
 const server = getTestServer('uiConnector');
 // Longer than Cloud Run's front end keeps idle connections, so it never reuses one being closed.
 server.keepAliveTimeout = 620_000;
-const socket = handler.attachSocket(server);
+const socket = await handler.attachSocket(server);
 const port = Number(process.env['PORT'] ?? 8080);
 server.listen(port, () => log.info('ui-connector serving REST and socket.io', { port }));
 

@@ -13,7 +13,7 @@
  * and the path of the public URL (the local stack serves the function under /ui-connector).
  */
 import type http from 'node:http';
-import { Server, type Socket } from 'socket.io';
+import type { Server, Socket } from 'socket.io';
 import { byPublishTime, type LoggedNotification, type NotificationLog } from '../../shared/agent-assist/notification-log';
 import { CONVERSATION_NAME, conversationRoom } from '../../shared/agent-assist/notifications';
 import type { Logger } from '../../shared/logging';
@@ -43,17 +43,27 @@ export interface AgentAssistSocketServer {
 
 /** Rooms one socket may be in at once (an agent handles a few conversations, never hundreds). */
 const MAX_ROOMS_PER_SOCKET = 16;
-/** Message keys each socket remembers to skip a second delivery (replay and poll can overlap). */
-const SEEN_PER_SOCKET = 4096;
+/**
+ * Message keys each socket remembers to skip a second delivery. Overlaps are short: a join's
+ * replay against the reads of the next seconds, and re-reads at the cursor's millisecond.
+ */
+const SEEN_PER_SOCKET = 1024;
 const POLL_BATCH = 500;
 
 interface SocketState {
   rooms: Set<string>;
   seen: Set<string>;
+  /** The handshake token's `exp`, in ms: the connection ends with its token. */
+  expiresAtMs: number;
 }
 
-export function attachAgentAssistSocket(server: http.Server, deps: SocketServerDeps): AgentAssistSocketServer {
-  const io = new Server(server, {
+/** What the client hears when its connection outlives its token (it must /register again). */
+export const TOKEN_EXPIRED_EVENT = 'token-expired';
+
+/** socket.io loads here, not at instance start: the Cloud Function build of ui-connector never serves sockets. */
+export async function attachAgentAssistSocket(server: http.Server, deps: SocketServerDeps): Promise<AgentAssistSocketServer> {
+  const { Server: SocketIoServer } = await import('socket.io');
+  const io: Server = new SocketIoServer(server, {
     path: '/socket.io/',
     transports: ['polling', 'websocket'],
     serveClient: false,
@@ -68,20 +78,37 @@ export function attachAgentAssistSocket(server: http.Server, deps: SocketServerD
   let polling: Promise<number> | undefined;
   let closed = false;
 
+  /** Ends a connection whose token has expired (true), so no token outlives its `exp` on a socket. */
+  const endIfExpired = (socket: Socket): boolean => {
+    const state = states.get(socket);
+    if (!state || deps.now().getTime() < state.expiresAtMs) return false;
+    deps.logger.info('socket closed', { reason: 'token expired' });
+    socket.emit(TOKEN_EXPIRED_EVENT, { message: 'Your token has expired.' });
+    socket.disconnect(true);
+    return true;
+  };
+
   const deliver = (socket: Socket, event: LoggedNotification): void => {
     const state = states.get(socket);
-    if (!state || state.seen.has(event.key) || !state.rooms.has(event.room)) return;
+    if (!state || state.seen.has(event.key) || !state.rooms.has(event.room) || endIfExpired(socket)) return;
     if (state.seen.size >= SEEN_PER_SOCKET) state.seen.delete(state.seen.values().next().value!);
     state.seen.add(event.key);
     socket.emit(event.payload.data_type, event.payload);
   };
 
   const doPoll = async (): Promise<number> => {
+    // Joined sockets whose token has expired are closed even when nothing arrives for them.
+    for (const sockets of members.values()) for (const socket of [...sockets]) endIfExpired(socket);
     if (members.size === 0 || cursor === undefined) return 0;
     const batch = await deps.log.committedSince(cursor, POLL_BATCH);
     if (batch.length === 0) return 0;
     const last = batch[batch.length - 1]!.committedAt;
     if (last.getTime() > cursor.getTime()) cursor = last;
+    else if (batch.length === POLL_BATCH) {
+      // A full read within one millisecond would be read again forever: step past it.
+      deps.logger.warn('notification log read stuck on one millisecond: stepping past it', { count: batch.length });
+      cursor = new Date(cursor.getTime() + 1);
+    }
     let delivered = 0;
     // Within one read, publish order; across reads, commit order.
     for (const event of [...batch].sort(byPublishTime)) {
@@ -156,7 +183,7 @@ export function attachAgentAssistSocket(server: http.Server, deps: SocketServerD
             next(new Error('This token may not open the notification socket.'));
             return;
           }
-          socket.data = { user: claims.gcp_agent_assist_user ?? undefined };
+          socket.data = { user: claims.gcp_agent_assist_user ?? undefined, expiresAtMs: claims.exp * 1000 };
           next();
         })
         .catch((err: unknown) => {
@@ -166,9 +193,10 @@ export function attachAgentAssistSocket(server: http.Server, deps: SocketServerD
         });
     });
     nsp.on('connection', (socket) => {
-      states.set(socket, { rooms: new Set(), seen: new Set() });
+      states.set(socket, { rooms: new Set(), seen: new Set(), expiresAtMs: (socket.data as { expiresAtMs: number }).expiresAtMs });
       const handle = (action: 'join' | 'leave') => (name: unknown, ack?: unknown) => {
         const reply = typeof ack === 'function' ? (ack as (...args: unknown[]) => void) : () => undefined;
+        if (endIfExpired(socket)) return;
         if (typeof name !== 'string' || !CONVERSATION_NAME.test(name)) {
           reply(false, 'expected a conversation name: projects/<project>/locations/<location>/conversations/<id>');
           return;

@@ -1,14 +1,16 @@
 /**
  * `GET /artifacts/<engagement>/<artifact>?t=<token>`: the durable link the CRM holds.
- * Checks who asks (the link token, and optionally an IAP-asserted identity), checks that
- * the ledger has the artifact stored, then redirects to a V4 signed URL that lives for
- * minutes. The link itself never expires; access can be cut by rotating the link secret.
+ * Checks who asks (the link token and its key version, and optionally the identity IAP's
+ * signed assertion proves), checks that the ledger has the artifact stored, then redirects to
+ * a V4 signed URL that lives for minutes. A link is revoked by rotating its key out
+ * (shared/zoom/artifact-link).
  */
 import type { Secret } from '../../shared/config';
-import { AppError, forbidden, notFound, unauthenticated } from '../../shared/errors';
+import { AppError, forbidden, notFound } from '../../shared/errors';
+import type { IapVerifier } from '../../shared/http/iap-assertion';
 import type { Logger } from '../../shared/logging';
 import type { BlobStore } from '../../shared/ports/blobstore';
-import { verifyArtifactLinkToken } from '../../shared/zoom/artifact-link';
+import { checkArtifactLinkToken } from '../../shared/zoom/artifact-link';
 import type { Ledger } from '../../shared/zoom/ledger';
 
 export interface ArtifactRedirectDeps {
@@ -16,8 +18,8 @@ export interface ArtifactRedirectDeps {
   ledger: Ledger;
   blobs: BlobStore;
   signedUrlTtlSeconds: number;
-  /** When set, an identity asserted by IAP is required, from one of these domains (empty = any). */
-  requireIdentity?: { allowedDomains: string[] };
+  /** When set, an identity proven by IAP's signed assertion is required, from one of these domains (empty = any). */
+  requireIdentity?: { verifier: IapVerifier; allowedDomains: string[] };
   log: Logger;
 }
 
@@ -25,22 +27,22 @@ export interface ArtifactRequest {
   engagementId: string;
   key: string;
   token: string | undefined;
-  /** x-goog-authenticated-user-email, e.g. "accounts.google.com:agent@example.com". */
-  identity: string | undefined;
+  /** x-goog-iap-jwt-assertion (the unsigned x-goog-authenticated-user-* headers are never read). */
+  iapAssertion: string | undefined;
 }
 
 export async function handleArtifactRequest(deps: ArtifactRedirectDeps, input: ArtifactRequest): Promise<{ location: string }> {
-  if (!input.token || !verifyArtifactLinkToken(deps.linkSecrets, input.engagementId, input.key, input.token)) {
-    deps.log.warn('artifact link refused: bad token', { engagementId: input.engagementId, artifact: input.key });
-    throw forbidden('this link is not valid');
+  const check = input.token ? checkArtifactLinkToken(deps.linkSecrets, input.engagementId, input.key, input.token) : 'invalid';
+  if (check !== 'valid') {
+    deps.log.warn('artifact link refused', { engagementId: input.engagementId, artifact: input.key, reason: check });
+    throw forbidden(check === 'revoked' ? 'this link was revoked (its key was rotated out)' : 'this link is not valid');
   }
   let who: string | undefined;
   if (deps.requireIdentity) {
-    who = input.identity?.replace(/^accounts\.google\.com:/, '');
-    if (!who) throw unauthenticated('sign-in required');
-    const domain = who.split('@')[1]?.toLowerCase() ?? '';
+    const identity = await deps.requireIdentity.verifier.verify(input.iapAssertion);
+    who = identity.email;
     const allowed = deps.requireIdentity.allowedDomains;
-    if (allowed.length > 0 && !allowed.includes(domain)) throw forbidden('not allowed for this account');
+    if (allowed.length > 0 && !allowed.includes(identity.domain)) throw forbidden('not allowed for this account');
   }
   const doc = await deps.ledger.get(input.engagementId);
   const artifact = doc?.artifacts[input.key];

@@ -2,12 +2,13 @@
 import type { Env } from '../../shared/config';
 import { lazyFirestoreDocStore, lazyGcsBlobStore, lazyPubSubEventBus } from '../../shared/google-lazy';
 import type { HttpFunction } from '../../shared/http/app';
+import { createIapVerifier, iapKeysFrom } from '../../shared/http/iap-assertion';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
 import type { EventBus } from '../../shared/ports/eventbus';
 import { createFunctionRuntime } from '../../shared/runtime';
 import { createLedger } from '../../shared/zoom/ledger';
-import { zoomWebhookConfigShape } from './config';
+import { checkZoomWebhookConfig, zoomWebhookConfigShape } from './config';
 import { createEventKeyStore } from './event-keys';
 import { createZoomWebhookApp } from './http';
 
@@ -20,6 +21,7 @@ export interface ZoomWebhookPorts {
 /** `ports` lets tests compose the real app over in-memory adapters. */
 export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, options: { now?: () => number; logSink?: (line: string) => void } = {}): HttpFunction {
   const { config, log } = createFunctionRuntime('zoom-webhook', env, zoomWebhookConfigShape, options.logSink ? { sink: options.logSink } : {});
+  checkZoomWebhookConfig(config);
   const signer =
     config.GCS_SIGNER_CLIENT_EMAIL && config.GCS_SIGNER_PRIVATE_KEY ? { clientEmail: config.GCS_SIGNER_CLIENT_EMAIL, privateKey: config.GCS_SIGNER_PRIVATE_KEY } : undefined;
   const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
@@ -33,6 +35,8 @@ export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, 
     webhook: {
       secrets: [config.ZOOM_WEBHOOK_SECRET, ...(config.ZOOM_WEBHOOK_SECRET_PREVIOUS ? [config.ZOOM_WEBHOOK_SECRET_PREVIOUS] : [])],
       windowSeconds: config.ZOOM_WEBHOOK_WINDOW_SECONDS,
+      // A request older than the keys are remembered could not be told from a new event.
+      retryWindowSeconds: Math.min(config.ZOOM_WEBHOOK_RETRY_WINDOW_SECONDS, config.ZOOM_EVENT_KEY_TTL_HOURS * 3600),
       keys: createEventKeyStore(docs, { keyTtlMs: config.ZOOM_EVENT_KEY_TTL_HOURS * 3_600_000 }),
       bus,
       topic: config.ZOOM_EVENTS_TOPIC,
@@ -45,7 +49,12 @@ export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, 
       blobs,
       signedUrlTtlSeconds: config.ARTIFACT_SIGNED_URL_TTL_SECONDS,
       ...(config.ARTIFACT_REQUIRE_IDENTITY
-        ? { requireIdentity: { allowedDomains: config.ARTIFACT_ALLOWED_DOMAINS.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean) } }
+        ? {
+            requireIdentity: {
+              verifier: createIapVerifier({ audiences: config.ARTIFACT_IAP_AUDIENCE ?? [], keys: iapKeysFrom(config.ARTIFACT_IAP_KEYS_URL), now }),
+              allowedDomains: config.ARTIFACT_ALLOWED_DOMAINS.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean),
+            },
+          }
         : {}),
       log,
     },

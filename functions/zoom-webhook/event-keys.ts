@@ -7,6 +7,10 @@
  * the signatures it arrived with: an exact replay carries the same body, hence the same
  * key, and a signature already listed there — so replays are caught without a second
  * write per event (a new key cannot be a replay).
+ *
+ * Whether a replay (or a request older than the freshness window) is refused depends on the
+ * event: while it is not yet published it may be Zoom's retry of a delivery we failed to make
+ * durable, and is taken (functions/zoom-webhook/README.md, "Retries"); once published it is refused.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
@@ -24,12 +28,20 @@ export const eventKeyDocSchema = z.looseObject({
   duplicates: z.number().optional(),
 });
 
-/** replay: this exact request (same signature) was received before. */
-export type RecordOutcome = 'new' | 'already_published' | 'recorded_not_published' | 'replay';
+/**
+ * replay: the event is published and this exact request (same signature) was received before;
+ * stale: the event is published and this request is older than the freshness window.
+ * Neither writes anything.
+ */
+export type RecordOutcome = 'new' | 'already_published' | 'recorded_not_published' | 'replay' | 'stale';
 
 export interface EventKeyStore {
-  /** Records the event under its key; tells whether it was new, a replay, or already known (and published or not). */
-  record(input: { key: string; event: string; engagementId: string | undefined; body: string; receivedAt: Date; signature: string }): Promise<RecordOutcome>;
+  /**
+   * Records the event under its key; tells whether it was new, already known (and published
+   * or not), or — for a published event — a replay or a stale request. `fresh`: the request's
+   * timestamp is within the freshness window.
+   */
+  record(input: { key: string; event: string; engagementId: string | undefined; body: string; receivedAt: Date; signature: string; fresh: boolean }): Promise<RecordOutcome>;
   markPublished(key: string, messageId: string): Promise<void>;
 }
 
@@ -54,10 +66,12 @@ export function createEventKeyStore(docs: DocStore, options: { keyTtlMs: number 
         if (!(err instanceof DocAlreadyExistsError)) throw err;
       }
       const existing = eventKeyDocSchema.safeParse(await docs.get(EVENT_KEYS_COLLECTION, id));
-      if (existing.success && existing.data.signatures.includes(signature)) return 'replay';
+      const published = existing.success && existing.data.published;
+      if (published && existing.data.signatures.includes(signature)) return 'replay';
+      if (published && !input.fresh) return 'stale';
       // Counts suppressed duplicates for the operators and remembers this delivery's signature.
       await docs.update(EVENT_KEYS_COLLECTION, id, { duplicates: fieldOps.increment(1), signatures: fieldOps.arrayUnion(signature) });
-      return existing.success && existing.data.published ? 'already_published' : 'recorded_not_published';
+      return published ? 'already_published' : 'recorded_not_published';
     },
     async markPublished(key, messageId) {
       await docs.update(EVENT_KEYS_COLLECTION, eventKeyDocId(key), { published: true, messageId, publishedAt: fieldOps.serverTime() });

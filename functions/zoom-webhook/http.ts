@@ -1,5 +1,6 @@
 /** The HTTP surface of zoom-webhook: `POST /` (Zoom events) and `GET /artifacts/...` (durable links). */
 import { createHttpApp, type HttpFunction } from '../../shared/http/app';
+import { IAP_ASSERTION_HEADER } from '../../shared/http/iap-assertion';
 import type { Logger } from '../../shared/logging';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../shared/zoom/webhook-signature';
 import { type ArtifactRedirectDeps, handleArtifactRequest } from './artifact-redirect';
@@ -38,7 +39,7 @@ export function createZoomWebhookApp(deps: { log: Logger; projectId: string; web
               engagementId: ctx.params['engagementId']!,
               key: ctx.params['key']!,
               token: ctx.query.get('t') ?? undefined,
-              identity: header(ctx.req.headers['x-goog-authenticated-user-email']),
+              iapAssertion: header(ctx.req.headers[IAP_ASSERTION_HEADER]),
             },
           );
           return { status: 302, headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } };

@@ -2,8 +2,10 @@
  * The webhook core: verify, parse, deduplicate, record, publish — in that order, and
  * answer 2xx only once the event is durable (recorded in Firestore and accepted by
  * Pub/Sub). Anything else is a typed error that `createHttpApp` turns into the response:
- * 401 for a bad, stale or replayed signature, 400 for a body that is not an event,
- * 503 when the event could not be made durable (Zoom then retries).
+ * 401 for a bad signature, or a stale or replayed request of an event already published,
+ * 400 for a body that is not an event, 503 when the event could not be made durable (Zoom
+ * then retries). A correctly signed request whose event is not yet published is taken even if
+ * it is stale or repeats earlier bytes: Zoom's retry must not be refused (README, "Retries").
  */
 import type { Secret } from '../../shared/config';
 import { AppError, unauthenticated, unavailable } from '../../shared/errors';
@@ -20,6 +22,8 @@ const KNOWN_EVENTS = new Set<string>(Object.values(ZOOM_EVENTS));
 export interface ZoomWebhookDeps {
   secrets: readonly Secret[];
   windowSeconds: number;
+  /** How old a correctly signed request of a not yet published event may be (Zoom's retries span ~85 min). */
+  retryWindowSeconds: number;
   keys: EventKeyStore;
   bus: EventBus;
   topic: string;
@@ -41,16 +45,23 @@ export async function handleZoomWebhook(deps: ZoomWebhookDeps, input: ZoomWebhoo
   const verdict = verifyZoomSignature({ signature: input.signature, timestamp: input.timestamp }, input.rawBody, {
     secrets: deps.secrets,
     windowSeconds: deps.windowSeconds,
+    retryWindowSeconds: deps.retryWindowSeconds,
     nowMs: deps.now(),
   });
   if (!verdict.ok) {
     deps.log.warn('zoom webhook rejected: signature', { reason: verdict.reason });
     throw unauthenticated(verdict.reason === 'stale_timestamp' ? 'request timestamp outside the accepted window' : 'invalid or missing Zoom signature');
   }
+  const stale = (): never => {
+    deps.log.warn('zoom webhook rejected: signature', { reason: 'stale_timestamp' });
+    throw unauthenticated('request timestamp outside the accepted window');
+  };
 
   const envelope = parseEnvelope(input.rawBody);
 
   if (envelope.event === ZOOM_EVENTS.urlValidation) {
+    // Nothing to lose by refusing a stale validation: Zoom validates again.
+    if (!verdict.fresh) stale();
     const payload = urlValidationPayloadSchema.safeParse(envelope.payload ?? {});
     if (!payload.success) throw new AppError('invalid_body', 400, 'url_validation without payload.plainToken');
     // Answered with the secret that signed the request, so validation works mid-rotation.
@@ -63,14 +74,14 @@ export async function handleZoomWebhook(deps: ZoomWebhookDeps, input: ZoomWebhoo
   const receivedAt = new Date(deps.now());
 
   const outcome = await durably('record the event', () =>
-    deps.keys.record({ key, event: envelope.event, engagementId, body: input.rawBody.toString('utf8'), receivedAt, signature: input.signature!.trim().toLowerCase() }),
+    deps.keys.record({ key, event: envelope.event, engagementId, body: input.rawBody.toString('utf8'), receivedAt, signature: input.signature!.trim().toLowerCase(), fresh: verdict.fresh }),
   );
   if (outcome === 'replay') {
-    // An exact copy of a request already received: refused, and never published from here
-    // (if its key is still unpublished, the sender's next, freshly signed retry publishes it).
+    // An exact copy of a request whose event is published already: nothing to gain by taking it.
     deps.log.warn('zoom webhook rejected: replayed request', { event: envelope.event });
     throw unauthenticated('replayed request');
   }
+  if (outcome === 'stale') stale();
   if (outcome === 'already_published') {
     deps.log.info('zoom webhook: duplicate suppressed', { event: envelope.event, engagementId });
     return { kind: 'duplicate', key };

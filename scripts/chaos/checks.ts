@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { planEvent } from '../../functions/interaction-worker/plan';
-import type { MockEngagement } from '../../local/mocks/zoom';
+import { type MockEngagement, zoomFilePath } from '../../local/mocks/zoom';
 import type { StoredObjectSummary } from '../../local/storage';
 import { type ArtifactKind, artifactKey, artifactPath } from '../../shared/zoom/artifacts';
 import { dispositionItemKey, noteItemKey } from '../../shared/zoom/item-keys';
@@ -64,20 +64,27 @@ export function expectationOf(
       artifacts.push({ engagementId: e.engagementId, kind, key, object: artifactPath({ engagementId: e.engagementId, startTime: time, key, kind, prefix }), file, ...digest });
     };
     for (const r of e.recordings) {
-      add('recording', r.recordingId, r.startTime, `/v2/files/recordings/${encodeURIComponent(r.recordingId)}`);
-      if (r.transcript) add('recording_transcript', r.recordingId, r.startTime, `/v2/files/recording-transcripts/${encodeURIComponent(r.recordingId)}`);
+      add('recording', r.recordingId, r.startTime, zoomFilePath('recordings', r.recordingId));
+      if (r.transcript) add('recording_transcript', r.recordingId, r.startTime, zoomFilePath('recording-transcripts', r.recordingId));
     }
     for (const v of e.voicemails) {
-      add('voicemail', v.messageId, v.at, `/v2/files/voicemails/${encodeURIComponent(v.messageId)}`);
-      if (v.transcript) add('voicemail_transcript', v.messageId, v.at, `/v2/files/voicemail-transcripts/${encodeURIComponent(v.messageId)}`);
+      add('voicemail', v.messageId, v.at, zoomFilePath('voicemails', v.messageId));
+      if (v.transcript) add('voicemail_transcript', v.messageId, v.at, zoomFilePath('voicemail-transcripts', v.messageId));
     }
-    if (e.messagingTranscript) add('messaging_transcript', undefined, e.startTime, `/v2/files/messaging-transcripts/${encodeURIComponent(e.engagementId)}`);
+    if (e.messagingTranscript) add('messaging_transcript', undefined, e.startTime, zoomFilePath('messaging-transcripts', e.engagementId));
+    // One item per key: the same note text or disposition set twice is one item (shared/zoom/item-keys.ts).
+    const keys = new Set<string>();
+    const item = (i: ExpectedItem) => {
+      if (keys.has(i.key)) return;
+      keys.add(i.key);
+      items.push(i);
+    };
     for (const n of e.notes) {
       const ts = Date.parse(n.createdTime);
-      items.push({ engagementId: e.engagementId, kind: 'note', key: noteItemKey({ note_id: n.noteId }, ts), eventTs: ts, text: n.note });
+      item({ engagementId: e.engagementId, kind: 'note', key: noteItemKey({ note: n.note }), eventTs: ts, text: n.note });
     }
     for (const d of e.dispositions) {
-      items.push({ engagementId: e.engagementId, kind: 'disposition', key: dispositionItemKey({ disposition_id: d.dispositionId, user_id: d.userId }), eventTs: Date.parse(d.at), text: d.dispositionName });
+      item({ engagementId: e.engagementId, kind: 'disposition', key: dispositionItemKey({ disposition_id: d.dispositionId }), eventTs: Date.parse(d.at), text: d.dispositionName });
     }
   }
   return { engagements: day, artifacts, items };
@@ -276,7 +283,7 @@ function ledgerProblems(
     else if (o && (entry.bytes !== o.size || entry.generation !== o.generation)) out.push(`${a.key}: ledger says ${entry.bytes} bytes generation ${entry.generation}, storage ${o.size} bytes generation ${o.generation}`);
   }
   const final = finalDisposition(e);
-  const finalKey = final ? dispositionItemKey({ disposition_id: final.dispositionId, user_id: final.userId }) : undefined;
+  const finalKey = final ? dispositionItemKey({ disposition_id: final.dispositionId }) : undefined;
   for (const i of items) {
     const entry = doc.items[i.key];
     if (!entry) out.push(`${i.key}: not in the ledger`);
@@ -284,7 +291,11 @@ function ledgerProblems(
       if (entry.state !== 'written') out.push(`${i.key}: ${entry.state}${entry.reason ? ` (${entry.reason})` : ''}`);
     } else if (entry.state !== 'written' && entry.state !== 'superseded') out.push(`${i.key}: ${entry.state}${entry.reason ? ` (${entry.reason})` : ''}`);
   }
-  if (final && doc.dispositionTs !== Date.parse(final.at)) out.push(`dispositionTs ${doc.dispositionTs ?? '(none)'}, the last disposition's is ${Date.parse(final.at)}`);
+  // The record's call result is the final disposition's (checked in the CRM); the ledger's
+  // dispositionTs is the time of the entry that applied it: Zoom's event time, or — when the
+  // reconciliation backfilled it — the time it was given then (Zoom's listing has none).
+  const applied = finalKey ? doc.items[finalKey] : undefined;
+  if (final && (applied?.eventTs === undefined || doc.dispositionTs !== applied.eventTs)) out.push(`dispositionTs ${doc.dispositionTs ?? '(none)'}, the final disposition's entry has ${applied?.eventTs ?? '(none)'}`);
   const known = new Set([...artifacts.map((a) => a.key), ...items.map((i) => i.key)]);
   for (const k of [...Object.keys(doc.artifacts), ...Object.keys(doc.items)]) if (!known.has(k)) out.push(`${k}: an entry Zoom has no counterpart for`);
   return out;

@@ -94,7 +94,7 @@ const STACK_ENV = {
   RECONCILE_POLL_MS: '200',
   RECONCILE_STALE_MINUTES: '1',
 };
-/** Push retry back-off scaled down from Eventarc's 10–600 s; attempts from the options (Terraform's default 10). */
+/** Push retry back-off scaled down from the deployed 10–300 s (terraform/delivery.json); attempts from the options (Terraform's default 10). */
 const PUSH = { backoff: { min: 0.5, max: 10 }, concurrency: 64 };
 /** The smallest download a crash can land in the middle of (with bytes uploaded). */
 const CRASH_MIN_BYTES = 128 * 1024;
@@ -263,8 +263,9 @@ function armFaults(stack: Stack, pool: WorkerPool, x: Expectation, rates: FaultR
   const truncated = new Set<string>();
   for (const a of x.artifacts) {
     if (rnd() < rates.notReady) stack.zoom.faults.fileNotReady({ pathIncludes: a.file, times: 1 + Math.floor(rnd() * 3) });
-    // With the '?' only this file's downloads match (not a longer id that starts the same).
-    if (rnd() < rates.zoom429) stack.zoom.faults.failHttp({ pathIncludes: `${a.file}?`, status: 429, times: 1, retryAfterSeconds: 1 });
+    // A file's path is unique and no other path contains it (ids are zero-padded; Zoom's
+    // transcript URLs have their own prefix), and some have no query: match the path alone.
+    if (rnd() < rates.zoom429) stack.zoom.faults.failHttp({ pathIncludes: a.file, status: 429, times: 1, retryAfterSeconds: 1 });
     if (rnd() < rates.truncate) {
       truncated.add(a.file);
       stack.zoom.faults.truncateDownload({ pathIncludes: a.file, afterBytes: Math.floor(a.bytes / 3), times: 1 });
@@ -367,7 +368,8 @@ async function reconcile(stack: Stack, window: { from: string; to: string }, tri
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.oidc.mint(url, localServiceAccounts.scheduler)}` },
       body: JSON.stringify({ ...window, trigger }),
-      signal: AbortSignal.timeout(ctx.secondsLeft() * 1000),
+      // AbortSignal.timeout takes whole milliseconds (seconds × 1000 is not always an integer in floating point).
+      signal: AbortSignal.timeout(Math.round(ctx.secondsLeft() * 1000)),
     });
     const text = await res.text();
     if (res.status !== 200) {

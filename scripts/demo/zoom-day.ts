@@ -39,8 +39,8 @@ export async function runZoomDay(stack: Stack, options: DayOptions, progress: (l
   // rate-limits now and then, and the odd 5xx.
   const someRecordings = day.flatMap((e) => e.recordings).filter((_, i) => i % 7 === 0);
   for (const r of someRecordings) stack.zoom.faults.fileNotReady({ pathIncludes: r.recordingId, times: 1 });
-  stack.zoom.faults.failHttp({ pathIncludes: '/v2/files/', status: 429, times: 3, retryAfterSeconds: 0 });
-  stack.zoom.faults.failHttp({ pathIncludes: '/v2/files/', status: 503, times: 2 });
+  stack.zoom.faults.failHttp({ pathIncludes: '/download/', status: 429, times: 3, retryAfterSeconds: 0 });
+  stack.zoom.faults.failHttp({ pathIncludes: '/download/', status: 503, times: 2 });
 
   const delivery = await stack.zoom.deliver(events, {
     duplicate: 0.1,

@@ -45,7 +45,7 @@ export interface FuzzReport {
   logLines: number;
 }
 
-/** Writes every contract request makes in mock mode by design: the crm mock's journal (see README). */
+/** Writes every authenticated contract request makes in mock mode by design: the crm mock's journal (see README). */
 const JOURNAL_COLLECTION = 'crmMockJournal';
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
@@ -67,6 +67,7 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
     credentials: stack.ready.credentials,
     env: stack.ready.env,
     mintOidc: (input) => stack.call({ command: 'mint', ...input }),
+    mintIap: (input) => stack.call({ command: 'mint', iap: true, ...input }),
     mintIdToken: (input) => stack.call({ command: 'mint-id-token', ...input }),
   };
   const transport = createTransport(stack.ready.gatewayUrl);
@@ -106,7 +107,8 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
       record.steps.push({ step, result });
       sent++;
       options.onProgress?.(sent, options.caseIndex !== undefined ? planned : options.requests);
-      if (step.endpoint.startsWith('crm ')) crmRequests++;
+      // A request that failed authentication is counted by the mock, never journaled.
+      if (step.endpoint.startsWith('crm ') && result.status !== 401) crmRequests++;
       byCategory[step.category]++;
       const row = rows.get(step.endpoint) ?? { endpoint: step.endpoint, requests: 0, byClass: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 }, violations: 0 };
       row.requests++;

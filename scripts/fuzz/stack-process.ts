@@ -13,7 +13,7 @@ import type { Message, Subscription } from '@google-cloud/pubsub';
 import type { DocumentWrite } from '../../local/firestore';
 import { startStack } from '../../local/stack';
 import { createPubSub } from '../../shared/google';
-import type { ChildMessage, Command, CommandResults, ObservedWrites, PulledMessage, RequestMessage } from './stack-protocol';
+import { type ChildMessage, type Command, type CommandResults, FUZZ_IAP_AUDIENCE, type ObservedWrites, type PulledMessage, type RequestMessage } from './stack-protocol';
 
 const send = (message: ChildMessage) => process.send?.(message);
 if (!process.send) {
@@ -21,7 +21,13 @@ if (!process.send) {
   process.exit(2);
 }
 
-const stack = await startStack({ port: 0, servicePorts: 'free', envOverrides: { LOG_LEVEL: 'debug' } });
+// Artifact links require an identity proven by IAP's signed assertion (the local IAP-like signer),
+// so the fuzz run can send forged and spoofed identities at them.
+const stack = await startStack({
+  port: 0,
+  servicePorts: 'free',
+  envOverrides: { LOG_LEVEL: 'debug', ARTIFACT_REQUIRE_IDENTITY: 'true', ARTIFACT_IAP_AUDIENCE: FUZZ_IAP_AUDIENCE, ARTIFACT_ALLOWED_DOMAINS: 'example.com' },
+});
 const project = stack.env['GCP_PROJECT'] ?? 'ccbridge-local';
 const pubsub = createPubSub(project);
 
@@ -89,8 +95,8 @@ async function run(body: Command): Promise<unknown> {
       await stack.pubsub.drain(15_000);
       return pulled;
     case 'mint': {
-      const { audience, email, command: _c, ...options } = body;
-      return stack.oidc.mint(audience, email, options);
+      const { audience, email, command: _c, iap, ...options } = body;
+      return iap ? stack.oidc.mintIap(audience, email, options) : stack.oidc.mint(audience, email, options);
     }
     case 'mint-id-token': {
       const { audience, claims, command: _c, ...options } = body;

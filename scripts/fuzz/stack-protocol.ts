@@ -8,6 +8,9 @@ import type { LocalCredentials } from '../../local/credentials';
 import type { DocumentWrite } from '../../local/firestore';
 import type { Env } from '../../shared/config';
 
+/** The audience of the IAP assertions artifact links require in the fuzz stack. */
+export const FUZZ_IAP_AUDIENCE = '/projects/000000000000/global/backendServices/fuzz-artifact-links';
+
 export interface ReadyMessage {
   type: 'ready';
   gatewayUrl: string;
@@ -42,7 +45,8 @@ export type Command =
   | { command: 'writes' }
   | { command: 'objects' }
   | { command: 'pull' }
-  | { command: 'mint'; audience: string; email: string; expiresInSeconds?: number; issuedAt?: number; issuer?: string }
+  /** An ID token of the stack's OIDC issuer, or (`iap`) an IAP assertion of its IAP-like signer. */
+  | { command: 'mint'; audience: string; email: string; expiresInSeconds?: number; issuedAt?: number; issuer?: string; iap?: boolean }
   /** An end user's ID token from the stack's identity provider (ccaip-sdk). */
   | { command: 'mint-id-token'; audience: string; claims: Record<string, unknown> & { sub: string }; expiresInSeconds?: number; issuedAt?: number }
   | { command: 'stop' };

@@ -13,10 +13,17 @@ export const sipConfigSchema = z.looseObject({
   allowVirtualAgentInteraction: z.boolean().optional(),
 });
 
+/** ConversationProfile.NotificationConfig (v2beta1): `topic`, `messageFormat` (PROTO | JSON). */
+export const notificationConfigSchema = z.looseObject({
+  topic: z.string().optional(),
+  messageFormat: z.string().optional(),
+});
+
 export const conversationProfileSchema = z.looseObject({
   name: z.string(),
   displayName: z.string().optional(),
   sipConfig: sipConfigSchema.optional(),
+  newRecognitionResultNotificationConfig: notificationConfigSchema.optional(),
 });
 export type ConversationProfile = z.infer<typeof conversationProfileSchema>;
 
@@ -57,6 +64,7 @@ export interface PhoneNumberSpec {
 export interface DialogflowApi {
   getConversationProfile(name: string): Promise<ConversationProfile>;
   updateSipConfig(name: string, sipConfig: z.infer<typeof sipConfigSchema>): Promise<ConversationProfile>;
+  updateRecognitionNotifications(name: string, config: z.infer<typeof notificationConfigSchema>): Promise<ConversationProfile>;
   listPhoneNumbers(parent: string): Promise<PhoneNumber[]>;
   linkPhoneNumber(phoneNumberName: string, conversationProfile: string): Promise<PhoneNumber>;
   listPhoneNumberOrders(parent: string): Promise<PhoneNumberOrder[]>;
@@ -121,6 +129,8 @@ export function createDialogflowRest(options: { endpoint: string; getAccessToken
   return {
     getConversationProfile: (name) => call(conversationProfileSchema, 'GET', name),
     updateSipConfig: (name, sipConfig) => call(conversationProfileSchema, 'PATCH', name, { searchParams: { updateMask: 'sipConfig' }, json: { name, sipConfig } }),
+    updateRecognitionNotifications: (name, config) =>
+      call(conversationProfileSchema, 'PATCH', name, { searchParams: { updateMask: 'newRecognitionResultNotificationConfig' }, json: { name, newRecognitionResultNotificationConfig: config } }),
     async listPhoneNumbers(parent) {
       const out: PhoneNumber[] = [];
       let pageToken: string | undefined;

@@ -3,7 +3,9 @@
  *   1. the profile has `sipConfig.createConversationOnTheFly = true` (patched if not);
  *   2. an ACTIVE phone number linked to the profile exists — or one is linked: a number
  *      from an order this tool placed for the profile, ordered now if there is none;
- *   3. the SIPREC recording-server URI of that number is returned.
+ *   3. the SIPREC recording-server URI of that number is returned;
+ *   and, when a topic is given, the profile publishes new recognition results to it as JSON
+ *   (`newRecognitionResultNotificationConfig`, which Terraform's provider cannot set).
  * Re-running never orders a second number while one order is pending or fulfilled: orders
  * are recognised by their description, which names the profile.
  */
@@ -49,6 +51,8 @@ export interface ProvisionOptions {
   /** How long to wait for an order to be fulfilled before answering "pending". */
   waitMs: number;
   pollMs: number;
+  /** projects/<p>/topics/<t> for newRecognitionResultNotificationConfig (JSON messages). */
+  recognitionTopic?: string;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   log?: (line: string) => void;
@@ -72,6 +76,18 @@ export async function ensureSiprecNumber(api: DialogflowApi, options: ProvisionO
     await api.updateSipConfig(profile.name, { ...(current.sipConfig ?? {}), createConversationOnTheFly: true });
     actions.push('enabled sipConfig.createConversationOnTheFly');
     log(`profile ${profile.name}: enabled createConversationOnTheFly`);
+  }
+
+  if (options.recognitionTopic !== undefined) {
+    const wanted = { topic: options.recognitionTopic, messageFormat: 'JSON' };
+    const have = current.newRecognitionResultNotificationConfig;
+    if (have?.topic === wanted.topic && have.messageFormat === wanted.messageFormat) {
+      log(`profile ${profile.name}: recognition results already published to ${wanted.topic}`);
+    } else {
+      await api.updateRecognitionNotifications(profile.name, wanted);
+      actions.push(`set newRecognitionResultNotificationConfig to ${wanted.topic} (JSON)`);
+      log(`profile ${profile.name}: recognition results now published to ${wanted.topic}`);
+    }
   }
 
   const numbers = await api.listPhoneNumbers(profile.parent);

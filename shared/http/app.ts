@@ -2,12 +2,14 @@
  * A small HTTP application for one Cloud Function: routes by method and path, gives each
  * request a logger carrying its trace, and turns every thrown error into a JSON response
  * in one place (`toErrorResponse`). Functions Framework has already buffered the body
- * (`req.rawBody`) and parsed JSON/form bodies (`req.body`).
+ * (`req.rawBody`) and parsed JSON/form bodies (`req.body`), within the limits the returned
+ * handler carries (held before the Framework's parsers, see ./body-guard).
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { AppError, toErrorResponse } from '../errors';
 import { type Logger, parseTraceHeaders, traceFields } from '../logging';
 import { assertJsonDepth } from './body';
+import { type BodyLimits, DEFAULT_BODY_LIMITS, withBodyLimits } from './body-guard';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
@@ -57,8 +59,10 @@ export interface HttpAppOptions {
   projectId?: string;
   routes: Route[];
   cors?: CorsPolicy;
-  /** Bodies above this are refused with 413 before any handler runs. */
+  /** Bodies above this are refused with 413 before the Framework reads them (./body-guard). Default 10 MiB. */
   maxBodyBytes?: number;
+  /** JSON, form and text bodies (the ones the Framework parses) above this: 413. Default the smaller of 1 MiB and `maxBodyBytes`. */
+  maxParsedBodyBytes?: number;
 }
 
 interface CompiledRoute extends Route {
@@ -69,9 +73,10 @@ export type HttpFunction = (req: Request, res: Response) => Promise<void>;
 
 export function createHttpApp(options: HttpAppOptions): HttpFunction {
   const routes: CompiledRoute[] = options.routes.map((r) => ({ ...r, segments: splitPath(r.path) }));
-  const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const maxBody = options.maxBodyBytes ?? DEFAULT_BODY_LIMITS.maxBytes;
+  const limits: BodyLimits = { maxBytes: maxBody, maxParsedBytes: Math.min(options.maxParsedBodyBytes ?? DEFAULT_BODY_LIMITS.maxParsedBytes, maxBody) };
 
-  return async (req, res) => {
+  return withBodyLimits(async (req: Request, res: Response) => {
     const started = process.hrtime.bigint();
     const url = requestUrl(req.originalUrl ?? req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase() as Method;
@@ -116,7 +121,7 @@ export function createHttpApp(options: HttpAppOptions): HttpFunction {
       const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
       log.debug('request', { method, path, status, latencyMs: Math.round(latencyMs * 100) / 100 });
     }
-  };
+  }, limits);
 }
 
 function sendResult(res: Response, status: number, result: HttpResult): void {

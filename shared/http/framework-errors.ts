@@ -20,6 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { AppError, type ErrorCode, toErrorResponse } from '../errors';
 import { createLogger, type Logger } from '../logging';
+import { type BodyLimits, DEFAULT_BODY_LIMITS, guardRequestBody, type Refusal } from './body-guard';
 
 type FinalCallback = (err?: unknown) => void;
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse, callback?: FinalCallback) => unknown;
@@ -29,6 +30,7 @@ interface ExpressLike {
 }
 
 const INSTALLED = Symbol.for('ccbridge.frameworkErrorResponses');
+const GUARD = Symbol.for('ccbridge.frameworkBodyGuard');
 /** Browser asset paths the Framework never passes to an HTTP function (its default ignored routes). */
 const RESERVED_PATHS = new Set(['/favicon.ico', '/robots.txt']);
 
@@ -39,20 +41,82 @@ function frameworkExpress(): ExpressLike {
   return requireFromFramework('express') as ExpressLike;
 }
 
-/** Installs once per process; apps the Framework builds afterwards answer in JSON. */
-export function installFrameworkErrorResponses(log: Logger = createLogger({ fields: { component: 'functions-framework' } })): void {
+export interface FrameworkGuardOptions {
+  /**
+   * The body limits of the function this process serves (the entry resolves them from the
+   * composed handler); a request the local gateway routed carries its function's own.
+   */
+  bodyLimits?: (req: IncomingMessage) => BodyLimits | Promise<BodyLimits>;
+}
+
+const REQUEST_LIMITS = Symbol.for('ccbridge.requestBodyLimits');
+
+/** For a server hosting several functions (the local gateway): the limits of the function this request is for. */
+export function setRequestBodyLimits(req: IncomingMessage, limits: BodyLimits): void {
+  (req as IncomingMessage & { [REQUEST_LIMITS]?: BodyLimits })[REQUEST_LIMITS] = limits;
+}
+
+/**
+ * Installs once per process; apps the Framework builds afterwards answer in JSON and hold
+ * body limits before their parsers run (./body-guard).
+ */
+export function installFrameworkErrorResponses(
+  log: Logger = createLogger({ fields: { component: 'functions-framework' } }),
+  options: FrameworkGuardOptions = {},
+): void {
   const app = frameworkExpress().application;
+  const state = app as ExpressLike['application'] & { [GUARD]?: FrameworkGuardOptions };
+  // The latest options win (an entry installs after anything its imports installed).
+  if (options.bodyLimits || !state[GUARD]) state[GUARD] = options;
   if (app[INSTALLED]) return;
   const original = app.handle;
   app.handle = function handle(req, res, callback) {
+    // A mounted sub-app (callback given) was guarded by the app that received the request.
+    if (callback !== undefined) return original.call(this, req, res, callback);
     // The Framework answers these two itself, before any function, with a bodiless 404.
-    if (callback === undefined && RESERVED_PATHS.has((req.url ?? '').split('?')[0]!)) {
+    if (RESERVED_PATHS.has((req.url ?? '').split('?')[0]!)) {
       answerFrameworkError(new AppError('not_found', 404, 'no such endpoint'), req, res, log);
       return undefined;
     }
-    return original.call(this, req, res, callback ?? ((err?: unknown) => answerFrameworkError(err, req, res, log)));
+    const proceed = () => original.call(this, req, res, (err?: unknown) => answerFrameworkError(err, req, res, log));
+    const guard = (limits: BodyLimits) => {
+      const refused = guardRequestBody(req, limits, (refusal) => refuseBody(refusal, req, res, log));
+      if (refused) refuseBody(refused, req, res, log);
+      else proceed();
+    };
+    const own = (req as IncomingMessage & { [REQUEST_LIMITS]?: BodyLimits })[REQUEST_LIMITS];
+    const limits = own ?? state[GUARD]?.bodyLimits?.(req) ?? DEFAULT_BODY_LIMITS;
+    if (limits instanceof Promise) {
+      // The body stays unread (paused) while the function's composition settles.
+      limits.then(guard, () => guard(DEFAULT_BODY_LIMITS));
+      return undefined;
+    }
+    guard(limits);
+    return undefined;
   };
   app[INSTALLED] = true;
+}
+
+/** Responses already answered by the body guard: what reaches the final handler later is their aftermath. */
+const REFUSED = new WeakSet<ServerResponse>();
+
+/**
+ * A refusal before or during the body: answered at once, without waiting for the body; the
+ * connection is closed after the answer when the body is too large to read off (./body-guard).
+ */
+function refuseBody({ error, close }: Refusal, req: IncomingMessage & { originalUrl?: string }, res: ServerResponse, log: Logger): void {
+  if (REFUSED.has(res) || res.headersSent) return;
+  REFUSED.add(res);
+  const response = toErrorResponse(error);
+  const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
+  log.info('request refused before its body was read', { method: req.method, path, status: response.status, code: response.body.code, reason: response.body.message });
+  const body = JSON.stringify(response.body);
+  res.statusCode = response.status;
+  for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  if (close) res.setHeader('connection', 'close');
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 /** body-parser's error types, as the caller should read them. */
@@ -105,6 +169,8 @@ export function frameworkErrorToAppError(err: unknown, req: Pick<IncomingMessage
 }
 
 function answerFrameworkError(err: unknown, req: IncomingMessage & { body?: unknown; originalUrl?: string }, res: ServerResponse, log: Logger): void {
+  // The body guard answered; this is body-parser giving up on the body it cut.
+  if (REFUSED.has(res)) return;
   const error = frameworkErrorToAppError(err, req);
   const response = toErrorResponse(error);
   const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];

@@ -10,7 +10,7 @@ import { isAppError } from '../errors';
 import type { ZoomApiClient } from '../zoom/api-client';
 import type { ZoomRateLimiter } from '../zoom/rate-limiter';
 import type { ReconcileDeps } from './deps';
-import { PAGE_SIZE, SOURCES, type SourceName, listSourcePage } from './sources';
+import { listSourcePage, PAGE_SIZES, SOURCES, type SourceName } from './sources';
 import type { SlicePlan } from './store';
 import { type ReconcileWindow, splitRange } from './window';
 
@@ -50,7 +50,7 @@ async function probeAll(deps: ReconcileDeps, window: ReconcileWindow, zoom: Zoom
   const probeOne = async (chunk: ReconcileWindow, source: SourceName, order: number) => {
     let page: Awaited<ReturnType<typeof listSourcePage>>;
     try {
-      page = await listSourcePage(zoom, source, { from: chunk.from, to: chunk.to, pageSize: PAGE_SIZE }, settings.accountId);
+      page = await listSourcePage(zoom, source, { from: chunk.from, to: chunk.to }, settings.accountId);
     } catch (err) {
       // A listing Zoom refuses for good (missing scope, an endpoint this account lacks) must not
       // stop the others: it gets one slice, which fails with the reason and shows in the report.
@@ -64,7 +64,7 @@ async function probeAll(deps: ReconcileDeps, window: ReconcileWindow, zoom: Zoom
     if (total === 0) return;
     const chunkFrom = Date.parse(chunk.from);
     const chunkTo = Date.parse(chunk.to);
-    const pages = total === undefined ? undefined : Math.ceil(total / PAGE_SIZE);
+    const pages = total === undefined ? undefined : Math.ceil(total / PAGE_SIZES[source]);
     const parts = pages === undefined ? Math.max(1, Math.ceil(((chunkTo - chunkFrom) / 3_600_000) * UNKNOWN_TOTAL_SLICES_PER_HOUR)) : Math.max(1, Math.ceil(pages / settings.targetPagesPerSlice));
     splitRange(chunkFrom, chunkTo, parts).forEach((range, i) => {
       planned.push({ source, from: range.from, to: range.to, estimatedPages: pages === undefined ? settings.targetPagesPerSlice : Math.ceil(pages / parts), order: order * 10_000 + i });

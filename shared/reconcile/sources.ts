@@ -1,18 +1,30 @@
 /**
- * The four Zoom listings a run reads, each paged with next_page_token at page size 300:
- * recordings (by recording_end_time), engagements (with their notes and dispositions),
- * voicemails (inbox messages of type voicemail) and messaging transcripts.
+ * The three Zoom listings a run reads, each paged with next_page_token at that listing's
+ * largest page size (docs/contracts/zoom.md#endpoints-used): recordings (by
+ * recording_end_time, 300), engagements (with their notes, dispositions and messaging
+ * transcript_url, 100) and voicemails (inbox messages of type voicemail, 300). Zoom has no
+ * listing of messaging transcripts: they are found on their engagements.
  */
-import type { PageQuery, ZoomApiClient } from '../zoom/api-client';
-import { entriesOfEngagement, entriesOfMessagingTranscript, entriesOfRecording, entriesOfVoicemail, type ExpectedEntry } from './expected';
+import type { ZoomPage } from '../zoom/api-schemas';
+import { type PageQuery, ZOOM_PAGE_SIZE_MAX, type ZoomApiClient } from '../zoom/api-client';
+import { entriesOfEngagement, entriesOfRecording, entriesOfVoicemail, type ExpectedEntry, skippedEntry } from './expected';
+import type { ReportType } from './report';
 
-export const SOURCES = ['recordings', 'engagements', 'voicemails', 'messaging'] as const;
+export const SOURCES = ['recordings', 'engagements', 'voicemails'] as const;
 export type SourceName = (typeof SOURCES)[number];
 
-export const PAGE_SIZE = 300;
+/** Items per page of each listing: its documented maximum. */
+export const PAGE_SIZES: Record<SourceName, number> = {
+  recordings: ZOOM_PAGE_SIZE_MAX.recordings,
+  engagements: ZOOM_PAGE_SIZE_MAX.engagements,
+  voicemails: ZOOM_PAGE_SIZE_MAX.inboxMessages,
+};
+
+/** What an item of a listing would have become, had it been usable. */
+const TYPE_OF_SOURCE: Record<SourceName, ReportType> = { recordings: 'recording', engagements: 'note', voicemails: 'voicemail' };
 
 export interface ListedPage {
-  /** Items Zoom returned on the page. */
+  /** Items Zoom returned on the page (skipped ones included). */
   listed: number;
   entries: ExpectedEntry[];
   nextPageToken: string | undefined;
@@ -20,23 +32,20 @@ export interface ListedPage {
 }
 
 export async function listSourcePage(zoom: ZoomApiClient, source: SourceName, query: PageQuery, accountId: string): Promise<ListedPage> {
-  const q = { ...query, pageSize: query.pageSize ?? PAGE_SIZE };
+  const q = { ...query, pageSize: query.pageSize ?? PAGE_SIZES[source] };
+  const of = <T>(page: ZoomPage<T>, entries: (item: T) => ExpectedEntry[]): ListedPage => ({
+    listed: page.items.length + page.skipped.length,
+    // An item lacking what it needs is reported (failed, with the reason); the page goes on.
+    entries: [...page.items.flatMap(entries), ...page.skipped.map((s) => skippedEntry(TYPE_OF_SOURCE[source], source, s))],
+    nextPageToken: page.next_page_token,
+    totalRecords: page.total_records,
+  });
   switch (source) {
-    case 'recordings': {
-      const page = await zoom.listRecordingsPage(q);
-      return { listed: page.recordings.length, entries: page.recordings.flatMap((r) => entriesOfRecording(r, accountId)), nextPageToken: page.next_page_token || undefined, totalRecords: page.total_records };
-    }
-    case 'engagements': {
-      const page = await zoom.listEngagementsPage(q);
-      return { listed: page.engagements.length, entries: page.engagements.flatMap((e) => entriesOfEngagement(e, accountId)), nextPageToken: page.next_page_token || undefined, totalRecords: page.total_records };
-    }
-    case 'voicemails': {
-      const page = await zoom.listVoicemailsPage(q);
-      return { listed: page.messages.length, entries: page.messages.flatMap((v) => entriesOfVoicemail(v, accountId)), nextPageToken: page.next_page_token || undefined, totalRecords: page.total_records };
-    }
-    case 'messaging': {
-      const page = await zoom.listMessagingTranscriptsPage(q);
-      return { listed: page.transcripts.length, entries: page.transcripts.flatMap((m) => entriesOfMessagingTranscript(m, accountId)), nextPageToken: page.next_page_token || undefined, totalRecords: page.total_records };
-    }
+    case 'recordings':
+      return of(await zoom.listRecordingsPage(q), (r) => entriesOfRecording(r, accountId));
+    case 'engagements':
+      return of(await zoom.listEngagementsPage(q), (e) => entriesOfEngagement(e, accountId));
+    case 'voicemails':
+      return of(await zoom.listVoicemailsPage(q), (v) => entriesOfVoicemail(v, accountId));
   }
 }

@@ -16,14 +16,13 @@ import got, { type Got, HTTPError, RequestError } from 'got';
 import type * as z from 'zod';
 import {
   engagementsPageSchema,
-  messagingPageSchema,
-  messagingTranscriptsPageSchema,
   notesPageSchema,
   recordingsPageSchema,
   voicemailsPageSchema,
   type ZoomEngagement,
   zoomEngagementSchema,
   type ZoomNote,
+  type ZoomPage,
   type ZoomRecording,
   type ZoomVoicemail,
 } from './api-schemas';
@@ -44,7 +43,10 @@ export interface ZoomApiClientOptions {
   /** e.g. https://api.zoom.us/v2 */
   apiBaseUrl: string;
   tokens: ZoomTokenProvider;
-  /** Hosts a download URL may point at; the bearer token is never sent elsewhere. */
+  /**
+   * Hosts a download URL (or a redirect of one) may point at; the bearer token is never sent
+   * elsewhere, and only over https (plain http only to a loopback host: the local stand-in).
+   */
   downloadHosts: string[];
   retry?: RetryPolicy;
   /** Time to the first byte of an answer, and the longest silence inside a download. */
@@ -70,12 +72,28 @@ export interface ZoomDownload {
 
 export type PageQuery = DateRange & { pageSize?: number; nextPageToken?: string };
 
+/**
+ * The largest `page_size` each listing accepts (docs/contracts/zoom.md#endpoints-used); more
+ * is answered 400 (code 300). The client never asks for more than these.
+ */
+export const ZOOM_PAGE_SIZE_MAX = {
+  engagements: 100,
+  recordings: 300,
+  inboxMessages: 300,
+  engagementNotes: 300,
+  engagementRecordings: 300,
+} as const;
+export type ZoomListing = keyof typeof ZOOM_PAGE_SIZE_MAX;
+
+/** Redirects a download may take (each to an allowed https host) before it is refused. */
+const MAX_DOWNLOAD_REDIRECTS = 3;
+
 export interface ZoomApiClient {
   /** One page of a range listing; a stale next_page_token → ZoomPageTokenExpiredError. */
-  listRecordingsPage(range: PageQuery): Promise<z.output<typeof recordingsPageSchema>>;
-  listEngagementsPage(range: PageQuery): Promise<z.output<typeof engagementsPageSchema>>;
-  listVoicemailsPage(range: PageQuery): Promise<z.output<typeof voicemailsPageSchema>>;
-  listMessagingTranscriptsPage(range: PageQuery): Promise<z.output<typeof messagingTranscriptsPageSchema>>;
+  listRecordingsPage(range: PageQuery): Promise<ZoomPage<ZoomRecording>>;
+  /** Engagements with their notes, dispositions and (messaging) transcript_url. */
+  listEngagementsPage(range: PageQuery): Promise<ZoomPage<ZoomEngagement>>;
+  listVoicemailsPage(range: PageQuery): Promise<ZoomPage<ZoomVoicemail>>;
   /** Every recording that ended in the range (query_date_type=recording_end_time), all pages. */
   listRecordings(range: DateRange & { pageSize?: number }): AsyncIterable<ZoomRecording>;
   listEngagements(range: DateRange & { pageSize?: number }): AsyncIterable<ZoomEngagement>;
@@ -84,7 +102,6 @@ export interface ZoomApiClient {
   listEngagementNotes(engagementId: string): AsyncIterable<ZoomNote>;
   listEngagementRecordings(engagementId: string): AsyncIterable<ZoomRecording>;
   listVoicemails(range: DateRange & { pageSize?: number }): AsyncIterable<ZoomVoicemail>;
-  listMessagingMessages(engagementId: string): AsyncIterable<z.output<typeof messagingPageSchema>['messages'][number]>;
   /**
    * Opens an authenticated download. Resolves once Zoom answered 200 (the body is not
    * read yet); 404/409 → ZoomFileNotReadyError, other statuses → ZoomApiError.
@@ -95,9 +112,9 @@ export interface ZoomApiClient {
 const RETRY_STATUSES = [429, 500, 502, 503, 504];
 
 /**
- * The rate category of an API path, from the labels in Zoom's reference: reading one
- * engagement is LIGHT; listings (recordings, engagements, inbox messages, messaging) are
- * MEDIUM. Unknown paths count as MEDIUM, the stricter of the two we use.
+ * The rate category of an API path (docs/contracts/zoom.md#endpoints-used): reading one
+ * engagement is LIGHT; the listings (recordings, engagements, inbox messages, an engagement's
+ * notes and recordings) are MEDIUM. Unknown paths count as MEDIUM, the stricter of the two we use.
  */
 export function zoomRateCategoryOf(path: string): ZoomRateCategory {
   if (/^\/contact_center\/engagements\/[^/]+$/.test(path)) return 'light';
@@ -221,92 +238,57 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
     return parsed.data;
   };
 
-  async function* paginate<S extends z.ZodType, T>(
-    path: string,
-    params: Record<string, string | number | undefined>,
-    schema: S,
-    items: (page: z.output<S>) => T[],
-    token: (page: z.output<S>) => string | undefined,
-    what: string,
-  ): AsyncGenerator<T> {
+  // Items a page had to skip (they lack what they need) are left out here; the page
+  // readers (listXxxPage) hand them to the caller to report.
+  async function* paginate<T>(path: string, params: Record<string, string | number | undefined>, schema: z.ZodType<ZoomPage<T>>, what: string): AsyncGenerator<T> {
     let next: string | undefined;
     do {
       const page = await getJson(path, { ...params, next_page_token: next }, schema, what);
-      yield* items(page);
-      next = token(page);
+      yield* page.items;
+      next = page.next_page_token;
     } while (next);
   }
 
-  const pageSizeOf = (n: number | undefined) => Math.min(Math.max(n ?? 300, 1), 300);
+  /** The page size asked of a listing: what the caller wants, within 1..the listing's maximum. */
+  const pageSizeOf = (listing: ZoomListing, n: number | undefined) => Math.min(Math.max(Math.floor(n ?? ZOOM_PAGE_SIZE_MAX[listing]), 1), ZOOM_PAGE_SIZE_MAX[listing]);
 
-  const rangePage = (q: PageQuery) => ({ from: q.from, to: q.to, page_size: pageSizeOf(q.pageSize), next_page_token: q.nextPageToken });
+  const rangePage = (listing: ZoomListing, q: PageQuery) => ({ from: q.from, to: q.to, page_size: pageSizeOf(listing, q.pageSize), next_page_token: q.nextPageToken });
+  const recordingsParams = (q: PageQuery) => ({ from: q.from, to: q.to, query_date_type: 'recording_end_time', page_size: pageSizeOf('recordings', q.pageSize), next_page_token: q.nextPageToken });
+  const engagementPath = (engagementId: string) => `/contact_center/engagements/${encodeURIComponent(engagementId)}`;
 
   return {
-    listEngagementsPage: (q) => getJson('/contact_center/engagements', rangePage(q), engagementsPageSchema, 'engagements list'),
-    listVoicemailsPage: (q) => getJson('/contact_center/inboxes/messages', { message_type: 'voicemail', ...rangePage(q) }, voicemailsPageSchema, 'voicemail list'),
-    listMessagingTranscriptsPage: (q) => getJson('/contact_center/messaging/transcripts', rangePage(q), messagingTranscriptsPageSchema, 'messaging transcripts list'),
-    listRecordingsPage: (q) =>
-      getJson(
-        '/contact_center/recordings',
-        { from: q.from, to: q.to, query_date_type: 'recording_end_time', page_size: pageSizeOf(q.pageSize), next_page_token: q.nextPageToken },
-        recordingsPageSchema,
-        'recordings list',
-      ),
-    listRecordings: (q) =>
-      paginate(
-        '/contact_center/recordings',
-        { from: q.from, to: q.to, query_date_type: 'recording_end_time', page_size: pageSizeOf(q.pageSize) },
-        recordingsPageSchema,
-        (p) => p.recordings,
-        (p) => p.next_page_token,
-        'recordings list',
-      ),
-    listEngagements: (q) =>
-      paginate('/contact_center/engagements', { from: q.from, to: q.to, page_size: pageSizeOf(q.pageSize) }, engagementsPageSchema, (p) => p.engagements, (p) => p.next_page_token, 'engagements list'),
+    listEngagementsPage: (q) => getJson('/contact_center/engagements', rangePage('engagements', q), engagementsPageSchema, 'engagements list'),
+    listVoicemailsPage: (q) => getJson('/contact_center/inboxes/messages', { message_type: 'voicemail', ...rangePage('inboxMessages', q) }, voicemailsPageSchema, 'voicemail list'),
+    listRecordingsPage: (q) => getJson('/contact_center/recordings', recordingsParams(q), recordingsPageSchema, 'recordings list'),
+    listRecordings: (q) => paginate('/contact_center/recordings', recordingsParams(q), recordingsPageSchema, 'recordings list'),
+    listEngagements: (q) => paginate('/contact_center/engagements', rangePage('engagements', q), engagementsPageSchema, 'engagements list'),
     async getEngagement(engagementId) {
       try {
-        return await getJson(`/contact_center/engagements/${encodeURIComponent(engagementId)}`, {}, zoomEngagementSchema, 'engagement');
+        return await getJson(engagementPath(engagementId), {}, zoomEngagementSchema, 'engagement');
       } catch (err) {
+        // 404 (Zoom code 2901): unknown, or not yet available (engagements appear once completed).
         if (err instanceof ZoomApiError && err.upstreamStatus === 404) return undefined;
         throw err;
       }
     },
     listEngagementNotes: (engagementId) =>
-      paginate(`/contact_center/engagements/${encodeURIComponent(engagementId)}/notes`, { page_size: 300 }, notesPageSchema, (p) => p.notes, (p) => p.next_page_token, 'engagement notes'),
+      paginate(`${engagementPath(engagementId)}/notes`, { page_size: ZOOM_PAGE_SIZE_MAX.engagementNotes }, notesPageSchema, 'engagement notes'),
     listEngagementRecordings: (engagementId) =>
-      paginate(
-        `/contact_center/engagements/${encodeURIComponent(engagementId)}/recordings`,
-        { page_size: 300 },
-        recordingsPageSchema,
-        (p) => p.recordings,
-        (p) => p.next_page_token,
-        'engagement recordings',
-      ),
+      paginate(`${engagementPath(engagementId)}/recordings`, { page_size: ZOOM_PAGE_SIZE_MAX.engagementRecordings }, recordingsPageSchema, 'engagement recordings'),
     listVoicemails: (q) =>
-      paginate(
-        '/contact_center/inboxes/messages',
-        { message_type: 'voicemail', from: q.from, to: q.to, page_size: pageSizeOf(q.pageSize) },
-        voicemailsPageSchema,
-        (p) => p.messages,
-        (p) => p.next_page_token,
-        'voicemail list',
-      ),
-    listMessagingMessages: (engagementId) =>
-      paginate('/contact_center/messaging/messages', { engagement_id: engagementId, page_size: 300 }, messagingPageSchema, (p) => p.messages, (p) => p.next_page_token, 'messaging messages'),
+      paginate('/contact_center/inboxes/messages', { message_type: 'voicemail', ...rangePage('inboxMessages', q) }, voicemailsPageSchema, 'voicemail list'),
 
     async openDownload(url, signal) {
-      let target: URL;
-      try {
-        target = new URL(url);
-      } catch {
-        throw new ZoomUrlNotAllowedError('(invalid URL)');
-      }
-      if (!allowedHosts.has(target.host.toLowerCase()) && !allowedHosts.has(target.hostname.toLowerCase())) throw new ZoomUrlNotAllowedError(target.host);
+      let target = allowedDownloadUrl(url, allowedHosts);
+      let redirects = 0;
       for (let attempt = 0; ; attempt++) {
         const token = await options.tokens.getToken();
         const stream = http.stream(target, {
           headers: { authorization: `Bearer ${token}` },
           throwHttpErrors: false,
+          // Redirects are followed here, one by one, each checked like the first URL: got's
+          // own following would carry the request to wherever a Location points.
+          followRedirect: false,
           // Streams are retried by the caller (not-ready back-off, Pub/Sub redelivery), never mid-body.
           retry: { limit: 0 },
           timeout: { response: options.timeouts?.responseMs ?? 30_000, socket: idleMs },
@@ -330,6 +312,18 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
           };
         }
         stream.destroy();
+        if (status >= 300 && status < 400 && response.headers.location !== undefined) {
+          if (++redirects > MAX_DOWNLOAD_REDIRECTS) throw new ZoomApiError(status, `file download (more than ${MAX_DOWNLOAD_REDIRECTS} redirects)`);
+          let next: string;
+          try {
+            next = new URL(response.headers.location, target).href;
+          } catch {
+            throw new ZoomUrlNotAllowedError('(invalid redirect)');
+          }
+          target = allowedDownloadUrl(next, allowedHosts);
+          attempt = -1;
+          continue;
+        }
         if (status === 401 && attempt === 0) {
           options.tokens.invalidate(token);
           continue;
@@ -339,6 +333,27 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
       }
     },
   };
+}
+
+const LOOPBACK_HOSTNAMES = new Set(['localhost', '[::1]', '::1']);
+
+/**
+ * A URL the bearer token may be sent to: https on an allow-listed host (plain http only to a
+ * loopback host, where the local stand-in runs); anything else is refused before any request.
+ */
+export function allowedDownloadUrl(url: string, allowedHosts: ReadonlySet<string>): URL {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new ZoomUrlNotAllowedError('(invalid URL)');
+  }
+  const hostname = target.hostname.toLowerCase();
+  const loopback = LOOPBACK_HOSTNAMES.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+  if (target.protocol !== 'https:' && !(target.protocol === 'http:' && loopback)) throw new ZoomUrlNotAllowedError(`${target.protocol}//${target.host} (https only)`);
+  if (target.username || target.password) throw new ZoomUrlNotAllowedError(target.host);
+  if (!allowedHosts.has(target.host.toLowerCase()) && !allowedHosts.has(hostname)) throw new ZoomUrlNotAllowedError(target.host);
+  return target;
 }
 
 function responseOf(stream: Readable): Promise<IncomingMessage> {

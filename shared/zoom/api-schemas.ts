@@ -1,16 +1,32 @@
-/** Zoom Contact Center REST responses: lenient (unknown fields kept), only what is used is required. */
+/**
+ * Zoom Contact Center REST responses, as docs/contracts/zoom.md#fields-per-item lists them:
+ * lenient (unknown fields kept), and since Zoom marks every field optional, only what an item
+ * cannot be used without is required. Listings are parsed item by item: an item that lacks
+ * what it needs is skipped (and reported with its reason), the rest of the page goes on.
+ */
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 
 const id = z.union([z.string().min(1), z.number()]).transform(String);
+const optionalId = z
+  .union([z.string(), z.number()])
+  .nullish()
+  .transform((v) => (v === null || v === undefined || v === '' ? undefined : String(v)));
 const optionalString = z.string().nullish().transform((v) => v ?? undefined);
-
-const pageBase = {
-  next_page_token: optionalString,
-  page_size: z.number().optional(),
-  total_records: z.number().optional(),
-};
-// A missing or null list is an empty page, not an error.
-const list = <T extends z.ZodType>(item: T) =>
+const optionalUrl = z
+  .string()
+  .nullish()
+  .transform((v, ctx) => {
+    if (v === null || v === undefined || v === '') return undefined;
+    if (!URL.canParse(v)) {
+      ctx.addIssue({ code: 'custom', message: 'not a URL' });
+      return z.NEVER;
+    }
+    return v;
+  });
+const optionalNumber = z.number().nullish().transform((v) => v ?? undefined);
+/** A list Zoom may leave out or send as null. */
+const optionalList = <T extends z.ZodType>(item: T) =>
   z
     .array(item)
     .nullish()
@@ -19,87 +35,118 @@ const list = <T extends z.ZodType>(item: T) =>
 export const zoomRecordingSchema = z.looseObject({
   recording_id: id,
   engagement_id: id,
-  queue_id: id.optional(),
-  queue_name: z.string().optional(),
-  user_id: id.optional(),
-  download_url: z.url().optional(),
-  transcript_url: z.url().optional(),
-  recording_start_time: z.string().optional(),
-  recording_end_time: z.string().optional(),
-  recording_duration: z.number().optional(),
-  channel_type: z.string().optional(),
-  direction: z.string().optional(),
+  queue_id: optionalId,
+  cc_queue_id: optionalId,
+  queue_name: optionalString,
+  user_id: optionalId,
+  download_url: optionalUrl,
+  transcript_url: optionalUrl,
+  recording_start_time: optionalString,
+  recording_end_time: optionalString,
+  recording_duration: optionalNumber,
+  channel_type: optionalString,
+  channel: optionalString,
+  direction: optionalString,
 });
 export type ZoomRecording = z.output<typeof zoomRecordingSchema>;
 
 export const zoomNoteSchema = z.looseObject({
-  note_id: id,
-  note: z.string().optional(),
-  user_id: id.optional(),
-  created_time: z.string().optional(),
+  note_id: optionalId,
+  note: optionalString,
+  user_id: optionalId,
+  last_modified_time: optionalString,
 });
 export type ZoomNote = z.output<typeof zoomNoteSchema>;
 
+/** An engagement's `dispositions[]` item: only these two fields exist (no user, no time). */
 export const zoomDispositionSchema = z.looseObject({
-  disposition_id: id,
-  disposition_name: z.string().optional(),
-  user_id: id.optional(),
-  // When it was set: not in every answer (unconfirmed field name), so optional.
-  created_time: optionalString,
+  disposition_id: optionalId,
+  disposition_name: optionalString,
 });
+export type ZoomDisposition = z.output<typeof zoomDispositionSchema>;
+
+/** Listing: `cc_queue_id` + `queue_name`; details: also `queue_id`. */
+export const zoomEngagementQueueSchema = z.looseObject({ queue_id: optionalId, cc_queue_id: optionalId, queue_name: optionalString });
 
 export const zoomEngagementSchema = z.looseObject({
   engagement_id: id,
-  start_time: z.string().optional(),
-  end_time: z.string().optional(),
-  channel: z.string().optional(),
-  direction: z.string().optional(),
-  queues: z.array(z.looseObject({ queue_id: id, queue_name: z.string().optional() })).optional(),
-  agents: z.array(z.looseObject({ user_id: id, display_name: z.string().optional() })).optional(),
-  consumers: z.array(z.looseObject({})).optional(),
-  notes: z.array(zoomNoteSchema).optional(),
-  dispositions: z.array(zoomDispositionSchema).optional(),
+  start_time: optionalString,
+  end_time: optionalString,
+  direction: optionalString,
+  channels: optionalList(z.looseObject({ channel: optionalString, channel_source: optionalString })),
+  queues: optionalList(zoomEngagementQueueSchema),
+  agents: optionalList(z.looseObject({ user_id: optionalId, display_name: optionalString })),
+  consumers: optionalList(z.looseObject({})),
+  // Items of an engagement's own lists are kept whatever they lack; what each needs is
+  // decided where it is used (shared/reconcile/expected.ts), so one bad note skips only itself.
+  notes: optionalList(zoomNoteSchema),
+  dispositions: optionalList(zoomDispositionSchema),
+  /** Messaging engagements only: where their transcript is downloaded. */
+  transcript_url: optionalUrl,
 });
 export type ZoomEngagement = z.output<typeof zoomEngagementSchema>;
 
+/** An inbox message of type voicemail. */
 export const zoomVoicemailSchema = z.looseObject({
   message_id: id,
-  engagement_id: id.optional(),
-  message_type: z.string().optional(),
-  download_url: z.url().optional(),
-  transcript_url: z.url().optional(),
-  queue_id: id.optional(),
-  date_time: z.string().optional(),
+  engagement_id: optionalId,
+  message_type: optionalString,
+  download_url: optionalUrl,
+  transcript_url: optionalUrl,
+  queue_id: optionalId,
+  cci_queue_id: optionalId,
+  created_at: optionalString,
 });
 export type ZoomVoicemail = z.output<typeof zoomVoicemailSchema>;
 
-export const zoomMessagingMessageSchema = z.looseObject({
-  message_id: id,
-  engagement_id: id.optional(),
-  message: z.string().optional(),
-  sender_type: z.string().optional(),
-  date_time: z.string().optional(),
-});
+/** The queue id of an engagement, a recording or a voicemail, whichever field Zoom filled. */
+export function queueIdOf(item: { queue_id?: string | undefined; cc_queue_id?: string | undefined; cci_queue_id?: string | undefined }): string | undefined {
+  return item.queue_id ?? item.cc_queue_id ?? item.cci_queue_id;
+}
 
-/**
- * An entry of the range listing of messaging transcripts (path and fields unconfirmed in
- * Zoom's public reference; the fields are those of the engagement_messaging_transcript_completed event).
- */
-export const zoomMessagingTranscriptSchema = z.looseObject({
-  engagement_id: id,
-  transcript_url: z.url().optional(),
-  message_id: id.optional(),
-  queue_id: id.optional(),
-  user_id: id.optional(),
-  channel_type: z.string().optional(),
-  start_time: z.string().optional(),
-  end_time: z.string().optional(),
-});
-export type ZoomMessagingTranscript = z.output<typeof zoomMessagingTranscriptSchema>;
+/** An item of a page that could not be used: its position and why. */
+export interface SkippedItem {
+  index: number;
+  reason: string;
+  /** A short hash of the item as received, to tell skipped items apart in reports. */
+  digest: string;
+}
 
-export const recordingsPageSchema = z.looseObject({ ...pageBase, recordings: list(zoomRecordingSchema) });
-export const engagementsPageSchema = z.looseObject({ ...pageBase, engagements: list(zoomEngagementSchema) });
-export const notesPageSchema = z.looseObject({ ...pageBase, notes: list(zoomNoteSchema) });
-export const voicemailsPageSchema = z.looseObject({ ...pageBase, messages: list(zoomVoicemailSchema) });
-export const messagingPageSchema = z.looseObject({ ...pageBase, messages: list(zoomMessagingMessageSchema) });
-export const messagingTranscriptsPageSchema = z.looseObject({ ...pageBase, transcripts: list(zoomMessagingTranscriptSchema) });
+/** A page's list, parsed item by item. */
+const itemsOf = <T extends z.ZodType>(item: T) =>
+  z
+    .array(z.unknown())
+    .nullish()
+    .transform((raw) => {
+      const items: Array<z.output<T>> = [];
+      const skipped: SkippedItem[] = [];
+      (raw ?? []).forEach((value, index) => {
+        const parsed = item.safeParse(value);
+        if (parsed.success) items.push(parsed.data);
+        else skipped.push({ index, reason: `without usable ${parsed.error.issues.map((i) => i.path.join('.') || '(item)').join(', ')}`, digest: createHash('sha256').update(JSON.stringify(value) ?? '').digest('hex').slice(0, 16) });
+      });
+      return { items, skipped };
+    });
+
+const pageOf = <T extends z.ZodType>(key: string, item: T): z.ZodType<ZoomPage<z.output<T>>> => {
+  const list = itemsOf(item);
+  const meta = z.looseObject({ next_page_token: optionalString, page_size: optionalNumber, total_records: optionalNumber });
+  return meta.extend({ [key]: list }).transform((page): ZoomPage<z.output<T>> => {
+    const { items, skipped } = (page as Record<string, unknown>)[key] as z.output<typeof list>;
+    const m = page as unknown as z.output<typeof meta>;
+    return { next_page_token: m.next_page_token || undefined, page_size: m.page_size, total_records: m.total_records, items, skipped };
+  });
+};
+
+export const recordingsPageSchema = pageOf('recordings', zoomRecordingSchema);
+export const engagementsPageSchema = pageOf('engagements', zoomEngagementSchema);
+export const notesPageSchema = pageOf('notes', zoomNoteSchema);
+export const voicemailsPageSchema = pageOf('messages', zoomVoicemailSchema);
+
+export interface ZoomPage<T> {
+  next_page_token: string | undefined;
+  page_size: number | undefined;
+  total_records: number | undefined;
+  items: T[];
+  skipped: SkippedItem[];
+}

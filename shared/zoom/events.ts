@@ -1,8 +1,9 @@
 /**
  * Zoom Contact Center webhook events, parsed leniently: the envelope and each event's
  * `payload.object` require only the fields the bundle uses and keep every other field
- * (exact field lists are unconfirmed, see ../shared/docs/external-contracts.md). Unknown
- * event types are valid envelopes: they are kept and acknowledged, never rejected.
+ * (the payload field lists are unconfirmed: docs/contracts/zoom.md#events-used; the names
+ * follow the REST items, which describe the same objects). Unknown event types are valid
+ * envelopes: they are kept and acknowledged, never rejected.
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
@@ -15,7 +16,12 @@ export const ZOOM_EVENTS = {
   noteAdded: 'contact_center.engagement_note_added',
   dispositionAdded: 'contact_center.engagement_disposition_added',
   voicemailTranscriptCompleted: 'contact_center.voicemail_transcript_completed',
+  /** How a voicemail without transcript is announced, if at all (its payload is unconfirmed). */
+  inboxMessageReceived: 'contact_center.inbox_message_received',
 } as const;
+
+/** ECMAScript dates span ±8.64e15 ms around the epoch: an event_ts beyond that names no time. */
+export const MAX_DATE_MS = 8.64e15;
 
 const id = z.union([z.string().min(1), z.number()]).transform(String);
 /** Zoom sends times as ISO strings; epoch milliseconds are tolerated too. */
@@ -23,8 +29,9 @@ const time = z.union([z.string().min(1), z.number()]).transform((v) => (typeof v
 
 export const zoomEnvelopeSchema = z.looseObject({
   event: z.string().min(1),
-  // Milliseconds; a numeric string is tolerated.
-  event_ts: z.coerce.number().int().nonnegative().optional(),
+  // Milliseconds; a numeric string is tolerated. One no Date can hold is refused here, at the
+  // webhook (400), rather than acknowledged and then dropped by the worker.
+  event_ts: z.coerce.number().int().nonnegative().max(MAX_DATE_MS, 'event_ts is not a representable time').optional(),
   payload: z
     .looseObject({
       account_id: z.string().optional(),
@@ -43,6 +50,7 @@ export const recordingObjectSchema = z.looseObject({
   download_url: z.url().optional(),
   transcript_url: z.url().optional(),
   queue_id: id.optional(),
+  cc_queue_id: id.optional(),
   queue_name: z.string().optional(),
   user_id: id.optional(),
   recording_start_time: time.optional(),
@@ -58,6 +66,7 @@ export const recordingTranscriptObjectSchema = z.looseObject({
   engagement_id: id,
   transcript_url: z.url(),
   queue_id: id.optional(),
+  cc_queue_id: id.optional(),
   user_id: id.optional(),
   recording_start_time: time.optional(),
 });
@@ -67,6 +76,7 @@ export const messagingTranscriptObjectSchema = z.looseObject({
   transcript_url: z.url(),
   message_id: id.optional(),
   queue_id: id.optional(),
+  cc_queue_id: id.optional(),
   user_id: id.optional(),
   start_time: time.optional(),
   channel_type: z.string().optional(),
@@ -78,7 +88,6 @@ export const noteObjectSchema = z.looseObject({
   note: z.string().optional(),
   user_id: id.optional(),
   user_name: z.string().optional(),
-  created_time: time.optional(),
 });
 export type NoteObject = z.output<typeof noteObjectSchema>;
 
@@ -87,19 +96,25 @@ export const dispositionObjectSchema = z.looseObject({
   disposition_id: id,
   disposition_name: z.string().optional(),
   queue_id: id.optional(),
+  cc_queue_id: id.optional(),
   user_id: id.optional(),
 });
 export type DispositionObject = z.output<typeof dispositionObjectSchema>;
 
+/** voicemail_transcript_completed and inbox_message_received: an inbox message (REST: created_at). */
 export const voicemailObjectSchema = z.looseObject({
   engagement_id: id,
   // Zoom calls the voicemail a message of the inbox; either id is accepted.
-  voicemail_id: id.optional(),
   message_id: id.optional(),
+  voicemail_id: id.optional(),
+  message_type: z.string().optional(),
   download_url: z.url().optional(),
   transcript_url: z.url().optional(),
   queue_id: id.optional(),
+  cc_queue_id: id.optional(),
+  cci_queue_id: id.optional(),
   user_id: id.optional(),
+  created_at: time.optional(),
   start_time: time.optional(),
 });
 
@@ -128,7 +143,8 @@ export function businessKeyOf(envelope: ZoomEnvelope, rawBody: Buffer): { key: s
       case ZOOM_EVENTS.messagingTranscriptCompleted:
         return pick('message_id') ?? engagementId;
       case ZOOM_EVENTS.voicemailTranscriptCompleted:
-        return pick('voicemail_id') ?? pick('message_id') ?? engagementId;
+      case ZOOM_EVENTS.inboxMessageReceived:
+        return pick('message_id') ?? pick('voicemail_id') ?? engagementId;
       default:
         return undefined;
     }

@@ -24,13 +24,20 @@ export function encryptPlainToken(secret: string, plainToken: string): string {
 }
 
 export type SignatureVerdict =
-  | { ok: true; secretIndex: number; timestampSeconds: number }
+  /** fresh: within `windowSeconds`; otherwise older, but within `retryWindowSeconds` (a possible Zoom retry). */
+  | { ok: true; secretIndex: number; timestampSeconds: number; fresh: boolean }
   | { ok: false; reason: 'missing_signature' | 'missing_timestamp' | 'malformed_signature' | 'malformed_timestamp' | 'stale_timestamp' | 'bad_signature' };
 
 export interface VerifyOptions {
   secrets: readonly Secret[];
-  /** Requests whose timestamp is further than this from now (either way) are refused. */
+  /** Requests whose timestamp is further than this from now (either way) are not fresh. */
   windowSeconds: number;
+  /**
+   * How old a correctly signed request may still be, as a retry Zoom may have sent with its
+   * first attempt's bytes (docs/contracts/zoom.md#delivery); older ones are refused. Default:
+   * `windowSeconds` (no allowance). A request from further ahead than `windowSeconds` is always refused.
+   */
+  retryWindowSeconds?: number;
   nowMs: number;
 }
 
@@ -49,7 +56,8 @@ export function verifyZoomSignature(
   const ts = headers.timestamp.trim();
   if (!TIMESTAMP_FORMAT.test(ts)) return { ok: false, reason: 'malformed_timestamp' };
   const timestampSeconds = Number(ts);
-  if (Math.abs(options.nowMs / 1000 - timestampSeconds) > options.windowSeconds) return { ok: false, reason: 'stale_timestamp' };
+  const ageSeconds = options.nowMs / 1000 - timestampSeconds;
+  if (ageSeconds < -options.windowSeconds || ageSeconds > Math.max(options.retryWindowSeconds ?? 0, options.windowSeconds)) return { ok: false, reason: 'stale_timestamp' };
   const given = Buffer.from(sig[1]!, 'hex');
   // Every secret is tried (no early exit), so timing does not tell which one matched.
   let matched = -1;
@@ -58,5 +66,5 @@ export function verifyZoomSignature(
     if (timingSafeEqual(expected, given) && matched < 0) matched = index;
   });
   if (matched < 0) return { ok: false, reason: 'bad_signature' };
-  return { ok: true, secretIndex: matched, timestampSeconds };
+  return { ok: true, secretIndex: matched, timestampSeconds, fresh: Math.abs(ageSeconds) <= options.windowSeconds };
 }

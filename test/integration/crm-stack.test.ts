@@ -92,15 +92,15 @@ describe('crm on the local stack (mock mode, Firestore stand-in)', () => {
     expect(await oauth.findRecord({ sessionId: 'zoom-eng-1' })).toMatchObject({ id: record.id });
   });
 
-  it('attaches an object from the archive bucket by reference', async () => {
+  it('attaches one of the record’s own files from the archive bucket by reference', async () => {
     const storage = createStorage(stack.env['GCP_PROJECT']!);
-    await storage.bucket('ccbridge-archive').file('ccai/call-42.mp3').save(Buffer.from('ID3 fake mp3'), { contentType: 'audio/mpeg', resumable: false });
+    await storage.bucket('ccbridge-archive').file('ccai/call-obj-1.mp3').save(Buffer.from('ID3 fake mp3'), { contentType: 'audio/mpeg', resumable: false });
     const crm = createCrmClient(parseCrmClientConfig(stack.env), { log: silentLogger });
     const record = await crm.createRecord({ channel: 'voice', sessionId: 'obj-1', subject: 'x' });
     const res = await fetch(`${crmUrl}/records/${record.id}/attachments`, {
       method: 'POST',
       headers: { 'x-api-key': stack.credentials.crmApiKey, 'content-type': 'application/json' },
-      body: JSON.stringify({ fileName: 'call-42.mp3', object: 'gs://ccbridge-archive/ccai/call-42.mp3' }),
+      body: JSON.stringify({ fileName: 'call-42.mp3', object: 'gs://ccbridge-archive/ccai/call-obj-1.mp3' }),
     });
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ data: { contentType: 'audio/mpeg', size: 12 } });

@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { cloudEvent } from '@google-cloud/functions-framework';
+import type { IncomingHttpHeaders } from 'node:http';
+import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { type Message, PubSub, type Subscription, v1 } from '@google-cloud/pubsub';
-import type { CloudEventV1 } from 'cloudevents';
 import { DrainTimeoutError, type PubSubEmulator, startPubSubEmulator } from '../../local/pubsub';
 
 process.env['METADATA_SERVER_DETECTION'] = 'none';
@@ -23,19 +23,35 @@ interface MessagePublishedData {
   deliveryAttempt?: number;
 }
 
-type Behaviour = (event: CloudEventV1<MessagePublishedData>) => Promise<void> | void;
+/** One push request as the endpoint saw it: the wrapped body and the request headers. */
+interface Delivery {
+  id: string;
+  data: MessagePublishedData | undefined;
+  headers: IncomingHttpHeaders;
+}
 
-// The registered function routes each event by its subscription, so every test gets its
-// own recorded events and its own behaviour (succeed, throw, be slow).
-const received = new Map<string, CloudEventV1<MessagePublishedData>[]>();
+type Behaviour = (event: Delivery) => Promise<void> | void;
+
+// The registered HTTP function (a push endpoint, as Pub/Sub push reaches a Cloud Run function)
+// routes each delivery by its subscription, so every test gets its own recorded deliveries and
+// its own behaviour (succeed, throw, be slow). A throw answers 500, a nack.
+const received = new Map<string, Delivery[]>();
 const behaviours = new Map<string, Behaviour>();
 
-cloudEvent<MessagePublishedData>(FUNCTION_NAME, async (event: CloudEventV1<MessagePublishedData>) => {
-  const subscription = event.data?.subscription ?? 'unknown';
+http(FUNCTION_NAME, async (req, res) => {
+  const data = req.body as MessagePublishedData | undefined;
+  const event: Delivery = { id: data?.message.messageId ?? '', data, headers: req.headers };
+  const subscription = data?.subscription ?? 'unknown';
   const events = received.get(subscription) ?? [];
   events.push(event);
   received.set(subscription, events);
-  await behaviours.get(subscription)?.(event);
+  try {
+    await behaviours.get(subscription)?.(event);
+  } catch {
+    res.status(500).send('simulated failure');
+    return;
+  }
+  res.status(204).end();
 });
 
 // The functions framework logs every handler crash with console.error; the failures these
@@ -56,7 +72,7 @@ function subscriptionName(id: string): string {
   return `projects/${PROJECT}/subscriptions/${id}`;
 }
 
-function eventsOf(id: string): CloudEventV1<MessagePublishedData>[] {
+function eventsOf(id: string): Delivery[] {
   return received.get(subscriptionName(id)) ?? [];
 }
 
@@ -112,7 +128,7 @@ afterAll(async () => {
   console.error = originalConsoleError;
 });
 
-test('a message published with @google-cloud/pubsub reaches a functions-framework cloudEvent function as an Eventarc CloudEvent', async () => {
+test('a message published with @google-cloud/pubsub reaches a push endpoint as Pub/Sub’s wrapped JSON body, without CloudEvent headers', async () => {
   const [topic] = await pubsub.createTopic('orders');
   await topic.createSubscription('orders-to-function', { pushConfig: { pushEndpoint: functionUrl } });
 
@@ -126,14 +142,13 @@ test('a message published with @google-cloud/pubsub reaches a functions-framewor
   expect(events).toHaveLength(1);
   const event = events[0]!;
   expect(event.id).toBe(messageId);
-  expect(event.specversion).toBe('1.0');
-  expect(event.type).toBe('google.cloud.pubsub.topic.v1.messagePublished');
-  expect(event.source).toBe(`//pubsub.googleapis.com/projects/${PROJECT}/topics/orders`);
+  expect(event.headers['content-type']).toBe('application/json');
+  expect(Object.keys(event.headers).filter((h) => h.startsWith('ce-'))).toEqual([]);
   expect(event.data?.subscription).toBe(subscriptionName('orders-to-function'));
   expect(JSON.parse(decode(event.data?.message.data))).toEqual({ orderId: 42 });
   expect(event.data?.message.attributes).toEqual({ kind: 'order.created' });
   expect(event.data?.message.messageId).toBe(messageId);
-  expect(new Date(event.time ?? '').toISOString()).toBe(event.data?.message.publishTime);
+  expect(new Date(event.data?.message.publishTime ?? '').toISOString()).toBe(event.data?.message.publishTime);
   // No dead-letter policy: Pub/Sub reports no delivery attempt.
   expect(event.data?.deliveryAttempt).toBeUndefined();
 });

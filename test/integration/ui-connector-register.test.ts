@@ -108,6 +108,24 @@ describe('POST /register (Salesforce Lightning component)', () => {
     expect(aa.logs.join('\n')).not.toContain(token.split('!')[1]!);
   });
 
+  it('answers 429 once one source has used its refusals, without asking Salesforce; other sources and genuine agents are not held back', async () => {
+    await aa.stop();
+    aa = await startAgentAssist({ env: { UI_CONNECTOR_REGISTER_SOURCE_BURST: '3', UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: '1' } });
+    const from = (ip: string, authorization: string) => register(authorization, { headers: { 'Content-Type': 'application/json', Authorization: authorization, 'X-Forwarded-For': ip } });
+    const good = `Bearer ${await aa.salesforceToken()}`;
+    // Successes never count.
+    for (let i = 0; i < 5; i++) expect((await from('203.0.113.7', good)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await from('203.0.113.7', `Bearer 00D5g000004ABcD!made-up-${i}`)).status).toBe(401);
+    const calls = aa.salesforce.userInfoCalls();
+    const limited = await from('203.0.113.7', 'Bearer 00D5g000004ABcD!made-up-4');
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(aa.salesforce.userInfoCalls()).toBe(calls);
+    expect((await from('198.51.100.9', good)).status).toBe(200);
+    aa.clock.now = new Date(aa.clock.now.getTime() + 60_000);
+    expect((await from('203.0.113.7', good)).status).toBe(200);
+  });
+
   it('refuses everyone when no org is configured', async () => {
     await aa.stop();
     aa = await startAgentAssist({ env: { SALESFORCE_ORGANIZATION_ID: '' } });

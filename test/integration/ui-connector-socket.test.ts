@@ -121,6 +121,22 @@ describe('handshake', () => {
     }
   });
 
+  it('closes a joined connection when its token expires, telling the client why, and stops delivering to it', async () => {
+    const s = open(a.url, { token: await a.agentToken() });
+    await connected(s);
+    await join(s, CONVERSATION);
+    const told = collect(s, 'token-expired');
+    const got = collect(s, 'human-agent-assistant-event');
+    const closed = new Promise<string>((resolve) => s.on('disconnect', (reason) => resolve(reason)));
+    a.clock.now = new Date(a.clock.now.getTime() + 2 * 3600_000);
+    await push(a, 'human-agent-assistant-event', { conversation: CONVERSATION, suggestionResults: [] });
+    await a.socket.pollOnce();
+    expect(await closed).toBe('io server disconnect');
+    expect(told).toEqual([{ message: 'Your token has expired.' }]);
+    expect(got).toEqual([]);
+    expect(a.socket.connectedCount()).toBe(0);
+  });
+
   it.each([
     ['a number', 42],
     ['an object', { conversation: CONVERSATION }],

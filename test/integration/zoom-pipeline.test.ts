@@ -12,6 +12,7 @@ import type { DocStore } from '../../shared/ports/docstore';
 import { LEDGER_COLLECTION, type LedgerDoc, ledgerDocSchema } from '../../shared/zoom/ledger';
 import { type Stack, startStack } from '../../local/stack';
 import type { MockEngagement } from '../../local/mocks/zoom/model';
+import { zoomFilePath } from '../../local/mocks/zoom';
 import { nowSeconds, zoomSignature } from '../support/zoom-fixture';
 
 let stack: Stack;
@@ -160,7 +161,7 @@ describe('Zoom pipeline on the local stack', () => {
     expect(signed).toContain('X-Goog-Signature=');
     expect(signed).toContain('X-Goog-Expires=300');
     const bytes = Buffer.from(await (await fetch(signed)).arrayBuffer());
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(stack.zoom.fileDigest(`/v2/files/recordings/${engagement.recordings[0]!.recordingId}`).sha256);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(stack.zoom.fileDigest(zoomFilePath('recordings', engagement.recordings[0]!.recordingId)).sha256);
     const forged = new URL(link);
     forged.searchParams.set('t', 'x'.repeat(43));
     expect((await fetch(forged, { redirect: 'manual' })).status).toBe(403);
@@ -186,7 +187,7 @@ describe('Zoom pipeline on the local stack', () => {
     const ledger = await ledgerOf('eng-crash-1');
     const artifact = ledger!.artifacts['recording-rec-crash-1']!;
     expect(artifact.state).toBe('linked');
-    expect(await sha256Of(artifact.path)).toBe(stack.zoom.fileDigest('/v2/files/recordings/rec-crash-1').sha256);
+    expect(await sha256Of(artifact.path)).toBe(stack.zoom.fileDigest(zoomFilePath('recordings', 'rec-crash-1')).sha256);
     const trigger = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1];
     expect(trigger.failedAttempts).toBeGreaterThanOrEqual(1);
     expect(stack.storage.listAll().filter((o) => o.name.includes('rec-crash-1'))).toHaveLength(1);

@@ -72,7 +72,7 @@ export async function startAgentAssist(options: { env?: Env; docs?: DocStore; di
   const inner = getTestServer(name);
   const listener = inner.listeners('request')[0] as http.RequestListener;
   const server = http.createServer(listener);
-  const socket = handler.attachSocket(server);
+  const socket = await handler.attachSocket(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

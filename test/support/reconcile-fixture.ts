@@ -89,30 +89,26 @@ export interface WorkerUnderTest {
   process(published: Array<{ data: unknown }>): Promise<void>;
 }
 
-/** What a webhook event stands for in the report (a voicemail event carries two artifacts). */
-export function reportTypesOf(envelope: ZoomEnvelope): string[] {
-  const object = (envelope.payload as { object?: Record<string, unknown> }).object ?? {};
-  switch (envelope.event) {
-    case 'contact_center.recording_completed':
-      return ['recording'];
-    case 'contact_center.recording_transcript_completed':
-      return ['recording_transcript'];
-    case 'contact_center.voicemail_transcript_completed':
-      return [...(object['download_url'] ? ['voicemail'] : []), ...(object['transcript_url'] ? ['voicemail_transcript'] : [])];
-    case 'contact_center.engagement_messaging_transcript_completed':
-      return ['messaging_transcript'];
-    case 'contact_center.engagement_note_added':
-      return ['note'];
-    case 'contact_center.engagement_disposition_added':
-      return ['disposition'];
-    default:
-      return [];
-  }
-}
-
-export function countByType(envelopes: ZoomEnvelope[]): Record<string, number> {
+/**
+ * The distinct ledger entries (by type) the worker records for `envelopes`, leaving out those
+ * `except` records too: an entry can come from several events (a voicemail announced by the
+ * inbox event and again with its transcript; a disposition set twice), and the report counts
+ * entries, not events.
+ */
+export function countByType(envelopes: ZoomEnvelope[], except: ZoomEnvelope[] = []): Record<string, number> {
+  const entriesOf = (list: ZoomEnvelope[]) => {
+    const out = new Map<string, string>();
+    for (const envelope of list) {
+      const plan = planEvent({ v: 1, key: 'count', source: 'webhook', receivedAt: new Date().toISOString(), envelope: zoomEnvelopeSchema.parse(envelope) });
+      if (!plan) continue;
+      for (const a of plan.artifacts) out.set(`${plan.engagementId}|a|${a.key}`, a.kind);
+      for (const i of plan.items) out.set(`${plan.engagementId}|i|${i.key}`, i.kind);
+    }
+    return out;
+  };
+  const left = entriesOf(except);
   const out: Record<string, number> = {};
-  for (const e of envelopes) for (const t of reportTypesOf(e)) out[t] = (out[t] ?? 0) + 1;
+  for (const [id, type] of entriesOf(envelopes)) if (!left.has(id)) out[type] = (out[type] ?? 0) + 1;
   return out;
 }
 

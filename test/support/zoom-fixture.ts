@@ -73,7 +73,6 @@ export async function startWebhook(overrides: Env = {}, ports: { docs?: MemoryDo
   return { url: server.url, docs, bus, blobs, logs, stop: server.close };
 }
 
-/** A Pub/Sub CloudEvent as Eventarc delivers it, carrying `data` as the message. */
 /** The wrapped body a Pub/Sub push subscription posts (docs/contracts/google-cloud.md §2). */
 export function pubSubPush(data: unknown, id = `m-${Math.random().toString(36).slice(2)}`, deliveryAttempt?: number): unknown {
   return {

@@ -23,8 +23,23 @@ const byId = (steps: typeof planSteps) => new Map(steps.map((s) => [s.id, s]));
 
 describe('cloudbuild.yaml (plan build)', () => {
   it('tests and builds, then terraform init, validate, plan, preflight, and stores the plan — no apply', () => {
-    expect(planSteps.map((s) => s.id)).toEqual(['test', 'build', 'terraform-vars', 'terraform-init', 'terraform-validate', 'terraform-plan', 'preflight', 'store-plan']);
+    expect(planSteps.map((s) => s.id)).toEqual(['test', 'build', 'agent-assist-ui-image', 'terraform-vars', 'terraform-init', 'terraform-validate', 'terraform-plan', 'preflight', 'store-plan']);
     expect(planText).not.toMatch(/terraform apply|"apply"/);
+  });
+
+  it('builds the Agent Assist Cloud Run image from dist/ui-connector-run when a repository is given, and plans exactly that image', () => {
+    const steps = byId(planSteps);
+    expect(steps.get('build')!.args.join(' ')).toContain('scripts/build-agent-assist-ui.ts');
+    const image = steps.get('agent-assist-ui-image')!.body;
+    expect(image).toContain(`gcloud builds submit dist/ui-connector-run`);
+    expect(image).toContain(`--pack=image=${sub('_AGENT_ASSIST_UI_IMAGE_REPO')}:${sub('BUILD_ID')}`);
+    // No repository: nothing built, and the plan gets no image variable (the service stays off).
+    expect(image).toMatch(/if \[ -z "\$\{_AGENT_ASSIST_UI_IMAGE_REPO\}" \]; then [^\n]*exit 0; fi/);
+    const plan = steps.get('terraform-plan')!.body;
+    expect(plan).toContain('-var=agent_assist_ui_image=$$(cat /workspace/agent-assist-ui-image)');
+    expect(plan).toMatch(/-var=run_local_provisioners=false \$\$image_var/);
+    // A bare $ would be taken by Cloud Build as a substitution: shell variables are written $$.
+    expect(plan.replace(/\$\$|\$\{_?[A-Z0-9_]+\}/g, '')).not.toContain('$');
   });
 
   it('runs the very command CI runs (.ci/run: scripts/setup.sh, then npm test), which installs Chromium on the node:22 image', () => {
@@ -42,7 +57,7 @@ describe('cloudbuild.yaml (plan build)', () => {
     const byImage = (image: string) => planSteps.filter((s) => s.name === sub(image)).map((s) => s.id);
     expect(byImage('_NODE_IMAGE')).toEqual(['test', 'build', 'preflight']);
     expect(byImage('_TF_IMAGE')).toEqual(['terraform-init', 'terraform-validate', 'terraform-plan']);
-    expect(byImage('_GCLOUD_IMAGE')).toEqual(['terraform-vars', 'store-plan']);
+    expect(byImage('_GCLOUD_IMAGE')).toEqual(['agent-assist-ui-image', 'terraform-vars', 'store-plan']);
   });
 
   it('initialises terraform with the GCS backend from substitutions, validates, and plans project, region and environment into tfplan', () => {

@@ -209,6 +209,14 @@ describe('effective deployment of each function, rendered from terraform/', () =
     expect(apis.filter((a) => !enabled.has(a))).toEqual([]);
   });
 
+  it('the conversation profile publishes suggestions, lifecycle events and new messages to the topics the UI consumer reads (agent_assist_ui.tf)', () => {
+    const profile = instances('google_dialogflow_conversation_profile')[0]!;
+    const topic = (...path: string[]) => refNames(profile.attr(...path)).join(' ');
+    expect(topic('human_agent_assistant_config', '0', 'notification_config', '0', 'topic')).toContain('google_pubsub_topic.agent_assist_notifications["human-agent-assistant-event"]');
+    expect(topic('notification_config', '0', 'topic')).toContain('google_pubsub_topic.agent_assist_notifications["conversation-lifecycle-event"]');
+    expect(topic('new_message_event_notification_config', '0', 'topic')).toContain('google_pubsub_topic.agent_assist_notifications["new-message-event"]');
+  });
+
   it('no Eventarc: no trigger, no Eventarc API, no post-apply subscription patching', () => {
     expect(ev.resourceInstances('resource', (t) => t === 'google_eventarc_trigger')).toEqual([]);
     const apis = instances('google_project_service').map((s) => s.attr('service'));

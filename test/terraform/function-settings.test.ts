@@ -193,9 +193,9 @@ describe('settings derived from the functions\' configuration modules', () => {
       'ZOOM_EVENTS_TOPIC',
     ]);
     expect(settingsFor('ui-connector').secrets).toEqual(['TWILIO_AUTH_TOKEN', 'UI_CONNECTOR_JWT_SECRET', 'UI_CONNECTOR_JWT_SECRET_PREVIOUS', 'UI_CONNECTOR_KEY_HASH_SECRET']);
-    // crm requires nothing per key: which credentials it needs depends on CRM_AUTH_METHODS and
-    // CRM_MODE (checkCrmFunctionConfig), which composing it below exercises.
-    expect(settingsFor('crm').required).toEqual([]);
+    // crm requires its mode (chosen explicitly, never a silent mock); which credentials it needs
+    // depends on CRM_AUTH_METHODS and CRM_MODE (checkCrmFunctionConfig), exercised by composing it below.
+    expect(settingsFor('crm').required).toEqual(['CRM_MODE']);
     expect(settingsFor('crm').secrets).toEqual(expect.arrayContaining(['CRM_ADMIN_TOKEN', 'CRM_API_KEY', 'CRM_BASIC_PASSWORD', 'CRM_OAUTH_CLIENT_SECRET', 'SERVICENOW_PASSWORD']));
     expect(settingsFor('interaction-worker').required).toEqual(['ARCHIVE_BUCKET', 'ARTIFACT_LINK_SECRET', 'PUBLIC_BASE_URL', 'ZOOM_ACCOUNT_ID', 'ZOOM_CLIENT_ID', 'ZOOM_CLIENT_SECRET']);
   });

@@ -96,8 +96,15 @@ describe('offline checks of terraform/', () => {
     expectClean(checkPrimitiveRoles(config));
   });
 
-  it('allows allUsers to invoke only crm, ui-connector and zoom-webhook', () => {
+  it('allows allUsers to invoke only the functions that authenticate their callers themselves', () => {
     expectClean(checkPublicInvokers(config, PUBLIC_FUNCTIONS));
+  });
+
+  it('with the Agent Assist image set, allUsers may invoke the ui-connector-run service (browsers, its own JWT and Salesforce check) and nothing else new', () => {
+    const image = { agent_assist_ui_image: 'us-central1-docker.pkg.dev/p/ccbridge/ui-connector-run:1' };
+    expectClean(checkPublicInvokers(config, [...PUBLIC_FUNCTIONS, 'ui-connector-run'], image));
+    // The check does see the service once the image is set: without it on the list, it is flagged.
+    expect(checkPublicInvokers(config, PUBLIC_FUNCTIONS, image).map((f) => f.message)).toEqual([expect.stringContaining('may invoke "ui-connector-run"')]);
   });
 
   it('passes credentials only through Secret Manager, each function reading exactly its own secrets', () => {

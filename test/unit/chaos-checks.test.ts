@@ -10,6 +10,7 @@ import { finalDisposition, generateChaosDay } from '../../scripts/chaos/day';
 import { ChaosOptionsError, DEFAULT_RATES, parseChaosArgs } from '../../scripts/chaos/options';
 import type { PipelineState } from '../../scripts/demo/pipeline-state';
 import type { LedgerDoc } from '../../shared/zoom/ledger';
+import { dispositionItemKey } from '../../shared/zoom/item-keys';
 
 const contentOf = (file: string) => Buffer.from(`bytes of ${file}`);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -40,16 +41,18 @@ function flawless(engagements = 4): World {
     eventKeys: [],
     ledgers: day.map((e): LedgerDoc => {
       const final = finalDisposition(e)!;
+      const finalKey = dispositionItemKey({ disposition_id: final.dispositionId });
+      const finalTs = x.items.find((i) => i.engagementId === e.engagementId && i.key === finalKey)!.eventTs;
       return {
         engagementId: e.engagementId,
         state: 'complete',
         crmRecordId: recordId(e.engagementId),
-        dispositionTs: Date.parse(final.at),
+        dispositionTs: finalTs,
         artifacts: Object.fromEntries(x.artifacts.filter((a) => a.engagementId === e.engagementId).map((a) => [a.key, { kind: a.kind, state: 'linked', path: a.object, bytes: a.bytes, generation: '1' }])),
         items: Object.fromEntries(
           x.items
             .filter((i) => i.engagementId === e.engagementId)
-            .map((i) => [i.key, { kind: i.kind, state: i.kind === 'disposition' && i.eventTs !== Date.parse(final.at) ? 'superseded' : 'written', eventTs: i.eventTs }]),
+            .map((i) => [i.key, { kind: i.kind, state: i.kind === 'disposition' && i.key !== finalKey ? 'superseded' : 'written', eventTs: i.eventTs }]),
         ),
       };
     }),
@@ -141,9 +144,18 @@ describe('chaos checks', () => {
     const k2 = Object.keys(l2!.artifacts)[0]!;
     l2!.artifacts[k2] = { ...l2!.artifacts[k2]!, bytes: 1 };
     l2!.items['note-ghost'] = { kind: 'note', state: 'written', eventTs: 1 };
+    // dispositionTs not that of the entry holding the final disposition (an older one applied last).
+    const l3 = w.state.ledgers[3]!;
+    l3.dispositionTs = (l3.dispositionTs ?? 0) - 1;
     const problems = failing(await check(w))['ledger: agrees with Zoom, storage and the CRM']!;
     expect(problems).toEqual(
-      expect.arrayContaining([`${l0!.engagementId}: state open`, `${l1!.engagementId}: ${k1}: stored`, expect.stringContaining(`${l2!.engagementId}: ${k2}: ledger says 1 bytes`), `${l2!.engagementId}: note-ghost: an entry Zoom has no counterpart for`]),
+      expect.arrayContaining([
+        `${l0!.engagementId}: state open`,
+        `${l1!.engagementId}: ${k1}: stored`,
+        expect.stringContaining(`${l2!.engagementId}: ${k2}: ledger says 1 bytes`),
+        `${l2!.engagementId}: note-ghost: an entry Zoom has no counterpart for`,
+        expect.stringContaining(`${l3.engagementId}: dispositionTs`),
+      ]),
     );
   });
 

@@ -43,6 +43,13 @@ describe('crm rejects bad input and writes nothing', () => {
     await expectProblem(await send('GET', '/records'), 400, /give one of id, sessionId, accountId/);
   });
 
+  it('ids in the path that no CRM uses and no document can be named by (a decoded ../, control characters, __name__) are refused', async () => {
+    for (const id of ['..%2F..%2Fsecrets', 'a%00b', 'a%0Ab', '__name__']) {
+      await expectProblem(await send('PATCH', `/accounts/${id}`, { name: 'x' }), 400, /id in the path must not contain/);
+      await expectProblem(await send('POST', `/records/${id}/comments`, { body: 'x' }), 400, /id in the path must not contain/);
+    }
+  });
+
   it('account creates with missing or wrongly typed fields, every problem listed', async () => {
     await expectProblem(await send('POST', '/accounts', {}), 400, /at least one of phone, email, externalId/);
     const body = await expectProblem(await send('POST', '/accounts', { phone: 14155550100, name: ['Ada'] }), 400, /phone/, /name/);
@@ -80,15 +87,15 @@ describe('crm rejects bad input and writes nothing', () => {
     );
     await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: '../etc/passwd', url: 'https://x.example/a' }), 400, /fileName/);
     await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', object: 'gs://someone-elses-bucket/a' }), 400, /object: .*ccbridge-test-archive/);
-    await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', object: 'gs://ccbridge-test-archive/missing' }), 404, /object gs:\/\/ccbridge-test-archive\/missing not found/);
+    await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', object: 'gs://ccbridge-test-archive/missing' }), 404, /object gs:\/\/ccbridge-test-archive\/missing is not among the artifacts of record/);
     await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', url: 'ftp://x.example/a' }), 400, /url/);
   });
 
   it('oversized bodies: JSON over its limit, files over theirs', async () => {
     await expectProblem(await send('PATCH', `/records/${recordId}`, { notes: 'n'.repeat(5000) }), 413, /exceeds 4096 bytes/);
     await expectProblem(await send('POST', `/records/${recordId}/attachments?fileName=big.bin`, Buffer.alloc(3000), { 'content-type': 'application/octet-stream' }), 413, /2048/);
-    await app.bucket.write('big.bin', Buffer.alloc(3000));
-    await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'big.bin', object: 'big.bin' }), 413, /2048/);
+    await app.bucket.write('call-existing.mp3', Buffer.alloc(3000));
+    await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'big.bin', object: 'call-existing.mp3' }), 413, /2048/);
   });
 
   it('bodies that are not JSON where JSON is expected', async () => {

@@ -11,6 +11,7 @@ import { createMemoryCrm } from '../../shared/crm/memory';
 import { createAuthenticator } from '../../functions/crm/auth';
 import { ba360Routes } from '../../functions/crm/ba360-routes';
 import { adminRoutes } from '../../functions/crm/mock/admin';
+import { createRefusedTally } from '../../functions/crm/mock/journal';
 import { createFaultBook } from '../../functions/crm/mock/faults';
 import { contractRoutes } from '../../functions/crm/routes';
 import { ccaipConfig } from '../support/crm-sequence';
@@ -54,7 +55,7 @@ function servedOperations(): string[] {
   const routes = [
     { method: 'POST', path: '/oauth/token' },
     ...contract.filter((r) => !explanatory.has(`${r.method} ${r.path}`)),
-    ...adminRoutes({ store, faults: createFaultBook(store), adminToken: secret }),
+    ...adminRoutes({ store, faults: createFaultBook(store), refused: createRefusedTally(), adminToken: secret }),
     ...ba360Routes(ba360, auth),
   ];
   return routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).sort();

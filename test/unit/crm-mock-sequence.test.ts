@@ -111,8 +111,9 @@ describe('crm mock mode: the CCAI Platform sequence', () => {
     const inline = await call('POST', `/records/${recordId}/attachments`, { fileName: 'note.txt', contentType: 'text/plain', contentBase64: Buffer.from('hi').toString('base64') });
     expect(inline).toMatchObject({ status: 201, json: { data: { size: 2 } } });
 
-    await app.bucket.write('sessions/5/metadata-5.json', Buffer.from('{"a":1}'), { contentType: 'application/json' });
-    const object = await call('POST', `/records/${recordId}/attachments`, { fileName: 'metadata-5.json', object: 'gs://ccbridge-test-archive/sessions/5/metadata-5.json' });
+    // CCAI Platform's external-storage name for session s-5: only the record's own files can be referenced.
+    await app.bucket.write('sessions/s-5/metadata-s-5.json', Buffer.from('{"a":1}'), { contentType: 'application/json' });
+    const object = await call('POST', `/records/${recordId}/attachments`, { fileName: 'metadata-5.json', object: 'gs://ccbridge-test-archive/sessions/s-5/metadata-s-5.json' });
     expect(object).toMatchObject({ status: 201, json: { data: { contentType: 'application/json', size: 7 } } });
 
     const stored = Object.values(app.docs.dump('crmMockAttachments'));

@@ -46,6 +46,23 @@ describe('SIPREC provisioning', () => {
     expect(mock.orders()).toEqual([]);
   });
 
+  test('a recognition topic is set on the profile as JSON once (the provider cannot), and a re-run leaves it alone', async () => {
+    mock.addProfile(mock.defaultProfile, { sipConfig: { createConversationOnTheFly: true } });
+    mock.addPhoneNumber({ phoneNumber: '+15005550008', conversationProfile: mock.defaultProfile });
+    const topic = `projects/${PROJECT}/topics/agent-assist-recognition-results`;
+    const api = createDialogflowRest({ endpoint: mock.baseUrl });
+    const first = await ensureSiprecNumber(api, { profile: profile(), waitMs: 0, pollMs: 1, recognitionTopic: topic });
+    expect(first.actions).toEqual([`set newRecognitionResultNotificationConfig to ${topic} (JSON)`]);
+    expect(mock.profile(mock.defaultProfile)?.['newRecognitionResultNotificationConfig']).toEqual({ topic, messageFormat: 'JSON' });
+    // What the patch asked for, on the wire: only that field, by update mask.
+    const patch = mock.requests.find((r) => r.method === 'PATCH');
+    expect(new URLSearchParams(patch?.query).get('updateMask')).toBe('newRecognitionResultNotificationConfig');
+    const before = mock.requests.length;
+    const again = await ensureSiprecNumber(api, { profile: profile(), waitMs: 0, pollMs: 1, recognitionTopic: topic });
+    expect(again.actions).toEqual([]);
+    expect(mock.requests.slice(before).map((r) => r.method)).toEqual(['GET', 'GET']);
+  });
+
   test('order pending: answers pending, and a re-run does not order twice; once fulfilled, it links', async () => {
     mock.setPendingReads(Number.POSITIVE_INFINITY);
     const first = await run(0);
@@ -87,7 +104,7 @@ describe('SIPREC provisioning', () => {
     await expect(failing).rejects.toThrow(/NOT_FOUND/);
   });
 
-  test('the CLI prints only the URI on stdout and exits 0; a pending order exits 3', async () => {
+  test('the CLI prints only the URI on stdout and exits 0; a pending order exits 3 only with --fail-on-pending', async () => {
     const cli = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
         const child = spawn('node_modules/.bin/tsx', ['scripts/siprec.ts', ...args], { env: { ...process.env, DIALOGFLOW_API_ENDPOINT: mock.baseUrl, GCP_PROJECT: PROJECT } });
@@ -99,8 +116,9 @@ describe('SIPREC provisioning', () => {
       });
     mock.setPendingReads(Number.POSITIVE_INFINITY);
     const pending = await cli(['--profile', 'ccbridge-local-profile', '--wait', '0']);
-    expect(pending.code).toBe(3);
-    expect(pending.stdout).toBe('');
+    expect(pending).toMatchObject({ code: 0, stdout: '' });
+    const strict = await cli(['--profile', 'ccbridge-local-profile', '--wait', '0', '--fail-on-pending']);
+    expect(strict).toMatchObject({ code: 3, stdout: '' });
     mock.addPhoneNumber({ phoneNumber: '+15005550009', conversationProfile: mock.defaultProfile });
     const ok = await cli(['--profile', 'ccbridge-local-profile', '--wait', '0']);
     expect(ok).toMatchObject({ code: 0, stdout: `${siprecUri('+15005550009')}\n` });

@@ -87,11 +87,17 @@ describe('Zoom REST client', () => {
     expect(pages.every((p) => p.query.includes('query_date_type=recording_end_time'))).toBe(true);
   });
 
-  it('lists engagements, notes, voicemails and messaging messages', async () => {
+  it("lists engagements (100 a page, Zoom's maximum; messaging ones with their transcript_url), notes and voicemails", async () => {
     const api = client();
     let engagements = 0;
-    for await (const _ of api.listEngagements({ from: '2026-11-19', to: '2026-11-19' })) engagements++;
+    let transcripts = 0;
+    for await (const e of api.listEngagements({ from: '2026-11-19', to: '2026-11-19' })) {
+      engagements++;
+      if (e.transcript_url) transcripts++;
+    }
     expect(engagements).toBe(700);
+    expect(transcripts).toBe(zoom.engagements().filter((e) => e.messagingTranscript).length);
+    expect(zoom.requests.filter((r) => r.path === '/v2/contact_center/engagements').every((r) => new URLSearchParams(r.query).get('page_size') === '100')).toBe(true);
     const withNotes = zoom.engagements().find((e) => e.notes.length > 0)!;
     const notes = [];
     for await (const n of api.listEngagementNotes(withNotes.engagementId)) notes.push(n.note_id);

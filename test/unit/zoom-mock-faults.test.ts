@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startZoomMock, type ZoomEnvelope, type ZoomMock } from '../../local/mocks/zoom';
+import { startZoomMock, type ZoomEnvelope, type ZoomMock, zoomFilePath } from '../../local/mocks/zoom';
 import { ZOOM_CREDENTIALS } from '../support/zoom-fixture';
 
 let zoom: ZoomMock;
@@ -76,7 +76,7 @@ describe('zoom mock: held downloads and fault counts', () => {
         });
       },
     });
-    const res = await fetch(`${zoom.baseUrl}/v2/files/recordings/rec-hold`, { headers: { authorization: `Bearer ${await token()}` } });
+    const res = await fetch(`${zoom.baseUrl}${zoomFilePath('recordings', 'rec-hold')}?type=voice`, { headers: { authorization: `Bearer ${await token()}` } });
     const reader = res.body!.getReader();
     let got = 0;
     while (got < 100_000) got += (await reader.read()).value?.length ?? 0;
@@ -101,7 +101,7 @@ describe('zoom mock: held downloads and fault counts', () => {
     const outcomes: Array<number | string> = [];
     for (let i = 0; i < 5; i++) {
       try {
-        const res = await fetch(`${zoom.baseUrl}/v2/files/recordings/rec-hold?dt=x`, { headers: bearer });
+        const res = await fetch(`${zoom.baseUrl}${zoomFilePath('recordings', 'rec-hold')}?type=voice`, { headers: bearer });
         const body = await res.arrayBuffer();
         outcomes.push(res.status === 200 && body.byteLength !== 300_000 ? 'cut' : res.status);
       } catch {

@@ -20,7 +20,14 @@ const secrets = [new Secret(VECTOR_SECRET)];
 describe('Zoom webhook signature', () => {
   it('accepts the openssl-computed vector over the raw bytes', () => {
     const verdict = verifyZoomSignature({ signature: VECTOR_SIGNATURE, timestamp: '1700000000' }, Buffer.from(VECTOR_BODY), { secrets, windowSeconds: 300, nowMs: at(1700000010) });
-    expect(verdict).toEqual({ ok: true, secretIndex: 0, timestampSeconds: 1700000000 });
+    expect(verdict).toEqual({ ok: true, secretIndex: 0, timestampSeconds: 1700000000, fresh: true });
+  });
+
+  it('tells a correctly signed request older than the window but within the retry window apart, and refuses a wrong one of the same age', () => {
+    const options = { secrets, windowSeconds: 300, retryWindowSeconds: 7200, nowMs: at(1700000000 + 3600) };
+    expect(verifyZoomSignature({ signature: VECTOR_SIGNATURE, timestamp: '1700000000' }, Buffer.from(VECTOR_BODY), options)).toEqual({ ok: true, secretIndex: 0, timestampSeconds: 1700000000, fresh: false });
+    expect(verifyZoomSignature({ signature: VECTOR_SIGNATURE, timestamp: '1700000000' }, Buffer.from(`${VECTOR_BODY} `), options)).toEqual({ ok: false, reason: 'bad_signature' });
+    expect(verifyZoomSignature({ signature: VECTOR_SIGNATURE, timestamp: '1700000000' }, Buffer.from(VECTOR_BODY), { ...options, nowMs: at(1700000000 + 7201) })).toEqual({ ok: false, reason: 'stale_timestamp' });
   });
 
   it('computes the url_validation encryptedToken like openssl', () => {

@@ -13,7 +13,8 @@ import { composeInteractionWorkerDelivery, type PushDelivery } from '../../funct
 import { LEDGER_COLLECTION, type LedgerDoc, ledgerDocSchema } from '../../shared/zoom/ledger';
 import { verifyArtifactLinkToken } from '../../shared/zoom/artifact-link';
 import { Secret } from '../../shared/config';
-import { startZoomMock, type ZoomMock, type ZoomEnvelope } from '../../local/mocks/zoom';
+import { startZoomMock, type ZoomMock, type ZoomEnvelope, zoomFilePath } from '../../local/mocks/zoom';
+import { noteItemKey } from '../../shared/zoom/item-keys';
 import type { MockEngagement } from '../../local/mocks/zoom/model';
 import { LINK_SECRET, pubSubPush, queuedEvent, workerEnv, ZOOM_CREDENTIALS } from '../support/zoom-fixture';
 
@@ -71,7 +72,7 @@ describe('interaction-worker: recordings', () => {
     const path = 'zoom/2026/11/20/e-100/recording-rec-e-100.mp3';
     const stored = blobs.contents(path);
     expect(stored).toBeDefined();
-    expect(sha256(stored!)).toBe(zoom.fileDigest('/v2/files/recordings/rec-e-100').sha256);
+    expect(sha256(stored!)).toBe(zoom.fileDigest(zoomFilePath('recordings', 'rec-e-100')).sha256);
     const info = await blobs.stat(path);
     expect(info).toMatchObject({ contentType: 'audio/mpeg', metadata: { engagementId: 'e-100', queueId: 'q-support', agentId: 'u-alice', kind: 'recording', sourceBytes: '300000', engagementStart: '2026-11-20T10:00:00.000Z' } });
 
@@ -119,6 +120,17 @@ describe('interaction-worker: recordings', () => {
     ]);
     expect(crm.attachments()).toHaveLength(4);
     expect(crm.records().find((r) => r.sessionId === 'e-104')?.channel).toBe('messaging');
+  });
+
+  it('stores a voicemail that has no transcript from the inbox event that announces it, once (the transcript event never comes)', async () => {
+    zoom.addEngagement(engagement('e-105', { recordings: [], voicemails: [{ messageId: 'vm-5', bytes: 40_000, at: '2026-11-20T10:06:00.000Z', transcript: false }] }));
+    const events = zoom.eventsFor('e-105');
+    expect(events.map((e) => e.event)).not.toContain('contact_center.voicemail_transcript_completed');
+    const received = events.find((e) => e.event === 'contact_center.inbox_message_received')!;
+    await deliver(received);
+    await deliver(received);
+    expect((await blobs.list('zoom/2026/11/20/e-105/')).map((b) => b.path)).toEqual(['zoom/2026/11/20/e-105/voicemail-vm-5.mp3']);
+    expect(crm.attachments().filter((a) => a.fileName.includes('vm-5'))).toHaveLength(1);
   });
 
   it('retries a file that is not ready yet inside the invocation', async () => {
@@ -174,7 +186,7 @@ describe('interaction-worker: recordings', () => {
     expect(ledgerOf('e-115').artifacts['recording-rec-e-115']?.state).toBe('pending');
     await deliver(event);
     const stored = blobs.contents('zoom/2026/11/20/e-115/recording-rec-e-115.mp3')!;
-    expect(sha256(stored)).toBe(zoom.fileDigest('/v2/files/recordings/rec-e-115').sha256);
+    expect(sha256(stored)).toBe(zoom.fileDigest(zoomFilePath('recordings', 'rec-e-115')).sha256);
   });
 
   it('never sends the Zoom token to a host outside the allow-list (permanent failure)', async () => {
@@ -260,6 +272,26 @@ describe('interaction-worker: notes and dispositions', () => {
     expect(Object.values(ledgerOf('e-131').items).map((i) => i.state).sort()).toEqual(['superseded', 'written']);
   });
 
+  it('treats the same disposition set twice (one key) as one item, whichever event comes first (found by npm run chaos)', async () => {
+    const twice = [
+      { dispositionId: 'd-resolved', dispositionName: 'Resolved', userId: 'u-alice', at: '2026-11-20T10:04:00.000Z' },
+      { dispositionId: 'd-resolved', dispositionName: 'Resolved', userId: 'u-bob', at: '2026-11-20T10:04:30.000Z' },
+    ];
+    zoom.addEngagement(engagement('e-133', { recordings: [], dispositions: twice }));
+    const [first, second] = zoom.eventsFor('e-133');
+    // The first event registers the key, then the CRM fails it for now; the second event of the
+    // same key writes it — and a redelivery of the first must find it done, not superseded by itself.
+    crm.failNext('updateRecord', () => new AppError('upstream_unavailable', 503, 'crm down', { retryable: true }), 1);
+    await expect(deliver(first!)).rejects.toMatchObject({ status: 503 });
+    await deliver(second!);
+    await deliver(first!);
+    const doc = ledgerOf('e-133');
+    const items = Object.values(doc.items);
+    expect(items.map((i) => i.state)).toEqual(['written']);
+    expect(doc.dispositionTs).toBe(items[0]!.eventTs);
+    expect(crm.records().find((r) => r.sessionId === 'e-133')?.disposition).toBe('Resolved');
+  });
+
   it('does not write a disposition twice when a crash fell between the CRM write and the ledger', async () => {
     zoom.addEngagement(engagement('e-132', { recordings: [], dispositions: [dispositions[0]!] }));
     const [event] = zoom.eventsFor('e-132');
@@ -278,7 +310,7 @@ describe('interaction-worker: the last delivery (found by npm run chaos)', () =>
   it('records what still fails on the last delivery as given up and acknowledges; the reconciliation\u2019s event stores it', async () => {
     compose({ PUBSUB_MAX_DELIVERY_ATTEMPTS: '3' });
     zoom.addEngagement(engagement('e-150'));
-    zoom.faults.failHttp({ pathIncludes: 'recordings/rec-e-150', status: 500, times: 1000 });
+    zoom.faults.failHttp({ pathIncludes: 'recording/download/rec-e-150', status: 500, times: 1000 });
     const event = eventOf('e-150', 'contact_center.recording_completed');
     await expect(attempt(event, 2)).rejects.toMatchObject({ status: 503 });
     expect(ledgerOf('e-150').artifacts['recording-rec-e-150']).toMatchObject({ state: 'pending', reason: expect.stringMatching(/^retrying: zoom/) });
@@ -304,18 +336,18 @@ describe('interaction-worker: the last delivery (found by npm run chaos)', () =>
     const [first, second] = zoom.eventsFor('e-151');
     crm.failNext('addComment', () => new AppError('upstream_unavailable', 503, 'crm down', { retryable: true }), 1);
     await expect(attempt(first!, 5)).resolves.toBeUndefined();
-    expect(ledgerOf('e-151').items['note-n1']).toMatchObject({ state: 'failed', gaveUp: true });
+    expect(ledgerOf('e-151').items[noteItemKey({ note: 'note 1' })]).toMatchObject({ state: 'failed', gaveUp: true });
     // The later note does not wait for one nobody is working on any more.
     await attempt(second!, 1);
     expect(crm.comments().map((c) => c.body)).toEqual(['note 2']);
     await attempt(first!, 1, 'reconcile');
     expect(crm.comments().map((c) => c.body).sort()).toEqual(['note 1', 'note 2']);
-    expect(ledgerOf('e-151').items['note-n1']).toMatchObject({ state: 'written' });
+    expect(ledgerOf('e-151').items[noteItemKey({ note: 'note 1' })]).toMatchObject({ state: 'written' });
   });
 
   it('keeps throwing (the dead-letter topic is the net) when the delivery count is unknown or giving up is off', async () => {
     zoom.addEngagement(engagement('e-152'));
-    zoom.faults.failHttp({ pathIncludes: 'recordings/rec-e-152', status: 500, times: 1000 });
+    zoom.faults.failHttp({ pathIncludes: 'recording/download/rec-e-152', status: 500, times: 1000 });
     const event = eventOf('e-152', 'contact_center.recording_completed');
     compose({ PUBSUB_MAX_DELIVERY_ATTEMPTS: '3' });
     await expect(deliver(event)).rejects.toMatchObject({ status: 503 });
@@ -330,7 +362,7 @@ describe('interaction-worker: the last delivery (found by npm run chaos)', () =>
     crm.failNext('addComment', () => new AppError('bad_request', 400, 'comment refused', { retryable: false }), 1);
     await deliver(note!);
     await deliver(note!, 'reconcile');
-    expect(ledgerOf('e-153').items['note-n1']).toMatchObject({ state: 'failed', gaveUp: false });
+    expect(ledgerOf('e-153').items[noteItemKey({ note: 'no' })]).toMatchObject({ state: 'failed', gaveUp: false });
     expect(crm.comments()).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * The mock's admin surface, behind CRM_ADMIN_TOKEN: the journal (JSON and pages), the fault
- * script, a dump of the mock's data, and reset. Everything a CCAI Platform admin needs to
+ * The mock's admin surface, behind CRM_ADMIN_TOKEN: the journal (JSON and pages, with the
+ * count of refused requests), the fault script, a dump of the mock's data, and reset. Everything a CCAI Platform admin needs to
  * test one endpoint at a time and see exactly what the platform sent.
  */
 import * as z from 'zod';
@@ -12,12 +12,13 @@ import type { DocStore } from '../../../shared/ports/docstore';
 import { checkAdmin } from '../auth';
 import { MOCK_COLLECTIONS, resetMockData } from './docstore-crm';
 import { type FaultBook, faultInputSchema } from './faults';
-import { JOURNAL_COLLECTION, type JournalEntry, listJournal, sessionSequence } from './journal';
+import { JOURNAL_COLLECTION, type JournalEntry, listJournal, type RefusedTally, sessionSequence } from './journal';
 import { PAGE_HEADERS, renderIndexPage, renderSessionPage } from './pages';
 
 export interface AdminDeps {
   store: DocStore;
   faults: FaultBook;
+  refused: RefusedTally;
   adminToken: Secret | undefined;
 }
 
@@ -37,11 +38,14 @@ const faultListSchema = z.object({ faults: z.array(faultInputSchema).min(1).max(
 const entryJson = (e: JournalEntry) => ({ ...e, at: e.at.toISOString(), expireAt: e.expireAt.toISOString() });
 
 export function adminRoutes(deps: AdminDeps): Route[] {
+  // Reads accept Basic (a browser on the pages); changes need the bearer header, which a
+  // browser neither caches nor sends cross-site (a cached Basic login would be replayed by a
+  // cross-site form POST to /admin/reset).
   const guard =
     (handle: (ctx: RequestContext) => Promise<HttpResult>, browser = false) =>
     async (ctx: RequestContext): Promise<HttpResult> => {
       try {
-        checkAdmin(ctx.req.headers, deps.adminToken);
+        checkAdmin(ctx.req.headers, deps.adminToken, { allowBasic: ctx.method === 'GET' || ctx.method === 'HEAD' });
       } catch (err) {
         // Browsers prompt for Basic credentials on this challenge; the token is the password.
         if (isAppError(err) && err.status === 401 && browser) ctx.res.setHeader('www-authenticate', 'Basic realm="ccbridge-crm-admin"');
@@ -61,7 +65,7 @@ export function adminRoutes(deps: AdminDeps): Route[] {
         const q = parseQuery(ctx, journalQuerySchema);
         const key = q.session ? `session:${q.session}` : q.record ? `record:${q.record}` : q.account ? `account:${q.account}` : q.key;
         const entries = await listJournal(deps.store, { ...(key ? { key } : {}), limit: q.limit });
-        return { json: { entries: entries.map(entryJson) } };
+        return { json: { entries: entries.map(entryJson), refused: deps.refused.snapshot() } };
       }),
     },
     {

@@ -14,6 +14,9 @@ export const FAULTS_COLLECTION = 'crmMockFaults';
 
 export const OPERATIONS = ['findAccount', 'createAccount', 'updateAccount', 'findRecord', 'createRecord', 'updateRecord', 'addComment', 'addAttachment', 'token'] as const;
 export type Operation = (typeof OPERATIONS)[number];
+/** Faults run only after authentication: the public token route (`token`) takes none. */
+const FAULT_OPERATIONS = OPERATIONS.filter((o): o is Exclude<Operation, 'token'> => o !== 'token');
+const NO_TOKEN_FAULTS = 'the public token route (POST /oauth/token) takes no faults';
 
 /** "METHOD /path" as people write them, for admins who think in endpoints. */
 const ENDPOINTS: Record<string, Operation> = {
@@ -32,20 +35,24 @@ const ENDPOINTS: Record<string, Operation> = {
   'POST /records/{id}': 'updateRecord',
   'POST /records/{id}/comments': 'addComment',
   'POST /records/{id}/attachments': 'addAttachment',
-  'POST /oauth/token': 'token',
 };
 
 const endpointToOperation = (v: unknown) => {
   if (typeof v !== 'string') return v;
   const normalised = v.trim().replace(/\s+/, ' ').replace(/\/:id\b/, '/{id}');
   const [method, path] = normalised.split(' ');
+  if (`${method?.toUpperCase()} ${path}` === 'POST /oauth/token') return 'token';
   return ENDPOINTS[`${method?.toUpperCase()} ${path}`] ?? v;
 };
 
 export const faultInputSchema = z
   .object({
-    operation: z.enum([...OPERATIONS, '*'], { error: `must be one of ${OPERATIONS.join(', ')} or *` }).optional(),
-    endpoint: z.preprocess(endpointToOperation, z.enum(OPERATIONS, { error: `must be one of: ${Object.keys(ENDPOINTS).join(', ')}` })).optional(),
+    operation: z
+      .enum([...FAULT_OPERATIONS, '*'], { error: (i) => (i.input === 'token' ? NO_TOKEN_FAULTS : `must be one of ${FAULT_OPERATIONS.join(', ')} or *`) })
+      .optional(),
+    endpoint: z
+      .preprocess(endpointToOperation, z.enum(FAULT_OPERATIONS, { error: (i) => (i.input === 'token' ? NO_TOKEN_FAULTS : `must be one of: ${Object.keys(ENDPOINTS).join(', ')}`) }))
+      .optional(),
     status: z.number().int().min(400, { error: 'must be an HTTP error status (400-599)' }).max(599).optional(),
     retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
     latencyMs: z.number().int().min(0).max(60_000).optional(),

@@ -1,5 +1,5 @@
 /**
- * The mock's request journal: every contract request as CCAI Platform made it — method,
+ * The mock's request journal: every authenticated contract request as CCAI Platform made it — method,
  * path, headers with credentials redacted, body, the answer, latency, the fault applied —
  * in Firestore collection `crmMockJournal`, expiring through a TTL policy on `expireAt`.
  *
@@ -235,4 +235,29 @@ export async function sessionSequence(store: DocStore, sessionId: string, window
     frontier = next;
   }
   return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * Requests that failed authentication, per instance and in memory: a refused request writes
+ * nothing (an unauthenticated caller must not be able to fill the journal or cost a write),
+ * but the admin still sees how many were refused, by operation and status, since when.
+ */
+export interface RefusedTally {
+  note(operation: string, status: number): void;
+  snapshot(): { total: number; since: string; byOperation: Record<string, number>; byStatus: Record<string, number> };
+}
+
+export function createRefusedTally(now: () => Date = () => new Date()): RefusedTally {
+  const since = now().toISOString();
+  const byOperation = new Map<string, number>();
+  const byStatus = new Map<string, number>();
+  let total = 0;
+  return {
+    note(operation, status) {
+      total++;
+      byOperation.set(operation, (byOperation.get(operation) ?? 0) + 1);
+      byStatus.set(String(status), (byStatus.get(String(status)) ?? 0) + 1);
+    },
+    snapshot: () => ({ total, since, byOperation: Object.fromEntries(byOperation), byStatus: Object.fromEntries(byStatus) }),
+  };
 }

@@ -127,7 +127,7 @@ export async function startDialogflowMock(options: DialogflowMockOptions): Promi
     if (!body || fieldMasks.length === 0) return badRequest(res, 'updateMask and a JSON body are required');
     for (const mask of fieldMasks) {
       const [top, sub] = mask.split('.');
-      if (top !== 'sipConfig' && top !== 'displayName') return badRequest(res, `unsupported update mask ${mask}`);
+      if (top !== 'sipConfig' && top !== 'displayName' && top !== 'newRecognitionResultNotificationConfig') return badRequest(res, `unsupported update mask ${mask}`);
       if (sub === undefined) profile[top] = body[top];
       else {
         const current = (profile[top] as Record<string, unknown> | undefined) ?? {};

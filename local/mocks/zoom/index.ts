@@ -1,13 +1,17 @@
 /**
- * Zoom mock: Server-to-Server OAuth, the Contact Center REST endpoints the bundle reads
+ * Zoom stand-in: Server-to-Server OAuth, the Contact Center REST endpoints the bundle reads
  * (list/detail with next_page_token paging), authenticated file downloads of generated,
  * deterministic content of any size (streamed), signed webhooks sent to the receiver on
  * request, and fault injection (./faults, ./webhooks). Data comes from ./model.
  *
- * For the reconciliation it also enforces Zoom's per-account rate limits per category
- * (429, optionally with Retry-After), lets next_page_token expire after a configurable time,
- * counts API calls by endpoint, and serves large days generated lazily (`addGeneratedDay`:
- * 50 000 engagements cost nothing until a request touches them).
+ * It enforces the rules of docs/contracts/zoom.md, so it refuses what Zoom refuses: only the
+ * documented paths (downloads included, shaped like Zoom's), each listing's `page_size`
+ * maximum (400, code 300), Zoom's 404 codes for unknown engagements (2901, 2805),
+ * next_page_token expiring after 15 minutes (on an injectable clock), the per-account rate
+ * limits per category (429, optionally with Retry-After); fields Zoom marks optional are
+ * really absent on a share of the listed items; webhooks are retried only when Zoom would
+ * (≥ 500, timeouts). It counts API calls by endpoint and serves large days generated lazily
+ * (`addGeneratedDay`: 50 000 engagements cost nothing until a request touches them).
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -36,7 +40,26 @@ export interface ZoomMockOptions {
   rateLimitRetryAfterSeconds?: number;
   /** Lifetime of a next_page_token (Zoom: 15 minutes). */
   pageTokenTtlMs?: number;
+  /** The stand-in's clock for page tokens (tests move it instead of waiting). */
+  now?: () => number;
+  /** Share of listed items whose optional fields (queue, agent, names) are left out; default 0.1. */
+  optionalFieldsAbsentShare?: number;
 }
+
+/** The `page_size` each listing accepts: [default, maximum] (docs/contracts/zoom.md#endpoints-used). */
+export const ZOOM_PAGE_SIZES = {
+  '/v2/contact_center/engagements': [10, 100],
+  '/v2/contact_center/recordings': [30, 300],
+  '/v2/contact_center/inboxes/messages': [30, 300],
+  '/v2/contact_center/engagements/{id}/notes': [30, 300],
+  '/v2/contact_center/engagements/{id}/recordings': [30, 300],
+} as const;
+
+/** Zoom's Contact Center rate limits per plan, requests per second (docs/contracts/zoom.md#rate-limits). */
+export const ZOOM_RATE_LIMITS = {
+  pro: { light: 20, medium: 10, heavy: 5 },
+  businessPlus: { light: 40, medium: 20, heavy: 10 },
+} as const satisfies Record<string, RateLimits>;
 
 /** Zoom's rate-limit labels ("Rate Limit Label" in its API reference). */
 export type RateCategory = 'light' | 'medium' | 'heavy';
@@ -44,6 +67,7 @@ export type RateLimits = Partial<Record<RateCategory, number>>;
 
 /** A file Zoom serves: its bytes are a function of `seed` and `bytes` (see ./content). */
 export interface MockFile {
+  kind: ZoomFileKind;
   path: string;
   seed: string;
   bytes: number;
@@ -105,6 +129,21 @@ export interface ZoomMock extends MockServer {
 }
 
 const FILE_KINDS = ['recordings', 'recording-transcripts', 'voicemails', 'voicemail-transcripts', 'messaging-transcripts'] as const;
+export type ZoomFileKind = (typeof FILE_KINDS)[number];
+
+/** Where Zoom serves each kind of file (the download URLs of docs/contracts/zoom.md#download-urls), by its id. */
+const FILE_ROUTES: Record<ZoomFileKind, { path: string; query: string }> = {
+  recordings: { path: '/v2/contact_center/recording/download/', query: '?type=voice' },
+  'recording-transcripts': { path: '/v2/contact_center/recording/transcripts/download/', query: '?type=voice' },
+  voicemails: { path: '/v2/contact_center/inbox/message/download/', query: '?type=voicemail' },
+  'voicemail-transcripts': { path: '/v2/contact_center/inbox/message/transcripts/download/', query: '' },
+  'messaging-transcripts': { path: '/v2/contact_center/engagements/transcripts/download/', query: '' },
+};
+
+/** The path of a file as Zoom's download URLs shape it (the id of a messaging transcript is its engagement's). */
+export function zoomFilePath(kind: ZoomFileKind, id: string): string {
+  return `${FILE_ROUTES[kind].path}${encodeURIComponent(id)}`;
+}
 
 export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock> {
   const tokens = new Map<string, number>();
@@ -117,6 +156,8 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
   let rateLimits: RateLimits = { ...(options.rateLimits ?? {}) };
   let rateLimitRetryAfter = options.rateLimitRetryAfterSeconds;
   let pageTokenTtlMs = options.pageTokenTtlMs ?? 15 * 60_000;
+  const now = options.now ?? Date.now;
+  const absentShare = options.optionalFieldsAbsentShare ?? 0.1;
   const buckets = new Map<RateCategory, { tokens: number; at: number }>();
   /** Recently built listings, so paging through a large range does not rebuild it per page. */
   const listCache = new Map<string, Listing>();
@@ -230,11 +271,9 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     return true;
   };
 
-  // Download tokens differ per answer, as Zoom's do; a counter behind a random prefix is
-  // as unique and far cheaper than random bytes for every item of every listed page.
-  const tokenPrefix = randomBytes(6).toString('base64url');
-  let tokenCounter = 0;
-  const fileUrl = (kind: (typeof FILE_KINDS)[number], id: string) => `${baseUrl}/v2/files/${kind}/${encodeURIComponent(id)}?dt=${tokenPrefix}${(tokenCounter++).toString(36)}`;
+  const fileUrl = (kind: ZoomFileKind, id: string) => `${baseUrl}${zoomFilePath(kind, id)}${FILE_ROUTES[kind].query}`;
+  /** Whether an item (by its id) is one of the share listed without its optional fields. */
+  const sparse = (itemId: string) => absentShare > 0 && (hashOf(itemId) % 1000) / 1000 < absentShare;
 
   const eventsFor = (engagementId: string): ZoomEnvelope[] => {
     const e = findEngagement(engagementId);
@@ -243,7 +282,7 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     const end = Date.parse(e.endTime);
     const out: ZoomEnvelope[] = [];
     for (const n of e.notes) {
-      out.push(envelope('contact_center.engagement_note_added', Date.parse(n.createdTime), { engagement_id: e.engagementId, note_id: n.noteId, note: n.note, user_id: n.userId, user_name: n.userName, created_time: n.createdTime }));
+      out.push(envelope('contact_center.engagement_note_added', Date.parse(n.createdTime), { engagement_id: e.engagementId, note_id: n.noteId, note: n.note, user_id: n.userId, user_name: n.userName }));
     }
     for (const d of e.dispositions) {
       out.push(envelope('contact_center.engagement_disposition_added', Date.parse(d.at), { engagement_id: e.engagementId, disposition_id: d.dispositionId, disposition_name: d.dispositionName, queue_id: e.queueId, user_id: d.userId }));
@@ -254,16 +293,10 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       if (r.transcript) out.push(envelope('contact_center.recording_transcript_completed', end + 120_000, { ...common, transcript_url: fileUrl('recording-transcripts', r.recordingId) }));
     }
     for (const v of e.voicemails) {
-      out.push(
-        envelope('contact_center.voicemail_transcript_completed', end + 90_000, {
-          engagement_id: e.engagementId,
-          voicemail_id: v.messageId,
-          queue_id: e.queueId,
-          start_time: v.at,
-          download_url: fileUrl('voicemails', v.messageId),
-          ...(v.transcript ? { transcript_url: fileUrl('voicemail-transcripts', v.messageId) } : {}),
-        }),
-      );
+      // Every voicemail arrives in the inbox; a transcribed one is announced again once its transcript is done.
+      const message = { engagement_id: e.engagementId, message_id: v.messageId, message_type: 'voicemail', queue_id: e.queueId, created_at: v.at, download_url: fileUrl('voicemails', v.messageId) };
+      out.push(envelope('contact_center.inbox_message_received', end + 10_000, message));
+      if (v.transcript) out.push(envelope('contact_center.voicemail_transcript_completed', end + 90_000, { ...message, transcript_url: fileUrl('voicemail-transcripts', v.messageId) }));
     }
     if (e.messagingTranscript) {
       out.push(envelope('contact_center.engagement_messaging_transcript_completed', end + 60_000, { engagement_id: e.engagementId, queue_id: e.queueId, user_id: e.agentId, channel_type: 'messaging', start_time: e.startTime, transcript_url: fileUrl('messaging-transcripts', e.engagementId) }));
@@ -273,14 +306,16 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     return out.sort((a, b) => a.event_ts - b.event_ts);
   };
 
-  /** A duplicate delivery carries other download tokens, as Zoom's do. */
-  const refreshTokens = (e: ZoomEnvelope): ZoomEnvelope =>
-    JSON.parse(JSON.stringify(e).replace(/\?dt=[A-Za-z0-9_-]+/g, () => `?dt=${randomBytes(9).toString('base64url')}`)) as ZoomEnvelope;
+  /** A duplicate delivery: the same event (Zoom's download URLs carry no per-delivery token). */
+  const refreshTokens = (e: ZoomEnvelope): ZoomEnvelope => e;
 
   const serveFile = async (req: MockRequest, res: ServerResponse) => {
     if (!gate(req, res)) return;
     const file = resolveFile(req.path);
     if (!file) return sendJson(res, 404, { code: 3001, message: 'File does not exist.' });
+    // The query Zoom puts in its URLs (`type`) must match the file's kind.
+    const expectedType = new URLSearchParams(FILE_ROUTES[file.kind].query).get('type');
+    if (expectedType !== null && req.query.get('type') !== null && req.query.get('type') !== expectedType) return sendJson(res, 404, { code: 3001, message: 'File does not exist.' });
     const notReady = faults.takeNotReady(req.path);
     const announced = announcedAt.get(req.path);
     if (notReady || (faults.notReadyForMs > 0 && announced !== undefined && Date.now() - announced < faults.notReadyForMs)) {
@@ -337,49 +372,66 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
   };
   const inRange = (iso: string, from: string | null, to: string | null) => inRangeMs(Date.parse(iso), from, to);
 
-  const paged = (req: MockRequest, res: ServerResponse, key: string, list: Listing | unknown[]) => {
+  /** One page of a listing, with the listing's page-size rule and Zoom's 15-minute page tokens. */
+  const paged = (req: MockRequest, res: ServerResponse, endpoint: keyof typeof ZOOM_PAGE_SIZES, key: string, list: Listing | unknown[], totals = true) => {
     const all: Listing = Array.isArray(list) ? { total: list.length, slice: (a, b) => list.slice(a, b) } : list;
-    const size = Math.min(Math.max(Number(req.query.get('page_size') ?? 30) || 30, 1), 300);
+    const [defaultSize, maxSize] = ZOOM_PAGE_SIZES[endpoint];
+    const asked = req.query.get('page_size');
+    const size = asked === null ? defaultSize : Number(asked);
+    // An invalid parameter is Zoom's "Validation Failed" (HTTP 400, code 300), never clamped.
+    if (!/^\d+$/.test(asked ?? String(defaultSize)) || size < 1 || size > maxSize) return sendJson(res, 400, validationFailed('page_size', `must be between 1 and ${maxSize}`));
     let offset = 0;
     const token = req.query.get('next_page_token');
     if (token) {
       const decoded = decodePageToken(token);
       // Zoom's next_page_token expires after 15 minutes.
-      if (!decoded || Date.now() - decoded.at > pageTokenTtlMs) return sendJson(res, 400, { code: 300, message: 'Invalid next_page_token.' });
+      if (!decoded || decoded.endpoint !== endpoint || now() - decoded.at > pageTokenTtlMs) return sendJson(res, 400, { code: 300, message: 'Invalid next_page_token.' });
       offset = decoded.offset;
     }
     const page = all.slice(offset, offset + size);
-    const next = offset + size < all.total ? encodePageToken(offset + size) : '';
-    sendJson(res, 200, { next_page_token: next, page_size: size, total_records: all.total, [key]: page });
+    const next = offset + size < all.total ? encodePageToken(endpoint, offset + size, now()) : '';
+    sendJson(res, 200, { next_page_token: next, page_size: size, ...(totals ? { total_records: all.total } : {}), [key]: page });
   };
 
   const recordingJson = (e: MockEngagement, r: MockEngagement['recordings'][number]) => ({
     recording_id: r.recordingId,
     engagement_id: e.engagementId,
-    queue_id: e.queueId,
-    queue_name: e.queueName,
-    user_id: e.agentId,
+    ...(sparse(r.recordingId) ? {} : { queue_id: e.queueId, cc_queue_id: e.queueId, queue_name: e.queueName, user_id: e.agentId, display_name: e.agentName, direction: e.direction }),
     recording_start_time: r.startTime,
     recording_end_time: r.endTime,
     recording_duration: r.durationSeconds,
+    recording_type: 'automatic',
+    channel: 'voice',
     channel_type: 'voice',
-    direction: e.direction,
+    owner_type: 'queue',
     download_url: fileUrl('recordings', r.recordingId),
+    playback_url: `${baseUrl}/v2/contact_center/recording/playback/${encodeURIComponent(r.recordingId)}?type=voice`,
     ...(r.transcript ? { transcript_url: fileUrl('recording-transcripts', r.recordingId) } : {}),
   });
 
-  const engagementJson = (e: MockEngagement) => ({
-    engagement_id: e.engagementId,
-    start_time: e.startTime,
-    end_time: e.endTime,
-    channel: e.channel,
-    direction: e.direction,
-    queues: [{ queue_id: e.queueId, queue_name: e.queueName }],
-    agents: [{ user_id: e.agentId, display_name: e.agentName }],
-    consumers: [{ consumer_number: e.consumerNumber }],
-    notes: e.notes.map((n) => ({ note_id: n.noteId, note: n.note, user_id: n.userId, created_time: n.createdTime })),
-    dispositions: e.dispositions.map((d) => ({ disposition_id: d.dispositionId, disposition_name: d.dispositionName, user_id: d.userId, created_time: d.at })),
-  });
+  /** An engagement as the listing (`cc_queue_id` only) or the details (`queue_id` too) show it. */
+  const engagementJson = (e: MockEngagement, view: 'list' | 'details' = 'list') => {
+    const bare = sparse(e.engagementId);
+    return {
+      engagement_id: e.engagementId,
+      start_time: e.startTime,
+      end_time: e.endTime,
+      duration: Math.round((Date.parse(e.endTime) - Date.parse(e.startTime)) / 1000),
+      direction: e.direction,
+      channels: [{ channel: e.channel, channel_source: e.channel === 'messaging' ? 'web_chat' : undefined }],
+      consumers: [{ consumer_number: e.consumerNumber }],
+      ...(bare
+        ? {}
+        : {
+            queues: [view === 'list' ? { cc_queue_id: e.queueId, queue_name: e.queueName } : { queue_id: e.queueId, cc_queue_id: e.queueId, queue_name: e.queueName }],
+            agents: [{ user_id: e.agentId, display_name: e.agentName }],
+          }),
+      notes: e.notes.map((n) => ({ note_id: n.noteId, note: n.note, ...(sparse(n.noteId) ? {} : { user_id: n.userId }), last_modified_time: n.createdTime })),
+      // Only these two fields: no user, no time.
+      dispositions: e.dispositions.map((d) => ({ disposition_id: d.dispositionId, disposition_name: d.dispositionName })),
+      ...(e.messagingTranscript ? { transcript_url: fileUrl('messaging-transcripts', e.engagementId) } : {}),
+    };
+  };
 
   /** Every REST route: counted by endpoint and category, then authenticated, faults, rate limit. */
   const api = (endpoint: string, category: RateCategory, handle: (req: MockRequest, res: ServerResponse) => void) => (req: MockRequest, res: ServerResponse) => {
@@ -433,7 +485,8 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
               item: (e) => recordingJson(e, e.recordings[0]!),
             }),
           );
-          paged(req, res, 'recordings', all);
+          // The recordings listing has no total_records.
+          paged(req, res, '/v2/contact_center/recordings', 'recordings', all, false);
         }),
       },
       {
@@ -443,9 +496,9 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
           const from = req.query.get('from');
           const to = req.query.get('to');
           const all = cachedList(`engagements|${from}|${to}`, () =>
-            listing(from, to, (e) => (inRange(e.startTime, from, to) ? [engagementJson(e)] : []), { has: 0, time: 'starts', item: engagementJson }),
+            listing(from, to, (e) => (inRange(e.startTime, from, to) ? [engagementJson(e)] : []), { has: 0, time: 'starts', item: (e) => engagementJson(e) }),
           );
-          paged(req, res, 'engagements', all);
+          paged(req, res, '/v2/contact_center/engagements', 'engagements', all);
         }),
       },
       {
@@ -453,8 +506,9 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
         path: '/v2/contact_center/engagements/:id',
         handle: api('GET /v2/contact_center/engagements/{id}', 'light', (req, res) => {
           const e = findEngagement(req.params['id']!);
-          if (!e || Date.now() - Date.parse(e.endTime) < (options.engagementVisibleAfterMs ?? 0)) return sendJson(res, 404, { code: 1001, message: 'Engagement does not exist.' });
-          sendJson(res, 200, engagementJson(e));
+          // Engagements are available once completed: a just-ended one is not found yet.
+          if (!e || Date.now() - Date.parse(e.endTime) < (options.engagementVisibleAfterMs ?? 0)) return sendJson(res, 404, engagementNotFound(req.params['id']!));
+          sendJson(res, 200, engagementJson(e, 'details'));
         }),
       },
       {
@@ -462,8 +516,10 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
         path: '/v2/contact_center/engagements/:id/notes',
         handle: api('GET /v2/contact_center/engagements/{id}/notes', 'medium', (req, res) => {
           const e = findEngagement(req.params['id']!);
-          if (!e) return sendJson(res, 404, { code: 1001, message: 'Engagement does not exist.' });
-          paged(req, res, 'notes', engagementJson(e).notes);
+          // Undocumented for this endpoint: answered like the details (2901).
+          if (!e) return sendJson(res, 404, engagementNotFound(req.params['id']!));
+          const notes = e.notes.map((n) => ({ note_id: n.noteId, engagement_id: e.engagementId, channel: e.channel === 'messaging' ? 'chat' : 'voice', note: n.note, last_modified_time: n.createdTime, user_id: n.userId }));
+          paged(req, res, '/v2/contact_center/engagements/{id}/notes', 'notes', notes);
         }),
       },
       {
@@ -471,71 +527,38 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
         path: '/v2/contact_center/engagements/:id/recordings',
         handle: api('GET /v2/contact_center/engagements/{id}/recordings', 'medium', (req, res) => {
           const e = findEngagement(req.params['id']!);
-          if (!e) return sendJson(res, 404, { code: 1001, message: 'Engagement does not exist.' });
-          paged(req, res, 'recordings', e.recordings.map((r) => recordingJson(e, r)));
+          if (!e) return sendJson(res, 404, { code: 2805, message: `Engagement recordings does not exist or you do not have the corresponding operation authority: ${req.params['id']}` });
+          paged(req, res, '/v2/contact_center/engagements/{id}/recordings', 'recordings', e.recordings.map((r) => recordingJson(e, r)), false);
         }),
       },
       {
         method: 'GET',
         path: '/v2/contact_center/inboxes/messages',
         handle: api('GET /v2/contact_center/inboxes/messages', 'medium', (req, res) => {
-          if ((req.query.get('message_type') ?? 'voicemail') !== 'voicemail') return paged(req, res, 'messages', []);
+          const type = req.query.get('message_type');
+          if (type !== null && type !== 'voicemail') return sendJson(res, 400, validationFailed('message_type', 'must be voicemail'));
           const from = req.query.get('from');
           const to = req.query.get('to');
           const voicemailJson = (e: MockEngagement, v: MockEngagement['voicemails'][number]) => ({
             message_id: v.messageId,
             engagement_id: e.engagementId,
+            created_at: v.at,
             message_type: 'voicemail',
-            queue_id: e.queueId,
-            date_time: v.at,
+            ...(sparse(v.messageId) ? {} : { queue_id: e.queueId, cci_queue_id: e.queueId, queue_name: e.queueName, consumer_number: e.consumerNumber }),
+            status: 'normal',
             download_url: fileUrl('voicemails', v.messageId),
+            playback_url: `${baseUrl}/v2/contact_center/inbox/message/playback/${encodeURIComponent(v.messageId)}?type=voicemail`,
+            // Not transcribed: no transcript_url.
             ...(v.transcript ? { transcript_url: fileUrl('voicemail-transcripts', v.messageId) } : {}),
           });
           const all = cachedList(`voicemails|${from}|${to}`, () =>
             // A generated voicemail is left when its engagement ends.
             listing(from, to, (e) => e.voicemails.filter((v) => inRange(v.at, from, to)).map((v) => voicemailJson(e, v)), { has: LAZY_HAS.voicemail, time: 'ends', item: (e) => voicemailJson(e, e.voicemails[0]!) }),
           );
-          paged(req, res, 'messages', all);
+          paged(req, res, '/v2/contact_center/inboxes/messages', 'messages', all);
         }),
       },
-      {
-        method: 'GET',
-        path: '/v2/contact_center/messaging/messages',
-        handle: api('GET /v2/contact_center/messaging/messages', 'medium', (req, res) => {
-          const e = findEngagement(req.query.get('engagement_id') ?? '');
-          const messages = e?.messagingTranscript
-            ? [
-                { message_id: `${e.engagementId}-m1`, engagement_id: e.engagementId, message: 'Hello, I need help with my order.', sender_type: 'consumer', date_time: e.startTime },
-                { message_id: `${e.engagementId}-m2`, engagement_id: e.engagementId, message: 'Sure, let me check.', sender_type: 'agent', date_time: e.endTime },
-              ]
-            : [];
-          paged(req, res, 'messages', messages);
-        }),
-      },
-      {
-        // The range listing of messaging transcripts the reconciliation reads (path and fields
-        // *unconfirmed* in Zoom's public reference: see functions/reconcile/README.md).
-        method: 'GET',
-        path: '/v2/contact_center/messaging/transcripts',
-        handle: api('GET /v2/contact_center/messaging/transcripts', 'medium', (req, res) => {
-          const from = req.query.get('from');
-          const to = req.query.get('to');
-          const transcriptJson = (e: MockEngagement) => ({
-            engagement_id: e.engagementId,
-            queue_id: e.queueId,
-            user_id: e.agentId,
-            channel_type: 'messaging',
-            start_time: e.startTime,
-            end_time: e.endTime,
-            transcript_url: fileUrl('messaging-transcripts', e.engagementId),
-          });
-          const all = cachedList(`messaging|${from}|${to}`, () =>
-            listing(from, to, (e) => (e.messagingTranscript && inRange(e.startTime, from, to) ? [transcriptJson(e)] : []), { has: LAZY_HAS.messaging, time: 'starts', item: transcriptJson }),
-          );
-          paged(req, res, 'transcripts', all);
-        }),
-      },
-      ...FILE_KINDS.map((kind) => ({ method: 'GET', path: `/v2/files/${kind}/:id`, handle: serveFile })),
+      ...FILE_KINDS.map((kind) => ({ method: 'GET', path: `${FILE_ROUTES[kind].path}:id`, handle: serveFile })),
     ],
     options.port === undefined ? {} : { port: options.port },
   );
@@ -622,6 +645,22 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
   };
 }
 
+/** Zoom's answer to an invalid parameter. */
+function validationFailed(field: string, message: string) {
+  return { code: 300, message: 'Validation Failed.', errors: [{ field, message }] };
+}
+
+/** Zoom's answer for an engagement it does not know (or not yet). */
+function engagementNotFound(id: string) {
+  return { code: 2901, message: `Engagement does not exist: ${id}` };
+}
+
+function hashOf(value: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
 /** A list result whose items are built for the page asked only. */
 interface Listing {
   total: number;
@@ -631,9 +670,8 @@ interface Listing {
 /** The files Zoom serves for an engagement (recordings, transcripts, voicemails). */
 function filesOfEngagement(e: MockEngagement): MockFile[] {
   const out: MockFile[] = [];
-  const add = (kind: (typeof FILE_KINDS)[number], id: string, bytes: number, contentType: string) => {
-    const path = `/v2/files/${kind}/${encodeURIComponent(id)}`;
-    out.push({ path, seed: `${kind}:${id}`, bytes, contentType, engagementId: e.engagementId });
+  const add = (kind: ZoomFileKind, id: string, bytes: number, contentType: string) => {
+    out.push({ kind, path: zoomFilePath(kind, id), seed: `${kind}:${id}`, bytes, contentType, engagementId: e.engagementId });
   };
   for (const r of e.recordings) {
     add('recordings', r.recordingId, r.bytes, r.contentType);
@@ -659,14 +697,14 @@ function transcriptBytes(id: string): number {
   return 2048 + (h % 8192);
 }
 
-function encodePageToken(offset: number): string {
-  return Buffer.from(JSON.stringify({ offset, at: Date.now() })).toString('base64url');
+function encodePageToken(endpoint: string, offset: number, at: number): string {
+  return Buffer.from(JSON.stringify({ endpoint, offset, at })).toString('base64url');
 }
 
-function decodePageToken(token: string): { offset: number; at: number } | undefined {
+function decodePageToken(token: string): { endpoint: string; offset: number; at: number } | undefined {
   try {
-    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { offset?: unknown; at?: unknown };
-    return typeof v.offset === 'number' && typeof v.at === 'number' ? { offset: v.offset, at: v.at } : undefined;
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { endpoint?: unknown; offset?: unknown; at?: unknown };
+    return typeof v.endpoint === 'string' && typeof v.offset === 'number' && typeof v.at === 'number' ? { endpoint: v.endpoint, offset: v.offset, at: v.at } : undefined;
   } catch {
     return undefined;
   }

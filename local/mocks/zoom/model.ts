@@ -212,14 +212,18 @@ function buildEngagement(rnd: () => number, id: string, n: number, options: Gene
     messagingTranscript: channel === 'messaging',
   };
   if (voicemail) {
-    e.voicemails.push({ messageId: `vm-${id}`, bytes: between(vm.min, vm.max), at: iso(end), transcript: true });
+    // About half the voicemails are not transcribed (transcription off, or too short).
+    e.voicemails.push({ messageId: `vm-${id}`, bytes: between(vm.min, vm.max), at: iso(end), transcript: kind > 0.95 });
   } else if (channel === 'voice') {
     e.recordings.push({ recordingId: `rec-${id}-1`, bytes: between(rec.min, rec.max), contentType: 'audio/mpeg', startTime: iso(start), endTime: iso(end), durationSeconds, transcript: rnd() < 0.8 });
   }
   if (!voicemail) {
     const notes = between(0, 3);
     for (let i = 0; i < notes; i++) {
-      e.notes.push({ noteId: `note-${id}-${i + 1}`, note: pick(NOTES), userId: agent.id, userName: agent.name, createdTime: iso(start + ((i + 1) * (end - start)) / (notes + 1)) });
+      // The same text noted twice is one note (its key is its text: shared/zoom/item-keys.ts).
+      const text = pick(NOTES);
+      const note = e.notes.some((x) => x.note === text) ? `${text} (${i + 1})` : text;
+      e.notes.push({ noteId: `note-${id}-${i + 1}`, note, userId: agent.id, userName: agent.name, createdTime: iso(start + ((i + 1) * (end - start)) / (notes + 1)) });
     }
     const disposition = pick(DISPOSITIONS);
     e.dispositions.push({ dispositionId: disposition.id, dispositionName: disposition.name, userId: agent.id, at: iso(end - 5000) });

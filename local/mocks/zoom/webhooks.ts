@@ -1,8 +1,9 @@
 /**
- * How the Zoom mock sends webhooks: signed like Zoom (`x-zm-signature: v0=HMAC-SHA256(secret,
- * "v0:<ts>:<body>")`), with Zoom's delivery behaviour (3 s answer limit, retries on
- * failure) and the faults Zoom exhibits: dropped, duplicated (re-sent with another
- * download token), delayed and reordered deliveries.
+ * How the Zoom stand-in sends webhooks: signed like Zoom (`x-zm-signature: v0=HMAC-SHA256(secret,
+ * "v0:<ts>:<body>")`), with Zoom's delivery behaviour (docs/contracts/zoom.md#delivery: a 3 s
+ * answer limit; 3 retries, 5, 20 and 60 minutes apart, only after an answer ≥ 500 or a
+ * timeout/connection error — a 3xx/4xx ends the delivery) and the faults Zoom exhibits:
+ * dropped, duplicated, delayed and reordered deliveries.
  */
 import { createHmac } from 'node:crypto';
 import { seededRandom } from './model';
@@ -26,8 +27,10 @@ export interface DeliveryOptions {
   concurrency?: number;
   /** Paces first deliveries to this many events per second (in order; delays and retries come on top); absent = as fast as `concurrency` allows. */
   ratePerSecond?: number;
-  /** Zoom retries 3 times (≈5, 20, 60 min); tests shorten this. */
+  /** Waits before Zoom's 3 retries: 5 min after the first attempt, 20 after the first retry, 60 after the second; tests compress them. */
   retryDelaysMs?: number[];
+  /** Re-sign each retry with a fresh timestamp (default) or repeat the first attempt's bytes and headers (whether Zoom re-signs is unconfirmed). */
+  retrySigning?: 'fresh' | 'repeat';
   /** Zoom gives up on an answer after 3 s. */
   timeoutMs?: number;
   seed?: string;
@@ -44,6 +47,8 @@ export interface DeliveryReport {
   acknowledged: number;
   /** Events never acknowledged after every retry. */
   givenUp: number;
+  /** Events whose delivery ended on a 3xx/4xx answer (Zoom does not retry those). */
+  refused: number;
   statuses: Record<string, number>;
 }
 
@@ -55,6 +60,13 @@ export interface WebhookTarget {
 export function signBody(secret: string, timestamp: number, body: string): string {
   return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
 }
+
+/** Whether Zoom sends a delivery again after this answer (0 = its timeout or a connection error). */
+export function zoomRetriesAfter(status: number): boolean {
+  return status === 0 || status >= 500;
+}
+
+export const ZOOM_RETRY_DELAYS_MS = [300_000, 1_200_000, 3_600_000] as const;
 
 export async function postSigned(target: WebhookTarget, body: string, options: { timeoutMs?: number; timestamp?: number; signature?: string } = {}): Promise<{ status: number; text: string }> {
   const ts = options.timestamp ?? Math.floor(Date.now() / 1000);
@@ -81,7 +93,7 @@ export async function deliverEvents(target: WebhookTarget, events: ZoomEnvelope[
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
   }
-  const report: DeliveryReport = { events: events.length, dropped: 0, duplicatesSent: 0, delayed: 0, requests: 0, acknowledged: 0, givenUp: 0, statuses: {} };
+  const report: DeliveryReport = { events: events.length, dropped: 0, duplicatesSent: 0, delayed: 0, requests: 0, acknowledged: 0, givenUp: 0, refused: 0, statuses: {} };
   // A duplicate is re-sent 1.1–1.5 s after the original went out: a separate delivery,
   // signed at a later second (an identical request would be a replay).
   const sends: Array<{ e: ZoomEnvelope; delayMs: number; duplicateAfterMs?: number }> = [];
@@ -97,10 +109,10 @@ export async function deliverEvents(target: WebhookTarget, events: ZoomEnvelope[
       sends.push({ e, delayMs, duplicateAfterMs: 1100 + rnd() * 400 });
     } else sends.push({ e, delayMs });
   }
-  const retryDelays = options.retryDelaysMs ?? [300_000, 1_200_000, 3_600_000];
+  const retryDelays = options.retryDelaysMs ?? [...ZOOM_RETRY_DELAYS_MS];
   // A delayed send, and a retry, wait on a timer of its own rather than in one of the
   // `concurrency` slots: a late event must not hold up the ones behind it.
-  type Send = { e: ZoomEnvelope; counts: boolean; attempt: number; duplicateAfterMs?: number | undefined };
+  type Send = { e: ZoomEnvelope; counts: boolean; attempt: number; duplicateAfterMs?: number | undefined; firstTimestamp?: number };
   const ready: Send[] = [];
   let timers = 0;
   let busy = 0;
@@ -128,11 +140,14 @@ export async function deliverEvents(target: WebhookTarget, events: ZoomEnvelope[
   const attemptOne = async (s: Send) => {
     report.requests++;
     if (s.attempt === 0 && s.duplicateAfterMs !== undefined) later({ e: refreshTokens(s.e), counts: false, attempt: 0 }, s.duplicateAfterMs);
-    const { status } = await postSigned(target, JSON.stringify(s.e), { timeoutMs: options.timeoutMs ?? 3000 });
+    const timestamp = options.retrySigning === 'repeat' && s.firstTimestamp !== undefined ? s.firstTimestamp : Math.floor(Date.now() / 1000);
+    const { status } = await postSigned(target, JSON.stringify(s.e), { timeoutMs: options.timeoutMs ?? 3000, timestamp });
     report.statuses[String(status)] = (report.statuses[String(status)] ?? 0) + 1;
     if (status >= 200 && status < 300) {
       if (s.counts) report.acknowledged++;
-    } else if (s.attempt < retryDelays.length) later({ ...s, attempt: s.attempt + 1 }, retryDelays[s.attempt]!);
+    } else if (!zoomRetriesAfter(status)) {
+      if (s.counts) report.refused++;
+    } else if (s.attempt < retryDelays.length) later({ ...s, attempt: s.attempt + 1, firstTimestamp: s.firstTimestamp ?? timestamp }, retryDelays[s.attempt]!);
     else if (s.counts) report.givenUp++;
   };
   const workers = Array.from({ length: Math.max(options.concurrency ?? 8, 1) }, async () => {

@@ -13,14 +13,14 @@ import { type GenContext, type Generator, httpStep, refused } from './types';
 const MAX_JSON_BYTES = 64 * 1024;
 
 const accounts = (n: number): Effect => ({ store: 'firestore', collection: 'crmMockAccounts', count: n });
-const records = (n: number): Effect => ({ store: 'firestore', collection: 'crmMockRecords', count: n });
+export const records = (n: number): Effect => ({ store: 'firestore', collection: 'crmMockRecords', count: n });
 const comments = (n: number): Effect => ({ store: 'firestore', collection: 'crmMockComments', count: n });
 const attachments = (n: number): Effect => ({ store: 'firestore', collection: 'crmMockAttachments', count: n });
 /** The index document of a keyed record create holds only the record id (no marker). */
 const recordKey: Effect = { store: 'firestore-unmarked', collection: 'crmMockKeys', atMost: 1 };
 
 /** One of the three ways CCAI Platform may authenticate (OAuth tokens come from a prior step). */
-function auth(ctx: GenContext): Record<string, string> {
+export function auth(ctx: GenContext): Record<string, string> {
   const c = ctx.target.credentials;
   const header = ctx.target.env['CRM_API_KEY_HEADER'] ?? 'X-Api-Key';
   return ctx.rng.bool() ? { authorization: `Basic ${Buffer.from(`${c.crmBasicUser}:${c.crmBasicPassword}`).toString('base64')}` } : { [header.toLowerCase()]: c.crmApiKey };
@@ -29,7 +29,7 @@ function auth(ctx: GenContext): Record<string, string> {
 const jsonHeaders = (ctx: GenContext) => ({ ...auth(ctx), 'content-type': 'application/json' });
 
 /** `data.id` of an earlier answer (a create), or a placeholder that will not exist. */
-function dataId(result: StepResult | undefined): string {
+export function dataId(result: StepResult | undefined): string {
   try {
     const id = (JSON.parse(result?.body.toString('utf8') ?? '') as { data?: { id?: unknown } }).data?.id;
     return typeof id === 'string' ? id : 'missing-id';
@@ -44,7 +44,7 @@ function newAccount(ctx: GenContext): { body: Record<string, unknown>; pii: stri
   return { body: { name: `${ctx.marker} Caller ${ctx.rng.alnum(4)}`, phone: p, email: e, externalId: `${ctx.marker}x${ctx.rng.alnum(6)}` }, pii: [p, e] };
 }
 
-function newRecord(ctx: GenContext, accountId?: string): Record<string, unknown> {
+export function newRecord(ctx: GenContext, accountId?: string): Record<string, unknown> {
   const { rng, marker } = ctx;
   return {
     ...(accountId ? { accountId } : {}),

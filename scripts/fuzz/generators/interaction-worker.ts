@@ -25,7 +25,7 @@ function pushHeaders(ctx: GenContext, id: string): Record<string, string> {
 }
 
 /** The bearer token Pub/Sub attaches (OIDC, audience = the function's URL). */
-async function pushAuthorization(ctx: GenContext): Promise<Record<string, string>> {
+export async function pushAuthorization(ctx: GenContext): Promise<Record<string, string>> {
   const audience = `${ctx.target.env['PUBLIC_BASE_URL'] ?? ''}/interaction-worker`;
   return { authorization: `Bearer ${await ctx.target.mintOidc({ audience, email: PUSH_IDENTITY })}` };
 }

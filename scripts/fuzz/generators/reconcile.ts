@@ -11,7 +11,7 @@ import { json, malformedJson, truncatedRaw, wrongTypeValue } from './hostile';
 import { type GenContext, type Generator, httpStep, refused } from './types';
 
 /** Who may call, and for which audience (local/env.ts: RECONCILE_AUDIENCE, RECONCILE_INVOKERS, RECONCILE_PUSH_INVOKERS). */
-function callers(ctx: GenContext): { audience: string; scheduler: string; push: string } {
+export function callers(ctx: GenContext): { audience: string; scheduler: string; push: string } {
   const env = ctx.target.env;
   const first = (v: string | undefined, fallback: string) => v?.split(',')[0]?.trim() || fallback;
   return {

@@ -12,6 +12,8 @@ export interface FuzzTarget {
   env: Env;
   /** An ID token from the stack's OIDC issuer (Cloud Scheduler's, locally). */
   mintOidc(input: { audience: string; email: string; expiresInSeconds?: number; issuedAt?: number; issuer?: string }): Promise<string>;
+  /** An `x-goog-iap-jwt-assertion` from the stack's IAP-like signer (artifact links require one). */
+  mintIap(input: { audience: string; email: string; expiresInSeconds?: number; issuedAt?: number; issuer?: string }): Promise<string>;
   /** An end user's ID token from the stack's identity provider (what a host site's sign-in gives ccaip-sdk). */
   mintIdToken(input: { audience: string; claims: Record<string, unknown> & { sub: string }; expiresInSeconds?: number; issuedAt?: number }): Promise<string>;
 }

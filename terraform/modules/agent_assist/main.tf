@@ -18,6 +18,8 @@ locals {
     "--project", var.project_id,
     "--location", var.location,
     "--profile", local.profile_id,
+    # The provider has no field for newRecognitionResultNotificationConfig; the CLI sets it.
+    var.recognition_notification_topic == null ? "" : "--recognition-topic ${var.recognition_notification_topic}",
   ])
 
   siprec_dir  = abspath("${path.root}/.siprec")
@@ -41,7 +43,7 @@ resource "google_dialogflow_conversation_profile" "this" {
   human_agent_assistant_config {
     # Suggestions and lifecycle events as JSON on a topic: what the UI connector's consumer reads.
     dynamic "notification_config" {
-      for_each = var.notification_topic == null ? [] : [var.notification_topic]
+      for_each = var.suggestion_notification_topic == null ? [] : [var.suggestion_notification_topic]
       content {
         topic          = notification_config.value
         message_format = "JSON"
@@ -84,6 +86,14 @@ resource "google_dialogflow_conversation_profile" "this" {
     }
   }
 
+  dynamic "notification_config" {
+    for_each = var.lifecycle_notification_topic == null ? [] : [var.lifecycle_notification_topic]
+    content {
+      topic          = notification_config.value
+      message_format = "JSON"
+    }
+  }
+
   dynamic "new_message_event_notification_config" {
     for_each = var.new_message_notification_topic == null ? [] : [var.new_message_notification_topic]
     content {
@@ -104,7 +114,8 @@ resource "terraform_data" "siprec_number" {
   count = var.run_local_provisioners ? 1 : 0
 
   # A new profile gets (or is linked to) a number again.
-  triggers_replace = [google_dialogflow_conversation_profile.this.name]
+  # The CLI is idempotent: it runs again when the profile or what it is asked to set changes.
+  triggers_replace = [google_dialogflow_conversation_profile.this.name, local.siprec_command]
 
   provisioner "local-exec" {
     working_dir = var.repo_root

@@ -40,8 +40,13 @@ variable "suggestion_features" {
   }))
 }
 
-variable "notification_topic" {
-  description = "Topic (projects/P/topics/T) where Agent Assist publishes suggestions and conversation lifecycle events; null: none."
+variable "suggestion_notification_topic" {
+  description = "Topic (projects/P/topics/T) of human_agent_assistant_config.notification_config: suggestions as they are made; null: none."
+  type        = string
+}
+
+variable "lifecycle_notification_topic" {
+  description = "Topic of the profile's notification_config: conversation lifecycle events (started, ended, ...); null: none."
   type        = string
 }
 
@@ -53,4 +58,10 @@ variable "new_message_notification_topic" {
 variable "stt_model" {
   description = "Speech-to-text model of the SIPREC audio (e.g. telephony); null: Dialogflow's default."
   type        = string
+}
+
+variable "recognition_notification_topic" {
+  description = "Topic (projects/P/topics/T) for newRecognitionResultNotificationConfig, set by the siprec CLI (the provider has no field for it). Null: not set."
+  type        = string
+  default     = null
 }

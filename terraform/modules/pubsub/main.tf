@@ -85,8 +85,7 @@ resource "google_pubsub_subscription" "push" {
   depends_on = [google_pubsub_topic_iam_member.dead_letter_publisher]
 }
 
-# ...and acknowledges the original on the source subscription. (For Eventarc-owned
-# subscriptions the same grant is made by scripts/terraform/attach-dead-letter.ts.)
+# ...and acknowledges the original on the source subscription.
 resource "google_pubsub_subscription_iam_member" "push_dead_letter_subscriber" {
   for_each = google_pubsub_subscription.push
 

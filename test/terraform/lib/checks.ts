@@ -711,9 +711,13 @@ const FUNCTION_TARGET: Record<string, string> = {
 };
 
 /** allUsers / allAuthenticatedUsers only as invoker of the functions that authenticate callers themselves. */
-export function checkPublicInvokers(config: Configuration, allowed: readonly string[]): Finding[] {
+/**
+ * `rootVariables`: resources behind a `count` on a variable (the Agent Assist Cloud Run services
+ * exist only once `agent_assist_ui_image` is set) are examined only when a test sets it.
+ */
+export function checkPublicInvokers(config: Configuration, allowed: readonly string[], rootVariables: Record<string, Json> = {}): Finding[] {
   const findings: Finding[] = [];
-  const ev = new Evaluator(config);
+  const ev = new Evaluator(config, { rootVariables });
   for (const g of iamGrants(ev)) {
     const add = (message: string): void => {
       findings.push({ check: 'public-invokers', file: '', where: g.where, message });

@@ -1,0 +1,18 @@
+/**
+ * Serves one function's production entry file (`functions/<name>/index.ts`) in the real
+ * Functions Framework, in its own process, so a test can measure that process alone. Prints
+ * `{"port": N}` once listening; exits when stdin closes.
+ * Usage: node --import tsx test/support/serve-entry.ts <function-name> <entry-point>
+ */
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+
+const [name, entryPoint] = process.argv.slice(2);
+if (!name || !entryPoint) throw new Error('usage: serve-entry.ts <function-name> <entry-point>');
+await import(`../../functions/${name}/index.ts`);
+const server = getTestServer(entryPoint);
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
+});
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
