@@ -175,3 +175,50 @@ describe('a generated day of Twilio calls', () => {
     expect(cases).toHaveLength(CALLS);
   }, 60_000);
 });
+
+describe('call-log writes that fail, unknown and withheld callers', () => {
+  const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
+  const setup = (settings: Partial<CallLogDeps['settings']> = {}) => {
+    const clock = { now: new Date('2026-12-04T10:00:00Z') };
+    const docs = createMemoryDocStore(() => clock.now);
+    const crm = createMemoryCrm();
+    const deps: CallLogDeps = {
+      store: createCallStore(docs, 'call-logs'),
+      crm,
+      log: silent,
+      now: () => clock.now,
+      settings: { unknownCaller: 'none', defaultAccountId: undefined, fieldMap: [], privateNumbers: ['anonymous', '+266696687'], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30, ...settings },
+    };
+    return { clock, docs, crm, deps };
+  };
+  const completed = (sid: string, from: string) => statusCallbackSchema.parse({ CallSid: sid, AccountSid: ACCOUNT, CallStatus: 'completed', CallDuration: '30', From: from, Direction: 'inbound', FromCity: 'OAKLAND' });
+
+  it('a CRM outage during the callback leaves the call to the sweep, which writes it once after the retry time', async () => {
+    const { clock, crm, deps } = setup();
+    crm.failNext('*', () => new Error('CRM down'), 1);
+    await expect(recordCompletion(deps, completed(callSid(7), '+14155550107'))).rejects.toThrow('CRM down');
+    expect(crm.records()).toHaveLength(0);
+    expect((await sweep(deps, 10)).examined).toBe(0); // not due yet
+    clock.now = new Date(clock.now.getTime() + 61_000);
+    expect(await sweep(deps, 10)).toMatchObject({ examined: 1, written: 1 });
+    expect(await sweep(deps, 10)).toMatchObject({ examined: 0 });
+    expect(crm.records().filter((r) => r.sessionId === callSid(7))).toHaveLength(1);
+  });
+
+  it('creates the unknown caller once when asked to, puts withheld callers on the default account, and writes mapped fields', async () => {
+    const { crm, deps } = setup({ unknownCaller: 'Contact', fieldMap: parseCallFieldMap('CallerCity__c-FromCity') });
+    const defaultAccount = (await crm.createAccount({ name: 'Unknown callers' })).id;
+    deps.settings.defaultAccountId = defaultAccount;
+    await recordCompletion(deps, completed(callSid(8), '+14155550108'));
+    await recordCompletion(deps, completed(callSid(8), '+14155550108'));
+    await recordCompletion(deps, completed(callSid(9), 'anonymous'));
+    await recordCompletion(deps, completed(callSid(10), '+266696687'));
+    expect(crm.accounts().filter((a) => a.phone === '+14155550108')).toHaveLength(1);
+    const byCall = new Map(crm.records().map((r) => [r.sessionId, r]));
+    expect(byCall.get(callSid(8))?.accountId).toBe(crm.accounts().find((a) => a.phone === '+14155550108')?.id);
+    expect(byCall.get(callSid(9))?.accountId).toBe(defaultAccount);
+    expect(byCall.get(callSid(10))?.accountId).toBe(defaultAccount);
+    expect(byCall.get(callSid(8))?.notes).toContain('CallerCity__c: OAKLAND');
+    expect(crm.accounts()).toHaveLength(2);
+  });
+});
