@@ -222,3 +222,45 @@ describe('call-log writes that fail, unknown and withheld callers', () => {
     expect(crm.accounts()).toHaveLength(2);
   });
 });
+
+describe('call-log with Salesforce and CALL_LOG_UNKNOWN_CALLER=Lead', () => {
+  let fake: SalesforceFake;
+  beforeAll(async () => {
+    fake = await startSalesforceFake({ clientId: 'call-log-client', clientSecret: 'call-log-client-secret-0123456789' });
+  });
+  afterAll(() => fake.stop());
+
+  it('creates the Lead once and keeps its Task free of a WhatId, the Case-side Task carrying the call', async () => {
+    const docs = createMemoryDocStore();
+    const crm = createCrmClient(
+      parseCrmClientConfig({
+        CRM_ADAPTER: 'salesforce',
+        SALESFORCE_LOGIN_URL: fake.baseUrl,
+        SALESFORCE_CLIENT_ID: 'call-log-client',
+        SALESFORCE_CLIENT_SECRET: 'call-log-client-secret-0123456789',
+        SALESFORCE_NEW_ACCOUNT_OBJECT: 'Lead',
+        // A Lead needs a Company (Salesforce's required field): the admin adds a constant for it.
+        SALESFORCE_NEW_ACCOUNT_FIELDS: 'LastName=Unknown caller|Company=Unknown caller|Phone-phone',
+      }),
+      { log: silent },
+    );
+    const deps: CallLogDeps = {
+      store: createCallStore(docs, 'call-logs'),
+      crm,
+      log: silent,
+      now: () => new Date('2026-12-04T10:00:00Z'),
+      settings: { unknownCaller: 'Lead', defaultAccountId: undefined, fieldMap: [], privateNumbers: [], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30 },
+    };
+    const cb = statusCallbackSchema.parse({ CallSid: callSid(77), AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: '95', From: '+14155550177', Direction: 'inbound' });
+    await recordCompletion(deps, cb);
+    await recordCompletion(deps, cb);
+    const leads = fake.records('Lead');
+    expect(leads).toHaveLength(1);
+    const tasks = fake.records('Task').filter((t) => t['CallObject'] === callSid(77));
+    const leadTask = tasks.find((t) => t['WhoId'] === leads[0]!.Id)!;
+    expect(leadTask['WhatId'] ?? null).toBeNull();
+    const caseTask = tasks.find((t) => t['WhatId'])!;
+    expect(caseTask['CallDurationInSeconds']).toBe(95);
+    expect(fake.records('Case')).toHaveLength(1);
+  });
+});
