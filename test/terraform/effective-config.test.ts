@@ -168,6 +168,22 @@ describe('effective deployment of each function, rendered from terraform/', () =
     expect(refNames(scheduler.attr('http_target', '0', 'oidc_token', '0', 'audience')).join(' ') || String(scheduler.attr('http_target', '0', 'oidc_token', '0', 'audience'))).toContain('target_url');
   });
 
+  it('call-log: public for Twilio, yet its push comes from its own account (the only one CALL_LOG_PUSH_INVOKERS names) with a dead-letter policy, and it trusts no stripped token; Datastore User only', () => {
+    const c = get('call-log');
+    expect(c.invokers).toEqual(['allUsers']);
+    expect(c.env['OIDC_PLATFORM_VERIFIED']).toBeUndefined();
+    expect(c.push?.name).toBe('call-log-push');
+    expect(c.push?.endpoint.join(' ')).toContain('module.function["call-log"]');
+    expect(c.push?.oidcAccount.join(' ')).toContain('module.function["call-log"]');
+    expect(c.push?.deadLetterTopic.join(' ')).toContain('google_pubsub_topic.dead_letter');
+    expect(String(c.env['CALL_LOG_PUSH_INVOKERS'])).toMatch(/^fn-call-log@/);
+    expect(String(c.env['CALL_LOG_SWEEP_INVOKERS'])).toMatch(/^call-log-sweep@/);
+    expect(c.secrets).toContain('TWILIO_AUTH_TOKEN');
+    expect(c.projectRoles.map((r) => String(r.role))).toEqual(['roles/datastore.user']);
+    const sweep = instances('google_cloud_scheduler_job').find((j) => j.block.name === 'call_log_sweep')!;
+    expect(refNames(sweep.attr('http_target', '0', 'oidc_token', '0', 'service_account_email'))).toContain('google_service_account.call_log_sweep.email');
+  });
+
   it('public functions (allUsers) never trust a stripped token and have no push subscription', () => {
     for (const name of ['crm', 'ui-connector', 'zoom-webhook']) {
       const e = get(name);
