@@ -115,7 +115,10 @@ export async function settle(deps: CallLogDeps, callSid: string, trigger: 'event
     const state = await deps.store.get(callSid);
     if (!state) return 'nothing-to-do';
     if (!pendingWrite(state, now, trigger)) {
-      if (state.logged && state.dueAt !== undefined && (state.completion || trigger === 'sweep')) await deps.store.markLogged(callSid, state.logged);
+      // Keep the sweep's queue honest: a logged call leaves it; a registration still waiting for its
+      // completion is looked at again when its mapping expires, not at every run before that.
+      if (state.logged && state.dueAt !== undefined) await deps.store.markLogged(callSid, state.logged);
+      else if (!state.logged && state.registration && state.dueAt !== state.registration.expireAt) await deps.store.retryAt(callSid, new Date(state.registration.expireAt));
       return state.logged ? 'nothing-to-do' : 'waiting';
     }
     let recordId: string;

@@ -35,8 +35,9 @@ export function readRegistration(data: unknown): RegistrationReading {
     registration: {
       callSid,
       conversationName: event.conversationName,
-      registeredAt: event.registeredAt,
-      expireAt: event.expireAt,
+      // One ISO form (with milliseconds) for every stored time: the sweep compares them as strings.
+      registeredAt: new Date(event.registeredAt).toISOString(),
+      expireAt: new Date(event.expireAt).toISOString(),
       phone: event.keyKind === 'phone' ? event.conversationIntegrationKey : undefined,
     },
   };
