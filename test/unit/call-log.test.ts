@@ -11,10 +11,12 @@ import { type CallLogDeps, recordCompletion, recordRegistration, sweep } from '.
 import { createCallStore } from '../../functions/call-log/call-state';
 import { parseCallFieldMap, statusCallbackSchema } from '../../functions/call-log/callback';
 import { composeCallLog } from '../../functions/call-log/compose';
+import { readRegistration } from '../../functions/call-log/registration';
 import { type SalesforceFake, startSalesforceFake } from '../../local/mocks/crm-fakes/salesforce';
 import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
 import { createCrmClient, parseCrmClientConfig } from '../../shared/crm/factory';
 import { createMemoryCrm } from '../../shared/crm/memory';
+import { PermanentEventError } from '../../shared/events/pubsub-event';
 import { createLogger } from '../../shared/logging';
 import { listen } from '../support/http';
 
@@ -262,5 +264,54 @@ describe('call-log with Salesforce and CALL_LOG_UNKNOWN_CALLER=Lead', () => {
     const caseTask = tasks.find((t) => t['WhatId'])!;
     expect(caseTask['CallDurationInSeconds']).toBe(95);
     expect(fake.records('Case')).toHaveLength(1);
+  });
+});
+
+describe('conversation.registered as call-log reads it', () => {
+  const event = (conversationName: string, extra: Record<string, unknown> = {}) => ({
+    type: 'conversation.registered',
+    version: 1,
+    registrationId: 'r',
+    conversationName,
+    conversationIntegrationKey: '+14155550100',
+    keyKind: 'phone',
+    keyHash: 'h',
+    registeredAt: '2026-12-04T10:00:00Z',
+    expireAt: '2026-12-04T14:00:00Z',
+    ...extra,
+  });
+
+  it('finds the CallSid in both namings of the shipped flow, and the caller only in a phone key', () => {
+    const sid = callSid(5);
+    expect(readRegistration(event(sid))).toMatchObject({ kind: 'registration', registration: { callSid: sid, phone: '+14155550100', expireAt: '2026-12-04T14:00:00.000Z' } });
+    expect(readRegistration(event(`projects/p/locations/global/conversations/TW-14155550100-${sid}`))).toMatchObject({ registration: { callSid: sid } });
+    expect(readRegistration(event(sid, { keyKind: 'opaque', conversationIntegrationKey: 'abc' }))).toMatchObject({ registration: { phone: undefined } });
+  });
+
+  it('acknowledges other events and names without a CallSid, and refuses a malformed one permanently', () => {
+    expect(readRegistration({ type: 'conversation.deleted' })).toEqual({ kind: 'other-event', type: 'conversation.deleted' });
+    expect(readRegistration(event('my-own-conversation-id'))).toEqual({ kind: 'no-call-sid' });
+    expect(() => readRegistration(event(callSid(5), { expireAt: 'tomorrow' }))).toThrow(PermanentEventError);
+  });
+
+  it('keeps a registration still waiting for its completion out of the sweep until its mapping expires', async () => {
+    const clock = { now: new Date('2026-12-04T10:00:00Z') };
+    const docs = createMemoryDocStore(() => clock.now);
+    const crm = createMemoryCrm();
+    const deps: CallLogDeps = {
+      store: createCallStore(docs, 'call-logs'),
+      crm,
+      log: silent,
+      now: () => clock.now,
+      settings: { unknownCaller: 'none', defaultAccountId: undefined, fieldMap: [], privateNumbers: [], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30 },
+    };
+    const reading = readRegistration(event(callSid(6)));
+    if (reading.kind !== 'registration') throw new Error('expected a registration');
+    await recordRegistration(deps, reading.registration);
+    clock.now = new Date('2026-12-04T13:59:00Z');
+    expect((await sweep(deps, 10)).examined).toBe(0);
+    clock.now = new Date('2026-12-04T14:00:01Z');
+    expect(await sweep(deps, 10)).toMatchObject({ examined: 1, written: 1 });
+    expect(crm.records()[0]?.notes).toContain('no completion reported');
   });
 });
