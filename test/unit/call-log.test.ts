@@ -27,6 +27,21 @@ const silent = createLogger({ level: 'error', sink: () => undefined });
 
 const callSid = (n: number) => `CA${n.toString(16).padStart(32, '0')}`;
 
+/** call-log's core over an in-memory store and CRM, on a clock the test moves. */
+function setup(settings: Partial<CallLogDeps['settings']> = {}) {
+  const clock = { now: new Date('2026-12-04T10:00:00Z') };
+  const docs = createMemoryDocStore(() => clock.now);
+  const crm = createMemoryCrm();
+  const deps: CallLogDeps = {
+    store: createCallStore(docs, 'call-logs'),
+    crm,
+    log: silent,
+    now: () => clock.now,
+    settings: { unknownCaller: 'none', defaultAccountId: undefined, fieldMap: [], privateNumbers: ['anonymous', '+266696687'], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30, ...settings },
+  };
+  return { clock, docs, crm, deps };
+}
+
 describe('call-log status callback endpoint', () => {
   let url: string;
   let stop: () => Promise<void>;
@@ -180,19 +195,6 @@ describe('a generated day of Twilio calls', () => {
 
 describe('call-log writes that fail, unknown and withheld callers', () => {
   const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
-  const setup = (settings: Partial<CallLogDeps['settings']> = {}) => {
-    const clock = { now: new Date('2026-12-04T10:00:00Z') };
-    const docs = createMemoryDocStore(() => clock.now);
-    const crm = createMemoryCrm();
-    const deps: CallLogDeps = {
-      store: createCallStore(docs, 'call-logs'),
-      crm,
-      log: silent,
-      now: () => clock.now,
-      settings: { unknownCaller: 'none', defaultAccountId: undefined, fieldMap: [], privateNumbers: ['anonymous', '+266696687'], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30, ...settings },
-    };
-    return { clock, docs, crm, deps };
-  };
   const completed = (sid: string, from: string) => statusCallbackSchema.parse({ CallSid: sid, AccountSid: ACCOUNT, CallStatus: 'completed', CallDuration: '30', From: from, Direction: 'inbound', FromCity: 'OAKLAND' });
 
   it('a CRM outage during the callback leaves the call to the sweep, which writes it once after the retry time', async () => {
@@ -295,16 +297,7 @@ describe('conversation.registered as call-log reads it', () => {
   });
 
   it('keeps a registration still waiting for its completion out of the sweep until its mapping expires', async () => {
-    const clock = { now: new Date('2026-12-04T10:00:00Z') };
-    const docs = createMemoryDocStore(() => clock.now);
-    const crm = createMemoryCrm();
-    const deps: CallLogDeps = {
-      store: createCallStore(docs, 'call-logs'),
-      crm,
-      log: silent,
-      now: () => clock.now,
-      settings: { unknownCaller: 'none', defaultAccountId: undefined, fieldMap: [], privateNumbers: [], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30 },
-    };
+    const { clock, crm, deps } = setup();
     const reading = readRegistration(event(callSid(6)));
     if (reading.kind !== 'registration') throw new Error('expected a registration');
     await recordRegistration(deps, reading.registration);
