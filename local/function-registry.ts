@@ -7,6 +7,7 @@ import { composeCallLog } from '../functions/call-log/compose';
 import { composeCcaipSdk } from '../functions/ccaip-sdk/compose';
 import { composeCrm } from '../functions/crm/compose';
 import { composeInteractionWorker } from '../functions/interaction-worker/compose';
+import { composeOperator } from '../functions/operator/compose';
 import { composeReconcile } from '../functions/reconcile/compose';
 import { composeUiConnector } from '../functions/ui-connector/compose';
 import { composeZoomWebhook } from '../functions/zoom-webhook/compose';
@@ -21,6 +22,7 @@ export const composers: Record<string, (env: Env) => Composed> = {
   'zoom-webhook': (env) => ({ signature: 'http', handler: composeZoomWebhook(env) }),
   'interaction-worker': (env) => ({ signature: 'http', handler: composeInteractionWorker(env) }),
   reconcile: (env) => ({ signature: 'http', handler: composeReconcile(env) }),
+  operator: (env) => ({ signature: 'http', handler: composeOperator(env) }),
   'ccaip-sdk': (env) => ({ signature: 'http', handler: composeCcaipSdk(env) }),
   'call-log': (env) => ({ signature: 'http', handler: composeCallLog(env) }),
 };

@@ -6,19 +6,20 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { Env } from '../shared/config';
-import { agentAssistEnv, localAgentAssistCredentials, localNotificationPublisher, localNotificationTopics, provisionAgentAssist, startLocalSalesforce, topicName } from './agent-assist';
-import { type LocalCredentials, localCredentials } from './credentials';
+import { localCredentials, type LocalCredentials } from './credentials';
 import { itemOrderStaleMs, readDeliverySpec } from './delivery';
 import { buildLocalEnv, emulatorEnv, LOCAL_PROJECT, type LocalEndpoints, localServiceAccounts } from './env';
-import { type FirestoreEmulator, startFirestoreEmulator } from './firestore';
+import { startFirestoreEmulator, type FirestoreEmulator } from './firestore';
+import { type OidcIssuer, startOidcIssuer } from './oidc';
+import { LOCAL_OPERATOR } from './operator-proxy';
 import { composers } from './function-registry';
 import { type InvokerCheck, startGateway } from './gateway';
 import { readFunctionManifest } from './manifest';
 import { type DialogflowMock, startDialogflowMock } from './mocks/dialogflow';
-import type { SalesforceIdentityMock } from './mocks/salesforce-identity';
 import { startTwilioMock, type TwilioMock } from './mocks/twilio';
 import { startZoomMock, type ZoomMock } from './mocks/zoom';
-import { type OidcIssuer, startOidcIssuer } from './oidc';
+import { agentAssistEnv, localAgentAssistCredentials, localNotificationPublisher, localNotificationTopics, provisionAgentAssist, startLocalSalesforce, topicName } from './agent-assist';
+import type { SalesforceIdentityMock } from './mocks/salesforce-identity';
 import { provisionLocalResources } from './provision';
 import { type PubSubEmulator, startPubSubEmulator } from './pubsub';
 import type { ExternalServices } from './services';
@@ -157,6 +158,8 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
     const invokersOf: Record<string, string[]> = {
       reconcile: [...(env['RECONCILE_INVOKERS'] ?? '').split(','), ...(env['RECONCILE_PUSH_INVOKERS'] ?? '').split(',')].map((e) => e.trim()).filter(Boolean),
       'interaction-worker': [localServiceAccounts.pubsubPush],
+      // The operators' group (Terraform: operator_invoker_group); local/operator-proxy.ts signs in as it.
+      operator: [LOCAL_OPERATOR],
     };
     const invokerCheck = (name: string): InvokerCheck => ({
       audiences: [`${gateway.url}/${name}`, ...(name === 'reconcile' && env['RECONCILE_AUDIENCE'] ? [env['RECONCILE_AUDIENCE']] : [])],

@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_SDK_AUDIENCE } from './env';
 import { repoRoot } from './manifest';
+import { startOperatorProxy } from './operator-proxy';
 import { startStack } from './stack';
 
 const port = Number(process.env['PORT'] ?? 8080);
@@ -16,6 +17,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 
 const stack = await startStack({ port, servicePorts: port === 0 ? 'free' : 'next' });
+// The operator function is private (IAM); this proxy signs the browser in as the local operator (see local/operator-proxy.ts).
+const operatorUrl = stack.functions['operator'];
+const operatorProxy = operatorUrl ? await startOperatorProxy({ functionUrl: operatorUrl, mint: (audience, email) => stack.oidc.mint(audience, email) }) : undefined;
 
 const summary = { functions: stack.functions, credentials: stack.credentials, emulators: stack.emulators };
 // CCBRIDGE_STATE_DIR lets tests run a second stack without touching a developer's file.
@@ -39,6 +43,7 @@ const lines = [
   `  Salesforce identity ${stack.emulators.salesforce}`,
   '',
   ...ccaipSdkDemoLines(),
+  ...(operatorProxy ? ['Operator page (read-only; a local proxy signs you in as the operators\' group member, like gcloud run services proxy):', `  ${operatorProxy.url}page`, '  the same from a shell: npm run trace -- <engagement id | phone | CRM record id | CallSid | conversation name>', ''] : []),
   'Local credentials (mocks only):',
   ...Object.entries(stack.credentials).map(([k, v]) => `  ${k.padEnd(22)} ${v}`),
   '',
@@ -68,6 +73,7 @@ const shutdown = async (signal: string) => {
   process.stderr.write(`\n${signal}: stopping the local stack\n`);
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
+  await operatorProxy?.stop();
   await stack.stop();
   process.stderr.write('stopped\n');
   process.exit(0);

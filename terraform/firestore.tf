@@ -30,6 +30,11 @@ locals {
   #              operation in [...]; crmMockJournal keys array-contains (sorted in memory, on
   #              purpose) or orderBy at desc alone; whole-collection pages.
   #   reconcile: reconcileSlices runId ==; count of runId == and state == (equality only).
+  #   trace (operator, npm run trace): one field each — zoomEventKeys engagementId == or
+  #              receivedAt in a day; ledger crmRecordId == or updatedAt in a day;
+  #              reconcileSlices marks.<mark> == or updatedAt in a day; conversations
+  #              conversationName ==; crmMockJournal keys array-contains; reconcileReports
+  #              orderBy startedAt desc limit 1.
   # test/terraform/firestore-queries.test.ts counts those call sites, so a new query is
   # reviewed here. fields: field_path plus order (ASCENDING or DESCENDING) or array_config
   # (CONTAINS); query_scope defaults to COLLECTION.

@@ -30,6 +30,8 @@ export interface FirestoreEmulator {
    * or deleted later (the fuzz run's "nothing written for a rejected request").
    */
   onWrite(listener: (write: DocumentWrite) => void): () => void;
+  /** Introspection: how many calls of each RPC (`BatchWrite`, `Commit`, ...) the server has received. */
+  calls(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -44,7 +46,8 @@ export async function startFirestoreServer(options: FirestoreServerOptions = {})
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
-  server.addService(loadFirestoreService(), createFirestoreService(state, log));
+  const counts = new Map<string, number>();
+  server.addService(loadFirestoreService(), createFirestoreService(state, log, counts));
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
   });
@@ -54,6 +57,7 @@ export async function startFirestoreServer(options: FirestoreServerOptions = {})
     port,
     reset: () => state.reset(),
     onWrite: (listener) => state.onWrite(listener),
+    calls: () => Object.fromEntries(counts),
     stop: () => {
       stopped ??= new Promise<void>((resolve) => {
         // A call a client keeps open would hold tryShutdown forever.

@@ -56,7 +56,24 @@ function refuse(message: string): (call: ServerDuplexStream<unknown, unknown> | 
   };
 }
 
-export function createFirestoreService(state: FirestoreState, log: (line: string) => void): UntypedServiceImplementation {
+/** Counts the calls each handler receives (introspection: which RPCs a client used). */
+function counted(handlers: UntypedServiceImplementation, counts: Map<string, number>): UntypedServiceImplementation {
+  const out: UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    const h = handler as (...args: never[]) => void;
+    out[name] = ((...args: never[]) => {
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+      h(...args);
+    }) as UntypedServiceImplementation[string];
+  }
+  return out;
+}
+
+export function createFirestoreService(state: FirestoreState, log: (line: string) => void, counts: Map<string, number> = new Map()): UntypedServiceImplementation {
+  return counted(handlers(state, log), counts);
+}
+
+function handlers(state: FirestoreState, log: (line: string) => void): UntypedServiceImplementation {
   return {
     GetDocument: unary(log, state.getDocument.bind(state)),
     BatchGetDocuments: serverStream(log, state.batchGetDocuments.bind(state)),

@@ -100,7 +100,8 @@ const PUSH = { backoff: { min: 0.5, max: 10 }, concurrency: 64 };
 const CRASH_MIN_BYTES = 128 * 1024;
 
 /** `logDir`: where the worker's log goes (default: a new temporary directory). */
-export async function runChaos(options: ChaosOptions & { progress?: (line: string) => void; logDir?: string }): Promise<ChaosReport> {
+/** `inspect`: runs on the stack once the report is made, before it stops (tests read the stores left behind). */
+export async function runChaos(options: ChaosOptions & { progress?: (line: string) => void; logDir?: string; inspect?: (stack: Stack) => Promise<void> }): Promise<ChaosReport> {
   const say = options.progress ?? (() => undefined);
   const started = performance.now();
   const deadline = Date.now() + options.timeoutSeconds * 1000;
@@ -123,7 +124,9 @@ export async function runChaos(options: ChaosOptions & { progress?: (line: strin
   try {
     pool = await startWorkerPool({ env: { ...stack.env, LOG_LEVEL: 'warn' }, port, logFile: workerLog });
     const setupSeconds = (performance.now() - started) / 1000;
-    return await drive(stack, pool, options, { say, started, setupSeconds, secondsLeft, incidents, logDir });
+    const report = await drive(stack, pool, options, { say, started, setupSeconds, secondsLeft, incidents, logDir });
+    await options.inspect?.(stack);
+    return report;
   } finally {
     await pool?.stop().catch(() => undefined);
     await stack.stop();

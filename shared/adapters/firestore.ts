@@ -1,13 +1,26 @@
 /** DocStore on Cloud Firestore through the official client (also used against the local stand-in). */
-import { FieldValue, type Firestore, type Query as FsQuery } from '@google-cloud/firestore';
-import { type DocData, DocAlreadyExistsError, DocNotFoundError, type DocStore, type FieldOp, isFieldOp, type Query } from '../ports/docstore';
+import { type CollectionReference, FieldValue, type Firestore, type Query as FsQuery } from '@google-cloud/firestore';
+import { DocAlreadyExistsError, type DocData, DocNotFoundError, type DocStore, type FieldOp, isFieldOp, type Query } from '../ports/docstore';
+import { type BatchingOptions, createFirestoreBatcher } from './firestore-batching';
 
 // gRPC status codes the client surfaces on precondition failures.
 const ALREADY_EXISTS = 6;
 const NOT_FOUND = 5;
 
-export function createFirestoreDocStore(db: Firestore): DocStore {
-  const ref = (collection: string, id: string) => db.collection(collection).doc(id);
+export function createFirestoreDocStore(db: Firestore, options: BatchingOptions = {}): DocStore {
+  // Collection references are parsed once per instance (≈ 3.4 µs of the 4.5 a document
+  // reference costs); the bundle's collection names are a few configured constants.
+  const collections = new Map<string, CollectionReference>();
+  const ref = (collection: string, id: string) => {
+    let c = collections.get(collection);
+    if (c === undefined) {
+      c = db.collection(collection);
+      collections.set(collection, c);
+    }
+    return c.doc(id);
+  };
+  // Reads and independent writes of requests that arrive together share one RPC.
+  const batch = createFirestoreBatcher(db, options);
 
   const buildQuery = (collection: string, q: Query = {}): FsQuery => {
     let query: FsQuery = db.collection(collection);
@@ -19,35 +32,35 @@ export function createFirestoreDocStore(db: Firestore): DocStore {
 
   return {
     async get(collection, id) {
-      const snap = await ref(collection, id).get();
+      const snap = await batch.get(ref(collection, id));
       return snap.exists ? fromFirestore(snap.data() ?? {}) : undefined;
     },
     async getAll(collection, ids) {
       if (ids.length === 0) return [];
-      const snaps = await db.getAll(...ids.map((id) => ref(collection, id)));
+      const snaps = await Promise.all(ids.map((id) => batch.get(ref(collection, id))));
       return snaps.map((s) => (s.exists ? fromFirestore(s.data() ?? {}) : undefined));
     },
     async create(collection, id, data) {
       try {
-        await ref(collection, id).create(toFirestore(data));
+        await batch.write({ kind: 'create', ref: ref(collection, id), data: toFirestore(data) });
       } catch (err) {
         if (grpcCode(err) === ALREADY_EXISTS) throw new DocAlreadyExistsError(`${collection}/${id}`);
         throw err;
       }
     },
     async set(collection, id, data, options) {
-      await ref(collection, id).set(toFirestore(data), { merge: options?.merge ?? false });
+      await batch.write({ kind: 'set', ref: ref(collection, id), data: toFirestore(data), options: { merge: options?.merge ?? false } });
     },
     async update(collection, id, data) {
       try {
-        await ref(collection, id).update(toFirestore(data));
+        await batch.write({ kind: 'update', ref: ref(collection, id), data: toFirestore(data) });
       } catch (err) {
         if (grpcCode(err) === NOT_FOUND) throw new DocNotFoundError(`${collection}/${id}`);
         throw err;
       }
     },
     async delete(collection, id) {
-      await ref(collection, id).delete();
+      await batch.write({ kind: 'delete', ref: ref(collection, id) });
     },
     async query(collection, q) {
       const snap = await buildQuery(collection, q).get();

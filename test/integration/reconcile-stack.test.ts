@@ -149,9 +149,9 @@ describe('reconcile on the local stack', () => {
     const report = reportSchema.parse(await res.json());
     expect(report.totals).toEqual({ seen: 0, present: 0, backfilled: 0, failed: 0 });
     expect(report.slices.total).toBe(0);
-    // Four listings × four 6-hour planning chunks.
-    expect(report.apiCalls.probes).toBe(16);
-    expect(stack.zoom.stats.apiCalls).toBe(16);
+    // Three listings (recordings, engagements, voicemails) × four 6-hour planning chunks.
+    expect(report.apiCalls.probes).toBe(12);
+    expect(stack.zoom.stats.apiCalls).toBe(12);
   });
 });
 

@@ -20,6 +20,8 @@ import { composeInteractionWorker } from '../../functions/interaction-worker/com
 import { interactionWorkerConfigShape } from '../../functions/interaction-worker/config';
 import { composeReconcile } from '../../functions/reconcile/compose';
 import { reconcileConfigShape } from '../../functions/reconcile/config';
+import { composeOperator } from '../../functions/operator/compose';
+import { operatorConfigShape } from '../../functions/operator/config';
 import { composeUiConnector } from '../../functions/ui-connector/compose';
 import { uiConnectorConfigShape } from '../../functions/ui-connector/config';
 import { composeZoomWebhook } from '../../functions/zoom-webhook/compose';
@@ -81,6 +83,7 @@ const FUNCTIONS: Record<string, FunctionUnderTest> = {
     notDeployed: crmCredentialsViaCrmFunction,
   },
   reconcile: { shape: reconcileConfigShape, compose: (env) => composeReconcile(env, undefined, { logSink: quiet }), notDeployed: {} },
+  operator: { shape: operatorConfigShape, compose: (env) => composeOperator(env, undefined, { logSink: quiet }), notDeployed: {} },
   'ccaip-sdk': { shape: ccaipSdkConfigShape, compose: (env) => composeCcaipSdk(env, { logSink: quiet }), notDeployed: {} },
   'call-log': {
     shape: callLogConfigShape,

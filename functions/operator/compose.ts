@@ -1,0 +1,34 @@
+/** Composition root: configuration, read-only clients and the HTTP app, built once per instance. */
+import type { Env } from '../../shared/config';
+import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-lazy';
+import type { HttpFunction } from '../../shared/http/app';
+import type { BlobStore } from '../../shared/ports/blobstore';
+import type { DocStore } from '../../shared/ports/docstore';
+import { createFunctionRuntime } from '../../shared/runtime';
+import { conversationHashKeyOf } from '../../shared/trace/config';
+import { operatorConfigShape } from './config';
+import { createOperatorApp } from './http';
+
+export interface OperatorPorts {
+  docs: DocStore;
+  blobs: BlobStore;
+}
+
+export function composeOperator(env: Env, ports?: Partial<OperatorPorts>, options: { now?: () => Date; logSink?: (line: string) => void } = {}): HttpFunction {
+  const { config, log } = createFunctionRuntime('operator', env, operatorConfigShape, options.logSink ? { sink: options.logSink } : {});
+  const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
+  const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET);
+  const hashKey = conversationHashKeyOf(config);
+  return createOperatorApp({
+    trace: {
+      docs,
+      blobs,
+      retryFailedArtifacts: config.RECONCILE_RETRY_FAILED,
+      conversations: hashKey ? { collection: config.UI_CONNECTOR_COLLECTION, hashKey, defaultCountry: config.UI_CONNECTOR_DEFAULT_COUNTRY } : undefined,
+    },
+    day: { docs, retryFailedArtifacts: config.RECONCILE_RETRY_FAILED },
+    now: options.now ?? (() => new Date()),
+    log,
+    projectId: config.GCP_PROJECT,
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * `npm run trace` after a small chaos day (`runChaos`, the 200-engagement test's harness at 12
+ * engagements with every fault at its default rate): the day view's counts equal the run's own
+ * figures (webhook requests Zoom made, duplicates it sent, the reconciliation's
+ * backfills, the worker's give-ups, the objects in the archive); an engagement whose webhooks
+ * were all dropped shows the backfill; one with a failed CRM write shows the failure and the retry.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../local/manifest';
+import type { Stack } from '../../local/stack';
+import { DEFAULT_RATES } from '../../scripts/chaos/options';
+import { type ChaosReport, runChaos } from '../../scripts/chaos/run';
+import { stackDocStore } from '../../scripts/demo/pipeline-state';
+import { runTraceCli } from '../../scripts/trace/main';
+import type { DayView } from '../../shared/trace/day';
+import type { Trace } from '../../shared/trace/trace';
+
+let report: ChaosReport;
+let day: DayView;
+let lostTrace: Trace | undefined;
+let crmTrace: Trace | undefined;
+let archiveObjects = 0;
+let distinctEvents = 0;
+
+const text = () => {
+  let t = '';
+  return {
+    write: (s: string) => {
+      t += s;
+      return true;
+    },
+    get text() {
+      return t;
+    },
+  };
+};
+
+async function inspect(stack: Stack): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ccbridge-trace-chaos-'));
+  try {
+    writeFileSync(join(dir, 'local.json'), JSON.stringify({ functions: stack.functions, credentials: stack.credentials, emulators: stack.emulators }));
+    const env = { CCBRIDGE_STATE_DIR: dir };
+    const cli = async (args: string[]) => {
+      const out = text();
+      await runTraceCli([...args, '--json'], env, repoRoot, { stdout: out, stderr: text() });
+      return JSON.parse(out.text) as unknown;
+    };
+    day = (await cli(['--day', new Date().toISOString().slice(0, 10)])) as DayView;
+    archiveObjects = stack.storage.listAll().filter((o) => o.bucket === stack.env['ARCHIVE_BUCKET']).length;
+    const docs = stackDocStore(stack.env);
+    distinctEvents = await docs.count('zoomEventKeys');
+    // An engagement the reconciliation backfilled (one of its webhooks was dropped), preferring one that lost them all.
+    for (const l of await docs.query('ledger', { limit: 1000 })) {
+      const t = (await cli([l.id])) as Trace;
+      if (!t.entries.some((e) => e.kind === 'reconcile')) continue;
+      if (lostTrace === undefined || t.entries.every((e) => e.kind !== 'webhook')) lostTrace = t;
+    }
+    const failedWrite = (await docs.query('crmMockJournal', { where: [['status', '>=', 500]], limit: 50 })).find((d) => (d.data['keys'] as string[]).some((k) => k.startsWith('record:')));
+    const record = (failedWrite?.data['keys'] as string[] | undefined)?.find((k) => k.startsWith('record:'))?.slice('record:'.length);
+    if (record) crmTrace = (await cli([record])) as Trace;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+beforeAll(async () => {
+  report = await runChaos({ engagements: 12, seed: 'trace', rates: DEFAULT_RATES, ratePerSecond: 25, maxDeliveryAttempts: 10, timeoutSeconds: 120, inspect });
+}, 170_000);
+
+describe('trace after a chaos day (12 engagements, every fault at its default rate)', () => {
+  it('the run itself passed its checks', () => {
+    expect(report.incidents).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+
+  it("the day view's counts equal the run's own figures", () => {
+    const f = report.figures;
+    // Every webhook request Zoom made was recorded: one key per event not dropped, plus the duplicates it sent (suppressed).
+    expect(day.totals.received).toBe(f.delivery.requests);
+    expect(day.totals.received).toBe(f.delivery.events - f.delivery.dropped + f.delivery.duplicatesSent);
+    expect(distinctEvents).toBe(f.delivery.events - f.delivery.dropped);
+    expect(day.totals.duplicates).toBe(f.delivery.duplicatesSent);
+    expect({ backfilledBySlices: day.totals.backfilled }).toEqual({ backfilledBySlices: f.reconcile?.backfilled_total });
+    expect(day.totals.stored).toBe(archiveObjects);
+    expect(day.totals.failed).toBe(f.givenUp);
+    // The harness may run the reconciliation more than once (a later run finds nothing left): the last report is the latest run's.
+    expect(day.lastReport?.state).toMatch(/^complete/);
+  });
+
+  it('an engagement whose webhooks were dropped shows the reconciliation backfill', () => {
+    expect(lostTrace).toBeDefined();
+    expect(lostTrace!.entries.some((e) => e.kind === 'reconcile' && /backfilled/.test(e.summary))).toBe(true);
+  });
+
+  it('a failed CRM write shows the failure and the retry that succeeded', () => {
+    expect(crmTrace).toBeDefined();
+    const crm = crmTrace!.entries.filter((e) => e.kind === 'crm');
+    const failedAt = crm.findIndex((e) => e.outcome === 'failed');
+    expect(failedAt).toBeGreaterThanOrEqual(0);
+    const op = (crm[failedAt]!.detail as { operation: string }).operation;
+    expect(crm.slice(failedAt + 1).some((e) => e.outcome === 'ok' && (e.detail as { operation: string }).operation === op)).toBe(true);
+  });
+});
