@@ -10,10 +10,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { http as registerHttp } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { composeUiConnector } from '../functions/ui-connector/compose';
+import type { NotificationType } from '../shared/agent-assist/notifications';
 import type { Env } from '../shared/config';
 import { createPubSub } from '../shared/google';
-import type { NotificationType } from '../shared/agent-assist/notifications';
-import { composeUiConnector } from '../functions/ui-connector/compose';
 import { LOCAL_PROJECT } from './env';
 import { caseSafeId, type SalesforceConnectedApp, type SalesforceIdentityMock, startSalesforceIdentityMock } from './mocks/salesforce-identity';
 

@@ -27,6 +27,10 @@ export const localServiceAccounts = {
   reconcile: `fn-reconcile@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
   /** The identity of the interaction-worker-push subscription (Terraform: pubsub-push). */
   pubsubPush: `pubsub-push@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
+  /** call-log's own account: the identity of the call-log-push subscription (conversation-events). */
+  callLog: `fn-call-log@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
+  /** The identity of the call-log sweep job (Cloud Scheduler). */
+  callLogSweep: `call-log-sweep@${LOCAL_PROJECT}.iam.gserviceaccount.com`,
 } as const;
 
 export interface LocalEndpoints {
@@ -109,6 +113,10 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     RECONCILE_INVOKERS: localServiceAccounts.scheduler,
     RECONCILE_PUSH_INVOKERS: localServiceAccounts.reconcile,
     // CRM: the crm function in mock mode is the local CRM
+    // call-log: Twilio's status callbacks to the gateway URL; its push and sweep present local OIDC tokens.
+    CALL_LOG_PUBLIC_URL: `${endpoints.gatewayUrl}/call-log`,
+    CALL_LOG_PUSH_INVOKERS: localServiceAccounts.callLog,
+    CALL_LOG_SWEEP_INVOKERS: localServiceAccounts.callLogSweep,
     CRM_MODE: 'mock',
     CRM_BASE_URL: `${endpoints.gatewayUrl}/crm`,
     CRM_BASIC_USER: creds.crmBasicUser,

@@ -3,6 +3,7 @@
  * with the stack's environment and registers it with the Functions Framework under its
  * production entry point, exactly as the deployed entry files do.
  */
+import { composeCallLog } from '../functions/call-log/compose';
 import { composeCcaipSdk } from '../functions/ccaip-sdk/compose';
 import { composeCrm } from '../functions/crm/compose';
 import { composeInteractionWorker } from '../functions/interaction-worker/compose';
@@ -23,4 +24,5 @@ export const composers: Record<string, (env: Env) => Composed> = {
   reconcile: (env) => ({ signature: 'http', handler: composeReconcile(env) }),
   operator: (env) => ({ signature: 'http', handler: composeOperator(env) }),
   'ccaip-sdk': (env) => ({ signature: 'http', handler: composeCcaipSdk(env) }),
+  'call-log': (env) => ({ signature: 'http', handler: composeCallLog(env) }),
 };

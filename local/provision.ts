@@ -38,7 +38,7 @@ export async function provisionLocalResources(options: ProvisionOptions): Promis
       // A pull subscription on every dead-letter topic, so what lands there can be inspected.
       await ensureSubscription(pubsub, deadLetterTopic(topic), `${deadLetterTopic(topic)}-inspect`, {});
     }
-    // The conversation events have no consumer in the bundle yet; keep them inspectable.
+    // Besides call-log's push subscription, keep the conversation events inspectable.
     const conversations = options.env['CONVERSATION_EVENTS_TOPIC'];
     if (conversations) await ensureSubscription(pubsub, conversations, `${conversations}-inspect`, {});
 

@@ -71,7 +71,7 @@ locals {
   crm_mock = var.crm_mode == "mock"
 
   # ccaip-sdk's entries live in ccaip_sdk.tf.
-  function_env = merge(local.ccaip_sdk_function_env, local.operator_function_env, {
+  function_env = merge(local.ccaip_sdk_function_env, local.operator_function_env, local.call_log_function_env, {
     "crm" = merge(
       {
         PUBLIC_BASE_URL  = local.public_base_url
@@ -143,7 +143,7 @@ locals {
     }
   })
 
-  function_secret_env = merge(local.ccaip_sdk_secret_env, local.operator_secret_env, {
+  function_secret_env = merge(local.ccaip_sdk_secret_env, local.operator_secret_env, local.call_log_secret_env, {
     "crm" = merge(
       merge([for m in var.crm_auth_methods : local.crm_auth[m].secrets]...),
       # The mock's admin pages and endpoints (journal, faults, reset).
@@ -220,7 +220,7 @@ locals {
     archive = module.storage.archive_bucket_name
     ccaip   = module.storage.ccaip_bucket_name
   }
-  function_access = merge(local.operator_function_access, {
+  function_access = merge(local.operator_function_access, local.call_log_function_access, {
     # Mock mode keeps its CRM in Firestore; real mode only calls the CRM. Reads gs:// attachments.
     "crm" = {
       project_roles = local.crm_mock ? ["roles/datastore.user"] : []

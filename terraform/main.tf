@@ -75,7 +75,7 @@ module "pubsub" {
   project_id            = var.project_id
   pubsub_service_agent  = local.pubsub_service_agent
   topics                = values(local.topics)
-  dead_letter_for       = [local.topics.zoom_events, local.topics.reconcile_slices]
+  dead_letter_for       = [local.topics.zoom_events, local.topics.reconcile_slices, local.topics.conversation_events]
   max_delivery_attempts = var.max_delivery_attempts
 
   # terraform/delivery.json: ack deadline (= push request timeout) and back-off per subscription.

@@ -1,9 +1,9 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Broker } from './broker';
-import { buildPushRequest } from './push-request';
 import { DrainTimeoutError } from './errors';
 import { loadPubSubServices } from './proto';
 import { createPublisherService } from './publisher-service';
+import { buildPushRequest } from './push-request';
 import { type MintOidcToken, PushSender } from './push-sender';
 import { createSubscriberService } from './subscriber-service';
 import type { SubscriptionStats } from './subscription-runtime';

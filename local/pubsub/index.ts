@@ -1,4 +1,3 @@
-export { DrainTimeoutError } from './errors';
 export {
   type MintOidcToken,
   type PubSubEmulator,
@@ -6,3 +5,4 @@ export {
   type SubscriptionStats,
   startPubSubEmulator,
 } from './emulator';
+export { DrainTimeoutError } from './errors';

@@ -19,11 +19,12 @@
 // survive a restart. Not emulated: object versioning/history, ACLs and IAM, notifications,
 // HMAC keys, customer-supplied encryption, bucket PATCH, XML-API uploads other than a
 // signed PUT.
-export type { Fault } from './faults';
-export type { UploadInProgress } from './resumable-uploads';
+
 export {
   type StorageEmulator,
   type StorageEmulatorOptions,
   type StoredObjectSummary,
   startStorageEmulator,
 } from './emulator';
+export type { Fault } from './faults';
+export type { UploadInProgress } from './resumable-uploads';

@@ -7,7 +7,7 @@ import type { EmulatorContext, RequestInfo } from './context';
 import { badRequest, conditionNotMet } from './errors';
 import { appendStream } from './hashing-file';
 import { readJsonBody, sendEmpty, sendJson } from './http-io';
-import { InvalidPageTokenError, listObjects, type ListQuery } from './list-objects';
+import { InvalidPageTokenError, type ListQuery, listObjects } from './list-objects';
 import { sendObjectMedia } from './media-download';
 import type { ObjectRecord } from './object-store';
 import { checkReadPreconditions, checkWritePreconditions, parsePreconditions } from './preconditions';

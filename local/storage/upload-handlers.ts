@@ -6,7 +6,7 @@ import { appendStream, type FinishedFile, type HashingFile } from './hashing-fil
 import { header, parseGoogHash, readJsonBody, sendEmpty, sendJson } from './http-io';
 import { MultipartError, multipartBoundary, readMultipartRelated } from './multipart-related';
 import type { ObjectRecord } from './object-store';
-import { checkWritePreconditions, parsePreconditions, type Preconditions } from './preconditions';
+import { checkWritePreconditions, type Preconditions, parsePreconditions } from './preconditions';
 import { parseUploadContentRange } from './ranges';
 import { type InsertMetadata, parseInsertMetadata } from './request-bodies';
 import { objectResource } from './resources';

@@ -91,7 +91,7 @@ describe('npm start', () => {
       credentials: Record<string, string>;
       emulators: Record<string, string>;
     };
-    expect(Object.keys(local.functions).sort()).toEqual(['ccaip-sdk', 'crm', 'interaction-worker', 'operator', 'reconcile', 'ui-connector', 'zoom-webhook']);
+    expect(Object.keys(local.functions).sort()).toEqual(['call-log', 'ccaip-sdk', 'crm', 'interaction-worker', 'operator', 'reconcile', 'ui-connector', 'zoom-webhook']);
     expect(stderr).toContain(`${local.functions['ccaip-sdk']}/demo?check=1#id_token=ey`);
     // The operator page's URL (a local proxy signing in as the operator) opens the page; the function's own URL refuses a browser.
     const operatorPage = /Operator page[^\n]*\n\s+(http:\/\/127\.0\.0\.1:\d+\/page)/.exec(stderr)?.[1];

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from '@cdktf/hcl2json';
-import { Evaluator, isObjectValue, refsOf, refString, type Value } from './lib/evaluate';
+import { Evaluator, isObjectValue, refString, refsOf, type Value } from './lib/evaluate';
 import { type Block, type Json, loadConfiguration } from './lib/hcl';
 
 const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -164,8 +164,24 @@ describe('effective deployment of each function, rendered from terraform/', () =
     expect(r.push?.name).toBe('reconcile-slices-push');
     expect(r.push?.oidcAccount.join(' ')).toContain('module.function["reconcile"]');
     expect(r.push?.deadLetterTopic.join(' ')).toContain('google_pubsub_topic.dead_letter');
-    const scheduler = instances('google_cloud_scheduler_job')[0]!;
+    const scheduler = instances('google_cloud_scheduler_job').find((j) => j.block.name !== 'call_log_sweep')!;
     expect(refNames(scheduler.attr('http_target', '0', 'oidc_token', '0', 'audience')).join(' ') || String(scheduler.attr('http_target', '0', 'oidc_token', '0', 'audience'))).toContain('target_url');
+  });
+
+  it('call-log: public for Twilio, yet its push comes from its own account (the only one CALL_LOG_PUSH_INVOKERS names) with a dead-letter policy, and it trusts no stripped token; Datastore User only', () => {
+    const c = get('call-log');
+    expect(c.invokers).toEqual(['allUsers']);
+    expect(c.env['OIDC_PLATFORM_VERIFIED']).toBeUndefined();
+    expect(c.push?.name).toBe('call-log-push');
+    expect(c.push?.endpoint.join(' ')).toContain('module.function["call-log"]');
+    expect(c.push?.oidcAccount.join(' ')).toContain('module.function["call-log"]');
+    expect(c.push?.deadLetterTopic.join(' ')).toContain('google_pubsub_topic.dead_letter');
+    expect(String(c.env['CALL_LOG_PUSH_INVOKERS'])).toMatch(/^fn-call-log@/);
+    expect(String(c.env['CALL_LOG_SWEEP_INVOKERS'])).toMatch(/^call-log-sweep@/);
+    expect(c.secrets).toContain('TWILIO_AUTH_TOKEN');
+    expect(c.projectRoles.map((r) => String(r.role))).toEqual(['roles/datastore.user']);
+    const sweep = instances('google_cloud_scheduler_job').find((j) => j.block.name === 'call_log_sweep')!;
+    expect(refNames(sweep.attr('http_target', '0', 'oidc_token', '0', 'service_account_email'))).toContain('google_service_account.call_log_sweep.email');
   });
 
   it('public functions (allUsers) never trust a stripped token and have no push subscription', () => {

@@ -21,6 +21,7 @@ const REVIEWED_QUERIES: Record<string, { count: number; why: string }> = {
   'functions/crm/mock/faults.ts': { count: 2, why: 'all faults; operation in [...]' },
   'functions/crm/mock/admin.ts': { count: 1, why: 'dump of a collection' },
   'functions/crm/mock/journal.ts': { count: 1, why: 'keys array-contains (sorted in memory), or orderBy at desc alone' },
+  'functions/call-log/call-state.ts': { count: 1, why: 'calls due: dueAt <= now ordered by dueAt (single-field range)' },
   'shared/reconcile/store.ts': { count: 2, why: 'slices by runId ==; count by runId == and state == (equality only)' },
   'shared/trace/trace.ts': { count: 7, why: 'equality only, one field each: zoomEventKeys engagementId ==, ledger crmRecordId ==, conversations conversationName ==, reconcileSlices marks.<mark> ==; crmMockJournal keys array-contains' },
   'shared/trace/day.ts': { count: 4, why: 'one field each: receivedAt / updatedAt >= and < of one day (zoomEventKeys, ledger, reconcileSlices); reconcileReports orderBy startedAt desc limit 1' },
@@ -34,6 +35,10 @@ const EXPIRING: Record<string, string | null> = {
   'functions/ui-connector/conversation-name.ts': 'conversations', // through conversation-store.ts (UI_CONNECTOR_COLLECTION)
   'functions/ui-connector/conversation-store.ts': 'conversations',
   'functions/ui-connector/conversation-events.ts': null, // the event carries the mapping's expiry
+  // call-log keeps the registration's expiry inside its state (registration.expireAt): no TTL on call-logs.
+  'functions/call-log/call-log.ts': null,
+  'functions/call-log/call-state.ts': null,
+  'functions/call-log/registration.ts': null,
   'functions/zoom-webhook/event-keys.ts': 'zoomEventKeys',
   'shared/agent-assist/notification-log.ts': 'agentAssistEvents',
   'shared/trace/sources.ts': null, // reads registrations' expiry

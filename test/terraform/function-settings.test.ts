@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from '@cdktf/hcl2json';
-import { type Env, envString, optionalSecret } from '../../shared/config';
+import { composeCallLog } from '../../functions/call-log/compose';
+import { callLogConfigShape } from '../../functions/call-log/config';
 import { composeCcaipSdk } from '../../functions/ccaip-sdk/compose';
 import { ccaipSdkConfigShape } from '../../functions/ccaip-sdk/config';
 import { composeCrm } from '../../functions/crm/compose';
@@ -25,6 +26,7 @@ import { composeUiConnector } from '../../functions/ui-connector/compose';
 import { uiConnectorConfigShape } from '../../functions/ui-connector/config';
 import { composeZoomWebhook } from '../../functions/zoom-webhook/compose';
 import { zoomWebhookConfigShape } from '../../functions/zoom-webhook/config';
+import { type Env, envString, optionalSecret } from '../../shared/config';
 import { readManifest } from './lib/checks';
 import { Evaluator } from './lib/evaluate';
 import {
@@ -57,6 +59,11 @@ interface FunctionUnderTest {
 
 const viaCrmFunction = 'the worker writes through the crm function (CRM_ADAPTER=contract); the CRM credentials are the crm function\'s';
 
+/** Functions that write the CRM through the crm function never get the CRM adapters' credentials. */
+const crmCredentialsViaCrmFunction = Object.fromEntries(
+  ['SERVICENOW_PASSWORD', 'SALESFORCE_CLIENT_SECRET', 'ZENDESK_API_TOKEN', 'BA360_PASSWORD', 'BA360_SECRET_KEY', 'BA360_CLIENT_KEY', 'BA360_LINK_SECRET'].map((k) => [k, viaCrmFunction]),
+);
+
 const FUNCTIONS: Record<string, FunctionUnderTest> = {
   crm: {
     shape: crmFunctionConfigShape,
@@ -73,19 +80,16 @@ const FUNCTIONS: Record<string, FunctionUnderTest> = {
   'interaction-worker': {
     shape: interactionWorkerConfigShape,
     compose: (env) => composeInteractionWorker(env, undefined, { logSink: quiet }),
-    notDeployed: {
-      SERVICENOW_PASSWORD: viaCrmFunction,
-      SALESFORCE_CLIENT_SECRET: viaCrmFunction,
-      ZENDESK_API_TOKEN: viaCrmFunction,
-      BA360_PASSWORD: viaCrmFunction,
-      BA360_SECRET_KEY: viaCrmFunction,
-      BA360_CLIENT_KEY: viaCrmFunction,
-      BA360_LINK_SECRET: viaCrmFunction,
-    },
+    notDeployed: crmCredentialsViaCrmFunction,
   },
   reconcile: { shape: reconcileConfigShape, compose: (env) => composeReconcile(env, undefined, { logSink: quiet }), notDeployed: {} },
   operator: { shape: operatorConfigShape, compose: (env) => composeOperator(env, undefined, { logSink: quiet }), notDeployed: {} },
   'ccaip-sdk': { shape: ccaipSdkConfigShape, compose: (env) => composeCcaipSdk(env, { logSink: quiet }), notDeployed: {} },
+  'call-log': {
+    shape: callLogConfigShape,
+    compose: (env) => composeCallLog(env, undefined, { logSink: quiet }),
+    notDeployed: crmCredentialsViaCrmFunction,
+  },
 };
 
 function withoutStdout<T>(run: () => T): T {

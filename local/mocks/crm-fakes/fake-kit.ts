@@ -2,8 +2,9 @@
  * What the CRM fakes share: HTTP Basic checking, scripted failures ("the next N calls answer
  * 429 with Retry-After") so adapter tests can prove their error mapping, and sequential ids.
  */
-import type http from 'node:http';
+
 import { timingSafeEqual } from 'node:crypto';
+import type http from 'node:http';
 import { type MockRequest, sendJson } from '../http-mock';
 
 export interface ScriptedFailure {

@@ -1,6 +1,7 @@
 /** Every case generator, by function. Weights set the mix of a run. */
 import { bodyLimitGenerators } from './body-limits';
 import { agentAssistGenerators } from './agent-assist';
+import { callLogGenerators } from './call-log';
 import { ccaipSdkGenerators } from './ccaip-sdk';
 import { crmGenerators } from './crm';
 import { crmSecurityGenerators } from './crm-security';
@@ -22,4 +23,5 @@ export const allGenerators: Generator[] = [
   ...crmSecurityGenerators,
   ...agentAssistGenerators,
   ...ccaipSdkGenerators,
+  ...callLogGenerators,
 ];
