@@ -52,6 +52,12 @@ export type Effect =
     }
   /** Documents that cannot carry a marker (e.g. index documents holding only a hash), at most this many. */
   | { store: 'firestore-unmarked'; collection: string; atMost: number }
+  /**
+   * Idempotency markers a step may leave, holding the case's data (e.g. the crm function's
+   * account-create claims, one per phone/email key): at most this many per accepted step, summed;
+   * as many writes without the data (the pending claims) are allowed too.
+   */
+  | { store: 'firestore-markers'; collection: string; atMost: number }
   /** Messages this step publishes on the topic (summed over the case's accepted steps). */
   | { store: 'pubsub'; topic: string; count: number };
 

@@ -118,20 +118,26 @@ export function checkStores(cases: Map<number, CaseRecord>, seed: number, eviden
   const endpointOf = (c: CaseRecord) => c.steps[0]?.step.endpoint ?? '(none)';
 
   // What each case was allowed to leave behind: declared effects of its accepted steps.
-  const declared = new Map<number, { docs: Map<string, Extract<Effect, { store: 'firestore' }>>; messages: Map<string, number> }>();
+  const declared = new Map<number, { docs: Map<string, Extract<Effect, { store: 'firestore' }>>; markers: Map<string, number>; messages: Map<string, number> }>();
   const unmarkedAllowance = new Map<string, number>();
   for (const c of cases.values()) {
     const docs = new Map<string, Extract<Effect, { store: 'firestore' }>>();
+    const markers = new Map<string, number>();
     const messages = new Map<string, number>();
     for (const { step, result } of c.steps) {
       if (!isSuccess(result.status)) continue;
       for (const e of step.expect.effects ?? []) {
         if (e.store === 'firestore') docs.set(e.collection, e);
+        else if (e.store === 'firestore-markers') {
+          markers.set(e.collection, (markers.get(e.collection) ?? 0) + e.atMost);
+          // A marker is first claimed without the case's data (a pending claim), then completed.
+          unmarkedAllowance.set(e.collection, (unmarkedAllowance.get(e.collection) ?? 0) + e.atMost);
+        }
         else if (e.store === 'pubsub') messages.set(e.topic, (messages.get(e.topic) ?? 0) + e.count);
         else unmarkedAllowance.set(e.collection, (unmarkedAllowance.get(e.collection) ?? 0) + e.atMost);
       }
     }
-    declared.set(c.index, { docs, messages });
+    declared.set(c.index, { docs, markers, messages });
   }
 
   // Firestore: the last state of every document each case touched, and the documents no marker names.
@@ -154,9 +160,9 @@ export function checkStores(cases: Map<number, CaseRecord>, seed: number, eviden
   }
   for (const [index, docs] of touched) {
     const c = cases.get(index)!;
-    const allowed = declared.get(index)!.docs;
+    const { docs: allowed, markers } = declared.get(index)!;
     for (const [path, { collection, last }] of docs) {
-      if (!allowed.has(collection)) {
+      if (!allowed.has(collection) && !markers.has(collection)) {
         violations.push({
           caseIndex: index,
           generator: c.generator,
@@ -168,6 +174,12 @@ export function checkStores(cases: Map<number, CaseRecord>, seed: number, eviden
     }
   }
   for (const c of cases.values()) {
+    for (const [collection, atMost] of declared.get(c.index)!.markers) {
+      const live = [...(touched.get(c.index)?.values() ?? [])].filter((d) => d.collection === collection && d.last.kind !== 'delete');
+      if (live.length > atMost) {
+        violations.push({ caseIndex: c.index, generator: c.generator, endpoint: endpointOf(c), kind: 'write', detail: `${live.length} markers in ${collection} at the end, at most ${atMost} expected (${describe(c)})` });
+      }
+    }
     for (const [collection, effect] of declared.get(c.index)!.docs) {
       const live = [...(touched.get(c.index)?.values() ?? [])].filter((d) => d.collection === collection && d.last.kind !== 'delete');
       if (live.length !== effect.count) {

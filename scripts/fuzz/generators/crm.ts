@@ -9,10 +9,13 @@ import { SignJWT } from 'jose';
 import type { Category, Effect, Expectation, StepBuilder, StepResult } from '../case';
 import { absurdJson, email, hostilePathSuffix, json, malformedJson, oversizedJson, phone, truncatedRaw, wrongMediaType, wrongTypeValue } from './hostile';
 import { type GenContext, type Generator, httpStep, refused } from './types';
+import { ACCOUNT_CREATES } from '../../../shared/crm/lookup-rules';
 
 const MAX_JSON_BYTES = 64 * 1024;
 
 const accounts = (n: number): Effect => ({ store: 'firestore', collection: 'crmMockAccounts', count: n });
+/** The create-window claims of an account create (shared/crm/lookup-rules.ts): one per phone/email key. */
+const accountCreateMarkers: Effect = { store: 'firestore-markers', collection: ACCOUNT_CREATES, atMost: 2 };
 export const records = (n: number): Effect => ({ store: 'firestore', collection: 'crmMockRecords', count: n });
 const comments = (n: number): Effect => ({ store: 'firestore', collection: 'crmMockComments', count: n });
 const attachments = (n: number): Effect => ({ store: 'firestore', collection: 'crmMockAttachments', count: n });
@@ -101,7 +104,7 @@ export const crmGenerators: Generator[] = [
             headers: jsonHeaders(ctx),
             body: json(a.body),
             pii: a.pii,
-            expect: { outcome: 'accepted', status: [201], effects: [accounts(1)] },
+            expect: { outcome: 'accepted', status: [201], effects: [accounts(1), accountCreateMarkers] },
           }),
         () =>
           httpStep({
@@ -364,7 +367,7 @@ export const crmGenerators: Generator[] = [
       const { rng, marker } = ctx;
       const a = newAccount(ctx);
       const targets: Array<[string, string, Record<string, unknown>, Effect[]]> = [
-        ['crm POST /accounts', '/crm/accounts', a.body, [accounts(1)]],
+        ['crm POST /accounts', '/crm/accounts', a.body, [accounts(1), accountCreateMarkers]],
         ['crm POST /accounts/search', '/crm/accounts/search', { externalId: a.body['externalId'] }, []],
         ['crm POST /records', '/crm/records', newRecord(ctx), [records(1)]],
         ['crm POST /records/search', '/crm/records/search', { sessionId: `${marker}s` }, []],

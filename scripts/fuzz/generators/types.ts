@@ -3,6 +3,7 @@ import type { LocalCredentials } from '../../../local/credentials';
 import type { Env } from '../../../shared/config';
 import type { Category, Expectation, HttpRequestSpec, Step, StepBuilder } from '../case';
 import type { Rng } from '../rng';
+import { LOCAL_OPERATOR } from '../../../local/operator-proxy';
 
 /** The stack under test, as generators see it. */
 export interface FuzzTarget {
@@ -61,11 +62,11 @@ export const refused = (status?: number[]): Expectation => (status ? { outcome: 
 
 /** Accounts the local front admits to each IAM-protected function (local/stack.ts invoker checks). */
 const IAM_INVOKER_ENV: Record<string, string> = { reconcile: 'RECONCILE_INVOKERS' };
-const IAM_INVOKER_FIXED: Record<string, string> = { 'interaction-worker': 'pubsub-push@ccbridge-local.iam.gserviceaccount.com' };
+const IAM_INVOKER_FIXED: Record<string, string> = { 'interaction-worker': 'pubsub-push@ccbridge-local.iam.gserviceaccount.com', operator: LOCAL_OPERATOR };
 
 /**
  * An invoker's ID token for a function behind Cloud Run's invoker check (reconcile,
- * interaction-worker), so a case reaches the function's own routing; {} for public functions.
+ * interaction-worker, operator), so a case reaches the function's own routing; {} for public functions.
  */
 export async function invokerHeaders(ctx: GenContext, fn: string): Promise<Record<string, string>> {
   const fromEnv = IAM_INVOKER_ENV[fn];
