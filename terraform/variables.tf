@@ -240,11 +240,12 @@ variable "phone_default_country" {
 variable "crm_mode" {
   description = "CRM_MODE of the crm function: mock (a stateful mock CRM in Firestore, with an admin journal behind the crm-admin-token secret) or real (the contract in front of the CRM named by crm_adapter)."
   type        = string
-  default     = "mock"
+  # No silent default: a deployment names its mode (terraform.tfvars.example shows both).
+  default = null
 
   validation {
-    condition     = contains(["mock", "real"], var.crm_mode)
-    error_message = "crm_mode must be mock or real."
+    condition     = var.crm_mode != null && contains(["mock", "real"], coalesce(var.crm_mode, "unset"))
+    error_message = "crm_mode must be set, to mock or real: there is no default, so that no deployment runs the mock CRM by accident."
   }
 }
 

@@ -26,6 +26,7 @@ const terraformDir = join(repo, 'terraform');
 const manifestPath = join(repo, 'functions', 'functions.json');
 const manifest = readManifest(readFileSync(manifestPath, 'utf8'));
 // call-log: Twilio's status callbacks (X-Twilio-Signature); its push and sweep endpoints verify Google OIDC tokens themselves.
+const MOCK_MODE = { crm_mode: 'mock' };
 const PUBLIC_FUNCTIONS = ['crm', 'ui-connector', 'zoom-webhook', 'ccaip-sdk', 'call-log'];
 
 let config: Configuration;
@@ -35,7 +36,8 @@ let ev: Evaluator;
 beforeAll(async () => {
   config = await loadConfiguration(terraformDir);
   schema = loadProviderSchema(terraformDir);
-  ev = new Evaluator(config);
+  // crm_mode has no default: the deployment as terraform.tfvars.example sets it (mock).
+  ev = new Evaluator(config, { rootVariables: MOCK_MODE });
 });
 
 /** Fails with every finding listed, so a red test says what to fix. */
@@ -108,7 +110,7 @@ describe('offline checks of terraform/', () => {
   });
 
   it('passes credentials only through Secret Manager, each function reading exactly its own secrets', () => {
-    expectClean(checkSecrets(config));
+    expectClean(checkSecrets(config, MOCK_MODE));
   });
 });
 
@@ -382,6 +384,14 @@ describe('inputs', () => {
       expect(config.root.variables.has(key) ? key : `undeclared ${key}`).toBe(key);
       expect(config.root.variables.get(key)?.body['sensitive'] === true ? `sensitive ${key} in the example` : key).toBe(key);
     }
+  });
+
+  it('crm_mode has no default (a deployment must name mock or real; the example names it) and its validation refuses an unset value', async () => {
+    const v = config.root.variables.get('crm_mode');
+    expect(v?.body['default']).toBeNull();
+    expect(JSON.stringify(v?.body['validation'])).toContain('var.crm_mode != null');
+    const example = (await parse('terraform.tfvars.example', readFileSync(join(terraformDir, 'terraform.tfvars.example'), 'utf8'))) as Record<string, Json>;
+    expect(example['crm_mode']).toBe('mock');
   });
 
   it('the committed attribute list matches the google provider version the configuration requires', () => {

@@ -786,7 +786,8 @@ function taint(v: Value): string | null {
  * secret env var names a Secret Manager secret of this configuration; each function's service
  * account can read exactly the secrets the function is given.
  */
-export function checkSecrets(config: Configuration): Finding[] {
+/** `rootVariables`: the deployment's settings where a resource depends on them (crm_mode has no default). */
+export function checkSecrets(config: Configuration, rootVariables: Record<string, Json> = {}): Finding[] {
   const findings: Finding[] = [];
   for (const mod of config.modules.values()) {
     for (const v of mod.variables.values()) {
@@ -805,7 +806,7 @@ export function checkSecrets(config: Configuration): Finding[] {
     }
   }
 
-  const ev = new Evaluator(config);
+  const ev = new Evaluator(config, { rootVariables });
   const secretIds = new Set<string>();
   for (const s of ev.resourceInstances('resource', (t) => t === 'google_secret_manager_secret')) {
     const id = ev.attribute(s.instance, s.block, s.key, s.each, ['secret_id']);
