@@ -82,6 +82,21 @@ describe('checkStores', () => {
     expect(v[0]!.detail).toMatch(/conversations\/abc/);
   });
 
+  test('idempotency markers: up to the declared number per accepted step (pending claims included), none for a refused step, more is a violation', () => {
+    const effects = [{ store: 'firestore-markers' as const, collection: 'crm-account-creates', atMost: 2 }];
+    const pending = (id: string) => write('crm-account-creates', id, { state: 'pending', at: 1 });
+    const done = (id: string) => write('crm-account-creates', id, { state: 'done', at: 1, account: { name: m(3) } }, 'update');
+    const accepted = new Map([[3, record(3, [{ status: 201, effects }])]]);
+    const two = [pending('a'), done('a'), pending('b'), done('b')];
+    expect(checkStores(accepted, SEED, evidence({ writes: { writes: two, counted: {} } }))).toEqual([]);
+    const three = [...two, pending('c'), done('c')];
+    expect(checkStores(accepted, SEED, evidence({ writes: { writes: three, counted: {} } })).map((v) => v.detail)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/3 markers in crm-account-creates at the end, at most 2 expected/)]),
+    );
+    const refused = new Map([[3, record(3, [{ status: 400, effects }])]]);
+    expect(checkStores(refused, SEED, evidence({ writes: { writes: [pending('a'), done('a')], counted: {} } })).length).toBeGreaterThan(0);
+  });
+
   test('an accepted step must leave exactly the documents it declared, passing their checks', () => {
     const effects = [{ store: 'firestore' as const, collection: 'zoomEventKeys', count: 1, check: (d: Record<string, unknown>) => (d['published'] === true ? undefined : 'not published') }];
     const cases = new Map([[2, record(2, [{ status: 200, effects }])]]);
