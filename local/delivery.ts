@@ -14,8 +14,20 @@ const subscriptionSchema = z.object({
   maximumBackoffSeconds: z.number().min(0).max(600),
 });
 
+/** The push subscription on a dead-letter topic that records what reaches it. */
+const deadLetterRecordingSchema = z.object({
+  subscription: z.string().min(1),
+  sourceTopic: z.string().min(1),
+  function: z.string().min(1),
+  path: z.string().startsWith('/'),
+  ackDeadlineSeconds: z.number().int().min(10).max(600),
+  minimumBackoffSeconds: z.number().min(0).max(600),
+  maximumBackoffSeconds: z.number().min(0).max(600),
+});
+
 const deliverySchema = z.object({
   subscriptions: z.record(z.string(), subscriptionSchema),
+  deadLetterRecording: deadLetterRecordingSchema,
   staleMarginSeconds: z.number().int().min(0),
 });
 

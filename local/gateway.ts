@@ -9,7 +9,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { bodyLimitsOf } from '../shared/http/body-guard';
-import { installFrameworkErrorResponses, setRequestBodyLimits } from '../shared/http/framework-errors';
+import { installFrameworkErrorResponses, setRequestBodyLimits, setRequestRefusalObserver } from '../shared/http/framework-errors';
+import { refusalObserverOf } from '../shared/http/refusal-observer';
 import type { Composed } from './function-registry';
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -73,6 +74,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     if (check && !passInvokerCheck(check, req, res)) return;
     // Each function's own body limits, held before its Framework app reads the body.
     setRequestBodyLimits(req, bodyLimitsOf(handlers.get(match[1]!), req));
+    // ...and what the guard refuses reaches that function's refusal observer (zoom-webhook keeps a record).
+    setRequestRefusalObserver(req, refusalObserverOf(handlers.get(match[1]!)));
     listener(req, res);
   });
   server.keepAliveTimeout = 65_000;

@@ -64,6 +64,19 @@ export async function provisionLocalResources(options: ProvisionOptions): Promis
         deadLetterPolicy: { deadLetterTopic: pubsub.topic(deadLetterTopic(topic)).name, maxDeliveryAttempts: options.maxDeliveryAttempts },
       });
     }
+    // What the worker's subscription dead-letters is pushed to the recorder, as Terraform does (operator.tf).
+    const recording = options.delivery.deadLetterRecording;
+    const recordingTopic = topicNames[recording.sourceTopic];
+    const recordingUrl = options.functionUrls[recording.function];
+    const recordingIdentity = options.pushIdentities[recording.subscription];
+    if (recordingTopic && recordingUrl && recordingIdentity) {
+      const backoff = options.pushBackoff ?? { min: recording.minimumBackoffSeconds, max: recording.maximumBackoffSeconds };
+      await ensureSubscription(pubsub, deadLetterTopic(recordingTopic), recording.subscription, {
+        pushConfig: { pushEndpoint: `${recordingUrl}${recording.path}`, oidcToken: { serviceAccountEmail: recordingIdentity, audience: recordingUrl } },
+        ackDeadlineSeconds: recording.ackDeadlineSeconds,
+        retryPolicy: { minimumBackoff: seconds(backoff.min), maximumBackoff: seconds(backoff.max) },
+      });
+    }
   } finally {
     await pubsub.close();
   }

@@ -206,6 +206,7 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       delivery,
       pushIdentities: {
         'interaction-worker-push': localServiceAccounts.pubsubPush,
+        [delivery.deadLetterRecording.subscription]: localServiceAccounts.pubsubPush,
         'reconcile-slices-push': env['RECONCILE_PUSH_INVOKERS']?.split(',')[0]?.trim() ?? localServiceAccounts.reconcile,
         'call-log-push': env['CALL_LOG_PUSH_INVOKERS']?.split(',')[0]?.trim() ?? localServiceAccounts.callLog,
       },

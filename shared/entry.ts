@@ -7,6 +7,7 @@
  */
 import { bodyLimitsOf } from './http/body-guard';
 import { installFrameworkErrorResponses } from './http/framework-errors';
+import { refusalObserverOf } from './http/refusal-observer';
 import { lazyAsync } from './lazy';
 import { createLogger } from './logging';
 
@@ -15,7 +16,11 @@ export function startComposing<H>(compose: () => Promise<H>, scope: string): () 
   // refuses itself (broken JSON, bad encodings) are answered in JSON and logged masked.
   // Bodies are held to the composed function's limits before the Framework's parsers read them.
   const handler = lazyAsync(compose);
-  installFrameworkErrorResponses(createLogger({ fields: { function: scope } }), { bodyLimits: async (req) => bodyLimitsOf(await handler(), req) });
+  // What the guard refuses reaches the function's refusal observer, if it keeps one (zoom-webhook).
+  installFrameworkErrorResponses(createLogger({ fields: { function: scope } }), {
+    bodyLimits: async (req) => bodyLimitsOf(await handler(), req),
+    refusalObserver: async () => refusalObserverOf(await handler()),
+  });
   handler().catch((err: unknown) => {
     // One structured line Cloud Logging shows as an error, then stop: the platform marks
     // the instance (and a fresh deployment) as failed instead of serving errors.

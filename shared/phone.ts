@@ -50,3 +50,8 @@ export const countryCodeSchema = () =>
     .transform((v) => v.toUpperCase())
     .refine((v): v is CountryCode => isSupportedCountry(v), { error: 'must be an ISO 3166-1 alpha-2 country code, e.g. US' })
     .transform((v) => v as CountryCode);
+
+/** Phone-looking text (7+ digits and nothing but phone punctuation): never echoed or stored in clear, whether or not it is a valid number. */
+export function looksLikePhone(raw: string): boolean {
+  return /^\+?[\d\s().\-/]+$/.test(raw.trim()) && raw.replace(/\D/g, '').length >= 7;
+}

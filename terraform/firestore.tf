@@ -14,6 +14,8 @@ locals {
   firestore_ttl_collections = [
     "conversations",  # ui-connector: key -> conversation mappings (UI_CONNECTOR_MAPPING_TTL_SECONDS)
     "zoomEventKeys",  # zoom-webhook: de-duplication keys of delivered events (ZOOM_EVENT_KEY_TTL_HOURS)
+    "zoomWebhookRefusals", # zoom-webhook: refused deliveries, per-hour counters and a capped sample (as long as the event keys)
+    "deadLetters",    # interaction-worker: what its subscription dead-lettered (DEAD_LETTER_RECORD_TTL_DAYS)
     "crmMockJournal", # crm (mock mode): journal of the mock CRM (CRM_JOURNAL_TTL_HOURS)
     "agentAssistEvents", # ui-connector: Agent Assist notification log (UI_CONNECTOR_EVENT_RETENTION_SECONDS)
   ]
@@ -31,7 +33,8 @@ locals {
   #              purpose) or orderBy at desc alone; whole-collection pages.
   #   reconcile: reconcileSlices runId ==; count of runId == and state == (equality only).
   #   trace (operator, npm run trace): one field each — zoomEventKeys engagementId == or
-  #              receivedAt in a day; ledger crmRecordId == or updatedAt in a day;
+  #              receivedAt in a day; zoomWebhookRefusals engagementId == or hour in a day;
+  #              deadLetters engagementId == or recordedAt in a day; ledger crmRecordId == or updatedAt in a day;
   #              reconcileSlices marks.<mark> == or updatedAt in a day; conversations
   #              conversationName ==; crmMockJournal keys array-contains; reconcileReports
   #              orderBy startedAt desc limit 1.

@@ -17,6 +17,7 @@ import { createLedger } from '../../shared/zoom/ledger';
 import { createZoomTokenProvider } from '../../shared/zoom/oauth';
 import { interactionWorkerConfigShape } from './config';
 import { realSleep, type WorkerDeps } from './deps';
+import { recordDeadLetter } from './dead-letters';
 import { handleZoomEvent } from './handle-event';
 
 /**
@@ -47,7 +48,7 @@ export type PushDelivery = (body: unknown) => Promise<void>;
 
 /** The worker's HTTP entry: the zoom-events push subscription posts here. */
 export function composeInteractionWorker(env: Env, ports?: Partial<InteractionWorkerPorts>, options: WorkerOptions = {}): HttpFunction {
-  const { delivery, config, log } = composeWorker(env, ports, options);
+  const { delivery, deadLetters, config, log } = composeWorker(env, ports, options);
   // The zoom-events push subscription (docs/contracts/google-cloud.md §2): 2xx acknowledges,
   // anything else is redelivered with back-off, then dead-lettered.
   return createHttpApp({
@@ -61,6 +62,15 @@ export function composeInteractionWorker(env: Env, ports?: Partial<InteractionWo
         path: '/',
         handle: async (ctx) => {
           await delivery(ctx.req.body, ctx.log);
+          return { status: 204 };
+        },
+      },
+      {
+        // The dead-letter topic's recording subscription (./dead-letters): 2xx once recorded (or recorded before).
+        method: 'POST',
+        path: '/dead-letters',
+        handle: async (ctx) => {
+          await recordDeadLetter({ ...deadLetters, log: ctx.log }, ctx.req.body);
           return { status: 204 };
         },
       },
@@ -133,5 +143,6 @@ function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefi
       await handleZoomEvent({ ...deps, log: eventLog }, message.data, { deliveryAttempt: message.deliveryAttempt });
     });
   };
-  return { delivery, config, log };
+  const deadLetters = { docs, now, ttlMs: config.DEAD_LETTER_RECORD_TTL_DAYS * 86_400_000, log };
+  return { delivery, deadLetters, config, log };
 }

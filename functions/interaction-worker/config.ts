@@ -43,6 +43,8 @@ export const interactionWorkerConfigShape = {
    * dead-letter topic unaccounted for. 0: never give up (only the dead-letter topic).
    */
   PUBSUB_MAX_DELIVERY_ATTEMPTS: envInt(0, 100).default(10),
+  /** How long the record of a dead-lettered message is kept (./dead-letters; the operator's timeline shows it). */
+  DEAD_LETTER_RECORD_TTL_DAYS: envInt(1, 365).default(30),
 };
 
 export type InteractionWorkerConfig = z.output<z.ZodObject<typeof interactionWorkerConfigShape>>;

@@ -9,7 +9,8 @@ import { createHttpApp, type HttpFunction } from '../../shared/http/app';
 import { parseBody, parseQuery } from '../../shared/http/body';
 import type { Logger } from '../../shared/logging';
 import { type DayDeps, dayView, isUtcDay } from '../../shared/trace/day';
-import { looksLikePhone, type TraceDeps, traceInteraction } from '../../shared/trace/trace';
+import { looksLikePhone } from '../../shared/phone';
+import { type TraceDeps, traceInteraction } from '../../shared/trace/trace';
 import { renderPage } from './page';
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);

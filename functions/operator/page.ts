@@ -4,13 +4,15 @@
  * stored value is HTML-escaped: timeline text comes from stored documents.
  */
 import type { DayView, HourCounts } from '../../shared/trace/day';
-import { looksLikePhone, type Trace } from '../../shared/trace/trace';
+import { looksLikePhone } from '../../shared/phone';
+import { DEAD_LETTER_ACTION, type Trace } from '../../shared/trace/trace';
 
 const esc = (s: unknown): string => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export const SERIES: Array<{ key: Exclude<keyof HourCounts, 'hour'>; label: string; color: string }> = [
   { key: 'received', label: 'events received', color: '#1f77b4' },
   { key: 'duplicates', label: 'duplicates suppressed', color: '#aec7e8' },
+  { key: 'refused', label: 'deliveries refused', color: '#9467bd' },
   { key: 'stored', label: 'artifacts stored', color: '#2ca02c' },
   { key: 'backfilled', label: 'backfilled', color: '#ff7f0e' },
   { key: 'failed', label: 'failed', color: '#d62728' },
@@ -62,8 +64,12 @@ function daySection(v: DayView): string {
   const people = v.needsPerson.length
     ? `<ul id="needs-person">${v.needsPerson.map((n) => `<li><a href="?id=${encodeURIComponent(n.engagementId)}">${esc(n.engagementId)}</a> ${esc(n.what)}: ${esc(n.reason)}</li>`).join('')}</ul>`
     : '<p id="needs-person">Nothing needs a person.</p>';
-  const dead = v.totals.deadLettered === null ? '<p class="note">Dead-lettered messages are not stored in Firestore: read the dead-letter subscription.</p>' : '';
-  return `<section id="day"><h2>Day ${esc(v.day)} (UTC)</h2>${dayChart(v)}${dead}${report}<h3>Needs a person</h3>${people}
+  const reasons = Object.entries(v.refusedByReason);
+  const refused = reasons.length ? `<p id="refused">Refused deliveries: ${reasons.map(([r, n]) => `${esc(r)} ${n}`).join(', ')}.</p>` : '';
+  const dead = v.deadLetters.length
+    ? `<div id="dead-letters"><p>Dead-lettered messages (${v.deadLetters.length}): ${esc(DEAD_LETTER_ACTION)}.</p><ul>${v.deadLetters.map((d) => `<li>message ${esc(d.messageId)}${d.engagementId ? ` — <a href="?id=${encodeURIComponent(d.engagementId)}">${esc(d.engagementId)}</a>` : ''} after ${d.deliveryAttempts ?? '?'} attempts</li>`).join('')}</ul></div>`
+    : '';
+  return `<section id="day"><h2>Day ${esc(v.day)} (UTC)</h2>${dayChart(v)}${refused}${dead}${report}<h3>Needs a person</h3>${people}
 <details><summary>Per hour</summary><table>${`<thead><tr>${head}</tr></thead>`}<tbody>${rows}${totals}</tbody></table></details>
 <p><a href="api/day?day=${esc(v.day)}">JSON</a></p></section>`;
 }

@@ -11,6 +11,7 @@ import { createLedger } from '../../shared/zoom/ledger';
 import { checkZoomWebhookConfig, zoomWebhookConfigShape } from './config';
 import { createEventKeyStore } from './event-keys';
 import { createZoomWebhookApp } from './http';
+import { createRefusalRecorder } from './refusals';
 
 export interface ZoomWebhookPorts {
   docs: DocStore;
@@ -19,7 +20,7 @@ export interface ZoomWebhookPorts {
 }
 
 /** `ports` lets tests compose the real app over in-memory adapters. */
-export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, options: { now?: () => number; logSink?: (line: string) => void } = {}): HttpFunction {
+export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, options: { now?: () => number; logSink?: (line: string) => void; refusalFlushIntervalMs?: number } = {}): HttpFunction {
   const { config, log } = createFunctionRuntime('zoom-webhook', env, zoomWebhookConfigShape, options.logSink ? { sink: options.logSink } : {});
   checkZoomWebhookConfig(config);
   const signer =
@@ -28,10 +29,18 @@ export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, 
   const bus = ports?.bus ?? lazyPubSubEventBus(config.GCP_PROJECT);
   const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET, signer);
   const now = options.now ?? Date.now;
+  // Kept as long as the event keys, so a timeline shows a refusal beside the deliveries taken.
+  const refusals = createRefusalRecorder(docs, {
+    ttlMs: config.ZOOM_EVENT_KEY_TTL_HOURS * 3_600_000,
+    now,
+    log,
+    ...(options.refusalFlushIntervalMs === undefined ? {} : { flushIntervalMs: options.refusalFlushIntervalMs }),
+  });
 
   return createZoomWebhookApp({
     log,
     projectId: config.GCP_PROJECT,
+    observeRefusal: (notice) => refusals.observe(notice),
     webhook: {
       secrets: [config.ZOOM_WEBHOOK_SECRET, ...(config.ZOOM_WEBHOOK_SECRET_PREVIOUS ? [config.ZOOM_WEBHOOK_SECRET_PREVIOUS] : [])],
       windowSeconds: config.ZOOM_WEBHOOK_WINDOW_SECONDS,

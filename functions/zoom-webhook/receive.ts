@@ -19,6 +19,13 @@ import type { EventKeyStore } from './event-keys';
 
 const KNOWN_EVENTS = new Set<string>(Object.values(ZOOM_EVENTS));
 
+/** The 401 answers, by why (./refusals classifies refused deliveries by them). */
+export const UNAUTHENTICATED_MESSAGES = {
+  stale: 'request timestamp outside the accepted window',
+  signature: 'invalid or missing Zoom signature',
+  replay: 'replayed request',
+} as const;
+
 export interface ZoomWebhookDeps {
   secrets: readonly Secret[];
   windowSeconds: number;
@@ -50,11 +57,11 @@ export async function handleZoomWebhook(deps: ZoomWebhookDeps, input: ZoomWebhoo
   });
   if (!verdict.ok) {
     deps.log.warn('zoom webhook rejected: signature', { reason: verdict.reason });
-    throw unauthenticated(verdict.reason === 'stale_timestamp' ? 'request timestamp outside the accepted window' : 'invalid or missing Zoom signature');
+    throw unauthenticated(verdict.reason === 'stale_timestamp' ? UNAUTHENTICATED_MESSAGES.stale : UNAUTHENTICATED_MESSAGES.signature);
   }
   const stale = (): never => {
     deps.log.warn('zoom webhook rejected: signature', { reason: 'stale_timestamp' });
-    throw unauthenticated('request timestamp outside the accepted window');
+    throw unauthenticated(UNAUTHENTICATED_MESSAGES.stale);
   };
 
   const envelope = parseEnvelope(input.rawBody);
@@ -79,7 +86,7 @@ export async function handleZoomWebhook(deps: ZoomWebhookDeps, input: ZoomWebhoo
   if (outcome === 'replay') {
     // An exact copy of a request whose event is published already: nothing to gain by taking it.
     deps.log.warn('zoom webhook rejected: replayed request', { event: envelope.event });
-    throw unauthenticated('replayed request');
+    throw unauthenticated(UNAUTHENTICATED_MESSAGES.replay);
   }
   if (outcome === 'stale') stale();
   if (outcome === 'already_published') {

@@ -10,6 +10,7 @@ import { AppError, toErrorResponse } from '../errors';
 import { type Logger, parseTraceHeaders, traceFields } from '../logging';
 import { assertJsonDepth } from './body';
 import { type BodyLimits, DEFAULT_BODY_LIMITS, withBodyLimits } from './body-guard';
+import { notifyRefusal, type RefusalObserver, withRefusalObserver } from './refusal-observer';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
@@ -63,6 +64,11 @@ export interface HttpAppOptions {
   maxBodyBytes?: number;
   /** JSON, form and text bodies (the ones the Framework parses) above this: 413. Default the smaller of 1 MiB and `maxBodyBytes`. */
   maxParsedBodyBytes?: number;
+  /**
+   * Told of every request answered with an error, here or by the Framework guard before the
+   * function ran (./refusal-observer), before the answer is sent; it never changes the answer.
+   */
+  observeRefusal?: RefusalObserver;
 }
 
 interface CompiledRoute extends Route {
@@ -76,7 +82,7 @@ export function createHttpApp(options: HttpAppOptions): HttpFunction {
   const maxBody = options.maxBodyBytes ?? DEFAULT_BODY_LIMITS.maxBytes;
   const limits: BodyLimits = { maxBytes: maxBody, maxParsedBytes: Math.min(options.maxParsedBodyBytes ?? DEFAULT_BODY_LIMITS.maxParsedBytes, maxBody) };
 
-  return withBodyLimits(async (req: Request, res: Response) => {
+  const handler = withBodyLimits(async (req: Request, res: Response) => {
     const started = process.hrtime.bigint();
     const url = requestUrl(req.originalUrl ?? req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase() as Method;
@@ -113,6 +119,8 @@ export function createHttpApp(options: HttpAppOptions): HttpFunction {
       status = response.status;
       if (status >= 500) log.error('request failed', { err, method, path, status });
       else log.info('request rejected', { method, path, status, code: response.body.code, reason: response.body.message });
+      const parsedBody = req.body !== null && typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? req.body : undefined;
+      await notifyRefusal(options.observeRefusal, { stage: 'function', method, path, status, code: response.body.code, message: response.body.message, parsedBody }, log);
       if (!res.headersSent) {
         for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
         res.status(status).json(response.body);
@@ -122,6 +130,7 @@ export function createHttpApp(options: HttpAppOptions): HttpFunction {
       log.debug('request', { method, path, status, latencyMs: Math.round(latencyMs * 100) / 100 });
     }
   }, limits);
+  return withRefusalObserver(handler, options.observeRefusal);
 }
 
 function sendResult(res: Response, status: number, result: HttpResult): void {

@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import { AppError, type ErrorCode, toErrorResponse } from '../errors';
 import { createLogger, type Logger } from '../logging';
 import { type BodyLimits, DEFAULT_BODY_LIMITS, guardRequestBody, type Refusal } from './body-guard';
+import { notifyRefusal, type RefusalObserver } from './refusal-observer';
 
 type FinalCallback = (err?: unknown) => void;
 type Handle = (this: unknown, req: IncomingMessage, res: ServerResponse, callback?: FinalCallback) => unknown;
@@ -47,6 +48,8 @@ export interface FrameworkGuardOptions {
    * composed handler); a request the local gateway routed carries its function's own.
    */
   bodyLimits?: (req: IncomingMessage) => BodyLimits | Promise<BodyLimits>;
+  /** The refusal observer of the function this process serves (./refusal-observer), told of what is refused here. */
+  refusalObserver?: (req: IncomingMessage) => RefusalObserver | undefined | Promise<RefusalObserver | undefined>;
 }
 
 const REQUEST_LIMITS = Symbol.for('ccbridge.requestBodyLimits');
@@ -54,6 +57,26 @@ const REQUEST_LIMITS = Symbol.for('ccbridge.requestBodyLimits');
 /** For a server hosting several functions (the local gateway): the limits of the function this request is for. */
 export function setRequestBodyLimits(req: IncomingMessage, limits: BodyLimits): void {
   (req as IncomingMessage & { [REQUEST_LIMITS]?: BodyLimits })[REQUEST_LIMITS] = limits;
+}
+
+const REQUEST_OBSERVER = Symbol.for('ccbridge.requestRefusalObserver');
+
+/** For a server hosting several functions (the local gateway): the refusal observer of the function this request is for. */
+export function setRequestRefusalObserver(req: IncomingMessage, observer: RefusalObserver | undefined): void {
+  (req as IncomingMessage & { [REQUEST_OBSERVER]?: RefusalObserver | undefined })[REQUEST_OBSERVER] = observer;
+}
+
+/** Tells the request's function what was refused (never the body: it was not parsed, or could not be). */
+async function tellObserver(req: IncomingMessage & { originalUrl?: string }, response: ReturnType<typeof toErrorResponse>, log: Logger): Promise<void> {
+  const own = req as IncomingMessage & { [REQUEST_OBSERVER]?: RefusalObserver | undefined };
+  let observer: RefusalObserver | undefined;
+  try {
+    observer = REQUEST_OBSERVER in own ? own[REQUEST_OBSERVER] : await (frameworkExpress().application as { [GUARD]?: FrameworkGuardOptions })[GUARD]?.refusalObserver?.(req);
+  } catch {
+    observer = undefined;
+  }
+  const path = (req.originalUrl ?? req.url ?? '/').split('?')[0] ?? '/';
+  await notifyRefusal(observer, { stage: 'framework', method: (req.method ?? 'GET').toUpperCase(), path: path.replace(/\/+$/, '') || '/', status: response.status, code: response.body.code, message: response.body.message, parsedBody: undefined }, log);
 }
 
 /**
@@ -111,12 +134,16 @@ function refuseBody({ error, close }: Refusal, req: IncomingMessage & { original
   const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
   log.info('request refused before its body was read', { method: req.method, path, status: response.status, code: response.body.code, reason: response.body.message });
   const body = JSON.stringify(response.body);
-  res.statusCode = response.status;
-  for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
-  res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('content-length', Buffer.byteLength(body));
-  if (close) res.setHeader('connection', 'close');
-  res.end(req.method === 'HEAD' ? undefined : body);
+  const answer = () => {
+    if (res.headersSent || res.writableEnded) return;
+    res.statusCode = response.status;
+    for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-length', Buffer.byteLength(body));
+    if (close) res.setHeader('connection', 'close');
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  void tellObserver(req, response, log).finally(answer);
 }
 
 /** body-parser's error types, as the caller should read them. */
@@ -192,9 +219,11 @@ function answerFrameworkError(err: unknown, req: IncomingMessage & { body?: unkn
   };
   // Answer once the request is read to its end, as Express does, so the client sees the answer
   // rather than a reset; a request that never ends (aborted) gets nothing.
-  if (req.complete || req.readableEnded) write();
-  else {
-    req.once('end', write);
-    req.resume();
-  }
+  void tellObserver(req, response, log).finally(() => {
+    if (req.complete || req.readableEnded) write();
+    else {
+      req.once('end', write);
+      req.resume();
+    }
+  });
 }

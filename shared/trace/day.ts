@@ -1,31 +1,36 @@
 /**
  * A day at a glance (UTC): per hour, events received and duplicates suppressed (webhook
- * keys, dated by their first receipt), artifacts stored and entries failed (ledger entries,
- * dated by their last transition), entries backfilled (reconciliation slices, dated by the
- * slice's last update) and messages dead-lettered (only when a dead-letter count source is
- * given: the bundle stores dead-lettered messages on a Pub/Sub topic, not in Firestore);
+ * keys, dated by their first receipt), deliveries refused (zoom-webhook's per-hour counters,
+ * by reason), artifacts stored and entries failed (ledger entries, dated by their last
+ * transition), entries backfilled (reconciliation slices, dated by the slice's last update)
+ * and messages dead-lettered (the worker's dead-letter records, dated by their recording);
  * the last reconciliation report and the engagements that need a person.
  */
 import type { DocStore } from '../ports/docstore';
 import { COLLECTIONS as RECONCILE_COLLECTIONS, sliceDocSchema } from '../reconcile/store';
 import { reportSchema, type RunReport } from '../reconcile/report';
 import { ledgerDocSchema } from '../zoom/ledger';
-import { eventKeyViewSchema, TRACE_COLLECTIONS } from './sources';
+import { deadLetterViewSchema, eventKeyViewSchema, refusalCountViewSchema, TRACE_COLLECTIONS } from './sources';
 
 export interface HourCounts {
   hour: number;
   received: number;
   duplicates: number;
+  refused: number;
   stored: number;
   backfilled: number;
   failed: number;
-  deadLettered: number | null;
+  deadLettered: number;
 }
 
 export interface DayView {
   day: string;
   hours: HourCounts[];
   totals: Omit<HourCounts, 'hour'>;
+  /** Refused deliveries of the day by reason (bad_signature, stale, replay, bad_body, too_large, bad_encoding, unavailable, other). */
+  refusedByReason: Record<string, number>;
+  /** Dead-lettered messages of the day, each with its engagement (when the event names one). */
+  deadLetters: Array<{ messageId: string; engagementId: string | undefined; deliveryAttempts: number | undefined }>;
   lastReport: RunReport | undefined;
   needsPerson: Array<{ engagementId: string; what: string; reason: string }>;
   unreadable: string[];
@@ -33,8 +38,6 @@ export interface DayView {
 
 export interface DayDeps {
   docs: DocStore;
-  /** Dead-lettered messages per hour, when the deployment can read them (e.g. a subscription's record). */
-  deadLetters?: ((day: string) => Promise<number[]>) | undefined;
   retryFailedArtifacts: boolean;
 }
 
@@ -52,8 +55,7 @@ export async function dayView(deps: DayDeps, day: string): Promise<DayView> {
   const start = new Date(`${day}T00:00:00Z`);
   const end = new Date(start.getTime() + 86_400_000);
   const hourOf = (d: Date | undefined): number | undefined => (d && d >= start && d < end ? Math.floor((d.getTime() - start.getTime()) / 3_600_000) : undefined);
-  const dead = deps.deadLetters ? await deps.deadLetters(day) : undefined;
-  const hours: HourCounts[] = Array.from({ length: 24 }, (_, hour) => ({ hour, received: 0, duplicates: 0, stored: 0, backfilled: 0, failed: 0, deadLettered: dead ? (dead[hour] ?? 0) : null }));
+  const hours: HourCounts[] = Array.from({ length: 24 }, (_, hour) => ({ hour, received: 0, duplicates: 0, refused: 0, stored: 0, backfilled: 0, failed: 0, deadLettered: 0 }));
   const unreadable: string[] = [];
   const range = (field: string) => ({ where: [[field, '>=', start] as [string, '>=', Date], [field, '<', end] as [string, '<', Date]], limit: MAX_DOCS });
 
@@ -67,6 +69,34 @@ export async function dayView(deps: DayDeps, day: string): Promise<DayView> {
     if (h === undefined) continue;
     hours[h]!.received += 1 + (p.data.duplicates ?? 0);
     hours[h]!.duplicates += p.data.duplicates ?? 0;
+  }
+
+  // Counter documents only (kind == 'count'; the detailed entries are a sample): at most 24 × reasons a day.
+  const refusedByReason: Record<string, number> = {};
+  for (const d of await deps.docs.query(TRACE_COLLECTIONS.refusals, range('hour'))) {
+    if (d.data['kind'] !== 'count') continue;
+    const p = refusalCountViewSchema.safeParse(d.data);
+    if (!p.success) {
+      unreadable.push(`${TRACE_COLLECTIONS.refusals}/${d.id}`);
+      continue;
+    }
+    const h = hourOf(p.data.hour);
+    if (h === undefined) continue;
+    hours[h]!.refused += p.data.count;
+    refusedByReason[p.data.reason] = (refusedByReason[p.data.reason] ?? 0) + p.data.count;
+  }
+
+  const deadLetters: DayView['deadLetters'] = [];
+  for (const d of await deps.docs.query(TRACE_COLLECTIONS.deadLetters, range('recordedAt'))) {
+    const p = deadLetterViewSchema.safeParse(d.data);
+    if (!p.success) {
+      unreadable.push(`${TRACE_COLLECTIONS.deadLetters}/${d.id}`);
+      continue;
+    }
+    const h = hourOf(p.data.recordedAt);
+    if (h === undefined) continue;
+    hours[h]!.deadLettered++;
+    deadLetters.push({ messageId: p.data.messageId, engagementId: p.data.engagementId, deliveryAttempts: p.data.deliveryAttempts });
   }
 
   const needsPerson: DayView['needsPerson'] = [];
@@ -110,14 +140,15 @@ export async function dayView(deps: DayDeps, day: string): Promise<DayView> {
     else unreadable.push(`${RECONCILE_COLLECTIONS.reports}/${reports[0].id}`);
   }
 
-  const totals = { received: 0, duplicates: 0, stored: 0, backfilled: 0, failed: 0, deadLettered: dead ? 0 : null } as DayView['totals'];
+  const totals: DayView['totals'] = { received: 0, duplicates: 0, refused: 0, stored: 0, backfilled: 0, failed: 0, deadLettered: 0 };
   for (const h of hours) {
     totals.received += h.received;
     totals.duplicates += h.duplicates;
+    totals.refused += h.refused;
     totals.stored += h.stored;
     totals.backfilled += h.backfilled;
     totals.failed += h.failed;
-    if (totals.deadLettered !== null) totals.deadLettered += h.deadLettered ?? 0;
+    totals.deadLettered += h.deadLettered;
   }
-  return { day, hours, totals, lastReport, needsPerson, unreadable };
+  return { day, hours, totals, refusedByReason, deadLetters, lastReport, needsPerson, unreadable };
 }

@@ -2,10 +2,11 @@
  * Read views of what the bundle already stores, parsed leniently: every field the trace uses
  * is checked with zod, unknown fields are kept, and a document that does not parse becomes a
  * timeline entry saying so (never a crash). Collection names are those the writers use:
- * functions/zoom-webhook/event-keys.ts (`zoomEventKeys`), shared/zoom/ledger.ts (`ledger`),
+ * functions/zoom-webhook/event-keys.ts (`zoomEventKeys`), functions/zoom-webhook/refusals.ts
+ * (`zoomWebhookRefusals`), functions/interaction-worker/dead-letters.ts (`deadLetters`), shared/zoom/ledger.ts (`ledger`),
  * shared/reconcile/store.ts (`reconcile*`), functions/ui-connector/conversation-store.ts
  * (`conversations`, configurable), functions/crm/mock/journal.ts (`crmMockJournal`).
- * shared/ never imports functions/, so the two collections owned by functions are named here.
+ * shared/ never imports functions/, so the collections owned by functions are named here.
  */
 import { createHmac } from 'node:crypto';
 import * as z from 'zod';
@@ -13,6 +14,8 @@ import { type CountryCode, normalisePhone } from '../phone';
 
 export const TRACE_COLLECTIONS = {
   eventKeys: 'zoomEventKeys',
+  refusals: 'zoomWebhookRefusals',
+  deadLetters: 'deadLetters',
   ledger: 'ledger',
   crmJournal: 'crmMockJournal',
   conversationsDefault: 'conversations',
@@ -37,6 +40,36 @@ export const eventKeyViewSchema = z.looseObject({
   publishedAt: lenientDate.optional(),
 });
 export type EventKeyView = z.output<typeof eventKeyViewSchema>;
+
+/** A refused delivery kept in detail (a sample: at most a few per hour and reason). */
+export const refusalEntryViewSchema = z.looseObject({
+  kind: z.literal('entry'),
+  at: lenientDate,
+  reason: z.string(),
+  status: z.number(),
+  message: z.string().optional(),
+  stage: z.string().optional(),
+  signatureChecked: z.boolean().optional(),
+  event: z.string().optional(),
+  engagementId: z.string().optional(),
+});
+export type RefusalEntryView = z.output<typeof refusalEntryViewSchema>;
+
+/** How many deliveries were refused in one hour for one reason. */
+export const refusalCountViewSchema = z.looseObject({ kind: z.literal('count'), hour: lenientDate, reason: z.string(), count: z.number().int().min(0) });
+
+/** A message the worker's subscription gave up on, as its dead-letter subscription recorded it. */
+export const deadLetterViewSchema = z.looseObject({
+  messageId: z.string(),
+  recordedAt: lenientDate,
+  deliveryAttempts: z.number().optional(),
+  sourceSubscription: z.string().optional(),
+  sourcePublishTime: z.string().optional(),
+  engagementId: z.string().optional(),
+  event: z.string().optional(),
+  key: z.string().optional(),
+});
+export type DeadLetterView = z.output<typeof deadLetterViewSchema>;
 
 export const journalViewSchema = z.looseObject({
   at: lenientDate,

@@ -7,7 +7,7 @@
 import type * as z from 'zod';
 import type { BlobStore } from '../ports/blobstore';
 import type { DocData, DocStore } from '../ports/docstore';
-import type { CountryCode } from '../phone';
+import { type CountryCode, looksLikePhone } from '../phone';
 import { markOf } from '../reconcile/process-slice';
 import { COLLECTIONS as RECONCILE_COLLECTIONS, sliceDocSchema } from '../reconcile/store';
 import { type LedgerDoc, ledgerDocSchema } from '../zoom/ledger';
@@ -15,12 +15,15 @@ import {
   type ConversationView,
   conversationKeyHash,
   conversationViewSchema,
+  type DeadLetterView,
+  deadLetterViewSchema,
   eventKeyViewSchema,
   journalViewSchema,
+  refusalEntryViewSchema,
   TRACE_COLLECTIONS,
 } from './sources';
 
-export type TimelineKind = 'webhook' | 'pubsub' | 'ledger' | 'artifact' | 'object' | 'item' | 'crm' | 'reconcile' | 'registration' | 'unreadable';
+export type TimelineKind = 'webhook' | 'refused' | 'pubsub' | 'dead_letter' | 'ledger' | 'artifact' | 'object' | 'item' | 'crm' | 'reconcile' | 'registration' | 'unreadable';
 
 export interface TimelineEntry {
   /** ISO time; undefined when the store keeps no time for it (sorted last). */
@@ -65,11 +68,6 @@ function unreadable(where: string, issues: z.core.$ZodIssue[]): TimelineEntry {
   };
 }
 
-/** Phone-looking input (7+ digits of phone punctuation): never echoed, whether or not it matched. */
-export function looksLikePhone(raw: string): boolean {
-  return /^\+?[\d\s().\-/]+$/.test(raw.trim()) && raw.replace(/\D/g, '').length >= 7;
-}
-
 /** What may be shown of the identifier: a phone number or conversation key only by its last two characters. */
 function shown(raw: string, kind: Trace['identifier']['kind']): string {
   return kind === 'conversation_key' || looksLikePhone(raw) ? `…${raw.trim().slice(-2)} (hashed)` : raw;
@@ -87,7 +85,12 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
   if (ledgerRaw) {
     kind = 'engagement';
     engagementIds.add(id);
-  } else if ((await deps.docs.count(TRACE_COLLECTIONS.eventKeys, { where: [['engagementId', '==', id]] })) > 0) {
+  } else if (
+    (await deps.docs.count(TRACE_COLLECTIONS.eventKeys, { where: [['engagementId', '==', id]] })) > 0 ||
+    // Every delivery refused (a wrong webhook secret, say), or its message dead-lettered: still this engagement.
+    (await deps.docs.count(TRACE_COLLECTIONS.refusals, { where: [['engagementId', '==', id]] })) > 0 ||
+    (await deps.docs.count(TRACE_COLLECTIONS.deadLetters, { where: [['engagementId', '==', id]] })) > 0
+  ) {
     kind = 'engagement';
     engagementIds.add(id);
   }
@@ -132,7 +135,18 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
 
   // 2. Per engagement: webhook deliveries, Pub/Sub hand-off, ledger, objects, reconciliation.
   const ledgers: LedgerDoc[] = [];
+  const deadLetters: DeadLetterView[] = [];
   for (const eid of engagementIds) {
+    entries.push(...(await refusalEntries(deps.docs, eid)));
+    for (const d of await deps.docs.query(TRACE_COLLECTIONS.deadLetters, { where: [['engagementId', '==', eid]], limit: 50 })) {
+      const p = deadLetterViewSchema.safeParse(d.data);
+      if (!p.success) {
+        entries.push(unreadable(`dead letter ${d.id}`, p.error.issues));
+        continue;
+      }
+      deadLetters.push(p.data);
+      entries.push(deadLetterEntry(p.data));
+    }
     for (const d of await deps.docs.query(TRACE_COLLECTIONS.eventKeys, { where: [['engagementId', '==', eid]], limit: 200 })) {
       const p = eventKeyViewSchema.safeParse(d.data);
       if (!p.success) {
@@ -225,8 +239,53 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
     engagementIds: [...engagementIds],
     crmRecordIds: [...crmRecordIds],
     entries,
-    verdict: verdictOf(ledgers, entries, engagementIds.size + registrations.length > 0, deps.retryFailedArtifacts),
+    verdict: verdictOf(ledgers, entries, deadLetters, engagementIds.size + registrations.length > 0, deps.retryFailedArtifacts),
   };
+}
+
+/** What to do about a dead-lettered message (also the day view's advice). */
+export const DEAD_LETTER_ACTION =
+  'the worker gave up on it after every delivery failed without recording why (a crash or timeout on its last attempt): read the worker logs for the message id; the nightly reconciliation compares the day with Zoom and queues what is still missing; to retry at once, republish it from the zoom-events-dead-letter-inspect subscription to zoom-events';
+
+function deadLetterEntry(d: DeadLetterView): TimelineEntry {
+  return {
+    at: iso(d.recordedAt),
+    kind: 'dead_letter',
+    summary: `message ${d.messageId}${d.event ? ` (${d.event})` : ''} dead-lettered after ${d.deliveryAttempts ?? '?'} delivery attempts; to do: ${DEAD_LETTER_ACTION}`,
+    outcome: 'failed',
+    detail: { messageId: d.messageId, deliveryAttempts: d.deliveryAttempts, sourceSubscription: d.sourceSubscription, firstPublishedAt: d.sourcePublishTime, key: d.key },
+  };
+}
+
+const REFUSAL_WHY: Record<string, string> = {
+  bad_signature: 'missing or wrong signature (check the webhook secret token)',
+  stale: 'timestamp outside the accepted window',
+  replay: 'an exact replay of a delivery already taken',
+  bad_body: 'body is not a Zoom event',
+  too_large: 'body too large',
+  bad_encoding: 'unsupported Content-Encoding or charset',
+  unavailable: 'the event could not be made durable (Zoom retries)',
+};
+
+/** Refused deliveries kept in detail for this engagement (as the request claimed it: unverified unless its signature was checked). */
+async function refusalEntries(docs: DocStore, engagementId: string): Promise<TimelineEntry[]> {
+  const out: TimelineEntry[] = [];
+  for (const d of await docs.query(TRACE_COLLECTIONS.refusals, { where: [['engagementId', '==', engagementId]], limit: 100 })) {
+    const p = refusalEntryViewSchema.safeParse(d.data);
+    if (!p.success) {
+      out.push(unreadable(`refused delivery ${d.id}`, p.error.issues));
+      continue;
+    }
+    const r = p.data;
+    out.push({
+      at: iso(r.at),
+      kind: 'refused',
+      summary: `webhook ${r.event ?? 'delivery'} refused with ${r.status}: ${REFUSAL_WHY[r.reason] ?? r.reason}${r.signatureChecked ? '' : ' (engagement as the unverified request claimed it)'}`,
+      outcome: 'failed',
+      detail: { reason: r.reason, status: r.status, message: r.message, signatureChecked: r.signatureChecked ?? false },
+    });
+  }
+  return out;
 }
 
 function registrationEntry(hash: string, r: ConversationView): TimelineEntry {
@@ -266,7 +325,7 @@ async function reconcileEntries(docs: DocStore, ledger: LedgerDoc): Promise<Time
   return out;
 }
 
-function verdictOf(ledgers: LedgerDoc[], entries: TimelineEntry[], known: boolean, retryFailedArtifacts: boolean): Verdict {
+function verdictOf(ledgers: LedgerDoc[], entries: TimelineEntry[], deadLetters: DeadLetterView[], known: boolean, retryFailedArtifacts: boolean): Verdict {
   if (!known) return { status: 'unknown', line: 'UNKNOWN: nothing stored matches this identifier (wrong id, or older than the stores keep it)' };
   const failures: Extract<Verdict, { status: 'failed' }>['failures'] = [];
   const waiting: string[] = [];
@@ -302,6 +361,20 @@ function verdictOf(ledgers: LedgerDoc[], entries: TimelineEntry[], known: boolea
   }
   for (const e of entries) if (e.kind === 'pubsub' && e.outcome === 'pending') waiting.push('a recorded webhook event to be published');
   for (const e of entries) if (e.kind === 'unreadable') failures.push({ what: 'a stored document', reason: e.summary, nightlyRetries: false, action: 'inspect the document in Firestore' });
+  // A dead letter matters while the engagement is unfinished (a later delivery may have done the work).
+  if (failures.length + waiting.length > 0 || ledgers.length === 0) {
+    for (const d of deadLetters) failures.push({ what: `message ${d.messageId}${d.event ? ` (${d.event})` : ''}`, reason: `dead-lettered after ${d.deliveryAttempts ?? '?'} delivery attempts`, nightlyRetries: true, action: DEAD_LETTER_ACTION });
+  }
+  // Nothing taken, only refusals: the webhook never got through.
+  const refused = entries.filter((e) => e.kind === 'refused');
+  if (ledgers.length === 0 && refused.length > 0 && !entries.some((e) => e.kind === 'webhook')) {
+    failures.push({
+      what: 'every webhook delivery of this engagement',
+      reason: refused[refused.length - 1]!.summary,
+      nightlyRetries: true,
+      action: 'fix the cause (for a signature, the Zoom secret token in Secret Manager); Zoom retries for about 85 minutes, after that the nightly reconciliation backfills the day',
+    });
+  }
   if (failures.length > 0) {
     const f = failures[0]!;
     return { status: 'failed', line: `FAILED: ${f.what}: ${f.reason}; nightly run retries: ${f.nightlyRetries ? 'yes' : 'no'}; to do: ${f.action}${failures.length > 1 ? ` (+${failures.length - 1} more)` : ''}`, failures };

@@ -23,8 +23,8 @@ const REVIEWED_QUERIES: Record<string, { count: number; why: string }> = {
   'functions/crm/mock/journal.ts': { count: 1, why: 'keys array-contains (sorted in memory), or orderBy at desc alone' },
   'functions/call-log/call-state.ts': { count: 1, why: 'calls due: dueAt <= now ordered by dueAt (single-field range)' },
   'shared/reconcile/store.ts': { count: 2, why: 'slices by runId ==; count by runId == and state == (equality only)' },
-  'shared/trace/trace.ts': { count: 7, why: 'equality only, one field each: zoomEventKeys engagementId ==, ledger crmRecordId ==, conversations conversationName ==, reconcileSlices marks.<mark> ==; crmMockJournal keys array-contains' },
-  'shared/trace/day.ts': { count: 4, why: 'one field each: receivedAt / updatedAt >= and < of one day (zoomEventKeys, ledger, reconcileSlices); reconcileReports orderBy startedAt desc limit 1' },
+  'shared/trace/trace.ts': { count: 11, why: 'equality only, one field each: zoomEventKeys / zoomWebhookRefusals / deadLetters engagementId ==, ledger crmRecordId ==, conversations conversationName ==, reconcileSlices marks.<mark> ==; crmMockJournal keys array-contains' },
+  'shared/trace/day.ts': { count: 6, why: 'one field each: receivedAt / updatedAt / hour / recordedAt >= and < of one day (zoomEventKeys, ledger, reconcileSlices, zoomWebhookRefusals, deadLetters); reconcileReports orderBy startedAt desc limit 1' },
   'shared/agent-assist/notification-log.ts': { count: 2, why: 'room == and publishTimeMs >= ordered (composite index); committedAt >= ordered by it (single-field)' },
 };
 
@@ -40,6 +40,8 @@ const EXPIRING: Record<string, string | null> = {
   'functions/call-log/call-state.ts': null,
   'functions/call-log/registration.ts': null,
   'functions/zoom-webhook/event-keys.ts': 'zoomEventKeys',
+  'functions/zoom-webhook/refusals.ts': 'zoomWebhookRefusals',
+  'functions/interaction-worker/dead-letters.ts': 'deadLetters',
   'shared/agent-assist/notification-log.ts': 'agentAssistEvents',
   'shared/trace/sources.ts': null, // reads registrations' expiry
   'shared/trace/trace.ts': null, // shows a registration's expiry

@@ -123,7 +123,7 @@ describe('day view', () => {
     const v = await dayView({ docs: s.docs, retryFailedArtifacts: true }, '2026-12-03');
     expect(v.hours[10]).toMatchObject({ received: 2, duplicates: 1 });
     expect(v.hours[13]).toMatchObject({ received: 1, duplicates: 0 });
-    expect(v.totals).toMatchObject({ received: 3, duplicates: 1, stored: 1, failed: 1, deadLettered: null });
+    expect(v.totals).toMatchObject({ received: 3, duplicates: 1, stored: 1, failed: 1, refused: 0, deadLettered: 0 });
     expect(v.hours[10]!.stored).toBe(1);
     expect(v.hours[11]!.failed).toBe(1);
     expect(v.needsPerson).toEqual([{ engagementId: 'E1', what: 'CRM note n', reason: 'crm: 400' }]);
