@@ -12,6 +12,7 @@ import { localServiceAccounts } from '../../local/env';
 import { LOCAL_OPERATOR } from '../../local/operator-proxy';
 import { readFunctionManifest, repoRoot } from '../../local/manifest';
 import { type Stack, startStack } from '../../local/stack';
+import { stackDocStore } from '../../scripts/demo/pipeline-state';
 import { createPubSub, createStorage } from '../../shared/google';
 
 describe('local stack in process', () => {
@@ -55,7 +56,23 @@ describe('local stack in process', () => {
     // terraform/delivery.json: the push waits 600 s, back-off 10..300 s, as deployed.
     expect(meta.ackDeadlineSeconds).toBe(600);
     expect(Number(meta.retryPolicy?.maximumBackoff?.seconds)).toBe(300);
+    // What reaches the dead-letter topic is pushed (OIDC, pubsub-push) to the worker's recorder, as Terraform does.
+    const [recording] = await pubsub.subscription('zoom-events-dead-letter-record').getMetadata();
+    expect(recording.topic).toMatch(/zoom-events-dead-letter$/);
+    expect(recording.pushConfig?.pushEndpoint).toBe(`${stack.functions['interaction-worker']}/dead-letters`);
+    expect(recording.pushConfig?.oidcToken?.serviceAccountEmail).toBe(localServiceAccounts.pubsubPush);
     await pubsub.close();
+  });
+
+  test('a message on the dead-letter topic reaches the worker through the gateway and is recorded for the operators', async () => {
+    const pubsub = createPubSub(stack.env['GCP_PROJECT']!);
+    const data = Buffer.from(JSON.stringify({ v: 1, key: 'k', source: 'webhook', receivedAt: new Date().toISOString(), envelope: { event: 'contact_center.recording_completed', payload: { object: { engagement_id: 'eng-local-dl' } } } }));
+    // The attributes Pub/Sub adds when it dead-letters (docs/contracts/google-cloud.md §2).
+    const messageId = await pubsub.topic('zoom-events-dead-letter').publishMessage({ data, attributes: { engagementId: 'eng-local-dl', CloudPubSubDeadLetterSourceDeliveryCount: '5', CloudPubSubDeadLetterSourceSubscription: 'interaction-worker-push' } });
+    await pubsub.close();
+    await stack.pubsub.drain(30_000);
+    const recorded = await stackDocStore(stack.env).get('deadLetters', messageId);
+    expect(recorded).toMatchObject({ messageId, engagementId: 'eng-local-dl', deliveryAttempts: 5, sourceSubscription: 'interaction-worker-push' });
   });
 });
 

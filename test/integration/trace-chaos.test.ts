@@ -85,6 +85,11 @@ describe('trace after a chaos day (12 engagements, every fault at its default ra
     expect({ backfilledBySlices: day.totals.backfilled }).toEqual({ backfilledBySlices: f.reconcile?.backfilled_total });
     expect(day.totals.stored).toBe(archiveObjects);
     expect(day.totals.failed).toBe(f.givenUp);
+    // What the worker's subscription dead-lettered was recorded by the dead-letter subscription's push, one per message.
+    expect(day.totals.deadLettered).toBe(f.deadLettered);
+    expect(day.deadLetters).toHaveLength(f.deadLettered);
+    // Zoom's stand-in signs every delivery: nothing was refused.
+    expect(day.totals.refused).toBe(0);
     // The harness may run the reconciliation more than once (a later run finds nothing left): the last report is the latest run's.
     expect(day.lastReport?.state).toMatch(/^complete/);
   });
