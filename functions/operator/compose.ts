@@ -6,7 +6,8 @@ import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
 import { createFunctionRuntime } from '../../shared/runtime';
 import { conversationHashKeyOf } from '../../shared/trace/config';
-import { operatorConfigShape } from './config';
+import { createIapVerifier, iapKeysFrom } from '../../shared/http/iap-assertion';
+import { checkOperatorConfig, operatorConfigShape } from './config';
 import { createOperatorApp } from './http';
 
 export interface OperatorPorts {
@@ -16,6 +17,8 @@ export interface OperatorPorts {
 
 export function composeOperator(env: Env, ports?: Partial<OperatorPorts>, options: { now?: () => Date; logSink?: (line: string) => void } = {}): HttpFunction {
   const { config, log } = createFunctionRuntime('operator', env, operatorConfigShape, options.logSink ? { sink: options.logSink } : {});
+  checkOperatorConfig(config);
+  const now = options.now ?? (() => new Date());
   const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET);
   const hashKey = conversationHashKeyOf(config);
@@ -27,7 +30,11 @@ export function composeOperator(env: Env, ports?: Partial<OperatorPorts>, option
       conversations: hashKey ? { collection: config.UI_CONNECTOR_COLLECTION, hashKey, defaultCountry: config.UI_CONNECTOR_DEFAULT_COUNTRY } : undefined,
     },
     day: { docs, retryFailedArtifacts: config.RECONCILE_RETRY_FAILED },
-    now: options.now ?? (() => new Date()),
+    now,
+    // Behind IAP, its signed assertion is checked too: a request that reached the service some other way is refused.
+    ...(config.OPERATOR_REQUIRE_IAP
+      ? { requireIap: createIapVerifier({ audiences: config.OPERATOR_IAP_AUDIENCE ?? [], keys: iapKeysFrom(config.OPERATOR_IAP_KEYS_URL), now: () => now().getTime() }) }
+      : {}),
     log,
     projectId: config.GCP_PROJECT,
   });

@@ -5,7 +5,8 @@
  */
 import * as z from 'zod';
 import { badRequest } from '../../shared/errors';
-import { createHttpApp, type HttpFunction } from '../../shared/http/app';
+import { createHttpApp, type HttpFunction, type RequestContext } from '../../shared/http/app';
+import { IAP_ASSERTION_HEADER, type IapVerifier } from '../../shared/http/iap-assertion';
 import { parseBody, parseQuery } from '../../shared/http/body';
 import type { Logger } from '../../shared/logging';
 import { type DayDeps, dayView, isUtcDay } from '../../shared/trace/day';
@@ -29,6 +30,8 @@ export interface OperatorAppDeps {
   now: () => Date;
   log: Logger;
   projectId: string;
+  /** When the page is behind IAP: every page and JSON request must carry a valid IAP assertion. */
+  requireIap?: IapVerifier;
 }
 
 const SECURITY_HEADERS = {
@@ -49,20 +52,30 @@ export function createOperatorApp(deps: OperatorAppDeps): HttpFunction {
     if (id === undefined) throw badRequest('invalid query: id: required');
     return { status: 200, headers: SECURITY_HEADERS, json: await traceInteraction(deps.trace, id) };
   };
+  // Only the signed assertion is read (never the forgeable x-goog-authenticated-user-* headers).
+  const guarded =
+    (handle: (ctx: RequestContext) => Promise<{ status: number; headers: Record<string, string>; body?: string; json?: unknown }>) =>
+    async (ctx: RequestContext) => {
+      if (deps.requireIap) {
+        const raw = ctx.req.headers[IAP_ASSERTION_HEADER];
+        await deps.requireIap.verify(Array.isArray(raw) ? raw[0] : raw);
+      }
+      return handle(ctx);
+    };
   return createHttpApp({
     name: 'operator',
     log: deps.log,
     projectId: deps.projectId,
     routes: [
-      { method: 'GET', path: '/page', handle: (ctx) => page(parseQuery(ctx, queryInputSchema)) },
+      { method: 'GET', path: '/page', handle: guarded(async (ctx) => page(parseQuery(ctx, queryInputSchema))) },
       // The page's form posts, so a number typed in never lands in a URL.
-      { method: 'POST', path: '/page', handle: (ctx) => page(parseBody(ctx, pageInputSchema)) },
-      { method: 'GET', path: '/api/trace', handle: (ctx) => traceJson(parseQuery(ctx, queryInputSchema).id) },
-      { method: 'POST', path: '/api/trace', handle: (ctx) => traceJson(parseBody(ctx, pageInputSchema).id) },
+      { method: 'POST', path: '/page', handle: guarded(async (ctx) => page(parseBody(ctx, pageInputSchema))) },
+      { method: 'GET', path: '/api/trace', handle: guarded(async (ctx) => traceJson(parseQuery(ctx, queryInputSchema).id)) },
+      { method: 'POST', path: '/api/trace', handle: guarded(async (ctx) => traceJson(parseBody(ctx, pageInputSchema).id)) },
       {
         method: 'GET',
         path: '/api/day',
-        handle: async (ctx) => ({ status: 200, headers: SECURITY_HEADERS, json: await dayView(deps.day, parseQuery(ctx, pageInputSchema).day ?? today()) }),
+        handle: guarded(async (ctx) => ({ status: 200, headers: SECURITY_HEADERS, json: await dayView(deps.day, parseQuery(ctx, pageInputSchema).day ?? today()) })),
       },
     ],
   });

@@ -323,9 +323,9 @@ describe('Pub/Sub', () => {
 });
 
 describe('Firestore (terraform/firestore.tf)', () => {
-  it('puts TTL policies on expireAt of conversations, zoomEventKeys, crmMockJournal and agentAssistEvents', () => {
+  it('puts TTL policies on expireAt of conversations, zoomEventKeys, zoomWebhookRefusals, deadLetters, crmMockJournal and agentAssistEvents', () => {
     const ttl = instances('resource', 'google_firestore_field');
-    expect(ttl.map((f) => f.attr('collection')).sort()).toEqual(['agentAssistEvents', 'conversations', 'crmMockJournal', 'zoomEventKeys']);
+    expect(ttl.map((f) => f.attr('collection')).sort()).toEqual(['agentAssistEvents', 'conversations', 'crmMockJournal', 'deadLetters', 'zoomEventKeys', 'zoomWebhookRefusals']);
     for (const f of ttl) {
       expect(f.attr('field')).toBe('expireAt');
       expect(f.attr('ttl_config')).toEqual([{}]);

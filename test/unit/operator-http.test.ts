@@ -8,7 +8,9 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { composeOperator } from '../../functions/operator/compose';
 import { createMemoryBlobStore } from '../../shared/adapters/memory-blobstore';
 import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { ConfigError } from '../../shared/config';
 import { createLedger } from '../../shared/zoom/ledger';
+import { type OidcIssuer, startOidcIssuer } from '../../local/oidc';
 import { listen } from '../support/http';
 
 const docs = createMemoryDocStore(() => new Date('2026-12-03T12:00:00Z'));
@@ -63,5 +65,36 @@ describe('operator function', () => {
     const id = await fetch(`${url}/api/trace?id=${'x'.repeat(201)}`);
     expect(id.status).toBe(400);
     expect(await id.text()).toMatch(/id: at most 200 characters/);
+  });
+});
+
+describe('operator function behind IAP (OPERATOR_REQUIRE_IAP)', () => {
+  const AUDIENCE = '/projects/123456/locations/europe-west1/services/operator';
+  let iap: OidcIssuer;
+  let iapUrl: string;
+  let closeIap: () => Promise<void>;
+  beforeAll(async () => {
+    iap = await startOidcIssuer();
+    const env = { ARCHIVE_BUCKET: 'archive', LOG_LEVEL: 'error', OPERATOR_REQUIRE_IAP: 'true', OPERATOR_IAP_AUDIENCE: AUDIENCE, OPERATOR_IAP_KEYS_URL: iap.iapKeysUrl };
+    ff.http('operatorIapTest', composeOperator(env, { docs, blobs: createMemoryBlobStore('archive') }, { logSink: () => undefined }));
+    ({ url: iapUrl, close: closeIap } = await listen(getTestServer('operatorIapTest')));
+  });
+  afterAll(async () => {
+    await closeIap?.();
+    await iap?.stop();
+  });
+  const get = (path: string, assertion?: string) => fetch(`${iapUrl}${path}`, { headers: assertion ? { 'x-goog-iap-jwt-assertion': assertion } : {} });
+
+  it('answers the page and the JSON only with a valid IAP assertion for its audience, and never trusts the unsigned identity headers', async () => {
+    expect((await get('/page', iap.mintIap(AUDIENCE, 'ops@example.com'))).status).toBe(200);
+    expect((await get('/api/day?day=2026-12-03', iap.mintIap(AUDIENCE, 'ops@example.com'))).status).toBe(200);
+    expect((await get('/page')).status).toBe(401);
+    expect((await fetch(`${iapUrl}/api/trace?id=E1`, { headers: { 'x-goog-authenticated-user-email': 'accounts.google.com:ops@example.com' } })).status).toBe(401);
+    expect((await get('/api/trace?id=E1', iap.mintIap('/projects/1/global/backendServices/2', 'ops@example.com'))).status).toBe(401);
+    expect((await get('/api/trace?id=E1', iap.mintIap(AUDIENCE, 'ops@example.com', { issuer: 'https://accounts.google.com' }))).status).toBe(401);
+  });
+
+  it('refuses to start behind IAP without an audience', () => {
+    expect(() => composeOperator({ ARCHIVE_BUCKET: 'archive', OPERATOR_REQUIRE_IAP: 'true' }, { docs, blobs: createMemoryBlobStore('archive') })).toThrow(ConfigError);
   });
 });
