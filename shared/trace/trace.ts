@@ -245,7 +245,7 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
 
 /** What to do about a dead-lettered message (also the day view's advice). */
 export const DEAD_LETTER_ACTION =
-  'the worker gave up on it after every delivery failed without recording why (a crash or timeout on its last attempt): read the worker logs for the message id; the nightly reconciliation compares the day with Zoom and queues what is still missing; to retry at once, republish it from the zoom-events-dead-letter-inspect subscription to zoom-events';
+  'every delivery failed and the last one could not record why (its instance died, or Firestore failed): read the worker logs for this message id; the nightly reconciliation queues the engagement\'s still-pending entries again once they are stale (RECONCILE_STALE_MINUTES); to retry at once, republish the message from the zoom-events-dead-letter-inspect subscription to zoom-events';
 
 function deadLetterEntry(d: DeadLetterView): TimelineEntry {
   return {
