@@ -9,6 +9,7 @@ import { startOperatorProxy, type OperatorProxy } from '../../local/operator-pro
 import { type Stack, startStack } from '../../local/stack';
 import type { MockEngagement } from '../../local/mocks/zoom/model';
 import type { DayView } from '../../shared/trace/day';
+import { createPubSub } from '../../shared/google';
 import type { Trace } from '../../shared/trace/trace';
 import { CHROMIUM, dumpDom } from '../support/chromium';
 
@@ -29,6 +30,12 @@ beforeAll(async () => {
   stack.zoom.addEngagement(e);
   const at = Date.now() - 60_000;
   await stack.zoom.deliver(stack.zoom.eventsFor('eng-op-1').map((ev, i) => ({ ...ev, event_ts: at + i })), { retryDelaysMs: [], duplicate: 1 });
+  // One delivery refused (unsigned, claiming eng-op-1) and one message dead-lettered: the chart's other two series.
+  const unsigned = await fetch(stack.functions['zoom-webhook']!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event: 'contact_center.recording_completed', payload: { object: { engagement_id: 'eng-op-1' } } }) });
+  expect(unsigned.status).toBe(401);
+  const pubsub = createPubSub(stack.env['GCP_PROJECT']!);
+  await pubsub.topic('zoom-events-dead-letter').publishMessage({ data: Buffer.from('{}'), attributes: { engagementId: 'eng-op-2', CloudPubSubDeadLetterSourceDeliveryCount: '5' } });
+  await pubsub.close();
   await stack.pubsub.drain(30_000);
 }, 90_000);
 afterAll(async () => {
@@ -63,14 +70,17 @@ describe('operator function', () => {
     const today = new Date().toISOString().slice(0, 10);
     const day = (await (await fetch(`${proxy.url}api/day?day=${today}`)).json()) as DayView;
     expect(day.totals.received).toBeGreaterThan(0);
+    expect(day.totals.refused).toBe(1);
+    expect(day.totals.deadLettered).toBe(1);
     const dom = await dumpDom(`${proxy.url}page?id=eng-op-1&day=${today}`);
     expect(dom).toMatch(/<p id="verdict" class="verdict complete">COMPLETE: /);
     expect(dom).toMatch(/data-kind="webhook"/);
     expect(dom).toMatch(/data-kind="object"/);
+    expect(dom).toMatch(/data-kind="refused"/);
     expect(dom).toMatch(/<svg id="day-chart"/);
     const bars = [...dom.matchAll(/<rect class="bar" data-series="(\w+)" data-hour="(\d+)" data-value="(\d+)"[^>]*height="([\d.]+)"/g)];
-    expect(bars).toHaveLength(24 * 6);
-    for (const series of ['received', 'duplicates', 'stored'] as const) {
+    expect(bars).toHaveLength(24 * 7);
+    for (const series of ['received', 'duplicates', 'refused', 'stored', 'deadLettered'] as const) {
       for (const h of day.hours) {
         const bar = bars.find((b) => b[1] === series && Number(b[2]) === h.hour)!;
         expect(Number(bar[3])).toBe(h[series]);
@@ -79,5 +89,7 @@ describe('operator function', () => {
       }
     }
     expect(dom).toMatch(/Nothing needs a person/);
+    expect(dom).toMatch(/<p id="refused">Refused deliveries: bad_signature 1\.<\/p>/);
+    expect(dom).toMatch(/<div id="dead-letters">.*message \d+ — <a href="\?id=eng-op-2">eng-op-2<\/a> after 5 attempts/);
   });
 });
