@@ -14,16 +14,8 @@ const subscriptionSchema = z.object({
   maximumBackoffSeconds: z.number().min(0).max(600),
 });
 
-/** The push subscription on a dead-letter topic that records what reaches it. */
-const deadLetterRecordingSchema = z.object({
-  subscription: z.string().min(1),
-  sourceTopic: z.string().min(1),
-  function: z.string().min(1),
-  path: z.string().startsWith('/'),
-  ackDeadlineSeconds: z.number().int().min(10).max(600),
-  minimumBackoffSeconds: z.number().min(0).max(600),
-  maximumBackoffSeconds: z.number().min(0).max(600),
-});
+/** The push subscription on a dead-letter topic (of sourceTopic) that records what reaches it. */
+const deadLetterRecordingSchema = subscriptionSchema.omit({ topic: true }).extend({ subscription: z.string().min(1), sourceTopic: z.string().min(1) });
 
 const deliverySchema = z.object({
   subscriptions: z.record(z.string(), subscriptionSchema),

@@ -133,17 +133,19 @@ function refuseBody({ error, close }: Refusal, req: IncomingMessage & { original
   const response = toErrorResponse(error);
   const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
   log.info('request refused before its body was read', { method: req.method, path, status: response.status, code: response.body.code, reason: response.body.message });
+  void tellObserver(req, response, log).finally(() => writeErrorResponse(req, res, response, close));
+}
+
+/** The error's JSON answer (nothing once an answer has started). */
+function writeErrorResponse(req: IncomingMessage, res: ServerResponse, response: ReturnType<typeof toErrorResponse>, close = false): void {
+  if (res.headersSent || res.writableEnded) return;
   const body = JSON.stringify(response.body);
-  const answer = () => {
-    if (res.headersSent || res.writableEnded) return;
-    res.statusCode = response.status;
-    for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.setHeader('content-length', Buffer.byteLength(body));
-    if (close) res.setHeader('connection', 'close');
-    res.end(req.method === 'HEAD' ? undefined : body);
-  };
-  void tellObserver(req, response, log).finally(answer);
+  res.statusCode = response.status;
+  for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(body));
+  if (close) res.setHeader('connection', 'close');
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 /** body-parser's error types, as the caller should read them. */
@@ -208,15 +210,7 @@ function answerFrameworkError(err: unknown, req: IncomingMessage & { body?: unkn
     req.socket?.destroy();
     return;
   }
-  const body = JSON.stringify(response.body);
-  const write = () => {
-    if (res.headersSent || res.writableEnded) return;
-    res.statusCode = response.status;
-    for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.setHeader('content-length', Buffer.byteLength(body));
-    res.end(req.method === 'HEAD' ? undefined : body);
-  };
+  const write = () => writeErrorResponse(req, res, response);
   // Answer once the request is read to its end, as Express does, so the client sees the answer
   // rather than a reset; a request that never ends (aborted) gets nothing.
   void tellObserver(req, response, log).finally(() => {
