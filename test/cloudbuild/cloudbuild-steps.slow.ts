@@ -70,7 +70,7 @@ inRootfs('the cloudbuild.yaml test step, run as root in a Debian rootfs shaped l
   const rootfs = resolvePath(rootfsDir!);
   expect(existsSync(join(rootfs, 'usr', 'local', 'bin', 'node'))).toBe(true);
   // The image has no Chromium: the step must take setup.sh's apt-get branch.
-  expect(await run(['chroot', rootfs, 'sh', '-c', 'command -v chromium'], { env: { PATH: '/usr/bin:/bin' } })).not.toBe(0);
+  expect(await run(['chroot', rootfs, 'sh', '-c', 'command -v chromium'], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } })).not.toBe(0);
   const workspace = join(rootfs, 'workspace');
   rmSync(workspace, { recursive: true, force: true });
   execFileSync('git', ['clone', '--quiet', '--no-local', repoRoot, workspace]);
@@ -85,7 +85,7 @@ inRootfs('the cloudbuild.yaml test step, run as root in a Debian rootfs shaped l
       execFileSync('mount', m);
       mounted.push(m[m.length - 1]!);
     }
-    const env = { PATH: '/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', CI: 'true', LANG: 'C.UTF-8' };
+    const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', CI: 'true', LANG: 'C.UTF-8' };
     expect(await run(['chroot', rootfs, 'bash', '-c', `cd /workspace && ${command}`], { env })).toBe(0);
     expect(await run(['chroot', rootfs, 'sh', '-c', 'command -v chromium'], { env })).toBe(0);
   } finally {
