@@ -45,7 +45,11 @@ ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
 cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
 [ -f /etc/ssl/certs/ca-certificates.crt ] && cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
 [ -f "$HOME/.npmrc" ] && grep -v '^nodedir=' "$HOME/.npmrc" > "$rootfs/root/.npmrc" || true
-cp -a /etc/apt/sources.list.d/. "$rootfs/etc/apt/sources.list.d/" 2>/dev/null || true
+# The image lists its sources in deb822 form (bookworm, -updates, -security), as this machine does.
+if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+  cp /etc/apt/sources.list.d/debian.sources "$rootfs/etc/apt/sources.list.d/debian.sources"
+  rm -f "$rootfs/etc/apt/sources.list"
+fi
 
 if chroot "$rootfs" sh -c 'command -v chromium' >/dev/null 2>&1; then
   echo "cloudbuild-rootfs: $rootfs already has chromium; remove the directory for a fresh image" >&2

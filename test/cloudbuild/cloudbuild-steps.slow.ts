@@ -30,6 +30,12 @@ function run(argv: string[], options: { cwd?: string; env: Record<string, string
   });
 }
 
+/** Nothing of this machine's environment but how it reaches the package registries (its CA
+ * bundle, proxies): Cloud Build reaches them directly. */
+function registryReach(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/.test(k))) as Record<string, string>;
+}
+
 function stepCommand(): string {
   const step = readCloudBuildSteps(join(repoRoot, 'cloudbuild.yaml')).find((s) => s.id === 'test');
   expect(step).toBeDefined();
@@ -55,10 +61,7 @@ onHost('the cloudbuild.yaml test step, run as written on a fresh clone under Nod
     const bin = join(dir, 'bin');
     mkdirSync(bin);
     symlinkSync(node22, join(bin, 'node'));
-    // Nothing of this machine's environment but how it reaches the package registries (its CA
-    // bundle and npm's user config): Cloud Build reaches them directly.
-    const reach = Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/.test(k))) as Record<string, string>;
-    const env: Record<string, string> = { ...reach, PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, HOME: dir, NPM_CONFIG_USERCONFIG: join(process.env['HOME'] ?? '/root', '.npmrc'), CI: 'true', LANG: 'C.UTF-8' };
+    const env: Record<string, string> = { ...registryReach(), PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, HOME: dir, NPM_CONFIG_USERCONFIG: join(process.env['HOME'] ?? '/root', '.npmrc'), CI: 'true', LANG: 'C.UTF-8' };
     expect(await run(['bash', '-c', command], { cwd: clone, env })).toBe(0);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -85,7 +88,8 @@ inRootfs('the cloudbuild.yaml test step, run as root in a Debian rootfs shaped l
       execFileSync('mount', m);
       mounted.push(m[m.length - 1]!);
     }
-    const env = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', CI: 'true', LANG: 'C.UTF-8' };
+    // scripts/cloudbuild-rootfs.sh copied this machine's CA bundle to the same path in the rootfs.
+    const env = { ...registryReach(), PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', CI: 'true', LANG: 'C.UTF-8' };
     expect(await run(['chroot', rootfs, 'bash', '-c', `cd /workspace && ${command}`], { env })).toBe(0);
     expect(await run(['chroot', rootfs, 'sh', '-c', 'command -v chromium'], { env })).toBe(0);
   } finally {
