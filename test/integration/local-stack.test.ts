@@ -74,6 +74,14 @@ describe('local stack in process', () => {
     const recorded = await stackDocStore(stack.env).get('deadLetters', messageId);
     expect(recorded).toMatchObject({ messageId, engagementId: 'eng-local-dl', deliveryAttempts: 5, sourceSubscription: 'interaction-worker-push' });
   });
+
+  test("a delivery the Framework guard refuses at the gateway (Content-Encoding) is recorded by zoom-webhook's refusal observer", async () => {
+    const res = await fetch(stack.functions['zoom-webhook']!, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '{}' });
+    expect(res.status).toBe(415);
+    const refusals = await stackDocStore(stack.env).query('zoomWebhookRefusals', { limit: 100 });
+    expect(refusals.filter((d) => d.data['kind'] === 'entry').map((d) => [d.data['reason'], d.data['stage']])).toContainEqual(['bad_encoding', 'framework']);
+    expect(refusals.find((d) => d.data['kind'] === 'count' && d.data['reason'] === 'bad_encoding')?.data['count']).toBe(1);
+  });
 });
 
 describe('npm start', () => {
