@@ -20,7 +20,7 @@ export interface ZoomWebhookPorts {
 }
 
 /** `ports` lets tests compose the real app over in-memory adapters. */
-export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, options: { now?: () => number; logSink?: (line: string) => void; refusalFlushIntervalMs?: number } = {}): HttpFunction {
+export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, options: { now?: () => number; logSink?: (line: string) => void } = {}): HttpFunction {
   const { config, log } = createFunctionRuntime('zoom-webhook', env, zoomWebhookConfigShape, options.logSink ? { sink: options.logSink } : {});
   checkZoomWebhookConfig(config);
   const signer =
@@ -34,7 +34,7 @@ export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, 
     ttlMs: config.ZOOM_EVENT_KEY_TTL_HOURS * 3_600_000,
     now,
     log,
-    ...(options.refusalFlushIntervalMs === undefined ? {} : { flushIntervalMs: options.refusalFlushIntervalMs }),
+    flushIntervalMs: config.ZOOM_REFUSAL_COUNT_INTERVAL_SECONDS * 1000,
   });
 
   return createZoomWebhookApp({

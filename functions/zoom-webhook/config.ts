@@ -17,6 +17,12 @@ export const zoomWebhookConfigShape = {
   ZOOM_WEBHOOK_RETRY_WINDOW_SECONDS: envInt(300, 86_400).default(7200),
   /** How long an event's business key is remembered (Zoom retries for about 85 minutes). */
   ZOOM_EVENT_KEY_TTL_HOURS: envInt(2, 24 * 90).default(72),
+  /**
+   * Refused deliveries are counted per hour and reason (./refusals): each instance writes its
+   * count at most this often, so a flood of bad requests cannot become a flood of writes. 0:
+   * every refusal is written at once.
+   */
+  ZOOM_REFUSAL_COUNT_INTERVAL_SECONDS: envInt(0, 300).default(10),
   ZOOM_EVENTS_TOPIC: envString(),
   ARCHIVE_BUCKET: envString(),
   ARTIFACT_LINK_SECRET: secret(16),

@@ -5,7 +5,7 @@
  *
  * - per UTC hour and reason one **counter** document (`count-<hour>-<reason>`), incremented by
  *   what this instance refused since its last write: at most one write per hour, reason and
- *   FLUSH_INTERVAL per instance however many requests arrive. Counts not yet written are written
+ *   interval (ZOOM_REFUSAL_COUNT_INTERVAL_SECONDS) per instance however many requests arrive. Counts not yet written are written
  *   by a timer after the interval (an instance stopped before then loses them; the request
  *   logs still have every refusal);
  * - per hour and reason at most DETAIL_CAP **entries** (`entry-<hour>-<reason>-<slot>`, created
