@@ -126,9 +126,9 @@ export function createRefusalRecorder(
       const slot = s.slotsTried++;
       try {
         await docs.create(REFUSALS_COLLECTION, `entry-${hourIdOf(s.hour)}-${s.reason}-${slot}`, {
+          // No `hour` field: the day view's range query on it reads the counters only.
           kind: 'entry',
           at,
-          hour: s.hour,
           reason: s.reason,
           status: notice.status,
           code: notice.code,

@@ -71,7 +71,7 @@ export async function dayView(deps: DayDeps, day: string): Promise<DayView> {
     hours[h]!.duplicates += p.data.duplicates ?? 0;
   }
 
-  // Counter documents only (kind == 'count'; the detailed entries are a sample): at most 24 × reasons a day.
+  // Counter documents (only they carry `hour`; the detailed entries are a sample): at most 24 × reasons a day.
   const refusedByReason: Record<string, number> = {};
   for (const d of await deps.docs.query(TRACE_COLLECTIONS.refusals, range('hour'))) {
     if (d.data['kind'] !== 'count') continue;
