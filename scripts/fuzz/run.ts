@@ -4,6 +4,7 @@
  * stand-ins hold, the stack's health and its log lines. `npm run fuzz` and the integration
  * test both call `runFuzz`.
  */
+import { REFUSAL_REASONS } from '../../functions/zoom-webhook/refusals';
 import { CATEGORIES, type Category, type FuzzCase, markerOf, type StepResult } from './case';
 import { type CaseRecord, checkAnswer, checkLogs, checkStores, type LogNeedles, type Violation } from './checks';
 import { allGenerators } from './generators';
@@ -47,6 +48,13 @@ export interface FuzzReport {
 
 /** Writes every authenticated contract request makes in mock mode by design: the crm mock's journal (see README). */
 const JOURNAL_COLLECTION = 'crmMockJournal';
+/**
+ * Writes a refused zoom-webhook delivery makes by design: its record for the operators
+ * (functions/zoom-webhook/refusals.ts) — at most one detailed entry per refused delivery, plus
+ * one counter per hour and reason (a run spans at most two hours).
+ */
+const REFUSALS_COLLECTION = 'zoomWebhookRefusals';
+const REFUSAL_COUNTERS_AT_MOST = 2 * REFUSAL_REASONS.length;
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const started = Date.now();
@@ -61,7 +69,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
 }
 
 async function fuzzStack(stack: StackProcess, generators: Generator[], options: FuzzOptions, started: number): Promise<FuzzReport> {
-  await stack.call({ command: 'prepare', countOnly: [JOURNAL_COLLECTION] });
+  await stack.call({ command: 'prepare', countOnly: [JOURNAL_COLLECTION, REFUSALS_COLLECTION] });
   const target: FuzzTarget = {
     seed: options.seed,
     credentials: stack.ready.credentials,
@@ -82,6 +90,7 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
   let planned = 0;
   let nextIndex = options.caseIndex ?? 0;
   let crmRequests = 0;
+  let refusedDeliveries = 0;
 
   const planNext = (): FuzzCase | undefined => {
     if (options.caseIndex !== undefined) {
@@ -109,6 +118,8 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
       options.onProgress?.(sent, options.caseIndex !== undefined ? planned : options.requests);
       // A request that failed authentication is counted by the mock, never journaled.
       if (step.endpoint.startsWith('crm ') && result.status !== 401) crmRequests++;
+      // Any refused request to zoom-webhook (the generic generators reach its POST / too) may be recorded once.
+      if (step.endpoint.startsWith('zoom-webhook ') && (result.status === undefined || result.status >= 400)) refusedDeliveries++;
       byCategory[step.category]++;
       const row = rows.get(step.endpoint) ?? { endpoint: step.endpoint, requests: 0, byClass: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 }, violations: 0 };
       row.requests++;
@@ -144,7 +155,7 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
 
   if (!crashed) {
     const [messages, writes, objects] = [await stack.call({ command: 'pull' }), await stack.call({ command: 'writes' }), await stack.call({ command: 'objects' })];
-    violations.push(...checkStores(cases, options.seed, { writes, messages, objects, journaled: { [JOURNAL_COLLECTION]: { allowed: crmRequests } } }));
+    violations.push(...checkStores(cases, options.seed, { writes, messages, objects, journaled: { [JOURNAL_COLLECTION]: { allowed: crmRequests }, [REFUSALS_COLLECTION]: { allowed: refusedDeliveries + REFUSAL_COUNTERS_AT_MOST } } }));
   }
   // Let the last lines reach the pipes before reading them.
   await new Promise((r) => setTimeout(r, 200));
