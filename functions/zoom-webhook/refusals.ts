@@ -115,10 +115,17 @@ export function createRefusalRecorder(
         { merge: true },
       );
     } catch (err) {
+      // Kept for the next write, which a timer makes (not sooner than 5 s: the store is failing) if no refusal comes first.
       s.pending += n;
+      schedule(s, Math.max(interval, 5_000));
       options.log.warn('zoom webhook: refusal count not recorded', { err, reason: s.reason, count: n });
     }
   };
+  function schedule(s: HourReason, delayMs = Math.max(0, (s.lastWriteAt ?? 0) + interval - options.now())): void {
+    if (s.timer) return;
+    s.timer = setTimeout(() => void write(s), delayMs);
+    s.timer.unref?.();
+  }
 
   const addEntry = async (s: HourReason, at: Date, notice: RefusalNotice): Promise<void> => {
     const claimed = claimedOf(notice.parsedBody);
@@ -171,11 +178,7 @@ export function createRefusalRecorder(
       s.pending++;
       await addEntry(s, at, notice);
       if (s.lastWriteAt === undefined || nowMs - s.lastWriteAt >= interval) await write(s);
-      else if (!s.timer) {
-        const held = s;
-        held.timer = setTimeout(() => void write(held), Math.max(0, held.lastWriteAt! + interval - nowMs));
-        held.timer.unref?.();
-      }
+      else schedule(s);
     },
     async flush() {
       for (const s of slots.values()) await write(s);

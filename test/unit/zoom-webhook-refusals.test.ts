@@ -127,6 +127,23 @@ describe('a flood of refusals', () => {
     expect(counter()).toBe(1001);
   });
 
+  it('keeps a count whose write failed and writes it later, exactly (the answer is never affected)', async () => {
+    const memory = createMemoryDocStore();
+    let failSet = true;
+    const flaky = Object.create(memory) as DocStore;
+    flaky.set = async (...args: Parameters<DocStore['set']>) => {
+      if (failSet) throw new Error('firestore unavailable');
+      return memory.set(...args);
+    };
+    const r = createRefusalRecorder(flaky, { ttlMs: 3_600_000, now: () => Date.parse('2026-12-04T10:15:00Z'), log: quiet });
+    await expect(r.observe(notice())).resolves.toBeUndefined();
+    await r.observe(notice());
+    expect(memory.dump(REFUSALS_COLLECTION)['count-2026120410-bad_signature']).toBeUndefined();
+    failSet = false;
+    await r.flush();
+    expect(memory.dump(REFUSALS_COLLECTION)['count-2026120410-bad_signature']?.['count']).toBe(2);
+  });
+
   it('never keeps an engagement id that looks like a phone number', async () => {
     const memory = createMemoryDocStore();
     const r = createRefusalRecorder(memory, { ttlMs: 3_600_000, now: () => Date.parse('2026-12-04T10:15:00Z'), log: quiet });
