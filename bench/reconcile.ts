@@ -15,8 +15,8 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createMemoryDocStore } from '../shared/adapters/memory-docstore';
-import { createMemoryEventBus } from '../shared/adapters/memory-eventbus';
+import { createMemoryDocStore } from '../test/support/doubles/memory-docstore';
+import { createMemoryEventBus } from '../test/support/doubles/memory-eventbus';
 import { Secret } from '../shared/config';
 import { createLogger } from '../shared/logging';
 import type { DocData } from '../shared/ports/docstore';

@@ -84,9 +84,6 @@ class StructuredLogger implements Logger {
   }
 }
 
-/** A logger that drops everything; for tests that do not look at logs. */
-export const silentLogger: Logger = createLogger({ sink: () => undefined });
-
 export function serializeError(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
   const out: LogFields = { name: err.name, message: err.message };

@@ -4,11 +4,11 @@
  * the interaction worker over in-memory ports to play what webhooks delivered (and then
  * what the reconciliation queued), so "stored exactly once" is checked end to end.
  */
-import { createMemoryBlobStore, type MemoryBlobStore } from '../../shared/adapters/memory-blobstore';
-import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
-import { createMemoryEventBus, type MemoryEventBus } from '../../shared/adapters/memory-eventbus';
+import { createMemoryBlobStore, type MemoryBlobStore } from './doubles/memory-blobstore';
+import { createMemoryDocStore, type MemoryDocStore } from './doubles/memory-docstore';
+import { createMemoryEventBus, type MemoryEventBus } from './doubles/memory-eventbus';
 import { Secret } from '../../shared/config';
-import { createMemoryCrm, type MemoryCrm } from '../../shared/crm/memory';
+import { createMemoryCrm, type MemoryCrm } from './doubles/memory-crm';
 import { createLogger } from '../../shared/logging';
 import type { ReconcileDeps, ReconcileSettings } from '../../shared/reconcile/deps';
 import { createReconcileStore } from '../../shared/reconcile/store';

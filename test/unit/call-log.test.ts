@@ -13,9 +13,9 @@ import { parseCallFieldMap, statusCallbackSchema } from '../../functions/call-lo
 import { composeCallLog } from '../../functions/call-log/compose';
 import { readRegistration } from '../../functions/call-log/registration';
 import { type SalesforceFake, startSalesforceFake } from '../../local/mocks/crm-fakes/salesforce';
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
 import { createCrmClient, parseCrmClientConfig } from '../../shared/crm/factory';
-import { createMemoryCrm } from '../../shared/crm/memory';
+import { createMemoryCrm } from '../support/doubles/memory-crm';
 import { PermanentEventError } from '../../shared/events/pubsub-event';
 import { createLogger } from '../../shared/logging';
 import { listen } from '../support/http';

@@ -5,10 +5,10 @@
  */
 import { createVisitLimiter } from '../../functions/crm/ba360-limits';
 import { readFileSync } from 'node:fs';
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
 import { Secret } from '../../shared/config';
 import { createBa360 } from '../../shared/crm/adapters/ba360';
-import { createMemoryCrm } from '../../shared/crm/memory';
+import { createMemoryCrm } from '../support/doubles/memory-crm';
 import { createAuthenticator } from '../../functions/crm/auth';
 import { ba360Routes } from '../../functions/crm/ba360-routes';
 import { adminRoutes } from '../../functions/crm/mock/admin';

@@ -3,7 +3,7 @@
  * document's version (DocStore.update with ifVersion), so two deliveries racing cannot both
  * believe they own an item, and a late registration cannot reset an entry's progress.
  */
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
 import type { DocStore } from '../../shared/ports/docstore';
 import { createLedger } from '../../shared/zoom/ledger';
 

@@ -6,8 +6,8 @@
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { composeOperator } from '../../functions/operator/compose';
-import { createMemoryBlobStore } from '../../shared/adapters/memory-blobstore';
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryBlobStore } from '../support/doubles/memory-blobstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
 import { createLedger } from '../../shared/zoom/ledger';
 import { listen } from '../support/http';
 

@@ -1,6 +1,6 @@
 /** The Twilio Accounts API check over real HTTP, against the local Twilio mock. */
 import { isAppError } from '../../shared/errors';
-import { silentLogger } from '../../shared/logging';
+import { silentLogger } from '../support/doubles/silent-logger';
 import { createCachedAccountVerifier, createTwilioAccountVerifier, createTwilioHttp } from '../../functions/ui-connector/twilio-accounts';
 import { startTwilioMock, type TwilioMock } from '../../local/mocks/twilio';
 

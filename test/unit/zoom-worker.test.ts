@@ -4,10 +4,10 @@
  * and which failures are retried (the handler throws) or recorded and acknowledged.
  */
 import { createHash } from 'node:crypto';
-import { createMemoryBlobStore, type MemoryBlobStore } from '../../shared/adapters/memory-blobstore';
-import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryBlobStore, type MemoryBlobStore } from '../support/doubles/memory-blobstore';
+import { createMemoryDocStore, type MemoryDocStore } from '../support/doubles/memory-docstore';
 import { AppError } from '../../shared/errors';
-import { createMemoryCrm, type MemoryCrm } from '../../shared/crm/memory';
+import { createMemoryCrm, type MemoryCrm } from '../support/doubles/memory-crm';
 import type { Env } from '../../shared/config';
 import { composeInteractionWorkerDelivery, type PushDelivery } from '../../functions/interaction-worker/compose';
 import { LEDGER_COLLECTION, type LedgerDoc, ledgerDocSchema } from '../../shared/zoom/ledger';

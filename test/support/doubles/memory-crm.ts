@@ -5,7 +5,7 @@
  * prove what its code does when the CRM fails, and every call is recorded.
  */
 import { createHash } from 'node:crypto';
-import { crmNotFound } from './errors';
+import { crmNotFound } from '../../../shared/crm/errors';
 import type {
   AccountQuery,
   CrmAccount,
@@ -17,7 +17,7 @@ import type {
   NewRecord,
   RecordQuery,
   RecordUpdate,
-} from './port';
+} from '../../../shared/crm/port';
 
 export type CrmMethod = Exclude<keyof CrmClient, 'kind'>;
 
