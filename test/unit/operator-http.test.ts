@@ -21,7 +21,7 @@ beforeAll(async () => {
   await ledger.registerItem('E<1>', 'n', { kind: 'note', eventTs: 1 });
   await ledger.updateItem('E<1>', 'n', { state: 'failed', reason: '<script>alert(1)</script>', gaveUp: false });
   const handler = composeOperator(
-    { ARCHIVE_BUCKET: 'archive', LOG_LEVEL: 'error', UI_CONNECTOR_KEY_HASH_SECRET: 'h'.repeat(32) },
+    { GCP_PROJECT: 'ccbridge-test', ARCHIVE_BUCKET: 'archive', LOG_LEVEL: 'error', UI_CONNECTOR_KEY_HASH_SECRET: 'h'.repeat(32) },
     { docs, blobs: createMemoryBlobStore('archive') },
     { now: () => new Date('2026-12-03T12:00:00Z'), logSink: () => undefined },
   );
