@@ -4,9 +4,8 @@
  * own: Zoom is a remote server, and sharing this event loop would skew both the client's
  * pacing and the arrival times it is judged by), the ledger holding all but 1 % of them, and
  * one reconciliation run — the core with its lanes in this process (the CLI's mode), the real
- * Zoom client and limiter over HTTP, Firestore and Pub/Sub in memory (the Firestore
- * stand-in's writes grow linearly with its size, so 50 000 ledger documents in it would
- * measure the stand-in, not the run).
+ * Zoom client and limiter over HTTP, Firestore and Pub/Sub in memory (what is measured is
+ * the Zoom side: its calls and their pace).
  *
  * The mock enforces the same per-second limit the client is configured with, so a request
  * above the rate would show as a 429. Prints: API calls (against the target: list pages plus

@@ -6,8 +6,7 @@
  * (`state`, `updatedAt`) to find what is missing or stuck.
  *
  * Writes are field-wise (dotted paths), so two workers on different artifacts of the same
- * engagement never overwrite each other; no write relies on transaction isolation
- * (which the local Firestore stand-in lacks).
+ * engagement never overwrite each other without a transaction.
  */
 import * as z from 'zod';
 import { type DocData, DocAlreadyExistsError, DocNotFoundError, type DocStore, DocVersionMismatchError, fieldOps } from '../ports/docstore';
@@ -227,7 +226,7 @@ export function createLedger(docs: DocStore): Ledger {
       // Two first deliveries racing here: the write is conditioned on the version read, so the
       // second sees the first's entry (and its progress) instead of resetting it to pending.
       // Entries are dated by the writer's clock: a field transform cannot sit inside a map
-      // written whole, and the local Firestore stand-in has no transforms on nested paths.
+      // written whole (and later patches date an entry the same way, so its times compare).
       return conditionally(engagementId, (doc) => {
         const existing = doc.artifacts[key];
         if (existing) return { result: existing };
