@@ -24,7 +24,8 @@ import type { WorkerDeps } from './deps';
 import { isRetryable, reasonOf } from './failures';
 import type { EventPlan, PlannedItem } from './plan';
 
-export type ItemOutcome = 'written' | 'already_done' | 'superseded' | 'failed';
+/** `already_failed`: the CRM refused it on an earlier delivery (a person must look); not tried again. */
+export type ItemOutcome = 'written' | 'already_done' | 'already_failed' | 'superseded' | 'failed';
 
 export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: PlannedItem, source: QueuedZoomEvent['source'] = 'webhook'): Promise<ItemOutcome> {
   const engagementId = plan.engagementId;
@@ -44,7 +45,7 @@ export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: Planned
   // 'writing' here means an earlier delivery died mid-write: resume it (writes are idempotent).
   if (entry.state !== 'pending' && entry.state !== 'writing') {
     log.info('zoom item: repeat ignored', { state: entry.state });
-    return 'already_done';
+    return entry.state === 'failed' ? 'already_failed' : 'already_done';
   }
 
   const age = deps.now() - plan.receivedAtMs;
