@@ -9,6 +9,7 @@
  */
 import { AppError } from '../../shared/errors';
 import { createHttpApp, type HttpFunction, type RequestContext, type Route } from '../../shared/http/app';
+import { sourceAddress } from '../../shared/http/source-address';
 import type { Logger } from '../../shared/logging';
 import { restorePlusFromQuery } from './conversation-keys';
 import { type ConversationNameDeps, handleDeleteConversation, handleGetConversation, handleRegisterConversation } from './conversation-name';
@@ -27,7 +28,7 @@ export interface UiConnectorDeps {
   conversations: Omit<ConversationNameDeps, 'log'>;
   /** Roles that may DELETE a mapping: `twilio`, plus `agent` when UI_CONNECTOR_AGENT_MAY_DELETE is on. */
   deleteRoles: readonly TokenRole[];
-  /** See `sourceAddress`. */
+  /** X-Forwarded-For entries the platform's proxies append (see shared/http/source-address.ts). */
   forwardedHops: number;
 }
 
@@ -50,7 +51,7 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       handle: async (ctx) => {
         const body = readBody(ctx);
         const limits = deps.registerApp.limits;
-        const source = sourceAddress(ctx, deps.forwardedHops);
+        const source = sourceAddress(ctx.req, deps.forwardedHops);
         // Only what Twilio did not sign is limited: a flood of bad requests relayed through Twilio's own
         // addresses (an attacker's flow pointed here) must not make Twilio's genuine requests wait.
         let signed: boolean;
@@ -122,22 +123,6 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       ? { cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type'] } }
       : {}),
   });
-}
-
-/**
- * The address the request came from, for rate limits: the X-Forwarded-For entry appended by
- * the proxy that saw the caller — the last one, or `hops` before it when the platform's own
- * proxies append more (entries before it are the caller's to write) — else the socket's peer.
- * How many entries Google's front ends append for a Cloud Functions URL is unconfirmed
- * (UI_CONNECTOR_FORWARDED_HOPS).
- */
-export function sourceAddress(ctx: Pick<RequestContext, 'req'>, hops = 0): string {
-  const entries = (header(ctx, 'x-forwarded-for') ?? '')
-    .split(',')
-    .map((e) => e.trim())
-    .filter((e) => e.length > 0);
-  const entry = entries[entries.length - 1 - hops] ?? entries[0];
-  return entry || ctx.req.socket?.remoteAddress || 'unknown';
 }
 
 export function header(ctx: Pick<RequestContext, 'req'>, name: string): string | undefined {
