@@ -44,5 +44,3 @@ export const interactionWorkerConfigShape = {
    */
   PUBSUB_MAX_DELIVERY_ATTEMPTS: envInt(0, 100).default(10),
 };
-
-export type InteractionWorkerConfig = z.output<z.ZodObject<typeof interactionWorkerConfigShape>>;

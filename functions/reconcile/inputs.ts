@@ -20,7 +20,6 @@ export const runRequestSchema = z
     wait: z.boolean().default(true),
   })
   .refine((r) => (r.from === undefined) === (r.to === undefined), { error: 'give both from and to, or neither (yesterday)', path: ['to'] });
-export type RunRequestBody = z.output<typeof runRequestSchema>;
 
 export const laneMessageSchema = z.object({
   runId: z.string().min(1).max(200),

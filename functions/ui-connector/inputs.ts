@@ -41,7 +41,6 @@ export const registerAppBodySchema = z.object({
   accountSid: accountSidSchema,
   authToken: presentText(256),
 });
-export type RegisterAppBody = z.infer<typeof registerAppBodySchema>;
 
 /** The signed form: Twilio's X-Twilio-Signature proves the account; no token in the body (one sent anyway is ignored). */
 export const signedRegisterAppBodySchema = z.object({ accountSid: accountSidSchema });

@@ -114,7 +114,6 @@ const accountQueryObject = (options: PhoneOptions) =>
     .refine((q) => q.phone !== undefined || q.email !== undefined || q.externalId !== undefined, {
       message: 'give at least one of phone, email, externalId',
     });
-export type AccountQueryInput = z.output<ReturnType<typeof accountQuerySchema>>;
 
 export const newAccountSchema = (options: PhoneOptions = {}) =>
   withFieldAliases(['name', 'phone', 'email', 'externalId'], newAccountObject(options));

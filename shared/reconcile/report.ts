@@ -46,7 +46,6 @@ export function totalOf(tally: Tally): TypeCounts {
 }
 
 export const runStateSchema = z.enum(['planning', 'running', 'complete', 'complete_with_errors']);
-export type RunState = z.output<typeof runStateSchema>;
 
 export const reportSchema = z.object({
   runId: z.string(),

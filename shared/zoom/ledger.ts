@@ -21,7 +21,6 @@ export const LEDGER_COLLECTION = 'ledger';
  * without an object.
  */
 export const artifactStateSchema = z.enum(['pending', 'stored', 'linked', 'failed']);
-export type ArtifactState = z.output<typeof artifactStateSchema>;
 
 /**
  * pending → writing (claimed: the CRM write is under way; a crash leaves it here and the
@@ -29,7 +28,6 @@ export type ArtifactState = z.output<typeof artifactStateSchema>;
  * applied; failed = permanent (the CRM refused it, or, with `gaveUp`, the deliveries ran out).
  */
 export const itemStateSchema = z.enum(['pending', 'writing', 'written', 'superseded', 'failed']);
-export type ItemState = z.output<typeof itemStateSchema>;
 
 /** open: something still pending; complete: everything stored/linked/written; attention: something failed for good. */
 export const engagementStateSchema = z.enum(['open', 'complete', 'attention']);
