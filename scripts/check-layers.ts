@@ -11,7 +11,8 @@
  *   (the local stack), scripts/, bench/ or twilio/.
  *
  * Edges are static imports and re-exports (type-only ones included: a type from test support
- * is still a dependency on it), `import x = require(…)`, `import('…')` with a literal, and
+ * is still a dependency on it), `import x = require(…)`, `import('…')` with a literal (also
+ * as a type: `typeof import('…')`), and
  * `new URL('…', import.meta.url)` (a file the code opens or forks). Bare package names are
  * not layers and are left to package.json.
  */
@@ -68,6 +69,11 @@ export function importedSpecifiers(source: string, fileName: string): string[] {
       case 'TsImportEqualsDeclaration': {
         const ref = n['moduleRef'] as { type?: string; expression?: unknown } | undefined;
         const spec = ref?.type === 'TsExternalModuleReference' ? literal(ref.expression) : undefined;
+        if (spec !== undefined) found.push(spec);
+        break;
+      }
+      case 'TsImportType': {
+        const spec = literal(n['argument']);
         if (spec !== undefined) found.push(spec);
         break;
       }

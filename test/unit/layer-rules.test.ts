@@ -71,12 +71,13 @@ describe('layer rules (npm run lint)', () => {
       "import e = require('./e');",
       "import './f';",
       "const g = await import('./g');",
+      "type I = import('./i').I;",
       "const h = new URL('./h.json', import.meta.url);",
       "const i = new URL('./not-a-module', 'https://example.com/');",
       "const j = 'import k from \"./k\"';",
       "import got from 'got';",
     ].join('\n');
-    expect(importedSpecifiers(text, 'x.ts').sort()).toEqual(['./a', './b', './c', './d', './e', './f', './g', './h.json']);
+    expect(importedSpecifiers(text, 'x.ts').sort()).toEqual(['./a', './b', './c', './d', './e', './f', './g', './h.json', './i']);
   });
 
   it('a tree keeping the rules passes', () => {
