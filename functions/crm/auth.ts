@@ -5,17 +5,12 @@
  * not even their length leaks); anything else is a 401 that names the accepted schemes (not
  * the custom header's name).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Secret } from '../../shared/config';
+import { constantTimeEqual } from '../../shared/constant-time';
 import { AppError, unauthenticated } from '../../shared/errors';
 import type { AuthMethod } from './config';
-
-export function constantTimeEqual(a: string, b: string): boolean {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
-}
 
 export interface AuthSettings {
   methods: AuthMethod[];
