@@ -9,6 +9,7 @@
  */
 import { AppError } from '../../shared/errors';
 import { createHttpApp, type HttpFunction, type RequestContext, type Route } from '../../shared/http/app';
+import { headerValue } from '../../shared/http/headers';
 import { sourceAddress } from '../../shared/http/source-address';
 import type { Logger } from '../../shared/logging';
 import { restorePlusFromQuery } from './conversation-keys';
@@ -83,7 +84,7 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       handle: async (ctx) => {
         const body = readBody(ctx);
         deps.gate.check(ctx, body.formParams, 'write');
-        const claims = await deps.tokens.authorize(header(ctx, 'authorization'), 'twilio');
+        const claims = await deps.tokens.authorize(headerValue(ctx.req.headers, 'authorization'), 'twilio');
         const fields = body.formParams.length > 0 ? withRestoredPlus(body.fields) : body.fields;
         const input = parseInput('invalid_body', fields, conversationNameBodySchema);
         const registeredBy = claims.gcp_agent_assist_user ?? undefined;
@@ -95,7 +96,7 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       path: '/conversation-name',
       handle: async (ctx) => {
         deps.gate.check(ctx, [], 'read');
-        await deps.tokens.authorize(header(ctx, 'authorization'), 'agent');
+        await deps.tokens.authorize(headerValue(ctx.req.headers, 'authorization'), 'agent');
         return { json: await handleGetConversation(conversationDeps(ctx), readKey(ctx)), headers: { 'cache-control': 'no-store' } };
       },
     },
@@ -103,7 +104,7 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       method: 'DELETE',
       path: '/conversation-name',
       handle: async (ctx) => {
-        const token = await deps.tokens.verify(header(ctx, 'authorization'));
+        const token = await deps.tokens.verify(headerValue(ctx.req.headers, 'authorization'));
         if (!token.roles.some((r) => deps.deleteRoles.includes(r))) throw new AppError('forbidden', 403, 'this token may not delete mappings; it needs the role twilio');
         // The Lightning component (when agents may delete) deletes unsigned; Twilio's deletes are writes like its registrations.
         const asAgent = token.roles.includes('agent') && deps.deleteRoles.includes('agent');
@@ -125,10 +126,6 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
   });
 }
 
-export function header(ctx: Pick<RequestContext, 'req'>, name: string): string | undefined {
-  const v = ctx.req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
 /** Form values went through the same "+" → space decoding as query strings. */
 function withRestoredPlus(fields: Record<string, unknown>): Record<string, unknown> {
