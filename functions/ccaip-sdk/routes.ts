@@ -90,16 +90,7 @@ export function createCcaipSdkApp(deps: CcaipSdkDeps): HttpFunction {
     ...(deps.projectId ? { projectId: deps.projectId } : {}),
     routes,
     maxBodyBytes: MAX_BODY_BYTES,
-    ...(deps.corsOrigins.length > 0
-      ? {
-          cors: {
-            allowedOrigins: deps.corsOrigins,
-            allowedMethods: ['GET', 'POST', 'OPTIONS'],
-            allowedHeaders: ['authorization', 'content-type', GUEST_HEADER],
-            allowCredentials: true,
-          },
-        }
-      : {}),
+    cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type', GUEST_HEADER], allowCredentials: true },
   });
 }
 

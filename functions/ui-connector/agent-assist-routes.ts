@@ -119,8 +119,6 @@ export function createAgentAssistApp(deps: AgentAssistDeps): HttpFunction {
     ...(deps.projectId ? { projectId: deps.projectId } : {}),
     routes,
     maxBodyBytes: MAX_BODY_BYTES,
-    ...(deps.corsOrigins.length > 0
-      ? { cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type'] } }
-      : {}),
+    cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type'] },
   });
 }

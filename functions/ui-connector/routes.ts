@@ -120,9 +120,7 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
     ...(deps.projectId ? { projectId: deps.projectId } : {}),
     routes,
     maxBodyBytes: MAX_BODY_BYTES,
-    ...(deps.corsOrigins.length > 0
-      ? { cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type'] } }
-      : {}),
+    cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type'] },
   });
 }
 

@@ -58,6 +58,7 @@ export interface HttpAppOptions {
   log: Logger;
   projectId?: string;
   routes: Route[];
+  /** Cross-origin access; a policy allowing no origin is none (preflights then get no special answer). */
   cors?: CorsPolicy;
   /** Bodies above this are refused with 413 before the Framework reads them (./body-guard). Default 10 MiB. */
   maxBodyBytes?: number;
@@ -73,6 +74,7 @@ export type HttpFunction = (req: Request, res: Response) => Promise<void>;
 
 export function createHttpApp(options: HttpAppOptions): HttpFunction {
   const routes: CompiledRoute[] = options.routes.map((r) => ({ ...r, segments: splitPath(r.path) }));
+  const cors = options.cors && options.cors.allowedOrigins.length > 0 ? options.cors : undefined;
   const maxBody = options.maxBodyBytes ?? DEFAULT_BODY_LIMITS.maxBytes;
   const limits: BodyLimits = { maxBytes: maxBody, maxParsedBytes: Math.min(options.maxParsedBodyBytes ?? DEFAULT_BODY_LIMITS.maxParsedBytes, maxBody) };
 
@@ -84,8 +86,8 @@ export function createHttpApp(options: HttpAppOptions): HttpFunction {
     const log = options.log.child(traceFields(parseTraceHeaders(req.headers), options.projectId));
     let status = 500;
     try {
-      applyCors(req, res, options.cors);
-      if (method === 'OPTIONS' && options.cors) {
+      applyCors(req, res, cors);
+      if (method === 'OPTIONS' && cors) {
         status = 204;
         res.status(204).end();
         return;
