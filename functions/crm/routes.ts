@@ -155,7 +155,7 @@ export function contractRoutes(deps: ContractDeps, options: RouteOptions): Contr
 const problem = (path: string, message: string) => new AppError('invalid_body', 400, `invalid request body: ${path}: ${message}`, { details: [{ path, message }] });
 
 /** JSON (url / object / base64), multipart/form-data (a `file` part) or the raw bytes. */
-export function parseAttachment(ctx: RequestContext, options: RouteOptions): AttachmentInput {
+function parseAttachment(ctx: RequestContext, options: RouteOptions): AttachmentInput {
   const type = (headerValue(ctx.req.headers, 'content-type') ?? '').toLowerCase();
   if (type.startsWith('application/json')) {
     limitJson(ctx, options.maxJsonBytes);

@@ -219,7 +219,7 @@ export function createDocStoreCrm(options: DocStoreCrmOptions): CrmClient {
 }
 
 /** A session has exactly one record; its id is a function of the session id. */
-export function recordIdOf(sessionId: string): string {
+function recordIdOf(sessionId: string): string {
   return `REC-${hash(`session|${sessionId}`)}`;
 }
 
