@@ -85,7 +85,7 @@ class StructuredLogger implements Logger {
   }
 }
 
-export function serializeError(err: unknown): unknown {
+function serializeError(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
   const out: LogFields = { name: err.name, message: err.message };
   if (isAppError(err)) {

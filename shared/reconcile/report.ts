@@ -16,7 +16,7 @@ export type TypeCounts = z.output<typeof typeCountsSchema>;
 export const tallySchema = z.object(Object.fromEntries(REPORT_TYPES.map((t) => [t, typeCountsSchema.default({ seen: 0, present: 0, backfilled: 0, failed: 0 })])) as Record<ReportType, z.ZodDefault<typeof typeCountsSchema>>);
 export type Tally = Record<ReportType, TypeCounts>;
 
-export function emptyCounts(): TypeCounts {
+function emptyCounts(): TypeCounts {
   return { seen: 0, present: 0, backfilled: 0, failed: 0 };
 }
 
