@@ -37,7 +37,7 @@ export interface TransferResult {
 }
 
 /** Metadata key holding the size Zoom announced, checked whenever an existing object is reused. */
-export const SOURCE_BYTES_KEY = 'sourceBytes';
+const SOURCE_BYTES_KEY = 'sourceBytes';
 
 /** The body was shorter or longer than its Content-Length: the file is not stored. */
 export class DownloadLengthMismatchError extends ZoomNetworkError {

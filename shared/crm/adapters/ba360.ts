@@ -26,8 +26,8 @@ import { crmAuthFailed, crmContractViolation, crmRejected } from '../errors';
 import { CHANNELS, type Channel, type CrmClient, type CrmRecord } from '../port';
 import { createUpstream } from './upstream';
 
-export const BA360_CHANNELS = ['Voz', 'Call', 'Chat', 'Email', 'SMS', 'TWDirect', 'Messenger', 'Facebook', 'Whatsapp', 'Telegram', 'Hangout', 'Instagram'] as const;
-export const MAX_INTERACTION_ID = 120;
+const BA360_CHANNELS = ['Voz', 'Call', 'Chat', 'Email', 'SMS', 'TWDirect', 'Messenger', 'Facebook', 'Whatsapp', 'Telegram', 'Hangout', 'Instagram'] as const;
+const MAX_INTERACTION_ID = 120;
 
 export interface Ba360Options {
   apiUrl: string;
