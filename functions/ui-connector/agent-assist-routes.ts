@@ -10,11 +10,12 @@ import type { NotificationLog } from '../../shared/agent-assist/notification-log
 import { decodeNotification, isNotificationType, pushEnvelopeSchema } from '../../shared/agent-assist/notifications';
 import { AppError } from '../../shared/errors';
 import { createHttpApp, type HttpFunction, type RequestContext, type Route } from '../../shared/http/app';
+import { parseInput } from '../../shared/http/body';
 import { headerValue } from '../../shared/http/headers';
 import { sourceAddress } from '../../shared/http/source-address';
 import type { KeyedTokenBuckets } from '../../shared/rate-limit';
 import type { Logger } from '../../shared/logging';
-import { parseInput, readBody } from './inputs';
+import { readBody } from './inputs';
 import { type DialogflowForwarder, isProxyPath, resolveProxyTarget } from './proxy';
 import { handleRegister } from './register';
 import { rateLimited } from './register-app';

@@ -9,12 +9,13 @@
  */
 import { AppError } from '../../shared/errors';
 import { createHttpApp, type HttpFunction, type RequestContext, type Route } from '../../shared/http/app';
+import { parseInput } from '../../shared/http/body';
 import { headerValue } from '../../shared/http/headers';
 import { sourceAddress } from '../../shared/http/source-address';
 import type { Logger } from '../../shared/logging';
 import { restorePlusFromQuery } from './conversation-keys';
 import { type ConversationNameDeps, handleDeleteConversation, handleGetConversation, handleRegisterConversation } from './conversation-name';
-import { conversationKeyQuerySchema, conversationNameBodySchema, parseInput, readBody, registerAppBodySchema, signedRegisterAppBodySchema } from './inputs';
+import { conversationKeyQuerySchema, conversationNameBodySchema, readBody, registerAppBodySchema, signedRegisterAppBodySchema } from './inputs';
 import { handleRegisterApp, type RegisterAppDeps, rateLimited } from './register-app';
 import type { TokenRole, TokenService } from './tokens';
 import type { TwilioRequestGate } from './twilio-request';
