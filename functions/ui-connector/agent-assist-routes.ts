@@ -9,7 +9,7 @@
 import type { NotificationLog } from '../../shared/agent-assist/notification-log';
 import { decodeNotification, isNotificationType, pushEnvelopeSchema } from '../../shared/agent-assist/notifications';
 import { AppError } from '../../shared/errors';
-import { createHttpApp, type HttpFunction, type RequestContext, type Route } from '../../shared/http/app';
+import type { HttpFunction, RequestContext, Route } from '../../shared/http/app';
 import { parseInput } from '../../shared/http/body';
 import { headerValue } from '../../shared/http/headers';
 import { sourceAddress } from '../../shared/http/source-address';
@@ -19,6 +19,7 @@ import { readBody } from './inputs';
 import { type DialogflowForwarder, isProxyPath, resolveProxyTarget } from './proxy';
 import { handleRegister } from './register';
 import { rateLimited } from './register-app';
+import { createConnectorApp } from './routes';
 import type { SalesforceTokenVerifier } from './salesforce-userinfo';
 import type { TokenService } from './tokens';
 
@@ -114,12 +115,5 @@ export function createAgentAssistApp(deps: AgentAssistDeps): HttpFunction {
     });
   }
 
-  return createHttpApp({
-    name: 'ui-connector',
-    log: deps.log,
-    ...(deps.projectId ? { projectId: deps.projectId } : {}),
-    routes,
-    maxBodyBytes: MAX_BODY_BYTES,
-    cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type'] },
-  });
+  return createConnectorApp(deps, routes, MAX_BODY_BYTES, ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS']);
 }

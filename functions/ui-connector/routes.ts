@@ -8,7 +8,7 @@
  * only Twilio-signed requests); GET — tokens with the `agent` role (the Lightning component).
  */
 import { AppError } from '../../shared/errors';
-import { createHttpApp, type HttpFunction, type RequestContext, type Route } from '../../shared/http/app';
+import { createHttpApp, type HttpFunction, type Method, type RequestContext, type Route } from '../../shared/http/app';
 import { parseInput } from '../../shared/http/body';
 import { headerValue } from '../../shared/http/headers';
 import { sourceAddress } from '../../shared/http/source-address';
@@ -115,13 +115,18 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
     },
   ];
 
+  return createConnectorApp(deps, routes, MAX_BODY_BYTES, ['GET', 'POST', 'DELETE', 'OPTIONS']);
+}
+
+/** One of ui-connector's apps (REST and Agent Assist differ in routes, body size and methods). */
+export function createConnectorApp(deps: { log: Logger; projectId?: string; corsOrigins: string[] }, routes: Route[], maxBodyBytes: number, methods: Method[]): HttpFunction {
   return createHttpApp({
     name: 'ui-connector',
     log: deps.log,
     ...(deps.projectId ? { projectId: deps.projectId } : {}),
     routes,
-    maxBodyBytes: MAX_BODY_BYTES,
-    cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type'] },
+    maxBodyBytes,
+    cors: { allowedOrigins: deps.corsOrigins, allowedMethods: methods, allowedHeaders: ['authorization', 'content-type'] },
   });
 }
 
