@@ -317,6 +317,56 @@ describe('interaction-worker: notes and dispositions', () => {
     expect(crm.records().find((r) => r.sessionId === 'e-133')?.disposition).toBe('Resolved');
   });
 
+  it('keeps an item whose CRM write outlasts the claim lease, renewing it; a redelivery meanwhile waits, then asks again; one comment', async () => {
+    // The worker's clock is ours; the renewals run on the process's timers and stamp our clock.
+    let clock = Date.now();
+    const renewed: Array<() => void> = [];
+    const renewal = () => new Promise<void>((resolve) => renewed.push(resolve));
+    const spied = {
+      ...docs,
+      update: async (...args: Parameters<MemoryDocStore['update']>) => {
+        await docs.update(...args);
+        const fields = Object.keys(args[2]);
+        if (fields.length === 2 && fields.some((f) => /^items\..+\.updatedAt$/.test(f))) for (const r of renewed.splice(0)) r();
+      },
+    };
+    let release!: () => void;
+    const writing = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered!: () => void;
+    const inCrm = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const slowCrm = {
+      ...crm,
+      addComment: async (...args: Parameters<MemoryCrm['addComment']>) => {
+        entered();
+        await writing;
+        return crm.addComment(...args);
+      },
+    };
+    compose({ ZOOM_ITEM_CLAIM_LEASE_MS: '300', ZOOM_ITEM_ORDER_WAIT_MS: '200' }, { docs: spied, crm: slowCrm }, { now: () => clock, sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    zoom.addEngagement(engagement('e-134', { recordings: [], notes: [notes[0]!] }));
+    const [note] = zoom.eventsFor('e-134');
+    const first = deliver(note!);
+    await inCrm;
+    // Two renewals, at +200 and +400 ms of the worker's clock: past the lease since the claim (300 ms).
+    clock += 200;
+    await renewal();
+    clock += 200;
+    await renewal();
+    await expect(deliver(note!)).rejects.toMatchObject({ status: 503, message: expect.stringContaining('another delivery is writing') });
+    release();
+    await first;
+    await deliver(note!);
+    expect(crm.comments().map((c) => c.body)).toEqual(['note 1']);
+    expect(Object.values(ledgerOf('e-134').items).map((i) => i.state)).toEqual(['written']);
+  });
+
   it('does not write a disposition twice when a crash fell between the CRM write and the ledger', async () => {
     zoom.addEngagement(engagement('e-132', { recordings: [], dispositions: [dispositions[0]!] }));
     const [event] = zoom.eventsFor('e-132');
