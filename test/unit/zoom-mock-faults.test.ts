@@ -7,35 +7,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startZoomMock, type ZoomEnvelope, type ZoomMock, zoomFilePath } from '../../local/mocks/zoom';
-import type { DeliveryClock } from '../../local/mocks/zoom/webhooks';
+import { ManualClock } from '../support/manual-clock';
 import { ZOOM_CREDENTIALS } from '../support/zoom-fixture';
-
-/** The deliveries' clock, moved by the tests (delays, pacing, duplicates and signing times follow it). */
-class ManualClock implements DeliveryClock {
-  private t = Date.parse('2026-11-21T10:00:00Z');
-  private tasks: Array<{ at: number; run: () => void }> = [];
-  readonly start = this.t;
-  now(): number {
-    return this.t;
-  }
-  after(ms: number, run: () => void): void {
-    this.tasks.push({ at: this.t + ms, run });
-  }
-  pending(): number {
-    return this.tasks.length;
-  }
-  advance(ms: number): void {
-    const until = this.t + ms;
-    for (;;) {
-      const due = this.tasks.filter((task) => task.at <= until).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.tasks = this.tasks.filter((task) => task !== due);
-      this.t = due.at;
-      due.run();
-    }
-    this.t = until;
-  }
-}
 
 let zoom: ZoomMock;
 let receiver: http.Server;
