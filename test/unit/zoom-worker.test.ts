@@ -134,11 +134,15 @@ describe('interaction-worker: recordings', () => {
     expect(crm.attachments().filter((a) => a.fileName.includes('vm-5'))).toHaveLength(1);
   });
 
-  it('retries a file that is not ready yet inside the invocation', async () => {
+  it('retries a file that is not ready yet inside the invocation, after the configured waits', async () => {
+    const slept: number[] = [];
+    compose({}, {}, { sleep: async (ms) => void slept.push(ms) });
     zoom.addEngagement(engagement('e-110'));
     zoom.faults.fileNotReady({ pathIncludes: 'rec-e-110', times: 2, status: 409 });
     await deliver({ ...eventOf('e-110', 'contact_center.recording_completed'), event_ts: Date.now() });
     expect(ledgerOf('e-110').artifacts['recording-rec-e-110']?.state).toBe('linked');
+    // ZOOM_NOT_READY_DELAYS_MS=10,20 (workerEnv): one wait per 409.
+    expect(slept).toEqual([10, 20]);
   });
 
   it('hands a still-missing file back to Pub/Sub while the window is open, then stores it on redelivery', async () => {
