@@ -207,8 +207,12 @@ describe('Zoom pipeline on the local stack', () => {
       const res = await fetch(`${stack.functions['crm']}/admin/faults`, { method: 'POST', headers: adminHeaders(), body: JSON.stringify({ operation, status: 503, times: 2 }) });
       expect(res.status).toBeLessThan(300);
     }
+    const failedDeliveries = () => Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1].failedAttempts;
+    const failedBefore = failedDeliveries();
     await stack.zoom.deliver(eventsOf(['eng-crm-1']), { retryDelaysMs: [] });
     await drain();
+    // The 503s did happen: deliveries failed and were retried.
+    expect(failedDeliveries()).toBeGreaterThan(failedBefore);
     const data = await crmData();
     const record = data.records.find((r) => r.sessionId === 'eng-crm-1')!;
     expect(data.attachments.filter((a) => a.recordId === record.id)).toHaveLength(1);
