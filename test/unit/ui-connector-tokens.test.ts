@@ -86,13 +86,16 @@ describe('UI-connector tokens', () => {
     await expect(service().verify(token)).resolves.toBeDefined();
   });
 
-  test('a token verified once is remembered, but never past its exp', async () => {
+  test('a token verified once is remembered, and refused once past its exp and the 30 s clock tolerance', async () => {
     const tokens = service();
     const token = handMadeJwt({ alg: 'HS256' }, { ...goodClaims(), exp: nowSeconds() + 30 }, KEY);
     await expect(tokens.verify(token)).resolves.toBeDefined();
     const start = clock.now;
-    clock.now = new Date(start.getTime() + 31_000 + 30_000);
+    clock.now = new Date(start.getTime() + 10_000);
     try {
+      await expect(tokens.verify(token)).resolves.toBeDefined();
+      // exp + 31 s: past the 30 s tolerance (and well inside the cache's own window).
+      clock.now = new Date(start.getTime() + 61_000);
       expect(await rejection(tokens.verify(token))).toEqual({ status: 401, message: 'Your token has expired.' });
     } finally {
       clock.now = start;
