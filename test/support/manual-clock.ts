@@ -1,12 +1,19 @@
 /**
  * A clock tests move by hand, for code that takes `now()` and `after(ms, run)` (the Zoom
- * stand-in's webhook deliveries): what falls due runs in time order as the clock advances.
+ * stand-in's webhook deliveries) or cancellable timers `set`/`clear` (the Pub/Sub stand-in's
+ * leases and back-off): what falls due runs in time order as the clock advances.
  */
 import type { DeliveryClock } from '../../local/mocks/zoom/webhooks';
+import type { RuntimeTimers, TimerHandle } from '../../local/pubsub/subscription-runtime';
 
-export class ManualClock implements DeliveryClock {
+interface Task {
+  at: number;
+  run: () => void;
+}
+
+export class ManualClock implements DeliveryClock, RuntimeTimers {
   private t: number;
-  private tasks: Array<{ at: number; run: () => void }> = [];
+  private tasks: Task[] = [];
   private waiters: Array<{ count: number; resolve: () => void }> = [];
   readonly start: number;
   constructor(start = Date.parse('2026-11-21T10:00:00Z')) {
@@ -17,9 +24,17 @@ export class ManualClock implements DeliveryClock {
     return this.t;
   }
   after(ms: number, run: () => void): void {
-    this.tasks.push({ at: this.t + ms, run });
+    this.set(run, ms);
+  }
+  set(run: () => void, ms: number): TimerHandle {
+    const task: Task = { at: this.t + ms, run };
+    this.tasks.push(task);
     for (const w of this.waiters.filter((w) => this.tasks.length >= w.count)) w.resolve();
     this.waiters = this.waiters.filter((w) => this.tasks.length < w.count);
+    return task;
+  }
+  clear(handle: TimerHandle | undefined): void {
+    this.tasks = this.tasks.filter((task) => task !== handle);
   }
   /** Resolves once `count` tasks wait on this clock. */
   whenPending(count: number): Promise<void> {

@@ -1,7 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { createStoredMessage, type StoredMessage } from '../../local/pubsub/stored-message';
 import type { DeliveryPolicy } from '../../local/pubsub/subscription-config';
-import { type Consumer, type RuntimeTimers, SubscriptionRuntime, type SubscriptionRuntimeDeps, type TimerHandle } from '../../local/pubsub/subscription-runtime';
+import { type Consumer, SubscriptionRuntime, type SubscriptionRuntimeDeps } from '../../local/pubsub/subscription-runtime';
+import { ManualClock } from '../support/manual-clock';
 import type { WireReceivedMessage, WireSubscription } from '../../local/pubsub/wire';
 
 const SUBSCRIPTION = 'projects/p/subscriptions/sub';
@@ -72,36 +73,10 @@ class RecordingConsumer implements Consumer {
   }
 }
 
-/** The runtime's lease and back-off timers on a clock the test moves. */
-class ManualTimers implements RuntimeTimers {
-  private now = 0;
-  private counter = 0;
-  private readonly tasks = new Map<number, { at: number; run: () => void }>();
-  set(run: () => void, ms: number): TimerHandle {
-    this.counter += 1;
-    this.tasks.set(this.counter, { at: this.now + ms, run });
-    return this.counter;
-  }
-  clear(handle: TimerHandle | undefined): void {
-    this.tasks.delete(handle as number);
-  }
-  /** Moves the clock by `ms`, running what falls due in time order. */
-  advance(ms: number): void {
-    const until = this.now + ms;
-    for (;;) {
-      const due = [...this.tasks].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.tasks.delete(due[0]);
-      this.now = due[1].at;
-      due[1].run();
-    }
-    this.now = until;
-  }
-}
-
-let timers: ManualTimers;
+/** The runtime's lease and back-off timers, on a clock the test moves. */
+let timers: ManualClock;
 beforeEach(() => {
-  timers = new ManualTimers();
+  timers = new ManualClock(0);
 });
 
 function noPush(): SubscriptionRuntimeDeps {
