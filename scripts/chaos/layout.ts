@@ -56,7 +56,7 @@ const queuedSchema = z.object({
 });
 const str = (o: Record<string, unknown>, field: string) => (typeof o[field] === 'string' && o[field] !== '' ? (o[field] as string) : undefined);
 
-export interface ExpectedWork {
+interface ExpectedWork {
   engagementId: string;
   event: string;
   keys: string[];
