@@ -10,7 +10,7 @@ import type { PhoneOptions } from '../../shared/crm/phone';
 import { withAccountCreateWindow, withAmbiguityRule, withRecordCreateClaim } from '../../shared/crm/lookup-rules';
 import type { CrmClient } from '../../shared/crm/port';
 import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-lazy';
-import { createHttpApp, type HttpFunction, type Route } from '../../shared/http/app';
+import { createHttpApp, type HttpApp, type Route } from '../../shared/http/app';
 import type { Logger } from '../../shared/logging';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
@@ -42,7 +42,7 @@ export interface CrmAppDeps {
   now?: () => Date;
 }
 
-export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
+export function buildCrmApp(deps: CrmAppDeps): HttpApp {
   const { config, log } = deps;
   const now = deps.now ?? (() => new Date());
   const phone: PhoneOptions = { defaultCountry: config.CRM_DEFAULT_COUNTRY };
@@ -109,7 +109,7 @@ export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
   });
 }
 
-export function composeCrm(env: Env): HttpFunction {
+export function composeCrm(env: Env): HttpApp {
   const { config, log } = createFunctionRuntime('crm', env, crmFunctionConfigShape);
   checkCrmFunctionConfig(config);
   const mockMode = config.CRM_MODE === 'mock';

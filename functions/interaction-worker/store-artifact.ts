@@ -138,8 +138,12 @@ async function withZoomRetries<T>(deps: WorkerDeps, eventTs: number, run: () => 
         continue;
       }
       if (err instanceof ZoomApiError && err.retryable && attempt < delays.length) {
-        const retryAfterMs = err.retryAfterSeconds === undefined ? undefined : err.retryAfterSeconds * 1000;
-        await deps.sleep(backoffDelay({ limit: delays.length, baseDelayMs: delays[0]!, maxDelayMs: Math.max(...delays) }, attempt + 1, retryAfterMs));
+        const retryAfterMs = err.retryAfterSeconds === undefined ? 0 : err.retryAfterSeconds * 1000;
+        const policy = { limit: delays.length, baseDelayMs: delays[0]!, maxDelayMs: Math.max(...delays) };
+        // Retry-After is a floor (docs/contracts/zoom.md): one longer than this invocation's
+        // longest wait is left to Pub/Sub's redelivery rather than cut short here.
+        if (retryAfterMs > policy.maxDelayMs) throw err;
+        await deps.sleep(Math.max(backoffDelay(policy, attempt + 1), retryAfterMs));
         continue;
       }
       throw err;

@@ -72,13 +72,16 @@ interface CompiledRoute extends Route {
 
 export type HttpFunction = (req: Request, res: Response) => Promise<void>;
 
-export function createHttpApp(options: HttpAppOptions): HttpFunction {
+/** An app built by createHttpApp: the handler, and the routes it serves (what its documents must list). */
+export type HttpApp = HttpFunction & { readonly routes: ReadonlyArray<Pick<Route, 'method' | 'path'>> };
+
+export function createHttpApp(options: HttpAppOptions): HttpApp {
   const routes: CompiledRoute[] = options.routes.map((r) => ({ ...r, segments: splitPath(r.path) }));
   const cors = options.cors && options.cors.allowedOrigins.length > 0 ? options.cors : undefined;
   const maxBody = options.maxBodyBytes ?? DEFAULT_BODY_LIMITS.maxBytes;
   const limits: BodyLimits = { maxBytes: maxBody, maxParsedBytes: Math.min(options.maxParsedBodyBytes ?? DEFAULT_BODY_LIMITS.maxParsedBytes, maxBody) };
 
-  return withBodyLimits(async (req: Request, res: Response) => {
+  const app = withBodyLimits(async (req: Request, res: Response) => {
     const started = process.hrtime.bigint();
     const url = requestUrl(req.originalUrl ?? req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase() as Method;
@@ -124,6 +127,7 @@ export function createHttpApp(options: HttpAppOptions): HttpFunction {
       log.debug('request', { method, path, status, latencyMs: Math.round(latencyMs * 100) / 100 });
     }
   }, limits);
+  return Object.assign(app, { routes: routes.map(({ method, path }) => ({ method, path })) });
 }
 
 function sendResult(res: Response, status: number, result: HttpResult): void {

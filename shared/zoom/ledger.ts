@@ -139,6 +139,11 @@ export interface Ledger {
    * owner holds a fresh claim), 'gone' (no longer pending or writing).
    */
   claimItem(engagementId: string, key: string, claim: ItemClaim): Promise<ClaimOutcome>;
+  /**
+   * Keeps `owner`'s claim fresh (its `updatedAt` moves to `now`) while its write is under way;
+   * false when the item is no longer `writing` for `owner` (taken over, or finished).
+   */
+  renewClaim(engagementId: string, key: string, claim: Pick<ItemClaim, 'owner' | 'now'>): Promise<boolean>;
   updateItem(engagementId: string, key: string, patch: ItemPatch): Promise<void>;
   setFields(engagementId: string, fields: { crmRecordId?: string; dispositionTs?: number }): Promise<void>;
   /** Recomputes `state` from the entries (every writer calls it after a transition). */
@@ -258,6 +263,13 @@ export function createLedger(docs: DocStore): Ledger {
           write: { [`items.${key}.state`]: 'writing', [`items.${key}.claimedBy`]: claim.owner, [`items.${key}.updatedAt`]: new Date(claim.now), updatedAt: fieldOps.serverTime() },
           result: 'claimed',
         };
+      });
+    },
+    async renewClaim(engagementId, key, claim) {
+      return conditionally<boolean>(engagementId, (doc) => {
+        const item = doc.items[key];
+        if (item?.state !== 'writing' || item.claimedBy !== claim.owner) return { result: false };
+        return { write: { [`items.${key}.updatedAt`]: new Date(claim.now), updatedAt: fieldOps.serverTime() }, result: true };
       });
     },
     async updateItem(engagementId, key, patch) {

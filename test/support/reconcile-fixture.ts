@@ -49,7 +49,16 @@ export interface CoreUnderTest {
 
 export function reconcileCore(
   zoom: ZoomMock,
-  options: { docs?: MemoryDocStore; bus?: MemoryEventBus; settings?: Partial<ReconcileSettings>; signal?: AbortSignal; onProgress?: ReconcileDeps['onProgress']; retryBaseMs?: number } = {},
+  options: {
+    docs?: MemoryDocStore;
+    bus?: MemoryEventBus;
+    settings?: Partial<ReconcileSettings>;
+    signal?: AbortSignal;
+    onProgress?: ReconcileDeps['onProgress'];
+    retryBaseMs?: number;
+    /** The reconciliation's clock (leases, heartbeats, page-token ages); default the process's. */
+    now?: () => number;
+  } = {},
 ): CoreUnderTest {
   const docs = options.docs ?? createMemoryDocStore();
   const bus = options.bus ?? createMemoryEventBus();
@@ -70,7 +79,7 @@ export function reconcileCore(
     limits: createLaneLimits(),
     settings: { ...TEST_SETTINGS, ...options.settings },
     log,
-    now: Date.now,
+    now: options.now ?? Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

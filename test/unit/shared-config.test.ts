@@ -1,3 +1,4 @@
+import { format, inspect } from 'node:util';
 import * as z from 'zod';
 import { ConfigError, envBool, envInt, envList, parseConfig, Secret, secret, secretValues } from '../../shared/config';
 import { createFunctionRuntime } from '../../shared/runtime';
@@ -38,6 +39,9 @@ describe('configuration', () => {
     const s = new Secret('super-secret-value');
     expect(JSON.stringify({ s })).toBe('{"s":"[secret]"}');
     expect(`${s}`).toBe('[secret]');
+    // What console.log and util.format print.
+    expect(inspect({ s })).not.toContain('super-secret-value');
+    expect(format('%s %o %j', s, s, { s })).not.toContain('super-secret-value');
     expect(secretValues({ a: { b: [s] } })).toEqual(['super-secret-value']);
   });
 
