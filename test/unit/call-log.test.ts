@@ -227,6 +227,46 @@ describe('call-log writes that fail, unknown and withheld callers', () => {
   });
 });
 
+describe("call-log's write lease (version-conditioned updates of the call's document)", () => {
+  const completed = (sid: string) => statusCallbackSchema.parse({ CallSid: sid, AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: '12', From: '+14155550111', Direction: 'inbound' });
+
+  it('two workers delivering the same call at once write one log: one writes, the other is told busy', async () => {
+    const { clock, crm, deps } = setup();
+    const outcomes = await Promise.all([recordCompletion(deps, completed(callSid(40))), recordCompletion(deps, completed(callSid(40)))]);
+    expect([...outcomes].sort()).toEqual(['busy', 'written']);
+    expect(crm.records().filter((r) => r.sessionId === callSid(40))).toHaveLength(1);
+    // Whatever the sweep finds later, it writes nothing more.
+    clock.now = new Date(clock.now.getTime() + 31_000);
+    expect(await sweep(deps, 10)).toMatchObject({ written: 0 });
+    expect(crm.records().filter((r) => r.sessionId === callSid(40))).toHaveLength(1);
+  });
+
+  it('two deliveries taking over the same expired lease at the same instant: exactly one gets it', async () => {
+    const { docs } = setup();
+    const store = createCallStore(docs, 'call-logs');
+    await store.mergeCompletion(callSid(41), { status: 'completed', receivedAt: '2026-12-04T10:00:00.000Z', fields: {} });
+    // A holder that died: its lease stays behind.
+    expect(await store.lease(callSid(41), new Date('2026-12-04T10:00:00Z'), 30)).toBeDefined();
+    const later = new Date('2026-12-04T10:00:31Z');
+    const [a, b] = await Promise.all([store.lease(callSid(41), later, 30), store.lease(callSid(41), later, 30)]);
+    expect([a, b].filter((r) => r !== undefined)).toHaveLength(1);
+  });
+
+  it("a holder that overran its lease does not free the lease of the delivery that took over", async () => {
+    const { docs } = setup();
+    const store = createCallStore(docs, 'call-logs');
+    await store.mergeCompletion(callSid(42), { status: 'completed', receivedAt: '2026-12-04T10:00:00.000Z', fields: {} });
+    const slow = await store.lease(callSid(42), new Date('2026-12-04T10:00:00Z'), 30);
+    const takeover = await store.lease(callSid(42), new Date('2026-12-04T10:00:31Z'), 30);
+    expect(slow).toBeDefined();
+    expect(takeover).toBeDefined();
+    await slow!(); // the slow delivery finishes late and lets go of what it no longer holds
+    expect(await store.lease(callSid(42), new Date('2026-12-04T10:00:40Z'), 30)).toBeUndefined();
+    await takeover!();
+    expect(await store.lease(callSid(42), new Date('2026-12-04T10:00:41Z'), 30)).toBeDefined();
+  });
+});
+
 describe('call-log with Salesforce and CALL_LOG_UNKNOWN_CALLER=Lead', () => {
   let fake: SalesforceFake;
   beforeAll(async () => {
