@@ -256,6 +256,19 @@ describe('call-log writes that fail, unknown and withheld callers', () => {
   });
 });
 
+describe('call-log and a CRM that drops mapped fields', () => {
+  it('writes the mapped values as fields and warns naming the ones the CRM did not keep', async () => {
+    const lines: string[] = [];
+    const { crm, deps } = setup({ fieldMap: parseCallFieldMap('u_caller_city-FromCity|u_typo-FromState') });
+    // As the ServiceNow adapter answers when the table lacks a column: only the kept ones come back.
+    deps.crm = { ...crm, updateRecord: async (id, update) => ({ ...(await crm.updateRecord(id, update)), fields: { u_caller_city: 'OAKLAND' } }) };
+    deps.log = createLogger({ level: 'warn', sink: (l) => lines.push(l) });
+    await recordCompletion(deps, statusCallbackSchema.parse({ CallSid: callSid(50), AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: '3', From: '+14155550150', FromCity: 'OAKLAND', FromState: 'CA' }));
+    expect(crm.records()[0]?.fields).toEqual({ u_caller_city: 'OAKLAND', u_typo: 'CA' });
+    expect(lines.join('\n')).toMatch(/did not keep mapped fields[\s\S]*u_typo/);
+  });
+});
+
 describe("call-log's write lease (version-conditioned updates of the call's document)", () => {
   const completed = (sid: string) => statusCallbackSchema.parse({ CallSid: sid, AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: '12', From: '+14155550111', Direction: 'inbound' });
 
