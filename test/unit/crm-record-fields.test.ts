@@ -82,6 +82,17 @@ describe('the Salesforce adapter writes fields and the date on the call Task', (
     expect(task).toMatchObject({ CallerCity__c: 'OAKLAND', ActivityDate: '2026-12-04', CallObject: 'CA1', CallType: 'Inbound', CallDurationInSeconds: 30, Status: 'Completed', Subject: 'Call: Inbound call CA1', TaskSubtype: 'Call' });
   });
 
+  it('gives the call Task a Subject even when SALESFORCE_TASK_FIELDS maps none', async () => {
+    fake = await startSalesforceFake(SF);
+    const crm = createCrmClient(
+      parseCrmClientConfig({ CRM_ADAPTER: 'salesforce', SALESFORCE_LOGIN_URL: fake.baseUrl, SALESFORCE_CLIENT_ID: SF.clientId, SALESFORCE_CLIENT_SECRET: SF.clientSecret, SALESFORCE_TASK_FIELDS: 'Status=In Progress' }),
+      { log: silentLogger },
+    );
+    const record = await crm.createRecord({ sessionId: 'CA6', channel: 'voice', subject: 'Inbound call CA6' });
+    expect(fake.records('Task').find((t) => t['CallObject'] === 'CA6')).toMatchObject({ Subject: 'Call: Inbound call CA6', CallType: 'Inbound', Status: 'In Progress' });
+    expect(record.sessionId).toBe('CA6');
+  });
+
   it("an org without the custom field refuses the write: the adapter reports Salesforce's INVALID_FIELD", async () => {
     fake = await startSalesforceFake(SF);
     const crm = sfAdapter(fake);
