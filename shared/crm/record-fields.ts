@@ -31,6 +31,8 @@ export const SN_OWN_FIELDS = ['caller_id', 'short_description', 'contact_type', 
 /** Salesforce API names: a letter, then letters/digits/single underscores, no trailing underscore; custom ones end __c, optionally behind a namespace. */
 const SF_NAME = /^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*(?<!_)$/;
 const SF_CUSTOM = /^(?:[A-Za-z](?:[A-Za-z0-9]|_(?!_))*(?<!_)__)?[A-Za-z](?:[A-Za-z0-9]|_(?!_))*(?<!_)__c$/;
+/** A custom field's own name, without its namespace prefix and __c (Salesforce allows 40 characters). */
+const customCore = (name: string) => name.slice(0, -3).split('__').pop() ?? '';
 /** ServiceNow column names are lowercase (dictionary element names), at most 80 characters. */
 const SN_COLUMN = /^[a-z][a-z0-9_]{0,79}$/;
 const ZD_FIELD_ID = /^[1-9]\d{0,17}$/;
@@ -50,7 +52,7 @@ function problemOf(target: RecordFieldTarget, name: string): string | undefined 
   switch (target) {
     case 'salesforce':
       if (SF_TASK_OWN_FIELDS.includes(name)) return 'is a Task field ccbridge sets itself';
-      if (SF_CUSTOM.test(name) && name.length <= 43) return undefined;
+      if (SF_CUSTOM.test(name) && customCore(name).length <= 40) return undefined;
       if (SF_NAME.test(name) && SF_TASK_MAPPABLE_STANDARD.includes(name)) return undefined;
       return `is not a Salesforce Task field: a custom field's API name ends in __c (e.g. CallerCity__c, at most 40 characters before __c), or a writable standard field (${SF_TASK_MAPPABLE_STANDARD.join(', ')})`;
     case 'servicenow':
