@@ -345,6 +345,8 @@ describe('call-log with Salesforce and CALL_LOG_UNKNOWN_CALLER=Lead', () => {
     const tasks = fake.records('Task').filter((t) => t['CallObject'] === callSid(77));
     const leadTask = tasks.find((t) => t['WhoId'] === leads[0]!.Id)!;
     expect(leadTask['WhatId'] ?? null).toBeNull();
+    // The Lead's own Task is the same call on its timeline: completed, dated, with the duration.
+    expect(leadTask).toMatchObject({ Status: 'Completed', CallDurationInSeconds: 95, ActivityDate: '2026-12-04', CallType: 'Inbound' });
     const caseTask = tasks.find((t) => t['WhatId'])!;
     expect(caseTask['CallDurationInSeconds']).toBe(95);
     expect(fake.records('Case')).toHaveLength(1);

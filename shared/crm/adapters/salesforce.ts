@@ -454,6 +454,14 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
         const task = await callTask(id);
         if (task) await patch('Task', task.Id, log, 'task');
         else await create('Task', { ...log, WhatId: id, TaskSubtype: 'Call', Subject: 'Call' });
+        // A Lead caller's own Task (no WhatId allowed) is the same call on the Lead's timeline: it gets the same values.
+        if (task?.CallObject) {
+          const leadTasks = await query(`SELECT Id, WhoId FROM Task WHERE CallObject = ${soql(task.CallObject)} AND WhatId = null AND WhoId != null LIMIT 5`);
+          for (const row of leadTasks) {
+            const lead = taskSchema.safeParse(row).data;
+            if (lead?.WhoId !== undefined && typeOfId(lead.WhoId) === 'Lead') await patch('Task', lead.Id, log, 'task');
+          }
+        }
       }
       return requireCase(id);
     },
