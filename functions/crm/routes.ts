@@ -18,6 +18,7 @@ import {
   recordUpdateSchema,
 } from '../../shared/crm/contract';
 import type { PhoneOptions } from '../../shared/crm/phone';
+import { type RecordFieldTarget, recordFieldProblems } from '../../shared/crm/record-fields';
 import { AppError, payloadTooLarge } from '../../shared/errors';
 import type { HttpResult, Method, RequestContext, Route } from '../../shared/http/app';
 import { parseBody, parseQuery } from '../../shared/http/body';
@@ -44,6 +45,8 @@ export interface ContractRoute extends Route {
 export interface RouteOptions {
   phone: PhoneOptions;
   maxJsonBytes: number;
+  /** The CRM behind this contract, whose field-name rule a record update's `fields` must meet (undefined: not checked here). */
+  fieldTarget?: RecordFieldTarget;
 }
 
 const MAX_ID = 200;
@@ -93,7 +96,10 @@ export function contractRoutes(deps: ContractDeps, options: RouteOptions): Contr
   };
   const updateRecord = async (ctx: RequestContext) => {
     json(ctx);
-    return handleUpdateRecord(deps, idParam(ctx), compact(parseBody(ctx, recordUpdateSchema)));
+    const update = compact(parseBody(ctx, recordUpdateSchema));
+    const problems = options.fieldTarget === undefined ? [] : recordFieldProblems(options.fieldTarget, Object.keys(update.fields ?? {}), 'fields');
+    if (problems.length > 0) throw new AppError('invalid_body', 400, `invalid record update: ${problems.join('; ')}`);
+    return handleUpdateRecord(deps, idParam(ctx), update);
   };
 
   // CCAI Platform substitutes a missing id with "": ".../records//comments" reaches these.

@@ -171,6 +171,7 @@ export function createMemoryCrm(options: { kind?: string } = {}): MemoryCrm {
         if (update.disposition !== undefined) updated.disposition = update.disposition;
         if (update.notes !== undefined) updated.notes = update.notes;
         if (update.durationSeconds !== undefined) updated.durationSeconds = update.durationSeconds;
+        if (update.fields !== undefined) updated.fields = { ...updated.fields, ...update.fields };
         records.set(id, updated);
         return updated;
       }),
