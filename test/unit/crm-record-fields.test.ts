@@ -10,11 +10,11 @@ import { MOCK_COLLECTIONS } from '../../functions/crm/mock/docstore-crm';
 import { type SalesforceFake, startSalesforceFake } from '../../local/mocks/crm-fakes/salesforce';
 import { type ServiceNowFake, startServiceNowFake } from '../../local/mocks/crm-fakes/servicenow';
 import { startZendeskFake, type ZendeskFake } from '../../local/mocks/crm-fakes/zendesk';
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
 import { createCrmClient, parseCrmClientConfig } from '../../shared/crm/factory';
-import { createMemoryCrm } from '../../shared/crm/memory';
+import { createMemoryCrm } from '../support/doubles/memory-crm';
 import { recordFieldProblems } from '../../shared/crm/record-fields';
-import { silentLogger } from '../../shared/logging';
+import { silentLogger } from '../support/doubles/silent-logger';
 import { basicAuth, CRM_PASSWORD, CRM_USER, type CrmUnderTest, startCrm } from '../support/crm-harness';
 import { SN_PASSWORD, SN_USER, serviceNowAdapter } from '../support/crm-fakes';
 
