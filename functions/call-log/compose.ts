@@ -11,6 +11,9 @@ import { createFunctionRuntime } from '../../shared/runtime';
 import { createTwilioRequestGate } from '../../shared/twilio/request-gate';
 import { createCallStore } from './call-state';
 import { parseCallFieldMap } from './callback';
+import type { FieldRule } from '../../shared/crm/adapters/field-map';
+import type { CrmAdapterKind } from '../../shared/crm/config';
+import { type RecordFieldTarget, recordFieldProblems } from '../../shared/crm/record-fields';
 import { callLogConfigShape } from './config';
 import { createCallLogApp } from './routes';
 
@@ -26,6 +29,7 @@ export function composeCallLog(env: Env, ports: Partial<CallLogPorts> = {}, opti
   const crmEnv = unknown === 'Lead' || unknown === 'Contact' ? { ...env, SALESFORCE_NEW_ACCOUNT_OBJECT: unknown } : env;
   const { config, log } = createFunctionRuntime('call-log', crmEnv, callLogConfigShape, options.logSink ? { sink: options.logSink } : {});
   const fieldMap = parseCallFieldMap(config.CALL_LOG_FIELD_MAP);
+  checkFieldTarget(config.CRM_ADAPTER, config.CALL_LOG_CRM, fieldMap);
   const publicUrl = config.CALL_LOG_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/call-log` : undefined);
   if (publicUrl === undefined) throw new ConfigError('call-log', ['CALL_LOG_PUBLIC_URL: required (or PUBLIC_BASE_URL): Twilio signs the exact URL it calls']);
   const docs = ports.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
@@ -53,7 +57,25 @@ export function composeCallLog(env: Env, ports: Partial<CallLogPorts> = {}, opti
         defaultCountry: config.CRM_DEFAULT_COUNTRY,
         retryAfterSeconds: config.CALL_LOG_RETRY_AFTER_SECONDS,
         leaseSeconds: config.CALL_LOG_LEASE_SECONDS,
+        timeZone: config.CALL_LOG_TIME_ZONE,
       },
     },
   });
+}
+
+/**
+ * The field map's CRM field names, checked at start against the CRM that will hold them: the
+ * adapter itself, or — through the contract — the CRM named by CALL_LOG_CRM.
+ */
+export function checkFieldTarget(adapter: CrmAdapterKind, named: RecordFieldTarget | undefined, fieldMap: FieldRule[]): void {
+  if (fieldMap.length === 0) return;
+  if (adapter !== 'contract' && named !== undefined && named !== adapter) {
+    throw new ConfigError('call-log', [`CALL_LOG_CRM: ${named} contradicts CRM_ADAPTER=${adapter} (leave it unset: the adapter is the CRM)`]);
+  }
+  const target = adapter === 'contract' ? named : adapter;
+  if (target === undefined) {
+    throw new ConfigError('call-log', ['CALL_LOG_CRM: required with CALL_LOG_FIELD_MAP when CRM_ADAPTER=contract: the CRM behind the crm function (salesforce, servicenow, zendesk, ba360 or mock), whose field names the map must use']);
+  }
+  const problems = recordFieldProblems(target, fieldMap.map((r) => r.field), 'CALL_LOG_FIELD_MAP');
+  if (problems.length > 0) throw new ConfigError('call-log', problems);
 }

@@ -5,6 +5,7 @@
 import * as z from 'zod';
 import { envInt, envList, envString, envUrl, Secret } from '../../shared/config';
 import { crmClientConfigShape } from '../../shared/crm/config';
+import { RECORD_FIELD_TARGETS } from '../../shared/crm/record-fields';
 
 /**
  * Caller IDs that mean "withheld": Twilio passes a blocked caller ID through as the carrier
@@ -32,6 +33,13 @@ export const callLogConfigShape = {
   CALL_LOG_DEFAULT_ACCOUNT_ID: z.preprocess((v) => (v === '' ? undefined : v), envString().optional()),
   /** `CrmField-Source` pairs separated by |, sources from the status callback (see ./callback.ts FIELD_SOURCES). */
   CALL_LOG_FIELD_MAP: z.string().default(''),
+  /**
+   * The CRM that finally holds the log when CRM_ADAPTER=contract (the crm function's mock or its
+   * real CRM): whose field names CALL_LOG_FIELD_MAP may use. Implied by CRM_ADAPTER otherwise.
+   */
+  CALL_LOG_CRM: z.preprocess((v) => (v === '' ? undefined : v), z.enum(RECORD_FIELD_TARGETS, { error: `must be one of ${RECORD_FIELD_TARGETS.join(', ')}` }).optional()),
+  /** The contact center's time zone (IANA): the day a call is dated in the CRM (Salesforce Task ActivityDate) is its start's day there. */
+  CALL_LOG_TIME_ZONE: z.string().refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Madrid or UTC' }).default('UTC'),
   CALL_LOG_PRIVATE_NUMBERS: envList().default(DEFAULT_PRIVATE_NUMBERS),
   /** A write that failed (CRM down) is tried again by the sweep after this long. */
   CALL_LOG_RETRY_AFTER_SECONDS: envInt(10, 86_400).default(300),
@@ -48,3 +56,12 @@ export const callLogConfigShape = {
 };
 
 export type CallLogConfig = z.output<z.ZodObject<typeof callLogConfigShape>>;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -17,7 +17,7 @@ import * as z from 'zod';
 import { AppError, unauthenticated } from '../../shared/errors';
 import { lazyAsync } from '../../shared/lazy';
 
-export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 

@@ -9,7 +9,7 @@ import { AMBIGUOUS_RULES } from '../../shared/crm/lookup-rules';
 import { type baseConfigShape, ConfigError, envInt, envList, envUrl, optionalSecret } from '../../shared/config';
 import { type CrmClientConfig, crmClientConfigShape, missingCrmKeys } from '../../shared/crm/config';
 
-export const AUTH_METHODS = ['basic', 'oauth', 'header'] as const;
+const AUTH_METHODS = ['basic', 'oauth', 'header'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 export const crmFunctionConfigShape = {

@@ -90,6 +90,7 @@ function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefi
   const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET);
   const crm = ports?.crm ?? createCrmClient(config, { log, publicBaseUrl: config.PUBLIC_BASE_URL });
   const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? realSleep;
   const retry = { limit: config.ZOOM_API_RETRY_LIMIT, baseDelayMs: config.ZOOM_API_RETRY_BASE_MS, maxDelayMs: 20_000 };
   const http = ports?.zoomHttp ?? createZoomHttp({ retry });
   const tokens = createZoomTokenProvider({
@@ -98,7 +99,7 @@ function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefi
     now,
   });
   const apiHost = new URL(config.ZOOM_API_BASE_URL).host;
-  const zoom = createZoomApiClient({ apiBaseUrl: config.ZOOM_API_BASE_URL, tokens, downloadHosts: [apiHost, ...config.ZOOM_DOWNLOAD_HOSTS], retry }, http);
+  const zoom = createZoomApiClient({ apiBaseUrl: config.ZOOM_API_BASE_URL, tokens, downloadHosts: [apiHost, ...config.ZOOM_DOWNLOAD_HOSTS], retry, sleep }, http);
 
   const deps: WorkerDeps = {
     zoom,
@@ -107,7 +108,7 @@ function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefi
     ledger: createLedger(docs),
     log,
     now,
-    sleep: options.sleep ?? realSleep,
+    sleep,
     settings: {
       archivePrefix: config.ARCHIVE_PREFIX,
       resumableThresholdBytes: config.TRANSFER_RESUMABLE_THRESHOLD_BYTES,
@@ -116,6 +117,7 @@ function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefi
       itemSettleMs: config.ZOOM_ITEM_SETTLE_MS,
       itemOrderWaitMs: config.ZOOM_ITEM_ORDER_WAIT_MS,
       itemOrderStaleMs: config.ZOOM_ITEM_ORDER_STALE_MS,
+      itemClaimLeaseMs: config.ZOOM_ITEM_CLAIM_LEASE_MS,
       maxDeliveryAttempts: config.PUBSUB_MAX_DELIVERY_ATTEMPTS,
       linkFor: (engagementId, key) => artifactLinkUrl(config.PUBLIC_BASE_URL, config.ARTIFACT_LINK_SECRET, engagementId, key),
     },

@@ -16,7 +16,8 @@ import type { WorkerDeps } from './deps';
 import { isRetryable, reasonOf } from './failures';
 import type { EventPlan, PlannedArtifact } from './plan';
 
-export type ArtifactOutcome = 'stored_and_linked' | 'linked' | 'already_done' | 'failed';
+/** `already_failed`: an earlier delivery failed it for good and this one does not try again. */
+export type ArtifactOutcome = 'stored_and_linked' | 'linked' | 'already_done' | 'already_failed' | 'failed';
 
 export async function storeArtifact(deps: WorkerDeps, plan: EventPlan, artifact: PlannedArtifact, source: QueuedZoomEvent['source']): Promise<ArtifactOutcome> {
   const engagementId = plan.engagementId;
@@ -32,7 +33,7 @@ export async function storeArtifact(deps: WorkerDeps, plan: EventPlan, artifact:
     return 'already_done';
   }
   // A permanent failure stays one, unless the reconciliation asks again on purpose.
-  if (entry.state === 'failed' && source !== 'reconcile') return 'already_done';
+  if (entry.state === 'failed' && source !== 'reconcile') return 'already_failed';
 
   let contentType = entry.contentType;
   let outcome: ArtifactOutcome = 'linked';
@@ -137,8 +138,12 @@ async function withZoomRetries<T>(deps: WorkerDeps, eventTs: number, run: () => 
         continue;
       }
       if (err instanceof ZoomApiError && err.retryable && attempt < delays.length) {
-        const retryAfterMs = err.retryAfterSeconds === undefined ? undefined : err.retryAfterSeconds * 1000;
-        await deps.sleep(backoffDelay({ limit: delays.length, baseDelayMs: delays[0]!, maxDelayMs: Math.max(...delays) }, attempt + 1, retryAfterMs));
+        const retryAfterMs = err.retryAfterSeconds === undefined ? 0 : err.retryAfterSeconds * 1000;
+        const policy = { limit: delays.length, baseDelayMs: delays[0]!, maxDelayMs: Math.max(...delays) };
+        // Retry-After is a floor (docs/contracts/zoom.md): one longer than this invocation's
+        // longest wait is left to Pub/Sub's redelivery rather than cut short here.
+        if (retryAfterMs > policy.maxDelayMs) throw err;
+        await deps.sleep(Math.max(backoffDelay(policy, attempt + 1), retryAfterMs));
         continue;
       }
       throw err;

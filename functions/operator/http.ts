@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { badRequest } from '../../shared/errors';
 import { createHttpApp, type HttpFunction, type RequestContext } from '../../shared/http/app';
+import { headerValue } from '../../shared/http/headers';
 import { IAP_ASSERTION_HEADER, type IapVerifier } from '../../shared/http/iap-assertion';
 import { parseBody, parseQuery } from '../../shared/http/body';
 import type { Logger } from '../../shared/logging';
@@ -56,10 +57,7 @@ export function createOperatorApp(deps: OperatorAppDeps): HttpFunction {
   const guarded =
     (handle: (ctx: RequestContext) => Promise<{ status: number; headers: Record<string, string>; body?: string; json?: unknown }>) =>
     async (ctx: RequestContext) => {
-      if (deps.requireIap) {
-        const raw = ctx.req.headers[IAP_ASSERTION_HEADER];
-        await deps.requireIap.verify(Array.isArray(raw) ? raw[0] : raw);
-      }
+      if (deps.requireIap) await deps.requireIap.verify(headerValue(ctx.req.headers, IAP_ASSERTION_HEADER));
       return handle(ctx);
     };
   return createHttpApp({

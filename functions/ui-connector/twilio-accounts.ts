@@ -11,7 +11,7 @@ import * as z from 'zod';
 import { AppError } from '../../shared/errors';
 import type { Logger } from '../../shared/logging';
 
-export const twilioAccountSchema = z.looseObject({
+const twilioAccountSchema = z.looseObject({
   sid: z.string(),
   status: z.string().optional(),
 });

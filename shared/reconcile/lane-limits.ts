@@ -8,7 +8,7 @@
  * Each lane sees the shared limiter through its own counter, so a slice's checkpoint records
  * its own requests and 429s, not its neighbours'.
  */
-import { createPauseBoard, createZoomRateLimiter, type PauseBoard, type RateLimiterOptions, ZOOM_RATE_CATEGORIES, type ZoomRateLimiter, type ZoomRates } from '../zoom/rate-limiter';
+import { createPauseBoard, createZoomRateLimiter, type PauseBoard, ZOOM_RATE_CATEGORIES, type ZoomRateLimiter, type ZoomRates } from '../zoom/rate-limiter';
 
 export interface LaneLimits {
   /** 429 pauses shared by everything in this process. */
@@ -24,7 +24,7 @@ export interface LaneLimits {
   setWorking(runId: string, working: number): void;
 }
 
-export function createLaneLimits(options: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void>; onAdmit?: RateLimiterOptions['onAdmit'] } = {}): LaneLimits {
+export function createLaneLimits(options: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {}): LaneLimits {
   const pauses = createPauseBoard();
   interface RunShare {
     limiter: ZoomRateLimiter;
@@ -45,7 +45,7 @@ export function createLaneLimits(options: { now?: () => number; sleep?: (ms: num
     join(runId, lane, rates, lanes) {
       let entry = runs.get(runId);
       if (!entry) {
-        entry = { limiter: createZoomRateLimiter({ rates, pauses, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}), ...(options.onAdmit ? { onAdmit: options.onAdmit } : {}) }), lanes: new Set(), rates, working: lanes, idleSince: 0 };
+        entry = { limiter: createZoomRateLimiter({ rates, pauses, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) }), lanes: new Set(), rates, working: lanes, idleSince: 0 };
         runs.set(runId, entry);
       }
       entry.lanes.add(lane);

@@ -53,7 +53,7 @@ export interface ZoomApiClientOptions {
   timeouts?: { responseMs: number; idleMs: number };
   /** Paces API requests per rate category; 429/5xx are then retried by the client (see above). */
   limiter?: ZoomRateLimiter;
-  /** For tests: how the paced retries wait. */
+  /** How the paced retries wait (the composition root passes the clock it injects everywhere). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 

@@ -48,8 +48,6 @@ export interface RateLimiterOptions {
   pauses?: PauseBoard;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Told of every admission (measurements: the bench checks the pace where it is made). */
-  onAdmit?: (category: ZoomRateCategory, at: number) => void;
 }
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -126,7 +124,6 @@ export function createZoomRateLimiter(options: RateLimiterOptions): ZoomRateLimi
         // Later than that (idle, or a long stall): a new schedule starts now.
         state.slot = (t - state.slot <= interval ? state.slot : t) + interval;
         counts.admitted[category]++;
-        options.onAdmit?.(category, t);
         head.resolve();
       }
     } finally {

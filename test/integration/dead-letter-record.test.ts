@@ -8,7 +8,7 @@
  * what the broker dead-lettered.
  */
 import { createFirestoreDocStore } from '../../shared/adapters/firestore';
-import { createMemoryBlobStore } from '../../shared/adapters/memory-blobstore';
+import { createMemoryBlobStore } from '../support/doubles/memory-blobstore';
 import { createFirestore } from '../../shared/google';
 import type { DocStore } from '../../shared/ports/docstore';
 import { dayView } from '../../shared/trace/day';
