@@ -75,7 +75,7 @@ describe('operator function behind IAP (OPERATOR_REQUIRE_IAP)', () => {
   let closeIap: () => Promise<void>;
   beforeAll(async () => {
     iap = await startOidcIssuer();
-    const env = { ARCHIVE_BUCKET: 'archive', LOG_LEVEL: 'error', OPERATOR_REQUIRE_IAP: 'true', OPERATOR_IAP_AUDIENCE: AUDIENCE, OPERATOR_IAP_KEYS_URL: iap.iapKeysUrl };
+    const env = { GCP_PROJECT: 'ccbridge-test', ARCHIVE_BUCKET: 'archive', LOG_LEVEL: 'error', OPERATOR_REQUIRE_IAP: 'true', OPERATOR_IAP_AUDIENCE: AUDIENCE, OPERATOR_IAP_KEYS_URL: iap.iapKeysUrl };
     ff.http('operatorIapTest', composeOperator(env, { docs, blobs: createMemoryBlobStore('archive') }, { logSink: () => undefined }));
     ({ url: iapUrl, close: closeIap } = await listen(getTestServer('operatorIapTest')));
   });
@@ -95,6 +95,8 @@ describe('operator function behind IAP (OPERATOR_REQUIRE_IAP)', () => {
   });
 
   it('refuses to start behind IAP without an audience', () => {
-    expect(() => composeOperator({ ARCHIVE_BUCKET: 'archive', OPERATOR_REQUIRE_IAP: 'true' }, { docs, blobs: createMemoryBlobStore('archive') })).toThrow(ConfigError);
+    const start = () => composeOperator({ GCP_PROJECT: 'ccbridge-test', ARCHIVE_BUCKET: 'archive', OPERATOR_REQUIRE_IAP: 'true' }, { docs, blobs: createMemoryBlobStore('archive') });
+    expect(start).toThrow(ConfigError);
+    expect(start).toThrow(/OPERATOR_IAP_AUDIENCE: required when OPERATOR_REQUIRE_IAP is true/);
   });
 });
