@@ -24,7 +24,8 @@ import {
   tokenResponseSchema,
   compact,
 } from './contract';
-import { crmAuthFailed, crmContractViolation, crmUnavailable, parseRetryAfter } from './errors';
+import { exponentialBackoffMs, parseRetryAfter, retryAfterAwareDelay } from '../http/retry-after';
+import { crmAuthFailed, crmContractViolation, crmUnavailable } from './errors';
 import type { CrmClient } from './port';
 
 export type ContractAuth =
@@ -89,6 +90,7 @@ export function createContractCrmClient(options: ContractClientOptions): CrmClie
       statusCodes: [408, 429, 500, 502, 503, 504],
       // Honour Retry-After, but never wait longer than a caller would.
       maxRetryAfter: 30_000,
+      calculateDelay: retryAfterAwareDelay({ maxRetryAfterMs: 30_000, backoffMs: exponentialBackoffMs(30_000) }),
     },
     headers: { accept: 'application/json', 'user-agent': 'ccbridge-crm-contract-client' },
   });

@@ -14,6 +14,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import got, { type Got, HTTPError, RequestError } from 'got';
 import type * as z from 'zod';
+import { parseRetryAfter } from '../http/retry-after';
 import {
   engagementsPageSchema,
   notesPageSchema,
@@ -149,8 +150,11 @@ export function createZoomHttp(options: Pick<ZoomApiClientOptions, 'retry' | 'ti
       statusCodes: RETRY_STATUSES,
       // Zoom's Retry-After is optional; when absent, back off exponentially with jitter.
       // (got reads 0 as "do not retry", so an immediate retry waits 1 ms.)
-      calculateDelay: ({ attemptCount, computedValue, retryAfter }) =>
-        computedValue === 0 ? 0 : Math.max(1, backoffDelay(policy, attemptCount, retryAfter)),
+      calculateDelay: ({ attemptCount, computedValue, error }) => {
+        if (computedValue === 0) return 0;
+        const retryAfter = parseRetryAfter(error.response?.headers['retry-after']);
+        return Math.max(1, backoffDelay(policy, attemptCount, retryAfter === undefined ? undefined : retryAfter * 1000));
+      },
     },
     headers: { 'user-agent': 'ccbridge' },
   });
@@ -211,7 +215,7 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
         const status = err instanceof HTTPError ? err.response.statusCode : undefined;
         const retryable = (status !== undefined && RETRY_STATUSES.includes(status)) || (status === undefined && err instanceof RequestError);
         if (!retryable) throw err;
-        const retryAfter = err instanceof HTTPError ? retryAfterSeconds(err.response.headers['retry-after']) : undefined;
+        const retryAfter = err instanceof HTTPError ? parseRetryAfter(err.response.headers['retry-after']) : undefined;
         const delay = pacedRetryDelay(policy, attempt, retryAfter === undefined ? undefined : retryAfter * 1000);
         // Everyone sharing the limiter waits out a 429, not only this request (even if it gives up).
         if (status === 429) limiter.pause(category, delay);
@@ -329,7 +333,7 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
           continue;
         }
         if (status === 404 || status === 409) throw new ZoomFileNotReadyError(status);
-        throw new ZoomApiError(status, 'file download', retryAfterSeconds(response.headers['retry-after']));
+        throw new ZoomApiError(status, 'file download', parseRetryAfter(response.headers['retry-after']));
       }
     },
   };
@@ -371,17 +375,8 @@ function responseOf(stream: Readable): Promise<IncomingMessage> {
   });
 }
 
-function retryAfterSeconds(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  const n = Number(value);
-  if (Number.isFinite(n)) return n;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max((at - Date.now()) / 1000, 0);
-}
-
 function toZoomError(err: unknown, what: string): Error {
-  if (err instanceof HTTPError) return new ZoomApiError(err.response.statusCode, what, retryAfterSeconds(err.response.headers['retry-after']));
+  if (err instanceof HTTPError) return new ZoomApiError(err.response.statusCode, what, parseRetryAfter(err.response.headers['retry-after']));
   if (err instanceof RequestError) return new ZoomNetworkError(what, err);
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -10,6 +10,7 @@ import type * as z from 'zod';
 import type { AppError } from '../../errors';
 import type { Logger } from '../../logging';
 import { crmContractViolation, crmUnavailable, mapUpstreamStatus } from '../errors';
+import { exponentialBackoffMs, retryAfterAwareDelay } from '../../http/retry-after';
 
 export interface UpstreamOptions {
   /** Name used in errors and logs ("ServiceNow"). */
@@ -77,6 +78,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST'],
       statusCodes: [408, 429, 500, 502, 503, 504],
       maxRetryAfter: 30_000,
+      calculateDelay: retryAfterAwareDelay({ maxRetryAfterMs: 30_000, backoffMs: exponentialBackoffMs(30_000) }),
     },
     headers: { accept: 'application/json', 'user-agent': 'ccbridge-crm-adapter' },
   });
