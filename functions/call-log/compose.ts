@@ -13,6 +13,7 @@ import { createCallStore } from './call-state';
 import { parseCallFieldMap } from './callback';
 import { callLogConfigShape } from './config';
 import { createCallLogApp } from './routes';
+import { withoutTrailingSlash } from '../../shared/http/url';
 
 export interface CallLogPorts {
   docs: DocStore;
@@ -26,7 +27,7 @@ export function composeCallLog(env: Env, ports: Partial<CallLogPorts> = {}, opti
   const crmEnv = unknown === 'Lead' || unknown === 'Contact' ? { ...env, SALESFORCE_NEW_ACCOUNT_OBJECT: unknown } : env;
   const { config, log } = createFunctionRuntime('call-log', crmEnv, callLogConfigShape, options.logSink ? { sink: options.logSink } : {});
   const fieldMap = parseCallFieldMap(config.CALL_LOG_FIELD_MAP);
-  const publicUrl = config.CALL_LOG_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/call-log` : undefined);
+  const publicUrl = config.CALL_LOG_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${withoutTrailingSlash(config.PUBLIC_BASE_URL)}/call-log` : undefined);
   if (publicUrl === undefined) throw new ConfigError('call-log', ['CALL_LOG_PUBLIC_URL: required (or PUBLIC_BASE_URL): Twilio signs the exact URL it calls']);
   const docs = ports.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const crm = ports.crm ?? createCrmClient(config, { log, ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}) });

@@ -18,6 +18,7 @@ import { createTokenService } from './tokens';
 import { type AccountVerifier, createCachedAccountVerifier, createTwilioAccountVerifier, createTwilioHttp } from './twilio-accounts';
 import { createTwilioRequestGate } from './twilio-request';
 import { createKeyedTokenBuckets } from '../../shared/rate-limit';
+import { withoutTrailingSlash } from '../../shared/http/url';
 
 export interface UiConnectorPorts extends AgentAssistPorts {
   docs?: DocStore;
@@ -47,7 +48,7 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): UiCo
     ? Buffer.from(config.UI_CONNECTOR_KEY_HASH_SECRET.reveal(), 'utf8')
     : Buffer.from(hkdfSync('sha256', jwtKey.reveal(), 'ccbridge', 'ui-connector conversation key hash', 32));
   // Signatures verify only against these: never a URL built from the request's Host / X-Forwarded-Host.
-  const publicUrl = config.UI_CONNECTOR_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/ui-connector` : undefined);
+  const publicUrl = config.UI_CONNECTOR_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${withoutTrailingSlash(config.PUBLIC_BASE_URL)}/ui-connector` : undefined);
   const publicUrls = [...(publicUrl ? [publicUrl] : []), ...config.UI_CONNECTOR_PUBLIC_URLS];
   if (authTokens.length > 0 && publicUrls.length === 0) {
     throw new ConfigError('ui-connector', ['UI_CONNECTOR_PUBLIC_URL: required with TWILIO_AUTH_TOKEN (set it, UI_CONNECTOR_PUBLIC_URLS or PUBLIC_BASE_URL): Twilio signs the URL it calls']);
@@ -114,7 +115,7 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): UiCo
     },
   });
   const appFor = (req: { originalUrl?: string | undefined; url?: string | undefined }) => {
-    const path = (req.originalUrl ?? req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+    const path = withoutTrailingSlash((req.originalUrl ?? req.url ?? '/').split('?')[0]!);
     return agentAssist.isAgentAssistPath(path) ? agentAssist.app : connector;
   };
   const handler: HttpFunction = (req, res) => appFor(req)(req, res);

@@ -27,6 +27,7 @@ import {
 import { exponentialBackoffMs, parseRetryAfter, retryAfterAwareDelay } from '../http/retry-after';
 import { crmAuthFailed, crmContractViolation, crmUnavailable } from './errors';
 import type { CrmClient } from './port';
+import { withoutTrailingSlash } from '../http/url';
 
 export type ContractAuth =
   | { kind: 'basic'; user: string; password: Secret }
@@ -79,7 +80,7 @@ export function createContractCrmClient(options: ContractClientOptions): CrmClie
   const now = options.now ?? Date.now;
   const retryLimit = options.retryLimit ?? 2;
   const http: Got = got.extend({
-    prefixUrl: options.baseUrl.replace(/\/+$/, ''),
+    prefixUrl: withoutTrailingSlash(options.baseUrl),
     timeout: { request: options.timeoutMs ?? 10_000 },
     throwHttpErrors: false,
     responseType: 'text',

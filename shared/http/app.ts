@@ -10,6 +10,7 @@ import { AppError, toErrorResponse } from '../errors';
 import { type Logger, parseTraceHeaders, traceFields } from '../logging';
 import { assertJsonDepth } from './body';
 import { type BodyLimits, DEFAULT_BODY_LIMITS, withBodyLimits } from './body-guard';
+import { withoutTrailingSlash } from './url';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
@@ -149,7 +150,7 @@ function splitPath(path: string): string[] {
 }
 
 function normalisePath(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
+  const trimmed = withoutTrailingSlash(path);
   return trimmed === '' ? '/' : trimmed;
 }
 

@@ -30,6 +30,7 @@ import {
 import { ZoomApiError, ZoomFileNotReadyError, ZoomNetworkError, ZoomPageTokenExpiredError, ZoomUrlNotAllowedError } from './errors';
 import type { ZoomTokenProvider } from './oauth';
 import { abortableSleep, type ZoomRateCategory, type ZoomRateLimiter } from './rate-limiter';
+import { withoutTrailingSlash } from '../http/url';
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -161,7 +162,7 @@ export function createZoomHttp(options: Pick<ZoomApiClientOptions, 'retry' | 'ti
 }
 
 export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = createZoomHttp(options)): ZoomApiClient {
-  const base = options.apiBaseUrl.replace(/\/+$/, '');
+  const base = withoutTrailingSlash(options.apiBaseUrl);
   const allowedHosts = new Set(options.downloadHosts.map((h) => h.toLowerCase()));
   const idleMs = options.timeouts?.idleMs ?? 60_000;
   const { limiter } = options;

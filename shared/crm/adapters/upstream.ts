@@ -11,6 +11,7 @@ import type { AppError } from '../../errors';
 import type { Logger } from '../../logging';
 import { crmContractViolation, crmUnavailable, mapUpstreamStatus } from '../errors';
 import { exponentialBackoffMs, retryAfterAwareDelay } from '../../http/retry-after';
+import { withoutTrailingSlash } from '../../http/url';
 
 export interface UpstreamOptions {
   /** Name used in errors and logs ("ServiceNow"). */
@@ -68,7 +69,7 @@ export interface Upstream {
 
 export function createUpstream(options: UpstreamOptions): Upstream {
   const http: Got = got.extend({
-    ...(options.baseUrl ? { prefixUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
+    ...(options.baseUrl ? { prefixUrl: withoutTrailingSlash(options.baseUrl) } : {}),
     timeout: { request: options.timeoutMs },
     throwHttpErrors: false,
     followRedirect: false,
