@@ -16,8 +16,9 @@ import { artifactLinkUrl } from '../../shared/zoom/artifact-link';
 import { createLedger } from '../../shared/zoom/ledger';
 import { createZoomTokenProvider } from '../../shared/zoom/oauth';
 import { interactionWorkerConfigShape } from './config';
-import { realSleep, type WorkerDeps } from './deps';
+import type { WorkerDeps } from './deps';
 import { handleZoomEvent } from './handle-event';
+import { sleep } from '../../shared/sleep';
 
 /**
  * A queued Zoom event is a few kB; a Pub/Sub message is at most 10 MB. A push body past this
@@ -97,7 +98,7 @@ function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefi
     ledger: createLedger(docs),
     log,
     now,
-    sleep: options.sleep ?? realSleep,
+    sleep: options.sleep ?? sleep,
     settings: {
       archivePrefix: config.ARCHIVE_PREFIX,
       resumableThresholdBytes: config.TRANSFER_RESUMABLE_THRESHOLD_BYTES,

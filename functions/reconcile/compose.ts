@@ -14,6 +14,7 @@ import { createLaneLimits } from '../../shared/reconcile/lane-limits';
 import { reconcileConfigShape } from './config';
 import { createReconcileApp } from './http';
 import { createOidcVerifier } from './oidc';
+import { sleep } from '../../shared/sleep';
 
 export interface ReconcilePorts {
   docs: DocStore;
@@ -52,7 +53,7 @@ export function composeReconcile(env: Env, ports?: Partial<ReconcilePorts>, opti
     settings: reconcileSettingsOf(config),
     log,
     now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep,
   };
   const certsHttp = ports?.certsHttp ?? got.extend({ timeout: { request: 10_000 }, retry: { limit: 2 }, headers: { 'user-agent': 'ccbridge' } });
 

@@ -29,8 +29,9 @@ import {
 } from './api-schemas';
 import { ZoomApiError, ZoomFileNotReadyError, ZoomNetworkError, ZoomPageTokenExpiredError, ZoomUrlNotAllowedError } from './errors';
 import type { ZoomTokenProvider } from './oauth';
-import { abortableSleep, type ZoomRateCategory, type ZoomRateLimiter } from './rate-limiter';
+import type { ZoomRateCategory, ZoomRateLimiter } from './rate-limiter';
 import { withoutTrailingSlash } from '../http/url';
+import { sleep as defaultSleep, type Sleep } from '../sleep';
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
@@ -56,7 +57,7 @@ export interface ZoomApiClientOptions {
   /** Paces API requests per rate category; 429/5xx are then retried by the client (see above). */
   limiter?: ZoomRateLimiter;
   /** For tests: how the paced retries wait. */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep?: Sleep;
 }
 
 export interface DateRange {
@@ -167,7 +168,7 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
   const idleMs = options.timeouts?.idleMs ?? 60_000;
   const { limiter } = options;
   const policy = options.retry ?? defaultZoomRetry;
-  const sleep = options.sleep ?? abortableSleep;
+  const sleep = options.sleep ?? defaultSleep;
 
   // With a limiter the client retries itself (each attempt waits for its slot).
   const authed = (limiter ? http.extend({ retry: { limit: 0 } }) : http).extend({

@@ -12,6 +12,7 @@ import type { Logger } from '../../logging';
 import { crmContractViolation, crmUnavailable, mapUpstreamStatus } from '../errors';
 import { exponentialBackoffMs, retryAfterAwareDelay } from '../../http/retry-after';
 import { withoutTrailingSlash } from '../../http/url';
+import { sleep } from '../../sleep';
 
 export interface UpstreamOptions {
   /** Name used in errors and logs ("ServiceNow"). */
@@ -165,7 +166,7 @@ export async function keyedWrite<T>(options: {
   /** Waits before a repeat (tests pass one that does not wait). */
   pause?: (ms: number) => Promise<void>;
 }): Promise<T> {
-  const pause = options.pause ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const pause = options.pause ?? sleep;
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0) {
       const earlier = await options.find();
