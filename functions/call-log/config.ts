@@ -3,8 +3,9 @@
  * every bad entry of CALL_LOG_FIELD_MAP, is reported at once.
  */
 import * as z from 'zod';
-import { envInt, envList, envString, envUrl, Secret } from '../../shared/config';
+import { ConfigError, type Env, envInt, envList, envString, envUrl, Secret } from '../../shared/config';
 import { crmClientConfigShape } from '../../shared/crm/config';
+import { withoutTrailingSlash } from '../../shared/http/url';
 
 /**
  * Caller IDs that mean "withheld": Twilio passes a blocked caller ID through as the carrier
@@ -48,3 +49,19 @@ export const callLogConfigShape = {
 };
 
 export type CallLogConfig = z.output<z.ZodObject<typeof callLogConfigShape>>;
+
+/**
+ * The env the configuration is read from: "Lead"/"Contact" for unknown callers is also the
+ * kind of account the CRM client creates (Salesforce's SALESFORCE_NEW_ACCOUNT_OBJECT).
+ */
+export function callLogEnv(env: Env): Env {
+  const unknown = env['CALL_LOG_UNKNOWN_CALLER'];
+  return unknown === 'Lead' || unknown === 'Contact' ? { ...env, SALESFORCE_NEW_ACCOUNT_OBJECT: unknown } : env;
+}
+
+/** The URL Twilio signs: CALL_LOG_PUBLIC_URL, else PUBLIC_BASE_URL + /call-log; neither set → ConfigError. */
+export function callLogPublicUrl(config: Pick<CallLogConfig, 'CALL_LOG_PUBLIC_URL' | 'PUBLIC_BASE_URL'>): string {
+  const url = config.CALL_LOG_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${withoutTrailingSlash(config.PUBLIC_BASE_URL)}/call-log` : undefined);
+  if (url === undefined) throw new ConfigError('call-log', ['CALL_LOG_PUBLIC_URL: required (or PUBLIC_BASE_URL): Twilio signs the exact URL it calls']);
+  return url;
+}

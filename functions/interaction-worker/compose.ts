@@ -10,7 +10,7 @@ import type { Logger } from '../../shared/logging';
 import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-lazy';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
-import { createFunctionRuntime } from '../../shared/runtime';
+import { type ComposeOptions, createFunctionRuntime } from '../../shared/runtime';
 import { createZoomApiClient, createZoomHttp } from '../../shared/zoom/api-client';
 import { artifactLinkUrl } from '../../shared/zoom/artifact-link';
 import { createLedger } from '../../shared/zoom/ledger';
@@ -34,12 +34,6 @@ export interface InteractionWorkerPorts {
   zoomHttp: Got;
 }
 
-export interface WorkerOptions {
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  logSink?: (line: string) => void;
-}
-
 /**
  * Handles one wrapped push body: resolves when the message is to be acknowledged (done, or
  * permanently unprocessable), throws a retryable error when Pub/Sub must deliver it again.
@@ -47,7 +41,7 @@ export interface WorkerOptions {
 export type PushDelivery = (body: unknown) => Promise<void>;
 
 /** The worker's HTTP entry: the zoom-events push subscription posts here. */
-export function composeInteractionWorker(env: Env, ports?: Partial<InteractionWorkerPorts>, options: WorkerOptions = {}): HttpFunction {
+export function composeInteractionWorker(env: Env, ports?: Partial<InteractionWorkerPorts>, options: ComposeOptions = {}): HttpFunction {
   const { delivery, config, log } = composeWorker(env, ports, options);
   // The zoom-events push subscription (docs/contracts/google-cloud.md §2): 2xx acknowledges,
   // anything else is redelivered with back-off, then dead-lettered.
@@ -70,13 +64,13 @@ export function composeInteractionWorker(env: Env, ports?: Partial<InteractionWo
 }
 
 /** `ports` lets tests compose the real worker over in-memory adapters and hand it push bodies. */
-export function composeInteractionWorkerDelivery(env: Env, ports?: Partial<InteractionWorkerPorts>, options: WorkerOptions = {}): PushDelivery {
+export function composeInteractionWorkerDelivery(env: Env, ports?: Partial<InteractionWorkerPorts>, options: ComposeOptions = {}): PushDelivery {
   const { delivery } = composeWorker(env, ports, options);
   return (body) => delivery(body);
 }
 
-function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefined, options: WorkerOptions) {
-  const { config, log } = createFunctionRuntime('interaction-worker', env, interactionWorkerConfigShape, options.logSink ? { sink: options.logSink } : {});
+function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefined, options: ComposeOptions) {
+  const { config, log } = createFunctionRuntime('interaction-worker', env, interactionWorkerConfigShape, options);
   const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET);
   const crm = ports?.crm ?? createCrmClient(config, { log, publicBaseUrl: config.PUBLIC_BASE_URL });

@@ -4,7 +4,7 @@ import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-laz
 import type { HttpFunction } from '../../shared/http/app';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
-import { createFunctionRuntime } from '../../shared/runtime';
+import { type ComposeOptions, createFunctionRuntime } from '../../shared/runtime';
 import { conversationHashKeyOf } from '../../shared/trace/config';
 import { operatorConfigShape } from './config';
 import { createOperatorApp } from './http';
@@ -14,8 +14,8 @@ export interface OperatorPorts {
   blobs: BlobStore;
 }
 
-export function composeOperator(env: Env, ports?: Partial<OperatorPorts>, options: { now?: () => Date; logSink?: (line: string) => void } = {}): HttpFunction {
-  const { config, log } = createFunctionRuntime('operator', env, operatorConfigShape, options.logSink ? { sink: options.logSink } : {});
+export function composeOperator(env: Env, ports?: Partial<OperatorPorts>, options: ComposeOptions = {}): HttpFunction {
+  const { config, log } = createFunctionRuntime('operator', env, operatorConfigShape, options);
   const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET);
   const hashKey = conversationHashKeyOf(config);
@@ -27,7 +27,7 @@ export function composeOperator(env: Env, ports?: Partial<OperatorPorts>, option
       conversations: hashKey ? { collection: config.UI_CONNECTOR_COLLECTION, hashKey, defaultCountry: config.UI_CONNECTOR_DEFAULT_COUNTRY } : undefined,
     },
     day: { docs, retryFailedArtifacts: config.RECONCILE_RETRY_FAILED },
-    now: options.now ?? (() => new Date()),
+    now: () => new Date((options.now ?? Date.now)()),
     log,
     projectId: config.GCP_PROJECT,
   });

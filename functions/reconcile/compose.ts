@@ -9,7 +9,7 @@ import { reconcileSettingsOf } from '../../shared/reconcile/config';
 import type { ReconcileDeps } from '../../shared/reconcile/deps';
 import { createReconcileStore } from '../../shared/reconcile/store';
 import { createReconcileZoom } from '../../shared/reconcile/zoom-clients';
-import { createFunctionRuntime } from '../../shared/runtime';
+import { type ComposeOptions, createFunctionRuntime } from '../../shared/runtime';
 import { createLaneLimits } from '../../shared/reconcile/lane-limits';
 import { reconcileConfigShape } from './config';
 import { createReconcileApp } from './http';
@@ -26,8 +26,8 @@ export interface ReconcilePorts {
 }
 
 /** `ports` lets tests compose the real function over in-memory adapters. */
-export function composeReconcile(env: Env, ports?: Partial<ReconcilePorts>, options: { now?: () => number; logSink?: (line: string) => void } = {}): HttpFunction {
-  const { config, log } = createFunctionRuntime('reconcile', env, reconcileConfigShape, options.logSink ? { sink: options.logSink } : {});
+export function composeReconcile(env: Env, ports?: Partial<ReconcilePorts>, options: ComposeOptions = {}): HttpFunction {
+  const { config, log } = createFunctionRuntime('reconcile', env, reconcileConfigShape, options);
   const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const bus = ports?.bus ?? lazyPubSubEventBus(config.GCP_PROJECT);
   const now = options.now ?? Date.now;
@@ -53,7 +53,7 @@ export function composeReconcile(env: Env, ports?: Partial<ReconcilePorts>, opti
     settings: reconcileSettingsOf(config),
     log,
     now,
-    sleep,
+    sleep: options.sleep ?? sleep,
   };
   const certsHttp = ports?.certsHttp ?? got.extend({ timeout: { request: 10_000 }, retry: { limit: 2 }, headers: { 'user-agent': 'ccbridge' } });
 

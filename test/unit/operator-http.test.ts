@@ -23,7 +23,7 @@ beforeAll(async () => {
   const handler = composeOperator(
     { ARCHIVE_BUCKET: 'archive', LOG_LEVEL: 'error', UI_CONNECTOR_KEY_HASH_SECRET: 'h'.repeat(32) },
     { docs, blobs: createMemoryBlobStore('archive') },
-    { now: () => new Date('2026-12-03T12:00:00Z'), logSink: () => undefined },
+    { now: () => Date.parse('2026-12-03T12:00:00Z'), log: () => undefined },
   );
   ff.http('operatorHttpTest', handler);
   ({ url, close } = await listen(getTestServer('operatorHttpTest')));

@@ -43,7 +43,7 @@ describe('configuration', () => {
 
   test("a function's logger masks the secrets of its own configuration", () => {
     const lines: string[] = [];
-    const { log } = createFunctionRuntime('t', { ZOOM_WEBHOOK_SECRET: 'abcdefghijklmnopq' }, { ZOOM_WEBHOOK_SECRET: secret(16) }, { sink: (l) => lines.push(l) });
+    const { log } = createFunctionRuntime('t', { ZOOM_WEBHOOK_SECRET: 'abcdefghijklmnopq' }, { ZOOM_WEBHOOK_SECRET: secret(16) }, { log: (l) => lines.push(l) });
     log.info('leak attempt abcdefghijklmnopq');
     expect(lines.join('')).not.toContain('abcdefghijklmnopq');
   });

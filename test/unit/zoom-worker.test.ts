@@ -44,7 +44,7 @@ const engagement = (id: string, overrides: Partial<MockEngagement> = {}): MockEn
 });
 
 function compose(overrides: Env = {}) {
-  worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl, overrides), { docs, blobs, crm }, { logSink: () => undefined });
+  worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl, overrides), { docs, blobs, crm }, { log: () => undefined });
 }
 
 beforeAll(async () => {
