@@ -75,15 +75,17 @@ function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefi
   const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET);
   const crm = ports?.crm ?? createCrmClient(config, { log, publicBaseUrl: config.PUBLIC_BASE_URL });
   const now = options.now ?? Date.now;
-  const retry = { limit: config.ZOOM_API_RETRY_LIMIT, baseDelayMs: config.ZOOM_API_RETRY_BASE_MS, maxDelayMs: 20_000 };
-  const http = ports?.zoomHttp ?? createZoomHttp({ retry });
+  // A Retry-After longer than 20 s is not waited out inside the invocation: the message goes back to Pub/Sub (shared/zoom/README.md).
+  const retry = { limit: config.ZOOM_API_RETRY_LIMIT, baseDelayMs: config.ZOOM_API_RETRY_BASE_MS, maxDelayMs: 20_000, maxRetryAfterMs: 20_000 };
+  const wait = options.sleep ?? sleep;
+  const http = ports?.zoomHttp ?? createZoomHttp();
   const tokens = createZoomTokenProvider({
     http,
     credentials: { tokenUrl: config.ZOOM_OAUTH_TOKEN_URL, accountId: config.ZOOM_ACCOUNT_ID, clientId: config.ZOOM_CLIENT_ID, clientSecret: config.ZOOM_CLIENT_SECRET },
     now,
   });
   const apiHost = new URL(config.ZOOM_API_BASE_URL).host;
-  const zoom = createZoomApiClient({ apiBaseUrl: config.ZOOM_API_BASE_URL, tokens, downloadHosts: [apiHost, ...config.ZOOM_DOWNLOAD_HOSTS], retry }, http);
+  const zoom = createZoomApiClient({ apiBaseUrl: config.ZOOM_API_BASE_URL, tokens, downloadHosts: [apiHost, ...config.ZOOM_DOWNLOAD_HOSTS], retry, sleep: wait }, http);
 
   const deps: WorkerDeps = {
     zoom,
@@ -92,7 +94,7 @@ function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefi
     ledger: createLedger(docs),
     log,
     now,
-    sleep: options.sleep ?? sleep,
+    sleep: wait,
     settings: {
       archivePrefix: config.ARCHIVE_PREFIX,
       resumableThresholdBytes: config.TRANSFER_RESUMABLE_THRESHOLD_BYTES,

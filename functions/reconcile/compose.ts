@@ -39,6 +39,7 @@ export function composeReconcile(env: Env, ports?: Partial<ReconcilePorts>, opti
     clientId: config.ZOOM_CLIENT_ID,
     clientSecret: config.ZOOM_CLIENT_SECRET,
     retry,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
   };
   const core: ReconcileDeps = {
     store: createReconcileStore(docs),

@@ -169,6 +169,26 @@ describe('interaction-worker: recordings', () => {
     expect(ledgerOf('e-113').artifacts['recording-rec-e-113']?.state).toBe('linked');
   });
 
+  it('waits a download 429\'s Retry-After once (the Zoom client\'s retry, not the not-ready delays), through the injected sleep', async () => {
+    const waits: number[] = [];
+    worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl), { docs, blobs, crm }, { log: () => undefined, sleep: async (ms) => void waits.push(ms) });
+    zoom.addEngagement(engagement('e-119'));
+    zoom.faults.failHttp({ pathIncludes: 'rec-e-119', status: 429, times: 1, retryAfterSeconds: 3 });
+    await deliver(eventOf('e-119', 'contact_center.recording_completed'));
+    expect(ledgerOf('e-119').artifacts['recording-rec-e-119']?.state).toBe('linked');
+    expect(waits).toEqual([3000]);
+  });
+
+  it('hands a 429 whose Retry-After is longer than an invocation should wait back to Pub/Sub, without waiting', async () => {
+    const waits: number[] = [];
+    worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl), { docs, blobs, crm }, { log: () => undefined, sleep: async (ms) => void waits.push(ms) });
+    zoom.addEngagement(engagement('e-120'));
+    zoom.faults.failHttp({ pathIncludes: 'rec-e-120', status: 429, times: 1, retryAfterSeconds: 120 });
+    await expect(deliver(eventOf('e-120', 'contact_center.recording_completed'))).rejects.toMatchObject({ retryable: true, retryAfterSeconds: 120 });
+    expect(waits).toEqual([]);
+    expect(ledgerOf('e-120').artifacts['recording-rec-e-120']?.state).toBe('pending');
+  });
+
   it('throws (retry) on persistent Zoom 5xx and leaves nothing marked complete', async () => {
     zoom.addEngagement(engagement('e-114'));
     zoom.faults.failHttp({ pathIncludes: 'rec-e-114', status: 502, times: 10 });
