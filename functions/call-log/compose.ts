@@ -1,5 +1,4 @@
 /** Composition root: configuration, clients and the HTTP app, built once per instance. */
-import got, { type Got } from 'got';
 import { createOidcVerifier } from '../../shared/auth/oidc';
 import type { Env } from '../../shared/config';
 import { createCrmClient } from '../../shared/crm/factory';
@@ -17,7 +16,6 @@ import { createCallLogApp } from './routes';
 export interface CallLogPorts {
   docs: DocStore;
   crm: CrmClient;
-  certsHttp: Got;
 }
 
 export function composeCallLog(env: Env, ports: Partial<CallLogPorts> = {}, options: ComposeOptions = {}): HttpFunction {
@@ -28,12 +26,11 @@ export function composeCallLog(env: Env, ports: Partial<CallLogPorts> = {}, opti
   const crm = ports.crm ?? createCrmClient(config, { log, ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}) });
   const now = options.now ?? Date.now;
   // Public function: no platform checked the token first, so a stripped token is never trusted (platformVerified off).
-  const certsHttp = ports.certsHttp ?? got.extend({ timeout: { request: 10_000 }, retry: { limit: 2 }, headers: { 'user-agent': 'ccbridge' } });
   return createCallLogApp({
     log,
     projectId: config.GCP_PROJECT,
     gate: createTwilioRequestGate({ authTokens: config.TWILIO_AUTH_TOKEN, unsigned: 'reject', publicUrls: [publicUrl, ...config.CALL_LOG_PUBLIC_URLS] }),
-    oidc: createOidcVerifier({ certsUrl: config.OIDC_CERTS_URL, audience: config.CALL_LOG_AUDIENCE ?? publicUrl, http: certsHttp, now }),
+    oidc: createOidcVerifier({ certsUrl: config.OIDC_CERTS_URL, audience: config.CALL_LOG_AUDIENCE ?? publicUrl, now }),
     pushInvokers: config.CALL_LOG_PUSH_INVOKERS,
     sweepInvokers: config.CALL_LOG_SWEEP_INVOKERS,
     sweepBatch: config.CALL_LOG_SWEEP_BATCH,

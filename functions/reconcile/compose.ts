@@ -1,5 +1,5 @@
 /** Composition root: configuration, clients and the HTTP app, built once per instance. */
-import got, { type Got } from 'got';
+import type { Got } from 'got';
 import type { Env } from '../../shared/config';
 import { lazyFirestoreDocStore, lazyPubSubEventBus } from '../../shared/google-lazy';
 import type { HttpFunction } from '../../shared/http/app';
@@ -19,8 +19,6 @@ import { sleep } from '../../shared/sleep';
 export interface ReconcilePorts {
   docs: DocStore;
   bus: EventBus;
-  /** The got instance for Google's certificates endpoint. */
-  certsHttp: Got;
   /** The got instance for Zoom (API and OAuth). */
   zoomHttp: Got;
 }
@@ -56,11 +54,10 @@ export function composeReconcile(env: Env, ports?: Partial<ReconcilePorts>, opti
     now,
     sleep: options.sleep ?? sleep,
   };
-  const certsHttp = ports?.certsHttp ?? got.extend({ timeout: { request: 10_000 }, retry: { limit: 2 }, headers: { 'user-agent': 'ccbridge' } });
 
   return createReconcileApp({
     core,
-    oidc: createOidcVerifier({ certsUrl: config.OIDC_CERTS_URL, audience: config.RECONCILE_AUDIENCE, http: certsHttp, now, platformVerified: config.OIDC_PLATFORM_VERIFIED }),
+    oidc: createOidcVerifier({ certsUrl: config.OIDC_CERTS_URL, audience: config.RECONCILE_AUDIENCE, now, platformVerified: config.OIDC_PLATFORM_VERIFIED }),
     invokers: config.RECONCILE_INVOKERS,
     pushInvokers: config.RECONCILE_PUSH_INVOKERS,
     timeZone: config.RECONCILE_TIME_ZONE,
