@@ -24,7 +24,7 @@ import {
   tokenResponseSchema,
   compact,
 } from './contract';
-import { exponentialBackoffMs, parseRetryAfter, retryAfterAwareDelay } from '../http/retry-after';
+import { gotRetryAfter, parseRetryAfter } from '../http/retry-after';
 import { crmAuthFailed, crmContractViolation, crmUnavailable } from './errors';
 import type { CrmClient } from './port';
 import { withoutTrailingSlash } from '../http/url';
@@ -90,8 +90,7 @@ export function createContractCrmClient(options: ContractClientOptions): CrmClie
       methods: ['GET', 'PUT', 'PATCH', 'POST', 'HEAD'],
       statusCodes: [408, 429, 500, 502, 503, 504],
       // Honour Retry-After, but never wait longer than a caller would.
-      maxRetryAfter: 30_000,
-      calculateDelay: retryAfterAwareDelay({ maxRetryAfterMs: 30_000, backoffMs: exponentialBackoffMs(30_000) }),
+      ...gotRetryAfter(30_000),
     },
     headers: { accept: 'application/json', 'user-agent': 'ccbridge-crm-contract-client' },
   });

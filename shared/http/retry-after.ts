@@ -43,6 +43,15 @@ export function retryAfterAwareDelay(options: { maxRetryAfterMs: number; backoff
   };
 }
 
+/**
+ * The Retry-After part of a got `retry` option: got's own reading is switched off
+ * (`maxRetryAfter: Infinity` — otherwise it refuses a retry by its reading of the header
+ * before ours is asked) and retryAfterAwareDelay decides, waiting at most `maxRetryAfterMs`.
+ */
+export function gotRetryAfter(maxRetryAfterMs: number): { maxRetryAfter: number; calculateDelay: ReturnType<typeof retryAfterAwareDelay> } {
+  return { maxRetryAfter: Number.POSITIVE_INFINITY, calculateDelay: retryAfterAwareDelay({ maxRetryAfterMs, backoffMs: exponentialBackoffMs(maxRetryAfterMs) }) };
+}
+
 /** got's default back-off (1 s, 2 s, 4 s … up to `limitMs`) with up to 100 ms of noise. */
 export const exponentialBackoffMs =
   (limitMs: number, random: () => number = Math.random) =>

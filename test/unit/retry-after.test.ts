@@ -1,4 +1,4 @@
-import { exponentialBackoffMs, parseRetryAfter, retryAfterAwareDelay } from '../../shared/http/retry-after';
+import { exponentialBackoffMs, gotRetryAfter, parseRetryAfter, retryAfterAwareDelay } from '../../shared/http/retry-after';
 
 const NOW = Date.parse('2026-11-21T20:00:00.000Z');
 
@@ -53,5 +53,15 @@ describe('retryAfterAwareDelay (got retry.calculateDelay)', () => {
   it('exponentialBackoffMs doubles from 1 s up to its limit', () => {
     const backoff = exponentialBackoffMs(5_000, () => 0);
     expect([1, 2, 3, 4, 5].map(backoff)).toEqual([1000, 2000, 4000, 5000, 5000]);
+  });
+});
+
+describe('gotRetryAfter (a got retry option whose Retry-After is read only by parseRetryAfter)', () => {
+  it('switches got\'s own ceiling off so the given one decides', () => {
+    const option = gotRetryAfter(30_000);
+    expect(option.maxRetryAfter).toBe(Number.POSITIVE_INFINITY);
+    const state = (retryAfter: string) => ({ attemptCount: 1, computedValue: 5, error: { response: { headers: { 'retry-after': retryAfter } } } });
+    expect(option.calculateDelay(state('30'))).toBe(30_000);
+    expect(option.calculateDelay(state('31'))).toBe(0);
   });
 });

@@ -10,7 +10,7 @@ import type * as z from 'zod';
 import type { AppError } from '../../errors';
 import type { Logger } from '../../logging';
 import { crmContractViolation, crmUnavailable, mapUpstreamStatus } from '../errors';
-import { exponentialBackoffMs, retryAfterAwareDelay } from '../../http/retry-after';
+import { gotRetryAfter } from '../../http/retry-after';
 import { withoutTrailingSlash } from '../../http/url';
 import { sleep } from '../../sleep';
 
@@ -79,8 +79,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       limit: options.retryLimit,
       methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST'],
       statusCodes: [408, 429, 500, 502, 503, 504],
-      maxRetryAfter: 30_000,
-      calculateDelay: retryAfterAwareDelay({ maxRetryAfterMs: 30_000, backoffMs: exponentialBackoffMs(30_000) }),
+      // Honour Retry-After, but never wait longer than a caller would.
+      ...gotRetryAfter(30_000),
     },
     headers: { accept: 'application/json', 'user-agent': 'ccbridge-crm-adapter' },
   });
