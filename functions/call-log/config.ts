@@ -5,7 +5,7 @@
 import * as z from 'zod';
 import { ConfigError, type Env, envInt, envList, envString, envUrl, Secret } from '../../shared/config';
 import { crmClientConfigShape } from '../../shared/crm/config';
-import { withoutTrailingSlash } from '../../shared/http/url';
+import { functionPublicUrl } from '../../shared/http/url';
 
 /**
  * Caller IDs that mean "withheld": Twilio passes a blocked caller ID through as the carrier
@@ -61,7 +61,7 @@ export function callLogEnv(env: Env): Env {
 
 /** The URL Twilio signs: CALL_LOG_PUBLIC_URL, else PUBLIC_BASE_URL + /call-log; neither set → ConfigError. */
 export function callLogPublicUrl(config: Pick<CallLogConfig, 'CALL_LOG_PUBLIC_URL' | 'PUBLIC_BASE_URL'>): string {
-  const url = config.CALL_LOG_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${withoutTrailingSlash(config.PUBLIC_BASE_URL)}/call-log` : undefined);
+  const url = functionPublicUrl(config.CALL_LOG_PUBLIC_URL, config.PUBLIC_BASE_URL, 'call-log');
   if (url === undefined) throw new ConfigError('call-log', ['CALL_LOG_PUBLIC_URL: required (or PUBLIC_BASE_URL): Twilio signs the exact URL it calls']);
   return url;
 }

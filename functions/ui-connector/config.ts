@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { ConfigError, envBool, envInt, envList, envString, envUrl, optionalSecret, Secret, secret } from '../../shared/config';
-import { withoutTrailingSlash } from '../../shared/http/url';
+import { functionPublicUrl } from '../../shared/http/url';
 import { countryCodeSchema } from '../../shared/phone';
 import { agentAssistConfigShape } from './agent-assist-config';
 import { ROLELESS_TOKEN_POLICIES } from './tokens';
@@ -83,7 +83,7 @@ export function twilioSigningOf(
   if (authTokens.length === 0 && config.UI_CONNECTOR_UNSIGNED_REQUESTS !== 'accept') {
     throw new ConfigError('ui-connector', ['TWILIO_AUTH_TOKEN: required when UI_CONNECTOR_UNSIGNED_REQUESTS is not "accept" (signatures cannot be verified without it)']);
   }
-  const publicUrl = config.UI_CONNECTOR_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${withoutTrailingSlash(config.PUBLIC_BASE_URL)}/ui-connector` : undefined);
+  const publicUrl = functionPublicUrl(config.UI_CONNECTOR_PUBLIC_URL, config.PUBLIC_BASE_URL, 'ui-connector');
   const publicUrls = [...(publicUrl ? [publicUrl] : []), ...config.UI_CONNECTOR_PUBLIC_URLS];
   if (authTokens.length > 0 && publicUrls.length === 0) {
     throw new ConfigError('ui-connector', ['UI_CONNECTOR_PUBLIC_URL: required with TWILIO_AUTH_TOKEN (set it, UI_CONNECTOR_PUBLIC_URLS or PUBLIC_BASE_URL): Twilio signs the URL it calls']);

@@ -8,3 +8,12 @@ export function withoutTrailingSlash(url: string): string {
   return end === url.length ? url : url.slice(0, end);
 }
 
+
+/**
+ * A function's public URL: its own setting when given, else the stack's PUBLIC_BASE_URL
+ * followed by the function's path ("/crm", "/call-log"); undefined when neither is set.
+ */
+export function functionPublicUrl(own: string | undefined, publicBaseUrl: string | undefined, name: string): string | undefined {
+  if (own) return own;
+  return publicBaseUrl ? `${withoutTrailingSlash(publicBaseUrl)}/${name}` : undefined;
+}
