@@ -13,7 +13,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import got, { type Got, HTTPError, RequestError } from 'got';
+import got, { type Got, HTTPError, ParseError, RequestError } from 'got';
 import type * as z from 'zod';
 import { parseRetryAfter } from '../http/retry-after';
 import {
@@ -165,8 +165,8 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
   const random = options.random ?? Math.random;
 
   /**
-   * The one retry loop of a Zoom call: `attempt` throws; a retryable failure (429/5xx, a failed
-   * connection) is tried again after `retryDelay`, up to `policy.limit` times; `onRateLimited`
+   * The one retry loop of a Zoom call: when `run` throws a retryable failure (429/5xx, a failed
+   * connection; not an answer that does not parse) it is tried again after `retryDelay`, up to `policy.limit` times; `onRateLimited`
    * hears the wait a 429 asked for (the limiter pauses the category for everyone).
    */
   const withRetries = async <T>(run: () => Promise<T>, signal?: AbortSignal, onRateLimited?: (waitMs: number) => void): Promise<T> => {
@@ -175,7 +175,8 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
         return await run();
       } catch (err) {
         const status = err instanceof HTTPError ? err.response.statusCode : err instanceof ZoomApiError ? err.upstreamStatus : undefined;
-        const retryable = status === undefined ? err instanceof RequestError || err instanceof ZoomNetworkError : RETRY_STATUSES.includes(status);
+        const retryable =
+          status === undefined ? (err instanceof RequestError && !(err instanceof ParseError)) || err instanceof ZoomNetworkError : RETRY_STATUSES.includes(status);
         if (!retryable || signal?.aborted) throw err;
         const retryAfterS =
           err instanceof HTTPError ? parseRetryAfter(err.response.headers['retry-after']) : err instanceof ZoomApiError ? err.retryAfterSeconds : undefined;
