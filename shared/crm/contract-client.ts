@@ -11,7 +11,7 @@
 import got, { type Got, type Method, type OptionsInit, type Response } from 'got';
 import type * as z from 'zod';
 import type { Secret } from '../config';
-import { AppError, type ErrorCode } from '../errors';
+import { AppError, type ErrorCode, errorCodeForStatus } from '../errors';
 import type { Logger } from '../logging';
 import {
   accountDataSchema,
@@ -248,7 +248,7 @@ function toAppError(status: number, text: string, headers: Record<string, string
   }
   const retryAfterSeconds = parseRetryAfter(headers['retry-after']);
   if (status >= 500 && (body === undefined || status === 503)) return crmUnavailable(CRM, status);
-  const code: ErrorCode = body && KNOWN_CODES.has(body.code) ? (body.code as ErrorCode) : status === 429 ? 'rate_limited' : status >= 500 ? 'upstream_error' : 'bad_request';
+  const code: ErrorCode = body && KNOWN_CODES.has(body.code) ? (body.code as ErrorCode) : errorCodeForStatus(status);
   return new AppError(code, status, body?.message ?? `${CRM} answered HTTP ${status}`, {
     details: body?.details,
     retryable: status === 429 || status >= 500,
