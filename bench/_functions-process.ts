@@ -14,7 +14,7 @@ import { startGateway } from '../local/gateway';
 import type { LocalCredentials } from '../local/credentials';
 import type { ExternalServices } from '../local/services';
 import { startStack } from '../local/stack';
-import { createMemoryDocStore } from '../shared/adapters/memory-docstore';
+import { createMemoryDocStore } from '../test/support/doubles/memory-docstore';
 import { stopOnSignalOrParentExit } from './_processes';
 
 export type BenchedFunction = 'ui-connector' | 'zoom-webhook';

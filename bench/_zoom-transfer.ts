@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGcsBlobStore } from '../shared/adapters/gcs';
 import { Secret } from '../shared/config';
 import { createStorage } from '../shared/google';
-import { silentLogger } from '../shared/logging';
+import { silentLogger } from '../test/support/doubles/silent-logger';
 import { createZoomApiClient, createZoomHttp } from '../shared/zoom/api-client';
 import { createZoomTokenProvider } from '../shared/zoom/oauth';
 import { transferZoomFile } from '../shared/zoom/transfer';

@@ -4,9 +4,8 @@
  * own: Zoom is a remote server, and sharing this event loop would skew both the client's
  * pacing and the arrival times it is judged by), the ledger holding all but 1 % of them, and
  * one reconciliation run — the core with its lanes in this process (the CLI's mode), the real
- * Zoom client and limiter over HTTP, Firestore and Pub/Sub in memory (the Firestore
- * stand-in's writes grow linearly with its size, so 50 000 ledger documents in it would
- * measure the stand-in, not the run).
+ * Zoom client and limiter over HTTP, Firestore and Pub/Sub in memory (what is measured is
+ * the Zoom side: its calls and their pace).
  *
  * The mock enforces the same per-second limit the client is configured with, so a request
  * above the rate would show as a 429. Prints: API calls (against the target: list pages plus
@@ -15,13 +14,13 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createMemoryDocStore } from '../shared/adapters/memory-docstore';
-import { createMemoryEventBus } from '../shared/adapters/memory-eventbus';
+import { createMemoryDocStore } from '../test/support/doubles/memory-docstore';
+import { createMemoryEventBus } from '../test/support/doubles/memory-eventbus';
 import { Secret } from '../shared/config';
 import { createLogger } from '../shared/logging';
 import type { DocData } from '../shared/ports/docstore';
 import { reconcileInProcess } from '../shared/reconcile/in-process';
-import { createLaneLimits } from '../shared/reconcile/lane-limits';
+import { createLaneLimits, type LaneLimits } from '../shared/reconcile/lane-limits';
 import { formatReportTable } from '../shared/reconcile/report';
 import { createReconcileStore } from '../shared/reconcile/store';
 import { explicitWindow } from '../shared/reconcile/window';
@@ -29,11 +28,37 @@ import { createReconcileZoom } from '../shared/reconcile/zoom-clients';
 import { artifactKey } from '../shared/zoom/artifacts';
 import { dispositionItemKey, noteItemKey } from '../shared/zoom/item-keys';
 import { LEDGER_COLLECTION } from '../shared/zoom/ledger';
+import type { ZoomRateCategory } from '../shared/zoom/rate-limiter';
 import { type MockStats, type RateLimits, startZoomMock } from '../local/mocks/zoom';
 import { type GenerateOptions, lazyDay, lazyEngagement, type MockEngagement } from '../local/mocks/zoom/model';
 
 const CREDENTIALS = { accountId: 'bench-account', clientId: 'bench-client', clientSecret: 'bench-client-secret' };
 const DATE = '2026-11-02';
+
+/**
+ * The lane limits with every admission reported: when a lane's `acquire` resolves, the
+ * request is let go (the client writes it next), so that moment is what the pace is judged by.
+ */
+function observeAdmissions(limits: LaneLimits, admitted: (category: ZoomRateCategory, at: number) => void): LaneLimits {
+  return {
+    pauses: limits.pauses,
+    join(runId, lane, rates, lanes) {
+      const limiter = limits.join(runId, lane, rates, lanes);
+      return {
+        async acquire(category, signal) {
+          await limiter.acquire(category, signal);
+          admitted(category, performance.timeOrigin + performance.now());
+        },
+        pause: (category, ms) => limiter.pause(category, ms),
+        setRate: (category, perSecond) => limiter.setRate(category, perSecond),
+        rate: (category) => limiter.rate(category),
+        counts: limiter.counts,
+      };
+    },
+    leave: (runId, lane, finished) => limits.leave(runId, lane, finished),
+    setWorking: (runId, working) => limits.setWorking(runId, working),
+  };
+}
 
 /** The ledger document the worker leaves for a fully processed engagement. */
 function ledgerOf(e: MockEngagement): DocData {
@@ -183,7 +208,7 @@ export default async function reconcileBench(args: string[]): Promise<void> {
           retry: { limit: 8, baseDelayMs: 500, maxDelayMs: 10_000 },
         },
       ),
-      limits: createLaneLimits({ onAdmit: (category, at) => category === 'medium' && sent.push(at) }),
+      limits: observeAdmissions(createLaneLimits(), (category, at) => category === 'medium' && sent.push(at)),
       settings: {
         accountId: CREDENTIALS.accountId,
         eventsTopic: 'zoom-events',

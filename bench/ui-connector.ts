@@ -11,7 +11,8 @@
  * Rows:
  *  - "stand-ins": Firestore and Pub/Sub are the local stand-ins' process;
  *  - "Firestore in memory": the same function with its document store in memory (Pub/Sub
- *    still the stand-in) — the function's own cost, without @firestore-emulator/server;
+ *    still the stand-in) — the function's own cost, without the Firestore client's calls and
+ *    the stand-in's (local/firestore/);
  *  - saturation rows (wrk, 50 keep-alive clients in a closed loop: the issue's load) and
  *    paced rows (a fixed rate, latency from each request's scheduled send time).
  * Targets (issue 3): p99 ≤ 25 ms and throughput ≥ 50 % of the bare function.
@@ -125,7 +126,7 @@ function print(bench: HttpBench, run: { clients: number; seconds: number; warmup
   process.stdout.write(
     `ui-connector: ${run.clients} keep-alive clients; saturation ${run.seconds} s per row after ${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
       `where: ${bench.placement}\n` +
-      `note: "stand-ins" = Firestore (@firestore-emulator/server) and Pub/Sub stand-ins in their own process; "Firestore in memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); ` +
+      `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process; "Firestore in memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); ` +
       `"vs bare" = throughput / bare {} with the same method, same process, same load; "fn CPU vs bare" = bare's CPU per request / this row's in the functions' process (the throughput ratio the function's own CPU allows on a core of its own; req/s falls below it when the stand-ins or other work limit); paced latency counts from each request's scheduled time; logs at info level to a discarded stdout; ${run.note}\n\n` +
       `${formatTable(header, [...saturation.map((r) => row(saturation, r, true)), ...paced.map((r) => row(paced, r, false))])}\n\n`,
   );

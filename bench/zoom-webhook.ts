@@ -12,8 +12,8 @@
  * Rows:
  *  - "stand-ins": Firestore and Pub/Sub are the local stand-ins' process;
  *  - "Firestore in memory": the same function with its document store in memory (Pub/Sub
- *    still the stand-in) — the function's own cost, without @firestore-emulator/server,
- *    whose create() slows as a collection grows (see `npm run bench -- firestore-standin`);
+ *    still the stand-in) — the function's own cost, without the Firestore client's calls and
+ *    the stand-in's (local/firestore/; `npm run bench -- firestore-standin` measures it);
  *  - saturation (wrk, each connection sends its next event as soon as the last is
  *    answered: throughput, and latency that is mostly queueing) and paced (a fixed rate,
  *    below every target's saturation; latency from each event's scheduled arrival: the ack
@@ -123,7 +123,7 @@ function print(
   process.stdout.write(
     `zoom-webhook: distinct signed events, ${run.connections} keep-alive connections; saturation ${run.seconds} s per row after ${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
       `where: ${bench.placement}\n` +
-      `note: "stand-ins" = Firestore (@firestore-emulator/server) and Pub/Sub stand-ins in their own process (event-key documents already in the stand-in: ${run.standInDocs}); ` +
+      `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process (event-key documents already in the stand-in: ${run.standInDocs}); ` +
       `"Firestore in memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); "vs bare" = throughput / bare function, same process, same events, same load; ` +
       `"fn CPU vs bare" = bare's CPU per request / this row's in the functions' process (the throughput ratio the function's own CPU allows on a core of its own; req/s falls below it when the stand-ins or other work limit); ` +
       `paced latency counts from each event's scheduled arrival; errors = non-2xx and socket errors; logs at info level to a discarded stdout; ${run.note}\n\n` +

@@ -117,6 +117,8 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
     CALL_LOG_PUBLIC_URL: `${endpoints.gatewayUrl}/call-log`,
     CALL_LOG_PUSH_INVOKERS: localServiceAccounts.callLog,
     CALL_LOG_SWEEP_INVOKERS: localServiceAccounts.callLogSweep,
+    // The CRM behind the local crm function, whose field names a CALL_LOG_FIELD_MAP must use (settingsFor follows an exported real CRM).
+    CALL_LOG_CRM: 'mock',
     CRM_MODE: 'mock',
     CRM_BASE_URL: `${endpoints.gatewayUrl}/crm`,
     CRM_BASIC_USER: creds.crmBasicUser,
@@ -169,5 +171,7 @@ export function settingsFor(name: string, env: Env, exported: Env, stackDefaults
   if (name === 'crm') return env;
   const kept: Env = { ...env };
   for (const key of CONTRACT_CLIENT_KEYS) if (key in exported) kept[key] = stackDefaults[key];
+  // call-log writes through the crm function: its field map is checked against the CRM that function writes, as Terraform sets it.
+  if (name === 'call-log' && !('CALL_LOG_CRM' in exported) && exported['CRM_MODE'] === 'real' && exported['CRM_ADAPTER'] !== undefined) kept['CALL_LOG_CRM'] = exported['CRM_ADAPTER'];
   return kept;
 }

@@ -86,7 +86,8 @@ export const envList = () =>
 
 /** Settings every function has. */
 export const baseConfigShape = {
-  GCP_PROJECT: envString().default('ccbridge-local'),
+  /** No default: a deployment names its project (the local stack sets its own). */
+  GCP_PROJECT: envString(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' }).default('info'),
   FIRESTORE_DATABASE: z.string().trim().min(1).default('(default)'),
 };

@@ -80,8 +80,6 @@ export const payloadTooLarge = (limitBytes: number) =>
   new AppError('payload_too_large', 413, `request body exceeds ${limitBytes} bytes`);
 export const notImplemented = (message: string) =>
   new AppError('not_implemented', 501, message, { retryable: false });
-export const upstreamError = (message: string, options: ErrorOptions = {}) =>
-  new AppError('upstream_error', 502, message, options);
 export const unavailable = (message: string, options: ErrorOptions = {}) =>
   new AppError('unavailable', 503, message, { retryable: true, ...options });
 

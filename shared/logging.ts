@@ -4,6 +4,7 @@
  * Every string in an entry goes through the masker (secrets, emails, phone numbers).
  */
 import { isAppError } from './errors';
+import { headerValue } from './http/headers';
 import { createMasker, type Masker } from './mask';
 
 export type Severity = 'DEBUG' | 'INFO' | 'NOTICE' | 'WARNING' | 'ERROR' | 'CRITICAL';
@@ -84,10 +85,7 @@ class StructuredLogger implements Logger {
   }
 }
 
-/** A logger that drops everything; for tests that do not look at logs. */
-export const silentLogger: Logger = createLogger({ sink: () => undefined });
-
-export function serializeError(err: unknown): unknown {
+function serializeError(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
   const out: LogFields = { name: err.name, message: err.message };
   if (isAppError(err)) {
@@ -134,13 +132,12 @@ export interface TraceContext {
  * Functions gen2 send today) or `X-Cloud-Trace-Context: TRACE/SPAN;o=1` (legacy).
  */
 export function parseTraceHeaders(headers: Record<string, string | string[] | undefined>): TraceContext | undefined {
-  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  const traceparent = first(headers['traceparent']);
+  const traceparent = headerValue(headers, 'traceparent');
   if (traceparent) {
     const m = /^[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(traceparent.trim());
     if (m) return { traceId: m[1]!, spanId: m[2]!, sampled: (Number.parseInt(m[3]!, 16) & 1) === 1 };
   }
-  const cloud = first(headers['x-cloud-trace-context']);
+  const cloud = headerValue(headers, 'x-cloud-trace-context');
   if (cloud) {
     const m = /^([0-9a-fA-F]{32})(?:\/(\d+))?(?:;o=([01]))?/.exec(cloud.trim());
     if (m) {

@@ -25,8 +25,6 @@ const PII_KEYS = /^(phone|phoneNumber|phone_number|from|to|caller|callee|ani|dni
 export interface Masker {
   maskString(value: string): string;
   maskValue(key: string | undefined, value: unknown): unknown;
-  /** Adds values (e.g. secrets loaded at start) that must never appear in output. */
-  addSecrets(values: Iterable<string>): void;
 }
 
 function maskPhone(match: string): string {
@@ -70,7 +68,7 @@ export function createMasker(secrets: Iterable<string> = []): Masker {
     return value;
   };
 
-  return { maskString, maskValue, addSecrets: add };
+  return { maskString, maskValue };
 }
 
 function decodePercent(value: string): string {

@@ -27,9 +27,15 @@ variable "call_log_default_account_id" {
 }
 
 variable "call_log_field_map" {
-  description = "CALL_LOG_FIELD_MAP: CrmField-Source pairs separated by | (e.g. CallerCity__c-FromCity), sources from Twilio's status callback; checked at start."
+  description = "CALL_LOG_FIELD_MAP: CrmField-Source pairs separated by | (e.g. CallerCity__c-FromCity), sources from Twilio's status callback, written into the CRM's own fields (Salesforce: custom Task fields; ServiceNow: incident columns; Zendesk: ticket field ids; none for Be Aware 360); checked at start against the CRM crm_mode/crm_adapter name."
   type        = string
   default     = ""
+}
+
+variable "call_log_time_zone" {
+  description = "CALL_LOG_TIME_ZONE: the contact center's IANA time zone; a call is dated (Salesforce Task ActivityDate, a date without time) by the day it started there."
+  type        = string
+  default     = "UTC"
 }
 
 variable "call_log_sweep_schedule" {
@@ -49,6 +55,9 @@ locals {
         CALL_LOG_AUDIENCE       = local.call_log_url
         CALL_LOG_UNKNOWN_CALLER = var.call_log_unknown_caller
         CALL_LOG_FIELD_MAP      = var.call_log_field_map
+        CALL_LOG_TIME_ZONE      = var.call_log_time_zone
+        # The CRM behind the crm function: whose field names CALL_LOG_FIELD_MAP may use.
+        CALL_LOG_CRM = var.crm_mode == "mock" ? "mock" : coalesce(var.crm_adapter, "mock")
         CALL_LOG_PUSH_INVOKERS  = "fn-call-log@${var.project_id}.iam.gserviceaccount.com"
         CALL_LOG_SWEEP_INVOKERS = "call-log-sweep@${var.project_id}.iam.gserviceaccount.com"
         # Like interaction-worker: the CRM through the crm function's contract (mock or real mode).

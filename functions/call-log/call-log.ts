@@ -27,6 +27,8 @@ export interface CallLogDeps {
     defaultCountry: CountryCode;
     retryAfterSeconds: number;
     leaseSeconds: number;
+    /** IANA zone whose calendar dates the call (Salesforce Task ActivityDate). */
+    timeZone: string;
   };
 }
 
@@ -158,8 +160,38 @@ async function writeCallLog(deps: CallLogDeps, state: CallState): Promise<string
     recordId = record.id;
   }
   const duration = state.completion?.durationSeconds;
-  await crm.updateRecord(recordId, { status: 'closed', notes: describeCall(state), ...(duration !== undefined ? { durationSeconds: duration } : {}) });
+  const fields = state.completion?.fields ?? {};
+  const mapped = Object.keys(fields).length > 0;
+  const activityDate = callDate(state, deps.settings.timeZone);
+  const record = await crm.updateRecord(recordId, {
+    status: 'closed',
+    notes: describeCall(state),
+    ...(duration !== undefined ? { durationSeconds: duration } : {}),
+    ...(activityDate !== undefined ? { activityDate } : {}),
+    ...(mapped ? { fields } : {}),
+  });
+  // A CRM that drops fields it lacks without an error (ServiceNow) shows it only in what it answers.
+  const dropped = mapped && record.fields !== undefined ? Object.keys(fields).filter((f) => !(f in (record.fields ?? {}))) : [];
+  if (dropped.length > 0) deps.log.warn('call log: the CRM did not keep mapped fields (check CALL_LOG_FIELD_MAP against its fields)', { callSid: state.callSid, fields: dropped });
   return recordId;
+}
+
+/**
+ * The calendar day the call started, in the contact center's zone (`YYYY-MM-DD`). The start is
+ * the completion's time (Twilio's `Timestamp`, else when it was received) less the duration, or
+ * the registration's time for a call that never reported completion.
+ */
+export function callDate(state: CallState, timeZone: string): string | undefined {
+  const c = state.completion;
+  let start: number | undefined;
+  if (c) {
+    const reported = c.timestamp !== undefined ? Date.parse(c.timestamp) : Number.NaN;
+    const end = Number.isNaN(reported) ? Date.parse(c.receivedAt) : reported;
+    start = end - (c.durationSeconds ?? 0) * 1000;
+  } else if (state.registration) start = Date.parse(state.registration.registeredAt);
+  if (start === undefined || Number.isNaN(start)) return undefined;
+  // en-CA formats a date as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(start));
 }
 
 /** The caller's account: found by number in the CRM's configured order, created per setting, or the default. */
@@ -190,6 +222,5 @@ export function describeCall(state: CallState): string {
     if (c.timestamp) lines.push(`Reported: ${c.timestamp}`);
   } else lines.push('Status: no completion reported by Twilio (logged when its Agent Assist mapping expired)');
   if (state.registration) lines.push(`Agent Assist conversation: ${state.registration.conversationName}`);
-  for (const [field, value] of Object.entries(c?.fields ?? {})) lines.push(`${field}: ${value}`);
   return lines.join('\n');
 }

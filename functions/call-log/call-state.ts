@@ -7,9 +7,10 @@
  * `dueAt` (ISO time) marks a call the sweep must look at: a registration's expiry (a call
  * that never reported completion is logged then), or a retry time after a failed write.
  */
+import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { AppError } from '../../shared/errors';
-import { DocAlreadyExistsError, DocNotFoundError, type DocStore, fieldOps } from '../../shared/ports/docstore';
+import { type DocStore, DocVersionMismatchError, fieldOps } from '../../shared/ports/docstore';
 
 const iso = z.string();
 export const callStateSchema = z.object({
@@ -33,8 +34,14 @@ export const callStateSchema = z.object({
   caller: z.object({ accountId: z.string().nullable() }).optional(),
   logged: z.object({ recordId: z.string(), conversationName: z.string().nullable(), completed: z.boolean(), at: iso }).optional(),
   dueAt: iso.optional(),
+  /** The delivery writing this call's log now, until `until` (see CallStore.lease). */
+  lease: z.object({ holder: z.string(), until: iso }).optional(),
 });
 export type CallState = z.infer<typeof callStateSchema>;
+
+const leaseSchema = z.object({ holder: z.string(), until: z.string() });
+/** Conditional writes tried before a contended call is reported busy. */
+const LEASE_ATTEMPTS = 5;
 
 export interface CallStore {
   get(callSid: string): Promise<CallState | undefined>;
@@ -45,12 +52,30 @@ export interface CallStore {
   /** Asks the sweep to look at the call at `at` (a failed write, a busy lease). */
   retryAt(callSid: string, at: Date): Promise<void>;
   due(now: Date, limit: number): Promise<string[]>;
-  /** Exclusive right to write this call's log, or undefined while another delivery holds it. */
+  /**
+   * Exclusive right to write this call's log, or undefined while another delivery holds it.
+   * Held in the call's document (`lease`), taken and given up with version-conditioned updates;
+   * a holder that died leaves a lease that others take over once `until` has passed.
+   */
   lease(callSid: string, now: Date, seconds: number): Promise<(() => Promise<void>) | undefined>;
 }
 
 export function createCallStore(docs: DocStore, collection: string): CallStore {
-  const leases = `${collection}-leases`;
+  /** Gives the lease up only if this holder still has it (a holder that overran its lease must not free another's). */
+  const releaseLease = async (callSid: string, holder: string) => {
+    for (let attempt = 0; attempt < LEASE_ATTEMPTS; attempt++) {
+      const current = await docs.getVersioned(collection, callSid);
+      const held = leaseSchema.safeParse(current?.data['lease']);
+      if (current === undefined || !held.success || held.data.holder !== holder) return;
+      try {
+        await docs.update(collection, callSid, { lease: fieldOps.delete() }, { ifVersion: current.version });
+        return;
+      } catch (err) {
+        // Someone wrote in between: look again. Any other failure leaves the lease to expire.
+        if (!(err instanceof DocVersionMismatchError)) return;
+      }
+    }
+  };
   return {
     async get(callSid) {
       const data = await docs.get(collection, callSid);
@@ -80,29 +105,26 @@ export function createCallStore(docs: DocStore, collection: string): CallStore {
       return rows.map((r) => r.id);
     },
     async lease(callSid, now, seconds) {
+      const holder = randomUUID();
       const until = new Date(now.getTime() + seconds * 1000).toISOString();
-      const release = async () => {
-        await docs.delete(leases, callSid).catch(() => undefined);
-      };
-      try {
-        await docs.create(leases, callSid, { until });
-        return release;
-      } catch (err) {
-        if (!(err instanceof DocAlreadyExistsError)) throw err;
+      // Optimistic concurrency: the lease is a field of the call's own document, taken with an
+      // update conditioned on the version read. Any write in between (the other event's merge,
+      // another delivery's take-over) fails the condition, and the state is read again.
+      for (let attempt = 0; attempt < LEASE_ATTEMPTS; attempt++) {
+        const current = await docs.getVersioned(collection, callSid);
+        // Nothing stored for this call: nothing to write, and nobody to exclude.
+        if (current === undefined) return async () => undefined;
+        const held = leaseSchema.safeParse(current.data['lease']);
+        if (held.success && held.data.until > now.toISOString()) return undefined;
+        try {
+          await docs.update(collection, callSid, { lease: { holder, until } }, { ifVersion: current.version });
+          return () => releaseLease(callSid, holder);
+        } catch (err) {
+          if (!(err instanceof DocVersionMismatchError)) throw err;
+        }
       }
-      const held = z.object({ until: z.string() }).safeParse(await docs.get(leases, callSid));
-      if (held.success && held.data.until > now.toISOString()) return undefined;
-      // A holder that died leaves its lease behind: taken over once expired. Two deliveries
-      // taking over the same stale lease at the same instant can both win (the port has no
-      // conditional delete); the CRM write's own look-up by CallSid is the second guard.
-      await docs.delete(leases, callSid);
-      try {
-        await docs.create(leases, callSid, { until });
-        return release;
-      } catch (err) {
-        if (err instanceof DocAlreadyExistsError || err instanceof DocNotFoundError) return undefined;
-        throw err;
-      }
+      // Written to continuously by others: treat as busy; the sweep looks again.
+      return undefined;
     },
   };
 }

@@ -10,7 +10,7 @@ import { type ComposeOptions, createFunctionRuntime } from '../../shared/runtime
 import { createTwilioRequestGate } from '../../shared/twilio/request-gate';
 import { createCallStore } from './call-state';
 import { parseCallFieldMap } from './callback';
-import { callLogConfigShape, callLogEnv, callLogPublicUrl } from './config';
+import { callLogConfigShape, callLogEnv, callLogPublicUrl, checkFieldTarget } from './config';
 import { createCallLogApp } from './routes';
 
 export interface CallLogPorts {
@@ -21,6 +21,7 @@ export interface CallLogPorts {
 export function composeCallLog(env: Env, ports: Partial<CallLogPorts> = {}, options: ComposeOptions = {}): HttpFunction {
   const { config, log } = createFunctionRuntime('call-log', callLogEnv(env), callLogConfigShape, options);
   const fieldMap = parseCallFieldMap(config.CALL_LOG_FIELD_MAP);
+  checkFieldTarget(config.CRM_ADAPTER, config.CALL_LOG_CRM, fieldMap);
   const publicUrl = callLogPublicUrl(config);
   const docs = ports.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const crm = ports.crm ?? createCrmClient(config, { log, ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}) });
@@ -46,6 +47,7 @@ export function composeCallLog(env: Env, ports: Partial<CallLogPorts> = {}, opti
         defaultCountry: config.CRM_DEFAULT_COUNTRY,
         retryAfterSeconds: config.CALL_LOG_RETRY_AFTER_SECONDS,
         leaseSeconds: config.CALL_LOG_LEASE_SECONDS,
+        timeZone: config.CALL_LOG_TIME_ZONE,
       },
     },
   });

@@ -5,6 +5,9 @@
 import * as z from 'zod';
 import { ConfigError, type Env, envInt, envList, envString, envUrl, Secret } from '../../shared/config';
 import { crmClientConfigShape } from '../../shared/crm/config';
+import type { FieldRule } from '../../shared/crm/adapters/field-map';
+import type { CrmAdapterKind } from '../../shared/crm/config';
+import { RECORD_FIELD_TARGETS, type RecordFieldTarget, recordFieldProblems } from '../../shared/crm/record-fields';
 import { functionPublicUrl } from '../../shared/http/url';
 
 /**
@@ -33,6 +36,13 @@ export const callLogConfigShape = {
   CALL_LOG_DEFAULT_ACCOUNT_ID: z.preprocess((v) => (v === '' ? undefined : v), envString().optional()),
   /** `CrmField-Source` pairs separated by |, sources from the status callback (see ./callback.ts FIELD_SOURCES). */
   CALL_LOG_FIELD_MAP: z.string().default(''),
+  /**
+   * The CRM that finally holds the log when CRM_ADAPTER=contract (the crm function's mock or its
+   * real CRM): whose field names CALL_LOG_FIELD_MAP may use. Implied by CRM_ADAPTER otherwise.
+   */
+  CALL_LOG_CRM: z.preprocess((v) => (v === '' ? undefined : v), z.enum(RECORD_FIELD_TARGETS, { error: `must be one of ${RECORD_FIELD_TARGETS.join(', ')}` }).optional()),
+  /** The contact center's time zone (IANA): the day a call is dated in the CRM (Salesforce Task ActivityDate) is its start's day there. */
+  CALL_LOG_TIME_ZONE: z.string().refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Madrid or UTC' }).default('UTC'),
   CALL_LOG_PRIVATE_NUMBERS: envList().default(DEFAULT_PRIVATE_NUMBERS),
   /** A write that failed (CRM down) is tried again by the sweep after this long. */
   CALL_LOG_RETRY_AFTER_SECONDS: envInt(10, 86_400).default(300),
@@ -50,6 +60,15 @@ export const callLogConfigShape = {
 
 export type CallLogConfig = z.output<z.ZodObject<typeof callLogConfigShape>>;
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The env the configuration is read from: "Lead"/"Contact" for unknown callers is also the
  * kind of account the CRM client creates (Salesforce's SALESFORCE_NEW_ACCOUNT_OBJECT).
@@ -64,4 +83,21 @@ export function callLogPublicUrl(config: Pick<CallLogConfig, 'CALL_LOG_PUBLIC_UR
   const url = functionPublicUrl(config.CALL_LOG_PUBLIC_URL, config.PUBLIC_BASE_URL, 'call-log');
   if (url === undefined) throw new ConfigError('call-log', ['CALL_LOG_PUBLIC_URL: required (or PUBLIC_BASE_URL): Twilio signs the exact URL it calls']);
   return url;
+}
+
+/**
+ * The field map's CRM field names, checked at start against the CRM that will hold them: the
+ * adapter itself, or — through the contract — the CRM named by CALL_LOG_CRM.
+ */
+export function checkFieldTarget(adapter: CrmAdapterKind, named: RecordFieldTarget | undefined, fieldMap: FieldRule[]): void {
+  if (fieldMap.length === 0) return;
+  if (adapter !== 'contract' && named !== undefined && named !== adapter) {
+    throw new ConfigError('call-log', [`CALL_LOG_CRM: ${named} contradicts CRM_ADAPTER=${adapter} (leave it unset: the adapter is the CRM)`]);
+  }
+  const target = adapter === 'contract' ? named : adapter;
+  if (target === undefined) {
+    throw new ConfigError('call-log', ['CALL_LOG_CRM: required with CALL_LOG_FIELD_MAP when CRM_ADAPTER=contract: the CRM behind the crm function (salesforce, servicenow, zendesk, ba360 or mock), whose field names the map must use']);
+  }
+  const problems = recordFieldProblems(target, fieldMap.map((r) => r.field), 'CALL_LOG_FIELD_MAP');
+  if (problems.length > 0) throw new ConfigError('call-log', problems);
 }

@@ -7,7 +7,8 @@
  * Real identifiers never start with the prefix (end-user.ts refuses them), so a guest can
  * never be signed in as someone else, nor a user land in a guest's conversations.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { constantTimeEqual } from '../../shared/constant-time';
 
 export const GUEST_COOKIE = 'ccaip_guest';
 export const GUEST_HEADER = 'x-ccaip-guest';
@@ -42,7 +43,7 @@ export function createGuestIdentities(options: GuestOptions): GuestIdentities {
       if (!shape.test(identifier)) return undefined;
       const given = Buffer.from(signed.slice(dot + 1), 'base64url');
       const expected = mac(identifier);
-      return given.length === expected.length && timingSafeEqual(given, expected) ? identifier : undefined;
+      return constantTimeEqual(given, expected) ? identifier : undefined;
     },
     issue() {
       const identifier = `${options.prefix}${random(16).toString('base64url')}`;

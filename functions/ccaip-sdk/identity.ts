@@ -18,7 +18,7 @@ import { AppError, unauthenticated } from '../../shared/errors';
 import { lazyAsync } from '../../shared/lazy';
 import { withoutTrailingSlash } from '../../shared/http/url';
 
-export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
 

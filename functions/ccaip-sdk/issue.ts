@@ -33,7 +33,7 @@ export interface Issued {
   guestSigned?: string;
 }
 
-export async function identify(deps: IssueDeps, caller: Caller): Promise<{ user: EndUser; guestSigned?: string }> {
+async function identify(deps: IssueDeps, caller: Caller): Promise<{ user: EndUser; guestSigned?: string }> {
   if (caller.authorization !== undefined && caller.authorization.trim() !== '') {
     const claims = await deps.verifier.verify(caller.authorization);
     return { user: endUserFromClaims(claims, deps.mapping) };

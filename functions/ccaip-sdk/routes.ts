@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { forbidden } from '../../shared/errors';
 import { createHttpApp, type HttpFunction, type HttpResult, type RequestContext, type Route } from '../../shared/http/app';
 import { parseBody } from '../../shared/http/body';
+import { headerValue } from '../../shared/http/headers';
 import { sourceAddress } from '../../shared/http/source-address';
 import type { Logger } from '../../shared/logging';
 import { IDENTITY_KEYS } from './config';
@@ -37,12 +38,12 @@ export function createCcaipSdkApp(deps: CcaipSdkDeps): HttpFunction {
 
   const admit = (ctx: RequestContext): Caller => {
     // A browser on a site not configured may not obtain tokens, even ones it could not read.
-    const origin = header(ctx, 'origin');
+    const origin = headerValue(ctx.req.headers, 'origin');
     if (origin !== undefined && !deps.corsOrigins.includes(origin)) throw forbidden('this origin may not request CCAI Platform tokens');
     deps.rateLimiter.take(sourceAddress(ctx.req, deps.forwardedHops));
     return {
-      authorization: header(ctx, 'authorization'),
-      guest: header(ctx, GUEST_HEADER) ?? cookieValue(header(ctx, 'cookie'), GUEST_COOKIE),
+      authorization: headerValue(ctx.req.headers, 'authorization'),
+      guest: headerValue(ctx.req.headers, GUEST_HEADER) ?? cookieValue(headerValue(ctx.req.headers, 'cookie'), GUEST_COOKIE),
     };
   };
 
@@ -89,20 +90,7 @@ export function createCcaipSdkApp(deps: CcaipSdkDeps): HttpFunction {
     ...(deps.projectId ? { projectId: deps.projectId } : {}),
     routes,
     maxBodyBytes: MAX_BODY_BYTES,
-    ...(deps.corsOrigins.length > 0
-      ? {
-          cors: {
-            allowedOrigins: deps.corsOrigins,
-            allowedMethods: ['GET', 'POST', 'OPTIONS'],
-            allowedHeaders: ['authorization', 'content-type', GUEST_HEADER],
-            allowCredentials: true,
-          },
-        }
-      : {}),
+    cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type', GUEST_HEADER], allowCredentials: true },
   });
 }
 
-function header(ctx: RequestContext, name: string): string | undefined {
-  const v = ctx.req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}

@@ -5,17 +5,13 @@
  * not even their length leaks); anything else is a 401 that names the accepted schemes (not
  * the custom header's name).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Secret } from '../../shared/config';
+import { constantTimeEqual } from '../../shared/constant-time';
 import { AppError, unauthenticated } from '../../shared/errors';
+import { headerValue } from '../../shared/http/headers';
 import type { AuthMethod } from './config';
-
-export function constantTimeEqual(a: string, b: string): boolean {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
-}
 
 export interface AuthSettings {
   methods: AuthMethod[];
@@ -27,7 +23,6 @@ export interface AuthSettings {
 export type Headers = Record<string, string | string[] | undefined>;
 
 const ISSUER = 'ccbridge-crm';
-const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
 export interface Authenticator {
   /** Resolves with the method that succeeded; throws a 401 AppError otherwise. */
@@ -95,10 +90,10 @@ export function createAuthenticator(settings: AuthSettings, now: () => number = 
     challenge,
     tokens,
     async authenticate(headers) {
-      const authorization = first(headers['authorization']);
+      const authorization = headerValue(headers, 'authorization');
       // Every enabled method is tried; a request carrying several credentials passes on any.
       if (settings.methods.includes('header') && settings.header) {
-        const given = first(headers[settings.header.name.toLowerCase()]);
+        const given = headerValue(headers, settings.header.name.toLowerCase());
         if (given !== undefined && constantTimeEqual(given, settings.header.value.reveal())) return 'header';
       }
       if (settings.methods.includes('basic') && settings.basic) {
@@ -121,7 +116,7 @@ export function createAuthenticator(settings: AuthSettings, now: () => number = 
 }
 
 function anyHeader(headers: Headers, settings: AuthSettings): boolean {
-  return settings.header !== undefined && first(headers[settings.header.name.toLowerCase()]) !== undefined;
+  return settings.header !== undefined && headerValue(headers, settings.header.name.toLowerCase()) !== undefined;
 }
 
 /**
@@ -131,13 +126,13 @@ function anyHeader(headers: Headers, settings: AuthSettings): boolean {
  */
 export function checkAdmin(headers: Headers, token: Secret | undefined, options: { allowBasic: boolean }): void {
   if (!token) throw new AppError('forbidden', 403, 'admin endpoints are only available in mock mode');
-  const authorization = first(headers['authorization']);
+  const authorization = headerValue(headers, 'authorization');
   const candidates: string[] = [];
   const bearer = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
   if (bearer) candidates.push(bearer[1]!);
   const basic = options.allowBasic ? parseBasic(authorization) : undefined;
   if (basic) candidates.push(basic.password);
-  const header = first(headers['x-admin-token']);
+  const header = headerValue(headers, 'x-admin-token');
   if (header !== undefined) candidates.push(header);
   // Evaluate every candidate so timing does not reveal which one was checked.
   let ok = false;

@@ -5,12 +5,14 @@
  */
 import type { Env } from '../../shared/config';
 import type { Ba360 } from '../../shared/crm/adapters/ba360';
+import type { CrmAdapterKind } from '../../shared/crm/config';
 import { createBa360FromConfig, createCrmClient } from '../../shared/crm/factory';
 import type { PhoneOptions } from '../../shared/crm/phone';
 import { withAccountCreateWindow, withAmbiguityRule, withRecordCreateClaim } from '../../shared/crm/lookup-rules';
 import type { CrmClient } from '../../shared/crm/port';
+import type { RecordFieldTarget } from '../../shared/crm/record-fields';
 import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-lazy';
-import { createHttpApp, type HttpFunction, type Route } from '../../shared/http/app';
+import { createHttpApp, type HttpApp, type Route } from '../../shared/http/app';
 import type { Logger } from '../../shared/logging';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
@@ -43,7 +45,7 @@ export interface CrmAppDeps {
   now?: () => number;
 }
 
-export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
+export function buildCrmApp(deps: CrmAppDeps): HttpApp {
   const { config, log } = deps;
   const nowMs = deps.now ?? Date.now;
   const now = () => new Date(nowMs());
@@ -93,7 +95,7 @@ export function buildCrmApp(deps: CrmAppDeps): HttpFunction {
 
   const served: ServedRoute[] = [
     { method: 'POST', path: '/oauth/token', operation: 'token', public: true, handle: (ctx) => handleTokenRequest(auth.tokens, ctx) },
-    ...contractRoutes({ crm, buckets: deps.buckets, maxAttachmentBytes: config.CRM_MAX_ATTACHMENT_BYTES }, { phone, maxJsonBytes: config.CRM_MAX_JSON_BYTES }),
+    ...contractRoutes({ crm, buckets: deps.buckets, maxAttachmentBytes: config.CRM_MAX_ATTACHMENT_BYTES }, { phone, maxJsonBytes: config.CRM_MAX_JSON_BYTES, ...fieldTargetOf(mockMode, config.CRM_ADAPTER) }),
   ];
   const routes: Route[] = served.map((r) => serveContractRoute(r, { auth, ...(mock ? { mock } : {}) }));
   if (mock) routes.push(...adminRoutes({ store: deps.store!, faults: mock.faults, refused: mock.refused, adminToken: config.CRM_ADMIN_TOKEN }));
@@ -120,7 +122,7 @@ export interface CrmPorts {
   buckets: Map<string, BlobStore>;
 }
 
-export function composeCrm(env: Env, ports: Partial<CrmPorts> = {}, options: ComposeOptions = {}): HttpFunction {
+export function composeCrm(env: Env, ports: Partial<CrmPorts> = {}, options: ComposeOptions = {}): HttpApp {
   const { config, log } = createFunctionRuntime('crm', env, crmFunctionConfigShape, options);
   checkCrmFunctionConfig(config);
   const mockMode = config.CRM_MODE === 'mock';
@@ -134,4 +136,10 @@ export function composeCrm(env: Env, ports: Partial<CrmPorts> = {}, options: Com
   const ba360 = !mockMode && config.CRM_ADAPTER === 'ba360' ? createBa360FromConfig(config, clientDeps) : undefined;
   const crm = mockMode ? undefined : (ports.crm ?? ba360?.crm ?? createCrmClient(config, clientDeps));
   return buildCrmApp({ config, log, store, markers: mockMode ? undefined : firestore, crm, buckets, ba360, ...(options.now ? { now: options.now } : {}) });
+}
+
+/** Whose field names a record update may carry: the mock's, or the real CRM's (a chained contract checks its own). */
+function fieldTargetOf(mockMode: boolean, adapter: CrmAdapterKind): { fieldTarget?: RecordFieldTarget } {
+  if (mockMode) return { fieldTarget: 'mock' };
+  return adapter === 'contract' ? {} : { fieldTarget: adapter };
 }

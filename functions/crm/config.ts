@@ -10,7 +10,7 @@ import { type baseConfigShape, ConfigError, envInt, envList, envUrl, optionalSec
 import { type CrmClientConfig, crmClientConfigShape, missingCrmKeys } from '../../shared/crm/config';
 import { functionPublicUrl, withoutTrailingSlash } from '../../shared/http/url';
 
-export const AUTH_METHODS = ['basic', 'oauth', 'header'] as const;
+const AUTH_METHODS = ['basic', 'oauth', 'header'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 export const crmFunctionConfigShape = {

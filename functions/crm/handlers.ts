@@ -87,7 +87,7 @@ export async function handleAddAttachment(deps: ContractDeps, recordId: string, 
 }
 
 /** `gs://bucket/path` or `bucket/path` (or a bare path in the only configured bucket). */
-export function parseObjectReference(reference: string, allowed: string[]): { bucket: string; path: string } {
+function parseObjectReference(reference: string, allowed: string[]): { bucket: string; path: string } {
   const ref = reference.replace(/^gs:\/\//, '');
   const slash = ref.indexOf('/');
   const bucket = slash > 0 ? ref.slice(0, slash) : undefined;
@@ -130,7 +130,7 @@ const CCAI_FILE = /^(?:call|chat|metadata|email)-(.+?)(?:-(?:photo|video)-\d+)?\
  *   `chat-{id}.txt`, `metadata-{id}.json`, `email-{id}.pdf`, `call-{id}-photo-{n}.jpg`, … with
  *   `{id}` the session id.
  */
-export function isOwnArtifact(path: string, metadata: Record<string, string>, sessionId: string): boolean {
+function isOwnArtifact(path: string, metadata: Record<string, string>, sessionId: string): boolean {
   const segments = path.split('/');
   const folder = segments.at(-2);
   if (metadata['engagementId'] !== undefined) return metadata['engagementId'] === sessionId && folder === safeSegment(sessionId);

@@ -18,9 +18,11 @@ import {
   recordUpdateSchema,
 } from '../../shared/crm/contract';
 import type { PhoneOptions } from '../../shared/crm/phone';
+import { type RecordFieldTarget, recordFieldProblems } from '../../shared/crm/record-fields';
 import { AppError, payloadTooLarge } from '../../shared/errors';
 import type { HttpResult, Method, RequestContext, Route } from '../../shared/http/app';
 import { parseBody, parseQuery } from '../../shared/http/body';
+import { headerValue } from '../../shared/http/headers';
 import {
   type AttachmentInput,
   type ContractDeps,
@@ -43,6 +45,8 @@ export interface ContractRoute extends Route {
 export interface RouteOptions {
   phone: PhoneOptions;
   maxJsonBytes: number;
+  /** The CRM behind this contract, whose field-name rule a record update's `fields` must meet (undefined: not checked here). */
+  fieldTarget?: RecordFieldTarget;
 }
 
 const MAX_ID = 200;
@@ -61,14 +65,10 @@ function idParam(ctx: RequestContext, name = 'id'): string {
   return id;
 }
 
-function headerOf(ctx: RequestContext, name: string): string | undefined {
-  const v = ctx.req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
 /** Idempotency-Key header, or the body's idempotencyKey; both given must agree. */
 function idempotencyKey(ctx: RequestContext, fromBody: string | undefined): string | undefined {
-  const header = headerOf(ctx, 'idempotency-key')?.trim();
+  const header = headerValue(ctx.req.headers, 'idempotency-key')?.trim();
   if (header !== undefined && header.length > MAX_ID) throw new AppError('bad_request', 400, `Idempotency-Key must be at most ${MAX_ID} characters`);
   if (header && fromBody && header !== fromBody) throw new AppError('bad_request', 400, 'Idempotency-Key header and body idempotencyKey differ');
   return header || fromBody;
@@ -96,7 +96,10 @@ export function contractRoutes(deps: ContractDeps, options: RouteOptions): Contr
   };
   const updateRecord = async (ctx: RequestContext) => {
     json(ctx);
-    return handleUpdateRecord(deps, idParam(ctx), compact(parseBody(ctx, recordUpdateSchema)));
+    const update = compact(parseBody(ctx, recordUpdateSchema));
+    const problems = options.fieldTarget === undefined ? [] : recordFieldProblems(options.fieldTarget, Object.keys(update.fields ?? {}), 'fields');
+    if (problems.length > 0) throw new AppError('invalid_body', 400, `invalid record update: ${problems.join('; ')}`);
+    return handleUpdateRecord(deps, idParam(ctx), update);
   };
 
   // CCAI Platform substitutes a missing id with "": ".../records//comments" reaches these.
@@ -158,8 +161,8 @@ export function contractRoutes(deps: ContractDeps, options: RouteOptions): Contr
 const problem = (path: string, message: string) => new AppError('invalid_body', 400, `invalid request body: ${path}: ${message}`, { details: [{ path, message }] });
 
 /** JSON (url / object / base64), multipart/form-data (a `file` part) or the raw bytes. */
-export function parseAttachment(ctx: RequestContext, options: RouteOptions): AttachmentInput {
-  const type = (headerOf(ctx, 'content-type') ?? '').toLowerCase();
+function parseAttachment(ctx: RequestContext, options: RouteOptions): AttachmentInput {
+  const type = (headerValue(ctx.req.headers, 'content-type') ?? '').toLowerCase();
   if (type.startsWith('application/json')) {
     limitJson(ctx, options.maxJsonBytes);
     const a = parseBody(ctx, attachmentJsonSchema);
@@ -172,7 +175,7 @@ export function parseAttachment(ctx: RequestContext, options: RouteOptions): Att
     return { fileName: a.fileName, contentType: a.contentType, idempotencyKey: idempotencyKey(ctx, a.idempotencyKey), source };
   }
   if (type.startsWith('multipart/form-data')) {
-    const parts = parseMultipart(ctx.rawBody, headerOf(ctx, 'content-type') ?? '');
+    const parts = parseMultipart(ctx.rawBody, headerValue(ctx.req.headers, 'content-type') ?? '');
     const file = parts.find((p) => p.name === 'file') ?? parts.find((p) => p.fileName !== undefined);
     if (!file) throw problem('file', 'a multipart upload needs a part named "file"');
     const field = (name: string) => {
@@ -190,7 +193,7 @@ export function parseAttachment(ctx: RequestContext, options: RouteOptions): Att
     };
   }
   // Anything else is the file itself: name from ?fileName= or Content-Disposition.
-  const fileName = checked('fileName', fileNameSchema, ctx.query.get('fileName') ?? fileNameFromDisposition(headerOf(ctx, 'content-disposition')));
+  const fileName = checked('fileName', fileNameSchema, ctx.query.get('fileName') ?? fileNameFromDisposition(headerValue(ctx.req.headers, 'content-disposition')));
   if (ctx.rawBody.length === 0) throw problem('(body)', 'the request body (the file) is empty');
   const contentType = type.split(';')[0]?.trim();
   return {

@@ -103,6 +103,7 @@ function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefi
       itemSettleMs: config.ZOOM_ITEM_SETTLE_MS,
       itemOrderWaitMs: config.ZOOM_ITEM_ORDER_WAIT_MS,
       itemOrderStaleMs: config.ZOOM_ITEM_ORDER_STALE_MS,
+      itemClaimLeaseMs: config.ZOOM_ITEM_CLAIM_LEASE_MS,
       maxDeliveryAttempts: config.PUBSUB_MAX_DELIVERY_ATTEMPTS,
       linkFor: (engagementId, key) => artifactLinkUrl(config.PUBLIC_BASE_URL, config.ARTIFACT_LINK_SECRET, engagementId, key),
     },

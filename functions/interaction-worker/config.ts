@@ -34,6 +34,12 @@ export const interactionWorkerConfigShape = {
   ZOOM_ITEM_SETTLE_MS: envInt(0, 60_000).default(2000),
   /** How long a note/disposition waits for earlier ones of its engagement before asking for redelivery. */
   ZOOM_ITEM_ORDER_WAIT_MS: envInt(0, 300_000).default(20_000),
+  /**
+   * How long a note/disposition's `writing` claim keeps other deliveries off after its last
+   * renewal. The writer renews it every third of this while its CRM write runs, so only a
+   * writer that died (or lost the ledger) is taken over, this long after its last sign of life.
+   */
+  ZOOM_ITEM_CLAIM_LEASE_MS: envInt(300, 600_000).default(15_000),
   /** An earlier item untouched this long is not waited for (its message may be dead-lettered). */
   ZOOM_ITEM_ORDER_STALE_MS: envInt(1000, 86_400_000).default(600_000),
   /**
@@ -44,5 +50,3 @@ export const interactionWorkerConfigShape = {
    */
   PUBSUB_MAX_DELIVERY_ATTEMPTS: envInt(0, 100).default(10),
 };
-
-export type InteractionWorkerConfig = z.output<z.ZodObject<typeof interactionWorkerConfigShape>>;

@@ -21,7 +21,7 @@ export async function ensureCrmRecord(deps: WorkerDeps, doc: LedgerDoc): Promise
   return record.id;
 }
 
-export function channelOf(zoomChannel: string | undefined): Channel {
+function channelOf(zoomChannel: string | undefined): Channel {
   switch ((zoomChannel ?? '').toLowerCase()) {
     case 'voice':
     case 'phone':

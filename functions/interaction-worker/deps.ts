@@ -13,6 +13,8 @@ export interface WorkerSettings {
   itemSettleMs: number;
   itemOrderWaitMs: number;
   itemOrderStaleMs: number;
+  /** A `writing` claim's lease: renewed every third of it while the write runs (ZOOM_ITEM_CLAIM_LEASE_MS). */
+  itemClaimLeaseMs: number;
   /** Deliveries of a message before Pub/Sub dead-letters it (0: unknown, never give up). */
   maxDeliveryAttempts: number;
   /** Builds the durable link the CRM gets for a stored artifact. */

@@ -15,7 +15,8 @@ import type { WorkerDeps } from './deps';
 import { isRetryable, reasonOf } from './failures';
 import type { EventPlan, PlannedArtifact } from './plan';
 
-export type ArtifactOutcome = 'stored_and_linked' | 'linked' | 'already_done' | 'failed';
+/** `already_failed`: an earlier delivery failed it for good and this one does not try again. */
+export type ArtifactOutcome = 'stored_and_linked' | 'linked' | 'already_done' | 'already_failed' | 'failed';
 
 export async function storeArtifact(deps: WorkerDeps, plan: EventPlan, artifact: PlannedArtifact, source: QueuedZoomEvent['source']): Promise<ArtifactOutcome> {
   const engagementId = plan.engagementId;
@@ -31,7 +32,7 @@ export async function storeArtifact(deps: WorkerDeps, plan: EventPlan, artifact:
     return 'already_done';
   }
   // A permanent failure stays one, unless the reconciliation asks again on purpose.
-  if (entry.state === 'failed' && source !== 'reconcile') return 'already_done';
+  if (entry.state === 'failed' && source !== 'reconcile') return 'already_failed';
 
   let contentType = entry.contentType;
   let outcome: ArtifactOutcome = 'linked';

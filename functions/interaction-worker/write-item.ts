@@ -24,7 +24,8 @@ import type { WorkerDeps } from './deps';
 import { isRetryable, reasonOf } from './failures';
 import type { EventPlan, PlannedItem } from './plan';
 
-export type ItemOutcome = 'written' | 'already_done' | 'superseded' | 'failed';
+/** `already_failed`: the CRM refused it on an earlier delivery (a person must look); not tried again. */
+export type ItemOutcome = 'written' | 'already_done' | 'already_failed' | 'superseded' | 'failed';
 
 export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: PlannedItem, source: QueuedZoomEvent['source'] = 'webhook'): Promise<ItemOutcome> {
   const engagementId = plan.engagementId;
@@ -44,13 +45,14 @@ export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: Planned
   // 'writing' here means an earlier delivery died mid-write: resume it (writes are idempotent).
   if (entry.state !== 'pending' && entry.state !== 'writing') {
     log.info('zoom item: repeat ignored', { state: entry.state });
-    return 'already_done';
+    return entry.state === 'failed' ? 'already_failed' : 'already_done';
   }
 
   const age = deps.now() - plan.receivedAtMs;
   if (age < deps.settings.itemSettleMs) await deps.sleep(Math.min(deps.settings.itemSettleMs - age, deps.settings.itemSettleMs));
-  const doc = await claimInOrder(deps, engagementId, item.key, entry);
-  if (!doc) return 'already_done';
+  const claimed = await claimInOrder(deps, engagementId, item.key, entry);
+  if (!claimed) return 'already_done';
+  const { doc, owner } = claimed;
 
   try {
     if (item.kind === 'disposition') {
@@ -61,20 +63,23 @@ export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: Planned
         return 'superseded';
       }
     }
-    const recordId = await ensureCrmRecord(deps, doc);
-    if (item.kind === 'note') {
-      await deps.crm.addComment(recordId, {
-        body: item.body,
-        ...(item.author ? { author: item.author } : {}),
-        idempotencyKey: `zoom:${engagementId}:${item.key}`,
-      });
-    } else {
-      // The record already showing this value means an earlier attempt wrote it before a crash.
-      const current = await deps.crm.findRecord({ id: recordId });
-      if (current?.disposition !== item.value) await deps.crm.updateRecord(recordId, { disposition: item.value });
-      // The entry's time, not this event's: every event of one key (a disposition set twice) is the same item.
-      await deps.ledger.setFields(engagementId, { dispositionTs: entry.eventTs });
-    }
+    // The CRM write, under a claim kept fresh while it runs (the lease then only lapses for a dead writer).
+    await holdingClaim(deps, engagementId, item.key, owner, async () => {
+      const recordId = await ensureCrmRecord(deps, doc);
+      if (item.kind === 'note') {
+        await deps.crm.addComment(recordId, {
+          body: item.body,
+          ...(item.author ? { author: item.author } : {}),
+          idempotencyKey: `zoom:${engagementId}:${item.key}`,
+        });
+      } else {
+        // The record already showing this value means an earlier attempt wrote it before a crash.
+        const current = await deps.crm.findRecord({ id: recordId });
+        if (current?.disposition !== item.value) await deps.crm.updateRecord(recordId, { disposition: item.value });
+        // The entry's time, not this event's: every event of one key (a disposition set twice) is the same item.
+        await deps.ledger.setFields(engagementId, { dispositionTs: entry.eventTs });
+      }
+    });
     await deps.ledger.updateItem(engagementId, item.key, { state: 'written', reason: '' });
     log.info(`zoom item: ${item.kind} written`);
     return 'written';
@@ -92,11 +97,42 @@ export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: Planned
 }
 
 /**
- * How long a `writing` claim keeps other deliveries off: longer than one CRM write with its
- * retries takes, short enough that a delivery that died mid-write is taken over soon (the
- * write itself is keyed, so a takeover never duplicates it).
+ * Runs `write` while renewing `owner`'s claim every third of the lease, so a write slower than
+ * the lease (a CRM timing out and retrying) keeps its item, and a writer that died mid-write
+ * (SIGKILL, instance gone) is taken over one lease after its last renewal. The renewals run on
+ * the process's own timers: they are the sign of life of this process, whatever clock the
+ * worker is given. The renewing stops, and its last write settles, before `write`'s outcome
+ * is returned, so no renewal can follow the item's next state.
  */
-const CLAIM_LEASE_MS = 60_000;
+async function holdingClaim(deps: WorkerDeps, engagementId: string, key: string, owner: string, write: () => Promise<void>): Promise<void> {
+  const everyMs = Math.max(100, Math.floor(deps.settings.itemClaimLeaseMs / 3));
+  let stopped = false;
+  let renewing: Promise<unknown> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    timer = setTimeout(() => {
+      renewing = deps.ledger
+        .renewClaim(engagementId, key, { owner, now: deps.now() })
+        .then((held) => {
+          if (!held) deps.log.warn('zoom item: claim lost while writing (taken over after its lease)', { engagementId, item: key });
+          else if (!stopped) schedule();
+        })
+        .catch((err: unknown) => {
+          deps.log.warn('zoom item: claim renewal failed', { engagementId, item: key, err });
+          if (!stopped) schedule();
+        });
+    }, everyMs);
+    timer.unref();
+  };
+  schedule();
+  try {
+    await write();
+  } finally {
+    stopped = true;
+    clearTimeout(timer);
+    await renewing;
+  }
+}
 
 const inFlight = (i: LedgerItem) => i.state === 'pending' || i.state === 'writing';
 
@@ -131,7 +167,7 @@ function laterDisposition(deps: WorkerDeps, doc: LedgerDoc, key: string, entry: 
 }
 
 /** Waits for earlier items, claims this one, and re-checks; undefined if it is no longer to be written. */
-async function claimInOrder(deps: WorkerDeps, engagementId: string, key: string, entry: LedgerItem): Promise<LedgerDoc | undefined> {
+async function claimInOrder(deps: WorkerDeps, engagementId: string, key: string, entry: LedgerItem): Promise<{ doc: LedgerDoc; owner: string } | undefined> {
   const deadline = deps.now() + deps.settings.itemOrderWaitMs;
   const owner = randomUUID();
   const pollMs = Math.max(20, Math.min(250, Math.floor(deps.settings.itemOrderWaitMs / 8)));
@@ -147,7 +183,7 @@ async function claimInOrder(deps: WorkerDeps, engagementId: string, key: string,
     let blocking = earlierInFlight(deps, doc, key, entry);
     if (blocking === 0) {
       // Conditioned on the ledger's version: of two deliveries only one owns the item.
-      const claim = await deps.ledger.claimItem(engagementId, key, { owner, staleMs: Math.min(deps.settings.itemOrderStaleMs, CLAIM_LEASE_MS), now: deps.now() });
+      const claim = await deps.ledger.claimItem(engagementId, key, { owner, staleMs: Math.min(deps.settings.itemOrderStaleMs, deps.settings.itemClaimLeaseMs), now: deps.now() });
       if (claim === 'gone') return undefined;
       if (claim === 'taken') {
         // Another delivery (a duplicate webhook, a redelivery) is writing it: wait for its outcome, then retry later.
@@ -157,7 +193,7 @@ async function claimInOrder(deps: WorkerDeps, engagementId: string, key: string,
       }
       doc = await read();
       blocking = earlierInFlight(deps, doc, key, entry);
-      if (blocking === 0) return doc;
+      if (blocking === 0) return { doc, owner };
       await deps.ledger.updateItem(engagementId, key, { state: 'pending' });
     }
     if (deps.now() >= deadline) {

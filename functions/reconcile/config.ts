@@ -28,5 +28,3 @@ export const reconcileConfigShape = {
   /** How often a waiting run request looks at the slices (and restarts lanes gone quiet). */
   RECONCILE_POLL_MS: envInt(50, 60_000).default(2000),
 };
-
-export type ReconcileConfig = z.output<z.ZodObject<typeof reconcileConfigShape>>;

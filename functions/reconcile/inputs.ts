@@ -20,15 +20,14 @@ export const runRequestSchema = z
     wait: z.boolean().default(true),
   })
   .refine((r) => (r.from === undefined) === (r.to === undefined), { error: 'give both from and to, or neither (yesterday)', path: ['to'] });
-export type RunRequestBody = z.output<typeof runRequestSchema>;
 
-export const laneMessageSchema = z.object({
+const laneMessageSchema = z.object({
   runId: z.string().min(1).max(200),
   lane: z.number().int().min(0).max(1000),
   step: z.number().int().min(0),
 });
 
-export const pushBodySchema = z.looseObject({
+const pushBodySchema = z.looseObject({
   message: z.looseObject({
     data: z.string().optional(),
     attributes: z.record(z.string(), z.string()).nullish(),

@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { envInt, envList, envString, envUrl } from '../../shared/config';
 
 /** A Salesforce record id: 15 case-sensitive characters, or 18 with the case-safe suffix. */
-export const SALESFORCE_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
+const SALESFORCE_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
 
 /**
  * The org's domain as the reference takes it (`acme.my.salesforce.com`), or a full URL.

@@ -9,15 +9,17 @@
 import type { NotificationLog } from '../../shared/agent-assist/notification-log';
 import { decodeNotification, isNotificationType, pushEnvelopeSchema } from '../../shared/agent-assist/notifications';
 import { AppError } from '../../shared/errors';
-import { createHttpApp, type HttpFunction, type RequestContext, type Route } from '../../shared/http/app';
+import type { HttpFunction, RequestContext, Route } from '../../shared/http/app';
+import { parseInput } from '../../shared/http/body';
+import { headerValue } from '../../shared/http/headers';
 import { sourceAddress } from '../../shared/http/source-address';
 import type { KeyedTokenBuckets } from '../../shared/rate-limit';
 import type { Logger } from '../../shared/logging';
-import { parseInput, readBody } from './inputs';
+import { readBody } from './inputs';
 import { type DialogflowForwarder, isProxyPath, resolveProxyTarget } from './proxy';
 import { handleRegister } from './register';
 import { rateLimited } from './register-app';
-import { header } from './routes';
+import { createConnectorApp } from './routes';
 import type { SalesforceTokenVerifier } from './salesforce-userinfo';
 import type { TokenService } from './tokens';
 
@@ -49,7 +51,7 @@ export function isAgentAssistPath(path: string): boolean {
 export function createAgentAssistApp(deps: AgentAssistDeps): HttpFunction {
   const proxy = (method: 'GET' | 'POST' | 'PATCH') => async (ctx: RequestContext) => {
     // Agent tokens only (/register's): Twilio's register-app tokens have no business here.
-    await deps.tokens.authorize(header(ctx, 'authorization'), 'agent');
+    await deps.tokens.authorize(headerValue(ctx.req.headers, 'authorization'), 'agent');
     const target = resolveProxyTarget(method, ctx.path, deps.project);
     let body: Buffer | undefined;
     if (method !== 'GET' && ctx.rawBody.length > 0) {
@@ -78,7 +80,7 @@ export function createAgentAssistApp(deps: AgentAssistDeps): HttpFunction {
           throw rateLimited(budget.retryAfterSeconds, 'refused attempts from this source');
         }
         try {
-          return { json: await handleRegister({ salesforce: deps.salesforce, tokens: deps.tokens, log: ctx.log }, header(ctx, 'authorization')), headers: { 'cache-control': 'no-store' } };
+          return { json: await handleRegister({ salesforce: deps.salesforce, tokens: deps.tokens, log: ctx.log }, headerValue(ctx.req.headers, 'authorization')), headers: { 'cache-control': 'no-store' } };
         } catch (err) {
           if (err instanceof AppError && err.status === 401) deps.registerRefusals.take(source);
           throw err;
@@ -113,14 +115,5 @@ export function createAgentAssistApp(deps: AgentAssistDeps): HttpFunction {
     });
   }
 
-  return createHttpApp({
-    name: 'ui-connector',
-    log: deps.log,
-    ...(deps.projectId ? { projectId: deps.projectId } : {}),
-    routes,
-    maxBodyBytes: MAX_BODY_BYTES,
-    ...(deps.corsOrigins.length > 0
-      ? { cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type'] } }
-      : {}),
-  });
+  return createConnectorApp(deps, routes, MAX_BODY_BYTES, ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS']);
 }

@@ -8,9 +8,9 @@ import * as z from 'zod';
 import { AppError } from '../../shared/errors';
 import type { EventBus } from '../../shared/ports/eventbus';
 
-export const CONVERSATION_REGISTERED = 'conversation.registered';
+const CONVERSATION_REGISTERED = 'conversation.registered';
 
-export const conversationRegisteredSchema = z.object({
+const conversationRegisteredSchema = z.object({
   type: z.literal(CONVERSATION_REGISTERED),
   version: z.literal(1),
   registrationId: z.string(),

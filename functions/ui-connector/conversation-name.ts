@@ -75,6 +75,6 @@ export async function handleDeleteConversation(deps: Pick<ConversationNameDeps, 
  * Conversation ids sometimes embed the caller ("TW-+14155550100-CA…"), and the log masker
  * does not see a number glued to other characters: hide every long digit run.
  */
-export function maskDigits(text: string): string {
+function maskDigits(text: string): string {
   return text.replace(/\+?\d{6,}/g, (run) => `${'*'.repeat(run.length - 2)}${run.slice(-2)}`);
 }

@@ -10,7 +10,7 @@ import * as z from 'zod';
 import type { DocStore } from '../../shared/ports/docstore';
 import type { ConversationKey } from './conversation-keys';
 
-export const storedMappingSchema = z.object({
+const storedMappingSchema = z.object({
   conversationName: z.string().min(1),
   keyKind: z.enum(['phone', 'opaque']),
   registeredAt: z.date(),

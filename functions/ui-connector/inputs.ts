@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { AppError } from '../../shared/errors';
-import { assertJsonDepth, describeIssues } from '../../shared/http/body';
+import { assertJsonDepth } from '../../shared/http/body';
 import type { RequestContext } from '../../shared/http/app';
 import type { SignedParams } from '../../shared/twilio/signature';
 
@@ -41,7 +41,6 @@ export const registerAppBodySchema = z.object({
   accountSid: accountSidSchema,
   authToken: presentText(256),
 });
-export type RegisterAppBody = z.infer<typeof registerAppBodySchema>;
 
 /** The signed form: Twilio's X-Twilio-Signature proves the account; no token in the body (one sent anyway is ignored). */
 export const signedRegisterAppBodySchema = z.object({ accountSid: accountSidSchema });
@@ -89,10 +88,3 @@ export function readBody(ctx: RequestContext): ReadBody {
   return { fields: json as Record<string, unknown>, formParams: [] };
 }
 
-export function parseInput<S extends z.ZodType>(code: 'invalid_body' | 'invalid_query', value: unknown, schema: S): z.output<S> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const problems = describeIssues(result.error);
-  const where = code === 'invalid_body' ? 'request body' : 'query';
-  throw new AppError(code, 400, `invalid ${where}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { details: problems });
-}

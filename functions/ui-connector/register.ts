@@ -18,12 +18,12 @@ export interface RegisterDeps {
 }
 
 /** The role claim of tokens issued to agents' desktops (read mappings, proxy, socket). */
-export const AGENT_ROLE = 'agent' as const;
+const AGENT_ROLE = 'agent' as const;
 
 const refused = () => new AppError('unauthenticated', 401, 'Could not authenticate user');
 
 /** "Bearer <token>", case-insensitive scheme; Salesforce tokens contain "!" and ".", never spaces. */
-export function readBearer(authorization: string | undefined): string | undefined {
+function readBearer(authorization: string | undefined): string | undefined {
   const match = /^\s*Bearer\s+([\x21-\x7e]{1,4096})\s*$/i.exec(authorization ?? '');
   const token = match?.[1];
   return token === undefined || token === 'undefined' || token === 'null' ? undefined : token;

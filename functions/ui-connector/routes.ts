@@ -8,11 +8,14 @@
  * only Twilio-signed requests); GET — tokens with the `agent` role (the Lightning component).
  */
 import { AppError } from '../../shared/errors';
-import { createHttpApp, type HttpFunction, type RequestContext, type Route } from '../../shared/http/app';
+import { createHttpApp, type HttpFunction, type Method, type RequestContext, type Route } from '../../shared/http/app';
+import { parseInput } from '../../shared/http/body';
+import { headerValue } from '../../shared/http/headers';
+import { sourceAddress } from '../../shared/http/source-address';
 import type { Logger } from '../../shared/logging';
 import { restorePlusFromQuery } from './conversation-keys';
 import { type ConversationNameDeps, handleDeleteConversation, handleGetConversation, handleRegisterConversation } from './conversation-name';
-import { conversationKeyQuerySchema, conversationNameBodySchema, parseInput, readBody, registerAppBodySchema, signedRegisterAppBodySchema } from './inputs';
+import { conversationKeyQuerySchema, conversationNameBodySchema, readBody, registerAppBodySchema, signedRegisterAppBodySchema } from './inputs';
 import { handleRegisterApp, type RegisterAppDeps, rateLimited } from './register-app';
 import type { TokenRole, TokenService } from './tokens';
 import type { TwilioRequestGate } from './twilio-request';
@@ -27,7 +30,7 @@ export interface UiConnectorDeps {
   conversations: Omit<ConversationNameDeps, 'log'>;
   /** Roles that may DELETE a mapping: `twilio`, plus `agent` when UI_CONNECTOR_AGENT_MAY_DELETE is on. */
   deleteRoles: readonly TokenRole[];
-  /** See `sourceAddress`. */
+  /** X-Forwarded-For entries the platform's proxies append (see shared/http/source-address.ts). */
   forwardedHops: number;
 }
 
@@ -50,7 +53,7 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       handle: async (ctx) => {
         const body = readBody(ctx);
         const limits = deps.registerApp.limits;
-        const source = sourceAddress(ctx, deps.forwardedHops);
+        const source = sourceAddress(ctx.req, deps.forwardedHops);
         // Only what Twilio did not sign is limited: a flood of bad requests relayed through Twilio's own
         // addresses (an attacker's flow pointed here) must not make Twilio's genuine requests wait.
         let signed: boolean;
@@ -82,7 +85,7 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       handle: async (ctx) => {
         const body = readBody(ctx);
         deps.gate.check(ctx, body.formParams, 'write');
-        const claims = await deps.tokens.authorize(header(ctx, 'authorization'), 'twilio');
+        const claims = await deps.tokens.authorize(headerValue(ctx.req.headers, 'authorization'), 'twilio');
         const fields = body.formParams.length > 0 ? withRestoredPlus(body.fields) : body.fields;
         const input = parseInput('invalid_body', fields, conversationNameBodySchema);
         const registeredBy = claims.gcp_agent_assist_user ?? undefined;
@@ -94,7 +97,7 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       path: '/conversation-name',
       handle: async (ctx) => {
         deps.gate.check(ctx, [], 'read');
-        await deps.tokens.authorize(header(ctx, 'authorization'), 'agent');
+        await deps.tokens.authorize(headerValue(ctx.req.headers, 'authorization'), 'agent');
         return { json: await handleGetConversation(conversationDeps(ctx), readKey(ctx)), headers: { 'cache-control': 'no-store' } };
       },
     },
@@ -102,7 +105,7 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       method: 'DELETE',
       path: '/conversation-name',
       handle: async (ctx) => {
-        const token = await deps.tokens.verify(header(ctx, 'authorization'));
+        const token = await deps.tokens.verify(headerValue(ctx.req.headers, 'authorization'));
         if (!token.roles.some((r) => deps.deleteRoles.includes(r))) throw new AppError('forbidden', 403, 'this token may not delete mappings; it needs the role twilio');
         // The Lightning component (when agents may delete) deletes unsigned; Twilio's deletes are writes like its registrations.
         const asAgent = token.roles.includes('agent') && deps.deleteRoles.includes('agent');
@@ -112,38 +115,21 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
     },
   ];
 
+  return createConnectorApp(deps, routes, MAX_BODY_BYTES, ['GET', 'POST', 'DELETE', 'OPTIONS']);
+}
+
+/** One of ui-connector's apps (REST and Agent Assist differ in routes, body size and methods). */
+export function createConnectorApp(deps: { log: Logger; projectId?: string; corsOrigins: string[] }, routes: Route[], maxBodyBytes: number, methods: Method[]): HttpFunction {
   return createHttpApp({
     name: 'ui-connector',
     log: deps.log,
     ...(deps.projectId ? { projectId: deps.projectId } : {}),
     routes,
-    maxBodyBytes: MAX_BODY_BYTES,
-    ...(deps.corsOrigins.length > 0
-      ? { cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type'] } }
-      : {}),
+    maxBodyBytes,
+    cors: { allowedOrigins: deps.corsOrigins, allowedMethods: methods, allowedHeaders: ['authorization', 'content-type'] },
   });
 }
 
-/**
- * The address the request came from, for rate limits: the X-Forwarded-For entry appended by
- * the proxy that saw the caller — the last one, or `hops` before it when the platform's own
- * proxies append more (entries before it are the caller's to write) — else the socket's peer.
- * How many entries Google's front ends append for a Cloud Functions URL is unconfirmed
- * (UI_CONNECTOR_FORWARDED_HOPS).
- */
-export function sourceAddress(ctx: Pick<RequestContext, 'req'>, hops = 0): string {
-  const entries = (header(ctx, 'x-forwarded-for') ?? '')
-    .split(',')
-    .map((e) => e.trim())
-    .filter((e) => e.length > 0);
-  const entry = entries[entries.length - 1 - hops] ?? entries[0];
-  return entry || ctx.req.socket?.remoteAddress || 'unknown';
-}
-
-export function header(ctx: Pick<RequestContext, 'req'>, name: string): string | undefined {
-  const v = ctx.req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
 
 /** Form values went through the same "+" → space decoding as query strings. */
 function withRestoredPlus(fields: Record<string, unknown>): Record<string, unknown> {

@@ -14,7 +14,7 @@ import { AppError } from '../../shared/errors';
 import type { Logger } from '../../shared/logging';
 
 /** The fields of the userinfo answer this service reads (it has many more). */
-export const salesforceUserInfoSchema = z.looseObject({
+const salesforceUserInfoSchema = z.looseObject({
   user_id: z.string().min(1),
   organization_id: z.string().min(1),
   preferred_username: z.string().optional(),

@@ -59,7 +59,7 @@ interface SocketState {
 }
 
 /** What the client hears when its connection outlives its token (it must /register again). */
-export const TOKEN_EXPIRED_EVENT = 'token-expired';
+const TOKEN_EXPIRED_EVENT = 'token-expired';
 
 /** socket.io loads here, not at instance start: the Cloud Function build of ui-connector never serves sockets. */
 export async function attachAgentAssistSocket(server: http.Server, deps: SocketServerDeps): Promise<AgentAssistSocketServer> {

@@ -21,12 +21,12 @@ import * as z from 'zod';
 import type { Secret } from '../../shared/config';
 import { AppError } from '../../shared/errors';
 
-export const TOKEN_ROLES = ['twilio', 'agent'] as const;
+const TOKEN_ROLES = ['twilio', 'agent'] as const;
 export type TokenRole = (typeof TOKEN_ROLES)[number];
 export const ROLELESS_TOKEN_POLICIES = ['agent', 'any', 'reject'] as const;
 export type RolelessTokenPolicy = (typeof ROLELESS_TOKEN_POLICIES)[number];
 
-export const tokenClaimsSchema = z.object({
+const tokenClaimsSchema = z.object({
   exp: z.number(),
   iat: z.number().optional(),
   gcp_agent_assist_project: z.string(),

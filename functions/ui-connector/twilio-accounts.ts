@@ -12,7 +12,7 @@ import { AppError } from '../../shared/errors';
 import type { Logger } from '../../shared/logging';
 import { withoutTrailingSlash } from '../../shared/http/url';
 
-export const twilioAccountSchema = z.looseObject({
+const twilioAccountSchema = z.looseObject({
   sid: z.string(),
   status: z.string().optional(),
 });

@@ -9,7 +9,7 @@
  */
 import type { Secret } from '../../shared/config';
 import { AppError, unauthenticated, unavailable } from '../../shared/errors';
-import { assertJsonDepth } from '../../shared/http/body';
+import { describeIssues, parseJson } from '../../shared/http/body';
 import type { Logger } from '../../shared/logging';
 import type { EventBus } from '../../shared/ports/eventbus';
 import { businessKeyOf, urlValidationPayloadSchema, ZOOM_EVENTS, type ZoomEnvelope, zoomEnvelopeSchema } from '../../shared/zoom/events';
@@ -100,20 +100,9 @@ export async function handleZoomWebhook(deps: ZoomWebhookDeps, input: ZoomWebhoo
 }
 
 function parseEnvelope(rawBody: Buffer): ZoomEnvelope {
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody.toString('utf8'));
-  } catch {
-    throw new AppError('invalid_body', 400, 'request body is not valid JSON');
-  }
-  // The key derivation and the publish walk the object: a body nesting thousands deep would overflow them.
-  assertJsonDepth(json);
-  const parsed = zoomEnvelopeSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new AppError('invalid_body', 400, 'request body is not a Zoom event envelope', {
-      details: parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message })),
-    });
-  }
+  // The key derivation and the publish walk the object: parseJson refuses a body nesting deep enough to overflow them.
+  const parsed = zoomEnvelopeSchema.safeParse(parseJson(rawBody));
+  if (!parsed.success) throw new AppError('invalid_body', 400, 'request body is not a Zoom event envelope', { details: describeIssues(parsed.error) });
   return parsed.data;
 }
 

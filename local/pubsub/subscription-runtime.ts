@@ -18,7 +18,7 @@ interface Pending {
   attempts: number;
   state: PendingState;
   ackId: string | undefined;
-  timer: NodeJS.Timeout | undefined;
+  timer: TimerHandle | undefined;
   lessee: Consumer | undefined;
 }
 
@@ -33,8 +33,22 @@ export interface Consumer {
   abort(code: status, details: string): void;
 }
 
+export type TimerHandle = unknown;
+
+/** Lease and back-off timers: the process's by default (never keeping it alive), a test's clock otherwise. */
+export interface RuntimeTimers {
+  set(run: () => void, ms: number): TimerHandle;
+  clear(handle: TimerHandle | undefined): void;
+}
+
+const processTimers: RuntimeTimers = {
+  set: (run, ms) => setTimeout(run, ms).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined),
+};
+
 export interface SubscriptionRuntimeDeps {
   readonly pushConcurrency: number;
+  readonly timers?: RuntimeTimers;
   /** Resolves true when the endpoint acknowledged the message (2xx). Never rejects. */
   push(runtime: SubscriptionRuntime, message: StoredMessage, deliveryAttempt: number | undefined): Promise<boolean>;
   deadLetter(runtime: SubscriptionRuntime, message: StoredMessage, deliveryAttempts: number): void;
@@ -65,6 +79,7 @@ export class SubscriptionRuntime {
   policy: DeliveryPolicy;
 
   private readonly deps: SubscriptionRuntimeDeps;
+  private readonly timers: RuntimeTimers;
   private readonly ackIdPrefix: string;
   private readonly unfinished = new Set<Pending>();
   private readonly ready = new Deque<Pending>();
@@ -87,6 +102,7 @@ export class SubscriptionRuntime {
     this.policy = policy;
     this.ackIdPrefix = ackIdPrefix;
     this.deps = deps;
+    this.timers = deps.timers ?? processTimers;
   }
 
   enqueue(message: StoredMessage): void {
@@ -142,7 +158,7 @@ export class SubscriptionRuntime {
         this.endLease(pending);
         this.fail(pending);
       } else {
-        clearTimeout(pending.timer);
+        this.timers.clear(pending.timer);
         pending.timer = this.startLeaseTimer(pending, ackId, seconds * 1000);
       }
     }
@@ -191,7 +207,7 @@ export class SubscriptionRuntime {
     if (this.closed) return;
     this.closed = true;
     if (this.pumpHandle !== undefined) clearImmediate(this.pumpHandle);
-    for (const pending of this.unfinished) clearTimeout(pending.timer);
+    for (const pending of this.unfinished) this.timers.clear(pending.timer);
     for (const consumer of [...this.consumers]) consumer.abort(code, details);
     this.consumers.clear();
     this.unfinished.clear();
@@ -268,18 +284,16 @@ export class SubscriptionRuntime {
     return { batch, bytes };
   }
 
-  private startLeaseTimer(pending: Pending, ackId: string, deadlineMs: number): NodeJS.Timeout {
-    const timer = setTimeout(() => {
+  private startLeaseTimer(pending: Pending, ackId: string, deadlineMs: number): TimerHandle {
+    return this.timers.set(() => {
       if (pending.ackId !== ackId) return;
       this.endLease(pending);
       this.fail(pending);
     }, deadlineMs);
-    timer.unref();
-    return timer;
   }
 
   private endLease(pending: Pending): void {
-    clearTimeout(pending.timer);
+    this.timers.clear(pending.timer);
     pending.timer = undefined;
     if (pending.ackId !== undefined) this.leases.delete(pending.ackId);
     pending.ackId = undefined;
@@ -329,12 +343,11 @@ export class SubscriptionRuntime {
     }
     pending.state = 'waiting';
     this.waiting += 1;
-    pending.timer = setTimeout(() => {
+    pending.timer = this.timers.set(() => {
       pending.timer = undefined;
       this.waiting -= 1;
       this.makeReady(pending);
     }, delayMs);
-    pending.timer.unref();
   }
 
   private makeReady(pending: Pending): void {

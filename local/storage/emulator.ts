@@ -26,6 +26,8 @@ export interface StorageEmulatorOptions {
   log?: (line: string) => void;
   /** Decides probabilistic faults (default Math.random). */
   faultRandom?: () => number;
+  /** The clock signed URLs expire by (default the process's). */
+  now?: () => Date;
 }
 
 export interface StoredObjectSummary {
@@ -78,7 +80,7 @@ export async function startStorageEmulator(opts: StorageEmulatorOptions = {}): P
     uploads,
     signingKeys: (opts.signingPublicKeys ?? []).map((pem) => createPublicKey(pem)),
     baseUrl: () => baseUrl,
-    now: () => new Date(),
+    now: opts.now ?? (() => new Date()),
   };
 
   const inFlight = new Set<Promise<void>>();

@@ -5,15 +5,12 @@
  * problem. Any problem is a loss, a duplicate or a disagreement: the run fails.
  */
 import { createHash } from 'node:crypto';
-import { planEvent } from '../../functions/interaction-worker/plan';
 import { type MockEngagement, zoomFilePath } from '../../local/mocks/zoom';
 import type { StoredObjectSummary } from '../../local/storage';
-import { type ArtifactKind, artifactKey, artifactPath } from '../../shared/zoom/artifacts';
-import { dispositionItemKey, noteItemKey } from '../../shared/zoom/item-keys';
 import type { LedgerDoc } from '../../shared/zoom/ledger';
-import { queuedZoomEventSchema } from '../../shared/zoom/queued-event';
 import type { PipelineState } from '../demo/pipeline-state';
 import { finalDisposition } from './day';
+import { expectedArtifactKey as artifactKey, type ExpectedArtifactKind as ArtifactKind, expectedCrmKey, expectedDispositionKey, expectedNoteKey, expectedObjectName, expectedWorkOf } from './layout';
 
 export interface CheckRow {
   check: string;
@@ -49,7 +46,10 @@ export interface Expectation {
   items: ExpectedItem[];
 }
 
-/** What Zoom's files and events oblige the pipeline to hold, derived from the mock and the documented layout. */
+/**
+ * What Zoom's files and events oblige the pipeline to hold, derived from the mock and the
+ * documented layout (./layout: never the product's own path and key functions).
+ */
 export function expectationOf(
   day: MockEngagement[],
   zoom: { fileDigest(path: string): { sha256: string; bytes: number } },
@@ -61,7 +61,7 @@ export function expectationOf(
     const add = (kind: ArtifactKind, sourceId: string | undefined, time: string, file: string) => {
       const key = artifactKey(kind, sourceId);
       const digest = zoom.fileDigest(file);
-      artifacts.push({ engagementId: e.engagementId, kind, key, object: artifactPath({ engagementId: e.engagementId, startTime: time, key, kind, prefix }), file, ...digest });
+      artifacts.push({ engagementId: e.engagementId, kind, key, object: expectedObjectName({ prefix, engagementId: e.engagementId, time, key, kind }), file, ...digest });
     };
     for (const r of e.recordings) {
       add('recording', r.recordingId, r.startTime, zoomFilePath('recordings', r.recordingId));
@@ -72,7 +72,7 @@ export function expectationOf(
       if (v.transcript) add('voicemail_transcript', v.messageId, v.at, zoomFilePath('voicemail-transcripts', v.messageId));
     }
     if (e.messagingTranscript) add('messaging_transcript', undefined, e.startTime, zoomFilePath('messaging-transcripts', e.engagementId));
-    // One item per key: the same note text or disposition set twice is one item (shared/zoom/item-keys.ts).
+    // One item per key: the same note text or disposition set twice is one item (docs/contracts/zoom.md).
     const keys = new Set<string>();
     const item = (i: ExpectedItem) => {
       if (keys.has(i.key)) return;
@@ -81,10 +81,10 @@ export function expectationOf(
     };
     for (const n of e.notes) {
       const ts = Date.parse(n.createdTime);
-      item({ engagementId: e.engagementId, kind: 'note', key: noteItemKey({ note: n.note }), eventTs: ts, text: n.note });
+      item({ engagementId: e.engagementId, kind: 'note', key: expectedNoteKey(n.note), eventTs: ts, text: n.note });
     }
     for (const d of e.dispositions) {
-      item({ engagementId: e.engagementId, kind: 'disposition', key: dispositionItemKey({ disposition_id: d.dispositionId }), eventTs: Date.parse(d.at), text: d.dispositionName });
+      item({ engagementId: e.engagementId, kind: 'disposition', key: expectedDispositionKey(d.dispositionId), eventTs: Date.parse(d.at), text: d.dispositionName });
     }
   }
   return { engagements: day, artifacts, items };
@@ -157,7 +157,7 @@ export async function runChecks(input: CheckInput): Promise<CheckRow[]> {
   const matchedComments = new Set<string>();
   for (const n of notes) {
     const onRecord = commentsByRecord.get(recordOf.get(n.engagementId) ?? '') ?? [];
-    const mine = onRecord.filter((c) => c.idempotencyKey === `zoom:${n.engagementId}:${n.key}`);
+    const mine = onRecord.filter((c) => c.idempotencyKey === expectedCrmKey(n.engagementId, n.key));
     for (const c of mine) matchedComments.add(c.id);
     if (mine.length !== 1) comments.problems.push(`${n.engagementId} ${n.key}: ${mine.length} comments`);
     else if (mine[0]!.body !== n.text) comments.problems.push(`${n.engagementId} ${n.key}: comment says "${mine[0]!.body}", the note "${n.text}"`);
@@ -181,7 +181,7 @@ export async function runChecks(input: CheckInput): Promise<CheckRow[]> {
   const matchedAttachments = new Set<string>();
   for (const a of x.artifacts) {
     const onRecord = attachmentsByRecord.get(recordOf.get(a.engagementId) ?? '') ?? [];
-    const mine = onRecord.filter((t) => t.idempotencyKey === `zoom:${a.engagementId}:${a.key}`);
+    const mine = onRecord.filter((t) => t.idempotencyKey === expectedCrmKey(a.engagementId, a.key));
     for (const t of mine) matchedAttachments.add(t.id);
     const want = input.linkFor(a.engagementId, a.key);
     if (mine.length !== 1) links.problems.push(`${a.engagementId} ${a.key}: ${mine.length} attachments`);
@@ -244,7 +244,7 @@ export function givenUp(state: PipelineState): number {
 }
 
 export function orderFigures(x: Expectation, state: PipelineState): { lateNotes: number; supersededDispositions: number } {
-  const noteTs = new Map(x.items.filter((i) => i.kind === 'note').map((i) => [`zoom:${i.engagementId}:${i.key}`, i.eventTs]));
+  const noteTs = new Map(x.items.filter((i) => i.kind === 'note').map((i) => [expectedCrmKey(i.engagementId, i.key), i.eventTs]));
   let lateNotes = 0;
   for (const comments of groupBy(state.crm.comments, (c) => c.recordId).values()) {
     // In the order the CRM got them, a note is late when an earlier-written one is younger.
@@ -283,7 +283,7 @@ function ledgerProblems(
     else if (o && (entry.bytes !== o.size || entry.generation !== o.generation)) out.push(`${a.key}: ledger says ${entry.bytes} bytes generation ${entry.generation}, storage ${o.size} bytes generation ${o.generation}`);
   }
   const final = finalDisposition(e);
-  const finalKey = final ? dispositionItemKey({ disposition_id: final.dispositionId }) : undefined;
+  const finalKey = final ? expectedDispositionKey(final.dispositionId) : undefined;
   for (const i of items) {
     const entry = doc.items[i.key];
     if (!entry) out.push(`${i.key}: not in the ledger`);
@@ -307,19 +307,13 @@ function ledgerProblems(
  * redelivered duplicate or the reconciliation). Otherwise it is work nobody did.
  */
 export function deadLetterVerdict(data: unknown, ledgers: Map<string, LedgerDoc>): { accounted: boolean; why: string } {
-  const parsed = queuedZoomEventSchema.safeParse(data);
-  if (!parsed.success) return { accounted: false, why: `unreadable message: ${JSON.stringify(data).slice(0, 120)}` };
-  let plan: ReturnType<typeof planEvent>;
-  try {
-    plan = planEvent(parsed.data);
-  } catch (err) {
-    return { accounted: true, why: `a permanent failure: ${err instanceof Error ? err.message : String(err)}` };
-  }
-  if (!plan) return { accounted: true, why: 'an event with no work' };
-  const doc = ledgers.get(plan.engagementId);
-  const what = `${parsed.data.envelope.event} of ${plan.engagementId}`;
+  const work = expectedWorkOf(data);
+  if (work === 'unreadable') return { accounted: false, why: `unreadable message: ${JSON.stringify(data).slice(0, 120)}` };
+  if (work === 'no work') return { accounted: true, why: 'an event with no work of ours, or without a field its work needs (a permanent failure)' };
+  const doc = ledgers.get(work.engagementId);
+  const what = `${work.event} of ${work.engagementId}`;
   if (!doc) return { accounted: false, why: `${what}: no ledger` };
-  const states = [...plan.artifacts.map((a) => doc.artifacts[a.key]?.state), ...plan.items.map((i) => doc.items[i.key]?.state)];
+  const states = work.keys.map((k) => doc.artifacts[k]?.state ?? doc.items[k]?.state);
   if (states.some((s) => s === 'failed')) return { accounted: true, why: `${what}: a permanent failure the ledger records` };
   if (states.every((s) => s === 'linked' || s === 'written' || s === 'superseded')) return { accounted: true, why: `${what}: done since` };
   return { accounted: false, why: `${what}: dead-lettered, its work is ${states.map((s) => s ?? 'absent').join(', ')}` };

@@ -13,6 +13,7 @@ import { type ServiceNowFake, startServiceNowFake } from '../../local/mocks/crm-
 import { startZendeskFake, type ZendeskFake } from '../../local/mocks/crm-fakes/zendesk';
 import type { CrmAttachmentDoc, CrmCommentDoc, CrmRecordDoc } from '../demo/pipeline-state';
 import type { Expectation } from './checks';
+import { expectedCrmKey } from './layout';
 
 export const CHAOS_CRMS = ['servicenow', 'salesforce', 'zendesk'] as const;
 export type ChaosCrmKind = (typeof CHAOS_CRMS)[number];
@@ -50,7 +51,7 @@ function parseBody(body: string, keys: Map<string, string>): { text: string; key
 export async function startChaosCrm(kind: ChaosCrmKind): Promise<ChaosCrm> {
   const keysOf = (x: Expectation) => {
     const keys = new Map<string, string>();
-    for (const k of [...x.items.map((i) => `zoom:${i.engagementId}:${i.key}`), ...x.artifacts.map((a) => `zoom:${a.engagementId}:${a.key}`)]) keys.set(refMarker(k), k);
+    for (const k of [...x.items.map((i) => expectedCrmKey(i.engagementId, i.key)), ...x.artifacts.map((a) => expectedCrmKey(a.engagementId, a.key))]) keys.set(refMarker(k), k);
     return keys;
   };
   const common = (fake: { failures: { randomly: (o: Parameters<ServiceNowFake['failures']['randomly']>[0]) => void; injected: { s500: number; s429: number; lost: number } } }, match: RegExp) => ({
@@ -78,7 +79,7 @@ export async function startChaosCrm(kind: ChaosCrmKind): Promise<ChaosCrm> {
         for (const j of fake.rows('sys_journal_field')) {
           const { text, key } = parseBody(j['value'] ?? '', keys);
           const link = LINK_NOTE.exec(text);
-          if (link && key && x.artifacts.some((a) => `zoom:${a.engagementId}:${a.key}` === key)) {
+          if (link && key && x.artifacts.some((a) => expectedCrmKey(a.engagementId, a.key) === key)) {
             attachments.push({ id: j['sys_id']!, recordId: j['element_id']!, fileName: link[1]!, url: link[2]!, idempotencyKey: key });
           } else comments.push({ id: j['sys_id']!, recordId: j['element_id']!, body: text, idempotencyKey: key ?? null, createdAt: new Date(`${j['sys_created_on']!.replace(' ', 'T')}Z`) });
         }
@@ -134,7 +135,7 @@ export async function startChaosCrm(kind: ChaosCrmKind): Promise<ChaosCrm> {
           if (c.body.startsWith('Wrap-up\n')) continue;
           const { text, key } = parseBody(c.body, keys);
           const link = LINK_NOTE.exec(text);
-          if (link && key && x.artifacts.some((a) => `zoom:${a.engagementId}:${a.key}` === key)) attachments.push({ id: String(c.id), recordId: String(t.id), fileName: link[1]!, url: link[2]!, idempotencyKey: key });
+          if (link && key && x.artifacts.some((a) => expectedCrmKey(a.engagementId, a.key) === key)) attachments.push({ id: String(c.id), recordId: String(t.id), fileName: link[1]!, url: link[2]!, idempotencyKey: key });
           else comments.push({ id: String(c.id), recordId: String(t.id), body: text, idempotencyKey: key ?? null });
         }
       }

@@ -216,7 +216,8 @@ async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx:
     const stored = await readPipelineState(stackDocStore(stack.env));
     // With a real adapter the CRM's state is the fake's own, not the mock's collections.
     const state = ctx.realCrm ? { ...stored, crm: ctx.realCrm.read(expectation) } : stored;
-    const deadLetters = await readDeadLetters(stack, project);
+    // As many as the worker's subscription dead-lettered: the read waits for each of them.
+    const deadLetters = await readDeadLetters(stack, project, subscriptionStats(stack.pubsub.stats(), 'interaction-worker-push')?.deadLettered ?? 0, incidents);
     const secret = new Secret(stack.env['ARTIFACT_LINK_SECRET']!);
     const publicBase = stack.env['PUBLIC_BASE_URL']!;
     const rows = await runChecks({
@@ -410,17 +411,21 @@ async function reconcile(stack: Stack, window: { from: string; to: string }, tri
   }
 }
 
-/** The messages on the worker's dead-letter topic (read through its inspection subscription). */
-async function readDeadLetters(stack: Stack, project: string): Promise<unknown[]> {
+/**
+ * The messages on the worker's dead-letter topic (read through its inspection subscription):
+ * `expected` of them, waited for one by one; fewer within a minute is an incident, not a
+ * silently shorter list.
+ */
+async function readDeadLetters(stack: Stack, project: string, expected: number, incidents: string[]): Promise<unknown[]> {
   const name = 'zoom-events-dead-letter-inspect';
-  const waiting = subscriptionStats(stack.pubsub.stats(), name)?.outstanding ?? 0;
-  if (waiting === 0) return [];
+  const want = Math.max(expected, subscriptionStats(stack.pubsub.stats(), name)?.outstanding ?? 0);
+  if (want === 0) return [];
   const pubsub = createPubSub(project);
   const subscription = pubsub.subscription(name);
   const out: unknown[] = [];
   try {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 15_000);
+    const all = await new Promise<boolean>((resolve) => {
+      const bound = setTimeout(() => resolve(false), 60_000);
       subscription.on('message', (m: { data: Buffer; ack(): void }) => {
         try {
           out.push(JSON.parse(m.data.toString('utf8')));
@@ -428,12 +433,13 @@ async function readDeadLetters(stack: Stack, project: string): Promise<unknown[]
           out.push(m.data.toString('utf8'));
         }
         m.ack();
-        if (out.length >= waiting) {
-          clearTimeout(timer);
-          resolve();
+        if (out.length >= want) {
+          clearTimeout(bound);
+          resolve(true);
         }
       });
     });
+    if (!all) incidents.push(`dead-letter topic: read ${out.length} of the ${want} messages dead-lettered within 60 s`);
   } finally {
     await subscription.close().catch(() => undefined);
     await pubsub.close().catch(() => undefined);

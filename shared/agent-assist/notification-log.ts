@@ -35,7 +35,7 @@ const storedSchema = z.object({
   committedAt: z.date(),
 });
 
-export function notificationKey(payload: Pick<SocketPayload, 'data_type' | 'message_id'>): string {
+function notificationKey(payload: Pick<SocketPayload, 'data_type' | 'message_id'>): string {
   return createHash('sha256').update(payload.data_type).update('\0').update(payload.message_id).digest('base64url');
 }
 

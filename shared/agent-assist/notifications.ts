@@ -10,7 +10,7 @@
  */
 import * as z from 'zod';
 
-export const NOTIFICATION_TYPES = [
+const NOTIFICATION_TYPES = [
   'human-agent-assistant-event',
   'conversation-lifecycle-event',
   'new-message-event',

@@ -114,7 +114,6 @@ const accountQueryObject = (options: PhoneOptions) =>
     .refine((q) => q.phone !== undefined || q.email !== undefined || q.externalId !== undefined, {
       message: 'give at least one of phone, email, externalId',
     });
-export type AccountQueryInput = z.output<ReturnType<typeof accountQuerySchema>>;
 
 export const newAccountSchema = (options: PhoneOptions = {}) =>
   withFieldAliases(['name', 'phone', 'email', 'externalId'], newAccountObject(options));
@@ -154,6 +153,17 @@ const durationField = z.preprocess(
   z.number({ error: 'must be a number of seconds' }).min(0, { error: 'must not be negative' }).max(7 * 24 * 3600).transform(Math.round).optional(),
 );
 
+/**
+ * The CRM's own fields of the record's activity log (port RecordUpdate.fields): names of
+ * letters, digits and `_` (each CRM's narrower rule: ./record-fields.ts), at most 50, plain values.
+ */
+export const recordFieldsSchema = z
+  .record(
+    z.string().regex(/^[A-Za-z0-9_]{1,80}$/, { error: 'field names are letters, digits and _ (at most 80)' }),
+    z.union([z.string().max(32_000), z.number(), z.boolean()], { error: 'field values are strings, numbers or booleans' }),
+  )
+  .refine((f) => Object.keys(f).length <= 50, { message: 'at most 50 fields' });
+
 export const recordUpdateSchema = withFieldAliases(['disposition', 'notes', 'durationSeconds'], z
   .object({
     status: z.preprocess(
@@ -163,8 +173,10 @@ export const recordUpdateSchema = withFieldAliases(['disposition', 'notes', 'dur
     disposition: optionalText(200),
     notes: optionalText(32_000),
     durationSeconds: durationField,
+    activityDate: z.preprocess(blankToUndefined, z.iso.date({ error: 'must be a date, YYYY-MM-DD' }).optional()),
+    fields: recordFieldsSchema.optional(),
   })
-  .refine((u) => Object.values(u).some((v) => v !== undefined), { message: 'give at least one of status, disposition, notes, durationSeconds' }));
+  .refine((u) => Object.values(u).some((v) => v !== undefined), { message: 'give at least one of status, disposition, notes, durationSeconds, activityDate, fields' }));
 
 export const newCommentSchema = withFieldAliases(['body', 'idempotencyKey'], z.object({
   body: requiredText(32_000),
@@ -214,6 +226,7 @@ export const recordSchema = z.object({
   disposition: nullish(z.string()),
   notes: nullish(z.string()),
   durationSeconds: nullish(z.number()),
+  fields: nullish(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
   url: nullish(z.string()),
 });
 

@@ -43,6 +43,8 @@ export interface CrmRecord {
   disposition?: string;
   notes?: string;
   durationSeconds?: number;
+  /** Values of the CRM's own fields written with `RecordUpdate.fields`, where the CRM answers them back. */
+  fields?: RecordFields;
   /** A URL where a person can open the record in the CRM, when the CRM has one. */
   url?: string;
 }
@@ -79,11 +81,22 @@ export interface NewRecord {
   idempotencyKey?: string;
 }
 
+/** Values for fields of the CRM itself, by the CRM's own field name (./record-fields.ts says which names each CRM takes). */
+export type RecordFields = Record<string, string | number | boolean>;
+
 export interface RecordUpdate {
   status?: 'open' | 'closed';
   disposition?: string;
   notes?: string;
   durationSeconds?: number;
+  /** The day the activity took place, `YYYY-MM-DD` (a date without time): Salesforce Task ActivityDate. */
+  activityDate?: string;
+  /**
+   * The CRM's own fields of the record's activity log (Salesforce: the call Task; ServiceNow: the
+   * record; Zendesk: ticket custom fields by numeric id). Names the CRM does not take are refused
+   * at start by `recordFieldProblems`; the fields the adapter writes itself are never overridden.
+   */
+  fields?: RecordFields;
 }
 
 export interface NewComment {

@@ -1,16 +1,14 @@
 /**
  * Pub/Sub messages as a push subscription hands them to an HTTP function (the wrapped JSON
- * body, docs/contracts/google-cloud.md §2) or as Eventarc wraps the same body in a CloudEvent:
- * parsed, typed and validated. The handler decides retry or acknowledge by what it throws
+ * body, docs/contracts/google-cloud.md §2): parsed, typed and validated. The handler decides retry or acknowledge by what it throws
  * (see `runEvent`).
  */
-import type { CloudEvent } from '@google-cloud/functions-framework';
 import * as z from 'zod';
 import { isAppError } from '../errors';
 import { exceedsJsonDepth } from '../json-depth';
 import type { Logger } from '../logging';
 
-export const messagePublishedSchema = z.object({
+const messagePublishedSchema = z.object({
   message: z.object({
     data: z.string().optional(),
     attributes: z.record(z.string(), z.string()).optional(),
@@ -39,21 +37,12 @@ export class PermanentEventError extends Error {
   }
 }
 
-/** Decodes the CloudEvent; a message that can never be processed is a PermanentEventError. */
-export function decodePubSubEvent(event: CloudEvent<unknown>): PubSubMessage {
-  return decodeEnvelope(event.data, event.id);
-}
-
 /**
  * Decodes the body of a wrapped push request. `deliveryAttempt` is there only when the
  * subscription has a dead-letter policy; a body that is no push envelope is a PermanentEventError.
  */
 export function decodePubSubPush(body: unknown): PubSubMessage {
-  return decodeEnvelope(body, undefined);
-}
-
-function decodeEnvelope(envelope: unknown, fallbackId: string | undefined): PubSubMessage {
-  const parsed = messagePublishedSchema.safeParse(envelope);
+  const parsed = messagePublishedSchema.safeParse(body);
   if (!parsed.success) throw new PermanentEventError('event is not a Pub/Sub message', 'malformed_event');
   const m = parsed.data.message;
   let data: unknown;
@@ -64,7 +53,7 @@ function decodeEnvelope(envelope: unknown, fallbackId: string | undefined): PubS
   }
   if (exceedsJsonDepth(data)) throw new PermanentEventError('message data nests too deep', 'malformed_data');
   return {
-    id: m.messageId ?? m.message_id ?? fallbackId ?? 'unknown',
+    id: m.messageId ?? m.message_id ?? 'unknown',
     data,
     attributes: m.attributes ?? {},
     publishTime: m.publishTime,

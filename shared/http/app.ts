@@ -59,6 +59,7 @@ export interface HttpAppOptions {
   log: Logger;
   projectId?: string;
   routes: Route[];
+  /** Cross-origin access; a policy allowing no origin is none (preflights then get no special answer). */
   cors?: CorsPolicy;
   /** Bodies above this are refused with 413 before the Framework reads them (./body-guard). Default 10 MiB. */
   maxBodyBytes?: number;
@@ -72,12 +73,16 @@ interface CompiledRoute extends Route {
 
 export type HttpFunction = (req: Request, res: Response) => Promise<void>;
 
-export function createHttpApp(options: HttpAppOptions): HttpFunction {
+/** An app built by createHttpApp: the handler, and the routes it serves (what its documents must list). */
+export type HttpApp = HttpFunction & { readonly routes: ReadonlyArray<Pick<Route, 'method' | 'path'>> };
+
+export function createHttpApp(options: HttpAppOptions): HttpApp {
   const routes: CompiledRoute[] = options.routes.map((r) => ({ ...r, segments: splitPath(r.path) }));
+  const cors = options.cors && options.cors.allowedOrigins.length > 0 ? options.cors : undefined;
   const maxBody = options.maxBodyBytes ?? DEFAULT_BODY_LIMITS.maxBytes;
   const limits: BodyLimits = { maxBytes: maxBody, maxParsedBytes: Math.min(options.maxParsedBodyBytes ?? DEFAULT_BODY_LIMITS.maxParsedBytes, maxBody) };
 
-  return withBodyLimits(async (req: Request, res: Response) => {
+  const app = withBodyLimits(async (req: Request, res: Response) => {
     const started = process.hrtime.bigint();
     const url = requestUrl(req.originalUrl ?? req.url ?? '/');
     const method = (req.method ?? 'GET').toUpperCase() as Method;
@@ -85,8 +90,8 @@ export function createHttpApp(options: HttpAppOptions): HttpFunction {
     const log = options.log.child(traceFields(parseTraceHeaders(req.headers), options.projectId));
     let status = 500;
     try {
-      applyCors(req, res, options.cors);
-      if (method === 'OPTIONS' && options.cors) {
+      applyCors(req, res, cors);
+      if (method === 'OPTIONS' && cors) {
         status = 204;
         res.status(204).end();
         return;
@@ -123,6 +128,7 @@ export function createHttpApp(options: HttpAppOptions): HttpFunction {
       log.debug('request', { method, path, status, latencyMs: Math.round(latencyMs * 100) / 100 });
     }
   }, limits);
+  return Object.assign(app, { routes: routes.map(({ method, path }) => ({ method, path })) });
 }
 
 function sendResult(res: Response, status: number, result: HttpResult): void {

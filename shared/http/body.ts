@@ -16,30 +16,28 @@ export function describeIssues(error: z.ZodError): Problem[] {
   return error.issues.map((i) => ({ path: i.path.length > 0 ? i.path.join('.') : '(root)', message: i.message }));
 }
 
-function invalid(code: 'invalid_body' | 'invalid_query', what: string, error: z.ZodError): AppError {
-  const problems = describeIssues(error);
+/** Parses request input already read (body fields or query values) with `schema`; a failure is a 400 listing every problem. */
+export function parseInput<S extends z.ZodType>(code: 'invalid_body' | 'invalid_query', value: unknown, schema: S): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = describeIssues(result.error);
   const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-  return new AppError(code, 400, `invalid ${what}: ${summary}`, { details: problems });
+  throw new AppError(code, 400, `invalid ${code === 'invalid_body' ? 'request body' : 'query'}: ${summary}`, { details: problems });
 }
 
 /** Parses a JSON or form body (Functions Framework has decoded both into `req.body`). */
 export function parseBody<S extends z.ZodType>(ctx: RequestContext, schema: S): z.output<S> {
   const body: unknown = ctx.req.body;
-  const value = Buffer.isBuffer(body) || typeof body === 'string' ? parseJsonText(ctx.rawBody) : body;
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) throw invalid('invalid_body', 'request body', result.error);
-  return result.data;
+  const value = Buffer.isBuffer(body) || typeof body === 'string' ? (ctx.rawBody.length === 0 ? undefined : parseJson(ctx.rawBody)) : body;
+  return parseInput('invalid_body', value ?? {}, schema);
 }
 
 export function parseQuery<S extends z.ZodType>(ctx: RequestContext, schema: S): z.output<S> {
-  const result = schema.safeParse(Object.fromEntries(ctx.query.entries()));
-  if (!result.success) throw invalid('invalid_query', 'query', result.error);
-  return result.data;
+  return parseInput('invalid_query', Object.fromEntries(ctx.query.entries()), schema);
 }
 
-/** For bodies that arrived with a non-JSON content type; empty → undefined. */
-function parseJsonText(raw: Buffer): unknown {
-  if (raw.length === 0) return undefined;
+/** A raw body as JSON (an empty one is not JSON either), no deeper than any caller walks. */
+export function parseJson(raw: Buffer): unknown {
   let value: unknown;
   try {
     value = JSON.parse(raw.toString('utf8'));

@@ -8,7 +8,7 @@
  * Each lane sees the shared limiter through its own counter, so a slice's checkpoint records
  * its own requests and 429s, not its neighbours'.
  */
-import { createPauseBoard, createZoomRateLimiter, type PauseBoard, type RateLimiterOptions, ZOOM_RATE_CATEGORIES, type ZoomRateLimiter, type ZoomRates } from '../zoom/rate-limiter';
+import { createPauseBoard, createZoomRateLimiter, type PauseBoard, ZOOM_RATE_CATEGORIES, type ZoomRateLimiter, type ZoomRates } from '../zoom/rate-limiter';
 import type { Sleep } from '../sleep';
 
 export interface LaneLimits {
@@ -25,7 +25,7 @@ export interface LaneLimits {
   setWorking(runId: string, working: number): void;
 }
 
-export function createLaneLimits(options: { now?: () => number; sleep?: Sleep; onAdmit?: RateLimiterOptions['onAdmit'] } = {}): LaneLimits {
+export function createLaneLimits(options: { now?: () => number; sleep?: Sleep } = {}): LaneLimits {
   const pauses = createPauseBoard();
   interface RunShare {
     limiter: ZoomRateLimiter;
@@ -46,7 +46,7 @@ export function createLaneLimits(options: { now?: () => number; sleep?: Sleep; o
     join(runId, lane, rates, lanes) {
       let entry = runs.get(runId);
       if (!entry) {
-        entry = { limiter: createZoomRateLimiter({ rates, pauses, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}), ...(options.onAdmit ? { onAdmit: options.onAdmit } : {}) }), lanes: new Set(), rates, working: lanes, idleSince: 0 };
+        entry = { limiter: createZoomRateLimiter({ rates, pauses, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) }), lanes: new Set(), rates, working: lanes, idleSince: 0 };
         runs.set(runId, entry);
       }
       entry.lanes.add(lane);

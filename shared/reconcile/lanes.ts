@@ -23,7 +23,7 @@ export type LaneOutcome = 'finished' | 'handed_off' | 'stale' | 'busy' | 'ignore
 /** How often a lane re-reads how many lanes are still working, to adjust its share. */
 const SHARE_REFRESH_MS = 1000;
 
-export function newOwnerId(): string {
+function newOwnerId(): string {
   return randomBytes(8).toString('hex');
 }
 

@@ -16,7 +16,7 @@ export type TypeCounts = z.output<typeof typeCountsSchema>;
 export const tallySchema = z.object(Object.fromEntries(REPORT_TYPES.map((t) => [t, typeCountsSchema.default({ seen: 0, present: 0, backfilled: 0, failed: 0 })])) as Record<ReportType, z.ZodDefault<typeof typeCountsSchema>>);
 export type Tally = Record<ReportType, TypeCounts>;
 
-export function emptyCounts(): TypeCounts {
+function emptyCounts(): TypeCounts {
   return { seen: 0, present: 0, backfilled: 0, failed: 0 };
 }
 
@@ -46,7 +46,6 @@ export function totalOf(tally: Tally): TypeCounts {
 }
 
 export const runStateSchema = z.enum(['planning', 'running', 'complete', 'complete_with_errors']);
-export type RunState = z.output<typeof runStateSchema>;
 
 export const reportSchema = z.object({
   runId: z.string(),

@@ -30,7 +30,7 @@ export interface RunProgress {
 export type RunOutcome = { finished: true; report: RunReport; resumed: boolean } | { finished: false; progress: RunProgress };
 
 /** A repeated request for a window whose run is unfinished resumes that run. */
-export async function openRun(deps: ReconcileDeps, request: RunRequest): Promise<{ run: RunDoc; resumed: boolean }> {
+async function openRun(deps: ReconcileDeps, request: RunRequest): Promise<{ run: RunDoc; resumed: boolean }> {
   const { store } = deps;
   const key = windowKey(request.window, request.dryRun);
   const existing = await store.getWindow(key);
@@ -62,7 +62,7 @@ export async function openRun(deps: ReconcileDeps, request: RunRequest): Promise
 }
 
 /** Plans a run still planning (idempotent: the plan is stored before any slice is created). */
-export async function prepareRun(deps: ReconcileDeps, run: RunDoc): Promise<RunDoc> {
+async function prepareRun(deps: ReconcileDeps, run: RunDoc): Promise<RunDoc> {
   if (run.state !== 'planning') return run;
   const { store } = deps;
   let plan = run.plan;
@@ -82,7 +82,7 @@ export async function prepareRun(deps: ReconcileDeps, run: RunDoc): Promise<RunD
 }
 
 /** Starts every unfinished lane nobody works on (no heartbeat or dispatch within the lease). */
-export async function dispatchStaleLanes(deps: ReconcileDeps, run: RunDoc): Promise<number> {
+async function dispatchStaleLanes(deps: ReconcileDeps, run: RunDoc): Promise<number> {
   const lanes = await deps.store.lanesOf(run.runId, run.lanes ?? 0);
   let started = 0;
   for (const [k, lane] of lanes.entries()) {
@@ -97,7 +97,7 @@ export async function dispatchStaleLanes(deps: ReconcileDeps, run: RunDoc): Prom
   return started;
 }
 
-export function buildReport(run: RunDoc, slices: SliceDoc[], now: number): RunReport {
+function buildReport(run: RunDoc, slices: SliceDoc[], now: number): RunReport {
   const types = emptyTally();
   let listPages = 0;
   let requests = run.probeRequests;

@@ -32,7 +32,7 @@ export const COLLECTIONS = {
 
 const date = z.union([z.date(), z.string().transform((s) => new Date(s))]);
 
-export const slicePlanSchema = z.object({
+const slicePlanSchema = z.object({
   source: z.enum(SOURCES),
   from: z.string(),
   to: z.string(),
@@ -40,7 +40,7 @@ export const slicePlanSchema = z.object({
 });
 export type SlicePlan = z.output<typeof slicePlanSchema>;
 
-export const runDocSchema = z.looseObject({
+const runDocSchema = z.looseObject({
   runId: z.string(),
   windowKey: z.string(),
   from: z.string(),
@@ -60,7 +60,7 @@ export const runDocSchema = z.looseObject({
 });
 export type RunDoc = z.output<typeof runDocSchema>;
 
-export const sliceStateSchema = z.enum(['pending', 'running', 'done', 'failed']);
+const sliceStateSchema = z.enum(['pending', 'running', 'done', 'failed']);
 
 export const sliceDocSchema = z.looseObject({
   runId: z.string(),
@@ -90,7 +90,7 @@ export const sliceDocSchema = z.looseObject({
 });
 export type SliceDoc = z.output<typeof sliceDocSchema>;
 
-export const laneDocSchema = z.looseObject({
+const laneDocSchema = z.looseObject({
   runId: z.string(),
   lane: z.number().int(),
   state: z.enum(['active', 'finished']),
@@ -117,12 +117,12 @@ export interface NewRun {
   rates: { light: number; medium: number; heavy: number };
 }
 
-export const windowDocSchema = z.looseObject({ windowKey: z.string(), seq: z.number().int(), activeRunId: z.string() });
+const windowDocSchema = z.looseObject({ windowKey: z.string(), seq: z.number().int(), activeRunId: z.string() });
 
-export const sliceId = (runId: string, index: number) => `${runId}~${index}`;
-export const laneId = (runId: string, lane: number) => `${runId}~${lane}`;
+const sliceId = (runId: string, index: number) => `${runId}~${index}`;
+const laneId = (runId: string, lane: number) => `${runId}~${lane}`;
 
-export class ReconcileStoreCorruptError extends Error {
+class ReconcileStoreCorruptError extends Error {
   constructor(what: string, detail: string) {
     super(`reconcile ${what} is not readable: ${detail}`);
     this.name = 'ReconcileStoreCorruptError';

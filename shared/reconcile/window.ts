@@ -17,11 +17,11 @@ export interface ReconcileWindow {
 }
 
 /** Zoom answers at most a month's worth per listing; a run is split below that anyway. */
-export const MAX_WINDOW_DAYS = 31;
+const MAX_WINDOW_DAYS = 31;
 
 const DAY_MS = 86_400_000;
 
-export function isoSeconds(ms: number): string {
+function isoSeconds(ms: number): string {
   return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
 }
 
@@ -61,7 +61,7 @@ export function zonedStartOfDay(date: string, timeZone: string): number {
 }
 
 /** The calendar date (YYYY-MM-DD) in `timeZone` at instant `ms`. */
-export function zonedDate(ms: number, timeZone: string): string {
+function zonedDate(ms: number, timeZone: string): string {
   return new Date(ms + zoneOffsetMs(ms, timeZone)).toISOString().slice(0, 10);
 }
 

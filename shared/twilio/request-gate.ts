@@ -77,7 +77,7 @@ export function createTwilioRequestGate(options: TwilioRequestGateOptions): Twil
 }
 
 /** The public URLs this request may have been sent to: each configured base + the path and raw query. */
-export function candidateUrls(ctx: Pick<RequestContext, 'req' | 'path'>, publicBases: string[]): string[] {
+function candidateUrls(ctx: Pick<RequestContext, 'req' | 'path'>, publicBases: string[]): string[] {
   const original = ctx.req.originalUrl ?? ctx.req.url ?? '/';
   const queryAt = original.indexOf('?');
   const rawQuery = queryAt >= 0 ? original.slice(queryAt) : '';

@@ -13,7 +13,8 @@
  * Every comparison is constant-time; several auth tokens may be configured (rotation,
  * several accounts) and a request passes if any of them signed it.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { constantTimeEqual } from '../constant-time';
 
 export type SignedParams = Array<[key: string, value: string]>;
 
@@ -41,17 +42,6 @@ export function urlPortVariants(url: string): string[] {
   if (port === undefined) variants.push(`${m[1]}://${host}:${defaultPort}${rest}`);
   else if (port === defaultPort) variants.push(`${m[1]}://${host}${rest}`);
   return variants;
-}
-
-export function constantTimeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  // Compare against itself on length mismatch so timing does not reveal where they differ.
-  if (x.length !== y.length) {
-    timingSafeEqual(x, x);
-    return false;
-  }
-  return timingSafeEqual(x, y);
 }
 
 export interface SignatureCheck {

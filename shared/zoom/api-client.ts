@@ -64,8 +64,9 @@ export interface ZoomApiClientOptions {
   timeouts?: { responseMs: number; idleMs: number };
   /** Paces API requests per rate category (see above). */
   limiter?: ZoomRateLimiter;
-  /** How retries wait (tests pass a fake clock's). */
+  /** How retries wait (the composition root passes the sleep it injects everywhere). */
   sleep?: Sleep;
+  /** The jitter of the back-off (Math.random by default). */
   random?: () => number;
 }
 

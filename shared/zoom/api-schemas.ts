@@ -63,7 +63,6 @@ export const zoomDispositionSchema = z.looseObject({
   disposition_id: optionalId,
   disposition_name: optionalString,
 });
-export type ZoomDisposition = z.output<typeof zoomDispositionSchema>;
 
 /** Listing: `cc_queue_id` + `queue_name`; details: also `queue_id`. */
 export const zoomEngagementQueueSchema = z.looseObject({ queue_id: optionalId, cc_queue_id: optionalId, queue_name: optionalString });

@@ -12,8 +12,9 @@
  * under it answers "revoked". Tokens issued before key versions (a bare HMAC, "v1") are still
  * accepted while their key is, and revoked with it.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Secret } from '../config';
+import { constantTimeEqual } from '../constant-time';
 import { withoutTrailingSlash } from '../http/url';
 
 const PURPOSE_V1 = 'ccbridge-artifact-link:v1';
@@ -42,12 +43,6 @@ export function artifactLinkUrl(baseUrl: string, secret: Secret, engagementId: s
 
 export type LinkTokenCheck = 'valid' | 'revoked' | 'invalid';
 
-const sameText = (a: string, b: string) => {
-  const x = Buffer.from(a, 'utf8');
-  const y = Buffer.from(b, 'utf8');
-  return x.length === y.length && timingSafeEqual(x, y);
-};
-
 /**
  * Checks a token against the accepted keys, in constant time per key: `revoked` when it is
  * well-formed but names a key no longer accepted (its links were revoked by rotation).
@@ -56,14 +51,14 @@ export function checkArtifactLinkToken(secrets: readonly Secret[], engagementId:
   const v2 = TOKEN_V2.exec(token);
   if (v2) {
     const kid = v2[1]!;
-    const secret = secrets.find((s) => sameText(artifactLinkKeyId(s), kid));
+    const secret = secrets.find((s) => constantTimeEqual(artifactLinkKeyId(s), kid));
     if (!secret) return 'revoked';
-    return sameText(mac(secret, kid, engagementId, key), v2[2]!) ? 'valid' : 'invalid';
+    return constantTimeEqual(mac(secret, kid, engagementId, key), v2[2]!) ? 'valid' : 'invalid';
   }
   let ok = false;
   for (const secret of secrets) {
     const legacy = createHmac('sha256', secret.reveal()).update(`${PURPOSE_V1}\n${engagementId}\n${key}`).digest('base64url');
-    if (sameText(legacy, token)) ok = true;
+    if (constantTimeEqual(legacy, token)) ok = true;
   }
   return ok ? 'valid' : 'invalid';
 }

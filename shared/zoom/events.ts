@@ -59,7 +59,6 @@ export const recordingObjectSchema = z.looseObject({
   channel_type: z.string().optional(),
   direction: z.string().optional(),
 });
-export type RecordingObject = z.output<typeof recordingObjectSchema>;
 
 export const recordingTranscriptObjectSchema = z.looseObject({
   recording_id: id,
@@ -89,7 +88,6 @@ export const noteObjectSchema = z.looseObject({
   user_id: id.optional(),
   user_name: z.string().optional(),
 });
-export type NoteObject = z.output<typeof noteObjectSchema>;
 
 export const dispositionObjectSchema = z.looseObject({
   engagement_id: id,
@@ -99,7 +97,6 @@ export const dispositionObjectSchema = z.looseObject({
   cc_queue_id: id.optional(),
   user_id: id.optional(),
 });
-export type DispositionObject = z.output<typeof dispositionObjectSchema>;
 
 /** voicemail_transcript_completed and inbox_message_received: an inbox message (REST: created_at). */
 export const voicemailObjectSchema = z.looseObject({

@@ -6,8 +6,7 @@
  * (`state`, `updatedAt`) to find what is missing or stuck.
  *
  * Writes are field-wise (dotted paths), so two workers on different artifacts of the same
- * engagement never overwrite each other; no write relies on transaction isolation
- * (which the local Firestore stand-in lacks).
+ * engagement never overwrite each other without a transaction.
  */
 import * as z from 'zod';
 import { type DocData, DocAlreadyExistsError, DocNotFoundError, type DocStore, DocVersionMismatchError, fieldOps } from '../ports/docstore';
@@ -22,7 +21,6 @@ export const LEDGER_COLLECTION = 'ledger';
  * without an object.
  */
 export const artifactStateSchema = z.enum(['pending', 'stored', 'linked', 'failed']);
-export type ArtifactState = z.output<typeof artifactStateSchema>;
 
 /**
  * pending → writing (claimed: the CRM write is under way; a crash leaves it here and the
@@ -30,7 +28,6 @@ export type ArtifactState = z.output<typeof artifactStateSchema>;
  * applied; failed = permanent (the CRM refused it, or, with `gaveUp`, the deliveries ran out).
  */
 export const itemStateSchema = z.enum(['pending', 'writing', 'written', 'superseded', 'failed']);
-export type ItemState = z.output<typeof itemStateSchema>;
 
 /** open: something still pending; complete: everything stored/linked/written; attention: something failed for good. */
 export const engagementStateSchema = z.enum(['open', 'complete', 'attention']);
@@ -142,6 +139,11 @@ export interface Ledger {
    * owner holds a fresh claim), 'gone' (no longer pending or writing).
    */
   claimItem(engagementId: string, key: string, claim: ItemClaim): Promise<ClaimOutcome>;
+  /**
+   * Keeps `owner`'s claim fresh (its `updatedAt` moves to `now`) while its write is under way;
+   * false when the item is no longer `writing` for `owner` (taken over, or finished).
+   */
+  renewClaim(engagementId: string, key: string, claim: Pick<ItemClaim, 'owner' | 'now'>): Promise<boolean>;
   updateItem(engagementId: string, key: string, patch: ItemPatch): Promise<void>;
   setFields(engagementId: string, fields: { crmRecordId?: string; dispositionTs?: number }): Promise<void>;
   /** Recomputes `state` from the entries (every writer calls it after a transition). */
@@ -227,7 +229,7 @@ export function createLedger(docs: DocStore): Ledger {
       // Two first deliveries racing here: the write is conditioned on the version read, so the
       // second sees the first's entry (and its progress) instead of resetting it to pending.
       // Entries are dated by the writer's clock: a field transform cannot sit inside a map
-      // written whole, and the local Firestore stand-in has no transforms on nested paths.
+      // written whole (and later patches date an entry the same way, so its times compare).
       return conditionally(engagementId, (doc) => {
         const existing = doc.artifacts[key];
         if (existing) return { result: existing };
@@ -261,6 +263,13 @@ export function createLedger(docs: DocStore): Ledger {
           write: { [`items.${key}.state`]: 'writing', [`items.${key}.claimedBy`]: claim.owner, [`items.${key}.updatedAt`]: new Date(claim.now), updatedAt: fieldOps.serverTime() },
           result: 'claimed',
         };
+      });
+    },
+    async renewClaim(engagementId, key, claim) {
+      return conditionally<boolean>(engagementId, (doc) => {
+        const item = doc.items[key];
+        if (item?.state !== 'writing' || item.claimedBy !== claim.owner) return { result: false };
+        return { write: { [`items.${key}.updatedAt`]: new Date(claim.now), updatedAt: fieldOps.serverTime() }, result: true };
       });
     },
     async updateItem(engagementId, key, patch) {

@@ -25,7 +25,7 @@ export interface ZoomTokenProvider {
   readonly fetches: number;
 }
 
-export const tokenResponseSchema = z.looseObject({
+const tokenResponseSchema = z.looseObject({
   access_token: z.string().min(1),
   token_type: z.string().optional(),
   expires_in: z.coerce.number().int().positive(),

@@ -49,8 +49,6 @@ export interface RateLimiterOptions {
   pauses?: PauseBoard;
   now?: () => number;
   sleep?: Sleep;
-  /** Told of every admission (measurements: the bench checks the pace where it is made). */
-  onAdmit?: (category: ZoomRateCategory, at: number) => void;
 }
 
 /** Milliseconds with sub-millisecond precision (Date.now's whole milliseconds would round spacing down). */
@@ -112,7 +110,6 @@ export function createZoomRateLimiter(options: RateLimiterOptions): ZoomRateLimi
         // Later than that (idle, or a long stall): a new schedule starts now.
         state.slot = (t - state.slot <= interval ? state.slot : t) + interval;
         counts.admitted[category]++;
-        options.onAdmit?.(category, t);
         head.resolve();
       }
     } finally {

@@ -37,12 +37,14 @@ export interface TransferResult {
 }
 
 /** Metadata key holding the size Zoom announced, checked whenever an existing object is reused. */
-export const SOURCE_BYTES_KEY = 'sourceBytes';
+const SOURCE_BYTES_KEY = 'sourceBytes';
 
-export class TruncatedDownloadError extends ZoomNetworkError {
+/** The body was shorter or longer than its Content-Length: the file is not stored. */
+export class DownloadLengthMismatchError extends ZoomNetworkError {
   constructor(expected: number, got: number) {
-    super('file download', new Error(`body had ${got} bytes, Content-Length announced ${expected}`));
-    this.name = 'TruncatedDownloadError';
+    const what = got > expected ? `body ran past the ${expected} bytes Content-Length announced (${got} so far)` : `body ended after ${got} bytes, Content-Length announced ${expected}`;
+    super('file download', new Error(what));
+    this.name = 'DownloadLengthMismatchError';
   }
 }
 
@@ -72,7 +74,7 @@ export async function transferZoomFile(deps: TransferDeps, request: TransferRequ
     if (info) return { info, reused: true, contentType: info.contentType ?? download.contentType };
   }
   // The download's own error says more than the upload's "stream destroyed".
-  if (fed.status === 'rejected' && (fed.reason instanceof TruncatedDownloadError || !(written.reason instanceof Error) || /destroy|premature|aborted/i.test(written.reason.message))) {
+  if (fed.status === 'rejected' && (fed.reason instanceof DownloadLengthMismatchError || !(written.reason instanceof Error) || /destroy|premature|aborted/i.test(written.reason.message))) {
     throw fed.reason instanceof ZoomNetworkError ? fed.reason : new ZoomNetworkError('file download', fed.reason);
   }
   throw written.reason;
@@ -96,11 +98,11 @@ function byteCounter(expected: number | undefined): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       seen += chunk.length;
-      if (expected !== undefined && seen > expected) callback(new TruncatedDownloadError(expected, seen));
+      if (expected !== undefined && seen > expected) callback(new DownloadLengthMismatchError(expected, seen));
       else callback(null, chunk);
     },
     flush(callback: TransformCallback) {
-      if (expected !== undefined && seen !== expected) callback(new TruncatedDownloadError(expected, seen));
+      if (expected !== undefined && seen !== expected) callback(new DownloadLengthMismatchError(expected, seen));
       else callback();
     },
   });

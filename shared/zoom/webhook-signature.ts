@@ -5,8 +5,9 @@
  * constant time, and accepts any of several secrets so a secret can be rotated without
  * dropping events.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Secret } from '../config';
+import { constantTimeEqual } from '../constant-time';
 
 export const SIGNATURE_HEADER = 'x-zm-signature';
 export const TIMESTAMP_HEADER = 'x-zm-request-timestamp';
@@ -63,7 +64,7 @@ export function verifyZoomSignature(
   let matched = -1;
   options.secrets.forEach((secret, index) => {
     const expected = Buffer.from(signZoomRequest(secret.reveal(), ts, rawBody).slice(3), 'hex');
-    if (timingSafeEqual(expected, given) && matched < 0) matched = index;
+    if (constantTimeEqual(expected, given) && matched < 0) matched = index;
   });
   if (matched < 0) return { ok: false, reason: 'bad_signature' };
   return { ok: true, secretIndex: matched, timestampSeconds, fresh: Math.abs(ageSeconds) <= options.windowSeconds };

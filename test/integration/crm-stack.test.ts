@@ -8,7 +8,7 @@ import { Secret } from '../../shared/config';
 import { createContractCrmClient } from '../../shared/crm/contract-client';
 import { createCrmClient, parseCrmClientConfig } from '../../shared/crm/factory';
 import { createStorage } from '../../shared/google';
-import { silentLogger } from '../../shared/logging';
+import { silentLogger } from '../support/doubles/silent-logger';
 import { type Stack, startStack } from '../../local/stack';
 import { runCcaipSequence, sampleSequence } from '../support/crm-sequence';
 

@@ -4,7 +4,7 @@
  * the fake can trust it.
  */
 import { createFirestoreDocStore } from '../../shared/adapters/firestore';
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
 import { createFirestore } from '../../shared/google';
 import { DocAlreadyExistsError, DocNotFoundError, type DocStore, DocVersionMismatchError, fieldOps } from '../../shared/ports/docstore';
 import { type FirestoreEmulator, startFirestoreEmulator } from '../../local/firestore';

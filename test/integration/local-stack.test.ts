@@ -106,15 +106,25 @@ describe('npm start', () => {
     const health = await fetch(`${local.functions['crm']}/`);
     expect(health.status).toBe(200);
 
-    const gatewayPort = Number(new URL(local.functions['crm']!).port);
+    // Every port the stack announced: the functions' gateway, each emulator and mock, the operator proxy.
+    const ports = listeningPorts([...Object.values(local.functions), ...Object.values(local.emulators), operatorPage!]);
+    expect(ports.length).toBeGreaterThanOrEqual(Object.keys(local.emulators).length);
+    for (const port of ports) expect({ port, listening: await canConnect(port) }).toEqual({ port, listening: true });
     const exit = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
     child.kill('SIGINT');
     expect(await exit).toBe(0);
     child = undefined;
     // Nothing is left listening once it has exited.
-    await expect(canConnect(gatewayPort)).resolves.toBe(false);
+    for (const port of ports) expect({ port, listening: await canConnect(port) }).toEqual({ port, listening: false });
   }, 60_000);
 });
+
+/** The distinct ports of announced addresses: URLs, or host:port as the emulator variables take them. */
+function listeningPorts(addresses: string[]): number[] {
+  const ports = addresses.map((a) => Number(new URL(/^[a-z]+:\/\//.test(a) ? a : `http://${a}`).port));
+  expect(ports.filter((p) => !(p > 0))).toEqual([]);
+  return [...new Set(ports)];
+}
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -26,6 +26,14 @@ describe('npm start takes function settings from the environment', () => {
     expect(worker).toMatchObject({ CRM_MODE: 'mock', CRM_ADAPTER: 'contract', X: '1' });
   });
 
+  it("gives call-log the exported real CRM as the one its field map is checked against, unless CALL_LOG_CRM is exported", () => {
+    const defaults = { CRM_MODE: 'mock', CRM_ADAPTER: 'contract' };
+    const env = { CRM_MODE: 'real', CRM_ADAPTER: 'salesforce', CALL_LOG_CRM: 'mock' };
+    expect(settingsFor('call-log', env, { CRM_MODE: 'real', CRM_ADAPTER: 'salesforce' }, defaults)).toMatchObject({ CRM_ADAPTER: 'contract', CALL_LOG_CRM: 'salesforce' });
+    expect(settingsFor('call-log', { ...env, CALL_LOG_CRM: 'zendesk' }, { CRM_MODE: 'real', CRM_ADAPTER: 'salesforce', CALL_LOG_CRM: 'zendesk' }, defaults)).toMatchObject({ CALL_LOG_CRM: 'zendesk' });
+    expect(settingsFor('call-log', { CALL_LOG_CRM: 'mock' }, {}, defaults)).toMatchObject({ CALL_LOG_CRM: 'mock' });
+  });
+
   describe('with a Salesforce sandbox exported', () => {
     let fake: SalesforceFake;
     let stack: Stack | undefined;

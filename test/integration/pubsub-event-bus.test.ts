@@ -40,6 +40,8 @@ test('concurrent publishes: one message id each, every message delivered once wi
       }
     }
     for (const [i, id] of ids.entries()) expect(received.get(id)).toEqual({ data: JSON.stringify({ n: i }), attributes: { n: String(i) } });
+    // Once: the topic got 60 messages, the subscription handed out 60 (none twice, none left).
+    expect(emulator.stats()[subscription.name]).toMatchObject({ delivered: 60, outstanding: 60, failedAttempts: 0 });
   } finally {
     await subscriber.close();
   }

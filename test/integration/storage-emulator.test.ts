@@ -15,9 +15,17 @@ const MiB = 1024 * 1024;
 const PROJECT = 'test';
 const BUCKET = 'ccbridge-emulator-test';
 
+
+/** Lets the event loop turn until `condition` holds (no clock: the test's timeout is the bound). */
+async function eventually(condition: () => boolean | undefined): Promise<void> {
+  while (!condition()) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 let emulator: StorageEmulator;
 let storage: Storage;
 let signer: Storage;
+/** How far the emulator's clock (signed-URL expiry) runs ahead of the process's. */
+let emulatorClockAheadMs = 0;
 let otherSigner: Storage;
 const requestLog: string[] = [];
 
@@ -33,7 +41,7 @@ function serviceAccountKey(email: string): { client_email: string; private_key: 
 beforeAll(async () => {
   const key = serviceAccountKey('signer@test.iam.gserviceaccount.com');
   const stranger = serviceAccountKey('stranger@test.iam.gserviceaccount.com');
-  emulator = await startStorageEmulator({ signingPublicKeys: [key.publicPem], log: (line) => requestLog.push(line) });
+  emulator = await startStorageEmulator({ signingPublicKeys: [key.publicPem], log: (line) => requestLog.push(line), now: () => new Date(Date.now() + emulatorClockAheadMs) });
   // A custom apiEndpoint makes the client skip authentication entirely.
   storage = new Storage({ apiEndpoint: emulator.baseUrl, projectId: PROJECT });
   // Signing happens in the client with the service account's private key (no network). The
@@ -425,15 +433,19 @@ describe('abandoned resumable uploads', () => {
       const req = httpRequest(uri, { method: 'PUT', headers: { 'Content-Range': 'bytes 0-*/*' } });
       req.on('error', () => resolve());
       req.write(Buffer.alloc(512 * 1024, 2), () => {
-        // Give the server time to persist what arrived, then die like a crashed client.
-        setTimeout(() => {
+        // Once the server has every byte that was sent, die like a crashed client.
+        const session = () => emulator.uploadsInProgress().find((u) => u.name === 'abandoned/cut.bin');
+        void eventually(() => (session()?.received ?? 0) + (session()?.arriving ?? 0) >= 512 * 1024).then(() => {
           req.destroy();
           resolve();
-        }, 100);
+        });
       });
     });
-    // Let the server notice the reset before asking.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The server has noticed the reset and persisted what arrived.
+    await eventually(() => {
+      const session = emulator.uploadsInProgress().find((u) => u.name === 'abandoned/cut.bin');
+      return session !== undefined && !session.receiving && session.received === 512 * 1024;
+    });
     expect((await file.exists())[0]).toBe(false);
     const status = await fetch(uri, { method: 'PUT', headers: { 'Content-Range': 'bytes */*' } });
     expect(status.status).toBe(308);
@@ -473,12 +485,17 @@ describe('V4 signed URLs', () => {
     expect(await ranged.text()).toBe('content');
   });
 
-  test('an expired signed URL is refused with 400 ExpiredToken', async () => {
-    const url = await signedUrl(signer, 'signed/report.txt', Date.now() + 1000);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    const response = await fetch(url);
-    expect(response.status).toBe(400);
-    expect(await response.text()).toContain('<Code>ExpiredToken</Code>');
+  test('a signed URL is served until it expires, then refused with 400 ExpiredToken', async () => {
+    const url = await signedUrl(signer, 'signed/report.txt', Date.now() + 60_000);
+    expect((await fetch(url)).status).toBe(200);
+    emulatorClockAheadMs = 62_000;
+    try {
+      const response = await fetch(url);
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('<Code>ExpiredToken</Code>');
+    } finally {
+      emulatorClockAheadMs = 0;
+    }
   });
 
   test('a tampered or foreign-signed URL is refused with 403 SignatureDoesNotMatch', async () => {
@@ -561,12 +578,12 @@ describe('uploads in progress', () => {
     const failed = new Promise<void>((resolve) => request.on('error', () => resolve()));
     request.write(Buffer.alloc(100_000, 7));
     const ofThis = () => emulator.uploadsInProgress().find((u) => u.bucket === BUCKET && u.name === name);
-    for (let i = 0; i < 100 && (ofThis()?.arriving ?? 0) < 100_000; i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => (ofThis()?.arriving ?? 0) >= 100_000);
     // Below the emulator's write batch, the bytes have arrived but are not in the file yet.
     expect(ofThis()).toEqual({ bucket: BUCKET, name, received: 0, receiving: true, arriving: 100_000 });
     request.destroy();
     await failed;
-    for (let i = 0; i < 100 && ofThis()?.receiving; i++) await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => ofThis()?.receiving === false);
     expect(ofThis()).toEqual({ bucket: BUCKET, name, received: 100_000, receiving: false, arriving: 0 });
     expect(emulator.listAll().some((o) => o.name === name)).toBe(false);
   });
@@ -590,7 +607,7 @@ describe('STORAGE_EMULATOR_HOST', () => {
 });
 
 describe('emulator lifecycle', () => {
-  test('stop() returns promptly with a keep-alive connection and an upload in flight, and removes its temp dir', async () => {
+  test('stop() closes a keep-alive connection and an upload in flight instead of waiting for them, and removes its temp dir', async () => {
     const own = await startStorageEmulator();
     const client = new Storage({ apiEndpoint: own.baseUrl, projectId: PROJECT });
     await client.createBucket('lifecycle');
@@ -604,12 +621,13 @@ describe('emulator lifecycle', () => {
       headers: { 'Content-Length': String(10 * MiB) },
     });
     upload.on('error', () => undefined);
-    upload.write(Buffer.alloc(MiB));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closed = new Promise<void>((resolve) => upload.on('close', () => resolve()));
+    // The first MiB has left the client: the connection is open and the upload under way.
+    await new Promise<void>((resolve) => upload.write(Buffer.alloc(MiB), () => resolve()));
 
-    const started = Date.now();
+    // The upload never completes (9 MiB are never sent): stop() resolving at all shows it did not wait for it.
     await own.stop();
-    expect(Date.now() - started).toBeLessThan(1000);
+    await closed;
     expect(existsSync(own.dir)).toBe(false);
     agent.destroy();
   });

@@ -118,10 +118,18 @@ describe('Dialogflow proxy', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('https://acme.lightning.force.com');
   });
 
-  it('never forwards the agent token to Dialogflow', async () => {
+  it('never forwards the agent token to Dialogflow: no request it received carries it, in any header or the URL', async () => {
+    const before = df.requests.length;
     await call('GET', `/v2/projects/${PROJECT}/locations/global/conversations/c1`);
-    const sent = df.requests.find((r) => r.path.startsWith('/v2/'))!;
-    expect(sent.headers.authorization).toBeUndefined();
+    await call('POST', `/v2/projects/${PROJECT}/locations/global/conversations/c1/participants/a1:analyzeContent`, { textInput: { text: 'hello' } });
+    const sent = df.requests.slice(before);
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    const secretPart = token.replace(/^Bearer\s+/i, '').split('.').at(-1)!;
+    for (const r of df.requests) {
+      const seen = [r.path, r.query, JSON.stringify(r.headers)].join('\n');
+      expect({ path: r.path, carriesToken: seen.includes(secretPart) }).toEqual({ path: r.path, carriesToken: false });
+      expect(r.headers.authorization).toBeUndefined();
+    }
   });
 });
 

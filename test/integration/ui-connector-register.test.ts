@@ -72,7 +72,7 @@ describe('POST /register (Salesforce Lightning component)', () => {
     expect((await register(`Bearer ${expiring}`)).status).toBe(401);
   });
 
-  it('answers 503 (not 401) when Salesforce fails, and within the time budget when it hangs', async () => {
+  it('answers 503 (not 401) when Salesforce fails, and when it answers only after the client timeout', async () => {
     const token = await aa.salesforceToken();
     aa.salesforce.failNext(1, 503);
     const failed = await register(`Bearer ${token}`);
@@ -82,10 +82,10 @@ describe('POST /register (Salesforce Lightning component)', () => {
     aa = await startAgentAssist({ env: { UI_CONNECTOR_SALESFORCE_TIMEOUT_MS: '300' } });
     aa.salesforce.setLatency(5000);
     const slowToken = await aa.salesforceToken();
-    const started = performance.now();
+    // Salesforce would accept the token, 5 s later: a 503 means the 300 ms timeout ended the wait.
     const slow = await register(`Bearer ${slowToken}`);
     expect(slow.status).toBe(503);
-    expect(performance.now() - started).toBeLessThan(2000);
+    expect(slow.headers.get('retry-after')).toBe('1');
   });
 
   it('remembers an accepted token briefly: the component reloading costs one Salesforce call; a revoked token stops after the cache window', async () => {

@@ -6,7 +6,7 @@
  * notification pushed to one reaches sockets held by the other.
  */
 import { io as connect, type Socket } from 'socket.io-client';
-import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryDocStore, type MemoryDocStore } from '../support/doubles/memory-docstore';
 import { type AgentAssistUnderTest, startAgentAssist } from '../support/agent-assist-fixture';
 import { issuedToken, PROJECT } from '../support/ui-connector-fixture';
 

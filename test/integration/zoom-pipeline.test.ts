@@ -52,20 +52,18 @@ const sha256Of = async (path: string) => {
   const [bytes] = await bucket().file(path).download();
   return createHash('sha256').update(bytes).digest('hex');
 };
-/** Reads what the dead-letter topic holds through its inspection subscription. */
+/** Reads what the dead-letter topic holds through its inspection subscription: as many messages as it counts, each waited for. */
 async function deadLetteredRecordingIds(): Promise<string[]> {
+  const held = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/zoom-events-dead-letter-inspect'))?.[1].outstanding ?? 0;
+  if (held === 0) return [];
   const pubsub = createPubSub(stack.env['GCP_PROJECT']!);
   const subscription = pubsub.subscription('zoom-events-dead-letter-inspect');
   const ids: string[] = [];
   await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 1500);
     subscription.on('message', (m: { data: Buffer; ack(): void }) => {
       m.ack();
       ids.push(String((JSON.parse(m.data.toString()) as { envelope: { payload: { object: { recording_id?: string } } } }).envelope.payload.object.recording_id));
-      if (ids.includes('rec-dead-1')) {
-        clearTimeout(timer);
-        resolve();
-      }
+      if (ids.length >= held) resolve();
     });
   });
   await subscription.close();
@@ -88,14 +86,21 @@ describe('Zoom pipeline on the local stack', () => {
     await drain();
 
     const data = await crmData();
+    const [objects] = await bucket().getFiles({ prefix: 'zoom/' });
     for (const e of day) {
       const ledger = await ledgerOf(e.engagementId);
+      const checked: string[] = [];
       expect({ id: e.engagementId, state: ledger?.state }).toEqual({ id: e.engagementId, state: 'complete' });
       for (const file of stack.zoom.filesOf(e.engagementId)) {
         const artifact = Object.values(ledger!.artifacts).find((a) => a.path.endsWith(file.path.includes('transcript') ? 'transcript.vtt' : '') && a.sourceId && file.path.includes(encodeURIComponent(a.sourceId)) && a.kind.includes('transcript') === file.path.includes('transcript'));
         const path = artifact?.path ?? Object.values(ledger!.artifacts).find((a) => a.kind === 'messaging_transcript')!.path;
         expect(await sha256Of(path)).toBe(stack.zoom.fileDigest(file.path).sha256);
+        checked.push(path);
       }
+      // Once: the bucket holds exactly one object per Zoom file of the engagement, nothing beside them.
+      const stored = objects.map((o) => o.name).filter((name) => name.includes(`/${e.engagementId}/`));
+      expect({ id: e.engagementId, stored: stored.sort() }).toEqual({ id: e.engagementId, stored: [...new Set(checked)].sort() });
+      expect(checked).toHaveLength(stack.zoom.filesOf(e.engagementId).length);
       const records = data.records.filter((r) => r.sessionId === e.engagementId);
       expect(records).toHaveLength(1);
       const comments = data.comments
@@ -202,8 +207,12 @@ describe('Zoom pipeline on the local stack', () => {
       const res = await fetch(`${stack.functions['crm']}/admin/faults`, { method: 'POST', headers: adminHeaders(), body: JSON.stringify({ operation, status: 503, times: 2 }) });
       expect(res.status).toBeLessThan(300);
     }
+    const failedDeliveries = () => Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1].failedAttempts;
+    const failedBefore = failedDeliveries();
     await stack.zoom.deliver(eventsOf(['eng-crm-1']), { retryDelaysMs: [] });
     await drain();
+    // The 503s did happen: deliveries failed and were retried.
+    expect(failedDeliveries()).toBeGreaterThan(failedBefore);
     const data = await crmData();
     const record = data.records.find((r) => r.sessionId === 'eng-crm-1')!;
     expect(data.attachments.filter((a) => a.recordId === record.id)).toHaveLength(1);

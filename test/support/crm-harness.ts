@@ -4,8 +4,8 @@
  */
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { createMemoryBlobStore, type MemoryBlobStore } from '../../shared/adapters/memory-blobstore';
-import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryBlobStore, type MemoryBlobStore } from './doubles/memory-blobstore';
+import { createMemoryDocStore, type MemoryDocStore } from './doubles/memory-docstore';
 import { type Env, parseConfig } from '../../shared/config';
 import { createBa360FromConfig, createCrmClient } from '../../shared/crm/factory';
 import type { CrmClient } from '../../shared/crm/port';

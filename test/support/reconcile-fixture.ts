@@ -4,11 +4,11 @@
  * the interaction worker over in-memory ports to play what webhooks delivered (and then
  * what the reconciliation queued), so "stored exactly once" is checked end to end.
  */
-import { createMemoryBlobStore, type MemoryBlobStore } from '../../shared/adapters/memory-blobstore';
-import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
-import { createMemoryEventBus, type MemoryEventBus } from '../../shared/adapters/memory-eventbus';
+import { createMemoryBlobStore, type MemoryBlobStore } from './doubles/memory-blobstore';
+import { createMemoryDocStore, type MemoryDocStore } from './doubles/memory-docstore';
+import { createMemoryEventBus, type MemoryEventBus } from './doubles/memory-eventbus';
 import { Secret } from '../../shared/config';
-import { createMemoryCrm, type MemoryCrm } from '../../shared/crm/memory';
+import { createMemoryCrm, type MemoryCrm } from './doubles/memory-crm';
 import { createLogger } from '../../shared/logging';
 import type { ReconcileDeps, ReconcileSettings } from '../../shared/reconcile/deps';
 import { createReconcileStore } from '../../shared/reconcile/store';
@@ -49,7 +49,16 @@ export interface CoreUnderTest {
 
 export function reconcileCore(
   zoom: ZoomMock,
-  options: { docs?: MemoryDocStore; bus?: MemoryEventBus; settings?: Partial<ReconcileSettings>; signal?: AbortSignal; onProgress?: ReconcileDeps['onProgress']; retryBaseMs?: number } = {},
+  options: {
+    docs?: MemoryDocStore;
+    bus?: MemoryEventBus;
+    settings?: Partial<ReconcileSettings>;
+    signal?: AbortSignal;
+    onProgress?: ReconcileDeps['onProgress'];
+    retryBaseMs?: number;
+    /** The reconciliation's clock (leases, heartbeats, page-token ages); default the process's. */
+    now?: () => number;
+  } = {},
 ): CoreUnderTest {
   const docs = options.docs ?? createMemoryDocStore();
   const bus = options.bus ?? createMemoryEventBus();
@@ -70,7 +79,7 @@ export function reconcileCore(
     limits: createLaneLimits(),
     settings: { ...TEST_SETTINGS, ...options.settings },
     log,
-    now: Date.now,
+    now: options.now ?? Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),

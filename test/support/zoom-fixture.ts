@@ -6,9 +6,9 @@
 import { createHmac } from 'node:crypto';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { createMemoryBlobStore, type MemoryBlobStore } from '../../shared/adapters/memory-blobstore';
-import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
-import { createMemoryEventBus, type MemoryEventBus } from '../../shared/adapters/memory-eventbus';
+import { createMemoryBlobStore, type MemoryBlobStore } from './doubles/memory-blobstore';
+import { createMemoryDocStore, type MemoryDocStore } from './doubles/memory-docstore';
+import { createMemoryEventBus, type MemoryEventBus } from './doubles/memory-eventbus';
 import type { Env } from '../../shared/config';
 import { composeZoomWebhook } from '../../functions/zoom-webhook/compose';
 import { listen } from './http';

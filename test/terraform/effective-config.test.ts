@@ -178,6 +178,8 @@ describe('effective deployment of each function, rendered from terraform/', () =
     expect(c.push?.deadLetterTopic.join(' ')).toContain('google_pubsub_topic.dead_letter');
     expect(String(c.env['CALL_LOG_PUSH_INVOKERS'])).toMatch(/^fn-call-log@/);
     expect(String(c.env['CALL_LOG_SWEEP_INVOKERS'])).toMatch(/^call-log-sweep@/);
+    // Its field map is checked against the CRM the crm function writes: the example deploys the mock.
+    expect(c.env['CALL_LOG_CRM']).toBe('mock');
     expect(c.secrets).toContain('TWILIO_AUTH_TOKEN');
     expect(c.projectRoles.map((r) => String(r.role))).toEqual(['roles/datastore.user']);
     const sweep = instances('google_cloud_scheduler_job').find((j) => j.block.name === 'call_log_sweep')!;

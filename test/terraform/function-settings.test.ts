@@ -183,9 +183,10 @@ describe('settings derived from the functions\' configuration modules', () => {
 
   it('finds the required keys and the credentials (spot checks against the code)', () => {
     const zoom = settingsFor('zoom-webhook');
-    expect(zoom.required).toEqual(['ARCHIVE_BUCKET', 'ARTIFACT_LINK_SECRET', 'ZOOM_EVENTS_TOPIC', 'ZOOM_WEBHOOK_SECRET']);
+    expect(zoom.required).toEqual(['ARCHIVE_BUCKET', 'ARTIFACT_LINK_SECRET', 'GCP_PROJECT', 'ZOOM_EVENTS_TOPIC', 'ZOOM_WEBHOOK_SECRET']);
     expect(zoom.secrets).toEqual(['ARTIFACT_LINK_SECRET', 'ARTIFACT_LINK_SECRET_PREVIOUS', 'GCS_SIGNER_PRIVATE_KEY', 'ZOOM_WEBHOOK_SECRET', 'ZOOM_WEBHOOK_SECRET_PREVIOUS']);
     expect(settingsFor('reconcile').required).toEqual([
+      'GCP_PROJECT',
       'RECONCILE_AUDIENCE',
       'RECONCILE_INVOKERS',
       'RECONCILE_PUSH_INVOKERS',
@@ -196,11 +197,12 @@ describe('settings derived from the functions\' configuration modules', () => {
       'ZOOM_EVENTS_TOPIC',
     ]);
     expect(settingsFor('ui-connector').secrets).toEqual(['TWILIO_AUTH_TOKEN', 'UI_CONNECTOR_JWT_SECRET', 'UI_CONNECTOR_JWT_SECRET_PREVIOUS', 'UI_CONNECTOR_KEY_HASH_SECRET']);
-    // crm requires its mode (chosen explicitly, never a silent mock); which credentials it needs
+    // Every function requires its project (never a local default) and crm its mode (chosen
+    // explicitly, never a silent mock); which credentials it needs
     // depends on CRM_AUTH_METHODS and CRM_MODE (checkCrmFunctionConfig), exercised by composing it below.
-    expect(settingsFor('crm').required).toEqual(['CRM_MODE']);
+    expect(settingsFor('crm').required).toEqual(['CRM_MODE', 'GCP_PROJECT']);
     expect(settingsFor('crm').secrets).toEqual(expect.arrayContaining(['CRM_ADMIN_TOKEN', 'CRM_API_KEY', 'CRM_BASIC_PASSWORD', 'CRM_OAUTH_CLIENT_SECRET', 'SERVICENOW_PASSWORD']));
-    expect(settingsFor('interaction-worker').required).toEqual(['ARCHIVE_BUCKET', 'ARTIFACT_LINK_SECRET', 'PUBLIC_BASE_URL', 'ZOOM_ACCOUNT_ID', 'ZOOM_CLIENT_ID', 'ZOOM_CLIENT_SECRET']);
+    expect(settingsFor('interaction-worker').required).toEqual(['ARCHIVE_BUCKET', 'ARTIFACT_LINK_SECRET', 'GCP_PROJECT', 'PUBLIC_BASE_URL', 'ZOOM_ACCOUNT_ID', 'ZOOM_CLIENT_ID', 'ZOOM_CLIENT_SECRET']);
   });
 });
 

@@ -13,9 +13,9 @@ import { parseCallFieldMap, statusCallbackSchema } from '../../functions/call-lo
 import { composeCallLog } from '../../functions/call-log/compose';
 import { readRegistration } from '../../functions/call-log/registration';
 import { type SalesforceFake, startSalesforceFake } from '../../local/mocks/crm-fakes/salesforce';
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
 import { createCrmClient, parseCrmClientConfig } from '../../shared/crm/factory';
-import { createMemoryCrm } from '../../shared/crm/memory';
+import { createMemoryCrm } from '../support/doubles/memory-crm';
 import { PermanentEventError } from '../../shared/events/pubsub-event';
 import { createLogger } from '../../shared/logging';
 import { listen } from '../support/http';
@@ -37,7 +37,7 @@ function setup(settings: Partial<CallLogDeps['settings']> = {}) {
     crm,
     log: silent,
     now: () => clock.now,
-    settings: { unknownCaller: 'none', defaultAccountId: undefined, fieldMap: [], privateNumbers: ['anonymous', '+266696687'], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30, ...settings },
+    settings: { unknownCaller: 'none', defaultAccountId: undefined, fieldMap: [], privateNumbers: ['anonymous', '+266696687'], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30, timeZone: 'UTC', ...settings },
   };
   return { clock, docs, crm, deps };
 }
@@ -122,14 +122,14 @@ function rng(seed: number) {
 describe('a generated day of Twilio calls', () => {
   let fake: SalesforceFake;
   beforeAll(async () => {
-    fake = await startSalesforceFake({ clientId: 'call-log-client', clientSecret: 'call-log-client-secret-0123456789' });
+    fake = await startSalesforceFake({ clientId: 'call-log-client', clientSecret: 'call-log-client-secret-0123456789', customFields: { Task: ['CallerCity__c'] } });
   });
   afterAll(() => fake.stop());
 
-  it('ends with exactly one log per call, with its duration and caller, under duplicates, reordering and drops', async () => {
+  it('ends with exactly one log per call, with its duration, caller, date and mapped field, under duplicates, reordering and drops', async () => {
     const random = rng(20261204);
     const CALLS = 120;
-    const clock = { now: new Date('2026-12-04T08:00:00Z') };
+    const clock = { now: new Date('2026-12-05T03:00:00Z') };
     const docs = createMemoryDocStore(() => clock.now);
     const crm = createCrmClient(
       parseCrmClientConfig({ CRM_ADAPTER: 'salesforce', SALESFORCE_LOGIN_URL: fake.baseUrl, SALESFORCE_CLIENT_ID: 'call-log-client', SALESFORCE_CLIENT_SECRET: 'call-log-client-secret-0123456789' }),
@@ -141,9 +141,20 @@ describe('a generated day of Twilio calls', () => {
       crm,
       log: silent,
       now: () => clock.now,
-      settings: { unknownCaller: 'none', defaultAccountId: defaultAccount, fieldMap: [], privateNumbers: ['anonymous', '+266696687'], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30 },
+      settings: {
+        unknownCaller: 'none',
+        defaultAccountId: defaultAccount,
+        fieldMap: parseCallFieldMap('CallerCity__c-FromCity'),
+        privateNumbers: ['anonymous', '+266696687'],
+        defaultCountry: 'US',
+        retryAfterSeconds: 60,
+        leaseSeconds: 30,
+        timeZone: 'America/New_York',
+      },
     };
-    type Expected = { sid: string; duration: number | undefined; who: string | undefined; account: string | undefined; conversation: string | undefined };
+    // The day runs across New York's midnight (05:00 UTC in December): calls starting before it are dated the 4th.
+    const newYorkMidnight = Date.parse('2026-12-05T05:00:00Z');
+    type Expected = { sid: string; duration: number | undefined; who: string | undefined; account: string | undefined; conversation: string | undefined; date: string; city: string | undefined };
     const expected: Expected[] = [];
     const events: Array<() => Promise<unknown>> = [];
     for (let i = 0; i < CALLS; i++) {
@@ -157,10 +168,22 @@ describe('a generated day of Twilio calls', () => {
       const drop = random();
       const dropCompletion = drop < 0.1;
       const dropRegistration = !dropCompletion && drop < 0.25;
-      expected.push({ sid, duration: dropCompletion ? undefined : duration, who: contact, account: contact ? undefined : defaultAccount, conversation: dropRegistration ? undefined : `projects/p/locations/global/conversations/${sid}` });
-      const registeredAt = new Date(clock.now.getTime() + i * 60_000);
+      const startedAt = clock.now.getTime() + i * 120_000;
+      const city = i % 3 === 0 ? undefined : `CITY ${i}`;
+      expected.push({
+        sid,
+        duration: dropCompletion ? undefined : duration,
+        who: contact,
+        account: contact ? undefined : defaultAccount,
+        conversation: dropRegistration ? undefined : `projects/p/locations/global/conversations/${sid}`,
+        date: startedAt < newYorkMidnight ? '2026-12-04' : '2026-12-05',
+        city: dropCompletion ? undefined : city,
+      });
+      const registeredAt = new Date(startedAt);
       const registration = { callSid: sid, conversationName: `projects/p/locations/global/conversations/${sid}`, registeredAt: registeredAt.toISOString(), expireAt: new Date(registeredAt.getTime() + 4 * 3600_000).toISOString(), phone: withheld ? undefined : from };
-      const callback = statusCallbackSchema.parse({ CallSid: sid, AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: String(duration), From: from, To: '+14155550199', Direction: 'inbound' });
+      // Twilio's Timestamp (RFC 2822) is when the call completed.
+      const timestamp = new Date(startedAt + duration * 1000).toUTCString().replace('GMT', '+0000');
+      const callback = statusCallbackSchema.parse({ CallSid: sid, AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: String(duration), From: from, To: '+14155550199', Direction: 'inbound', Timestamp: timestamp, ...(city ? { FromCity: city } : {}) });
       const copies = (n: () => Promise<unknown>) => (random() < 0.15 ? [n, n] : [n]);
       if (!dropRegistration) events.push(...copies(() => recordRegistration(deps, registration)));
       if (!dropCompletion) events.push(...copies(() => recordCompletion(deps, callback)));
@@ -172,7 +195,7 @@ describe('a generated day of Twilio calls', () => {
     }
     for (let i = 0; i < events.length; i += 4) await Promise.all(events.slice(i, i + 4).map((e) => e()));
     // The next day: every mapping has expired; the sweep logs calls that never completed and retries busy ones.
-    clock.now = new Date('2026-12-05T08:00:00Z');
+    clock.now = new Date('2026-12-06T08:00:00Z');
     await sweep(deps, 5000);
     expect((await sweep(deps, 5000)).written).toBe(0);
 
@@ -188,7 +211,13 @@ describe('a generated day of Twilio calls', () => {
       expect(theCase['ContactId'] ?? theCase['AccountId']).toBe(call.who ?? call.account);
       expect(String(task['Description'])).toContain(call.sid);
       if (call.conversation) expect(String(task['Description'])).toContain(`Agent Assist conversation: ${call.conversation}`);
+      // The call fields of a logged call, and the mapped field in its own Task field.
+      expect({ sid: call.sid, date: task['ActivityDate'], type: task['CallType'], status: task['Status'], subtype: task['TaskSubtype'] }).toEqual({ sid: call.sid, date: call.date, type: 'Inbound', status: 'Completed', subtype: 'Call' });
+      expect(String(task['Subject'] ?? '')).toContain(call.sid);
+      expect(task['CallerCity__c'] ?? undefined).toBe(call.city);
+      expect(String(task['Description'])).not.toContain('CallerCity__c');
     }
+    expect(new Set(expected.map((c) => c.date))).toEqual(new Set(['2026-12-04', '2026-12-05']));
     expect(cases).toHaveLength(CALLS);
   }, 60_000);
 });
@@ -222,8 +251,61 @@ describe('call-log writes that fail, unknown and withheld callers', () => {
     expect(byCall.get(callSid(8))?.accountId).toBe(crm.accounts().find((a) => a.phone === '+14155550108')?.id);
     expect(byCall.get(callSid(9))?.accountId).toBe(defaultAccount);
     expect(byCall.get(callSid(10))?.accountId).toBe(defaultAccount);
-    expect(byCall.get(callSid(8))?.notes).toContain('CallerCity__c: OAKLAND');
+    expect(byCall.get(callSid(8))?.fields).toEqual({ CallerCity__c: 'OAKLAND' });
     expect(crm.accounts()).toHaveLength(2);
+  });
+});
+
+describe('call-log and a CRM that drops mapped fields', () => {
+  it('writes the mapped values as fields and warns naming the ones the CRM did not keep', async () => {
+    const lines: string[] = [];
+    const { crm, deps } = setup({ fieldMap: parseCallFieldMap('u_caller_city-FromCity|u_typo-FromState') });
+    // As the ServiceNow adapter answers when the table lacks a column: only the kept ones come back.
+    deps.crm = { ...crm, updateRecord: async (id, update) => ({ ...(await crm.updateRecord(id, update)), fields: { u_caller_city: 'OAKLAND' } }) };
+    deps.log = createLogger({ level: 'warn', sink: (l) => lines.push(l) });
+    await recordCompletion(deps, statusCallbackSchema.parse({ CallSid: callSid(50), AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: '3', From: '+14155550150', FromCity: 'OAKLAND', FromState: 'CA' }));
+    expect(crm.records()[0]?.fields).toEqual({ u_caller_city: 'OAKLAND', u_typo: 'CA' });
+    expect(lines.join('\n')).toMatch(/did not keep mapped fields[\s\S]*u_typo/);
+  });
+});
+
+describe("call-log's write lease (version-conditioned updates of the call's document)", () => {
+  const completed = (sid: string) => statusCallbackSchema.parse({ CallSid: sid, AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: '12', From: '+14155550111', Direction: 'inbound' });
+
+  it('two workers delivering the same call at once write one log: one writes, the other is told busy', async () => {
+    const { clock, crm, deps } = setup();
+    const outcomes = await Promise.all([recordCompletion(deps, completed(callSid(40))), recordCompletion(deps, completed(callSid(40)))]);
+    expect([...outcomes].sort()).toEqual(['busy', 'written']);
+    expect(crm.records().filter((r) => r.sessionId === callSid(40))).toHaveLength(1);
+    // Whatever the sweep finds later, it writes nothing more.
+    clock.now = new Date(clock.now.getTime() + 31_000);
+    expect(await sweep(deps, 10)).toMatchObject({ written: 0 });
+    expect(crm.records().filter((r) => r.sessionId === callSid(40))).toHaveLength(1);
+  });
+
+  it('two deliveries taking over the same expired lease at the same instant: exactly one gets it', async () => {
+    const { docs } = setup();
+    const store = createCallStore(docs, 'call-logs');
+    await store.mergeCompletion(callSid(41), { status: 'completed', receivedAt: '2026-12-04T10:00:00.000Z', fields: {} });
+    // A holder that died: its lease stays behind.
+    expect(await store.lease(callSid(41), new Date('2026-12-04T10:00:00Z'), 30)).toBeDefined();
+    const later = new Date('2026-12-04T10:00:31Z');
+    const [a, b] = await Promise.all([store.lease(callSid(41), later, 30), store.lease(callSid(41), later, 30)]);
+    expect([a, b].filter((r) => r !== undefined)).toHaveLength(1);
+  });
+
+  it("a holder that overran its lease does not free the lease of the delivery that took over", async () => {
+    const { docs } = setup();
+    const store = createCallStore(docs, 'call-logs');
+    await store.mergeCompletion(callSid(42), { status: 'completed', receivedAt: '2026-12-04T10:00:00.000Z', fields: {} });
+    const slow = await store.lease(callSid(42), new Date('2026-12-04T10:00:00Z'), 30);
+    const takeover = await store.lease(callSid(42), new Date('2026-12-04T10:00:31Z'), 30);
+    expect(slow).toBeDefined();
+    expect(takeover).toBeDefined();
+    await slow!(); // the slow delivery finishes late and lets go of what it no longer holds
+    expect(await store.lease(callSid(42), new Date('2026-12-04T10:00:40Z'), 30)).toBeUndefined();
+    await takeover!();
+    expect(await store.lease(callSid(42), new Date('2026-12-04T10:00:41Z'), 30)).toBeDefined();
   });
 });
 
@@ -253,7 +335,7 @@ describe('call-log with Salesforce and CALL_LOG_UNKNOWN_CALLER=Lead', () => {
       crm,
       log: silent,
       now: () => new Date('2026-12-04T10:00:00Z'),
-      settings: { unknownCaller: 'Lead', defaultAccountId: undefined, fieldMap: [], privateNumbers: [], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30 },
+      settings: { unknownCaller: 'Lead', defaultAccountId: undefined, fieldMap: [], privateNumbers: [], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30, timeZone: 'UTC' },
     };
     const cb = statusCallbackSchema.parse({ CallSid: callSid(77), AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: '95', From: '+14155550177', Direction: 'inbound' });
     await recordCompletion(deps, cb);
@@ -263,6 +345,8 @@ describe('call-log with Salesforce and CALL_LOG_UNKNOWN_CALLER=Lead', () => {
     const tasks = fake.records('Task').filter((t) => t['CallObject'] === callSid(77));
     const leadTask = tasks.find((t) => t['WhoId'] === leads[0]!.Id)!;
     expect(leadTask['WhatId'] ?? null).toBeNull();
+    // The Lead's own Task is the same call on its timeline: completed, dated, with the duration.
+    expect(leadTask).toMatchObject({ Status: 'Completed', CallDurationInSeconds: 95, ActivityDate: '2026-12-04', CallType: 'Inbound' });
     const caseTask = tasks.find((t) => t['WhatId'])!;
     expect(caseTask['CallDurationInSeconds']).toBe(95);
     expect(fake.records('Case')).toHaveLength(1);

@@ -306,7 +306,7 @@ describe('CORS and the rate limit', () => {
 });
 
 describe('configuration', () => {
-  const base = { CCAIP_COMPANY_SECRET: COMPANY_SECRET, SDK_OIDC_ISSUER: ISSUER, SDK_OIDC_AUDIENCE: AUDIENCE };
+  const base = { GCP_PROJECT: 'ccbridge-test', CCAIP_COMPANY_SECRET: COMPANY_SECRET, SDK_OIDC_ISSUER: ISSUER, SDK_OIDC_AUDIENCE: AUDIENCE };
   it('refuses identity keys among the mobile fields, a bad guest prefix, and lists every bad key', () => {
     expect(() => composeCcaipSdk({ ...base, SDK_MOBILE_ALLOWED_FIELDS: 'device_token,email', SDK_GUEST_PREFIX: 'G', SDK_TOKEN_TTL_SECONDS: '86400' }, {}, { log: () => {} })).toThrow(ConfigError);
     try {

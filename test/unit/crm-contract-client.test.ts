@@ -1,7 +1,7 @@
 import { Secret } from '../../shared/config';
 import { createContractCrmClient } from '../../shared/crm/contract-client';
 import { createCrmClient, parseCrmClientConfig } from '../../shared/crm/factory';
-import { silentLogger } from '../../shared/logging';
+import { silentLogger } from '../support/doubles/silent-logger';
 import { type MockRequest, type MockServer, sendJson, startMockServer } from '../../local/mocks/http-mock';
 
 type Script = (req: MockRequest) => { status: number; body?: unknown; raw?: string; headers?: Record<string, string> };

@@ -3,19 +3,10 @@
  * is in openapi.yaml and nothing else is, and every operation of the ready-to-paste CCAI
  * Platform configuration is a documented route.
  */
-import { createVisitLimiter } from '../../functions/crm/ba360-limits';
 import { readFileSync } from 'node:fs';
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
-import { Secret } from '../../shared/config';
-import { createBa360 } from '../../shared/crm/adapters/ba360';
-import { createMemoryCrm } from '../../shared/crm/memory';
-import { createAuthenticator } from '../../functions/crm/auth';
-import { ba360Routes } from '../../functions/crm/ba360-routes';
-import { adminRoutes } from '../../functions/crm/mock/admin';
-import { createRefusedTally } from '../../functions/crm/mock/journal';
-import { createFaultBook } from '../../functions/crm/mock/faults';
-import { contractRoutes } from '../../functions/crm/routes';
+import { composeCrm } from '../../functions/crm/compose';
 import { ccaipConfig } from '../support/crm-sequence';
+import { crmEnv } from '../support/crm-harness';
 
 function documentedOperations(): string[] {
   const yaml = readFileSync(new URL('../../functions/crm/openapi.yaml', import.meta.url), 'utf8');
@@ -31,35 +22,30 @@ function documentedOperations(): string[] {
   return ops.sort();
 }
 
+/**
+ * What the function itself serves, asked of the app the composition root builds: mock mode (the
+ * contract and the admin routes) and real mode with Be Aware 360 (its link routes).
+ */
 function servedOperations(): string[] {
-  const store = createMemoryDocStore();
-  const auth = createAuthenticator({ methods: ['basic'], basic: { user: 'u', password: new Secret('password1') } });
-  const secret = new Secret('x'.repeat(16));
-  const ba360 = createBa360({
-    apiUrl: 'http://127.0.0.1:9',
-    instanceUrl: 'http://127.0.0.1:9',
-    user: 'u',
-    password: secret,
-    company: 'c',
-    secretKey: secret,
-    clientKey: secret,
-    platform: 'ccaip',
-    channelMap: { voice: 'Voz', chat: 'Chat', sms: 'SMS', email: 'Email', messaging: 'Whatsapp', video: 'Voz', other: 'Chat' },
-    linkSecret: secret,
-    publicUrl: undefined,
-    timeoutMs: 1000,
-    retryLimit: 0,
-  });
-  const contract = contractRoutes({ crm: createMemoryCrm(), buckets: new Map(), maxAttachmentBytes: 1 }, { phone: {}, maxJsonBytes: 1 });
+  const ba360 = {
+    CRM_MODE: 'real',
+    CRM_ADMIN_TOKEN: undefined,
+    CRM_ADAPTER: 'ba360',
+    BA360_API_URL: 'https://ba360.example.test',
+    BA360_INSTANCE_URL: 'https://ba360.example.test',
+    BA360_USER: 'user',
+    BA360_PASSWORD: 'password-0123456789',
+    BA360_COMPANY: 'company',
+    BA360_SECRET_KEY: 'secret-key-0123456789',
+    BA360_CLIENT_KEY: 'client-key-0123456789',
+    BA360_LINK_SECRET: 'link-secret-0123456789abcdef',
+    CRM_PUBLIC_URL: 'https://crm.example.test/crm',
+  };
+  const routes = [...composeCrm(crmEnv()).routes, ...composeCrm(crmEnv(ba360)).routes];
   // Routes that only exist to explain an id missing from the path are not operations.
   const explanatory = new Set(['POST /records/comments', 'POST /records/attachments', 'PATCH /records', 'PUT /records', 'PATCH /accounts', 'PUT /accounts']);
-  const routes = [
-    { method: 'POST', path: '/oauth/token' },
-    ...contract.filter((r) => !explanatory.has(`${r.method} ${r.path}`)),
-    ...adminRoutes({ store, faults: createFaultBook(store), refused: createRefusedTally(), adminToken: secret }),
-    ...ba360Routes(ba360, auth, createVisitLimiter(30, Date.now)),
-  ];
-  return routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).sort();
+  const operations = new Set(routes.map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`).filter((op) => !explanatory.has(op)));
+  return [...operations].sort();
 }
 
 describe('crm contract documents', () => {

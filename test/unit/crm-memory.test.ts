@@ -1,6 +1,6 @@
 import { AppError } from '../../shared/errors';
 import { crmRateLimited } from '../../shared/crm/errors';
-import { createMemoryCrm } from '../../shared/crm/memory';
+import { createMemoryCrm } from '../support/doubles/memory-crm';
 
 describe('memory CRM (test double of the CRM port)', () => {
   it('runs the CCAI Platform sequence and keeps what was written', async () => {

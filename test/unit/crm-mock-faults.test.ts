@@ -2,7 +2,7 @@
  * Scripted faults of the mock, per endpoint: status (with Retry-After), latency, malformed
  * body, missing id, "the next N calls" — and the journal that shows what CCAI Platform got.
  */
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
 import { createFaultBook } from '../../functions/crm/mock/faults';
 import { adminHeaders, basicAuth, type CrmUnderTest, startCrm } from '../support/crm-harness';
 

@@ -7,7 +7,7 @@ import { ConfigError } from '../../shared/config';
 import { splitComment } from '../../shared/crm/adapters/salesforce';
 import { createCrmClient, parseCrmClientConfig } from '../../shared/crm/factory';
 import type { CrmClient } from '../../shared/crm/port';
-import { silentLogger } from '../../shared/logging';
+import { silentLogger } from '../support/doubles/silent-logger';
 import { type SalesforceFake, type SalesforceFakeOptions, startSalesforceFake } from '../../local/mocks/crm-fakes/salesforce';
 
 const CLIENT_ID = '3MVG9-test-consumer-key';

@@ -6,7 +6,7 @@
 import { ConfigError } from '../../shared/config';
 import { createCrmClient, parseCrmClientConfig } from '../../shared/crm/factory';
 import type { CrmClient } from '../../shared/crm/port';
-import { silentLogger } from '../../shared/logging';
+import { silentLogger } from '../support/doubles/silent-logger';
 import { type SalesforceFake, startSalesforceFake } from '../../local/mocks/crm-fakes/salesforce';
 import { basicAuth, type CrmUnderTest, startCrm } from '../support/crm-harness';
 import { runCcaipSequence, sampleSequence } from '../support/crm-sequence';

@@ -6,7 +6,7 @@
  */
 import { createCrmClient, parseCrmClientConfig } from '../../shared/crm/factory';
 import type { CrmClient } from '../../shared/crm/port';
-import { silentLogger } from '../../shared/logging';
+import { silentLogger } from '../support/doubles/silent-logger';
 import { phoneMatches, startZendeskFake, type ZendeskFake, type ZendeskFakeOptions } from '../../local/mocks/crm-fakes/zendesk';
 
 const EMAIL = 'integration@example.com';

@@ -5,7 +5,7 @@
  */
 import { createCrmClient, parseCrmClientConfig } from '../../shared/crm/factory';
 import type { CrmClient } from '../../shared/crm/port';
-import { silentLogger } from '../../shared/logging';
+import { silentLogger } from '../support/doubles/silent-logger';
 import { startZendeskFake, type ZendeskFake } from '../../local/mocks/crm-fakes/zendesk';
 import { basicAuth, type CrmUnderTest, startCrm } from '../support/crm-harness';
 import { runCcaipSequence, sampleSequence } from '../support/crm-sequence';

@@ -3,7 +3,7 @@
  * document's version (DocStore.update with ifVersion), so two deliveries racing cannot both
  * believe they own an item, and a late registration cannot reset an entry's progress.
  */
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
 import type { DocStore } from '../../shared/ports/docstore';
 import { createLedger } from '../../shared/zoom/ledger';
 
@@ -64,6 +64,23 @@ describe('ledger claims and registrations', () => {
     expect(await ledger.claimItem('E2', 'note:1', { owner: 'b', staleMs: 60_000, now: NOW + 61_000 })).toBe('claimed');
     await ledger.updateItem('E2', 'note:1', { state: 'written' });
     expect(await ledger.claimItem('E2', 'note:1', { owner: 'c', staleMs: 60_000, now: NOW + 200_000 })).toBe('gone');
+  });
+
+  it('keeps a renewed claim from being taken over past its first lease; only its owner renews it, and only while writing', async () => {
+    const ledger = createLedger(createMemoryDocStore());
+    await ledger.open('E4', {});
+    await ledger.registerItem('E4', 'note:1', { kind: 'note', eventTs: 1 });
+    expect(await ledger.claimItem('E4', 'note:1', { owner: 'a', staleMs: 15_000, now: NOW })).toBe('claimed');
+    expect(await ledger.renewClaim('E4', 'note:1', { owner: 'a', now: NOW + 10_000 })).toBe(true);
+    expect(await ledger.renewClaim('E4', 'note:1', { owner: 'b', now: NOW + 10_000 })).toBe(false);
+    // 20 s after the claim, 10 s after the renewal: still a's.
+    expect(await ledger.claimItem('E4', 'note:1', { owner: 'b', staleMs: 15_000, now: NOW + 20_000 })).toBe('taken');
+    // a stopped renewing (died): one lease after its last renewal, b takes it over, and a cannot renew it back.
+    expect(await ledger.claimItem('E4', 'note:1', { owner: 'b', staleMs: 15_000, now: NOW + 25_000 })).toBe('claimed');
+    expect(await ledger.renewClaim('E4', 'note:1', { owner: 'a', now: NOW + 26_000 })).toBe(false);
+    await ledger.updateItem('E4', 'note:1', { state: 'written' });
+    expect(await ledger.renewClaim('E4', 'note:1', { owner: 'b', now: NOW + 27_000 })).toBe(false);
+    expect((await ledger.get('E4'))!.items['note:1']!.state).toBe('written');
   });
 
   it('does not let a racing first registration reset an artifact another delivery already moved on', async () => {

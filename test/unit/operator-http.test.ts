@@ -6,8 +6,8 @@
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { composeOperator } from '../../functions/operator/compose';
-import { createMemoryBlobStore } from '../../shared/adapters/memory-blobstore';
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryBlobStore } from '../support/doubles/memory-blobstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
 import { createLedger } from '../../shared/zoom/ledger';
 import { listen } from '../support/http';
 
@@ -21,7 +21,7 @@ beforeAll(async () => {
   await ledger.registerItem('E<1>', 'n', { kind: 'note', eventTs: 1 });
   await ledger.updateItem('E<1>', 'n', { state: 'failed', reason: '<script>alert(1)</script>', gaveUp: false });
   const handler = composeOperator(
-    { ARCHIVE_BUCKET: 'archive', LOG_LEVEL: 'error', UI_CONNECTOR_KEY_HASH_SECRET: 'h'.repeat(32) },
+    { GCP_PROJECT: 'ccbridge-test', ARCHIVE_BUCKET: 'archive', LOG_LEVEL: 'error', UI_CONNECTOR_KEY_HASH_SECRET: 'h'.repeat(32) },
     { docs, blobs: createMemoryBlobStore('archive') },
     { now: () => Date.parse('2026-12-03T12:00:00Z'), log: () => undefined },
   );

@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { createStoredMessage, type StoredMessage } from '../../local/pubsub/stored-message';
 import type { DeliveryPolicy } from '../../local/pubsub/subscription-config';
 import { type Consumer, SubscriptionRuntime, type SubscriptionRuntimeDeps } from '../../local/pubsub/subscription-runtime';
+import { ManualClock } from '../support/manual-clock';
 import type { WireReceivedMessage, WireSubscription } from '../../local/pubsub/wire';
 
 const SUBSCRIPTION = 'projects/p/subscriptions/sub';
@@ -72,20 +73,24 @@ class RecordingConsumer implements Consumer {
   }
 }
 
+/** The runtime's lease and back-off timers, on a clock the test moves. */
+let timers: ManualClock;
+beforeEach(() => {
+  timers = new ManualClock(0);
+});
+
 function noPush(): SubscriptionRuntimeDeps {
-  return { pushConcurrency: 1, push: async () => true, deadLetter: () => {} };
+  return { pushConcurrency: 1, push: async () => true, deadLetter: () => {}, timers };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** Lets the runtime's pump (setImmediate) and promise callbacks run: no clock involved. */
+const turns = async (n = 20) => {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+};
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await turns(1);
+  if (!condition()) throw new Error('condition not met after 1000 event-loop turns');
 }
 
 const runtimes: SubscriptionRuntime[] = [];
@@ -105,7 +110,12 @@ test('an expired lease makes the message available again under a new ack id', as
   runtime.addConsumer(consumer);
   runtime.enqueue(message('m'));
 
-  await waitFor(() => consumer.received.length === 2);
+  await until(() => consumer.received.length === 1);
+  timers.advance(29);
+  await turns();
+  expect(consumer.received).toHaveLength(1);
+  timers.advance(1);
+  await until(() => consumer.received.length === 2);
   const [first, second] = consumer.received;
   expect(second?.ackId).not.toBe(first?.ackId);
   expect(runtime.stats()).toMatchObject({ delivered: 2, failedAttempts: 1, outstanding: 1 });
@@ -134,9 +144,12 @@ test('extending a live lease keeps the message from being redelivered', async ()
   runtime.enqueue(message('m'));
   const [leased] = runtime.pull(1);
   runtime.modifyAckDeadline([leased?.ackId ?? ''], 60);
-  await sleep(80);
+  timers.advance(80);
   expect(runtime.pull(1)).toHaveLength(0);
   expect(runtime.hasPendingWork()).toBe(true);
+  // The extended deadline (60 s) does end the lease.
+  timers.advance(60_000);
+  expect(runtime.pull(1)).toHaveLength(1);
 });
 
 test('streams get no more than their flow-control limit and more once they ack', async () => {
@@ -145,11 +158,11 @@ test('streams get no more than their flow-control limit and more once they ack',
   runtime.addConsumer(consumer);
   for (const data of ['a', 'b', 'c', 'd']) runtime.enqueue(message(data));
 
-  await waitFor(() => consumer.received.length === 2);
-  await sleep(20);
+  await until(() => consumer.received.length === 2);
+  await turns();
   expect(consumer.data()).toEqual(['a', 'b']);
   runtime.acknowledge([consumer.received[0]?.ackId ?? '']);
-  await waitFor(() => consumer.received.length === 3);
+  await until(() => consumer.received.length === 3);
   expect(consumer.data()).toEqual(['a', 'b', 'c']);
 });
 
@@ -161,13 +174,13 @@ test('with message ordering one message per key is out at a time, and a nacked o
   runtime.enqueue(message('k2', 'key'));
   runtime.enqueue(message('free'));
 
-  await waitFor(() => consumer.received.length === 2);
+  await until(() => consumer.received.length === 2);
   expect(consumer.data()).toEqual(['k1', 'free']);
   runtime.modifyAckDeadline([consumer.received[0]?.ackId ?? ''], 0);
-  await waitFor(() => consumer.received.length === 3);
+  await until(() => consumer.received.length === 3);
   expect(consumer.last().message.data.toString()).toBe('k1');
   runtime.acknowledge([consumer.last().ackId]);
-  await waitFor(() => consumer.received.length === 4);
+  await until(() => consumer.received.length === 4);
   expect(consumer.last().message.data.toString()).toBe('k2');
 });
 
@@ -200,31 +213,33 @@ test('a retry policy holds a nacked message back for the back-off', async () => 
 
   expect(runtime.pull(1)).toHaveLength(0);
   expect(runtime.hasPendingWork()).toBe(true);
-  await sleep(90);
+  timers.advance(59);
+  expect(runtime.pull(1)).toHaveLength(0);
+  timers.advance(1);
   expect(runtime.pull(1)).toHaveLength(1);
 });
 
 test('push keeps at most pushConcurrency requests in flight', async () => {
-  let inFlight = 0;
-  let maxInFlight = 0;
+  const answers: Array<() => void> = [];
   const runtime = createRuntime(
     { ...pullPolicy, push: { endpoint: 'http://127.0.0.1:1/', oidc: undefined } },
     {
       pushConcurrency: 3,
       deadLetter: () => {},
-      push: async () => {
-        inFlight += 1;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        await sleep(10);
-        inFlight -= 1;
-        return true;
-      },
+      timers,
+      push: () => new Promise<boolean>((resolve) => answers.push(() => resolve(true))),
     },
   );
   for (let index = 0; index < 12; index += 1) runtime.enqueue(message(`m${index}`));
 
-  await waitFor(() => runtime.stats().acked === 12);
-  expect(maxInFlight).toBe(3);
+  for (let round = 0; round < 4; round += 1) {
+    await until(() => answers.length === 3);
+    await turns();
+    expect(answers).toHaveLength(3);
+    for (const answer of answers.splice(0)) answer();
+  }
+  await until(() => runtime.stats().acked === 12);
+  expect(answers).toHaveLength(0);
   expect(runtime.hasPendingWork()).toBe(false);
 });
 

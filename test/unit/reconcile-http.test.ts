@@ -9,8 +9,8 @@
  */
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
-import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
-import { createMemoryEventBus, type MemoryEventBus } from '../../shared/adapters/memory-eventbus';
+import { createMemoryDocStore, type MemoryDocStore } from '../support/doubles/memory-docstore';
+import { createMemoryEventBus, type MemoryEventBus } from '../support/doubles/memory-eventbus';
 import { reportSchema } from '../../shared/reconcile/report';
 import { createReconcileStore } from '../../shared/reconcile/store';
 import { composeReconcile } from '../../functions/reconcile/compose';

@@ -20,8 +20,15 @@ let all: ZoomEnvelope[];
 let dropped: ZoomEnvelope[];
 let delivered: ZoomEnvelope[];
 
+/**
+ * The clock the reconciliation and the Zoom stand-in's page tokens share: the process's, moved
+ * ahead by the tests where time must pass (a lease running out, a page token expiring).
+ */
+let aheadMs = 0;
+const now = () => Date.now() + aheadMs;
+
 beforeAll(async () => {
-  zoom = await startZoomMock({ port: 0, ...ZOOM_CREDENTIALS });
+  zoom = await startZoomMock({ port: 0, ...ZOOM_CREDENTIALS, now });
   zoom.generateDay({ seed: 'reconcile-resume', date: DATE, engagements: 700, recordingBytes: { min: 1000, max: 2000 } });
   all = zoom.engagements().flatMap((e) => zoom.eventsFor(e.engagementId));
   const rnd = seededRandom('resume-drops');
@@ -37,7 +44,6 @@ afterEach(() => {
 });
 
 const request = (date = DATE) => ({ window: explicitWindow({ from: date, to: date }, 'Etc/UTC', Date.now()), dryRun: false, trigger: 'test' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function expectExact(report: RunReport): void {
   const seen = countByType(all);
@@ -70,15 +76,15 @@ describe('reconcile: a run killed midway', () => {
   it('resumes on the next request for the window: done slices are not listed again, nothing is queued twice, counts are exact', async () => {
     zoom.resetStats();
     const settings = { lanes: 2, targetPagesPerSlice: 2, leaseMs: 300, rates: { light: 100, medium: 40, heavy: 10 } };
-    const killed = await killAfterPages((signal, onPage) => reconcileCore(zoom, { settings, signal, onProgress: (e) => e.kind === 'page' && onPage() }), 4);
+    const killed = await killAfterPages((signal, onPage) => reconcileCore(zoom, { settings, signal, now, onProgress: (e) => e.kind === 'page' && onPage() }), 4);
     const slices = Object.values(killed.docs.dump(COLLECTIONS.slices)).map((d) => sliceDocSchema.parse(d));
     expect(slices.some((s) => s.state !== 'done')).toBe(true);
     const pagesBefore = slices.reduce((n, s) => n + s.listCalls, 0);
     expect(pagesBefore).toBeGreaterThanOrEqual(4);
 
-    // A new process: same Firestore, the old lanes' heartbeats go stale and are taken over.
-    await sleep(350);
-    const resumed = reconcileCore(zoom, { docs: killed.docs, bus: killed.bus, settings });
+    // A new process, past the lease: same Firestore, the old lanes' heartbeats are stale and taken over.
+    aheadMs += 350;
+    const resumed = reconcileCore(zoom, { docs: killed.docs, bus: killed.bus, settings, now });
     const outcome = await reconcileInProcess(resumed.deps, request());
     expect(outcome.resumed).toBe(true);
     expectExact(outcome.report);
@@ -93,10 +99,10 @@ describe('reconcile: expiring page tokens', () => {
   it('a token Zoom refuses restarts the slice listing from its checkpoint; marks keep counts exact and queue nothing twice', async () => {
     const settings = { lanes: 1, targetPagesPerSlice: 5, leaseMs: 200, rates: { light: 100, medium: 8, heavy: 10 } };
     zoom.setPageTokenTtlMs(1500);
-    const killed = await killAfterPages((signal, onPage) => reconcileCore(zoom, { settings, signal, onProgress: (e) => e.kind === 'page' && e.source === 'engagements' && onPage() }), 1);
+    const killed = await killAfterPages((signal, onPage) => reconcileCore(zoom, { settings, signal, now, onProgress: (e) => e.kind === 'page' && e.source === 'engagements' && onPage() }), 1);
     // Long enough for the stored token to expire at Zoom, not long enough for us to skip it.
-    await sleep(1700);
-    const resumed = reconcileCore(zoom, { docs: killed.docs, bus: killed.bus, settings });
+    aheadMs += 1700;
+    const resumed = reconcileCore(zoom, { docs: killed.docs, bus: killed.bus, settings, now });
     const outcome = await reconcileInProcess(resumed.deps, request());
     expectExact(outcome.report);
     expectQueuedOnce(resumed);
@@ -107,9 +113,9 @@ describe('reconcile: expiring page tokens', () => {
 
   it('a token older than the configured age is not even tried', async () => {
     const settings = { lanes: 1, targetPagesPerSlice: 5, leaseMs: 200, tokenMaxAgeMs: 300, rates: { light: 100, medium: 8, heavy: 10 } };
-    const killed = await killAfterPages((signal, onPage) => reconcileCore(zoom, { settings, signal, onProgress: (e) => e.kind === 'page' && e.source === 'engagements' && onPage() }), 1);
-    await sleep(400);
-    const resumed = reconcileCore(zoom, { docs: killed.docs, bus: killed.bus, settings });
+    const killed = await killAfterPages((signal, onPage) => reconcileCore(zoom, { settings, signal, now, onProgress: (e) => e.kind === 'page' && e.source === 'engagements' && onPage() }), 1);
+    aheadMs += 400;
+    const resumed = reconcileCore(zoom, { docs: killed.docs, bus: killed.bus, settings, now });
     const outcome = await reconcileInProcess(resumed.deps, request());
     expectExact(outcome.report);
     expectQueuedOnce(resumed);

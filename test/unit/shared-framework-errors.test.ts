@@ -72,9 +72,9 @@ describe('requests the Functions Framework refuses itself', () => {
     const message = await expectJsonProblem(res, 400, 'invalid_body');
     expect(message).toMatch(/not valid JSON/);
     expect(message).not.toContain('f00dfeed');
-    await new Promise((r) => setTimeout(r, 20));
+    // Once the refusal is logged, nothing logged quotes the body.
+    while (!logLines.some((l) => l.includes('request refused by the function framework'))) await new Promise((r) => setImmediate(r));
     expect([...stderr, ...logLines].join('\n')).not.toMatch(/f00dfeed|4155550123/);
-    expect(logLines.some((l) => l.includes('request refused by the function framework'))).toBe(true);
     expect(handled).toBe(0);
   });
 

@@ -132,4 +132,16 @@ describe('HTTP app on the Functions Framework', () => {
     const preflight = await fetch(`${server.url}/items`, { method: 'OPTIONS', headers: { origin: 'https://allowed.example' } });
     expect(preflight.status).toBe(204);
   });
+
+  test('a CORS policy allowing no origin is no CORS: no headers, and a preflight is an unknown method (405)', async () => {
+    http('appWithoutOrigins', createHttpApp({ name: 'no-origins', log, cors: { allowedOrigins: [] }, routes: [{ method: 'POST', path: '/items', handle: () => ({ status: 201 }) }] }));
+    const bare = await listen(getTestServer('appWithoutOrigins'));
+    try {
+      const preflight = await fetch(`${bare.url}/items`, { method: 'OPTIONS', headers: { origin: 'https://allowed.example' } });
+      expect(preflight.status).toBe(405);
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await bare.close();
+    }
+  });
 });

@@ -1,8 +1,8 @@
 import { createEventKeyStore } from '../../functions/zoom-webhook/event-keys';
 import { createConversationStore } from '../../functions/ui-connector/conversation-store';
 import { createKeyResolver } from '../../functions/ui-connector/conversation-keys';
-import { createMemoryBlobStore } from '../../shared/adapters/memory-blobstore';
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryBlobStore } from '../support/doubles/memory-blobstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
 import { markOf } from '../../shared/reconcile/process-slice';
 import { createReconcileStore } from '../../shared/reconcile/store';
 import { dayView } from '../../shared/trace/day';

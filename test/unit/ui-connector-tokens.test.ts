@@ -86,13 +86,16 @@ describe('UI-connector tokens', () => {
     await expect(service().verify(token)).resolves.toBeDefined();
   });
 
-  test('a token verified once is remembered, but never past its exp', async () => {
+  test('a token verified once is remembered, but not past its exp (plus the 30 s clock tolerance), though the cache would keep it 60 s', async () => {
     const tokens = service();
-    const token = handMadeJwt({ alg: 'HS256' }, { ...goodClaims(), exp: nowSeconds() + 30 }, KEY);
+    const token = handMadeJwt({ alg: 'HS256' }, { ...goodClaims(), exp: nowSeconds() + 20 }, KEY);
     await expect(tokens.verify(token)).resolves.toBeDefined();
     const start = clock.now;
-    clock.now = new Date(start.getTime() + 31_000 + 30_000);
     try {
+      clock.now = new Date(start.getTime() + 10_000);
+      await expect(tokens.verify(token)).resolves.toBeDefined();
+      // exp + 31 s = 51 s after the first verification: inside the cache's 60 s, past exp and its tolerance.
+      clock.now = new Date(start.getTime() + 51_000);
       expect(await rejection(tokens.verify(token))).toEqual({ status: 401, message: 'Your token has expired.' });
     } finally {
       clock.now = start;

@@ -3,9 +3,9 @@
  * §2): the wrapped body, `deliveryAttempt` only with a dead-letter policy. Without the count
  * the give-up rule cannot fire, which must never go unnoticed: a loud (ERROR) log line.
  */
-import { createMemoryBlobStore } from '../../shared/adapters/memory-blobstore';
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
-import { createMemoryCrm } from '../../shared/crm/memory';
+import { createMemoryBlobStore } from '../support/doubles/memory-blobstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
+import { createMemoryCrm } from '../support/doubles/memory-crm';
 import { composeInteractionWorkerDelivery } from '../../functions/interaction-worker/compose';
 import { startZoomMock, type ZoomMock } from '../../local/mocks/zoom';
 import { pubSubPush, workerEnv, ZOOM_CREDENTIALS } from '../support/zoom-fixture';

@@ -113,10 +113,20 @@ describe('Zoom REST client', () => {
     const api = client();
     zoom.faults.failHttp({ pathIncludes: '/engagements/eng-20261119-0002', status: 429, times: 1, retryAfterSeconds: 0 });
     zoom.faults.failHttp({ pathIncludes: '/engagements/eng-20261119-0002', status: 503, times: 1 });
+    const taken = () => ({ ...zoom.faults.taken.http });
+    const before = taken();
     await expect(api.getEngagement('eng-20261119-0002')).resolves.toMatchObject({ engagement_id: 'eng-20261119-0002' });
+    // Both faults were answered (so the call was tried three times) before the engagement came back.
+    expect({ s429: (taken()['429'] ?? 0) - (before['429'] ?? 0), s503: (taken()['503'] ?? 0) - (before['503'] ?? 0) }).toEqual({ s429: 1, s503: 1 });
     zoom.faults.failHttp({ pathIncludes: '/engagements/eng-20261119-0003', status: 500, times: 10 });
-    await expect(api.getEngagement('eng-20261119-0003')).rejects.toBeInstanceOf(ZoomApiError);
-    await expect(api.getEngagement('eng-20261119-0003')).rejects.toMatchObject({ retryable: true });
+    const failing = taken()['500'] ?? 0;
+    const error = await api.getEngagement('eng-20261119-0003').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ZoomApiError);
+    expect(error).toMatchObject({ retryable: true });
+    // Retried, then given up on before Zoom stopped failing.
+    const attempts = (taken()['500'] ?? 0) - failing;
+    expect(attempts).toBeGreaterThan(1);
+    expect(attempts).toBeLessThan(10);
   });
 
   it('types download answers: not ready (404/409), refused host', async () => {

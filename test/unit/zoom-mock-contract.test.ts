@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startZoomMock, ZOOM_PAGE_SIZES, type ZoomEnvelope, type ZoomMock, zoomFilePath } from '../../local/mocks/zoom';
 import { zoomRetriesAfter } from '../../local/mocks/zoom/webhooks';
+import { ManualClock } from '../support/manual-clock';
 import { ZOOM_CREDENTIALS } from '../support/zoom-fixture';
 
 let zoom: ZoomMock;
@@ -122,11 +123,21 @@ describe("the Zoom stand-in's webhook deliveries retry only when Zoom would", ()
   let receiver: http.Server;
   let answer: (attempt: number) => number | 'hang';
   const attempts: Array<{ at: number; timestamp: string; signature: string }> = [];
+  let clock = new ManualClock();
+  let arrived: Array<{ count: number; resolve: () => void }> = [];
+  /** Resolves once `count` attempts have reached the receiver. */
+  const arrivals = (count: number) =>
+    new Promise<void>((resolve) => {
+      if (attempts.length >= count) resolve();
+      else arrived.push({ count, resolve });
+    });
   beforeAll(async () => {
     receiver = http.createServer((req, res) => {
       req.resume();
       req.on('end', () => {
-        attempts.push({ at: Date.now(), timestamp: String(req.headers['x-zm-request-timestamp']), signature: String(req.headers['x-zm-signature']) });
+        attempts.push({ at: clock.now(), timestamp: String(req.headers['x-zm-request-timestamp']), signature: String(req.headers['x-zm-signature']) });
+        for (const waiter of arrived.filter((a) => attempts.length >= a.count)) waiter.resolve();
+        arrived = arrived.filter((a) => attempts.length < a.count);
         const status = answer(attempts.length);
         if (status !== 'hang') res.writeHead(status).end('{}');
         else setTimeout(() => res.writeHead(200).end('{}'), 300);
@@ -138,6 +149,8 @@ describe("the Zoom stand-in's webhook deliveries retry only when Zoom would", ()
   afterAll(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
   beforeEach(() => {
     attempts.length = 0;
+    arrived = [];
+    clock = new ManualClock();
   });
   const event: ZoomEnvelope = { event: 'contact_center.engagement_note_added', event_ts: 1, payload: { account_id: 'a', object: { engagement_id: 'e', note: 'x' } } };
 
@@ -153,15 +166,20 @@ describe("the Zoom stand-in's webhook deliveries retry only when Zoom would", ()
     expect(report).toMatchObject({ requests: 1, refused: 1, givenUp: 0, acknowledged: 0 });
   });
 
-  it('a 500 is retried three times on the schedule (5, 20, 60 minutes, compressed here), then dropped', async () => {
+  it('a 500 is retried three times on Zoom\u2019s schedule (5, 20, 60 minutes after the previous attempt), then dropped', async () => {
     answer = () => 500;
-    const report = await zoom.deliver([event], { retryDelaysMs: [50, 200, 600] });
+    const delivering = zoom.deliver([event], { clock });
+    for (const [n, waitMs] of [300_000, 1_200_000, 3_600_000].entries()) {
+      await arrivals(n + 1);
+      // The answer (500) read, the retry is on the clock.
+      await clock.whenPending(1);
+      clock.advance(waitMs - 1);
+      expect(attempts).toHaveLength(n + 1);
+      clock.advance(1);
+    }
+    const report = await delivering;
     expect(report).toMatchObject({ requests: 4, givenUp: 1, refused: 0 });
-    const gaps = attempts.slice(1).map((a, i) => a.at - attempts[i]!.at);
-    expect(gaps[0]).toBeGreaterThanOrEqual(45);
-    expect(gaps[1]).toBeGreaterThanOrEqual(195);
-    expect(gaps[2]).toBeGreaterThanOrEqual(595);
-    expect(gaps[0]!).toBeLessThan(gaps[1]!);
+    expect(attempts.map((a) => a.at - clock.start)).toEqual([0, 300_000, 1_500_000, 5_100_000]);
   });
 
   it('an answer later than 3 s (compressed) is a timeout, retried; a 2xx on the retry ends it', async () => {

@@ -7,11 +7,20 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startZoomMock, type ZoomEnvelope, type ZoomMock, zoomFilePath } from '../../local/mocks/zoom';
+import { ManualClock } from '../support/manual-clock';
 import { ZOOM_CREDENTIALS } from '../support/zoom-fixture';
 
 let zoom: ZoomMock;
 let receiver: http.Server;
+let clock = new ManualClock();
 const received: Array<{ at: number; body: string; timestamp: string }> = [];
+let arrived: Array<{ count: number; resolve: () => void }> = [];
+/** Resolves once `count` webhook requests have reached the receiver. */
+const arrivals = (count: number) =>
+  new Promise<void>((resolve) => {
+    if (received.length >= count) resolve();
+    else arrived.push({ count, resolve });
+  });
 let answerDelayMs = 0;
 
 beforeAll(async () => {
@@ -19,7 +28,9 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      received.push({ at: Date.now(), body: Buffer.concat(chunks).toString('utf8'), timestamp: String(req.headers['x-zm-request-timestamp']) });
+      received.push({ at: clock.now(), body: Buffer.concat(chunks).toString('utf8'), timestamp: String(req.headers['x-zm-request-timestamp']) });
+      for (const waiter of arrived.filter((a) => received.length >= a.count)) waiter.resolve();
+      arrived = arrived.filter((a) => received.length < a.count);
       setTimeout(() => res.writeHead(200).end('{}'), answerDelayMs);
     });
   });
@@ -49,6 +60,8 @@ afterAll(async () => {
 });
 beforeEach(() => {
   received.length = 0;
+  arrived = [];
+  clock = new ManualClock();
   answerDelayMs = 0;
   zoom.faults.clear();
 });
@@ -82,10 +95,14 @@ describe('zoom mock: held downloads and fault counts', () => {
     while (got < 100_000) got += (await reader.read()).value?.length ?? 0;
     expect(got).toBe(100_000);
     expect(seen).toEqual([{ sent: 100_000, bytes: 300_000 }]);
-    // Nothing more comes while held.
+    // Nothing more comes while held: the read stays open through many event-loop turns (sockets polled each turn).
     const next = reader.read();
-    const early = await Promise.race([next.then(() => 'data'), new Promise((r) => setTimeout(() => r('quiet'), 150))]);
-    expect(early).toBe('quiet');
+    let more = false;
+    void next.then(() => {
+      more = true;
+    });
+    for (let i = 0; i < 200; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(more).toBe(false);
     release();
     for (let chunk = await next; !chunk.done; chunk = await reader.read()) got += chunk.value.length;
     expect(got).toBe(300_000);
@@ -121,29 +138,44 @@ describe('zoom mock: webhook delivery', () => {
 
   it('sends a late event on its own timer: the events behind it are not held up', async () => {
     answerDelayMs = 20;
-    const report = await zoom.deliver([note(1), note(2), note(3), note(4)], { delay: { probability: 0.5, minMs: 400, maxMs: 400 }, concurrency: 1, seed: 'late', retryDelaysMs: [] });
-    expect(report.delayed).toBeGreaterThan(0);
-    expect(report.delayed).toBeLessThan(4);
-    const order = received.map((r) => noteOf(r.body));
-    // With one slot, a late event waiting in it would delay everything after it by 400 ms.
-    const punctual = order.slice(0, 4 - report.delayed);
-    expect(received[punctual.length - 1]!.at - received[0]!.at).toBeLessThan(300);
-    expect(new Set(order)).toEqual(new Set(['n1', 'n2', 'n3', 'n4']));
+    const delivering = zoom.deliver([note(1), note(2), note(3), note(4)], { delay: { probability: 0.5, minMs: 400, maxMs: 400 }, concurrency: 1, seed: 'late', retryDelaysMs: [], clock });
+    const late = clock.pending();
+    expect(late).toBeGreaterThan(0);
+    expect(late).toBeLessThan(4);
+    // With one slot, a late event waiting in it would keep the others from going out while the clock stands still.
+    await arrivals(4 - late);
+    expect(received.map((r) => r.at)).toEqual(Array(4 - late).fill(clock.start));
+    clock.advance(400);
+    const report = await delivering;
+    expect(report.delayed).toBe(late);
+    expect(received.slice(4 - late).map((r) => r.at)).toEqual(Array(late).fill(clock.start + 400));
+    expect(new Set(received.map((r) => noteOf(r.body)))).toEqual(new Set(['n1', 'n2', 'n3', 'n4']));
   });
 
   it('re-sends a duplicate 1.1–1.5 s after the original went out, signed at a later second', async () => {
-    const report = await zoom.deliver([note(1)], { duplicate: 1, seed: 'dup', retryDelaysMs: [] });
+    const delivering = zoom.deliver([note(1)], { duplicate: 1, seed: 'dup', retryDelaysMs: [], clock });
+    await arrivals(1);
+    clock.advance(1099);
+    expect(clock.pending()).toBe(1);
+    clock.advance(401);
+    const report = await delivering;
     expect(report).toMatchObject({ duplicatesSent: 1, requests: 2, acknowledged: 1 });
     expect(received).toHaveLength(2);
-    expect(received[1]!.at - received[0]!.at).toBeGreaterThanOrEqual(1050);
-    expect(received[1]!.timestamp).not.toBe(received[0]!.timestamp);
+    expect(received[1]!.at - received[0]!.at).toBeGreaterThanOrEqual(1100);
+    expect(received[1]!.at - received[0]!.at).toBeLessThanOrEqual(1500);
+    expect(Number(received[1]!.timestamp)).toBeGreaterThan(Number(received[0]!.timestamp));
   });
 
   it('paces first deliveries at the given rate, in order', async () => {
-    const started = Date.now();
-    await zoom.deliver([note(1), note(2), note(3), note(4), note(5)], { ratePerSecond: 20, concurrency: 8, seed: 'paced', retryDelaysMs: [] });
+    const delivering = zoom.deliver([note(1), note(2), note(3), note(4), note(5)], { ratePerSecond: 20, concurrency: 8, seed: 'paced', retryDelaysMs: [], clock });
+    // 5 events at 20/s: one every 50 ms of the clock, none before its time.
+    for (let i = 1; i <= 5; i++) {
+      await arrivals(i);
+      expect(clock.pending()).toBe(5 - i);
+      clock.advance(50);
+    }
+    await delivering;
     expect(received.map((r) => noteOf(r.body))).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
-    // 5 events at 20/s: the last leaves 200 ms after the first.
-    expect(received[4]!.at - started).toBeGreaterThanOrEqual(190);
+    expect(received.map((r) => r.at - clock.start)).toEqual([0, 50, 100, 150, 200]);
   });
 });

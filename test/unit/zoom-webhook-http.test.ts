@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import type { DocData, DocStore } from '../../shared/ports/docstore';
-import { createMemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryDocStore } from '../support/doubles/memory-docstore';
 import { EVENT_KEYS_COLLECTION } from '../../functions/zoom-webhook/event-keys';
 import { Secret } from '../../shared/config';
 import { artifactLinkToken } from '../../shared/zoom/artifact-link';

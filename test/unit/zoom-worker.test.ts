@@ -4,12 +4,14 @@
  * and which failures are retried (the handler throws) or recorded and acknowledged.
  */
 import { createHash } from 'node:crypto';
-import { createMemoryBlobStore, type MemoryBlobStore } from '../../shared/adapters/memory-blobstore';
-import { createMemoryDocStore, type MemoryDocStore } from '../../shared/adapters/memory-docstore';
+import { createMemoryBlobStore, type MemoryBlobStore } from '../support/doubles/memory-blobstore';
+import { createMemoryDocStore, type MemoryDocStore } from '../support/doubles/memory-docstore';
 import { AppError } from '../../shared/errors';
-import { createMemoryCrm, type MemoryCrm } from '../../shared/crm/memory';
+import { createMemoryCrm, type MemoryCrm } from '../support/doubles/memory-crm';
 import type { Env } from '../../shared/config';
-import { composeInteractionWorkerDelivery, type PushDelivery } from '../../functions/interaction-worker/compose';
+import { composeInteractionWorkerDelivery, type InteractionWorkerPorts, type PushDelivery } from '../../functions/interaction-worker/compose';
+import type { ComposeOptions } from '../../shared/runtime';
+import { createZoomHttp } from '../../shared/zoom/api-client';
 import { LEDGER_COLLECTION, type LedgerDoc, ledgerDocSchema } from '../../shared/zoom/ledger';
 import { verifyArtifactLinkToken } from '../../shared/zoom/artifact-link';
 import { Secret } from '../../shared/config';
@@ -43,8 +45,8 @@ const engagement = (id: string, overrides: Partial<MockEngagement> = {}): MockEn
   ...overrides,
 });
 
-function compose(overrides: Env = {}) {
-  worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl, overrides), { docs, blobs, crm }, { log: () => undefined });
+function compose(overrides: Env = {}, ports: Partial<InteractionWorkerPorts> = {}, options: ComposeOptions = {}) {
+  worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl, overrides), { docs, blobs, crm, ...ports }, { log: () => undefined, ...options });
 }
 
 beforeAll(async () => {
@@ -133,11 +135,15 @@ describe('interaction-worker: recordings', () => {
     expect(crm.attachments().filter((a) => a.fileName.includes('vm-5'))).toHaveLength(1);
   });
 
-  it('retries a file that is not ready yet inside the invocation', async () => {
+  it('retries a file that is not ready yet inside the invocation, after the configured waits', async () => {
+    const slept: number[] = [];
+    compose({}, {}, { sleep: async (ms) => void slept.push(ms) });
     zoom.addEngagement(engagement('e-110'));
     zoom.faults.fileNotReady({ pathIncludes: 'rec-e-110', times: 2, status: 409 });
     await deliver({ ...eventOf('e-110', 'contact_center.recording_completed'), event_ts: Date.now() });
     expect(ledgerOf('e-110').artifacts['recording-rec-e-110']?.state).toBe('linked');
+    // ZOOM_NOT_READY_DELAYS_MS=10,20 (workerEnv): one wait per 409.
+    expect(slept).toEqual([10, 20]);
   });
 
   it('hands a still-missing file back to Pub/Sub while the window is open, then stores it on redelivery', async () => {
@@ -161,32 +167,52 @@ describe('interaction-worker: recordings', () => {
     expect(crm.attachments()).toHaveLength(0);
   });
 
-  it('backs off on Zoom 429 (Retry-After) and 5xx', async () => {
+  it('backs off on Zoom 429 for at least its Retry-After, and on 5xx, before trying the download again', async () => {
+    // The worker's clock: every wait it asks for is recorded and returns at once.
+    const slept: number[] = [];
+    compose({ ZOOM_NOT_READY_DELAYS_MS: '2000,5000,10000' }, {}, { sleep: async (ms) => void slept.push(ms) });
     zoom.addEngagement(engagement('e-113'));
-    zoom.faults.failHttp({ pathIncludes: 'rec-e-113', status: 429, times: 1, retryAfterSeconds: 0 });
+    zoom.faults.failHttp({ pathIncludes: 'rec-e-113', status: 429, times: 1, retryAfterSeconds: 2 });
     zoom.faults.failHttp({ pathIncludes: 'rec-e-113', status: 503, times: 1 });
+    const downloads = zoom.stats.downloads;
     await deliver(eventOf('e-113', 'contact_center.recording_completed'));
     expect(ledgerOf('e-113').artifacts['recording-rec-e-113']?.state).toBe('linked');
+    expect(zoom.stats.downloads - downloads).toBe(1);
+    expect(slept).toHaveLength(2);
+    expect(slept[0]).toBeGreaterThanOrEqual(2000);
+    expect(slept[1]).toBeGreaterThan(0);
+  });
+
+  it('leaves a Zoom 429 whose Retry-After is longer than its own longest wait to Pub/Sub (retryable), not cut short', async () => {
+    const slept: number[] = [];
+    compose({ ZOOM_NOT_READY_DELAYS_MS: '10,20' }, {}, { sleep: async (ms) => void slept.push(ms) });
+    zoom.addEngagement(engagement('e-118'));
+    zoom.faults.failHttp({ pathIncludes: 'rec-e-118', status: 429, times: 1, retryAfterSeconds: 30 });
+    const event = eventOf('e-118', 'contact_center.recording_completed');
+    await expect(deliver(event)).rejects.toMatchObject({ retryable: true });
+    expect(slept).toEqual([]);
+    await deliver(event);
+    expect(ledgerOf('e-118').artifacts['recording-rec-e-118']?.state).toBe('linked');
   });
 
   it('waits a download 429\'s Retry-After once (the Zoom client\'s retry, not the not-ready delays), through the injected sleep', async () => {
     const waits: number[] = [];
-    worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl), { docs, blobs, crm }, { log: () => undefined, sleep: async (ms) => void waits.push(ms) });
-    zoom.addEngagement(engagement('e-119'));
-    zoom.faults.failHttp({ pathIncludes: 'rec-e-119', status: 429, times: 1, retryAfterSeconds: 3 });
-    await deliver(eventOf('e-119', 'contact_center.recording_completed'));
-    expect(ledgerOf('e-119').artifacts['recording-rec-e-119']?.state).toBe('linked');
+    compose({}, {}, { sleep: async (ms) => void waits.push(ms) });
+    zoom.addEngagement(engagement('e-131'));
+    zoom.faults.failHttp({ pathIncludes: 'rec-e-131', status: 429, times: 1, retryAfterSeconds: 3 });
+    await deliver(eventOf('e-131', 'contact_center.recording_completed'));
+    expect(ledgerOf('e-131').artifacts['recording-rec-e-131']?.state).toBe('linked');
     expect(waits).toEqual([3000]);
   });
 
   it('hands a 429 whose Retry-After is longer than an invocation should wait back to Pub/Sub, without waiting', async () => {
     const waits: number[] = [];
-    worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl), { docs, blobs, crm }, { log: () => undefined, sleep: async (ms) => void waits.push(ms) });
-    zoom.addEngagement(engagement('e-120'));
-    zoom.faults.failHttp({ pathIncludes: 'rec-e-120', status: 429, times: 1, retryAfterSeconds: 120 });
-    await expect(deliver(eventOf('e-120', 'contact_center.recording_completed'))).rejects.toMatchObject({ retryable: true, retryAfterSeconds: 120 });
+    compose({}, {}, { sleep: async (ms) => void waits.push(ms) });
+    zoom.addEngagement(engagement('e-132'));
+    zoom.faults.failHttp({ pathIncludes: 'rec-e-132', status: 429, times: 1, retryAfterSeconds: 120 });
+    await expect(deliver(eventOf('e-132', 'contact_center.recording_completed'))).rejects.toMatchObject({ retryable: true, retryAfterSeconds: 120 });
     expect(waits).toEqual([]);
-    expect(ledgerOf('e-120').artifacts['recording-rec-e-120']?.state).toBe('pending');
+    expect(ledgerOf('e-132').artifacts['recording-rec-e-132']?.state).toBe('pending');
   });
 
   it('throws (retry) on persistent Zoom 5xx and leaves nothing marked complete', async () => {
@@ -209,12 +235,16 @@ describe('interaction-worker: recordings', () => {
     expect(sha256(stored)).toBe(zoom.fileDigest(zoomFilePath('recordings', 'rec-e-115')).sha256);
   });
 
-  it('never sends the Zoom token to a host outside the allow-list (permanent failure)', async () => {
+  it('never sends the Zoom token to a host outside the allow-list (permanent failure, no request leaves)', async () => {
+    // Every request the worker's Zoom client starts, seen on its got instance.
+    const started: string[] = [];
+    compose({}, { zoomHttp: createZoomHttp().extend({ hooks: { beforeRequest: [(o) => void started.push(String(o.url))] } }) });
     zoom.addEngagement(engagement('e-116'));
     const event = eventOf('e-116', 'contact_center.recording_completed');
     const object = (event.payload as { object: Record<string, unknown> }).object;
     await deliver({ ...event, payload: { ...event.payload, object: { ...object, download_url: 'https://evil.example.com/steal' } } });
     expect(ledgerOf('e-116').artifacts['recording-rec-e-116']).toMatchObject({ state: 'failed', reason: expect.stringContaining('evil.example.com') });
+    expect(started.filter((url) => !url.startsWith(zoom.baseUrl))).toEqual([]);
   });
 
   it('looks the download URL up through the REST API when the event has none', async () => {
@@ -310,6 +340,56 @@ describe('interaction-worker: notes and dispositions', () => {
     expect(items.map((i) => i.state)).toEqual(['written']);
     expect(doc.dispositionTs).toBe(items[0]!.eventTs);
     expect(crm.records().find((r) => r.sessionId === 'e-133')?.disposition).toBe('Resolved');
+  });
+
+  it('keeps an item whose CRM write outlasts the claim lease, renewing it; a redelivery meanwhile waits, then asks again; one comment', async () => {
+    // The worker's clock is ours; the renewals run on the process's timers and stamp our clock.
+    let clock = Date.now();
+    const renewed: Array<() => void> = [];
+    const renewal = () => new Promise<void>((resolve) => renewed.push(resolve));
+    const spied = {
+      ...docs,
+      update: async (...args: Parameters<MemoryDocStore['update']>) => {
+        await docs.update(...args);
+        const fields = Object.keys(args[2]);
+        if (fields.length === 2 && fields.some((f) => /^items\..+\.updatedAt$/.test(f))) for (const r of renewed.splice(0)) r();
+      },
+    };
+    let release!: () => void;
+    const writing = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered!: () => void;
+    const inCrm = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const slowCrm = {
+      ...crm,
+      addComment: async (...args: Parameters<MemoryCrm['addComment']>) => {
+        entered();
+        await writing;
+        return crm.addComment(...args);
+      },
+    };
+    compose({ ZOOM_ITEM_CLAIM_LEASE_MS: '300', ZOOM_ITEM_ORDER_WAIT_MS: '200' }, { docs: spied, crm: slowCrm }, { now: () => clock, sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    zoom.addEngagement(engagement('e-134', { recordings: [], notes: [notes[0]!] }));
+    const [note] = zoom.eventsFor('e-134');
+    const first = deliver(note!);
+    await inCrm;
+    // Two renewals, at +200 and +400 ms of the worker's clock: past the lease since the claim (300 ms).
+    clock += 200;
+    await renewal();
+    clock += 200;
+    await renewal();
+    await expect(deliver(note!)).rejects.toMatchObject({ status: 503, message: expect.stringContaining('another delivery is writing') });
+    release();
+    await first;
+    await deliver(note!);
+    expect(crm.comments().map((c) => c.body)).toEqual(['note 1']);
+    expect(Object.values(ledgerOf('e-134').items).map((i) => i.state)).toEqual(['written']);
   });
 
   it('does not write a disposition twice when a crash fell between the CRM write and the ledger', async () => {

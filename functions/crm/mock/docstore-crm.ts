@@ -46,6 +46,8 @@ const storedRecordSchema = z.object({
   disposition: opt(z.string()),
   notes: opt(z.string()),
   durationSeconds: opt(z.number()),
+  activityDate: opt(z.string()),
+  fields: opt(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
   createdAt: z.date(),
 });
 
@@ -83,6 +85,7 @@ export function createDocStoreCrm(options: DocStoreCrmOptions): CrmClient {
       disposition: r.disposition,
       notes: r.notes,
       durationSeconds: r.durationSeconds,
+      fields: r.fields,
       url: options.recordUrl?.({ id: r.id, sessionId: r.sessionId }),
     });
   };
@@ -219,7 +222,7 @@ export function createDocStoreCrm(options: DocStoreCrmOptions): CrmClient {
 }
 
 /** A session has exactly one record; its id is a function of the session id. */
-export function recordIdOf(sessionId: string): string {
+function recordIdOf(sessionId: string): string {
   return `REC-${hash(`session|${sessionId}`)}`;
 }
 

@@ -10,9 +10,9 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { fieldOps, type DocStore } from '../../../shared/ports/docstore';
 
-export const FAULTS_COLLECTION = 'crmMockFaults';
+const FAULTS_COLLECTION = 'crmMockFaults';
 
-export const OPERATIONS = ['findAccount', 'createAccount', 'updateAccount', 'findRecord', 'createRecord', 'updateRecord', 'addComment', 'addAttachment', 'token'] as const;
+const OPERATIONS = ['findAccount', 'createAccount', 'updateAccount', 'findRecord', 'createRecord', 'updateRecord', 'addComment', 'addAttachment', 'token'] as const;
 export type Operation = (typeof OPERATIONS)[number];
 /** Faults run only after authentication: the public token route (`token`) takes none. */
 const FAULT_OPERATIONS = OPERATIONS.filter((o): o is Exclude<Operation, 'token'> => o !== 'token');

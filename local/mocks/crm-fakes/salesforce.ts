@@ -17,6 +17,11 @@
  * - queries answer in batches (`queryBatchSize`, 2 000 by default) with `done`/`nextRecordsUrl`;
  * - the org's API allocation (`dailyApiLimit`): past it every API call answers 403
  *   `REQUEST_LIMIT_EXCEEDED`;
+ * - Task fields are checked (docs/contracts/salesforce.md, Task): a name the Task lacks — neither a
+ *   standard field nor one of `customFields.Task` — is 400 `INVALID_FIELD` ("No such column");
+ *   picklists (`CallType`, `Status`, `Priority`, `TaskSubtype`) refuse other values, `int` and
+ *   `boolean` fields other types, `ActivityDate` anything but a `YYYY-MM-DD` date, strings their
+ *   length;
  * - ids are 18 characters with the documented key prefixes (003 Contact, 001 Account, 00Q
  *   Lead, 006 Opportunity, 500 Case, 00T Task, 00a CaseComment, 068 ContentVersion).
  */
@@ -64,6 +69,68 @@ const REQUIRED: Record<string, string[]> = {
 
 const errors = (res: http.ServerResponse, status: number, errorCode: string, message: string) => sendJson(res, status, [{ errorCode, message, fields: [] }]);
 
+type FieldType = { kind: 'string'; max: number } | { kind: 'int' } | { kind: 'boolean' } | { kind: 'date' } | { kind: 'datetime' } | { kind: 'reference' } | { kind: 'picklist'; values: readonly string[] };
+const text = (max: number): FieldType => ({ kind: 'string', max });
+/** Default values of the org-defined Task Status picklist (an org may change them: `taskStatuses`). */
+export const SF_DEFAULT_TASK_STATUSES = ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'];
+/** The writable Task fields (Object Reference / field reference, Task) with their types. */
+const taskFields = (statuses: readonly string[]): Record<string, FieldType> => ({
+  ActivityDate: { kind: 'date' },
+  CallDisposition: text(255),
+  CallDurationInSeconds: { kind: 'int' },
+  CallObject: text(255),
+  CallType: { kind: 'picklist', values: ['Inbound', 'Internal', 'Outbound'] },
+  Description: text(32_000),
+  IsReminderSet: { kind: 'boolean' },
+  IsVisibleInSelfService: { kind: 'boolean' },
+  OwnerId: { kind: 'reference' },
+  Priority: { kind: 'picklist', values: ['High', 'Normal', 'Low'] },
+  ReminderDateTime: { kind: 'datetime' },
+  Status: { kind: 'picklist', values: statuses },
+  Subject: text(255),
+  TaskSubtype: { kind: 'picklist', values: ['Task', 'Email', 'ListEmail', 'Cadence', 'Call', 'LinkedIn'] },
+  Type: text(40),
+  WhatId: { kind: 'reference' },
+  WhoId: { kind: 'reference' },
+});
+
+/** The first refusal Salesforce would answer for these Task values, if any. */
+function taskFieldError(known: Record<string, FieldType>, custom: readonly string[], body: Record<string, unknown>): [string, string] | undefined {
+  for (const [name, value] of Object.entries(body)) {
+    const type = known[name] ?? (custom.includes(name) ? text(255) : undefined);
+    if (type === undefined) return ['INVALID_FIELD', `No such column '${name}' on sobject of type Task`];
+    if (value === null) continue;
+    if (typeof value === 'object') return ['JSON_PARSER_ERROR', `Cannot deserialize instance of ${type.kind} from START_OBJECT value at [${name}]`];
+    switch (type.kind) {
+      case 'string':
+        if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return ['JSON_PARSER_ERROR', `Cannot deserialize ${name}`];
+        if (String(value).length > type.max) return ['STRING_TOO_LONG', `${name}: data value too large (max length=${type.max})`];
+        break;
+      case 'int':
+        if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 99_999_999) return ['JSON_PARSER_ERROR', `Cannot deserialize instance of int from value ${JSON.stringify(value)} at [${name}]`];
+        break;
+      case 'boolean':
+        if (typeof value !== 'boolean') return ['JSON_PARSER_ERROR', `Cannot deserialize instance of boolean from value ${JSON.stringify(value)} at [${name}]`];
+        break;
+      case 'date':
+        if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\d$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+          return ['JSON_PARSER_ERROR', `Cannot deserialize instance of date from value ${JSON.stringify(value)} at [${name}]`];
+        }
+        break;
+      case 'datetime':
+        if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) return ['JSON_PARSER_ERROR', `Cannot deserialize instance of datetime from value ${JSON.stringify(value)} at [${name}]`];
+        break;
+      case 'reference':
+        if (typeof value !== 'string') return ['JSON_PARSER_ERROR', `Cannot deserialize instance of reference from value ${JSON.stringify(value)} at [${name}]`];
+        break;
+      case 'picklist':
+        if (typeof value !== 'string' || !type.values.includes(value)) return ['INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `${name}: bad value for restricted picklist field: ${String(value)}`];
+        break;
+    }
+  }
+  return undefined;
+}
+
 interface Condition {
   field: string;
   op: '=' | '!=' | '>=';
@@ -105,10 +172,16 @@ export interface SalesforceFakeOptions {
   queryBatchSize?: number;
   /** API calls the org may make; past it every call answers 403 REQUEST_LIMIT_EXCEEDED. */
   dailyApiLimit?: number;
+  /** Custom fields the org has created, per object (e.g. `{ Task: ['CallerCity__c'] }`); the Task refuses any other unknown name. */
+  customFields?: Record<string, string[]>;
+  /** The org's Task Status picklist values (default: Salesforce's defaults). */
+  taskStatuses?: string[];
 }
 
 export async function startSalesforceFake(options: SalesforceFakeOptions): Promise<SalesforceFake> {
   const batchSize = options.queryBatchSize ?? 2000;
+  const knownTaskFields = taskFields(options.taskStatuses ?? SF_DEFAULT_TASK_STATUSES);
+  const customTaskFields = options.customFields?.['Task'] ?? [];
   let apiCalls = 0;
   const cursors = new Map<string, Array<Record<string, unknown>>>();
   const objects = new Map<string, Map<string, SfRecord>>();
@@ -196,6 +269,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
           if (gate(req, res)) return;
           const type = req.params['type']!;
           const body = jsonBody(req);
+          const refused = type === 'Task' ? taskFieldError(knownTaskFields, customTaskFields, body) : undefined;
+          if (refused) return errors(res, 400, refused[0], refused[1]);
           const missing = (REQUIRED[type] ?? []).filter((f) => body[f] === undefined || body[f] === '');
           if (missing.length > 0) return errors(res, 400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`);
           if (type === 'CaseComment' && !of('Case').has(String(body['ParentId']))) return errors(res, 400, 'FIELD_INTEGRITY_EXCEPTION', 'Parent ID: id value of incorrect type');
@@ -242,6 +317,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
           const record = of(req.params['type']!).get(req.params['id']!);
           if (!record) return errors(res, 404, 'NOT_FOUND', 'The requested resource does not exist');
           const body = jsonBody(req);
+          const refused = req.params['type'] === 'Task' ? taskFieldError(knownTaskFields, customTaskFields, body) : undefined;
+          if (refused) return errors(res, 400, refused[0], refused[1]);
           if (typeof body['WhatId'] === 'string' && !findAny(body['WhatId'])) return errors(res, 400, 'INVALID_CROSS_REFERENCE_KEY', 'WhatId: invalid cross reference id');
           if (req.params['type'] === 'Task' && leadWithWhat({ ...record, ...body })) {
             return errors(res, 400, 'FIELD_INTEGRITY_EXCEPTION', 'Related To ID: a task related to a lead cannot be related to another record');

@@ -11,7 +11,11 @@
  * - `POST /api/now/attachment/file?table_name&table_sys_id&file_name` with the raw bytes,
  *   `GET /api/now/attachment?sysparm_query=…` (rows carry `size_bytes` and a SHA-256 `hash`);
  * - errors `{"error":{"message","detail"},"status":"failure"}`: 401 without valid Basic auth,
- *   404 "No Record found" for an unknown sys_id.
+ *   404 "No Record found" for an unknown sys_id;
+ * - a table with known columns (`incident`: its standard columns plus `columns.incident`) keeps
+ *   only those: a write naming another column succeeds without storing it, and `sysparm_fields`
+ *   leaves it out of the answer (docs/contracts/servicenow.md: *unconfirmed* as documentation,
+ *   tolerated either way by the adapter, which compares what comes back).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type http from 'node:http';
@@ -27,6 +31,12 @@ export interface ServiceNowFake extends MockServer {
 }
 
 const JOURNAL_FIELDS = new Set(['work_notes', 'comments']);
+/** Standard incident columns (task + incident) the fake knows; other names are ignored like absent columns. */
+export const SN_INCIDENT_COLUMNS = [
+  'sys_id', 'sys_created_on', 'sys_updated_on', 'number', 'state', 'caller_id', 'short_description', 'description', 'contact_type', 'correlation_id',
+  'correlation_display', 'close_code', 'close_notes', 'priority', 'impact', 'urgency', 'category', 'subcategory', 'assignment_group', 'assigned_to',
+  'opened_at', 'resolved_at', 'closed_at', 'location', 'company', 'work_notes', 'comments',
+];
 
 const failure = (res: http.ServerResponse, status: number, message: string, detail: string | null = null) =>
   sendJson(res, status, { error: { message, detail }, status: 'failure' });
@@ -96,7 +106,17 @@ function page(req: MockRequest, rows: Row[], maxPageSize: number): { rows: Row[]
   return { rows: slice, headers: { 'x-total-count': String(rows.length), link: links.join(',') } };
 }
 
-export async function startServiceNowFake(options: { user: string; password: string; port?: number; maxPageSize?: number }): Promise<ServiceNowFake> {
+export async function startServiceNowFake(options: {
+  user: string;
+  password: string;
+  port?: number;
+  maxPageSize?: number;
+  /** Custom columns (e.g. `u_caller_city`) per table, beside the standard ones the fake knows. */
+  columns?: Record<string, string[]>;
+}): Promise<ServiceNowFake> {
+  const known: Record<string, Set<string>> = { incident: new Set([...SN_INCIDENT_COLUMNS, ...(options.columns?.['incident'] ?? [])]) };
+  for (const [name, extra] of Object.entries(options.columns ?? {})) if (name !== 'incident') known[name] = new Set(extra);
+  const hasColumn = (tableName: string, column: string) => known[tableName]?.has(column) ?? true;
   const maxPageSize = options.maxPageSize ?? SN_DEFAULT_LIMIT;
   const tables = new Map<string, Map<string, Row>>();
   const table = (name: string) => {
@@ -115,10 +135,10 @@ export async function startServiceNowFake(options: { user: string; password: str
   };
   const newId = () => randomBytes(16).toString('hex');
 
-  const project = (row: Row, req: MockRequest): Row => {
+  const project = (row: Row, req: MockRequest, tableName: string): Row => {
     const fields = req.query.get('sysparm_fields');
     if (!fields) return row;
-    return Object.fromEntries(fields.split(',').map((f) => [f, row[f] ?? '']));
+    return Object.fromEntries(fields.split(',').filter((f) => hasColumn(tableName, f)).map((f) => [f, row[f] ?? '']));
   };
 
   /** Auth and scripted failures first; true when the request was answered. */
@@ -133,6 +153,7 @@ export async function startServiceNowFake(options: { user: string; password: str
   const write = (tableName: string, row: Row, values: Record<string, unknown>) => {
     for (const [k, v] of Object.entries(values)) {
       const value = v === null || v === undefined ? '' : String(v);
+      if (!hasColumn(tableName, k)) continue;
       if (JOURNAL_FIELDS.has(k)) {
         if (value === '') continue;
         const id = newId();
@@ -154,7 +175,7 @@ export async function startServiceNowFake(options: { user: string; password: str
           const rows = [...table(req.params['table']!).values()].filter(test);
           if (order) rows.sort((a, b) => ((a[order.field] ?? '') < (b[order.field] ?? '') ? -1 : 1) * (order.desc ? -1 : 1));
           const p = page(req, rows, maxPageSize);
-          sendJson(res, 200, { result: p.rows.map((r) => project(r, req)) }, p.headers);
+          sendJson(res, 200, { result: p.rows.map((r) => project(r, req, req.params['table']!)) }, p.headers);
         },
       },
       {
@@ -164,7 +185,7 @@ export async function startServiceNowFake(options: { user: string; password: str
           if (gate(req, res)) return;
           const row = table(req.params['table']!).get(req.params['id']!);
           if (!row) return failure(res, 404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
-          sendJson(res, 200, { result: project(row, req) });
+          sendJson(res, 200, { result: project(row, req, req.params['table']!) });
         },
       },
       {
@@ -184,7 +205,7 @@ export async function startServiceNowFake(options: { user: string; password: str
           if (name === 'sys_user') row['name'] = [body['first_name'], body['last_name']].filter(Boolean).join(' ');
           write(name, row, body);
           table(name).set(id, row);
-          sendJson(res, 201, { result: project(row, req) });
+          sendJson(res, 201, { result: project(row, req, name) });
         },
       },
       ...(['PATCH', 'PUT'] as const).map((method) => ({
@@ -196,7 +217,7 @@ export async function startServiceNowFake(options: { user: string; password: str
           const row = table(name).get(req.params['id']!);
           if (!row) return failure(res, 404, 'No Record found', "Record doesn't exist or ACL restricts the record retrieval");
           write(name, row, jsonBody(req));
-          sendJson(res, 200, { result: project(row, req) });
+          sendJson(res, 200, { result: project(row, req, name) });
         },
       })),
       {

@@ -34,7 +34,17 @@ export interface DeliveryOptions {
   /** Zoom gives up on an answer after 3 s. */
   timeoutMs?: number;
   seed?: string;
+  /** The clock of delays, pacing, duplicates, retries and signing times (default: the process's). */
+  clock?: DeliveryClock;
 }
+
+export interface DeliveryClock {
+  now(): number;
+  /** Runs `run` once `ms` have passed on this clock. */
+  after(ms: number, run: () => void): void;
+}
+
+const processClock: DeliveryClock = { now: () => Date.now(), after: (ms, run) => void setTimeout(run, ms) };
 
 export interface DeliveryReport {
   events: number;
@@ -85,6 +95,7 @@ export async function postSigned(target: WebhookTarget, body: string, options: {
 
 export async function deliverEvents(target: WebhookTarget, events: ZoomEnvelope[], options: DeliveryOptions, refreshTokens: (e: ZoomEnvelope) => ZoomEnvelope): Promise<DeliveryReport> {
   const rnd = seededRandom(options.seed ?? 'deliveries');
+  const clock = options.clock ?? processClock;
   const order = events.map((e, i) => ({ e, i }));
   const window = Math.max(options.reorderWindow ?? 1, 1);
   for (let start = 0; start < order.length; start += window) {
@@ -124,11 +135,11 @@ export async function deliverEvents(target: WebhookTarget, events: ZoomEnvelope[
   };
   const later = (send: Send, ms: number) => {
     timers++;
-    setTimeout(() => {
+    clock.after(ms, () => {
       timers--;
       ready.push(send);
       wakeAll();
-    }, ms);
+    });
   };
   const rate = options.ratePerSecond !== undefined && options.ratePerSecond > 0 ? options.ratePerSecond : undefined;
   sends.forEach((s, i) => {
@@ -140,7 +151,7 @@ export async function deliverEvents(target: WebhookTarget, events: ZoomEnvelope[
   const attemptOne = async (s: Send) => {
     report.requests++;
     if (s.attempt === 0 && s.duplicateAfterMs !== undefined) later({ e: refreshTokens(s.e), counts: false, attempt: 0 }, s.duplicateAfterMs);
-    const timestamp = options.retrySigning === 'repeat' && s.firstTimestamp !== undefined ? s.firstTimestamp : Math.floor(Date.now() / 1000);
+    const timestamp = options.retrySigning === 'repeat' && s.firstTimestamp !== undefined ? s.firstTimestamp : Math.floor(clock.now() / 1000);
     const { status } = await postSigned(target, JSON.stringify(s.e), { timeoutMs: options.timeoutMs ?? 3000, timestamp });
     report.statuses[String(status)] = (report.statuses[String(status)] ?? 0) + 1;
     if (status >= 200 && status < 300) {

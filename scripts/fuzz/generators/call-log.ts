@@ -2,7 +2,7 @@
  * call-log: `POST /twilio/status` (Twilio's call status callback, X-Twilio-Signature over the
  * configured public URL), `POST /events` and `POST /sweep` (Google OIDC tokens). Every
  * request here is one Twilio or Google would never send, or a signed callback of a status
- * that makes no log: none may write a call state, a lease or a CRM record.
+ * that makes no log: none may write a call state (its write lease is a field of it) or a CRM record.
  */
 import twilio from 'twilio';
 import { json, malformedJson, phone } from './hostile';

@@ -16,9 +16,10 @@
  * - comments, attachments and wrap-up have no documented API: they answer 501 and say so.
  * Channels are checked against the accepted list; the interaction id is at most 120 chars.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import * as z from 'zod';
 import { type Secret, ConfigError } from '../../config';
+import { constantTimeEqual } from '../../constant-time';
 import { notImplemented } from '../../errors';
 import { compact } from '../contract';
 import { crmAuthFailed, crmContractViolation, crmRejected } from '../errors';
@@ -26,8 +27,8 @@ import { CHANNELS, type Channel, type CrmClient, type CrmRecord } from '../port'
 import { createUpstream } from './upstream';
 import { withoutTrailingSlash } from '../../http/url';
 
-export const BA360_CHANNELS = ['Voz', 'Call', 'Chat', 'Email', 'SMS', 'TWDirect', 'Messenger', 'Facebook', 'Whatsapp', 'Telegram', 'Hangout', 'Instagram'] as const;
-export const MAX_INTERACTION_ID = 120;
+const BA360_CHANNELS = ['Voz', 'Call', 'Chat', 'Email', 'SMS', 'TWDirect', 'Messenger', 'Facebook', 'Whatsapp', 'Telegram', 'Hangout', 'Instagram'] as const;
+const MAX_INTERACTION_ID = 120;
 
 export interface Ba360Options {
   apiUrl: string;
@@ -135,7 +136,7 @@ export function createBa360(options: Ba360Options): Ba360 {
     if (!payload || !signature || extra !== undefined) return undefined;
     const expected = Buffer.from(mac(payload));
     const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
+    if (!constantTimeEqual(expected, given)) return undefined;
     try {
       const l = linkSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
       // A link without an expiry (signed before links expired) or past it does not open.

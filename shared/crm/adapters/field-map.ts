@@ -9,7 +9,8 @@ import { ConfigError } from '../../config';
 
 export type FieldRule = { field: string; source: string } | { field: string; literal: string };
 
-const FIELD = /^[A-Za-z][A-Za-z0-9_]*$/;
+/** A field's API name, or a numeric field id (Zendesk ticket fields). */
+const FIELD = /^(?:[A-Za-z][A-Za-z0-9_]*|[1-9][0-9]*)$/;
 
 export function parseFieldMap(setting: string, spec: string): FieldRule[] {
   const problems: string[] = [];

@@ -18,7 +18,8 @@
  * - Comments are CaseComments (internal); files are ContentVersions published to the Case
  *   (a link becomes a ContentVersion with ContentUrl). Idempotency keys travel as a marker
  *   in the comment body / version description and are looked up before writing.
- * - Field mappings (`SfField-sourceKey|…`) add to what is written on create.
+ * - Field mappings (`SfField-sourceKey|…`) add to what is written on create; an update's `fields`
+ *   (custom Task fields, ../record-fields.ts) and `activityDate` (Task ActivityDate) go on the call Task.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 import * as z from 'zod';
@@ -27,6 +28,7 @@ import { compact } from '../contract';
 import { ambiguousMatch, crmAuthFailed, crmConflict, crmDailyLimitReached, crmNotFound, crmRejected } from '../errors';
 import { normalizePhone, type PhoneOptions, samePhone } from '../phone';
 import type { Channel, CrmAccount, CrmClient, CrmRecord, NewAccount } from '../port';
+import { mappedFields, SF_TASK_OWN_FIELDS } from '../record-fields';
 import { applyFieldMap, type FieldRule } from './field-map';
 import { createUpstream, keyedWrite, refMarker, type UpstreamFailureInfo, withMarker } from './upstream';
 import { withoutTrailingSlash } from '../../http/url';
@@ -394,8 +396,11 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
         callType: CALL_TYPE[input.direction ?? 'inbound'],
         accountId: input.accountId,
       };
-      const callLog = (who: string | undefined) =>
-        compact({ ...applyFieldMap(options.taskFields, sources), CallObject: input.sessionId, CallType: sources.callType, WhoId: who, TaskSubtype: 'Call' });
+      const callLog = (who: string | undefined) => {
+        const mapped = applyFieldMap(options.taskFields, sources);
+        // Subject is what a person sees in the activity list: never left empty by a field map without one.
+        return compact({ Subject: sources.taskSubject, ...mapped, CallObject: input.sessionId, CallType: sources.callType, WhoId: who, TaskSubtype: 'Call' });
+      };
       const session = soql(input.sessionId);
       if (leadId !== undefined) {
         // A Task whose WhoId is a Lead must have an empty WhatId: the Lead gets its own call Task.
@@ -439,15 +444,25 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
         await patch('Case', id, { Status: update.status === 'closed' ? 'Closed' : 'Working' }, 'record');
       } else await requireCase(id);
       const log = compact({
+        ...mappedFields(update.fields, SF_TASK_OWN_FIELDS),
         CallDisposition: update.disposition,
         Description: update.notes,
         CallDurationInSeconds: update.durationSeconds,
+        ActivityDate: update.activityDate,
         Status: update.status === 'closed' ? 'Completed' : undefined,
       });
       if (Object.keys(log).length > 0) {
         const task = await callTask(id);
         if (task) await patch('Task', task.Id, log, 'task');
         else await create('Task', { ...log, WhatId: id, TaskSubtype: 'Call', Subject: 'Call' });
+        // A Lead caller's own Task (no WhatId allowed) is the same call on the Lead's timeline: it gets the same values.
+        if (task?.CallObject) {
+          const leadTasks = await query(`SELECT Id, WhoId FROM Task WHERE CallObject = ${soql(task.CallObject)} AND WhatId = null AND WhoId != null LIMIT 5`);
+          for (const row of leadTasks) {
+            const lead = taskSchema.safeParse(row).data;
+            if (lead?.WhoId !== undefined && typeOfId(lead.WhoId) === 'Lead') await patch('Task', lead.Id, log, 'task');
+          }
+        }
       }
       return requireCase(id);
     },

@@ -17,6 +17,7 @@ import { compact } from '../contract';
 import { ambiguousMatch, crmNotFound, crmRejected } from '../errors';
 import { normalizePhone, type PhoneOptions, phoneTail, samePhone } from '../phone';
 import type { Channel, CrmAccount, CrmClient, CrmRecord, NewAccount } from '../port';
+import { mappedFields, SN_OWN_FIELDS } from '../record-fields';
 import { createUpstream, keyedWrite, refMarker, type Upstream, type UpstreamFailureInfo, withMarker } from './upstream';
 import { withoutTrailingSlash } from '../../http/url';
 
@@ -327,7 +328,8 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
     async updateRecord(id, update) {
       if (!isSysId(id)) throw crmNotFound('record', id);
       // Fields only (no journal entries), so a repeated wrap-up changes nothing.
-      const body: Record<string, string> = {};
+      // Mapped columns first: what the adapter writes itself wins. The Table API ignores unknown columns (docs/contracts/servicenow.md).
+      const body: Record<string, string | number | boolean> = { ...mappedFields(update.fields, [...SN_OWN_FIELDS, options.dispositionField]) };
       if (update.disposition !== undefined) body[options.dispositionField] = update.disposition;
       const notes = [update.notes, update.durationSeconds !== undefined ? `Duration: ${update.durationSeconds} s` : undefined].filter(Boolean).join('\n');
       if (notes) body['close_notes'] = notes;
@@ -336,16 +338,21 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
         body['close_code'] ??= update.disposition ?? options.defaultCloseCode;
         body['close_notes'] ??= 'Closed by ccbridge';
       } else if (update.status === 'open') body['state'] = '2';
+      const mapped = Object.keys(mappedFields(update.fields, [...SN_OWN_FIELDS, options.dispositionField]));
       const res = await upstream.send({
         method: 'PATCH',
         path: `${TABLE}/incident/${encodeURIComponent(id)}`,
-        searchParams: { ...common, sysparm_fields: incidentFields.join(',') },
+        // The mapped columns are read back: a column the table lacks is dropped without an error, and only its absence here shows it.
+        searchParams: { ...common, sysparm_fields: [...incidentFields, ...mapped].join(',') },
         json: body,
         idempotent: true,
         notFound: { what: 'record', id },
       });
-      const record = toRecord(upstream.parse(res.body, oneOf(z.unknown()), 'updated incident').result);
-      return compact({ ...record, durationSeconds: update.durationSeconds });
+      const result = upstream.parse(res.body, oneOf(z.unknown()), 'updated incident').result;
+      const record = toRecord(result);
+      const row = result as Record<string, unknown>;
+      const kept = Object.fromEntries(mapped.filter((k) => typeof row[k] === 'string' && row[k] !== '').map((k) => [k, row[k] as string]));
+      return compact({ ...record, durationSeconds: update.durationSeconds, fields: mapped.length > 0 ? kept : undefined });
     },
 
     async addComment(recordId, comment) {

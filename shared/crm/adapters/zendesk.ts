@@ -18,6 +18,7 @@ import { compact } from '../contract';
 import { ambiguousMatch, crmConflict, crmContractViolation, crmNotFound, crmRejected } from '../errors';
 import { normalizePhone, type PhoneOptions, samePhone } from '../phone';
 import type { Channel, CrmAccount, CrmClient, CrmRecord, NewAccount } from '../port';
+import { recordFieldProblems } from '../record-fields';
 import { createUpstream, keyedWrite, refMarker, type UpstreamAnswer, type UpstreamFailureInfo, withMarker } from './upstream';
 import { withoutTrailingSlash } from '../../http/url';
 
@@ -346,10 +347,15 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
       if (update.status !== undefined) ticket['status'] = update.status === 'closed' ? 'solved' : 'open';
       // A ticket cannot be solved without an assignee.
       if (update.status === 'closed' && (current.assignee_id === null || current.assignee_id === undefined)) ticket['assignee_id'] = Number(options.solveAssigneeId ?? (await meId()));
+      // Mapped fields are ticket custom fields by numeric id; the disposition field, when configured, wins.
+      const badIds = recordFieldProblems('zendesk', Object.keys(update.fields ?? {}), 'fields');
+      if (badIds.length > 0) throw crmRejected(CRM, badIds.join('; '));
+      const customFields = new Map(Object.entries(update.fields ?? {}).map(([fieldId, value]) => [Number(fieldId), value as unknown]));
       if (update.disposition !== undefined) {
         ticket['additional_tags'] = [`ccbridge_disposition_${update.disposition.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`];
-        if (options.dispositionFieldId !== undefined) ticket['custom_fields'] = [{ id: options.dispositionFieldId, value: update.disposition }];
+        if (options.dispositionFieldId !== undefined) customFields.set(options.dispositionFieldId, update.disposition);
       }
+      if (customFields.size > 0) ticket['custom_fields'] = [...customFields].map(([fieldId, value]) => ({ id: fieldId, value }));
       const lines = [
         update.disposition !== undefined ? `Disposition: ${update.disposition}` : undefined,
         update.notes,

@@ -1,5 +1,5 @@
 /** An in-memory EventBus for unit tests; can be told to fail. */
-import type { EventBus, OutgoingMessage } from '../ports/eventbus';
+import type { EventBus, OutgoingMessage } from '../../../shared/ports/eventbus';
 
 export interface PublishedMessage extends OutgoingMessage {
   topic: string;

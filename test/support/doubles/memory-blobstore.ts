@@ -1,7 +1,7 @@
 /** An in-memory BlobStore for unit tests. */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { type BlobInfo, BlobPreconditionFailedError, type BlobStore } from '../ports/blobstore';
+import { type BlobInfo, BlobPreconditionFailedError, type BlobStore } from '../../../shared/ports/blobstore';
 
 export interface MemoryBlobStore extends BlobStore {
   contents(path: string): Buffer | undefined;

@@ -5,7 +5,7 @@
  * prove what its code does when the CRM fails, and every call is recorded.
  */
 import { createHash } from 'node:crypto';
-import { crmNotFound } from './errors';
+import { crmNotFound } from '../../../shared/crm/errors';
 import type {
   AccountQuery,
   CrmAccount,
@@ -17,7 +17,7 @@ import type {
   NewRecord,
   RecordQuery,
   RecordUpdate,
-} from './port';
+} from '../../../shared/crm/port';
 
 export type CrmMethod = Exclude<keyof CrmClient, 'kind'>;
 
@@ -171,6 +171,7 @@ export function createMemoryCrm(options: { kind?: string } = {}): MemoryCrm {
         if (update.disposition !== undefined) updated.disposition = update.disposition;
         if (update.notes !== undefined) updated.notes = update.notes;
         if (update.durationSeconds !== undefined) updated.durationSeconds = update.durationSeconds;
+        if (update.fields !== undefined) updated.fields = { ...updated.fields, ...update.fields };
         records.set(id, updated);
         return updated;
       }),
