@@ -86,7 +86,11 @@ export async function startStorageEmulator(opts: StorageEmulatorOptions = {}): P
   const inFlight = new Set<Promise<void>>();
   const handle = createRequestHandler(ctx, faults, log);
   // No request timeout: a 1 GiB upload from a throttled client may legitimately take long.
-  const server = createServer({ requestTimeout: 0 }, (req, res) => {
+  // Idle keep-alive connections outlive the clients' own idle timeouts (undici: 4 s), so the
+  // client is always the one to close one: with Node's 5 s default, a loaded machine lets the
+  // server's close cross a request the client just sent on it (ECONNRESET on an idempotent GET,
+  // seen in the chaos checks' thousands of reads at load 10).
+  const server = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
     const done = handle(req, res).finally(() => inFlight.delete(done));
     inFlight.add(done);
   });
