@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import { LOCAL_PROJECT } from './env';
+import { withoutTrailingSlash } from '../shared/http/url';
 
 /** Stands in for a member of the operators' group (Terraform: operator_invoker_group). */
 export const LOCAL_OPERATOR = `operator@${LOCAL_PROJECT}.iam.gserviceaccount.com`;
@@ -26,7 +27,7 @@ export async function startOperatorProxy(options: { functionUrl: string; mint: (
     }
     const forwarded: http.OutgoingHttpHeaders = { accept: req.headers.accept ?? '*/*', authorization: `Bearer ${options.mint(options.functionUrl, LOCAL_OPERATOR)}` };
     for (const h of ['content-type', 'content-length'] as const) if (req.headers[h] !== undefined) forwarded[h] = req.headers[h];
-    const path = `${target.pathname.replace(/\/$/, '')}${req.url === '/' ? '/' : (req.url ?? '/')}`;
+    const path = `${withoutTrailingSlash(target.pathname)}${req.url === '/' ? '/' : (req.url ?? '/')}`;
     const upstream = http.request(
       { host: target.hostname, port: target.port, method: req.method, path, headers: forwarded },
       (up) => {

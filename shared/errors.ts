@@ -22,6 +22,25 @@ export type ErrorCode =
   | 'unavailable'
   | 'internal';
 
+/** The code of an error known only by its HTTP status (a refusal by a framework, a scripted fault): the one status → code map. */
+const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  501: 'not_implemented',
+  503: 'unavailable',
+};
+
+export function errorCodeForStatus(status: number): ErrorCode {
+  return CODE_BY_STATUS[status] ?? (status >= 500 ? 'upstream_error' : 'bad_request');
+}
+
 export interface ErrorOptions {
   /** Structured, non-sensitive details for the caller (e.g. which fields were wrong). */
   details?: unknown;

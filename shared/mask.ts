@@ -1,6 +1,8 @@
 /**
  * Masking of personal data and secrets in anything that is logged.
  * Emails keep their first letter and domain; phone numbers keep their last two digits;
+ * a phone number is what looks like one (+E.164, a number written with separators, the value
+ * of a phone-named field, bare digits where a phone or caller is named — see BARE_PHONE);
  * registered secret values are replaced whole. Applied to every string in a log entry.
  */
 
@@ -8,9 +10,13 @@ const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,}
 // +E.164, or a number written with separators ("(415) 555-0100", "1-415-555-0100",
 // "+44 20 7946 0958"), also as a path segment ("/accounts/+14155550100/…").
 const PHONE = /(?<![\w.-])(?:\+\d[\d\s().-]{6,18}\d|(?:\d{1,3}[\s.-])?\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?![\w-])/g;
-// A number of 10–15 digits standing alone ("14155550100", "/accounts/4155550100"): as long as a
-// phone number with or without its country code. Glued to letters or dashes (ids) it is left.
-const BARE_PHONE = /(?<![\w.+-])\d{10,15}(?![\w.-])/g;
+// A run of 10–15 bare digits is as long as a phone number with or without its country code,
+// but so are epoch-millisecond timestamps and byte counts ("event_ts 1732219999000"). It is
+// taken for a phone number only where the text says so: as a path segment or query value
+// ("/accounts/4155550100", "?key=14155550100") — request targets carry caller keys — or after
+// a word that names a phone or caller ("account 12025559808 not found", "caller: 4155550100").
+// Glued to letters, dots or dashes (ids, versions) it is left.
+const BARE_PHONE = /(?<=(?:[/=]|\b(?:phone|phones|tel|caller|callee|account|contact|customer|number|mobile|ani|dnis|key)\b[\s:#=]{0,3}))\d{10,15}(?![\w.-])/gi;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 const HAS_DIGIT = /\d/;
 /** Keys whose values are personal data whatever they look like. */

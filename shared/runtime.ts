@@ -6,6 +6,21 @@ import * as z from 'zod';
 import { baseConfigShape, type Env, parseConfig, secretValues } from './config';
 import { createLogger, type Logger, type LoggerOptions } from './logging';
 import { createMasker } from './mask';
+import type { Sleep } from './sleep';
+
+/**
+ * What every `compose…(env, ports?, options?)` takes besides its configuration and ports: the
+ * clock, the way to wait, and where log lines go — one shape for all functions, so a test
+ * drives any of them with the same fake clock.
+ */
+export interface ComposeOptions {
+  /** The clock, in epoch milliseconds (Date.now by default). */
+  now?: () => number;
+  /** How retries and pacing wait (shared/sleep by default). */
+  sleep?: Sleep;
+  /** Where log lines go (stdout by default); the logger itself is built here, masking the configuration's secrets. */
+  log?: LoggerOptions['sink'];
+}
 
 export interface FunctionRuntime<C> {
   name: string;
@@ -17,7 +32,7 @@ export function createFunctionRuntime<S extends z.ZodRawShape>(
   name: string,
   env: Env,
   shape: S,
-  options: { sink?: LoggerOptions['sink'] } = {},
+  options: Pick<ComposeOptions, 'log'> = {},
 ): FunctionRuntime<z.output<z.ZodObject<S>>> {
   const schema = z.object({ ...baseConfigShape, ...shape });
   const config = parseConfig(name, schema, env) as FunctionRuntime<z.output<z.ZodObject<S>>>['config'];
@@ -27,7 +42,7 @@ export function createFunctionRuntime<S extends z.ZodRawShape>(
     projectId: config.GCP_PROJECT,
     masker,
     fields: { function: name },
-    ...(options.sink ? { sink: options.sink } : {}),
+    ...(options.log ? { sink: options.log } : {}),
   });
   return { name, config, log };
 }

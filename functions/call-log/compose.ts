@@ -1,54 +1,44 @@
 /** Composition root: configuration, clients and the HTTP app, built once per instance. */
-import got, { type Got } from 'got';
 import { createOidcVerifier } from '../../shared/auth/oidc';
-import { ConfigError, type Env } from '../../shared/config';
+import type { Env } from '../../shared/config';
 import { createCrmClient } from '../../shared/crm/factory';
 import type { CrmClient } from '../../shared/crm/port';
 import { lazyFirestoreDocStore } from '../../shared/google-lazy';
 import type { HttpFunction } from '../../shared/http/app';
 import type { DocStore } from '../../shared/ports/docstore';
-import { createFunctionRuntime } from '../../shared/runtime';
+import { type ComposeOptions, createFunctionRuntime } from '../../shared/runtime';
 import { createTwilioRequestGate } from '../../shared/twilio/request-gate';
 import { createCallStore } from './call-state';
 import { parseCallFieldMap } from './callback';
-import type { FieldRule } from '../../shared/crm/adapters/field-map';
-import type { CrmAdapterKind } from '../../shared/crm/config';
-import { type RecordFieldTarget, recordFieldProblems } from '../../shared/crm/record-fields';
-import { callLogConfigShape } from './config';
+import { callLogConfigShape, callLogEnv, callLogPublicUrl, checkFieldTarget } from './config';
 import { createCallLogApp } from './routes';
 
 export interface CallLogPorts {
   docs: DocStore;
   crm: CrmClient;
-  certsHttp: Got;
 }
 
-export function composeCallLog(env: Env, ports: Partial<CallLogPorts> = {}, options: { now?: () => Date; logSink?: (line: string) => void } = {}): HttpFunction {
-  // "Lead"/"Contact" for unknown callers is the kind of account the CRM client creates (Salesforce's SALESFORCE_NEW_ACCOUNT_OBJECT).
-  const unknown = env['CALL_LOG_UNKNOWN_CALLER'];
-  const crmEnv = unknown === 'Lead' || unknown === 'Contact' ? { ...env, SALESFORCE_NEW_ACCOUNT_OBJECT: unknown } : env;
-  const { config, log } = createFunctionRuntime('call-log', crmEnv, callLogConfigShape, options.logSink ? { sink: options.logSink } : {});
+export function composeCallLog(env: Env, ports: Partial<CallLogPorts> = {}, options: ComposeOptions = {}): HttpFunction {
+  const { config, log } = createFunctionRuntime('call-log', callLogEnv(env), callLogConfigShape, options);
   const fieldMap = parseCallFieldMap(config.CALL_LOG_FIELD_MAP);
   checkFieldTarget(config.CRM_ADAPTER, config.CALL_LOG_CRM, fieldMap);
-  const publicUrl = config.CALL_LOG_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/call-log` : undefined);
-  if (publicUrl === undefined) throw new ConfigError('call-log', ['CALL_LOG_PUBLIC_URL: required (or PUBLIC_BASE_URL): Twilio signs the exact URL it calls']);
+  const publicUrl = callLogPublicUrl(config);
   const docs = ports.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const crm = ports.crm ?? createCrmClient(config, { log, ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}) });
-  const now = options.now ?? (() => new Date());
+  const now = options.now ?? Date.now;
   // Public function: no platform checked the token first, so a stripped token is never trusted (platformVerified off).
-  const certsHttp = ports.certsHttp ?? got.extend({ timeout: { request: 10_000 }, retry: { limit: 2 }, headers: { 'user-agent': 'ccbridge' } });
   return createCallLogApp({
     log,
     projectId: config.GCP_PROJECT,
     gate: createTwilioRequestGate({ authTokens: config.TWILIO_AUTH_TOKEN, unsigned: 'reject', publicUrls: [publicUrl, ...config.CALL_LOG_PUBLIC_URLS] }),
-    oidc: createOidcVerifier({ certsUrl: config.OIDC_CERTS_URL, audience: config.CALL_LOG_AUDIENCE ?? publicUrl, http: certsHttp, now: () => now().getTime() }),
+    oidc: createOidcVerifier({ certsUrl: config.OIDC_CERTS_URL, audience: config.CALL_LOG_AUDIENCE ?? publicUrl, now }),
     pushInvokers: config.CALL_LOG_PUSH_INVOKERS,
     sweepInvokers: config.CALL_LOG_SWEEP_INVOKERS,
     sweepBatch: config.CALL_LOG_SWEEP_BATCH,
     core: {
       store: createCallStore(docs, config.CALL_LOG_COLLECTION),
       crm,
-      now,
+      now: () => new Date(now()),
       settings: {
         unknownCaller: config.CALL_LOG_UNKNOWN_CALLER,
         defaultAccountId: config.CALL_LOG_DEFAULT_ACCOUNT_ID,
@@ -61,21 +51,4 @@ export function composeCallLog(env: Env, ports: Partial<CallLogPorts> = {}, opti
       },
     },
   });
-}
-
-/**
- * The field map's CRM field names, checked at start against the CRM that will hold them: the
- * adapter itself, or — through the contract — the CRM named by CALL_LOG_CRM.
- */
-export function checkFieldTarget(adapter: CrmAdapterKind, named: RecordFieldTarget | undefined, fieldMap: FieldRule[]): void {
-  if (fieldMap.length === 0) return;
-  if (adapter !== 'contract' && named !== undefined && named !== adapter) {
-    throw new ConfigError('call-log', [`CALL_LOG_CRM: ${named} contradicts CRM_ADAPTER=${adapter} (leave it unset: the adapter is the CRM)`]);
-  }
-  const target = adapter === 'contract' ? named : adapter;
-  if (target === undefined) {
-    throw new ConfigError('call-log', ['CALL_LOG_CRM: required with CALL_LOG_FIELD_MAP when CRM_ADAPTER=contract: the CRM behind the crm function (salesforce, servicenow, zendesk, ba360 or mock), whose field names the map must use']);
-  }
-  const problems = recordFieldProblems(target, fieldMap.map((r) => r.field), 'CALL_LOG_FIELD_MAP');
-  if (problems.length > 0) throw new ConfigError('call-log', problems);
 }

@@ -3,9 +3,12 @@
  * every bad entry of CALL_LOG_FIELD_MAP, is reported at once.
  */
 import * as z from 'zod';
-import { envInt, envList, envString, envUrl, Secret } from '../../shared/config';
+import { ConfigError, type Env, envInt, envList, envString, envUrl, Secret } from '../../shared/config';
 import { crmClientConfigShape } from '../../shared/crm/config';
-import { RECORD_FIELD_TARGETS } from '../../shared/crm/record-fields';
+import type { FieldRule } from '../../shared/crm/adapters/field-map';
+import type { CrmAdapterKind } from '../../shared/crm/config';
+import { RECORD_FIELD_TARGETS, type RecordFieldTarget, recordFieldProblems } from '../../shared/crm/record-fields';
+import { functionPublicUrl } from '../../shared/http/url';
 
 /**
  * Caller IDs that mean "withheld": Twilio passes a blocked caller ID through as the carrier
@@ -64,4 +67,37 @@ function isTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The env the configuration is read from: "Lead"/"Contact" for unknown callers is also the
+ * kind of account the CRM client creates (Salesforce's SALESFORCE_NEW_ACCOUNT_OBJECT).
+ */
+export function callLogEnv(env: Env): Env {
+  const unknown = env['CALL_LOG_UNKNOWN_CALLER'];
+  return unknown === 'Lead' || unknown === 'Contact' ? { ...env, SALESFORCE_NEW_ACCOUNT_OBJECT: unknown } : env;
+}
+
+/** The URL Twilio signs: CALL_LOG_PUBLIC_URL, else PUBLIC_BASE_URL + /call-log; neither set → ConfigError. */
+export function callLogPublicUrl(config: Pick<CallLogConfig, 'CALL_LOG_PUBLIC_URL' | 'PUBLIC_BASE_URL'>): string {
+  const url = functionPublicUrl(config.CALL_LOG_PUBLIC_URL, config.PUBLIC_BASE_URL, 'call-log');
+  if (url === undefined) throw new ConfigError('call-log', ['CALL_LOG_PUBLIC_URL: required (or PUBLIC_BASE_URL): Twilio signs the exact URL it calls']);
+  return url;
+}
+
+/**
+ * The field map's CRM field names, checked at start against the CRM that will hold them: the
+ * adapter itself, or — through the contract — the CRM named by CALL_LOG_CRM.
+ */
+export function checkFieldTarget(adapter: CrmAdapterKind, named: RecordFieldTarget | undefined, fieldMap: FieldRule[]): void {
+  if (fieldMap.length === 0) return;
+  if (adapter !== 'contract' && named !== undefined && named !== adapter) {
+    throw new ConfigError('call-log', [`CALL_LOG_CRM: ${named} contradicts CRM_ADAPTER=${adapter} (leave it unset: the adapter is the CRM)`]);
+  }
+  const target = adapter === 'contract' ? named : adapter;
+  if (target === undefined) {
+    throw new ConfigError('call-log', ['CALL_LOG_CRM: required with CALL_LOG_FIELD_MAP when CRM_ADAPTER=contract: the CRM behind the crm function (salesforce, servicenow, zendesk, ba360 or mock), whose field names the map must use']);
+  }
+  const problems = recordFieldProblems(target, fieldMap.map((r) => r.field), 'CALL_LOG_FIELD_MAP');
+  if (problems.length > 0) throw new ConfigError('call-log', problems);
 }

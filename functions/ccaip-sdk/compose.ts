@@ -2,7 +2,7 @@
 import { hkdfSync } from 'node:crypto';
 import type { Env } from '../../shared/config';
 import type { HttpFunction } from '../../shared/http/app';
-import { createFunctionRuntime } from '../../shared/runtime';
+import { type ComposeOptions, createFunctionRuntime } from '../../shared/runtime';
 import { ccaipSdkConfigShape } from './config';
 import { createGuestIdentities } from './guest';
 import { createIdTokenVerifier, type FetchLike } from './identity';
@@ -13,14 +13,13 @@ import { createEndUserSigner } from './sign';
 export interface CcaipSdkPorts {
   /** Fetches the identity provider's discovery document and JWK Set. */
   fetch?: FetchLike;
-  now?: () => Date;
   random?: (bytes: number) => Buffer;
-  logSink?: (line: string) => void;
 }
 
-export function composeCcaipSdk(env: Env, ports: CcaipSdkPorts = {}): HttpFunction {
-  const { config, log } = createFunctionRuntime('ccaip-sdk', env, ccaipSdkConfigShape, ports.logSink ? { sink: ports.logSink } : {});
-  const now = ports.now ?? (() => new Date());
+export function composeCcaipSdk(env: Env, ports: CcaipSdkPorts = {}, options: ComposeOptions = {}): HttpFunction {
+  const { config, log } = createFunctionRuntime('ccaip-sdk', env, ccaipSdkConfigShape, options);
+  const nowMs = options.now ?? Date.now;
+  const now = () => new Date(nowMs());
   const guestPrefix = config.SDK_GUEST_PREFIX;
   // The guest values' key is derived from the company secret for this one purpose (rotating the secret starts new guest identities).
   const guests = config.SDK_ALLOW_GUESTS
@@ -37,7 +36,7 @@ export function composeCcaipSdk(env: Env, ports: CcaipSdkPorts = {}): HttpFuncti
     log,
     projectId: config.GCP_PROJECT,
     corsOrigins: config.SDK_CORS_ORIGINS.map((o) => new URL(o).origin),
-    rateLimiter: createRateLimiter({ perMinute: config.SDK_RATE_LIMIT_PER_MINUTE, now: () => now().getTime() }),
+    rateLimiter: createRateLimiter({ perMinute: config.SDK_RATE_LIMIT_PER_MINUTE, now: nowMs }),
     forwardedHops: config.SDK_FORWARDED_HOPS,
     verifier: createIdTokenVerifier({
       issuer: config.SDK_OIDC_ISSUER,

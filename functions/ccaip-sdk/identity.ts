@@ -16,6 +16,7 @@ import { createRemoteJWKSet, customFetch, exportJWK, errors as joseErrors, impor
 import * as z from 'zod';
 import { AppError, unauthenticated } from '../../shared/errors';
 import { lazyAsync } from '../../shared/lazy';
+import { withoutTrailingSlash } from '../../shared/http/url';
 
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
@@ -50,7 +51,7 @@ export function createIdTokenVerifier(options: IdTokenVerifierOptions): IdTokenV
 
   const jwksUrl = lazyAsync(async (): Promise<string> => {
     if (options.jwksUrl) return options.jwksUrl;
-    const url = `${options.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`;
+    const url = `${withoutTrailingSlash(options.issuer)}/.well-known/openid-configuration`;
     let body: unknown;
     try {
       const res = await doFetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });

@@ -16,7 +16,7 @@ import { createHttpApp, type HttpApp, type Route } from '../../shared/http/app';
 import type { Logger } from '../../shared/logging';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
-import { createFunctionRuntime } from '../../shared/runtime';
+import { type ComposeOptions, createFunctionRuntime } from '../../shared/runtime';
 import { createAuthenticator } from './auth';
 import { attachmentBuckets, type CrmFunctionConfig, checkCrmFunctionConfig, crmFunctionConfigShape, publicUrlOf } from './config';
 import { createVisitLimiter } from './ba360-limits';
@@ -41,12 +41,14 @@ export interface CrmAppDeps {
   markers?: DocStore | undefined;
   /** Be Aware 360's link signer and redirect (real mode with CRM_ADAPTER=ba360). */
   ba360?: Ba360 | undefined;
-  now?: () => Date;
+  /** The clock, in epoch milliseconds. */
+  now?: () => number;
 }
 
 export function buildCrmApp(deps: CrmAppDeps): HttpApp {
   const { config, log } = deps;
-  const now = deps.now ?? (() => new Date());
+  const nowMs = deps.now ?? Date.now;
+  const now = () => new Date(nowMs());
   const phone: PhoneOptions = { defaultCountry: config.CRM_DEFAULT_COUNTRY };
   const publicUrl = publicUrlOf(config);
   const mockMode = config.CRM_MODE === 'mock';
@@ -62,9 +64,9 @@ export function buildCrmApp(deps: CrmAppDeps): HttpApp {
   // What CCAI Platform's sequence needs whatever CRM is behind: 2xx lookups, idempotent account creates.
   const markers = mockMode ? deps.store : deps.markers;
   // Real CRMs find-then-create; the mock's create is atomic by itself.
-  const claimed = markers && !mockMode ? withRecordCreateClaim(base, { store: markers, staleSeconds: 60, now: () => now().getTime(), log }) : base;
+  const claimed = markers && !mockMode ? withRecordCreateClaim(base, { store: markers, staleSeconds: 60, now: nowMs, log }) : base;
   const windowed = markers
-    ? withAccountCreateWindow(claimed, { store: markers, windowSeconds: config.CRM_ACCOUNT_CREATE_WINDOW_S, now: () => now().getTime(), log })
+    ? withAccountCreateWindow(claimed, { store: markers, windowSeconds: config.CRM_ACCOUNT_CREATE_WINDOW_S, now: nowMs, log })
     : claimed;
   const crm = withAmbiguityRule(windowed, { rule: config.CRM_AMBIGUOUS_RULE, log });
 
@@ -77,7 +79,7 @@ export function buildCrmApp(deps: CrmAppDeps): HttpApp {
         : {}),
       ...(config.CRM_API_KEY ? { header: { name: config.CRM_API_KEY_HEADER, value: config.CRM_API_KEY } } : {}),
     },
-    () => now().getTime(),
+    nowMs,
   );
 
   const faults = mockMode ? createFaultBook(deps.store!, now) : undefined;
@@ -97,7 +99,7 @@ export function buildCrmApp(deps: CrmAppDeps): HttpApp {
   ];
   const routes: Route[] = served.map((r) => serveContractRoute(r, { auth, ...(mock ? { mock } : {}) }));
   if (mock) routes.push(...adminRoutes({ store: deps.store!, faults: mock.faults, refused: mock.refused, adminToken: config.CRM_ADMIN_TOKEN }));
-  if (deps.ba360) routes.push(...ba360Routes(deps.ba360, auth, createVisitLimiter(config.BA360_OPEN_RATE_PER_MIN, () => now().getTime())));
+  if (deps.ba360) routes.push(...ba360Routes(deps.ba360, auth, createVisitLimiter(config.BA360_OPEN_RATE_PER_MIN, nowMs)));
 
   log.info('crm function ready', { mode: config.CRM_MODE, adapter: mockMode ? 'mock' : base.kind, auth: config.CRM_AUTH_METHODS, ambiguousRule: config.CRM_AMBIGUOUS_RULE });
   return createHttpApp({
@@ -111,20 +113,29 @@ export function buildCrmApp(deps: CrmAppDeps): HttpApp {
   });
 }
 
-export function composeCrm(env: Env): HttpApp {
-  const { config, log } = createFunctionRuntime('crm', env, crmFunctionConfigShape);
+export interface CrmPorts {
+  /** Firestore: the mock's state (mock mode), the account-create markers (real mode). */
+  docs: DocStore;
+  /** The CRM in real mode (default: the adapter CRM_ADAPTER names). */
+  crm: CrmClient;
+  /** Attachment buckets by name (default: Cloud Storage). */
+  buckets: Map<string, BlobStore>;
+}
+
+export function composeCrm(env: Env, ports: Partial<CrmPorts> = {}, options: ComposeOptions = {}): HttpApp {
+  const { config, log } = createFunctionRuntime('crm', env, crmFunctionConfigShape, options);
   checkCrmFunctionConfig(config);
   const mockMode = config.CRM_MODE === 'mock';
   // Google clients load on first use: a health check or a 401 never pays for them.
   // Mock mode keeps its CRM there; real mode only the account-create markers.
-  const firestore = lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
+  const firestore = ports.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const store = mockMode ? firestore : undefined;
-  const buckets = new Map(attachmentBuckets(config).map((name) => [name, lazyGcsBlobStore(config.GCP_PROJECT, name)]));
+  const buckets = ports.buckets ?? new Map(attachmentBuckets(config).map((name) => [name, lazyGcsBlobStore(config.GCP_PROJECT, name)]));
   const publicBaseUrl = config.PUBLIC_BASE_URL;
-  const clientDeps = { log, ...(publicBaseUrl ? { publicBaseUrl } : {}) };
+  const clientDeps = { log, ...(publicBaseUrl ? { publicBaseUrl } : {}), ...(options.now ? { now: options.now } : {}) };
   const ba360 = !mockMode && config.CRM_ADAPTER === 'ba360' ? createBa360FromConfig(config, clientDeps) : undefined;
-  const crm = mockMode ? undefined : (ba360?.crm ?? createCrmClient(config, clientDeps));
-  return buildCrmApp({ config, log, store, markers: mockMode ? undefined : firestore, crm, buckets, ba360 });
+  const crm = mockMode ? undefined : (ports.crm ?? ba360?.crm ?? createCrmClient(config, clientDeps));
+  return buildCrmApp({ config, log, store, markers: mockMode ? undefined : firestore, crm, buckets, ba360, ...(options.now ? { now: options.now } : {}) });
 }
 
 /** Whose field names a record update may carry: the mock's, or the real CRM's (a chained contract checks its own). */

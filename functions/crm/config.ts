@@ -8,6 +8,7 @@ import * as z from 'zod';
 import { AMBIGUOUS_RULES } from '../../shared/crm/lookup-rules';
 import { type baseConfigShape, ConfigError, envInt, envList, envUrl, optionalSecret } from '../../shared/config';
 import { type CrmClientConfig, crmClientConfigShape, missingCrmKeys } from '../../shared/crm/config';
+import { functionPublicUrl, withoutTrailingSlash } from '../../shared/http/url';
 
 const AUTH_METHODS = ['basic', 'oauth', 'header'] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
@@ -65,8 +66,8 @@ export function checkCrmFunctionConfig(config: CrmFunctionConfig): void {
 
 /** The public URL of this function, for links it hands out (record URLs, BA360 redirects). */
 export function publicUrlOf(config: CrmFunctionConfig): string | undefined {
-  if (config.CRM_PUBLIC_URL) return config.CRM_PUBLIC_URL.replace(/\/+$/, '');
-  return config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/crm` : undefined;
+  const url = functionPublicUrl(config.CRM_PUBLIC_URL, config.PUBLIC_BASE_URL, 'crm');
+  return url === undefined ? undefined : withoutTrailingSlash(url);
 }
 
 export function attachmentBuckets(config: CrmFunctionConfig): string[] {

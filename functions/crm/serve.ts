@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { accountQuerySchema } from '../../shared/crm/contract';
 import type { PhoneOptions } from '../../shared/crm/phone';
-import { AppError, type ErrorCode, toErrorResponse } from '../../shared/errors';
+import { AppError, errorCodeForStatus, toErrorResponse } from '../../shared/errors';
 import type { HttpResult, RequestContext, Route } from '../../shared/http/app';
 import type { Authenticator } from './auth';
 import { describeFault, type Fault, type FaultBook } from './mock/faults';
@@ -32,21 +32,9 @@ export interface ServeOptions {
 
 export type ServedRoute = ContractRoute & { public?: boolean };
 
-function faultCode(status: number): ErrorCode {
-  if (status === 429) return 'rate_limited';
-  if (status === 401) return 'unauthenticated';
-  if (status === 403) return 'forbidden';
-  if (status === 404) return 'not_found';
-  if (status === 409) return 'conflict';
-  if (status === 413) return 'payload_too_large';
-  if (status === 503) return 'unavailable';
-  if (status >= 500) return 'upstream_error';
-  return 'bad_request';
-}
-
 function faultError(f: Fault): AppError {
   const status = f.status!;
-  return new AppError(faultCode(status), status, `fault injected by the mock (${f.id})`, {
+  return new AppError(errorCodeForStatus(status), status, `fault injected by the mock (${f.id})`, {
     ...(f.retryAfterSeconds != null ? { retryAfterSeconds: f.retryAfterSeconds } : {}),
   });
 }

@@ -10,15 +10,16 @@ import type { Logger } from '../../shared/logging';
 import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-lazy';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
-import { createFunctionRuntime } from '../../shared/runtime';
+import { type ComposeOptions, createFunctionRuntime } from '../../shared/runtime';
 import { createZoomApiClient, createZoomHttp } from '../../shared/zoom/api-client';
 import { artifactLinkUrl } from '../../shared/zoom/artifact-link';
 import { createLedger } from '../../shared/zoom/ledger';
 import { createZoomTokenProvider } from '../../shared/zoom/oauth';
 import { interactionWorkerConfigShape } from './config';
-import { realSleep, type WorkerDeps } from './deps';
+import type { WorkerDeps } from './deps';
 import { recordDeadLetter } from './dead-letters';
 import { handleZoomEvent } from './handle-event';
+import { sleep } from '../../shared/sleep';
 
 /**
  * A queued Zoom event is a few kB; a Pub/Sub message is at most 10 MB. A push body past this
@@ -34,12 +35,6 @@ export interface InteractionWorkerPorts {
   zoomHttp: Got;
 }
 
-export interface WorkerOptions {
-  now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
-  logSink?: (line: string) => void;
-}
-
 /**
  * Handles one wrapped push body: resolves when the message is to be acknowledged (done, or
  * permanently unprocessable), throws a retryable error when Pub/Sub must deliver it again.
@@ -47,7 +42,7 @@ export interface WorkerOptions {
 export type PushDelivery = (body: unknown) => Promise<void>;
 
 /** The worker's HTTP entry: the zoom-events push subscription posts here. */
-export function composeInteractionWorker(env: Env, ports?: Partial<InteractionWorkerPorts>, options: WorkerOptions = {}): HttpFunction {
+export function composeInteractionWorker(env: Env, ports?: Partial<InteractionWorkerPorts>, options: ComposeOptions = {}): HttpFunction {
   const { delivery, deadLetters, config, log } = composeWorker(env, ports, options);
   // The zoom-events push subscription (docs/contracts/google-cloud.md §2): 2xx acknowledges,
   // anything else is redelivered with back-off, then dead-lettered.
@@ -79,27 +74,28 @@ export function composeInteractionWorker(env: Env, ports?: Partial<InteractionWo
 }
 
 /** `ports` lets tests compose the real worker over in-memory adapters and hand it push bodies. */
-export function composeInteractionWorkerDelivery(env: Env, ports?: Partial<InteractionWorkerPorts>, options: WorkerOptions = {}): PushDelivery {
+export function composeInteractionWorkerDelivery(env: Env, ports?: Partial<InteractionWorkerPorts>, options: ComposeOptions = {}): PushDelivery {
   const { delivery } = composeWorker(env, ports, options);
   return (body) => delivery(body);
 }
 
-function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefined, options: WorkerOptions) {
-  const { config, log } = createFunctionRuntime('interaction-worker', env, interactionWorkerConfigShape, options.logSink ? { sink: options.logSink } : {});
+function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefined, options: ComposeOptions) {
+  const { config, log } = createFunctionRuntime('interaction-worker', env, interactionWorkerConfigShape, options);
   const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET);
   const crm = ports?.crm ?? createCrmClient(config, { log, publicBaseUrl: config.PUBLIC_BASE_URL });
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? realSleep;
-  const retry = { limit: config.ZOOM_API_RETRY_LIMIT, baseDelayMs: config.ZOOM_API_RETRY_BASE_MS, maxDelayMs: 20_000 };
-  const http = ports?.zoomHttp ?? createZoomHttp({ retry });
+  // A Retry-After longer than 20 s is not waited out inside the invocation: the message goes back to Pub/Sub (shared/zoom/README.md).
+  const retry = { limit: config.ZOOM_API_RETRY_LIMIT, baseDelayMs: config.ZOOM_API_RETRY_BASE_MS, maxDelayMs: 20_000, maxRetryAfterMs: 20_000 };
+  const wait = options.sleep ?? sleep;
+  const http = ports?.zoomHttp ?? createZoomHttp();
   const tokens = createZoomTokenProvider({
     http,
     credentials: { tokenUrl: config.ZOOM_OAUTH_TOKEN_URL, accountId: config.ZOOM_ACCOUNT_ID, clientId: config.ZOOM_CLIENT_ID, clientSecret: config.ZOOM_CLIENT_SECRET },
     now,
   });
   const apiHost = new URL(config.ZOOM_API_BASE_URL).host;
-  const zoom = createZoomApiClient({ apiBaseUrl: config.ZOOM_API_BASE_URL, tokens, downloadHosts: [apiHost, ...config.ZOOM_DOWNLOAD_HOSTS], retry, sleep }, http);
+  const zoom = createZoomApiClient({ apiBaseUrl: config.ZOOM_API_BASE_URL, tokens, downloadHosts: [apiHost, ...config.ZOOM_DOWNLOAD_HOSTS], retry, sleep: wait }, http);
 
   const deps: WorkerDeps = {
     zoom,
@@ -108,7 +104,7 @@ function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefi
     ledger: createLedger(docs),
     log,
     now,
-    sleep,
+    sleep: wait,
     settings: {
       archivePrefix: config.ARCHIVE_PREFIX,
       resumableThresholdBytes: config.TRANSFER_RESUMABLE_THRESHOLD_BYTES,

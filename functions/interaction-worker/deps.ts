@@ -32,4 +32,3 @@ export interface WorkerDeps {
   sleep: (ms: number) => Promise<void>;
 }
 
-export const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -5,7 +5,6 @@
  * the crash happened; the CRM attachment carries an idempotency key for the crash that
  * falls between the CRM write and the ledger write.
  */
-import { backoffDelay } from '../../shared/zoom/api-client';
 import { artifactPath, extensionFor, extensionOfContentType } from '../../shared/zoom/artifacts';
 import { ZoomApiError, ZoomFileNotReadyError } from '../../shared/zoom/errors';
 import type { LedgerArtifact } from '../../shared/zoom/ledger';
@@ -79,7 +78,7 @@ async function fetchIntoStorage(deps: WorkerDeps, plan: EventPlan, artifact: Pla
     ...(artifact.time ? { artifactTime: artifact.time } : {}),
     eventTime: new Date(plan.eventTs).toISOString(),
   };
-  const result = await withZoomRetries(deps, plan.eventTs, async () => {
+  const result = await waitForFile(deps, plan.eventTs, async () => {
     const url = artifact.url ?? (await lookUpRecordingUrl(deps, engagementId, artifact.sourceId));
     return transferZoomFile(
       { zoom: deps.zoom, blobs: deps.blobs, log: deps.log },
@@ -119,34 +118,22 @@ async function step<T>(deps: WorkerDeps, engagementId: string, key: string, upst
 }
 
 /**
- * Retries inside the invocation: a file not ready yet (404/409 soon after the event) and
- * Zoom 429/5xx, with back-off. When the in-invocation budget is spent, a not-ready file is
- * handed back to Pub/Sub (retryable) while the window is open and becomes a
- * ZoomFileNotReadyError (permanent, see `step`) once it has closed.
+ * Waits for a file Zoom has announced but does not serve yet (404/409 soon after the event):
+ * tried again after each of the not-ready delays. When they are spent, the file is handed back
+ * to Pub/Sub (retryable) while the window is open and becomes a ZoomFileNotReadyError
+ * (permanent, see `step`) once it has closed. 429/5xx are not retried here: the Zoom client
+ * already did (shared/zoom/README.md), and what it gives up on goes back to Pub/Sub.
  */
-async function withZoomRetries<T>(deps: WorkerDeps, eventTs: number, run: () => Promise<T>): Promise<T> {
+async function waitForFile<T>(deps: WorkerDeps, eventTs: number, run: () => Promise<T>): Promise<T> {
   const delays = deps.settings.notReadyDelaysMs;
   for (let attempt = 0; ; attempt++) {
     try {
       return await run();
     } catch (err) {
-      const windowOpen = deps.now() - eventTs < deps.settings.notReadyWindowMs;
-      if (err instanceof ZoomFileNotReadyError) {
-        if (!windowOpen) throw err;
-        if (attempt >= delays.length) throw new NotReadyYetError(err.upstreamStatus);
-        await deps.sleep(delays[attempt]!);
-        continue;
-      }
-      if (err instanceof ZoomApiError && err.retryable && attempt < delays.length) {
-        const retryAfterMs = err.retryAfterSeconds === undefined ? 0 : err.retryAfterSeconds * 1000;
-        const policy = { limit: delays.length, baseDelayMs: delays[0]!, maxDelayMs: Math.max(...delays) };
-        // Retry-After is a floor (docs/contracts/zoom.md): one longer than this invocation's
-        // longest wait is left to Pub/Sub's redelivery rather than cut short here.
-        if (retryAfterMs > policy.maxDelayMs) throw err;
-        await deps.sleep(Math.max(backoffDelay(policy, attempt + 1), retryAfterMs));
-        continue;
-      }
-      throw err;
+      if (!(err instanceof ZoomFileNotReadyError)) throw err;
+      if (deps.now() - eventTs >= deps.settings.notReadyWindowMs) throw err;
+      if (attempt >= delays.length) throw new NotReadyYetError(err.upstreamStatus);
+      await deps.sleep(delays[attempt]!);
     }
   }
 }

@@ -4,7 +4,7 @@ import { lazyFirestoreDocStore, lazyGcsBlobStore } from '../../shared/google-laz
 import type { HttpFunction } from '../../shared/http/app';
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
-import { createFunctionRuntime } from '../../shared/runtime';
+import { type ComposeOptions, createFunctionRuntime } from '../../shared/runtime';
 import { conversationHashKeyOf } from '../../shared/trace/config';
 import { createIapVerifier, iapKeysFrom } from '../../shared/http/iap-assertion';
 import { checkOperatorConfig, operatorConfigShape } from './config';
@@ -15,10 +15,10 @@ export interface OperatorPorts {
   blobs: BlobStore;
 }
 
-export function composeOperator(env: Env, ports?: Partial<OperatorPorts>, options: { now?: () => Date; logSink?: (line: string) => void } = {}): HttpFunction {
-  const { config, log } = createFunctionRuntime('operator', env, operatorConfigShape, options.logSink ? { sink: options.logSink } : {});
+export function composeOperator(env: Env, ports?: Partial<OperatorPorts>, options: ComposeOptions = {}): HttpFunction {
+  const { config, log } = createFunctionRuntime('operator', env, operatorConfigShape, options);
   checkOperatorConfig(config);
-  const now = options.now ?? (() => new Date());
+  const now = options.now ?? Date.now;
   const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET);
   const hashKey = conversationHashKeyOf(config);
@@ -30,11 +30,9 @@ export function composeOperator(env: Env, ports?: Partial<OperatorPorts>, option
       conversations: hashKey ? { collection: config.UI_CONNECTOR_COLLECTION, hashKey, defaultCountry: config.UI_CONNECTOR_DEFAULT_COUNTRY } : undefined,
     },
     day: { docs, retryFailedArtifacts: config.RECONCILE_RETRY_FAILED },
-    now,
+    now: () => new Date(now()),
     // Behind IAP, its signed assertion is checked too: a request that reached the service some other way is refused.
-    ...(config.OPERATOR_REQUIRE_IAP
-      ? { requireIap: createIapVerifier({ audiences: config.OPERATOR_IAP_AUDIENCE ?? [], keys: iapKeysFrom(config.OPERATOR_IAP_KEYS_URL), now: () => now().getTime() }) }
-      : {}),
+    ...(config.OPERATOR_REQUIRE_IAP ? { requireIap: createIapVerifier({ audiences: config.OPERATOR_IAP_AUDIENCE ?? [], keys: iapKeysFrom(config.OPERATOR_IAP_KEYS_URL), now }) } : {}),
     log,
     projectId: config.GCP_PROJECT,
   });

@@ -1,5 +1,5 @@
 /** Composition root: configuration, clients and the HTTP app, built once per instance. */
-import got, { type Got } from 'got';
+import type { Got } from 'got';
 import type { Env } from '../../shared/config';
 import { lazyFirestoreDocStore, lazyPubSubEventBus } from '../../shared/google-lazy';
 import type { HttpFunction } from '../../shared/http/app';
@@ -9,24 +9,23 @@ import { reconcileSettingsOf } from '../../shared/reconcile/config';
 import type { ReconcileDeps } from '../../shared/reconcile/deps';
 import { createReconcileStore } from '../../shared/reconcile/store';
 import { createReconcileZoom } from '../../shared/reconcile/zoom-clients';
-import { createFunctionRuntime } from '../../shared/runtime';
+import { type ComposeOptions, createFunctionRuntime } from '../../shared/runtime';
 import { createLaneLimits } from '../../shared/reconcile/lane-limits';
 import { reconcileConfigShape } from './config';
 import { createReconcileApp } from './http';
 import { createOidcVerifier } from './oidc';
+import { sleep } from '../../shared/sleep';
 
 export interface ReconcilePorts {
   docs: DocStore;
   bus: EventBus;
-  /** The got instance for Google's certificates endpoint. */
-  certsHttp: Got;
   /** The got instance for Zoom (API and OAuth). */
   zoomHttp: Got;
 }
 
 /** `ports` lets tests compose the real function over in-memory adapters. */
-export function composeReconcile(env: Env, ports?: Partial<ReconcilePorts>, options: { now?: () => number; logSink?: (line: string) => void } = {}): HttpFunction {
-  const { config, log } = createFunctionRuntime('reconcile', env, reconcileConfigShape, options.logSink ? { sink: options.logSink } : {});
+export function composeReconcile(env: Env, ports?: Partial<ReconcilePorts>, options: ComposeOptions = {}): HttpFunction {
+  const { config, log } = createFunctionRuntime('reconcile', env, reconcileConfigShape, options);
   const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const bus = ports?.bus ?? lazyPubSubEventBus(config.GCP_PROJECT);
   const now = options.now ?? Date.now;
@@ -38,6 +37,7 @@ export function composeReconcile(env: Env, ports?: Partial<ReconcilePorts>, opti
     clientId: config.ZOOM_CLIENT_ID,
     clientSecret: config.ZOOM_CLIENT_SECRET,
     retry,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
   };
   const core: ReconcileDeps = {
     store: createReconcileStore(docs),
@@ -52,13 +52,12 @@ export function composeReconcile(env: Env, ports?: Partial<ReconcilePorts>, opti
     settings: reconcileSettingsOf(config),
     log,
     now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: options.sleep ?? sleep,
   };
-  const certsHttp = ports?.certsHttp ?? got.extend({ timeout: { request: 10_000 }, retry: { limit: 2 }, headers: { 'user-agent': 'ccbridge' } });
 
   return createReconcileApp({
     core,
-    oidc: createOidcVerifier({ certsUrl: config.OIDC_CERTS_URL, audience: config.RECONCILE_AUDIENCE, http: certsHttp, now, platformVerified: config.OIDC_PLATFORM_VERIFIED }),
+    oidc: createOidcVerifier({ certsUrl: config.OIDC_CERTS_URL, audience: config.RECONCILE_AUDIENCE, now, platformVerified: config.OIDC_PLATFORM_VERIFIED }),
     invokers: config.RECONCILE_INVOKERS,
     pushInvokers: config.RECONCILE_PUSH_INVOKERS,
     timeZone: config.RECONCILE_TIME_ZONE,

@@ -1,15 +1,15 @@
 /** Composition root: configuration, clients and the HTTP app, built once per instance. */
 import { hkdfSync } from 'node:crypto';
-import { ConfigError, type Env } from '../../shared/config';
+import type { Env } from '../../shared/config';
 import { lazyFirestoreDocStore, lazyPubSubEventBus } from '../../shared/google-lazy';
 import type { HttpFunction } from '../../shared/http/app';
 import { bodyLimitsOf, withBodyLimits } from '../../shared/http/body-guard';
 import { lazyAsync } from '../../shared/lazy';
 import type { DocStore } from '../../shared/ports/docstore';
 import type { EventBus } from '../../shared/ports/eventbus';
-import { createFunctionRuntime } from '../../shared/runtime';
+import { type ComposeOptions, createFunctionRuntime } from '../../shared/runtime';
 import { type AgentAssistParts, type AgentAssistPorts, composeAgentAssist } from './agent-assist-compose';
-import { uiConnectorConfigShape } from './config';
+import { twilioSigningOf, uiConnectorConfigShape } from './config';
 import { createConversationEvents } from './conversation-events';
 import { createKeyResolver } from './conversation-keys';
 import { createConversationStore } from './conversation-store';
@@ -18,40 +18,31 @@ import { createTokenService } from './tokens';
 import { type AccountVerifier, createCachedAccountVerifier, createTwilioAccountVerifier, createTwilioHttp } from './twilio-accounts';
 import { createTwilioRequestGate } from './twilio-request';
 import { createKeyedTokenBuckets } from '../../shared/rate-limit';
+import { withoutTrailingSlash } from '../../shared/http/url';
 
 export interface UiConnectorPorts extends AgentAssistPorts {
   docs?: DocStore;
   bus?: EventBus;
   /** Replaces the Twilio Accounts API check (the allow-list and cache still apply). */
   accounts?: AccountVerifier;
-  now?: () => Date;
-  logSink?: (line: string) => void;
 }
 
 /** The HTTP handler; `attachSocket` serves the Agent Assist socket.io server on the HTTP server that runs it. */
 export type UiConnectorHandler = HttpFunction & Pick<AgentAssistParts, 'attachSocket'>;
 
-export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): UiConnectorHandler {
-  const { config, log } = createFunctionRuntime('ui-connector', env, uiConnectorConfigShape, ports.logSink ? { sink: ports.logSink } : {});
-  const authTokens = config.TWILIO_AUTH_TOKEN ?? [];
-  if (authTokens.length === 0 && config.UI_CONNECTOR_UNSIGNED_REQUESTS !== 'accept') {
-    throw new ConfigError('ui-connector', ['TWILIO_AUTH_TOKEN: required when UI_CONNECTOR_UNSIGNED_REQUESTS is not "accept" (signatures cannot be verified without it)']);
-  }
+export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}, options: ComposeOptions = {}): UiConnectorHandler {
+  const { config, log } = createFunctionRuntime('ui-connector', env, uiConnectorConfigShape, options);
+  const { authTokens, publicUrl, publicUrls } = twilioSigningOf(config);
   if (authTokens.length === 0) log.warn('twilio signatures are not verified: TWILIO_AUTH_TOKEN is not set');
 
-  const now = ports.now ?? (() => new Date());
+  const nowMs = options.now ?? Date.now;
+  const now = () => new Date(nowMs());
   const project = config.AGENT_ASSIST_PROJECT || config.GCP_PROJECT;
   const jwtKey = config.UI_CONNECTOR_JWT_SECRET;
   // Without a key of its own, the key hash key is derived from the signing key (rotating that key then orphans live mappings for up to their TTL).
   const hashKey = config.UI_CONNECTOR_KEY_HASH_SECRET
     ? Buffer.from(config.UI_CONNECTOR_KEY_HASH_SECRET.reveal(), 'utf8')
     : Buffer.from(hkdfSync('sha256', jwtKey.reveal(), 'ccbridge', 'ui-connector conversation key hash', 32));
-  // Signatures verify only against these: never a URL built from the request's Host / X-Forwarded-Host.
-  const publicUrl = config.UI_CONNECTOR_PUBLIC_URL ?? (config.PUBLIC_BASE_URL ? `${config.PUBLIC_BASE_URL.replace(/\/+$/, '')}/ui-connector` : undefined);
-  const publicUrls = [...(publicUrl ? [publicUrl] : []), ...config.UI_CONNECTOR_PUBLIC_URLS];
-  if (authTokens.length > 0 && publicUrls.length === 0) {
-    throw new ConfigError('ui-connector', ['UI_CONNECTOR_PUBLIC_URL: required with TWILIO_AUTH_TOKEN (set it, UI_CONNECTOR_PUBLIC_URLS or PUBLIC_BASE_URL): Twilio signs the URL it calls']);
-  }
   const perMinute = (n: number) => n / 60;
 
   // The Google clients load on first use: composing stays cheap at instance start.
@@ -85,19 +76,19 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): UiCo
         perSource: createKeyedTokenBuckets({
           burst: config.UI_CONNECTOR_REGISTER_SOURCE_BURST,
           perSecond: perMinute(config.UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE),
-          now: () => now().getTime(),
+          now: nowMs,
         }),
         failuresPerAccount: createKeyedTokenBuckets({
           burst: config.UI_CONNECTOR_REGISTER_ACCOUNT_FAILURE_BURST,
           perSecond: perMinute(config.UI_CONNECTOR_REGISTER_ACCOUNT_FAILURES_PER_MINUTE),
-          now: () => now().getTime(),
+          now: nowMs,
         }),
       },
       accounts: createCachedAccountVerifier({
         upstream: upstreamAccounts,
         allowedAccountSids: config.TWILIO_ACCOUNT_SID,
         cacheSeconds: config.UI_CONNECTOR_TWILIO_CACHE_SECONDS,
-        now: () => now().getTime(),
+        now: nowMs,
       }),
     },
     conversations: {
@@ -114,7 +105,7 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}): UiCo
     },
   });
   const appFor = (req: { originalUrl?: string | undefined; url?: string | undefined }) => {
-    const path = (req.originalUrl ?? req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+    const path = withoutTrailingSlash((req.originalUrl ?? req.url ?? '/').split('?')[0]!);
     return agentAssist.isAgentAssistPath(path) ? agentAssist.app : connector;
   };
   const handler: HttpFunction = (req, res) => appFor(req)(req, res);

@@ -3,7 +3,8 @@
  * Parsed once from the injected env; every bad key is reported at once.
  */
 import * as z from 'zod';
-import { envBool, envInt, envList, envString, envUrl, optionalSecret, Secret, secret } from '../../shared/config';
+import { ConfigError, envBool, envInt, envList, envString, envUrl, optionalSecret, Secret, secret } from '../../shared/config';
+import { functionPublicUrl } from '../../shared/http/url';
 import { countryCodeSchema } from '../../shared/phone';
 import { agentAssistConfigShape } from './agent-assist-config';
 import { ROLELESS_TOKEN_POLICIES } from './tokens';
@@ -69,3 +70,23 @@ export const uiConnectorConfigShape = {
   UI_CONNECTOR_EVENT_TIMEOUT_MS: envInt(100, 8000).default(3000),
   ...agentAssistConfigShape,
 };
+
+/**
+ * How Twilio requests are checked: the auth tokens and the public URLs signatures are
+ * verified against (never a URL built from the request's Host / X-Forwarded-Host). No token
+ * is a ConfigError unless unsigned requests are accepted; tokens without a public URL too.
+ */
+export function twilioSigningOf(
+  config: Pick<z.output<z.ZodObject<typeof uiConnectorConfigShape>>, 'TWILIO_AUTH_TOKEN' | 'UI_CONNECTOR_UNSIGNED_REQUESTS' | 'UI_CONNECTOR_PUBLIC_URL' | 'UI_CONNECTOR_PUBLIC_URLS' | 'PUBLIC_BASE_URL'>,
+): { authTokens: Secret[]; publicUrl: string | undefined; publicUrls: string[] } {
+  const authTokens = config.TWILIO_AUTH_TOKEN ?? [];
+  if (authTokens.length === 0 && config.UI_CONNECTOR_UNSIGNED_REQUESTS !== 'accept') {
+    throw new ConfigError('ui-connector', ['TWILIO_AUTH_TOKEN: required when UI_CONNECTOR_UNSIGNED_REQUESTS is not "accept" (signatures cannot be verified without it)']);
+  }
+  const publicUrl = functionPublicUrl(config.UI_CONNECTOR_PUBLIC_URL, config.PUBLIC_BASE_URL, 'ui-connector');
+  const publicUrls = [...(publicUrl ? [publicUrl] : []), ...config.UI_CONNECTOR_PUBLIC_URLS];
+  if (authTokens.length > 0 && publicUrls.length === 0) {
+    throw new ConfigError('ui-connector', ['UI_CONNECTOR_PUBLIC_URL: required with TWILIO_AUTH_TOKEN (set it, UI_CONNECTOR_PUBLIC_URLS or PUBLIC_BASE_URL): Twilio signs the URL it calls']);
+  }
+  return { authTokens, publicUrl, publicUrls };
+}

@@ -10,6 +10,7 @@
 import type { Got } from 'got';
 import { AppError } from '../../shared/errors';
 import type { Method } from '../../shared/http/app';
+import { withoutTrailingSlash } from '../../shared/http/url';
 
 export interface ProxyTarget {
   version: 'v2' | 'v2beta1';
@@ -105,7 +106,7 @@ export async function createDialogflowHttp(options: { timeoutMs: number }): Prom
 export function createDialogflowForwarder(options: { http: () => Promise<Got>; endpointOverride?: string; authHeaders: GoogleAuthHeaders }): DialogflowForwarder {
   return {
     async forward(target, method, search, body) {
-      const base = (options.endpointOverride ?? dialogflowEndpoint(target.location)).replace(/\/+$/, '');
+      const base = withoutTrailingSlash(options.endpointOverride ?? dialogflowEndpoint(target.location));
       const url = `${base}${target.upstreamPath}${search}`;
       const http = await options.http();
       let response: { statusCode: number; body: Buffer };

@@ -18,6 +18,7 @@ import { byPublishTime, type LoggedNotification, type NotificationLog } from '..
 import { CONVERSATION_NAME, conversationRoom } from '../../shared/agent-assist/notifications';
 import type { Logger } from '../../shared/logging';
 import type { TokenService } from './tokens';
+import { withoutTrailingSlash } from '../../shared/http/url';
 
 export interface SocketServerDeps {
   tokens: TokenService;
@@ -246,6 +247,6 @@ export async function attachAgentAssistSocket(server: http.Server, deps: SocketS
 /** "/" plus the public URL's path, e.g. https://host/ui-connector → ["/ui-connector"]. */
 export function socketNamespaces(publicUrl: string | undefined): string[] {
   if (!publicUrl) return [];
-  const path = new URL(publicUrl).pathname.replace(/\/+$/, '');
+  const path = withoutTrailingSlash(new URL(publicUrl).pathname);
   return path === '' ? [] : [path];
 }

@@ -10,6 +10,7 @@ import type { Got } from 'got';
 import * as z from 'zod';
 import { AppError } from '../../shared/errors';
 import type { Logger } from '../../shared/logging';
+import { withoutTrailingSlash } from '../../shared/http/url';
 
 const twilioAccountSchema = z.looseObject({
   sid: z.string(),
@@ -27,7 +28,7 @@ export interface AccountVerifier {
 export async function createTwilioHttp(options: { baseUrl: string; timeoutMs: number }): Promise<Got> {
   const { default: got } = await import('got');
   return got.extend({
-    prefixUrl: options.baseUrl.replace(/\/+$/, ''),
+    prefixUrl: withoutTrailingSlash(options.baseUrl),
     timeout: { request: options.timeoutMs },
     // One quick retry on Twilio's transient answers keeps the worst case near 2 × timeout.
     retry: { limit: 1, methods: ['GET'], statusCodes: [429, 500, 502, 503, 504], calculateDelay: ({ computedValue }) => (computedValue === 0 ? 0 : 200) },

@@ -6,7 +6,7 @@ import { createIapVerifier, iapKeysFrom } from '../../shared/http/iap-assertion'
 import type { BlobStore } from '../../shared/ports/blobstore';
 import type { DocStore } from '../../shared/ports/docstore';
 import type { EventBus } from '../../shared/ports/eventbus';
-import { createFunctionRuntime } from '../../shared/runtime';
+import { type ComposeOptions, createFunctionRuntime } from '../../shared/runtime';
 import { createLedger } from '../../shared/zoom/ledger';
 import { checkZoomWebhookConfig, zoomWebhookConfigShape } from './config';
 import { createEventKeyStore } from './event-keys';
@@ -20,8 +20,8 @@ export interface ZoomWebhookPorts {
 }
 
 /** `ports` lets tests compose the real app over in-memory adapters. */
-export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, options: { now?: () => number; logSink?: (line: string) => void } = {}): HttpFunction {
-  const { config, log } = createFunctionRuntime('zoom-webhook', env, zoomWebhookConfigShape, options.logSink ? { sink: options.logSink } : {});
+export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, options: ComposeOptions = {}): HttpFunction {
+  const { config, log } = createFunctionRuntime('zoom-webhook', env, zoomWebhookConfigShape, options);
   checkZoomWebhookConfig(config);
   const signer =
     config.GCS_SIGNER_CLIENT_EMAIL && config.GCS_SIGNER_PRIVATE_KEY ? { clientEmail: config.GCS_SIGNER_CLIENT_EMAIL, privateKey: config.GCS_SIGNER_PRIVATE_KEY } : undefined;

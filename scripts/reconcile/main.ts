@@ -22,6 +22,7 @@ import { createReconcileZoom } from '../../shared/reconcile/zoom-clients';
 import { parseCliArgs, USAGE, UsageError } from './args';
 import { resolveEnvironment } from './environment';
 import { createProgress, type ProgressSink } from './progress';
+import { sleep } from '../../shared/sleep';
 
 export interface CliIo {
   stdout: ProgressSink;
@@ -79,7 +80,7 @@ export async function runReconcileCli(argv: string[], env: Env, repoRoot: string
     settings: reconcileSettingsOf(config),
     log,
     now: Date.now,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep,
     onProgress: (event) => progress.onEvent(event),
     ...(io.signal ? { signal: io.signal } : {}),
   };

@@ -7,6 +7,7 @@
  */
 import got, { type Got } from 'got';
 import * as z from 'zod';
+import { withoutTrailingSlash } from '../../shared/http/url';
 
 export const sipConfigSchema = z.looseObject({
   createConversationOnTheFly: z.boolean().optional(),
@@ -91,7 +92,7 @@ export function defaultDialogflowEndpoint(location: string): string {
 
 export function createDialogflowRest(options: { endpoint: string; getAccessToken?: () => Promise<string | undefined>; timeoutMs?: number }): DialogflowApi {
   const http: Got = got.extend({
-    prefixUrl: `${options.endpoint.replace(/\/+$/, '')}/v2beta1`,
+    prefixUrl: `${withoutTrailingSlash(options.endpoint)}/v2beta1`,
     timeout: { request: options.timeoutMs ?? 30_000 },
     // Reads and the idempotent PATCHes may be retried; an order (POST) is never sent twice.
     retry: { limit: 2, methods: ['GET', 'PATCH'], statusCodes: [429, 500, 502, 503, 504] },

@@ -10,6 +10,7 @@
  * are recognised by their description, which names the profile.
  */
 import type { DialogflowApi, PhoneNumber, PhoneNumberOrder, PhoneNumberSpec } from './dialogflow-rest';
+import { sleep as defaultSleep } from '../../shared/sleep';
 
 export const SIPREC_HOST = '216.239.36.145:5672';
 
@@ -65,7 +66,7 @@ const DEAD_STATES = new Set(['FAILED', 'CANCELLED', 'CANCELED', 'EXPIRED']);
 export async function ensureSiprecNumber(api: DialogflowApi, options: ProvisionOptions): Promise<ProvisionResult> {
   const { profile } = options;
   const log = options.log ?? (() => undefined);
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
   const actions: string[] = [];
 

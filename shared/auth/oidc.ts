@@ -1,12 +1,17 @@
 /**
  * Verifies the Google-signed OIDC ID tokens Cloud Scheduler and Pub/Sub push attach
- * (`Authorization: Bearer <jwt>`): signature against Google's published certificates
- * (fetched once and cached for their Cache-Control max-age; fetched again when a token names
- * a key not seen yet, at most once a minute), issuer, expiry, audience = this function's URL,
- * then the caller's service account against the allowed list.
+ * (`Authorization: Bearer <jwt>`) with google-auth-library's `OAuth2Client.verifyIdToken`:
+ * signature against the published certificates (the client's own cache, kept for the
+ * answer's Cache-Control max-age), issuer, lifetime, audience = this function's URL; then the
+ * caller's service account against the allowed list.
  *
  * Production reads https://www.googleapis.com/oauth2/v1/certs; the local stack points
- * OIDC_CERTS_URL at its own issuer, so the same code path verifies both.
+ * OIDC_CERTS_URL at its own issuer — the client's `oauth2FederatedSignonPemCertsUrl`
+ * endpoint — so the same code path verifies both. The client's cache never asks again for a
+ * key it does not know before its max-age runs out; Google publishes a new key before signing
+ * with it, but a token naming an unknown key makes a fresh client (an empty cache) ask again,
+ * at most once a minute. The library checks lifetimes against the system clock (it takes no
+ * clock of ours); the injected `now` paces that re-fetch and checks stripped tokens.
  * Behind Cloud Run (IAM invoker check on, `platformVerified`), Cloud Run has already verified
  * the token and forwards it with its signature replaced by `SIGNATURE_REMOVED_BY_GOOGLE`
  * (docs/contracts/google-cloud.md §1): such a token cannot be verified again, so its claims are
@@ -14,25 +19,26 @@
  * `platformVerified` a stripped token is refused: anyone could write one.
  *
  * Missing, malformed, badly signed, expired or wrongly addressed → 401; a valid token of
- * another account → 403. The token itself is never logged.
+ * another account → 403; certificates unreachable → 503. The token itself is never logged:
+ * the library's error messages quote it, so a refusal is explained from the token's claims
+ * (which claim is wrong) instead of from the library's message.
  */
-import type { Got } from 'got';
+import type { OAuth2Client } from 'google-auth-library';
 import * as z from 'zod';
 import { AppError, forbidden, unauthenticated } from '../errors';
-import { lazyAsync } from '../lazy';
 
 export const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
 
-const certsSchema = z.record(z.string(), z.string().min(1));
 const headerSchema = z.looseObject({ kid: z.string().optional(), alg: z.string().optional() });
 const claimsSchema = z.looseObject({ email: z.string().optional(), email_verified: z.union([z.boolean(), z.string()]).optional() });
 
 export interface OidcVerifierOptions {
+  /** Where the token-signing certificates are read (Google's, or the local issuer's). */
   certsUrl: string;
   audience: string;
-  /** The got instance for the certificates endpoint. */
-  http: Got;
   now?: () => number;
+  /** Time allowed for the certificates request (default 10 s). */
+  certsTimeoutMs?: number;
   /** Cloud Run verified the token before the request reached us (stripped tokens are accepted). */
   platformVerified?: boolean;
 }
@@ -70,46 +76,47 @@ export function platformCredential(headers: Record<string, string | string[] | u
 }
 
 const REFETCH_UNKNOWN_KID_MS = 60_000;
-const DEFAULT_CERTS_TTL_MS = 3_600_000;
 
 export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
   const now = options.now ?? Date.now;
-  let certs: { keys: Record<string, string>; expiresAt: number; fetchedAt: number } | undefined;
   // google-auth-library is loaded when the first token arrives, not at instance start.
-  const client = lazyAsync(async () => new (await import('google-auth-library')).OAuth2Client());
+  const newClient = async (): Promise<OAuth2Client> =>
+    new (await import('google-auth-library')).OAuth2Client({
+      endpoints: { oauth2FederatedSignonPemCertsUrl: options.certsUrl },
+      issuers: GOOGLE_ISSUERS,
+      transporterOptions: { timeout: options.certsTimeoutMs ?? 10_000 },
+    });
+  let client: Promise<OAuth2Client> | undefined;
+  let clientSince = 0;
 
-  const fetchCerts = async () => {
-    let response: { body: unknown; headers: Record<string, string | string[] | undefined> };
+  const certsOf = async (c: OAuth2Client): Promise<Record<string, unknown>> => {
     try {
-      const r = await options.http.get(options.certsUrl, { responseType: 'json' });
-      response = { body: r.body, headers: r.headers };
+      return (await c.getFederatedSignonCertsAsync()).certs as Record<string, unknown>;
     } catch (err) {
       throw new AppError('unavailable', 503, 'cannot fetch the token-signing certificates', { retryable: true, cause: err });
     }
-    const parsed = certsSchema.safeParse(response.body);
-    if (!parsed.success) throw new AppError('unavailable', 503, 'token-signing certificates are not readable', { retryable: true });
-    const maxAge = /max-age=(\d+)/.exec(String(response.headers['cache-control'] ?? ''))?.[1];
-    const t = now();
-    certs = { keys: parsed.data, fetchedAt: t, expiresAt: t + (maxAge ? Number(maxAge) * 1000 : DEFAULT_CERTS_TTL_MS) };
-    return certs.keys;
-  };
-
-  const keysFor = async (kid: string | undefined): Promise<Record<string, string>> => {
-    const t = now();
-    if (!certs || t >= certs.expiresAt) return fetchCerts();
-    // Google rotates keys: a token signed with a new one arrives before our cache expires.
-    if (kid !== undefined && !(kid in certs.keys) && t - certs.fetchedAt >= REFETCH_UNKNOWN_KID_MS) return fetchCerts();
-    return certs.keys;
   };
 
   const verifySigned = async (token: string, kid: string | undefined): Promise<unknown> => {
-    const keys = await keysFor(kid);
+    if (!client) {
+      client = newClient();
+      clientSince = now();
+    }
+    let c = await client;
+    let certs = await certsOf(c);
+    if (kid !== undefined && !(kid in certs) && now() - clientSince >= REFETCH_UNKNOWN_KID_MS) {
+      client = newClient();
+      clientSince = now();
+      c = await client;
+      certs = await certsOf(c);
+    }
     try {
-      const ticket = await (await client()).verifySignedJwtWithCertsAsync(token, keys, options.audience, GOOGLE_ISSUERS);
+      // The certificates are in the client's cache now: verifyIdToken reads them from there.
+      const ticket = await c.verifyIdToken({ idToken: token, audience: options.audience });
       return ticket.getPayload();
-    } catch (err) {
-      // The library's messages quote the token: keep only what kind of failure it was.
-      throw unauthenticated(`the token was refused (${failureKind(err)})`);
+    } catch {
+      const reason = kid === undefined || !(kid in certs) ? 'unknown signing key' : (claimProblem(token, options.audience, now()) ?? 'bad signature');
+      throw unauthenticated(`the token was refused (${reason})`);
     }
   };
 
@@ -123,7 +130,9 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
       let payload: unknown;
       if (token.split('.')[2] === SIGNATURE_REMOVED) {
         if (!options.platformVerified) throw unauthenticated('the token carries no signature (only Cloud Run may strip it)');
-        payload = checkStrippedClaims(token, options.audience, now());
+        const problem = claimProblem(token, options.audience, now());
+        if (problem) throw unauthenticated(`the token was refused (${problem})`);
+        payload = decodeSegment(token.split('.')[1]);
       } else {
         payload = await verifySigned(token, parsedHeader.data.kid);
       }
@@ -137,18 +146,22 @@ export function createOidcVerifier(options: OidcVerifierOptions): OidcVerifier {
   };
 }
 
-/** The checks a signature cannot give any more: who issued it, for whom, until when. */
-function checkStrippedClaims(token: string, audience: string, nowMs: number): unknown {
+/**
+ * What is wrong with a token's claims — who issued it, for whom, until when — or undefined.
+ * The whole check of a stripped token (its signature is gone); for a signed token the
+ * library decided, and this only says why.
+ */
+function claimProblem(token: string, audience: string, nowMs: number): string | undefined {
   const parsed = strippedClaimsSchema.safeParse(decodeSegment(token.split('.')[1]));
-  if (!parsed.success) throw unauthenticated('the token was refused (malformed)');
+  if (!parsed.success) return 'malformed';
   const claims = parsed.data;
-  if (!GOOGLE_ISSUERS.includes(claims.iss)) throw unauthenticated('the token was refused (wrong issuer)');
+  if (!GOOGLE_ISSUERS.includes(claims.iss)) return 'wrong issuer';
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-  if (!audiences.includes(audience)) throw unauthenticated('the token was refused (wrong audience)');
+  if (!audiences.includes(audience)) return 'wrong audience';
   const nowS = nowMs / 1000;
-  if (claims.exp + CLOCK_SKEW_S < nowS) throw unauthenticated('the token was refused (expired)');
-  if (claims.iat !== undefined && claims.iat - CLOCK_SKEW_S > nowS) throw unauthenticated('the token was refused (not yet valid)');
-  return claims;
+  if (claims.exp + CLOCK_SKEW_S < nowS) return 'expired';
+  if (claims.iat !== undefined && claims.iat - CLOCK_SKEW_S > nowS) return 'not yet valid';
+  return undefined;
 }
 
 function decodeSegment(segment: string | undefined): unknown {
@@ -158,14 +171,4 @@ function decodeSegment(segment: string | undefined): unknown {
   } catch {
     return undefined;
   }
-}
-
-function failureKind(err: unknown): string {
-  const message = err instanceof Error ? err.message : '';
-  if (/too late|expired/i.test(message)) return 'expired';
-  if (/too early/i.test(message)) return 'not yet valid';
-  if (/recipient|audience/i.test(message)) return 'wrong audience';
-  if (/issuer/i.test(message)) return 'wrong issuer';
-  if (/pem|signature/i.test(message)) return 'bad signature';
-  return 'malformed';
 }

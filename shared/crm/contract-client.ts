@@ -11,7 +11,7 @@
 import got, { type Got, type Method, type OptionsInit, type Response } from 'got';
 import type * as z from 'zod';
 import type { Secret } from '../config';
-import { AppError, type ErrorCode } from '../errors';
+import { AppError, type ErrorCode, errorCodeForStatus } from '../errors';
 import type { Logger } from '../logging';
 import {
   accountDataSchema,
@@ -24,8 +24,10 @@ import {
   tokenResponseSchema,
   compact,
 } from './contract';
-import { crmAuthFailed, crmContractViolation, crmUnavailable, parseRetryAfter } from './errors';
+import { gotRetryAfter, parseRetryAfter } from '../http/retry-after';
+import { crmAuthFailed, crmContractViolation, crmUnavailable } from './errors';
 import type { CrmClient } from './port';
+import { withoutTrailingSlash } from '../http/url';
 
 export type ContractAuth =
   | { kind: 'basic'; user: string; password: Secret }
@@ -78,7 +80,7 @@ export function createContractCrmClient(options: ContractClientOptions): CrmClie
   const now = options.now ?? Date.now;
   const retryLimit = options.retryLimit ?? 2;
   const http: Got = got.extend({
-    prefixUrl: options.baseUrl.replace(/\/+$/, ''),
+    prefixUrl: withoutTrailingSlash(options.baseUrl),
     timeout: { request: options.timeoutMs ?? 10_000 },
     throwHttpErrors: false,
     responseType: 'text',
@@ -88,7 +90,7 @@ export function createContractCrmClient(options: ContractClientOptions): CrmClie
       methods: ['GET', 'PUT', 'PATCH', 'POST', 'HEAD'],
       statusCodes: [408, 429, 500, 502, 503, 504],
       // Honour Retry-After, but never wait longer than a caller would.
-      maxRetryAfter: 30_000,
+      ...gotRetryAfter(30_000),
     },
     headers: { accept: 'application/json', 'user-agent': 'ccbridge-crm-contract-client' },
   });
@@ -246,7 +248,7 @@ function toAppError(status: number, text: string, headers: Record<string, string
   }
   const retryAfterSeconds = parseRetryAfter(headers['retry-after']);
   if (status >= 500 && (body === undefined || status === 503)) return crmUnavailable(CRM, status);
-  const code: ErrorCode = body && KNOWN_CODES.has(body.code) ? (body.code as ErrorCode) : status === 429 ? 'rate_limited' : status >= 500 ? 'upstream_error' : 'bad_request';
+  const code: ErrorCode = body && KNOWN_CODES.has(body.code) ? (body.code as ErrorCode) : errorCodeForStatus(status);
   return new AppError(code, status, body?.message ?? `${CRM} answered HTTP ${status}`, {
     details: body?.details,
     retryable: status === 429 || status >= 500,

@@ -5,6 +5,7 @@
  * 404 unknown id, 409 conflict or ambiguous match, 429 with Retry-After, 502/503 upstream.
  */
 import { AppError } from '../errors';
+import { parseRetryAfter } from '../http/retry-after';
 
 export interface AmbiguousCandidate {
   id: string;
@@ -61,19 +62,6 @@ export const crmAuthFailed = (crm: string, status: number) =>
 /** The CRM rejected the input as invalid: the caller's data, passed on as a 400. */
 export const crmRejected = (crm: string, message: string, details?: unknown) =>
   new AppError('bad_request', 400, `${crm} rejected the request: ${message}`, { details, retryable: false });
-
-/**
- * Reads a Retry-After header: delta-seconds or an HTTP date. Unparseable or negative values
- * are ignored (the caller falls back to its own back-off).
- */
-export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (v === undefined || v.trim() === '') return undefined;
-  if (/^\d+$/.test(v.trim())) return Number(v.trim());
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, Math.ceil((at - now) / 1000));
-}
 
 export interface UpstreamFailure {
   crm: string;

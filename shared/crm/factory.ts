@@ -13,6 +13,7 @@ import { createServiceNowCrm } from './adapters/servicenow';
 import { createZendeskCrm } from './adapters/zendesk';
 import { type ContractAuth, createContractCrmClient } from './contract-client';
 import type { CrmClient } from './port';
+import { functionPublicUrl } from '../http/url';
 
 export interface CrmClientDeps {
   log: Logger;
@@ -91,7 +92,7 @@ export function createCrmClient(config: CrmClientConfig, deps: CrmClientDeps): C
 export function createBa360FromConfig(config: CrmClientConfig, deps: CrmClientDeps): Ba360 {
   const problems = REQUIRED_KEYS.ba360.filter((k) => config[k] === undefined).map((k) => `${k}: required when CRM_ADAPTER=ba360`);
   if (problems.length > 0) throw new ConfigError('crm client', problems);
-  const publicUrl = config.CRM_PUBLIC_URL ?? (deps.publicBaseUrl ? `${deps.publicBaseUrl.replace(/\/+$/, '')}/crm` : undefined);
+  const publicUrl = functionPublicUrl(config.CRM_PUBLIC_URL, deps.publicBaseUrl, 'crm');
   return createBa360({
     apiUrl: config.BA360_API_URL!,
     instanceUrl: config.BA360_INSTANCE_URL!,

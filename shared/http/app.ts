@@ -11,6 +11,7 @@ import { type Logger, parseTraceHeaders, traceFields } from '../logging';
 import { assertJsonDepth } from './body';
 import { type BodyLimits, DEFAULT_BODY_LIMITS, withBodyLimits } from './body-guard';
 import { notifyRefusal, type RefusalObserver, withRefusalObserver } from './refusal-observer';
+import { withoutTrailingSlash } from './url';
 
 export type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
@@ -163,7 +164,7 @@ function splitPath(path: string): string[] {
 }
 
 function normalisePath(path: string): string {
-  const trimmed = path.replace(/\/+$/, '');
+  const trimmed = withoutTrailingSlash(path);
   return trimmed === '' ? '/' : trimmed;
 }
 

@@ -18,7 +18,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { AppError, type ErrorCode, toErrorResponse } from '../errors';
+import { AppError, type ErrorCode, errorCodeForStatus, toErrorResponse } from '../errors';
 import { createLogger, type Logger } from '../logging';
 import { type BodyLimits, DEFAULT_BODY_LIMITS, guardRequestBody, type Refusal } from './body-guard';
 import { notifyRefusal, type RefusalObserver } from './refusal-observer';
@@ -160,8 +160,6 @@ const BODY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   'entity.verify.failed': { code: 'bad_request', message: 'request body could not be read' },
 };
 
-const CODE_BY_STATUS: Record<number, ErrorCode> = { 404: 'not_found', 405: 'method_not_allowed', 413: 'payload_too_large', 415: 'unsupported_media_type' };
-
 /**
  * The typed error for something the Framework's layer refused. Messages never quote the
  * request (a JSON parser's message does: it can hold personal data or credentials).
@@ -184,7 +182,7 @@ export function frameworkErrorToAppError(err: unknown, req: Pick<IncomingMessage
     return new AppError('bad_request', 400, 'the request path is not valid percent-encoding');
   }
   if (status !== undefined && status >= 400 && status < 500) {
-    return new AppError(CODE_BY_STATUS[status] ?? 'bad_request', status, `request refused by the function framework (${status})`);
+    return new AppError(errorCodeForStatus(status), status, `request refused by the function framework (${status})`);
   }
   // The CloudEvent middleware assumes an object body and throws on anything else.
   if (status === undefined && e.name === 'TypeError') {

@@ -9,6 +9,7 @@
  * its own requests and 429s, not its neighbours'.
  */
 import { createPauseBoard, createZoomRateLimiter, type PauseBoard, ZOOM_RATE_CATEGORIES, type ZoomRateLimiter, type ZoomRates } from '../zoom/rate-limiter';
+import type { Sleep } from '../sleep';
 
 export interface LaneLimits {
   /** 429 pauses shared by everything in this process. */
@@ -24,7 +25,7 @@ export interface LaneLimits {
   setWorking(runId: string, working: number): void;
 }
 
-export function createLaneLimits(options: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {}): LaneLimits {
+export function createLaneLimits(options: { now?: () => number; sleep?: Sleep } = {}): LaneLimits {
   const pauses = createPauseBoard();
   interface RunShare {
     limiter: ZoomRateLimiter;

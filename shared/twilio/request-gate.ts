@@ -23,6 +23,7 @@ import type { Secret } from '../config';
 import { AppError } from '../errors';
 import type { RequestContext } from '../http/app';
 import { type SignedParams, verifyTwilioSignature } from './signature';
+import { withoutTrailingSlash } from '../http/url';
 
 export type UnsignedPolicy = 'accept' | 'reads-only' | 'reject';
 
@@ -47,7 +48,7 @@ export interface TwilioRequestGateOptions {
 const unauthenticated = (message: string) => new AppError('unauthenticated', 401, message);
 
 export function createTwilioRequestGate(options: TwilioRequestGateOptions): TwilioRequestGate {
-  const publicBases = options.publicUrls.map((u) => u.replace(/\/+$/, ''));
+  const publicBases = options.publicUrls.map(withoutTrailingSlash);
   const mayBeUnsigned = (access: GateAccess) => options.unsigned === 'accept' || (options.unsigned === 'reads-only' && access !== 'write');
   const refuseUnsigned = (access: GateAccess, why: string) => {
     if (mayBeUnsigned(access)) return 'unsigned' as const;

@@ -1,19 +1,21 @@
 /**
  * The Zoom Contact Center REST client: list/detail endpoints (paged with
  * next_page_token) and authenticated file downloads, over one got instance for the Zoom
- * API with the bundle's retry policy (429/5xx with Retry-After or exponential back-off
- * and jitter), the cached Server-to-Server token, and one re-authentication on 401.
+ * API, the cached Server-to-Server token, and one re-authentication on 401.
  * Every answer is parsed with zod; errors are typed (./errors).
  *
+ * This client is the one layer that retries a Zoom call on 429/5xx or a failed connection
+ * (README.md in this folder: who retries what): one loop for API requests and download
+ * openings, the `RetryPolicy` it is given, Retry-After honoured (`retryDelay`), waits through
+ * the injected `sleep`. got itself never retries (its waits could not be paced nor faked).
  * Bulk readers (the reconciliation) pass a rate limiter (./rate-limiter): then every API
- * request waits for its category's slot, and 429/5xx are retried here — Retry-After
- * honoured, else exponential back-off with jitter, the category paused meanwhile — instead
- * of by got, whose retries would bypass the limiter.
+ * request, retries included, waits for its category's slot, and a 429 pauses the category.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import got, { type Got, HTTPError, RequestError } from 'got';
+import got, { type Got, HTTPError, ParseError, RequestError } from 'got';
 import type * as z from 'zod';
+import { parseRetryAfter } from '../http/retry-after';
 import {
   engagementsPageSchema,
   notesPageSchema,
@@ -28,16 +30,25 @@ import {
 } from './api-schemas';
 import { ZoomApiError, ZoomFileNotReadyError, ZoomNetworkError, ZoomPageTokenExpiredError, ZoomUrlNotAllowedError } from './errors';
 import type { ZoomTokenProvider } from './oauth';
-import { abortableSleep, type ZoomRateCategory, type ZoomRateLimiter } from './rate-limiter';
+import type { ZoomRateCategory, ZoomRateLimiter } from './rate-limiter';
+import { withoutTrailingSlash } from '../http/url';
+import { sleep as defaultSleep, type Sleep } from '../sleep';
 
 export interface RetryPolicy {
   /** Retries after the first attempt. */
   limit: number;
   baseDelayMs: number;
+  /** The ceiling of the exponential back-off. */
   maxDelayMs: number;
+  /**
+   * The longest Retry-After waited inside the call (default 10 minutes). A longer one ends the
+   * call with the ZoomApiError (which carries it): the caller's next layer comes back later.
+   */
+  maxRetryAfterMs?: number;
 }
 
 export const defaultZoomRetry: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelayMs: 20_000 };
+const DEFAULT_MAX_RETRY_AFTER_MS = 600_000;
 
 export interface ZoomApiClientOptions {
   /** e.g. https://api.zoom.us/v2 */
@@ -51,10 +62,12 @@ export interface ZoomApiClientOptions {
   retry?: RetryPolicy;
   /** Time to the first byte of an answer, and the longest silence inside a download. */
   timeouts?: { responseMs: number; idleMs: number };
-  /** Paces API requests per rate category; 429/5xx are then retried by the client (see above). */
+  /** Paces API requests per rate category (see above). */
   limiter?: ZoomRateLimiter;
-  /** How the paced retries wait (the composition root passes the clock it injects everywhere). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** How retries wait (the composition root passes the sleep it injects everywhere). */
+  sleep?: Sleep;
+  /** The jitter of the back-off (Math.random by default). */
+  random?: () => number;
 }
 
 export interface DateRange {
@@ -122,50 +135,62 @@ export function zoomRateCategoryOf(path: string): ZoomRateCategory {
 }
 
 /**
- * The wait before a paced retry: exponential back-off with jitter, and never shorter than
- * the server's Retry-After (which may exceed the policy's ceiling, up to 10 minutes).
+ * The wait before retry number `attempt` (1 = the first retry): exponential back-off with
+ * full jitter, never shorter than the server's Retry-After. undefined: the server asked for a
+ * longer wait than the policy waits inside a call (`maxRetryAfterMs`) — do not retry now.
  */
-export function pacedRetryDelay(policy: RetryPolicy, attempt: number, retryAfterMs?: number, random: () => number = Math.random): number {
-  const backoff = backoffDelay(policy, attempt, undefined, random);
-  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs)) return backoff;
-  return Math.max(backoff, Math.min(Math.max(retryAfterMs, 0), 600_000));
-}
-
-/** Exponential back-off with full jitter, or the server's Retry-After when it gave one. */
-export function backoffDelay(policy: RetryPolicy, attempt: number, retryAfterMs?: number, random: () => number = Math.random): number {
-  if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) return Math.min(Math.max(retryAfterMs, 0), policy.maxDelayMs);
+export function retryDelay(policy: RetryPolicy, attempt: number, retryAfterMs?: number, random: () => number = Math.random): number | undefined {
   const ceiling = Math.min(policy.baseDelayMs * 2 ** Math.max(attempt - 1, 0), policy.maxDelayMs);
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  const backoff = Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs)) return backoff;
+  if (retryAfterMs > (policy.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS)) return undefined;
+  return Math.max(backoff, retryAfterMs);
 }
 
-/** The got instance for the Zoom API host (one per upstream, see ../../docs/style). */
-export function createZoomHttp(options: Pick<ZoomApiClientOptions, 'retry' | 'timeouts'> = {}): Got {
-  const policy = options.retry ?? defaultZoomRetry;
+/** The got instance for the Zoom API host (one per upstream, see docs/style): no retries of its own (see above). */
+export function createZoomHttp(options: Pick<ZoomApiClientOptions, 'timeouts'> = {}): Got {
   return got.extend({
     timeout: { response: options.timeouts?.responseMs ?? 30_000 },
-    retry: {
-      limit: policy.limit,
-      methods: ['GET'],
-      statusCodes: RETRY_STATUSES,
-      // Zoom's Retry-After is optional; when absent, back off exponentially with jitter.
-      // (got reads 0 as "do not retry", so an immediate retry waits 1 ms.)
-      calculateDelay: ({ attemptCount, computedValue, retryAfter }) =>
-        computedValue === 0 ? 0 : Math.max(1, backoffDelay(policy, attemptCount, retryAfter)),
-    },
+    retry: { limit: 0 },
     headers: { 'user-agent': 'ccbridge' },
   });
 }
 
 export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = createZoomHttp(options)): ZoomApiClient {
-  const base = options.apiBaseUrl.replace(/\/+$/, '');
+  const base = withoutTrailingSlash(options.apiBaseUrl);
   const allowedHosts = new Set(options.downloadHosts.map((h) => h.toLowerCase()));
   const idleMs = options.timeouts?.idleMs ?? 60_000;
   const { limiter } = options;
   const policy = options.retry ?? defaultZoomRetry;
-  const sleep = options.sleep ?? abortableSleep;
+  const sleep = options.sleep ?? defaultSleep;
+  const random = options.random ?? Math.random;
 
-  // With a limiter the client retries itself (each attempt waits for its slot).
-  const authed = (limiter ? http.extend({ retry: { limit: 0 } }) : http).extend({
+  /**
+   * The one retry loop of a Zoom call: when `run` throws a retryable failure (429/5xx, a failed
+   * connection; not an answer that does not parse) it is tried again after `retryDelay`, up to `policy.limit` times; `onRateLimited`
+   * hears the wait a 429 asked for (the limiter pauses the category for everyone).
+   */
+  const withRetries = async <T>(run: () => Promise<T>, signal?: AbortSignal, onRateLimited?: (waitMs: number) => void): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        const status = err instanceof HTTPError ? err.response.statusCode : err instanceof ZoomApiError ? err.upstreamStatus : undefined;
+        const retryable =
+          status === undefined ? (err instanceof RequestError && !(err instanceof ParseError)) || err instanceof ZoomNetworkError : RETRY_STATUSES.includes(status);
+        if (!retryable || signal?.aborted) throw err;
+        const retryAfterS =
+          err instanceof HTTPError ? parseRetryAfter(err.response.headers['retry-after']) : err instanceof ZoomApiError ? err.retryAfterSeconds : undefined;
+        const retryAfterMs = retryAfterS === undefined ? undefined : retryAfterS * 1000;
+        const delay = retryDelay(policy, attempt, retryAfterMs, random);
+        if (status === 429) onRateLimited?.(delay ?? Math.min(retryAfterMs ?? 0, DEFAULT_MAX_RETRY_AFTER_MS));
+        if (attempt > policy.limit || delay === undefined) throw err;
+        await sleep(delay, signal);
+      }
+    }
+  };
+
+  const authed = http.extend({
     hooks: {
       beforeRequest: [
         async (o) => {
@@ -202,23 +227,14 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
     : authed;
 
   const request = async (path: string, params: Record<string, string | number>): Promise<unknown> => {
-    if (!limiter) return authed.get(`${base}${path}`, { searchParams: params }).json();
+    if (!limiter) return withRetries(() => authed.get(`${base}${path}`, { searchParams: params }).json());
     const category = zoomRateCategoryOf(path);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await paced.get(`${base}${path}`, { searchParams: params, context: { zoomRateCategory: category } }).json();
-      } catch (err) {
-        const status = err instanceof HTTPError ? err.response.statusCode : undefined;
-        const retryable = (status !== undefined && RETRY_STATUSES.includes(status)) || (status === undefined && err instanceof RequestError);
-        if (!retryable) throw err;
-        const retryAfter = err instanceof HTTPError ? retryAfterSeconds(err.response.headers['retry-after']) : undefined;
-        const delay = pacedRetryDelay(policy, attempt, retryAfter === undefined ? undefined : retryAfter * 1000);
-        // Everyone sharing the limiter waits out a 429, not only this request (even if it gives up).
-        if (status === 429) limiter.pause(category, delay);
-        if (attempt > policy.limit) throw err;
-        await sleep(delay);
-      }
-    }
+    // Everyone sharing the limiter waits out a 429, not only this request (even if it gives up).
+    return withRetries(
+      () => paced.get(`${base}${path}`, { searchParams: params, context: { zoomRateCategory: category } }).json(),
+      undefined,
+      (waitMs) => limiter.pause(category, waitMs),
+    );
   };
 
   const getJson = async <S extends z.ZodType>(path: string, searchParams: Record<string, string | number | undefined>, schema: S, what: string): Promise<z.output<S>> => {
@@ -278,61 +294,64 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
     listVoicemails: (q) =>
       paginate('/contact_center/inboxes/messages', { message_type: 'voicemail', ...rangePage('inboxMessages', q) }, voicemailsPageSchema, 'voicemail list'),
 
-    async openDownload(url, signal) {
-      let target = allowedDownloadUrl(url, allowedHosts);
-      let redirects = 0;
-      for (let attempt = 0; ; attempt++) {
-        const token = await options.tokens.getToken();
-        const stream = http.stream(target, {
-          headers: { authorization: `Bearer ${token}` },
-          throwHttpErrors: false,
-          // Redirects are followed here, one by one, each checked like the first URL: got's
-          // own following would carry the request to wherever a Location points.
-          followRedirect: false,
-          // Streams are retried by the caller (not-ready back-off, Pub/Sub redelivery), never mid-body.
-          retry: { limit: 0 },
-          timeout: { response: options.timeouts?.responseMs ?? 30_000, socket: idleMs },
-          decompress: false,
-          ...(signal ? { signal } : {}),
-        });
-        let response: IncomingMessage;
-        try {
-          response = await responseOf(stream);
-        } catch (err) {
-          stream.destroy();
-          throw new ZoomNetworkError('file download', err);
-        }
-        const status = response.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          const length = Number(response.headers['content-length']);
-          return {
-            body: stream,
-            contentType: String(response.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim(),
-            contentLength: Number.isFinite(length) && length >= 0 ? length : undefined,
-          };
-        }
-        stream.destroy();
-        if (status >= 300 && status < 400 && response.headers.location !== undefined) {
-          if (++redirects > MAX_DOWNLOAD_REDIRECTS) throw new ZoomApiError(status, `file download (more than ${MAX_DOWNLOAD_REDIRECTS} redirects)`);
-          let next: string;
-          try {
-            next = new URL(response.headers.location, target).href;
-          } catch {
-            throw new ZoomUrlNotAllowedError('(invalid redirect)');
-          }
-          target = allowedDownloadUrl(next, allowedHosts);
-          attempt = -1;
-          continue;
-        }
-        if (status === 401 && attempt === 0) {
-          options.tokens.invalidate(token);
-          continue;
-        }
-        if (status === 404 || status === 409) throw new ZoomFileNotReadyError(status);
-        throw new ZoomApiError(status, 'file download', retryAfterSeconds(response.headers['retry-after']));
-      }
-    },
+    openDownload: (url, signal) => withRetries(() => openDownloadOnce(url, signal), signal),
   };
+
+  /** One opening of a download (redirects and one re-authentication included); retried by withRetries. */
+  async function openDownloadOnce(url: string, signal: AbortSignal | undefined): Promise<ZoomDownload> {
+    let target = allowedDownloadUrl(url, allowedHosts);
+    let redirects = 0;
+    for (let attempt = 0; ; attempt++) {
+      const token = await options.tokens.getToken();
+      const stream = http.stream(target, {
+        headers: { authorization: `Bearer ${token}` },
+        throwHttpErrors: false,
+        // Redirects are followed here, one by one, each checked like the first URL: got's
+        // own following would carry the request to wherever a Location points.
+        followRedirect: false,
+        // An opening is retried by withRetries (before any byte of the body), never mid-body.
+        retry: { limit: 0 },
+        timeout: { response: options.timeouts?.responseMs ?? 30_000, socket: idleMs },
+        decompress: false,
+        ...(signal ? { signal } : {}),
+      });
+      let response: IncomingMessage;
+      try {
+        response = await responseOf(stream);
+      } catch (err) {
+        stream.destroy();
+        throw new ZoomNetworkError('file download', err);
+      }
+      const status = response.statusCode ?? 0;
+      if (status >= 200 && status < 300) {
+        const length = Number(response.headers['content-length']);
+        return {
+          body: stream,
+          contentType: String(response.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim(),
+          contentLength: Number.isFinite(length) && length >= 0 ? length : undefined,
+        };
+      }
+      stream.destroy();
+      if (status >= 300 && status < 400 && response.headers.location !== undefined) {
+        if (++redirects > MAX_DOWNLOAD_REDIRECTS) throw new ZoomApiError(status, `file download (more than ${MAX_DOWNLOAD_REDIRECTS} redirects)`);
+        let next: string;
+        try {
+          next = new URL(response.headers.location, target).href;
+        } catch {
+          throw new ZoomUrlNotAllowedError('(invalid redirect)');
+        }
+        target = allowedDownloadUrl(next, allowedHosts);
+        attempt = -1;
+        continue;
+      }
+      if (status === 401 && attempt === 0) {
+        options.tokens.invalidate(token);
+        continue;
+      }
+      if (status === 404 || status === 409) throw new ZoomFileNotReadyError(status);
+      throw new ZoomApiError(status, 'file download', parseRetryAfter(response.headers['retry-after']));
+    }
+  }
 }
 
 const LOOPBACK_HOSTNAMES = new Set(['localhost', '[::1]', '::1']);
@@ -371,17 +390,8 @@ function responseOf(stream: Readable): Promise<IncomingMessage> {
   });
 }
 
-function retryAfterSeconds(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  const n = Number(value);
-  if (Number.isFinite(n)) return n;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max((at - Date.now()) / 1000, 0);
-}
-
 function toZoomError(err: unknown, what: string): Error {
-  if (err instanceof HTTPError) return new ZoomApiError(err.response.statusCode, what, retryAfterSeconds(err.response.headers['retry-after']));
+  if (err instanceof HTTPError) return new ZoomApiError(err.response.statusCode, what, parseRetryAfter(err.response.headers['retry-after']));
   if (err instanceof RequestError) return new ZoomNetworkError(what, err);
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -15,6 +15,7 @@
 import { createHmac } from 'node:crypto';
 import type { Secret } from '../config';
 import { constantTimeEqual } from '../constant-time';
+import { withoutTrailingSlash } from '../http/url';
 
 const PURPOSE_V1 = 'ccbridge-artifact-link:v1';
 const PURPOSE_V2 = 'ccbridge-artifact-link:v2';
@@ -35,7 +36,7 @@ export function artifactLinkToken(secret: Secret, engagementId: string, key: str
 }
 
 export function artifactLinkUrl(baseUrl: string, secret: Secret, engagementId: string, key: string): string {
-  const base = baseUrl.replace(/\/+$/, '');
+  const base = withoutTrailingSlash(baseUrl);
   const token = artifactLinkToken(secret, engagementId, key);
   return `${base}/zoom-webhook/artifacts/${encodeURIComponent(engagementId)}/${encodeURIComponent(key)}?t=${token}`;
 }

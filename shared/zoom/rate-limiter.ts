@@ -1,3 +1,4 @@
+import { sleep as defaultSleep, type Sleep } from '../sleep';
 /**
  * A client-side limiter for the Zoom API, per rate category ("Rate Limit Label" in Zoom's
  * reference: light, medium, heavy). Zoom's limits are per account and shared by every app
@@ -47,22 +48,7 @@ export interface RateLimiterOptions {
   windowMs?: number;
   pauses?: PauseBoard;
   now?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-}
-
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  sleep?: Sleep;
 }
 
 /** Milliseconds with sub-millisecond precision (Date.now's whole milliseconds would round spacing down). */
@@ -76,7 +62,7 @@ interface Waiter {
 
 export function createZoomRateLimiter(options: RateLimiterOptions): ZoomRateLimiter {
   const now = options.now ?? preciseNow;
-  const sleep = options.sleep ?? abortableSleep;
+  const sleep = options.sleep ?? defaultSleep;
   const board = options.pauses ?? createPauseBoard();
   const rates: ZoomRates = { ...options.rates };
   const windowMs = options.windowMs ?? 1025;

@@ -65,7 +65,8 @@ export async function startAgentAssist(options: { env?: Env; docs?: DocStore; di
       ...(options.dialogflowUrl ? { DIALOGFLOW_API_ENDPOINT: options.dialogflowUrl } : {}),
       ...options.env,
     }),
-    { docs, bus: createMemoryEventBus(), accounts: { verify: async (sid, token) => (sid === ACCOUNT_SID && token === AUTH_TOKEN ? 'valid' : 'invalid') }, now: () => clock.now, logSink: (l) => logs.push(l) },
+    { docs, bus: createMemoryEventBus(), accounts: { verify: async (sid, token) => (sid === ACCOUNT_SID && token === AUTH_TOKEN ? 'valid' : 'invalid') } },
+    { now: () => clock.now.getTime(), log: (l) => logs.push(l) },
   );
   const name = `agentAssistUnderTest${++counter}`;
   registerHttp(name, handler);

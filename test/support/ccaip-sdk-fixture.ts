@@ -114,7 +114,7 @@ export async function startCcaipSdk(envOverrides: Env = {}, keyFormat: KeyFormat
     SDK_RATE_LIMIT_PER_MINUTE: '1000',
     ...envOverrides,
   };
-  const handler = composeCcaipSdk(env, { fetch: fakeFetch, now: () => new Date(clock.now), logSink: (l) => logs.push(l) });
+  const handler = composeCcaipSdk(env, { fetch: fakeFetch }, { now: () => clock.now, log: (l) => logs.push(l) });
   const name = `ccaipSdkTest${++counter}`;
   http(name, handler);
   const server = await listen(getTestServer(name));

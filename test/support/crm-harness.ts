@@ -58,7 +58,7 @@ export interface CrmUnderTest {
 
 let instances = 0;
 
-export async function startCrm(options: { env?: Env; crm?: CrmClient; docs?: MemoryDocStore; now?: () => Date } = {}): Promise<CrmUnderTest> {
+export async function startCrm(options: { env?: Env; crm?: CrmClient; docs?: MemoryDocStore; now?: () => number } = {}): Promise<CrmUnderTest> {
   const config = parseConfig('crm', z.object({ ...baseConfigShape, ...crmFunctionConfigShape }), crmEnv(options.env)) as CrmFunctionConfig;
   checkCrmFunctionConfig(config);
   const docs = options.docs ?? createMemoryDocStore();
@@ -66,7 +66,7 @@ export async function startCrm(options: { env?: Env; crm?: CrmClient; docs?: Mem
   const logs: string[] = [];
   const log = createLogger({ level: 'debug', sink: (l) => logs.push(l) });
   const clientNow = options.now;
-  const clientDeps = { log, ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}), ...(clientNow ? { now: () => clientNow().getTime() } : {}) };
+  const clientDeps = { log, ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}), ...(clientNow ? { now: clientNow } : {}) };
   const ba360 = config.CRM_MODE === 'real' && config.CRM_ADAPTER === 'ba360' ? createBa360FromConfig(config, clientDeps) : undefined;
   const crm = options.crm ?? ba360?.crm ?? (config.CRM_MODE === 'real' ? createCrmClient(config, clientDeps) : undefined);
   const handler = buildCrmApp({ config, log, store: config.CRM_MODE === 'mock' ? docs : undefined, markers: config.CRM_MODE === 'real' ? docs : undefined, crm, ba360, buckets: new Map([[BUCKET, bucket]]), ...(options.now ? { now: options.now } : {}) });

@@ -124,7 +124,7 @@ export function countByType(envelopes: ZoomEnvelope[], except: ZoomEnvelope[] = 
 export function workerOver(zoom: ZoomMock, docs: MemoryDocStore): WorkerUnderTest {
   const blobs = createMemoryBlobStore('archive');
   const crm = createMemoryCrm();
-  const worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl, { ZOOM_ITEM_ORDER_WAIT_MS: '200' }), { docs, blobs, crm }, { logSink: () => undefined });
+  const worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl, { ZOOM_ITEM_ORDER_WAIT_MS: '200' }), { docs, blobs, crm }, { log: () => undefined });
   const inParallel = async <T>(items: T[], run: (item: T) => Promise<void>) => {
     let next = 0;
     await Promise.all(

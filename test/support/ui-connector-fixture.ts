@@ -66,7 +66,7 @@ export async function startUiConnector(envOverrides: Env = {}, options: { port?:
       return sid === ACCOUNT_SID && token === AUTH_TOKEN ? 'valid' : 'invalid';
     },
   };
-  const handler = composeUiConnector(baseEnv(envOverrides), { docs, bus, accounts, now: () => clock.now, logSink: (l) => logs.push(l) });
+  const handler = composeUiConnector(baseEnv(envOverrides), { docs, bus, accounts }, { now: () => clock.now.getTime(), log: (l) => logs.push(l) });
   const name = `uiConnectorUnderTest${++counter}`;
   http(name, handler);
   const server = await listen(getTestServer(name), options.port);

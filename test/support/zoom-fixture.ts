@@ -66,7 +66,7 @@ export async function startWebhook(overrides: Env = {}, ports: { docs?: MemoryDo
   const docs = ports.docs ?? createMemoryDocStore();
   const bus = createMemoryEventBus();
   const blobs = createMemoryBlobStore('archive');
-  const handler = composeZoomWebhook(webhookEnv(overrides), { docs, bus, blobs }, { logSink: (line) => logs.push(line) });
+  const handler = composeZoomWebhook(webhookEnv(overrides), { docs, bus, blobs }, { log: (line) => logs.push(line) });
   const name = `zoomWebhookTest${++registered}`;
   ff.http(name, handler);
   const server = await listen(getTestServer(name));

@@ -308,14 +308,14 @@ describe('CORS and the rate limit', () => {
 describe('configuration', () => {
   const base = { GCP_PROJECT: 'ccbridge-test', CCAIP_COMPANY_SECRET: COMPANY_SECRET, SDK_OIDC_ISSUER: ISSUER, SDK_OIDC_AUDIENCE: AUDIENCE };
   it('refuses identity keys among the mobile fields, a bad guest prefix, and lists every bad key', () => {
-    expect(() => composeCcaipSdk({ ...base, SDK_MOBILE_ALLOWED_FIELDS: 'device_token,email', SDK_GUEST_PREFIX: 'G', SDK_TOKEN_TTL_SECONDS: '86400' }, { logSink: () => {} })).toThrow(ConfigError);
+    expect(() => composeCcaipSdk({ ...base, SDK_MOBILE_ALLOWED_FIELDS: 'device_token,email', SDK_GUEST_PREFIX: 'G', SDK_TOKEN_TTL_SECONDS: '86400' }, {}, { log: () => {} })).toThrow(ConfigError);
     try {
-      composeCcaipSdk({ ...base, SDK_MOBILE_ALLOWED_FIELDS: 'device_token,email', SDK_GUEST_PREFIX: 'G', SDK_TOKEN_TTL_SECONDS: '86400' }, { logSink: () => {} });
+      composeCcaipSdk({ ...base, SDK_MOBILE_ALLOWED_FIELDS: 'device_token,email', SDK_GUEST_PREFIX: 'G', SDK_TOKEN_TTL_SECONDS: '86400' }, {}, { log: () => {} });
     } catch (err) {
       expect((err as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['SDK_TOKEN_TTL_SECONDS', 'SDK_GUEST_PREFIX', 'SDK_MOBILE_ALLOWED_FIELDS.1']);
     }
   });
   it('requires the company secret, the issuer and an audience', () => {
-    expect(() => composeCcaipSdk({}, { logSink: () => {} })).toThrow(/CCAIP_COMPANY_SECRET[\s\S]*SDK_OIDC_ISSUER[\s\S]*SDK_OIDC_AUDIENCE/);
+    expect(() => composeCcaipSdk({}, {}, { log: () => {} })).toThrow(/CCAIP_COMPANY_SECRET[\s\S]*SDK_OIDC_ISSUER[\s\S]*SDK_OIDC_AUDIENCE/);
   });
 });

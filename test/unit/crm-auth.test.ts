@@ -87,7 +87,7 @@ describe('crm authentication', () => {
 describe('crm authentication settings', () => {
   it('rejects tokens once they expire', async () => {
     let clock = Date.parse('2026-11-20T10:00:00Z');
-    app = await startCrm({ env: { CRM_OAUTH_TOKEN_TTL_SECONDS: '60' }, now: () => new Date(clock) });
+    app = await startCrm({ env: { CRM_OAUTH_TOKEN_TTL_SECONDS: '60' }, now: () => clock });
     const res = await token(`grant_type=client_credentials&client_id=${CRM_CLIENT_ID}&client_secret=${CRM_CLIENT_SECRET}`);
     const { access_token, expires_in } = (await res.json()) as { access_token: string; expires_in: number };
     expect(expires_in).toBe(60);

@@ -83,7 +83,7 @@ describe('Be Aware 360 adapter', () => {
   it('makes open links expire, reuses the upstream token for its period only, and rate-limits visits', async () => {
     await app.stop();
     let now = Date.parse('2026-03-01T10:00:00Z');
-    app = await startCrm({ env: ba360Env({ BA360_LINK_TTL_S: '86400', BA360_TOKEN_TTL_S: '300', BA360_OPEN_RATE_PER_MIN: '3' }), now: () => new Date(now) });
+    app = await startCrm({ env: ba360Env({ BA360_LINK_TTL_S: '86400', BA360_TOKEN_TTL_S: '300', BA360_OPEN_RATE_PER_MIN: '3' }), now: () => now });
     const created = (await (await json('POST', '/records', { channel: 'voice', sessionId: 's-exp', subject: 'x' })).json()) as { data: { id: string } };
     const open = async (id = created.data.id, from = '203.0.113.7') => fetch(`${app.url}/ba360/open/${id}`, { redirect: 'manual', headers: { 'x-forwarded-for': from } });
     expect((await open()).status).toBe(302);

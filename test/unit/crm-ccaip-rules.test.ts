@@ -82,7 +82,7 @@ describe('CCAI Platform rules in the crm function', () => {
 
   it('creates again once the window has passed (a new caller with a recycled number)', async () => {
     let now = Date.parse('2026-03-01T10:00:00Z');
-    app = await startCrm({ env: realEnv({ CRM_ACCOUNT_CREATE_WINDOW_S: '60' }), now: () => new Date(now) });
+    app = await startCrm({ env: realEnv({ CRM_ACCOUNT_CREATE_WINDOW_S: '60' }), now: () => now });
     await call('POST', '/accounts', { phone: '+14155550142' });
     now += 61_000;
     await call('POST', '/accounts', { phone: '+14155550142' });

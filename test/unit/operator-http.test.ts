@@ -25,7 +25,7 @@ beforeAll(async () => {
   const handler = composeOperator(
     { GCP_PROJECT: 'ccbridge-test', ARCHIVE_BUCKET: 'archive', LOG_LEVEL: 'error', UI_CONNECTOR_KEY_HASH_SECRET: 'h'.repeat(32) },
     { docs, blobs: createMemoryBlobStore('archive') },
-    { now: () => new Date('2026-12-03T12:00:00Z'), logSink: () => undefined },
+    { now: () => Date.parse('2026-12-03T12:00:00Z'), log: () => undefined },
   );
   ff.http('operatorHttpTest', handler);
   ({ url, close } = await listen(getTestServer('operatorHttpTest')));
@@ -76,7 +76,7 @@ describe('operator function behind IAP (OPERATOR_REQUIRE_IAP)', () => {
   beforeAll(async () => {
     iap = await startOidcIssuer();
     const env = { GCP_PROJECT: 'ccbridge-test', ARCHIVE_BUCKET: 'archive', LOG_LEVEL: 'error', OPERATOR_REQUIRE_IAP: 'true', OPERATOR_IAP_AUDIENCE: AUDIENCE, OPERATOR_IAP_KEYS_URL: iap.iapKeysUrl };
-    ff.http('operatorIapTest', composeOperator(env, { docs, blobs: createMemoryBlobStore('archive') }, { logSink: () => undefined }));
+    ff.http('operatorIapTest', composeOperator(env, { docs, blobs: createMemoryBlobStore('archive') }, { log: () => undefined }));
     ({ url: iapUrl, close: closeIap } = await listen(getTestServer('operatorIapTest')));
   });
   afterAll(async () => {

@@ -3,7 +3,6 @@
  * by SIGNATURE_REMOVED_BY_GOOGLE (docs/contracts/google-cloud.md §1). With the platform in
  * front its claims are checked and trusted; without it (or forged badly) it is refused.
  */
-import got from 'got';
 import { createOidcVerifier, platformCredential } from '../../functions/reconcile/oidc';
 
 const AUDIENCE = 'https://us-central1-p.cloudfunctions.net/reconcile';
@@ -15,7 +14,7 @@ const stripped = (claims: Record<string, unknown>) =>
 
 const verifier = (platformVerified: boolean) =>
   // The certificates URL is never fetched for a stripped token: it points nowhere.
-  createOidcVerifier({ certsUrl: 'http://127.0.0.1:9/certs', audience: AUDIENCE, http: got.extend({ retry: { limit: 0 } }), now: () => NOW, platformVerified });
+  createOidcVerifier({ certsUrl: 'http://127.0.0.1:9/certs', audience: AUDIENCE, now: () => NOW, platformVerified });
 
 test('behind Cloud Run a stripped token of an allowed account is accepted', async () => {
   await expect(verifier(true).verify(stripped({}), [SCHEDULER])).resolves.toEqual({ email: SCHEDULER });

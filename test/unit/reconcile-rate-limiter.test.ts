@@ -4,7 +4,7 @@
  * breaking the bound; a 429 pause holds every waiter of the category (and only it); the rate
  * can change under way; aborted waiters leave the queue. Plus the paced client's retry delay.
  */
-import { pacedRetryDelay } from '../../shared/zoom/api-client';
+import { retryDelay } from '../../shared/zoom/api-client';
 import { createPauseBoard, createZoomRateLimiter, type ZoomRateCategory } from '../../shared/zoom/rate-limiter';
 import { createLaneLimits } from '../../shared/reconcile/lane-limits';
 
@@ -135,18 +135,19 @@ describe('Zoom rate limiter', () => {
   });
 });
 
-describe('paced retry delay', () => {
+describe('Zoom retry delay', () => {
   const policy = { limit: 5, baseDelayMs: 1000, maxDelayMs: 8000 };
   it('backs off exponentially with jitter', () => {
-    expect(pacedRetryDelay(policy, 1, undefined, () => 0)).toBe(500);
-    expect(pacedRetryDelay(policy, 1, undefined, () => 1)).toBe(1000);
-    expect(pacedRetryDelay(policy, 3, undefined, () => 1)).toBe(4000);
-    expect(pacedRetryDelay(policy, 9, undefined, () => 1)).toBe(8000);
+    expect(retryDelay(policy, 1, undefined, () => 0)).toBe(500);
+    expect(retryDelay(policy, 1, undefined, () => 1)).toBe(1000);
+    expect(retryDelay(policy, 3, undefined, () => 1)).toBe(4000);
+    expect(retryDelay(policy, 9, undefined, () => 1)).toBe(8000);
   });
-  it('never waits less than Retry-After, even above the ceiling (up to 10 minutes)', () => {
-    expect(pacedRetryDelay(policy, 1, 3000, () => 0)).toBe(3000);
-    expect(pacedRetryDelay(policy, 3, 1000, () => 1)).toBe(4000);
-    expect(pacedRetryDelay(policy, 1, 30_000, () => 0)).toBe(30_000);
-    expect(pacedRetryDelay(policy, 1, 3_600_000, () => 0)).toBe(600_000);
+  it('never waits less than Retry-After, even above the back-off ceiling; beyond 10 minutes it does not retry within the call', () => {
+    expect(retryDelay(policy, 1, 3000, () => 0)).toBe(3000);
+    expect(retryDelay(policy, 3, 1000, () => 1)).toBe(4000);
+    expect(retryDelay(policy, 1, 30_000, () => 0)).toBe(30_000);
+    expect(retryDelay(policy, 1, 600_000, () => 0)).toBe(600_000);
+    expect(retryDelay(policy, 1, 3_600_000, () => 0)).toBeUndefined();
   });
 });

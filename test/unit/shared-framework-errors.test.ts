@@ -4,6 +4,7 @@
  */
 import { cloudEvent, http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { errorCodeForStatus } from '../../shared/errors';
 import { createHttpApp } from '../../shared/http/app';
 import { frameworkErrorToAppError, installFrameworkErrorResponses } from '../../shared/http/framework-errors';
 import { createLogger } from '../../shared/logging';
@@ -119,5 +120,26 @@ describe('frameworkErrorToAppError', () => {
     expect(e.status).toBe(status);
     expect(e.code).toBe(code);
     expect(e.message).toMatch(message);
+  });
+});
+
+describe('errorCodeForStatus (the one status → code map)', () => {
+  it.each([
+    [400, 'bad_request'],
+    [401, 'unauthenticated'],
+    [403, 'forbidden'],
+    [404, 'not_found'],
+    [405, 'method_not_allowed'],
+    [409, 'conflict'],
+    [413, 'payload_too_large'],
+    [415, 'unsupported_media_type'],
+    [422, 'bad_request'],
+    [429, 'rate_limited'],
+    [500, 'upstream_error'],
+    [501, 'not_implemented'],
+    [502, 'upstream_error'],
+    [503, 'unavailable'],
+  ] as const)('%d → %s', (status, code) => {
+    expect(errorCodeForStatus(status)).toBe(code);
   });
 });

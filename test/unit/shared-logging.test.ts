@@ -78,6 +78,25 @@ describe('structured logging', () => {
     expect(entries()[0]).toMatchObject({ event_ts: 1732219999000, recordingId: 'a1b2c3d4e5', path: '/v2/contact_center/recordings', at: '2026-11-21T20:13:59.000Z', journalId: '01795294985383-ab12cd34', progress: '50% done' });
   });
 
+  test('leaves timestamps and byte counts in free text alone, and masks bare digits where a phone or caller is named', () => {
+    const { log, lines } = capture();
+    log.info('item superseded', {
+      reason: 'a later disposition (event_ts 1732219999000) is the call result',
+      detail: 'body had 10737418240 bytes, Content-Length announced 10737418241',
+      window: 'since 1732219999000 until 1732220999000',
+    });
+    log.info('lookup', { note: 'caller: 4155550123 matched', key: '/conversation-name?conversationIntegrationKey=14155550177', tel: 'phone number 12025550144' });
+    const [first, second] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(first).toMatchObject({
+      reason: 'a later disposition (event_ts 1732219999000) is the call result',
+      detail: 'body had 10737418240 bytes, Content-Length announced 10737418241',
+      window: 'since 1732219999000 until 1732220999000',
+    });
+    const text = JSON.stringify(second);
+    for (const digits of ['4155550123', '14155550177', '12025550144']) expect(text).not.toContain(digits);
+    expect(second).toMatchObject({ note: 'caller: ********23 matched' });
+  });
+
   test('serialises AppErrors with their code and status', () => {
     const { log, entries } = capture();
     log.error('failed', { err: new AppError('upstream_error', 502, 'zoom answered 500') });

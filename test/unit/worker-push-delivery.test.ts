@@ -20,7 +20,7 @@ function worker(lines: string[]) {
   return composeInteractionWorkerDelivery(
     workerEnv(zoom.baseUrl, { LOG_LEVEL: 'debug', PUBSUB_MAX_DELIVERY_ATTEMPTS: '10' }),
     { docs: createMemoryDocStore(), blobs: createMemoryBlobStore('archive'), crm: createMemoryCrm() },
-    { logSink: (line) => lines.push(line) },
+    { log: (line) => lines.push(line) },
   );
 }
 const errors = (lines: string[]) => lines.map((l) => JSON.parse(l) as { severity: string; message: string }).filter((l) => l.severity === 'ERROR');

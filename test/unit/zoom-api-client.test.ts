@@ -4,7 +4,7 @@
  * every page, retries of 429/5xx, and typed errors for downloads.
  */
 import { Secret } from '../../shared/config';
-import { createZoomApiClient, createZoomHttp, backoffDelay } from '../../shared/zoom/api-client';
+import { createZoomApiClient, createZoomHttp, retryDelay } from '../../shared/zoom/api-client';
 import { ZoomApiError, ZoomFileNotReadyError, ZoomUrlNotAllowedError } from '../../shared/zoom/errors';
 import { createZoomTokenProvider } from '../../shared/zoom/oauth';
 import { startZoomMock, type ZoomMock } from '../../local/mocks/zoom';
@@ -18,14 +18,16 @@ beforeAll(async () => {
 afterAll(() => zoom.stop());
 afterEach(() => zoom.faults.clear());
 
-const http = createZoomHttp({ retry: { limit: 3, baseDelayMs: 5, maxDelayMs: 50 } });
+const http = createZoomHttp();
+const retry = { limit: 3, baseDelayMs: 5, maxDelayMs: 50 };
 const tokenProvider = (now: () => number = Date.now) =>
   createZoomTokenProvider({
     http,
     now,
     credentials: { tokenUrl: `${zoom.baseUrl}/oauth/token`, accountId: ZOOM_CREDENTIALS.accountId, clientId: ZOOM_CREDENTIALS.clientId, clientSecret: new Secret(ZOOM_CREDENTIALS.clientSecret) },
   });
-const client = (tokens = tokenProvider()) => createZoomApiClient({ apiBaseUrl: `${zoom.baseUrl}/v2`, tokens, downloadHosts: [new URL(zoom.baseUrl).host] }, http);
+const client = (tokens = tokenProvider(), sleep?: (ms: number) => Promise<void>) =>
+  createZoomApiClient({ apiBaseUrl: `${zoom.baseUrl}/v2`, tokens, downloadHosts: [new URL(zoom.baseUrl).host], retry, ...(sleep ? { sleep } : {}) }, http);
 
 describe('Zoom Server-to-Server OAuth', () => {
   it('fetches one token for 50 concurrent callers', async () => {
@@ -140,9 +142,44 @@ describe('Zoom REST client', () => {
 
   it('backs off exponentially with jitter, or as Retry-After says', () => {
     const policy = { limit: 5, baseDelayMs: 100, maxDelayMs: 1000 };
-    expect(backoffDelay(policy, 1, undefined, () => 0)).toBe(50);
-    expect(backoffDelay(policy, 3, undefined, () => 1)).toBe(400);
-    expect(backoffDelay(policy, 9, undefined, () => 1)).toBe(1000);
-    expect(backoffDelay(policy, 1, 700)).toBe(700);
+    expect(retryDelay(policy, 1, undefined, () => 0)).toBe(50);
+    expect(retryDelay(policy, 3, undefined, () => 1)).toBe(400);
+    expect(retryDelay(policy, 9, undefined, () => 1)).toBe(1000);
+    expect(retryDelay(policy, 1, 700)).toBe(700);
+  });
+
+  it('waits a 429\'s Retry-After once, through the injected sleep, before the one retry of an API read', async () => {
+    const waits: number[] = [];
+    const api = client(tokenProvider(), async (ms) => {
+      waits.push(ms);
+    });
+    zoom.faults.failHttp({ pathIncludes: '/engagements/eng-20261119-0004', status: 429, times: 1, retryAfterSeconds: 7 });
+    const before = zoom.requests.filter((r) => r.path === '/v2/contact_center/engagements/eng-20261119-0004').length;
+    await expect(api.getEngagement('eng-20261119-0004')).resolves.toMatchObject({ engagement_id: 'eng-20261119-0004' });
+    expect(waits).toEqual([7000]);
+    expect(zoom.requests.filter((r) => r.path === '/v2/contact_center/engagements/eng-20261119-0004').length - before).toBe(2);
+  });
+
+  it('waits a 429\'s Retry-After once before opening a download again', async () => {
+    const waits: number[] = [];
+    const api = client(tokenProvider(), async (ms) => {
+      waits.push(ms);
+    });
+    const file = zoom.filesOf('eng-20261119-0005')[0]!;
+    zoom.faults.failHttp({ pathIncludes: file.path, status: 429, times: 1, retryAfterSeconds: 4 });
+    const ok = await api.openDownload(`${zoom.baseUrl}${file.path}`);
+    ok.body.destroy();
+    expect(waits).toEqual([4000]);
+  });
+
+  it('does not wait out a Retry-After longer than the policy allows inside a call: the error carries it', async () => {
+    const waits: number[] = [];
+    const api = createZoomApiClient(
+      { apiBaseUrl: `${zoom.baseUrl}/v2`, tokens: tokenProvider(), downloadHosts: [], retry: { ...retry, maxRetryAfterMs: 20_000 }, sleep: async (ms) => void waits.push(ms) },
+      http,
+    );
+    zoom.faults.failHttp({ pathIncludes: '/engagements/eng-20261119-0006', status: 429, times: 1, retryAfterSeconds: 60 });
+    await expect(api.getEngagement('eng-20261119-0006')).rejects.toMatchObject({ upstreamStatus: 429, retryAfterSeconds: 60, retryable: true });
+    expect(waits).toEqual([]);
   });
 });

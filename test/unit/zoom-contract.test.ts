@@ -98,9 +98,9 @@ describe("the client's requests against Zoom's documented parameters", () => {
   const templateOf = (path: string) => `GET ${path.replace(/^(\/v2\/contact_center\/engagements\/)[^/]+(\/|$)/, (_m, a: string, b: string) => `${a}{id}${b}`)}`;
 
   it('names only documented parameters, within their ranges and enums, and never a path Zoom lacks', async () => {
-    const http = createZoomHttp({ retry: { limit: 0, baseDelayMs: 1, maxDelayMs: 1 } });
+    const http = createZoomHttp();
     const tokens = createZoomTokenProvider({ http, credentials: { tokenUrl: `${zoom.baseUrl}/oauth/token`, accountId: ZOOM_CREDENTIALS.accountId, clientId: ZOOM_CREDENTIALS.clientId, clientSecret: new Secret(ZOOM_CREDENTIALS.clientSecret) } });
-    const api = createZoomApiClient({ apiBaseUrl: `${zoom.baseUrl}/v2`, tokens, downloadHosts: [new URL(zoom.baseUrl).host] }, http);
+    const api = createZoomApiClient({ apiBaseUrl: `${zoom.baseUrl}/v2`, tokens, downloadHosts: [new URL(zoom.baseUrl).host], retry: { limit: 0, baseDelayMs: 1, maxDelayMs: 1 } }, http);
     const range = { from: '2026-11-21T00:00:00Z', to: '2026-11-21T23:59:59Z' };
     // Every request the client can make: all pages of each listing, a details read, an engagement's notes and recordings.
     for await (const _ of api.listEngagements(range));

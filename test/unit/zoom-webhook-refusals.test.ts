@@ -39,7 +39,7 @@ describe('refused deliveries over HTTP (function and Framework guard)', () => {
 
   beforeAll(async () => {
     docs = createMemoryDocStore();
-    handler = composeZoomWebhook(webhookEnv({ ZOOM_REFUSAL_COUNT_INTERVAL_SECONDS: '0' }), { docs, bus: createMemoryEventBus(), blobs: createMemoryBlobStore('archive') }, { logSink: () => undefined });
+    handler = composeZoomWebhook(webhookEnv({ ZOOM_REFUSAL_COUNT_INTERVAL_SECONDS: '0' }), { docs, bus: createMemoryEventBus(), blobs: createMemoryBlobStore('archive') }, { log: () => undefined });
     // As shared/entry.ts does for a deployed function.
     installFrameworkErrorResponses(quiet, { bodyLimits: (req) => bodyLimitsOf(handler, req), refusalObserver: () => refusalObserverOf(handler) });
     http('zoomWebhookRefusals', handler);

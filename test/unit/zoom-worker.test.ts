@@ -9,7 +9,8 @@ import { createMemoryDocStore, type MemoryDocStore } from '../support/doubles/me
 import { AppError } from '../../shared/errors';
 import { createMemoryCrm, type MemoryCrm } from '../support/doubles/memory-crm';
 import type { Env } from '../../shared/config';
-import { composeInteractionWorkerDelivery, type InteractionWorkerPorts, type PushDelivery, type WorkerOptions } from '../../functions/interaction-worker/compose';
+import { composeInteractionWorkerDelivery, type InteractionWorkerPorts, type PushDelivery } from '../../functions/interaction-worker/compose';
+import type { ComposeOptions } from '../../shared/runtime';
 import { createZoomHttp } from '../../shared/zoom/api-client';
 import { LEDGER_COLLECTION, type LedgerDoc, ledgerDocSchema } from '../../shared/zoom/ledger';
 import { verifyArtifactLinkToken } from '../../shared/zoom/artifact-link';
@@ -44,8 +45,8 @@ const engagement = (id: string, overrides: Partial<MockEngagement> = {}): MockEn
   ...overrides,
 });
 
-function compose(overrides: Env = {}, ports: Partial<InteractionWorkerPorts> = {}, options: WorkerOptions = {}) {
-  worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl, overrides), { docs, blobs, crm, ...ports }, { logSink: () => undefined, ...options });
+function compose(overrides: Env = {}, ports: Partial<InteractionWorkerPorts> = {}, options: ComposeOptions = {}) {
+  worker = composeInteractionWorkerDelivery(workerEnv(zoom.baseUrl, overrides), { docs, blobs, crm, ...ports }, { log: () => undefined, ...options });
 }
 
 beforeAll(async () => {
@@ -194,6 +195,26 @@ describe('interaction-worker: recordings', () => {
     expect(ledgerOf('e-118').artifacts['recording-rec-e-118']?.state).toBe('linked');
   });
 
+  it('waits a download 429\'s Retry-After once (the Zoom client\'s retry, not the not-ready delays), through the injected sleep', async () => {
+    const waits: number[] = [];
+    compose({}, {}, { sleep: async (ms) => void waits.push(ms) });
+    zoom.addEngagement(engagement('e-131'));
+    zoom.faults.failHttp({ pathIncludes: 'rec-e-131', status: 429, times: 1, retryAfterSeconds: 3 });
+    await deliver(eventOf('e-131', 'contact_center.recording_completed'));
+    expect(ledgerOf('e-131').artifacts['recording-rec-e-131']?.state).toBe('linked');
+    expect(waits).toEqual([3000]);
+  });
+
+  it('hands a 429 whose Retry-After is longer than an invocation should wait back to Pub/Sub, without waiting', async () => {
+    const waits: number[] = [];
+    compose({}, {}, { sleep: async (ms) => void waits.push(ms) });
+    zoom.addEngagement(engagement('e-132'));
+    zoom.faults.failHttp({ pathIncludes: 'rec-e-132', status: 429, times: 1, retryAfterSeconds: 120 });
+    await expect(deliver(eventOf('e-132', 'contact_center.recording_completed'))).rejects.toMatchObject({ retryable: true, retryAfterSeconds: 120 });
+    expect(waits).toEqual([]);
+    expect(ledgerOf('e-132').artifacts['recording-rec-e-132']?.state).toBe('pending');
+  });
+
   it('throws (retry) on persistent Zoom 5xx and leaves nothing marked complete', async () => {
     zoom.addEngagement(engagement('e-114'));
     zoom.faults.failHttp({ pathIncludes: 'rec-e-114', status: 502, times: 10 });
@@ -217,7 +238,7 @@ describe('interaction-worker: recordings', () => {
   it('never sends the Zoom token to a host outside the allow-list (permanent failure, no request leaves)', async () => {
     // Every request the worker's Zoom client starts, seen on its got instance.
     const started: string[] = [];
-    compose({}, { zoomHttp: createZoomHttp({ retry: { limit: 0, baseDelayMs: 1, maxDelayMs: 1 } }).extend({ hooks: { beforeRequest: [(o) => void started.push(String(o.url))] } }) });
+    compose({}, { zoomHttp: createZoomHttp().extend({ hooks: { beforeRequest: [(o) => void started.push(String(o.url))] } }) });
     zoom.addEngagement(engagement('e-116'));
     const event = eventOf('e-116', 'contact_center.recording_completed');
     const object = (event.payload as { object: Record<string, unknown> }).object;

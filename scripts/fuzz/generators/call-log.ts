@@ -7,8 +7,9 @@
 import twilio from 'twilio';
 import { json, malformedJson, phone } from './hostile';
 import { type GenContext, type Generator, httpStep, refused } from './types';
+import { withoutTrailingSlash } from '../../../shared/http/url';
 
-const publicUrlOf = (ctx: GenContext) => ctx.target.env['CALL_LOG_PUBLIC_URL'] ?? `${(ctx.target.env['PUBLIC_BASE_URL'] ?? '').replace(/\/+$/, '')}/call-log`;
+const publicUrlOf = (ctx: GenContext) => ctx.target.env['CALL_LOG_PUBLIC_URL'] ?? `${withoutTrailingSlash(ctx.target.env['PUBLIC_BASE_URL'] ?? '')}/call-log`;
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 /** A CallSid no other case uses (CA + 32 hex), from the case index. */

@@ -9,13 +9,14 @@
 import { createSign, generateKeyPairSync } from 'node:crypto';
 import { json, malformedJson, truncatedRaw, wrongTypeValue } from './hostile';
 import { type GenContext, type Generator, httpStep, refused } from './types';
+import { withoutTrailingSlash } from '../../../shared/http/url';
 
 /** Who may call, and for which audience (local/env.ts: RECONCILE_AUDIENCE, RECONCILE_INVOKERS, RECONCILE_PUSH_INVOKERS). */
 export function callers(ctx: GenContext): { audience: string; scheduler: string; push: string } {
   const env = ctx.target.env;
   const first = (v: string | undefined, fallback: string) => v?.split(',')[0]?.trim() || fallback;
   return {
-    audience: env['RECONCILE_AUDIENCE'] ?? `${(env['PUBLIC_BASE_URL'] ?? '').replace(/\/+$/, '')}/reconcile`,
+    audience: env['RECONCILE_AUDIENCE'] ?? `${withoutTrailingSlash(env['PUBLIC_BASE_URL'] ?? '')}/reconcile`,
     scheduler: first(env['RECONCILE_INVOKERS'], 'reconcile-scheduler@ccbridge-local.iam.gserviceaccount.com'),
     push: first(env['RECONCILE_PUSH_INVOKERS'], 'fn-reconcile@ccbridge-local.iam.gserviceaccount.com'),
   };

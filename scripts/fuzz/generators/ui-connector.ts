@@ -12,6 +12,7 @@ import { normalisePhone } from '../../../shared/phone';
 import type { Category, Effect, Expectation, StepBuilder } from '../case';
 import { absurdJson, json, malformedJson, oversizedJson, phone, truncatedRaw, wrongMediaType, wrongTypeValue } from './hostile';
 import { type GenContext, type Generator, httpStep, refused } from './types';
+import { withoutTrailingSlash } from '../../../shared/http/url';
 
 const REGISTER = 'ui-connector POST /register-app';
 const POST = 'ui-connector POST /conversation-name';
@@ -33,7 +34,7 @@ function validToken(ctx: GenContext, role: 'twilio' | 'agent' = 'twilio'): Promi
 }
 
 /** The function's public URL, the one Twilio signs (PUBLIC_BASE_URL + /ui-connector). */
-const publicUrlOf = (ctx: GenContext) => `${(ctx.target.env['PUBLIC_BASE_URL'] ?? '').replace(/\/+$/, '')}/ui-connector`;
+const publicUrlOf = (ctx: GenContext) => `${withoutTrailingSlash(ctx.target.env['PUBLIC_BASE_URL'] ?? '')}/ui-connector`;
 
 /**
  * A request signed as Twilio signs a JSON body: `?bodySHA256=<hex>` added to the path, the

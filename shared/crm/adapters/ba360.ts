@@ -25,6 +25,7 @@ import { compact } from '../contract';
 import { crmAuthFailed, crmContractViolation, crmRejected } from '../errors';
 import { CHANNELS, type Channel, type CrmClient, type CrmRecord } from '../port';
 import { createUpstream } from './upstream';
+import { withoutTrailingSlash } from '../../http/url';
 
 const BA360_CHANNELS = ['Voz', 'Call', 'Chat', 'Email', 'SMS', 'TWDirect', 'Messenger', 'Facebook', 'Whatsapp', 'Telegram', 'Hangout', 'Instagram'] as const;
 const MAX_INTERACTION_ID = 120;
@@ -146,7 +147,7 @@ export function createBa360(options: Ba360Options): Ba360 {
     }
   };
 
-  const redirectUrl = (recordId: string) => (options.publicUrl ? `${options.publicUrl.replace(/\/+$/, '')}/ba360/open/${recordId}` : undefined);
+  const redirectUrl = (recordId: string) => (options.publicUrl ? `${withoutTrailingSlash(options.publicUrl)}/ba360/open/${recordId}` : undefined);
 
   // One login per token lifetime, shared by concurrent visits, instead of one per visit.
   const tokenTtlMs = (options.tokenTtlSeconds ?? 300) * 1000;
@@ -192,7 +193,7 @@ export function createBa360(options: Ba360Options): Ba360 {
     // Key order as documented; null for what is unknown.
     const params = JSON.stringify({ contacto: checked.contact ?? null, empresa: checked.account ?? null, caso: checked.case ?? null });
     return [
-      options.instanceUrl.replace(/\/+$/, ''),
+      withoutTrailingSlash(options.instanceUrl),
       'integracionview',
       encodeURIComponent(options.platform),
       encodeURIComponent(checked.channel),

@@ -31,6 +31,7 @@ import type { Channel, CrmAccount, CrmClient, CrmRecord, NewAccount } from '../p
 import { mappedFields, SF_TASK_OWN_FIELDS } from '../record-fields';
 import { applyFieldMap, type FieldRule } from './field-map';
 import { createUpstream, keyedWrite, refMarker, type UpstreamFailureInfo, withMarker } from './upstream';
+import { withoutTrailingSlash } from '../../http/url';
 
 export const SF_ACCOUNT_TYPES = ['Contact', 'Account', 'Lead', 'Opportunity'] as const;
 export type SfAccountType = (typeof SF_ACCOUNT_TYPES)[number];
@@ -137,13 +138,13 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
       try {
         const res = await upstream.send({
           method: 'POST',
-          path: `${options.loginUrl.replace(/\/+$/, '')}/services/oauth2/token`,
+          path: `${withoutTrailingSlash(options.loginUrl)}/services/oauth2/token`,
           form: { grant_type: 'client_credentials', client_id: options.clientId, client_secret: options.clientSecret.reveal() },
           idempotent: true,
           anonymous: true,
         });
         const t = upstream.parse(res.body, tokenSchema, 'token response');
-        session = { token: t.access_token, instanceUrl: t.instance_url.replace(/\/+$/, '') };
+        session = { token: t.access_token, instanceUrl: withoutTrailingSlash(t.instance_url) };
         return session;
       } catch (err) {
         // invalid_client / invalid_grant come back as 400 (RFC 6749): a configuration problem.

@@ -19,6 +19,7 @@ import { normalizePhone, type PhoneOptions, phoneTail, samePhone } from '../phon
 import type { Channel, CrmAccount, CrmClient, CrmRecord, NewAccount } from '../port';
 import { mappedFields, SN_OWN_FIELDS } from '../record-fields';
 import { createUpstream, keyedWrite, refMarker, type Upstream, type UpstreamFailureInfo, withMarker } from './upstream';
+import { withoutTrailingSlash } from '../../http/url';
 
 export interface ServiceNowOptions {
   instanceUrl: string;
@@ -130,7 +131,7 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
       subject: i.short_description,
       disposition: typeof disposition === 'string' && disposition !== '' ? disposition : undefined,
       notes: i.close_notes,
-      url: `${options.instanceUrl.replace(/\/+$/, '')}/nav_to.do?uri=incident.do?sys_id=${i.sys_id}`,
+      url: `${withoutTrailingSlash(options.instanceUrl)}/nav_to.do?uri=incident.do?sys_id=${i.sys_id}`,
     });
   };
 

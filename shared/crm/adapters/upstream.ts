@@ -10,6 +10,9 @@ import type * as z from 'zod';
 import type { AppError } from '../../errors';
 import type { Logger } from '../../logging';
 import { crmContractViolation, crmUnavailable, mapUpstreamStatus } from '../errors';
+import { gotRetryAfter } from '../../http/retry-after';
+import { withoutTrailingSlash } from '../../http/url';
+import { sleep } from '../../sleep';
 
 export interface UpstreamOptions {
   /** Name used in errors and logs ("ServiceNow"). */
@@ -67,7 +70,7 @@ export interface Upstream {
 
 export function createUpstream(options: UpstreamOptions): Upstream {
   const http: Got = got.extend({
-    ...(options.baseUrl ? { prefixUrl: options.baseUrl.replace(/\/+$/, '') } : {}),
+    ...(options.baseUrl ? { prefixUrl: withoutTrailingSlash(options.baseUrl) } : {}),
     timeout: { request: options.timeoutMs },
     throwHttpErrors: false,
     followRedirect: false,
@@ -76,7 +79,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       limit: options.retryLimit,
       methods: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'POST'],
       statusCodes: [408, 429, 500, 502, 503, 504],
-      maxRetryAfter: 30_000,
+      // Honour Retry-After, but never wait longer than a caller would.
+      ...gotRetryAfter(30_000),
     },
     headers: { accept: 'application/json', 'user-agent': 'ccbridge-crm-adapter' },
   });
@@ -162,7 +166,7 @@ export async function keyedWrite<T>(options: {
   /** Waits before a repeat (tests pass one that does not wait). */
   pause?: (ms: number) => Promise<void>;
 }): Promise<T> {
-  const pause = options.pause ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const pause = options.pause ?? sleep;
   for (let attempt = 0; ; attempt++) {
     if (attempt > 0) {
       const earlier = await options.find();

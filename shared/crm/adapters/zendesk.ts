@@ -20,6 +20,7 @@ import { normalizePhone, type PhoneOptions, samePhone } from '../phone';
 import type { Channel, CrmAccount, CrmClient, CrmRecord, NewAccount } from '../port';
 import { recordFieldProblems } from '../record-fields';
 import { createUpstream, keyedWrite, refMarker, type UpstreamAnswer, type UpstreamFailureInfo, withMarker } from './upstream';
+import { withoutTrailingSlash } from '../../http/url';
 
 export interface ZendeskOptions {
   baseUrl: string;
@@ -127,7 +128,7 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
       status: CLOSED.includes(t.status) ? ('closed' as const) : ('open' as const),
       subject: t.subject,
       disposition: typeof disposition === 'string' && disposition !== '' ? disposition : undefined,
-      url: `${options.baseUrl.replace(/\/+$/, '')}/agent/tickets/${t.id}`,
+      url: `${withoutTrailingSlash(options.baseUrl)}/agent/tickets/${t.id}`,
     });
   };
 
@@ -136,7 +137,7 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
    * or offset pagination (next_page) for endpoints such as search that only have that.
    */
   /** A next-page link must stay on the configured Zendesk (credentials go with it). */
-  const base = options.baseUrl.replace(/\/+$/, '');
+  const base = withoutTrailingSlash(options.baseUrl);
   const sameSite = (url: string) => {
     if (!url.startsWith(`${base}/`)) throw crmContractViolation(CRM, 'a next-page link points outside the configured Zendesk');
     return url.slice(base.length + 1);
