@@ -92,7 +92,7 @@ export async function sweep(deps: CallLogDeps, limit: number): Promise<{ examine
 }
 
 /** What the CRM lacks for this call, if anything. */
-export function pendingWrite(state: CallState, now: Date, trigger: 'event' | 'sweep'): boolean {
+function pendingWrite(state: CallState, now: Date, trigger: 'event' | 'sweep'): boolean {
   const conversation = state.registration?.conversationName ?? null;
   if (state.completion) {
     if (!state.logged) return true;
@@ -181,7 +181,7 @@ async function writeCallLog(deps: CallLogDeps, state: CallState): Promise<string
  * the completion's time (Twilio's `Timestamp`, else when it was received) less the duration, or
  * the registration's time for a call that never reported completion.
  */
-export function callDate(state: CallState, timeZone: string): string | undefined {
+function callDate(state: CallState, timeZone: string): string | undefined {
   const c = state.completion;
   let start: number | undefined;
   if (c) {
@@ -212,7 +212,7 @@ async function chooseCaller(deps: CallLogDeps, state: CallState, direction: 'inb
   return accountId;
 }
 
-export function describeCall(state: CallState): string {
+function describeCall(state: CallState): string {
   const c = state.completion;
   const lines = [`Twilio call ${state.callSid}`];
   if (c) {

@@ -13,7 +13,7 @@ import { AppError } from '../../shared/errors';
 import { type DocStore, DocVersionMismatchError, fieldOps } from '../../shared/ports/docstore';
 
 const iso = z.string();
-export const callStateSchema = z.object({
+const callStateSchema = z.object({
   callSid: z.string(),
   registration: z
     .object({ conversationName: z.string(), registeredAt: iso, expireAt: iso, phone: z.string().optional() })

@@ -7,12 +7,12 @@ import { ConfigError } from '../../shared/config';
 import { type FieldRule, parseFieldMap, sourcesOf } from '../../shared/crm/adapters/field-map';
 import type { Direction } from '../../shared/crm/port';
 
-export const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
-export const TERMINAL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
+const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
+const TERMINAL_STATUSES = ['completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
 const STATUSES = ['queued', 'initiated', 'ringing', 'in-progress', 'answered', ...TERMINAL_STATUSES] as const;
 
 /** Request parameters Twilio documents for voice requests that a field map may copy (geographic data is best effort). */
-export const FIELD_SOURCES = [
+const FIELD_SOURCES = [
   'CallSid', 'AccountSid', 'From', 'To', 'CallStatus', 'CallDuration', 'Direction', 'Timestamp', 'CallerName', 'ForwardedFrom', 'ParentCallSid',
   'FromCity', 'FromState', 'FromZip', 'FromCountry', 'ToCity', 'ToState', 'ToZip', 'ToCountry', 'CalledCity', 'CalledState', 'CallerCity', 'CallerState', 'CallerCountry',
 ] as const;

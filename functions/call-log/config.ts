@@ -14,7 +14,7 @@ import { functionPublicUrl } from '../../shared/http/url';
  * Caller IDs that mean "withheld": Twilio passes a blocked caller ID through as the carrier
  * sends it (docs/contracts/twilio.md §5). Matched case-insensitively, after removing spaces.
  */
-export const DEFAULT_PRIVATE_NUMBERS = ['anonymous', 'restricted', 'unknown', 'private', 'unavailable', 'blocked', '+266696687', '+7378742833', '+2562533', '+86282452253', '+8656696'];
+const DEFAULT_PRIVATE_NUMBERS = ['anonymous', 'restricted', 'unknown', 'private', 'unavailable', 'blocked', '+266696687', '+7378742833', '+2562533', '+86282452253', '+8656696'];
 
 export const callLogConfigShape = {
   ...crmClientConfigShape,

@@ -9,7 +9,7 @@ import * as z from 'zod';
 import { PermanentEventError } from '../../shared/events/pubsub-event';
 import type { Registration } from './call-log';
 
-export const registeredEventSchema = z.looseObject({
+const registeredEventSchema = z.looseObject({
   type: z.literal('conversation.registered'),
   version: z.literal(1),
   conversationName: z.string().min(1).max(512),

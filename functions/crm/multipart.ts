@@ -21,7 +21,7 @@ export interface FormPart {
   data: Buffer;
 }
 
-export function boundaryOf(contentType: string): string | undefined {
+function boundaryOf(contentType: string): string | undefined {
   const m = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
   return m ? (m[1] ?? m[2]) : undefined;
 }
@@ -79,7 +79,7 @@ const EXT_VALUE = /^([A-Za-z0-9!#$%&+^_`{}~-]+)'([A-Za-z0-9-]*)'((?:%[0-9A-Fa-f]
  * Recipients must support UTF-8 and ISO-8859-1 (RFC 5987 §3.2.1); anything else, or a value
  * that breaks the grammar or is not valid in its charset, is the caller's error: 400.
  */
-export function decodeExtValue(value: string): string {
+function decodeExtValue(value: string): string {
   const m = EXT_VALUE.exec(value);
   if (!m) throw badRequest("filename*: not an RFC 5987 value (charset'language'percent-encoded-name)");
   const charset = m[1]!.toLowerCase();

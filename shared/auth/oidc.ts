@@ -27,7 +27,7 @@ import type { OAuth2Client } from 'google-auth-library';
 import * as z from 'zod';
 import { AppError, forbidden, unauthenticated } from '../errors';
 
-export const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
+const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
 
 const headerSchema = z.looseObject({ kid: z.string().optional(), alg: z.string().optional() });
 const claimsSchema = z.looseObject({ email: z.string().optional(), email_verified: z.union([z.boolean(), z.string()]).optional() });
@@ -53,7 +53,7 @@ export interface OidcVerifier {
 }
 
 /** What Cloud Run puts in place of the signature of a token it verified. */
-export const SIGNATURE_REMOVED = 'SIGNATURE_REMOVED_BY_GOOGLE';
+const SIGNATURE_REMOVED = 'SIGNATURE_REMOVED_BY_GOOGLE';
 /** Clock skew tolerated on a stripped token's expiry (google-auth-library allows 300 s). */
 const CLOCK_SKEW_S = 300;
 

@@ -8,7 +8,7 @@ import * as z from 'zod';
 import { envInt, envList, envString, envUrl, optionalSecret } from '../config';
 import { countryCodeSchema } from '../phone';
 
-export const CRM_ADAPTERS = ['contract', 'servicenow', 'salesforce', 'zendesk', 'ba360'] as const;
+const CRM_ADAPTERS = ['contract', 'servicenow', 'salesforce', 'zendesk', 'ba360'] as const;
 export type CrmAdapterKind = (typeof CRM_ADAPTERS)[number];
 
 const optionalString = () => z.preprocess((v) => (v === '' ? undefined : v), envString().optional());

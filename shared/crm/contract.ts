@@ -25,7 +25,7 @@ const requiredText = (max: number) => z.string({ error: 'required' }).trim().min
  * (docs/contracts/ccai-platform.md), so each field is also accepted under the spellings an
  * admin is likely to end up with. The contract's own name wins when both are given.
  */
-export const FIELD_ALIASES: Record<string, string[]> = {
+const FIELD_ALIASES: Record<string, string[]> = {
   phone: ['phone_number', 'phoneNumber', 'end_user_phone', 'endUserPhone', 'caller_phone', 'callerPhone'],
   email: ['email_address', 'emailAddress', 'end_user_email', 'endUserEmail'],
   name: ['full_name', 'fullName', 'end_user_name', 'endUserName', 'caller_name', 'callerName'],
@@ -43,7 +43,7 @@ export const FIELD_ALIASES: Record<string, string[]> = {
 };
 
 /** Moves aliased keys onto the contract's names for the given fields (only where the contract's name is absent or blank). */
-export function withFieldAliases<T extends z.ZodType>(fields: string[], schema: T) {
+function withFieldAliases<T extends z.ZodType>(fields: string[], schema: T) {
   return z.preprocess((input) => {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
     const out: Record<string, unknown> = { ...(input as Record<string, unknown>) };
@@ -80,7 +80,7 @@ const CHANNEL_ALIASES: Record<string, Channel> = {
   other: 'other',
 };
 
-export const channelSchema = z.preprocess(
+const channelSchema = z.preprocess(
   (v) => (typeof v === 'string' ? (CHANNEL_ALIASES[v.trim().toLowerCase()] ?? v) : v),
   z.enum(CHANNELS, { error: `must be one of ${CHANNELS.join(', ')} (or an alias such as voice_call, whatsapp)` }),
 );
@@ -157,7 +157,7 @@ const durationField = z.preprocess(
  * The CRM's own fields of the record's activity log (port RecordUpdate.fields): names of
  * letters, digits and `_` (each CRM's narrower rule: ./record-fields.ts), at most 50, plain values.
  */
-export const recordFieldsSchema = z
+const recordFieldsSchema = z
   .record(
     z.string().regex(/^[A-Za-z0-9_]{1,80}$/, { error: 'field names are letters, digits and _ (at most 80)' }),
     z.union([z.string().max(32_000), z.number(), z.boolean()], { error: 'field values are strings, numbers or booleans' }),
@@ -206,7 +206,7 @@ export const attachmentJsonSchema = z
 
 const nullish = <T extends z.ZodType>(t: T) => t.nullish().transform((v) => v ?? undefined);
 
-export const accountSchema = z.object({
+const accountSchema = z.object({
   id: z.string().min(1),
   name: nullish(z.string()),
   phone: nullish(z.string()),
@@ -215,7 +215,7 @@ export const accountSchema = z.object({
   type: nullish(z.string()),
 });
 
-export const recordSchema = z.object({
+const recordSchema = z.object({
   id: z.string().min(1),
   accountId: nullish(z.string()),
   sessionId: nullish(z.string()),
@@ -230,8 +230,8 @@ export const recordSchema = z.object({
   url: nullish(z.string()),
 });
 
-export const commentResultSchema = z.object({ id: z.string().min(1), recordId: z.string().optional() });
-export const attachmentResultSchema = z.object({ id: z.string().min(1), recordId: z.string().optional() });
+const commentResultSchema = z.object({ id: z.string().min(1), recordId: z.string().optional() });
+const attachmentResultSchema = z.object({ id: z.string().min(1), recordId: z.string().optional() });
 
 export const accountLookupSchema = z.object({ found: z.boolean(), data: accountSchema.nullable() });
 export const recordLookupSchema = z.object({ found: z.boolean(), data: recordSchema.nullable() });

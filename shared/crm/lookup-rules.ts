@@ -121,7 +121,7 @@ export function withAccountCreateWindow(crm: CrmClient, options: CreateWindowOpt
   };
 }
 
-export const RECORD_CREATES = 'crm-record-creates';
+const RECORD_CREATES = 'crm-record-creates';
 
 /**
  * One record per session even when creates race (two first events of one engagement on two

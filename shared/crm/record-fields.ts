@@ -24,7 +24,7 @@ export const RECORD_FIELD_TARGETS = ['salesforce', 'servicenow', 'zendesk', 'ba3
 /** Task fields the Salesforce adapter writes itself (a mapping cannot override them). */
 export const SF_TASK_OWN_FIELDS = ['Id', 'CallObject', 'CallType', 'CallDurationInSeconds', 'CallDisposition', 'Description', 'Status', 'ActivityDate', 'Subject', 'WhoId', 'WhatId', 'TaskSubtype'];
 /** Writable standard Task fields a mapping may set (Object Reference, Task: create/update properties). */
-export const SF_TASK_MAPPABLE_STANDARD = ['Priority', 'Type', 'OwnerId', 'IsReminderSet', 'ReminderDateTime', 'IsVisibleInSelfService'];
+const SF_TASK_MAPPABLE_STANDARD = ['Priority', 'Type', 'OwnerId', 'IsReminderSet', 'ReminderDateTime', 'IsVisibleInSelfService'];
 /** Incident columns the ServiceNow adapter writes itself. */
 export const SN_OWN_FIELDS = ['caller_id', 'short_description', 'contact_type', 'correlation_id', 'correlation_display', 'description', 'state', 'close_code', 'close_notes', 'work_notes', 'comments', 'number'];
 

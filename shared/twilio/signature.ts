@@ -18,7 +18,7 @@ import { constantTimeEqual } from '../constant-time';
 
 export type SignedParams = Array<[key: string, value: string]>;
 
-export function computeTwilioSignature(authToken: string, url: string, params: SignedParams = []): string {
+function computeTwilioSignature(authToken: string, url: string, params: SignedParams = []): string {
   const sorted = [...params].sort(([ka, va], [kb, vb]) => (ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0));
   const hmac = createHmac('sha1', authToken);
   hmac.update(url, 'utf8');

@@ -47,7 +47,7 @@ export interface RetryPolicy {
   maxRetryAfterMs?: number;
 }
 
-export const defaultZoomRetry: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelayMs: 20_000 };
+const defaultZoomRetry: RetryPolicy = { limit: 3, baseDelayMs: 500, maxDelayMs: 20_000 };
 const DEFAULT_MAX_RETRY_AFTER_MS = 600_000;
 
 export interface ZoomApiClientOptions {
@@ -129,7 +129,7 @@ const RETRY_STATUSES = [429, 500, 502, 503, 504];
  * engagement is LIGHT; the listings (recordings, engagements, inbox messages, an engagement's
  * notes and recordings) are MEDIUM. Unknown paths count as MEDIUM, the stricter of the two we use.
  */
-export function zoomRateCategoryOf(path: string): ZoomRateCategory {
+function zoomRateCategoryOf(path: string): ZoomRateCategory {
   if (/^\/contact_center\/engagements\/[^/]+$/.test(path)) return 'light';
   return 'medium';
 }
@@ -360,7 +360,7 @@ const LOOPBACK_HOSTNAMES = new Set(['localhost', '[::1]', '::1']);
  * A URL the bearer token may be sent to: https on an allow-listed host (plain http only to a
  * loopback host, where the local stand-in runs); anything else is refused before any request.
  */
-export function allowedDownloadUrl(url: string, allowedHosts: ReadonlySet<string>): URL {
+function allowedDownloadUrl(url: string, allowedHosts: ReadonlySet<string>): URL {
   let target: URL;
   try {
     target = new URL(url);

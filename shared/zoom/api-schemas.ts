@@ -32,7 +32,7 @@ const optionalList = <T extends z.ZodType>(item: T) =>
     .nullish()
     .transform((v) => v ?? []);
 
-export const zoomRecordingSchema = z.looseObject({
+const zoomRecordingSchema = z.looseObject({
   recording_id: id,
   engagement_id: id,
   queue_id: optionalId,
@@ -50,7 +50,7 @@ export const zoomRecordingSchema = z.looseObject({
 });
 export type ZoomRecording = z.output<typeof zoomRecordingSchema>;
 
-export const zoomNoteSchema = z.looseObject({
+const zoomNoteSchema = z.looseObject({
   note_id: optionalId,
   note: optionalString,
   user_id: optionalId,
@@ -59,13 +59,13 @@ export const zoomNoteSchema = z.looseObject({
 export type ZoomNote = z.output<typeof zoomNoteSchema>;
 
 /** An engagement's `dispositions[]` item: only these two fields exist (no user, no time). */
-export const zoomDispositionSchema = z.looseObject({
+const zoomDispositionSchema = z.looseObject({
   disposition_id: optionalId,
   disposition_name: optionalString,
 });
 
 /** Listing: `cc_queue_id` + `queue_name`; details: also `queue_id`. */
-export const zoomEngagementQueueSchema = z.looseObject({ queue_id: optionalId, cc_queue_id: optionalId, queue_name: optionalString });
+const zoomEngagementQueueSchema = z.looseObject({ queue_id: optionalId, cc_queue_id: optionalId, queue_name: optionalString });
 
 export const zoomEngagementSchema = z.looseObject({
   engagement_id: id,
@@ -86,7 +86,7 @@ export const zoomEngagementSchema = z.looseObject({
 export type ZoomEngagement = z.output<typeof zoomEngagementSchema>;
 
 /** An inbox message of type voicemail. */
-export const zoomVoicemailSchema = z.looseObject({
+const zoomVoicemailSchema = z.looseObject({
   message_id: id,
   engagement_id: optionalId,
   message_type: optionalString,

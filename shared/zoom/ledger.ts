@@ -20,22 +20,22 @@ export const LEDGER_COLLECTION = 'ledger';
  * retryable failures, see below). A crash leaves an artifact pending or stored, never linked
  * without an object.
  */
-export const artifactStateSchema = z.enum(['pending', 'stored', 'linked', 'failed']);
+const artifactStateSchema = z.enum(['pending', 'stored', 'linked', 'failed']);
 
 /**
  * pending → writing (claimed: the CRM write is under way; a crash leaves it here and the
  * redelivery resumes it) → written; superseded = a disposition older than one already
  * applied; failed = permanent (the CRM refused it, or, with `gaveUp`, the deliveries ran out).
  */
-export const itemStateSchema = z.enum(['pending', 'writing', 'written', 'superseded', 'failed']);
+const itemStateSchema = z.enum(['pending', 'writing', 'written', 'superseded', 'failed']);
 
 /** open: something still pending; complete: everything stored/linked/written; attention: something failed for good. */
-export const engagementStateSchema = z.enum(['open', 'complete', 'attention']);
+const engagementStateSchema = z.enum(['open', 'complete', 'attention']);
 export type EngagementState = z.output<typeof engagementStateSchema>;
 
 const date = z.union([z.date(), z.string().transform((s) => new Date(s))]);
 
-export const ledgerArtifactSchema = z.looseObject({
+const ledgerArtifactSchema = z.looseObject({
   kind: z.enum(ARTIFACT_KINDS),
   state: artifactStateSchema,
   /** Object name in the archive bucket, fixed when the artifact is first registered. */
@@ -54,7 +54,7 @@ export const ledgerArtifactSchema = z.looseObject({
 });
 export type LedgerArtifact = z.output<typeof ledgerArtifactSchema>;
 
-export const ledgerItemSchema = z.looseObject({
+const ledgerItemSchema = z.looseObject({
   kind: z.enum(['note', 'disposition']),
   state: itemStateSchema,
   eventTs: z.number(),
@@ -109,7 +109,7 @@ export interface EngagementFacts {
   startTime?: string | undefined;
 }
 
-export class LedgerCorruptError extends Error {
+class LedgerCorruptError extends Error {
   constructor(engagementId: string, detail: string) {
     super(`ledger document of ${engagementId} is not readable: ${detail}`);
     this.name = 'LedgerCorruptError';
@@ -150,7 +150,7 @@ export interface Ledger {
   refreshState(engagementId: string): Promise<EngagementState | undefined>;
 }
 
-export function deriveEngagementState(doc: Pick<LedgerDoc, 'artifacts' | 'items'>): EngagementState {
+function deriveEngagementState(doc: Pick<LedgerDoc, 'artifacts' | 'items'>): EngagementState {
   const artifacts = Object.values(doc.artifacts);
   const items = Object.values(doc.items);
   if (artifacts.some((a) => a.state === 'failed') || items.some((i) => i.state === 'failed')) return 'attention';

@@ -12,7 +12,7 @@ import { constantTimeEqual } from '../constant-time';
 export const SIGNATURE_HEADER = 'x-zm-signature';
 export const TIMESTAMP_HEADER = 'x-zm-request-timestamp';
 
-export function signZoomRequest(secret: string, timestampSeconds: number | string, rawBody: Buffer | string): string {
+function signZoomRequest(secret: string, timestampSeconds: number | string, rawBody: Buffer | string): string {
   const mac = createHmac('sha256', secret);
   mac.update(`v0:${timestampSeconds}:`);
   mac.update(rawBody);

@@ -37,7 +37,7 @@ export interface JournalResponse {
   text?: string;
 }
 
-export const journalEntrySchema = z.object({
+const journalEntrySchema = z.object({
   id: z.string(),
   at: z.date(),
   expireAt: z.date(),
@@ -58,7 +58,7 @@ export const journalEntrySchema = z.object({
 export type JournalEntry = z.output<typeof journalEntrySchema>;
 
 /** Redacts credentials but keeps the scheme, so "why 401?" stays answerable. */
-export function redactHeaders(headers: Record<string, string | string[] | undefined>, extraSecretHeaders: string[] = []): Record<string, string> {
+function redactHeaders(headers: Record<string, string | string[] | undefined>, extraSecretHeaders: string[] = []): Record<string, string> {
   const extra = new Set(extraSecretHeaders.map((h) => h.toLowerCase()));
   const out: Record<string, string> = {};
   for (const [name, raw] of Object.entries(headers)) {
@@ -75,7 +75,7 @@ export function redactHeaders(headers: Record<string, string | string[] | undefi
 }
 
 /** Removes secret-looking fields (OAuth client secrets, tokens) from a body before storing it. */
-export function redactBody(value: unknown): unknown {
+function redactBody(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactBody);
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_FIELD.test(k) ? '[redacted]' : redactBody(v)]));
@@ -108,7 +108,7 @@ function truncate(text: string): string {
 }
 
 /** The correlation keys of a request/answer pair. */
-export function correlationKeys(req: JournalRequest, params: Record<string, string>, response: JournalResponse, extra: string[] = []): string[] {
+function correlationKeys(req: JournalRequest, params: Record<string, string>, response: JournalResponse, extra: string[] = []): string[] {
   const keys = new Set<string>(extra);
   const add = (prefix: string, v: unknown) => {
     if (typeof v === 'string' && v.length > 0 && v.length <= 200) keys.add(`${prefix}:${v}`);

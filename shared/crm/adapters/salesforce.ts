@@ -33,12 +33,12 @@ import { applyFieldMap, type FieldRule } from './field-map';
 import { createUpstream, keyedWrite, refMarker, type UpstreamFailureInfo, withMarker } from './upstream';
 import { withoutTrailingSlash } from '../../http/url';
 
-export const SF_ACCOUNT_TYPES = ['Contact', 'Account', 'Lead', 'Opportunity'] as const;
+const SF_ACCOUNT_TYPES = ['Contact', 'Account', 'Lead', 'Opportunity'] as const;
 export type SfAccountType = (typeof SF_ACCOUNT_TYPES)[number];
 /** Object types a phone search can match: standard Opportunity has no phone field. */
 export const SF_PHONE_SEARCH_TYPES = ['Contact', 'Account', 'Lead'] as const;
 /** CaseComment.CommentBody holds at most 4 000 bytes (Object Reference, CaseComment). */
-export const SF_COMMENT_MAX_BYTES = 4000;
+const SF_COMMENT_MAX_BYTES = 4000;
 
 export interface SalesforceOptions {
   loginUrl: string;
