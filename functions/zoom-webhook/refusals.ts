@@ -26,13 +26,13 @@ import { UNAUTHENTICATED_MESSAGES } from './receive';
 export const REFUSALS_COLLECTION = 'zoomWebhookRefusals';
 
 export const REFUSAL_REASONS = ['bad_signature', 'stale', 'replay', 'bad_body', 'too_large', 'bad_encoding', 'unavailable', 'other'] as const;
-export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 export const DETAIL_CAP = 20;
-export const FLUSH_INTERVAL_MS = 10_000;
+const FLUSH_INTERVAL_MS = 10_000;
 
 /** Why a delivery was refused, from what was answered (the 401 messages are receive.ts's own). */
-export function refusalReasonOf(notice: Pick<RefusalNotice, 'status' | 'code' | 'message'>): RefusalReason {
+function refusalReasonOf(notice: Pick<RefusalNotice, 'status' | 'code' | 'message'>): RefusalReason {
   if (notice.status === 401) {
     if (notice.message === UNAUTHENTICATED_MESSAGES.stale) return 'stale';
     if (notice.message === UNAUTHENTICATED_MESSAGES.replay) return 'replay';

@@ -53,7 +53,6 @@ export const refusalEntryViewSchema = z.looseObject({
   event: z.string().optional(),
   engagementId: z.string().optional(),
 });
-export type RefusalEntryView = z.output<typeof refusalEntryViewSchema>;
 
 /** How many deliveries were refused in one hour for one reason. */
 export const refusalCountViewSchema = z.looseObject({ kind: z.literal('count'), hour: lenientDate, reason: z.string(), count: z.number().int().min(0) });
