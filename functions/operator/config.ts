@@ -1,5 +1,5 @@
 /** Settings of the operator function (documented in README.md): the trace's settings, and IAP when the team puts the page behind it. */
-import * as z from 'zod';
+import type * as z from 'zod';
 import { baseConfigShape, ConfigError, envBool, envList, envUrl } from '../../shared/config';
 import { IAP_PUBLIC_KEYS_URL } from '../../shared/http/iap-assertion';
 import { traceConfigShape } from '../../shared/trace/config';
@@ -15,7 +15,6 @@ export const operatorConfigShape = {
   OPERATOR_IAP_KEYS_URL: envUrl().default(IAP_PUBLIC_KEYS_URL),
 };
 export type OperatorConfig = z.output<z.ZodObject<typeof operatorConfigShape>>;
-export const operatorConfigSchema = z.object(operatorConfigShape);
 
 /** Cross-key rules; every problem listed at once. */
 export function checkOperatorConfig(config: OperatorConfig): void {

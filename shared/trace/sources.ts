@@ -39,7 +39,6 @@ export const eventKeyViewSchema = z.looseObject({
   receivedAt: lenientDate.optional(),
   publishedAt: lenientDate.optional(),
 });
-export type EventKeyView = z.output<typeof eventKeyViewSchema>;
 
 /** A refused delivery kept in detail (a sample: at most a few per hour and reason). */
 export const refusalEntryViewSchema = z.looseObject({
@@ -79,7 +78,6 @@ export const journalViewSchema = z.looseObject({
   fault: z.string().nullish(),
   keys: z.array(z.string()).default([]),
 });
-export type JournalView = z.output<typeof journalViewSchema>;
 
 export const conversationViewSchema = z.looseObject({
   conversationName: z.string(),
