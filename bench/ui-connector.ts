@@ -28,7 +28,15 @@ const PHONES = 1000;
 export default async function bench(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { clients: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, rate: { type: 'string' }, 'no-pin': { type: 'boolean' }, profile: { type: 'string' }, only: { type: 'string' } },
+    options: {
+      clients: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      rate: { type: 'string' },
+      'no-pin': { type: 'boolean' },
+      profile: { type: 'string' },
+      only: { type: 'string' },
+    },
     strict: true,
   });
   const clients = Number(values.clients ?? 50);
@@ -56,14 +64,24 @@ export default async function bench(args: string[]): Promise<void> {
       .sign(new TextEncoder().encode(fn.credentials.uiConnectorJwtSecret));
 
     const phones = Array.from({ length: PHONES }, (_, i) => `+1415555${String(i).padStart(4, '0')}`);
-    const bodies = phones.map((p, i) => JSON.stringify({ conversationIntegrationKey: p, conversationName: `projects/ccbridge-local/locations/global/conversations/CA${String(i).padStart(32, '0')}` }));
+    const bodies = phones.map((p, i) =>
+      JSON.stringify({
+        conversationIntegrationKey: p,
+        conversationName: `projects/ccbridge-local/locations/global/conversations/CA${String(i).padStart(32, '0')}`,
+      }),
+    );
     const headers = { 'content-type': 'application/json', authorization: token };
     const posts = (base: string): HttpRequestSpec[] => bodies.map((body) => ({ method: 'POST', url: `${base}/conversation-name`, headers, body }));
     const gets = (base: string): HttpRequestSpec[] =>
-      phones.map((p) => ({ method: 'GET', url: `${base}/conversation-name?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: agentToken } }));
+      phones.map((p) => ({
+        method: 'GET',
+        url: `${base}/conversation-name?conversationIntegrationKey=${encodeURIComponent(p)}`,
+        headers: { authorization: agentToken },
+      }));
     // The bare function gets the same requests (it ignores them).
     const barePosts = (): HttpRequestSpec[] => bodies.map((body) => ({ method: 'POST', url: `${fn.bareUrl}/`, headers, body }));
-    const bareGets = (): HttpRequestSpec[] => phones.map((p) => ({ method: 'GET', url: `${fn.bareUrl}/?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: agentToken } }));
+    const bareGets = (): HttpRequestSpec[] =>
+      phones.map((p) => ({ method: 'GET', url: `${fn.bareUrl}/?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: agentToken } }));
 
     // Every phone registered on both stores first, so each GET finds its mapping (the poll's happy path).
     for (const base of [fn.functionUrl, fn.memoryUrl]) await registerAll(posts(base));
@@ -105,8 +123,14 @@ async function registerAll(requests: HttpRequestSpec[]): Promise<void> {
   }
 }
 
-function print(bench: HttpBench, run: { clients: number; seconds: number; warmupSeconds: number; rate: number; note: string }, saturation: Measured[], paced: Measured[]): void {
-  const bareOf = (rows: Measured[], r: Measured) => rows.find((b) => b.scenario === (r.scenario.startsWith('POST') || r.scenario.endsWith('POST') ? 'bare {} POST' : 'bare {} GET'));
+function print(
+  bench: HttpBench,
+  run: { clients: number; seconds: number; warmupSeconds: number; rate: number; note: string },
+  saturation: Measured[],
+  paced: Measured[],
+): void {
+  const bareOf = (rows: Measured[], r: Measured) =>
+    rows.find((b) => b.scenario === (r.scenario.startsWith('POST') || r.scenario.endsWith('POST') ? 'bare {} POST' : 'bare {} GET'));
   const rps = (r: Measured) => r.requests / r.seconds;
   const rpsOf = (r: Measured | undefined) => (r ? rps(r) : Number.NaN);
   const cpuOf = (r: Measured | undefined) => (r ? r.fnCpuUs : Number.NaN);

@@ -58,10 +58,22 @@ export default async function bench(args: string[]): Promise<void> {
         const body = JSON.stringify({
           event: 'contact_center.recording_completed',
           event_ts: Date.now(),
-          payload: { account_id: fn.credentials.zoomAccountId, object: { recording_id: `rec-${id}`, engagement_id: `eng-${run}-${n % 997}`, download_url: `${fn.zoomUrl}/v2/contact_center/recording/download/rec-${id}?type=voice` } },
+          payload: {
+            account_id: fn.credentials.zoomAccountId,
+            object: {
+              recording_id: `rec-${id}`,
+              engagement_id: `eng-${run}-${n % 997}`,
+              download_url: `${fn.zoomUrl}/v2/contact_center/recording/download/rec-${id}?type=voice`,
+            },
+          },
         });
         const signature = `v0=${createHmac('sha256', fn.credentials.zoomWebhookSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
-        return { method: 'POST', url: `${url}/`, headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': ts, 'x-zm-signature': signature }, body };
+        return {
+          method: 'POST',
+          url: `${url}/`,
+          headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': ts, 'x-zm-signature': signature },
+          body,
+        };
       });
     };
 
@@ -90,7 +102,15 @@ export default async function bench(args: string[]): Promise<void> {
     const paced: Measured[] = [];
     for (const t of targets) {
       if (t.url === fn.functionUrl) standInDocs.push(`${recorded} before paced`);
-      paced.push(await bench.pace({ scenario: t.scenario, requests: () => events(t.url, Math.round(rate * seconds)), connections, rate, count: Math.round(rate * seconds) }));
+      paced.push(
+        await bench.pace({
+          scenario: t.scenario,
+          requests: () => events(t.url, Math.round(rate * seconds)),
+          connections,
+          rate,
+          count: Math.round(rate * seconds),
+        }),
+      );
     }
 
     print(bench, { connections, seconds, warmupSeconds, rate, note, standInDocs: standInDocs.join(', ') }, saturation, paced);

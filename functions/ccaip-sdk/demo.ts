@@ -20,7 +20,12 @@ export function widgetScriptUrl(host: string): string {
 
 /** JSON for a <script> block: no "</script>" or "<!--" can close or bend it. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function escapeHtml(value: string): string {
@@ -28,7 +33,9 @@ function escapeHtml(value: string): string {
 }
 
 export function renderDemoPage(options: DemoPageOptions): string {
-  const widget = options.host ? `<script src="${escapeHtml(widgetScriptUrl(options.host))}"></script>` : '<!-- CCAIP_HOST is not set: the Web SDK widget is not loaded -->';
+  const widget = options.host
+    ? `<script src="${escapeHtml(widgetScriptUrl(options.host))}"></script>`
+    : '<!-- CCAIP_HOST is not set: the Web SDK widget is not loaded -->';
   const settings = scriptJson({ companyId: options.companyId ?? null, host: options.host ?? null });
   return `<!DOCTYPE html>
 <html lang="en">

@@ -110,7 +110,9 @@ export function createAuthenticator(settings: AuthSettings, now: () => number = 
       }
       // The custom header's name is part of the secret's hiding place: a 401 never names it.
       const accepted = settings.methods.map((m) => (m === 'header' ? 'API key header' : m === 'oauth' ? 'OAuth bearer token' : 'Basic')).join(', ');
-      throw authorization || anyHeader(headers, settings) ? unauthenticated(`credentials not accepted (accepted: ${accepted})`) : unauthenticated(`authentication required (${accepted})`);
+      throw authorization || anyHeader(headers, settings)
+        ? unauthenticated(`credentials not accepted (accepted: ${accepted})`)
+        : unauthenticated(`authentication required (${accepted})`);
     },
   };
 }

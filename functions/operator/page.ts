@@ -33,10 +33,14 @@ export function dayChart(view: DayView): string {
       const v = h[s.key] ?? 0;
       const bh = Math.round((v / max) * plotH * 10) / 10;
       const x = Math.round((left + h.hour * slot + 2 + i * barW) * 10) / 10;
-      bars.push(`<rect class="bar" data-series="${s.key}" data-hour="${h.hour}" data-value="${v}" x="${x}" y="${10 + plotH - bh}" width="${Math.max(1, barW - 0.5).toFixed(1)}" height="${bh}" fill="${s.color}"><title>${String(h.hour).padStart(2, '0')}:00 ${esc(s.label)}: ${v}</title></rect>`);
+      bars.push(
+        `<rect class="bar" data-series="${s.key}" data-hour="${h.hour}" data-value="${v}" x="${x}" y="${10 + plotH - bh}" width="${Math.max(1, barW - 0.5).toFixed(1)}" height="${bh}" fill="${s.color}"><title>${String(h.hour).padStart(2, '0')}:00 ${esc(s.label)}: ${v}</title></rect>`,
+      );
     });
   }
-  const ticks = [0, 6, 12, 18, 23].map((hr) => `<text x="${left + hr * slot + slot / 2}" y="${height - 6}" font-size="11" text-anchor="middle">${String(hr).padStart(2, '0')}:00</text>`);
+  const ticks = [0, 6, 12, 18, 23].map(
+    (hr) => `<text x="${left + hr * slot + slot / 2}" y="${height - 6}" font-size="11" text-anchor="middle">${String(hr).padStart(2, '0')}:00</text>`,
+  );
   const axis = `<line x1="${left}" y1="${10 + plotH}" x2="${width}" y2="${10 + plotH}" stroke="#333"/><text x="${left - 4}" y="16" font-size="11" text-anchor="end">${max}</text><text x="${left - 4}" y="${10 + plotH}" font-size="11" text-anchor="end">0</text>`;
   const legend = SERIES.map((s) => `<span class="key"><i style="background:${s.color}"></i>${esc(s.label)}</span>`).join(' ');
   return `<svg id="day-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="events per hour on ${esc(view.day)}">${axis}${bars.join('')}${ticks.join('')}</svg><div class="legend">${legend}</div>`;
@@ -44,7 +48,10 @@ export function dayChart(view: DayView): string {
 
 function traceSection(t: Trace): string {
   const rows = t.entries
-    .map((e) => `<tr class="entry ${esc(e.outcome ?? '')}" data-kind="${esc(e.kind)}"><td>${esc(e.at ?? '(no time)')}</td><td>${esc(e.kind)}</td><td>${esc(e.summary)}</td></tr>`)
+    .map(
+      (e) =>
+        `<tr class="entry ${esc(e.outcome ?? '')}" data-kind="${esc(e.kind)}"><td>${esc(e.at ?? '(no time)')}</td><td>${esc(e.kind)}</td><td>${esc(e.summary)}</td></tr>`,
+    )
     .join('');
   return `<section id="trace"><h2>${esc(t.identifier.kind)} ${esc(t.identifier.shown)}</h2>
 <p id="verdict" class="verdict ${esc(t.verdict.status)}">${esc(t.verdict.line)}</p>
@@ -54,7 +61,9 @@ ${t.identifier.shown.endsWith('(hashed)') ? '' : `<p><a href="api/trace?id=${enc
 
 function daySection(v: DayView): string {
   const head = ['hour', ...SERIES.map((s) => s.label)].map((h) => `<th>${esc(h)}</th>`).join('');
-  const rows = v.hours.map((h) => `<tr><td>${String(h.hour).padStart(2, '0')}:00</td>${SERIES.map((s) => `<td>${h[s.key] ?? '–'}</td>`).join('')}</tr>`).join('');
+  const rows = v.hours
+    .map((h) => `<tr><td>${String(h.hour).padStart(2, '0')}:00</td>${SERIES.map((s) => `<td>${h[s.key] ?? '–'}</td>`).join('')}</tr>`)
+    .join('');
   const totals = `<tr class="total"><td>total</td>${SERIES.map((s) => `<td>${v.totals[s.key] ?? '–'}</td>`).join('')}</tr>`;
   const report = v.lastReport
     ? `<p id="last-report">Last reconciliation: run ${esc(v.lastReport.runId)} (${esc(v.lastReport.window.from)} → ${esc(v.lastReport.window.to)}), ${esc(v.lastReport.state)}: ${v.lastReport.totals.seen} seen, ${v.lastReport.totals.present} present, ${v.lastReport.totals.backfilled} backfilled, ${v.lastReport.totals.failed} failed.</p>`
@@ -62,7 +71,8 @@ function daySection(v: DayView): string {
   const people = v.needsPerson.length
     ? `<ul id="needs-person">${v.needsPerson.map((n) => `<li><a href="?id=${encodeURIComponent(n.engagementId)}">${esc(n.engagementId)}</a> ${esc(n.what)}: ${esc(n.reason)}</li>`).join('')}</ul>`
     : '<p id="needs-person">Nothing needs a person.</p>';
-  const dead = v.totals.deadLettered === null ? '<p class="note">Dead-lettered messages are not stored in Firestore: read the dead-letter subscription.</p>' : '';
+  const dead =
+    v.totals.deadLettered === null ? '<p class="note">Dead-lettered messages are not stored in Firestore: read the dead-letter subscription.</p>' : '';
   return `<section id="day"><h2>Day ${esc(v.day)} (UTC)</h2>${dayChart(v)}${dead}${report}<h3>Needs a person</h3>${people}
 <details><summary>Per hour</summary><table>${`<thead><tr>${head}</tr></thead>`}<tbody>${rows}${totals}</tbody></table></details>
 <p><a href="api/day?day=${esc(v.day)}">JSON</a></p></section>`;

@@ -4,7 +4,9 @@ import type { FuzzReport } from './run';
 
 export function formatReport(report: FuzzReport, options: { maxViolations?: number } = {}): string {
   const header = ['endpoint', 'requests', '2xx', '3xx', '4xx', '5xx', 'no answer', 'violations'];
-  const rows = report.rows.map((r) => [r.endpoint, r.requests, r.byClass['2xx'], r.byClass['3xx'], r.byClass['4xx'], r.byClass['5xx'], r.byClass.none, r.violations].map(String));
+  const rows = report.rows.map((r) =>
+    [r.endpoint, r.requests, r.byClass['2xx'], r.byClass['3xx'], r.byClass['4xx'], r.byClass['5xx'], r.byClass.none, r.violations].map(String),
+  );
   const sum = (k: keyof FuzzReport['rows'][number]['byClass']) => report.rows.reduce((s, r) => s + r.byClass[k], 0);
   const unattributed = report.violations.filter((v) => !report.rows.some((r) => r.endpoint === v.endpoint)).length;
   rows.push(['total', report.requests, sum('2xx'), sum('3xx'), sum('4xx'), sum('5xx'), sum('none'), report.violations.length].map(String));

@@ -67,9 +67,14 @@ export async function preflight(api: PreflightApi, project: string, plan: unknow
   const resources = plannedResources(plan);
   const findings: Finding[] = [];
 
-  const publicBindings = resources.filter((r) => r.type === 'google_cloud_run_service_iam_member' && r.values?.['member'] === 'allUsers').map((r) => String(r.values?.['service'] ?? r.address));
+  const publicBindings = resources
+    .filter((r) => r.type === 'google_cloud_run_service_iam_member' && r.values?.['member'] === 'allUsers')
+    .map((r) => String(r.values?.['service'] ?? r.address));
   const domains = policySchema.safeParse(await api.effectivePolicy(project, 'constraints/iam.allowedPolicyMemberDomains'));
-  const restricted = domains.success && domains.data.listPolicy !== undefined && (domains.data.listPolicy.allValues === 'DENY' || (domains.data.listPolicy.allowedValues?.length ?? 0) > 0);
+  const restricted =
+    domains.success &&
+    domains.data.listPolicy !== undefined &&
+    (domains.data.listPolicy.allValues === 'DENY' || (domains.data.listPolicy.allowedValues?.length ?? 0) > 0);
   if (restricted && publicBindings.length > 0) {
     findings.push({
       level: 'blocker',
@@ -81,7 +86,8 @@ export async function preflight(api: PreflightApi, project: string, plan: unknow
   if (keys.success && keys.data.booleanPolicy?.enforced === true) {
     findings.push({
       level: 'warning',
-      message: 'service-account key creation is disabled (iam.disableServiceAccountKeyCreation): Terraform creates no key, but the CCAI Platform storage key you add to ccaip-storage-key needs an exception for the ccaip-storage account (or a storage setup without keys from CCAI Platform); terraform/README.md "CCAI Platform external storage"',
+      message:
+        'service-account key creation is disabled (iam.disableServiceAccountKeyCreation): Terraform creates no key, but the CCAI Platform storage key you add to ccaip-storage-key needs an exception for the ccaip-storage account (or a storage setup without keys from CCAI Platform); terraform/README.md "CCAI Platform external storage"',
     });
   } else findings.push({ level: 'ok', message: 'service-account keys: allowed' });
 
@@ -111,16 +117,29 @@ export async function preflight(api: PreflightApi, project: string, plan: unknow
 }
 
 /** The Google REST calls, with a bearer token from Application Default Credentials. */
-export function googleApi(token: () => Promise<string>, fetchFn: typeof fetch = fetch, bases = { crm: 'https://cloudresourcemanager.googleapis.com', secrets: 'https://secretmanager.googleapis.com' }): PreflightApi {
-  const call = async (url: string, init: RequestInit = {}) => fetchFn(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${await token()}`, 'content-type': 'application/json' } });
+export function googleApi(
+  token: () => Promise<string>,
+  fetchFn: typeof fetch = fetch,
+  bases = { crm: 'https://cloudresourcemanager.googleapis.com', secrets: 'https://secretmanager.googleapis.com' },
+): PreflightApi {
+  const call = async (url: string, init: RequestInit = {}) =>
+    fetchFn(url, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${await token()}`, 'content-type': 'application/json' },
+    });
   return {
     async effectivePolicy(project, constraint) {
-      const res = await call(`${bases.crm}/v1/projects/${encodeURIComponent(project)}:getEffectiveOrgPolicy`, { method: 'POST', body: JSON.stringify({ constraint }) });
+      const res = await call(`${bases.crm}/v1/projects/${encodeURIComponent(project)}:getEffectiveOrgPolicy`, {
+        method: 'POST',
+        body: JSON.stringify({ constraint }),
+      });
       if (!res.ok) throw new Error(`getEffectiveOrgPolicy ${constraint}: HTTP ${res.status}`);
       return res.json();
     },
     async enabledVersions(project, secretId) {
-      const res = await call(`${bases.secrets}/v1/projects/${encodeURIComponent(project)}/secrets/${encodeURIComponent(secretId)}/versions?filter=${encodeURIComponent('state:ENABLED')}`);
+      const res = await call(
+        `${bases.secrets}/v1/projects/${encodeURIComponent(project)}/secrets/${encodeURIComponent(secretId)}/versions?filter=${encodeURIComponent('state:ENABLED')}`,
+      );
       if (res.status === 404) return null;
       if (!res.ok) throw new Error(`list versions of ${secretId}: HTTP ${res.status}`);
       const body = z.looseObject({ versions: z.array(z.unknown()).optional() }).parse(await res.json());

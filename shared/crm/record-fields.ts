@@ -22,11 +22,37 @@ export type RecordFieldTarget = Exclude<CrmAdapterKind, 'contract'> | 'mock';
 export const RECORD_FIELD_TARGETS = ['salesforce', 'servicenow', 'zendesk', 'ba360', 'mock'] as const satisfies readonly RecordFieldTarget[];
 
 /** Task fields the Salesforce adapter writes itself (a mapping cannot override them). */
-export const SF_TASK_OWN_FIELDS = ['Id', 'CallObject', 'CallType', 'CallDurationInSeconds', 'CallDisposition', 'Description', 'Status', 'ActivityDate', 'Subject', 'WhoId', 'WhatId', 'TaskSubtype'];
+export const SF_TASK_OWN_FIELDS = [
+  'Id',
+  'CallObject',
+  'CallType',
+  'CallDurationInSeconds',
+  'CallDisposition',
+  'Description',
+  'Status',
+  'ActivityDate',
+  'Subject',
+  'WhoId',
+  'WhatId',
+  'TaskSubtype',
+];
 /** Writable standard Task fields a mapping may set (Object Reference, Task: create/update properties). */
 const SF_TASK_MAPPABLE_STANDARD = ['Priority', 'Type', 'OwnerId', 'IsReminderSet', 'ReminderDateTime', 'IsVisibleInSelfService'];
 /** Incident columns the ServiceNow adapter writes itself. */
-export const SN_OWN_FIELDS = ['caller_id', 'short_description', 'contact_type', 'correlation_id', 'correlation_display', 'description', 'state', 'close_code', 'close_notes', 'work_notes', 'comments', 'number'];
+export const SN_OWN_FIELDS = [
+  'caller_id',
+  'short_description',
+  'contact_type',
+  'correlation_id',
+  'correlation_display',
+  'description',
+  'state',
+  'close_code',
+  'close_notes',
+  'work_notes',
+  'comments',
+  'number',
+];
 
 /** Salesforce API names: a letter, then letters/digits/single underscores, no trailing underscore; custom ones end __c, optionally behind a namespace. */
 const SF_NAME = /^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*(?<!_)$/;

@@ -208,4 +208,3 @@ function applyCors(req: Request, res: Response, cors: CorsPolicy | undefined): v
   res.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
   if (cors.allowCredentials) res.setHeader('access-control-allow-credentials', 'true');
 }
-

@@ -109,7 +109,13 @@ function refuseBody({ error, close }: Refusal, req: IncomingMessage & { original
   REFUSED.add(res);
   const response = toErrorResponse(error);
   const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
-  log.info('request refused before its body was read', { method: req.method, path, status: response.status, code: response.body.code, reason: response.body.message });
+  log.info('request refused before its body was read', {
+    method: req.method,
+    path,
+    status: response.status,
+    code: response.body.code,
+    reason: response.body.message,
+  });
   const body = JSON.stringify(response.body);
   res.statusCode = response.status;
   for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
@@ -172,9 +178,20 @@ function answerFrameworkError(err: unknown, req: IncomingMessage & { body?: unkn
   const error = frameworkErrorToAppError(err, req);
   const response = toErrorResponse(error);
   const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
-  const reason = err instanceof AppError ? 'reserved path' : ((err as { type?: unknown; name?: unknown } | undefined)?.type ?? (err as { name?: unknown } | undefined)?.name ?? 'no route');
-  if (response.status >= 500) log.error('request failed in the function framework', { method: req.method, path, status: response.status, reason: String(reason) });
-  else log.info('request refused by the function framework', { method: req.method, path, status: response.status, code: response.body.code, reason: String(reason) });
+  const reason =
+    err instanceof AppError
+      ? 'reserved path'
+      : ((err as { type?: unknown; name?: unknown } | undefined)?.type ?? (err as { name?: unknown } | undefined)?.name ?? 'no route');
+  if (response.status >= 500)
+    log.error('request failed in the function framework', { method: req.method, path, status: response.status, reason: String(reason) });
+  else
+    log.info('request refused by the function framework', {
+      method: req.method,
+      path,
+      status: response.status,
+      code: response.body.code,
+      reason: String(reason),
+    });
   if (res.headersSent) {
     req.socket?.destroy();
     return;

@@ -11,14 +11,7 @@ import type { CountryCode } from '../phone';
 import { markOf } from '../reconcile/process-slice';
 import { COLLECTIONS as RECONCILE_COLLECTIONS, sliceDocSchema } from '../reconcile/store';
 import { type LedgerDoc, ledgerDocSchema } from '../zoom/ledger';
-import {
-  type ConversationView,
-  conversationKeyHash,
-  conversationViewSchema,
-  eventKeyViewSchema,
-  journalViewSchema,
-  TRACE_COLLECTIONS,
-} from './sources';
+import { type ConversationView, conversationKeyHash, conversationViewSchema, eventKeyViewSchema, journalViewSchema, TRACE_COLLECTIONS } from './sources';
 
 export type TimelineKind = 'webhook' | 'pubsub' | 'ledger' | 'artifact' | 'object' | 'item' | 'crm' | 'reconcile' | 'registration' | 'unreadable';
 
@@ -149,8 +142,19 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
       });
       entries.push(
         k.published
-          ? { at: iso(k.publishedAt), kind: 'pubsub', summary: `published to Pub/Sub (message ${k.messageId ?? '?'})`, outcome: 'ok', detail: { messageId: k.messageId } }
-          : { at: iso(k.receivedAt), kind: 'pubsub', summary: `${k.event} recorded but not yet published (the next delivery or the reconciliation republishes it)`, outcome: 'pending' },
+          ? {
+              at: iso(k.publishedAt),
+              kind: 'pubsub',
+              summary: `published to Pub/Sub (message ${k.messageId ?? '?'})`,
+              outcome: 'ok',
+              detail: { messageId: k.messageId },
+            }
+          : {
+              at: iso(k.receivedAt),
+              kind: 'pubsub',
+              summary: `${k.event} recorded but not yet published (the next delivery or the reconciliation republishes it)`,
+              outcome: 'pending',
+            },
       );
     }
     const raw = eid === id && ledgerRaw ? ledgerRaw : await deps.docs.get(TRACE_COLLECTIONS.ledger, eid);
@@ -163,7 +167,13 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
     const ledger = p.data;
     ledgers.push(ledger);
     if (ledger.crmRecordId) crmRecordIds.add(ledger.crmRecordId);
-    entries.push({ at: iso(ledger.createdAt), kind: 'ledger', summary: `worker opened the ledger of engagement ${eid} (now ${ledger.state})`, outcome: 'ok', detail: { crmRecordId: ledger.crmRecordId, queueId: ledger.queueId, channel: ledger.channel } });
+    entries.push({
+      at: iso(ledger.createdAt),
+      kind: 'ledger',
+      summary: `worker opened the ledger of engagement ${eid} (now ${ledger.state})`,
+      outcome: 'ok',
+      detail: { crmRecordId: ledger.crmRecordId, queueId: ledger.queueId, channel: ledger.channel },
+    });
     for (const [key, a] of Object.entries(ledger.artifacts)) {
       entries.push({
         at: iso(a.updatedAt),
@@ -181,9 +191,23 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
                 kind: 'object',
                 summary: `object gs://${deps.blobs.bucket}/${info.path} (${info.size} bytes, generation ${info.generation})`,
                 outcome: 'ok',
-                detail: { path: info.path, size: info.size, generation: info.generation, crc32c: info.crc32c, md5Hash: info.md5Hash, link: `gs://${deps.blobs.bucket}/${info.path}`, ledgerCrc32c: a.crc32c },
+                detail: {
+                  path: info.path,
+                  size: info.size,
+                  generation: info.generation,
+                  crc32c: info.crc32c,
+                  md5Hash: info.md5Hash,
+                  link: `gs://${deps.blobs.bucket}/${info.path}`,
+                  ledgerCrc32c: a.crc32c,
+                },
               }
-            : { at: iso(a.updatedAt), kind: 'object', summary: `object ${a.path} is in the ledger as ${a.state} but absent from the archive`, outcome: 'failed', detail: { path: a.path } },
+            : {
+                at: iso(a.updatedAt),
+                kind: 'object',
+                summary: `object ${a.path} is in the ledger as ${a.state} but absent from the archive`,
+                outcome: 'failed',
+                detail: { path: a.path },
+              },
         );
       }
     }
@@ -192,7 +216,14 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
         at: iso(it.updatedAt),
         kind: 'item',
         summary: `CRM ${it.kind}${it.value ? ` "${it.value}"` : ''} ${it.state}${it.reason ? `: ${it.reason}` : ''}`,
-        outcome: it.state === 'failed' ? 'failed' : it.state === 'written' || it.state === 'superseded' ? 'ok' : it.reason?.startsWith('retrying') ? 'retry' : 'pending',
+        outcome:
+          it.state === 'failed'
+            ? 'failed'
+            : it.state === 'written' || it.state === 'superseded'
+              ? 'ok'
+              : it.reason?.startsWith('retrying')
+                ? 'retry'
+                : 'pending',
         detail: { key, gaveUp: it.gaveUp ?? false },
       });
     }
@@ -256,12 +287,19 @@ async function reconcileEntries(docs: DocStore, ledger: LedgerDoc): Promise<Time
         out.push(unreadable(`reconcile slice ${d.id}`, p.error.issues));
         continue;
       }
-      out.push({ at: iso(p.data.updatedAt), kind: 'reconcile', summary: `reconciliation run ${p.data.runId} backfilled ${what} (queued it again)`, outcome: 'retry', detail: { runId: p.data.runId, slice: d.id } });
+      out.push({
+        at: iso(p.data.updatedAt),
+        kind: 'reconcile',
+        summary: `reconciliation run ${p.data.runId} backfilled ${what} (queued it again)`,
+        outcome: 'retry',
+        detail: { runId: p.data.runId, slice: d.id },
+      });
     }
   }
   // A ledger whose engagement no webhook announced was opened by a backfilled message.
   for (const it of Object.values(ledger.items)) {
-    if (it.reason === 'queued again by the reconciliation') out.push({ at: iso(it.updatedAt), kind: 'reconcile', summary: `${it.kind} queued again by the reconciliation`, outcome: 'retry' });
+    if (it.reason === 'queued again by the reconciliation')
+      out.push({ at: iso(it.updatedAt), kind: 'reconcile', summary: `${it.kind} queued again by the reconciliation`, outcome: 'retry' });
   }
   return out;
 }
@@ -301,12 +339,23 @@ function verdictOf(ledgers: LedgerDoc[], entries: TimelineEntry[], known: boolea
     }
   }
   for (const e of entries) if (e.kind === 'pubsub' && e.outcome === 'pending') waiting.push('a recorded webhook event to be published');
-  for (const e of entries) if (e.kind === 'unreadable') failures.push({ what: 'a stored document', reason: e.summary, nightlyRetries: false, action: 'inspect the document in Firestore' });
+  for (const e of entries)
+    if (e.kind === 'unreadable')
+      failures.push({ what: 'a stored document', reason: e.summary, nightlyRetries: false, action: 'inspect the document in Firestore' });
   if (failures.length > 0) {
     const f = failures[0]!;
-    return { status: 'failed', line: `FAILED: ${f.what}: ${f.reason}; nightly run retries: ${f.nightlyRetries ? 'yes' : 'no'}; to do: ${f.action}${failures.length > 1 ? ` (+${failures.length - 1} more)` : ''}`, failures };
+    return {
+      status: 'failed',
+      line: `FAILED: ${f.what}: ${f.reason}; nightly run retries: ${f.nightlyRetries ? 'yes' : 'no'}; to do: ${f.action}${failures.length > 1 ? ` (+${failures.length - 1} more)` : ''}`,
+      failures,
+    };
   }
   if (waiting.length > 0) return { status: 'in_progress', line: `IN PROGRESS: waiting for ${waiting.join('; ')}`, waitingFor: waiting };
-  if (ledgers.length === 0) return { status: 'in_progress', line: 'IN PROGRESS: events received, the worker has not opened the ledger yet', waitingFor: ['the worker to process the event'] };
+  if (ledgers.length === 0)
+    return {
+      status: 'in_progress',
+      line: 'IN PROGRESS: events received, the worker has not opened the ledger yet',
+      waitingFor: ['the worker to process the event'],
+    };
   return { status: 'complete', line: 'COMPLETE: every artifact stored and linked, every CRM item written' };
 }

@@ -24,7 +24,11 @@ describe('local stack in process', () => {
   test('every function in functions.json answers a health request at its root (IAM-protected ones only with an invoker token)', async () => {
     const manifest = readFunctionManifest();
     expect(Object.keys(stack.functions).sort()).toEqual(manifest.map((f) => f.name).sort());
-    const invoker: Record<string, string> = { reconcile: localServiceAccounts.scheduler, 'interaction-worker': localServiceAccounts.pubsubPush, operator: LOCAL_OPERATOR };
+    const invoker: Record<string, string> = {
+      reconcile: localServiceAccounts.scheduler,
+      'interaction-worker': localServiceAccounts.pubsubPush,
+      operator: LOCAL_OPERATOR,
+    };
     for (const { name, access } of manifest) {
       const url = stack.functions[name]!;
       if (access === 'iam') {
@@ -91,7 +95,16 @@ describe('npm start', () => {
       credentials: Record<string, string>;
       emulators: Record<string, string>;
     };
-    expect(Object.keys(local.functions).sort()).toEqual(['call-log', 'ccaip-sdk', 'crm', 'interaction-worker', 'operator', 'reconcile', 'ui-connector', 'zoom-webhook']);
+    expect(Object.keys(local.functions).sort()).toEqual([
+      'call-log',
+      'ccaip-sdk',
+      'crm',
+      'interaction-worker',
+      'operator',
+      'reconcile',
+      'ui-connector',
+      'zoom-webhook',
+    ]);
     expect(stderr).toContain(`${local.functions['ccaip-sdk']}/demo?check=1#id_token=ey`);
     // The operator page's URL (a local proxy signing in as the operator) opens the page; the function's own URL refuses a browser.
     const operatorPage = /Operator page[^\n]*\n\s+(http:\/\/127\.0\.0\.1:\d+\/page)/.exec(stderr)?.[1];
@@ -100,7 +113,9 @@ describe('npm start', () => {
     expect(opened.status).toBe(200);
     expect(await opened.text()).toContain('<h1>ccbridge operator</h1>');
     expect((await fetch(`${local.functions['operator']}/page`)).status).toBe(401);
-    expect(local.credentials).toEqual(expect.objectContaining({ zoomWebhookSecret: expect.any(String), twilioAccountSid: expect.any(String), twilioAuthToken: expect.any(String) }));
+    expect(local.credentials).toEqual(
+      expect.objectContaining({ zoomWebhookSecret: expect.any(String), twilioAccountSid: expect.any(String), twilioAuthToken: expect.any(String) }),
+    );
     for (const url of Object.values(local.functions)) expect(stderr).toContain(url);
     expect(stderr).toContain(local.credentials['zoomWebhookSecret']);
     const health = await fetch(`${local.functions['crm']}/`);

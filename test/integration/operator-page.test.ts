@@ -25,10 +25,23 @@ beforeAll(async () => {
   proxy = await startOperatorProxy({ functionUrl: stack.functions['operator']!, mint: (aud, email) => stack.oidc.mint(aud, email) });
   const base = stack.zoom.generateDay({ seed: 'operator-page', date: '2026-11-15', engagements: 1 })[0]!;
   const e: MockEngagement = { ...base, engagementId: 'eng-op-1', voicemails: [], messagingTranscript: false, dispositions: [], notes: [] };
-  e.recordings = [{ recordingId: 'rec-op-1', bytes: 1500, contentType: 'audio/mpeg', startTime: base.startTime, endTime: base.endTime, durationSeconds: 2, transcript: false }];
+  e.recordings = [
+    {
+      recordingId: 'rec-op-1',
+      bytes: 1500,
+      contentType: 'audio/mpeg',
+      startTime: base.startTime,
+      endTime: base.endTime,
+      durationSeconds: 2,
+      transcript: false,
+    },
+  ];
   stack.zoom.addEngagement(e);
   const at = Date.now() - 60_000;
-  await stack.zoom.deliver(stack.zoom.eventsFor('eng-op-1').map((ev, i) => ({ ...ev, event_ts: at + i })), { retryDelaysMs: [], duplicate: 1 });
+  await stack.zoom.deliver(
+    stack.zoom.eventsFor('eng-op-1').map((ev, i) => ({ ...ev, event_ts: at + i })),
+    { retryDelaysMs: [], duplicate: 1 },
+  );
   await stack.pubsub.drain(30_000);
 }, 90_000);
 afterAll(async () => {

@@ -46,7 +46,11 @@ describe('operator function', () => {
     const page = await fetch(`${url}/page`, form);
     expect(page.status).toBe(200);
     expect(await page.text()).not.toMatch(/555/);
-    const json = await fetch(`${url}/api/trace`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: '(415) 555-0100' }) });
+    const json = await fetch(`${url}/api/trace`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: '(415) 555-0100' }),
+    });
     expect(json.status).toBe(200);
     expect(await json.text()).not.toMatch(/555/);
     const inUrl = await fetch(`${url}/page?id=${encodeURIComponent('+1 415 555 0100')}`);

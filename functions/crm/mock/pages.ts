@@ -28,11 +28,16 @@ pre{margin:0;white-space:pre-wrap;word-break:break-all;max-height:20rem;overflow
 const page = (title: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`;
 
-const idsOf = (entries: JournalEntry[], prefix: string) => [...new Set(entries.flatMap((e) => e.keys.filter((k) => k.startsWith(`${prefix}:`)).map((k) => k.slice(prefix.length + 1))))];
+const idsOf = (entries: JournalEntry[], prefix: string) => [
+  ...new Set(entries.flatMap((e) => e.keys.filter((k) => k.startsWith(`${prefix}:`)).map((k) => k.slice(prefix.length + 1)))),
+];
 
 export function renderSessionPage(sessionId: string, entries: JournalEntry[]): string {
   if (entries.length === 0) {
-    return page(`Session ${sessionId}`, `<h1>Session <code id="session-id">${escapeHtml(sessionId)}</code></h1><p id="empty">No calls were journaled for this session.</p>`);
+    return page(
+      `Session ${sessionId}`,
+      `<h1>Session <code id="session-id">${escapeHtml(sessionId)}</code></h1><p id="empty">No calls were journaled for this session.</p>`,
+    );
   }
   const t0 = entries[0]!.at.getTime();
   const origin = entries.findIndex((e) => e.status >= 400);

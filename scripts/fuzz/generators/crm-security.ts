@@ -43,7 +43,9 @@ export const crmSecurityGenerators: Generator[] = [
         ['a filename* naming a path', `form-data; name="file"; filename*=UTF-8''..%2F..%2F${marker}`],
       ];
       const [what, disposition] = rng.pick(dispositions);
-      const body = Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: text/plain\r\n\r\nhello ${marker}\r\n--${boundary}--\r\n`);
+      const body = Buffer.from(
+        `--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: text/plain\r\n\r\nhello ${marker}\r\n--${boundary}--\r\n`,
+      );
       return [
         createRecord(ctx),
         (prev) =>
