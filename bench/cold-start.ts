@@ -174,11 +174,15 @@ export default async function coldStart(args: string[]): Promise<void> {
   const baselineServe = await measureServe(bare.outDir, 'bare', 'http', env, runs);
   console.log(`cold start: median of ${runs} fresh processes each, Node ${process.version}`);
   console.log(
-    `${'bundle'.padEnd(20)} ${'KiB@start'.padStart(9)} ${'KiB all'.padStart(8)} ${'serve ms'.padStart(9)} ${'ratio'.padStart(6)} ${'import ms'.padStart(10)} ${'ratio'.padStart(6)} ${'status'.padStart(6)}`,
+    `${'bundle'.padEnd(20)} ${'KiB@start'.padStart(9)} ${'KiB all'.padStart(8)} ${'serve ms'.padStart(9)} ` +
+      `${'ratio'.padStart(6)} ${'import ms'.padStart(10)} ${'ratio'.padStart(6)} ${'status'.padStart(6)}`,
   );
   const row = (name: string, kibStart: number, kibAll: number, serve: { ms: number; status: number }, m: Sample) =>
     console.log(
-      `${name.padEnd(20)} ${kibStart.toFixed(0).padStart(9)} ${kibAll.toFixed(0).padStart(8)} ${serve.ms.toFixed(1).padStart(9)} ${(serve.ms / baselineServe.ms).toFixed(2).padStart(6)} ${m.loadMs.toFixed(1).padStart(10)} ${(m.loadMs / baseline.loadMs).toFixed(2).padStart(6)} ${String(serve.status).padStart(6)}`,
+      `${name.padEnd(20)} ${kibStart.toFixed(0).padStart(9)} ${kibAll.toFixed(0).padStart(8)} ` +
+        `${serve.ms.toFixed(1).padStart(9)} ${(serve.ms / baselineServe.ms).toFixed(2).padStart(6)} ` +
+        `${m.loadMs.toFixed(1).padStart(10)} ${(m.loadMs / baseline.loadMs).toFixed(2).padStart(6)} ` +
+        `${String(serve.status).padStart(6)}`,
     );
   row('bare (baseline)', bare.entryBytes / 1024, bare.bytes / 1024, baselineServe, baseline);
   let worstServe = 0;

@@ -95,8 +95,11 @@ export default async function bench(args: string[]): Promise<void> {
   ];
   const notes = [
     `Firestore stand-in by collection size; Node ${process.version}`,
-    `through @google-cloud/firestore (DocStore adapter) in this process, ${CONCURRENCY} operations at a time, against the stand-in in its own process${pin ? ' (CPU 1)' : ''}; CPU per operation from /proc (server) and process.cpuUsage (client)`,
-    `per size: ${ops} creates of new documents, ${ops} reads of existing ones, ${queries} queries (bucket == k: 1% of the collection, limit 10; a scan of the collection)`,
+    `through @google-cloud/firestore (DocStore adapter) in this process, ${CONCURRENCY} operations at a time, ` +
+      `against the stand-in in its own process${pin ? ' (CPU 1)' : ''}; CPU per operation from /proc (server) and ` +
+      `process.cpuUsage (client)`,
+    `per size: ${ops} creates of new documents, ${ops} reads of existing ones, ${queries} queries (bucket == k: 1% ` +
+      `of the collection, limit 10; a scan of the collection)`,
     kinds.includes('old')
       ? `${OLD_PACKAGE} measured up to ${oldMax} documents (its creates are O(n): filling it further takes too long)`
       : `${OLD_PACKAGE} is not installed: only local/firestore is measured`,

@@ -260,7 +260,10 @@ export default async function reconcileBench(args: string[]): Promise<void> {
     const target = report.apiCalls.listPages + report.apiCalls.probes + missingEntries;
 
     console.log(
-      `reconcile: ${engagements.toLocaleString('en')} engagements (${totalEntries.toLocaleString('en')} artifacts/notes/dispositions), ${missingEngagements} (${(missingShare * 100).toFixed(1)} %) missing from the ledger; medium rate ${rate}/s, ${lanes} lanes, slices of ≤ ${slicePages} pages planned per ${chunkHours} h; node ${process.version}; seeding took ${seedSeconds.toFixed(1)} s`,
+      `reconcile: ${engagements.toLocaleString('en')} engagements (${totalEntries.toLocaleString('en')} ` +
+        `artifacts/notes/dispositions), ${missingEngagements} (${(missingShare * 100).toFixed(1)} %) missing from the ` +
+        `ledger; medium rate ${rate}/s, ${lanes} lanes, slices of ≤ ${slicePages} pages planned per ${chunkHours} h; node ` +
+        `${process.version}; seeding took ${seedSeconds.toFixed(1)} s`,
     );
     console.log(formatReportTable(report));
     console.table(

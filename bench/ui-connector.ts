@@ -148,10 +148,15 @@ function print(
   ];
   const header = ['scenario', 'load', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'fn CPU µs/req', 'fn CPU vs bare', 'stand-ins CPU µs/req', 'errors'];
   process.stdout.write(
-    `ui-connector: ${run.clients} keep-alive clients; saturation ${run.seconds} s per row after ${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
+    `ui-connector: ${run.clients} keep-alive clients; saturation ${run.seconds} s per row after ` +
+      `${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
       `where: ${bench.placement}\n` +
-      `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process; "Firestore in memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); ` +
-      `"vs bare" = throughput / bare {} with the same method, same process, same load; "fn CPU vs bare" = bare's CPU per request / this row's in the functions' process (the throughput ratio the function's own CPU allows on a core of its own; req/s falls below it when the stand-ins or other work limit); paced latency counts from each request's scheduled time; logs at info level to a discarded stdout; ${run.note}\n\n` +
+      `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process; "Firestore in ` +
+      `memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); ` +
+      `"vs bare" = throughput / bare {} with the same method, same process, same load; "fn CPU vs bare" = bare's ` +
+      `CPU per request / this row's in the functions' process (the throughput ratio the function's own CPU allows on a ` +
+      `core of its own; req/s falls below it when the stand-ins or other work limit); paced latency counts from each ` +
+      `request's scheduled time; logs at info level to a discarded stdout; ${run.note}\n\n` +
       `${formatTable(header, [...saturation.map((r) => row(saturation, r, true)), ...paced.map((r) => row(paced, r, false))])}\n\n`,
   );
   const verdicts = saturation
@@ -163,7 +168,11 @@ function print(
       const throughput = Number.isFinite(ratio)
         ? `${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}; its own CPU per request allows ${fmt(cpuRatio * 100, 0)} %)`
         : 'not compared (no bare row in this run)';
-      return `${r.scenario}: throughput ${throughput}; p99 ${fmt(r.p99Ms, 1)} ms at ${run.clients} clients, ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 25 ms: ${r.p99Ms <= 25 ? 'met' : 'NOT met'} / ${p.p99Ms <= 25 ? 'met' : 'NOT met'})`;
+      return (
+        `${r.scenario}: throughput ${throughput}; p99 ${fmt(r.p99Ms, 1)} ms at ${run.clients} clients, ` +
+        `${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 25 ms: ${r.p99Ms <= 25 ? 'met' : 'NOT met'} / ` +
+        `${p.p99Ms <= 25 ? 'met' : 'NOT met'})`
+      );
     });
   process.stdout.write(`${verdicts.join('\n')}\n`);
 }

@@ -120,7 +120,9 @@ function passInvokerCheck(check: InvokerCheck, req: http.IncomingMessage, res: h
   const refuse = (status: number, message: string) => {
     res.writeHead(status, { 'content-type': 'text/html; charset=UTF-8', 'www-authenticate': 'Bearer', [PLATFORM_REFUSAL_HEADER]: 'invoker-check' });
     res.end(
-      `<html><head><title>${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}</title></head><body><h1>Error: ${status === 401 ? 'Unauthorized' : 'Forbidden'}</h1><h2>${message}</h2></body></html>`,
+      `<html><head><title>${status} ` +
+        `${status === 401 ? 'Unauthorized' : 'Forbidden'}</title></head><body><h1>Error: ` +
+        `${status === 401 ? 'Unauthorized' : 'Forbidden'}</h1><h2>${message}</h2></body></html>`,
     );
     return false;
   };

@@ -14,7 +14,9 @@ for (const fn of readFunctionManifest()) {
     outDir: join(repoRoot, 'dist', fn.name),
   });
   rows.push(
-    `${fn.name.padEnd(20)} ${(result.entryBytes / 1024).toFixed(0).padStart(5)} KiB at start, ${(result.bytes / 1024).toFixed(0).padStart(5)} KiB in all  entry point ${fn.entryPoint.padEnd(18)} externals: ${result.externals.join(', ')}`,
+    `${fn.name.padEnd(20)} ${(result.entryBytes / 1024).toFixed(0).padStart(5)} KiB at start, ` +
+      `${(result.bytes / 1024).toFixed(0).padStart(5)} KiB in all  entry point ${fn.entryPoint.padEnd(18)} externals: ` +
+      `${result.externals.join(', ')}`,
   );
 }
 console.log(rows.join('\n'));

@@ -112,7 +112,8 @@ export function checkFieldTarget(adapter: CrmAdapterKind, named: RecordFieldTarg
   const target = adapter === 'contract' ? named : adapter;
   if (target === undefined) {
     throw new ConfigError('call-log', [
-      'CALL_LOG_CRM: required with CALL_LOG_FIELD_MAP when CRM_ADAPTER=contract: the CRM behind the crm function (salesforce, servicenow, zendesk, ba360 or mock), whose field names the map must use',
+      'CALL_LOG_CRM: required with CALL_LOG_FIELD_MAP when CRM_ADAPTER=contract: the CRM behind the crm function ' +
+        '(salesforce, servicenow, zendesk, ba360 or mock), whose field names the map must use',
     ]);
   }
   const problems = recordFieldProblems(

@@ -37,7 +37,8 @@ export function renderDemoPage(options: DemoPageOptions): string {
     ? `<script src="${escapeHtml(widgetScriptUrl(options.host))}"></script>`
     : '<!-- CCAIP_HOST is not set: the Web SDK widget is not loaded -->';
   const settings = scriptJson({ companyId: options.companyId ?? null, host: options.host ?? null });
-  return `<!DOCTYPE html>
+  return (
+    `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -47,7 +48,8 @@ export function renderDemoPage(options: DemoPageOptions): string {
 </head>
 <body>
 <h1>CCAI Platform Web SDK — sign-in demo</h1>
-<p>The widget's <code>authenticate</code> callback asks this function's <code>token</code> endpoint for a token signed with the company secret, which stays on the server.</p>
+<p>The widget's <code>authenticate</code> callback asks this function's <code>token</code> endpoint for a token ` +
+    `signed with the company secret, which stays on the server.</p>
 <p>Signed in as: <strong id="who">…</strong></p>
 <p id="sdk-status">…</p>
 <div id="ccaas-widget"></div>
@@ -108,5 +110,6 @@ ${widget}
 </script>
 </body>
 </html>
-`;
+`
+  );
 }

@@ -143,7 +143,8 @@ export function checkAdmin(headers: Headers, token: Secret | undefined, options:
     throw unauthenticated(
       options.allowBasic
         ? 'admin token required (Authorization: Bearer <CRM_ADMIN_TOKEN>, X-Admin-Token, or Basic with it as password)'
-        : 'admin token required in a header a browser never sends by itself (Authorization: Bearer <CRM_ADMIN_TOKEN> or X-Admin-Token); Basic is accepted only for reading',
+        : 'admin token required in a header a browser never sends by itself (Authorization: Bearer ' +
+            '<CRM_ADMIN_TOKEN> or X-Admin-Token); Basic is accepted only for reading',
     );
   }
 }

@@ -53,7 +53,8 @@ export const conversationNameBodySchema = z.object({
   conversationName: presentText(512).pipe(
     z.string().regex(CONVERSATION_NAME, {
       error:
-        'must look like projects/<project>/locations/<location>/conversations/<id> (locations/<location>/ optional; <id>: a letter, then letters, digits, _ or -, 3-64 characters in all)',
+        'must look like projects/<project>/locations/<location>/conversations/<id> (locations/<location>/ ' +
+        'optional; <id>: a letter, then letters, digits, _ or -, 3-64 characters in all)',
     }),
   ),
 });

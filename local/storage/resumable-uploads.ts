@@ -87,7 +87,8 @@ export class ResumableUploads {
     const received = session.file.size;
     if (range.start > received) {
       throw badRequest(
-        `Invalid request. According to the Content-Range header, the upload offset is ${range.start} byte(s), which exceeds already uploaded size of ${received} byte(s).`,
+        `Invalid request. According to the Content-Range header, the upload offset is ${range.start} byte(s), ` +
+          `which exceeds already uploaded size of ${received} byte(s).`,
       );
     }
     session.receiving = true;

@@ -43,7 +43,8 @@ export function verifySignedUrl(request: SignedRequest, publicKeys: KeyObject[],
     throw new GcsXmlError(
       400,
       'AuthorizationQueryParametersError',
-      'Query-string authentication requires the X-Goog-Algorithm, X-Goog-Credential, X-Goog-Date, X-Goog-Expires, X-Goog-SignedHeaders and X-Goog-Signature parameters.',
+      'Query-string authentication requires the X-Goog-Algorithm, X-Goog-Credential, X-Goog-Date, X-Goog-Expires, ' +
+        'X-Goog-SignedHeaders and X-Goog-Signature parameters.',
     );
   }
   if (algorithm !== 'GOOG4-RSA-SHA256') {
@@ -80,7 +81,8 @@ export function verifySignedUrl(request: SignedRequest, publicKeys: KeyObject[],
     403,
     'SignatureDoesNotMatch',
     'Access denied.',
-    `The request signature we calculated does not match the signature you provided. Check your Google secret key and signing method. StringToSign: ${lastStringToSign}`,
+    `The request signature we calculated does not match the signature you provided. Check your Google secret key ` +
+      `and signing method. StringToSign: ${lastStringToSign}`,
   );
 }
 

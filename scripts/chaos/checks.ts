@@ -193,7 +193,8 @@ export async function runChecks(input: CheckInput): Promise<CheckRow[]> {
     if (record?.disposition === final.dispositionName) dispositions.ok++;
     else
       dispositions.problems.push(
-        `${e.engagementId}: record shows ${JSON.stringify(record?.disposition ?? null)}, the last disposition is "${final.dispositionName}"${e.dispositions.length > 1 ? ` (after "${e.dispositions[0]!.dispositionName}")` : ''}`,
+        `${e.engagementId}: record shows ${JSON.stringify(record?.disposition ?? null)}, the last disposition is ` +
+          `"${final.dispositionName}"${e.dispositions.length > 1 ? ` (after "${e.dispositions[0]!.dispositionName}")` : ''}`,
       );
   }
 

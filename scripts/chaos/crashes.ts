@@ -93,7 +93,8 @@ export function armCrashes(deps: CrasherDeps, targets: CrashTarget[], spares: Cr
         killedPid,
       });
       deps.log(
-        `crash ${records.length}: killed worker pid ${killedPid} mid-upload of ${target.object} (${uploadedBytes ?? '?'} of ${target.bytes} bytes uploaded, ${left?.received ?? '?'} left behind)`,
+        `crash ${records.length}: killed worker pid ${killedPid} mid-upload of ${target.object} ` +
+          `(${uploadedBytes ?? '?'} of ${target.bytes} bytes uploaded, ${left?.received ?? '?'} left behind)`,
       );
     } catch (err) {
       deps.log(`crash during ${target.object} failed: ${err instanceof Error ? err.message : String(err)}`);

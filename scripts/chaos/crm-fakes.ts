@@ -122,13 +122,11 @@ export async function startChaosCrm(kind: ChaosCrmKind): Promise<ChaosCrm> {
             .filter((t) => typeof t['WhatId'] === 'string' && t['CallObject'])
             .map((t) => [String(t['WhatId']), t]),
         );
-        const records = fake
-          .records('Case')
-          .map((c) => ({
-            id: c.Id,
-            sessionId: String(taskOf.get(c.Id)?.['CallObject'] ?? ''),
-            disposition: (taskOf.get(c.Id)?.['CallDisposition'] as string | undefined) ?? null,
-          }));
+        const records = fake.records('Case').map((c) => ({
+          id: c.Id,
+          sessionId: String(taskOf.get(c.Id)?.['CallObject'] ?? ''),
+          disposition: (taskOf.get(c.Id)?.['CallDisposition'] as string | undefined) ?? null,
+        }));
         const comments = fake.records('CaseComment').map((c) => {
           const { text, key } = parseBody(String(c['CommentBody'] ?? ''), keys);
           return { id: c.Id, recordId: String(c['ParentId']), body: text, idempotencyKey: key ?? null, createdAt: new Date(String(c['CreatedDate'])) };

@@ -13,7 +13,8 @@ export function formatChaosReport(report: ChaosReport, options: { maxProblems?: 
     ['engagements', `${f.engagements}: ${f.artifacts} files (${mib(f.bytes)}), ${f.notes} notes, ${f.dispositions} dispositions`],
     [
       'webhook events',
-      `${d.events} distinct; ${d.dropped} dropped (${pct(r.drop)}), ${d.duplicatesSent} duplicated (${pct(r.duplicate)}), ${d.delayed} late and out of order (${pct(r.delay)})`,
+      `${d.events} distinct; ${d.dropped} dropped (${pct(r.drop)}), ${d.duplicatesSent} duplicated ` +
+        `(${pct(r.duplicate)}), ${d.delayed} late and out of order (${pct(r.delay)})`,
     ],
     [
       'webhook deliveries',
@@ -25,21 +26,26 @@ export function formatChaosReport(report: ChaosReport, options: { maxProblems?: 
     ['faults: Cloud Storage', `${f.faults.storage503} × 503 (${pct(r.storage503)} of requests)`],
     [
       'faults: CRM',
-      `${report.options.crm ? `${report.options.crm} fake (real mode): ` : ''}${f.faults.crm500} × 500 (${pct(r.crm500)}), ${f.faults.crm429} × 429 (${pct(r.crm429)})${f.faults.crmLost !== undefined ? `, ${f.faults.crmLost} answers lost after the write (${pct(report.options.crmLost ?? 0)})` : ''}`,
+      `${report.options.crm ? `${report.options.crm} fake (real mode): ` : ''}${f.faults.crm500} × 500 ` +
+        `(${pct(r.crm500)}), ${f.faults.crm429} × 429 ` +
+        `(${pct(r.crm429)})${f.faults.crmLost !== undefined ? `, ${f.faults.crmLost} answers lost after the write (${pct(report.options.crmLost ?? 0)})` : ''}`,
     ],
     [
       'worker crashes (SIGKILL)',
-      `${f.crashes.length} (${pct(f.crashes.length / Math.max(uploads, 1))} of ${uploads} uploads; ${crashesMidUpload} with bytes of the upload at Cloud Storage, ${leftBehind} leaving a partial upload behind; ${f.crashTargets} armed, ${f.crashesSkipped} met another crash)`,
+      `${f.crashes.length} (${pct(f.crashes.length / Math.max(uploads, 1))} of ${uploads} uploads; ` +
+        `${crashesMidUpload} with bytes of the upload at Cloud Storage, ${leftBehind} leaving a partial upload behind; ` +
+        `${f.crashTargets} armed, ${f.crashesSkipped} met another crash)`,
     ],
     [
       'Pub/Sub to the worker',
-      `${f.redeliveries} failed deliveries redelivered; ${f.givenUp} ledger entries given up on a message's last delivery (queued again by the reconciliation); ${f.deadLettered} dead-lettered${
-        Object.keys(f.deadLetterReasons).length
-          ? ` (${Object.entries(f.deadLetterReasons)
-              .map(([k, n]) => `${n}: ${k}`)
-              .join('; ')})`
-          : ''
-      }`,
+      `${f.redeliveries} failed deliveries redelivered; ${f.givenUp} ledger entries given up on a message's last ` +
+        `delivery (queued again by the reconciliation); ${f.deadLettered} dead-lettered${
+          Object.keys(f.deadLetterReasons).length
+            ? ` (${Object.entries(f.deadLetterReasons)
+                .map(([k, n]) => `${n}: ${k}`)
+                .join('; ')})`
+            : ''
+        }`,
     ],
     [
       'before the nightly run',
@@ -49,7 +55,8 @@ export function formatChaosReport(report: ChaosReport, options: { maxProblems?: 
     ],
     [
       'CRM order',
-      `${f.order.lateNotes} notes written after a later note of their engagement (late), ${f.order.supersededDispositions} dispositions superseded by a later one`,
+      `${f.order.lateNotes} notes written after a later note of their engagement (late), ` +
+        `${f.order.supersededDispositions} dispositions superseded by a later one`,
     ],
     [
       'reconciliation',
@@ -62,7 +69,9 @@ export function formatChaosReport(report: ChaosReport, options: { maxProblems?: 
     ],
     [
       'wall time',
-      `${f.seconds.total.toFixed(1)} s (setup ${f.seconds.setup.toFixed(1)}, webhooks ${f.seconds.delivery.toFixed(1)}, drain ${f.seconds.drain.toFixed(1)}, reconciliation ${f.seconds.reconcile.toFixed(1)}, checks ${f.seconds.checks.toFixed(1)})`,
+      `${f.seconds.total.toFixed(1)} s (setup ${f.seconds.setup.toFixed(1)}, webhooks ` +
+        `${f.seconds.delivery.toFixed(1)}, drain ${f.seconds.drain.toFixed(1)}, reconciliation ` +
+        `${f.seconds.reconcile.toFixed(1)}, checks ${f.seconds.checks.toFixed(1)})`,
     ],
   ];
   const width = Math.max(...figures.map(([k]) => k.length));

@@ -169,7 +169,8 @@ async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx:
   // Zoom sends each event when it happens: the day's events in time order.
   const events = day.flatMap((e) => stack.zoom.eventsFor(e.engagementId)).sort((a, b) => a.event_ts - b.event_ts);
   say(
-    `${day.length} engagements, ${events.length} webhook events, ${expectation.artifacts.length} files (${mib(sum(expectation.artifacts.map((a) => a.bytes)))}), ${expectation.items.length} notes and dispositions`,
+    `${day.length} engagements, ${events.length} webhook events, ${expectation.artifacts.length} files ` +
+      `(${mib(sum(expectation.artifacts.map((a) => a.bytes)))}), ${expectation.items.length} notes and dispositions`,
   );
 
   const crashes = armFaults(stack, pool, expectation, rates, options.seed, bucket, say);
@@ -193,7 +194,9 @@ async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx:
       retryDelaysMs: [1000, 3000, 6000],
     });
     say(
-      `webhooks: ${delivery.requests} requests, ${delivery.acknowledged} of ${delivery.events - delivery.dropped} delivered events acknowledged, ${delivery.dropped} dropped, ${delivery.duplicatesSent} duplicated, ${delivery.delayed} late`,
+      `webhooks: ${delivery.requests} requests, ${delivery.acknowledged} of ${delivery.events - delivery.dropped} ` +
+        `delivered events acknowledged, ${delivery.dropped} dropped, ${delivery.duplicatesSent} duplicated, ` +
+        `${delivery.delayed} late`,
     );
     const deliverySeconds = (performance.now() - deliveryStarted) / 1000;
     const drainStarted = performance.now();
@@ -393,7 +396,8 @@ async function waitUntilStale(stack: Stack, say: (line: string) => void): Promis
   if (touched.length === 0) return { entries: 0, waitedSeconds: 0 };
   const waitMs = Math.max(0, Math.max(...touched) + STALE_MS + 1000 - Date.now());
   say(
-    `${touched.length} ledger entries unfinished with nothing left to deliver: waiting ${(waitMs / 1000).toFixed(0)} s until they are stale, as the nightly run would find them`,
+    `${touched.length} ledger entries unfinished with nothing left to deliver: waiting ` +
+      `${(waitMs / 1000).toFixed(0)} s until they are stale, as the nightly run would find them`,
   );
   await new Promise((r) => setTimeout(r, waitMs));
   return { entries: touched.length, waitedSeconds: waitMs / 1000 };
@@ -483,7 +487,9 @@ function startTicker(stack: Stack, pool: WorkerPool, say: (line: string) => void
   const timer = setInterval(() => {
     const w: SubscriptionStats | undefined = subscriptionStats(stack.pubsub.stats(), 'interaction-worker-push');
     say(
-      `  ${((performance.now() - t0) / 1000).toFixed(0)} s: worker acked ${w?.acked ?? 0}, outstanding ${w?.outstanding ?? 0}, failed deliveries ${w?.failedAttempts ?? 0}, dead-lettered ${w?.deadLettered ?? 0}; crashes ${pool.crashes}`,
+      `  ${((performance.now() - t0) / 1000).toFixed(0)} s: worker acked ${w?.acked ?? 0}, outstanding ` +
+        `${w?.outstanding ?? 0}, failed deliveries ${w?.failedAttempts ?? 0}, dead-lettered ${w?.deadLettered ?? 0}; ` +
+        `crashes ${pool.crashes}`,
     );
   }, 10_000);
   timer.unref();

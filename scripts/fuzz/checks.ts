@@ -246,7 +246,9 @@ export function checkStores(cases: Map<number, CaseRecord>, seed: number, eviden
         generator: '(unattributed)',
         endpoint: '(none)',
         kind: 'write',
-        detail: `${paths.size} documents written in ${collection} carry no case marker (allowed: ${allowance}), e.g. ${[...paths].slice(0, 3).map(docIdOf).join(', ')}`,
+        detail:
+          `${paths.size} documents written in ${collection} carry no case marker (allowed: ${allowance}), ` +
+          `e.g. ${[...paths].slice(0, 3).map(docIdOf).join(', ')}`,
       });
     }
   }

@@ -13,7 +13,8 @@ export function formatReport(report: FuzzReport, options: { maxViolations?: numb
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [
-    `fuzz: seed ${report.seed}, ${report.requests} requests in ${report.cases} cases, ${(report.durationMs / 1000).toFixed(1)} s, ${report.logLines} log lines checked`,
+    `fuzz: seed ${report.seed}, ${report.requests} requests in ${report.cases} cases, ` +
+      `${(report.durationMs / 1000).toFixed(1)} s, ${report.logLines} log lines checked`,
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),

@@ -78,7 +78,12 @@ export async function preflight(api: PreflightApi, project: string, plan: unknow
   if (restricted && publicBindings.length > 0) {
     findings.push({
       level: 'blocker',
-      message: `the organisation restricts IAM members to its domains (iam.allowedPolicyMemberDomains), so allUsers cannot invoke ${publicBindings.join(', ')}. Set public_access = "none" and either turn off Cloud Run's invoker IAM check on them (gcloud run services update NAME --no-invoker-iam-check, the way Cloud Run documents for this constraint) or put an authenticated front (API Gateway / HTTPS load balancer) before them; terraform/README.md "Organisation policies"`,
+      message:
+        `the organisation restricts IAM members to its domains (iam.allowedPolicyMemberDomains), so ` +
+        `allUsers cannot invoke ${publicBindings.join(', ')}. Set public_access = "none" and either turn off Cloud Run's ` +
+        `invoker IAM check on them (gcloud run services update NAME --no-invoker-iam-check, the way Cloud Run documents for ` +
+        `this constraint) or put an authenticated front (API Gateway / HTTPS load balancer) before them; ` +
+        `terraform/README.md "Organisation policies"`,
     });
   } else findings.push({ level: 'ok', message: `allUsers bindings: ${restricted ? 'restricted, but the plan makes none' : 'allowed by the organisation'}` });
 
@@ -87,7 +92,10 @@ export async function preflight(api: PreflightApi, project: string, plan: unknow
     findings.push({
       level: 'warning',
       message:
-        'service-account key creation is disabled (iam.disableServiceAccountKeyCreation): Terraform creates no key, but the CCAI Platform storage key you add to ccaip-storage-key needs an exception for the ccaip-storage account (or a storage setup without keys from CCAI Platform); terraform/README.md "CCAI Platform external storage"',
+        'service-account key creation is disabled (iam.disableServiceAccountKeyCreation): Terraform creates no ' +
+        'key, but the CCAI Platform storage key you add to ccaip-storage-key needs an exception for the ccaip-storage ' +
+        'account (or a storage setup without keys from CCAI Platform); terraform/README.md "CCAI Platform external ' +
+        'storage"',
     });
   } else findings.push({ level: 'ok', message: 'service-account keys: allowed' });
 
@@ -110,7 +118,10 @@ export async function preflight(api: PreflightApi, project: string, plan: unknow
   if (missing.length > 0) {
     findings.push({
       level: 'blocker',
-      message: `secrets a function mounts have no enabled version, so its revision would not start: ${missing.join(', ')}. Create them first (terraform apply -target=module.secrets), add each value (gcloud secrets versions add ID --data-file=-), then apply; terraform/README.md "Secrets"`,
+      message:
+        `secrets a function mounts have no enabled version, so its revision would not start: ` +
+        `${missing.join(', ')}. Create them first (terraform apply -target=module.secrets), add each value (gcloud secrets ` +
+        `versions add ID --data-file=-), then apply; terraform/README.md "Secrets"`,
     });
   } else findings.push({ level: 'ok', message: `secrets: every mounted secret has a value (${mounted.size})` });
   return findings;
@@ -138,7 +149,8 @@ export function googleApi(
     },
     async enabledVersions(project, secretId) {
       const res = await call(
-        `${bases.secrets}/v1/projects/${encodeURIComponent(project)}/secrets/${encodeURIComponent(secretId)}/versions?filter=${encodeURIComponent('state:ENABLED')}`,
+        `${bases.secrets}/v1/projects/${encodeURIComponent(project)}/secrets/` +
+          `${encodeURIComponent(secretId)}/versions?filter=${encodeURIComponent('state:ENABLED')}`,
       );
       if (res.status === 404) return null;
       if (!res.ok) throw new Error(`list versions of ${secretId}: HTTP ${res.status}`);

@@ -80,13 +80,18 @@ function problemOf(target: RecordFieldTarget, name: string): string | undefined 
       if (SF_TASK_OWN_FIELDS.includes(name)) return 'is a Task field ccbridge sets itself';
       if (SF_CUSTOM.test(name) && customCore(name).length <= 40) return undefined;
       if (SF_NAME.test(name) && SF_TASK_MAPPABLE_STANDARD.includes(name)) return undefined;
-      return `is not a Salesforce Task field: a custom field's API name ends in __c (e.g. CallerCity__c, at most 40 characters before __c), or a writable standard field (${SF_TASK_MAPPABLE_STANDARD.join(', ')})`;
+      return (
+        `is not a Salesforce Task field: a custom field's API name ends in __c (e.g. CallerCity__c, at most ` +
+        `40 characters before __c), or a writable standard field (${SF_TASK_MAPPABLE_STANDARD.join(', ')})`
+      );
     case 'servicenow':
       if (!SN_COLUMN.test(name)) return 'is not a ServiceNow column name (lowercase letters, digits and _, e.g. u_caller_city)';
       if (name.startsWith('sys_') || SN_OWN_FIELDS.includes(name)) return 'is a column ccbridge or ServiceNow sets itself';
       return undefined;
     case 'zendesk':
-      return ZD_FIELD_ID.test(name) ? undefined : 'is not a Zendesk ticket field id (the number shown in Admin Center → Objects and rules → Tickets → Fields)';
+      return ZD_FIELD_ID.test(name)
+        ? undefined
+        : 'is not a Zendesk ticket field id (the number shown in Admin ' + 'Center → Objects and rules → Tickets → Fields)';
     case 'ba360':
       return 'cannot be written: Be Aware 360 has no record API (docs/contracts/be-aware-360.md); leave the field map empty';
     case 'mock':

@@ -96,7 +96,11 @@ export function formatReportTable(report: RunReport): string {
     ...rows.slice(0, -1).map(line),
     rule,
     line(rows[rows.length - 1]!),
-    `slices: ${report.slices.done}/${report.slices.total} done${report.slices.failed ? `, ${report.slices.failed} failed` : ''}; Zoom API: ${report.apiCalls.listPages} list pages + ${report.apiCalls.probes} planning probes, ${report.apiCalls.requests} requests (${report.apiCalls.rateLimited} answered 429)${report.seconds !== undefined ? `; ${report.seconds.toFixed(1)} s` : ''}`,
+    `slices: ${report.slices.done}/${report.slices.total} ` +
+      `done${report.slices.failed ? `, ${report.slices.failed} failed` : ''}; Zoom API: ${report.apiCalls.listPages} list ` +
+      `pages + ${report.apiCalls.probes} planning probes, ${report.apiCalls.requests} requests ` +
+      `(${report.apiCalls.rateLimited} answered ` +
+      `429)${report.seconds !== undefined ? `; ${report.seconds.toFixed(1)} s` : ''}`,
     ...report.failures.map((f) => `failed slice ${f.slice}: ${f.reason}`),
   ];
   return lines.join('\n');

@@ -101,9 +101,12 @@ test('a call from Studio to a live suggestion in the agent desktop, with ccbridg
   await dialogflow('POST', `${CONVERSATION}/participants`, { role: 'HUMAN_AGENT' });
 
   // 3. The Lightning component: Salesforce token (GET with query, as it does), /register.
-  const sfToken = await fetch(
-    `${stack.emulators.salesforce}/services/oauth2/token?${new URLSearchParams({ grant_type: 'client_credentials', client_id: stack.credentials.salesforceConsumerKey, client_secret: stack.credentials.salesforceConsumerSecret })}`,
-  );
+  const sfTokenQuery = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: stack.credentials.salesforceConsumerKey,
+    client_secret: stack.credentials.salesforceConsumerSecret,
+  });
+  const sfToken = await fetch(`${stack.emulators.salesforce}/services/oauth2/token?${sfTokenQuery}`);
   const accessToken = ((await sfToken.json()) as { access_token: string }).access_token;
   const registered = await fetch(`${base}/register`, {
     method: 'POST',

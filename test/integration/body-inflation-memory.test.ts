@@ -103,7 +103,8 @@ test('20 concurrent inflating bodies are refused and grow the serving process by
   expect(statuses).toEqual(Array(20).fill(415));
   const growth = after.peak - before.rss;
   process.stdout.write(
-    `body-inflation-memory: RSS before ${(before.rss / MIB).toFixed(1)} MiB, peak after ${(after.peak / MIB).toFixed(1)} MiB, growth ${(growth / MIB).toFixed(1)} MiB\n`,
+    `body-inflation-memory: RSS before ${(before.rss / MIB).toFixed(1)} MiB, peak after ` +
+      `${(after.peak / MIB).toFixed(1)} MiB, growth ${(growth / MIB).toFixed(1)} MiB\n`,
   );
   expect(growth).toBeLessThan(64 * MIB);
   expect(await health()).toBe(200);

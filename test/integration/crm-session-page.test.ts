@@ -37,7 +37,9 @@ test('the session page shows the call sequence as CCAI Platform made it, first f
 
   // A browser authenticates with Basic, the admin token as password (it prompts for it).
   const gateway = new URL(crmUrl);
-  const pageUrl = `${gateway.protocol}//admin:${stack.credentials.crmAdminToken}@${gateway.host}${gateway.pathname}/admin/view/sessions/${encodeURIComponent('page-<script>-1')}`;
+  const pageUrl =
+    `${gateway.protocol}//admin:${stack.credentials.crmAdminToken}@${gateway.host}` +
+    `${gateway.pathname}/admin/view/sessions/${encodeURIComponent('page-<script>-1')}`;
   const dom = await dumpDom(pageUrl);
 
   expect(texts(dom, /<code id="session-id">([\s\S]*?)<\/code>/g)).toEqual(['page-<script>-1'.replace('<', '&lt;').replace('>', '&gt;')]);

@@ -276,36 +276,39 @@ describe('Zoom pipeline on the local stack', () => {
     expect((await ledgerOf('eng-crm-1'))?.state).toBe('complete');
   });
 
-  it('a file Zoom keeps failing on is given up on the last of N deliveries: failed in the ledger with the reason, acknowledged, nothing dead-lettered', async () => {
-    const base = stack.zoom.generateDay({ seed: 'dead', date: '2026-11-14', engagements: 1 })[0]!;
-    const engagement: MockEngagement = { ...base, engagementId: 'eng-dead-1', voicemails: [], messagingTranscript: false, notes: [], dispositions: [] };
-    engagement.recordings = [
-      {
-        recordingId: 'rec-dead-1',
-        bytes: 1000,
-        contentType: 'audio/mpeg',
-        startTime: base.startTime,
-        endTime: base.endTime,
-        durationSeconds: 1,
-        transcript: false,
-      },
-    ];
-    stack.zoom.addEngagement(engagement);
-    stack.zoom.faults.failHttp({ pathIncludes: 'rec-dead-1', status: 500, times: 1000 });
-    await stack.zoom.deliver(eventsOf(['eng-dead-1']), { retryDelaysMs: [] });
-    await drain();
-    stack.zoom.faults.clear();
-    const trigger = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1];
-    // The stack's subscriptions dead-letter after 5 deliveries, and the worker knows it (PUBSUB_MAX_DELIVERY_ATTEMPTS).
-    expect(trigger.deadLettered).toBe(0);
-    expect(await deadLetteredRecordingIds()).not.toContain('rec-dead-1');
-    expect((await ledgerOf('eng-dead-1'))?.artifacts['recording-rec-dead-1']).toMatchObject({
-      state: 'failed',
-      gaveUp: true,
-      reason: expect.stringMatching(/^gave up after 5 deliveries: .*HTTP 500/),
-    });
-    expect((await ledgerOf('eng-dead-1'))?.state).toBe('attention');
-  });
+  it(
+    'a file Zoom keeps failing on is given up on the last of N ' + 'deliveries: failed in the ledger with the reason, ' + 'acknowledged, nothing dead-lettered',
+    async () => {
+      const base = stack.zoom.generateDay({ seed: 'dead', date: '2026-11-14', engagements: 1 })[0]!;
+      const engagement: MockEngagement = { ...base, engagementId: 'eng-dead-1', voicemails: [], messagingTranscript: false, notes: [], dispositions: [] };
+      engagement.recordings = [
+        {
+          recordingId: 'rec-dead-1',
+          bytes: 1000,
+          contentType: 'audio/mpeg',
+          startTime: base.startTime,
+          endTime: base.endTime,
+          durationSeconds: 1,
+          transcript: false,
+        },
+      ];
+      stack.zoom.addEngagement(engagement);
+      stack.zoom.faults.failHttp({ pathIncludes: 'rec-dead-1', status: 500, times: 1000 });
+      await stack.zoom.deliver(eventsOf(['eng-dead-1']), { retryDelaysMs: [] });
+      await drain();
+      stack.zoom.faults.clear();
+      const trigger = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1];
+      // The stack's subscriptions dead-letter after 5 deliveries, and the worker knows it (PUBSUB_MAX_DELIVERY_ATTEMPTS).
+      expect(trigger.deadLettered).toBe(0);
+      expect(await deadLetteredRecordingIds()).not.toContain('rec-dead-1');
+      expect((await ledgerOf('eng-dead-1'))?.artifacts['recording-rec-dead-1']).toMatchObject({
+        state: 'failed',
+        gaveUp: true,
+        reason: expect.stringMatching(/^gave up after 5 deliveries: .*HTTP 500/),
+      });
+      expect((await ledgerOf('eng-dead-1'))?.state).toBe('attention');
+    },
+  );
 
   it('a bad signature is refused with 401 and nothing reaches Pub/Sub', async () => {
     const published = () => Object.values(stack.pubsub.stats()).reduce((n, s) => n + s.delivered, 0);

@@ -83,17 +83,22 @@ describe('Agent Assist desktop (terraform/agent_assist_ui.tf)', () => {
     expect(refNames(eventsInvokers[0]!.attr('member'))).toContain('google_service_account.agent_assist_push[0].email');
   });
 
-  it('grants the proxy identity the Agent Assist client role and Firestore only, the consumer Firestore only, the push identity nothing at project level', () => {
-    const grants = instances('google_project_iam_member');
-    const rolesOf = (account: string) =>
-      grants
-        .filter((g) => refNames(g.attr('member')).some((r) => r.startsWith(`google_service_account.${account}[`)))
-        .map((g) => g.attr('role'))
-        .sort();
-    expect(rolesOf('agent_assist_ui')).toEqual(['roles/datastore.user', 'roles/dialogflow.agentAssistClient']);
-    expect(rolesOf('agent_assist_events')).toEqual(['roles/datastore.user']);
-    expect(rolesOf('agent_assist_push')).toEqual([]);
-  });
+  it(
+    'grants the proxy identity the Agent Assist client ' +
+      'role and Firestore only, the consumer Firestore ' +
+      'only, the push identity nothing at project level',
+    () => {
+      const grants = instances('google_project_iam_member');
+      const rolesOf = (account: string) =>
+        grants
+          .filter((g) => refNames(g.attr('member')).some((r) => r.startsWith(`google_service_account.${account}[`)))
+          .map((g) => g.attr('role'))
+          .sort();
+      expect(rolesOf('agent_assist_ui')).toEqual(['roles/datastore.user', 'roles/dialogflow.agentAssistClient']);
+      expect(rolesOf('agent_assist_events')).toEqual(['roles/datastore.user']);
+      expect(rolesOf('agent_assist_push')).toEqual([]);
+    },
+  );
 
   it('pushes each topic to the consumer path of its socket event with an OIDC token of the push identity', () => {
     const subs = instances('google_pubsub_subscription').filter((s) => s.block.name === 'agent_assist_notifications_push');

@@ -338,7 +338,8 @@ module "fn" {
     });
     expect(messages(checkDeployments(config, opts))).toEqual(
       [
-        'module.fn.google_cloudfunctions2_function.this: entry point is not read from functions/functions.json (changing the file does not change the deployment)',
+        'module.fn.google_cloudfunctions2_function.this: entry point is not read from functions/functions.json ' +
+          '(changing the file does not change the deployment)',
       ].sort(),
     );
   });
@@ -353,7 +354,8 @@ module "fn" {
     expect(messages(checkDeployments(config, opts))).toEqual(
       [
         'module.fn["reconcile"].google_cloudfunctions2_function.this: runtime is "nodejs20", expected nodejs22',
-        'module.fn["reconcile"].google_cloudfunctions2_function.this: source is /virtual/dist/other; expected a zip of /virtual/dist/reconcile (data.archive_file -> google_storage_bucket_object -> storage_source)',
+        'module.fn["reconcile"].google_cloudfunctions2_function.this: source is /virtual/dist/other; expected a ' +
+          'zip of /virtual/dist/reconcile (data.archive_file -> google_storage_bucket_object -> storage_source)',
       ].sort(),
     );
   });
@@ -376,7 +378,8 @@ describe('primitive role check', () => {
   it('accepts predefined roles', async () => {
     const config = await load({
       'main.tf':
-        'resource "google_project_iam_member" "m" {\n  project = "p"\n  role    = "roles/datastore.user"\n  member  = "serviceAccount:a@p.iam.gserviceaccount.com"\n}\n',
+        'resource "google_project_iam_member" "m" {\n  project = "p"\n  role    = "roles/datastore.user"\n  ' +
+        'member  = "serviceAccount:a@p.iam.gserviceaccount.com"\n}\n',
     });
     expect(checkPrimitiveRoles(config)).toEqual([]);
   });
@@ -384,7 +387,8 @@ describe('primitive role check', () => {
   it('reports a roles/editor binding', async () => {
     const config = await load({
       'main.tf':
-        'resource "google_project_iam_member" "m" {\n  project = "p"\n  role    = "roles/editor"\n  member  = "serviceAccount:a@p.iam.gserviceaccount.com"\n}\n',
+        'resource "google_project_iam_member" "m" {\n  project = "p"\n  role    = "roles/editor"\n  member  = ' +
+        '"serviceAccount:a@p.iam.gserviceaccount.com"\n}\n',
     });
     expect(messages(checkPrimitiveRoles(config))).toEqual(
       [
@@ -396,7 +400,8 @@ describe('primitive role check', () => {
 
   it('accepts a custom role of the configuration (its ID is known only after apply), but not a role it cannot determine', async () => {
     const custom =
-      'resource "google_project_iam_custom_role" "r" {\n  project     = "p"\n  role_id     = "writer"\n  title       = "writer"\n  permissions = ["storage.objects.create"]\n}\n';
+      'resource "google_project_iam_custom_role" "r" {\n  project     = "p"\n  role_id     = "writer"\n  ' +
+      'title       = "writer"\n  permissions = ["storage.objects.create"]\n}\n';
     const grant = (role: string) =>
       `resource "google_storage_bucket_iam_member" "m" {\n  bucket = "b"\n  role   = ${role}\n  member = "user:a@example.com"\n}\n`;
     expect(checkPrimitiveRoles(await load({ 'main.tf': custom + grant('google_project_iam_custom_role.r.id') }))).toEqual([]);
@@ -406,9 +411,10 @@ describe('primitive role check', () => {
 
   it('reports a primitive role assembled from a variable default, which no literal scan would see', async () => {
     const config = await load({
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: HCL interpolation inside HCL source text
       'main.tf':
-        'variable "level" {\n  type    = string\n  default = "owner"\n}\nresource "google_project_iam_member" "m" {\n  project = "p"\n  role    = "roles/${var.level}"\n  member  = "user:a@example.com"\n}\n',
+        'variable "level" {\n  type    = string\n  default = "owner"\n}\nresource "google_project_iam_member" "m" ' +
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: HCL interpolation inside HCL source text
+        '{\n  project = "p"\n  role    = "roles/${var.level}"\n  member  = "user:a@example.com"\n}\n',
     });
     expect(messages(checkPrimitiveRoles(config))).toEqual(['google_project_iam_member.m: primitive role roles/owner'].sort());
   });
@@ -441,7 +447,8 @@ resource "google_cloud_run_service_iam_member" "public" {
     const config = await load({ ...functionModule, 'main.tf': invoker('["crm", "reconcile"]') });
     expect(messages(checkPublicInvokers(config, PUBLIC))).toEqual(
       [
-        'google_cloud_run_service_iam_member.public["reconcile"]: allUsers may invoke "reconcile"; only crm, ui-connector, zoom-webhook authenticate their callers themselves',
+        'google_cloud_run_service_iam_member.public["reconcile"]: allUsers may invoke "reconcile"; only crm, ' +
+          'ui-connector, zoom-webhook authenticate their callers themselves',
       ].sort(),
     );
   });
@@ -504,7 +511,8 @@ module "fn" {
     expect(messages(checkSecrets(config))).toEqual(
       [
         'module.fn.google_cloudfunctions2_function.this: plain environment variable CRM is derived from sensitive var.crm_password',
-        'module.fn.google_cloudfunctions2_function.this: plain environment variable ZOOM_WEBHOOK_SECRET looks like a credential; use secret_environment_variables',
+        'module.fn.google_cloudfunctions2_function.this: plain environment variable ZOOM_WEBHOOK_SECRET looks like ' +
+          'a credential; use secret_environment_variables',
       ].sort(),
     );
   });
@@ -519,7 +527,8 @@ module "fn" {
   it('reports a sensitive variable with a default and a credential-like variable that is not sensitive', async () => {
     const config = await load({
       'main.tf':
-        'variable "twilio_auth_token" {\n  type    = string\n  default = null\n}\nvariable "jwt_secret" {\n  type      = string\n  sensitive = true\n  default   = "changeme"\n}\n',
+        'variable "twilio_auth_token" {\n  type    = string\n  default = null\n}\nvariable "jwt_secret" {\n  ' +
+        'type      = string\n  sensitive = true\n  default   = "changeme"\n}\n',
     });
     expect(messages(checkSecrets(config))).toEqual(
       [
@@ -533,7 +542,8 @@ module "fn" {
     const config = await load({ ...functionModule, 'main.tf': call('{}', '{ ZOOM_WEBHOOK_SECRET = "zoom-webhook-secert" }') });
     expect(messages(checkSecrets(config))).toEqual(
       [
-        'module.fn.google_cloudfunctions2_function.this: secret env ZOOM_WEBHOOK_SECRET reads "zoom-webhook-secert", which is not a google_secret_manager_secret of this configuration',
+        'module.fn.google_cloudfunctions2_function.this: secret env ZOOM_WEBHOOK_SECRET reads ' +
+          '"zoom-webhook-secert", which is not a google_secret_manager_secret of this configuration',
         'module.fn.google_cloudfunctions2_function.this: its service account can read secrets the function is not given: zoom-webhook-secert',
       ].sort(),
     );

@@ -155,24 +155,28 @@ describe('effective deployment of each function, rendered from terraform/', () =
     }
   });
 
-  it('interaction-worker: a direct push subscription on zoom-events with OIDC, a dead-letter policy (so deliveryAttempt is set), ack deadline ≥ its timeout, back-off within Pub/Sub limits', () => {
-    const w = get('interaction-worker');
-    expect(w.push).toBeDefined();
-    const p = w.push!;
-    expect(p.name).toBe('interaction-worker-push');
-    expect(p.topic.join(' ')).toContain('google_pubsub_topic.this');
-    expect(p.endpoint.join(' ')).toContain('module.function["interaction-worker"]');
-    expect(p.oidcAccount).toContain('google_service_account.pubsub_push.email');
-    expect(p.audience.join(' ')).toContain('module.function["interaction-worker"]');
-    expect(p.deadLetterTopic.join(' ')).toContain('google_pubsub_topic.dead_letter');
-    expect(Number(p.ackDeadlineSeconds)).toBeGreaterThanOrEqual(Number(w.timeoutSeconds));
-    expect(Number(p.ackDeadlineSeconds)).toBeLessThanOrEqual(600);
-    expect(seconds(p.minimumBackoff)).toBeGreaterThanOrEqual(0);
-    expect(seconds(p.maximumBackoff)).toBeLessThanOrEqual(600);
-    // Only the push account may invoke it; Cloud Run checks the token first.
-    expect(w.invokers).toEqual(['google_service_account.pubsub_push.member']);
-    expect(w.ingress).toBe('ALLOW_INTERNAL_ONLY');
-  });
+  it(
+    'interaction-worker: a direct push subscription on zoom-events with OIDC, a dead-letter policy (so ' +
+      'deliveryAttempt is set), ack deadline ≥ its timeout, back-off within Pub/Sub limits',
+    () => {
+      const w = get('interaction-worker');
+      expect(w.push).toBeDefined();
+      const p = w.push!;
+      expect(p.name).toBe('interaction-worker-push');
+      expect(p.topic.join(' ')).toContain('google_pubsub_topic.this');
+      expect(p.endpoint.join(' ')).toContain('module.function["interaction-worker"]');
+      expect(p.oidcAccount).toContain('google_service_account.pubsub_push.email');
+      expect(p.audience.join(' ')).toContain('module.function["interaction-worker"]');
+      expect(p.deadLetterTopic.join(' ')).toContain('google_pubsub_topic.dead_letter');
+      expect(Number(p.ackDeadlineSeconds)).toBeGreaterThanOrEqual(Number(w.timeoutSeconds));
+      expect(Number(p.ackDeadlineSeconds)).toBeLessThanOrEqual(600);
+      expect(seconds(p.minimumBackoff)).toBeGreaterThanOrEqual(0);
+      expect(seconds(p.maximumBackoff)).toBeLessThanOrEqual(600);
+      // Only the push account may invoke it; Cloud Run checks the token first.
+      expect(w.invokers).toEqual(['google_service_account.pubsub_push.member']);
+      expect(w.ingress).toBe('ALLOW_INTERNAL_ONLY');
+    },
+  );
 
   it('interaction-worker: an earlier item merely waiting for redelivery never looks stale (ZOOM_ITEM_ORDER_STALE_MS > ack deadline + longest back-off)', () => {
     const w = get('interaction-worker');
@@ -186,37 +190,45 @@ describe('effective deployment of each function, rendered from terraform/', () =
     expect(w.env['PUBSUB_MAX_DELIVERY_ATTEMPTS']).toBe(String(w.push!.maxDeliveryAttempts));
   });
 
-  it('reconcile: invoked only by the scheduler and its own push; trusts stripped tokens because Cloud Run checks first; its audience is what its callers put in their tokens', () => {
-    const r = get('reconcile');
-    expect(r.invokers.some((m) => m === 'allUsers')).toBe(false);
-    expect(r.env['OIDC_PLATFORM_VERIFIED']).toBe('true');
-    expect(r.push?.name).toBe('reconcile-slices-push');
-    expect(r.push?.oidcAccount.join(' ')).toContain('module.function["reconcile"]');
-    expect(r.push?.deadLetterTopic.join(' ')).toContain('google_pubsub_topic.dead_letter');
-    const scheduler = instances('google_cloud_scheduler_job').find((j) => j.block.name !== 'call_log_sweep')!;
-    expect(
-      refNames(scheduler.attr('http_target', '0', 'oidc_token', '0', 'audience')).join(' ') ||
-        String(scheduler.attr('http_target', '0', 'oidc_token', '0', 'audience')),
-    ).toContain('target_url');
-  });
+  it(
+    'reconcile: invoked only by the scheduler and its own push; trusts stripped tokens because Cloud Run checks ' +
+      'first; its audience is what its callers put in their tokens',
+    () => {
+      const r = get('reconcile');
+      expect(r.invokers.some((m) => m === 'allUsers')).toBe(false);
+      expect(r.env['OIDC_PLATFORM_VERIFIED']).toBe('true');
+      expect(r.push?.name).toBe('reconcile-slices-push');
+      expect(r.push?.oidcAccount.join(' ')).toContain('module.function["reconcile"]');
+      expect(r.push?.deadLetterTopic.join(' ')).toContain('google_pubsub_topic.dead_letter');
+      const scheduler = instances('google_cloud_scheduler_job').find((j) => j.block.name !== 'call_log_sweep')!;
+      expect(
+        refNames(scheduler.attr('http_target', '0', 'oidc_token', '0', 'audience')).join(' ') ||
+          String(scheduler.attr('http_target', '0', 'oidc_token', '0', 'audience')),
+      ).toContain('target_url');
+    },
+  );
 
-  it('call-log: public for Twilio, yet its push comes from its own account (the only one CALL_LOG_PUSH_INVOKERS names) with a dead-letter policy, and it trusts no stripped token; Datastore User only', () => {
-    const c = get('call-log');
-    expect(c.invokers).toEqual(['allUsers']);
-    expect(c.env['OIDC_PLATFORM_VERIFIED']).toBeUndefined();
-    expect(c.push?.name).toBe('call-log-push');
-    expect(c.push?.endpoint.join(' ')).toContain('module.function["call-log"]');
-    expect(c.push?.oidcAccount.join(' ')).toContain('module.function["call-log"]');
-    expect(c.push?.deadLetterTopic.join(' ')).toContain('google_pubsub_topic.dead_letter');
-    expect(String(c.env['CALL_LOG_PUSH_INVOKERS'])).toMatch(/^fn-call-log@/);
-    expect(String(c.env['CALL_LOG_SWEEP_INVOKERS'])).toMatch(/^call-log-sweep@/);
-    // Its field map is checked against the CRM the crm function writes: the example deploys the mock.
-    expect(c.env['CALL_LOG_CRM']).toBe('mock');
-    expect(c.secrets).toContain('TWILIO_AUTH_TOKEN');
-    expect(c.projectRoles.map((r) => String(r.role))).toEqual(['roles/datastore.user']);
-    const sweep = instances('google_cloud_scheduler_job').find((j) => j.block.name === 'call_log_sweep')!;
-    expect(refNames(sweep.attr('http_target', '0', 'oidc_token', '0', 'service_account_email'))).toContain('google_service_account.call_log_sweep.email');
-  });
+  it(
+    'call-log: public for Twilio, yet its push comes from its own account (the only one CALL_LOG_PUSH_INVOKERS ' +
+      'names) with a dead-letter policy, and it trusts no stripped token; Datastore User only',
+    () => {
+      const c = get('call-log');
+      expect(c.invokers).toEqual(['allUsers']);
+      expect(c.env['OIDC_PLATFORM_VERIFIED']).toBeUndefined();
+      expect(c.push?.name).toBe('call-log-push');
+      expect(c.push?.endpoint.join(' ')).toContain('module.function["call-log"]');
+      expect(c.push?.oidcAccount.join(' ')).toContain('module.function["call-log"]');
+      expect(c.push?.deadLetterTopic.join(' ')).toContain('google_pubsub_topic.dead_letter');
+      expect(String(c.env['CALL_LOG_PUSH_INVOKERS'])).toMatch(/^fn-call-log@/);
+      expect(String(c.env['CALL_LOG_SWEEP_INVOKERS'])).toMatch(/^call-log-sweep@/);
+      // Its field map is checked against the CRM the crm function writes: the example deploys the mock.
+      expect(c.env['CALL_LOG_CRM']).toBe('mock');
+      expect(c.secrets).toContain('TWILIO_AUTH_TOKEN');
+      expect(c.projectRoles.map((r) => String(r.role))).toEqual(['roles/datastore.user']);
+      const sweep = instances('google_cloud_scheduler_job').find((j) => j.block.name === 'call_log_sweep')!;
+      expect(refNames(sweep.attr('http_target', '0', 'oidc_token', '0', 'service_account_email'))).toContain('google_service_account.call_log_sweep.email');
+    },
+  );
 
   it('public functions (allUsers) never trust a stripped token and have no push subscription', () => {
     for (const name of ['crm', 'ui-connector', 'zoom-webhook']) {

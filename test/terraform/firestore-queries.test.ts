@@ -28,7 +28,9 @@ const REVIEWED_QUERIES: Record<string, { count: number; why: string }> = {
   'shared/reconcile/store.ts': { count: 2, why: 'slices by runId ==; count by runId == and state == (equality only)' },
   'shared/trace/trace.ts': {
     count: 7,
-    why: 'equality only, one field each: zoomEventKeys engagementId ==, ledger crmRecordId ==, conversations conversationName ==, reconcileSlices marks.<mark> ==; crmMockJournal keys array-contains',
+    why:
+      'equality only, one field each: zoomEventKeys engagementId ==, ledger crmRecordId ==, conversations ' +
+      'conversationName ==, reconcileSlices marks.<mark> ==; crmMockJournal keys array-contains',
   },
   'shared/trace/day.ts': {
     count: 4,

@@ -104,12 +104,17 @@ describe('offline checks of terraform/', () => {
     expectClean(checkPublicInvokers(config, PUBLIC_FUNCTIONS));
   });
 
-  it('with the Agent Assist image set, allUsers may invoke the ui-connector-run service (browsers, its own JWT and Salesforce check) and nothing else new', () => {
-    const image = { agent_assist_ui_image: 'us-central1-docker.pkg.dev/p/ccbridge/ui-connector-run:1' };
-    expectClean(checkPublicInvokers(config, [...PUBLIC_FUNCTIONS, 'ui-connector-run'], image));
-    // The check does see the service once the image is set: without it on the list, it is flagged.
-    expect(checkPublicInvokers(config, PUBLIC_FUNCTIONS, image).map((f) => f.message)).toEqual([expect.stringContaining('may invoke "ui-connector-run"')]);
-  });
+  it(
+    'with the Agent Assist image set, allUsers may invoke ' +
+      'the ui-connector-run service (browsers, its ' +
+      'own JWT and Salesforce check) and nothing else new',
+    () => {
+      const image = { agent_assist_ui_image: 'us-central1-docker.pkg.dev/p/ccbridge/ui-connector-run:1' };
+      expectClean(checkPublicInvokers(config, [...PUBLIC_FUNCTIONS, 'ui-connector-run'], image));
+      // The check does see the service once the image is set: without it on the list, it is flagged.
+      expect(checkPublicInvokers(config, PUBLIC_FUNCTIONS, image).map((f) => f.message)).toEqual([expect.stringContaining('may invoke "ui-connector-run"')]);
+    },
+  );
 
   it('passes credentials only through Secret Manager, each function reading exactly its own secrets', () => {
     expectClean(checkSecrets(config, MOCK_MODE));
@@ -399,7 +404,8 @@ describe('Cloud Storage', () => {
       .map((r) => ({ r, member: ev.attribute(r.instance, r.block, r.key, r.each, ['member']) }))
       .filter(({ member }) => refNames(member).some((n) => n.includes('google_service_account.ccaip')));
     expect(grants.map(({ r }) => `${r.block.type} ${refNames(ev.attribute(r.instance, r.block, r.key, r.each, ['role'])).join(' ')}`)).toEqual([
-      'google_storage_bucket_iam_member module.storage.google_project_iam_custom_role.ccaip_storage[0].id module.storage.google_storage_bucket_iam_member.ccaip_storage.role',
+      'google_storage_bucket_iam_member module.storage.google_project_iam_custom_role.ccaip_storage[0].id ' +
+        'module.storage.google_storage_bucket_iam_member.ccaip_storage.role',
     ]);
     const role = instances('resource', 'google_project_iam_custom_role').find((r) => r.block.name === 'ccaip_storage');
     expect(role?.attr('permissions')).toEqual([

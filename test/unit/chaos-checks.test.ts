@@ -122,7 +122,10 @@ describe('chaos checks', () => {
     w.objects.push({ ...w.objects.find((o) => o.name === twice!.object)!, name: `zoom/1970/01/01/${twice!.engagementId}/${twice!.object.split('/').pop()}` });
     const f = failing(await check(w));
     expect(f['storage: every artifact stored, checksum = Zoom file']).toEqual(
-      [`${bad!.object}: sha256 ${sha(w.blobs.get(bad!.object)!).slice(0, 12)}…, Zoom's file ${bad!.sha256.slice(0, 12)}…`, `missing ${gone!.object}`].sort(),
+      [
+        `${bad!.object}: sha256 ${sha(w.blobs.get(bad!.object)!).slice(0, 12)}…, Zoom's file ` + `${bad!.sha256.slice(0, 12)}…`,
+        `missing ${gone!.object}`,
+      ].sort(),
     );
     expect(f['storage: no object beyond them (each stored once)']).toHaveLength(1);
     expect(f['ledger: agrees with Zoom, storage and the CRM']).toBeUndefined();

@@ -88,9 +88,18 @@ describe('reconcile: a day with dropped webhooks', () => {
     expect(stored).toHaveLength(files.length);
     const byZoomFile = new Map(files.map((f) => [f.seed, f]));
     for (const object of stored) {
-      const f = byZoomFile.get(
-        `${object.metadata['kind'] === 'recording' ? 'recordings' : object.metadata['kind'] === 'recording_transcript' ? 'recording-transcripts' : object.metadata['kind'] === 'voicemail' ? 'voicemails' : object.metadata['kind'] === 'voicemail_transcript' ? 'voicemail-transcripts' : 'messaging-transcripts'}:${object.metadata['zoomId'] ?? object.metadata['engagementId']}`,
-      );
+      const kind = object.metadata['kind'];
+      const folder =
+        kind === 'recording'
+          ? 'recordings'
+          : kind === 'recording_transcript'
+            ? 'recording-transcripts'
+            : kind === 'voicemail'
+              ? 'voicemails'
+              : kind === 'voicemail_transcript'
+                ? 'voicemail-transcripts'
+                : 'messaging-transcripts';
+      const f = byZoomFile.get(`${folder}:${object.metadata['zoomId'] ?? object.metadata['engagementId']}`);
       expect(f).toBeDefined();
       expect(sha256(worker.blobs.contents(object.path)!)).toBe(zoom.fileDigest(f!.path).sha256);
     }

@@ -141,27 +141,31 @@ describe('expected entries', () => {
     expect(keysOfPlan(event)).toEqual([keyOf(mt!)]);
   });
 
-  it('report what the listing lacks instead of queueing it, and go on: a voicemail without engagement or file, a note without text, a disposition without id', () => {
-    const [vm] = entriesOfVoicemail({ message_id: 'vm-x', download_url: 'https://api.zoom.us/vm' } as Parameters<typeof entriesOfVoicemail>[0], 'acct');
-    expect(vm).toMatchObject({ envelope: undefined, problem: expect.stringContaining('engagement_id') });
-    const [bare] = entriesOfVoicemail({ message_id: 'vm-y', engagement_id: 'e-1' } as Parameters<typeof entriesOfVoicemail>[0], 'acct');
-    expect(bare).toMatchObject({ envelope: undefined, problem: expect.stringContaining('download_url') });
-    const engagement = {
-      engagement_id: 'e-2',
-      queues: [],
-      agents: [],
-      channels: [],
-      consumers: [],
-      notes: [{ note_id: 'n-1' }, { note: 'kept' }],
-      dispositions: [{ disposition_name: 'no id' }, { disposition_id: 'd-1' }],
-    } as unknown as Parameters<typeof entriesOfEngagement>[0];
-    const entries = entriesOfEngagement(engagement, 'acct');
-    expect(entries.filter((e) => e.envelope === undefined).map((e) => e.problem)).toEqual([
-      expect.stringContaining('text'),
-      expect.stringContaining('disposition_id'),
-    ]);
-    expect(entries.filter((e) => e.envelope !== undefined)).toHaveLength(2);
-  });
+  it(
+    'report what the listing lacks instead of queueing it, and go on: a voicemail without engagement or file, a ' +
+      'note without text, a disposition without id',
+    () => {
+      const [vm] = entriesOfVoicemail({ message_id: 'vm-x', download_url: 'https://api.zoom.us/vm' } as Parameters<typeof entriesOfVoicemail>[0], 'acct');
+      expect(vm).toMatchObject({ envelope: undefined, problem: expect.stringContaining('engagement_id') });
+      const [bare] = entriesOfVoicemail({ message_id: 'vm-y', engagement_id: 'e-1' } as Parameters<typeof entriesOfVoicemail>[0], 'acct');
+      expect(bare).toMatchObject({ envelope: undefined, problem: expect.stringContaining('download_url') });
+      const engagement = {
+        engagement_id: 'e-2',
+        queues: [],
+        agents: [],
+        channels: [],
+        consumers: [],
+        notes: [{ note_id: 'n-1' }, { note: 'kept' }],
+        dispositions: [{ disposition_name: 'no id' }, { disposition_id: 'd-1' }],
+      } as unknown as Parameters<typeof entriesOfEngagement>[0];
+      const entries = entriesOfEngagement(engagement, 'acct');
+      expect(entries.filter((e) => e.envelope === undefined).map((e) => e.problem)).toEqual([
+        expect.stringContaining('text'),
+        expect.stringContaining('disposition_id'),
+      ]);
+      expect(entries.filter((e) => e.envelope !== undefined)).toHaveLength(2);
+    },
+  );
 
   it('a voicemail without transcript (only its audio) is one entry, queued as the event that announces it', () => {
     const entries = entriesOfVoicemail(

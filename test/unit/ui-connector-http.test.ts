@@ -497,19 +497,27 @@ describe('register-app rate limits (per instance, on the injected clock)', () =>
     expect((await fetch(`${app.url}/register-app`, from('198.51.100.7'))).status).toBe(200);
   });
 
-  test('bad signatures relayed from one address (an attacker’s flow through Twilio) exhaust that address for unsigned requests, never for Twilio-signed ones', async () => {
-    await app.stop();
-    app = await startUiConnector({ UI_CONNECTOR_REGISTER_SOURCE_BURST: '2', UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: '60' });
-    const twilioEdge = { 'x-forwarded-for': '54.172.60.1' };
-    for (let i = 0; i < 3; i++) {
-      const forged = await fetch(`${app.url}/register-app`, signedForm(`${PUBLIC_URL}/register-app`, { accountSid: ACCOUNT_SID }, '9'.repeat(32), twilioEdge));
-      expect(forged.status).toBe(401);
-    }
-    expect((await fetch(`${app.url}/register-app`, json({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, twilioEdge))).status).toBe(429);
-    expect((await fetch(`${app.url}/register-app`, signedForm(`${PUBLIC_URL}/register-app`, { accountSid: ACCOUNT_SID }, AUTH_TOKEN, twilioEdge))).status).toBe(
-      200,
-    );
-  });
+  test(
+    'bad signatures relayed from one address (an attacker’s flow through Twilio) ' +
+      'exhaust that address for unsigned requests, ' +
+      'never for Twilio-signed ones',
+    async () => {
+      await app.stop();
+      app = await startUiConnector({ UI_CONNECTOR_REGISTER_SOURCE_BURST: '2', UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: '60' });
+      const twilioEdge = { 'x-forwarded-for': '54.172.60.1' };
+      for (let i = 0; i < 3; i++) {
+        const forged = await fetch(
+          `${app.url}/register-app`,
+          signedForm(`${PUBLIC_URL}/register-app`, { accountSid: ACCOUNT_SID }, '9'.repeat(32), twilioEdge),
+        );
+        expect(forged.status).toBe(401);
+      }
+      expect((await fetch(`${app.url}/register-app`, json({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, twilioEdge))).status).toBe(429);
+      expect(
+        (await fetch(`${app.url}/register-app`, signedForm(`${PUBLIC_URL}/register-app`, { accountSid: ACCOUNT_SID }, AUTH_TOKEN, twilioEdge))).status,
+      ).toBe(200);
+    },
+  );
 
   test('failed authentications per account: past the burst, the account is refused 429 before Twilio is asked; signed requests for it still pass', async () => {
     await app.stop();

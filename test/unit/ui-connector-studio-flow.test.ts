@@ -46,36 +46,44 @@ const variablesOf = (name: string) =>
   Object.fromEntries((state(name).properties['variables'] as Array<{ key: string; value: string }>).map((v) => [v.key, v.value]));
 
 describe('Studio flow agent-assist-flow.json', () => {
-  test('every transition points at a state; the call path is set_parameters → set_conversation_id → fork_stream → register_twilio → conversation_name → SendCallToAgent', () => {
-    const names = new Set(flow.states.map((s) => s.name));
-    for (const s of flow.states) for (const t of s.transitions) if (t.next) expect(names).toContain(t.next);
-    expect(next(flow.initial_state, 'incomingCall')).toBe('set_parameters');
-    expect(next('set_parameters', 'next')).toBe('set_conversation_id');
-    expect(next('set_conversation_id', 'next')).toBe('fork_stream');
-    expect(next('fork_stream', 'next')).toBe('register_twilio');
-    expect(next('register_twilio', 'success')).toBe('conversation_name');
-    expect(next('conversation_name', 'success')).toBe('SendCallToAgent');
-    // A failure never strands the caller: the call still reaches an agent.
-    expect(next('register_twilio', 'failed')).toBe('SendCallToAgent');
-    expect(next('conversation_name', 'fail')).toBe('SendCallToAgent');
-    expect(state('SendCallToAgent').type).toBe('send-to-flex');
-  });
+  test(
+    'every transition points at a state; the call path is set_parameters → set_conversation_id → fork_stream → ' +
+      'register_twilio → conversation_name → SendCallToAgent',
+    () => {
+      const names = new Set(flow.states.map((s) => s.name));
+      for (const s of flow.states) for (const t of s.transitions) if (t.next) expect(names).toContain(t.next);
+      expect(next(flow.initial_state, 'incomingCall')).toBe('set_parameters');
+      expect(next('set_parameters', 'next')).toBe('set_conversation_id');
+      expect(next('set_conversation_id', 'next')).toBe('fork_stream');
+      expect(next('fork_stream', 'next')).toBe('register_twilio');
+      expect(next('register_twilio', 'success')).toBe('conversation_name');
+      expect(next('conversation_name', 'success')).toBe('SendCallToAgent');
+      // A failure never strands the caller: the call still reaches an agent.
+      expect(next('register_twilio', 'failed')).toBe('SendCallToAgent');
+      expect(next('conversation_name', 'fail')).toBe('SendCallToAgent');
+      expect(state('SendCallToAgent').type).toBe('send-to-flex');
+    },
+  );
 
-  test('every path from the incoming call to the agent passes the SIPREC fork (Agent Assist creates the conversation on the fly; the fork does not wait for registration)', () => {
-    const paths: string[][] = [];
-    const walk = (name: string, path: string[]) => {
-      if (path.includes(name)) throw new Error(`loop at ${name}`);
-      const here = [...path, name];
-      if (name === 'SendCallToAgent') return void paths.push(here);
-      const targets = state(name)
-        .transitions.map((t) => t.next)
-        .filter((n): n is string => n !== undefined);
-      for (const t of new Set(targets)) walk(t, here);
-    };
-    walk(next(flow.initial_state, 'incomingCall')!, []);
-    expect(paths.length).toBeGreaterThanOrEqual(2);
-    for (const p of paths) expect(p).toContain('fork_stream');
-  });
+  test(
+    'every path from the incoming call to the agent passes the SIPREC fork (Agent Assist creates the ' +
+      'conversation on the fly; the fork does not wait for registration)',
+    () => {
+      const paths: string[][] = [];
+      const walk = (name: string, path: string[]) => {
+        if (path.includes(name)) throw new Error(`loop at ${name}`);
+        const here = [...path, name];
+        if (name === 'SendCallToAgent') return void paths.push(here);
+        const targets = state(name)
+          .transitions.map((t) => t.next)
+          .filter((n): n is string => n !== undefined);
+        for (const t of new Set(targets)) walk(t, here);
+      };
+      walk(next(flow.initial_state, 'incomingCall')!, []);
+      expect(paths.length).toBeGreaterThanOrEqual(2);
+      for (const p of paths) expect(p).toContain('fork_stream');
+    },
+  );
 
   test('the auth token is nowhere in the flow: register-app is called signed by Studio, with the account SID only', () => {
     const text = JSON.stringify(flow);

@@ -51,7 +51,10 @@ async function hostileAuthorization(ctx: GenContext): Promise<{ what: string; au
     async () => ['an unsigned (alg none) token', `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${p}.`],
     async () => [
       'an HS256 token signed with the company secret',
-      `Bearer ${await new SignJWT(payload).setProtectedHeader({ alg: 'HS256', kid: (JSON.parse(Buffer.from(h, 'base64url').toString()) as { kid: string }).kid }).sign(companySecret)}`,
+      'Bearer ' +
+        (await new SignJWT(payload)
+          .setProtectedHeader({ alg: 'HS256', kid: (JSON.parse(Buffer.from(h, 'base64url').toString()) as { kid: string }).kid })
+          .sign(companySecret)),
     ],
     async () => ['a truncated signature', `Bearer ${good.slice(0, -6)}`],
     async () => ['random text', `Bearer ${rng.alnum(rng.int(1, 300))}`],

@@ -108,7 +108,10 @@ export const crmSecurityGenerators: Generator[] = [
           httpStep({
             endpoint,
             category: 'wrong-signature',
-            proves: `${method} ${path} with the admin token as Basic credentials (a browser's cached login, replayed cross-site) is refused and changes nothing`,
+            proves:
+              `${method} ${path} with the admin token as Basic ` +
+              `credentials (a browser's cached login, replayed ` +
+              `cross-site) is refused and changes nothing`,
             method,
             path,
             headers: { authorization: `Basic ${Buffer.from(`admin:${token}`).toString('base64')}`, ...(body ? { 'content-type': 'application/json' } : {}) },

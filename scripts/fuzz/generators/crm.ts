@@ -293,7 +293,9 @@ export const crmGenerators: Generator[] = [
           if (attachment === 'multipart') {
             const boundary = `----fuzz${rng.alnum(12)}`;
             const body = Buffer.from(
-              `--${boundary}\r\nContent-Disposition: form-data; name="idempotencyKey"\r\n\r\n${attachmentKey}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: text/plain\r\n\r\nhello ${marker}\r\n--${boundary}--\r\n`,
+              `--${boundary}\r\nContent-Disposition: form-data; ` +
+                `name="idempotencyKey"\r\n\r\n${attachmentKey}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; ` +
+                `filename="${fileName}"\r\nContent-Type: text/plain\r\n\r\nhello ${marker}\r\n--${boundary}--\r\n`,
             );
             return httpStep({
               endpoint: 'crm POST /records/:id/attachments',
@@ -427,7 +429,9 @@ export const crmGenerators: Generator[] = [
           httpStep({
             endpoint,
             category,
-            proves: `a body with ${what} is refused with a message naming the problem${expect.outcome === 'handled' ? ' (or, if still valid, stored once)' : ''}`,
+            proves:
+              `a body with ${what} is refused with a message naming the ` +
+              `problem${expect.outcome === 'handled' ? ' (or, if still valid, stored once)' : ''}`,
             method: 'POST',
             path,
             headers: { ...auth(ctx), ...headers },
@@ -721,7 +725,8 @@ export const crmGenerators: Generator[] = [
             token = '';
           }
           const [h, p, s] = token.split('.');
-          const forged = `${h}.${Buffer.from(JSON.stringify({ sub: c.crmOauthClientId, exp: 9_999_999_999, iss: 'ccbridge-crm', aud: 'ccbridge-crm' })).toString('base64url')}.${s}`;
+          const forgedPayload = Buffer.from(JSON.stringify({ sub: c.crmOauthClientId, exp: 9_999_999_999, iss: 'ccbridge-crm', aud: 'ccbridge-crm' }));
+          const forged = `${h}.${forgedPayload.toString('base64url')}.${s}`;
           return httpStep({
             endpoint: 'crm POST /accounts/search',
             category: tamper ? 'wrong-signature' : 'valid',
@@ -878,7 +883,9 @@ export const crmGenerators: Generator[] = [
           httpStep({
             endpoint,
             category: expect.outcome === 'accepted' ? 'valid' : 'wrong-signature',
-            proves: `the mock's admin surface: ${what} ${expect.outcome === 'accepted' ? 'is answered' : `is refused (${expect.status?.join('/')})`} and changes nothing`,
+            proves:
+              `the mock's admin surface: ${what} ` +
+              `${expect.outcome === 'accepted' ? 'is answered' : `is refused (${expect.status?.join('/')})`} and changes nothing`,
             method,
             path,
             headers,

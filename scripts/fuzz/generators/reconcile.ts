@@ -28,7 +28,9 @@ const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64ur
 function foreignToken(audience: string, email: string): string {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
   const now = Math.floor(Date.now() / 1000);
-  const head = `${b64url({ alg: 'RS256', kid: 'fuzz', typ: 'JWT' })}.${b64url({ iss: 'https://accounts.google.com', aud: audience, email, email_verified: true, iat: now, exp: now + 600, sub: '1' })}`;
+  const head =
+    `${b64url({ alg: 'RS256', kid: 'fuzz', typ: 'JWT' })}.` +
+    `${b64url({ iss: 'https://accounts.google.com', aud: audience, email, email_verified: true, iat: now, exp: now + 600, sub: '1' })}`;
   return `${head}.${createSign('RSA-SHA256').update(head).sign(privateKey).toString('base64url')}`;
 }
 
@@ -67,7 +69,8 @@ export const reconcileGenerators: Generator[] = [
         [
           'an unsigned token',
           async () =>
-            `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ aud: audience, email: rightCaller, iss: 'https://accounts.google.com', exp: now + 600 })}.`,
+            `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.` +
+            `${b64url({ aud: audience, email: rightCaller, iss: 'https://accounts.google.com', exp: now + 600 })}.`,
           401,
         ],
         [

@@ -599,7 +599,9 @@ export const uiConnectorGenerators: Generator[] = [
             return httpStep({
               endpoint: POST,
               category: 'wrong-signature',
-              proves: `a registration signed by Twilio for ${foreignBase}, sent with ${Object.keys(spoof).join('+')} spoofed, is refused (401) and writes nothing`,
+              proves:
+                `a registration signed by Twilio for ${foreignBase}, sent with ` +
+                `${Object.keys(spoof).join('+')} spoofed, is refused (401) and writes nothing`,
               method: 'POST',
               path: signed.path,
               headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': signed.signature, ...spoof },

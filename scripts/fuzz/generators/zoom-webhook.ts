@@ -333,7 +333,9 @@ export const zoomWebhookGenerators: Generator[] = [
           httpStep({
             endpoint: POST,
             category,
-            proves: `a correctly signed body with ${what} is refused before anything is recorded${expect.outcome === 'handled' ? ' (or, where still a valid event, recorded once)' : ''}`,
+            proves:
+              `a correctly signed body with ${what} is refused before anything is ` +
+              `recorded${expect.outcome === 'handled' ? ' (or, where still a valid event, recorded once)' : ''}`,
             method: 'POST',
             path: '/zoom-webhook/',
             headers,
@@ -492,5 +494,8 @@ async function selfSignedAssertion(audience: string, email: string): Promise<str
 function unsignedAssertion(audience: string, email: string): string {
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const iat = Math.floor(Date.now() / 1000);
-  return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: 'https://cloud.google.com/iap', aud: audience, email, sub: 'accounts.google.com:1', iat, exp: iat + 300 })}.`;
+  return (
+    `${b64({ alg: 'none', typ: 'JWT' })}.` +
+    `${b64({ iss: 'https://cloud.google.com/iap', aud: audience, email, sub: 'accounts.google.com:1', iat, exp: iat + 300 })}.`
+  );
 }

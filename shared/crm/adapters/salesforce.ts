@@ -223,7 +223,8 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
 
   const callTask = async (caseId: string) => {
     const rows = await query(
-      `SELECT Id, CallObject, CallDisposition, CallDurationInSeconds, Description, WhoId, WhatId FROM Task WHERE WhatId = ${soql(caseId)} AND CallObject != null ORDER BY CreatedDate ASC LIMIT 1`,
+      `SELECT Id, CallObject, CallDisposition, CallDurationInSeconds, Description, WhoId, WhatId FROM Task WHERE ` +
+        `WhatId = ${soql(caseId)} AND CallObject != null ORDER BY CreatedDate ASC LIMIT 1`,
     );
     return rows[0] ? taskSchema.parse(rows[0]) : undefined;
   };
@@ -443,7 +444,9 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
         createdSince && /^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d{4})$/.test(createdSince)
           ? (
               await query(
-                `SELECT Id, Description FROM Case WHERE ${typeof caseBody['Subject'] === 'string' ? `Subject = ${soql(caseBody['Subject'])} AND ` : ''}CreatedDate >= ${createdSince.replace(/\+0000$/, 'Z')}`,
+                `SELECT Id, Description FROM Case WHERE ` +
+                  `${typeof caseBody['Subject'] === 'string' ? `Subject = ${soql(caseBody['Subject'])} AND ` : ''}CreatedDate >= ` +
+                  `${createdSince.replace(/\+0000$/, 'Z')}`,
               )
             ).find((c) => typeof c['Description'] === 'string' && c['Description'].split('\n')[0] === `Session ${input.sessionId}`)?.Id
           : undefined;

@@ -624,7 +624,8 @@ export function checkDeployments(config: Configuration, opts: DeploymentOptions)
     if (!d) {
       add(
         f.name,
-        `no google_cloudfunctions2_function deploys "${f.name}" (names found: ${deployments.map((x) => JSON.stringify(x.name instanceof Unknown ? '(unknown)' : x.name)).join(', ') || 'none'})`,
+        `no google_cloudfunctions2_function deploys "${f.name}" (names found: ` +
+          `${deployments.map((x) => JSON.stringify(x.name instanceof Unknown ? '(unknown)' : x.name)).join(', ') || 'none'})`,
       );
       continue;
     }
@@ -640,7 +641,8 @@ export function checkDeployments(config: Configuration, opts: DeploymentOptions)
     if (dir !== resolve(opts.distDir, f.name))
       add(
         d.where,
-        `source is ${dir ?? '(not traced)'}; expected a zip of ${resolve(opts.distDir, f.name)} (data.archive_file -> google_storage_bucket_object -> storage_source)`,
+        `source is ${dir ?? '(not traced)'}; expected a zip of ${resolve(opts.distDir, f.name)} (data.archive_file ` +
+          `-> google_storage_bucket_object -> storage_source)`,
       );
     if (f.signature === 'cloudevent') {
       if (!d.hasTrigger) add(d.where, 'a cloudevent function needs an event_trigger');
@@ -648,7 +650,9 @@ export function checkDeployments(config: Configuration, opts: DeploymentOptions)
         if (d.triggerTopic !== f.topic)
           add(
             d.where,
-            `event trigger topic is ${JSON.stringify(d.triggerTopic instanceof Unknown ? '(unknown)' : d.triggerTopic)}, functions.json says "${f.topic ?? ''}"`,
+            `event trigger topic is ` +
+              `${JSON.stringify(d.triggerTopic instanceof Unknown ? '(unknown)' : d.triggerTopic)}, functions.json says ` +
+              `"${f.topic ?? ''}"`,
           );
         if (d.retryPolicy !== 'RETRY_POLICY_RETRY') add(d.where, 'event trigger must retry failed events (retry_policy = RETRY_POLICY_RETRY)');
       }
@@ -791,8 +795,11 @@ export function checkPublicInvokers(config: Configuration, allowed: readonly str
 /** Words that mark a credential anywhere in an environment variable name (ZOOM_WEBHOOK_SECRET_PREVIOUS). */
 const SECRET_WORD = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|CREDENTIAL|API_?KEY|KEY_JSON)/i;
 /** ...unless the name ends in a setting about it (UI_CONNECTOR_TOKEN_TTL_MINUTES, ZOOM_OAUTH_TOKEN_URL). */
-const SETTING_SUFFIX =
-  /_(TTL|TTL_[A-Z]+|URL|URI|ENDPOINT|HOST|HOSTS|PATH|SECONDS|MINUTES|HOURS|DAYS|MS|BYTES|COUNT|LIMIT|HEADER|AUDIENCE|ISSUER|ALGORITHM|VERSION|TOPIC|BUCKET|COLLECTION)$/i;
+const SETTING_SUFFIX = new RegExp(
+  '_(TTL|TTL_[A-Z]+|URL|URI|ENDPOINT|HOST|HOSTS|PATH|SECONDS|MINUTES|HOURS|DAYS|MS|BYTES|COUNT|LIMIT|' +
+    'HEADER|AUDIENCE|ISSUER|ALGORITHM|VERSION|TOPIC|BUCKET|COLLECTION)$',
+  'i',
+);
 
 /** Whether an environment variable name says it carries a credential. */
 export function looksLikeCredential(envName: string): boolean {
