@@ -18,7 +18,8 @@ import { conversationRoom, decodeNotification, pushEnvelopeSchema } from '../sha
 import { stopOnSignalOrParentExit } from './_processes';
 
 const mode = process.argv[2];
-const listen = (server: http.Server) => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+const listen = (server: http.Server) =>
+  new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 
 let server: http.Server;
 let close: () => Promise<void>;

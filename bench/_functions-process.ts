@@ -44,11 +44,10 @@ stopOnSignalOrParentExit(async () => {
 
 side.mount('bare', 'benchBare', { signature: 'http', handler: async (_req, res) => void res.json({}) });
 const docs = createMemoryDocStore();
-side.mount(
-  name,
-  name === 'ui-connector' ? 'benchUiConnectorMemory' : 'benchZoomWebhookMemory',
-  { signature: 'http', handler: name === 'ui-connector' ? composeUiConnector(stack.env, { docs }) : composeZoomWebhook(stack.env, { docs }) },
-);
+side.mount(name, name === 'ui-connector' ? 'benchUiConnectorMemory' : 'benchZoomWebhookMemory', {
+  signature: 'http',
+  handler: name === 'ui-connector' ? composeUiConnector(stack.env, { docs }) : composeZoomWebhook(stack.env, { docs }),
+});
 
 const ready: FunctionsProcessReady = {
   functionUrl: stack.functions[name]!,

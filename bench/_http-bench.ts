@@ -95,12 +95,16 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
         }
         const requests = s.requests();
         const requestFile = fileOf(requests);
-        return measure(s.scenario, `wrk ${s.connections} conns`, () => runWrk({ dir, url: requests[0]!.url, requestFile, connections: s.connections, seconds: s.seconds, cpus: otherCpus }));
+        return measure(s.scenario, `wrk ${s.connections} conns`, () =>
+          runWrk({ dir, url: requests[0]!.url, requestFile, connections: s.connections, seconds: s.seconds, cpus: otherCpus }),
+        );
       },
       async pace(s) {
         const requests = s.requests();
         const requestFile = fileOf(requests);
-        return measure(s.scenario, `${s.rate}/s paced`, () => runPaced({ url: requests[0]!.url, requestFile, connections: s.connections, rate: s.rate, count: s.count, cpus: otherCpus }));
+        return measure(s.scenario, `${s.rate}/s paced`, () =>
+          runPaced({ url: requests[0]!.url, requestFile, connections: s.connections, rate: s.rate, count: s.count, cpus: otherCpus }),
+        );
       },
       stop,
     };
@@ -113,9 +117,10 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
 /** The machine's load before the run: other work on these 2 cores skews every figure. */
 export function machineNote(): string {
   const [one] = loadavg();
-  const busy = one! > 0.5
-    ? ' — other work is using these cores: req/s and latency are disturbed by it, CPU per request much less so'
-    : ' (the machine was otherwise idle)';
+  const busy =
+    one! > 0.5
+      ? ' — other work is using these cores: req/s and latency are disturbed by it, CPU per request much less so'
+      : ' (the machine was otherwise idle)';
   return `load average before the run ${one!.toFixed(2)}${busy}`;
 }
 

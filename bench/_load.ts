@@ -97,10 +97,29 @@ interface WrkJson {
 }
 
 /** `wrk -t1 -c<connections> -d<seconds>s --latency` over the requests in `requestFile`. */
-export async function runWrk(options: { dir: string; url: string; requestFile: string; connections: number; seconds: number; cpus?: string | undefined }): Promise<LoadResult> {
+export async function runWrk(options: {
+  dir: string;
+  url: string;
+  requestFile: string;
+  connections: number;
+  seconds: number;
+  cpus?: string | undefined;
+}): Promise<LoadResult> {
   const script = join(options.dir, 'cycle.lua');
   writeFileSync(script, WRK_SCRIPT);
-  const args = ['-t1', `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s', '--latency', '-s', script, options.url, '--', options.requestFile];
+  const args = [
+    '-t1',
+    `-c${options.connections}`,
+    `-d${options.seconds}s`,
+    '--timeout',
+    '10s',
+    '--latency',
+    '-s',
+    script,
+    options.url,
+    '--',
+    options.requestFile,
+  ];
   const { command, args: argv } = pinned(options.cpus, 'wrk', args);
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(command, argv, { maxBuffer: 1 << 20, timeout: (options.seconds + 30) * 1000 }, (err, out, errOut) => {

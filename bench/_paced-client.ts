@@ -95,10 +95,13 @@ function pump(): void {
     next++;
   }
   if (next < spec.count && !timer && idle.length > 0) {
-    timer = setTimeout(() => {
-      timer = undefined;
-      pump();
-    }, Math.max(0, dueAt(next) - performance.now()));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        pump();
+      },
+      Math.max(0, dueAt(next) - performance.now()),
+    );
   }
 }
 

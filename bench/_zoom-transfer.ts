@@ -52,7 +52,12 @@ export async function startTransferRig(): Promise<TransferRig> {
   const httpClient = createZoomHttp();
   const tokens = createZoomTokenProvider({
     http: httpClient,
-    credentials: { tokenUrl: `${zoom.baseUrl}/oauth/token`, accountId: CREDENTIALS.accountId, clientId: CREDENTIALS.clientId, clientSecret: new Secret(CREDENTIALS.clientSecret) },
+    credentials: {
+      tokenUrl: `${zoom.baseUrl}/oauth/token`,
+      accountId: CREDENTIALS.accountId,
+      clientId: CREDENTIALS.clientId,
+      clientSecret: new Secret(CREDENTIALS.clientSecret),
+    },
   });
   const api = createZoomApiClient({ apiBaseUrl: `${zoom.baseUrl}/v2`, tokens, downloadHosts: [new URL(zoom.baseUrl).host] }, httpClient);
 
@@ -86,13 +91,18 @@ export async function startTransferRig(): Promise<TransferRig> {
     addRecording,
     transfer: (url, path) =>
       measure(async () => {
-        const result = await transferZoomFile({ zoom: api, blobs, log: silentLogger }, { url, path, metadata: { engagementId: 'bench' }, resumableThresholdBytes: 8 * 1024 * 1024 });
+        const result = await transferZoomFile(
+          { zoom: api, blobs, log: silentLogger },
+          { url, path, metadata: { engagementId: 'bench' }, resumableThresholdBytes: 8 * 1024 * 1024 },
+        );
         return result.info.size;
       }),
     plainCopy: (url, path) =>
       measure(async () => {
         const token = await tokens.getToken();
-        const source = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, { headers: { authorization: `Bearer ${token}` } }, resolve).on('error', reject));
+        const source = await new Promise<http.IncomingMessage>((resolve, reject) =>
+          http.get(url, { headers: { authorization: `Bearer ${token}` } }, resolve).on('error', reject),
+        );
         const target = new URL(`${storage.baseUrl}/upload/storage/v1/b/${bucket}/o?uploadType=media&name=${encodeURIComponent(path)}`);
         const length = Number(source.headers['content-length']);
         const upload = http.request(target, { method: 'POST', headers: { 'content-type': 'application/octet-stream', 'content-length': String(length) } });

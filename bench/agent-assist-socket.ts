@@ -37,21 +37,36 @@ interface Figures {
 }
 
 export default async function bench(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { sockets: { type: 'string' }, conversations: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { sockets: { type: 'string' }, conversations: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' } },
+    strict: true,
+  });
   const socketCount = Number(values.sockets ?? 1000);
   const conversations = Number(values.conversations ?? 100);
   const rate = Number(values.rate ?? 100);
   const seconds = Number(values.duration ?? 20);
 
   const services = await startTsProcess<{ firestoreHost: string; pubsubHost: string; storageUrl: string }>('../local/services.ts');
-  const env = { ...process.env, FIRESTORE_EMULATOR_HOST: services.ready.firestoreHost, PUBSUB_EMULATOR_HOST: services.ready.pubsubHost, GOOGLE_CLOUD_PROJECT: PROJECT, METADATA_SERVER_DETECTION: 'none' };
+  const env = {
+    ...process.env,
+    FIRESTORE_EMULATOR_HOST: services.ready.firestoreHost,
+    PUBSUB_EMULATOR_HOST: services.ready.pubsubHost,
+    GOOGLE_CLOUD_PROJECT: PROJECT,
+    METADATA_SERVER_DETECTION: 'none',
+  };
   Object.assign(process.env, { PUBSUB_EMULATOR_HOST: services.ready.pubsubHost, METADATA_SERVER_DETECTION: 'none' });
   const serverEnv = { ...env, GCP_PROJECT: PROJECT, TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef', UI_CONNECTOR_JWT_SECRET: JWT_KEY };
   const pubsub = new PubSub({ projectId: PROJECT });
   const results: Figures[] = [];
   try {
     for (const mode of ['bare', 'ccbridge'] as const) {
-      const server = await startTsProcess<{ url: string; memoryUrl: string }>('./_agent-assist-server.ts', { args: [mode], env: serverEnv, nodeArgs: ['--expose-gc'], readyVia: 'ipc' });
+      const server = await startTsProcess<{ url: string; memoryUrl: string }>('./_agent-assist-server.ts', {
+        args: [mode],
+        env: serverEnv,
+        nodeArgs: ['--expose-gc'],
+        readyVia: 'ipc',
+      });
       try {
         results.push(await run(mode, server, pubsub, { socketCount, conversations, rate, seconds }));
       } finally {
@@ -69,25 +84,50 @@ export default async function bench(args: string[]): Promise<void> {
   const rows = [
     ['', 'bare socket.io relay (baseline)', 'ccbridge (notification log)', 'ratio'],
     ['sockets held (joined)', String(bare.sockets), String(ours.sockets), ''],
-    ['events published / deliveries expected / received', `${bare.events} / ${bare.expected} / ${bare.deliveries}`, `${ours.events} / ${ours.expected} / ${ours.deliveries}`, ''],
+    [
+      'events published / deliveries expected / received',
+      `${bare.events} / ${bare.expected} / ${bare.deliveries}`,
+      `${ours.events} / ${ours.expected} / ${ours.deliveries}`,
+      '',
+    ],
     ['publish → socket p50', ms(bare.p50), ms(ours.p50), `${(ours.p50 / bare.p50).toFixed(2)}×`],
     ['publish → socket p99', ms(bare.p99), ms(ours.p99), `${(ours.p99 / bare.p99).toFixed(2)}×`],
     ['publish → socket max', ms(bare.max), ms(ours.max), ''],
     ['heap per socket', kib(bare.heapPerSocket), kib(ours.heapPerSocket), `${(ours.heapPerSocket / bare.heapPerSocket).toFixed(2)}×`],
     ['RSS per socket', kib(bare.rssPerSocket), kib(ours.rssPerSocket), `${(ours.rssPerSocket / bare.rssPerSocket).toFixed(2)}×`],
     ['server RSS before sockets', kib(bare.baseRss), kib(ours.baseRss), ''],
-    ['server CPU during the events', `${bare.serverCpuMs.toFixed(0)} ms`, `${ours.serverCpuMs.toFixed(0)} ms`, `${(ours.serverCpuMs / bare.serverCpuMs).toFixed(2)}×`],
-    ['sockets in 512 MiB (RSS budget)', String(Math.floor((512 * 1024 * 1024 - bare.baseRss) / bare.rssPerSocket)), String(Math.floor((512 * 1024 * 1024 - ours.baseRss) / ours.rssPerSocket)), ''],
+    [
+      'server CPU during the events',
+      `${bare.serverCpuMs.toFixed(0)} ms`,
+      `${ours.serverCpuMs.toFixed(0)} ms`,
+      `${(ours.serverCpuMs / bare.serverCpuMs).toFixed(2)}×`,
+    ],
+    [
+      'sockets in 512 MiB (RSS budget)',
+      String(Math.floor((512 * 1024 * 1024 - bare.baseRss) / bare.rssPerSocket)),
+      String(Math.floor((512 * 1024 * 1024 - ours.baseRss) / ours.rssPerSocket)),
+      '',
+    ],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  console.log(`agent-assist-socket: ${socketCount} sockets in ${conversations} conversations, ${rate} events/s for ${seconds} s (Pub/Sub push → server → sockets)`);
+  console.log(
+    `agent-assist-socket: ${socketCount} sockets in ${conversations} conversations, ${rate} events/s for ${seconds} s (Pub/Sub push → server → sockets)`,
+  );
   for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
 }
 
-async function run(mode: string, server: BenchProcess<{ url: string; memoryUrl: string }>, pubsub: PubSub, o: { socketCount: number; conversations: number; rate: number; seconds: number }): Promise<Figures> {
+async function run(
+  mode: string,
+  server: BenchProcess<{ url: string; memoryUrl: string }>,
+  pubsub: PubSub,
+  o: { socketCount: number; conversations: number; rate: number; seconds: number },
+): Promise<Figures> {
   const topicId = `bench-suggestions-${mode}`;
   const [topic] = await pubsub.createTopic(topicId);
-  await pubsub.createSubscription(topicId, `${topicId}-push`, { pushConfig: { pushEndpoint: `${server.ready.url}/notifications/human-agent-assistant-event` }, ackDeadlineSeconds: 10 });
+  await pubsub.createSubscription(topicId, `${topicId}-push`, {
+    pushConfig: { pushEndpoint: `${server.ready.url}/notifications/human-agent-assistant-event` },
+    ackDeadlineSeconds: 10,
+  });
   const tokens = createTokenService({ keys: [new Secret(JWT_KEY)], project: PROJECT, ttlMinutes: 60 });
   const { token } = await tokens.issue('bench', 'agent');
   const memory = async () => (await (await fetch(server.ready.memoryUrl)).json()) as { rss: number; heapUsed: number };

@@ -64,7 +64,13 @@ function firstRequest(port: number, signature: string): Promise<Response> {
   if (signature === 'http') return fetch(url);
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'ce-id': 'bench-1', 'ce-specversion': '1.0', 'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished', 'ce-source': '//pubsub.googleapis.com/projects/p/topics/t' },
+    headers: {
+      'content-type': 'application/json',
+      'ce-id': 'bench-1',
+      'ce-specversion': '1.0',
+      'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
+      'ce-source': '//pubsub.googleapis.com/projects/p/topics/t',
+    },
     body: JSON.stringify({ message: { data: Buffer.from('{}').toString('base64'), messageId: 'bench-1' }, subscription: 'projects/p/subscriptions/s' }),
   });
 }
@@ -73,7 +79,10 @@ function firstRequest(port: number, signature: string): Promise<Response> {
 async function serveOnce(sourceDir: string, target: string, signature: string, env: NodeJS.ProcessEnv): Promise<{ ms: number; status: number }> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [FF_CLI, `--source=${sourceDir}`, `--target=${target}`, `--signature-type=${signature}`, `--port=${port}`], { env, stdio: 'ignore' });
+  const child = spawn(process.execPath, [FF_CLI, `--source=${sourceDir}`, `--target=${target}`, `--signature-type=${signature}`, `--port=${port}`], {
+    env,
+    stdio: 'ignore',
+  });
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${target} exited with ${child.exitCode} before serving`);
@@ -91,7 +100,13 @@ async function serveOnce(sourceDir: string, target: string, signature: string, e
   }
 }
 
-async function measureServe(sourceDir: string, target: string, signature: string, env: NodeJS.ProcessEnv, runs: number): Promise<{ ms: number; status: number }> {
+async function measureServe(
+  sourceDir: string,
+  target: string,
+  signature: string,
+  env: NodeJS.ProcessEnv,
+  runs: number,
+): Promise<{ ms: number; status: number }> {
   await serveOnce(sourceDir, target, signature, env); // warm the OS file cache
   const samples = [];
   for (let i = 0; i < runs; i++) samples.push(await serveOnce(sourceDir, target, signature, env));
@@ -112,11 +127,25 @@ function measure(loader: string, args: string[], env: NodeJS.ProcessEnv, runs: n
 }
 
 function benchEnv(): NodeJS.ProcessEnv {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   // Valid settings pointing at closed ports: nothing here may need an upstream to start.
   const dead = 'http://127.0.0.1:9';
   const env = buildLocalEnv(
-    { gatewayUrl: dead, firestoreHost: '127.0.0.1:9', pubsubHost: '127.0.0.1:9', storageUrl: dead, zoomUrl: dead, twilioUrl: dead, dialogflowUrl: dead, oidcCertsUrl: dead, oidcIssuerUrl: dead },
+    {
+      gatewayUrl: dead,
+      firestoreHost: '127.0.0.1:9',
+      pubsubHost: '127.0.0.1:9',
+      storageUrl: dead,
+      zoomUrl: dead,
+      twilioUrl: dead,
+      dialogflowUrl: dead,
+      oidcCertsUrl: dead,
+      oidcIssuerUrl: dead,
+    },
     localCredentials({}),
     { clientEmail: 'bench@example.iam.gserviceaccount.com', privateKey },
   );
@@ -135,18 +164,25 @@ export default async function coldStart(args: string[]): Promise<void> {
   const manifest = readFunctionManifest();
   const bundles = [];
   for (const fn of manifest) {
-    bundles.push({ fn, bundle: await buildBundle({ repoRoot, name: fn.name, entry: join(repoRoot, 'functions', fn.name, 'index.ts'), outDir: join(repoRoot, 'dist', fn.name) }) });
+    bundles.push({
+      fn,
+      bundle: await buildBundle({ repoRoot, name: fn.name, entry: join(repoRoot, 'functions', fn.name, 'index.ts'), outDir: join(repoRoot, 'dist', fn.name) }),
+    });
   }
 
   const baseline = measure(loader, [join(bare.outDir, 'index.js'), 'bare', 'http'], env, runs);
   const baselineServe = await measureServe(bare.outDir, 'bare', 'http', env, runs);
   console.log(`cold start: median of ${runs} fresh processes each, Node ${process.version}`);
   console.log(
-    `${'bundle'.padEnd(20)} ${'KiB@start'.padStart(9)} ${'KiB all'.padStart(8)} ${'serve ms'.padStart(9)} ${'ratio'.padStart(6)} ${'import ms'.padStart(10)} ${'ratio'.padStart(6)} ${'status'.padStart(6)}`,
+    `${'bundle'.padEnd(20)} ${'KiB@start'.padStart(9)} ${'KiB all'.padStart(8)} ${'serve ms'.padStart(9)} ` +
+      `${'ratio'.padStart(6)} ${'import ms'.padStart(10)} ${'ratio'.padStart(6)} ${'status'.padStart(6)}`,
   );
   const row = (name: string, kibStart: number, kibAll: number, serve: { ms: number; status: number }, m: Sample) =>
     console.log(
-      `${name.padEnd(20)} ${kibStart.toFixed(0).padStart(9)} ${kibAll.toFixed(0).padStart(8)} ${serve.ms.toFixed(1).padStart(9)} ${(serve.ms / baselineServe.ms).toFixed(2).padStart(6)} ${m.loadMs.toFixed(1).padStart(10)} ${(m.loadMs / baseline.loadMs).toFixed(2).padStart(6)} ${String(serve.status).padStart(6)}`,
+      `${name.padEnd(20)} ${kibStart.toFixed(0).padStart(9)} ${kibAll.toFixed(0).padStart(8)} ` +
+        `${serve.ms.toFixed(1).padStart(9)} ${(serve.ms / baselineServe.ms).toFixed(2).padStart(6)} ` +
+        `${m.loadMs.toFixed(1).padStart(10)} ${(m.loadMs / baseline.loadMs).toFixed(2).padStart(6)} ` +
+        `${String(serve.status).padStart(6)}`,
     );
   row('bare (baseline)', bare.entryBytes / 1024, bare.bytes / 1024, baselineServe, baseline);
   let worstServe = 0;

@@ -51,7 +51,10 @@ export default async function bench(args: string[]): Promise<void> {
     options: { sizes: { type: 'string' }, ops: { type: 'string' }, queries: { type: 'string' }, 'old-max': { type: 'string' } },
     strict: true,
   });
-  const sizes = (values.sizes ?? '1000,10000,50000').split(',').map(Number).sort((a, b) => a - b);
+  const sizes = (values.sizes ?? '1000,10000,50000')
+    .split(',')
+    .map(Number)
+    .sort((a, b) => a - b);
   const ops = Number(values.ops ?? 1000);
   const queries = Number(values.queries ?? 200);
   const oldMax = Number(values['old-max'] ?? 10000);
@@ -78,11 +81,25 @@ export default async function bench(args: string[]): Promise<void> {
       ]);
     }
   }
-  const header = ['stand-in', 'docs', 'creates/s', 'server µs/create', 'client µs/create', 'reads/s', 'server µs/read', 'client µs/read', 'queries/s', 'server µs/query'];
+  const header = [
+    'stand-in',
+    'docs',
+    'creates/s',
+    'server µs/create',
+    'client µs/create',
+    'reads/s',
+    'server µs/read',
+    'client µs/read',
+    'queries/s',
+    'server µs/query',
+  ];
   const notes = [
     `Firestore stand-in by collection size; Node ${process.version}`,
-    `through @google-cloud/firestore (DocStore adapter) in this process, ${CONCURRENCY} operations at a time, against the stand-in in its own process${pin ? ' (CPU 1)' : ''}; CPU per operation from /proc (server) and process.cpuUsage (client)`,
-    `per size: ${ops} creates of new documents, ${ops} reads of existing ones, ${queries} queries (bucket == k: 1% of the collection, limit 10; a scan of the collection)`,
+    `through @google-cloud/firestore (DocStore adapter) in this process, ${CONCURRENCY} operations at a time, ` +
+      `against the stand-in in its own process${pin ? ' (CPU 1)' : ''}; CPU per operation from /proc (server) and ` +
+      `process.cpuUsage (client)`,
+    `per size: ${ops} creates of new documents, ${ops} reads of existing ones, ${queries} queries (bucket == k: 1% ` +
+      `of the collection, limit 10; a scan of the collection)`,
     kinds.includes('old')
       ? `${OLD_PACKAGE} measured up to ${oldMax} documents (its creates are O(n): filling it further takes too long)`
       : `${OLD_PACKAGE} is not installed: only local/firestore is measured`,
@@ -90,14 +107,28 @@ export default async function bench(args: string[]): Promise<void> {
   process.stdout.write(`${notes.join('\n')}\n\n${formatTable(header, rows)}\n`);
 }
 
-async function measure(kind: Kind, sizes: number[], ops: number, queries: number, pin: boolean): Promise<Map<number, { creates: Rate; reads: Rate; queries: Rate }>> {
+async function measure(
+  kind: Kind,
+  sizes: number[],
+  ops: number,
+  queries: number,
+  pin: boolean,
+): Promise<Map<number, { creates: Rate; reads: Rate; queries: Rate }>> {
   const standIn = await startTsProcess<{ host: string }>('./firestore-standin.ts', { args: ['--serve', kind], cpus: pin ? '1' : undefined });
   const out = new Map<number, { creates: Rate; reads: Rate; queries: Rate }>();
   try {
     process.env['FIRESTORE_EMULATOR_HOST'] = standIn.ready.host;
     const db = createFirestore(`bench-${kind}`, '(default)');
     const docs = createFirestoreDocStore(db);
-    const data = (i: number) => ({ key: `k${i}`, bucket: i % 100, event: 'contact_center.recording_completed', body: 'x'.repeat(400), published: false, signatures: ['a'.repeat(64)], receivedAt: new Date() });
+    const data = (i: number) => ({
+      key: `k${i}`,
+      bucket: i % 100,
+      event: 'contact_center.recording_completed',
+      body: 'x'.repeat(400),
+      published: false,
+      signatures: ['a'.repeat(64)],
+      receivedAt: new Date(),
+    });
     const concurrently = async (n: number, op: (i: number) => Promise<unknown>) => {
       let next = 0;
       await Promise.all(

@@ -78,13 +78,20 @@ function ledgerOf(e: MockEngagement): DocData {
   if (e.messagingTranscript) linked('messaging_transcript', artifactKey('messaging_transcript'));
   const items: DocData = {};
   for (const n of e.notes) items[noteItemKey({ note: n.note })] = { kind: 'note', state: 'written', eventTs: Date.parse(n.createdTime), updatedAt: at };
-  for (const d of e.dispositions) items[dispositionItemKey({ disposition_id: d.dispositionId })] = { kind: 'disposition', state: 'written', eventTs: Date.parse(d.at), updatedAt: at };
+  for (const d of e.dispositions)
+    items[dispositionItemKey({ disposition_id: d.dispositionId })] = { kind: 'disposition', state: 'written', eventTs: Date.parse(d.at), updatedAt: at };
   return { engagementId: e.engagementId, state: 'complete', artifacts, items, updatedAt: at };
 }
 
 /** Entries of an engagement (what the report counts). */
 const entriesOf = (e: MockEngagement) =>
-  e.recordings.length + e.recordings.filter((r) => r.transcript).length + e.voicemails.length + e.voicemails.filter((v) => v.transcript).length + (e.messagingTranscript ? 1 : 0) + e.notes.length + new Set(e.dispositions.map((d) => d.dispositionId)).size;
+  e.recordings.length +
+  e.recordings.filter((r) => r.transcript).length +
+  e.voicemails.length +
+  e.voicemails.filter((v) => v.transcript).length +
+  (e.messagingTranscript ? 1 : 0) +
+  e.notes.length +
+  new Set(e.dispositions.map((d) => d.dispositionId)).size;
 
 /** The messages between the bench and its Zoom mock process. */
 type ToMock = { type: 'start'; day: GenerateOptions; rateLimits: RateLimits } | { type: 'resetStats' } | { type: 'stats' } | { type: 'stop' };
@@ -198,16 +205,14 @@ export default async function reconcileBench(args: string[]): Promise<void> {
       store: createReconcileStore(docs),
       docs,
       bus,
-      zoom: createReconcileZoom(
-        {
-          apiBaseUrl: `${zoom.baseUrl}/v2`,
-          tokenUrl: `${zoom.baseUrl}/oauth/token`,
-          accountId: CREDENTIALS.accountId,
-          clientId: CREDENTIALS.clientId,
-          clientSecret: new Secret(CREDENTIALS.clientSecret),
-          retry: { limit: 8, baseDelayMs: 500, maxDelayMs: 10_000 },
-        },
-      ),
+      zoom: createReconcileZoom({
+        apiBaseUrl: `${zoom.baseUrl}/v2`,
+        tokenUrl: `${zoom.baseUrl}/oauth/token`,
+        accountId: CREDENTIALS.accountId,
+        clientId: CREDENTIALS.clientId,
+        clientSecret: new Secret(CREDENTIALS.clientSecret),
+        retry: { limit: 8, baseDelayMs: 500, maxDelayMs: 10_000 },
+      }),
       limits: observeAdmissions(createLaneLimits(), (category, at) => category === 'medium' && sent.push(at)),
       settings: {
         accountId: CREDENTIALS.accountId,
@@ -231,7 +236,11 @@ export default async function reconcileBench(args: string[]): Promise<void> {
 
     await zoom.resetStats();
     const started = performance.now();
-    const { report } = await reconcileInProcess(deps, { window: explicitWindow({ from: DATE, to: DATE }, 'Etc/UTC', Date.now()), dryRun: false, trigger: 'bench' });
+    const { report } = await reconcileInProcess(deps, {
+      window: explicitWindow({ from: DATE, to: DATE }, 'Etc/UTC', Date.now()),
+      dryRun: false,
+      trigger: 'bench',
+    });
     const seconds = (performance.now() - started) / 1000;
     const { stats, peak } = await zoom.stats();
 
@@ -251,7 +260,10 @@ export default async function reconcileBench(args: string[]): Promise<void> {
     const target = report.apiCalls.listPages + report.apiCalls.probes + missingEntries;
 
     console.log(
-      `reconcile: ${engagements.toLocaleString('en')} engagements (${totalEntries.toLocaleString('en')} artifacts/notes/dispositions), ${missingEngagements} (${(missingShare * 100).toFixed(1)} %) missing from the ledger; medium rate ${rate}/s, ${lanes} lanes, slices of ≤ ${slicePages} pages planned per ${chunkHours} h; node ${process.version}; seeding took ${seedSeconds.toFixed(1)} s`,
+      `reconcile: ${engagements.toLocaleString('en')} engagements (${totalEntries.toLocaleString('en')} ` +
+        `artifacts/notes/dispositions), ${missingEngagements} (${(missingShare * 100).toFixed(1)} %) missing from the ` +
+        `ledger; medium rate ${rate}/s, ${lanes} lanes, slices of ≤ ${slicePages} pages planned per ${chunkHours} h; node ` +
+        `${process.version}; seeding took ${seedSeconds.toFixed(1)} s`,
     );
     console.log(formatReportTable(report));
     console.table(
@@ -263,10 +275,25 @@ export default async function reconcileBench(args: string[]): Promise<void> {
     console.table([
       { figure: 'Zoom API calls', value: calls, target: `≤ ${target} (list pages + probes + missing items)`, ok: calls <= target },
       { figure: 'calls per engagement already present', value: perEngagement, target: '0', ok: perEngagement === 0 },
-      { figure: 'entries backfilled = missing', value: `${report.totals.backfilled} = ${missingEntries}`, target: 'equal', ok: report.totals.backfilled === missingEntries },
+      {
+        figure: 'entries backfilled = missing',
+        value: `${report.totals.backfilled} = ${missingEntries}`,
+        target: 'equal',
+        ok: report.totals.backfilled === missingEntries,
+      },
       { figure: 'wall time', value: `${seconds.toFixed(1)} s`, target: `≥ ${((calls - 1) / rate).toFixed(1)} s at ${rate}/s`, ok: true },
-      { figure: 'achieved rate (first to last call)', value: `${achievedSpan.toFixed(2)}/s = ${pct(achievedSpan / rate)}`, target: '≥ 90 %, ≤ 100 %', ok: achievedSpan / rate >= 0.9 && achievedSpan <= rate },
-      { figure: 'achieved rate (whole run)', value: `${achievedWall.toFixed(2)}/s = ${pct(achievedWall / rate)}`, target: '(planning and report included)', ok: achievedWall <= rate },
+      {
+        figure: 'achieved rate (first to last call)',
+        value: `${achievedSpan.toFixed(2)}/s = ${pct(achievedSpan / rate)}`,
+        target: '≥ 90 %, ≤ 100 %',
+        ok: achievedSpan / rate >= 0.9 && achievedSpan <= rate,
+      },
+      {
+        figure: 'achieved rate (whole run)',
+        value: `${achievedWall.toFixed(2)}/s = ${pct(achievedWall / rate)}`,
+        target: '(planning and report included)',
+        ok: achievedWall <= rate,
+      },
       { figure: 'most requests let go in any 1 s (client)', value: sentPeak, target: `≤ ${rate}`, ok: sentPeak <= rate },
       { figure: 'most requests arrived in any 1 s (mock)', value: peak, target: `≤ ${rate} (+ arrival jitter)`, ok: peak <= rate + 2 },
       { figure: 'answered 429 (mock limit = configured rate)', value: stats.rateLimited, target: '0', ok: stats.rateLimited === 0 },

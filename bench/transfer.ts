@@ -40,7 +40,13 @@ export default async function transferBench(args: string[]): Promise<void> {
     const bundle = mean('bundle', (r) => r.mbps);
     console.log(`transfer: ${mib} MiB recording, Zoom mock → Storage emulator, ${runs} run(s), node ${process.version}`);
     console.table(
-      rows.map((r) => ({ run: r.run, path: r.path === 'plain' ? 'plain streamed copy (baseline)' : 'bundle transfer', seconds: r.seconds.toFixed(2), 'MB/s': r.mbps.toFixed(1), 'peak RSS growth MiB': r.rssMiB.toFixed(1) })),
+      rows.map((r) => ({
+        run: r.run,
+        path: r.path === 'plain' ? 'plain streamed copy (baseline)' : 'bundle transfer',
+        seconds: r.seconds.toFixed(2),
+        'MB/s': r.mbps.toFixed(1),
+        'peak RSS growth MiB': r.rssMiB.toFixed(1),
+      })),
     );
     console.table([
       { figure: 'throughput ratio bundle / plain', value: `${((bundle / plain) * 100).toFixed(0)} %`, target: '≥ 70 %', ok: bundle / plain >= 0.7 },

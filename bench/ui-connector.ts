@@ -28,7 +28,15 @@ const PHONES = 1000;
 export default async function bench(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { clients: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' }, rate: { type: 'string' }, 'no-pin': { type: 'boolean' }, profile: { type: 'string' }, only: { type: 'string' } },
+    options: {
+      clients: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      rate: { type: 'string' },
+      'no-pin': { type: 'boolean' },
+      profile: { type: 'string' },
+      only: { type: 'string' },
+    },
     strict: true,
   });
   const clients = Number(values.clients ?? 50);
@@ -56,14 +64,24 @@ export default async function bench(args: string[]): Promise<void> {
       .sign(new TextEncoder().encode(fn.credentials.uiConnectorJwtSecret));
 
     const phones = Array.from({ length: PHONES }, (_, i) => `+1415555${String(i).padStart(4, '0')}`);
-    const bodies = phones.map((p, i) => JSON.stringify({ conversationIntegrationKey: p, conversationName: `projects/ccbridge-local/locations/global/conversations/CA${String(i).padStart(32, '0')}` }));
+    const bodies = phones.map((p, i) =>
+      JSON.stringify({
+        conversationIntegrationKey: p,
+        conversationName: `projects/ccbridge-local/locations/global/conversations/CA${String(i).padStart(32, '0')}`,
+      }),
+    );
     const headers = { 'content-type': 'application/json', authorization: token };
     const posts = (base: string): HttpRequestSpec[] => bodies.map((body) => ({ method: 'POST', url: `${base}/conversation-name`, headers, body }));
     const gets = (base: string): HttpRequestSpec[] =>
-      phones.map((p) => ({ method: 'GET', url: `${base}/conversation-name?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: agentToken } }));
+      phones.map((p) => ({
+        method: 'GET',
+        url: `${base}/conversation-name?conversationIntegrationKey=${encodeURIComponent(p)}`,
+        headers: { authorization: agentToken },
+      }));
     // The bare function gets the same requests (it ignores them).
     const barePosts = (): HttpRequestSpec[] => bodies.map((body) => ({ method: 'POST', url: `${fn.bareUrl}/`, headers, body }));
-    const bareGets = (): HttpRequestSpec[] => phones.map((p) => ({ method: 'GET', url: `${fn.bareUrl}/?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: agentToken } }));
+    const bareGets = (): HttpRequestSpec[] =>
+      phones.map((p) => ({ method: 'GET', url: `${fn.bareUrl}/?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: agentToken } }));
 
     // Every phone registered on both stores first, so each GET finds its mapping (the poll's happy path).
     for (const base of [fn.functionUrl, fn.memoryUrl]) await registerAll(posts(base));
@@ -105,8 +123,14 @@ async function registerAll(requests: HttpRequestSpec[]): Promise<void> {
   }
 }
 
-function print(bench: HttpBench, run: { clients: number; seconds: number; warmupSeconds: number; rate: number; note: string }, saturation: Measured[], paced: Measured[]): void {
-  const bareOf = (rows: Measured[], r: Measured) => rows.find((b) => b.scenario === (r.scenario.startsWith('POST') || r.scenario.endsWith('POST') ? 'bare {} POST' : 'bare {} GET'));
+function print(
+  bench: HttpBench,
+  run: { clients: number; seconds: number; warmupSeconds: number; rate: number; note: string },
+  saturation: Measured[],
+  paced: Measured[],
+): void {
+  const bareOf = (rows: Measured[], r: Measured) =>
+    rows.find((b) => b.scenario === (r.scenario.startsWith('POST') || r.scenario.endsWith('POST') ? 'bare {} POST' : 'bare {} GET'));
   const rps = (r: Measured) => r.requests / r.seconds;
   const rpsOf = (r: Measured | undefined) => (r ? rps(r) : Number.NaN);
   const cpuOf = (r: Measured | undefined) => (r ? r.fnCpuUs : Number.NaN);
@@ -124,10 +148,15 @@ function print(bench: HttpBench, run: { clients: number; seconds: number; warmup
   ];
   const header = ['scenario', 'load', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'fn CPU µs/req', 'fn CPU vs bare', 'stand-ins CPU µs/req', 'errors'];
   process.stdout.write(
-    `ui-connector: ${run.clients} keep-alive clients; saturation ${run.seconds} s per row after ${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
+    `ui-connector: ${run.clients} keep-alive clients; saturation ${run.seconds} s per row after ` +
+      `${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
       `where: ${bench.placement}\n` +
-      `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process; "Firestore in memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); ` +
-      `"vs bare" = throughput / bare {} with the same method, same process, same load; "fn CPU vs bare" = bare's CPU per request / this row's in the functions' process (the throughput ratio the function's own CPU allows on a core of its own; req/s falls below it when the stand-ins or other work limit); paced latency counts from each request's scheduled time; logs at info level to a discarded stdout; ${run.note}\n\n` +
+      `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process; "Firestore in ` +
+      `memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); ` +
+      `"vs bare" = throughput / bare {} with the same method, same process, same load; "fn CPU vs bare" = bare's ` +
+      `CPU per request / this row's in the functions' process (the throughput ratio the function's own CPU allows on a ` +
+      `core of its own; req/s falls below it when the stand-ins or other work limit); paced latency counts from each ` +
+      `request's scheduled time; logs at info level to a discarded stdout; ${run.note}\n\n` +
       `${formatTable(header, [...saturation.map((r) => row(saturation, r, true)), ...paced.map((r) => row(paced, r, false))])}\n\n`,
   );
   const verdicts = saturation
@@ -139,7 +168,11 @@ function print(bench: HttpBench, run: { clients: number; seconds: number; warmup
       const throughput = Number.isFinite(ratio)
         ? `${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}; its own CPU per request allows ${fmt(cpuRatio * 100, 0)} %)`
         : 'not compared (no bare row in this run)';
-      return `${r.scenario}: throughput ${throughput}; p99 ${fmt(r.p99Ms, 1)} ms at ${run.clients} clients, ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 25 ms: ${r.p99Ms <= 25 ? 'met' : 'NOT met'} / ${p.p99Ms <= 25 ? 'met' : 'NOT met'})`;
+      return (
+        `${r.scenario}: throughput ${throughput}; p99 ${fmt(r.p99Ms, 1)} ms at ${run.clients} clients, ` +
+        `${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 25 ms: ${r.p99Ms <= 25 ? 'met' : 'NOT met'} / ` +
+        `${p.p99Ms <= 25 ? 'met' : 'NOT met'})`
+      );
     });
   process.stdout.write(`${verdicts.join('\n')}\n`);
 }

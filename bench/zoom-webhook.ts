@@ -58,10 +58,22 @@ export default async function bench(args: string[]): Promise<void> {
         const body = JSON.stringify({
           event: 'contact_center.recording_completed',
           event_ts: Date.now(),
-          payload: { account_id: fn.credentials.zoomAccountId, object: { recording_id: `rec-${id}`, engagement_id: `eng-${run}-${n % 997}`, download_url: `${fn.zoomUrl}/v2/contact_center/recording/download/rec-${id}?type=voice` } },
+          payload: {
+            account_id: fn.credentials.zoomAccountId,
+            object: {
+              recording_id: `rec-${id}`,
+              engagement_id: `eng-${run}-${n % 997}`,
+              download_url: `${fn.zoomUrl}/v2/contact_center/recording/download/rec-${id}?type=voice`,
+            },
+          },
         });
         const signature = `v0=${createHmac('sha256', fn.credentials.zoomWebhookSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
-        return { method: 'POST', url: `${url}/`, headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': ts, 'x-zm-signature': signature }, body };
+        return {
+          method: 'POST',
+          url: `${url}/`,
+          headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': ts, 'x-zm-signature': signature },
+          body,
+        };
       });
     };
 
@@ -90,7 +102,15 @@ export default async function bench(args: string[]): Promise<void> {
     const paced: Measured[] = [];
     for (const t of targets) {
       if (t.url === fn.functionUrl) standInDocs.push(`${recorded} before paced`);
-      paced.push(await bench.pace({ scenario: t.scenario, requests: () => events(t.url, Math.round(rate * seconds)), connections, rate, count: Math.round(rate * seconds) }));
+      paced.push(
+        await bench.pace({
+          scenario: t.scenario,
+          requests: () => events(t.url, Math.round(rate * seconds)),
+          connections,
+          rate,
+          count: Math.round(rate * seconds),
+        }),
+      );
     }
 
     print(bench, { connections, seconds, warmupSeconds, rate, note, standInDocs: standInDocs.join(', ') }, saturation, paced);
@@ -121,12 +141,18 @@ function print(
   ];
   const header = ['scenario', 'load', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'fn CPU µs/req', 'fn CPU vs bare', 'stand-ins CPU µs/req', 'errors'];
   process.stdout.write(
-    `zoom-webhook: distinct signed events, ${run.connections} keep-alive connections; saturation ${run.seconds} s per row after ${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
+    `zoom-webhook: distinct signed events, ${run.connections} keep-alive connections; saturation ${run.seconds} s ` +
+      `per row after ${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ` +
+      `${process.version}\n` +
       `where: ${bench.placement}\n` +
-      `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process (event-key documents already in the stand-in: ${run.standInDocs}); ` +
-      `"Firestore in memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); "vs bare" = throughput / bare function, same process, same events, same load; ` +
-      `"fn CPU vs bare" = bare's CPU per request / this row's in the functions' process (the throughput ratio the function's own CPU allows on a core of its own; req/s falls below it when the stand-ins or other work limit); ` +
-      `paced latency counts from each event's scheduled arrival; errors = non-2xx and socket errors; logs at info level to a discarded stdout; ${run.note}\n\n` +
+      `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process (event-key ` +
+      `documents already in the stand-in: ${run.standInDocs}); ` +
+      `"Firestore in memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's ` +
+      `own cost); "vs bare" = throughput / bare function, same process, same events, same load; ` +
+      `"fn CPU vs bare" = bare's CPU per request / this row's in the functions' process (the throughput ratio the ` +
+      `function's own CPU allows on a core of its own; req/s falls below it when the stand-ins or other work limit); ` +
+      `paced latency counts from each event's scheduled arrival; errors = non-2xx and socket errors; logs at info ` +
+      `level to a discarded stdout; ${run.note}\n\n` +
       `${formatTable(header, [...saturation.map((r) => row(r, true)), ...paced.map((r) => row(r, false))])}\n\n`,
   );
   const verdicts = saturation
@@ -138,7 +164,10 @@ function print(
       const throughput = Number.isFinite(ratio)
         ? `${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}; its own CPU per request allows ${fmt(cpuRatio * 100, 0)} %)`
         : 'not compared (no bare row in this run)';
-      return `${r.scenario}: throughput ${throughput}; ack p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 50 ms: ${p.p99Ms <= 50 ? 'met' : 'NOT met'}), ${fmt(r.p99Ms, 1)} ms at saturation`;
+      return (
+        `${r.scenario}: throughput ${throughput}; ack p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 50 ` +
+        `ms: ${p.p99Ms <= 50 ? 'met' : 'NOT met'}), ${fmt(r.p99Ms, 1)} ms at saturation`
+      );
     });
   process.stdout.write(`${verdicts.join('\n')}\n`);
 }

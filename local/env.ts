@@ -141,7 +141,16 @@ export function buildLocalEnv(endpoints: LocalEndpoints, creds: LocalCredentials
 }
 
 /** Settings the local stack owns whatever is exported: where the local servers are. */
-const STACK_OWNED = new Set(['FIRESTORE_EMULATOR_HOST', 'PUBSUB_EMULATOR_HOST', 'STORAGE_EMULATOR_HOST', 'GOOGLE_CLOUD_PROJECT', 'GCP_PROJECT', 'PUBLIC_BASE_URL', 'METADATA_SERVER_DETECTION', 'FIRESTORE_DATABASE']);
+const STACK_OWNED = new Set([
+  'FIRESTORE_EMULATOR_HOST',
+  'PUBSUB_EMULATOR_HOST',
+  'STORAGE_EMULATOR_HOST',
+  'GOOGLE_CLOUD_PROJECT',
+  'GCP_PROJECT',
+  'PUBLIC_BASE_URL',
+  'METADATA_SERVER_DETECTION',
+  'FIRESTORE_DATABASE',
+]);
 /** The CRM the interaction worker and reconcile talk to stays the local crm function (the contract). */
 const CONTRACT_CLIENT_KEYS = new Set(['CRM_MODE', 'CRM_ADAPTER', 'CRM_BASE_URL', 'CRM_CLIENT_AUTH']);
 
@@ -172,6 +181,7 @@ export function settingsFor(name: string, env: Env, exported: Env, stackDefaults
   const kept: Env = { ...env };
   for (const key of CONTRACT_CLIENT_KEYS) if (key in exported) kept[key] = stackDefaults[key];
   // call-log writes through the crm function: its field map is checked against the CRM that function writes, as Terraform sets it.
-  if (name === 'call-log' && !('CALL_LOG_CRM' in exported) && exported['CRM_MODE'] === 'real' && exported['CRM_ADAPTER'] !== undefined) kept['CALL_LOG_CRM'] = exported['CRM_ADAPTER'];
+  if (name === 'call-log' && !('CALL_LOG_CRM' in exported) && exported['CRM_MODE'] === 'real' && exported['CRM_ADAPTER'] !== undefined)
+    kept['CALL_LOG_CRM'] = exported['CRM_ADAPTER'];
   return kept;
 }

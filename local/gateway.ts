@@ -122,13 +122,18 @@ function passInvokerCheck(check: InvokerCheck, req: http.IncomingMessage, res: h
   // lets local tooling (the fuzz checks) tell the platform's refusals from the functions'.
   const refuse = (status: number, message: string) => {
     res.writeHead(status, { 'content-type': 'text/html; charset=UTF-8', 'www-authenticate': 'Bearer', [PLATFORM_REFUSAL_HEADER]: 'invoker-check' });
-    res.end(`<html><head><title>${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}</title></head><body><h1>Error: ${status === 401 ? 'Unauthorized' : 'Forbidden'}</h1><h2>${message}</h2></body></html>`);
+    res.end(
+      `<html><head><title>${status} ` +
+        `${status === 401 ? 'Unauthorized' : 'Forbidden'}</title></head><body><h1>Error: ` +
+        `${status === 401 ? 'Unauthorized' : 'Forbidden'}</h1><h2>${message}</h2></body></html>`,
+    );
     return false;
   };
   if (!token) return refuse(401, 'Unauthorized: this function requires an ID token (roles/run.invoker)');
   const verdict = check.verify(token, check.audiences);
   if (!verdict.ok) return refuse(401, `Unauthorized: the ID token was refused (${verdict.reason})`);
-  if (!check.invokers.some((i) => i.toLowerCase() === verdict.email.toLowerCase())) return refuse(403, `Forbidden: ${verdict.email} is not an invoker of this function`);
+  if (!check.invokers.some((i) => i.toLowerCase() === verdict.email.toLowerCase()))
+    return refuse(403, `Forbidden: ${verdict.email} is not an invoker of this function`);
   const [h, p] = token.split('.');
   req.headers[headerName] = `Bearer ${h}.${p}.${SIGNATURE_REMOVED}`;
   return true;

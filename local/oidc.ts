@@ -58,7 +58,11 @@ export async function startOidcIssuer(options: { port?: number } = {}): Promise<
     'oidc',
     [
       { method: 'GET', path: '/oauth2/v1/certs', handle: (_req, res) => sendJson(res, 200, { [kid]: publicKey }, { 'cache-control': 'public, max-age=3600' }) },
-      { method: 'GET', path: '/iap/verify/public_key-jwk', handle: (_req, res) => sendJson(res, 200, { keys: [iapJwk] }, { 'cache-control': 'public, max-age=3600' }) },
+      {
+        method: 'GET',
+        path: '/iap/verify/public_key-jwk',
+        handle: (_req, res) => sendJson(res, 200, { keys: [iapJwk] }, { 'cache-control': 'public, max-age=3600' }),
+      },
       { method: 'GET', path: '/oauth2/v3/certs', handle: (_req, res) => sendJson(res, 200, { keys: [jwk] }, { 'cache-control': 'public, max-age=3600' }) },
       {
         method: 'GET',

@@ -18,23 +18,27 @@ export interface OperatorProxy {
   stop(): Promise<void>;
 }
 
-export async function startOperatorProxy(options: { functionUrl: string; mint: (audience: string, email: string) => string; port?: number }): Promise<OperatorProxy> {
+export async function startOperatorProxy(options: {
+  functionUrl: string;
+  mint: (audience: string, email: string) => string;
+  port?: number;
+}): Promise<OperatorProxy> {
   const target = new URL(options.functionUrl);
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') {
       res.writeHead(405, { allow: 'GET, HEAD, POST', 'content-type': 'text/plain' }).end('operator proxy: GET, HEAD and POST only\n');
       return;
     }
-    const forwarded: http.OutgoingHttpHeaders = { accept: req.headers.accept ?? '*/*', authorization: `Bearer ${options.mint(options.functionUrl, LOCAL_OPERATOR)}` };
+    const forwarded: http.OutgoingHttpHeaders = {
+      accept: req.headers.accept ?? '*/*',
+      authorization: `Bearer ${options.mint(options.functionUrl, LOCAL_OPERATOR)}`,
+    };
     for (const h of ['content-type', 'content-length'] as const) if (req.headers[h] !== undefined) forwarded[h] = req.headers[h];
     const path = `${withoutTrailingSlash(target.pathname)}${req.url === '/' ? '/' : (req.url ?? '/')}`;
-    const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path, headers: forwarded },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
+    const upstream = http.request({ host: target.hostname, port: target.port, method: req.method, path, headers: forwarded }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
     upstream.on('error', (err) => res.writeHead(502, { 'content-type': 'text/plain' }).end(`operator proxy: ${err.message}\n`));
     req.pipe(upstream);
   });

@@ -31,7 +31,9 @@ export async function provisionLocalResources(options: ProvisionOptions): Promis
 
   const pubsub = createPubSub(project);
   try {
-    const topics = [options.env['ZOOM_EVENTS_TOPIC'], options.env['CONVERSATION_EVENTS_TOPIC'], options.env['RECONCILE_SLICES_TOPIC']].filter((t): t is string => !!t);
+    const topics = [options.env['ZOOM_EVENTS_TOPIC'], options.env['CONVERSATION_EVENTS_TOPIC'], options.env['RECONCILE_SLICES_TOPIC']].filter(
+      (t): t is string => !!t,
+    );
     for (const topic of topics) {
       await ensureTopic(pubsub, topic);
       await ensureTopic(pubsub, deadLetterTopic(topic));

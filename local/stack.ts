@@ -18,7 +18,15 @@ import { readFunctionManifest } from './manifest';
 import { type DialogflowMock, startDialogflowMock } from './mocks/dialogflow';
 import { startTwilioMock, type TwilioMock } from './mocks/twilio';
 import { startZoomMock, type ZoomMock } from './mocks/zoom';
-import { agentAssistEnv, localAgentAssistCredentials, localNotificationPublisher, localNotificationTopics, provisionAgentAssist, startLocalSalesforce, topicName } from './agent-assist';
+import {
+  agentAssistEnv,
+  localAgentAssistCredentials,
+  localNotificationPublisher,
+  localNotificationTopics,
+  provisionAgentAssist,
+  startLocalSalesforce,
+  topicName,
+} from './agent-assist';
 import type { SalesforceIdentityMock } from './mocks/salesforce-identity';
 import { provisionLocalResources } from './provision';
 import { type PubSubEmulator, startPubSubEmulator } from './pubsub';
@@ -57,7 +65,17 @@ export interface StackOptions {
 export interface Stack {
   functions: Record<string, string>;
   credentials: LocalCredentials & ReturnType<typeof localAgentAssistCredentials>;
-  emulators: { firestore: string; pubsub: string; storage: string; zoom: string; twilio: string; dialogflow: string; salesforce: string; oidcCerts: string; iapKeys: string };
+  emulators: {
+    firestore: string;
+    pubsub: string;
+    storage: string;
+    zoom: string;
+    twilio: string;
+    dialogflow: string;
+    salesforce: string;
+    oidcCerts: string;
+    iapKeys: string;
+  };
   env: Env;
   firestore: FirestoreEmulator;
   pubsub: PubSubEmulator;
@@ -114,7 +132,13 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
       google = { firestore, pubsub, storage };
       hosts = { firestoreHost: firestore.host, pubsubHost: pubsub.host, storageUrl: storage.baseUrl };
     }
-    const zoom = await startZoomMock({ port: portFor(4), accountId: credentials.zoomAccountId, clientId: credentials.zoomClientId, clientSecret: credentials.zoomClientSecret, webhook: { url: `${gateway.url}/zoom-webhook`, secret: credentials.zoomWebhookSecret } });
+    const zoom = await startZoomMock({
+      port: portFor(4),
+      accountId: credentials.zoomAccountId,
+      clientId: credentials.zoomClientId,
+      clientSecret: credentials.zoomClientSecret,
+      webhook: { url: `${gateway.url}/zoom-webhook`, secret: credentials.zoomWebhookSecret },
+    });
     stoppers.push(() => zoom.stop());
     const twilio = await startTwilioMock({ port: portFor(5), accounts: [{ sid: credentials.twilioAccountSid, authToken: credentials.twilioAuthToken }] });
     stoppers.push(() => twilio.stop());
@@ -149,13 +173,18 @@ export async function startStack(options: StackOptions & { services?: ExternalSe
     const maxDeliveryAttempts = options.maxDeliveryAttempts ?? 5;
     const delivery = readDeliverySpec();
     // The worker gives up on a message's last delivery: it must know the subscriptions' setting.
-    const env = buildLocalEnv(endpoints, credentials, { clientEmail: signer.clientEmail, privateKey: signer.privateKey }, {
-      PUBSUB_MAX_DELIVERY_ATTEMPTS: String(maxDeliveryAttempts),
-      ...agentAssistEnv(salesforce.baseUrl, agentAssistCredentials),
-      // As Terraform derives it from the same subscription settings (terraform/functions.tf).
-      ZOOM_ITEM_ORDER_STALE_MS: String(itemOrderStaleMs(delivery)),
-      ...options.envOverrides,
-    });
+    const env = buildLocalEnv(
+      endpoints,
+      credentials,
+      { clientEmail: signer.clientEmail, privateKey: signer.privateKey },
+      {
+        PUBSUB_MAX_DELIVERY_ATTEMPTS: String(maxDeliveryAttempts),
+        ...agentAssistEnv(salesforce.baseUrl, agentAssistCredentials),
+        // As Terraform derives it from the same subscription settings (terraform/functions.tf).
+        ZOOM_ITEM_ORDER_STALE_MS: String(itemOrderStaleMs(delivery)),
+        ...options.envOverrides,
+      },
+    );
     // Cloud Run's invoker check in front of the functions without allUsers (Terraform's invoker bindings).
     const invokersOf: Record<string, string[]> = {
       reconcile: [...(env['RECONCILE_INVOKERS'] ?? '').split(','), ...(env['RECONCILE_PUSH_INVOKERS'] ?? '').split(',')].map((e) => e.trim()).filter(Boolean),

@@ -26,7 +26,13 @@ try {
     port,
     servicePorts: port === 0 ? 'free' : 'next',
     envOverrides: exported,
-    functionEnv: (name, env) => settingsFor(name, env, exported, { CRM_MODE: 'mock', CRM_ADAPTER: 'contract', CRM_BASE_URL: env['PUBLIC_BASE_URL'] ? `${env['PUBLIC_BASE_URL']}/crm` : undefined, CRM_CLIENT_AUTH: 'basic' }),
+    functionEnv: (name, env) =>
+      settingsFor(name, env, exported, {
+        CRM_MODE: 'mock',
+        CRM_ADAPTER: 'contract',
+        CRM_BASE_URL: env['PUBLIC_BASE_URL'] ? `${env['PUBLIC_BASE_URL']}/crm` : undefined,
+        CRM_CLIENT_AUTH: 'basic',
+      }),
   });
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
@@ -36,7 +42,9 @@ try {
 if (Object.keys(exported).length > 0) process.stderr.write(`Settings taken from the environment: ${Object.keys(exported).sort().join(', ')}\n`);
 // The operator function is private (IAM); this proxy signs the browser in as the local operator (see local/operator-proxy.ts).
 const operatorUrl = stack.functions['operator'];
-const operatorProxy = operatorUrl ? await startOperatorProxy({ functionUrl: operatorUrl, mint: (audience, email) => stack.oidc.mint(audience, email) }) : undefined;
+const operatorProxy = operatorUrl
+  ? await startOperatorProxy({ functionUrl: operatorUrl, mint: (audience, email) => stack.oidc.mint(audience, email) })
+  : undefined;
 
 const summary = { functions: stack.functions, credentials: stack.credentials, emulators: stack.emulators };
 // CCBRIDGE_STATE_DIR lets tests run a second stack without touching a developer's file.
@@ -60,7 +68,14 @@ const lines = [
   `  Salesforce identity ${stack.emulators.salesforce}`,
   '',
   ...ccaipSdkDemoLines(),
-  ...(operatorProxy ? ['Operator page (read-only; a local proxy signs you in as the operators\' group member, like gcloud run services proxy):', `  ${operatorProxy.url}page`, '  the same from a shell: npm run trace -- <engagement id | phone | CRM record id | CallSid | conversation name>', ''] : []),
+  ...(operatorProxy
+    ? [
+        "Operator page (read-only; a local proxy signs you in as the operators' group member, like gcloud run services proxy):",
+        `  ${operatorProxy.url}page`,
+        '  the same from a shell: npm run trace -- <engagement id | phone | CRM record id | CallSid | conversation name>',
+        '',
+      ]
+    : []),
   'Local credentials (mocks only):',
   ...Object.entries(stack.credentials).map(([k, v]) => `  ${k.padEnd(22)} ${v}`),
   '',
@@ -73,7 +88,13 @@ process.stderr.write(`${lines.join('\n')}\n`);
 function ccaipSdkDemoLines(): string[] {
   const url = stack.functions['ccaip-sdk'];
   if (!url) return [];
-  const idToken = stack.oidc.mintIdToken(LOCAL_SDK_AUDIENCE, { sub: '0b5e6f0e-8d1a-4a36-9a4e-5f3f0c9d2b71', name: 'Local Demo User', email: 'demo.user@example.com', email_verified: true, phone_number: '+14155550123' });
+  const idToken = stack.oidc.mintIdToken(LOCAL_SDK_AUDIENCE, {
+    sub: '0b5e6f0e-8d1a-4a36-9a4e-5f3f0c9d2b71',
+    name: 'Local Demo User',
+    email: 'demo.user@example.com',
+    email_verified: true,
+    phone_number: '+14155550123',
+  });
   return [
     'CCAI Platform SDK demo page (the Web SDK authenticate callback wired to /token; no secret in it):',
     `  as a guest           ${url}/demo?check=1`,

@@ -13,6 +13,10 @@ for (const fn of readFunctionManifest()) {
     entry: join(repoRoot, 'functions', fn.name, 'index.ts'),
     outDir: join(repoRoot, 'dist', fn.name),
   });
-  rows.push(`${fn.name.padEnd(20)} ${(result.entryBytes / 1024).toFixed(0).padStart(5)} KiB at start, ${(result.bytes / 1024).toFixed(0).padStart(5)} KiB in all  entry point ${fn.entryPoint.padEnd(18)} externals: ${result.externals.join(', ')}`);
+  rows.push(
+    `${fn.name.padEnd(20)} ${(result.entryBytes / 1024).toFixed(0).padStart(5)} KiB at start, ` +
+      `${(result.bytes / 1024).toFixed(0).padStart(5)} KiB in all  entry point ${fn.entryPoint.padEnd(18)} externals: ` +
+      `${result.externals.join(', ')}`,
+  );
 }
 console.log(rows.join('\n'));

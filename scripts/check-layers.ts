@@ -88,7 +88,14 @@ export function importedSpecifiers(source: string, fileName: string): string[] {
         const args = n['arguments'] as { expression?: unknown }[] | undefined;
         const base = args?.[1]?.expression as { type?: string; object?: { type?: string; kind?: string } } | undefined;
         const spec = literal(args?.[0]?.expression);
-        if (callee?.type === 'Identifier' && callee.value === 'URL' && spec !== undefined && base?.type === 'MemberExpression' && base.object?.type === 'MetaProperty' && base.object.kind === 'import.meta') {
+        if (
+          callee?.type === 'Identifier' &&
+          callee.value === 'URL' &&
+          spec !== undefined &&
+          base?.type === 'MemberExpression' &&
+          base.object?.type === 'MetaProperty' &&
+          base.object.kind === 'import.meta'
+        ) {
           found.push(spec);
         }
         break;
@@ -144,7 +151,9 @@ export function findLayerViolations(root: string): LayerViolation[] {
   for (const file of sourceFiles(root)) {
     const text = readFileSync(join(root, file), 'utf8');
     for (const specifier of new Set(importedSpecifiers(text, file))) {
-      const target = relative(root, resolve(root, dirname(file), specifier)).split(sep).join('/');
+      const target = relative(root, resolve(root, dirname(file), specifier))
+        .split(sep)
+        .join('/');
       if (target.startsWith('..')) continue;
       const rule = layerRuleBroken(file, target);
       if (rule === undefined) continue;

@@ -25,7 +25,13 @@ try {
   console.table([
     { stage: 'Zoom webhooks', figure: 'events sent (distinct)', value: s.delivery.events },
     { stage: 'Zoom webhooks', figure: 'HTTP deliveries (duplicates and retries included)', value: s.delivery.requests },
-    { stage: 'zoom-webhook', figure: 'answers by HTTP status', value: Object.entries(s.delivery.statuses).map(([k, v]) => `${k}: ${v}`).join(', ') },
+    {
+      stage: 'zoom-webhook',
+      figure: 'answers by HTTP status',
+      value: Object.entries(s.delivery.statuses)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', '),
+    },
     { stage: 'zoom-webhook', figure: 'events received', value: s.eventsReceived },
     { stage: 'zoom-webhook', figure: 'duplicates suppressed', value: s.duplicatesSuppressed },
     { stage: 'interaction-worker', figure: 'artifacts stored in Cloud Storage', value: `${s.artifactsStored} (${mib(s.bytesStored)})` },
@@ -36,7 +42,13 @@ try {
     { stage: 'CRM', figure: 'dispositions applied', value: s.crm.dispositions },
     { stage: 'failures', figure: 'permanent (recorded in the ledger)', value: s.artifactsFailed },
     { stage: 'failures', figure: 'dead-lettered messages', value: s.deadLettered },
-    { stage: 'ledger', figure: 'engagements by state', value: Object.entries(s.ledger).map(([k, v]) => `${k}: ${v}`).join(', ') },
+    {
+      stage: 'ledger',
+      figure: 'engagements by state',
+      value: Object.entries(s.ledger)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', '),
+    },
   ]);
 } finally {
   await stack.stop();

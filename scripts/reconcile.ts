@@ -12,5 +12,9 @@ import { runReconcileCli } from './reconcile/main';
 
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort(new Error('interrupted')));
-const { code } = await runReconcileCli(process.argv.slice(2), process.env, repoRoot, { stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+const { code } = await runReconcileCli(process.argv.slice(2), process.env, repoRoot, {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  signal: controller.signal,
+});
 process.exitCode = code;

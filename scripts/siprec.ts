@@ -17,7 +17,10 @@ import { GoogleAuth } from 'google-auth-library';
 import { createDialogflowRest, defaultDialogflowEndpoint, DialogflowApiError } from './siprec/dialogflow-rest';
 import { ensureSiprecNumber, resolveProfile } from './siprec/provision';
 
-const USAGE = 'usage: npm run siprec -- --profile <id|projects/…/conversationProfiles/…> [--project P] [--location global] [--country 1] [--prefix 415] [--wait 120] [--recognition-topic projects/P/topics/T] [--endpoint URL] [--no-auth] [--json] [--fail-on-pending]';
+const USAGE =
+  'usage: npm run siprec -- --profile <id|projects/…/conversationProfiles/…> [--project P] [--location global] ' +
+  '[--country 1] [--prefix 415] [--wait 120] [--recognition-topic projects/P/topics/T] [--endpoint URL] [--no-auth] ' +
+  '[--json] [--fail-on-pending]';
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let values: ReturnType<typeof parse>['values'];

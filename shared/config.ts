@@ -59,7 +59,13 @@ export const optionalSecret = (min = 8) =>
     .string()
     .optional()
     .transform((v) => (v === undefined || v === '' ? undefined : v))
-    .pipe(z.string().min(min, { error: `must be at least ${min} characters` }).transform((v) => new Secret(v)).optional());
+    .pipe(
+      z
+        .string()
+        .min(min, { error: `must be at least ${min} characters` })
+        .transform((v) => new Secret(v))
+        .optional(),
+    );
 
 /** Collects the revealed values of every Secret in a parsed config, for the log masker. */
 export function secretValues(config: unknown): string[] {
@@ -80,9 +86,12 @@ export const envInt = (min: number, max: number) => z.coerce.number({ error: 'mu
 export const envBool = () =>
   z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes');
 export const envList = () =>
-  z
-    .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+  z.string().transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
 
 /** Settings every function has. */
 export const baseConfigShape = {

@@ -68,20 +68,14 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (message: string, details?: unknown) =>
-  new AppError('bad_request', 400, message, { details });
-export const unauthenticated = (message = 'authentication required') =>
-  new AppError('unauthenticated', 401, message);
+export const badRequest = (message: string, details?: unknown) => new AppError('bad_request', 400, message, { details });
+export const unauthenticated = (message = 'authentication required') => new AppError('unauthenticated', 401, message);
 export const forbidden = (message = 'not allowed') => new AppError('forbidden', 403, message);
 export const notFound = (message = 'not found') => new AppError('not_found', 404, message);
-export const conflict = (message: string, details?: unknown) =>
-  new AppError('conflict', 409, message, { details });
-export const payloadTooLarge = (limitBytes: number) =>
-  new AppError('payload_too_large', 413, `request body exceeds ${limitBytes} bytes`);
-export const notImplemented = (message: string) =>
-  new AppError('not_implemented', 501, message, { retryable: false });
-export const unavailable = (message: string, options: ErrorOptions = {}) =>
-  new AppError('unavailable', 503, message, { retryable: true, ...options });
+export const conflict = (message: string, details?: unknown) => new AppError('conflict', 409, message, { details });
+export const payloadTooLarge = (limitBytes: number) => new AppError('payload_too_large', 413, `request body exceeds ${limitBytes} bytes`);
+export const notImplemented = (message: string) => new AppError('not_implemented', 501, message, { retryable: false });
+export const unavailable = (message: string, options: ErrorOptions = {}) => new AppError('unavailable', 503, message, { retryable: true, ...options });
 
 export function isAppError(err: unknown): err is AppError {
   return err instanceof AppError;

@@ -10,13 +10,10 @@ import type { DocStore } from './ports/docstore';
 import type { EventBus } from './ports/eventbus';
 
 export function lazyFirestoreDocStore(projectId: string, databaseId: string): DocStore {
-  return deferMethods<DocStore>(
-    async () => {
-      const [{ createFirestore }, { createFirestoreDocStore }] = await Promise.all([import('./google'), import('./adapters/firestore')]);
-      return createFirestoreDocStore(createFirestore(projectId, databaseId));
-    },
-    ['get', 'getAll', 'create', 'set', 'update', 'getVersioned', 'delete', 'query', 'count'],
-  );
+  return deferMethods<DocStore>(async () => {
+    const [{ createFirestore }, { createFirestoreDocStore }] = await Promise.all([import('./google'), import('./adapters/firestore')]);
+    return createFirestoreDocStore(createFirestore(projectId, databaseId));
+  }, ['get', 'getAll', 'create', 'set', 'update', 'getVersioned', 'delete', 'query', 'count']);
 }
 
 export function lazyPubSubEventBus(projectId: string): EventBus {

@@ -20,7 +20,8 @@ const BARE_PHONE = /(?<=(?:[/=]|\b(?:phone|phones|tel|caller|callee|account|cont
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 const HAS_DIGIT = /\d/;
 /** Keys whose values are personal data whatever they look like. */
-const PII_KEYS = /^(phone|phoneNumber|phone_number|from|to|caller|callee|ani|dnis|email|conversationIntegrationKey|mobile|contact_number|caller_number|callee_number)$/i;
+const PII_KEYS =
+  /^(phone|phoneNumber|phone_number|from|to|caller|callee|ani|dnis|email|conversationIntegrationKey|mobile|contact_number|caller_number|callee_number)$/i;
 
 export interface Masker {
   maskString(value: string): string;

@@ -120,7 +120,8 @@ export async function settle(deps: CallLogDeps, callSid: string, trigger: 'event
       // Keep the sweep's queue honest: a logged call leaves it; a registration still waiting for its
       // completion is looked at again when its mapping expires, not at every run before that.
       if (state.logged && state.dueAt !== undefined) await deps.store.markLogged(callSid, state.logged);
-      else if (!state.logged && state.registration && state.dueAt !== state.registration.expireAt) await deps.store.retryAt(callSid, new Date(state.registration.expireAt));
+      else if (!state.logged && state.registration && state.dueAt !== state.registration.expireAt)
+        await deps.store.retryAt(callSid, new Date(state.registration.expireAt));
       return state.logged ? 'nothing-to-do' : 'waiting';
     }
     let recordId: string;
@@ -136,7 +137,13 @@ export async function settle(deps: CallLogDeps, callSid: string, trigger: 'event
       completed: state.completion !== undefined,
       at: deps.now().toISOString(),
     });
-    deps.log.info('call logged', { callSid, recordId, completed: state.completion !== undefined, conversation: state.registration !== undefined, update: state.logged !== undefined });
+    deps.log.info('call logged', {
+      callSid,
+      recordId,
+      completed: state.completion !== undefined,
+      conversation: state.registration !== undefined,
+      update: state.logged !== undefined,
+    });
     return 'written';
   } finally {
     await release();
@@ -172,7 +179,8 @@ async function writeCallLog(deps: CallLogDeps, state: CallState): Promise<string
   });
   // A CRM that drops fields it lacks without an error (ServiceNow) shows it only in what it answers.
   const dropped = mapped && record.fields !== undefined ? Object.keys(fields).filter((f) => !(f in (record.fields ?? {}))) : [];
-  if (dropped.length > 0) deps.log.warn('call log: the CRM did not keep mapped fields (check CALL_LOG_FIELD_MAP against its fields)', { callSid: state.callSid, fields: dropped });
+  if (dropped.length > 0)
+    deps.log.warn('call log: the CRM did not keep mapped fields (check CALL_LOG_FIELD_MAP against its fields)', { callSid: state.callSid, fields: dropped });
   return recordId;
 }
 
@@ -206,7 +214,12 @@ async function chooseCaller(deps: CallLogDeps, state: CallState, direction: 'inb
     if (found) accountId = found.id;
     else if (settings.unknownCaller !== 'none') accountId = (await deps.crm.createAccount({ phone })).id;
   }
-  deps.log.info('call log caller chosen', { callSid: state.callSid, withheld: phone === undefined, matched: accountId !== fallback, defaultRecord: accountId === fallback });
+  deps.log.info('call log caller chosen', {
+    callSid: state.callSid,
+    withheld: phone === undefined,
+    matched: accountId !== fallback,
+    defaultRecord: accountId === fallback,
+  });
   // Remembered before the record exists: a retry after a crash reuses it (a new account is not searchable at once).
   await deps.store.setCaller(state.callSid, accountId);
   return accountId;

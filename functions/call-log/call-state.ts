@@ -15,9 +15,7 @@ import { type DocStore, DocVersionMismatchError, fieldOps } from '../../shared/p
 const iso = z.string();
 const callStateSchema = z.object({
   callSid: z.string(),
-  registration: z
-    .object({ conversationName: z.string(), registeredAt: iso, expireAt: iso, phone: z.string().optional() })
-    .optional(),
+  registration: z.object({ conversationName: z.string(), registeredAt: iso, expireAt: iso, phone: z.string().optional() }).optional(),
   completion: z
     .object({
       status: z.string(),

@@ -13,8 +13,30 @@ const STATUSES = ['queued', 'initiated', 'ringing', 'in-progress', 'answered', .
 
 /** Request parameters Twilio documents for voice requests that a field map may copy (geographic data is best effort). */
 const FIELD_SOURCES = [
-  'CallSid', 'AccountSid', 'From', 'To', 'CallStatus', 'CallDuration', 'Direction', 'Timestamp', 'CallerName', 'ForwardedFrom', 'ParentCallSid',
-  'FromCity', 'FromState', 'FromZip', 'FromCountry', 'ToCity', 'ToState', 'ToZip', 'ToCountry', 'CalledCity', 'CalledState', 'CallerCity', 'CallerState', 'CallerCountry',
+  'CallSid',
+  'AccountSid',
+  'From',
+  'To',
+  'CallStatus',
+  'CallDuration',
+  'Direction',
+  'Timestamp',
+  'CallerName',
+  'ForwardedFrom',
+  'ParentCallSid',
+  'FromCity',
+  'FromState',
+  'FromZip',
+  'FromCountry',
+  'ToCity',
+  'ToState',
+  'ToZip',
+  'ToCountry',
+  'CalledCity',
+  'CalledState',
+  'CallerCity',
+  'CallerState',
+  'CallerCountry',
 ] as const;
 
 const text = (max: number) => z.string().max(max, { error: `at most ${max} characters` });
@@ -31,7 +53,12 @@ export const statusCallbackSchema = z.looseObject({
   Timestamp: text(100).optional(),
   SequenceNumber: digits.optional(),
   CallbackSource: text(100).optional(),
-  ...Object.fromEntries(FIELD_SOURCES.filter((k) => !['CallSid', 'AccountSid', 'CallStatus', 'CallDuration', 'From', 'To', 'Direction', 'Timestamp'].includes(k)).map((k) => [k, text(256).optional()])),
+  ...Object.fromEntries(
+    FIELD_SOURCES.filter((k) => !['CallSid', 'AccountSid', 'CallStatus', 'CallDuration', 'From', 'To', 'Direction', 'Timestamp'].includes(k)).map((k) => [
+      k,
+      text(256).optional(),
+    ]),
+  ),
 });
 export type StatusCallback = z.infer<typeof statusCallbackSchema>;
 
@@ -49,7 +76,10 @@ export function crmDirection(direction: string | undefined): Direction {
 export function parseCallFieldMap(spec: string): FieldRule[] {
   const problems: string[] = [];
   const rules: FieldRule[] = [];
-  for (const part of spec.split('|').map((p) => p.trim()).filter((p) => p.length > 0)) {
+  for (const part of spec
+    .split('|')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)) {
     try {
       const parsed = parseFieldMap('CALL_LOG_FIELD_MAP', part);
       const unknown = sourcesOf(parsed).filter((s) => !(FIELD_SOURCES as readonly string[]).includes(s));

@@ -14,7 +14,19 @@ import { functionPublicUrl } from '../../shared/http/url';
  * Caller IDs that mean "withheld": Twilio passes a blocked caller ID through as the carrier
  * sends it (docs/contracts/twilio.md §5). Matched case-insensitively, after removing spaces.
  */
-const DEFAULT_PRIVATE_NUMBERS = ['anonymous', 'restricted', 'unknown', 'private', 'unavailable', 'blocked', '+266696687', '+7378742833', '+2562533', '+86282452253', '+8656696'];
+const DEFAULT_PRIVATE_NUMBERS = [
+  'anonymous',
+  'restricted',
+  'unknown',
+  'private',
+  'unavailable',
+  'blocked',
+  '+266696687',
+  '+7378742833',
+  '+2562533',
+  '+86282452253',
+  '+8656696',
+];
 
 export const callLogConfigShape = {
   ...crmClientConfigShape,
@@ -40,7 +52,10 @@ export const callLogConfigShape = {
    * The CRM that finally holds the log when CRM_ADAPTER=contract (the crm function's mock or its
    * real CRM): whose field names CALL_LOG_FIELD_MAP may use. Implied by CRM_ADAPTER otherwise.
    */
-  CALL_LOG_CRM: z.preprocess((v) => (v === '' ? undefined : v), z.enum(RECORD_FIELD_TARGETS, { error: `must be one of ${RECORD_FIELD_TARGETS.join(', ')}` }).optional()),
+  CALL_LOG_CRM: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.enum(RECORD_FIELD_TARGETS, { error: `must be one of ${RECORD_FIELD_TARGETS.join(', ')}` }).optional(),
+  ),
   /** The contact center's time zone (IANA): the day a call is dated in the CRM (Salesforce Task ActivityDate) is its start's day there. */
   CALL_LOG_TIME_ZONE: z.string().refine(isTimeZone, { error: 'must be an IANA time zone such as Europe/Madrid or UTC' }).default('UTC'),
   CALL_LOG_PRIVATE_NUMBERS: envList().default(DEFAULT_PRIVATE_NUMBERS),
@@ -96,8 +111,15 @@ export function checkFieldTarget(adapter: CrmAdapterKind, named: RecordFieldTarg
   }
   const target = adapter === 'contract' ? named : adapter;
   if (target === undefined) {
-    throw new ConfigError('call-log', ['CALL_LOG_CRM: required with CALL_LOG_FIELD_MAP when CRM_ADAPTER=contract: the CRM behind the crm function (salesforce, servicenow, zendesk, ba360 or mock), whose field names the map must use']);
+    throw new ConfigError('call-log', [
+      'CALL_LOG_CRM: required with CALL_LOG_FIELD_MAP when CRM_ADAPTER=contract: the CRM behind the crm function ' +
+        '(salesforce, servicenow, zendesk, ba360 or mock), whose field names the map must use',
+    ]);
   }
-  const problems = recordFieldProblems(target, fieldMap.map((r) => r.field), 'CALL_LOG_FIELD_MAP');
+  const problems = recordFieldProblems(
+    target,
+    fieldMap.map((r) => r.field),
+    'CALL_LOG_FIELD_MAP',
+  );
   if (problems.length > 0) throw new ConfigError('call-log', problems);
 }

@@ -32,7 +32,8 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 function formParams(ctx: RequestContext): Array<[string, string]> {
   const type = String(ctx.req.headers['content-type'] ?? '').toLowerCase();
-  if (!type.startsWith('application/x-www-form-urlencoded')) throw new AppError('unsupported_media_type', 415, 'a status callback is application/x-www-form-urlencoded');
+  if (!type.startsWith('application/x-www-form-urlencoded'))
+    throw new AppError('unsupported_media_type', 415, 'a status callback is application/x-www-form-urlencoded');
   return [...new URLSearchParams(ctx.rawBody.toString('utf8')).entries()];
 }
 
@@ -55,7 +56,9 @@ export function createCallLogApp(deps: CallLogAppDeps): HttpFunction {
           const parsed = statusCallbackSchema.safeParse(fields);
           if (!parsed.success) {
             const problems = describeIssues(parsed.error);
-            throw new AppError('invalid_body', 400, `invalid status callback: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, { details: problems });
+            throw new AppError('invalid_body', 400, `invalid status callback: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, {
+              details: problems,
+            });
           }
           const callback = parsed.data;
           if (!isTerminal(callback.CallStatus)) return { status: 204 };

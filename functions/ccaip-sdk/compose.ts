@@ -54,7 +54,12 @@ export function composeCcaipSdk(env: Env, ports: CcaipSdkPorts = {}, options: Co
       phoneDefaultCountry: config.SDK_PHONE_DEFAULT_COUNTRY,
       guestPrefix,
     },
-    signer: createEndUserSigner({ companySecret: config.CCAIP_COMPANY_SECRET, companyName: config.CCAIP_COMPANY_NAME, ttlSeconds: config.SDK_TOKEN_TTL_SECONDS, now }),
+    signer: createEndUserSigner({
+      companySecret: config.CCAIP_COMPANY_SECRET,
+      companyName: config.CCAIP_COMPANY_NAME,
+      ttlSeconds: config.SDK_TOKEN_TTL_SECONDS,
+      now,
+    }),
     guests,
     mobileAllowedFields: config.SDK_MOBILE_ALLOWED_FIELDS,
     demo: config.SDK_DEMO_PAGE ? { companyId: config.CCAIP_COMPANY_ID, host: config.CCAIP_HOST } : undefined,

@@ -32,7 +32,7 @@ export const ccaipSdkConfigShape = {
   CCAIP_COMPANY_ID: z.string().trim().max(200).optional(),
   CCAIP_HOST: envUrl().optional(),
   /** The host application's identity provider: issuer identifier exactly as in its tokens' `iss`. */
-  SDK_OIDC_ISSUER: envString().pipe(z.url({ error: 'must be the issuer URL, exactly as the ID tokens\' iss claim' })),
+  SDK_OIDC_ISSUER: envString().pipe(z.url({ error: "must be the issuer URL, exactly as the ID tokens' iss claim" })),
   /** Accepted `aud` values (the client id / Firebase project id), comma-separated. */
   SDK_OIDC_AUDIENCE: envList().pipe(z.array(z.string().max(500)).min(1, { error: 'at least one audience is required' })),
   /** The issuer's JWK Set; discovered from {issuer}/.well-known/openid-configuration when unset. */

@@ -20,7 +20,12 @@ export function widgetScriptUrl(host: string): string {
 
 /** JSON for a <script> block: no "</script>" or "<!--" can close or bend it. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function escapeHtml(value: string): string {
@@ -28,9 +33,12 @@ function escapeHtml(value: string): string {
 }
 
 export function renderDemoPage(options: DemoPageOptions): string {
-  const widget = options.host ? `<script src="${escapeHtml(widgetScriptUrl(options.host))}"></script>` : '<!-- CCAIP_HOST is not set: the Web SDK widget is not loaded -->';
+  const widget = options.host
+    ? `<script src="${escapeHtml(widgetScriptUrl(options.host))}"></script>`
+    : '<!-- CCAIP_HOST is not set: the Web SDK widget is not loaded -->';
   const settings = scriptJson({ companyId: options.companyId ?? null, host: options.host ?? null });
-  return `<!DOCTYPE html>
+  return (
+    `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -40,7 +48,8 @@ export function renderDemoPage(options: DemoPageOptions): string {
 </head>
 <body>
 <h1>CCAI Platform Web SDK — sign-in demo</h1>
-<p>The widget's <code>authenticate</code> callback asks this function's <code>token</code> endpoint for a token signed with the company secret, which stays on the server.</p>
+<p>The widget's <code>authenticate</code> callback asks this function's <code>token</code> endpoint for a token ` +
+    `signed with the company secret, which stays on the server.</p>
 <p>Signed in as: <strong id="who">…</strong></p>
 <p id="sdk-status">…</p>
 <div id="ccaas-widget"></div>
@@ -101,5 +110,6 @@ ${widget}
 </script>
 </body>
 </html>
-`;
+`
+  );
 }

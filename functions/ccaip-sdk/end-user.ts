@@ -37,7 +37,10 @@ export function endUserFromClaims(claims: JWTPayload, mapping: ClaimMapping): En
   }
   // The guest namespace is the function's: a real identifier there could take over a guest's chats.
   if (identifier.toLowerCase().startsWith(mapping.guestPrefix.toLowerCase())) {
-    throw forbidden(`the identity provider's ${mapping.identifier} starts with the guest prefix "${mapping.guestPrefix}"; choose another SDK_GUEST_PREFIX or identifier claim`);
+    throw forbidden(
+      `the identity provider's ${mapping.identifier} starts with the guest prefix "${mapping.guestPrefix}"; choose ` +
+        `another SDK_GUEST_PREFIX or identifier claim`,
+    );
   }
   const user: EndUser = { kind: 'user', identifier };
   const name = text(readClaim(claims, mapping.name));

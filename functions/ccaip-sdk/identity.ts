@@ -42,7 +42,7 @@ export interface IdTokenVerifier {
 const discoverySchema = z.looseObject({ issuer: z.string(), jwks_uri: z.url() });
 
 const keysUnavailable = (cause: unknown) =>
-  new AppError('unavailable', 503, 'the identity provider\'s signing keys cannot be fetched', { retryable: true, retryAfterSeconds: 5, cause });
+  new AppError('unavailable', 503, "the identity provider's signing keys cannot be fetched", { retryable: true, retryAfterSeconds: 5, cause });
 
 export function createIdTokenVerifier(options: IdTokenVerifierOptions): IdTokenVerifier {
   const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
@@ -90,7 +90,8 @@ export function createIdTokenVerifier(options: IdTokenVerifierOptions): IdTokenV
           currentDate: now(),
         });
         // jose checks nbf but not a future iat; OIDC Core 3.1.3.7 lets a verifier refuse one (beyond the skew).
-        if (typeof payload.iat === 'number' && payload.iat > now().getTime() / 1000 + options.clockSkewSeconds) throw unauthenticated('the ID token was refused (not yet valid)');
+        if (typeof payload.iat === 'number' && payload.iat > now().getTime() / 1000 + options.clockSkewSeconds)
+          throw unauthenticated('the ID token was refused (not yet valid)');
         // OIDC Core 3.1.3.7 (4, 5): a token for several audiences must have been issued to one of ours.
         if (Array.isArray(payload.aud) && payload.aud.length > 1 && !(typeof payload['azp'] === 'string' && options.audiences.includes(payload['azp']))) {
           throw unauthenticated('the ID token was refused (issued to another party)');
@@ -108,12 +109,17 @@ export function createIdTokenVerifier(options: IdTokenVerifierOptions): IdTokenV
 /** `{kid: PEM certificate or public key}` (Google's certificate endpoints) → a JWK Set; anything else unchanged. */
 async function asJwkSet(res: Response): Promise<Response> {
   if (res.status !== 200) return res;
-  const body: unknown = await res.clone().json().catch(() => undefined);
+  const body: unknown = await res
+    .clone()
+    .json()
+    .catch(() => undefined);
   const pems = z.record(z.string(), z.string().startsWith('-----BEGIN ')).safeParse(body);
   if (!pems.success || Object.keys(pems.data).length === 0) return res;
   const keys: JWK[] = [];
   for (const [kid, pem] of Object.entries(pems.data)) {
-    const key = pem.includes('BEGIN CERTIFICATE') ? await importX509(pem, 'RS256', { extractable: true }) : await importSPKI(pem, 'RS256', { extractable: true });
+    const key = pem.includes('BEGIN CERTIFICATE')
+      ? await importX509(pem, 'RS256', { extractable: true })
+      : await importSPKI(pem, 'RS256', { extractable: true });
     keys.push({ ...(await exportJWK(key)), kid, alg: 'RS256', use: 'sig' });
   }
   return Response.json({ keys }, { headers: { 'cache-control': res.headers.get('cache-control') ?? '' } });

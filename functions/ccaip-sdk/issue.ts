@@ -38,7 +38,7 @@ async function identify(deps: IssueDeps, caller: Caller): Promise<{ user: EndUse
     const claims = await deps.verifier.verify(caller.authorization);
     return { user: endUserFromClaims(claims, deps.mapping) };
   }
-  if (!deps.guests) throw unauthenticated('an ID token of the host application\'s identity provider is required (Authorization: Bearer …)');
+  if (!deps.guests) throw unauthenticated("an ID token of the host application's identity provider is required (Authorization: Bearer …)");
   const known = deps.guests.read(caller.guest);
   if (known !== undefined && caller.guest !== undefined) return { user: { kind: 'guest', identifier: known }, guestSigned: caller.guest };
   const fresh = deps.guests.issue();
@@ -82,14 +82,20 @@ export function parseMobilePayload(body: unknown, allowed: readonly string[], id
   const inner = 'payload' in record ? wrapped : record;
   if (inner === null || typeof inner !== 'object' || Array.isArray(inner)) throw new AppError('invalid_body', 400, 'payload must be a JSON object');
   const fields = inner as Record<string, unknown>;
-  const ignored = [...Object.keys(inner === record ? {} : record).filter((k) => k !== 'payload'), ...Object.keys(fields).filter((k) => identityKeys.includes(k) || !allowed.includes(k))];
+  const ignored = [
+    ...Object.keys(inner === record ? {} : record).filter((k) => k !== 'payload'),
+    ...Object.keys(fields).filter((k) => identityKeys.includes(k) || !allowed.includes(k)),
+  ];
   // Device tokens and their kin (APNs hex, FCM tokens) are opaque ASCII: printable, non-blank.
   const out: ExtraFields = {};
   for (const k of allowed) {
     if (!(k in fields)) continue;
     const v = fields[k];
     if (typeof v === 'string' && v.trim() !== '' && v.length <= 4096 && PRINTABLE_ASCII.test(v) && !PLACEHOLDERS.has(v.trim().toLowerCase())) out[k] = v;
-    else throw new AppError('invalid_body', 400, `${k} must be a non-blank string of at most 4096 printable ASCII characters (not a placeholder such as "null")`, { details: [{ path: k, message: 'bad value' }] });
+    else
+      throw new AppError('invalid_body', 400, `${k} must be a non-blank string of at most 4096 printable ASCII characters (not a placeholder such as "null")`, {
+        details: [{ path: k, message: 'bad value' }],
+      });
   }
   return { fields: out, ignored: ignored.slice(0, 50).map((k) => k.slice(0, 64)) };
 }

@@ -13,12 +13,20 @@ export interface RateLimiter {
 }
 
 export function createRateLimiter(options: { perMinute: number; now?: () => number }): RateLimiter {
-  const buckets = createKeyedTokenBuckets({ burst: options.perMinute, perSecond: options.perMinute / 60, maxKeys: 50_000, ...(options.now ? { now: options.now } : {}) });
+  const buckets = createKeyedTokenBuckets({
+    burst: options.perMinute,
+    perSecond: options.perMinute / 60,
+    maxKeys: 50_000,
+    ...(options.now ? { now: options.now } : {}),
+  });
   return {
     take(client) {
       const verdict = buckets.take(client);
       if (!verdict.allowed) {
-        throw new AppError('rate_limited', 429, `too many requests: at most ${options.perMinute} a minute`, { retryable: true, retryAfterSeconds: verdict.retryAfterSeconds });
+        throw new AppError('rate_limited', 429, `too many requests: at most ${options.perMinute} a minute`, {
+          retryable: true,
+          retryAfterSeconds: verdict.retryAfterSeconds,
+        });
       }
     },
   };

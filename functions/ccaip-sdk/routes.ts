@@ -78,7 +78,12 @@ export function createCcaipSdkApp(deps: CcaipSdkDeps): HttpFunction {
       method: 'GET',
       path: '/demo',
       handle: () => ({
-        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' },
+        headers: {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+          'referrer-policy': 'no-referrer',
+        },
         body: page,
       }),
     });
@@ -90,7 +95,11 @@ export function createCcaipSdkApp(deps: CcaipSdkDeps): HttpFunction {
     ...(deps.projectId ? { projectId: deps.projectId } : {}),
     routes,
     maxBodyBytes: MAX_BODY_BYTES,
-    cors: { allowedOrigins: deps.corsOrigins, allowedMethods: ['GET', 'POST', 'OPTIONS'], allowedHeaders: ['authorization', 'content-type', GUEST_HEADER], allowCredentials: true },
+    cors: {
+      allowedOrigins: deps.corsOrigins,
+      allowedMethods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['authorization', 'content-type', GUEST_HEADER],
+      allowCredentials: true,
+    },
   });
 }
-

@@ -110,7 +110,9 @@ export function createAuthenticator(settings: AuthSettings, now: () => number = 
       }
       // The custom header's name is part of the secret's hiding place: a 401 never names it.
       const accepted = settings.methods.map((m) => (m === 'header' ? 'API key header' : m === 'oauth' ? 'OAuth bearer token' : 'Basic')).join(', ');
-      throw authorization || anyHeader(headers, settings) ? unauthenticated(`credentials not accepted (accepted: ${accepted})`) : unauthenticated(`authentication required (${accepted})`);
+      throw authorization || anyHeader(headers, settings)
+        ? unauthenticated(`credentials not accepted (accepted: ${accepted})`)
+        : unauthenticated(`authentication required (${accepted})`);
     },
   };
 }
@@ -141,7 +143,8 @@ export function checkAdmin(headers: Headers, token: Secret | undefined, options:
     throw unauthenticated(
       options.allowBasic
         ? 'admin token required (Authorization: Bearer <CRM_ADMIN_TOKEN>, X-Admin-Token, or Basic with it as password)'
-        : 'admin token required in a header a browser never sends by itself (Authorization: Bearer <CRM_ADMIN_TOKEN> or X-Admin-Token); Basic is accepted only for reading',
+        : 'admin token required in a header a browser never sends by itself (Authorization: Bearer ' +
+            '<CRM_ADMIN_TOKEN> or X-Admin-Token); Basic is accepted only for reading',
     );
   }
 }

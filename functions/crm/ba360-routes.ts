@@ -41,7 +41,8 @@ export function ba360Routes(ba360: Ba360, auth: Authenticator, limiter: VisitLim
       handle: async (ctx) => {
         const recordId = ctx.params['recordId'] ?? '';
         const wait = limiter.admit([`ip:${clientAddress(ctx.req.headers, ctx.req.socket?.remoteAddress)}`, `link:${recordId.slice(-22)}`]);
-        if (wait !== undefined) throw new AppError('rate_limited', 429, 'too many visits of Be Aware 360 links; retry later', { retryAfterSeconds: wait, retryable: true });
+        if (wait !== undefined)
+          throw new AppError('rate_limited', 429, 'too many visits of Be Aware 360 links; retry later', { retryAfterSeconds: wait, retryable: true });
         const link = ba360.verify(recordId, { fresh: true });
         if (!link) throw new AppError('not_found', 404, 'unknown, tampered or expired Be Aware 360 link');
         const location = await ba360.integrationUrl(link);

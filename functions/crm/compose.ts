@@ -65,9 +65,7 @@ export function buildCrmApp(deps: CrmAppDeps): HttpApp {
   const markers = mockMode ? deps.store : deps.markers;
   // Real CRMs find-then-create; the mock's create is atomic by itself.
   const claimed = markers && !mockMode ? withRecordCreateClaim(base, { store: markers, staleSeconds: 60, now: nowMs, log }) : base;
-  const windowed = markers
-    ? withAccountCreateWindow(claimed, { store: markers, windowSeconds: config.CRM_ACCOUNT_CREATE_WINDOW_S, now: nowMs, log })
-    : claimed;
+  const windowed = markers ? withAccountCreateWindow(claimed, { store: markers, windowSeconds: config.CRM_ACCOUNT_CREATE_WINDOW_S, now: nowMs, log }) : claimed;
   const crm = withAmbiguityRule(windowed, { rule: config.CRM_AMBIGUOUS_RULE, log });
 
   const auth = createAuthenticator(
@@ -95,13 +93,21 @@ export function buildCrmApp(deps: CrmAppDeps): HttpApp {
 
   const served: ServedRoute[] = [
     { method: 'POST', path: '/oauth/token', operation: 'token', public: true, handle: (ctx) => handleTokenRequest(auth.tokens, ctx) },
-    ...contractRoutes({ crm, buckets: deps.buckets, maxAttachmentBytes: config.CRM_MAX_ATTACHMENT_BYTES }, { phone, maxJsonBytes: config.CRM_MAX_JSON_BYTES, ...fieldTargetOf(mockMode, config.CRM_ADAPTER) }),
+    ...contractRoutes(
+      { crm, buckets: deps.buckets, maxAttachmentBytes: config.CRM_MAX_ATTACHMENT_BYTES },
+      { phone, maxJsonBytes: config.CRM_MAX_JSON_BYTES, ...fieldTargetOf(mockMode, config.CRM_ADAPTER) },
+    ),
   ];
   const routes: Route[] = served.map((r) => serveContractRoute(r, { auth, ...(mock ? { mock } : {}) }));
   if (mock) routes.push(...adminRoutes({ store: deps.store!, faults: mock.faults, refused: mock.refused, adminToken: config.CRM_ADMIN_TOKEN }));
   if (deps.ba360) routes.push(...ba360Routes(deps.ba360, auth, createVisitLimiter(config.BA360_OPEN_RATE_PER_MIN, nowMs)));
 
-  log.info('crm function ready', { mode: config.CRM_MODE, adapter: mockMode ? 'mock' : base.kind, auth: config.CRM_AUTH_METHODS, ambiguousRule: config.CRM_AMBIGUOUS_RULE });
+  log.info('crm function ready', {
+    mode: config.CRM_MODE,
+    adapter: mockMode ? 'mock' : base.kind,
+    auth: config.CRM_AUTH_METHODS,
+    ambiguousRule: config.CRM_AMBIGUOUS_RULE,
+  });
   return createHttpApp({
     name: 'crm',
     log,

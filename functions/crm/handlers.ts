@@ -40,7 +40,8 @@ export async function handleUpdateAccount(deps: ContractDeps, id: string, patch:
 
 export async function handleFindRecord(deps: ContractDeps, query: RecordQuery): Promise<HandlerResult> {
   // One criterion is asked of the CRM, the most specific one given.
-  const q: RecordQuery = query.id !== undefined ? { id: query.id } : query.sessionId !== undefined ? { sessionId: query.sessionId } : compact({ accountId: query.accountId });
+  const q: RecordQuery =
+    query.id !== undefined ? { id: query.id } : query.sessionId !== undefined ? { sessionId: query.sessionId } : compact({ accountId: query.accountId });
   return found(await deps.crm.findRecord(q));
 }
 
@@ -81,7 +82,13 @@ export async function handleAddAttachment(deps: ContractDeps, recordId: string, 
     contentType ??= object.contentType;
   }
   if (content !== undefined && content.length > deps.maxAttachmentBytes) throw payloadTooLarge(deps.maxAttachmentBytes);
-  const attachment = compact({ fileName: input.fileName, contentType: contentType ?? 'application/octet-stream', content, url, idempotencyKey: input.idempotencyKey });
+  const attachment = compact({
+    fileName: input.fileName,
+    contentType: contentType ?? 'application/octet-stream',
+    content,
+    url,
+    idempotencyKey: input.idempotencyKey,
+  });
   const result = await deps.crm.addAttachment(recordId, attachment);
   return created(compact({ id: result.id, recordId, fileName: input.fileName, contentType: attachment.contentType, size: content?.length, url }));
 }
@@ -93,9 +100,14 @@ function parseObjectReference(reference: string, allowed: string[]): { bucket: s
   const bucket = slash > 0 ? ref.slice(0, slash) : undefined;
   if (bucket !== undefined && allowed.includes(bucket)) return { bucket, path: ref.slice(slash + 1) };
   if (!reference.startsWith('gs://') && allowed.length === 1) return { bucket: allowed[0]!, path: ref };
-  throw new AppError('invalid_body', 400, `invalid request body: object: must name an object in one of the buckets ${allowed.join(', ') || '(none configured)'}`, {
-    details: [{ path: 'object', message: `bucket must be one of ${allowed.join(', ') || '(none configured)'}` }],
-  });
+  throw new AppError(
+    'invalid_body',
+    400,
+    `invalid request body: object: must name an object in one of the buckets ${allowed.join(', ') || '(none configured)'}`,
+    {
+      details: [{ path: 'object', message: `bucket must be one of ${allowed.join(', ') || '(none configured)'}` }],
+    },
+  );
 }
 
 /**
@@ -103,7 +115,11 @@ function parseObjectReference(reference: string, allowed: string[]): { bucket: s
  * A missing object and another record's object get the same 404, so the form cannot be used
  * to learn what the buckets hold.
  */
-async function readOwnArtifact(deps: ContractDeps, reference: string, record: { id: string; sessionId: string | undefined }): Promise<{ content: Buffer; contentType: string | undefined }> {
+async function readOwnArtifact(
+  deps: ContractDeps,
+  reference: string,
+  record: { id: string; sessionId: string | undefined },
+): Promise<{ content: Buffer; contentType: string | undefined }> {
   const { bucket, path } = parseObjectReference(reference, [...deps.buckets.keys()]);
   if (path === '' || path.includes('..')) throw badRequest('object: not a valid object name');
   const store = deps.buckets.get(bucket)!;

@@ -83,7 +83,12 @@ function decodeExtValue(value: string): string {
   const m = EXT_VALUE.exec(value);
   if (!m) throw badRequest("filename*: not an RFC 5987 value (charset'language'percent-encoded-name)");
   const charset = m[1]!.toLowerCase();
-  const bytes = Buffer.from(m[3]!.replace(/%([0-9A-Fa-f]{2})|([^%])/g, (_, hex: string | undefined, ch: string | undefined) => (hex ? String.fromCharCode(Number.parseInt(hex, 16)) : ch!)), 'latin1');
+  const bytes = Buffer.from(
+    m[3]!.replace(/%([0-9A-Fa-f]{2})|([^%])/g, (_, hex: string | undefined, ch: string | undefined) =>
+      hex ? String.fromCharCode(Number.parseInt(hex, 16)) : ch!,
+    ),
+    'latin1',
+  );
   if (charset === 'iso-8859-1') return bytes.toString('latin1');
   if (charset !== 'utf-8') throw badRequest(`filename*: charset must be UTF-8 or ISO-8859-1, not ${m[1]!.slice(0, 20)}`);
   try {

@@ -61,10 +61,10 @@ const hasControlCharacter = (s: string): boolean => [...s].some((c) => c.charCod
 function idParam(ctx: RequestContext, name = 'id'): string {
   const id = ctx.params[name] ?? '';
   if (id.length === 0 || id.length > MAX_ID) throw new AppError('bad_request', 400, `${name} in the path must be 1-${MAX_ID} characters`);
-  if (UNUSABLE_ID.test(id) || hasControlCharacter(id)) throw new AppError('bad_request', 400, `${name} in the path must not contain '/' or control characters, be '.' or '..', or have the form __name__`);
+  if (UNUSABLE_ID.test(id) || hasControlCharacter(id))
+    throw new AppError('bad_request', 400, `${name} in the path must not contain '/' or control characters, be '.' or '..', or have the form __name__`);
   return id;
 }
-
 
 /** Idempotency-Key header, or the body's idempotencyKey; both given must agree. */
 function idempotencyKey(ctx: RequestContext, fromBody: string | undefined): string | undefined {
@@ -158,7 +158,8 @@ export function contractRoutes(deps: ContractDeps, options: RouteOptions): Contr
   ];
 }
 
-const problem = (path: string, message: string) => new AppError('invalid_body', 400, `invalid request body: ${path}: ${message}`, { details: [{ path, message }] });
+const problem = (path: string, message: string) =>
+  new AppError('invalid_body', 400, `invalid request body: ${path}: ${message}`, { details: [{ path, message }] });
 
 /** JSON (url / object / base64), multipart/form-data (a `file` part) or the raw bytes. */
 function parseAttachment(ctx: RequestContext, options: RouteOptions): AttachmentInput {
@@ -179,7 +180,10 @@ function parseAttachment(ctx: RequestContext, options: RouteOptions): Attachment
     const file = parts.find((p) => p.name === 'file') ?? parts.find((p) => p.fileName !== undefined);
     if (!file) throw problem('file', 'a multipart upload needs a part named "file"');
     const field = (name: string) => {
-      const v = parts.find((p) => p.name === name && p.fileName === undefined)?.data.toString('utf8').trim();
+      const v = parts
+        .find((p) => p.name === name && p.fileName === undefined)
+        ?.data.toString('utf8')
+        .trim();
       return v === '' ? undefined : v;
     };
     const fileName = checked('fileName', fileNameSchema, field('fileName') ?? file.fileName);
@@ -193,7 +197,11 @@ function parseAttachment(ctx: RequestContext, options: RouteOptions): Attachment
     };
   }
   // Anything else is the file itself: name from ?fileName= or Content-Disposition.
-  const fileName = checked('fileName', fileNameSchema, ctx.query.get('fileName') ?? fileNameFromDisposition(headerValue(ctx.req.headers, 'content-disposition')));
+  const fileName = checked(
+    'fileName',
+    fileNameSchema,
+    ctx.query.get('fileName') ?? fileNameFromDisposition(headerValue(ctx.req.headers, 'content-disposition')),
+  );
   if (ctx.rawBody.length === 0) throw problem('(body)', 'the request body (the file) is empty');
   const contentType = type.split(';')[0]?.trim();
   return {

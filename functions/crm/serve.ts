@@ -49,7 +49,11 @@ function corrupt(result: HttpResult, f: Fault | undefined): HttpResult {
   }
   if (f.malformedBody) {
     const text = JSON.stringify(result.json);
-    return { status: result.status ?? 200, headers: { ...(result.headers ?? {}), 'content-type': 'application/json; charset=utf-8' }, body: text.slice(0, Math.max(1, Math.floor(text.length / 2))) };
+    return {
+      status: result.status ?? 200,
+      headers: { ...(result.headers ?? {}), 'content-type': 'application/json; charset=utf-8' },
+      body: text.slice(0, Math.max(1, Math.floor(text.length / 2))),
+    };
   }
   return result;
 }
@@ -82,7 +86,14 @@ export function serveContractRoute(route: ServedRoute, options: ServeOptions): R
         const response = toErrorResponse(err);
         if (fault?.status != null) ctx.log.info('fault injected', { method: ctx.method, path: ctx.path, status: response.status, fault: fault.id });
         else if (response.status >= 500) ctx.log.error('request failed', { err, method: ctx.method, path: ctx.path, status: response.status });
-        else ctx.log.info('request rejected', { method: ctx.method, path: ctx.path, status: response.status, code: response.body.code, reason: response.body.message });
+        else
+          ctx.log.info('request rejected', {
+            method: ctx.method,
+            path: ctx.path,
+            status: response.status,
+            code: response.body.code,
+            reason: response.body.message,
+          });
         result = { status: response.status, headers: { ...response.headers, ...(unauth ? { 'www-authenticate': auth.challenge } : {}) }, json: response.body };
       }
       // A public route authenticates inside (the token endpoint: client credentials); what it refused is not journaled.

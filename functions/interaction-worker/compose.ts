@@ -91,11 +91,19 @@ function composeWorker(env: Env, ports: Partial<InteractionWorkerPorts> | undefi
   const http = ports?.zoomHttp ?? createZoomHttp();
   const tokens = createZoomTokenProvider({
     http,
-    credentials: { tokenUrl: config.ZOOM_OAUTH_TOKEN_URL, accountId: config.ZOOM_ACCOUNT_ID, clientId: config.ZOOM_CLIENT_ID, clientSecret: config.ZOOM_CLIENT_SECRET },
+    credentials: {
+      tokenUrl: config.ZOOM_OAUTH_TOKEN_URL,
+      accountId: config.ZOOM_ACCOUNT_ID,
+      clientId: config.ZOOM_CLIENT_ID,
+      clientSecret: config.ZOOM_CLIENT_SECRET,
+    },
     now,
   });
   const apiHost = new URL(config.ZOOM_API_BASE_URL).host;
-  const zoom = createZoomApiClient({ apiBaseUrl: config.ZOOM_API_BASE_URL, tokens, downloadHosts: [apiHost, ...config.ZOOM_DOWNLOAD_HOSTS], retry, sleep: wait }, http);
+  const zoom = createZoomApiClient(
+    { apiBaseUrl: config.ZOOM_API_BASE_URL, tokens, downloadHosts: [apiHost, ...config.ZOOM_DOWNLOAD_HOSTS], retry, sleep: wait },
+    http,
+  );
 
   const deps: WorkerDeps = {
     zoom,

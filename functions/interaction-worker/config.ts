@@ -25,7 +25,10 @@ export const interactionWorkerConfigShape = {
   /** After this long since the event, a file still 404 is a permanent failure (until then: redelivery). */
   ZOOM_NOT_READY_WINDOW_SECONDS: envInt(10, 7 * 86_400).default(3600),
   ARCHIVE_BUCKET: envString(),
-  ARCHIVE_PREFIX: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).default('zoom'),
+  ARCHIVE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/)
+    .default('zoom'),
   /** Uploads at or above this size (or of unknown size) are resumable. */
   TRANSFER_RESUMABLE_THRESHOLD_BYTES: envInt(0, 2 ** 40).default(8 * 1024 * 1024),
   PUBLIC_BASE_URL: envUrl(),

@@ -31,7 +31,15 @@ const selfDescriptionSchema = z.looseObject({
   envelope: z
     .looseObject({
       event: idText.optional().catch(undefined),
-      payload: z.looseObject({ object: z.looseObject({ engagement_id: z.union([z.string(), z.number()]).transform(String).pipe(idText).optional().catch(undefined) }).optional().catch(undefined) }).optional().catch(undefined),
+      payload: z
+        .looseObject({
+          object: z
+            .looseObject({ engagement_id: z.union([z.string(), z.number()]).transform(String).pipe(idText).optional().catch(undefined) })
+            .optional()
+            .catch(undefined),
+        })
+        .optional()
+        .catch(undefined),
     })
     .optional()
     .catch(undefined),
@@ -88,4 +96,5 @@ export async function recordDeadLetter(deps: DeadLetterDeps, body: unknown): Pro
   return 'recorded';
 }
 
-const optional = (field: string, value: string | undefined): Record<string, string> => (value !== undefined && value.length > 0 && value.length <= 300 ? { [field]: value } : {});
+const optional = (field: string, value: string | undefined): Record<string, string> =>
+  value !== undefined && value.length > 0 && value.length <= 300 ? { [field]: value } : {};

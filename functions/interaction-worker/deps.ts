@@ -31,4 +31,3 @@ export interface WorkerDeps {
   now: () => number;
   sleep: (ms: number) => Promise<void>;
 }
-

@@ -55,7 +55,8 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
   const receivedAtMs = Date.parse(queued.receivedAt);
   const eventTs = envelope.event_ts ?? receivedAtMs;
   // Times come from the message; one no Date can hold would throw below on every redelivery.
-  if (!isDateMs(receivedAtMs) || !isDateMs(eventTs)) throw new PermanentEventError('event time (event_ts or receivedAt) is not a representable date', 'malformed_time');
+  if (!isDateMs(receivedAtMs) || !isDateMs(eventTs))
+    throw new PermanentEventError('event time (event_ts or receivedAt) is not a representable date', 'malformed_time');
   const eventTime = new Date(eventTs).toISOString();
   const parse = <S extends z.ZodType>(schema: S): z.output<S> => {
     const parsed = schema.safeParse(object);
@@ -72,7 +73,15 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
       return {
         engagementId: o.engagement_id,
         facts: { queueId: queueIdOf(o), agentId: o.user_id, channel: o.channel_type ?? 'voice', startTime: o.recording_start_time },
-        artifacts: [{ key: artifactKey('recording', o.recording_id), kind: 'recording', sourceId: o.recording_id, url: o.download_url, time: o.recording_start_time ?? eventTime }],
+        artifacts: [
+          {
+            key: artifactKey('recording', o.recording_id),
+            kind: 'recording',
+            sourceId: o.recording_id,
+            url: o.download_url,
+            time: o.recording_start_time ?? eventTime,
+          },
+        ],
         items: [],
         eventTs,
         receivedAtMs,
@@ -84,7 +93,13 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
         engagementId: o.engagement_id,
         facts: { queueId: queueIdOf(o), agentId: o.user_id, startTime: o.recording_start_time },
         artifacts: [
-          { key: artifactKey('recording_transcript', o.recording_id), kind: 'recording_transcript', sourceId: o.recording_id, url: o.transcript_url, time: o.recording_start_time ?? eventTime },
+          {
+            key: artifactKey('recording_transcript', o.recording_id),
+            kind: 'recording_transcript',
+            sourceId: o.recording_id,
+            url: o.transcript_url,
+            time: o.recording_start_time ?? eventTime,
+          },
         ],
         items: [],
         eventTs,
@@ -114,8 +129,16 @@ export function planEvent(queued: QueuedZoomEvent): EventPlan | undefined {
       const artifacts: PlannedArtifact[] = [];
       // A voicemail without transcript has only its audio (download_url).
       if (o.download_url) artifacts.push({ key: artifactKey('voicemail', id), kind: 'voicemail', sourceId: id, url: o.download_url, time });
-      if (o.transcript_url) artifacts.push({ key: artifactKey('voicemail_transcript', id), kind: 'voicemail_transcript', sourceId: id, url: o.transcript_url, time });
-      return { engagementId: o.engagement_id, facts: { queueId: queueIdOf(o), agentId: o.user_id, channel: 'voice', startTime: o.created_at ?? o.start_time }, artifacts, items: [], eventTs, receivedAtMs };
+      if (o.transcript_url)
+        artifacts.push({ key: artifactKey('voicemail_transcript', id), kind: 'voicemail_transcript', sourceId: id, url: o.transcript_url, time });
+      return {
+        engagementId: o.engagement_id,
+        facts: { queueId: queueIdOf(o), agentId: o.user_id, channel: 'voice', startTime: o.created_at ?? o.start_time },
+        artifacts,
+        items: [],
+        eventTs,
+        receivedAtMs,
+      };
     }
     case ZOOM_EVENTS.noteAdded: {
       const o = parse(noteObjectSchema);

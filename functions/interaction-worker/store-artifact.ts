@@ -107,7 +107,9 @@ async function step<T>(deps: WorkerDeps, engagementId: string, key: string, upst
   } catch (err) {
     const windowClosed = err instanceof ZoomFileNotReadyError;
     if (windowClosed || !isRetryable(err)) {
-      const reason = windowClosed ? `zoom: file still not available ${Math.round(deps.settings.notReadyWindowMs / 1000)} s after the event` : `${upstream}: ${reasonOf(err)}`;
+      const reason = windowClosed
+        ? `zoom: file still not available ${Math.round(deps.settings.notReadyWindowMs / 1000)} s after the event`
+        : `${upstream}: ${reasonOf(err)}`;
       await deps.ledger.updateArtifact(engagementId, key, { state: 'failed', reason, gaveUp: false });
       deps.log.warn('zoom artifact: permanent failure recorded', { engagementId, artifact: key, reason });
       return false;

@@ -160,7 +160,8 @@ function laterDisposition(deps: WorkerDeps, doc: LedgerDoc, key: string, entry: 
     ([k, other]) =>
       k !== key &&
       other.kind === 'disposition' &&
-      (other.state === 'written' || (other.state === 'writing' && (other.updatedAt === undefined || now - other.updatedAt.getTime() < deps.settings.itemOrderStaleMs))) &&
+      (other.state === 'written' ||
+        (other.state === 'writing' && (other.updatedAt === undefined || now - other.updatedAt.getTime() < deps.settings.itemOrderStaleMs))) &&
       isEarlier({ key, item: entry }, { key: k, item: other }),
   );
   return later.length > 0 ? Math.max(...later.map(([, o]) => o.eventTs)) : undefined;
@@ -183,7 +184,11 @@ async function claimInOrder(deps: WorkerDeps, engagementId: string, key: string,
     let blocking = earlierInFlight(deps, doc, key, entry);
     if (blocking === 0) {
       // Conditioned on the ledger's version: of two deliveries only one owns the item.
-      const claim = await deps.ledger.claimItem(engagementId, key, { owner, staleMs: Math.min(deps.settings.itemOrderStaleMs, deps.settings.itemClaimLeaseMs), now: deps.now() });
+      const claim = await deps.ledger.claimItem(engagementId, key, {
+        owner,
+        staleMs: Math.min(deps.settings.itemOrderStaleMs, deps.settings.itemClaimLeaseMs),
+        now: deps.now(),
+      });
       if (claim === 'gone') return undefined;
       if (claim === 'taken') {
         // Another delivery (a duplicate webhook, a redelivery) is writing it: wait for its outcome, then retry later.

@@ -32,7 +32,9 @@ export function composeOperator(env: Env, ports?: Partial<OperatorPorts>, option
     day: { docs, retryFailedArtifacts: config.RECONCILE_RETRY_FAILED },
     now: () => new Date(now()),
     // Behind IAP, its signed assertion is checked too: a request that reached the service some other way is refused.
-    ...(config.OPERATOR_REQUIRE_IAP ? { requireIap: createIapVerifier({ audiences: config.OPERATOR_IAP_AUDIENCE ?? [], keys: iapKeysFrom(config.OPERATOR_IAP_KEYS_URL), now }) } : {}),
+    ...(config.OPERATOR_REQUIRE_IAP
+      ? { requireIap: createIapVerifier({ audiences: config.OPERATOR_IAP_AUDIENCE ?? [], keys: iapKeysFrom(config.OPERATOR_IAP_KEYS_URL), now }) }
+      : {}),
     log,
     projectId: config.GCP_PROJECT,
   });

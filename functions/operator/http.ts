@@ -23,7 +23,10 @@ const daySchema = z
   .refine(isUtcDay, { error: 'not a calendar day' });
 const pageInputSchema = z.looseObject({ id: z.preprocess(blankToUndefined, idSchema.optional()), day: z.preprocess(blankToUndefined, daySchema.optional()) });
 /** Phone numbers travel in POST bodies only: a URL ends up in request logs and browser history. */
-const queryInputSchema = pageInputSchema.refine((v) => v.id === undefined || !looksLikePhone(v.id), { error: 'a phone number must be sent in a POST body, never in the URL', path: ['id'] });
+const queryInputSchema = pageInputSchema.refine((v) => v.id === undefined || !looksLikePhone(v.id), {
+  error: 'a phone number must be sent in a POST body, never in the URL',
+  path: ['id'],
+});
 
 export interface OperatorAppDeps {
   trace: TraceDeps;
@@ -46,7 +49,10 @@ const SECURITY_HEADERS = {
 export function createOperatorApp(deps: OperatorAppDeps): HttpFunction {
   const today = () => deps.now().toISOString().slice(0, 10);
   const page = async (input: z.output<typeof pageInputSchema>) => {
-    const [trace, view] = await Promise.all([input.id === undefined ? undefined : traceInteraction(deps.trace, input.id), dayView(deps.day, input.day ?? today())]);
+    const [trace, view] = await Promise.all([
+      input.id === undefined ? undefined : traceInteraction(deps.trace, input.id),
+      dayView(deps.day, input.day ?? today()),
+    ]);
     return { status: 200, headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' }, body: renderPage({ id: input.id, trace, day: view }) };
   };
   const traceJson = async (id: string | undefined) => {
@@ -73,7 +79,11 @@ export function createOperatorApp(deps: OperatorAppDeps): HttpFunction {
       {
         method: 'GET',
         path: '/api/day',
-        handle: guarded(async (ctx) => ({ status: 200, headers: SECURITY_HEADERS, json: await dayView(deps.day, parseQuery(ctx, pageInputSchema).day ?? today()) })),
+        handle: guarded(async (ctx) => ({
+          status: 200,
+          headers: SECURITY_HEADERS,
+          json: await dayView(deps.day, parseQuery(ctx, pageInputSchema).day ?? today()),
+        })),
       },
     ],
   });

@@ -47,7 +47,10 @@ export function composeReconcile(env: Env, ports?: Partial<ReconcilePorts>, opti
     limits: createLaneLimits(),
     // Each lane step is a message on reconcile-slices, pushed back to /slices.
     dispatch: async (message) => {
-      await bus.publish(config.RECONCILE_SLICES_TOPIC, { data: message, attributes: { runId: message.runId, lane: String(message.lane), step: String(message.step) } });
+      await bus.publish(config.RECONCILE_SLICES_TOPIC, {
+        data: message,
+        attributes: { runId: message.runId, lane: String(message.lane), step: String(message.step) },
+      });
     },
     settings: reconcileSettingsOf(config),
     log,

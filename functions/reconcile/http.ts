@@ -44,7 +44,10 @@ export function createReconcileApp(deps: ReconcileAppDeps): HttpFunction {
           const caller = await deps.oidc.verify(platformCredential(ctx.req.headers), deps.invokers);
           const body = parseBody(ctx, runRequestSchema);
           const now = deps.core.now();
-          const window = body.from !== undefined && body.to !== undefined ? explicitWindow({ from: body.from, to: body.to }, deps.timeZone, now) : defaultWindow(now, deps.timeZone, deps.overlapHours);
+          const window =
+            body.from !== undefined && body.to !== undefined
+              ? explicitWindow({ from: body.from, to: body.to }, deps.timeZone, now)
+              : defaultWindow(now, deps.timeZone, deps.overlapHours);
           ctx.log.info('reconcile: run requested', { caller: caller.email, from: window.from, to: window.to, dryRun: body.dryRun, trigger: body.trigger });
           const outcome = await coordinateRun(
             { ...deps.core, log: ctx.log },

@@ -39,7 +39,9 @@ const pushBodySchema = z.looseObject({
   deliveryAttempt: z.number().int().optional(),
 });
 
-export type PushDecoded = { ok: true; message: LaneMessage; messageId: string | undefined; deliveryAttempt: number | undefined } | { ok: false; reason: string };
+export type PushDecoded =
+  | { ok: true; message: LaneMessage; messageId: string | undefined; deliveryAttempt: number | undefined }
+  | { ok: false; reason: string };
 
 /** Decodes a push delivery; a message that can never be processed is reported, not thrown. */
 export function decodeLanePush(body: unknown): PushDecoded {
@@ -53,5 +55,10 @@ export function decodeLanePush(body: unknown): PushDecoded {
   }
   const message = laneMessageSchema.safeParse(data);
   if (!message.success) return { ok: false, reason: 'message data is not a lane message' };
-  return { ok: true, message: message.data, messageId: push.data.message.messageId ?? push.data.message.message_id, deliveryAttempt: push.data.deliveryAttempt };
+  return {
+    ok: true,
+    message: message.data,
+    messageId: push.data.message.messageId ?? push.data.message.message_id,
+    deliveryAttempt: push.data.deliveryAttempt,
+  };
 }

@@ -46,7 +46,8 @@ export function composeAgentAssist(
   ports: AgentAssistPorts = {},
 ): AgentAssistParts {
   const { log, now } = shared;
-  if (config.SALESFORCE_DOMAIN && config.SALESFORCE_ORGANIZATION_ID.length === 0) log.warn('SALESFORCE_DOMAIN is set without SALESFORCE_ORGANIZATION_ID: /register refuses everyone');
+  if (config.SALESFORCE_DOMAIN && config.SALESFORCE_ORGANIZATION_ID.length === 0)
+    log.warn('SALESFORCE_DOMAIN is set without SALESFORCE_ORGANIZATION_ID: /register refuses everyone');
   const salesforceDomain = config.SALESFORCE_DOMAIN;
   const salesforce =
     ports.salesforce ??

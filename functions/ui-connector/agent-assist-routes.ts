@@ -80,7 +80,10 @@ export function createAgentAssistApp(deps: AgentAssistDeps): HttpFunction {
           throw rateLimited(budget.retryAfterSeconds, 'refused attempts from this source');
         }
         try {
-          return { json: await handleRegister({ salesforce: deps.salesforce, tokens: deps.tokens, log: ctx.log }, headerValue(ctx.req.headers, 'authorization')), headers: { 'cache-control': 'no-store' } };
+          return {
+            json: await handleRegister({ salesforce: deps.salesforce, tokens: deps.tokens, log: ctx.log }, headerValue(ctx.req.headers, 'authorization')),
+            headers: { 'cache-control': 'no-store' },
+          };
         } catch (err) {
           if (err instanceof AppError && err.status === 401) deps.registerRefusals.take(source);
           throw err;

@@ -50,7 +50,10 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}, optio
   const bus = ports.bus ?? lazyPubSubEventBus(config.GCP_PROJECT);
   const upstreamAccounts =
     ports.accounts ??
-    createTwilioAccountVerifier({ http: lazyAsync(() => createTwilioHttp({ baseUrl: config.TWILIO_API_BASE_URL, timeoutMs: config.UI_CONNECTOR_TWILIO_TIMEOUT_MS })), log });
+    createTwilioAccountVerifier({
+      http: lazyAsync(() => createTwilioHttp({ baseUrl: config.TWILIO_API_BASE_URL, timeoutMs: config.UI_CONNECTOR_TWILIO_TIMEOUT_MS })),
+      log,
+    });
 
   const corsOrigins = config.UI_CONNECTOR_CORS_ORIGINS.map((o) => new URL(o).origin);
   const tokens = createTokenService({
@@ -110,5 +113,8 @@ export function composeUiConnector(env: Env, ports: UiConnectorPorts = {}, optio
   };
   const handler: HttpFunction = (req, res) => appFor(req)(req, res);
   // Each request is held to the body limits of the app that will serve it, before the Framework parses it.
-  return Object.assign(withBodyLimits(handler, (req) => bodyLimitsOf(appFor(req), req)), { attachSocket: agentAssist.attachSocket });
+  return Object.assign(
+    withBodyLimits(handler, (req) => bodyLimitsOf(appFor(req), req)),
+    { attachSocket: agentAssist.attachSocket },
+  );
 }

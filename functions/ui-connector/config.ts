@@ -18,8 +18,7 @@ const secretList = (min: number) =>
     .transform((values) => values.map((v) => new Secret(v)));
 
 /** A signing key of at least 32 bytes (HS256 wants a key as long as its hash). */
-const signingKey = () =>
-  secret(32).refine((s) => Buffer.byteLength(s.reveal(), 'utf8') >= 32, { error: 'must be at least 32 bytes' });
+const signingKey = () => secret(32).refine((s) => Buffer.byteLength(s.reveal(), 'utf8') >= 32, { error: 'must be at least 32 bytes' });
 
 export const uiConnectorConfigShape = {
   /** The project named in the tokens' `gcp_agent_assist_project` claim; GCP_PROJECT by default. */
@@ -44,9 +43,7 @@ export const uiConnectorConfigShape = {
     .pipe(z.array(z.url({ error: 'each origin must be an absolute URL such as https://example.my.salesforce.com' })))
     .default([]),
   /** What unsigned requests may do: see twilio-request.ts. Unsigned mapping writes are refused by default. */
-  UI_CONNECTOR_UNSIGNED_REQUESTS: z
-    .enum(['accept', 'reads-only', 'reject'], { error: 'must be accept, reads-only or reject' })
-    .default('reads-only'),
+  UI_CONNECTOR_UNSIGNED_REQUESTS: z.enum(['accept', 'reads-only', 'reject'], { error: 'must be accept, reads-only or reject' }).default('reads-only'),
   /** The function's public URL as Twilio calls it (default: PUBLIC_BASE_URL + /ui-connector). */
   UI_CONNECTOR_PUBLIC_URL: envUrl().optional(),
   /** More public URLs of the same function (custom domains, the Cloud Run URL), comma-separated. */
@@ -77,16 +74,23 @@ export const uiConnectorConfigShape = {
  * is a ConfigError unless unsigned requests are accepted; tokens without a public URL too.
  */
 export function twilioSigningOf(
-  config: Pick<z.output<z.ZodObject<typeof uiConnectorConfigShape>>, 'TWILIO_AUTH_TOKEN' | 'UI_CONNECTOR_UNSIGNED_REQUESTS' | 'UI_CONNECTOR_PUBLIC_URL' | 'UI_CONNECTOR_PUBLIC_URLS' | 'PUBLIC_BASE_URL'>,
+  config: Pick<
+    z.output<z.ZodObject<typeof uiConnectorConfigShape>>,
+    'TWILIO_AUTH_TOKEN' | 'UI_CONNECTOR_UNSIGNED_REQUESTS' | 'UI_CONNECTOR_PUBLIC_URL' | 'UI_CONNECTOR_PUBLIC_URLS' | 'PUBLIC_BASE_URL'
+  >,
 ): { authTokens: Secret[]; publicUrl: string | undefined; publicUrls: string[] } {
   const authTokens = config.TWILIO_AUTH_TOKEN ?? [];
   if (authTokens.length === 0 && config.UI_CONNECTOR_UNSIGNED_REQUESTS !== 'accept') {
-    throw new ConfigError('ui-connector', ['TWILIO_AUTH_TOKEN: required when UI_CONNECTOR_UNSIGNED_REQUESTS is not "accept" (signatures cannot be verified without it)']);
+    throw new ConfigError('ui-connector', [
+      'TWILIO_AUTH_TOKEN: required when UI_CONNECTOR_UNSIGNED_REQUESTS is not "accept" (signatures cannot be verified without it)',
+    ]);
   }
   const publicUrl = functionPublicUrl(config.UI_CONNECTOR_PUBLIC_URL, config.PUBLIC_BASE_URL, 'ui-connector');
   const publicUrls = [...(publicUrl ? [publicUrl] : []), ...config.UI_CONNECTOR_PUBLIC_URLS];
   if (authTokens.length > 0 && publicUrls.length === 0) {
-    throw new ConfigError('ui-connector', ['UI_CONNECTOR_PUBLIC_URL: required with TWILIO_AUTH_TOKEN (set it, UI_CONNECTOR_PUBLIC_URLS or PUBLIC_BASE_URL): Twilio signs the URL it calls']);
+    throw new ConfigError('ui-connector', [
+      'UI_CONNECTOR_PUBLIC_URL: required with TWILIO_AUTH_TOKEN (set it, UI_CONNECTOR_PUBLIC_URLS or PUBLIC_BASE_URL): Twilio signs the URL it calls',
+    ]);
   }
   return { authTokens, publicUrl, publicUrls };
 }

@@ -28,7 +28,12 @@ export interface ConversationStore {
   delete(key: ConversationKey): Promise<boolean>;
 }
 
-export function createConversationStore(options: { docs: DocStore; collection: string; now: () => Date; onCorrupt?: (hash: string) => void }): ConversationStore {
+export function createConversationStore(options: {
+  docs: DocStore;
+  collection: string;
+  now: () => Date;
+  onCorrupt?: (hash: string) => void;
+}): ConversationStore {
   const { docs, collection, now } = options;
 
   const read = async (key: ConversationKey): Promise<StoredMapping | undefined> => {

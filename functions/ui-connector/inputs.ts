@@ -32,9 +32,12 @@ const presentText = (max: number) =>
  * after the `conversation` stream parameter, so a name Dialogflow would refuse is one no
  * conversation will ever have.
  */
-export const CONVERSATION_NAME = /^projects\/[A-Za-z0-9][A-Za-z0-9.:_-]{0,99}\/(?:locations\/[a-z0-9][a-z0-9-]{0,62}\/)?conversations\/[a-zA-Z][a-zA-Z0-9_-]{2,63}$/;
+export const CONVERSATION_NAME =
+  /^projects\/[A-Za-z0-9][A-Za-z0-9.:_-]{0,99}\/(?:locations\/[a-z0-9][a-z0-9-]{0,62}\/)?conversations\/[a-zA-Z][a-zA-Z0-9_-]{2,63}$/;
 
-const accountSidSchema = presentText(64).pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, { error: 'must be a Twilio account SID (AC followed by 32 hex digits)' }));
+const accountSidSchema = presentText(64).pipe(
+  z.string().regex(/^AC[0-9a-fA-F]{32}$/, { error: 'must be a Twilio account SID (AC followed by 32 hex digits)' }),
+);
 
 /** The reference's form: the account's auth token in the body, checked with Twilio's Accounts API. */
 export const registerAppBodySchema = z.object({
@@ -49,7 +52,9 @@ export const conversationNameBodySchema = z.object({
   conversationIntegrationKey: presentText(256),
   conversationName: presentText(512).pipe(
     z.string().regex(CONVERSATION_NAME, {
-      error: 'must look like projects/<project>/locations/<location>/conversations/<id> (locations/<location>/ optional; <id>: a letter, then letters, digits, _ or -, 3-64 characters in all)',
+      error:
+        'must look like projects/<project>/locations/<location>/conversations/<id> (locations/<location>/ ' +
+        'optional; <id>: a letter, then letters, digits, _ or -, 3-64 characters in all)',
     }),
   ),
 });
@@ -87,4 +92,3 @@ export function readBody(ctx: RequestContext): ReadBody {
   assertJsonDepth(json);
   return { fields: json as Record<string, unknown>, formParams: [] };
 }
-

@@ -103,7 +103,11 @@ export async function createDialogflowHttp(options: { timeoutMs: number }): Prom
   });
 }
 
-export function createDialogflowForwarder(options: { http: () => Promise<Got>; endpointOverride?: string; authHeaders: GoogleAuthHeaders }): DialogflowForwarder {
+export function createDialogflowForwarder(options: {
+  http: () => Promise<Got>;
+  endpointOverride?: string;
+  authHeaders: GoogleAuthHeaders;
+}): DialogflowForwarder {
   return {
     async forward(target, method, search, body) {
       const base = withoutTrailingSlash(options.endpointOverride ?? dialogflowEndpoint(target.location));
@@ -136,7 +140,9 @@ export function createDialogflowForwarder(options: { http: () => Promise<Got>; e
 export function googleAuthHeaders(): GoogleAuthHeaders {
   let auth: Promise<{ getRequestHeaders(url?: string): Promise<unknown> }> | undefined;
   return async (url) => {
-    auth ??= import('google-auth-library').then(({ GoogleAuth }) => new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform', 'https://www.googleapis.com/auth/dialogflow'] }));
+    auth ??= import('google-auth-library').then(
+      ({ GoogleAuth }) => new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform', 'https://www.googleapis.com/auth/dialogflow'] }),
+    );
     const headers = await (await auth).getRequestHeaders(url);
     const out: Record<string, string> = {};
     // google-auth-library 10+ answers a Headers object; older majors a plain record.
@@ -144,8 +150,7 @@ export function googleAuthHeaders(): GoogleAuthHeaders {
       headers.forEach((v, k) => {
         out[k] = v;
       });
-    }
-    else Object.assign(out, headers as Record<string, string>);
+    } else Object.assign(out, headers as Record<string, string>);
     return out;
   };
 }

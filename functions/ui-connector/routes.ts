@@ -42,7 +42,11 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
 
   const readKey = (ctx: RequestContext): string => {
     const raw = ctx.query.get('conversationIntegrationKey');
-    const { conversationIntegrationKey } = parseInput('invalid_query', { conversationIntegrationKey: raw === null ? undefined : restorePlusFromQuery(raw) }, conversationKeyQuerySchema);
+    const { conversationIntegrationKey } = parseInput(
+      'invalid_query',
+      { conversationIntegrationKey: raw === null ? undefined : restorePlusFromQuery(raw) },
+      conversationKeyQuerySchema,
+    );
     return conversationIntegrationKey;
   };
 
@@ -106,7 +110,8 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
       path: '/conversation-name',
       handle: async (ctx) => {
         const token = await deps.tokens.verify(headerValue(ctx.req.headers, 'authorization'));
-        if (!token.roles.some((r) => deps.deleteRoles.includes(r))) throw new AppError('forbidden', 403, 'this token may not delete mappings; it needs the role twilio');
+        if (!token.roles.some((r) => deps.deleteRoles.includes(r)))
+          throw new AppError('forbidden', 403, 'this token may not delete mappings; it needs the role twilio');
         // The Lightning component (when agents may delete) deletes unsigned; Twilio's deletes are writes like its registrations.
         const asAgent = token.roles.includes('agent') && deps.deleteRoles.includes('agent');
         deps.gate.check(ctx, [], asAgent ? 'read' : 'write');
@@ -119,7 +124,12 @@ export function createUiConnectorApp(deps: UiConnectorDeps): HttpFunction {
 }
 
 /** One of ui-connector's apps (REST and Agent Assist differ in routes, body size and methods). */
-export function createConnectorApp(deps: { log: Logger; projectId?: string; corsOrigins: string[] }, routes: Route[], maxBodyBytes: number, methods: Method[]): HttpFunction {
+export function createConnectorApp(
+  deps: { log: Logger; projectId?: string; corsOrigins: string[] },
+  routes: Route[],
+  maxBodyBytes: number,
+  methods: Method[],
+): HttpFunction {
   return createHttpApp({
     name: 'ui-connector',
     log: deps.log,
@@ -129,7 +139,6 @@ export function createConnectorApp(deps: { log: Logger; projectId?: string; cors
     cors: { allowedOrigins: deps.corsOrigins, allowedMethods: methods, allowedHeaders: ['authorization', 'content-type'] },
   });
 }
-
 
 /** Form values went through the same "+" → space decoding as query strings. */
 function withRestoredPlus(fields: Record<string, unknown>): Record<string, unknown> {

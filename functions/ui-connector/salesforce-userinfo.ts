@@ -84,7 +84,12 @@ export function createSalesforceUserInfoVerifier(options: { http: () => Promise<
 }
 
 /** Positive answers remembered for `cacheSeconds` under a per-instance HMAC of the token; one call per token at a time. */
-export function createCachedSalesforceVerifier(options: { upstream: SalesforceTokenVerifier; cacheSeconds: number; maxEntries?: number; now?: () => number }): SalesforceTokenVerifier {
+export function createCachedSalesforceVerifier(options: {
+  upstream: SalesforceTokenVerifier;
+  cacheSeconds: number;
+  maxEntries?: number;
+  now?: () => number;
+}): SalesforceTokenVerifier {
   const now = options.now ?? Date.now;
   const maxEntries = options.maxEntries ?? 1000;
   const hashKey = randomBytes(32);

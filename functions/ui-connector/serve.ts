@@ -18,7 +18,9 @@ let handler: ReturnType<typeof composeUiConnector>;
 try {
   handler = composeUiConnector(process.env);
 } catch (err) {
-  process.stderr.write(`${JSON.stringify({ severity: 'CRITICAL', message: `ui-connector: cannot start: ${err instanceof Error ? err.message : String(err)}` })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ severity: 'CRITICAL', message: `ui-connector: cannot start: ${err instanceof Error ? err.message : String(err)}` })}\n`,
+  );
   process.exit(1);
 }
 // Before the Framework builds its app: bodies held to the function's own limits before its parsers.

@@ -170,7 +170,8 @@ export async function attachAgentAssistSocket(server: http.Server, deps: SocketS
     const nsp = io.of(name);
     nsp.use((socket, next) => {
       const auth: unknown = socket.handshake.auth;
-      const token = auth !== null && typeof auth === 'object' && typeof (auth as { token?: unknown }).token === 'string' ? (auth as { token: string }).token : undefined;
+      const token =
+        auth !== null && typeof auth === 'object' && typeof (auth as { token?: unknown }).token === 'string' ? (auth as { token: string }).token : undefined;
       if (token === undefined || token.length > 8192) {
         deps.logger.info('socket refused', { reason: 'no token' });
         next(new Error('Token is missing.'));

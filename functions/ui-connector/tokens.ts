@@ -125,7 +125,10 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       if (claims.data.gcp_agent_assist_project !== options.project) throw tokenError('The target project in your token is invalid.');
       const role = claims.data.ccbridge_role;
       if (role === undefined && roleless === 'reject') throw tokenError('Your token has no role (ccbridge_role); get a new one.');
-      const verifiedToken: VerifiedToken = { ...claims.data, roles: role !== undefined ? [role] : ROLELESS_ROLES[roleless as Exclude<RolelessTokenPolicy, 'reject'>] };
+      const verifiedToken: VerifiedToken = {
+        ...claims.data,
+        roles: role !== undefined ? [role] : ROLELESS_ROLES[roleless as Exclude<RolelessTokenPolicy, 'reject'>],
+      };
       if (maxCached > 0) {
         if (verified.size >= maxCached) verified.delete(verified.keys().next().value!);
         verified.set(cacheKey, { claims: verifiedToken, until: Math.min(claims.data.exp * 1000, now().getTime() + VERIFIED_TOKEN_TTL_MS) });
@@ -135,7 +138,8 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
 
     async authorize(authorization, role) {
       const token = await service.verify(authorization);
-      if (!token.roles.includes(role)) throw new AppError('forbidden', 403, `this token (role ${token.roles.join('/')}) may not do this; it needs the role ${role}`);
+      if (!token.roles.includes(role))
+        throw new AppError('forbidden', 403, `this token (role ${token.roles.join('/')}) may not do this; it needs the role ${role}`);
       return token;
     },
   };

@@ -55,7 +55,10 @@ export function createTwilioAccountVerifier(options: { http: () => Promise<Got>;
       if (response.statusCode === 401 || response.statusCode === 403 || response.statusCode === 404) return 'invalid';
       if (response.statusCode !== 200) {
         options.log.warn('twilio accounts api failed', { status: response.statusCode });
-        throw new AppError('upstream_unavailable', 503, `the Twilio Accounts API answered ${response.statusCode}; try again`, { retryable: true, retryAfterSeconds: 1 });
+        throw new AppError('upstream_unavailable', 503, `the Twilio Accounts API answered ${response.statusCode}; try again`, {
+          retryable: true,
+          retryAfterSeconds: 1,
+        });
       }
       let json: unknown;
       try {

@@ -24,7 +24,9 @@ export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, 
   const { config, log } = createFunctionRuntime('zoom-webhook', env, zoomWebhookConfigShape, options);
   checkZoomWebhookConfig(config);
   const signer =
-    config.GCS_SIGNER_CLIENT_EMAIL && config.GCS_SIGNER_PRIVATE_KEY ? { clientEmail: config.GCS_SIGNER_CLIENT_EMAIL, privateKey: config.GCS_SIGNER_PRIVATE_KEY } : undefined;
+    config.GCS_SIGNER_CLIENT_EMAIL && config.GCS_SIGNER_PRIVATE_KEY
+      ? { clientEmail: config.GCS_SIGNER_CLIENT_EMAIL, privateKey: config.GCS_SIGNER_PRIVATE_KEY }
+      : undefined;
   const docs = ports?.docs ?? lazyFirestoreDocStore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);
   const bus = ports?.bus ?? lazyPubSubEventBus(config.GCP_PROJECT);
   const blobs = ports?.blobs ?? lazyGcsBlobStore(config.GCP_PROJECT, config.ARCHIVE_BUCKET, signer);
@@ -61,7 +63,9 @@ export function composeZoomWebhook(env: Env, ports?: Partial<ZoomWebhookPorts>, 
         ? {
             requireIdentity: {
               verifier: createIapVerifier({ audiences: config.ARTIFACT_IAP_AUDIENCE ?? [], keys: iapKeysFrom(config.ARTIFACT_IAP_KEYS_URL), now }),
-              allowedDomains: config.ARTIFACT_ALLOWED_DOMAINS.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean),
+              allowedDomains: config.ARTIFACT_ALLOWED_DOMAINS.split(',')
+                .map((d) => d.trim().toLowerCase())
+                .filter(Boolean),
             },
           }
         : {}),

@@ -41,7 +41,15 @@ export interface EventKeyStore {
    * or not), or — for a published event — a replay or a stale request. `fresh`: the request's
    * timestamp is within the freshness window.
    */
-  record(input: { key: string; event: string; engagementId: string | undefined; body: string; receivedAt: Date; signature: string; fresh: boolean }): Promise<RecordOutcome>;
+  record(input: {
+    key: string;
+    event: string;
+    engagementId: string | undefined;
+    body: string;
+    receivedAt: Date;
+    signature: string;
+    fresh: boolean;
+  }): Promise<RecordOutcome>;
   markPublished(key: string, messageId: string): Promise<void>;
 }
 

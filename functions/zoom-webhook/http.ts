@@ -10,7 +10,13 @@ import { handleZoomWebhook, type ZoomWebhookDeps } from './receive';
 // Zoom events are a few kB; Pub/Sub-triggered functions take at most 512 kB per event.
 const MAX_EVENT_BYTES = 256 * 1024;
 
-export function createZoomWebhookApp(deps: { log: Logger; projectId: string; webhook: ZoomWebhookDeps; artifacts: ArtifactRedirectDeps; observeRefusal?: RefusalObserver }): HttpFunction {
+export function createZoomWebhookApp(deps: {
+  log: Logger;
+  projectId: string;
+  webhook: ZoomWebhookDeps;
+  artifacts: ArtifactRedirectDeps;
+  observeRefusal?: RefusalObserver;
+}): HttpFunction {
   const header = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
   return createHttpApp({
     name: 'zoom-webhook',

@@ -73,7 +73,10 @@ export async function handleZoomWebhook(deps: ZoomWebhookDeps, input: ZoomWebhoo
     if (!payload.success) throw new AppError('invalid_body', 400, 'url_validation without payload.plainToken');
     // Answered with the secret that signed the request, so validation works mid-rotation.
     const secret = deps.secrets[verdict.secretIndex]!;
-    return { kind: 'url_validation', body: { plainToken: payload.data.plainToken, encryptedToken: encryptPlainToken(secret.reveal(), payload.data.plainToken) } };
+    return {
+      kind: 'url_validation',
+      body: { plainToken: payload.data.plainToken, encryptedToken: encryptPlainToken(secret.reveal(), payload.data.plainToken) },
+    };
   }
 
   if (!KNOWN_EVENTS.has(envelope.event)) deps.log.notice('zoom webhook: unknown event type kept', { event: envelope.event });
@@ -81,7 +84,15 @@ export async function handleZoomWebhook(deps: ZoomWebhookDeps, input: ZoomWebhoo
   const receivedAt = new Date(deps.now());
 
   const outcome = await durably('record the event', () =>
-    deps.keys.record({ key, event: envelope.event, engagementId, body: input.rawBody.toString('utf8'), receivedAt, signature: input.signature!.trim().toLowerCase(), fresh: verdict.fresh }),
+    deps.keys.record({
+      key,
+      event: envelope.event,
+      engagementId,
+      body: input.rawBody.toString('utf8'),
+      receivedAt,
+      signature: input.signature!.trim().toLowerCase(),
+      fresh: verdict.fresh,
+    }),
   );
   if (outcome === 'replay') {
     // An exact copy of a request whose event is published already: nothing to gain by taking it.

@@ -49,11 +49,29 @@ function refusalReasonOf(notice: Pick<RefusalNotice, 'status' | 'code' | 'messag
 const SIGNATURE_CHECKED: ReadonlySet<RefusalReason> = new Set(['replay', 'unavailable']);
 
 const claimedSchema = z.looseObject({
-  event: z.string().max(100).regex(/^[\w.-]+$/).optional().catch(undefined),
+  event: z
+    .string()
+    .max(100)
+    .regex(/^[\w.-]+$/)
+    .optional()
+    .catch(undefined),
   payload: z
     .looseObject({
       object: z
-        .looseObject({ engagement_id: z.union([z.string(), z.number()]).transform(String).pipe(z.string().min(1).max(128).regex(/^[\w.:@=+/-]+$/)).optional().catch(undefined) })
+        .looseObject({
+          engagement_id: z
+            .union([z.string(), z.number()])
+            .transform(String)
+            .pipe(
+              z
+                .string()
+                .min(1)
+                .max(128)
+                .regex(/^[\w.:@=+/-]+$/),
+            )
+            .optional()
+            .catch(undefined),
+        })
         .optional()
         .catch(undefined),
     })
@@ -111,7 +129,14 @@ export function createRefusalRecorder(
       await docs.set(
         REFUSALS_COLLECTION,
         `count-${hourIdOf(s.hour)}-${s.reason}`,
-        { kind: 'count', hour: s.hour, reason: s.reason, count: fieldOps.increment(n), updatedAt: new Date(s.lastWriteAt), expireAt: new Date(s.hour.getTime() + 3_600_000 + options.ttlMs) },
+        {
+          kind: 'count',
+          hour: s.hour,
+          reason: s.reason,
+          count: fieldOps.increment(n),
+          updatedAt: new Date(s.lastWriteAt),
+          expireAt: new Date(s.hour.getTime() + 3_600_000 + options.ttlMs),
+        },
         { merge: true },
       );
     } catch (err) {

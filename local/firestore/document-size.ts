@@ -60,6 +60,8 @@ export function documentSize(segments: readonly string[], fields: Fields): numbe
 export function checkDocumentSize(name: string, segments: readonly string[], fields: Fields): void {
   const size = documentSize(segments, fields);
   if (size > MAX_DOCUMENT_BYTES) {
-    throw invalidArgument(`Document "${name}" cannot be written because its size (${size} bytes) exceeds the maximum allowed size of ${MAX_DOCUMENT_BYTES} bytes.`);
+    throw invalidArgument(
+      `Document "${name}" cannot be written because its size (${size} bytes) exceeds the maximum allowed size of ${MAX_DOCUMENT_BYTES} bytes.`,
+    );
   }
 }

@@ -253,7 +253,9 @@ function compileFilter(f: WireFilter, database: string, facts: FilterFacts): Pre
 function compileCursor(c: WireCursor | null, orders: readonly Order[], database: string, which: string): Cursor | undefined {
   if (c === null) return undefined;
   if (c.values.length > orders.length) {
-    throw invalidArgument(`The ${which} cursor has ${c.values.length} values but the query orders by only ${orders.length} fields (${orders.map((o) => o.fieldPath).join(', ')}).`);
+    throw invalidArgument(
+      `The ${which} cursor has ${c.values.length} values but the query orders by only ${orders.length} fields (${orders.map((o) => o.fieldPath).join(', ')}).`,
+    );
   }
   const keys = c.values.map((raw, i): Key => {
     const value = checkValue(raw, `the ${which} cursor`);

@@ -69,7 +69,11 @@ function counted(handlers: UntypedServiceImplementation, counts: Map<string, num
   return out;
 }
 
-export function createFirestoreService(state: FirestoreState, log: (line: string) => void, counts: Map<string, number> = new Map()): UntypedServiceImplementation {
+export function createFirestoreService(
+  state: FirestoreState,
+  log: (line: string) => void,
+  counts: Map<string, number> = new Map(),
+): UntypedServiceImplementation {
   return counted(handlers(state, log), counts);
 }
 

@@ -296,7 +296,13 @@ export class FirestoreState {
 
   updateDocument(req: UpdateDocumentRequest): OutDocument {
     if (req.document === null) throw invalidArgument('UpdateDocument needs a document.');
-    const write: WireWrite = { operation: 'update', update: req.document, updateMask: req.updateMask, updateTransforms: [], currentDocument: req.currentDocument };
+    const write: WireWrite = {
+      operation: 'update',
+      update: req.document,
+      updateMask: req.updateMask,
+      updateTransforms: [],
+      currentDocument: req.currentDocument,
+    };
     return this.writeOne(req.document.name, write, req.mask);
   }
 

@@ -144,7 +144,10 @@ function compareDoubles(a: number, b: number): number {
   return an && bn ? 0 : an ? -1 : 1;
 }
 
-function compareNumbers(a: Extract<Value, { valueType: 'integerValue' | 'doubleValue' }>, b: Extract<Value, { valueType: 'integerValue' | 'doubleValue' }>): number {
+function compareNumbers(
+  a: Extract<Value, { valueType: 'integerValue' | 'doubleValue' }>,
+  b: Extract<Value, { valueType: 'integerValue' | 'doubleValue' }>,
+): number {
   if (a.valueType === 'integerValue') {
     return b.valueType === 'integerValue' ? compareIntegers(a.integerValue, b.integerValue) : compareIntegerDouble(a.integerValue, b.doubleValue);
   }

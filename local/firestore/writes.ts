@@ -49,7 +49,10 @@ function checkPrecondition(p: WirePrecondition | null, name: string, before: Sto
   const wanted = timestampMicros(p.updateTime!);
   if (before === undefined) throw failedPrecondition(`The document ${name} does not exist, so its update time cannot match the precondition.`);
   if (before.updateTime !== wanted) {
-    throw failedPrecondition(`The stored version of ${name} (update time ${JSON.stringify(toTimestamp(before.updateTime))}) does not match the required base version (${JSON.stringify(p.updateTime)}).`);
+    throw failedPrecondition(
+      `The stored version of ${name} (update time ${JSON.stringify(toTimestamp(before.updateTime))}) does not ` +
+        `match the required base version (${JSON.stringify(p.updateTime)}).`,
+    );
   }
 }
 

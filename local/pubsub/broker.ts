@@ -250,8 +250,6 @@ export class Broker {
         orderingKey: message.orderingKey,
       },
     ]);
-    this.deps.log(
-      `pubsub: message ${message.messageId} from ${runtime.name} dead-lettered to ${policy.topic} as ${id} after ${attempts} attempts`,
-    );
+    this.deps.log(`pubsub: message ${message.messageId} from ${runtime.name} dead-lettered to ${policy.topic} as ${id} after ${attempts} attempts`);
   }
 }

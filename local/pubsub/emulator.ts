@@ -102,10 +102,7 @@ export async function startPubSubEmulator(options: PubSubEmulatorOptions = {}): 
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
   server.addService(services.publisher, createPublisherService(broker, log));
-  server.addService(
-    services.subscriber,
-    createSubscriberService(broker, { log, pullWaitMs: options.pullWaitMs ?? DEFAULT_PULL_WAIT_MS }),
-  );
+  server.addService(services.subscriber, createSubscriberService(broker, { log, pullWaitMs: options.pullWaitMs ?? DEFAULT_PULL_WAIT_MS }));
   const port = await bindServer(server, `${host}:${options.port ?? 0}`);
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   log(`pubsub: emulator listening on ${address}`);

@@ -10,10 +10,7 @@ export function toStatusError(error: unknown, log: (line: string) => void): Stat
   return { code: status.INTERNAL, details: error instanceof Error ? error.message : String(error) };
 }
 
-export function unary<Request, Response>(
-  log: (line: string) => void,
-  handle: (request: Request) => Response,
-): handleUnaryCall<Request, Response> {
+export function unary<Request, Response>(log: (line: string) => void, handle: (request: Request) => Response): handleUnaryCall<Request, Response> {
   return (call, callback) => {
     let response: Response;
     try {

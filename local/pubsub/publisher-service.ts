@@ -17,9 +17,7 @@ export function createPublisherService(broker: Broker, log: (line: string) => vo
     CreateTopic: unary(log, (topic: WireTopic) => broker.createTopic(topic)),
     GetTopic: unary(log, (request: GetTopicRequest) => broker.getTopic(request.topic)),
     UpdateTopic: unary(log, (request: UpdateTopicRequest) => broker.updateTopic(request.topic, request.updateMask)),
-    ListTopics: unary(log, (request: ListTopicsRequest) =>
-      broker.listTopics(request.project, request.pageSize, request.pageToken),
-    ),
+    ListTopics: unary(log, (request: ListTopicsRequest) => broker.listTopics(request.project, request.pageSize, request.pageToken)),
     ListTopicSubscriptions: unary(log, (request: ListTopicSubscriptionsRequest) =>
       broker.listTopicSubscriptions(request.topic, request.pageSize, request.pageToken),
     ),

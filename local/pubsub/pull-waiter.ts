@@ -2,9 +2,7 @@ import { status } from '@grpc/grpc-js';
 import type { Consumer, SubscriptionRuntime } from './subscription-runtime';
 import type { WireReceivedMessage } from './wire';
 
-export type PullOutcome =
-  | { readonly messages: WireReceivedMessage[] }
-  | { readonly error: { readonly code: status; readonly details: string } };
+export type PullOutcome = { readonly messages: WireReceivedMessage[] } | { readonly error: { readonly code: status; readonly details: string } };
 
 /**
  * A unary Pull that found nothing: waits like Pub/Sub for messages to arrive, and answers

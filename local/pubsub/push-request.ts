@@ -12,11 +12,7 @@ export interface PushRequestContent {
  * a dead-letter policy; no CloudEvent headers (docs/contracts/google-cloud.md §2, Google's
  * minimum and maximum request examples, which show both spellings).
  */
-export function buildPushRequest(
-  message: StoredMessage,
-  subscription: string,
-  deliveryAttempt: number | undefined,
-): PushRequestContent {
+export function buildPushRequest(message: StoredMessage, subscription: string, deliveryAttempt: number | undefined): PushRequestContent {
   const publishTime = publishTimeOf(message);
   const envelope = {
     message: {

@@ -55,9 +55,7 @@ export class PushSender {
         const status = response.statusCode ?? 0;
         // Read the body to its end so the keep-alive socket can be reused.
         response.resume();
-        response.on('end', () =>
-          resolve(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, reason: `HTTP ${status}` }),
-        );
+        response.on('end', () => resolve(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, reason: `HTTP ${status}` }));
         response.on('error', (error) => resolve({ ok: false, reason: error.message }));
       });
       request.on('error', (error) => {

@@ -51,17 +51,12 @@ function pull(broker: Broker, options: SubscriberServiceOptions): handleUnaryCal
 /** google.pubsub.v1.Subscriber; snapshots and Seek answer UNIMPLEMENTED. */
 export function createSubscriberService(broker: Broker, options: SubscriberServiceOptions): UntypedServiceImplementation {
   const { log } = options;
-  const streamingPull: handleBidiStreamingCall<StreamingPullRequest, StreamingPullResponse> = (call) =>
-    serveStreamingPull(broker, call, log);
+  const streamingPull: handleBidiStreamingCall<StreamingPullRequest, StreamingPullResponse> = (call) => serveStreamingPull(broker, call, log);
   return {
     CreateSubscription: unary(log, (subscription: WireSubscription) => broker.createSubscription(subscription)),
     GetSubscription: unary(log, (request: SubscriptionRequest) => broker.getSubscription(request.subscription)),
-    UpdateSubscription: unary(log, (request: UpdateSubscriptionRequest) =>
-      broker.updateSubscription(request.subscription, request.updateMask),
-    ),
-    ListSubscriptions: unary(log, (request: ListSubscriptionsRequest) =>
-      broker.listSubscriptions(request.project, request.pageSize, request.pageToken),
-    ),
+    UpdateSubscription: unary(log, (request: UpdateSubscriptionRequest) => broker.updateSubscription(request.subscription, request.updateMask)),
+    ListSubscriptions: unary(log, (request: ListSubscriptionsRequest) => broker.listSubscriptions(request.project, request.pageSize, request.pageToken)),
     DeleteSubscription: unary(log, (request: SubscriptionRequest) => {
       broker.deleteSubscription(request.subscription);
       return {};

@@ -66,9 +66,7 @@ export function normalizeSubscription(subscription: WireSubscription): WireSubsc
   let ackDeadlineSeconds = subscription.ackDeadlineSeconds;
   if (ackDeadlineSeconds === 0) ackDeadlineSeconds = DEFAULT_ACK_DEADLINE_SECONDS;
   if (!Number.isInteger(ackDeadlineSeconds) || ackDeadlineSeconds < 10 || ackDeadlineSeconds > MAX_ACK_DEADLINE_SECONDS) {
-    throw invalidArgument(
-      `Invalid ack deadline given: ${ackDeadlineSeconds}. The ack deadline must be between 10 and 600 seconds.`,
-    );
+    throw invalidArgument(`Invalid ack deadline given: ${ackDeadlineSeconds}. The ack deadline must be between 10 and 600 seconds.`);
   }
 
   let retryPolicy = subscription.retryPolicy;
@@ -89,9 +87,7 @@ export function normalizeSubscription(subscription: WireSubscription): WireSubsc
     parseTopicName(deadLetterPolicy.deadLetterTopic);
     const attempts = deadLetterPolicy.maxDeliveryAttempts === 0 ? DEFAULT_MAX_DELIVERY_ATTEMPTS : deadLetterPolicy.maxDeliveryAttempts;
     if (!Number.isInteger(attempts) || attempts < MIN_DELIVERY_ATTEMPTS || attempts > MAX_DELIVERY_ATTEMPTS) {
-      throw invalidArgument(
-        `Invalid max_delivery_attempts: ${attempts}. It must be between ${MIN_DELIVERY_ATTEMPTS} and ${MAX_DELIVERY_ATTEMPTS}.`,
-      );
+      throw invalidArgument(`Invalid max_delivery_attempts: ${attempts}. It must be between ${MIN_DELIVERY_ATTEMPTS} and ${MAX_DELIVERY_ATTEMPTS}.`);
     }
     deadLetterPolicy = { deadLetterTopic: deadLetterPolicy.deadLetterTopic, maxDeliveryAttempts: attempts };
   }
@@ -120,10 +116,7 @@ export function toDeliveryPolicy(subscription: WireSubscription): DeliveryPolicy
             minimumMs: durationToMs(retry.minimumBackoff) ?? DEFAULT_MIN_BACKOFF_MS,
             maximumMs: durationToMs(retry.maximumBackoff) ?? DEFAULT_MAX_BACKOFF_MS,
           },
-    deadLetter:
-      deadLetter === null
-        ? undefined
-        : { topic: deadLetter.deadLetterTopic, maxDeliveryAttempts: deadLetter.maxDeliveryAttempts },
+    deadLetter: deadLetter === null ? undefined : { topic: deadLetter.deadLetterTopic, maxDeliveryAttempts: deadLetter.maxDeliveryAttempts },
     push:
       push === null || push.pushEndpoint === ''
         ? undefined

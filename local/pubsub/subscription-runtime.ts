@@ -253,12 +253,7 @@ export class SubscriptionRuntime {
     }
   }
 
-  private lease(
-    consumer: Consumer | undefined,
-    maxMessages: number,
-    maxBytes: number,
-    deadlineMs: number,
-  ): { batch: WireReceivedMessage[]; bytes: number } {
+  private lease(consumer: Consumer | undefined, maxMessages: number, maxBytes: number, deadlineMs: number): { batch: WireReceivedMessage[]; bytes: number } {
     const batch: WireReceivedMessage[] = [];
     const messageLimit = Math.min(maxMessages, MAX_BATCH_MESSAGES);
     const byteLimit = Math.min(maxBytes, MAX_BATCH_BYTES);

@@ -50,8 +50,7 @@ export class GcsXmlError extends Error {
   body(): string {
     const details = this.details === undefined ? '' : `<Details>${escapeXml(this.details)}</Details>`;
     return (
-      `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${escapeXml(this.code)}</Code>` +
-      `<Message>${escapeXml(this.message)}</Message>${details}</Error>`
+      `<?xml version='1.0' encoding='UTF-8'?><Error><Code>${escapeXml(this.code)}</Code>` + `<Message>${escapeXml(this.message)}</Message>${details}</Error>`
     );
   }
 }
@@ -69,11 +68,7 @@ export function objectNotFound(bucket: string, name: string): GcsJsonError {
 }
 
 export function conditionNotMet(what: string): GcsJsonError {
-  return new GcsJsonError(
-    412,
-    'conditionNotMet',
-    `At least one of the pre-conditions you specified did not hold. (${what})`,
-  );
+  return new GcsJsonError(412, 'conditionNotMet', `At least one of the pre-conditions you specified did not hold. (${what})`);
 }
 
 export function badRequest(message: string, reason = 'invalid'): GcsJsonError {

@@ -74,12 +74,7 @@ export class HashingFile {
  * `batchBytes`, which keeps a 1 GiB upload from costing tens of thousands of tiny disk
  * writes while bounding memory to one batch.
  */
-export async function appendStream(
-  file: HashingFile,
-  body: AsyncIterable<Uint8Array>,
-  skipBytes = 0,
-  batchBytes = 1 << 20,
-): Promise<number> {
+export async function appendStream(file: HashingFile, body: AsyncIterable<Uint8Array>, skipBytes = 0, batchBytes = 1 << 20): Promise<number> {
   let toSkip = skipBytes;
   let received = 0;
   let batch: Uint8Array[] = [];

@@ -16,12 +16,7 @@ import { parseDownloadRange } from './ranges';
  * decompressed for a client that does not accept gzip (GCS "decompressive transcoding").
  * `lookup` is called again if the object was replaced between lookup and open.
  */
-export async function sendObjectMedia(
-  req: IncomingMessage,
-  res: ServerResponse,
-  lookup: () => ObjectRecord,
-  style: 'json' | 'xml',
-): Promise<void> {
+export async function sendObjectMedia(req: IncomingMessage, res: ServerResponse, lookup: () => ObjectRecord, style: 'json' | 'xml'): Promise<void> {
   let record = lookup();
   let handle: FileHandle;
   try {
@@ -38,13 +33,7 @@ export async function sendObjectMedia(
   }
 }
 
-async function streamFromHandle(
-  req: IncomingMessage,
-  res: ServerResponse,
-  record: ObjectRecord,
-  handle: FileHandle,
-  style: 'json' | 'xml',
-): Promise<void> {
+async function streamFromHandle(req: IncomingMessage, res: ServerResponse, record: ObjectRecord, handle: FileHandle, style: 'json' | 'xml'): Promise<void> {
   const storedEncoding = record.contentEncoding ?? 'identity';
   const transcode = storedEncoding === 'gzip' && !/\bgzip\b/i.test(header(req, 'accept-encoding') ?? '');
   const headers: Record<string, string> = {

@@ -18,10 +18,7 @@ import type { ObjectRef } from './routes';
 /** `/b/{bucket}/o`: list. (Inserts go to the /upload/ path; GCS refuses them here too.) */
 export async function handleObjectCollection(ctx: EmulatorContext, r: RequestInfo, bucket: string): Promise<void> {
   if (r.req.method === 'POST') {
-    throw badRequest(
-      'Upload requests must include an uploadType URL parameter and a URL path beginning with /upload/',
-      'wrongUrlForUpload',
-    );
+    throw badRequest('Upload requests must include an uploadType URL parameter and a URL path beginning with /upload/', 'wrongUrlForUpload');
   }
   if (r.req.method !== 'GET') throw methodNotAllowed(r);
   const page = (() => {
@@ -55,12 +52,7 @@ function parseListQuery(q: URLSearchParams): ListQuery {
 }
 
 /** `/b/{bucket}/o/{object}`: metadata or media (alt=media) GET, PATCH, PUT, DELETE. */
-export async function handleObject(
-  ctx: EmulatorContext,
-  r: RequestInfo,
-  ref: ObjectRef,
-  downloadPath: boolean,
-): Promise<void> {
+export async function handleObject(ctx: EmulatorContext, r: RequestInfo, ref: ObjectRef, downloadPath: boolean): Promise<void> {
   const generation = r.query.get('generation') ?? undefined;
   const preconditions = parsePreconditions(r.query);
   switch (r.req.method) {
@@ -82,9 +74,7 @@ export async function handleObject(
     case 'PUT': {
       const body = await readJsonBody(r.req);
       ctx.store.object(ref.bucket, ref.name, generation);
-      const record = ctx.store.updateFields(ref.bucket, ref.name, preconditions, (current) =>
-        applyFieldsPatch(current, body, r.req.method === 'PUT'),
-      );
+      const record = ctx.store.updateFields(ref.bucket, ref.name, preconditions, (current) => applyFieldsPatch(current, body, r.req.method === 'PUT'));
       sendJson(r.res, 200, objectResource(record, ctx.baseUrl()));
       return;
     }
@@ -102,13 +92,7 @@ export async function handleObject(
  * `done` in one call) and the hashes carried over. An empty body keeps the source's
  * metadata; a body with fields replaces it, as in GCS.
  */
-export async function handleCopy(
-  ctx: EmulatorContext,
-  r: RequestInfo,
-  source: ObjectRef,
-  destination: ObjectRef,
-  rewrite: boolean,
-): Promise<void> {
+export async function handleCopy(ctx: EmulatorContext, r: RequestInfo, source: ObjectRef, destination: ObjectRef, rewrite: boolean): Promise<void> {
   if (r.req.method !== 'POST') throw methodNotAllowed(r);
   const body = await readJsonBody(r.req);
   const sourceGeneration = r.query.get('sourceGeneration') ?? undefined;

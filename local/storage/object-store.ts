@@ -58,11 +58,7 @@ export class ObjectStore {
 
   createBucket(input: { name: string; location?: string; storageClass?: string }): BucketRecord {
     if (this.buckets.has(input.name)) {
-      throw new GcsJsonError(
-        409,
-        'conflict',
-        'Your previous request to create the named bucket succeeded and you already own it.',
-      );
+      throw new GcsJsonError(409, 'conflict', 'Your previous request to create the named bucket succeeded and you already own it.');
     }
     const bucket: BucketRecord = {
       name: input.name,
@@ -120,10 +116,7 @@ export class ObjectStore {
    * place first; the precondition check and the index swap then run with no await between
    * them, so two uploads racing with `ifGenerationMatch=0` cannot both win.
    */
-  async commit(
-    file: FinishedFile,
-    target: { bucket: string; name: string; fields: ObjectFields; preconditions: Preconditions },
-  ): Promise<ObjectRecord> {
+  async commit(file: FinishedFile, target: { bucket: string; name: string; fields: ObjectFields; preconditions: Preconditions }): Promise<ObjectRecord> {
     const finalPath = join(this.objectsDir, randomUUID());
     try {
       await rename(file.path, finalPath);
@@ -161,12 +154,7 @@ export class ObjectStore {
   }
 
   /** Rewrites the writable fields of the live object; metageneration goes up by one. */
-  updateFields(
-    bucket: string,
-    name: string,
-    preconditions: Preconditions,
-    change: (current: ObjectFields) => ObjectFields,
-  ): ObjectRecord {
+  updateFields(bucket: string, name: string, preconditions: Preconditions, change: (current: ObjectFields) => ObjectFields): ObjectRecord {
     const current = this.object(bucket, name);
     checkWritePreconditions(current, preconditions);
     const fields = change(current);

@@ -34,26 +34,18 @@ export function parsePreconditions(query: URLSearchParams, source = false): Prec
 /** For writes (insert, patch, delete, upload completion): any failed condition is 412. */
 export function checkWritePreconditions(existing: Versioned | undefined, p: Preconditions): void {
   if (p.ifGenerationMatch !== undefined) {
-    const ok =
-      p.ifGenerationMatch === '0' ? existing === undefined : existing?.generation === p.ifGenerationMatch;
+    const ok = p.ifGenerationMatch === '0' ? existing === undefined : existing?.generation === p.ifGenerationMatch;
     if (!ok) throw conditionNotMet(`ifGenerationMatch=${p.ifGenerationMatch}`);
   }
   if (p.ifGenerationNotMatch !== undefined) {
     // GCS: 0 means "succeeds only if a live version exists".
-    const ok =
-      p.ifGenerationNotMatch === '0'
-        ? existing !== undefined
-        : existing === undefined || existing.generation !== p.ifGenerationNotMatch;
+    const ok = p.ifGenerationNotMatch === '0' ? existing !== undefined : existing === undefined || existing.generation !== p.ifGenerationNotMatch;
     if (!ok) throw conditionNotMet(`ifGenerationNotMatch=${p.ifGenerationNotMatch}`);
   }
   if (p.ifMetagenerationMatch !== undefined && String(existing?.metageneration) !== p.ifMetagenerationMatch) {
     throw conditionNotMet(`ifMetagenerationMatch=${p.ifMetagenerationMatch}`);
   }
-  if (
-    p.ifMetagenerationNotMatch !== undefined &&
-    existing !== undefined &&
-    String(existing.metageneration) === p.ifMetagenerationNotMatch
-  ) {
+  if (p.ifMetagenerationNotMatch !== undefined && existing !== undefined && String(existing.metageneration) === p.ifMetagenerationNotMatch) {
     throw conditionNotMet(`ifMetagenerationNotMatch=${p.ifMetagenerationNotMatch}`);
   }
 }

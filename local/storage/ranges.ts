@@ -1,10 +1,7 @@
 // Parsers for the two range headers the emulator meets: `Range` on downloads and
 // `Content-Range` on resumable-upload chunks. Pure, so they are tested with tables.
 
-export type DownloadRange =
-  | { kind: 'full' }
-  | { kind: 'partial'; start: number; end: number }
-  | { kind: 'unsatisfiable' };
+export type DownloadRange = { kind: 'full' } | { kind: 'partial'; start: number; end: number } | { kind: 'unsatisfiable' };
 
 /**
  * Interprets a download `Range` header against an object of `size` bytes. Only the first

@@ -13,13 +13,7 @@ export interface ObjectFields {
   metadata: Record<string, string>;
 }
 
-export const SETTABLE_FIELDS = [
-  'contentType',
-  'contentEncoding',
-  'contentDisposition',
-  'cacheControl',
-  'contentLanguage',
-] as const;
+export const SETTABLE_FIELDS = ['contentType', 'contentEncoding', 'contentDisposition', 'cacheControl', 'contentLanguage'] as const;
 
 // Custom metadata values are strings in GCS; clients sometimes send numbers or booleans.
 const metadataValueSchema = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -117,9 +111,7 @@ const composeSchema = z.object({
       z.object({
         name: z.string().min(1),
         generation: z.union([z.string(), z.number()]).transform(String).optional(),
-        objectPreconditions: z
-          .object({ ifGenerationMatch: z.union([z.string(), z.number()]).transform(String).optional() })
-          .optional(),
+        objectPreconditions: z.object({ ifGenerationMatch: z.union([z.string(), z.number()]).transform(String).optional() }).optional(),
       }),
     )
     .min(1)

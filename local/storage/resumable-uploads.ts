@@ -87,13 +87,18 @@ export class ResumableUploads {
     const received = session.file.size;
     if (range.start > received) {
       throw badRequest(
-        `Invalid request. According to the Content-Range header, the upload offset is ${range.start} byte(s), which exceeds already uploaded size of ${received} byte(s).`,
+        `Invalid request. According to the Content-Range header, the upload offset is ${range.start} byte(s), ` +
+          `which exceeds already uploaded size of ${received} byte(s).`,
       );
     }
     session.receiving = true;
     session.arriving = 0;
     try {
-      await appendStream(session.file, counted(body, (n) => (session.arriving += n)), received - range.start);
+      await appendStream(
+        session.file,
+        counted(body, (n) => (session.arriving += n)),
+        received - range.start,
+      );
     } finally {
       session.receiving = false;
       session.arriving = 0;
@@ -127,10 +132,7 @@ export class ResumableUploads {
     await Promise.all(open.map((s) => (s.result ? undefined : s.file.discard().catch(() => undefined))));
   }
 
-  private async complete(
-    session: Session,
-    clientHashes: { md5?: string; crc32c?: string },
-  ): Promise<ChunkOutcome> {
+  private async complete(session: Session, clientHashes: { md5?: string; crc32c?: string }): Promise<ChunkOutcome> {
     const { target } = session;
     let finished: FinishedFile;
     try {
@@ -157,11 +159,7 @@ export class ResumableUploads {
   }
 }
 
-function checkSizeAndHashes(
-  file: FinishedFile,
-  target: UploadTarget,
-  clientHashes: { md5?: string; crc32c?: string },
-): void {
+function checkSizeAndHashes(file: FinishedFile, target: UploadTarget, clientHashes: { md5?: string; crc32c?: string }): void {
   if (target.declaredSize !== undefined && file.size !== target.declaredSize) {
     throw badRequest(`Received ${file.size} bytes but X-Upload-Content-Length said ${target.declaredSize}.`);
   }

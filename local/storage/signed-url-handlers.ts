@@ -21,11 +21,7 @@ export async function handleSignedObjectRequest(ctx: EmulatorContext, r: Request
       `Anonymous caller does not have storage.objects.get access to the Google Cloud Storage object ${ref.bucket}/${ref.name}.`,
     );
   }
-  verifySignedUrl(
-    { method: r.req.method ?? 'GET', rawPath: r.rawPath, query: r.query, headers: r.req.headers },
-    ctx.signingKeys,
-    ctx.now(),
-  );
+  verifySignedUrl({ method: r.req.method ?? 'GET', rawPath: r.rawPath, query: r.query, headers: r.req.headers }, ctx.signingKeys, ctx.now());
   switch (r.req.method) {
     case 'GET':
     case 'HEAD':

@@ -40,7 +40,12 @@ export function verifySignedUrl(request: SignedRequest, publicKeys: KeyObject[],
   const signedHeaders = q.get('X-Goog-SignedHeaders');
   const signature = q.get('X-Goog-Signature');
   if (!algorithm || !credential || !date || !expires || !signedHeaders || !signature) {
-    throw new GcsXmlError(400, 'AuthorizationQueryParametersError', 'Query-string authentication requires the X-Goog-Algorithm, X-Goog-Credential, X-Goog-Date, X-Goog-Expires, X-Goog-SignedHeaders and X-Goog-Signature parameters.');
+    throw new GcsXmlError(
+      400,
+      'AuthorizationQueryParametersError',
+      'Query-string authentication requires the X-Goog-Algorithm, X-Goog-Credential, X-Goog-Date, X-Goog-Expires, ' +
+        'X-Goog-SignedHeaders and X-Goog-Signature parameters.',
+    );
   }
   if (algorithm !== 'GOOG4-RSA-SHA256') {
     throw new GcsXmlError(400, 'InvalidArgument', `Unsupported signing algorithm: ${algorithm}`);
@@ -76,7 +81,8 @@ export function verifySignedUrl(request: SignedRequest, publicKeys: KeyObject[],
     403,
     'SignatureDoesNotMatch',
     'Access denied.',
-    `The request signature we calculated does not match the signature you provided. Check your Google secret key and signing method. StringToSign: ${lastStringToSign}`,
+    `The request signature we calculated does not match the signature you provided. Check your Google secret key ` +
+      `and signing method. StringToSign: ${lastStringToSign}`,
   );
 }
 
@@ -97,7 +103,10 @@ function hostCandidates(host: string | undefined): string[] {
 
 /** The V4 canonical request, or undefined when a signed header is missing from the request. */
 export function canonicalRequest(request: SignedRequest, signedHeaders: string, hostValue: string): string | undefined {
-  const names = signedHeaders.split(';').map((n) => n.trim().toLowerCase()).filter((n) => n !== '');
+  const names = signedHeaders
+    .split(';')
+    .map((n) => n.trim().toLowerCase())
+    .filter((n) => n !== '');
   const headerLines: string[] = [];
   for (const name of names) {
     const raw = name === 'host' ? hostValue : request.headers[name];

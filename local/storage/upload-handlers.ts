@@ -37,12 +37,7 @@ export async function handleUpload(ctx: EmulatorContext, r: RequestInfo, bucket:
   }
 }
 
-async function insertMedia(
-  ctx: EmulatorContext,
-  r: RequestInfo,
-  bucket: string,
-  preconditions: Preconditions,
-): Promise<void> {
+async function insertMedia(ctx: EmulatorContext, r: RequestInfo, bucket: string, preconditions: Preconditions): Promise<void> {
   const name = checkObjectName(r.query.get('name') ?? undefined);
   const metadata: InsertMetadata = {
     fields: { contentType: header(r.req, 'content-type') ?? 'application/octet-stream', metadata: {} },
@@ -50,21 +45,21 @@ async function insertMedia(
   const hashes = parseGoogHash(header(r.req, 'x-goog-hash'));
   if (hashes.md5 !== undefined) metadata.expectedMd5Hash = hashes.md5;
   if (hashes.crc32c !== undefined) metadata.expectedCrc32c = hashes.crc32c;
-  const record = await writeObject(ctx, r.req, (file) => appendStream(file, r.req).then(() => undefined), () => ({
-    bucket,
-    name,
-    metadata,
-    preconditions,
-  }));
+  const record = await writeObject(
+    ctx,
+    r.req,
+    (file) => appendStream(file, r.req).then(() => undefined),
+    () => ({
+      bucket,
+      name,
+      metadata,
+      preconditions,
+    }),
+  );
   sendJson(r.res, 200, objectResource(record, ctx.baseUrl()));
 }
 
-async function insertMultipart(
-  ctx: EmulatorContext,
-  r: RequestInfo,
-  bucket: string,
-  preconditions: Preconditions,
-): Promise<void> {
+async function insertMultipart(ctx: EmulatorContext, r: RequestInfo, bucket: string, preconditions: Preconditions): Promise<void> {
   const boundary = multipartBoundary(header(r.req, 'content-type'));
   if (boundary === undefined) throw badRequest('uploadType=multipart needs a multipart/related body with a boundary.');
   let metadataJson = '';
@@ -119,9 +114,7 @@ async function writeObject(
 
 function checkHashes(file: FinishedFile, metadata: InsertMetadata): void {
   if (metadata.expectedMd5Hash !== undefined && metadata.expectedMd5Hash !== file.md5Hash) {
-    throw badRequest(
-      `Provided MD5 hash "${metadata.expectedMd5Hash}" doesn't match calculated MD5 hash "${file.md5Hash}".`,
-    );
+    throw badRequest(`Provided MD5 hash "${metadata.expectedMd5Hash}" doesn't match calculated MD5 hash "${file.md5Hash}".`);
   }
   if (metadata.expectedCrc32c !== undefined && metadata.expectedCrc32c !== file.crc32c) {
     throw badRequest(`Provided CRC32C "${metadata.expectedCrc32c}" doesn't match calculated CRC32C "${file.crc32c}".`);
@@ -129,12 +122,7 @@ function checkHashes(file: FinishedFile, metadata: InsertMetadata): void {
 }
 
 /** Session initiation: preconditions are checked now (fail fast) and again at completion. */
-async function startResumable(
-  ctx: EmulatorContext,
-  r: RequestInfo,
-  bucket: string,
-  preconditions: Preconditions,
-): Promise<void> {
+async function startResumable(ctx: EmulatorContext, r: RequestInfo, bucket: string, preconditions: Preconditions): Promise<void> {
   const metadata = parseInsertMetadata(await readJsonBody(r.req));
   const name = checkObjectName(r.query.get('name') ?? metadata.name);
   checkWritePreconditions(ctx.store.findObject(bucket, name), preconditions);
@@ -151,8 +139,7 @@ async function startResumable(
     ...(metadata.expectedCrc32c === undefined ? {} : { expectedCrc32c: metadata.expectedCrc32c }),
   });
   const location =
-    `${ctx.baseUrl()}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o` +
-    `?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`;
+    `${ctx.baseUrl()}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o` + `?uploadType=resumable&name=${encodeURIComponent(name)}&upload_id=${id}`;
   sendEmpty(r.res, 200, { Location: location, 'X-GUploader-UploadID': id });
 }
 
@@ -167,12 +154,7 @@ async function handleSessionRequest(ctx: EmulatorContext, r: RequestInfo, upload
   const rangeHeader = header(r.req, 'content-range');
   const range = parseUploadContentRange(rangeHeader);
   if (range === undefined) throw badRequest(`Invalid Content-Range: ${rangeHeader}`);
-  const outcome: ChunkOutcome = await ctx.uploads.receive(
-    uploadId,
-    range,
-    r.req,
-    parseGoogHash(header(r.req, 'x-goog-hash')),
-  );
+  const outcome: ChunkOutcome = await ctx.uploads.receive(uploadId, range, r.req, parseGoogHash(header(r.req, 'x-goog-hash')));
   if (outcome.kind === 'complete') {
     sendJson(r.res, 200, objectResource(outcome.object, ctx.baseUrl()));
     return;

@@ -10,7 +10,15 @@ import type { StoredObjectSummary } from '../../local/storage';
 import type { LedgerDoc } from '../../shared/zoom/ledger';
 import type { PipelineState } from '../demo/pipeline-state';
 import { finalDisposition } from './day';
-import { expectedArtifactKey as artifactKey, type ExpectedArtifactKind as ArtifactKind, expectedCrmKey, expectedDispositionKey, expectedNoteKey, expectedObjectName, expectedWorkOf } from './layout';
+import {
+  expectedArtifactKey as artifactKey,
+  type ExpectedArtifactKind as ArtifactKind,
+  expectedCrmKey,
+  expectedDispositionKey,
+  expectedNoteKey,
+  expectedObjectName,
+  expectedWorkOf,
+} from './layout';
 
 export interface CheckRow {
   check: string;
@@ -50,18 +58,21 @@ export interface Expectation {
  * What Zoom's files and events oblige the pipeline to hold, derived from the mock and the
  * documented layout (./layout: never the product's own path and key functions).
  */
-export function expectationOf(
-  day: MockEngagement[],
-  zoom: { fileDigest(path: string): { sha256: string; bytes: number } },
-  prefix = 'zoom',
-): Expectation {
+export function expectationOf(day: MockEngagement[], zoom: { fileDigest(path: string): { sha256: string; bytes: number } }, prefix = 'zoom'): Expectation {
   const artifacts: ExpectedArtifact[] = [];
   const items: ExpectedItem[] = [];
   for (const e of day) {
     const add = (kind: ArtifactKind, sourceId: string | undefined, time: string, file: string) => {
       const key = artifactKey(kind, sourceId);
       const digest = zoom.fileDigest(file);
-      artifacts.push({ engagementId: e.engagementId, kind, key, object: expectedObjectName({ prefix, engagementId: e.engagementId, time, key, kind }), file, ...digest });
+      artifacts.push({
+        engagementId: e.engagementId,
+        kind,
+        key,
+        object: expectedObjectName({ prefix, engagementId: e.engagementId, time, key, kind }),
+        file,
+        ...digest,
+      });
     };
     for (const r of e.recordings) {
       add('recording', r.recordingId, r.startTime, zoomFilePath('recordings', r.recordingId));
@@ -84,7 +95,13 @@ export function expectationOf(
       item({ engagementId: e.engagementId, kind: 'note', key: expectedNoteKey(n.note), eventTs: ts, text: n.note });
     }
     for (const d of e.dispositions) {
-      item({ engagementId: e.engagementId, kind: 'disposition', key: expectedDispositionKey(d.dispositionId), eventTs: Date.parse(d.at), text: d.dispositionName });
+      item({
+        engagementId: e.engagementId,
+        kind: 'disposition',
+        key: expectedDispositionKey(d.dispositionId),
+        eventTs: Date.parse(d.at),
+        text: d.dispositionName,
+      });
     }
   }
   return { engagements: day, artifacts, items };
@@ -164,7 +181,8 @@ export async function runChecks(input: CheckInput): Promise<CheckRow[]> {
     else comments.ok++;
   }
   const extraComments = row('CRM: no comment beyond the notes', 0);
-  for (const c of state.crm.comments) if (!matchedComments.has(c.id)) extraComments.problems.push(`comment ${c.id} on ${c.recordId} (key ${c.idempotencyKey ?? 'none'}): "${c.body}"`);
+  for (const c of state.crm.comments)
+    if (!matchedComments.has(c.id)) extraComments.problems.push(`comment ${c.id} on ${c.recordId} (key ${c.idempotencyKey ?? 'none'}): "${c.body}"`);
 
   const withDisposition = x.engagements.filter((e) => e.dispositions.length > 0);
   const dispositions = row('CRM: the final disposition on each record', withDisposition.length);
@@ -173,7 +191,11 @@ export async function runChecks(input: CheckInput): Promise<CheckRow[]> {
     const final = finalDisposition(e)!;
     const record = recordById.get(recordOf.get(e.engagementId) ?? '');
     if (record?.disposition === final.dispositionName) dispositions.ok++;
-    else dispositions.problems.push(`${e.engagementId}: record shows ${JSON.stringify(record?.disposition ?? null)}, the last disposition is "${final.dispositionName}"${e.dispositions.length > 1 ? ` (after "${e.dispositions[0]!.dispositionName}")` : ''}`);
+    else
+      dispositions.problems.push(
+        `${e.engagementId}: record shows ${JSON.stringify(record?.disposition ?? null)}, the last disposition is ` +
+          `"${final.dispositionName}"${e.dispositions.length > 1 ? ` (after "${e.dispositions[0]!.dispositionName}")` : ''}`,
+      );
   }
 
   const attachmentsByRecord = groupBy(state.crm.attachments, (a) => a.recordId);
@@ -189,7 +211,8 @@ export async function runChecks(input: CheckInput): Promise<CheckRow[]> {
     else links.ok++;
   }
   const extraAttachments = row('CRM: no attachment beyond the artifacts', 0);
-  for (const t of state.crm.attachments) if (!matchedAttachments.has(t.id)) extraAttachments.problems.push(`attachment ${t.id} on ${t.recordId}: ${t.fileName} ${t.url ?? ''}`);
+  for (const t of state.crm.attachments)
+    if (!matchedAttachments.has(t.id)) extraAttachments.problems.push(`attachment ${t.id} on ${t.recordId}: ${t.fileName} ${t.url ?? ''}`);
 
   const sample = spread(x.artifacts, input.linksToOpen);
   const opened = row('CRM links open the stored file (sample)', sample.length);
@@ -209,7 +232,14 @@ export async function runChecks(input: CheckInput): Promise<CheckRow[]> {
   const itemsOf = groupBy(x.items, (i) => i.engagementId);
   const ledger = row('ledger: agrees with Zoom, storage and the CRM', x.engagements.length);
   for (const e of x.engagements) {
-    const problems = ledgerProblems(e, ledgers.get(e.engagementId), artifactsOf.get(e.engagementId) ?? [], itemsOf.get(e.engagementId) ?? [], objects, recordOf.get(e.engagementId));
+    const problems = ledgerProblems(
+      e,
+      ledgers.get(e.engagementId),
+      artifactsOf.get(e.engagementId) ?? [],
+      itemsOf.get(e.engagementId) ?? [],
+      objects,
+      recordOf.get(e.engagementId),
+    );
     if (problems.length === 0) ledger.ok++;
     else ledger.problems.push(...problems.map((p) => `${e.engagementId}: ${p}`));
   }
@@ -258,7 +288,10 @@ export function orderFigures(x: Expectation, state: PipelineState): { lateNotes:
       newest = Math.max(newest, t);
     }
   }
-  const supersededDispositions = state.ledgers.reduce((n, l) => n + Object.values(l.items).filter((i) => i.kind === 'disposition' && i.state === 'superseded').length, 0);
+  const supersededDispositions = state.ledgers.reduce(
+    (n, l) => n + Object.values(l.items).filter((i) => i.kind === 'disposition' && i.state === 'superseded').length,
+    0,
+  );
   return { lateNotes, supersededDispositions };
 }
 
@@ -280,7 +313,8 @@ function ledgerProblems(
     if (!entry) out.push(`${a.key}: not in the ledger`);
     else if (entry.state !== 'linked') out.push(`${a.key}: ${entry.state}${entry.reason ? ` (${entry.reason})` : ''}`);
     else if (entry.path !== a.object) out.push(`${a.key}: ledger path ${entry.path}, expected ${a.object}`);
-    else if (o && (entry.bytes !== o.size || entry.generation !== o.generation)) out.push(`${a.key}: ledger says ${entry.bytes} bytes generation ${entry.generation}, storage ${o.size} bytes generation ${o.generation}`);
+    else if (o && (entry.bytes !== o.size || entry.generation !== o.generation))
+      out.push(`${a.key}: ledger says ${entry.bytes} bytes generation ${entry.generation}, storage ${o.size} bytes generation ${o.generation}`);
   }
   const final = finalDisposition(e);
   const finalKey = final ? expectedDispositionKey(final.dispositionId) : undefined;
@@ -295,7 +329,8 @@ function ledgerProblems(
   // dispositionTs is the time of the entry that applied it: Zoom's event time, or — when the
   // reconciliation backfilled it — the time it was given then (Zoom's listing has none).
   const applied = finalKey ? doc.items[finalKey] : undefined;
-  if (final && (applied?.eventTs === undefined || doc.dispositionTs !== applied.eventTs)) out.push(`dispositionTs ${doc.dispositionTs ?? '(none)'}, the final disposition's entry has ${applied?.eventTs ?? '(none)'}`);
+  if (final && (applied?.eventTs === undefined || doc.dispositionTs !== applied.eventTs))
+    out.push(`dispositionTs ${doc.dispositionTs ?? '(none)'}, the final disposition's entry has ${applied?.eventTs ?? '(none)'}`);
   const known = new Set([...artifacts.map((a) => a.key), ...items.map((i) => i.key)]);
   for (const k of [...Object.keys(doc.artifacts), ...Object.keys(doc.items)]) if (!known.has(k)) out.push(`${k}: an entry Zoom has no counterpart for`);
   return out;

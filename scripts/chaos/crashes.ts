@@ -83,8 +83,19 @@ export function armCrashes(deps: CrasherDeps, targets: CrashTarget[], spares: Cr
       const { killedPid } = await deps.pool.crash();
       // The connection is gone: the session stops receiving and keeps what arrived.
       const left = open ? await waitFor(() => deps.uploadsInProgress().find((u) => session(u) && !u.receiving), UPLOAD_WAIT_MS) : undefined;
-      records.push({ file: target.file, object: target.object, fileBytes: target.bytes, downloadedBytes, uploadedBytes, leftBehindBytes: left?.received, killedPid });
-      deps.log(`crash ${records.length}: killed worker pid ${killedPid} mid-upload of ${target.object} (${uploadedBytes ?? '?'} of ${target.bytes} bytes uploaded, ${left?.received ?? '?'} left behind)`);
+      records.push({
+        file: target.file,
+        object: target.object,
+        fileBytes: target.bytes,
+        downloadedBytes,
+        uploadedBytes,
+        leftBehindBytes: left?.received,
+        killedPid,
+      });
+      deps.log(
+        `crash ${records.length}: killed worker pid ${killedPid} mid-upload of ${target.object} ` +
+          `(${uploadedBytes ?? '?'} of ${target.bytes} bytes uploaded, ${left?.received ?? '?'} left behind)`,
+      );
     } catch (err) {
       deps.log(`crash during ${target.object} failed: ${err instanceof Error ? err.message : String(err)}`);
     } finally {

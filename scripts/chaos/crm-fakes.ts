@@ -51,10 +51,16 @@ function parseBody(body: string, keys: Map<string, string>): { text: string; key
 export async function startChaosCrm(kind: ChaosCrmKind): Promise<ChaosCrm> {
   const keysOf = (x: Expectation) => {
     const keys = new Map<string, string>();
-    for (const k of [...x.items.map((i) => expectedCrmKey(i.engagementId, i.key)), ...x.artifacts.map((a) => expectedCrmKey(a.engagementId, a.key))]) keys.set(refMarker(k), k);
+    for (const k of [...x.items.map((i) => expectedCrmKey(i.engagementId, i.key)), ...x.artifacts.map((a) => expectedCrmKey(a.engagementId, a.key))])
+      keys.set(refMarker(k), k);
     return keys;
   };
-  const common = (fake: { failures: { randomly: (o: Parameters<ServiceNowFake['failures']['randomly']>[0]) => void; injected: { s500: number; s429: number; lost: number } } }, match: RegExp) => ({
+  const common = (
+    fake: {
+      failures: { randomly: (o: Parameters<ServiceNowFake['failures']['randomly']>[0]) => void; injected: { s500: number; s429: number; lost: number } };
+    },
+    match: RegExp,
+  ) => ({
     arm(rates: { s500: number; s429: number; lost: number }, seed: string) {
       fake.failures.randomly({ ...rates, random: seededRandom(`chaos-crm:${seed}`), match });
     },
@@ -81,7 +87,14 @@ export async function startChaosCrm(kind: ChaosCrmKind): Promise<ChaosCrm> {
           const link = LINK_NOTE.exec(text);
           if (link && key && x.artifacts.some((a) => expectedCrmKey(a.engagementId, a.key) === key)) {
             attachments.push({ id: j['sys_id']!, recordId: j['element_id']!, fileName: link[1]!, url: link[2]!, idempotencyKey: key });
-          } else comments.push({ id: j['sys_id']!, recordId: j['element_id']!, body: text, idempotencyKey: key ?? null, createdAt: new Date(`${j['sys_created_on']!.replace(' ', 'T')}Z`) });
+          } else
+            comments.push({
+              id: j['sys_id']!,
+              recordId: j['element_id']!,
+              body: text,
+              idempotencyKey: key ?? null,
+              createdAt: new Date(`${j['sys_created_on']!.replace(' ', 'T')}Z`),
+            });
         }
         return { records, comments, attachments };
       },
@@ -93,13 +106,27 @@ export async function startChaosCrm(kind: ChaosCrmKind): Promise<ChaosCrm> {
     const fake: SalesforceFake = await startSalesforceFake({ clientId: '3MVG9-chaos', clientSecret: 'sf-chaos-secret-0123456789' });
     return {
       kind,
-      env: { CRM_ADAPTER: 'salesforce', SALESFORCE_LOGIN_URL: fake.baseUrl, SALESFORCE_CLIENT_ID: '3MVG9-chaos', SALESFORCE_CLIENT_SECRET: 'sf-chaos-secret-0123456789' },
+      env: {
+        CRM_ADAPTER: 'salesforce',
+        SALESFORCE_LOGIN_URL: fake.baseUrl,
+        SALESFORCE_CLIENT_ID: '3MVG9-chaos',
+        SALESFORCE_CLIENT_SECRET: 'sf-chaos-secret-0123456789',
+      },
       ...common(fake, /^(GET|POST|PATCH) \/services\/data\//),
       read(x) {
         const keys = keysOf(x);
         // A Case's session is the CallObject of its call-log Task; a Case no Task names has none.
-        const taskOf = new Map(fake.records('Task').filter((t) => typeof t['WhatId'] === 'string' && t['CallObject']).map((t) => [String(t['WhatId']), t]));
-        const records = fake.records('Case').map((c) => ({ id: c.Id, sessionId: String(taskOf.get(c.Id)?.['CallObject'] ?? ''), disposition: (taskOf.get(c.Id)?.['CallDisposition'] as string | undefined) ?? null }));
+        const taskOf = new Map(
+          fake
+            .records('Task')
+            .filter((t) => typeof t['WhatId'] === 'string' && t['CallObject'])
+            .map((t) => [String(t['WhatId']), t]),
+        );
+        const records = fake.records('Case').map((c) => ({
+          id: c.Id,
+          sessionId: String(taskOf.get(c.Id)?.['CallObject'] ?? ''),
+          disposition: (taskOf.get(c.Id)?.['CallDisposition'] as string | undefined) ?? null,
+        }));
         const comments = fake.records('CaseComment').map((c) => {
           const { text, key } = parseBody(String(c['CommentBody'] ?? ''), keys);
           return { id: c.Id, recordId: String(c['ParentId']), body: text, idempotencyKey: key ?? null, createdAt: new Date(String(c['CreatedDate'])) };
@@ -120,7 +147,13 @@ export async function startChaosCrm(kind: ChaosCrmKind): Promise<ChaosCrm> {
   const fake: ZendeskFake = await startZendeskFake({ email: 'chaos@example.com', apiToken: 'zd-chaos-token-0123456789abcdef' });
   return {
     kind,
-    env: { CRM_ADAPTER: 'zendesk', ZENDESK_BASE_URL: fake.baseUrl, ZENDESK_EMAIL: 'chaos@example.com', ZENDESK_API_TOKEN: 'zd-chaos-token-0123456789abcdef', ZENDESK_DISPOSITION_FIELD_ID: String(ZD_DISPOSITION_FIELD) },
+    env: {
+      CRM_ADAPTER: 'zendesk',
+      ZENDESK_BASE_URL: fake.baseUrl,
+      ZENDESK_EMAIL: 'chaos@example.com',
+      ZENDESK_API_TOKEN: 'zd-chaos-token-0123456789abcdef',
+      ZENDESK_DISPOSITION_FIELD_ID: String(ZD_DISPOSITION_FIELD),
+    },
     ...common(fake, /^(GET|POST|PUT) \/api\/v2\//),
     read(x) {
       const keys = keysOf(x);
@@ -135,7 +168,8 @@ export async function startChaosCrm(kind: ChaosCrmKind): Promise<ChaosCrm> {
           if (c.body.startsWith('Wrap-up\n')) continue;
           const { text, key } = parseBody(c.body, keys);
           const link = LINK_NOTE.exec(text);
-          if (link && key && x.artifacts.some((a) => expectedCrmKey(a.engagementId, a.key) === key)) attachments.push({ id: String(c.id), recordId: String(t.id), fileName: link[1]!, url: link[2]!, idempotencyKey: key });
+          if (link && key && x.artifacts.some((a) => expectedCrmKey(a.engagementId, a.key) === key))
+            attachments.push({ id: String(c.id), recordId: String(t.id), fileName: link[1]!, url: link[2]!, idempotencyKey: key });
           else comments.push({ id: String(c.id), recordId: String(t.id), body: text, idempotencyKey: key ?? null });
         }
       }

@@ -31,7 +31,7 @@ export function generateChaosDay(options: ChaosDayOptions): MockEngagement[] {
   const out: MockEngagement[] = [];
   for (let n = 0; n < options.engagements; n++) {
     const id = `eng-chaos-${String(n + 1).padStart(6, '0')}`;
-    const start = first + Math.floor((n / options.engagements) * spanMs / 1000) * 1000;
+    const start = first + Math.floor(((n / options.engagements) * spanMs) / 1000) * 1000;
     const end = start + between(60, MAX_DURATION_S) * 1000;
     const queue = pick(QUEUES);
     const agent = pick(AGENTS);

@@ -89,7 +89,10 @@ export function expectedWorkOf(data: unknown): ExpectedWork | 'unreadable' | 'no
     case 'contact_center.inbox_message_received': {
       if (str(o, 'message_type') !== undefined && str(o, 'message_type') !== 'voicemail') return 'no work';
       const id = str(o, 'message_id') ?? str(o, 'voicemail_id') ?? engagementId;
-      const keys = [...(str(o, 'download_url') ? [expectedArtifactKey('voicemail', id)] : []), ...(str(o, 'transcript_url') ? [expectedArtifactKey('voicemail_transcript', id)] : [])];
+      const keys = [
+        ...(str(o, 'download_url') ? [expectedArtifactKey('voicemail', id)] : []),
+        ...(str(o, 'transcript_url') ? [expectedArtifactKey('voicemail_transcript', id)] : []),
+      ];
       return work(keys);
     }
     case 'contact_center.engagement_note_added':

@@ -104,7 +104,9 @@ const CRASH_MIN_BYTES = 128 * 1024;
 
 /** `logDir`: where the worker's log goes (default: a new temporary directory). */
 /** `inspect`: runs on the stack once the report is made, before it stops (tests read the stores left behind). */
-export async function runChaos(options: ChaosOptions & { progress?: (line: string) => void; logDir?: string; inspect?: (stack: Stack) => Promise<void> }): Promise<ChaosReport> {
+export async function runChaos(
+  options: ChaosOptions & { progress?: (line: string) => void; logDir?: string; inspect?: (stack: Stack) => Promise<void> },
+): Promise<ChaosReport> {
   const say = options.progress ?? (() => undefined);
   const started = performance.now();
   const deadline = Date.now() + options.timeoutSeconds * 1000;
@@ -166,7 +168,10 @@ async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx:
   const expectation = expectationOf(day, stack.zoom);
   // Zoom sends each event when it happens: the day's events in time order.
   const events = day.flatMap((e) => stack.zoom.eventsFor(e.engagementId)).sort((a, b) => a.event_ts - b.event_ts);
-  say(`${day.length} engagements, ${events.length} webhook events, ${expectation.artifacts.length} files (${mib(sum(expectation.artifacts.map((a) => a.bytes)))}), ${expectation.items.length} notes and dispositions`);
+  say(
+    `${day.length} engagements, ${events.length} webhook events, ${expectation.artifacts.length} files ` +
+      `(${mib(sum(expectation.artifacts.map((a) => a.bytes)))}), ${expectation.items.length} notes and dispositions`,
+  );
 
   const crashes = armFaults(stack, pool, expectation, rates, options.seed, bucket, say);
   if (ctx.realCrm) {
@@ -188,7 +193,11 @@ async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx:
       seed: options.seed,
       retryDelaysMs: [1000, 3000, 6000],
     });
-    say(`webhooks: ${delivery.requests} requests, ${delivery.acknowledged} of ${delivery.events - delivery.dropped} delivered events acknowledged, ${delivery.dropped} dropped, ${delivery.duplicatesSent} duplicated, ${delivery.delayed} late`);
+    say(
+      `webhooks: ${delivery.requests} requests, ${delivery.acknowledged} of ${delivery.events - delivery.dropped} ` +
+        `delivered events acknowledged, ${delivery.dropped} dropped, ${delivery.duplicatesSent} duplicated, ` +
+        `${delivery.delayed} late`,
+    );
     const deliverySeconds = (performance.now() - deliveryStarted) / 1000;
     const drainStarted = performance.now();
     await drain(stack, ctx, 'after the webhooks');
@@ -200,7 +209,8 @@ async function drive(stack: Stack, pool: WorkerPool, options: ChaosOptions, ctx:
     const window = { from: isoSeconds(Date.parse(day[0]!.startTime) - 60_000), to: isoSeconds(Date.now()) };
     say(`reconciliation of ${window.from} – ${window.to}…`);
     const first = await reconcile(stack, window, 'chaos', ctx);
-    if (first) say(`reconciliation: seen ${first.totals.seen}, present ${first.totals.present}, backfilled ${first.totals.backfilled}, failed ${first.totals.failed}`);
+    if (first)
+      say(`reconciliation: seen ${first.totals.seen}, present ${first.totals.present}, backfilled ${first.totals.backfilled}, failed ${first.totals.failed}`);
     await drain(stack, ctx, 'after the reconciliation');
     const reconcileSeconds = (performance.now() - reconcileStarted) / 1000;
 
@@ -302,7 +312,10 @@ function armFaults(stack: Stack, pool: WorkerPool, x: Expectation, rates: FaultR
 
   // ~rate × all uploads, among the files large enough to be cut mid-upload (resumable ones).
   const candidates = x.artifacts.filter((a) => a.bytes >= CRASH_MIN_BYTES && !truncated.has(a.file));
-  const shuffled = candidates.map((a) => ({ a, k: rnd() })).sort((p, q) => p.k - q.k).map((p) => p.a);
+  const shuffled = candidates
+    .map((a) => ({ a, k: rnd() }))
+    .sort((p, q) => p.k - q.k)
+    .map((p) => p.a);
   const wanted = Math.min(candidates.length, Math.round(rates.crash * x.artifacts.length));
   const toTarget = (a: (typeof x.artifacts)[number]): CrashTarget => ({ file: a.file, object: a.object, bytes: a.bytes });
   return armCrashes(
@@ -332,7 +345,8 @@ async function addCrmFaults(stack: Stack, rates: FaultRates): Promise<void> {
 async function liftFaults(stack: Stack, fromFake?: { crm500: number; crm429: number; crmLost: number }): Promise<ChaosFigures['faults']> {
   const listed = fromFake ? { faults: [] } : ((await (await crmAdmin(stack, 'GET')).json()) as { faults: Array<{ status?: number | null; used: number }> });
   if (!fromFake) await crmAdmin(stack, 'DELETE');
-  const crm = (status: number) => (fromFake ? (status === 500 ? fromFake.crm500 : fromFake.crm429) : listed.faults.filter((f) => f.status === status).reduce((n, f) => n + f.used, 0));
+  const crm = (status: number) =>
+    fromFake ? (status === 500 ? fromFake.crm500 : fromFake.crm429) : listed.faults.filter((f) => f.status === status).reduce((n, f) => n + f.used, 0);
   const taken = stack.zoom.faults.taken;
   const storage = stack.storage.faultCounts();
   stack.zoom.faults.clear();
@@ -381,7 +395,10 @@ async function waitUntilStale(stack: Stack, say: (line: string) => void): Promis
   }
   if (touched.length === 0) return { entries: 0, waitedSeconds: 0 };
   const waitMs = Math.max(0, Math.max(...touched) + STALE_MS + 1000 - Date.now());
-  say(`${touched.length} ledger entries unfinished with nothing left to deliver: waiting ${(waitMs / 1000).toFixed(0)} s until they are stale, as the nightly run would find them`);
+  say(
+    `${touched.length} ledger entries unfinished with nothing left to deliver: waiting ` +
+      `${(waitMs / 1000).toFixed(0)} s until they are stale, as the nightly run would find them`,
+  );
   await new Promise((r) => setTimeout(r, waitMs));
   return { entries: touched.length, waitedSeconds: waitMs / 1000 };
 }
@@ -469,7 +486,11 @@ function startTicker(stack: Stack, pool: WorkerPool, say: (line: string) => void
   const t0 = performance.now();
   const timer = setInterval(() => {
     const w: SubscriptionStats | undefined = subscriptionStats(stack.pubsub.stats(), 'interaction-worker-push');
-    say(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: worker acked ${w?.acked ?? 0}, outstanding ${w?.outstanding ?? 0}, failed deliveries ${w?.failedAttempts ?? 0}, dead-lettered ${w?.deadLettered ?? 0}; crashes ${pool.crashes}`);
+    say(
+      `  ${((performance.now() - t0) / 1000).toFixed(0)} s: worker acked ${w?.acked ?? 0}, outstanding ` +
+        `${w?.outstanding ?? 0}, failed deliveries ${w?.failedAttempts ?? 0}, dead-lettered ${w?.deadLettered ?? 0}; ` +
+        `crashes ${pool.crashes}`,
+    );
   }, 10_000);
   timer.unref();
   return { stop: () => clearInterval(timer) };

@@ -72,11 +72,12 @@ export async function startWorkerPool(options: { env: Env; port: number; logFile
       if (instance.killedOnPurpose || stopping) return;
       unexpectedExits.push(`pid ${child.pid}: ${signal ? `signal ${signal}` : `exit code ${code}`}`);
       // Keep a worker running so the run can finish (and report this exit).
-      if (current === instance) replacing ??= launch().then((next) => {
-        current = next;
-        replacing = undefined;
-        return next;
-      });
+      if (current === instance)
+        replacing ??= launch().then((next) => {
+          current = next;
+          replacing = undefined;
+          return next;
+        });
     });
     const timeoutMs = options.startTimeoutMs ?? 60_000;
     let timer: NodeJS.Timeout | undefined;

@@ -16,8 +16,20 @@ import type { Env } from '../../shared/config';
 import type { SubscriptionStats } from '../../local/pubsub';
 
 const crmRecordSchema = z.looseObject({ id: z.string(), sessionId: z.string(), disposition: z.string().nullish() });
-const crmCommentSchema = z.looseObject({ id: z.string(), recordId: z.string(), body: z.string(), idempotencyKey: z.string().nullish(), createdAt: z.date().optional() });
-const crmAttachmentSchema = z.looseObject({ id: z.string(), recordId: z.string(), fileName: z.string(), url: z.string().nullish(), idempotencyKey: z.string().nullish() });
+const crmCommentSchema = z.looseObject({
+  id: z.string(),
+  recordId: z.string(),
+  body: z.string(),
+  idempotencyKey: z.string().nullish(),
+  createdAt: z.date().optional(),
+});
+const crmAttachmentSchema = z.looseObject({
+  id: z.string(),
+  recordId: z.string(),
+  fileName: z.string(),
+  url: z.string().nullish(),
+  idempotencyKey: z.string().nullish(),
+});
 export type CrmRecordDoc = z.output<typeof crmRecordSchema>;
 export type CrmCommentDoc = z.output<typeof crmCommentSchema>;
 export type CrmAttachmentDoc = z.output<typeof crmAttachmentSchema>;

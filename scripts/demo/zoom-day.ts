@@ -29,7 +29,12 @@ export interface DaySummary {
 
 export async function runZoomDay(stack: Stack, options: DayOptions, progress: (line: string) => void): Promise<DaySummary> {
   const started = performance.now();
-  const day = stack.zoom.generateDay({ seed: options.seed, date: options.date, engagements: options.engagements, recordingBytes: { min: 256 * 1024, max: 8 * 1024 * 1024 } });
+  const day = stack.zoom.generateDay({
+    seed: options.seed,
+    date: options.date,
+    engagements: options.engagements,
+    recordingBytes: { min: 256 * 1024, max: 8 * 1024 * 1024 },
+  });
   // Events are re-dated to the last few minutes, as if the day were happening now.
   const base = Date.now() - 5 * 60_000;
   const events = day.flatMap((e) => stack.zoom.eventsFor(e.engagementId)).map((e, i) => ({ ...e, event_ts: base + i * 100 }));

@@ -17,7 +17,21 @@ export interface Violation {
   step?: number;
   generator: string;
   endpoint: string;
-  kind: 'server-error' | 'no-answer' | 'accepted-hostile' | 'refused-valid' | 'status' | 'error-body' | 'stack-trace' | 'changed' | 'write' | 'message' | 'object' | 'log-secret' | 'log-pii' | 'crash';
+  kind:
+    | 'server-error'
+    | 'no-answer'
+    | 'accepted-hostile'
+    | 'refused-valid'
+    | 'status'
+    | 'error-body'
+    | 'stack-trace'
+    | 'changed'
+    | 'write'
+    | 'message'
+    | 'object'
+    | 'log-secret'
+    | 'log-pii'
+    | 'crash';
   detail: string;
   proves?: string;
 }
@@ -35,7 +49,13 @@ const STACK_TRACE = /\n\s+at .+:\d+:\d+\)?|node_modules\/|\bat (?:JSON\.parse|Ob
  */
 function closedWhileSendingTooMuch(step: Step, result: StepResult): boolean {
   const status = step.expect.status;
-  return step.expect.outcome === 'rejected' && status !== undefined && status.length > 0 && status.every((s) => s === 413) && /\b(EPIPE|ECONNRESET)\b/.test(result.error ?? '');
+  return (
+    step.expect.outcome === 'rejected' &&
+    status !== undefined &&
+    status.length > 0 &&
+    status.every((s) => s === 413) &&
+    /\b(EPIPE|ECONNRESET)\b/.test(result.error ?? '')
+  );
 }
 
 /** Problems with one answer, in words; empty when it is as expected. */
@@ -49,20 +69,26 @@ export function checkAnswer(step: Step, result: StepResult, previous: readonly S
     return problems;
   }
   if (status >= 500) problems.push({ kind: 'server-error', detail: `answered ${status}: ${excerpt()}` });
-  if (expect.outcome === 'rejected' && status < 400) problems.push({ kind: 'accepted-hostile', detail: `answered ${status}, expected a refusal: ${excerpt()}` });
+  if (expect.outcome === 'rejected' && status < 400)
+    problems.push({ kind: 'accepted-hostile', detail: `answered ${status}, expected a refusal: ${excerpt()}` });
   if (expect.outcome === 'accepted' && !isSuccess(status)) problems.push({ kind: 'refused-valid', detail: `answered ${status}: ${excerpt()}` });
-  if (expect.status && !expect.status.includes(status) && status < 500) problems.push({ kind: 'status', detail: `answered ${status}, expected ${expect.status.join(' or ')}: ${excerpt()}` });
+  if (expect.status && !expect.status.includes(status) && status < 500)
+    problems.push({ kind: 'status', detail: `answered ${status}, expected ${expect.status.join(' or ')}: ${excerpt()}` });
   // Cloud Run's invoker check (played by the local gateway) refuses in its own HTML, as in production.
   const platformRefusal = result.headers[PLATFORM_REFUSAL_HEADER] !== undefined;
   if (status >= 400 && status < 500 && step.request.method !== 'HEAD' && !platformRefusal) {
     const shape = errorBodyProblem(result, expect.errorShape ?? 'contract');
     if (shape) problems.push({ kind: 'error-body', detail: `${status} ${shape}` });
   }
-  if (STACK_TRACE.test(result.body.toString('utf8'))) problems.push({ kind: 'stack-trace', detail: `the answer carries a stack trace or a file path: ${excerpt()}` });
+  if (STACK_TRACE.test(result.body.toString('utf8')))
+    problems.push({ kind: 'stack-trace', detail: `the answer carries a stack trace or a file path: ${excerpt()}` });
   if (expect.sameBodyAs !== undefined) {
     const before = previous[expect.sameBodyAs];
     if (before && !before.body.equals(result.body)) {
-      problems.push({ kind: 'changed', detail: `reads differently after a refused write: before ${before.body.toString('utf8').slice(0, 120)} / after ${excerpt()}` });
+      problems.push({
+        kind: 'changed',
+        detail: `reads differently after a refused write: before ${before.body.toString('utf8').slice(0, 120)} / after ${excerpt()}`,
+      });
     }
   }
   return problems;
@@ -118,7 +144,10 @@ export function checkStores(cases: Map<number, CaseRecord>, seed: number, eviden
   const endpointOf = (c: CaseRecord) => c.steps[0]?.step.endpoint ?? '(none)';
 
   // What each case was allowed to leave behind: declared effects of its accepted steps.
-  const declared = new Map<number, { docs: Map<string, Extract<Effect, { store: 'firestore' }>>; markers: Map<string, number>; messages: Map<string, number> }>();
+  const declared = new Map<
+    number,
+    { docs: Map<string, Extract<Effect, { store: 'firestore' }>>; markers: Map<string, number>; messages: Map<string, number> }
+  >();
   const unmarkedAllowance = new Map<string, number>();
   for (const c of cases.values()) {
     const docs = new Map<string, Extract<Effect, { store: 'firestore' }>>();
@@ -132,8 +161,7 @@ export function checkStores(cases: Map<number, CaseRecord>, seed: number, eviden
           markers.set(e.collection, (markers.get(e.collection) ?? 0) + e.atMost);
           // A marker is first claimed without the case's data (a pending claim), then completed.
           unmarkedAllowance.set(e.collection, (unmarkedAllowance.get(e.collection) ?? 0) + e.atMost);
-        }
-        else if (e.store === 'pubsub') messages.set(e.topic, (messages.get(e.topic) ?? 0) + e.count);
+        } else if (e.store === 'pubsub') messages.set(e.topic, (messages.get(e.topic) ?? 0) + e.count);
         else unmarkedAllowance.set(e.collection, (unmarkedAllowance.get(e.collection) ?? 0) + e.atMost);
       }
     }
@@ -177,17 +205,36 @@ export function checkStores(cases: Map<number, CaseRecord>, seed: number, eviden
     for (const [collection, atMost] of declared.get(c.index)!.markers) {
       const live = [...(touched.get(c.index)?.values() ?? [])].filter((d) => d.collection === collection && d.last.kind !== 'delete');
       if (live.length > atMost) {
-        violations.push({ caseIndex: c.index, generator: c.generator, endpoint: endpointOf(c), kind: 'write', detail: `${live.length} markers in ${collection} at the end, at most ${atMost} expected (${describe(c)})` });
+        violations.push({
+          caseIndex: c.index,
+          generator: c.generator,
+          endpoint: endpointOf(c),
+          kind: 'write',
+          detail: `${live.length} markers in ${collection} at the end, at most ${atMost} expected (${describe(c)})`,
+        });
       }
     }
     for (const [collection, effect] of declared.get(c.index)!.docs) {
       const live = [...(touched.get(c.index)?.values() ?? [])].filter((d) => d.collection === collection && d.last.kind !== 'delete');
       if (live.length !== effect.count) {
-        violations.push({ caseIndex: c.index, generator: c.generator, endpoint: endpointOf(c), kind: 'write', detail: `${live.length} documents in ${collection} at the end, expected ${effect.count} (${describe(c)})` });
+        violations.push({
+          caseIndex: c.index,
+          generator: c.generator,
+          endpoint: endpointOf(c),
+          kind: 'write',
+          detail: `${live.length} documents in ${collection} at the end, expected ${effect.count} (${describe(c)})`,
+        });
       }
       for (const d of live) {
         const problem = effect.check?.(d.last.fields);
-        if (problem) violations.push({ caseIndex: c.index, generator: c.generator, endpoint: endpointOf(c), kind: 'write', detail: `${collection}/${docIdOf(d.last.path)}: ${problem}` });
+        if (problem)
+          violations.push({
+            caseIndex: c.index,
+            generator: c.generator,
+            endpoint: endpointOf(c),
+            kind: 'write',
+            detail: `${collection}/${docIdOf(d.last.path)}: ${problem}`,
+          });
       }
     }
   }
@@ -199,14 +246,22 @@ export function checkStores(cases: Map<number, CaseRecord>, seed: number, eviden
         generator: '(unattributed)',
         endpoint: '(none)',
         kind: 'write',
-        detail: `${paths.size} documents written in ${collection} carry no case marker (allowed: ${allowance}), e.g. ${[...paths].slice(0, 3).map(docIdOf).join(', ')}`,
+        detail:
+          `${paths.size} documents written in ${collection} carry no case marker (allowed: ${allowance}), ` +
+          `e.g. ${[...paths].slice(0, 3).map(docIdOf).join(', ')}`,
       });
     }
   }
   for (const [collection, { allowed }] of Object.entries(evidence.journaled)) {
     const created = evidence.writes.counted[collection]?.created ?? 0;
     if (created > allowed) {
-      violations.push({ caseIndex: -1, generator: '(journal)', endpoint: '(none)', kind: 'write', detail: `${created} entries in ${collection}, more than the ${allowed} requests that may be journaled` });
+      violations.push({
+        caseIndex: -1,
+        generator: '(journal)',
+        endpoint: '(none)',
+        kind: 'write',
+        detail: `${created} entries in ${collection}, more than the ${allowed} requests that may be journaled`,
+      });
     }
   }
 
@@ -215,7 +270,13 @@ export function checkStores(cases: Map<number, CaseRecord>, seed: number, eviden
   for (const m of evidence.messages) {
     const found = new Set(markersIn(`${m.data} ${JSON.stringify(m.attributes)}`).filter((i) => cases.has(i)));
     if (found.size === 0) {
-      violations.push({ caseIndex: -1, generator: '(unattributed)', endpoint: '(none)', kind: 'message', detail: `a message on ${m.topic} carries no case marker: ${m.data.slice(0, 120)}` });
+      violations.push({
+        caseIndex: -1,
+        generator: '(unattributed)',
+        endpoint: '(none)',
+        kind: 'message',
+        detail: `a message on ${m.topic} carries no case marker: ${m.data.slice(0, 120)}`,
+      });
       continue;
     }
     for (const index of found) {
@@ -230,7 +291,14 @@ export function checkStores(cases: Map<number, CaseRecord>, seed: number, eviden
     for (const topic of new Set([...expected.keys(), ...got.keys()])) {
       const e = expected.get(topic) ?? 0;
       const g = got.get(topic) ?? 0;
-      if (e !== g) violations.push({ caseIndex: c.index, generator: c.generator, endpoint: endpointOf(c), kind: 'message', detail: `${g} messages on ${topic}, expected ${e} (${describe(c)})` });
+      if (e !== g)
+        violations.push({
+          caseIndex: c.index,
+          generator: c.generator,
+          endpoint: endpointOf(c),
+          kind: 'message',
+          detail: `${g} messages on ${topic}, expected ${e} (${describe(c)})`,
+        });
     }
   }
 
@@ -238,7 +306,13 @@ export function checkStores(cases: Map<number, CaseRecord>, seed: number, eviden
   for (const o of evidence.objects) {
     const index = markersIn(o.name)[0] ?? -1;
     const c = cases.get(index);
-    violations.push({ caseIndex: index, generator: c?.generator ?? '(unattributed)', endpoint: c ? endpointOf(c) : '(none)', kind: 'object', detail: `object gs://${o.bucket}/${o.name} (${o.size} bytes) was stored` });
+    violations.push({
+      caseIndex: index,
+      generator: c?.generator ?? '(unattributed)',
+      endpoint: c ? endpointOf(c) : '(none)',
+      kind: 'object',
+      detail: `object gs://${o.bucket}/${o.name} (${o.size} bytes) was stored`,
+    });
   }
   void seed;
   return violations;
@@ -285,23 +359,51 @@ export function checkLogs(lines: readonly LogLine[], needles: LogNeedles, tokens
   for (const line of lines) {
     const text = line.text;
     for (const [name, value] of needles.secrets) {
-      if (text.includes(value)) report({ caseIndex: -1, generator: '(logs)', endpoint: '(logs)', kind: 'log-secret', detail: `${name} appears in a ${line.stream} line: ${redact(text, value)}` });
+      if (text.includes(value))
+        report({
+          caseIndex: -1,
+          generator: '(logs)',
+          endpoint: '(logs)',
+          kind: 'log-secret',
+          detail: `${name} appears in a ${line.stream} line: ${redact(text, value)}`,
+        });
     }
     for (const m of [...text.matchAll(JWT_IN_LOG), ...text.matchAll(HMAC_IN_LOG)]) {
       const index = tokens.get(m[0]);
-      if (index !== undefined) report({ caseIndex: index, generator: '(logs)', endpoint: '(logs)', kind: 'log-secret', detail: `an issued token appears in a ${line.stream} line: ${redact(text, m[0])}` });
+      if (index !== undefined)
+        report({
+          caseIndex: index,
+          generator: '(logs)',
+          endpoint: '(logs)',
+          kind: 'log-secret',
+          detail: `an issued token appears in a ${line.stream} line: ${redact(text, m[0])}`,
+        });
     }
     for (const m of text.matchAll(EMAIL_IN_LOG)) {
       const candidate = decodeURIComponentSafe(m[0]).toLowerCase();
       const index = emailNeedles.get(candidate);
-      if (index !== undefined) report({ caseIndex: index, generator: '(logs)', endpoint: '(logs)', kind: 'log-pii', detail: `an email appears unmasked in a ${line.stream} line: ${text.slice(0, 300)}` });
+      if (index !== undefined)
+        report({
+          caseIndex: index,
+          generator: '(logs)',
+          endpoint: '(logs)',
+          kind: 'log-pii',
+          detail: `an email appears unmasked in a ${line.stream} line: ${text.slice(0, 300)}`,
+        });
     }
     for (const m of text.matchAll(DIGIT_RUN)) {
       const digits = m[0].replace(/\D/g, '');
       for (const len of lengths) {
         for (let i = 0; i + len <= digits.length; i++) {
           const index = digitNeedles.get(digits.slice(i, i + len));
-          if (index !== undefined) report({ caseIndex: index, generator: '(logs)', endpoint: '(logs)', kind: 'log-pii', detail: `a phone number appears unmasked in a ${line.stream} line: ${text.slice(0, 300)}` });
+          if (index !== undefined)
+            report({
+              caseIndex: index,
+              generator: '(logs)',
+              endpoint: '(logs)',
+              kind: 'log-pii',
+              detail: `a phone number appears unmasked in a ${line.stream} line: ${text.slice(0, 300)}`,
+            });
         }
       }
     }

@@ -49,7 +49,11 @@ export function parseFuzzArgs(argv: readonly string[], now: () => number = Date.
     seed: int('seed', now() % 2_147_483_647, 0, 2_147_483_647)!,
     concurrency: int('concurrency', 8, 1, 256)!,
     caseIndex: int('case', undefined, 0, 100_000_000),
-    only: values.get('only')?.split(',').map((s) => s.trim()).filter(Boolean),
+    only: values
+      .get('only')
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     maxViolations: int('max-violations', 12, 1, 100_000)!,
   };
   if (problems.length > 0) throw new FuzzOptionsError(problems);

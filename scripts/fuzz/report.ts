@@ -4,14 +4,17 @@ import type { FuzzReport } from './run';
 
 export function formatReport(report: FuzzReport, options: { maxViolations?: number } = {}): string {
   const header = ['endpoint', 'requests', '2xx', '3xx', '4xx', '5xx', 'no answer', 'violations'];
-  const rows = report.rows.map((r) => [r.endpoint, r.requests, r.byClass['2xx'], r.byClass['3xx'], r.byClass['4xx'], r.byClass['5xx'], r.byClass.none, r.violations].map(String));
+  const rows = report.rows.map((r) =>
+    [r.endpoint, r.requests, r.byClass['2xx'], r.byClass['3xx'], r.byClass['4xx'], r.byClass['5xx'], r.byClass.none, r.violations].map(String),
+  );
   const sum = (k: keyof FuzzReport['rows'][number]['byClass']) => report.rows.reduce((s, r) => s + r.byClass[k], 0);
   const unattributed = report.violations.filter((v) => !report.rows.some((r) => r.endpoint === v.endpoint)).length;
   rows.push(['total', report.requests, sum('2xx'), sum('3xx'), sum('4xx'), sum('5xx'), sum('none'), report.violations.length].map(String));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = [
-    `fuzz: seed ${report.seed}, ${report.requests} requests in ${report.cases} cases, ${(report.durationMs / 1000).toFixed(1)} s, ${report.logLines} log lines checked`,
+    `fuzz: seed ${report.seed}, ${report.requests} requests in ${report.cases} cases, ` +
+      `${(report.durationMs / 1000).toFixed(1)} s, ${report.logLines} log lines checked`,
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),

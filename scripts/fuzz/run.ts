@@ -121,7 +121,12 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
       // Any refused request to zoom-webhook (the generic generators reach its POST / too) may be recorded once.
       if (step.endpoint.startsWith('zoom-webhook ') && (result.status === undefined || result.status >= 400)) refusedDeliveries++;
       byCategory[step.category]++;
-      const row = rows.get(step.endpoint) ?? { endpoint: step.endpoint, requests: 0, byClass: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 }, violations: 0 };
+      const row = rows.get(step.endpoint) ?? {
+        endpoint: step.endpoint,
+        requests: 0,
+        byClass: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, none: 0 },
+        violations: 0,
+      };
       row.requests++;
       row.byClass[statusClass(result.status)]++;
       rows.set(step.endpoint, row);
@@ -129,7 +134,15 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
       for (const c of step.credentials ?? []) tokens.set(c, fuzzCase.index);
       for (const c of issuedCredentials(result)) tokens.set(c, fuzzCase.index);
       for (const p of checkAnswer(step, result, results.slice(0, -1))) {
-        violations.push({ caseIndex: fuzzCase.index, step: n, generator: fuzzCase.generator, endpoint: step.endpoint, kind: p.kind, detail: p.detail, proves: step.proves });
+        violations.push({
+          caseIndex: fuzzCase.index,
+          step: n,
+          generator: fuzzCase.generator,
+          endpoint: step.endpoint,
+          kind: p.kind,
+          detail: p.detail,
+          proves: step.proves,
+        });
       }
     }
   };
@@ -141,27 +154,47 @@ async function fuzzStack(stack: StackProcess, generators: Generator[], options: 
 
   // The stack must still be up and answering.
   const crashed = stack.exited();
-  if (crashed) violations.push({ caseIndex: -1, generator: '(stack)', endpoint: '(stack)', kind: 'crash', detail: `the stack process ended during the run (${crashed})` });
+  if (crashed)
+    violations.push({ caseIndex: -1, generator: '(stack)', endpoint: '(stack)', kind: 'crash', detail: `the stack process ended during the run (${crashed})` });
   else {
     for (const path of ['/', ...Object.keys(stack.ready.functions).map((f) => `/${f}/`)]) {
       const fn = path.slice(1, -1);
       // The IAM-protected functions answer their health check only to an invoker, as behind Cloud Run.
       const headers = fn ? await invokerHeaders({ index: -1, rng: createRng(0), marker: '', target }, fn) : {};
       const health = await transport.send({ transport: 'http', method: 'GET', path, headers });
-      if (health.status !== 200) violations.push({ caseIndex: -1, generator: '(stack)', endpoint: `GET ${path}`, kind: 'crash', detail: `health check answered ${health.status ?? health.error}` });
+      if (health.status !== 200)
+        violations.push({
+          caseIndex: -1,
+          generator: '(stack)',
+          endpoint: `GET ${path}`,
+          kind: 'crash',
+          detail: `health check answered ${health.status ?? health.error}`,
+        });
     }
   }
   transport.close();
 
   if (!crashed) {
-    const [messages, writes, objects] = [await stack.call({ command: 'pull' }), await stack.call({ command: 'writes' }), await stack.call({ command: 'objects' })];
-    violations.push(...checkStores(cases, options.seed, { writes, messages, objects, journaled: { [JOURNAL_COLLECTION]: { allowed: crmRequests }, [REFUSALS_COLLECTION]: { allowed: refusedDeliveries + REFUSAL_COUNTERS_AT_MOST } } }));
+    const [messages, writes, objects] = [
+      await stack.call({ command: 'pull' }),
+      await stack.call({ command: 'writes' }),
+      await stack.call({ command: 'objects' }),
+    ];
+    violations.push(
+      ...checkStores(cases, options.seed, {
+        writes,
+        messages,
+        objects,
+        journaled: { [JOURNAL_COLLECTION]: { allowed: crmRequests }, [REFUSALS_COLLECTION]: { allowed: refusedDeliveries + REFUSAL_COUNTERS_AT_MOST } },
+      }),
+    );
   }
   // Let the last lines reach the pipes before reading them.
   await new Promise((r) => setTimeout(r, 200));
   const secrets = configuredSecrets(stack.ready.env);
   // The local credentials are in the env too; listed again so a credential added there is never missed.
-  for (const [name, value] of Object.entries(stack.ready.credentials)) if (/Secret|Token|Password|ApiKey/.test(name) && value.length >= 8) secrets.set(`local.json ${name}`, value);
+  for (const [name, value] of Object.entries(stack.ready.credentials))
+    if (/Secret|Token|Password|ApiKey/.test(name) && value.length >= 8) secrets.set(`local.json ${name}`, value);
   violations.push(...checkLogs(stack.logs, { secrets, phones, emails }, tokens));
 
   for (const v of violations) {

@@ -88,7 +88,12 @@ export async function startStackProcess(options: { startTimeoutMs?: number; env?
   const ready = await Promise.race([
     readyPromise,
     exitPromise.then(() => {
-      throw new Error(`stack process ended before it was ready (${exitedAs}):\n${logs.map((l) => l.text).slice(-20).join('\n')}`);
+      throw new Error(
+        `stack process ended before it was ready (${exitedAs}):\n${logs
+          .map((l) => l.text)
+          .slice(-20)
+          .join('\n')}`,
+      );
     }),
     new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`stack process not ready within ${timeoutMs} ms`)), timeoutMs);

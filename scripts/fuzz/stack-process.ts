@@ -13,7 +13,15 @@ import type { Message, Subscription } from '@google-cloud/pubsub';
 import type { DocumentWrite } from '../../local/firestore';
 import { startStack } from '../../local/stack';
 import { createPubSub } from '../../shared/google';
-import { type ChildMessage, type Command, type CommandResults, FUZZ_IAP_AUDIENCE, type ObservedWrites, type PulledMessage, type RequestMessage } from './stack-protocol';
+import {
+  type ChildMessage,
+  type Command,
+  type CommandResults,
+  FUZZ_IAP_AUDIENCE,
+  type ObservedWrites,
+  type PulledMessage,
+  type RequestMessage,
+} from './stack-protocol';
 
 const send = (message: ChildMessage) => process.send?.(message);
 if (!process.send) {
@@ -135,4 +143,10 @@ process.on('disconnect', () => {
 });
 
 process.stderr.write('fuzz stack ready\n');
-send({ type: 'ready', gatewayUrl: new URL(stack.functions['crm'] ?? Object.values(stack.functions)[0]!).origin, functions: stack.functions, credentials: stack.credentials, env: stack.env });
+send({
+  type: 'ready',
+  gatewayUrl: new URL(stack.functions['crm'] ?? Object.values(stack.functions)[0]!).origin,
+  functions: stack.functions,
+  credentials: stack.credentials,
+  env: stack.env,
+});

@@ -35,7 +35,8 @@ function sendHttp(agent: http.Agent, host: string, port: number, spec: HttpReque
       resolve({ ...result, ms: Date.now() - started });
     };
     const headers: Record<string, string> = { ...spec.headers };
-    if (spec.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length')) headers['content-length'] = String(spec.body.length);
+    if (spec.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-length'))
+      headers['content-length'] = String(spec.body.length);
     const req = http.request({ host, port, method: spec.method, path: spec.path, headers, agent, setHost: true }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));

@@ -52,7 +52,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
     ['--from', from],
     ['--to', to],
   ] as const) {
-    if (value !== undefined && !windowBoundSchema.safeParse(value).success) throw new UsageError(`${name} must be YYYY-MM-DD or an ISO date-time, got ${value}`);
+    if (value !== undefined && !windowBoundSchema.safeParse(value).success)
+      throw new UsageError(`${name} must be YYYY-MM-DD or an ISO date-time, got ${value}`);
   }
   if (values['local'] && values['env']) throw new UsageError('--local and --env exclude each other');
   return {

@@ -41,7 +41,13 @@ export function localStatePath(repoRoot: string, env: Env): string {
 export function resolveEnvironment(args: Pick<CliArgs, 'target'>, env: Env, repoRoot: string): ResolvedEnvironment {
   const statePath = localStatePath(repoRoot, env);
   const local = args.target === 'local' || (args.target === 'auto' && existsSync(statePath) && env['ZOOM_CLIENT_ID'] === undefined);
-  if (!local) return { target: 'env', env: { LOG_LEVEL: 'warn', ...env }, processEnv: {}, describe: `services from the environment (project ${env['GCP_PROJECT'] ?? '?'})` };
+  if (!local)
+    return {
+      target: 'env',
+      env: { LOG_LEVEL: 'warn', ...env },
+      processEnv: {},
+      describe: `services from the environment (project ${env['GCP_PROJECT'] ?? '?'})`,
+    };
   if (!existsSync(statePath)) throw new Error(`no local stack state at ${statePath}: start it with npm start (or use --env)`);
   const state = localStateSchema.parse(JSON.parse(readFileSync(statePath, 'utf8')));
   const anyFunction = Object.values(state.functions)[0];

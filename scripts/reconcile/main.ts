@@ -55,10 +55,18 @@ export async function runReconcileCli(argv: string[], env: Env, repoRoot: string
   Object.assign(process.env, resolved.processEnv);
   const config = parseConfig('reconcile CLI', z.object({ ...baseConfigShape, ...reconcileCoreConfigShape }), resolved.env);
   const progress = createProgress(io.stderr);
-  const log = createLogger({ level: config.LOG_LEVEL, projectId: config.GCP_PROJECT, fields: { function: 'reconcile-cli' }, sink: (line) => progress.note(line) });
+  const log = createLogger({
+    level: config.LOG_LEVEL,
+    projectId: config.GCP_PROJECT,
+    fields: { function: 'reconcile-cli' },
+    sink: (line) => progress.note(line),
+  });
 
   const now = Date.now();
-  const window = args.from !== undefined && args.to !== undefined ? explicitWindow({ from: args.from, to: args.to }, config.RECONCILE_TIME_ZONE, now) : defaultWindow(now, config.RECONCILE_TIME_ZONE, config.RECONCILE_OVERLAP_HOURS);
+  const window =
+    args.from !== undefined && args.to !== undefined
+      ? explicitWindow({ from: args.from, to: args.to }, config.RECONCILE_TIME_ZONE, now)
+      : defaultWindow(now, config.RECONCILE_TIME_ZONE, config.RECONCILE_OVERLAP_HOURS);
   io.stderr.write(`reconcile ${window.from} → ${window.to}${args.dryRun ? ' (dry run: nothing is queued)' : ''} against ${resolved.describe}\n`);
 
   const firestore = createFirestore(config.GCP_PROJECT, config.FIRESTORE_DATABASE);

@@ -37,7 +37,10 @@ export function createProgress(out: ProgressSink, now: () => number = Date.now):
     const filled = Math.round(pct * width);
     const elapsed = (now() - started) / 1000;
     const eta = pct > 0.02 && pct < 1 ? ` ETA ${Math.max(0, Math.round(elapsed / pct - elapsed))} s` : '';
-    return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(Math.round(pct * 100)).padStart(3)} %  pages ${pages}/~${estimated}  slices ${slicesDone}/${slices}  seen ${seen}  backfilled ${backfilled}${eta}`;
+    return (
+      `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(Math.round(pct * 100)).padStart(3)} %  ` +
+      `pages ${pages}/~${estimated}  slices ${slicesDone}/${slices}  seen ${seen}  backfilled ${backfilled}${eta}`
+    );
   };
   const draw = (force = false) => {
     if (!tty) return;

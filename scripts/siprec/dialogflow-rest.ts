@@ -108,8 +108,17 @@ export function createDialogflowRest(options: { endpoint: string; getAccessToken
     },
   });
 
-  const call = async <S extends z.ZodType>(schema: S, method: 'GET' | 'POST' | 'PATCH', path: string, opts: { searchParams?: Record<string, string>; json?: unknown } = {}): Promise<z.output<S>> => {
-    const res = await http(path, { method, ...(opts.searchParams ? { searchParams: opts.searchParams } : {}), ...(opts.json !== undefined ? { json: opts.json } : {}) });
+  const call = async <S extends z.ZodType>(
+    schema: S,
+    method: 'GET' | 'POST' | 'PATCH',
+    path: string,
+    opts: { searchParams?: Record<string, string>; json?: unknown } = {},
+  ): Promise<z.output<S>> => {
+    const res = await http(path, {
+      method,
+      ...(opts.searchParams ? { searchParams: opts.searchParams } : {}),
+      ...(opts.json !== undefined ? { json: opts.json } : {}),
+    });
     const body = res.body as string;
     let parsedJson: unknown;
     try {
@@ -129,21 +138,30 @@ export function createDialogflowRest(options: { endpoint: string; getAccessToken
 
   return {
     getConversationProfile: (name) => call(conversationProfileSchema, 'GET', name),
-    updateSipConfig: (name, sipConfig) => call(conversationProfileSchema, 'PATCH', name, { searchParams: { updateMask: 'sipConfig' }, json: { name, sipConfig } }),
+    updateSipConfig: (name, sipConfig) =>
+      call(conversationProfileSchema, 'PATCH', name, { searchParams: { updateMask: 'sipConfig' }, json: { name, sipConfig } }),
     updateRecognitionNotifications: (name, config) =>
-      call(conversationProfileSchema, 'PATCH', name, { searchParams: { updateMask: 'newRecognitionResultNotificationConfig' }, json: { name, newRecognitionResultNotificationConfig: config } }),
+      call(conversationProfileSchema, 'PATCH', name, {
+        searchParams: { updateMask: 'newRecognitionResultNotificationConfig' },
+        json: { name, newRecognitionResultNotificationConfig: config },
+      }),
     async listPhoneNumbers(parent) {
       const out: PhoneNumber[] = [];
       let pageToken: string | undefined;
       do {
-        const page = await call(listPhoneNumbersSchema, 'GET', `${parent}/phoneNumbers`, { searchParams: { pageSize: '100', ...(pageToken ? { pageToken } : {}) } });
+        const page = await call(listPhoneNumbersSchema, 'GET', `${parent}/phoneNumbers`, {
+          searchParams: { pageSize: '100', ...(pageToken ? { pageToken } : {}) },
+        });
         out.push(...(page.phoneNumbers ?? []));
         pageToken = page.nextPageToken || undefined;
       } while (pageToken);
       return out;
     },
     linkPhoneNumber: (phoneNumberName, conversationProfile) =>
-      call(phoneNumberSchema, 'PATCH', phoneNumberName, { searchParams: { updateMask: 'conversationProfile' }, json: { name: phoneNumberName, conversationProfile } }),
+      call(phoneNumberSchema, 'PATCH', phoneNumberName, {
+        searchParams: { updateMask: 'conversationProfile' },
+        json: { name: phoneNumberName, conversationProfile },
+      }),
     async listPhoneNumberOrders(parent) {
       const out: PhoneNumberOrder[] = [];
       let pageToken: string | undefined;

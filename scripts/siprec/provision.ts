@@ -105,7 +105,11 @@ export async function ensureSiprecNumber(api: DialogflowApi, options: ProvisionO
   } else {
     order = await api.createPhoneNumberOrder(profile.parent, {
       description: orderMarker(profile),
-      phoneNumberSpec: { count: 1, ...(options.spec?.countryCode !== undefined ? { countryCode: options.spec.countryCode } : {}), ...(options.spec?.preferredPrefixes?.length ? { preferredPrefixes: options.spec.preferredPrefixes } : {}) },
+      phoneNumberSpec: {
+        count: 1,
+        ...(options.spec?.countryCode !== undefined ? { countryCode: options.spec.countryCode } : {}),
+        ...(options.spec?.preferredPrefixes?.length ? { preferredPrefixes: options.spec.preferredPrefixes } : {}),
+      },
     });
     actions.push(`ordered a number (${order.name})`);
     log(`ordered a number: ${order.name}`);
@@ -121,7 +125,9 @@ export async function ensureSiprecNumber(api: DialogflowApi, options: ProvisionO
 
   // The order's numbers, as ACTIVE PhoneNumber resources (listed again: the order may have just been fulfilled).
   const ordered = orderedNumbers(order);
-  const candidates = (await api.listPhoneNumbers(profile.parent)).filter((n) => isActive(n) && (ordered.has(n.name) || (n.phoneNumber !== undefined && ordered.has(n.phoneNumber))));
+  const candidates = (await api.listPhoneNumbers(profile.parent)).filter(
+    (n) => isActive(n) && (ordered.has(n.name) || (n.phoneNumber !== undefined && ordered.has(n.phoneNumber))),
+  );
   const alreadyOurs = candidates.find((n) => sameProfile(n.conversationProfile, profile));
   if (alreadyOurs?.phoneNumber) return ready(alreadyOurs, actions);
   // A number of ours that some other profile took meanwhile is left alone.

@@ -67,13 +67,23 @@ export async function preflight(api: PreflightApi, project: string, plan: unknow
   const resources = plannedResources(plan);
   const findings: Finding[] = [];
 
-  const publicBindings = resources.filter((r) => r.type === 'google_cloud_run_service_iam_member' && r.values?.['member'] === 'allUsers').map((r) => String(r.values?.['service'] ?? r.address));
+  const publicBindings = resources
+    .filter((r) => r.type === 'google_cloud_run_service_iam_member' && r.values?.['member'] === 'allUsers')
+    .map((r) => String(r.values?.['service'] ?? r.address));
   const domains = policySchema.safeParse(await api.effectivePolicy(project, 'constraints/iam.allowedPolicyMemberDomains'));
-  const restricted = domains.success && domains.data.listPolicy !== undefined && (domains.data.listPolicy.allValues === 'DENY' || (domains.data.listPolicy.allowedValues?.length ?? 0) > 0);
+  const restricted =
+    domains.success &&
+    domains.data.listPolicy !== undefined &&
+    (domains.data.listPolicy.allValues === 'DENY' || (domains.data.listPolicy.allowedValues?.length ?? 0) > 0);
   if (restricted && publicBindings.length > 0) {
     findings.push({
       level: 'blocker',
-      message: `the organisation restricts IAM members to its domains (iam.allowedPolicyMemberDomains), so allUsers cannot invoke ${publicBindings.join(', ')}. Set public_access = "none" and either turn off Cloud Run's invoker IAM check on them (gcloud run services update NAME --no-invoker-iam-check, the way Cloud Run documents for this constraint) or put an authenticated front (API Gateway / HTTPS load balancer) before them; terraform/README.md "Organisation policies"`,
+      message:
+        `the organisation restricts IAM members to its domains (iam.allowedPolicyMemberDomains), so ` +
+        `allUsers cannot invoke ${publicBindings.join(', ')}. Set public_access = "none" and either turn off Cloud Run's ` +
+        `invoker IAM check on them (gcloud run services update NAME --no-invoker-iam-check, the way Cloud Run documents for ` +
+        `this constraint) or put an authenticated front (API Gateway / HTTPS load balancer) before them; ` +
+        `terraform/README.md "Organisation policies"`,
     });
   } else findings.push({ level: 'ok', message: `allUsers bindings: ${restricted ? 'restricted, but the plan makes none' : 'allowed by the organisation'}` });
 
@@ -81,7 +91,11 @@ export async function preflight(api: PreflightApi, project: string, plan: unknow
   if (keys.success && keys.data.booleanPolicy?.enforced === true) {
     findings.push({
       level: 'warning',
-      message: 'service-account key creation is disabled (iam.disableServiceAccountKeyCreation): Terraform creates no key, but the CCAI Platform storage key you add to ccaip-storage-key needs an exception for the ccaip-storage account (or a storage setup without keys from CCAI Platform); terraform/README.md "CCAI Platform external storage"',
+      message:
+        'service-account key creation is disabled (iam.disableServiceAccountKeyCreation): Terraform creates no ' +
+        'key, but the CCAI Platform storage key you add to ccaip-storage-key needs an exception for the ccaip-storage ' +
+        'account (or a storage setup without keys from CCAI Platform); terraform/README.md "CCAI Platform external ' +
+        'storage"',
     });
   } else findings.push({ level: 'ok', message: 'service-account keys: allowed' });
 
@@ -104,23 +118,40 @@ export async function preflight(api: PreflightApi, project: string, plan: unknow
   if (missing.length > 0) {
     findings.push({
       level: 'blocker',
-      message: `secrets a function mounts have no enabled version, so its revision would not start: ${missing.join(', ')}. Create them first (terraform apply -target=module.secrets), add each value (gcloud secrets versions add ID --data-file=-), then apply; terraform/README.md "Secrets"`,
+      message:
+        `secrets a function mounts have no enabled version, so its revision would not start: ` +
+        `${missing.join(', ')}. Create them first (terraform apply -target=module.secrets), add each value (gcloud secrets ` +
+        `versions add ID --data-file=-), then apply; terraform/README.md "Secrets"`,
     });
   } else findings.push({ level: 'ok', message: `secrets: every mounted secret has a value (${mounted.size})` });
   return findings;
 }
 
 /** The Google REST calls, with a bearer token from Application Default Credentials. */
-export function googleApi(token: () => Promise<string>, fetchFn: typeof fetch = fetch, bases = { crm: 'https://cloudresourcemanager.googleapis.com', secrets: 'https://secretmanager.googleapis.com' }): PreflightApi {
-  const call = async (url: string, init: RequestInit = {}) => fetchFn(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${await token()}`, 'content-type': 'application/json' } });
+export function googleApi(
+  token: () => Promise<string>,
+  fetchFn: typeof fetch = fetch,
+  bases = { crm: 'https://cloudresourcemanager.googleapis.com', secrets: 'https://secretmanager.googleapis.com' },
+): PreflightApi {
+  const call = async (url: string, init: RequestInit = {}) =>
+    fetchFn(url, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${await token()}`, 'content-type': 'application/json' },
+    });
   return {
     async effectivePolicy(project, constraint) {
-      const res = await call(`${bases.crm}/v1/projects/${encodeURIComponent(project)}:getEffectiveOrgPolicy`, { method: 'POST', body: JSON.stringify({ constraint }) });
+      const res = await call(`${bases.crm}/v1/projects/${encodeURIComponent(project)}:getEffectiveOrgPolicy`, {
+        method: 'POST',
+        body: JSON.stringify({ constraint }),
+      });
       if (!res.ok) throw new Error(`getEffectiveOrgPolicy ${constraint}: HTTP ${res.status}`);
       return res.json();
     },
     async enabledVersions(project, secretId) {
-      const res = await call(`${bases.secrets}/v1/projects/${encodeURIComponent(project)}/secrets/${encodeURIComponent(secretId)}/versions?filter=${encodeURIComponent('state:ENABLED')}`);
+      const res = await call(
+        `${bases.secrets}/v1/projects/${encodeURIComponent(project)}/secrets/` +
+          `${encodeURIComponent(secretId)}/versions?filter=${encodeURIComponent('state:ENABLED')}`,
+      );
       if (res.status === 404) return null;
       if (!res.ok) throw new Error(`list versions of ${secretId}: HTTP ${res.status}`);
       const body = z.looseObject({ versions: z.array(z.unknown()).optional() }).parse(await res.json());

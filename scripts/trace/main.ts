@@ -36,7 +36,13 @@ function parse(argv: string[]): TraceArgs | string {
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { day: { type: 'string' }, json: { type: 'boolean', default: false }, local: { type: 'boolean', default: false }, env: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      options: {
+        day: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        local: { type: 'boolean', default: false },
+        env: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
       allowPositionals: true,
       strict: true,
     });

@@ -1,6 +1,15 @@
 /** DocStore on Cloud Firestore through the official client (also used against the local stand-in). */
 import { type CollectionReference, FieldValue, type Firestore, type Query as FsQuery, Timestamp } from '@google-cloud/firestore';
-import { DocAlreadyExistsError, type DocData, DocNotFoundError, type DocStore, DocVersionMismatchError, type FieldOp, isFieldOp, type Query } from '../ports/docstore';
+import {
+  DocAlreadyExistsError,
+  type DocData,
+  DocNotFoundError,
+  type DocStore,
+  DocVersionMismatchError,
+  type FieldOp,
+  isFieldOp,
+  type Query,
+} from '../ports/docstore';
 import { type BatchingOptions, createFirestoreBatcher } from './firestore-batching';
 
 // gRPC status codes the client surfaces on precondition failures.
@@ -83,7 +92,9 @@ export function createFirestoreDocStore(db: Firestore, options: BatchingOptions 
       return snap.docs.map((d) => ({ id: d.id, data: fromFirestore(d.data()) }));
     },
     async count(collection, q) {
-      const snap = await buildQuery(collection, q ?? {}).count().get();
+      const snap = await buildQuery(collection, q ?? {})
+        .count()
+        .get();
       return snap.data().count;
     },
   };

@@ -44,7 +44,13 @@ export function byPublishTime(a: LoggedNotification, b: LoggedNotification): num
   return a.publishTimeMs - b.publishTimeMs || (a.payload.message_id < b.payload.message_id ? -1 : a.payload.message_id > b.payload.message_id ? 1 : 0);
 }
 
-export function createNotificationLog(options: { docs: DocStore; collection: string; retentionSeconds: number; now: () => Date; onCorrupt?: (id: string) => void }): NotificationLog {
+export function createNotificationLog(options: {
+  docs: DocStore;
+  collection: string;
+  retentionSeconds: number;
+  now: () => Date;
+  onCorrupt?: (id: string) => void;
+}): NotificationLog {
   const { docs, collection } = options;
   const parse = (id: string, data: Record<string, unknown>): LoggedNotification | undefined => {
     const parsed = storedSchema.safeParse(data);
@@ -73,7 +79,14 @@ export function createNotificationLog(options: { docs: DocStore; collection: str
     },
     async roomSince(room, fromMs) {
       // Composite index (room, publishTimeMs): terraform/agent_assist_ui.tf. TTL deletion runs late, hence the range.
-      const found = await docs.query(collection, { where: [['room', '==', room], ['publishTimeMs', '>=', fromMs]], orderBy: [['publishTimeMs', 'asc']], limit: 1000 });
+      const found = await docs.query(collection, {
+        where: [
+          ['room', '==', room],
+          ['publishTimeMs', '>=', fromMs],
+        ],
+        orderBy: [['publishTimeMs', 'asc']],
+        limit: 1000,
+      });
       return found
         .map((d) => parse(d.id, d.data))
         .filter((n): n is LoggedNotification => n !== undefined)

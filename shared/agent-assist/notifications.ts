@@ -40,7 +40,8 @@ export type PushEnvelope = z.infer<typeof pushEnvelopeSchema>;
 const routedEventSchema = z.looseObject({ conversation: z.string().min(1).max(512) });
 
 /** projects/<p>/(locations/<l>/)?conversations/<id> */
-export const CONVERSATION_NAME = /^projects\/[A-Za-z0-9][A-Za-z0-9.:_-]{0,99}\/(?:locations\/[a-z][a-z0-9-]{0,62}\/)?conversations\/[A-Za-z0-9][A-Za-z0-9_.+~@:-]{0,199}$/;
+export const CONVERSATION_NAME =
+  /^projects\/[A-Za-z0-9][A-Za-z0-9.:_-]{0,99}\/(?:locations\/[a-z][a-z0-9-]{0,62}\/)?conversations\/[A-Za-z0-9][A-Za-z0-9_.+~@:-]{0,199}$/;
 
 /** The room of a conversation: its name without `locations/<l>/`, as the reference's rooms are named. */
 export function conversationRoom(conversationName: string): string {

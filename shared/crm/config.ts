@@ -30,7 +30,10 @@ export const crmClientConfigShape = {
   CRM_BASIC_PASSWORD: optionalSecret(8),
   CRM_OAUTH_CLIENT_ID: optionalString(),
   CRM_OAUTH_CLIENT_SECRET: optionalSecret(16),
-  CRM_API_KEY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, { error: 'must be an HTTP header name' }).default('X-Api-Key'),
+  CRM_API_KEY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/, { error: 'must be an HTTP header name' })
+    .default('X-Api-Key'),
   CRM_API_KEY: optionalSecret(16),
 
   // ServiceNow: Table API + Attachment API, Basic auth
@@ -46,7 +49,10 @@ export const crmClientConfigShape = {
   SALESFORCE_LOGIN_URL: optionalUrl(),
   SALESFORCE_CLIENT_ID: optionalString(),
   SALESFORCE_CLIENT_SECRET: optionalSecret(16),
-  SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/, { error: 'must look like 62.0' }).default('62.0'),
+  SALESFORCE_API_VERSION: z
+    .string()
+    .regex(/^\d+\.\d$/, { error: 'must look like 62.0' })
+    .default('62.0'),
   /** Object types a phone/email lookup searches, in priority order (Opportunity has no phone field: refused). */
   SALESFORCE_SEARCH_ORDER: envString().default('Contact|Account|Lead'),
   SALESFORCE_NEW_ACCOUNT_OBJECT: z.enum(['Contact', 'Account', 'Lead'], { error: 'must be Contact, Account or Lead' }).default('Contact'),
@@ -74,7 +80,10 @@ export const crmClientConfigShape = {
   BA360_COMPANY: optionalString(),
   BA360_SECRET_KEY: optionalSecret(8),
   BA360_CLIENT_KEY: optionalSecret(8),
-  BA360_PLATFORM: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'must be a short name without slashes' }).default('ccaip'),
+  BA360_PLATFORM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, { error: 'must be a short name without slashes' })
+    .default('ccaip'),
   BA360_CHANNEL_MAP: envString().default('voice=Voz,chat=Chat,sms=SMS,email=Email,messaging=Whatsapp'),
   /** Key that signs the record ids the redirect endpoint accepts (links cannot be forged). */
   BA360_LINK_SECRET: optionalSecret(16),

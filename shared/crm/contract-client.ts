@@ -206,9 +206,22 @@ export function createContractCrmClient(options: ContractClientOptions): CrmClie
       let o: CallOptions;
       if (a.content !== undefined) {
         // Bytes go as the raw body: no base64 inflation, no multipart encoding.
-        o = { method: 'POST', path, body: a.content, searchParams: { fileName: a.fileName }, headers: { ...headers, 'content-type': a.contentType }, idempotent: keyed };
+        o = {
+          method: 'POST',
+          path,
+          body: a.content,
+          searchParams: { fileName: a.fileName },
+          headers: { ...headers, 'content-type': a.contentType },
+          idempotent: keyed,
+        };
       } else if (a.url !== undefined) {
-        o = { method: 'POST', path, json: { fileName: a.fileName, contentType: a.contentType, url: a.url, idempotencyKey: a.idempotencyKey }, headers, idempotent: keyed };
+        o = {
+          method: 'POST',
+          path,
+          json: { fileName: a.fileName, contentType: a.contentType, url: a.url, idempotencyKey: a.idempotencyKey },
+          headers,
+          idempotent: keyed,
+        };
       } else {
         throw new AppError('bad_request', 400, 'an attachment needs content or url');
       }

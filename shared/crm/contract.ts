@@ -102,12 +102,18 @@ const phoneField = (options: PhoneOptions) =>
       .optional(),
   );
 
-const emailField = z.preprocess(blankToUndefined, z.email({ error: 'is not an email address' }).max(254).transform((v) => v.toLowerCase()).optional());
+const emailField = z.preprocess(
+  blankToUndefined,
+  z
+    .email({ error: 'is not an email address' })
+    .max(254)
+    .transform((v) => v.toLowerCase())
+    .optional(),
+);
 const idField = optionalText(200);
 const keyField = optionalText(200);
 
-export const accountQuerySchema = (options: PhoneOptions = {}) =>
-  withFieldAliases(['phone', 'email', 'externalId'], accountQueryObject(options));
+export const accountQuerySchema = (options: PhoneOptions = {}) => withFieldAliases(['phone', 'email', 'externalId'], accountQueryObject(options));
 const accountQueryObject = (options: PhoneOptions) =>
   z
     .object({ phone: phoneField(options), email: emailField, externalId: idField })
@@ -115,8 +121,7 @@ const accountQueryObject = (options: PhoneOptions) =>
       message: 'give at least one of phone, email, externalId',
     });
 
-export const newAccountSchema = (options: PhoneOptions = {}) =>
-  withFieldAliases(['name', 'phone', 'email', 'externalId'], newAccountObject(options));
+export const newAccountSchema = (options: PhoneOptions = {}) => withFieldAliases(['name', 'phone', 'email', 'externalId'], newAccountObject(options));
 const newAccountObject = (options: PhoneOptions) =>
   z
     .object({ name: optionalText(200), phone: phoneField(options), email: emailField, externalId: idField })
@@ -124,33 +129,43 @@ const newAccountObject = (options: PhoneOptions) =>
       message: 'give at least one of phone, email, externalId',
     });
 
-export const accountPatchSchema = (options: PhoneOptions = {}) =>
-  withFieldAliases(['name', 'phone', 'email', 'externalId'], accountPatchObject(options));
+export const accountPatchSchema = (options: PhoneOptions = {}) => withFieldAliases(['name', 'phone', 'email', 'externalId'], accountPatchObject(options));
 const accountPatchObject = (options: PhoneOptions) =>
   z
     .object({ name: optionalText(200), phone: phoneField(options), email: emailField, externalId: idField })
     .refine((a) => Object.values(a).some((v) => v !== undefined), { message: 'give at least one field to change' });
 
-export const recordQuerySchema = withFieldAliases(['id', 'accountId', 'sessionId'], z
-  .object({ id: idField, accountId: idField, sessionId: idField })
-  .refine((q) => q.id !== undefined || q.accountId !== undefined || q.sessionId !== undefined, {
-    message: 'give one of id, sessionId, accountId',
-  }));
+export const recordQuerySchema = withFieldAliases(
+  ['id', 'accountId', 'sessionId'],
+  z
+    .object({ id: idField, accountId: idField, sessionId: idField })
+    .refine((q) => q.id !== undefined || q.accountId !== undefined || q.sessionId !== undefined, {
+      message: 'give one of id, sessionId, accountId',
+    }),
+);
 
-export const newRecordSchema = withFieldAliases(['accountId', 'channel', 'sessionId', 'queue', 'idempotencyKey'], z.object({
-  accountId: idField,
-  channel: channelSchema,
-  sessionId: requiredText(128),
-  queue: optionalText(200),
-  subject: requiredText(255),
-  direction: z.preprocess(blankToUndefined, z.enum(['inbound', 'outbound', 'internal'], { error: 'must be inbound, outbound or internal' }).optional()),
-  idempotencyKey: keyField,
-}));
+export const newRecordSchema = withFieldAliases(
+  ['accountId', 'channel', 'sessionId', 'queue', 'idempotencyKey'],
+  z.object({
+    accountId: idField,
+    channel: channelSchema,
+    sessionId: requiredText(128),
+    queue: optionalText(200),
+    subject: requiredText(255),
+    direction: z.preprocess(blankToUndefined, z.enum(['inbound', 'outbound', 'internal'], { error: 'must be inbound, outbound or internal' }).optional()),
+    idempotencyKey: keyField,
+  }),
+);
 
 /** Durations arrive as numbers or, from string templates, as digit strings. */
 const durationField = z.preprocess(
   (v) => (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : blankToUndefined(v)),
-  z.number({ error: 'must be a number of seconds' }).min(0, { error: 'must not be negative' }).max(7 * 24 * 3600).transform(Math.round).optional(),
+  z
+    .number({ error: 'must be a number of seconds' })
+    .min(0, { error: 'must not be negative' })
+    .max(7 * 24 * 3600)
+    .transform(Math.round)
+    .optional(),
 );
 
 /**
@@ -164,29 +179,40 @@ const recordFieldsSchema = z
   )
   .refine((f) => Object.keys(f).length <= 50, { message: 'at most 50 fields' });
 
-export const recordUpdateSchema = withFieldAliases(['disposition', 'notes', 'durationSeconds'], z
-  .object({
-    status: z.preprocess(
-      (v) => (typeof v === 'string' ? blankToUndefined(v.trim().toLowerCase()) : v),
-      z.enum(['open', 'closed'], { error: 'must be open or closed' }).optional(),
-    ),
-    disposition: optionalText(200),
-    notes: optionalText(32_000),
-    durationSeconds: durationField,
-    activityDate: z.preprocess(blankToUndefined, z.iso.date({ error: 'must be a date, YYYY-MM-DD' }).optional()),
-    fields: recordFieldsSchema.optional(),
-  })
-  .refine((u) => Object.values(u).some((v) => v !== undefined), { message: 'give at least one of status, disposition, notes, durationSeconds, activityDate, fields' }));
+export const recordUpdateSchema = withFieldAliases(
+  ['disposition', 'notes', 'durationSeconds'],
+  z
+    .object({
+      status: z.preprocess(
+        (v) => (typeof v === 'string' ? blankToUndefined(v.trim().toLowerCase()) : v),
+        z.enum(['open', 'closed'], { error: 'must be open or closed' }).optional(),
+      ),
+      disposition: optionalText(200),
+      notes: optionalText(32_000),
+      durationSeconds: durationField,
+      activityDate: z.preprocess(blankToUndefined, z.iso.date({ error: 'must be a date, YYYY-MM-DD' }).optional()),
+      fields: recordFieldsSchema.optional(),
+    })
+    .refine((u) => Object.values(u).some((v) => v !== undefined), {
+      message: 'give at least one of status, disposition, notes, durationSeconds, activityDate, fields',
+    }),
+);
 
-export const newCommentSchema = withFieldAliases(['body', 'idempotencyKey'], z.object({
-  body: requiredText(32_000),
-  author: optionalText(200),
-  idempotencyKey: keyField,
-}));
+export const newCommentSchema = withFieldAliases(
+  ['body', 'idempotencyKey'],
+  z.object({
+    body: requiredText(32_000),
+    author: optionalText(200),
+    idempotencyKey: keyField,
+  }),
+);
 
 const FILE_NAME = /^[^/\\\0]{1,255}$/;
 export const fileNameSchema = z.string({ error: 'required' }).trim().regex(FILE_NAME, { error: 'must be a file name (no slashes), 1-255 characters' });
-export const contentTypeSchema = z.string().trim().regex(/^[\w.+-]+\/[\w.+-]+$/, { error: 'must be a media type such as audio/mpeg' });
+export const contentTypeSchema = z
+  .string()
+  .trim()
+  .regex(/^[\w.+-]+\/[\w.+-]+$/, { error: 'must be a media type such as audio/mpeg' });
 
 /** The JSON form of an attachment: a link, an object in one of the bundle's buckets, or inline bytes. */
 export const attachmentJsonSchema = z

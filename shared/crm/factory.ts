@@ -129,13 +129,20 @@ function contractAuth(config: CrmClientConfig): ContractAuth {
 
 /** "Contact|Account|Lead": the object types a phone lookup searches, in priority order. */
 function parseSearchOrder(spec: string): SfAccountType[] {
-  const types = spec.split('|').map((t) => t.trim()).filter((t) => t.length > 0);
+  const types = spec
+    .split('|')
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
   const unknown = types.filter((t) => !(SF_PHONE_SEARCH_TYPES as readonly string[]).includes(t));
   if (types.includes('Opportunity')) {
-    throw new ConfigError('crm client', ['SALESFORCE_SEARCH_ORDER: Opportunity has no phone field, so a phone search can never match it; list Contact, Account, Lead']);
+    throw new ConfigError('crm client', [
+      'SALESFORCE_SEARCH_ORDER: Opportunity has no phone field, so a phone search can never match it; list Contact, Account, Lead',
+    ]);
   }
   if (unknown.length > 0 || types.length === 0) {
-    throw new ConfigError('crm client', [`SALESFORCE_SEARCH_ORDER: must list ${SF_PHONE_SEARCH_TYPES.join(', ')} separated by | (got ${unknown.join(', ') || 'nothing'})`]);
+    throw new ConfigError('crm client', [
+      `SALESFORCE_SEARCH_ORDER: must list ${SF_PHONE_SEARCH_TYPES.join(', ')} separated by | (got ${unknown.join(', ') || 'nothing'})`,
+    ]);
   }
   return types as SfAccountType[];
 }

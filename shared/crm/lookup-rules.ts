@@ -52,7 +52,11 @@ export function withAmbiguityRule(crm: CrmClient, options: { rule: AmbiguousRule
         if (!candidates || candidates.length === 0) throw err;
         const chosen = options.rule === 'first' ? candidates[0] : undefined;
         // Ids and types only: names and numbers stay out of the log.
-        options.log.warn('crm ambiguous lookup resolved', { rule: options.rule, chosen: chosen?.id ?? null, candidates: candidates.map((c) => compact({ id: c.id, type: c.type })) });
+        options.log.warn('crm ambiguous lookup resolved', {
+          rule: options.rule,
+          chosen: chosen?.id ?? null,
+          candidates: candidates.map((c) => compact({ id: c.id, type: c.type })),
+        });
         if (!chosen) return undefined;
         return compact({ id: chosen.id, name: chosen.name, type: chosen.type, resolution: { rule: options.rule, candidates } });
       }
@@ -77,7 +81,10 @@ const markerId = (key: string) => createHash('sha256').update(key).digest('hex')
  */
 export function withAccountCreateWindow(crm: CrmClient, options: CreateWindowOptions): CrmClient {
   const windowMs = options.windowSeconds * 1000;
-  const keysOf = (input: NewAccount) => [input.phone ? `phone:${input.phone}` : undefined, input.email ? `email:${input.email.toLowerCase()}` : undefined].filter((k): k is string => k !== undefined);
+  const keysOf = (input: NewAccount) =>
+    [input.phone ? `phone:${input.phone}` : undefined, input.email ? `email:${input.email.toLowerCase()}` : undefined].filter(
+      (k): k is string => k !== undefined,
+    );
   const fresh = (data: Record<string, unknown> | undefined) => data !== undefined && typeof data['at'] === 'number' && options.now() - data['at'] < windowMs;
 
   return {

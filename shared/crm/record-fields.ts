@@ -22,11 +22,37 @@ export type RecordFieldTarget = Exclude<CrmAdapterKind, 'contract'> | 'mock';
 export const RECORD_FIELD_TARGETS = ['salesforce', 'servicenow', 'zendesk', 'ba360', 'mock'] as const satisfies readonly RecordFieldTarget[];
 
 /** Task fields the Salesforce adapter writes itself (a mapping cannot override them). */
-export const SF_TASK_OWN_FIELDS = ['Id', 'CallObject', 'CallType', 'CallDurationInSeconds', 'CallDisposition', 'Description', 'Status', 'ActivityDate', 'Subject', 'WhoId', 'WhatId', 'TaskSubtype'];
+export const SF_TASK_OWN_FIELDS = [
+  'Id',
+  'CallObject',
+  'CallType',
+  'CallDurationInSeconds',
+  'CallDisposition',
+  'Description',
+  'Status',
+  'ActivityDate',
+  'Subject',
+  'WhoId',
+  'WhatId',
+  'TaskSubtype',
+];
 /** Writable standard Task fields a mapping may set (Object Reference, Task: create/update properties). */
 const SF_TASK_MAPPABLE_STANDARD = ['Priority', 'Type', 'OwnerId', 'IsReminderSet', 'ReminderDateTime', 'IsVisibleInSelfService'];
 /** Incident columns the ServiceNow adapter writes itself. */
-export const SN_OWN_FIELDS = ['caller_id', 'short_description', 'contact_type', 'correlation_id', 'correlation_display', 'description', 'state', 'close_code', 'close_notes', 'work_notes', 'comments', 'number'];
+export const SN_OWN_FIELDS = [
+  'caller_id',
+  'short_description',
+  'contact_type',
+  'correlation_id',
+  'correlation_display',
+  'description',
+  'state',
+  'close_code',
+  'close_notes',
+  'work_notes',
+  'comments',
+  'number',
+];
 
 /** Salesforce API names: a letter, then letters/digits/single underscores, no trailing underscore; custom ones end __c, optionally behind a namespace. */
 const SF_NAME = /^[A-Za-z](?:[A-Za-z0-9]|_(?!_))*(?<!_)$/;
@@ -54,13 +80,18 @@ function problemOf(target: RecordFieldTarget, name: string): string | undefined 
       if (SF_TASK_OWN_FIELDS.includes(name)) return 'is a Task field ccbridge sets itself';
       if (SF_CUSTOM.test(name) && customCore(name).length <= 40) return undefined;
       if (SF_NAME.test(name) && SF_TASK_MAPPABLE_STANDARD.includes(name)) return undefined;
-      return `is not a Salesforce Task field: a custom field's API name ends in __c (e.g. CallerCity__c, at most 40 characters before __c), or a writable standard field (${SF_TASK_MAPPABLE_STANDARD.join(', ')})`;
+      return (
+        `is not a Salesforce Task field: a custom field's API name ends in __c (e.g. CallerCity__c, at most ` +
+        `40 characters before __c), or a writable standard field (${SF_TASK_MAPPABLE_STANDARD.join(', ')})`
+      );
     case 'servicenow':
       if (!SN_COLUMN.test(name)) return 'is not a ServiceNow column name (lowercase letters, digits and _, e.g. u_caller_city)';
       if (name.startsWith('sys_') || SN_OWN_FIELDS.includes(name)) return 'is a column ccbridge or ServiceNow sets itself';
       return undefined;
     case 'zendesk':
-      return ZD_FIELD_ID.test(name) ? undefined : 'is not a Zendesk ticket field id (the number shown in Admin Center → Objects and rules → Tickets → Fields)';
+      return ZD_FIELD_ID.test(name)
+        ? undefined
+        : 'is not a Zendesk ticket field id (the number shown in Admin ' + 'Center → Objects and rules → Tickets → Fields)';
     case 'ba360':
       return 'cannot be written: Be Aware 360 has no record API (docs/contracts/be-aware-360.md); leave the field map empty';
     case 'mock':

@@ -32,7 +32,10 @@ export interface PubSubMessage {
 }
 
 export class PermanentEventError extends Error {
-  constructor(message: string, readonly reason: string) {
+  constructor(
+    message: string,
+    readonly reason: string,
+  ) {
     super(message);
     this.name = 'PermanentEventError';
   }

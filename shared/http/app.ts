@@ -126,7 +126,11 @@ export function createHttpApp(options: HttpAppOptions): HttpApp {
       if (status >= 500) log.error('request failed', { err, method, path, status });
       else log.info('request rejected', { method, path, status, code: response.body.code, reason: response.body.message });
       const parsedBody = req.body !== null && typeof req.body === 'object' && !Buffer.isBuffer(req.body) ? req.body : undefined;
-      await notifyRefusal(options.observeRefusal, { stage: 'function', method, path, status, code: response.body.code, message: response.body.message, parsedBody }, log);
+      await notifyRefusal(
+        options.observeRefusal,
+        { stage: 'function', method, path, status, code: response.body.code, message: response.body.message, parsedBody },
+        log,
+      );
       if (!res.headersSent) {
         for (const [k, v] of Object.entries(response.headers)) res.setHeader(k, v);
         res.status(status).json(response.body);
@@ -216,4 +220,3 @@ function applyCors(req: Request, res: Response, cors: CorsPolicy | undefined): v
   res.setHeader('access-control-max-age', String(cors.maxAgeSeconds ?? 600));
   if (cors.allowCredentials) res.setHeader('access-control-allow-credentials', 'true');
 }
-

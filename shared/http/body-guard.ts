@@ -113,8 +113,14 @@ export function guardRequestBody(req: IncomingMessage, limits: BodyLimits, onOve
   const readOff = Number.isFinite(declared) && declared <= limit + LINGER_BYTES;
   const codings = codingsOf(req.headers['content-encoding']);
   if (codings.length > 0) {
-    const shown = codings.join(', ').slice(0, 40).replace(/[^\w ,.+-]/g, '?');
-    return { error: new AppError('unsupported_media_type', 415, `Content-Encoding "${shown}" is not accepted: send the body uncompressed (identity)`), close: !readOff };
+    const shown = codings
+      .join(', ')
+      .slice(0, 40)
+      .replace(/[^\w ,.+-]/g, '?');
+    return {
+      error: new AppError('unsupported_media_type', 415, `Content-Encoding "${shown}" is not accepted: send the body uncompressed (identity)`),
+      close: !readOff,
+    };
   }
   if (Number.isFinite(declared) && declared > limit) return { error: tooLarge(limit), close: !readOff };
   countAsItArrives(req, limit, onOverflow);

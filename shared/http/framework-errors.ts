@@ -71,12 +71,27 @@ async function tellObserver(req: IncomingMessage & { originalUrl?: string }, res
   const own = req as IncomingMessage & { [REQUEST_OBSERVER]?: RefusalObserver | undefined };
   let observer: RefusalObserver | undefined;
   try {
-    observer = REQUEST_OBSERVER in own ? own[REQUEST_OBSERVER] : await (frameworkExpress().application as { [GUARD]?: FrameworkGuardOptions })[GUARD]?.refusalObserver?.(req);
+    observer =
+      REQUEST_OBSERVER in own
+        ? own[REQUEST_OBSERVER]
+        : await (frameworkExpress().application as { [GUARD]?: FrameworkGuardOptions })[GUARD]?.refusalObserver?.(req);
   } catch {
     observer = undefined;
   }
   const path = (req.originalUrl ?? req.url ?? '/').split('?')[0] ?? '/';
-  await notifyRefusal(observer, { stage: 'framework', method: (req.method ?? 'GET').toUpperCase(), path: path.replace(/\/+$/, '') || '/', status: response.status, code: response.body.code, message: response.body.message, parsedBody: undefined }, log);
+  await notifyRefusal(
+    observer,
+    {
+      stage: 'framework',
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: path.replace(/\/+$/, '') || '/',
+      status: response.status,
+      code: response.body.code,
+      message: response.body.message,
+      parsedBody: undefined,
+    },
+    log,
+  );
 }
 
 /**
@@ -132,7 +147,13 @@ function refuseBody({ error, close }: Refusal, req: IncomingMessage & { original
   REFUSED.add(res);
   const response = toErrorResponse(error);
   const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
-  log.info('request refused before its body was read', { method: req.method, path, status: response.status, code: response.body.code, reason: response.body.message });
+  log.info('request refused before its body was read', {
+    method: req.method,
+    path,
+    status: response.status,
+    code: response.body.code,
+    reason: response.body.message,
+  });
   void tellObserver(req, response, log).finally(() => writeErrorResponse(req, res, response, close));
 }
 
@@ -201,9 +222,20 @@ function answerFrameworkError(err: unknown, req: IncomingMessage & { body?: unkn
   const error = frameworkErrorToAppError(err, req);
   const response = toErrorResponse(error);
   const path = (req.originalUrl ?? req.url ?? '/').split('?')[0];
-  const reason = err instanceof AppError ? 'reserved path' : ((err as { type?: unknown; name?: unknown } | undefined)?.type ?? (err as { name?: unknown } | undefined)?.name ?? 'no route');
-  if (response.status >= 500) log.error('request failed in the function framework', { method: req.method, path, status: response.status, reason: String(reason) });
-  else log.info('request refused by the function framework', { method: req.method, path, status: response.status, code: response.body.code, reason: String(reason) });
+  const reason =
+    err instanceof AppError
+      ? 'reserved path'
+      : ((err as { type?: unknown; name?: unknown } | undefined)?.type ?? (err as { name?: unknown } | undefined)?.name ?? 'no route');
+  if (response.status >= 500)
+    log.error('request failed in the function framework', { method: req.method, path, status: response.status, reason: String(reason) });
+  else
+    log.info('request refused by the function framework', {
+      method: req.method,
+      path,
+      status: response.status,
+      code: response.body.code,
+      reason: String(reason),
+    });
   if (res.headersSent) {
     req.socket?.destroy();
     return;

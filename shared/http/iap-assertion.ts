@@ -31,7 +31,11 @@ export interface IapVerifier {
 }
 
 const claimsSchema = z.object({
-  email: z.string().min(3).max(320).regex(/^[^@\s]+@[^@\s]+$/),
+  email: z
+    .string()
+    .min(3)
+    .max(320)
+    .regex(/^[^@\s]+@[^@\s]+$/),
   sub: z.string().min(1).max(300),
   iat: z.number(),
 });

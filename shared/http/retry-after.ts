@@ -49,7 +49,10 @@ export function retryAfterAwareDelay(options: { maxRetryAfterMs: number; backoff
  * before ours is asked) and retryAfterAwareDelay decides, waiting at most `maxRetryAfterMs`.
  */
 export function gotRetryAfter(maxRetryAfterMs: number): { maxRetryAfter: number; calculateDelay: ReturnType<typeof retryAfterAwareDelay> } {
-  return { maxRetryAfter: Number.POSITIVE_INFINITY, calculateDelay: retryAfterAwareDelay({ maxRetryAfterMs, backoffMs: exponentialBackoffMs(maxRetryAfterMs) }) };
+  return {
+    maxRetryAfter: Number.POSITIVE_INFINITY,
+    calculateDelay: retryAfterAwareDelay({ maxRetryAfterMs, backoffMs: exponentialBackoffMs(maxRetryAfterMs) }),
+  };
 }
 
 /** got's default back-off (1 s, 2 s, 4 s … up to `limitMs`) with up to 100 ms of noise. */

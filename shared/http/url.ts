@@ -8,7 +8,6 @@ export function withoutTrailingSlash(url: string): string {
   return end === url.length ? url : url.slice(0, end);
 }
 
-
 /**
  * A function's public URL: its own setting when given, else the stack's PUBLIC_BASE_URL
  * followed by the function's path ("/crm", "/call-log"); undefined when neither is set.

@@ -7,11 +7,7 @@
 export type DocData = Record<string, unknown>;
 
 /** Field transforms applied by the store (server time, atomic increment, set union). */
-export type FieldOp =
-  | { op: 'serverTime' }
-  | { op: 'increment'; by: number }
-  | { op: 'arrayUnion'; values: unknown[] }
-  | { op: 'delete' };
+export type FieldOp = { op: 'serverTime' } | { op: 'increment'; by: number } | { op: 'arrayUnion'; values: unknown[] } | { op: 'delete' };
 
 export const fieldOps = {
   serverTime: (): FieldOp => ({ op: 'serverTime' }),

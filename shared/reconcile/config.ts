@@ -17,10 +17,7 @@ export const reconcileCoreConfigShape = {
   ZOOM_CLIENT_SECRET: secret(8),
   ZOOM_EVENTS_TOPIC: envString(),
   /** The default window is yesterday in this IANA time zone… */
-  RECONCILE_TIME_ZONE: z
-    .string()
-    .default('Etc/UTC')
-    .refine(isValidTimeZone, { error: 'must be an IANA time zone such as Etc/UTC or Europe/Berlin' }),
+  RECONCILE_TIME_ZONE: z.string().default('Etc/UTC').refine(isValidTimeZone, { error: 'must be an IANA time zone such as Etc/UTC or Europe/Berlin' }),
   /** …widened by this many hours on both sides. */
   RECONCILE_OVERLAP_HOURS: envInt(0, 24).default(3),
   /** Zoom requests per second per rate category, all lanes together (Pro: 20/10/5 — leave room for other apps). */

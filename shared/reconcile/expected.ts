@@ -60,15 +60,16 @@ export function entriesOfRecording(r: ZoomRecording, accountId: string): Expecte
       section: 'artifacts',
       key: artifactKey('recording_transcript', r.recording_id),
       id: `recording_transcript:${r.recording_id}`,
-      envelope: () => buildEnvelope(accountId, ZOOM_EVENTS.recordingTranscriptCompleted, ts, {
-        recording_id: r.recording_id,
-        engagement_id: r.engagement_id,
-        transcript_url: r.transcript_url,
-        queue_id: r.queue_id,
-        user_id: r.user_id,
-        recording_start_time: r.recording_start_time,
-        recording_end_time: r.recording_end_time,
-      }),
+      envelope: () =>
+        buildEnvelope(accountId, ZOOM_EVENTS.recordingTranscriptCompleted, ts, {
+          recording_id: r.recording_id,
+          engagement_id: r.engagement_id,
+          transcript_url: r.transcript_url,
+          queue_id: r.queue_id,
+          user_id: r.user_id,
+          recording_start_time: r.recording_start_time,
+          recording_end_time: r.recording_end_time,
+        }),
     });
   }
   return out;
@@ -88,7 +89,14 @@ export function entriesOfEngagement(e: ZoomEngagement, accountId: string): Expec
     }
     const object = { engagement_id: e.engagement_id, note_id: n.note_id, note: n.note, user_id: n.user_id };
     const key = noteItemKey(object);
-    items.set(key, { type: 'note', engagementId: e.engagement_id, section: 'items', key, id: `note:${e.engagement_id}:${key}`, envelope: () => buildEnvelope(accountId, ZOOM_EVENTS.noteAdded, ts, object) });
+    items.set(key, {
+      type: 'note',
+      engagementId: e.engagement_id,
+      section: 'items',
+      key,
+      id: `note:${e.engagement_id}:${key}`,
+      envelope: () => buildEnvelope(accountId, ZOOM_EVENTS.noteAdded, ts, object),
+    });
   });
   const dispositions = e.dispositions;
   const end = timeOf(e.end_time, e.start_time);
@@ -105,7 +113,14 @@ export function entriesOfEngagement(e: ZoomEngagement, accountId: string): Expec
     const key = dispositionItemKey(object);
     // Set twice (e.g. again after a transfer): one item, dated by its last place in the list.
     items.delete(key);
-    items.set(key, { type: 'disposition', engagementId: e.engagement_id, section: 'items', key, id: `disposition:${e.engagement_id}:${key}`, envelope: () => buildEnvelope(accountId, ZOOM_EVENTS.dispositionAdded, ts, object) });
+    items.set(key, {
+      type: 'disposition',
+      engagementId: e.engagement_id,
+      section: 'items',
+      key,
+      id: `disposition:${e.engagement_id}:${key}`,
+      envelope: () => buildEnvelope(accountId, ZOOM_EVENTS.dispositionAdded, ts, object),
+    });
   });
   out.push(...items.values());
   // A messaging engagement's transcript is its transcript_url (Zoom has no listing of them).
@@ -148,7 +163,10 @@ export function entriesOfVoicemail(v: ZoomVoicemail, accountId: string): Expecte
   // A voicemail without transcript (transcription off, or none made) is its audio alone.
   if (v.download_url) out.push(entry('voicemail', { download_url: v.download_url }));
   if (v.transcript_url) out.push(entry('voicemail_transcript', { transcript_url: v.transcript_url }));
-  if (out.length === 0) out.push(unusable('voicemail', v.engagement_id, 'artifacts', `voicemail-unusable-${v.message_id}`, 'voicemail listed without download_url or transcript_url'));
+  if (out.length === 0)
+    out.push(
+      unusable('voicemail', v.engagement_id, 'artifacts', `voicemail-unusable-${v.message_id}`, 'voicemail listed without download_url or transcript_url'),
+    );
   return out;
 }
 
@@ -159,5 +177,11 @@ function unusable(type: ReportType, engagementId: string | undefined, section: E
 
 /** A listed item that did not even parse (it lacks its own id or its engagement's). */
 export function skippedEntry(type: ReportType, source: string, skipped: SkippedItem): ExpectedEntry {
-  return unusable(type, undefined, type === 'note' || type === 'disposition' ? 'items' : 'artifacts', `skipped-${source}-${skipped.digest}`, `${source} item ${skipped.reason}`);
+  return unusable(
+    type,
+    undefined,
+    type === 'note' || type === 'disposition' ? 'items' : 'artifacts',
+    `skipped-${source}-${skipped.digest}`,
+    `${source} item ${skipped.reason}`,
+  );
 }

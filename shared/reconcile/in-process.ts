@@ -15,7 +15,11 @@ export interface InProcessOptions {
   retryDelayMs?: number;
 }
 
-export async function reconcileInProcess(base: Omit<ReconcileDeps, 'dispatch'>, request: RunRequest, options: InProcessOptions = {}): Promise<RunOutcome & { finished: true }> {
+export async function reconcileInProcess(
+  base: Omit<ReconcileDeps, 'dispatch'>,
+  request: RunRequest,
+  options: InProcessOptions = {},
+): Promise<RunOutcome & { finished: true }> {
   const stop = new AbortController();
   const signal = base.signal ? AbortSignal.any([base.signal, stop.signal]) : stop.signal;
   const running = new Set<Promise<void>>();

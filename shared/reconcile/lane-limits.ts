@@ -46,7 +46,13 @@ export function createLaneLimits(options: { now?: () => number; sleep?: Sleep } 
     join(runId, lane, rates, lanes) {
       let entry = runs.get(runId);
       if (!entry) {
-        entry = { limiter: createZoomRateLimiter({ rates, pauses, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) }), lanes: new Set(), rates, working: lanes, idleSince: 0 };
+        entry = {
+          limiter: createZoomRateLimiter({ rates, pauses, ...(options.now ? { now: options.now } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) }),
+          lanes: new Set(),
+          rates,
+          working: lanes,
+          idleSince: 0,
+        };
         runs.set(runId, entry);
       }
       entry.lanes.add(lane);

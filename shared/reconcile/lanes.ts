@@ -60,9 +60,14 @@ export async function runLaneStep(deps: ReconcileDeps, message: LaneMessage, opt
     deps.limits.setWorking(run.runId, docs.filter((d) => d !== undefined && d.state !== 'finished').length);
   };
 
-  const heartbeat = setInterval(() => {
-    store.updateLane(run.runId, message.lane, { heartbeatAt: deps.now() }).catch((err: unknown) => log.warn('reconcile lane: heartbeat not written', { err }));
-  }, Math.max(50, Math.floor(settings.leaseMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      store
+        .updateLane(run.runId, message.lane, { heartbeatAt: deps.now() })
+        .catch((err: unknown) => log.warn('reconcile lane: heartbeat not written', { err }));
+    },
+    Math.max(50, Math.floor(settings.leaseMs / 3)),
+  );
   heartbeat.unref?.();
   const deadline = deps.now() + options.budgetMs;
   let finished = false;

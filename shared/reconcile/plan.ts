@@ -65,9 +65,18 @@ async function probeAll(deps: ReconcileDeps, window: ReconcileWindow, zoom: Zoom
     const chunkFrom = Date.parse(chunk.from);
     const chunkTo = Date.parse(chunk.to);
     const pages = total === undefined ? undefined : Math.ceil(total / PAGE_SIZES[source]);
-    const parts = pages === undefined ? Math.max(1, Math.ceil(((chunkTo - chunkFrom) / 3_600_000) * UNKNOWN_TOTAL_SLICES_PER_HOUR)) : Math.max(1, Math.ceil(pages / settings.targetPagesPerSlice));
+    const parts =
+      pages === undefined
+        ? Math.max(1, Math.ceil(((chunkTo - chunkFrom) / 3_600_000) * UNKNOWN_TOTAL_SLICES_PER_HOUR))
+        : Math.max(1, Math.ceil(pages / settings.targetPagesPerSlice));
     splitRange(chunkFrom, chunkTo, parts).forEach((range, i) => {
-      planned.push({ source, from: range.from, to: range.to, estimatedPages: pages === undefined ? settings.targetPagesPerSlice : Math.ceil(pages / parts), order: order * 10_000 + i });
+      planned.push({
+        source,
+        from: range.from,
+        to: range.to,
+        estimatedPages: pages === undefined ? settings.targetPagesPerSlice : Math.ceil(pages / parts),
+        order: order * 10_000 + i,
+      });
     });
   };
   // Four probes in flight at most: they queue at the limiter anyway.
@@ -80,9 +89,7 @@ async function probeAll(deps: ReconcileDeps, window: ReconcileWindow, zoom: Zoom
       }
     }),
   );
-  const slices = planned
-    .sort((a, b) => b.estimatedPages - a.estimatedPages || a.order - b.order)
-    .map(({ order: _order, ...slice }) => slice);
+  const slices = planned.sort((a, b) => b.estimatedPages - a.estimatedPages || a.order - b.order).map(({ order: _order, ...slice }) => slice);
   const { admitted, pauses } = limiter.counts;
   return { slices, probes: jobs.length, requests: admitted.light + admitted.medium + admitted.heavy, rateLimited: pauses.light + pauses.medium + pauses.heavy };
 }

@@ -160,7 +160,13 @@ export async function processSlice(deps: ReconcileDeps, run: RunDoc, index: numb
 }
 
 /** One page against the ledger: counts, and the marks of the entries queued (none in a dry run). */
-async function comparePage(deps: ReconcileDeps, run: RunDoc, entries: ExpectedEntry[], marks: Set<string>, log: Logger): Promise<{ tally: Tally; newMarks: string[] }> {
+async function comparePage(
+  deps: ReconcileDeps,
+  run: RunDoc,
+  entries: ExpectedEntry[],
+  marks: Set<string>,
+  log: Logger,
+): Promise<{ tally: Tally; newMarks: string[] }> {
   const ledgers = await readLedgers(
     deps.docs,
     entries.map((e) => e.engagementId).filter((id): id is string => id !== undefined),
@@ -208,7 +214,13 @@ async function queueAll(deps: ReconcileDeps, entries: Array<{ entry: ExpectedEnt
     while (next < entries.length) {
       const { entry, mark } = entries[next++]!;
       const envelope = entry.envelope?.();
-      const message: QueuedZoomEvent = queuedZoomEventSchema.parse({ v: 1, key: `reconcile|${envelope?.event}|${entry.id}`, source: 'reconcile', receivedAt, envelope });
+      const message: QueuedZoomEvent = queuedZoomEventSchema.parse({
+        v: 1,
+        key: `reconcile|${envelope?.event}|${entry.id}`,
+        source: 'reconcile',
+        receivedAt,
+        envelope,
+      });
       try {
         await deps.bus.publish(deps.settings.eventsTopic, { data: message, attributes: queuedEventAttributes(message, entry.engagementId) });
         queued.push(mark);

@@ -13,7 +13,12 @@ const count = z.number().int().nonnegative().default(0);
 export const typeCountsSchema = z.object({ seen: count, present: count, backfilled: count, failed: count });
 export type TypeCounts = z.output<typeof typeCountsSchema>;
 
-export const tallySchema = z.object(Object.fromEntries(REPORT_TYPES.map((t) => [t, typeCountsSchema.default({ seen: 0, present: 0, backfilled: 0, failed: 0 })])) as Record<ReportType, z.ZodDefault<typeof typeCountsSchema>>);
+export const tallySchema = z.object(
+  Object.fromEntries(REPORT_TYPES.map((t) => [t, typeCountsSchema.default({ seen: 0, present: 0, backfilled: 0, failed: 0 })])) as Record<
+    ReportType,
+    z.ZodDefault<typeof typeCountsSchema>
+  >,
+);
 export type Tally = Record<ReportType, TypeCounts>;
 
 function emptyCounts(): TypeCounts {
@@ -77,7 +82,9 @@ const LABELS: Record<ReportType, string> = {
 /** The report as a plain-text table (the CLI prints it; it reads well in a log viewer too). */
 export function formatReportTable(report: RunReport): string {
   const header = ['artifact type', 'seen in Zoom', 'already present', report.dryRun ? 'would backfill' : 'backfilled', 'failed'];
-  const rows = REPORT_TYPES.map((t) => [LABELS[t], report.types[t].seen, report.types[t].present, report.types[t].backfilled, report.types[t].failed].map(String));
+  const rows = REPORT_TYPES.map((t) =>
+    [LABELS[t], report.types[t].seen, report.types[t].present, report.types[t].backfilled, report.types[t].failed].map(String),
+  );
   rows.push(['total', report.totals.seen, report.totals.present, report.totals.backfilled, report.totals.failed].map(String));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -89,7 +96,11 @@ export function formatReportTable(report: RunReport): string {
     ...rows.slice(0, -1).map(line),
     rule,
     line(rows[rows.length - 1]!),
-    `slices: ${report.slices.done}/${report.slices.total} done${report.slices.failed ? `, ${report.slices.failed} failed` : ''}; Zoom API: ${report.apiCalls.listPages} list pages + ${report.apiCalls.probes} planning probes, ${report.apiCalls.requests} requests (${report.apiCalls.rateLimited} answered 429)${report.seconds !== undefined ? `; ${report.seconds.toFixed(1)} s` : ''}`,
+    `slices: ${report.slices.done}/${report.slices.total} ` +
+      `done${report.slices.failed ? `, ${report.slices.failed} failed` : ''}; Zoom API: ${report.apiCalls.listPages} list ` +
+      `pages + ${report.apiCalls.probes} planning probes, ${report.apiCalls.requests} requests ` +
+      `(${report.apiCalls.rateLimited} answered ` +
+      `429)${report.seconds !== undefined ? `; ${report.seconds.toFixed(1)} s` : ''}`,
     ...report.failures.map((f) => `failed slice ${f.slice}: ${f.reason}`),
   ];
   return lines.join('\n');

@@ -179,4 +179,3 @@ export async function coordinateRun(deps: ReconcileDeps, request: RunRequest, op
     await deps.sleep(Math.min(options.pollMs, left));
   }
 }
-

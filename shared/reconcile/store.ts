@@ -72,9 +72,15 @@ export const sliceDocSchema = z.looseObject({
   state: sliceStateSchema,
   /** Listing passes: a restart (expired token) begins a new pass with fresh counts. */
   pass: z.number().int().default(0),
-  pageToken: z.string().nullish().transform((v) => v ?? undefined),
+  pageToken: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
   /** When Zoom issued pageToken (ms): tokens older than ~15 minutes are not tried. */
-  tokenAt: z.number().nullish().transform((v) => v ?? undefined),
+  tokenAt: z
+    .number()
+    .nullish()
+    .transform((v) => v ?? undefined),
   /** Pages done in this pass. */
   pages: z.number().int().default(0),
   counts: tallySchema.default(() => tallySchema.parse({})),
@@ -95,9 +101,16 @@ const laneDocSchema = z.looseObject({
   lane: z.number().int(),
   state: z.enum(['active', 'finished']),
   step: z.number().int(),
-  slice: z.number().int().nullish().transform((v) => v ?? undefined),
+  slice: z
+    .number()
+    .int()
+    .nullish()
+    .transform((v) => v ?? undefined),
   /** The invocation working on the lane now (none between steps). */
-  owner: z.string().nullish().transform((v) => v ?? undefined),
+  owner: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
   heartbeatAt: z.number().default(0),
   dispatchedAt: z.number().default(0),
   /** Slices below this index were all tried by this lane (where its next claim attempt starts). */
@@ -177,7 +190,8 @@ export function createReconcileStore(docs: DocStore): ReconcileStore {
     async setWindow(key, seq, runId) {
       await docs.set(COLLECTIONS.windows, key, { windowKey: key, seq, activeRunId: runId, updatedAt: fieldOps.serverTime() }, { merge: true });
     },
-    createRun: (run) => createOnce(docs, COLLECTIONS.runs, run.runId, { ...run, probes: 0, probeRequests: 0, probeRateLimited: 0, updatedAt: fieldOps.serverTime() }),
+    createRun: (run) =>
+      createOnce(docs, COLLECTIONS.runs, run.runId, { ...run, probes: 0, probeRequests: 0, probeRateLimited: 0, updatedAt: fieldOps.serverTime() }),
     async getRun(runId) {
       return parse(runDocSchema, await docs.get(COLLECTIONS.runs, runId), `run ${runId}`);
     },
@@ -213,7 +227,13 @@ export function createReconcileStore(docs: DocStore): ReconcileStore {
       const found = await docs.query(COLLECTIONS.slices, { where: [['runId', '==', runId]] });
       return found.map((d) => sliceDocSchema.parse(d.data)).sort((a, b) => a.index - b.index);
     },
-    countSlices: (runId, state) => docs.count(COLLECTIONS.slices, { where: [['runId', '==', runId], ['state', '==', state]] }),
+    countSlices: (runId, state) =>
+      docs.count(COLLECTIONS.slices, {
+        where: [
+          ['runId', '==', runId],
+          ['state', '==', state],
+        ],
+      }),
     claim: (runId, index, lane) => createOnce(docs, COLLECTIONS.claims, sliceId(runId, index), { runId, index, lane, at: fieldOps.serverTime() }),
     async claimant(runId, index) {
       const raw = await docs.get(COLLECTIONS.claims, sliceId(runId, index));
@@ -221,7 +241,17 @@ export function createReconcileStore(docs: DocStore): ReconcileStore {
       return typeof lane === 'number' ? lane : undefined;
     },
     async createLane(runId, lane) {
-      await createOnce(docs, COLLECTIONS.lanes, laneId(runId, lane), { runId, lane, state: 'active', step: 0, slice: null, owner: null, heartbeatAt: 0, dispatchedAt: 0, claimHint: 0 });
+      await createOnce(docs, COLLECTIONS.lanes, laneId(runId, lane), {
+        runId,
+        lane,
+        state: 'active',
+        step: 0,
+        slice: null,
+        owner: null,
+        heartbeatAt: 0,
+        dispatchedAt: 0,
+        claimHint: 0,
+      });
     },
     async getLane(runId, lane) {
       return parse(laneDocSchema, await docs.get(COLLECTIONS.lanes, laneId(runId, lane)), `lane ${laneId(runId, lane)}`);

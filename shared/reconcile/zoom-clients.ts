@@ -26,5 +26,9 @@ export function createReconcileZoom(options: ReconcileZoomOptions, http: Got = c
     credentials: { tokenUrl: options.tokenUrl, accountId: options.accountId, clientId: options.clientId, clientSecret: options.clientSecret },
   });
   // Downloads are the worker's business: no download host is trusted here.
-  return (limiter) => createZoomApiClient({ apiBaseUrl: options.apiBaseUrl, tokens, downloadHosts: [], retry: options.retry, limiter, ...(options.sleep ? { sleep: options.sleep } : {}) }, http);
+  return (limiter) =>
+    createZoomApiClient(
+      { apiBaseUrl: options.apiBaseUrl, tokens, downloadHosts: [], retry: options.retry, limiter, ...(options.sleep ? { sleep: options.sleep } : {}) },
+      http,
+    );
 }

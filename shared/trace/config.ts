@@ -27,6 +27,7 @@ type TraceConfig = z.output<z.ZodObject<typeof traceConfigShape>>;
  */
 export function conversationHashKeyOf(config: Pick<TraceConfig, 'UI_CONNECTOR_KEY_HASH_SECRET' | 'UI_CONNECTOR_JWT_SECRET'>): Buffer | undefined {
   if (config.UI_CONNECTOR_KEY_HASH_SECRET) return Buffer.from(config.UI_CONNECTOR_KEY_HASH_SECRET.reveal(), 'utf8');
-  if (config.UI_CONNECTOR_JWT_SECRET) return Buffer.from(hkdfSync('sha256', config.UI_CONNECTOR_JWT_SECRET.reveal(), 'ccbridge', 'ui-connector conversation key hash', 32));
+  if (config.UI_CONNECTOR_JWT_SECRET)
+    return Buffer.from(hkdfSync('sha256', config.UI_CONNECTOR_JWT_SECRET.reveal(), 'ccbridge', 'ui-connector conversation key hash', 32));
   return undefined;
 }

@@ -54,8 +54,18 @@ export async function dayView(deps: DayDeps, day: string): Promise<DayView> {
   if (!isUtcDay(day)) throw new RangeError(`day must be YYYY-MM-DD, got ${JSON.stringify(day)}`);
   const start = new Date(`${day}T00:00:00Z`);
   const end = new Date(start.getTime() + 86_400_000);
-  const hourOf = (d: Date | undefined): number | undefined => (d && d >= start && d < end ? Math.floor((d.getTime() - start.getTime()) / 3_600_000) : undefined);
-  const hours: HourCounts[] = Array.from({ length: 24 }, (_, hour) => ({ hour, received: 0, duplicates: 0, refused: 0, stored: 0, backfilled: 0, failed: 0, deadLettered: 0 }));
+  const hourOf = (d: Date | undefined): number | undefined =>
+    d && d >= start && d < end ? Math.floor((d.getTime() - start.getTime()) / 3_600_000) : undefined;
+  const hours: HourCounts[] = Array.from({ length: 24 }, (_, hour) => ({
+    hour,
+    received: 0,
+    duplicates: 0,
+    refused: 0,
+    stored: 0,
+    backfilled: 0,
+    failed: 0,
+    deadLettered: 0,
+  }));
   const unreadable: string[] = [];
   const range = (field: string) => ({ where: [[field, '>=', start] as [string, '>=', Date], [field, '<', end] as [string, '<', Date]], limit: MAX_DOCS });
 
@@ -111,7 +121,8 @@ export async function dayView(deps: DayDeps, day: string): Promise<DayView> {
       if (h !== undefined && (a.state === 'stored' || a.state === 'linked')) hours[h]!.stored++;
       if (a.state === 'failed') {
         if (h !== undefined) hours[h]!.failed++;
-        if (!(a.gaveUp && deps.retryFailedArtifacts)) needsPerson.push({ engagementId: p.data.engagementId, what: `${a.kind} ${key}`, reason: a.reason ?? 'failed' });
+        if (!(a.gaveUp && deps.retryFailedArtifacts))
+          needsPerson.push({ engagementId: p.data.engagementId, what: `${a.kind} ${key}`, reason: a.reason ?? 'failed' });
       }
     }
     for (const [key, it] of Object.entries(p.data.items)) {

@@ -93,7 +93,10 @@ export type ConversationView = z.output<typeof conversationViewSchema>;
  * The ui-connector's document id for a conversation key (functions/ui-connector/conversation-keys.ts):
  * base64url HMAC-SHA256 of `phone:<E.164>` or `opaque:<trimmed key>`. The clear key never leaves this function.
  */
-export function conversationKeyHash(raw: string, options: { hashKey: Buffer | string; defaultCountry: CountryCode }): { kind: 'phone' | 'opaque'; hash: string } {
+export function conversationKeyHash(
+  raw: string,
+  options: { hashKey: Buffer | string; defaultCountry: CountryCode },
+): { kind: 'phone' | 'opaque'; hash: string } {
   const phone = normalisePhone(raw, { defaultCountry: options.defaultCountry });
   const kind = phone === undefined ? 'opaque' : 'phone';
   const value = phone ?? raw.trim();

@@ -23,7 +23,19 @@ import {
   TRACE_COLLECTIONS,
 } from './sources';
 
-export type TimelineKind = 'webhook' | 'refused' | 'pubsub' | 'dead_letter' | 'ledger' | 'artifact' | 'object' | 'item' | 'crm' | 'reconcile' | 'registration' | 'unreadable';
+export type TimelineKind =
+  | 'webhook'
+  | 'refused'
+  | 'pubsub'
+  | 'dead_letter'
+  | 'ledger'
+  | 'artifact'
+  | 'object'
+  | 'item'
+  | 'crm'
+  | 'reconcile'
+  | 'registration'
+  | 'unreadable';
 
 export interface TimelineEntry {
   /** ISO time; undefined when the store keeps no time for it (sorted last). */
@@ -163,8 +175,19 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
       });
       entries.push(
         k.published
-          ? { at: iso(k.publishedAt), kind: 'pubsub', summary: `published to Pub/Sub (message ${k.messageId ?? '?'})`, outcome: 'ok', detail: { messageId: k.messageId } }
-          : { at: iso(k.receivedAt), kind: 'pubsub', summary: `${k.event} recorded but not yet published (the next delivery or the reconciliation republishes it)`, outcome: 'pending' },
+          ? {
+              at: iso(k.publishedAt),
+              kind: 'pubsub',
+              summary: `published to Pub/Sub (message ${k.messageId ?? '?'})`,
+              outcome: 'ok',
+              detail: { messageId: k.messageId },
+            }
+          : {
+              at: iso(k.receivedAt),
+              kind: 'pubsub',
+              summary: `${k.event} recorded but not yet published (the next delivery or the reconciliation republishes it)`,
+              outcome: 'pending',
+            },
       );
     }
     const raw = eid === id && ledgerRaw ? ledgerRaw : await deps.docs.get(TRACE_COLLECTIONS.ledger, eid);
@@ -177,7 +200,13 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
     const ledger = p.data;
     ledgers.push(ledger);
     if (ledger.crmRecordId) crmRecordIds.add(ledger.crmRecordId);
-    entries.push({ at: iso(ledger.createdAt), kind: 'ledger', summary: `worker opened the ledger of engagement ${eid} (now ${ledger.state})`, outcome: 'ok', detail: { crmRecordId: ledger.crmRecordId, queueId: ledger.queueId, channel: ledger.channel } });
+    entries.push({
+      at: iso(ledger.createdAt),
+      kind: 'ledger',
+      summary: `worker opened the ledger of engagement ${eid} (now ${ledger.state})`,
+      outcome: 'ok',
+      detail: { crmRecordId: ledger.crmRecordId, queueId: ledger.queueId, channel: ledger.channel },
+    });
     for (const [key, a] of Object.entries(ledger.artifacts)) {
       entries.push({
         at: iso(a.updatedAt),
@@ -195,9 +224,23 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
                 kind: 'object',
                 summary: `object gs://${deps.blobs.bucket}/${info.path} (${info.size} bytes, generation ${info.generation})`,
                 outcome: 'ok',
-                detail: { path: info.path, size: info.size, generation: info.generation, crc32c: info.crc32c, md5Hash: info.md5Hash, link: `gs://${deps.blobs.bucket}/${info.path}`, ledgerCrc32c: a.crc32c },
+                detail: {
+                  path: info.path,
+                  size: info.size,
+                  generation: info.generation,
+                  crc32c: info.crc32c,
+                  md5Hash: info.md5Hash,
+                  link: `gs://${deps.blobs.bucket}/${info.path}`,
+                  ledgerCrc32c: a.crc32c,
+                },
               }
-            : { at: iso(a.updatedAt), kind: 'object', summary: `object ${a.path} is in the ledger as ${a.state} but absent from the archive`, outcome: 'failed', detail: { path: a.path } },
+            : {
+                at: iso(a.updatedAt),
+                kind: 'object',
+                summary: `object ${a.path} is in the ledger as ${a.state} but absent from the archive`,
+                outcome: 'failed',
+                detail: { path: a.path },
+              },
         );
       }
     }
@@ -206,7 +249,14 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
         at: iso(it.updatedAt),
         kind: 'item',
         summary: `CRM ${it.kind}${it.value ? ` "${it.value}"` : ''} ${it.state}${it.reason ? `: ${it.reason}` : ''}`,
-        outcome: it.state === 'failed' ? 'failed' : it.state === 'written' || it.state === 'superseded' ? 'ok' : it.reason?.startsWith('retrying') ? 'retry' : 'pending',
+        outcome:
+          it.state === 'failed'
+            ? 'failed'
+            : it.state === 'written' || it.state === 'superseded'
+              ? 'ok'
+              : it.reason?.startsWith('retrying')
+                ? 'retry'
+                : 'pending',
         detail: { key, gaveUp: it.gaveUp ?? false },
       });
     }
@@ -245,15 +295,26 @@ export async function traceInteraction(deps: TraceDeps, rawId: string): Promise<
 
 /** What to do about a dead-lettered message (also the day view's advice). */
 export const DEAD_LETTER_ACTION =
-  'every delivery failed and the last one could not record why (its instance died, or Firestore failed): read the worker logs for this message id; the nightly reconciliation queues the engagement\'s still-pending entries again once they are stale (RECONCILE_STALE_MINUTES); to retry at once, republish the message from the zoom-events-dead-letter-inspect subscription to zoom-events';
+  'every delivery failed and the last one could not record why (its instance died, or Firestore failed): ' +
+  'read the worker logs for this message id; ' +
+  "the nightly reconciliation queues the engagement's still-pending entries again once they are stale (RECONCILE_STALE_MINUTES); " +
+  'to retry at once, republish the message from the zoom-events-dead-letter-inspect subscription to zoom-events';
 
 function deadLetterEntry(d: DeadLetterView): TimelineEntry {
   return {
     at: iso(d.recordedAt),
     kind: 'dead_letter',
-    summary: `message ${d.messageId}${d.event ? ` (${d.event})` : ''} dead-lettered after ${d.deliveryAttempts ?? '?'} delivery attempts; to do: ${DEAD_LETTER_ACTION}`,
+    summary:
+      `message ${d.messageId}${d.event ? ` (${d.event})` : ''} dead-lettered after ${d.deliveryAttempts ?? '?'} delivery attempts; ` +
+      `to do: ${DEAD_LETTER_ACTION}`,
     outcome: 'failed',
-    detail: { messageId: d.messageId, deliveryAttempts: d.deliveryAttempts, sourceSubscription: d.sourceSubscription, firstPublishedAt: d.sourcePublishTime, key: d.key },
+    detail: {
+      messageId: d.messageId,
+      deliveryAttempts: d.deliveryAttempts,
+      sourceSubscription: d.sourceSubscription,
+      firstPublishedAt: d.sourcePublishTime,
+      key: d.key,
+    },
   };
 }
 
@@ -280,7 +341,9 @@ async function refusalEntries(docs: DocStore, engagementId: string): Promise<Tim
     out.push({
       at: iso(r.at),
       kind: 'refused',
-      summary: `webhook ${r.event ?? 'delivery'} refused with ${r.status}: ${REFUSAL_WHY[r.reason] ?? r.reason}${r.signatureChecked ? '' : ' (engagement as the unverified request claimed it)'}`,
+      summary:
+        `webhook ${r.event ?? 'delivery'} refused with ${r.status}: ${REFUSAL_WHY[r.reason] ?? r.reason}` +
+        (r.signatureChecked ? '' : ' (engagement as the unverified request claimed it)'),
       outcome: 'failed',
       detail: { reason: r.reason, status: r.status, message: r.message, signatureChecked: r.signatureChecked ?? false },
     });
@@ -315,12 +378,19 @@ async function reconcileEntries(docs: DocStore, ledger: LedgerDoc): Promise<Time
         out.push(unreadable(`reconcile slice ${d.id}`, p.error.issues));
         continue;
       }
-      out.push({ at: iso(p.data.updatedAt), kind: 'reconcile', summary: `reconciliation run ${p.data.runId} backfilled ${what} (queued it again)`, outcome: 'retry', detail: { runId: p.data.runId, slice: d.id } });
+      out.push({
+        at: iso(p.data.updatedAt),
+        kind: 'reconcile',
+        summary: `reconciliation run ${p.data.runId} backfilled ${what} (queued it again)`,
+        outcome: 'retry',
+        detail: { runId: p.data.runId, slice: d.id },
+      });
     }
   }
   // A ledger whose engagement no webhook announced was opened by a backfilled message.
   for (const it of Object.values(ledger.items)) {
-    if (it.reason === 'queued again by the reconciliation') out.push({ at: iso(it.updatedAt), kind: 'reconcile', summary: `${it.kind} queued again by the reconciliation`, outcome: 'retry' });
+    if (it.reason === 'queued again by the reconciliation')
+      out.push({ at: iso(it.updatedAt), kind: 'reconcile', summary: `${it.kind} queued again by the reconciliation`, outcome: 'retry' });
   }
   return out;
 }
@@ -340,8 +410,10 @@ function verdictOf(ledgers: LedgerDoc[], entries: TimelineEntry[], deadLetters: 
           action: nightly
             ? 'nothing yet: the nightly reconciliation queues it again; if it fails again, check the reason and run npm run reconcile for that day'
             : a.gaveUp
-              ? 'the nightly run does not retry failed artifacts here: fix the cause, then run npm run reconcile for that day with failed-artifact retry enabled'
-              : 'Zoom or the archive refused it for good: fix the cause named in the reason, then run npm run reconcile for that day with failed-artifact retry enabled',
+              ? 'the nightly run does not retry failed artifacts here: ' +
+                'fix the cause, then run npm run reconcile for that day with failed-artifact retry enabled'
+              : 'Zoom or the archive refused it for good: ' +
+                'fix the cause named in the reason, then run npm run reconcile for that day with failed-artifact retry enabled',
         });
       } else if (a.state !== 'linked') waiting.push(`${a.kind} ${key} to be ${a.state === 'pending' ? 'stored' : 'linked in the CRM'}`);
     }
@@ -354,16 +426,25 @@ function verdictOf(ledgers: LedgerDoc[], entries: TimelineEntry[], deadLetters: 
           nightlyRetries: nightly,
           action: nightly
             ? 'nothing yet: the nightly reconciliation queues it again'
-            : 'the CRM refused it for good: correct the record (or the CRM configuration) named in the reason, then write it by hand or re-run npm run reconcile after fixing',
+            : 'the CRM refused it for good: correct the record (or the CRM configuration) named in the reason, ' +
+              'then write it by hand or re-run npm run reconcile after fixing',
         });
       } else if (it.state === 'pending' || it.state === 'writing') waiting.push(`CRM ${it.kind} ${key} to be written${it.reason ? ` (${it.reason})` : ''}`);
     }
   }
   for (const e of entries) if (e.kind === 'pubsub' && e.outcome === 'pending') waiting.push('a recorded webhook event to be published');
-  for (const e of entries) if (e.kind === 'unreadable') failures.push({ what: 'a stored document', reason: e.summary, nightlyRetries: false, action: 'inspect the document in Firestore' });
+  for (const e of entries)
+    if (e.kind === 'unreadable')
+      failures.push({ what: 'a stored document', reason: e.summary, nightlyRetries: false, action: 'inspect the document in Firestore' });
   // A dead letter matters while the engagement is unfinished (a later delivery may have done the work).
   if (failures.length + waiting.length > 0 || ledgers.length === 0) {
-    for (const d of deadLetters) failures.push({ what: `message ${d.messageId}${d.event ? ` (${d.event})` : ''}`, reason: `dead-lettered after ${d.deliveryAttempts ?? '?'} delivery attempts`, nightlyRetries: true, action: DEAD_LETTER_ACTION });
+    for (const d of deadLetters)
+      failures.push({
+        what: `message ${d.messageId}${d.event ? ` (${d.event})` : ''}`,
+        reason: `dead-lettered after ${d.deliveryAttempts ?? '?'} delivery attempts`,
+        nightlyRetries: true,
+        action: DEAD_LETTER_ACTION,
+      });
   }
   // Nothing taken, only refusals: the webhook never got through.
   const refused = entries.filter((e) => e.kind === 'refused');
@@ -372,14 +453,27 @@ function verdictOf(ledgers: LedgerDoc[], entries: TimelineEntry[], deadLetters: 
       what: 'every webhook delivery of this engagement',
       reason: refused[refused.length - 1]!.summary,
       nightlyRetries: true,
-      action: 'fix the cause (for a signature, the Zoom secret token in Secret Manager); Zoom retries for about 85 minutes, after that the nightly reconciliation backfills the day',
+      action:
+        'fix the cause (for a signature, the Zoom secret token in Secret Manager); ' +
+        'Zoom retries for about 85 minutes, after that the nightly reconciliation backfills the day',
     });
   }
   if (failures.length > 0) {
     const f = failures[0]!;
-    return { status: 'failed', line: `FAILED: ${f.what}: ${f.reason}; nightly run retries: ${f.nightlyRetries ? 'yes' : 'no'}; to do: ${f.action}${failures.length > 1 ? ` (+${failures.length - 1} more)` : ''}`, failures };
+    return {
+      status: 'failed',
+      line:
+        `FAILED: ${f.what}: ${f.reason}; nightly run retries: ${f.nightlyRetries ? 'yes' : 'no'}; to do: ${f.action}` +
+        (failures.length > 1 ? ` (+${failures.length - 1} more)` : ''),
+      failures,
+    };
   }
   if (waiting.length > 0) return { status: 'in_progress', line: `IN PROGRESS: waiting for ${waiting.join('; ')}`, waitingFor: waiting };
-  if (ledgers.length === 0) return { status: 'in_progress', line: 'IN PROGRESS: events received, the worker has not opened the ledger yet', waitingFor: ['the worker to process the event'] };
+  if (ledgers.length === 0)
+    return {
+      status: 'in_progress',
+      line: 'IN PROGRESS: events received, the worker has not opened the ledger yet',
+      waitingFor: ['the worker to process the event'],
+    };
   return { status: 'complete', line: 'COMPLETE: every artifact stored and linked, every CRM item written' };
 }

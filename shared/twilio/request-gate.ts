@@ -58,11 +58,18 @@ export function createTwilioRequestGate(options: TwilioRequestGateOptions): Twil
     check(ctx, formParams, access) {
       const header = ctx.req.headers['x-twilio-signature'];
       const signature = Array.isArray(header) ? header[0] : header;
-      if (signature === undefined || signature === '') return refuseUnsigned(access, 'this endpoint accepts only requests signed by Twilio (X-Twilio-Signature)');
+      if (signature === undefined || signature === '')
+        return refuseUnsigned(access, 'this endpoint accepts only requests signed by Twilio (X-Twilio-Signature)');
       // Without a configured auth token nothing can be verified; the policy is then `accept` (enforced at start).
       if (options.authTokens.length === 0) return 'unsigned';
       const urls = candidateUrls(ctx, publicBases);
-      const verdict = verifyTwilioSignature({ signature, urls, params: formParams, rawBody: ctx.rawBody, authTokens: options.authTokens.map((t) => t.reveal()) });
+      const verdict = verifyTwilioSignature({
+        signature,
+        urls,
+        params: formParams,
+        rawBody: ctx.rawBody,
+        authTokens: options.authTokens.map((t) => t.reveal()),
+      });
       if (!verdict.valid) {
         ctx.log.warn('twilio signature rejected', { reason: verdict.reason, path: ctx.path });
         throw unauthenticated(verdict.reason === 'body_hash_mismatch' ? 'the body does not match its bodySHA256' : 'invalid X-Twilio-Signature');

@@ -177,7 +177,9 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
       } catch (err) {
         const status = err instanceof HTTPError ? err.response.statusCode : err instanceof ZoomApiError ? err.upstreamStatus : undefined;
         const retryable =
-          status === undefined ? (err instanceof RequestError && !(err instanceof ParseError)) || err instanceof ZoomNetworkError : RETRY_STATUSES.includes(status);
+          status === undefined
+            ? (err instanceof RequestError && !(err instanceof ParseError)) || err instanceof ZoomNetworkError
+            : RETRY_STATUSES.includes(status);
         if (!retryable || signal?.aborted) throw err;
         const retryAfterS =
           err instanceof HTTPError ? parseRetryAfter(err.response.headers['retry-after']) : err instanceof ZoomApiError ? err.retryAfterSeconds : undefined;
@@ -237,7 +239,12 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
     );
   };
 
-  const getJson = async <S extends z.ZodType>(path: string, searchParams: Record<string, string | number | undefined>, schema: S, what: string): Promise<z.output<S>> => {
+  const getJson = async <S extends z.ZodType>(
+    path: string,
+    searchParams: Record<string, string | number | undefined>,
+    schema: S,
+    what: string,
+  ): Promise<z.output<S>> => {
     const params = Object.fromEntries(Object.entries(searchParams).filter((e): e is [string, string | number] => e[1] !== undefined));
     let body: unknown;
     try {
@@ -256,7 +263,12 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
 
   // Items a page had to skip (they lack what they need) are left out here; the page
   // readers (listXxxPage) hand them to the caller to report.
-  async function* paginate<T>(path: string, params: Record<string, string | number | undefined>, schema: z.ZodType<ZoomPage<T>>, what: string): AsyncGenerator<T> {
+  async function* paginate<T>(
+    path: string,
+    params: Record<string, string | number | undefined>,
+    schema: z.ZodType<ZoomPage<T>>,
+    what: string,
+  ): AsyncGenerator<T> {
     let next: string | undefined;
     do {
       const page = await getJson(path, { ...params, next_page_token: next }, schema, what);
@@ -266,15 +278,28 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
   }
 
   /** The page size asked of a listing: what the caller wants, within 1..the listing's maximum. */
-  const pageSizeOf = (listing: ZoomListing, n: number | undefined) => Math.min(Math.max(Math.floor(n ?? ZOOM_PAGE_SIZE_MAX[listing]), 1), ZOOM_PAGE_SIZE_MAX[listing]);
+  const pageSizeOf = (listing: ZoomListing, n: number | undefined) =>
+    Math.min(Math.max(Math.floor(n ?? ZOOM_PAGE_SIZE_MAX[listing]), 1), ZOOM_PAGE_SIZE_MAX[listing]);
 
-  const rangePage = (listing: ZoomListing, q: PageQuery) => ({ from: q.from, to: q.to, page_size: pageSizeOf(listing, q.pageSize), next_page_token: q.nextPageToken });
-  const recordingsParams = (q: PageQuery) => ({ from: q.from, to: q.to, query_date_type: 'recording_end_time', page_size: pageSizeOf('recordings', q.pageSize), next_page_token: q.nextPageToken });
+  const rangePage = (listing: ZoomListing, q: PageQuery) => ({
+    from: q.from,
+    to: q.to,
+    page_size: pageSizeOf(listing, q.pageSize),
+    next_page_token: q.nextPageToken,
+  });
+  const recordingsParams = (q: PageQuery) => ({
+    from: q.from,
+    to: q.to,
+    query_date_type: 'recording_end_time',
+    page_size: pageSizeOf('recordings', q.pageSize),
+    next_page_token: q.nextPageToken,
+  });
   const engagementPath = (engagementId: string) => `/contact_center/engagements/${encodeURIComponent(engagementId)}`;
 
   return {
     listEngagementsPage: (q) => getJson('/contact_center/engagements', rangePage('engagements', q), engagementsPageSchema, 'engagements list'),
-    listVoicemailsPage: (q) => getJson('/contact_center/inboxes/messages', { message_type: 'voicemail', ...rangePage('inboxMessages', q) }, voicemailsPageSchema, 'voicemail list'),
+    listVoicemailsPage: (q) =>
+      getJson('/contact_center/inboxes/messages', { message_type: 'voicemail', ...rangePage('inboxMessages', q) }, voicemailsPageSchema, 'voicemail list'),
     listRecordingsPage: (q) => getJson('/contact_center/recordings', recordingsParams(q), recordingsPageSchema, 'recordings list'),
     listRecordings: (q) => paginate('/contact_center/recordings', recordingsParams(q), recordingsPageSchema, 'recordings list'),
     listEngagements: (q) => paginate('/contact_center/engagements', rangePage('engagements', q), engagementsPageSchema, 'engagements list'),
@@ -290,7 +315,12 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
     listEngagementNotes: (engagementId) =>
       paginate(`${engagementPath(engagementId)}/notes`, { page_size: ZOOM_PAGE_SIZE_MAX.engagementNotes }, notesPageSchema, 'engagement notes'),
     listEngagementRecordings: (engagementId) =>
-      paginate(`${engagementPath(engagementId)}/recordings`, { page_size: ZOOM_PAGE_SIZE_MAX.engagementRecordings }, recordingsPageSchema, 'engagement recordings'),
+      paginate(
+        `${engagementPath(engagementId)}/recordings`,
+        { page_size: ZOOM_PAGE_SIZE_MAX.engagementRecordings },
+        recordingsPageSchema,
+        'engagement recordings',
+      ),
     listVoicemails: (q) =>
       paginate('/contact_center/inboxes/messages', { message_type: 'voicemail', ...rangePage('inboxMessages', q) }, voicemailsPageSchema, 'voicemail list'),
 
@@ -327,7 +357,9 @@ export function createZoomApiClient(options: ZoomApiClientOptions, http: Got = c
         const length = Number(response.headers['content-length']);
         return {
           body: stream,
-          contentType: String(response.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim(),
+          contentType: String(response.headers['content-type'] ?? 'application/octet-stream')
+            .split(';')[0]!
+            .trim(),
           contentLength: Number.isFinite(length) && length >= 0 ? length : undefined,
         };
       }
@@ -369,7 +401,8 @@ function allowedDownloadUrl(url: string, allowedHosts: ReadonlySet<string>): URL
   }
   const hostname = target.hostname.toLowerCase();
   const loopback = LOOPBACK_HOSTNAMES.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-  if (target.protocol !== 'https:' && !(target.protocol === 'http:' && loopback)) throw new ZoomUrlNotAllowedError(`${target.protocol}//${target.host} (https only)`);
+  if (target.protocol !== 'https:' && !(target.protocol === 'http:' && loopback))
+    throw new ZoomUrlNotAllowedError(`${target.protocol}//${target.host} (https only)`);
   if (target.username || target.password) throw new ZoomUrlNotAllowedError(target.host);
   if (!allowedHosts.has(target.host.toLowerCase()) && !allowedHosts.has(hostname)) throw new ZoomUrlNotAllowedError(target.host);
   return target;

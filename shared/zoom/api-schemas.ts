@@ -12,7 +12,10 @@ const optionalId = z
   .union([z.string(), z.number()])
   .nullish()
   .transform((v) => (v === null || v === undefined || v === '' ? undefined : String(v)));
-const optionalString = z.string().nullish().transform((v) => v ?? undefined);
+const optionalString = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined);
 const optionalUrl = z
   .string()
   .nullish()
@@ -24,7 +27,10 @@ const optionalUrl = z
     }
     return v;
   });
-const optionalNumber = z.number().nullish().transform((v) => v ?? undefined);
+const optionalNumber = z
+  .number()
+  .nullish()
+  .transform((v) => v ?? undefined);
 /** A list Zoom may leave out or send as null. */
 const optionalList = <T extends z.ZodType>(item: T) =>
   z
@@ -122,7 +128,15 @@ const itemsOf = <T extends z.ZodType>(item: T) =>
       (raw ?? []).forEach((value, index) => {
         const parsed = item.safeParse(value);
         if (parsed.success) items.push(parsed.data);
-        else skipped.push({ index, reason: `without usable ${parsed.error.issues.map((i) => i.path.join('.') || '(item)').join(', ')}`, digest: createHash('sha256').update(JSON.stringify(value) ?? '').digest('hex').slice(0, 16) });
+        else
+          skipped.push({
+            index,
+            reason: `without usable ${parsed.error.issues.map((i) => i.path.join('.') || '(item)').join(', ')}`,
+            digest: createHash('sha256')
+              .update(JSON.stringify(value) ?? '')
+              .digest('hex')
+              .slice(0, 16),
+          });
       });
       return { items, skipped };
     });

@@ -11,12 +11,21 @@ export class ZoomFileNotReadyError extends AppError {
 
 /** Any other non-2xx answer: 429 and 5xx are retryable, the rest (e.g. 400, 403) are not. */
 export class ZoomApiError extends AppError {
-  constructor(readonly upstreamStatus: number, what: string, retryAfterSeconds?: number) {
+  constructor(
+    readonly upstreamStatus: number,
+    what: string,
+    retryAfterSeconds?: number,
+  ) {
     const retryable = upstreamStatus === 429 || upstreamStatus >= 500 || upstreamStatus === 401;
-    super(upstreamStatus === 429 ? 'rate_limited' : retryable ? 'upstream_unavailable' : 'upstream_error', retryable ? 503 : 502, `Zoom ${what} answered HTTP ${upstreamStatus}`, {
-      retryable,
-      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
-    });
+    super(
+      upstreamStatus === 429 ? 'rate_limited' : retryable ? 'upstream_unavailable' : 'upstream_error',
+      retryable ? 503 : 502,
+      `Zoom ${what} answered HTTP ${upstreamStatus}`,
+      {
+        retryable,
+        ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+      },
+    );
     this.name = 'ZoomApiError';
   }
 }

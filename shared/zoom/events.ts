@@ -162,7 +162,12 @@ function stripVolatile(rawBody: Buffer, envelope: ZoomEnvelope): string {
   const strip = (v: unknown): unknown => {
     if (typeof v === 'string' && /^https?:\/\//.test(v)) return v.split('?')[0];
     if (Array.isArray(v)) return v.map(strip);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, strip(x)]));
+    if (v !== null && typeof v === 'object')
+      return Object.fromEntries(
+        Object.entries(v)
+          .sort(([a], [b]) => (a < b ? -1 : 1))
+          .map(([k, x]) => [k, strip(x)]),
+      );
     return v;
   };
   return JSON.stringify(strip({ event: envelope.event, event_ts: envelope.event_ts, object }));

@@ -14,7 +14,10 @@ import { safeSegment } from './artifacts';
 
 /** The same text noted twice on one engagement is one note (its id and author may differ between event and listing). */
 export function noteItemKey(note: { note?: string | undefined }): string {
-  return `note-${createHash('sha256').update(note.note ?? '').digest('hex').slice(0, 24)}`;
+  return `note-${createHash('sha256')
+    .update(note.note ?? '')
+    .digest('hex')
+    .slice(0, 24)}`;
 }
 
 /** A disposition set again (another agent after a transfer) is the same item: the listing cannot tell them apart. */

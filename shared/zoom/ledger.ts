@@ -260,7 +260,12 @@ export function createLedger(docs: DocStore): Ledger {
         const fresh = item.updatedAt !== undefined && claim.now - item.updatedAt.getTime() < claim.staleMs;
         if (item.state === 'writing' && owner !== undefined && fresh) return { result: 'taken' };
         return {
-          write: { [`items.${key}.state`]: 'writing', [`items.${key}.claimedBy`]: claim.owner, [`items.${key}.updatedAt`]: new Date(claim.now), updatedAt: fieldOps.serverTime() },
+          write: {
+            [`items.${key}.state`]: 'writing',
+            [`items.${key}.claimedBy`]: claim.owner,
+            [`items.${key}.updatedAt`]: new Date(claim.now),
+            updatedAt: fieldOps.serverTime(),
+          },
           result: 'claimed',
         };
       });

@@ -42,7 +42,10 @@ const SOURCE_BYTES_KEY = 'sourceBytes';
 /** The body was shorter or longer than its Content-Length: the file is not stored. */
 export class DownloadLengthMismatchError extends ZoomNetworkError {
   constructor(expected: number, got: number) {
-    const what = got > expected ? `body ran past the ${expected} bytes Content-Length announced (${got} so far)` : `body ended after ${got} bytes, Content-Length announced ${expected}`;
+    const what =
+      got > expected
+        ? `body ran past the ${expected} bytes Content-Length announced (${got} so far)`
+        : `body ended after ${got} bytes, Content-Length announced ${expected}`;
     super('file download', new Error(what));
     this.name = 'DownloadLengthMismatchError';
   }
@@ -74,7 +77,10 @@ export async function transferZoomFile(deps: TransferDeps, request: TransferRequ
     if (info) return { info, reused: true, contentType: info.contentType ?? download.contentType };
   }
   // The download's own error says more than the upload's "stream destroyed".
-  if (fed.status === 'rejected' && (fed.reason instanceof DownloadLengthMismatchError || !(written.reason instanceof Error) || /destroy|premature|aborted/i.test(written.reason.message))) {
+  if (
+    fed.status === 'rejected' &&
+    (fed.reason instanceof DownloadLengthMismatchError || !(written.reason instanceof Error) || /destroy|premature|aborted/i.test(written.reason.message))
+  ) {
     throw fed.reason instanceof ZoomNetworkError ? fed.reason : new ZoomNetworkError('file download', fed.reason);
   }
   throw written.reason;

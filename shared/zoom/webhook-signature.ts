@@ -58,7 +58,8 @@ export function verifyZoomSignature(
   if (!TIMESTAMP_FORMAT.test(ts)) return { ok: false, reason: 'malformed_timestamp' };
   const timestampSeconds = Number(ts);
   const ageSeconds = options.nowMs / 1000 - timestampSeconds;
-  if (ageSeconds < -options.windowSeconds || ageSeconds > Math.max(options.retryWindowSeconds ?? 0, options.windowSeconds)) return { ok: false, reason: 'stale_timestamp' };
+  if (ageSeconds < -options.windowSeconds || ageSeconds > Math.max(options.retryWindowSeconds ?? 0, options.windowSeconds))
+    return { ok: false, reason: 'stale_timestamp' };
   const given = Buffer.from(sig[1]!, 'hex');
   // Every secret is tried (no early exit), so timing does not tell which one matched.
   let matched = -1;

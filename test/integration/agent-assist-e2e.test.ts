@@ -42,7 +42,11 @@ afterAll(async () => {
 });
 
 const dialogflow = (method: string, path: string, body?: unknown) =>
-  fetch(`${stack.emulators.dialogflow}/v2beta1/${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  fetch(`${stack.emulators.dialogflow}/v2beta1/${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 
 function socketTo(url: string, token: unknown): Socket {
   // What the UI modules do with notifier-server-endpoint = the component's endpoint.
@@ -56,7 +60,9 @@ const connected = (s: Socket) =>
     s.once('connect_error', reject);
   });
 const joined = (s: Socket, name: string) =>
-  new Promise<[boolean, string]>((resolve, reject) => s.timeout(5000).emit('join-conversation', name, (err: Error | null, ok: boolean, room: string) => (err ? reject(err) : resolve([ok, room]))));
+  new Promise<[boolean, string]>((resolve, reject) =>
+    s.timeout(5000).emit('join-conversation', name, (err: Error | null, ok: boolean, room: string) => (err ? reject(err) : resolve([ok, room]))),
+  );
 const events = (s: Socket) => {
   const got: Array<{ event: string; payload: Record<string, unknown> }> = [];
   s.onAny((event: string, payload: Record<string, unknown>) => got.push({ event, payload }));
@@ -84,26 +90,43 @@ test('a call from Studio to a live suggestion in the agent desktop, with ccbridg
   const twilioToken = ((await studio.json()) as { token: string }).token;
 
   // 2. Agent Assist creates the conversation (SIPREC): its lifecycle event is published now, before any agent joins.
-  expect((await dialogflow('POST', `projects/${PROJECT}/locations/global/conversations?conversationId=${CALL_SID}`, { conversationProfile: stack.dialogflow.defaultProfile })).status).toBe(200);
+  expect(
+    (
+      await dialogflow('POST', `projects/${PROJECT}/locations/global/conversations?conversationId=${CALL_SID}`, {
+        conversationProfile: stack.dialogflow.defaultProfile,
+      })
+    ).status,
+  ).toBe(200);
   const customer = (await (await dialogflow('POST', `${CONVERSATION}/participants`, { role: 'END_USER' })).json()) as { name: string };
   await dialogflow('POST', `${CONVERSATION}/participants`, { role: 'HUMAN_AGENT' });
 
   // 3. The Lightning component: Salesforce token (GET with query, as it does), /register.
-  const sfToken = await fetch(
-    `${stack.emulators.salesforce}/services/oauth2/token?${new URLSearchParams({ grant_type: 'client_credentials', client_id: stack.credentials.salesforceConsumerKey, client_secret: stack.credentials.salesforceConsumerSecret })}`,
-  );
+  const sfTokenQuery = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: stack.credentials.salesforceConsumerKey,
+    client_secret: stack.credentials.salesforceConsumerSecret,
+  });
+  const sfToken = await fetch(`${stack.emulators.salesforce}/services/oauth2/token?${sfTokenQuery}`);
   const accessToken = ((await sfToken.json()) as { access_token: string }).access_token;
-  const registered = await fetch(`${base}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` } });
+  const registered = await fetch(`${base}/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${accessToken}` },
+  });
   expect(registered.status).toBe(200);
   const agentToken = ((await registered.json()) as { token: string }).token;
 
   // Its first poll comes before the Twilio Function ran: no conversationName = not yet.
-  const poll = () => fetch(`${base}/conversation-name?conversationIntegrationKey=${PHONE}`, { headers: { 'Content-Type': 'application/json', Authorization: agentToken } });
+  const poll = () =>
+    fetch(`${base}/conversation-name?conversationIntegrationKey=${PHONE}`, { headers: { 'Content-Type': 'application/json', Authorization: agentToken } });
   expect(((await (await poll()).json()) as { conversationName?: string }).conversationName).toBeUndefined();
 
   // 4. The shipped Twilio Function, signed with the account's auth token.
   const fn = await new Promise<{ error: Error | null; response: unknown }>((resolve) => {
-    void twilioFunction.handler({ AUTH_TOKEN: stack.credentials.twilioAuthToken, UI_CONNECTOR_URL: base }, { token: twilioToken, phone: PHONE, conversationName: CONVERSATION }, (error, response) => resolve({ error, response: response ?? null }));
+    void twilioFunction.handler(
+      { AUTH_TOKEN: stack.credentials.twilioAuthToken, UI_CONNECTOR_URL: base },
+      { token: twilioToken, phone: PHONE, conversationName: CONVERSATION },
+      (error, response) => resolve({ error, response: response ?? null }),
+    );
   });
   expect(fn.error).toBeNull();
 
@@ -131,11 +154,15 @@ test('a call from Studio to a live suggestion in the agent desktop, with ccbridg
   expect(await joined(supervisor, CONVERSATION)).toEqual([true, ROOM]);
 
   // 7. The customer speaks: analyzeContent → suggestion and new message on both sockets.
-  expect((await dialogflow('POST', `${customer.name}:analyzeContent`, { textInput: { text: 'I was charged twice this month', languageCode: 'en-US' } })).status).toBe(200);
+  expect(
+    (await dialogflow('POST', `${customer.name}:analyzeContent`, { textInput: { text: 'I was charged twice this month', languageCode: 'en-US' } })).status,
+  ).toBe(200);
   for (const got of [seen, supervisorSeen]) {
     const suggestion = await until(() => got.find((e) => e.event === 'human-agent-assistant-event'), 'the suggestion');
     expect(suggestion.payload).toMatchObject({ conversation_name: ROOM, data_type: 'human-agent-assistant-event' });
-    expect(JSON.parse(suggestion.payload['data'] as string).suggestionResults[0].suggestSmartRepliesResponse.smartReplyAnswers[0].reply).toContain('charged twice');
+    expect(JSON.parse(suggestion.payload['data'] as string).suggestionResults[0].suggestSmartRepliesResponse.smartReplyAnswers[0].reply).toContain(
+      'charged twice',
+    );
     const message = await until(() => got.find((e) => e.event === 'new-message-event'), 'the new message');
     expect(JSON.parse(message.payload['data'] as string).newMessagePayload.content).toBe('I was charged twice this month');
   }

@@ -63,10 +63,13 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 
 function post(headers: Record<string, string>, body: Buffer, chunked: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/', method: 'POST', headers: chunked ? headers : { ...headers, 'content-length': String(body.length) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: '/', method: 'POST', headers: chunked ? headers : { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     if (chunked) {
       // Several chunks, as a streaming client sends them.
@@ -99,7 +102,10 @@ test('20 concurrent inflating bodies are refused and grow the serving process by
 
   expect(statuses).toEqual(Array(20).fill(415));
   const growth = after.peak - before.rss;
-  process.stdout.write(`body-inflation-memory: RSS before ${(before.rss / MIB).toFixed(1)} MiB, peak after ${(after.peak / MIB).toFixed(1)} MiB, growth ${(growth / MIB).toFixed(1)} MiB\n`);
+  process.stdout.write(
+    `body-inflation-memory: RSS before ${(before.rss / MIB).toFixed(1)} MiB, peak after ` +
+      `${(after.peak / MIB).toFixed(1)} MiB, growth ${(growth / MIB).toFixed(1)} MiB\n`,
+  );
   expect(growth).toBeLessThan(64 * MIB);
   expect(await health()).toBe(200);
 }, 60_000);

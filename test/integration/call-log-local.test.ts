@@ -48,10 +48,22 @@ test('a registration pushed from conversation-events and a signed status callbac
   });
   await pubsub.close();
 
-  const params = { CallSid: callSid, AccountSid: stack.credentials.twilioAccountSid, CallStatus: 'completed', CallDuration: '73', From: '+14155550142', To: '+14155550199', Direction: 'inbound' };
+  const params = {
+    CallSid: callSid,
+    AccountSid: stack.credentials.twilioAccountSid,
+    CallStatus: 'completed',
+    CallDuration: '73',
+    From: '+14155550142',
+    To: '+14155550199',
+    Direction: 'inbound',
+  };
   const signature = twilio.getExpectedTwilioSignature(stack.credentials.twilioAuthToken, `${url}/twilio/status`, params);
   for (let i = 0; i < 2; i++) {
-    const res = await fetch(`${url}/twilio/status`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params).toString() });
+    const res = await fetch(`${url}/twilio/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+      body: new URLSearchParams(params).toString(),
+    });
     expect(res.status).toBe(204);
   }
 
@@ -61,7 +73,10 @@ test('a registration pushed from conversation-events and a signed status callbac
   }, 'the call log with its conversation name and duration');
   expect(record.status).toBe('closed');
 
-  const sweep = await fetch(`${url}/sweep`, { method: 'POST', headers: { authorization: `Bearer ${stack.oidc.mint(url, localServiceAccounts.callLogSweep)}` } });
+  const sweep = await fetch(`${url}/sweep`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.oidc.mint(url, localServiceAccounts.callLogSweep)}` },
+  });
   expect(sweep.status).toBe(200);
   const forged = await fetch(`${url}/sweep`, { method: 'POST', headers: { authorization: `Bearer ${stack.oidc.mint(url, localServiceAccounts.scheduler)}` } });
   expect(forged.status).toBe(403);

@@ -84,15 +84,34 @@ test('the page holds no secret and wires the authenticate callback to the token 
   expect(html).toContain('CCAIP_HOST is not set');
 });
 
-test('signed in: the callback returns a token signed with the company secret for exactly the ID token\'s user', async () => {
-  const user = { sub: 'e2a4c6f8-1b3d-4f5a-8c7e-9d0b1a2c3e4f', name: 'Grace Hopper', email: 'grace@example.com', email_verified: true, phone_number: '+14155550142' };
+test("signed in: the callback returns a token signed with the company secret for exactly the ID token's user", async () => {
+  const user = {
+    sub: 'e2a4c6f8-1b3d-4f5a-8c7e-9d0b1a2c3e4f',
+    name: 'Grace Hopper',
+    email: 'grace@example.com',
+    email_verified: true,
+    phone_number: '+14155550142',
+  };
   const idToken = stack.oidc.mintIdToken(LOCAL_SDK_AUDIENCE, user);
   const dom = await pageIn(`${url}/demo?check=1#id_token=${idToken}`, profile());
   expect(textOf(dom, 'error')).toBe('');
   const payload = await verified(textOf(dom, 'token'));
-  expect(payload).toEqual({ iss: 'ccbridge local', iat: expect.any(Number), exp: (payload.iat as number) + 300, identifier: user.sub, name: user.name, email: user.email, phone: user.phone_number });
+  expect(payload).toEqual({
+    iss: 'ccbridge local',
+    iat: expect.any(Number),
+    exp: (payload.iat as number) + 300,
+    identifier: user.sub,
+    name: user.name,
+    email: user.email,
+    phone: user.phone_number,
+  });
   expect(JSON.parse(textOf(dom, 'claims').replace(/&quot;/g, '"'))).toEqual(payload);
-  expect(await acceptEndUserToken(textOf(dom, 'token'), stack.credentials.ccaipCompanySecret, new Date())).toEqual({ identifier: user.sub, name: user.name, email: user.email, phone: user.phone_number });
+  expect(await acceptEndUserToken(textOf(dom, 'token'), stack.credentials.ccaipCompanySecret, new Date())).toEqual({
+    identifier: user.sub,
+    name: user.name,
+    email: user.email,
+    phone: user.phone_number,
+  });
 });
 
 test('an ID token for another audience: the callback fails with 401, no token on the page', async () => {
@@ -115,12 +134,16 @@ test('a guest keeps the same identifier in the same browser, and another browser
   expect(await identifierIn(profile())).not.toBe(first);
 });
 
-test('a host site on an allowed origin gets the signed-in user\'s token across origins; the same page on another origin gets none', async () => {
+test("a host site on an allowed origin gets the signed-in user's token across origins; the same page on another origin gets none", async () => {
   const user = { sub: '7d1f3a5c-9e2b-4c6d-8f0a-1b3c5d7e9f21', name: 'Katherine Johnson', email: 'katherine@example.com', email_verified: true };
   const idToken = stack.oidc.mintIdToken(LOCAL_SDK_AUDIENCE, user);
   const allowed = await pageIn(`http://127.0.0.1:${sitePort}/#id_token=${idToken}`, profile());
   expect(textOf(allowed, 'error')).toBe('');
-  expect(await acceptEndUserToken(textOf(allowed, 'token'), stack.credentials.ccaipCompanySecret, new Date())).toEqual({ identifier: user.sub, name: user.name, email: user.email });
+  expect(await acceptEndUserToken(textOf(allowed, 'token'), stack.credentials.ccaipCompanySecret, new Date())).toEqual({
+    identifier: user.sub,
+    name: user.name,
+    email: user.email,
+  });
 
   // http://localhost:<port> is another origin: the function refuses it and the browser shows the page nothing.
   const foreign = await pageIn(`http://localhost:${sitePort}/#id_token=${idToken}`, profile());

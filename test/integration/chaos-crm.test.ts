@@ -13,7 +13,16 @@ import { DEFAULT_RATES } from '../../scripts/chaos/options';
 let report: ChaosReport;
 
 beforeAll(async () => {
-  report = await runChaos({ engagements: 200, seed: 'npm-test-sf', rates: DEFAULT_RATES, ratePerSecond: 25, maxDeliveryAttempts: 10, timeoutSeconds: 420, crm: 'salesforce', crmLost: 0.02 });
+  report = await runChaos({
+    engagements: 200,
+    seed: 'npm-test-sf',
+    rates: DEFAULT_RATES,
+    ratePerSecond: 25,
+    maxDeliveryAttempts: 10,
+    timeoutSeconds: 420,
+    crm: 'salesforce',
+    crmLost: 0.02,
+  });
 }, 480_000);
 
 describe('chaos with a real adapter: 200 engagements, the crm function in front of the Salesforce fake', () => {

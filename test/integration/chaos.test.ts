@@ -36,7 +36,11 @@ describe('chaos: 200 engagements through the whole pipeline under every fault', 
   test('every kind of fault happened', () => {
     const f = report.figures;
     expect(f.engagements).toBe(200);
-    expect({ dropped: f.delivery.dropped > 0, duplicated: f.delivery.duplicatesSent > 0, late: f.delivery.delayed > 0 }).toEqual({ dropped: true, duplicated: true, late: true });
+    expect({ dropped: f.delivery.dropped > 0, duplicated: f.delivery.duplicatesSent > 0, late: f.delivery.delayed > 0 }).toEqual({
+      dropped: true,
+      duplicated: true,
+      late: true,
+    });
     for (const [kind, n] of Object.entries(f.faults)) expect({ kind, injected: n > 0 }).toEqual({ kind, injected: true });
     // Real crashes: the upload had bytes at Cloud Storage, and the abandoned session kept them.
     expect(f.crashes.length).toBeGreaterThan(0);

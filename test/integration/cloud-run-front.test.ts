@@ -27,8 +27,19 @@ test('X-Serverless-Authorization is what the front checks and strips; Authorizat
   const token = stack.oidc.mint(stack.env['RECONCILE_AUDIENCE']!, localServiceAccounts.scheduler);
   // A forged stripped token in Authorization naming another account: reconcile must read the checked header.
   const [h] = token.split('.');
-  const forgedClaims = Buffer.from(JSON.stringify({ iss: 'https://accounts.google.com', aud: stack.env['RECONCILE_AUDIENCE'], exp: Math.floor(Date.now() / 1000) + 600, email: 'intruder@evil.iam.gserviceaccount.com', email_verified: true })).toString('base64url');
-  const res = await report('no-such-run', { 'x-serverless-authorization': `Bearer ${token}`, authorization: `Bearer ${h}.${forgedClaims}.SIGNATURE_REMOVED_BY_GOOGLE` });
+  const forgedClaims = Buffer.from(
+    JSON.stringify({
+      iss: 'https://accounts.google.com',
+      aud: stack.env['RECONCILE_AUDIENCE'],
+      exp: Math.floor(Date.now() / 1000) + 600,
+      email: 'intruder@evil.iam.gserviceaccount.com',
+      email_verified: true,
+    }),
+  ).toString('base64url');
+  const res = await report('no-such-run', {
+    'x-serverless-authorization': `Bearer ${token}`,
+    authorization: `Bearer ${h}.${forgedClaims}.SIGNATURE_REMOVED_BY_GOOGLE`,
+  });
   expect(res.status).toBe(404);
 });
 
@@ -38,7 +49,9 @@ test('the front refuses what Cloud Run refuses: no token 401, a forged stripped 
   const [h, p] = token.split('.');
   expect((await report('x', { authorization: `Bearer ${h}.${p}.SIGNATURE_REMOVED_BY_GOOGLE` })).status).toBe(401);
   expect((await report('x', { authorization: `Bearer ${stack.oidc.mint('https://elsewhere.example', localServiceAccounts.scheduler)}` })).status).toBe(401);
-  expect((await report('x', { authorization: `Bearer ${stack.oidc.mint(stack.env['RECONCILE_AUDIENCE']!, 'someone@x.iam.gserviceaccount.com')}` })).status).toBe(403);
+  expect(
+    (await report('x', { authorization: `Bearer ${stack.oidc.mint(stack.env['RECONCILE_AUDIENCE']!, 'someone@x.iam.gserviceaccount.com')}` })).status,
+  ).toBe(403);
 });
 
 test('the worker is reached only through its push subscription: a direct call without an invoker token is refused', async () => {

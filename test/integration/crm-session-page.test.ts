@@ -26,18 +26,32 @@ afterAll(() => stack?.stop());
 test('the session page shows the call sequence as CCAI Platform made it, first failure marked', async () => {
   const admin = { authorization: `Bearer ${stack.credentials.crmAdminToken}`, 'content-type': 'application/json' };
   await fetch(`${crmUrl}/admin/reset`, { method: 'POST', headers: admin });
-  await fetch(`${crmUrl}/admin/faults`, { method: 'POST', headers: admin, body: JSON.stringify({ endpoint: 'POST /records/{id}/comments', status: 500, times: 1 }) });
+  await fetch(`${crmUrl}/admin/faults`, {
+    method: 'POST',
+    headers: admin,
+    body: JSON.stringify({ endpoint: 'POST /records/{id}/comments', status: 500, times: 1 }),
+  });
   const headers = { 'x-api-key': stack.credentials.crmApiKey };
   const result = await runCcaipSequence(crmUrl, headers, { ...sampleSequence('page-<script>-1'), comment: '<img src=x onerror=alert(1)>' });
   expect(result.steps.map((s) => s.status)).toEqual([200, 201, 200, 201, 500, 201, 200]);
 
   // A browser authenticates with Basic, the admin token as password (it prompts for it).
   const gateway = new URL(crmUrl);
-  const pageUrl = `${gateway.protocol}//admin:${stack.credentials.crmAdminToken}@${gateway.host}${gateway.pathname}/admin/view/sessions/${encodeURIComponent('page-<script>-1')}`;
+  const pageUrl =
+    `${gateway.protocol}//admin:${stack.credentials.crmAdminToken}@${gateway.host}` +
+    `${gateway.pathname}/admin/view/sessions/${encodeURIComponent('page-<script>-1')}`;
   const dom = await dumpDom(pageUrl);
 
   expect(texts(dom, /<code id="session-id">([\s\S]*?)<\/code>/g)).toEqual(['page-<script>-1'.replace('<', '&lt;').replace('>', '&gt;')]);
-  expect(texts(dom, /<td class="operation">([\s\S]*?)<\/td>/g)).toEqual(['findAccount', 'createAccount', 'findRecord', 'createRecord', 'addComment', 'addAttachment', 'updateRecord']);
+  expect(texts(dom, /<td class="operation">([\s\S]*?)<\/td>/g)).toEqual([
+    'findAccount',
+    'createAccount',
+    'findRecord',
+    'createRecord',
+    'addComment',
+    'addAttachment',
+    'updateRecord',
+  ]);
   expect(texts(dom, /<td class="status (?:ok|err)">([\s\S]*?)<\/td>/g)).toEqual(['200', '201', '200', '201', '500', '201', '200']);
   expect(texts(dom, /<p id="first-failure"[^>]*>([\s\S]*?)<\/p>/g)[0]).toMatch(/First failing step: #5 addComment answered 500/);
   expect(dom).toMatch(/<tr class="call failed origin" data-operation="addComment" data-status="500">/);

@@ -44,7 +44,10 @@ describe('crm on the local stack (mock mode, Firestore stand-in)', () => {
     const basic = { authorization: `Basic ${Buffer.from(`${c.crmBasicUser}:${c.crmBasicPassword}`).toString('base64')}` };
     const tokenRes = await fetch(`${crmUrl}/oauth/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${c.crmOauthClientId}:${c.crmOauthClientSecret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${c.crmOauthClientId}:${c.crmOauthClientSecret}`).toString('base64')}`,
+      },
       body: 'grant_type=client_credentials',
     });
     expect(tokenRes.status).toBe(200);
@@ -73,12 +76,28 @@ describe('crm on the local stack (mock mode, Firestore stand-in)', () => {
     const crm = createCrmClient(parseCrmClientConfig(stack.env), { log: silentLogger });
     expect(crm.kind).toBe('contract');
     const account = await crm.createAccount({ phone: '+14155550177', name: 'Worker Test' });
-    const record = await crm.createRecord({ accountId: account.id, channel: 'voice', sessionId: 'zoom-eng-1', subject: 'Zoom call', idempotencyKey: 'zoom:eng-1' });
+    const record = await crm.createRecord({
+      accountId: account.id,
+      channel: 'voice',
+      sessionId: 'zoom-eng-1',
+      subject: 'Zoom call',
+      idempotencyKey: 'zoom:eng-1',
+    });
     expect(await crm.findRecord({ sessionId: 'zoom-eng-1' })).toMatchObject({ id: record.id });
     const n1 = await crm.addComment(record.id, { body: 'note', idempotencyKey: 'zoom:note:1' });
     expect(await crm.addComment(record.id, { body: 'note', idempotencyKey: 'zoom:note:1' })).toEqual(n1);
-    await crm.addAttachment(record.id, { fileName: 'recording.mp3', contentType: 'audio/mpeg', url: 'https://ccbridge.example/a/1', idempotencyKey: 'zoom:rec:1' });
-    await crm.addAttachment(record.id, { fileName: 'voicemail.mp3', contentType: 'audio/mpeg', content: Buffer.from([1, 2, 3, 4]), idempotencyKey: 'zoom:vm:1' });
+    await crm.addAttachment(record.id, {
+      fileName: 'recording.mp3',
+      contentType: 'audio/mpeg',
+      url: 'https://ccbridge.example/a/1',
+      idempotencyKey: 'zoom:rec:1',
+    });
+    await crm.addAttachment(record.id, {
+      fileName: 'voicemail.mp3',
+      contentType: 'audio/mpeg',
+      content: Buffer.from([1, 2, 3, 4]),
+      idempotencyKey: 'zoom:vm:1',
+    });
     expect(await crm.updateRecord(record.id, { disposition: 'Callback' })).toMatchObject({ disposition: 'Callback', status: 'open' });
     const data = await adminCall('GET', '/admin/data');
     expect(data.json['comments']).toHaveLength(1);
@@ -107,11 +126,24 @@ describe('crm on the local stack (mock mode, Firestore stand-in)', () => {
   });
 
   it('applies fault scripts and journals what CCAI Platform received, with a TTL field in Firestore', async () => {
-    await adminCall('POST', '/admin/faults', { faults: [{ endpoint: 'POST /records', status: 503, times: 1 }, { endpoint: 'POST /records', missingId: true, times: 1 }] });
+    await adminCall('POST', '/admin/faults', {
+      faults: [
+        { endpoint: 'POST /records', status: 503, times: 1 },
+        { endpoint: 'POST /records', missingId: true, times: 1 },
+      ],
+    });
     const headers = { 'x-api-key': stack.credentials.crmApiKey };
     const result = await runCcaipSequence(crmUrl, headers, sampleSequence('faulty-1'));
     // the 503, then the create "succeeds" without an id: every later step cascades
-    expect(result.steps.map((s) => `${s.operation} ${s.status}`)).toEqual(['findAccount 200', 'createAccount 201', 'findRecord 200', 'createRecord 503', 'addComment 400', 'addAttachment 400', 'wrapUp 400']);
+    expect(result.steps.map((s) => `${s.operation} ${s.status}`)).toEqual([
+      'findAccount 200',
+      'createAccount 201',
+      'findRecord 200',
+      'createRecord 503',
+      'addComment 400',
+      'addAttachment 400',
+      'wrapUp 400',
+    ]);
     expect(result.steps.at(-1)!.body).toMatchObject({ message: expect.stringMatching(/record id is missing from the path/) });
     const second = await runCcaipSequence(crmUrl, headers, sampleSequence('faulty-1'));
     expect(second.recordId).toBeUndefined();
@@ -119,7 +151,10 @@ describe('crm on the local stack (mock mode, Firestore stand-in)', () => {
 
     const session = await adminCall('GET', '/admin/sessions/faulty-1');
     const entries = session.json['entries'] as Array<{ operation: string; status: number; fault?: string; expireAt: string; at: string }>;
-    expect(entries.filter((e) => e.fault !== undefined).map((e) => e.fault)).toEqual([expect.stringMatching(/status 503/), expect.stringMatching(/id removed/)]);
+    expect(entries.filter((e) => e.fault !== undefined).map((e) => e.fault)).toEqual([
+      expect.stringMatching(/status 503/),
+      expect.stringMatching(/id removed/),
+    ]);
     const ttlHours = (Date.parse(entries[0]!.expireAt) - Date.parse(entries[0]!.at)) / 3_600_000;
     expect(ttlHours).toBe(72);
   });

@@ -86,7 +86,13 @@ describe.each(stores)('DocStore on %s', (_name, make) => {
     const page1 = await store.query(col, { where: [['state', '==', 'pending']], orderBy: [['rank', 'asc']], limit: 2 });
     expect(page1.map((d) => d.id)).toEqual(['q0', 'q2']);
     // Keyset paging: a range filter on the order field.
-    const page2b = await store.query(col, { where: [['state', '==', 'pending'], ['rank', '>', 2]], orderBy: [['rank', 'asc']] });
+    const page2b = await store.query(col, {
+      where: [
+        ['state', '==', 'pending'],
+        ['rank', '>', 2],
+      ],
+      orderBy: [['rank', 'asc']],
+    });
     expect(page2b.map((d) => d.id)).toEqual(['q4']);
     expect(await store.count(col, { where: [['state', '==', 'done']] })).toBe(2);
     expect((await store.getAll(col, ['q1', 'missing'])).map((d) => d?.['rank'])).toEqual([1, undefined]);
@@ -123,7 +129,13 @@ describe.each(stores)('DocStore on %s', (_name, make) => {
     expect(ids(await store.query(col, { where: [['rank', '!=', 2]] }))).toEqual(['q0', 'q1', 'q3', 'q4', 'q5']);
     expect(ids(await store.query(col, { where: [['kind', 'in', ['a', 'c']]] }))).toEqual(['norank', 'q0', 'q3']);
     expect(ids(await store.query(col, { where: [['tags', 'array-contains', 'even']] }))).toEqual(['q0', 'q2', 'q4']);
-    const range = await store.query(col, { where: [['rank', '>=', 2], ['rank', '<=', 4]], orderBy: [['rank', 'desc']] });
+    const range = await store.query(col, {
+      where: [
+        ['rank', '>=', 2],
+        ['rank', '<=', 4],
+      ],
+      orderBy: [['rank', 'desc']],
+    });
     expect(range.map((d) => d.id)).toEqual(['q4', 'q3', 'q2']);
     expect(ids(await store.query(col, { where: [['meta.level', '==', 1]] }))).toEqual(['q1', 'q4']);
     expect(await store.count(col, { where: [['meta.level', '==', 0]] })).toBe(2);

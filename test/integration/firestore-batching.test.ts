@@ -43,7 +43,9 @@ async function rpcsDuring<T>(run: () => Promise<T>): Promise<{ result: T; rpcs: 
 describe('reads issued together', () => {
   test('go out as one BatchGetDocuments and each caller gets its own document (absent ones too, repeats too)', async () => {
     await Promise.all([store.set(col, 'a', { n: 1 }), store.set(col, 'b', { n: 2 })]);
-    const { result, rpcs } = await rpcsDuring(() => Promise.all([store.get(col, 'b'), store.get(col, 'missing'), store.get(col, 'a'), store.get(col, 'b'), store.getAll(col, ['a', 'missing'])]));
+    const { result, rpcs } = await rpcsDuring(() =>
+      Promise.all([store.get(col, 'b'), store.get(col, 'missing'), store.get(col, 'a'), store.get(col, 'b'), store.getAll(col, ['a', 'missing'])]),
+    );
     expect(result).toEqual([{ n: 2 }, undefined, { n: 1 }, { n: 2 }, [{ n: 1 }, undefined]]);
     expect(rpcs).toEqual({ BatchGetDocuments: 1 });
   });
@@ -60,7 +62,12 @@ describe('writes issued together', () => {
   test('go out as BatchWrite; an ALREADY_EXISTS fails only its own caller, with the same typed error as alone', async () => {
     await store.create(col, 'taken', { n: 1 });
     const { result, rpcs } = await rpcsDuring(() =>
-      Promise.allSettled([store.create(col, 'new-1', { n: 2 }), store.create(col, 'taken', { n: 3 }), store.create(col, 'new-2', { n: 4 }), store.set(col, 'set', { n: 5 })]),
+      Promise.allSettled([
+        store.create(col, 'new-1', { n: 2 }),
+        store.create(col, 'taken', { n: 3 }),
+        store.create(col, 'new-2', { n: 4 }),
+        store.set(col, 'set', { n: 5 }),
+      ]),
     );
     expect(result.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
     expect((result[1] as PromiseRejectedResult).reason).toBeInstanceOf(DocAlreadyExistsError);
@@ -70,7 +77,11 @@ describe('writes issued together', () => {
 
   test("update keeps its exists precondition: a missing document's caller gets DocNotFoundError, nothing is created, neighbours land", async () => {
     await store.set(col, 'here', { n: 1 });
-    const [missing, here, gone] = await Promise.allSettled([store.update(col, 'absent', { n: 9 }), store.update(col, 'here', { n: 2 }), store.delete(col, 'never-was')]);
+    const [missing, here, gone] = await Promise.allSettled([
+      store.update(col, 'absent', { n: 9 }),
+      store.update(col, 'here', { n: 2 }),
+      store.delete(col, 'never-was'),
+    ]);
     expect(missing.status).toBe('rejected');
     expect((missing as PromiseRejectedResult).reason).toBeInstanceOf(DocNotFoundError);
     expect(here.status).toBe('fulfilled');
@@ -80,7 +91,10 @@ describe('writes issued together', () => {
 
   test('data the client refuses before sending (an update without fields) fails only its own caller, batched or alone', async () => {
     await store.set(col, 'doc', { n: 1 });
-    const [empty, neighbour] = await Promise.allSettled([store.update(col, 'doc', {}), store.update(col, 'doc2', { n: 1 }).catch(() => store.set(col, 'doc2', { n: 2 }))]);
+    const [empty, neighbour] = await Promise.allSettled([
+      store.update(col, 'doc', {}),
+      store.update(col, 'doc2', { n: 1 }).catch(() => store.set(col, 'doc2', { n: 2 })),
+    ]);
     expect(empty.status).toBe('rejected');
     expect(neighbour.status).toBe('fulfilled');
     await expect(store.update(col, 'doc', {})).rejects.toThrow(/at least one field/i);

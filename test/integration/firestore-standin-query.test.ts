@@ -4,7 +4,17 @@
  * cursors, offset/limit, projection, collection groups), aggregations, listings,
  * BulkWriter and recursiveDelete.
  */
-import { AggregateField, type CollectionReference, FieldPath, Filter, Firestore, GeoPoint, type Query, type QueryDocumentSnapshot, Timestamp } from '@google-cloud/firestore';
+import {
+  AggregateField,
+  type CollectionReference,
+  FieldPath,
+  Filter,
+  Firestore,
+  GeoPoint,
+  type Query,
+  type QueryDocumentSnapshot,
+  Timestamp,
+} from '@google-cloud/firestore';
 import { type FirestoreEmulator, startFirestoreEmulator } from '../../local/firestore';
 
 process.env['METADATA_SERVER_DETECTION'] = 'none';
@@ -164,7 +174,10 @@ describe('cursors, offset, limit, projection', () => {
     let page = await q.limit(3).get();
     while (!page.empty) {
       seen.push(...page.docs.map((d) => d.id));
-      page = await q.startAfter(page.docs[page.docs.length - 1]!).limit(3).get();
+      page = await q
+        .startAfter(page.docs[page.docs.length - 1]!)
+        .limit(3)
+        .get();
     }
     // Ties break by name in the direction of the last order: descending here.
     expect(seen).toEqual(['d9', 'd4', 'd8', 'd3', 'd7', 'd2', 'd6', 'd1', 'd5', 'd0']);
@@ -231,10 +244,16 @@ describe('aggregations', () => {
     await seed(c, { a: { v: 1, k: 'x' }, b: { v: 2, k: 'x' }, c: { v: 4.5, k: 'y' }, d: { v: 'text', k: 'x' }, e: { k: 'x' } });
     const all = await c.aggregate({ count: AggregateField.count(), sum: AggregateField.sum('v'), avg: AggregateField.average('v') }).get();
     expect(all.data()).toEqual({ count: 5, sum: 7.5, avg: 2.5 });
-    const xs = await c.where('k', '==', 'x').aggregate({ count: AggregateField.count(), sum: AggregateField.sum('v'), avg: AggregateField.average('v') }).get();
+    const xs = await c
+      .where('k', '==', 'x')
+      .aggregate({ count: AggregateField.count(), sum: AggregateField.sum('v'), avg: AggregateField.average('v') })
+      .get();
     expect(xs.data()).toEqual({ count: 4, sum: 3, avg: 1.5 });
     expect((await c.limit(2).count().get()).data().count).toBe(2);
-    const none = await c.where('k', '==', 'nothing').aggregate({ sum: AggregateField.sum('v'), avg: AggregateField.average('v'), count: AggregateField.count() }).get();
+    const none = await c
+      .where('k', '==', 'nothing')
+      .aggregate({ sum: AggregateField.sum('v'), avg: AggregateField.average('v'), count: AggregateField.count() })
+      .get();
     expect(none.data()).toEqual({ sum: 0, avg: null, count: 0 });
   });
 
@@ -243,7 +262,10 @@ describe('aggregations', () => {
     await seed(c, { a: { v: 2 }, b: { v: 3 } });
     const bigDb = new Firestore({ projectId: 'standin-query-test', useBigInt: true });
     try {
-      const snap = await bigDb.collection(c.id).aggregate({ s: AggregateField.sum('v') }).get();
+      const snap = await bigDb
+        .collection(c.id)
+        .aggregate({ s: AggregateField.sum('v') })
+        .get();
       expect(snap.data().s).toBe(5n as unknown as number);
     } finally {
       await bigDb.terminate();
@@ -319,7 +341,14 @@ describe('bulk operations', () => {
     await db.recursiveDelete(c.doc('victim'));
     expect((await c.doc('victim').get()).exists).toBe(false);
     expect((await c.doc('victim').collection('sub').get()).size).toBe(0);
-    expect((await db.collectionGroup('subsub').where(FieldPath.documentId(), '==', c.doc('victim').collection('sub').doc('s1').collection('subsub').doc('ss1')).get()).size).toBe(0);
+    expect(
+      (
+        await db
+          .collectionGroup('subsub')
+          .where(FieldPath.documentId(), '==', c.doc('victim').collection('sub').doc('s1').collection('subsub').doc('ss1'))
+          .get()
+      ).size,
+    ).toBe(0);
     expect((await c.get()).docs.map((d) => d.id)).toEqual(['keep']);
 
     await db.recursiveDelete(c);

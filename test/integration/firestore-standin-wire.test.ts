@@ -110,7 +110,11 @@ describe('writes on the wire', () => {
     ['a document of another database', { update: { name: 'projects/other/databases/(default)/documents/c/d', fields: {} } }, /not in the request's database/],
     ['nested arrays', setWrite('c/d', { a: { arrayValue: { values: [{ arrayValue: { values: [] } }] } } }), /nested arrays/],
     ['an unset value', setWrite('c/d', { a: {} }), /is not set/],
-    ['an increment of a string', { ...setWrite('c/d', {}), updateMask: { fieldPaths: [] }, updateTransforms: [{ fieldPath: 'a', increment: str('x') }] }, /integer or double/],
+    [
+      'an increment of a string',
+      { ...setWrite('c/d', {}), updateMask: { fieldPaths: [] }, updateTransforms: [{ fieldPath: 'a', increment: str('x') }] },
+      /integer or double/,
+    ],
     ['an empty field path segment', { ...setWrite('c/d', {}), updateMask: { fieldPaths: ['a..b'] } }, /empty segment/],
     ['a timestamp out of range', setWrite('c/d', { t: { timestampValue: { seconds: '-99999999999', nanos: 0 } } }), /outside 0001-01-01/],
   ])('Commit refuses %s with INVALID_ARGUMENT', async (_name, write, message) => {
@@ -141,7 +145,10 @@ describe('writes on the wire', () => {
     const c = col();
     const created = await unary<{ name: string }>('CreateDocument', { parent: ROOT, collectionId: c, documentId: '', document: { fields: { a: int(1) } } });
     expect(created.name).toMatch(new RegExp(`^${ROOT.replace(/[()]/g, '\\$&')}/${c}/[A-Za-z0-9]{20}$`));
-    const updated = await unary<{ fields: Record<string, unknown> }>('UpdateDocument', { document: { name: created.name, fields: { b: int(2) } }, updateMask: { fieldPaths: ['b'] } });
+    const updated = await unary<{ fields: Record<string, unknown> }>('UpdateDocument', {
+      document: { name: created.name, fields: { b: int(2) } },
+      updateMask: { fieldPaths: ['b'] },
+    });
     expect(Object.keys(updated.fields).sort()).toEqual(['a', 'b']);
     await unary('DeleteDocument', { name: created.name, currentDocument: { exists: true } });
     expect((await failure(unary('GetDocument', { name: created.name }))).code).toBe(status.NOT_FOUND);
@@ -180,19 +187,27 @@ describe('transactions on the wire', () => {
 });
 
 describe('queries on the wire', () => {
-  const query = (structuredQuery: Record<string, unknown>) => stream('RunQuery', { parent: ROOT, structuredQuery: { from: [{ collectionId: 'any' }], ...structuredQuery } });
+  const query = (structuredQuery: Record<string, unknown>) =>
+    stream('RunQuery', { parent: ROOT, structuredQuery: { from: [{ collectionId: 'any' }], ...structuredQuery } });
 
   test.each<[string, Record<string, unknown>, RegExp]>([
     ['a cursor longer than the ordering', { startAt: { values: [int(1), int(2), int(3)] }, orderBy: [{ field: { fieldPath: 'a' } }] }, /cursor has 3 values/],
     ['an empty IN list', { where: { fieldFilter: { field: { fieldPath: 'a' }, op: 'IN', value: { arrayValue: { values: [] } } } } }, /non-empty array/],
-    ['NOT_IN with 11 values', { where: { fieldFilter: { field: { fieldPath: 'a' }, op: 'NOT_IN', value: { arrayValue: { values: Array.from({ length: 11 }, (_, i) => int(i)) } } } } }, /at most 10/],
+    [
+      'NOT_IN with 11 values',
+      { where: { fieldFilter: { field: { fieldPath: 'a' }, op: 'NOT_IN', value: { arrayValue: { values: Array.from({ length: 11 }, (_, i) => int(i)) } } } } },
+      /at most 10/,
+    ],
     [
       'NOT_IN with OR',
       {
         where: {
           compositeFilter: {
             op: 'OR',
-            filters: [{ fieldFilter: { field: { fieldPath: 'a' }, op: 'NOT_IN', value: { arrayValue: { values: [int(1)] } } } }, { fieldFilter: { field: { fieldPath: 'b' }, op: 'EQUAL', value: int(1) } }],
+            filters: [
+              { fieldFilter: { field: { fieldPath: 'a' }, op: 'NOT_IN', value: { arrayValue: { values: [int(1)] } } } },
+              { fieldFilter: { field: { fieldPath: 'b' }, op: 'EQUAL', value: int(1) } },
+            ],
           },
         },
       },
@@ -211,7 +226,10 @@ describe('queries on the wire', () => {
   test('offset is reported as skipped results', async () => {
     const c = col();
     await unary('Commit', { database: DB, writes: [1, 2, 3].map((i) => setWrite(`${c}/d${i}`, { i: int(i) })) });
-    const responses = await stream<{ skippedResults: number; document: { name: string } | null }>('RunQuery', { parent: ROOT, structuredQuery: { from: [{ collectionId: c }], offset: 2 } });
+    const responses = await stream<{ skippedResults: number; document: { name: string } | null }>('RunQuery', {
+      parent: ROOT,
+      structuredQuery: { from: [{ collectionId: c }], offset: 2 },
+    });
     expect(responses.map((r) => r.document?.name.split('/').pop())).toEqual(['d3']);
     expect(responses[0]!.skippedResults).toBe(2);
   });
@@ -232,7 +250,13 @@ describe('queries on the wire', () => {
     const names: string[] = [];
     let pageToken = '';
     do {
-      const page = await unary<{ documents: Array<{ name: string }>; nextPageToken: string }>('ListDocuments', { parent: ROOT, collectionId: c, pageSize: 2, pageToken, showMissing: true });
+      const page = await unary<{ documents: Array<{ name: string }>; nextPageToken: string }>('ListDocuments', {
+        parent: ROOT,
+        collectionId: c,
+        pageSize: 2,
+        pageToken,
+        showMissing: true,
+      });
       names.push(...page.documents.map((d) => d.name.split('/').pop()!));
       pageToken = page.nextPageToken;
     } while (pageToken !== '');

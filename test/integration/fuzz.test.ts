@@ -30,7 +30,16 @@ describe('fuzz: 1 000 hostile requests over the local stack', () => {
       .map((f) => f.name)
       .filter((name) => name !== 'operator');
     for (const name of fuzzed) expect({ name, reached: endpoints.some((e) => e.startsWith(`${name} `)) }).toEqual({ name, reached: true });
-    for (const fn of ['zoom-webhook POST /', 'ui-connector POST /conversation-name', 'crm POST /records', 'reconcile POST /', 'interaction-worker POST /', 'ccaip-sdk POST /token', 'ccaip-sdk POST /sign', 'call-log POST /twilio/status']) {
+    for (const fn of [
+      'zoom-webhook POST /',
+      'ui-connector POST /conversation-name',
+      'crm POST /records',
+      'reconcile POST /',
+      'interaction-worker POST /',
+      'ccaip-sdk POST /token',
+      'ccaip-sdk POST /sign',
+      'call-log POST /twilio/status',
+    ]) {
       expect({ fn, reached: endpoints.some((e) => e.startsWith(fn)) }).toEqual({ fn, reached: true });
     }
     for (const category of CATEGORIES) expect(report.byCategory[category]).toBeGreaterThan(0);

@@ -44,14 +44,22 @@ describe('a stack on already-running stand-ins', () => {
 });
 
 test('local/services.ts prints its hosts as one JSON line and stops on SIGTERM', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'local', 'services.ts')], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, NODE_OPTIONS: '' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'local', 'services.ts')], {
+    cwd: repoRoot,
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
   try {
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout }).once('line', resolve);
       child.once('exit', (code) => reject(new Error(`exited early with ${code}`)));
     });
     const hosts = JSON.parse(line) as ExternalServices;
-    expect(hosts).toEqual({ firestoreHost: expect.stringMatching(/^127\.0\.0\.1:\d+$/), pubsubHost: expect.stringMatching(/^127\.0\.0\.1:\d+$/), storageUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
+    expect(hosts).toEqual({
+      firestoreHost: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      pubsubHost: expect.stringMatching(/^127\.0\.0\.1:\d+$/),
+      storageUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+    });
     const port = Number(hosts.firestoreHost.split(':')[1]);
     expect(await canConnect(port)).toBe(true);
     const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

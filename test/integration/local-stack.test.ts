@@ -25,7 +25,11 @@ describe('local stack in process', () => {
   test('every function in functions.json answers a health request at its root (IAM-protected ones only with an invoker token)', async () => {
     const manifest = readFunctionManifest();
     expect(Object.keys(stack.functions).sort()).toEqual(manifest.map((f) => f.name).sort());
-    const invoker: Record<string, string> = { reconcile: localServiceAccounts.scheduler, 'interaction-worker': localServiceAccounts.pubsubPush, operator: LOCAL_OPERATOR };
+    const invoker: Record<string, string> = {
+      reconcile: localServiceAccounts.scheduler,
+      'interaction-worker': localServiceAccounts.pubsubPush,
+      operator: LOCAL_OPERATOR,
+    };
     for (const { name, access } of manifest) {
       const url = stack.functions[name]!;
       if (access === 'iam') {
@@ -66,9 +70,24 @@ describe('local stack in process', () => {
 
   test('a message on the dead-letter topic reaches the worker through the gateway and is recorded for the operators', async () => {
     const pubsub = createPubSub(stack.env['GCP_PROJECT']!);
-    const data = Buffer.from(JSON.stringify({ v: 1, key: 'k', source: 'webhook', receivedAt: new Date().toISOString(), envelope: { event: 'contact_center.recording_completed', payload: { object: { engagement_id: 'eng-local-dl' } } } }));
+    const data = Buffer.from(
+      JSON.stringify({
+        v: 1,
+        key: 'k',
+        source: 'webhook',
+        receivedAt: new Date().toISOString(),
+        envelope: { event: 'contact_center.recording_completed', payload: { object: { engagement_id: 'eng-local-dl' } } },
+      }),
+    );
     // The attributes Pub/Sub adds when it dead-letters (docs/contracts/google-cloud.md §2).
-    const messageId = await pubsub.topic('zoom-events-dead-letter').publishMessage({ data, attributes: { engagementId: 'eng-local-dl', CloudPubSubDeadLetterSourceDeliveryCount: '5', CloudPubSubDeadLetterSourceSubscription: 'interaction-worker-push' } });
+    const messageId = await pubsub.topic('zoom-events-dead-letter').publishMessage({
+      data,
+      attributes: {
+        engagementId: 'eng-local-dl',
+        CloudPubSubDeadLetterSourceDeliveryCount: '5',
+        CloudPubSubDeadLetterSourceSubscription: 'interaction-worker-push',
+      },
+    });
     await pubsub.close();
     await stack.pubsub.drain(30_000);
     const recorded = await stackDocStore(stack.env).get('deadLetters', messageId);
@@ -76,7 +95,11 @@ describe('local stack in process', () => {
   });
 
   test("a delivery the Framework guard refuses at the gateway (Content-Encoding) is recorded by zoom-webhook's refusal observer", async () => {
-    const res = await fetch(stack.functions['zoom-webhook']!, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '{}' });
+    const res = await fetch(stack.functions['zoom-webhook']!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: '{}',
+    });
     expect(res.status).toBe(415);
     const refusals = await stackDocStore(stack.env).query('zoomWebhookRefusals', { limit: 100 });
     expect(refusals.filter((d) => d.data['kind'] === 'entry').map((d) => [d.data['reason'], d.data['stage']])).toContainEqual(['bad_encoding', 'framework']);
@@ -116,7 +139,16 @@ describe('npm start', () => {
       credentials: Record<string, string>;
       emulators: Record<string, string>;
     };
-    expect(Object.keys(local.functions).sort()).toEqual(['call-log', 'ccaip-sdk', 'crm', 'interaction-worker', 'operator', 'reconcile', 'ui-connector', 'zoom-webhook']);
+    expect(Object.keys(local.functions).sort()).toEqual([
+      'call-log',
+      'ccaip-sdk',
+      'crm',
+      'interaction-worker',
+      'operator',
+      'reconcile',
+      'ui-connector',
+      'zoom-webhook',
+    ]);
     expect(stderr).toContain(`${local.functions['ccaip-sdk']}/demo?check=1#id_token=ey`);
     // The operator page's URL (a local proxy signing in as the operator) opens the page; the function's own URL refuses a browser.
     const operatorPage = /Operator page[^\n]*\n\s+(http:\/\/127\.0\.0\.1:\d+\/page)/.exec(stderr)?.[1];
@@ -125,7 +157,9 @@ describe('npm start', () => {
     expect(opened.status).toBe(200);
     expect(await opened.text()).toContain('<h1>ccbridge operator</h1>');
     expect((await fetch(`${local.functions['operator']}/page`)).status).toBe(401);
-    expect(local.credentials).toEqual(expect.objectContaining({ zoomWebhookSecret: expect.any(String), twilioAccountSid: expect.any(String), twilioAuthToken: expect.any(String) }));
+    expect(local.credentials).toEqual(
+      expect.objectContaining({ zoomWebhookSecret: expect.any(String), twilioAccountSid: expect.any(String), twilioAuthToken: expect.any(String) }),
+    );
     for (const url of Object.values(local.functions)) expect(stderr).toContain(url);
     expect(stderr).toContain(local.credentials['zoomWebhookSecret']);
     const health = await fetch(`${local.functions['crm']}/`);

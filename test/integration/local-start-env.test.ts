@@ -20,17 +20,30 @@ describe('npm start takes function settings from the environment', () => {
     const documented = documentedSettings();
     expect(documented.has('SALESFORCE_LOGIN_URL')).toBe(true);
     expect(documented.has('CRM_AMBIGUOUS_RULE')).toBe(true);
-    const exported = exportedSettings({ CRM_MODE: 'real', SALESFORCE_CLIENT_ID: 'x', HOME: '/root', FIRESTORE_EMULATOR_HOST: 'elsewhere:1', PATH: '/bin' }, documented);
+    const exported = exportedSettings(
+      { CRM_MODE: 'real', SALESFORCE_CLIENT_ID: 'x', HOME: '/root', FIRESTORE_EMULATOR_HOST: 'elsewhere:1', PATH: '/bin' },
+      documented,
+    );
     expect(exported).toEqual({ CRM_MODE: 'real', SALESFORCE_CLIENT_ID: 'x' });
-    const worker = settingsFor('interaction-worker', { CRM_MODE: 'real', CRM_ADAPTER: 'salesforce', X: '1' }, { CRM_MODE: 'real', CRM_ADAPTER: 'salesforce' }, { CRM_MODE: 'mock', CRM_ADAPTER: 'contract' });
+    const worker = settingsFor(
+      'interaction-worker',
+      { CRM_MODE: 'real', CRM_ADAPTER: 'salesforce', X: '1' },
+      { CRM_MODE: 'real', CRM_ADAPTER: 'salesforce' },
+      { CRM_MODE: 'mock', CRM_ADAPTER: 'contract' },
+    );
     expect(worker).toMatchObject({ CRM_MODE: 'mock', CRM_ADAPTER: 'contract', X: '1' });
   });
 
-  it("gives call-log the exported real CRM as the one its field map is checked against, unless CALL_LOG_CRM is exported", () => {
+  it('gives call-log the exported real CRM as the one its field map is checked against, unless CALL_LOG_CRM is exported', () => {
     const defaults = { CRM_MODE: 'mock', CRM_ADAPTER: 'contract' };
     const env = { CRM_MODE: 'real', CRM_ADAPTER: 'salesforce', CALL_LOG_CRM: 'mock' };
-    expect(settingsFor('call-log', env, { CRM_MODE: 'real', CRM_ADAPTER: 'salesforce' }, defaults)).toMatchObject({ CRM_ADAPTER: 'contract', CALL_LOG_CRM: 'salesforce' });
-    expect(settingsFor('call-log', { ...env, CALL_LOG_CRM: 'zendesk' }, { CRM_MODE: 'real', CRM_ADAPTER: 'salesforce', CALL_LOG_CRM: 'zendesk' }, defaults)).toMatchObject({ CALL_LOG_CRM: 'zendesk' });
+    expect(settingsFor('call-log', env, { CRM_MODE: 'real', CRM_ADAPTER: 'salesforce' }, defaults)).toMatchObject({
+      CRM_ADAPTER: 'contract',
+      CALL_LOG_CRM: 'salesforce',
+    });
+    expect(
+      settingsFor('call-log', { ...env, CALL_LOG_CRM: 'zendesk' }, { CRM_MODE: 'real', CRM_ADAPTER: 'salesforce', CALL_LOG_CRM: 'zendesk' }, defaults),
+    ).toMatchObject({ CALL_LOG_CRM: 'zendesk' });
     expect(settingsFor('call-log', { CALL_LOG_CRM: 'mock' }, {}, defaults)).toMatchObject({ CALL_LOG_CRM: 'mock' });
   });
 
@@ -58,11 +71,21 @@ describe('npm start takes function settings from the environment', () => {
     }, 60_000);
 
     it('serves the crm function in real mode against the sandbox, the worker still on the contract', async () => {
-      const exported = exportedSettings({ CRM_MODE: 'real', CRM_ADAPTER: 'salesforce', SALESFORCE_LOGIN_URL: fake.baseUrl, SALESFORCE_CLIENT_ID: CLIENT_ID, SALESFORCE_CLIENT_SECRET: CLIENT_SECRET });
+      const exported = exportedSettings({
+        CRM_MODE: 'real',
+        CRM_ADAPTER: 'salesforce',
+        SALESFORCE_LOGIN_URL: fake.baseUrl,
+        SALESFORCE_CLIENT_ID: CLIENT_ID,
+        SALESFORCE_CLIENT_SECRET: CLIENT_SECRET,
+      });
       stack = await startStack({ functions: ['crm', 'interaction-worker'], envOverrides: exported, functionEnv: functionEnv(exported) });
       const contact = fake.seed('Contact', { LastName: 'Hopper', Phone: '+14155550142' });
       const auth = `Basic ${Buffer.from(`${stack.credentials.crmBasicUser}:${stack.credentials.crmBasicPassword}`).toString('base64')}`;
-      const res = await fetch(`${stack.functions['crm']}/accounts/search`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ phone: '+14155550142' }) });
+      const res = await fetch(`${stack.functions['crm']}/accounts/search`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ phone: '+14155550142' }),
+      });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({ found: true, data: { id: contact, type: 'Contact' } });
       expect(fake.tokensIssued).toBe(1);

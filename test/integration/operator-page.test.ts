@@ -26,15 +26,34 @@ beforeAll(async () => {
   proxy = await startOperatorProxy({ functionUrl: stack.functions['operator']!, mint: (aud, email) => stack.oidc.mint(aud, email) });
   const base = stack.zoom.generateDay({ seed: 'operator-page', date: '2026-11-15', engagements: 1 })[0]!;
   const e: MockEngagement = { ...base, engagementId: 'eng-op-1', voicemails: [], messagingTranscript: false, dispositions: [], notes: [] };
-  e.recordings = [{ recordingId: 'rec-op-1', bytes: 1500, contentType: 'audio/mpeg', startTime: base.startTime, endTime: base.endTime, durationSeconds: 2, transcript: false }];
+  e.recordings = [
+    {
+      recordingId: 'rec-op-1',
+      bytes: 1500,
+      contentType: 'audio/mpeg',
+      startTime: base.startTime,
+      endTime: base.endTime,
+      durationSeconds: 2,
+      transcript: false,
+    },
+  ];
   stack.zoom.addEngagement(e);
   const at = Date.now() - 60_000;
-  await stack.zoom.deliver(stack.zoom.eventsFor('eng-op-1').map((ev, i) => ({ ...ev, event_ts: at + i })), { retryDelaysMs: [], duplicate: 1 });
+  await stack.zoom.deliver(
+    stack.zoom.eventsFor('eng-op-1').map((ev, i) => ({ ...ev, event_ts: at + i })),
+    { retryDelaysMs: [], duplicate: 1 },
+  );
   // One delivery refused (unsigned, claiming eng-op-1) and one message dead-lettered: the chart's other two series.
-  const unsigned = await fetch(stack.functions['zoom-webhook']!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event: 'contact_center.recording_completed', payload: { object: { engagement_id: 'eng-op-1' } } }) });
+  const unsigned = await fetch(stack.functions['zoom-webhook']!, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ event: 'contact_center.recording_completed', payload: { object: { engagement_id: 'eng-op-1' } } }),
+  });
   expect(unsigned.status).toBe(401);
   const pubsub = createPubSub(stack.env['GCP_PROJECT']!);
-  await pubsub.topic('zoom-events-dead-letter').publishMessage({ data: Buffer.from('{}'), attributes: { engagementId: 'eng-op-2', CloudPubSubDeadLetterSourceDeliveryCount: '5' } });
+  await pubsub
+    .topic('zoom-events-dead-letter')
+    .publishMessage({ data: Buffer.from('{}'), attributes: { engagementId: 'eng-op-2', CloudPubSubDeadLetterSourceDeliveryCount: '5' } });
   await pubsub.close();
   await stack.pubsub.drain(30_000);
 }, 90_000);

@@ -16,7 +16,11 @@ let stack: Stack;
 let stateDir: string;
 
 beforeAll(async () => {
-  stack = await startStack({ functions: ['crm', 'interaction-worker'], pushBackoff: { min: 0.05, max: 0.5 }, envOverrides: { LOG_LEVEL: 'error', ZOOM_ITEM_SETTLE_MS: '0' } });
+  stack = await startStack({
+    functions: ['crm', 'interaction-worker'],
+    pushBackoff: { min: 0.05, max: 0.5 },
+    envOverrides: { LOG_LEVEL: 'error', ZOOM_ITEM_SETTLE_MS: '0' },
+  });
   stateDir = mkdtempSync(join(tmpdir(), 'ccbridge-reconcile-cli-'));
   writeFileSync(join(stateDir, 'local.json'), JSON.stringify({ functions: stack.functions, credentials: stack.credentials, emulators: stack.emulators }));
 }, 60_000);
@@ -74,7 +78,11 @@ describe('npm run reconcile on the local stack', () => {
     const interruptedErr = sink((text) => {
       if (/pages [1-9]/.test(text)) controller.abort(new Error('interrupted'));
     });
-    const interrupted = await runReconcileCli(['--from', DATE, '--to', DATE], env(), repoRoot, { stdout: sink(), stderr: interruptedErr, signal: controller.signal });
+    const interrupted = await runReconcileCli(['--from', DATE, '--to', DATE], env(), repoRoot, {
+      stdout: sink(),
+      stderr: interruptedErr,
+      signal: controller.signal,
+    });
     expect(interrupted.code).toBe(130);
     expect(interruptedErr.text).toMatch(/run the same command again to resume/);
 

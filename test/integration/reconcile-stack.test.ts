@@ -51,7 +51,11 @@ afterAll(() => stack?.stop());
 const reconcileUrl = () => stack.functions['reconcile']!;
 const schedulerToken = (options: Parameters<Stack['oidc']['mint']>[2] = {}) => stack.oidc.mint(reconcileUrl(), localServiceAccounts.scheduler, options);
 const callReconcile = (body: unknown, token: string | undefined = schedulerToken()) =>
-  fetch(reconcileUrl(), { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+  fetch(reconcileUrl(), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
 const runDay = async (): Promise<RunReport> => {
   const res = await callReconcile({ from: DATE, to: DATE, trigger: 'test' });
   expect(res.status).toBe(200);
@@ -66,7 +70,13 @@ const crmData = async () =>
 
 describe('reconcile on the local stack', () => {
   it('repairs a day whose webhooks were partly dropped: each artifact stored once, counts match, a second run backfills nothing', async () => {
-    const day = stack.zoom.generateDay({ seed: 'reconcile-stack', date: DATE, engagements: ENGAGEMENTS, recordingBytes: { min: 2000, max: 20_000 }, voicemailBytes: { min: 1000, max: 4000 } });
+    const day = stack.zoom.generateDay({
+      seed: 'reconcile-stack',
+      date: DATE,
+      engagements: ENGAGEMENTS,
+      recordingBytes: { min: 2000, max: 20_000 },
+      voicemailBytes: { min: 1000, max: 4000 },
+    });
     const events = day.flatMap((e) => stack.zoom.eventsFor(e.engagementId));
     const rnd = seededRandom('stack-drops');
     const dropped: ZoomEnvelope[] = [];
@@ -119,7 +129,10 @@ describe('reconcile on the local stack', () => {
     const day = stack.zoom.generateDay({ seed: 'reconcile-stack-resume', date, engagements: 700, recordingBytes: { min: 1000, max: 3000 } });
     const events = day.flatMap((e) => stack.zoom.eventsFor(e.engagementId));
     const missing = day.slice(0, 10).flatMap((e) => stack.zoom.eventsFor(e.engagementId));
-    await seedLedger(createFirestoreDocStore(createFirestore(stack.env['GCP_PROJECT']!, '(default)')), day.slice(10).flatMap((e) => stack.zoom.eventsFor(e.engagementId)));
+    await seedLedger(
+      createFirestoreDocStore(createFirestore(stack.env['GCP_PROJECT']!, '(default)')),
+      day.slice(10).flatMap((e) => stack.zoom.eventsFor(e.engagementId)),
+    );
     const before = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/reconcile-slices-push'))![1];
     // The next three requests for a further page fail: more than one request's retry limit (1).
     stack.zoom.faults.failHttp({ pathIncludes: '&next_page_token=', status: 500, times: 3 });
@@ -128,15 +141,26 @@ describe('reconcile on the local stack', () => {
     expect(res.status).toBe(200);
     const report = reportSchema.parse(await res.json());
     const seen = countByType(events);
-    const backfill = countByType(missing, day.slice(10).flatMap((e) => stack.zoom.eventsFor(e.engagementId)));
-    for (const t of REPORT_TYPES) expect({ t, ...report.types[t] }).toEqual({ t, seen: seen[t] ?? 0, present: (seen[t] ?? 0) - (backfill[t] ?? 0), backfilled: backfill[t] ?? 0, failed: 0 });
+    const backfill = countByType(
+      missing,
+      day.slice(10).flatMap((e) => stack.zoom.eventsFor(e.engagementId)),
+    );
+    for (const t of REPORT_TYPES)
+      expect({ t, ...report.types[t] }).toEqual({
+        t,
+        seen: seen[t] ?? 0,
+        present: (seen[t] ?? 0) - (backfill[t] ?? 0),
+        backfilled: backfill[t] ?? 0,
+        failed: 0,
+      });
     const after = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/reconcile-slices-push'))![1];
     expect(after.failedAttempts - before.failedAttempts).toBeGreaterThanOrEqual(1);
     expect(after.deadLettered).toBe(before.deadLettered);
     // No page was listed twice: each slice made one call per page, plus the three refused attempts.
     const slices = await createReconcileStore(createFirestoreDocStore(createFirestore(stack.env['GCP_PROJECT']!, '(default)'))).slicesOf(report.runId);
     expect(slices.some((s) => s.pages > 1)).toBe(true);
-    for (const s of slices) expect({ slice: s.index, listCalls: s.listCalls, restarts: s.restarts }).toEqual({ slice: s.index, listCalls: s.pages, restarts: 0 });
+    for (const s of slices)
+      expect({ slice: s.index, listCalls: s.listCalls, restarts: s.restarts }).toEqual({ slice: s.index, listCalls: s.pages, restarts: 0 });
     expect(stack.zoom.stats.apiCalls).toBe(report.apiCalls.probes + report.apiCalls.listPages + 3);
     expect(report.apiCalls.requests).toBe(stack.zoom.stats.apiCalls);
     await stack.pubsub.drain(60_000);
@@ -157,10 +181,20 @@ describe('reconcile on the local stack', () => {
 
 describe('reconcile: OIDC', () => {
   const status = async (token: string | undefined, path = '') =>
-    (await fetch(`${reconcileUrl()}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: '{"from":"2026-10-12","to":"2026-10-12","wait":false}' })).status;
+    (
+      await fetch(`${reconcileUrl()}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: '{"from":"2026-10-12","to":"2026-10-12","wait":false}',
+      })
+    ).status;
 
   it('accepts Cloud Scheduler’s token for its URL', async () => {
-    const res = await fetch(reconcileUrl(), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${schedulerToken()}` }, body: '{"from":"2026-10-12","to":"2026-10-12"}' });
+    const res = await fetch(reconcileUrl(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${schedulerToken()}` },
+      body: '{"from":"2026-10-12","to":"2026-10-12"}',
+    });
     expect(res.status).toBe(200);
     expect(reportSchema.parse(await res.json()).window).toEqual({ from: '2026-10-12T00:00:00Z', to: '2026-10-12T23:59:59Z' });
   });

@@ -17,11 +17,15 @@ afterAll(() => dialogflow.stop());
 
 function siprec(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(repoRoot, 'node_modules', '.bin', 'tsx'), ['scripts/siprec.ts', '--profile', dialogflow.defaultProfile, '--endpoint', dialogflow.baseUrl, '--wait', '0', ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      join(repoRoot, 'node_modules', '.bin', 'tsx'),
+      ['scripts/siprec.ts', '--profile', dialogflow.defaultProfile, '--endpoint', dialogflow.baseUrl, '--wait', '0', ...args],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, NODE_OPTIONS: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -15,7 +15,6 @@ const MiB = 1024 * 1024;
 const PROJECT = 'test';
 const BUCKET = 'ccbridge-emulator-test';
 
-
 /** Lets the event loop turn until `condition` holds (no clock: the test's timeout is the bound). */
 async function eventually(condition: () => boolean | undefined): Promise<void> {
   while (!condition()) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -41,7 +40,11 @@ function serviceAccountKey(email: string): { client_email: string; private_key: 
 beforeAll(async () => {
   const key = serviceAccountKey('signer@test.iam.gserviceaccount.com');
   const stranger = serviceAccountKey('stranger@test.iam.gserviceaccount.com');
-  emulator = await startStorageEmulator({ signingPublicKeys: [key.publicPem], log: (line) => requestLog.push(line), now: () => new Date(Date.now() + emulatorClockAheadMs) });
+  emulator = await startStorageEmulator({
+    signingPublicKeys: [key.publicPem],
+    log: (line) => requestLog.push(line),
+    now: () => new Date(Date.now() + emulatorClockAheadMs),
+  });
   // A custom apiEndpoint makes the client skip authentication entirely.
   storage = new Storage({ apiEndpoint: emulator.baseUrl, projectId: PROJECT });
   // Signing happens in the client with the service account's private key (no network). The
@@ -158,10 +161,11 @@ describe('uploads and downloads through @google-cloud/storage', () => {
   });
 
   test('a media upload (uploadType=media) stores the body with its Content-Type', async () => {
-    const response = await fetch(
-      `${emulator.baseUrl}/upload/storage/v1/b/${BUCKET}/o?uploadType=media&name=${encodeURIComponent('media/a b.txt')}`,
-      { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'hello media' },
-    );
+    const response = await fetch(`${emulator.baseUrl}/upload/storage/v1/b/${BUCKET}/o?uploadType=media&name=${encodeURIComponent('media/a b.txt')}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'text/plain' },
+      body: 'hello media',
+    });
     expect(response.status).toBe(200);
     const [text] = await bucket().file('media/a b.txt').download();
     expect(text.toString()).toBe('hello media');
@@ -174,10 +178,7 @@ describe('uploads and downloads through @google-cloud/storage', () => {
     const expected = await sha256OfGenerator(pseudoRandomBytes(total, 42));
     const file = bucket().file('recordings/call-1.wav');
     const before = requestLog.length;
-    await pipeline(
-      Readable.from(pseudoRandomBytes(total, 42)),
-      file.createWriteStream({ resumable: true, chunkSize: 8 * MiB, contentType: 'audio/wav' }),
-    );
+    await pipeline(Readable.from(pseudoRandomBytes(total, 42)), file.createWriteStream({ resumable: true, chunkSize: 8 * MiB, contentType: 'audio/wav' }));
     const chunkRequests = requestLog.slice(before).filter((l) => l.includes(' PUT ') && l.includes('upload_id='));
     expect(chunkRequests).toHaveLength(3);
     expect(chunkRequests.filter((l) => / 308 /.test(l))).toHaveLength(2);
@@ -213,10 +214,7 @@ describe('uploads and downloads through @google-cloud/storage', () => {
     await file.save('first', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } });
     const [{ generation }] = await file.getMetadata();
 
-    const simple = await expectRejectCode(
-      file.save('second', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }),
-      412,
-    );
+    const simple = await expectRejectCode(file.save('second', { resumable: false, preconditionOpts: { ifGenerationMatch: 0 } }), 412);
     expect(String(simple)).toMatch(/pre-conditions/);
     await expectRejectCode(file.save('third', { resumable: true, preconditionOpts: { ifGenerationMatch: 0 } }), 412);
 
@@ -229,10 +227,7 @@ describe('uploads and downloads through @google-cloud/storage', () => {
     await file.save('replaced', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(generation) } });
     const [replaced] = await file.getMetadata();
     expect(BigInt(String(replaced.generation))).toBeGreaterThan(BigInt(String(generation)));
-    await expectRejectCode(
-      file.save('stale', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(generation) } }),
-      412,
-    );
+    await expectRejectCode(file.save('stale', { resumable: false, preconditionOpts: { ifGenerationMatch: Number(generation) } }), 412);
   });
 
   test('a resumable upload whose object appears meanwhile is refused with 412 at completion', async () => {
@@ -332,9 +327,7 @@ describe('listing, metadata, copy and delete through @google-cloud/storage', () 
   });
 
   test('listing honours prefix and delimiter (folded into prefixes)', async () => {
-    const [files, , response] = await storage
-      .bucket(listBucket)
-      .getFiles({ prefix: 'a/', delimiter: '/', autoPaginate: false });
+    const [files, , response] = await storage.bucket(listBucket).getFiles({ prefix: 'a/', delimiter: '/', autoPaginate: false });
     expect(files.map((f) => f.name)).toEqual(['a/1', 'a/2']);
     expect((response as { prefixes?: string[] }).prefixes).toEqual(['a/b/', 'a/c/']);
 
@@ -352,9 +345,7 @@ describe('listing, metadata, copy and delete through @google-cloud/storage', () 
     };
     let pages = 0;
     while (query) {
-      const [files, next]: [File[], { pageToken?: string } | null, unknown] = await storage
-        .bucket(listBucket)
-        .getFiles(query);
+      const [files, next]: [File[], { pageToken?: string } | null, unknown] = await storage.bucket(listBucket).getFiles(query);
       names.push(...files.map((f) => f.name));
       pages++;
       query = next?.pageToken ? { maxResults: 3, autoPaginate: false, pageToken: next.pageToken } : null;
@@ -363,15 +354,11 @@ describe('listing, metadata, copy and delete through @google-cloud/storage', () 
     expect(names).toEqual(['a/1', 'a/2', 'a/b/3', 'a/b/4', 'a/c/5', 'b/6', 'top']);
 
     // With a delimiter, prefixes count towards the page size too.
-    const [first, next, raw] = await storage
-      .bucket(listBucket)
-      .getFiles({ delimiter: '/', maxResults: 2, autoPaginate: false });
+    const [first, next, raw] = await storage.bucket(listBucket).getFiles({ delimiter: '/', maxResults: 2, autoPaginate: false });
     expect(first).toEqual([]);
     expect((raw as { prefixes?: string[] }).prefixes).toEqual(['a/', 'b/']);
     expect(next?.pageToken).toEqual(expect.any(String));
-    const [second] = await storage
-      .bucket(listBucket)
-      .getFiles({ delimiter: '/', maxResults: 2, autoPaginate: false, pageToken: String(next?.pageToken) });
+    const [second] = await storage.bucket(listBucket).getFiles({ delimiter: '/', maxResults: 2, autoPaginate: false, pageToken: String(next?.pageToken) });
     expect(second.map((f) => f.name)).toEqual(['top']);
   });
 
@@ -383,10 +370,7 @@ describe('listing, metadata, copy and delete through @google-cloud/storage', () 
     expect(metadata.contentType).toBe('text/plain');
     expect(metadata.metadata).toEqual({ owner: 'ops', extra: 'x' });
     expect(metadata.metageneration).toBe('3');
-    await expectRejectCode(
-      file.setMetadata({ metadata: { late: '1' } }, { ifMetagenerationMatch: 1 }),
-      412,
-    );
+    await expectRejectCode(file.setMetadata({ metadata: { late: '1' } }, { ifMetagenerationMatch: 1 }), 412);
     expect((await file.download())[0].toString()).toBe('top');
   });
 

@@ -57,7 +57,9 @@ async function inspect(stack: Stack): Promise<void> {
       if (!t.entries.some((e) => e.kind === 'reconcile')) continue;
       if (lostTrace === undefined || t.entries.every((e) => e.kind !== 'webhook')) lostTrace = t;
     }
-    const failedWrite = (await docs.query('crmMockJournal', { where: [['status', '>=', 500]], limit: 50 })).find((d) => (d.data['keys'] as string[]).some((k) => k.startsWith('record:')));
+    const failedWrite = (await docs.query('crmMockJournal', { where: [['status', '>=', 500]], limit: 50 })).find((d) =>
+      (d.data['keys'] as string[]).some((k) => k.startsWith('record:')),
+    );
     const record = (failedWrite?.data['keys'] as string[] | undefined)?.find((k) => k.startsWith('record:'))?.slice('record:'.length);
     if (record) crmTrace = (await cli([record])) as Trace;
   } finally {

@@ -63,7 +63,17 @@ async function trace(args: string[]): Promise<{ code: number; json: unknown; tex
 function oneRecording(seed: string, date: string, id: string, notes: MockEngagement['notes'] = []): MockEngagement {
   const base = stack.zoom.generateDay({ seed, date, engagements: 1 })[0]!;
   const e: MockEngagement = { ...base, engagementId: id, voicemails: [], messagingTranscript: false, dispositions: [], notes };
-  e.recordings = [{ recordingId: `rec-${id}`, bytes: 2000, contentType: 'audio/mpeg', startTime: base.startTime, endTime: base.endTime, durationSeconds: 3, transcript: false }];
+  e.recordings = [
+    {
+      recordingId: `rec-${id}`,
+      bytes: 2000,
+      contentType: 'audio/mpeg',
+      startTime: base.startTime,
+      endTime: base.endTime,
+      durationSeconds: 3,
+      transcript: false,
+    },
+  ];
   stack.zoom.addEngagement(e);
   return e;
 }
@@ -73,8 +83,14 @@ let duplicates = 0;
 
 describe('npm run trace after a small day on the local stack', () => {
   it('a failed CRM write shows the 503s the crm journaled and the retry that wrote it; verdict complete', async () => {
-    const base = oneRecording('trace-crm', '2026-11-15', 'eng-trace-crm', [{ noteId: 'n-1', note: 'once', userId: 'u', userName: 'U', createdTime: '2026-11-15T10:00:00Z' }]);
-    const res = await fetch(`${stack.functions['crm']}/admin/faults`, { method: 'POST', headers: adminHeaders(), body: JSON.stringify({ operation: 'addComment', status: 503, times: 2 }) });
+    const base = oneRecording('trace-crm', '2026-11-15', 'eng-trace-crm', [
+      { noteId: 'n-1', note: 'once', userId: 'u', userName: 'U', createdTime: '2026-11-15T10:00:00Z' },
+    ]);
+    const res = await fetch(`${stack.functions['crm']}/admin/faults`, {
+      method: 'POST',
+      headers: adminHeaders(),
+      body: JSON.stringify({ operation: 'addComment', status: 503, times: 2 }),
+    });
     expect(res.status).toBeLessThan(300);
     const events = eventsOf([base.engagementId]);
     // Zoom sends every event twice (the copy with fresh download tokens): the copies are suppressed as duplicates.

@@ -31,7 +31,9 @@ const upstreamCalls = () => df.requests.filter((r) => r.path.startsWith('/v2')).
 
 describe('Dialogflow proxy', () => {
   it('forwards the UI modules calls (create, get, participants, analyzeContent, complete) and passes status and JSON back', async () => {
-    const created = await call('POST', `/v2beta1/projects/${PROJECT}/locations/global/conversations?conversationId=CA42`, { conversationProfile: df.defaultProfile });
+    const created = await call('POST', `/v2beta1/projects/${PROJECT}/locations/global/conversations?conversationId=CA42`, {
+      conversationProfile: df.defaultProfile,
+    });
     expect(created.status).toBe(200);
     const conversation = (await created.json()) as { name: string; lifecycleState: string };
     expect(conversation).toMatchObject({ name: `projects/${PROJECT}/locations/global/conversations/CA42`, lifecycleState: 'IN_PROGRESS' });
@@ -40,7 +42,9 @@ describe('Dialogflow proxy', () => {
     expect(read.status).toBe(200);
     expect(read.headers.get('cache-control')).toBe('no-store');
     const participant = (await (await call('POST', `/v2beta1/${conversation.name}/participants`, { role: 'END_USER' })).json()) as { name: string };
-    const analyzed = await call('POST', `/v2beta1/${participant.name}:analyzeContent`, { textInput: { text: 'my card was charged twice', languageCode: 'en-US' } });
+    const analyzed = await call('POST', `/v2beta1/${participant.name}:analyzeContent`, {
+      textInput: { text: 'my card was charged twice', languageCode: 'en-US' },
+    });
     expect(analyzed.status).toBe(200);
     expect(await analyzed.json()).toMatchObject({ message: { content: 'my card was charged twice', participantRole: 'END_USER' } });
     const listed = (await (await call('GET', `/v2beta1/${conversation.name}/participants`)).json()) as { participants: unknown[] };
@@ -59,7 +63,9 @@ describe('Dialogflow proxy', () => {
     const res = await call('GET', `/v2/projects/${PROJECT}/locations/global/conversations/nope`);
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: { status: 'NOT_FOUND' } });
-    const patched = await call('PATCH', `/v2beta1/projects/${PROJECT}/locations/global/answerRecords/ar1?updateMask=answerFeedback`, { answerFeedback: { clicked: true } });
+    const patched = await call('PATCH', `/v2beta1/projects/${PROJECT}/locations/global/answerRecords/ar1?updateMask=answerFeedback`, {
+      answerFeedback: { clicked: true },
+    });
     expect(patched.status).toBe(404);
     expect(df.requests.some((r) => r.method === 'PATCH' && r.path.endsWith('/answerRecords/ar1') && r.query === '?updateMask=answerFeedback')).toBe(true);
   });
@@ -111,7 +117,11 @@ describe('Dialogflow proxy', () => {
   it('lets the Lightning origin PATCH (CORS preflight)', async () => {
     const res = await fetch(`${aa.url}/v2beta1/projects/${PROJECT}/locations/global/answerRecords/ar1`, {
       method: 'OPTIONS',
-      headers: { Origin: 'https://acme.lightning.force.com', 'Access-Control-Request-Method': 'PATCH', 'Access-Control-Request-Headers': 'authorization,content-type' },
+      headers: {
+        Origin: 'https://acme.lightning.force.com',
+        'Access-Control-Request-Method': 'PATCH',
+        'Access-Control-Request-Headers': 'authorization,content-type',
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-methods')).toContain('PATCH');
@@ -124,7 +134,10 @@ describe('Dialogflow proxy', () => {
     await call('POST', `/v2/projects/${PROJECT}/locations/global/conversations/c1/participants/a1:analyzeContent`, { textInput: { text: 'hello' } });
     const sent = df.requests.slice(before);
     expect(sent.length).toBeGreaterThanOrEqual(2);
-    const secretPart = token.replace(/^Bearer\s+/i, '').split('.').at(-1)!;
+    const secretPart = token
+      .replace(/^Bearer\s+/i, '')
+      .split('.')
+      .at(-1)!;
     for (const r of df.requests) {
       const seen = [r.path, r.query, JSON.stringify(r.headers)].join('\n');
       expect({ path: r.path, carriesToken: seen.includes(secretPart) }).toEqual({ path: r.path, carriesToken: false });

@@ -11,7 +11,11 @@ let aa: AgentAssistUnderTest;
 afterEach(() => aa.stop());
 
 const register = (authorization?: string, init: RequestInit = {}) =>
-  fetch(`${aa.url}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(authorization === undefined ? {} : { Authorization: authorization }) }, ...init });
+  fetch(`${aa.url}/register`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(authorization === undefined ? {} : { Authorization: authorization }) },
+    ...init,
+  });
 
 describe('POST /register (Salesforce Lightning component)', () => {
   beforeEach(async () => {
@@ -24,7 +28,11 @@ describe('POST /register (Salesforce Lightning component)', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
     const { token } = (await res.json()) as { token: string };
     const claims = decodeJwt(token);
-    expect(claims).toMatchObject({ gcp_agent_assist_project: PROJECT, gcp_agent_assist_user: `salesforce:${ORG_ID_18}/${AGENT_APP.userId}`, ccbridge_role: 'agent' });
+    expect(claims).toMatchObject({
+      gcp_agent_assist_project: PROJECT,
+      gcp_agent_assist_user: `salesforce:${ORG_ID_18}/${AGENT_APP.userId}`,
+      ccbridge_role: 'agent',
+    });
     expect(claims.exp! - claims.iat!).toBe(3600);
     // The token opens conversation-name exactly as the component sends it (raw, no Bearer).
     const poll = await fetch(`${aa.url}/conversation-name?conversationIntegrationKey= 14155550100`, { headers: { Authorization: token } });
@@ -111,7 +119,8 @@ describe('POST /register (Salesforce Lightning component)', () => {
   it('answers 429 once one source has used its refusals, without asking Salesforce; other sources and genuine agents are not held back', async () => {
     await aa.stop();
     aa = await startAgentAssist({ env: { UI_CONNECTOR_REGISTER_SOURCE_BURST: '3', UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: '1' } });
-    const from = (ip: string, authorization: string) => register(authorization, { headers: { 'Content-Type': 'application/json', Authorization: authorization, 'X-Forwarded-For': ip } });
+    const from = (ip: string, authorization: string) =>
+      register(authorization, { headers: { 'Content-Type': 'application/json', Authorization: authorization, 'X-Forwarded-For': ip } });
     const good = `Bearer ${await aa.salesforceToken()}`;
     // Successes never count.
     for (let i = 0; i < 5; i++) expect((await from('203.0.113.7', good)).status).toBe(200);
@@ -134,7 +143,10 @@ describe('POST /register (Salesforce Lightning component)', () => {
   });
 
   it('answers CORS preflights from the configured Lightning origin', async () => {
-    const res = await fetch(`${aa.url}/register`, { method: 'OPTIONS', headers: { Origin: 'https://acme.lightning.force.com', 'Access-Control-Request-Method': 'POST' } });
+    const res = await fetch(`${aa.url}/register`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'https://acme.lightning.force.com', 'Access-Control-Request-Method': 'POST' },
+    });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('https://acme.lightning.force.com');
     expect(res.headers.get('access-control-allow-headers')).toContain('authorization');

@@ -64,13 +64,23 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 let nextId = 1;
-function push(target: AgentAssistUnderTest, type: string, event: Record<string, unknown>, options: { publishTime?: string; messageId?: string; attributes?: Record<string, string> } = {}) {
+function push(
+  target: AgentAssistUnderTest,
+  type: string,
+  event: Record<string, unknown>,
+  options: { publishTime?: string; messageId?: string; attributes?: Record<string, string> } = {},
+) {
   const messageId = options.messageId ?? String(1000 + nextId++);
   return fetch(`${target.url}/notifications/${type}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
-      message: { data: Buffer.from(JSON.stringify(event)).toString('base64'), messageId, publishTime: options.publishTime ?? clock.now.toISOString(), ...(options.attributes ? { attributes: options.attributes } : {}) },
+      message: {
+        data: Buffer.from(JSON.stringify(event)).toString('base64'),
+        messageId,
+        publishTime: options.publishTime ?? clock.now.toISOString(),
+        ...(options.attributes ? { attributes: options.attributes } : {}),
+      },
       subscription: `projects/${PROJECT}/subscriptions/aa-suggestions-push`,
     }),
   });
@@ -165,7 +175,14 @@ describe('notifications to sockets', () => {
     const res = await push(a, 'human-agent-assistant-event', event, { messageId: 'm-1' });
     expect(res.status).toBe(204);
     await until(() => got.length === 1, 'the suggestion');
-    expect(got[0]).toEqual({ conversation_name: ROOM, data: JSON.stringify(event), data_type: 'human-agent-assistant-event', ack_time: '2026-11-21T10:00:00Z', publish_time: clock.now.toISOString(), message_id: 'm-1' });
+    expect(got[0]).toEqual({
+      conversation_name: ROOM,
+      data: JSON.stringify(event),
+      data_type: 'human-agent-assistant-event',
+      ack_time: '2026-11-21T10:00:00Z',
+      publish_time: clock.now.toISOString(),
+      message_id: 'm-1',
+    });
     expect(elsewhere).toEqual([]);
   });
 
@@ -173,9 +190,15 @@ describe('notifications to sockets', () => {
     const earlier = new Date(clock.now.getTime() - 60_000).toISOString();
     const later = new Date(clock.now.getTime() - 30_000).toISOString();
     // Pushed out of order, the second one twice (Pub/Sub is at-least-once).
-    expect((await push(a, 'new-message-event', { conversation: CONVERSATION, type: 'NEW_MESSAGE', n: 2 }, { publishTime: later, messageId: 'late' })).status).toBe(204);
-    expect((await push(a, 'new-message-event', { conversation: CONVERSATION, type: 'NEW_MESSAGE', n: 1 }, { publishTime: earlier, messageId: 'early' })).status).toBe(204);
-    expect((await push(b, 'new-message-event', { conversation: CONVERSATION, type: 'NEW_MESSAGE', n: 2 }, { publishTime: later, messageId: 'late' })).status).toBe(204);
+    expect(
+      (await push(a, 'new-message-event', { conversation: CONVERSATION, type: 'NEW_MESSAGE', n: 2 }, { publishTime: later, messageId: 'late' })).status,
+    ).toBe(204);
+    expect(
+      (await push(a, 'new-message-event', { conversation: CONVERSATION, type: 'NEW_MESSAGE', n: 1 }, { publishTime: earlier, messageId: 'early' })).status,
+    ).toBe(204);
+    expect(
+      (await push(b, 'new-message-event', { conversation: CONVERSATION, type: 'NEW_MESSAGE', n: 2 }, { publishTime: later, messageId: 'late' })).status,
+    ).toBe(204);
     expect(docs.dump('agentAssistEvents')).toBeDefined();
     expect(Object.keys(docs.dump('agentAssistEvents'))).toHaveLength(2);
     const s = open(b.url, { token: await b.agentToken() });
@@ -193,9 +216,19 @@ describe('notifications to sockets', () => {
     await connected(s);
     await join(s, CONVERSATION);
     const got = collect(s, 'new-recognition-result-notification-event');
-    await push(a, 'new-recognition-result-notification-event', { conversation: CONVERSATION, type: 'NEW_RECOGNITION_RESULT' }, { attributes: { participant_role: 'END_USER', message_id: 'msg-7' } });
+    await push(
+      a,
+      'new-recognition-result-notification-event',
+      { conversation: CONVERSATION, type: 'NEW_RECOGNITION_RESULT' },
+      { attributes: { participant_role: 'END_USER', message_id: 'msg-7' } },
+    );
     await until(() => got.length === 1, 'the recognition result');
-    expect(got[0]).toMatchObject({ data_type: 'new-recognition-result-notification-event', participant_role: 'END_USER', new_recognition_result_message_id: 'msg-7', conversation_name: ROOM });
+    expect(got[0]).toMatchObject({
+      data_type: 'new-recognition-result-notification-event',
+      participant_role: 'END_USER',
+      new_recognition_result_message_id: 'msg-7',
+      conversation_name: ROOM,
+    });
   });
 
   it('stops delivering after leave-conversation', async () => {
@@ -216,7 +249,11 @@ describe('notification consumer (Pub/Sub push)', () => {
     ['data that is not JSON', { message: { data: Buffer.from('hello').toString('base64'), messageId: '2', publishTime: '2026-11-21T10:00:00Z' } }],
     ['no publish time', { message: { data: Buffer.from(JSON.stringify({ conversation: CONVERSATION })).toString('base64'), messageId: '3' } }],
   ])('acknowledges %s (204) and writes nothing', async (_what, body) => {
-    const res = await fetch(`${a.url}/notifications/new-message-event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${a.url}/notifications/new-message-event`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(204);
     expect(docs.dump('agentAssistEvents')).toEqual({});
   });

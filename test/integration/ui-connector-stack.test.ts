@@ -61,7 +61,10 @@ async function token(): Promise<string> {
 
 /** What the shipped Twilio Function sends: JSON, signed with the account's token (bodySHA256 variant). */
 const registerConversation = (tok: string, phone: string, name: string) => {
-  const { url, init } = signedRegistration(base, stack.credentials.twilioAuthToken, tok, { conversationIntegrationKey: `${phone}`, conversationName: `${name}` });
+  const { url, init } = signedRegistration(base, stack.credentials.twilioAuthToken, tok, {
+    conversationIntegrationKey: `${phone}`,
+    conversationName: `${name}`,
+  });
   return fetch(url, init);
 };
 
@@ -128,7 +131,12 @@ describe('ui-connector on the local stack', () => {
     expect(ttlMs).toBe(4 * 3600 * 1000);
 
     const message = await waitFor(() => received.find((m) => m.attributes['type'] === 'conversation.registered'));
-    expect(JSON.parse(message.data.toString())).toMatchObject({ type: 'conversation.registered', conversationName: CONVERSATION, conversationIntegrationKey: PHONE, keyHash: docs[0]!.id });
+    expect(JSON.parse(message.data.toString())).toMatchObject({
+      type: 'conversation.registered',
+      conversationName: CONVERSATION,
+      conversationIntegrationKey: PHONE,
+      keyHash: docs[0]!.id,
+    });
 
     const got = await lightning('GET', tok, PHONE);
     expect(got.status).toBe(200);
@@ -144,7 +152,11 @@ describe('ui-connector on the local stack', () => {
     const pathWithQuery = `/conversation-name?bodySHA256=${sha256Hex(text)}`;
     const signature = twilioSignature(stack.credentials.twilioAuthToken, `${base}${pathWithQuery}`);
     const send = (sig: string) =>
-      fetch(`${base}${pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: tok, 'x-twilio-signature': sig }, body: text });
+      fetch(`${base}${pathWithQuery}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: tok, 'x-twilio-signature': sig },
+        body: text,
+      });
     expect((await send(signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')))).status).toBe(401);
     expect((await send(signature)).status).toBe(200);
     expect(await (await lightning('GET', tok, '%2B14155550111')).json()).toEqual({ conversationName: CONVERSATION });

@@ -62,7 +62,9 @@ async function deadLetteredRecordingIds(): Promise<string[]> {
   await new Promise<void>((resolve) => {
     subscription.on('message', (m: { data: Buffer; ack(): void }) => {
       m.ack();
-      ids.push(String((JSON.parse(m.data.toString()) as { envelope: { payload: { object: { recording_id?: string } } } }).envelope.payload.object.recording_id));
+      ids.push(
+        String((JSON.parse(m.data.toString()) as { envelope: { payload: { object: { recording_id?: string } } } }).envelope.payload.object.recording_id),
+      );
       if (ids.length >= held) resolve();
     });
   });
@@ -92,7 +94,13 @@ describe('Zoom pipeline on the local stack', () => {
       const checked: string[] = [];
       expect({ id: e.engagementId, state: ledger?.state }).toEqual({ id: e.engagementId, state: 'complete' });
       for (const file of stack.zoom.filesOf(e.engagementId)) {
-        const artifact = Object.values(ledger!.artifacts).find((a) => a.path.endsWith(file.path.includes('transcript') ? 'transcript.vtt' : '') && a.sourceId && file.path.includes(encodeURIComponent(a.sourceId)) && a.kind.includes('transcript') === file.path.includes('transcript'));
+        const artifact = Object.values(ledger!.artifacts).find(
+          (a) =>
+            a.path.endsWith(file.path.includes('transcript') ? 'transcript.vtt' : '') &&
+            a.sourceId &&
+            file.path.includes(encodeURIComponent(a.sourceId)) &&
+            a.kind.includes('transcript') === file.path.includes('transcript'),
+        );
         const path = artifact?.path ?? Object.values(ledger!.artifacts).find((a) => a.kind === 'messaging_transcript')!.path;
         expect(await sha256Of(path)).toBe(stack.zoom.fileDigest(file.path).sha256);
         checked.push(path);
@@ -111,7 +119,9 @@ describe('Zoom pipeline on the local stack', () => {
       // by a whole batch, so an earlier note can reach the worker after a later one was written).
       expect([...comments].sort()).toEqual(e.notes.map((n) => n.note).sort());
       expect(data.attachments.filter((a) => a.recordId === records[0]!.id)).toHaveLength(stack.zoom.filesOf(e.engagementId).length);
-      const dispositionStates = Object.values(ledger!.items).filter((i) => i.kind === 'disposition').map((i) => i.state);
+      const dispositionStates = Object.values(ledger!.items)
+        .filter((i) => i.kind === 'disposition')
+        .map((i) => i.state);
       expect(dispositionStates.every((state) => state === 'written' || state === 'superseded')).toBe(true);
     }
     const trigger = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1];
@@ -152,9 +162,22 @@ describe('Zoom pipeline on the local stack', () => {
   it('the CRM link redirects to a short-lived signed URL serving the stored bytes', async () => {
     const base = stack.zoom.generateDay({ seed: 'link', date: '2026-11-17', engagements: 1 })[0]!;
     const engagement: MockEngagement = { ...base, engagementId: 'eng-link-1', voicemails: [], messagingTranscript: false, notes: [], dispositions: [] };
-    engagement.recordings = [{ recordingId: 'rec-link-1', bytes: 70_000, contentType: 'audio/mpeg', startTime: base.startTime, endTime: base.endTime, durationSeconds: 5, transcript: false }];
+    engagement.recordings = [
+      {
+        recordingId: 'rec-link-1',
+        bytes: 70_000,
+        contentType: 'audio/mpeg',
+        startTime: base.startTime,
+        endTime: base.endTime,
+        durationSeconds: 5,
+        transcript: false,
+      },
+    ];
     stack.zoom.addEngagement(engagement);
-    await stack.zoom.deliver(eventsOf([engagement.engagementId]).filter((e) => e.event === 'contact_center.recording_completed'), { retryDelaysMs: [] });
+    await stack.zoom.deliver(
+      eventsOf([engagement.engagementId]).filter((e) => e.event === 'contact_center.recording_completed'),
+      { retryDelaysMs: [] },
+    );
     await drain();
     const data = await crmData();
     const record = data.records.find((r) => r.sessionId === engagement.engagementId)!;
@@ -166,7 +189,9 @@ describe('Zoom pipeline on the local stack', () => {
     expect(signed).toContain('X-Goog-Signature=');
     expect(signed).toContain('X-Goog-Expires=300');
     const bytes = Buffer.from(await (await fetch(signed)).arrayBuffer());
-    expect(createHash('sha256').update(bytes).digest('hex')).toBe(stack.zoom.fileDigest(zoomFilePath('recordings', engagement.recordings[0]!.recordingId)).sha256);
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(
+      stack.zoom.fileDigest(zoomFilePath('recordings', engagement.recordings[0]!.recordingId)).sha256,
+    );
     const forged = new URL(link);
     forged.searchParams.set('t', 'x'.repeat(43));
     expect((await fetch(forged, { redirect: 'manual' })).status).toBe(403);
@@ -181,7 +206,17 @@ describe('Zoom pipeline on the local stack', () => {
       voicemails: [],
       messagingTranscript: false,
     };
-    engagement.recordings = [{ recordingId: 'rec-crash-1', bytes: 12 * 1024 * 1024, contentType: 'audio/mpeg', startTime: engagement.startTime, endTime: engagement.endTime, durationSeconds: 60, transcript: false }];
+    engagement.recordings = [
+      {
+        recordingId: 'rec-crash-1',
+        bytes: 12 * 1024 * 1024,
+        contentType: 'audio/mpeg',
+        startTime: engagement.startTime,
+        endTime: engagement.endTime,
+        durationSeconds: 60,
+        transcript: false,
+      },
+    ];
     stack.zoom.addEngagement(engagement);
     // First delivery: the download stops after 3 MiB. Second: Storage answers 503 to the upload.
     stack.zoom.faults.truncateDownload({ pathIncludes: 'rec-crash-1', afterBytes: 3 * 1024 * 1024, times: 1 });
@@ -200,11 +235,32 @@ describe('Zoom pipeline on the local stack', () => {
 
   it('CRM 503 then recovery: the retry writes the attachment and the comment exactly once', async () => {
     const base = stack.zoom.generateDay({ seed: 'crm-fail', date: '2026-11-15', engagements: 1 })[0]!;
-    const engagement: MockEngagement = { ...base, engagementId: 'eng-crm-1', voicemails: [], messagingTranscript: false, dispositions: [], notes: [{ noteId: 'n-1', note: 'only once', userId: 'u', userName: 'U', createdTime: base.startTime }] };
-    engagement.recordings = [{ recordingId: 'rec-crm-1', bytes: 50_000, contentType: 'audio/mpeg', startTime: base.startTime, endTime: base.endTime, durationSeconds: 30, transcript: false }];
+    const engagement: MockEngagement = {
+      ...base,
+      engagementId: 'eng-crm-1',
+      voicemails: [],
+      messagingTranscript: false,
+      dispositions: [],
+      notes: [{ noteId: 'n-1', note: 'only once', userId: 'u', userName: 'U', createdTime: base.startTime }],
+    };
+    engagement.recordings = [
+      {
+        recordingId: 'rec-crm-1',
+        bytes: 50_000,
+        contentType: 'audio/mpeg',
+        startTime: base.startTime,
+        endTime: base.endTime,
+        durationSeconds: 30,
+        transcript: false,
+      },
+    ];
     stack.zoom.addEngagement(engagement);
     for (const operation of ['addAttachment', 'addComment']) {
-      const res = await fetch(`${stack.functions['crm']}/admin/faults`, { method: 'POST', headers: adminHeaders(), body: JSON.stringify({ operation, status: 503, times: 2 }) });
+      const res = await fetch(`${stack.functions['crm']}/admin/faults`, {
+        method: 'POST',
+        headers: adminHeaders(),
+        body: JSON.stringify({ operation, status: 503, times: 2 }),
+      });
       expect(res.status).toBeLessThan(300);
     }
     const failedDeliveries = () => Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1].failedAttempts;
@@ -220,29 +276,54 @@ describe('Zoom pipeline on the local stack', () => {
     expect((await ledgerOf('eng-crm-1'))?.state).toBe('complete');
   });
 
-  it('a file Zoom keeps failing on is given up on the last of N deliveries: failed in the ledger with the reason, acknowledged, nothing dead-lettered', async () => {
-    const base = stack.zoom.generateDay({ seed: 'dead', date: '2026-11-14', engagements: 1 })[0]!;
-    const engagement: MockEngagement = { ...base, engagementId: 'eng-dead-1', voicemails: [], messagingTranscript: false, notes: [], dispositions: [] };
-    engagement.recordings = [{ recordingId: 'rec-dead-1', bytes: 1000, contentType: 'audio/mpeg', startTime: base.startTime, endTime: base.endTime, durationSeconds: 1, transcript: false }];
-    stack.zoom.addEngagement(engagement);
-    stack.zoom.faults.failHttp({ pathIncludes: 'rec-dead-1', status: 500, times: 1000 });
-    await stack.zoom.deliver(eventsOf(['eng-dead-1']), { retryDelaysMs: [] });
-    await drain();
-    stack.zoom.faults.clear();
-    const trigger = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1];
-    // The stack's subscriptions dead-letter after 5 deliveries, and the worker knows it (PUBSUB_MAX_DELIVERY_ATTEMPTS).
-    expect(trigger.deadLettered).toBe(0);
-    expect(await deadLetteredRecordingIds()).not.toContain('rec-dead-1');
-    expect((await ledgerOf('eng-dead-1'))?.artifacts['recording-rec-dead-1']).toMatchObject({ state: 'failed', gaveUp: true, reason: expect.stringMatching(/^gave up after 5 deliveries: .*HTTP 500/) });
-    expect((await ledgerOf('eng-dead-1'))?.state).toBe('attention');
-  });
+  it(
+    'a file Zoom keeps failing on is given up on the last of N ' + 'deliveries: failed in the ledger with the reason, ' + 'acknowledged, nothing dead-lettered',
+    async () => {
+      const base = stack.zoom.generateDay({ seed: 'dead', date: '2026-11-14', engagements: 1 })[0]!;
+      const engagement: MockEngagement = { ...base, engagementId: 'eng-dead-1', voicemails: [], messagingTranscript: false, notes: [], dispositions: [] };
+      engagement.recordings = [
+        {
+          recordingId: 'rec-dead-1',
+          bytes: 1000,
+          contentType: 'audio/mpeg',
+          startTime: base.startTime,
+          endTime: base.endTime,
+          durationSeconds: 1,
+          transcript: false,
+        },
+      ];
+      stack.zoom.addEngagement(engagement);
+      stack.zoom.faults.failHttp({ pathIncludes: 'rec-dead-1', status: 500, times: 1000 });
+      await stack.zoom.deliver(eventsOf(['eng-dead-1']), { retryDelaysMs: [] });
+      await drain();
+      stack.zoom.faults.clear();
+      const trigger = Object.entries(stack.pubsub.stats()).find(([name]) => name.endsWith('/interaction-worker-push'))![1];
+      // The stack's subscriptions dead-letter after 5 deliveries, and the worker knows it (PUBSUB_MAX_DELIVERY_ATTEMPTS).
+      expect(trigger.deadLettered).toBe(0);
+      expect(await deadLetteredRecordingIds()).not.toContain('rec-dead-1');
+      expect((await ledgerOf('eng-dead-1'))?.artifacts['recording-rec-dead-1']).toMatchObject({
+        state: 'failed',
+        gaveUp: true,
+        reason: expect.stringMatching(/^gave up after 5 deliveries: .*HTTP 500/),
+      });
+      expect((await ledgerOf('eng-dead-1'))?.state).toBe('attention');
+    },
+  );
 
   it('a bad signature is refused with 401 and nothing reaches Pub/Sub', async () => {
     const published = () => Object.values(stack.pubsub.stats()).reduce((n, s) => n + s.delivered, 0);
     const before = published();
-    const body = JSON.stringify({ event: 'contact_center.recording_completed', event_ts: Date.now(), payload: { object: { recording_id: 'r', engagement_id: 'e' } } });
+    const body = JSON.stringify({
+      event: 'contact_center.recording_completed',
+      event_ts: Date.now(),
+      payload: { object: { recording_id: 'r', engagement_id: 'e' } },
+    });
     const ts = nowSeconds();
-    const res = await fetch(stack.functions['zoom-webhook']!, { method: 'POST', headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': String(ts), 'x-zm-signature': zoomSignature('wrong-secret-000', ts, body) }, body });
+    const res = await fetch(stack.functions['zoom-webhook']!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-zm-request-timestamp': String(ts), 'x-zm-signature': zoomSignature('wrong-secret-000', ts, body) },
+      body,
+    });
     expect(res.status).toBe(401);
     await drain();
     expect(published()).toBe(before);

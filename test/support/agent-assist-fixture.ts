@@ -78,7 +78,8 @@ export async function startAgentAssist(options: { env?: Env; docs?: DocStore; di
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const salesforceToken = async (app: SalesforceConnectedApp = AGENT_APP) => {
-    const res = await fetch(`${salesforce.baseUrl}/services/oauth2/token?${new URLSearchParams({ grant_type: 'client_credentials', client_id: app.consumerKey, client_secret: app.consumerSecret })}`);
+    const query = new URLSearchParams({ grant_type: 'client_credentials', client_id: app.consumerKey, client_secret: app.consumerSecret });
+    const res = await fetch(`${salesforce.baseUrl}/services/oauth2/token?${query}`);
     if (res.status !== 200) throw new Error(`salesforce token: ${res.status}`);
     return ((await res.json()) as { access_token: string }).access_token;
   };
@@ -91,7 +92,10 @@ export async function startAgentAssist(options: { env?: Env; docs?: DocStore; di
     socket,
     salesforceToken,
     async agentToken() {
-      const res = await fetch(`${url}/register`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await salesforceToken()}` } });
+      const res = await fetch(`${url}/register`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${await salesforceToken()}` },
+      });
       if (res.status !== 200) throw new Error(`register: ${res.status}`);
       return ((await res.json()) as { token: string }).token;
     },

@@ -20,7 +20,11 @@ const E164 = /^\+[1-9]\d{1,14}$/;
 export async function acceptEndUserToken(token: string, companySecret: string, now: Date): Promise<PlatformEndUser> {
   const header = decodeProtectedHeader(token);
   if (header.alg !== 'HS256') throw new Error(`refused: alg ${String(header.alg)}, HS256 expected`);
-  const { payload } = await jwtVerify(token, new TextEncoder().encode(companySecret), { algorithms: ['HS256'], currentDate: now, requiredClaims: ['iat', 'exp'] });
+  const { payload } = await jwtVerify(token, new TextEncoder().encode(companySecret), {
+    algorithms: ['HS256'],
+    currentDate: now,
+    requiredClaims: ['iat', 'exp'],
+  });
   const text = (key: string): string | undefined => {
     const v = payload[key];
     if (v === undefined) return undefined;

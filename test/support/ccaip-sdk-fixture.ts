@@ -50,7 +50,25 @@ export type KeyFormat = 'jwks' | 'x509' | 'spki';
 async function certifiedKey(): Promise<{ privateKey: CryptoKey; cert: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'ccaip-sdk-cert-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=securetoken.test', '-days', '2'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=securetoken.test',
+        '-days',
+        '2',
+      ],
+      { stdio: 'ignore' },
+    );
     return { privateKey: await importPKCS8(readFileSync(join(dir, 'key.pem'), 'utf8'), 'RS256'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -87,7 +105,13 @@ export async function startCcaipSdk(envOverrides: Env = {}, keyFormat: KeyFormat
     async forge(claims) {
       const other = await generateKeyPair('RS256');
       const iat = Math.floor(clock.now / 1000);
-      return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt(iat).setExpirationTime(iat + 3600).sign(other.privateKey);
+      return new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt(iat)
+        .setExpirationTime(iat + 3600)
+        .sign(other.privateKey);
     },
     async rotate() {
       key = await generateKeyPair('RS256');
@@ -99,7 +123,8 @@ export async function startCcaipSdk(envOverrides: Env = {}, keyFormat: KeyFormat
   const fakeFetch = async (url: string): Promise<Response> => {
     fetches += 1;
     if (idp.down) throw new TypeError('fetch failed');
-    if (url === `${ISSUER.replace(/\/+$/, '')}/.well-known/openid-configuration`) return Response.json({ issuer: ISSUER, jwks_uri: 'https://idp.example.test/.well-known/jwks.json' });
+    if (url === `${ISSUER.replace(/\/+$/, '')}/.well-known/openid-configuration`)
+      return Response.json({ issuer: ISSUER, jwks_uri: 'https://idp.example.test/.well-known/jwks.json' });
     if (url === 'https://idp.example.test/.well-known/jwks.json') return Response.json(published);
     return new Response('not found', { status: 404 });
   };

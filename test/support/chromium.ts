@@ -12,7 +12,9 @@ export const CHROMIUM = '/usr/bin/chromium';
  */
 export function dumpDom(url: string, extraArgs: string[] = []): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs, '--dump-dom', url], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs, '--dump-dom', url], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

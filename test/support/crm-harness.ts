@@ -69,7 +69,16 @@ export async function startCrm(options: { env?: Env; crm?: CrmClient; docs?: Mem
   const clientDeps = { log, ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}), ...(clientNow ? { now: clientNow } : {}) };
   const ba360 = config.CRM_MODE === 'real' && config.CRM_ADAPTER === 'ba360' ? createBa360FromConfig(config, clientDeps) : undefined;
   const crm = options.crm ?? ba360?.crm ?? (config.CRM_MODE === 'real' ? createCrmClient(config, clientDeps) : undefined);
-  const handler = buildCrmApp({ config, log, store: config.CRM_MODE === 'mock' ? docs : undefined, markers: config.CRM_MODE === 'real' ? docs : undefined, crm, ba360, buckets: new Map([[BUCKET, bucket]]), ...(options.now ? { now: options.now } : {}) });
+  const handler = buildCrmApp({
+    config,
+    log,
+    store: config.CRM_MODE === 'mock' ? docs : undefined,
+    markers: config.CRM_MODE === 'real' ? docs : undefined,
+    crm,
+    ba360,
+    buckets: new Map([[BUCKET, bucket]]),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const name = `crmTest${++instances}`;
   http(name, handler);
   const server = await listen(getTestServer(name));

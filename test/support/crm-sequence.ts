@@ -14,7 +14,9 @@ interface CcaipOperation {
   response_data_location?: string;
 }
 /** The checked-in configuration admins paste into CCAI Platform, read as they would. */
-export const ccaipConfig = JSON.parse(readFileSync(new URL('../../functions/crm/ccaip-config.json', import.meta.url), 'utf8')) as { operations: CcaipOperation[] };
+export const ccaipConfig = JSON.parse(readFileSync(new URL('../../functions/crm/ccaip-config.json', import.meta.url), 'utf8')) as {
+  operations: CcaipOperation[];
+};
 
 export interface SequenceInput {
   phone: string;

@@ -167,7 +167,8 @@ export async function seedLedger(docs: DocStore, envelopes: ZoomEnvelope[], stat
     if (!plan) continue;
     const doc = byEngagement.get(plan.engagementId) ?? { engagementId: plan.engagementId, state: 'complete', artifacts: {}, items: {} };
     const updatedAt = state.updatedAt ?? new Date();
-    for (const a of plan.artifacts) (doc['artifacts'] as DocData)[a.key] = { kind: a.kind, state: state.artifact ?? 'linked', path: `zoom/${plan.engagementId}/${a.key}`, updatedAt };
+    for (const a of plan.artifacts)
+      (doc['artifacts'] as DocData)[a.key] = { kind: a.kind, state: state.artifact ?? 'linked', path: `zoom/${plan.engagementId}/${a.key}`, updatedAt };
     for (const i of plan.items) (doc['items'] as DocData)[i.key] = { kind: i.kind, state: state.item ?? 'written', eventTs: i.eventTs, updatedAt };
     byEngagement.set(plan.engagementId, doc);
   }

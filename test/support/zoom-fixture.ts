@@ -76,7 +76,13 @@ export async function startWebhook(overrides: Env = {}, ports: { docs?: MemoryDo
 /** The wrapped body a Pub/Sub push subscription posts (docs/contracts/google-cloud.md §2). */
 export function pubSubPush(data: unknown, id = `m-${Math.random().toString(36).slice(2)}`, deliveryAttempt?: number): unknown {
   return {
-    message: { data: Buffer.from(JSON.stringify(data)).toString('base64'), messageId: id, message_id: id, publishTime: new Date().toISOString(), attributes: {} },
+    message: {
+      data: Buffer.from(JSON.stringify(data)).toString('base64'),
+      messageId: id,
+      message_id: id,
+      publishTime: new Date().toISOString(),
+      attributes: {},
+    },
     subscription: 'projects/ccbridge-test/subscriptions/interaction-worker-push',
     ...(deliveryAttempt ? { deliveryAttempt } : {}),
   };

@@ -17,10 +17,12 @@ const hcl = (expr: string) => `\${${expr}}`;
 let ev: Evaluator;
 
 function instances(type: string) {
-  return ev.resourceInstances('resource', (t) => t === type).map((r) => ({
-    ...r,
-    attr: (...path: string[]) => ev.attribute(r.instance, r.block, r.key, r.each, path),
-  }));
+  return ev
+    .resourceInstances('resource', (t) => t === type)
+    .map((r) => ({
+      ...r,
+      attr: (...path: string[]) => ev.attribute(r.instance, r.block, r.key, r.each, path),
+    }));
 }
 const envOf = (service: ReturnType<typeof instances>[number]) => {
   const out: Record<string, Value> = {};
@@ -32,14 +34,24 @@ const envOf = (service: ReturnType<typeof instances>[number]) => {
 beforeAll(async () => {
   const example = (await parse('terraform.tfvars.example', readFileSync(join(repo, 'terraform', 'terraform.tfvars.example'), 'utf8'))) as Record<string, Json>;
   ev = new Evaluator(await loadConfiguration(join(repo, 'terraform')), {
-    rootVariables: { ...example, agent_assist_ui_image: 'europe-docker.pkg.dev/p/ccbridge/ui-connector-run:1', salesforce_domain: 'acme.my.salesforce.com', salesforce_organization_ids: ['00D5g000004ABcD'] },
+    rootVariables: {
+      ...example,
+      agent_assist_ui_image: 'europe-docker.pkg.dev/p/ccbridge/ui-connector-run:1',
+      salesforce_domain: 'acme.my.salesforce.com',
+      salesforce_organization_ids: ['00D5g000004ABcD'],
+    },
   });
 });
 
 describe('Agent Assist desktop (terraform/agent_assist_ui.tf)', () => {
   it('creates the four notification topics and lets only the Dialogflow service agent publish to them', () => {
     const topics = instances('google_pubsub_topic').filter((t) => t.block.name === 'agent_assist_notifications');
-    expect(topics.map((t) => t.attr('name')).sort()).toEqual(['agent-assist-lifecycle', 'agent-assist-new-messages', 'agent-assist-recognition-results', 'agent-assist-suggestions']);
+    expect(topics.map((t) => t.attr('name')).sort()).toEqual([
+      'agent-assist-lifecycle',
+      'agent-assist-new-messages',
+      'agent-assist-recognition-results',
+      'agent-assist-suggestions',
+    ]);
     const publishers = instances('google_pubsub_topic_iam_member').filter((g) => g.block.name === 'dialogflow_publishes_notifications');
     expect(publishers).toHaveLength(4);
     for (const g of publishers) {
@@ -56,7 +68,11 @@ describe('Agent Assist desktop (terraform/agent_assist_ui.tf)', () => {
     const events = services.find((s) => s.attr('name') === 'agent-assist-events')!;
     expect(ui.attr('template', '0', 'timeout')).toBe('3600s');
     expect(ui.attr('template', '0', 'session_affinity')).toBe(true);
-    expect(envOf(ui)).toMatchObject({ UI_CONNECTOR_NOTIFICATIONS: 'off', SALESFORCE_DOMAIN: 'acme.my.salesforce.com', SALESFORCE_ORGANIZATION_ID: '00D5g000004ABcD' });
+    expect(envOf(ui)).toMatchObject({
+      UI_CONNECTOR_NOTIFICATIONS: 'off',
+      SALESFORCE_DOMAIN: 'acme.my.salesforce.com',
+      SALESFORCE_ORGANIZATION_ID: '00D5g000004ABcD',
+    });
     expect(envOf(events)).toMatchObject({ UI_CONNECTOR_NOTIFICATIONS: 'accept' });
     const invokers = instances('google_cloud_run_v2_service_iam_member');
     const publicGrants = invokers.filter((g) => g.attr('member') === 'allUsers');
@@ -67,21 +83,37 @@ describe('Agent Assist desktop (terraform/agent_assist_ui.tf)', () => {
     expect(refNames(eventsInvokers[0]!.attr('member'))).toContain('google_service_account.agent_assist_push[0].email');
   });
 
-  it('grants the proxy identity the Agent Assist client role and Firestore only, the consumer Firestore only, the push identity nothing at project level', () => {
-    const grants = instances('google_project_iam_member');
-    const rolesOf = (account: string) => grants.filter((g) => refNames(g.attr('member')).some((r) => r.startsWith(`google_service_account.${account}[`))).map((g) => g.attr('role')).sort();
-    expect(rolesOf('agent_assist_ui')).toEqual(['roles/datastore.user', 'roles/dialogflow.agentAssistClient']);
-    expect(rolesOf('agent_assist_events')).toEqual(['roles/datastore.user']);
-    expect(rolesOf('agent_assist_push')).toEqual([]);
-  });
+  it(
+    'grants the proxy identity the Agent Assist client ' +
+      'role and Firestore only, the consumer Firestore ' +
+      'only, the push identity nothing at project level',
+    () => {
+      const grants = instances('google_project_iam_member');
+      const rolesOf = (account: string) =>
+        grants
+          .filter((g) => refNames(g.attr('member')).some((r) => r.startsWith(`google_service_account.${account}[`)))
+          .map((g) => g.attr('role'))
+          .sort();
+      expect(rolesOf('agent_assist_ui')).toEqual(['roles/datastore.user', 'roles/dialogflow.agentAssistClient']);
+      expect(rolesOf('agent_assist_events')).toEqual(['roles/datastore.user']);
+      expect(rolesOf('agent_assist_push')).toEqual([]);
+    },
+  );
 
   it('pushes each topic to the consumer path of its socket event with an OIDC token of the push identity', () => {
     const subs = instances('google_pubsub_subscription').filter((s) => s.block.name === 'agent_assist_notifications_push');
     expect(subs).toHaveLength(4);
-    expect(subs.map((s) => s.key).sort()).toEqual(['conversation-lifecycle-event', 'human-agent-assistant-event', 'new-message-event', 'new-recognition-result-notification-event']);
+    expect(subs.map((s) => s.key).sort()).toEqual([
+      'conversation-lifecycle-event',
+      'human-agent-assistant-event',
+      'new-message-event',
+      'new-recognition-result-notification-event',
+    ]);
     for (const s of subs) {
       // https://agent-assist-events-<project number>.<region>.run.app/notifications/<socket event>
-      expect((s.block.body['push_config'] as Array<Record<string, unknown>>)[0]!['push_endpoint']).toBe(`${hcl('local.aa_events_url')}/notifications/${hcl('each.key')}`);
+      expect((s.block.body['push_config'] as Array<Record<string, unknown>>)[0]!['push_endpoint']).toBe(
+        `${hcl('local.aa_events_url')}/notifications/${hcl('each.key')}`,
+      );
       expect(refNames(s.attr('push_config', '0', 'oidc_token', '0', 'service_account_email'))).toContain('google_service_account.agent_assist_push[0].email');
     }
   });

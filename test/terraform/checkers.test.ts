@@ -32,8 +32,7 @@ function load(files: Record<string, string>): Promise<Configuration> {
 const messages = (findings: Finding[]): string[] => findings.map((f) => `${f.where}: ${f.message}`).sort();
 
 // A minimal well-formed deployment of one function, reused by several tests.
-const manifest = (entryPoint = 'reconcile'): string =>
-  JSON.stringify({ functions: [{ name: 'reconcile', entryPoint, signature: 'http' }] });
+const manifest = (entryPoint = 'reconcile'): string => JSON.stringify({ functions: [{ name: 'reconcile', entryPoint, signature: 'http' }] });
 
 const functionModule = {
   'modules/fn/variables.tf': `
@@ -198,18 +197,20 @@ output "c" {
 }
 `,
     });
-    expect(messages(checkReferences(config, schema))).toEqual([
-      'output.a: unresolved reference var.regoin (no such variable in terraform)',
-      'output.b: unresolved reference local.name',
-      'output.c: unresolved reference google_pubsub_topic.missing (no such resource, variable or iterator)',
-    ].sort());
+    expect(messages(checkReferences(config, schema))).toEqual(
+      [
+        'output.a: unresolved reference var.regoin (no such variable in terraform)',
+        'output.b: unresolved reference local.name',
+        'output.c: unresolved reference google_pubsub_topic.missing (no such resource, variable or iterator)',
+      ].sort(),
+    );
   });
 
   it('reports a misspelled attribute of a referenced resource (schema-checked)', async () => {
     const config = await load({ 'main.tf': `${base}\noutput "x" {\n  value = google_pubsub_topic.t["a"].nmae\n}\n` });
-    expect(messages(checkReferences(config, schema))).toEqual([
-      'output.x: google_pubsub_topic.t has no attribute "nmae" (google_pubsub_topic, google provider 6.50.0)',
-    ].sort());
+    expect(messages(checkReferences(config, schema))).toEqual(
+      ['output.x: google_pubsub_topic.t has no attribute "nmae" (google_pubsub_topic, google provider 6.50.0)'].sort(),
+    );
   });
 
   it('reports each.* outside for_each and a module output that does not exist', async () => {
@@ -227,10 +228,11 @@ resource "google_pubsub_topic" "single" {
 `,
       'modules/m/outputs.tf': 'output "present" {\n  value = 1\n}\n',
     });
-    expect(messages(checkReferences(config, schema))).toEqual([
-      'module.m has no output "missing"',
-      'each.* used in a block without for_each',
-    ].map((m, i) => (i === 0 ? `output.x: ${m}` : `google_pubsub_topic.single: ${m}`)).sort());
+    expect(messages(checkReferences(config, schema))).toEqual(
+      ['module.m has no output "missing"', 'each.* used in a block without for_each']
+        .map((m, i) => (i === 0 ? `output.x: ${m}` : `google_pubsub_topic.single: ${m}`))
+        .sort(),
+    );
   });
 });
 
@@ -244,10 +246,9 @@ describe('module call check', () => {
 
   it('reports an argument the module does not declare and a missing required variable', async () => {
     const config = await load({ ...child, 'main.tf': 'module "m" {\n  source  = "./modules/m"\n  requird = "x"\n}\n' });
-    expect(messages(checkModuleCalls(config))).toEqual([
-      'module.m: argument "requird" is not a variable of ./modules/m',
-      'module.m: required variable "required" of ./modules/m is not set',
-    ].sort());
+    expect(messages(checkModuleCalls(config))).toEqual(
+      ['module.m: argument "requird" is not a variable of ./modules/m', 'module.m: required variable "required" of ./modules/m is not set'].sort(),
+    );
   });
 });
 
@@ -271,11 +272,13 @@ resource "google_cloudfunctions2_function" "f" {
 }
 `,
     });
-    expect(messages(checkAttributes(config, schema))).toEqual([
-      'google_cloudfunctions2_function.f: unknown argument or block "locaton"',
-      'google_cloudfunctions2_function.f: "url" is computed by the provider and cannot be set',
-      'google_cloudfunctions2_function.f: unknown argument or block "build_config.entry_pont"',
-    ].sort());
+    expect(messages(checkAttributes(config, schema))).toEqual(
+      [
+        'google_cloudfunctions2_function.f: unknown argument or block "locaton"',
+        'google_cloudfunctions2_function.f: "url" is computed by the provider and cannot be set',
+        'google_cloudfunctions2_function.f: unknown argument or block "build_config.entry_pont"',
+      ].sort(),
+    );
   });
 
   it('reports a misspelled argument inside a dynamic block and an unknown resource type', async () => {
@@ -298,10 +301,12 @@ resource "google_pubsub_topics" "t" {
 }
 `,
     });
-    expect(messages(checkAttributes(config, schema))).toEqual([
-      'google_storage_bucket.b: unknown argument or block "lifecycle_rule.acton"',
-      'google_pubsub_topics.t: unknown resource type "google_pubsub_topics" (not in the provider attribute lists)',
-    ].sort());
+    expect(messages(checkAttributes(config, schema))).toEqual(
+      [
+        'google_storage_bucket.b: unknown argument or block "lifecycle_rule.acton"',
+        'google_pubsub_topics.t: unknown resource type "google_pubsub_topics" (not in the provider attribute lists)',
+      ].sort(),
+    );
   });
 });
 
@@ -331,9 +336,12 @@ module "fn" {
 `,
       '../functions/functions.json': manifest(),
     });
-    expect(messages(checkDeployments(config, opts))).toEqual([
-      'module.fn.google_cloudfunctions2_function.this: entry point is not read from functions/functions.json (changing the file does not change the deployment)',
-    ].sort());
+    expect(messages(checkDeployments(config, opts))).toEqual(
+      [
+        'module.fn.google_cloudfunctions2_function.this: entry point is not read from functions/functions.json ' +
+          '(changing the file does not change the deployment)',
+      ].sort(),
+    );
   });
 
   it('reports the wrong runtime and a source that is not the function bundle', async () => {
@@ -343,39 +351,59 @@ module "fn" {
       'main.tf': rootFromManifest('runtime = "nodejs20"').replace('../dist/${each.key}', '../dist/other'),
       '../functions/functions.json': manifest(),
     });
-    expect(messages(checkDeployments(config, opts))).toEqual([
-      'module.fn["reconcile"].google_cloudfunctions2_function.this: runtime is "nodejs20", expected nodejs22',
-      'module.fn["reconcile"].google_cloudfunctions2_function.this: source is /virtual/dist/other; expected a zip of /virtual/dist/reconcile (data.archive_file -> google_storage_bucket_object -> storage_source)',
-    ].sort());
+    expect(messages(checkDeployments(config, opts))).toEqual(
+      [
+        'module.fn["reconcile"].google_cloudfunctions2_function.this: runtime is "nodejs20", expected nodejs22',
+        'module.fn["reconcile"].google_cloudfunctions2_function.this: source is /virtual/dist/other; expected a ' +
+          'zip of /virtual/dist/reconcile (data.archive_file -> google_storage_bucket_object -> storage_source)',
+      ].sort(),
+    );
   });
 
   it('reports a cloudevent function deployed without an event trigger', async () => {
     const config = await load({
       ...functionModule,
       'main.tf': rootFromManifest(),
-      '../functions/functions.json': JSON.stringify({ functions: [{ name: 'reconcile', entryPoint: 'reconcile', signature: 'cloudevent', topic: 'zoom-events' }] }),
+      '../functions/functions.json': JSON.stringify({
+        functions: [{ name: 'reconcile', entryPoint: 'reconcile', signature: 'cloudevent', topic: 'zoom-events' }],
+      }),
     });
-    expect(messages(checkDeployments(config, opts))).toEqual(['module.fn["reconcile"].google_cloudfunctions2_function.this: a cloudevent function needs an event_trigger'].sort());
+    expect(messages(checkDeployments(config, opts))).toEqual(
+      ['module.fn["reconcile"].google_cloudfunctions2_function.this: a cloudevent function needs an event_trigger'].sort(),
+    );
   });
 });
 
 describe('primitive role check', () => {
   it('accepts predefined roles', async () => {
-    const config = await load({ 'main.tf': 'resource "google_project_iam_member" "m" {\n  project = "p"\n  role    = "roles/datastore.user"\n  member  = "serviceAccount:a@p.iam.gserviceaccount.com"\n}\n' });
+    const config = await load({
+      'main.tf':
+        'resource "google_project_iam_member" "m" {\n  project = "p"\n  role    = "roles/datastore.user"\n  ' +
+        'member  = "serviceAccount:a@p.iam.gserviceaccount.com"\n}\n',
+    });
     expect(checkPrimitiveRoles(config)).toEqual([]);
   });
 
   it('reports a roles/editor binding', async () => {
-    const config = await load({ 'main.tf': 'resource "google_project_iam_member" "m" {\n  project = "p"\n  role    = "roles/editor"\n  member  = "serviceAccount:a@p.iam.gserviceaccount.com"\n}\n' });
-    expect(messages(checkPrimitiveRoles(config))).toEqual([
-      'google_project_iam_member.m: primitive role roles/editor (grant a predefined role instead)',
-      'google_project_iam_member.m: primitive role roles/editor',
-    ].sort());
+    const config = await load({
+      'main.tf':
+        'resource "google_project_iam_member" "m" {\n  project = "p"\n  role    = "roles/editor"\n  member  = ' +
+        '"serviceAccount:a@p.iam.gserviceaccount.com"\n}\n',
+    });
+    expect(messages(checkPrimitiveRoles(config))).toEqual(
+      [
+        'google_project_iam_member.m: primitive role roles/editor (grant a predefined role instead)',
+        'google_project_iam_member.m: primitive role roles/editor',
+      ].sort(),
+    );
   });
 
   it('accepts a custom role of the configuration (its ID is known only after apply), but not a role it cannot determine', async () => {
-    const custom = 'resource "google_project_iam_custom_role" "r" {\n  project     = "p"\n  role_id     = "writer"\n  title       = "writer"\n  permissions = ["storage.objects.create"]\n}\n';
-    const grant = (role: string) => `resource "google_storage_bucket_iam_member" "m" {\n  bucket = "b"\n  role   = ${role}\n  member = "user:a@example.com"\n}\n`;
+    const custom =
+      'resource "google_project_iam_custom_role" "r" {\n  project     = "p"\n  role_id     = "writer"\n  ' +
+      'title       = "writer"\n  permissions = ["storage.objects.create"]\n}\n';
+    const grant = (role: string) =>
+      `resource "google_storage_bucket_iam_member" "m" {\n  bucket = "b"\n  role   = ${role}\n  member = "user:a@example.com"\n}\n`;
     expect(checkPrimitiveRoles(await load({ 'main.tf': custom + grant('google_project_iam_custom_role.r.id') }))).toEqual([]);
     const unknown = await load({ 'main.tf': 'variable "role" {\n  type = string\n}\n' + grant('var.role') });
     expect(messages(checkPrimitiveRoles(unknown))).toEqual(['google_storage_bucket_iam_member.m: role cannot be determined statically']);
@@ -383,8 +411,10 @@ describe('primitive role check', () => {
 
   it('reports a primitive role assembled from a variable default, which no literal scan would see', async () => {
     const config = await load({
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: HCL interpolation inside HCL source text
-      'main.tf': 'variable "level" {\n  type    = string\n  default = "owner"\n}\nresource "google_project_iam_member" "m" {\n  project = "p"\n  role    = "roles/${var.level}"\n  member  = "user:a@example.com"\n}\n',
+      'main.tf':
+        'variable "level" {\n  type    = string\n  default = "owner"\n}\nresource "google_project_iam_member" "m" ' +
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: HCL interpolation inside HCL source text
+        '{\n  project = "p"\n  role    = "roles/${var.level}"\n  member  = "user:a@example.com"\n}\n',
     });
     expect(messages(checkPrimitiveRoles(config))).toEqual(['google_project_iam_member.m: primitive role roles/owner'].sort());
   });
@@ -415,9 +445,12 @@ resource "google_cloud_run_service_iam_member" "public" {
 
   it('reports allUsers allowed to invoke reconcile', async () => {
     const config = await load({ ...functionModule, 'main.tf': invoker('["crm", "reconcile"]') });
-    expect(messages(checkPublicInvokers(config, PUBLIC))).toEqual([
-      'google_cloud_run_service_iam_member.public["reconcile"]: allUsers may invoke "reconcile"; only crm, ui-connector, zoom-webhook authenticate their callers themselves',
-    ].sort());
+    expect(messages(checkPublicInvokers(config, PUBLIC))).toEqual(
+      [
+        'google_cloud_run_service_iam_member.public["reconcile"]: allUsers may invoke "reconcile"; only crm, ' +
+          'ui-connector, zoom-webhook authenticate their callers themselves',
+      ].sort(),
+    );
   });
 
   it('reports allUsers on a role other than invoker and on a resource that is not a function', async () => {
@@ -431,10 +464,12 @@ resource "google_storage_bucket_iam_member" "open" {
 }
 `,
     });
-    expect(messages(checkPublicInvokers(config, PUBLIC))).toEqual([
-      'google_cloud_run_service_iam_member.public["crm"]: allUsers granted roles/run.developer; the public may only invoke functions',
-      'google_storage_bucket_iam_member.open: allUsers granted roles/storage.objectViewer; the public may only invoke functions',
-    ].sort());
+    expect(messages(checkPublicInvokers(config, PUBLIC))).toEqual(
+      [
+        'google_cloud_run_service_iam_member.public["crm"]: allUsers granted roles/run.developer; the public may only invoke functions',
+        'google_storage_bucket_iam_member.open: allUsers granted roles/storage.objectViewer; the public may only invoke functions',
+      ].sort(),
+    );
   });
 });
 
@@ -473,33 +508,45 @@ module "fn" {
         'variable "crm_password" {\n  type      = string\n  sensitive = true\n}\n',
       ),
     });
-    expect(messages(checkSecrets(config))).toEqual([
-      'module.fn.google_cloudfunctions2_function.this: plain environment variable CRM is derived from sensitive var.crm_password',
-      'module.fn.google_cloudfunctions2_function.this: plain environment variable ZOOM_WEBHOOK_SECRET looks like a credential; use secret_environment_variables',
-    ].sort());
+    expect(messages(checkSecrets(config))).toEqual(
+      [
+        'module.fn.google_cloudfunctions2_function.this: plain environment variable CRM is derived from sensitive var.crm_password',
+        'module.fn.google_cloudfunctions2_function.this: plain environment variable ZOOM_WEBHOOK_SECRET looks like ' +
+          'a credential; use secret_environment_variables',
+      ].sort(),
+    );
   });
 
   it('tells credential names from settings about credentials', () => {
-    for (const name of ['ZOOM_WEBHOOK_SECRET', 'ZOOM_WEBHOOK_SECRET_PREVIOUS', 'TWILIO_AUTH_TOKEN', 'CRM_CREDENTIALS', 'DB_PASSWORD', 'STRIPE_API_KEY']) expect([name, looksLikeCredential(name)]).toEqual([name, true]);
-    for (const name of ['UI_CONNECTOR_TOKEN_TTL_MINUTES', 'CRM_OAUTH_TOKEN_TTL_SECONDS', 'ZOOM_OAUTH_TOKEN_URL', 'ZOOM_CLIENT_ID', 'LOG_LEVEL']) expect([name, looksLikeCredential(name)]).toEqual([name, false]);
+    for (const name of ['ZOOM_WEBHOOK_SECRET', 'ZOOM_WEBHOOK_SECRET_PREVIOUS', 'TWILIO_AUTH_TOKEN', 'CRM_CREDENTIALS', 'DB_PASSWORD', 'STRIPE_API_KEY'])
+      expect([name, looksLikeCredential(name)]).toEqual([name, true]);
+    for (const name of ['UI_CONNECTOR_TOKEN_TTL_MINUTES', 'CRM_OAUTH_TOKEN_TTL_SECONDS', 'ZOOM_OAUTH_TOKEN_URL', 'ZOOM_CLIENT_ID', 'LOG_LEVEL'])
+      expect([name, looksLikeCredential(name)]).toEqual([name, false]);
   });
 
   it('reports a sensitive variable with a default and a credential-like variable that is not sensitive', async () => {
     const config = await load({
-      'main.tf': 'variable "twilio_auth_token" {\n  type    = string\n  default = null\n}\nvariable "jwt_secret" {\n  type      = string\n  sensitive = true\n  default   = "changeme"\n}\n',
+      'main.tf':
+        'variable "twilio_auth_token" {\n  type    = string\n  default = null\n}\nvariable "jwt_secret" {\n  ' +
+        'type      = string\n  sensitive = true\n  default   = "changeme"\n}\n',
     });
-    expect(messages(checkSecrets(config))).toEqual([
-      'variable.twilio_auth_token: looks like a credential but is not marked sensitive = true',
-      'variable.jwt_secret: a sensitive variable must not have a default value',
-    ].sort());
+    expect(messages(checkSecrets(config))).toEqual(
+      [
+        'variable.twilio_auth_token: looks like a credential but is not marked sensitive = true',
+        'variable.jwt_secret: a sensitive variable must not have a default value',
+      ].sort(),
+    );
   });
 
   it('reports a secret env var naming a secret this configuration does not create', async () => {
     const config = await load({ ...functionModule, 'main.tf': call('{}', '{ ZOOM_WEBHOOK_SECRET = "zoom-webhook-secert" }') });
-    expect(messages(checkSecrets(config))).toEqual([
-      'module.fn.google_cloudfunctions2_function.this: secret env ZOOM_WEBHOOK_SECRET reads "zoom-webhook-secert", which is not a google_secret_manager_secret of this configuration',
-      'module.fn.google_cloudfunctions2_function.this: its service account can read secrets the function is not given: zoom-webhook-secert',
-    ].sort());
+    expect(messages(checkSecrets(config))).toEqual(
+      [
+        'module.fn.google_cloudfunctions2_function.this: secret env ZOOM_WEBHOOK_SECRET reads ' +
+          '"zoom-webhook-secert", which is not a google_secret_manager_secret of this configuration',
+        'module.fn.google_cloudfunctions2_function.this: its service account can read secrets the function is not given: zoom-webhook-secert',
+      ].sort(),
+    );
   });
 
   it('reports a function whose service account can read more secrets than it is given', async () => {
@@ -513,8 +560,8 @@ resource "google_secret_manager_secret_iam_member" "extra" {
 }
 `,
     });
-    expect(messages(checkSecrets(config))).toEqual([
-      'module.fn.google_cloudfunctions2_function.this: its service account can read secrets the function is not given: crm-credentials',
-    ].sort());
+    expect(messages(checkSecrets(config))).toEqual(
+      ['module.fn.google_cloudfunctions2_function.this: its service account can read secrets the function is not given: crm-credentials'].sort(),
+    );
   });
 });

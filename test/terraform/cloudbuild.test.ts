@@ -23,7 +23,17 @@ const byId = (steps: typeof planSteps) => new Map(steps.map((s) => [s.id, s]));
 
 describe('cloudbuild.yaml (plan build)', () => {
   it('tests and builds, then terraform init, validate, plan, preflight, and stores the plan — no apply', () => {
-    expect(planSteps.map((s) => s.id)).toEqual(['test', 'build', 'agent-assist-ui-image', 'terraform-vars', 'terraform-init', 'terraform-validate', 'terraform-plan', 'preflight', 'store-plan']);
+    expect(planSteps.map((s) => s.id)).toEqual([
+      'test',
+      'build',
+      'agent-assist-ui-image',
+      'terraform-vars',
+      'terraform-init',
+      'terraform-validate',
+      'terraform-plan',
+      'preflight',
+      'store-plan',
+    ]);
     expect(planText).not.toMatch(/terraform apply|"apply"/);
   });
 
@@ -66,14 +76,24 @@ describe('cloudbuild.yaml (plan build)', () => {
     expect(steps.get('terraform-init')!.body).toContain(`-backend-config=prefix=ccbridge/${sub('_ENVIRONMENT')}`);
     expect(steps.get('terraform-validate')!.args).toEqual(['validate']);
     const plan = steps.get('terraform-plan')!.body;
-    for (const v of [`-var=project_id=${sub('_DEPLOY_PROJECT')}`, `-var=region=${sub('_REGION')}`, `-var=environment=${sub('_ENVIRONMENT')}`, '-var=run_local_provisioners=false', '-out=tfplan', 'terraform show -json tfplan > /workspace/plan.json']) expect(plan).toContain(v);
+    for (const v of [
+      `-var=project_id=${sub('_DEPLOY_PROJECT')}`,
+      `-var=region=${sub('_REGION')}`,
+      `-var=environment=${sub('_ENVIRONMENT')}`,
+      '-var=run_local_provisioners=false',
+      '-out=tfplan',
+      'terraform show -json tfplan > /workspace/plan.json',
+    ])
+      expect(plan).toContain(v);
     expect(steps.get('preflight')!.body).toContain('scripts/terraform/preflight.ts --project');
     expect(readFileSync(join(repo, 'terraform', 'versions.tf'), 'utf8')).toMatch(/backend "gcs" \{\}/);
   });
 
-  it('fetches the environment\'s terraform.tfvars from beside its state, and stores plan, bundles and provider lock under the build id', () => {
+  it("fetches the environment's terraform.tfvars from beside its state, and stores plan, bundles and provider lock under the build id", () => {
     const steps = byId(planSteps);
-    expect(steps.get('terraform-vars')!.body).toContain(`gs://${sub('_TF_STATE_BUCKET')}/ccbridge/${sub('_ENVIRONMENT')}/terraform.tfvars terraform/terraform.tfvars`);
+    expect(steps.get('terraform-vars')!.body).toContain(
+      `gs://${sub('_TF_STATE_BUCKET')}/ccbridge/${sub('_ENVIRONMENT')}/terraform.tfvars terraform/terraform.tfvars`,
+    );
     const store = steps.get('store-plan')!.body;
     for (const what of ['terraform/tfplan', 'terraform/.terraform.lock.hcl', 'terraform/.build', `plans/${sub('BUILD_ID')}/`]) expect(store).toContain(what);
   });

@@ -106,7 +106,8 @@ describe('derive-provider-attributes', () => {
     const schema = loadProviderSchema(join(repo, 'terraform'));
     expect(schema.googleVersion).toBe('6.50.0');
     const fn = schema.resource.get('google_cloudfunctions2_function');
-    for (const a of ['build_config.entry_point', 'build_config.runtime', 'service_config.secret_environment_variables.secret', 'event_trigger.retry_policy']) expect(fn?.args.has(a)).toBe(true);
+    for (const a of ['build_config.entry_point', 'build_config.runtime', 'service_config.secret_environment_variables.secret', 'event_trigger.retry_policy'])
+      expect(fn?.args.has(a)).toBe(true);
     for (const a of ['url', 'service_config.uri', 'update_time']) expect(fn?.computed.has(a)).toBe(true);
     expect(schema.data.get('archive_file')?.computed.has('output_md5')).toBe(true);
     expect(schema.resource.size).toBeGreaterThan(1000);

@@ -17,15 +17,31 @@ const repo = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
 /** file => what its queries are (each served by single-field indexes; see terraform/firestore.tf). */
 const REVIEWED_QUERIES: Record<string, { count: number; why: string }> = {
-  'functions/crm/mock/docstore-crm.ts': { count: 3, why: 'accounts by one field; open records by accountId == and status == (equality only); pages of a collection' },
+  'functions/crm/mock/docstore-crm.ts': {
+    count: 3,
+    why: 'accounts by one field; open records by accountId == and status == (equality only); pages of a collection',
+  },
   'functions/crm/mock/faults.ts': { count: 2, why: 'all faults; operation in [...]' },
   'functions/crm/mock/admin.ts': { count: 1, why: 'dump of a collection' },
   'functions/crm/mock/journal.ts': { count: 1, why: 'keys array-contains (sorted in memory), or orderBy at desc alone' },
   'functions/call-log/call-state.ts': { count: 1, why: 'calls due: dueAt <= now ordered by dueAt (single-field range)' },
   'shared/reconcile/store.ts': { count: 2, why: 'slices by runId ==; count by runId == and state == (equality only)' },
-  'shared/trace/trace.ts': { count: 11, why: 'equality only, one field each: zoomEventKeys / zoomWebhookRefusals / deadLetters engagementId ==, ledger crmRecordId ==, conversations conversationName ==, reconcileSlices marks.<mark> ==; crmMockJournal keys array-contains' },
-  'shared/trace/day.ts': { count: 6, why: 'one field each: receivedAt / updatedAt / hour / recordedAt >= and < of one day (zoomEventKeys, ledger, reconcileSlices, zoomWebhookRefusals, deadLetters); reconcileReports orderBy startedAt desc limit 1' },
-  'shared/agent-assist/notification-log.ts': { count: 2, why: 'room == and publishTimeMs >= ordered (composite index); committedAt >= ordered by it (single-field)' },
+  'shared/trace/trace.ts': {
+    count: 11,
+    why:
+      'equality only, one field each: zoomEventKeys / zoomWebhookRefusals / deadLetters engagementId ==, ledger crmRecordId ==, ' +
+      'conversations conversationName ==, reconcileSlices marks.<mark> ==; crmMockJournal keys array-contains',
+  },
+  'shared/trace/day.ts': {
+    count: 6,
+    why:
+      'one field each: receivedAt / updatedAt / hour / recordedAt >= and < of one day ' +
+      '(zoomEventKeys, ledger, reconcileSlices, zoomWebhookRefusals, deadLetters); reconcileReports orderBy startedAt desc limit 1',
+  },
+  'shared/agent-assist/notification-log.ts': {
+    count: 2,
+    why: 'room == and publishTimeMs >= ordered (composite index); committedAt >= ordered by it (single-field)',
+  },
 };
 
 /** file mentioning expireAt => the collection it writes with that field (null: it only reads or forwards it). */
@@ -79,7 +95,13 @@ describe('Firestore queries and indexes', () => {
   it('declares only the composite index the notification log needs (room, publishTimeMs)', async () => {
     const ev = new Evaluator(await loadConfiguration(join(repo, 'terraform')));
     expect(ev.root.local('firestore_composite_indexes')).toEqual([
-      { collection: 'agentAssistEvents', fields: [{ field_path: 'room', order: 'ASCENDING' }, { field_path: 'publishTimeMs', order: 'ASCENDING' }] },
+      {
+        collection: 'agentAssistEvents',
+        fields: [
+          { field_path: 'room', order: 'ASCENDING' },
+          { field_path: 'publishTimeMs', order: 'ASCENDING' },
+        ],
+      },
     ]);
   });
 

@@ -57,11 +57,13 @@ interface FunctionUnderTest {
   notDeployed: Record<string, string>;
 }
 
-const viaCrmFunction = 'the worker writes through the crm function (CRM_ADAPTER=contract); the CRM credentials are the crm function\'s';
+const viaCrmFunction = "the worker writes through the crm function (CRM_ADAPTER=contract); the CRM credentials are the crm function's";
 
 /** Functions that write the CRM through the crm function never get the CRM adapters' credentials. */
 const crmCredentialsViaCrmFunction = Object.fromEntries(
-  ['SERVICENOW_PASSWORD', 'SALESFORCE_CLIENT_SECRET', 'ZENDESK_API_TOKEN', 'BA360_PASSWORD', 'BA360_SECRET_KEY', 'BA360_CLIENT_KEY', 'BA360_LINK_SECRET'].map((k) => [k, viaCrmFunction]),
+  ['SERVICENOW_PASSWORD', 'SALESFORCE_CLIENT_SECRET', 'ZENDESK_API_TOKEN', 'BA360_PASSWORD', 'BA360_SECRET_KEY', 'BA360_CLIENT_KEY', 'BA360_LINK_SECRET'].map(
+    (k) => [k, viaCrmFunction],
+  ),
 );
 
 const FUNCTIONS: Record<string, FunctionUnderTest> = {
@@ -113,7 +115,11 @@ const SCENARIOS: Record<string, Record<string, Json>> = {
   'crm real in front of Salesforce': {
     crm_mode: 'real',
     crm_adapter: 'salesforce',
-    crm_adapter_settings: { SALESFORCE_LOGIN_URL: 'https://example.my.salesforce.com', SALESFORCE_CLIENT_ID: '3MVG9example', SALESFORCE_SEARCH_ORDER: 'Contact|Account' },
+    crm_adapter_settings: {
+      SALESFORCE_LOGIN_URL: 'https://example.my.salesforce.com',
+      SALESFORCE_CLIENT_ID: '3MVG9example',
+      SALESFORCE_SEARCH_ORDER: 'Contact|Account',
+    },
   },
   'crm real in front of Zendesk': {
     crm_mode: 'real',
@@ -176,7 +182,7 @@ beforeAll(async () => {
   example = (await parse('terraform.tfvars.example', readFileSync(join(terraformDir, 'terraform.tfvars.example'), 'utf8'))) as Record<string, Json>;
 });
 
-describe('settings derived from the functions\' configuration modules', () => {
+describe("settings derived from the functions' configuration modules", () => {
   it('covers every function in functions/functions.json', () => {
     expect(Object.keys(FUNCTIONS).sort()).toEqual(manifest.map((f) => f.name).sort());
   });
@@ -184,7 +190,13 @@ describe('settings derived from the functions\' configuration modules', () => {
   it('finds the required keys and the credentials (spot checks against the code)', () => {
     const zoom = settingsFor('zoom-webhook');
     expect(zoom.required).toEqual(['ARCHIVE_BUCKET', 'ARTIFACT_LINK_SECRET', 'GCP_PROJECT', 'ZOOM_EVENTS_TOPIC', 'ZOOM_WEBHOOK_SECRET']);
-    expect(zoom.secrets).toEqual(['ARTIFACT_LINK_SECRET', 'ARTIFACT_LINK_SECRET_PREVIOUS', 'GCS_SIGNER_PRIVATE_KEY', 'ZOOM_WEBHOOK_SECRET', 'ZOOM_WEBHOOK_SECRET_PREVIOUS']);
+    expect(zoom.secrets).toEqual([
+      'ARTIFACT_LINK_SECRET',
+      'ARTIFACT_LINK_SECRET_PREVIOUS',
+      'GCS_SIGNER_PRIVATE_KEY',
+      'ZOOM_WEBHOOK_SECRET',
+      'ZOOM_WEBHOOK_SECRET_PREVIOUS',
+    ]);
     expect(settingsFor('reconcile').required).toEqual([
       'GCP_PROJECT',
       'RECONCILE_AUDIENCE',
@@ -196,13 +208,28 @@ describe('settings derived from the functions\' configuration modules', () => {
       'ZOOM_CLIENT_SECRET',
       'ZOOM_EVENTS_TOPIC',
     ]);
-    expect(settingsFor('ui-connector').secrets).toEqual(['TWILIO_AUTH_TOKEN', 'UI_CONNECTOR_JWT_SECRET', 'UI_CONNECTOR_JWT_SECRET_PREVIOUS', 'UI_CONNECTOR_KEY_HASH_SECRET']);
+    expect(settingsFor('ui-connector').secrets).toEqual([
+      'TWILIO_AUTH_TOKEN',
+      'UI_CONNECTOR_JWT_SECRET',
+      'UI_CONNECTOR_JWT_SECRET_PREVIOUS',
+      'UI_CONNECTOR_KEY_HASH_SECRET',
+    ]);
     // Every function requires its project (never a local default) and crm its mode (chosen
     // explicitly, never a silent mock); which credentials it needs
     // depends on CRM_AUTH_METHODS and CRM_MODE (checkCrmFunctionConfig), exercised by composing it below.
     expect(settingsFor('crm').required).toEqual(['CRM_MODE', 'GCP_PROJECT']);
-    expect(settingsFor('crm').secrets).toEqual(expect.arrayContaining(['CRM_ADMIN_TOKEN', 'CRM_API_KEY', 'CRM_BASIC_PASSWORD', 'CRM_OAUTH_CLIENT_SECRET', 'SERVICENOW_PASSWORD']));
-    expect(settingsFor('interaction-worker').required).toEqual(['ARCHIVE_BUCKET', 'ARTIFACT_LINK_SECRET', 'GCP_PROJECT', 'PUBLIC_BASE_URL', 'ZOOM_ACCOUNT_ID', 'ZOOM_CLIENT_ID', 'ZOOM_CLIENT_SECRET']);
+    expect(settingsFor('crm').secrets).toEqual(
+      expect.arrayContaining(['CRM_ADMIN_TOKEN', 'CRM_API_KEY', 'CRM_BASIC_PASSWORD', 'CRM_OAUTH_CLIENT_SECRET', 'SERVICENOW_PASSWORD']),
+    );
+    expect(settingsFor('interaction-worker').required).toEqual([
+      'ARCHIVE_BUCKET',
+      'ARTIFACT_LINK_SECRET',
+      'GCP_PROJECT',
+      'PUBLIC_BASE_URL',
+      'ZOOM_ACCOUNT_ID',
+      'ZOOM_CLIENT_ID',
+      'ZOOM_CLIENT_SECRET',
+    ]);
   });
 });
 
@@ -235,12 +262,17 @@ describe.each(Object.keys(SCENARIOS))('Terraform with %s', (scenario) => {
   });
 });
 
-describe('ccaip-sdk\'s sample page', () => {
-  it('is off unless asked for; when on, the function\'s own origin may call it and the widget settings are passed', () => {
+describe("ccaip-sdk's sample page", () => {
+  it("is off unless asked for; when on, the function's own origin may call it and the widget settings are passed", () => {
     const off = deployedSettings(evaluatorFor('the example (crm mock, every CCAI Platform authentication)'), 'ccaip-sdk').env;
     expect([off['SDK_DEMO_PAGE'], off['SDK_CORS_ORIGINS']]).toEqual([undefined, 'https://www.example.com']);
     const on = deployedSettings(evaluatorFor('ccaip-sdk sample page with its widget'), 'ccaip-sdk').env;
-    expect(on).toMatchObject({ SDK_DEMO_PAGE: 'true', CCAIP_COMPANY_ID: 'acme-123', CCAIP_HOST: 'https://acme.uc1.ccaiplatform.com', SDK_CORS_ORIGINS: 'https://www.example.com,https://us-central1-my-ccbridge-dev.cloudfunctions.net' });
+    expect(on).toMatchObject({
+      SDK_DEMO_PAGE: 'true',
+      CCAIP_COMPANY_ID: 'acme-123',
+      CCAIP_HOST: 'https://acme.uc1.ccaiplatform.com',
+      SDK_CORS_ORIGINS: 'https://www.example.com,https://us-central1-my-ccbridge-dev.cloudfunctions.net',
+    });
   });
 });
 
@@ -284,9 +316,9 @@ describe('the settings checks fail where they should', () => {
     expect(checkSettings('reconcile', settingsFor('reconcile'), wrong).map((f) => f.message)).toEqual([
       'ZOOM_ACCOUNT_ID is required but not a credential: set it in function_env, not from Secret Manager',
       'ZOOM_CLIENT_SECRET is a credential but is set as a plain env var (use function_secret_env)',
-      'CRM_CREDENTIALS is set but the function\'s configuration does not read it',
+      "CRM_CREDENTIALS is set but the function's configuration does not read it",
       'ZOOM_ACCOUNT_ID is mounted from Secret Manager but the code does not treat it as a secret',
-      'secret ARCHIVE_SECRET is mounted but the function\'s configuration does not read it',
+      "secret ARCHIVE_SECRET is mounted but the function's configuration does not read it",
     ]);
   });
 
@@ -297,9 +329,9 @@ describe('the settings checks fail where they should', () => {
     expect(checkSecretCoverage('reconcile', withSecret, deployed, {}).map((f) => f.message)).toEqual([
       'the code reads credential RECONCILE_SIGNING_KEY, but no configuration mounts it and it is not listed as not deployed',
     ]);
-    expect(checkSecretCoverage('reconcile', withSecret, deployed, { RECONCILE_SIGNING_KEY: 'why', ZOOM_CLIENT_SECRET: 'wrong' }).map((f) => f.message)).toEqual([
-      'ZOOM_CLIENT_SECRET is listed as not deployed but is mounted',
-    ]);
+    expect(checkSecretCoverage('reconcile', withSecret, deployed, { RECONCILE_SIGNING_KEY: 'why', ZOOM_CLIENT_SECRET: 'wrong' }).map((f) => f.message)).toEqual(
+      ['ZOOM_CLIENT_SECRET is listed as not deployed but is mounted'],
+    );
   });
 
   it('a function refuses to start without a credential its cross-key rules require (mock mode => CRM_ADMIN_TOKEN)', () => {
@@ -316,7 +348,8 @@ describe('the settings checks fail where they should', () => {
   });
 
   it('variable validation rejects crm real mode without its adapter, and an adapter without its settings', () => {
-    const messages = (vars: Record<string, Json>): string[] => checkValidations(new Evaluator(config, { rootVariables: { ...example, ...vars } })).map((f) => `${f.where}: ${f.message}`);
+    const messages = (vars: Record<string, Json>): string[] =>
+      checkValidations(new Evaluator(config, { rootVariables: { ...example, ...vars } })).map((f) => `${f.where}: ${f.message}`);
     expect(messages({ crm_mode: 'real' })).toEqual([expect.stringMatching(/^var\.crm_adapter: crm_adapter is required when crm_mode = "real"/)]);
     expect(messages({ crm_mode: 'real', crm_adapter: 'zendesk', crm_adapter_settings: { ZENDESK_BASE_URL: 'https://x.zendesk.com' } })).toEqual([
       expect.stringMatching(/^var\.crm_adapter_settings: crm_adapter_settings lacks a setting/),
@@ -325,6 +358,7 @@ describe('the settings checks fail where they should', () => {
   });
 
   it('sample values satisfy every secret schema (so a failed start is a missing key, not a short sample)', () => {
-    for (const [name, s] of settings) for (const key of s.secrets) expect([name, key, s.schemas[key]?.safeParse(SAMPLE_SECRET).success]).toEqual([name, key, true]);
+    for (const [name, s] of settings)
+      for (const key of s.secrets) expect([name, key, s.schemas[key]?.safeParse(SAMPLE_SECRET).success]).toEqual([name, key, true]);
   });
 });

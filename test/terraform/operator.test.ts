@@ -27,7 +27,9 @@ beforeAll(async () => {
 const render = (vars: Record<string, Json>) => {
   const ev = new Evaluator(config, { rootVariables: { ...example, ...vars } });
   const instances = (type: string) =>
-    ev.resourceInstances('resource', (t) => t === type).map((r) => ({ ...r, attr: (...path: string[]) => ev.attribute(r.instance, r.block, r.key, r.each, path) }));
+    ev
+      .resourceInstances('resource', (t) => t === type)
+      .map((r) => ({ ...r, attr: (...path: string[]) => ev.attribute(r.instance, r.block, r.key, r.each, path) }));
   return { ev, instances };
 };
 const refNames = (v: Value): string[] => refsOf(v).map(refString);
@@ -49,7 +51,11 @@ function operatorGrants(r: ReturnType<typeof render>) {
       .filter((g) => g.attr('role') === 'roles/run.invoker' && isOperator(g.attr('service')))
       .map((g) => {
         const m = g.attr('member');
-        return typeof m === 'string' ? m : refNames(m).filter((x) => !x.includes('_iam_member.')).join(' ');
+        return typeof m === 'string'
+          ? m
+          : refNames(m)
+              .filter((x) => !x.includes('_iam_member.'))
+              .join(' ');
       }),
   };
 }
@@ -60,8 +66,14 @@ describe('terraform/operator.tf, rendered', () => {
     expect(withGroup.invokers).toEqual([`group:${GROUP}`]);
     const without = operatorGrants(render({ operator_invoker_group: null }));
     expect(without.invokers).toEqual([]);
-    for (const r of [render({ operator_invoker_group: GROUP }), render({ operator_invoker_group: GROUP, operator_iap_enabled: true, operator_iap_audience: AUDIENCE })]) {
-      const members = r.instances('google_cloud_run_service_iam_member').filter((g) => isOperator(g.attr('service'))).map((g) => String(g.attr('member')));
+    for (const r of [
+      render({ operator_invoker_group: GROUP }),
+      render({ operator_invoker_group: GROUP, operator_iap_enabled: true, operator_iap_audience: AUDIENCE }),
+    ]) {
+      const members = r
+        .instances('google_cloud_run_service_iam_member')
+        .filter((g) => isOperator(g.attr('service')))
+        .map((g) => String(g.attr('member')));
       expect(members).not.toContain('allUsers');
       expect(members).not.toContain('allAuthenticatedUsers');
     }
@@ -77,31 +89,41 @@ describe('terraform/operator.tf, rendered', () => {
     for (const role of [...g.projectRoles, ...g.bucketRoles]) expect(role).toMatch(/viewer$|Viewer$/);
   });
 
-  it("the worker's dead-letter topic is pushed, with an OIDC token of the worker's only invoker for the worker's URL, to its /dead-letters recorder (terraform/delivery.json)", () => {
-    const r = render({ operator_invoker_group: GROUP });
-    const delivery = JSON.parse(readFileSync(join(repo, 'terraform', 'delivery.json'), 'utf8')) as { deadLetterRecording: { subscription: string; path: string; ackDeadlineSeconds: number } };
-    const sub = r.instances('google_pubsub_subscription').find((s) => s.block.name === 'dead_letter_record');
-    expect(sub).toBeDefined();
-    expect(sub!.attr('name')).toBe(delivery.deadLetterRecording.subscription);
-    // The dead-letter topic of zoom-events (the worker's subscription's dead_letter_policy topic).
-    expect(refNames(sub!.attr('topic')).join(' ')).toContain('module.pubsub.google_pubsub_topic.dead_letter["zoom-events"]');
-    const endpoint = sub!.attr('push_config', '0', 'push_endpoint');
-    expect(refNames(endpoint).join(' ')).toContain('module.function["interaction-worker"]');
-    // The URL is unknown until apply; its path is delivery.json's, the worker's recorder route.
-    expect(JSON.stringify(sub!.block.body['push_config'])).toContain('local.delivery.deadLetterRecording.path');
-    expect(delivery.deadLetterRecording.path).toBe('/dead-letters');
-    expect(refNames(sub!.attr('push_config', '0', 'oidc_token', '0', 'service_account_email'))).toContain('google_service_account.pubsub_push.email');
-    expect(refNames(sub!.attr('push_config', '0', 'oidc_token', '0', 'audience')).join(' ')).toContain('module.function["interaction-worker"]');
-    expect(sub!.attr('ack_deadline_seconds')).toBe(delivery.deadLetterRecording.ackDeadlineSeconds);
-    // A dead-letter topic's recorder has no dead-letter policy of its own.
-    expect(sub!.block.body['dead_letter_policy']).toBeUndefined();
-    // The account it signs with is the one the worker admits (and only that one).
-    const workerInvokers = r
-      .instances('google_cloud_run_service_iam_member')
-      .filter((g) => g.attr('role') === 'roles/run.invoker' && (g.attr('service') === 'interaction-worker' || refNames(g.attr('service')).some((x) => x.includes('module.function["interaction-worker"]'))))
-      .flatMap((g) => refNames(g.attr('member')).filter((x) => !x.includes('_iam_member.')));
-    expect(workerInvokers).toEqual(['google_service_account.pubsub_push.member']);
-  });
+  it(
+    "the worker's dead-letter topic is pushed, with an OIDC token of the worker's only invoker for the worker's URL, " +
+      'to its /dead-letters recorder (terraform/delivery.json)',
+    () => {
+      const r = render({ operator_invoker_group: GROUP });
+      const delivery = JSON.parse(readFileSync(join(repo, 'terraform', 'delivery.json'), 'utf8')) as {
+        deadLetterRecording: { subscription: string; path: string; ackDeadlineSeconds: number };
+      };
+      const sub = r.instances('google_pubsub_subscription').find((s) => s.block.name === 'dead_letter_record');
+      expect(sub).toBeDefined();
+      expect(sub!.attr('name')).toBe(delivery.deadLetterRecording.subscription);
+      // The dead-letter topic of zoom-events (the worker's subscription's dead_letter_policy topic).
+      expect(refNames(sub!.attr('topic')).join(' ')).toContain('module.pubsub.google_pubsub_topic.dead_letter["zoom-events"]');
+      const endpoint = sub!.attr('push_config', '0', 'push_endpoint');
+      expect(refNames(endpoint).join(' ')).toContain('module.function["interaction-worker"]');
+      // The URL is unknown until apply; its path is delivery.json's, the worker's recorder route.
+      expect(JSON.stringify(sub!.block.body['push_config'])).toContain('local.delivery.deadLetterRecording.path');
+      expect(delivery.deadLetterRecording.path).toBe('/dead-letters');
+      expect(refNames(sub!.attr('push_config', '0', 'oidc_token', '0', 'service_account_email'))).toContain('google_service_account.pubsub_push.email');
+      expect(refNames(sub!.attr('push_config', '0', 'oidc_token', '0', 'audience')).join(' ')).toContain('module.function["interaction-worker"]');
+      expect(sub!.attr('ack_deadline_seconds')).toBe(delivery.deadLetterRecording.ackDeadlineSeconds);
+      // A dead-letter topic's recorder has no dead-letter policy of its own.
+      expect(sub!.block.body['dead_letter_policy']).toBeUndefined();
+      // The account it signs with is the one the worker admits (and only that one).
+      const workerInvokers = r
+        .instances('google_cloud_run_service_iam_member')
+        .filter(
+          (g) =>
+            g.attr('role') === 'roles/run.invoker' &&
+            (g.attr('service') === 'interaction-worker' || refNames(g.attr('service')).some((x) => x.includes('module.function["interaction-worker"]'))),
+        )
+        .flatMap((g) => refNames(g.attr('member')).filter((x) => !x.includes('_iam_member.')));
+      expect(workerInvokers).toEqual(['google_service_account.pubsub_push.member']);
+    },
+  );
 
   it('IAP off by default: no IAP grant, no IAP API, the function checks no IAP header', () => {
     const r = render({ operator_invoker_group: GROUP });
@@ -111,19 +133,23 @@ describe('terraform/operator.tf, rendered', () => {
     expect(isObjectValue(env) ? env['OPERATOR_REQUIRE_IAP'] : 'not an object').toBeUndefined();
   });
 
-  it('IAP on: the group is the IAP-secured Web App User, IAP\'s agent may invoke, the function checks the signed header for the configured audience, and the switch is handed to an output', () => {
-    const r = render({ operator_invoker_group: GROUP, operator_iap_enabled: true, operator_iap_audience: AUDIENCE });
-    const accessors = r.instances('google_iap_web_cloud_run_service_iam_member');
-    expect(accessors.map((a) => [a.attr('role'), a.attr('member')])).toEqual([['roles/iap.httpsResourceAccessor', `group:${GROUP}`]]);
-    expect(isOperator(accessors[0]!.attr('cloud_run_service_name'))).toBe(true);
-    const g = operatorGrants(r);
-    expect(g.invokers).toHaveLength(2);
-    expect(g.invokers).toContain(`group:${GROUP}`);
-    expect(g.invokers.find((m) => m !== `group:${GROUP}`)).toMatch(/gcp-sa-iap\.iam\.gserviceaccount\.com|data\.google_project\.this\.number/);
-    expect(isObjectValue(g.env) ? [g.env['OPERATOR_REQUIRE_IAP'], g.env['OPERATOR_IAP_AUDIENCE']] : []).toEqual(['true', AUDIENCE]);
-    expect(r.instances('google_project_service').map((s) => s.attr('service'))).toContain('iap.googleapis.com');
-    expect(checkValidations(r.ev)).toEqual([]);
-  });
+  it(
+    "IAP on: the group is the IAP-secured Web App User, IAP's agent may invoke, " +
+      'the function checks the signed header for the configured audience, and the switch is handed to an output',
+    () => {
+      const r = render({ operator_invoker_group: GROUP, operator_iap_enabled: true, operator_iap_audience: AUDIENCE });
+      const accessors = r.instances('google_iap_web_cloud_run_service_iam_member');
+      expect(accessors.map((a) => [a.attr('role'), a.attr('member')])).toEqual([['roles/iap.httpsResourceAccessor', `group:${GROUP}`]]);
+      expect(isOperator(accessors[0]!.attr('cloud_run_service_name'))).toBe(true);
+      const g = operatorGrants(r);
+      expect(g.invokers).toHaveLength(2);
+      expect(g.invokers).toContain(`group:${GROUP}`);
+      expect(g.invokers.find((m) => m !== `group:${GROUP}`)).toMatch(/gcp-sa-iap\.iam\.gserviceaccount\.com|data\.google_project\.this\.number/);
+      expect(isObjectValue(g.env) ? [g.env['OPERATOR_REQUIRE_IAP'], g.env['OPERATOR_IAP_AUDIENCE']] : []).toEqual(['true', AUDIENCE]);
+      expect(r.instances('google_project_service').map((s) => s.attr('service'))).toContain('iap.googleapis.com');
+      expect(checkValidations(r.ev)).toEqual([]);
+    },
+  );
 
   it('IAP on without the audience the signed-header check needs (or without a group) is refused by the variable validation', () => {
     for (const vars of [

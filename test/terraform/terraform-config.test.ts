@@ -55,11 +55,13 @@ interface Instance {
 }
 
 function instances(kind: 'resource' | 'data', type: string): Instance[] {
-  return ev.resourceInstances(kind, (t) => t === type).map((r) => ({
-    ...r,
-    attr: (...path: string[]) => ev.attribute(r.instance, r.block, r.key, r.each, path),
-    where: `${r.instance.path}${r.block.type}.${r.block.name}${r.key === undefined ? '' : `[${JSON.stringify(r.key)}]`}`,
-  }));
+  return ev
+    .resourceInstances(kind, (t) => t === type)
+    .map((r) => ({
+      ...r,
+      attr: (...path: string[]) => ev.attribute(r.instance, r.block, r.key, r.each, path),
+      where: `${r.instance.path}${r.block.type}.${r.block.name}${r.key === undefined ? '' : `[${JSON.stringify(r.key)}]`}`,
+    }));
 }
 
 const refNames = (v: Value): string[] => refsOf(v).map(refString);
@@ -102,12 +104,17 @@ describe('offline checks of terraform/', () => {
     expectClean(checkPublicInvokers(config, PUBLIC_FUNCTIONS));
   });
 
-  it('with the Agent Assist image set, allUsers may invoke the ui-connector-run service (browsers, its own JWT and Salesforce check) and nothing else new', () => {
-    const image = { agent_assist_ui_image: 'us-central1-docker.pkg.dev/p/ccbridge/ui-connector-run:1' };
-    expectClean(checkPublicInvokers(config, [...PUBLIC_FUNCTIONS, 'ui-connector-run'], image));
-    // The check does see the service once the image is set: without it on the list, it is flagged.
-    expect(checkPublicInvokers(config, PUBLIC_FUNCTIONS, image).map((f) => f.message)).toEqual([expect.stringContaining('may invoke "ui-connector-run"')]);
-  });
+  it(
+    'with the Agent Assist image set, allUsers may invoke ' +
+      'the ui-connector-run service (browsers, its ' +
+      'own JWT and Salesforce check) and nothing else new',
+    () => {
+      const image = { agent_assist_ui_image: 'us-central1-docker.pkg.dev/p/ccbridge/ui-connector-run:1' };
+      expectClean(checkPublicInvokers(config, [...PUBLIC_FUNCTIONS, 'ui-connector-run'], image));
+      // The check does see the service once the image is set: without it on the list, it is flagged.
+      expect(checkPublicInvokers(config, PUBLIC_FUNCTIONS, image).map((f) => f.message)).toEqual([expect.stringContaining('may invoke "ui-connector-run"')]);
+    },
+  );
 
   it('passes credentials only through Secret Manager, each function reading exactly its own secrets', () => {
     expectClean(checkSecrets(config, MOCK_MODE));
@@ -135,9 +142,15 @@ describe('who may call each function', () => {
     expect(tokenSa).toContain('module.scheduler.google_service_account.this.email');
 
     const [push] = instances('resource', 'google_pubsub_subscription').filter((s) => s.attr('name') === 'reconcile-slices-push');
-    expect(refNames(push?.attr('push_config', '0', 'push_endpoint') ?? null)).toContain('module.function["reconcile"].google_cloudfunctions2_function.this.url');
-    expect(refNames(push?.attr('push_config', '0', 'oidc_token', '0', 'audience') ?? null)).toContain('module.function["reconcile"].google_cloudfunctions2_function.this.url');
-    expect(refNames(push?.attr('push_config', '0', 'oidc_token', '0', 'service_account_email') ?? null)).toContain('module.function["reconcile"].google_service_account.this.email');
+    expect(refNames(push?.attr('push_config', '0', 'push_endpoint') ?? null)).toContain(
+      'module.function["reconcile"].google_cloudfunctions2_function.this.url',
+    );
+    expect(refNames(push?.attr('push_config', '0', 'oidc_token', '0', 'audience') ?? null)).toContain(
+      'module.function["reconcile"].google_cloudfunctions2_function.this.url',
+    );
+    expect(refNames(push?.attr('push_config', '0', 'oidc_token', '0', 'service_account_email') ?? null)).toContain(
+      'module.function["reconcile"].google_service_account.this.email',
+    );
   });
 
   it('interaction-worker is internal only, has no Eventarc trigger, and is invoked only by the pubsub-push account of its push subscription', () => {
@@ -185,7 +198,9 @@ describe('function environment (terraform/functions.tf)', () => {
     const example = (await parse('terraform.tfvars.example', readFileSync(join(terraformDir, 'terraform.tfvars.example'), 'utf8'))) as Record<string, Json>;
     const withExample = new Evaluator(config, { rootVariables: example });
     const envWith = (name: string): Record<string, Value> => {
-      const [f] = withExample.resourceInstances('resource', (t) => t === 'google_cloudfunctions2_function').filter((r) => withExample.attribute(r.instance, r.block, r.key, r.each, ['name']) === name);
+      const [f] = withExample
+        .resourceInstances('resource', (t) => t === 'google_cloudfunctions2_function')
+        .filter((r) => withExample.attribute(r.instance, r.block, r.key, r.each, ['name']) === name);
       const env = f ? withExample.attribute(f.instance, f.block, f.key, f.each, ['service_config', '0', 'environment_variables']) : null;
       return isObjectValue(env) ? env : {};
     };
@@ -193,7 +208,12 @@ describe('function environment (terraform/functions.tf)', () => {
     for (const name of ['crm', 'ui-connector', 'interaction-worker']) expect([name, envWith(name)['PUBLIC_BASE_URL']]).toEqual([name, base]);
     expect(envWith('interaction-worker')['CRM_BASE_URL']).toBe(`${base}/crm`);
     expect(envWith('reconcile')['RECONCILE_AUDIENCE']).toBe(`${base}/reconcile`);
-    for (const f of manifest) expect(refNames(envOf(f.name) as Value).filter((r) => r.includes('google_cloudfunctions2_function') && !r.endsWith('environment_variables') && !r.includes('.environment_variables.'))).toEqual([]);
+    for (const f of manifest)
+      expect(
+        refNames(envOf(f.name) as Value).filter(
+          (r) => r.includes('google_cloudfunctions2_function') && !r.endsWith('environment_variables') && !r.includes('.environment_variables.'),
+        ),
+      ).toEqual([]);
   });
 
   it('passes each credential as a secret env var from Secret Manager, one secret per credential', () => {
@@ -216,18 +236,30 @@ describe('function environment (terraform/functions.tf)', () => {
       CRM_API_KEY: 'crm-api-key',
       CRM_ADMIN_TOKEN: 'crm-admin-token',
     });
-    expect(secretEnvOf('interaction-worker')).toEqual({ ZOOM_CLIENT_SECRET: 'zoom-client-secret', ARTIFACT_LINK_SECRET: 'artifact-link-secret', CRM_BASIC_PASSWORD: 'crm-basic-password' });
+    expect(secretEnvOf('interaction-worker')).toEqual({
+      ZOOM_CLIENT_SECRET: 'zoom-client-secret',
+      ARTIFACT_LINK_SECRET: 'artifact-link-secret',
+      CRM_BASIC_PASSWORD: 'crm-basic-password',
+    });
     expect(secretEnvOf('reconcile')).toEqual({ ZOOM_CLIENT_SECRET: 'zoom-client-secret' });
   });
 });
 
-describe('what each function\'s service account may do (least privilege)', () => {
+describe("what each function's service account may do (least privilege)", () => {
   /** "role on target" of every grant to the function's own service account, secret access aside (checkSecrets). */
   const grantsOf = (name: string): string[] => {
     const sa = `module.function[${JSON.stringify(name)}].google_service_account.this`;
     const target = (i: Instance): string => {
       if (i.block.type === 'google_project_iam_member') return 'project';
-      const on = i.attr(i.block.type === 'google_storage_bucket_iam_member' ? 'bucket' : i.block.type === 'google_pubsub_topic_iam_member' ? 'topic' : i.block.type === 'google_service_account_iam_member' ? 'service_account_id' : 'service');
+      const on = i.attr(
+        i.block.type === 'google_storage_bucket_iam_member'
+          ? 'bucket'
+          : i.block.type === 'google_pubsub_topic_iam_member'
+            ? 'topic'
+            : i.block.type === 'google_service_account_iam_member'
+              ? 'service_account_id'
+              : 'service',
+      );
       if (typeof on === 'string') return on;
       const named = refNames(on).filter((r) => !/_iam_member/.test(r) && !r.includes('var.') && !r.startsWith('data.'));
       return named.map((r) => (r.startsWith(sa) ? 'itself' : r.replace(/^module\.\w+\./, '').replace(/\.(name|id)$/, ''))).join(' ');
@@ -238,13 +270,23 @@ describe('what each function\'s service account may do (least privilege)', () =>
       .filter((i) => refNames(i.attr('member')).some((r) => r.startsWith(sa)))
       .map((i) => {
         const role = i.attr('role');
-        return `${typeof role === 'string' ? role : refNames(role).filter((r) => !/_iam_member/.test(r)).join(' ')} on ${target(i)}`;
+        return `${
+          typeof role === 'string'
+            ? role
+            : refNames(role)
+                .filter((r) => !/_iam_member/.test(r))
+                .join(' ')
+        } on ${target(i)}`;
       })
       .sort();
   };
 
   it('crm: Firestore (the mock CRM), read access to the archive and CCAI Platform buckets (gs:// attachments)', () => {
-    expect(grantsOf('crm')).toEqual(['roles/datastore.user on project', 'roles/storage.objectViewer on google_storage_bucket.archive', 'roles/storage.objectViewer on google_storage_bucket.ccaip']);
+    expect(grantsOf('crm')).toEqual([
+      'roles/datastore.user on project',
+      'roles/storage.objectViewer on google_storage_bucket.archive',
+      'roles/storage.objectViewer on google_storage_bucket.ccaip',
+    ]);
   });
 
   it('ui-connector: Firestore, publish to conversation-events', () => {
@@ -261,12 +303,15 @@ describe('what each function\'s service account may do (least privilege)', () =>
   });
 
   it('interaction-worker: Firestore, and create/get/delete objects of the archive bucket only', () => {
-    expect(grantsOf('interaction-worker')).toEqual(['google_project_iam_custom_role.archive_writer.id on google_storage_bucket.archive', 'roles/datastore.user on project']);
+    expect(grantsOf('interaction-worker')).toEqual([
+      'google_project_iam_custom_role.archive_writer.id on google_storage_bucket.archive',
+      'roles/datastore.user on project',
+    ]);
     const [role] = instances('resource', 'google_project_iam_custom_role');
     expect(role?.attr('permissions')).toEqual(['storage.objects.create', 'storage.objects.get', 'storage.objects.delete']);
   });
 
-  it('reconcile: Firestore, publish to zoom-events and reconcile-slices, invoke itself (the push subscription\'s identity)', () => {
+  it("reconcile: Firestore, publish to zoom-events and reconcile-slices, invoke itself (the push subscription's identity)", () => {
     expect(grantsOf('reconcile')).toEqual([
       'roles/datastore.user on project',
       'roles/pubsub.publisher on google_pubsub_topic.this["reconcile-slices"]',
@@ -277,9 +322,7 @@ describe('what each function\'s service account may do (least privilege)', () =>
 
   it('crm in real mode does not touch Firestore', async () => {
     const real = new Evaluator(config, { rootVariables: { crm_mode: 'real', crm_adapter: 'zendesk' } });
-    const grants = real
-      .resourceInstances('resource', (t) => t === 'google_project_iam_member')
-      .filter((r) => r.instance.path === 'module.function["crm"].');
+    const grants = real.resourceInstances('resource', (t) => t === 'google_project_iam_member').filter((r) => r.instance.path === 'module.function["crm"].');
     expect(grants).toEqual([]);
   });
 });
@@ -325,7 +368,14 @@ describe('Pub/Sub', () => {
 describe('Firestore (terraform/firestore.tf)', () => {
   it('puts TTL policies on expireAt of conversations, zoomEventKeys, zoomWebhookRefusals, deadLetters, crmMockJournal and agentAssistEvents', () => {
     const ttl = instances('resource', 'google_firestore_field');
-    expect(ttl.map((f) => f.attr('collection')).sort()).toEqual(['agentAssistEvents', 'conversations', 'crmMockJournal', 'deadLetters', 'zoomEventKeys', 'zoomWebhookRefusals']);
+    expect(ttl.map((f) => f.attr('collection')).sort()).toEqual([
+      'agentAssistEvents',
+      'conversations',
+      'crmMockJournal',
+      'deadLetters',
+      'zoomEventKeys',
+      'zoomWebhookRefusals',
+    ]);
     for (const f of ttl) {
       expect(f.attr('field')).toBe('expireAt');
       expect(f.attr('ttl_config')).toEqual([{}]);
@@ -349,7 +399,9 @@ describe('Cloud Storage', () => {
   it('archive lifecycle moves objects to NEARLINE, COLDLINE and ARCHIVE', () => {
     const archive = instances('resource', 'google_storage_bucket').find((b) => b.block.name === 'archive');
     const rules = archive?.attr('lifecycle_rule');
-    const classes = Array.isArray(rules) ? rules.map((r) => (isObjectValue(r) ? ev.getAttr(ev.getAttr(r, 'action'), 0) : null)).map((a) => (isObjectValue(a) ? a['storage_class'] : undefined)) : [];
+    const classes = Array.isArray(rules)
+      ? rules.map((r) => (isObjectValue(r) ? ev.getAttr(ev.getAttr(r, 'action'), 0) : null)).map((a) => (isObjectValue(a) ? a['storage_class'] : undefined))
+      : [];
     expect(classes).toEqual(expect.arrayContaining(['NEARLINE', 'COLDLINE', 'ARCHIVE']));
   });
 
@@ -359,10 +411,18 @@ describe('Cloud Storage', () => {
       .map((r) => ({ r, member: ev.attribute(r.instance, r.block, r.key, r.each, ['member']) }))
       .filter(({ member }) => refNames(member).some((n) => n.includes('google_service_account.ccaip')));
     expect(grants.map(({ r }) => `${r.block.type} ${refNames(ev.attribute(r.instance, r.block, r.key, r.each, ['role'])).join(' ')}`)).toEqual([
-      'google_storage_bucket_iam_member module.storage.google_project_iam_custom_role.ccaip_storage[0].id module.storage.google_storage_bucket_iam_member.ccaip_storage.role',
+      'google_storage_bucket_iam_member module.storage.google_project_iam_custom_role.ccaip_storage[0].id ' +
+        'module.storage.google_storage_bucket_iam_member.ccaip_storage.role',
     ]);
     const role = instances('resource', 'google_project_iam_custom_role').find((r) => r.block.name === 'ccaip_storage');
-    expect(role?.attr('permissions')).toEqual(['storage.objects.create', 'storage.objects.get', 'storage.objects.list', 'storage.objects.update', 'storage.objects.delete', 'storage.buckets.get']);
+    expect(role?.attr('permissions')).toEqual([
+      'storage.objects.create',
+      'storage.objects.get',
+      'storage.objects.list',
+      'storage.objects.update',
+      'storage.objects.delete',
+      'storage.buckets.get',
+    ]);
   });
 
   it('no key material passes through state: no service-account key resource, no secret version with secret_data', () => {

@@ -9,7 +9,12 @@ import { resolveProxyTarget } from '../../functions/ui-connector/proxy';
 
 const NOW = new Date('2026-11-21T10:00:07.123Z');
 const envelope = (data: unknown, extra: Partial<PushEnvelope['message']> = {}): PushEnvelope => ({
-  message: { data: Buffer.from(typeof data === 'string' ? data : JSON.stringify(data)).toString('base64'), messageId: '42', publishTime: '2026-11-21T10:00:05.000Z', ...extra },
+  message: {
+    data: Buffer.from(typeof data === 'string' ? data : JSON.stringify(data)).toString('base64'),
+    messageId: '42',
+    publishTime: '2026-11-21T10:00:05.000Z',
+    ...extra,
+  },
 });
 
 describe('conversationRoom', () => {
@@ -27,12 +32,21 @@ describe('decodeNotification', () => {
       kind: 'event',
       room: 'projects/p/conversations/c1',
       publishTimeMs: Date.parse('2026-11-21T10:00:05.000Z'),
-      payload: { conversation_name: 'projects/p/conversations/c1', data: text, data_type: 'conversation-lifecycle-event', ack_time: '2026-11-21T10:00:07Z', publish_time: '2026-11-21T10:00:05.000Z', message_id: '42' },
+      payload: {
+        conversation_name: 'projects/p/conversations/c1',
+        data: text,
+        data_type: 'conversation-lifecycle-event',
+        ack_time: '2026-11-21T10:00:07Z',
+        publish_time: '2026-11-21T10:00:05.000Z',
+        message_id: '42',
+      },
     });
   });
 
   it('reads snake-case id and time (Eventarc) and the recognition attributes, empty when absent', () => {
-    const e: PushEnvelope = { message: { data: Buffer.from('{"conversation":"projects/p/conversations/c"}').toString('base64'), message_id: '7', publish_time: '2026-11-21T10:00:00Z' } };
+    const e: PushEnvelope = {
+      message: { data: Buffer.from('{"conversation":"projects/p/conversations/c"}').toString('base64'), message_id: '7', publish_time: '2026-11-21T10:00:00Z' },
+    };
     const decoded = decodeNotification(e, 'new-recognition-result-notification-event', NOW);
     expect(decoded).toMatchObject({ kind: 'event', payload: { message_id: '7', participant_role: '', new_recognition_result_message_id: '' } });
   });
@@ -47,8 +61,12 @@ describe('decodeNotification', () => {
   });
 
   it('is unroutable without an id or a valid publish time', () => {
-    expect(decodeNotification(envelope({ conversation: 'projects/p/conversations/c' }, { messageId: undefined }), 'new-message-event', NOW).kind).toBe('unroutable');
-    expect(decodeNotification(envelope({ conversation: 'projects/p/conversations/c' }, { publishTime: 'yesterday' }), 'new-message-event', NOW).kind).toBe('unroutable');
+    expect(decodeNotification(envelope({ conversation: 'projects/p/conversations/c' }, { messageId: undefined }), 'new-message-event', NOW).kind).toBe(
+      'unroutable',
+    );
+    expect(decodeNotification(envelope({ conversation: 'projects/p/conversations/c' }, { publishTime: 'yesterday' }), 'new-message-event', NOW).kind).toBe(
+      'unroutable',
+    );
   });
 });
 

@@ -62,7 +62,13 @@ describe('the identity check verifies IAP’s signed assertion', () => {
   afterEach(() => app?.stop());
 
   async function withStoredArtifact(env: Record<string, string>) {
-    app = await startWebhook({ ARTIFACT_REQUIRE_IDENTITY: 'true', ARTIFACT_ALLOWED_DOMAINS: 'example.com', ARTIFACT_IAP_AUDIENCE: AUDIENCE, ARTIFACT_IAP_KEYS_URL: iap.iapKeysUrl, ...env });
+    app = await startWebhook({
+      ARTIFACT_REQUIRE_IDENTITY: 'true',
+      ARTIFACT_ALLOWED_DOMAINS: 'example.com',
+      ARTIFACT_IAP_AUDIENCE: AUDIENCE,
+      ARTIFACT_IAP_KEYS_URL: iap.iapKeysUrl,
+      ...env,
+    });
     const ledger = createLedger(app.docs);
     await ledger.open('e-1', {});
     await ledger.registerArtifact('e-1', 'recording-r1', { kind: 'recording', path: 'zoom/2026/11/20/e-1/recording-r1.mp3' });
@@ -80,7 +86,9 @@ describe('the identity check verifies IAP’s signed assertion', () => {
 
   test('the unsigned identity headers a caller can set prove nothing (401)', async () => {
     await withStoredArtifact({});
-    expect(await open({ 'x-goog-authenticated-user-email': 'accounts.google.com:agent@example.com', 'x-goog-authenticated-user-id': 'accounts.google.com:1' })).toBe(401);
+    expect(
+      await open({ 'x-goog-authenticated-user-email': 'accounts.google.com:agent@example.com', 'x-goog-authenticated-user-id': 'accounts.google.com:1' }),
+    ).toBe(401);
     expect(await open()).toBe(401);
   });
 
@@ -90,7 +98,17 @@ describe('the identity check verifies IAP’s signed assertion', () => {
     ['another issuer', () => iap.mintIap(AUDIENCE, 'agent@example.com', { issuer: 'https://accounts.google.com' })],
     ['an ID token (RS256, Google OIDC) instead', () => iap.mint(AUDIENCE, 'agent@example.com', { issuer: IAP_ISSUER })],
     ['a self-made ES256 key under IAP’s key id', () => forgeEs256(iap.iapKeyId, AUDIENCE)],
-    ['an HS256 token', () => new SignJWT({ email: 'agent@example.com' }).setProtectedHeader({ alg: 'HS256', kid: iap.iapKeyId }).setIssuer(IAP_ISSUER).setAudience(AUDIENCE).setIssuedAt().setExpirationTime('5m').sign(Buffer.alloc(32, 1))],
+    [
+      'an HS256 token',
+      () =>
+        new SignJWT({ email: 'agent@example.com' })
+          .setProtectedHeader({ alg: 'HS256', kid: iap.iapKeyId })
+          .setIssuer(IAP_ISSUER)
+          .setAudience(AUDIENCE)
+          .setIssuedAt()
+          .setExpirationTime('5m')
+          .sign(Buffer.alloc(32, 1)),
+    ],
     ['garbage', () => 'not.a.jwt'],
   ])('%s is 401', async (_what, make) => {
     await withStoredArtifact({});
@@ -105,5 +123,12 @@ describe('the identity check verifies IAP’s signed assertion', () => {
 
 async function forgeEs256(kid: string, audience: string): Promise<string> {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return new SignJWT({ email: 'agent@example.com' }).setProtectedHeader({ alg: 'ES256', kid }).setIssuer(IAP_ISSUER).setAudience(audience).setSubject('accounts.google.com:1').setIssuedAt().setExpirationTime('5m').sign(privateKey);
+  return new SignJWT({ email: 'agent@example.com' })
+    .setProtectedHeader({ alg: 'ES256', kid })
+    .setIssuer(IAP_ISSUER)
+    .setAudience(audience)
+    .setSubject('accounts.google.com:1')
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(privateKey);
 }

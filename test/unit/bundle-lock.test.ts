@@ -49,7 +49,11 @@ test('the real bundle of reconcile carries exactly the root lockfile’s version
     for (const dep of Object.keys(pkg.dependencies)) expect(lock.packages[`node_modules/${dep}`]).toBeDefined();
     for (const [path, entry] of Object.entries(lock.packages)) {
       if (path === '') continue;
-      expect({ path, version: entry.version, integrity: entry['integrity'] }).toEqual({ path, version: rootLock.packages[path]?.version, integrity: rootLock.packages[path]?.['integrity'] });
+      expect({ path, version: entry.version, integrity: entry['integrity'] }).toEqual({
+        path,
+        version: rootLock.packages[path]?.version,
+        integrity: rootLock.packages[path]?.['integrity'],
+      });
     }
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -37,7 +37,17 @@ function setup(settings: Partial<CallLogDeps['settings']> = {}) {
     crm,
     log: silent,
     now: () => clock.now,
-    settings: { unknownCaller: 'none', defaultAccountId: undefined, fieldMap: [], privateNumbers: ['anonymous', '+266696687'], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30, timeZone: 'UTC', ...settings },
+    settings: {
+      unknownCaller: 'none',
+      defaultAccountId: undefined,
+      fieldMap: [],
+      privateNumbers: ['anonymous', '+266696687'],
+      defaultCountry: 'US',
+      retryAfterSeconds: 60,
+      leaseSeconds: 30,
+      timeZone: 'UTC',
+      ...settings,
+    },
   };
   return { clock, docs, crm, deps };
 }
@@ -57,7 +67,17 @@ describe('call-log status callback endpoint', () => {
   });
   afterAll(() => stop());
 
-  const params = (sid: string) => ({ CallSid: sid, AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: '42', From: '+14155550100', To: '+14155550199', Direction: 'inbound', SequenceNumber: '3', Timestamp: 'Fri, 04 Dec 2026 04:00:00 +0000' });
+  const params = (sid: string) => ({
+    CallSid: sid,
+    AccountSid: ACCOUNT_SID,
+    CallStatus: 'completed',
+    CallDuration: '42',
+    From: '+14155550100',
+    To: '+14155550199',
+    Direction: 'inbound',
+    SequenceNumber: '3',
+    Timestamp: 'Fri, 04 Dec 2026 04:00:00 +0000',
+  });
   const post = (body: Record<string, string>, signature: string | undefined, path = '/twilio/status') =>
     fetch(`${url}${path}`, {
       method: 'POST',
@@ -122,7 +142,11 @@ function rng(seed: number) {
 describe('a generated day of Twilio calls', () => {
   let fake: SalesforceFake;
   beforeAll(async () => {
-    fake = await startSalesforceFake({ clientId: 'call-log-client', clientSecret: 'call-log-client-secret-0123456789', customFields: { Task: ['CallerCity__c'] } });
+    fake = await startSalesforceFake({
+      clientId: 'call-log-client',
+      clientSecret: 'call-log-client-secret-0123456789',
+      customFields: { Task: ['CallerCity__c'] },
+    });
   });
   afterAll(() => fake.stop());
 
@@ -132,7 +156,12 @@ describe('a generated day of Twilio calls', () => {
     const clock = { now: new Date('2026-12-05T03:00:00Z') };
     const docs = createMemoryDocStore(() => clock.now);
     const crm = createCrmClient(
-      parseCrmClientConfig({ CRM_ADAPTER: 'salesforce', SALESFORCE_LOGIN_URL: fake.baseUrl, SALESFORCE_CLIENT_ID: 'call-log-client', SALESFORCE_CLIENT_SECRET: 'call-log-client-secret-0123456789' }),
+      parseCrmClientConfig({
+        CRM_ADAPTER: 'salesforce',
+        SALESFORCE_LOGIN_URL: fake.baseUrl,
+        SALESFORCE_CLIENT_ID: 'call-log-client',
+        SALESFORCE_CLIENT_SECRET: 'call-log-client-secret-0123456789',
+      }),
       { log: silent },
     );
     const defaultAccount = fake.seed('Account', { Name: 'Unknown callers' });
@@ -154,7 +183,15 @@ describe('a generated day of Twilio calls', () => {
     };
     // The day runs across New York's midnight (05:00 UTC in December): calls starting before it are dated the 4th.
     const newYorkMidnight = Date.parse('2026-12-05T05:00:00Z');
-    type Expected = { sid: string; duration: number | undefined; who: string | undefined; account: string | undefined; conversation: string | undefined; date: string; city: string | undefined };
+    type Expected = {
+      sid: string;
+      duration: number | undefined;
+      who: string | undefined;
+      account: string | undefined;
+      conversation: string | undefined;
+      date: string;
+      city: string | undefined;
+    };
     const expected: Expected[] = [];
     const events: Array<() => Promise<unknown>> = [];
     for (let i = 0; i < CALLS; i++) {
@@ -180,10 +217,26 @@ describe('a generated day of Twilio calls', () => {
         city: dropCompletion ? undefined : city,
       });
       const registeredAt = new Date(startedAt);
-      const registration = { callSid: sid, conversationName: `projects/p/locations/global/conversations/${sid}`, registeredAt: registeredAt.toISOString(), expireAt: new Date(registeredAt.getTime() + 4 * 3600_000).toISOString(), phone: withheld ? undefined : from };
+      const registration = {
+        callSid: sid,
+        conversationName: `projects/p/locations/global/conversations/${sid}`,
+        registeredAt: registeredAt.toISOString(),
+        expireAt: new Date(registeredAt.getTime() + 4 * 3600_000).toISOString(),
+        phone: withheld ? undefined : from,
+      };
       // Twilio's Timestamp (RFC 2822) is when the call completed.
       const timestamp = new Date(startedAt + duration * 1000).toUTCString().replace('GMT', '+0000');
-      const callback = statusCallbackSchema.parse({ CallSid: sid, AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: String(duration), From: from, To: '+14155550199', Direction: 'inbound', Timestamp: timestamp, ...(city ? { FromCity: city } : {}) });
+      const callback = statusCallbackSchema.parse({
+        CallSid: sid,
+        AccountSid: ACCOUNT_SID,
+        CallStatus: 'completed',
+        CallDuration: String(duration),
+        From: from,
+        To: '+14155550199',
+        Direction: 'inbound',
+        Timestamp: timestamp,
+        ...(city ? { FromCity: city } : {}),
+      });
       const copies = (n: () => Promise<unknown>) => (random() < 0.15 ? [n, n] : [n]);
       if (!dropRegistration) events.push(...copies(() => recordRegistration(deps, registration)));
       if (!dropCompletion) events.push(...copies(() => recordCompletion(deps, callback)));
@@ -212,7 +265,13 @@ describe('a generated day of Twilio calls', () => {
       expect(String(task['Description'])).toContain(call.sid);
       if (call.conversation) expect(String(task['Description'])).toContain(`Agent Assist conversation: ${call.conversation}`);
       // The call fields of a logged call, and the mapped field in its own Task field.
-      expect({ sid: call.sid, date: task['ActivityDate'], type: task['CallType'], status: task['Status'], subtype: task['TaskSubtype'] }).toEqual({ sid: call.sid, date: call.date, type: 'Inbound', status: 'Completed', subtype: 'Call' });
+      expect({ sid: call.sid, date: task['ActivityDate'], type: task['CallType'], status: task['Status'], subtype: task['TaskSubtype'] }).toEqual({
+        sid: call.sid,
+        date: call.date,
+        type: 'Inbound',
+        status: 'Completed',
+        subtype: 'Call',
+      });
       expect(String(task['Subject'] ?? '')).toContain(call.sid);
       expect(task['CallerCity__c'] ?? undefined).toBe(call.city);
       expect(String(task['Description'])).not.toContain('CallerCity__c');
@@ -224,7 +283,16 @@ describe('a generated day of Twilio calls', () => {
 
 describe('call-log writes that fail, unknown and withheld callers', () => {
   const ACCOUNT = 'AC0123456789abcdef0123456789abcdef';
-  const completed = (sid: string, from: string) => statusCallbackSchema.parse({ CallSid: sid, AccountSid: ACCOUNT, CallStatus: 'completed', CallDuration: '30', From: from, Direction: 'inbound', FromCity: 'OAKLAND' });
+  const completed = (sid: string, from: string) =>
+    statusCallbackSchema.parse({
+      CallSid: sid,
+      AccountSid: ACCOUNT,
+      CallStatus: 'completed',
+      CallDuration: '30',
+      From: from,
+      Direction: 'inbound',
+      FromCity: 'OAKLAND',
+    });
 
   it('a CRM outage during the callback leaves the call to the sweep, which writes it once after the retry time', async () => {
     const { clock, crm, deps } = setup();
@@ -263,14 +331,33 @@ describe('call-log and a CRM that drops mapped fields', () => {
     // As the ServiceNow adapter answers when the table lacks a column: only the kept ones come back.
     deps.crm = { ...crm, updateRecord: async (id, update) => ({ ...(await crm.updateRecord(id, update)), fields: { u_caller_city: 'OAKLAND' } }) };
     deps.log = createLogger({ level: 'warn', sink: (l) => lines.push(l) });
-    await recordCompletion(deps, statusCallbackSchema.parse({ CallSid: callSid(50), AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: '3', From: '+14155550150', FromCity: 'OAKLAND', FromState: 'CA' }));
+    await recordCompletion(
+      deps,
+      statusCallbackSchema.parse({
+        CallSid: callSid(50),
+        AccountSid: ACCOUNT_SID,
+        CallStatus: 'completed',
+        CallDuration: '3',
+        From: '+14155550150',
+        FromCity: 'OAKLAND',
+        FromState: 'CA',
+      }),
+    );
     expect(crm.records()[0]?.fields).toEqual({ u_caller_city: 'OAKLAND', u_typo: 'CA' });
     expect(lines.join('\n')).toMatch(/did not keep mapped fields[\s\S]*u_typo/);
   });
 });
 
 describe("call-log's write lease (version-conditioned updates of the call's document)", () => {
-  const completed = (sid: string) => statusCallbackSchema.parse({ CallSid: sid, AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: '12', From: '+14155550111', Direction: 'inbound' });
+  const completed = (sid: string) =>
+    statusCallbackSchema.parse({
+      CallSid: sid,
+      AccountSid: ACCOUNT_SID,
+      CallStatus: 'completed',
+      CallDuration: '12',
+      From: '+14155550111',
+      Direction: 'inbound',
+    });
 
   it('two workers delivering the same call at once write one log: one writes, the other is told busy', async () => {
     const { clock, crm, deps } = setup();
@@ -294,7 +381,7 @@ describe("call-log's write lease (version-conditioned updates of the call's docu
     expect([a, b].filter((r) => r !== undefined)).toHaveLength(1);
   });
 
-  it("a holder that overran its lease does not free the lease of the delivery that took over", async () => {
+  it('a holder that overran its lease does not free the lease of the delivery that took over', async () => {
     const { docs } = setup();
     const store = createCallStore(docs, 'call-logs');
     await store.mergeCompletion(callSid(42), { status: 'completed', receivedAt: '2026-12-04T10:00:00.000Z', fields: {} });
@@ -335,9 +422,25 @@ describe('call-log with Salesforce and CALL_LOG_UNKNOWN_CALLER=Lead', () => {
       crm,
       log: silent,
       now: () => new Date('2026-12-04T10:00:00Z'),
-      settings: { unknownCaller: 'Lead', defaultAccountId: undefined, fieldMap: [], privateNumbers: [], defaultCountry: 'US', retryAfterSeconds: 60, leaseSeconds: 30, timeZone: 'UTC' },
+      settings: {
+        unknownCaller: 'Lead',
+        defaultAccountId: undefined,
+        fieldMap: [],
+        privateNumbers: [],
+        defaultCountry: 'US',
+        retryAfterSeconds: 60,
+        leaseSeconds: 30,
+        timeZone: 'UTC',
+      },
     };
-    const cb = statusCallbackSchema.parse({ CallSid: callSid(77), AccountSid: ACCOUNT_SID, CallStatus: 'completed', CallDuration: '95', From: '+14155550177', Direction: 'inbound' });
+    const cb = statusCallbackSchema.parse({
+      CallSid: callSid(77),
+      AccountSid: ACCOUNT_SID,
+      CallStatus: 'completed',
+      CallDuration: '95',
+      From: '+14155550177',
+      Direction: 'inbound',
+    });
     await recordCompletion(deps, cb);
     await recordCompletion(deps, cb);
     const leads = fake.records('Lead');
@@ -369,7 +472,10 @@ describe('conversation.registered as call-log reads it', () => {
 
   it('finds the CallSid in both namings of the shipped flow, and the caller only in a phone key', () => {
     const sid = callSid(5);
-    expect(readRegistration(event(sid))).toMatchObject({ kind: 'registration', registration: { callSid: sid, phone: '+14155550100', expireAt: '2026-12-04T14:00:00.000Z' } });
+    expect(readRegistration(event(sid))).toMatchObject({
+      kind: 'registration',
+      registration: { callSid: sid, phone: '+14155550100', expireAt: '2026-12-04T14:00:00.000Z' },
+    });
     expect(readRegistration(event(`projects/p/locations/global/conversations/TW-14155550100-${sid}`))).toMatchObject({ registration: { callSid: sid } });
     expect(readRegistration(event(sid, { keyKind: 'opaque', conversationIntegrationKey: 'abc' }))).toMatchObject({ registration: { phone: undefined } });
   });

@@ -11,7 +11,13 @@ async function token(payload: Record<string, unknown>, options: { alg?: string; 
 }
 
 it('accepts a documented token and reads the end user; no identifier is an anonymous guest', async () => {
-  expect(await acceptEndUserToken(await token({ iat, exp: iat + 300, identifier: 'u-1', name: 'Ada', email: 'ada@example.com', phone: '+14155552671' }), SECRET, NOW)).toEqual({
+  expect(
+    await acceptEndUserToken(
+      await token({ iat, exp: iat + 300, identifier: 'u-1', name: 'Ada', email: 'ada@example.com', phone: '+14155552671' }),
+      SECRET,
+      NOW,
+    ),
+  ).toEqual({
     identifier: 'u-1',
     name: 'Ada',
     email: 'ada@example.com',

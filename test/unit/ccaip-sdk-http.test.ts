@@ -12,7 +12,13 @@ import { acceptEndUserToken } from '../support/ccaip-end-user-auth';
 import { AUDIENCE, COMPANY_SECRET, ISSUER, SITE, type SdkUnderTest, startCcaipSdk } from '../support/ccaip-sdk-fixture';
 
 const secretKey = new TextEncoder().encode(COMPANY_SECRET);
-const USER = { sub: 'a3c1e7f0-5b2d-4c1e-9f7a-2d6b8e4c0a11', name: 'Ada Lovelace', email: 'ada@example.com', email_verified: true, phone_number: '(415) 555-2671' };
+const USER = {
+  sub: 'a3c1e7f0-5b2d-4c1e-9f7a-2d6b8e4c0a11',
+  name: 'Ada Lovelace',
+  email: 'ada@example.com',
+  email_verified: true,
+  phone_number: '(415) 555-2671',
+};
 
 let sdk: SdkUnderTest;
 afterEach(() => sdk?.stop());
@@ -37,9 +43,22 @@ describe('tokens for signed-in users', () => {
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
     const { payload } = await jwtVerify(token, secretKey, { algorithms: ['HS256'], currentDate: new Date(sdk.clock.now) });
     const iat = Math.floor(sdk.clock.now / 1000);
-    expect(payload).toEqual({ iss: 'Example Shop', iat, exp: iat + 300, identifier: USER.sub, name: 'Ada Lovelace', email: 'ada@example.com', phone: '+14155552671' });
+    expect(payload).toEqual({
+      iss: 'Example Shop',
+      iat,
+      exp: iat + 300,
+      identifier: USER.sub,
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      phone: '+14155552671',
+    });
     // ...and CCAI Platform (its documented rules) takes it for that user.
-    expect(await acceptEndUserToken(token, COMPANY_SECRET, new Date(sdk.clock.now))).toEqual({ identifier: USER.sub, name: 'Ada Lovelace', email: 'ada@example.com', phone: '+14155552671' });
+    expect(await acceptEndUserToken(token, COMPANY_SECRET, new Date(sdk.clock.now))).toEqual({
+      identifier: USER.sub,
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      phone: '+14155552671',
+    });
   });
 
   it('a token signed with any other key does not verify with the company secret (the test can fail)', async () => {
@@ -47,7 +66,7 @@ describe('tokens for signed-in users', () => {
     await expect(jwtVerify(token, new TextEncoder().encode(`${COMPANY_SECRET}x`))).rejects.toThrow(/signature/);
   });
 
-  it('a POST body setting identifier, email or phone is ignored: the token carries the ID token\'s claims', async () => {
+  it("a POST body setting identifier, email or phone is ignored: the token carries the ID token's claims", async () => {
     const res = await fetch(`${sdk.url}/token`, {
       method: 'POST',
       headers: { ...bearer(await sdk.idp.mint(USER)), 'content-type': 'application/json' },
@@ -58,7 +77,13 @@ describe('tokens for signed-in users', () => {
   });
 
   it('an unverified email or phone of the provider is left out; a missing name is not invented', async () => {
-    const t = await sdk.idp.mint({ sub: 'user-2', email: 'eve@example.com', email_verified: false, phone_number: '+14155550100', phone_number_verified: false });
+    const t = await sdk.idp.mint({
+      sub: 'user-2',
+      email: 'eve@example.com',
+      email_verified: false,
+      phone_number: '+14155550100',
+      phone_number_verified: false,
+    });
     const claims = decodeJwt((await tokenOf(await fetch(`${sdk.url}/token`, { headers: bearer(t) }))).token);
     expect(Object.keys(claims).sort()).toEqual(['exp', 'iat', 'identifier', 'iss']);
   });
@@ -69,10 +94,35 @@ describe('tokens for signed-in users', () => {
     ['for another audience', (s: SdkUnderTest) => s.idp.mint(USER, { audience: 'another-app' }), /wrong audience/],
     ['from another issuer', (s: SdkUnderTest) => s.idp.mint(USER, { issuer: 'https://evil.example/' }), /wrong issuer/],
     ['issued in the future beyond the tolerated skew', (s: SdkUnderTest) => s.idp.mint(USER, { iatOffset: 600 }), /not yet valid/],
-    ['unsigned (alg none)', async (s: SdkUnderTest) => new UnsecuredJWT(USER).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt(Math.floor(s.clock.now / 1000)).setExpirationTime('1h').encode(), /./],
-    ['HS256 with the company secret itself', async (s: SdkUnderTest) => new SignJWT(USER).setProtectedHeader({ alg: 'HS256', kid: 'key-1' }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt(Math.floor(s.clock.now / 1000)).setExpirationTime('1h').sign(secretKey), /algorithm not allowed/],
+    [
+      'unsigned (alg none)',
+      async (s: SdkUnderTest) =>
+        new UnsecuredJWT(USER)
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setIssuedAt(Math.floor(s.clock.now / 1000))
+          .setExpirationTime('1h')
+          .encode(),
+      /./,
+    ],
+    [
+      'HS256 with the company secret itself',
+      async (s: SdkUnderTest) =>
+        new SignJWT(USER)
+          .setProtectedHeader({ alg: 'HS256', kid: 'key-1' })
+          .setIssuer(ISSUER)
+          .setAudience(AUDIENCE)
+          .setIssuedAt(Math.floor(s.clock.now / 1000))
+          .setExpirationTime('1h')
+          .sign(secretKey),
+      /algorithm not allowed/,
+    ],
     ['not a JWT', async () => 'not-a-jwt', /malformed/],
-    ['for several audiences including ours, issued to another party (azp)', (s: SdkUnderTest) => s.idp.mint({ ...USER, azp: 'another-app' }, { audience: [AUDIENCE, 'another-app'] }), /another party/],
+    [
+      'for several audiences including ours, issued to another party (azp)',
+      (s: SdkUnderTest) => s.idp.mint({ ...USER, azp: 'another-app' }, { audience: [AUDIENCE, 'another-app'] }),
+      /another party/,
+    ],
   ])('an ID token %s → 401, nothing signed', async (_what, make, reason) => {
     const res = await fetch(`${sdk.url}/token`, { headers: bearer(await make(sdk)) });
     expect(res.status).toBe(401);
@@ -83,7 +133,9 @@ describe('tokens for signed-in users', () => {
   });
 
   it('accepts a token for several audiences issued to ours (azp = our client id)', async () => {
-    expect((await fetch(`${sdk.url}/token`, { headers: bearer(await sdk.idp.mint({ ...USER, azp: AUDIENCE }, { audience: [AUDIENCE, 'api://backend'] })) })).status).toBe(200);
+    expect(
+      (await fetch(`${sdk.url}/token`, { headers: bearer(await sdk.idp.mint({ ...USER, azp: AUDIENCE }, { audience: [AUDIENCE, 'api://backend'] })) })).status,
+    ).toBe(200);
   });
 
   it('tolerates the configured clock skew: iat 30 s ahead and exp 30 s past are accepted', async () => {
@@ -116,14 +168,14 @@ describe('tokens for signed-in users', () => {
     expect(sdk.idp.fetchCount()).toBe(afterWarm + 1);
   });
 
-  it('the provider\'s keys unreachable → 503 with Retry-After (not a 401 the page would treat as signed out)', async () => {
+  it("the provider's keys unreachable → 503 with Retry-After (not a 401 the page would treat as signed out)", async () => {
     sdk.idp.down = true;
     const res = await fetch(`${sdk.url}/token`, { headers: bearer(await sdk.idp.mint(USER)) });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('5');
   });
 
-  it('logs neither the tokens nor the user\'s identifier, email or phone', async () => {
+  it("logs neither the tokens nor the user's identifier, email or phone", async () => {
     const idToken = await sdk.idp.mint(USER);
     const { token } = await tokenOf(await fetch(`${sdk.url}/token`, { headers: bearer(idToken) }));
     await fetch(`${sdk.url}/token`, { headers: bearer(await sdk.idp.forge(USER)) });
@@ -133,21 +185,27 @@ describe('tokens for signed-in users', () => {
   });
 });
 
-describe.each(['x509', 'spki'] as const)('keys published as Google\'s {kid: PEM} (%s, Firebase\'s documented format)', (format) => {
+describe.each(['x509', 'spki'] as const)("keys published as Google's {kid: PEM} (%s, Firebase's documented format)", (format) => {
   it('verifies ID tokens against them, and still refuses a forged one', async () => {
     sdk = await startCcaipSdk({}, format);
-    const { payload } = await jwtVerify((await tokenOf(await fetch(`${sdk.url}/token`, { headers: bearer(await sdk.idp.mint(USER)) }))).token, secretKey, { currentDate: new Date(sdk.clock.now) });
+    const { payload } = await jwtVerify((await tokenOf(await fetch(`${sdk.url}/token`, { headers: bearer(await sdk.idp.mint(USER)) }))).token, secretKey, {
+      currentDate: new Date(sdk.clock.now),
+    });
     expect(payload['identifier']).toBe(USER.sub);
     expect((await fetch(`${sdk.url}/token`, { headers: bearer(await sdk.idp.forge(USER)) })).status).toBe(401);
   });
 });
 
-describe('the mobile SDKs\' payload (POST /sign)', () => {
+describe("the mobile SDKs' payload (POST /sign)", () => {
   beforeEach(async () => {
     sdk = await startCcaipSdk({ SDK_MOBILE_ALLOWED_FIELDS: 'device_token,push_provider' });
   });
   const sign = async (body: unknown, idToken?: string) =>
-    fetch(`${sdk.url}/sign`, { method: 'POST', headers: { 'content-type': 'application/json', ...(idToken ? bearer(idToken) : {}) }, body: JSON.stringify(body) });
+    fetch(`${sdk.url}/sign`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(idToken ? bearer(idToken) : {}) },
+      body: JSON.stringify(body),
+    });
 
   it('adds the allowed fields (as the body or wrapped in "payload") to the verified identity', async () => {
     const idToken = await sdk.idp.mint(USER);
@@ -160,9 +218,12 @@ describe('the mobile SDKs\' payload (POST /sign)', () => {
 
   it.each([
     [{ device_token: 'apns-1', identifier: 'victim-uuid' }, ['identifier']],
-    [{ payload: { device_token: 'apns-1', email: 'victim@example.com', phone: '+14155550000', name: 'Mallory' }, payloadType: 'authToken' }, ['payloadType', 'email', 'phone', 'name']],
+    [
+      { payload: { device_token: 'apns-1', email: 'victim@example.com', phone: '+14155550000', name: 'Mallory' }, payloadType: 'authToken' },
+      ['payloadType', 'email', 'phone', 'name'],
+    ],
     [{ device_token: 'apns-1', exp: 9999999999, iss: 'someone', custom_role: 'admin' }, ['exp', 'iss', 'custom_role']],
-  ])('leaves out identity keys and fields not allowed from %j: the token is the ID token\'s user, the answer names what was left out', async (body, ignored) => {
+  ])("leaves out identity keys and fields not allowed from %j: the token is the ID token's user, the answer names what was left out", async (body, ignored) => {
     const res = await sign(body, await sdk.idp.mint(USER));
     const answer = (await res.json()) as { token: string; ignored: string[] };
     expect(res.status).toBe(200);
@@ -204,7 +265,10 @@ describe('the mobile SDKs\' payload (POST /sign)', () => {
   });
 
   it('a bad body is refused before anything is signed, and a bad ID token is 401 whatever the body', async () => {
-    expect((await fetch(`${sdk.url}/sign`, { method: 'POST', headers: { 'content-type': 'text/plain', ...bearer(await sdk.idp.mint(USER)) }, body: '{not json' })).status).toBe(400);
+    expect(
+      (await fetch(`${sdk.url}/sign`, { method: 'POST', headers: { 'content-type': 'text/plain', ...bearer(await sdk.idp.mint(USER)) }, body: '{not json' }))
+        .status,
+    ).toBe(400);
     expect((await sign({ device_token: 'x' }, await sdk.idp.forge(USER))).status).toBe(401);
   });
 });
@@ -262,9 +326,12 @@ describe('guests', () => {
 });
 
 describe('CORS and the rate limit', () => {
-  it('answers the configured site\'s preflight and requests with credentials allowed; refuses other sites', async () => {
+  it("answers the configured site's preflight and requests with credentials allowed; refuses other sites", async () => {
     sdk = await startCcaipSdk();
-    const preflight = await fetch(`${sdk.url}/token`, { method: 'OPTIONS', headers: { origin: SITE, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+    const preflight = await fetch(`${sdk.url}/token`, {
+      method: 'OPTIONS',
+      headers: { origin: SITE, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(SITE);
     expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
@@ -278,11 +345,14 @@ describe('CORS and the rate limit', () => {
     expect(foreign.status).toBe(403);
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     expect(((await foreign.json()) as { token?: string }).token).toBeUndefined();
-    const foreignPreflight = await fetch(`${sdk.url}/token`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const foreignPreflight = await fetch(`${sdk.url}/token`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(foreignPreflight.headers.get('access-control-allow-origin')).toBeNull();
   });
 
-  it('limits each client per minute (429 with Retry-After), by the address Google\'s front end appended, and refills with the clock', async () => {
+  it("limits each client per minute (429 with Retry-After), by the address Google's front end appended, and refills with the clock", async () => {
     sdk = await startCcaipSdk({ SDK_RATE_LIMIT_PER_MINUTE: '3', SDK_ALLOW_GUESTS: 'true' });
     const from = (addr: string) => ({ 'x-forwarded-for': `spoofed-${Math.random()}, ${addr}` });
     for (let i = 0; i < 3; i++) expect((await fetch(`${sdk.url}/token`, { headers: from('203.0.113.7') })).status).toBe(200);
@@ -296,7 +366,7 @@ describe('CORS and the rate limit', () => {
     expect((await fetch(`${sdk.url}/token`, { headers: from('203.0.113.7') })).status).toBe(429);
   });
 
-  it('with SDK_FORWARDED_HOPS=1 the client is the entry before the platform\'s own proxy', async () => {
+  it("with SDK_FORWARDED_HOPS=1 the client is the entry before the platform's own proxy", async () => {
     sdk = await startCcaipSdk({ SDK_RATE_LIMIT_PER_MINUTE: '1', SDK_ALLOW_GUESTS: 'true', SDK_FORWARDED_HOPS: '1' });
     const via = (client: string) => ({ 'x-forwarded-for': `${client}, 35.191.0.1` });
     expect((await fetch(`${sdk.url}/token`, { headers: via('203.0.113.7') })).status).toBe(200);
@@ -308,9 +378,19 @@ describe('CORS and the rate limit', () => {
 describe('configuration', () => {
   const base = { GCP_PROJECT: 'ccbridge-test', CCAIP_COMPANY_SECRET: COMPANY_SECRET, SDK_OIDC_ISSUER: ISSUER, SDK_OIDC_AUDIENCE: AUDIENCE };
   it('refuses identity keys among the mobile fields, a bad guest prefix, and lists every bad key', () => {
-    expect(() => composeCcaipSdk({ ...base, SDK_MOBILE_ALLOWED_FIELDS: 'device_token,email', SDK_GUEST_PREFIX: 'G', SDK_TOKEN_TTL_SECONDS: '86400' }, {}, { log: () => {} })).toThrow(ConfigError);
+    expect(() =>
+      composeCcaipSdk(
+        { ...base, SDK_MOBILE_ALLOWED_FIELDS: 'device_token,email', SDK_GUEST_PREFIX: 'G', SDK_TOKEN_TTL_SECONDS: '86400' },
+        {},
+        { log: () => {} },
+      ),
+    ).toThrow(ConfigError);
     try {
-      composeCcaipSdk({ ...base, SDK_MOBILE_ALLOWED_FIELDS: 'device_token,email', SDK_GUEST_PREFIX: 'G', SDK_TOKEN_TTL_SECONDS: '86400' }, {}, { log: () => {} });
+      composeCcaipSdk(
+        { ...base, SDK_MOBILE_ALLOWED_FIELDS: 'device_token,email', SDK_GUEST_PREFIX: 'G', SDK_TOKEN_TTL_SECONDS: '86400' },
+        {},
+        { log: () => {} },
+      );
     } catch (err) {
       expect((err as ConfigError).problems.map((p) => p.split(':')[0])).toEqual(['SDK_TOKEN_TTL_SECONDS', 'SDK_GUEST_PREFIX', 'SDK_MOBILE_ALLOWED_FIELDS.1']);
     }

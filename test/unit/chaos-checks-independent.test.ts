@@ -58,7 +58,9 @@ async function filedByTheProduct(day: MockEngagement[]) {
       const final = finalDisposition(e);
       state.crm.records.push({ id: recordId, sessionId: e.engagementId, ...(final ? { disposition: final.dispositionName } : {}) });
       for (const envelope of zoom.eventsFor(e.engagementId)) {
-        const plan = planEvent({ v: 1, key: 'k', source: 'webhook', receivedAt: new Date(envelope.event_ts).toISOString(), envelope } as Parameters<typeof planEvent>[0]);
+        const plan = planEvent({ v: 1, key: 'k', source: 'webhook', receivedAt: new Date(envelope.event_ts).toISOString(), envelope } as Parameters<
+          typeof planEvent
+        >[0]);
         if (!plan) continue;
         for (const a of plan.artifacts) {
           const path = artifactPath({ engagementId: plan.engagementId, startTime: a.time, key: a.key, kind: a.kind });
@@ -68,7 +70,13 @@ async function filedByTheProduct(day: MockEngagement[]) {
           blobs.set(path, bytes);
           ledger.artifacts[a.key] = { kind: a.kind, state: 'linked', path, bytes: bytes.length, generation: '1' };
           if (!state.crm.attachments.some((t) => t.idempotencyKey === `zoom:${e.engagementId}:${a.key}`)) {
-            state.crm.attachments.push({ id: `ATT-${a.key}`, recordId, fileName: a.key, url: `link:${e.engagementId}:${a.key}`, idempotencyKey: `zoom:${e.engagementId}:${a.key}` });
+            state.crm.attachments.push({
+              id: `ATT-${a.key}`,
+              recordId,
+              fileName: a.key,
+              url: `link:${e.engagementId}:${a.key}`,
+              idempotencyKey: `zoom:${e.engagementId}:${a.key}`,
+            });
           }
         }
         for (const i of plan.items) {
@@ -76,7 +84,13 @@ async function filedByTheProduct(day: MockEngagement[]) {
           ledger.items[i.key] = { kind: i.kind, state: i.kind === 'disposition' && !isFinal ? 'superseded' : 'written', eventTs: i.eventTs };
           if (isFinal) ledger.dispositionTs = i.eventTs;
           if (i.kind === 'note' && !state.crm.comments.some((c) => c.idempotencyKey === `zoom:${e.engagementId}:${i.key}`)) {
-            state.crm.comments.push({ id: `COM-${i.key}`, recordId, body: i.body, idempotencyKey: `zoom:${e.engagementId}:${i.key}`, createdAt: new Date(i.eventTs) });
+            state.crm.comments.push({
+              id: `COM-${i.key}`,
+              recordId,
+              body: i.body,
+              idempotencyKey: `zoom:${e.engagementId}:${i.key}`,
+              createdAt: new Date(i.eventTs),
+            });
           }
         }
       }
@@ -116,14 +130,20 @@ describe('chaos checker, independent of the product\u2019s path and key function
   it('catches a product path function that gives transcripts another extension', async () => {
     bug = 'transcript extension';
     const failed = await verdict();
-    expect(failed['storage: every artifact stored, checksum = Zoom file']).toEqual(expect.arrayContaining([expect.stringMatching(/^missing zoom\/.*-transcript\.vtt$/)]));
-    expect(failed['storage: no object beyond them (each stored once)']).toEqual(expect.arrayContaining([expect.stringMatching(/^unexpected object zoom\/.*-transcript\.txt /)]));
+    expect(failed['storage: every artifact stored, checksum = Zoom file']).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^missing zoom\/.*-transcript\.vtt$/)]),
+    );
+    expect(failed['storage: no object beyond them (each stored once)']).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^unexpected object zoom\/.*-transcript\.txt /)]),
+    );
   });
 
   it('catches a product note key function that derives another key than the documented one', async () => {
     bug = 'note key';
     const failed = await verdict();
     expect(failed['CRM: exactly one comment per note']).toEqual(expect.arrayContaining([expect.stringMatching(/: 0 comments$/)]));
-    expect(failed['ledger: agrees with Zoom, storage and the CRM']).toEqual(expect.arrayContaining([expect.stringMatching(/an entry Zoom has no counterpart for$/)]));
+    expect(failed['ledger: agrees with Zoom, storage and the CRM']).toEqual(
+      expect.arrayContaining([expect.stringMatching(/an entry Zoom has no counterpart for$/)]),
+    );
   });
 });

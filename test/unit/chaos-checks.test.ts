@@ -48,7 +48,11 @@ function flawless(engagements = 4): World {
         state: 'complete',
         crmRecordId: recordId(e.engagementId),
         dispositionTs: finalTs,
-        artifacts: Object.fromEntries(x.artifacts.filter((a) => a.engagementId === e.engagementId).map((a) => [a.key, { kind: a.kind, state: 'linked', path: a.object, bytes: a.bytes, generation: '1' }])),
+        artifacts: Object.fromEntries(
+          x.artifacts
+            .filter((a) => a.engagementId === e.engagementId)
+            .map((a) => [a.key, { kind: a.kind, state: 'linked', path: a.object, bytes: a.bytes, generation: '1' }]),
+        ),
         items: Object.fromEntries(
           x.items
             .filter((i) => i.engagementId === e.engagementId)
@@ -60,8 +64,20 @@ function flawless(engagements = 4): World {
       records: day.map((e) => ({ id: recordId(e.engagementId), sessionId: e.engagementId, disposition: finalDisposition(e)!.dispositionName })),
       comments: x.items
         .filter((i) => i.kind === 'note')
-        .map((i, n) => ({ id: `COM-${n}`, recordId: recordId(i.engagementId), body: i.text, idempotencyKey: `zoom:${i.engagementId}:${i.key}`, createdAt: new Date(i.eventTs) })),
-      attachments: x.artifacts.map((a, n) => ({ id: `ATT-${n}`, recordId: recordId(a.engagementId), fileName: a.key, url: linkFor(a.engagementId, a.key), idempotencyKey: `zoom:${a.engagementId}:${a.key}` })),
+        .map((i, n) => ({
+          id: `COM-${n}`,
+          recordId: recordId(i.engagementId),
+          body: i.text,
+          idempotencyKey: `zoom:${i.engagementId}:${i.key}`,
+          createdAt: new Date(i.eventTs),
+        })),
+      attachments: x.artifacts.map((a, n) => ({
+        id: `ATT-${n}`,
+        recordId: recordId(a.engagementId),
+        fileName: a.key,
+        url: linkFor(a.engagementId, a.key),
+        idempotencyKey: `zoom:${a.engagementId}:${a.key}`,
+      })),
     },
   };
   return { x, objects, blobs, state, deadLetters: [] };
@@ -105,7 +121,12 @@ describe('chaos checks', () => {
     // The same artifact again under the epoch-dated path a delivery without a usable time would get.
     w.objects.push({ ...w.objects.find((o) => o.name === twice!.object)!, name: `zoom/1970/01/01/${twice!.engagementId}/${twice!.object.split('/').pop()}` });
     const f = failing(await check(w));
-    expect(f['storage: every artifact stored, checksum = Zoom file']).toEqual([`${bad!.object}: sha256 ${sha(w.blobs.get(bad!.object)!).slice(0, 12)}…, Zoom's file ${bad!.sha256.slice(0, 12)}…`, `missing ${gone!.object}`].sort());
+    expect(f['storage: every artifact stored, checksum = Zoom file']).toEqual(
+      [
+        `${bad!.object}: sha256 ${sha(w.blobs.get(bad!.object)!).slice(0, 12)}…, Zoom's file ` + `${bad!.sha256.slice(0, 12)}…`,
+        `missing ${gone!.object}`,
+      ].sort(),
+    );
     expect(f['storage: no object beyond them (each stored once)']).toHaveLength(1);
     expect(f['ledger: agrees with Zoom, storage and the CRM']).toBeUndefined();
   });
@@ -131,7 +152,9 @@ describe('chaos checks', () => {
     const lost = w.x.engagements.at(-1)!.engagementId;
     w.state.crm.records = w.state.crm.records.filter((r) => r.sessionId !== lost);
     const f = failing(await check(w));
-    expect(f['CRM: one durable link per artifact']).toEqual(expect.arrayContaining([expect.stringContaining('2 attachments'), expect.stringContaining('is not the durable link')]));
+    expect(f['CRM: one durable link per artifact']).toEqual(
+      expect.arrayContaining([expect.stringContaining('2 attachments'), expect.stringContaining('is not the durable link')]),
+    );
     expect(f['CRM: one record per engagement']).toEqual([`${lost}: 0 records`]);
   });
 
@@ -171,7 +194,15 @@ describe('chaos checks', () => {
       envelope: {
         event: 'contact_center.recording_completed',
         event_ts: Date.parse(e.endTime),
-        payload: { account_id: 'a', object: { recording_id: e.recordings[0]!.recordingId, engagement_id: e.engagementId, download_url: 'https://zoom.us/x', recording_start_time: e.startTime } },
+        payload: {
+          account_id: 'a',
+          object: {
+            recording_id: e.recordings[0]!.recordingId,
+            engagement_id: e.engagementId,
+            download_url: 'https://zoom.us/x',
+            recording_start_time: e.startTime,
+          },
+        },
       },
     };
     const ledgers = new Map(w.state.ledgers.map((l) => [l.engagementId, l]));

@@ -5,23 +5,18 @@
  */
 import { decodeJwt } from 'jose';
 import { ConfigError } from '../../shared/config';
-import {
-  adminHeaders,
-  basicAuth,
-  CRM_API_KEY,
-  CRM_CLIENT_ID,
-  CRM_CLIENT_SECRET,
-  type CrmUnderTest,
-  crmEnv,
-  startCrm,
-} from '../support/crm-harness';
+import { adminHeaders, basicAuth, CRM_API_KEY, CRM_CLIENT_ID, CRM_CLIENT_SECRET, type CrmUnderTest, crmEnv, startCrm } from '../support/crm-harness';
 import { composeCrm } from '../../functions/crm/compose';
 
 let app: CrmUnderTest;
 afterEach(() => app?.stop());
 
 const createAccount = (headers: Record<string, string>) =>
-  fetch(`${app.url}/accounts`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ phone: '+14155550100' }) });
+  fetch(`${app.url}/accounts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ phone: '+14155550100' }),
+  });
 
 const token = (body: string, headers: Record<string, string> = {}) =>
   fetch(`${app.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body });
@@ -40,7 +35,9 @@ describe('crm authentication', () => {
   });
 
   it('issues client-credentials tokens (Basic or form client auth) and accepts them as Bearer', async () => {
-    const viaBasic = await token('grant_type=client_credentials', { authorization: `Basic ${Buffer.from(`${CRM_CLIENT_ID}:${CRM_CLIENT_SECRET}`).toString('base64')}` });
+    const viaBasic = await token('grant_type=client_credentials', {
+      authorization: `Basic ${Buffer.from(`${CRM_CLIENT_ID}:${CRM_CLIENT_SECRET}`).toString('base64')}`,
+    });
     expect(viaBasic.status).toBe(200);
     expect(viaBasic.headers.get('cache-control')).toBe('no-store');
     const issued = (await viaBasic.json()) as { access_token: string; token_type: string; expires_in: number };

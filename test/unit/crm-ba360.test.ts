@@ -58,11 +58,16 @@ describe('Be Aware 360 adapter', () => {
     expect(created.data.url).toBe(`https://crm.example.test/crm/ba360/open/${created.data.id}`);
     expect(result.steps.at(-1)!.body).toMatchObject({ code: 'not_implemented', message: expect.stringMatching(/Be Aware 360 has no documented API/) });
     // the signed record id is a valid lookup
-    expect(await (await json('POST', '/records/search', { id: created.data.id })).json()).toMatchObject({ found: true, data: { sessionId: 'ccaip-ba-1', accountId: 'c:+14155550142' } });
+    expect(await (await json('POST', '/records/search', { id: created.data.id })).json()).toMatchObject({
+      found: true,
+      data: { sessionId: 'ccaip-ba-1', accountId: 'c:+14155550142' },
+    });
   });
 
   it('redirects a signed link to the integration URL with a fresh token, never the credentials', async () => {
-    const created = (await (await json('POST', '/records', { accountId: 'c:+14155550142', channel: 'chat', sessionId: 'chat-991', subject: 'Chat' })).json()) as { data: { id: string } };
+    const created = (await (
+      await json('POST', '/records', { accountId: 'c:+14155550142', channel: 'chat', sessionId: 'chat-991', subject: 'Chat' })
+    ).json()) as { data: { id: string } };
     const open = async () => {
       const res = await fetch(`${app.url}/ba360/open/${created.data.id}`, { redirect: 'manual' });
       expect(res.status).toBe(302);
@@ -74,7 +79,9 @@ describe('Be Aware 360 adapter', () => {
     for (const secret of [CREDS.pass, CREDS.secretkey, CREDS.clientkey, LINK_SECRET]) expect(decodeURIComponent(location)).not.toContain(secret);
     const page = await fetch(location);
     expect(page.status).toBe(200);
-    expect(fake.opened).toEqual([{ platform: 'ccaip', channel: 'Chat', interactionId: 'chat-991', params: { contacto: '+14155550142', empresa: null, caso: null } }]);
+    expect(fake.opened).toEqual([
+      { platform: 'ccaip', channel: 'Chat', interactionId: 'chat-991', params: { contacto: '+14155550142', empresa: null, caso: null } },
+    ]);
     await open();
     // One login serves both visits (the token is cached for BA360_TOKEN_TTL_S).
     expect(fake.tokensIssued).toBe(1);
@@ -85,7 +92,8 @@ describe('Be Aware 360 adapter', () => {
     let now = Date.parse('2026-03-01T10:00:00Z');
     app = await startCrm({ env: ba360Env({ BA360_LINK_TTL_S: '86400', BA360_TOKEN_TTL_S: '300', BA360_OPEN_RATE_PER_MIN: '3' }), now: () => now });
     const created = (await (await json('POST', '/records', { channel: 'voice', sessionId: 's-exp', subject: 'x' })).json()) as { data: { id: string } };
-    const open = async (id = created.data.id, from = '203.0.113.7') => fetch(`${app.url}/ba360/open/${id}`, { redirect: 'manual', headers: { 'x-forwarded-for': from } });
+    const open = async (id = created.data.id, from = '203.0.113.7') =>
+      fetch(`${app.url}/ba360/open/${id}`, { redirect: 'manual', headers: { 'x-forwarded-for': from } });
     expect((await open()).status).toBe(302);
     expect((await open()).status).toBe(302);
     expect(fake.tokensIssued).toBe(1);
@@ -133,7 +141,12 @@ describe('Be Aware 360 adapter', () => {
     expect(data.url).toBe(`https://crm.example.test/crm/ba360/open/${data.id}`);
     const location = (await fetch(`${app.url}/ba360/open/${data.id}`, { redirect: 'manual' })).headers.get('location')!;
     await fetch(location);
-    expect(fake.opened.at(-1)).toEqual({ platform: 'ccaip', channel: 'Whatsapp', interactionId: 'wa-7', params: { contacto: '+5215512345678', empresa: null, caso: '210112-000000' } });
+    expect(fake.opened.at(-1)).toEqual({
+      platform: 'ccaip',
+      channel: 'Whatsapp',
+      interactionId: 'wa-7',
+      params: { contacto: '+5215512345678', empresa: null, caso: '210112-000000' },
+    });
     expect((await fetch(`${app.url}/ba360/links`, { method: 'POST', body: '{}' })).status).toBe(401);
   });
 

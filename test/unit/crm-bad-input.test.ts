@@ -57,9 +57,19 @@ describe('crm rejects bad input and writes nothing', () => {
   });
 
   it('record creates: bad channel, missing session, empty subject, unknown account', async () => {
-    const body = await expectProblem(await send('POST', '/records', { channel: 'fax', subject: '' }), 400, /channel: must be one of/, /sessionId: required/, /subject/);
+    const body = await expectProblem(
+      await send('POST', '/records', { channel: 'fax', subject: '' }),
+      400,
+      /channel: must be one of/,
+      /sessionId: required/,
+      /subject/,
+    );
     expect(body.details).toHaveLength(3);
-    await expectProblem(await send('POST', '/records', { accountId: 'ACC-GHOST', channel: 'chat', sessionId: 'new', subject: 'x' }), 404, /account ACC-GHOST not found/);
+    await expectProblem(
+      await send('POST', '/records', { accountId: 'ACC-GHOST', channel: 'chat', sessionId: 'new', subject: 'x' }),
+      404,
+      /account ACC-GHOST not found/,
+    );
     await expectProblem(
       await send('POST', '/records', { channel: 'chat', sessionId: 'new', subject: 'x', idempotencyKey: 'a' }, { 'idempotency-key': 'b' }),
       400,
@@ -69,7 +79,12 @@ describe('crm rejects bad input and writes nothing', () => {
 
   it('updates: nothing to change, wrong types, unknown ids', async () => {
     await expectProblem(await send('PATCH', `/records/${recordId}`, {}), 400, /at least one of status, disposition, notes, durationSeconds/);
-    await expectProblem(await send('PATCH', `/records/${recordId}`, { durationSeconds: 'long', status: 'done' }), 400, /durationSeconds: must be a number of seconds/, /status: must be open or closed/);
+    await expectProblem(
+      await send('PATCH', `/records/${recordId}`, { durationSeconds: 'long', status: 'done' }),
+      400,
+      /durationSeconds: must be a number of seconds/,
+      /status: must be open or closed/,
+    );
     await expectProblem(await send('PATCH', '/records/REC-GHOST', { status: 'closed' }), 404, /record REC-GHOST not found/);
     await expectProblem(await send('PATCH', '/accounts/ACC-GHOST', { name: 'x' }), 404, /account ACC-GHOST not found/);
   });
@@ -86,14 +101,26 @@ describe('crm rejects bad input and writes nothing', () => {
       /exactly one of url, object, contentBase64/,
     );
     await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: '../etc/passwd', url: 'https://x.example/a' }), 400, /fileName/);
-    await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', object: 'gs://someone-elses-bucket/a' }), 400, /object: .*ccbridge-test-archive/);
-    await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', object: 'gs://ccbridge-test-archive/missing' }), 404, /object gs:\/\/ccbridge-test-archive\/missing is not among the artifacts of record/);
+    await expectProblem(
+      await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', object: 'gs://someone-elses-bucket/a' }),
+      400,
+      /object: .*ccbridge-test-archive/,
+    );
+    await expectProblem(
+      await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', object: 'gs://ccbridge-test-archive/missing' }),
+      404,
+      /object gs:\/\/ccbridge-test-archive\/missing is not among the artifacts of record/,
+    );
     await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'a', url: 'ftp://x.example/a' }), 400, /url/);
   });
 
   it('oversized bodies: JSON over its limit, files over theirs', async () => {
     await expectProblem(await send('PATCH', `/records/${recordId}`, { notes: 'n'.repeat(5000) }), 413, /exceeds 4096 bytes/);
-    await expectProblem(await send('POST', `/records/${recordId}/attachments?fileName=big.bin`, Buffer.alloc(3000), { 'content-type': 'application/octet-stream' }), 413, /2048/);
+    await expectProblem(
+      await send('POST', `/records/${recordId}/attachments?fileName=big.bin`, Buffer.alloc(3000), { 'content-type': 'application/octet-stream' }),
+      413,
+      /2048/,
+    );
     await app.bucket.write('call-existing.mp3', Buffer.alloc(3000));
     await expectProblem(await send('POST', `/records/${recordId}/attachments`, { fileName: 'big.bin', object: 'call-existing.mp3' }), 413, /2048/);
   });

@@ -50,7 +50,10 @@ describe('CCAI Platform rules in the crm function', () => {
     app = await startCrm({ env: realEnv() });
     const res = await call('POST', '/accounts/search', { phone: '+14155550142' });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ found: true, data: { id: 'a'.repeat(32), resolution: { rule: 'first', candidates: [{ id: 'a'.repeat(32) }, { id: 'b'.repeat(32) }] } } });
+    expect(res.body).toMatchObject({
+      found: true,
+      data: { id: 'a'.repeat(32), resolution: { rule: 'first', candidates: [{ id: 'a'.repeat(32) }, { id: 'b'.repeat(32) }] } },
+    });
     const line = app.logs.find((l) => l.includes('crm ambiguous lookup resolved'));
     expect(line).toBeDefined();
     expect(JSON.parse(line!)).toMatchObject({ rule: 'first', chosen: 'a'.repeat(32) });

@@ -24,7 +24,11 @@ describe('contract CRM client', () => {
     server = await startMockServer(
       'contract',
       ['GET', 'POST', 'PATCH'].flatMap((method) =>
-        ['/oauth/token', '/accounts', '/accounts/:id', '/records', '/records/:id', '/records/:id/comments', '/records/:id/attachments'].map((path) => ({ method, path, handle })),
+        ['/oauth/token', '/accounts', '/accounts/:id', '/records', '/records/:id', '/records/:id/comments', '/records/:id/attachments'].map((path) => ({
+          method,
+          path,
+          handle,
+        })),
       ),
     );
   });
@@ -34,11 +38,18 @@ describe('contract CRM client', () => {
   });
 
   const basicClient = (retryLimit = 2) =>
-    createContractCrmClient({ baseUrl: `${server.baseUrl}/`, auth: { kind: 'basic', user: 'u', password: new Secret('password1') }, retryLimit, timeoutMs: 2000 });
+    createContractCrmClient({
+      baseUrl: `${server.baseUrl}/`,
+      auth: { kind: 'basic', user: 'u', password: new Secret('password1') },
+      retryLimit,
+      timeoutMs: 2000,
+    });
 
   it('reads "not found" from a 200 with data null and the id from data.id', async () => {
     script = (req) =>
-      req.method === 'GET' ? { status: 200, body: { found: false, data: null } } : { status: 201, body: { data: { id: 'A1', phone: '+14155550100', email: null } } };
+      req.method === 'GET'
+        ? { status: 200, body: { found: false, data: null } }
+        : { status: 201, body: { data: { id: 'A1', phone: '+14155550100', email: null } } };
     const crm = basicClient();
     expect(await crm.findAccount({ phone: '+14155550100' })).toBeUndefined();
     expect(seen[0]!.query.get('phone')).toBe('+14155550100');
@@ -72,7 +83,10 @@ describe('contract CRM client', () => {
     const crm = basicClient(0);
     script = () => ({ status: 404, body: { code: 'not_found', message: 'record R9 not found' } });
     await expect(crm.updateRecord('R9', { status: 'closed' })).rejects.toMatchObject({ status: 404, code: 'not_found', retryable: false });
-    script = () => ({ status: 409, body: { code: 'conflict', message: 'ambiguous', details: { reason: 'ambiguous', candidates: [{ id: 'a' }, { id: 'b' }] } } });
+    script = () => ({
+      status: 409,
+      body: { code: 'conflict', message: 'ambiguous', details: { reason: 'ambiguous', candidates: [{ id: 'a' }, { id: 'b' }] } },
+    });
     await expect(crm.findAccount({ phone: '+14155550100' })).rejects.toMatchObject({ status: 409, details: { reason: 'ambiguous' } });
     script = () => ({ status: 429, body: { code: 'rate_limited', message: 'slow down' }, headers: { 'retry-after': '7' } });
     await expect(crm.findAccount({ phone: '+14155550100' })).rejects.toMatchObject({ status: 429, retryAfterSeconds: 7, retryable: true });
@@ -87,7 +101,11 @@ describe('contract CRM client', () => {
       calls++;
       return { status: 201, raw: '{"data": {"id": ' };
     };
-    await expect(crm.createRecord({ channel: 'voice', sessionId: 's', subject: 'x' })).rejects.toMatchObject({ status: 502, code: 'upstream_error', retryable: false });
+    await expect(crm.createRecord({ channel: 'voice', sessionId: 's', subject: 'x' })).rejects.toMatchObject({
+      status: 502,
+      code: 'upstream_error',
+      retryable: false,
+    });
     expect(calls).toBe(1);
     script = () => ({ status: 201, body: { data: { status: 'open' } } });
     await expect(crm.createRecord({ channel: 'voice', sessionId: 's', subject: 'x' })).rejects.toThrow(/data\.id/);
@@ -106,7 +124,10 @@ describe('contract CRM client', () => {
       if (req.headers.authorization !== `Bearer ${valid}`) return { status: 401, body: { code: 'unauthenticated', message: 'bad token' } };
       return { status: 200, body: { found: false, data: null } };
     };
-    const crm = createContractCrmClient({ baseUrl: server.baseUrl, auth: { kind: 'oauth', clientId: 'cid', clientSecret: new Secret('client-secret-0123456789') } });
+    const crm = createContractCrmClient({
+      baseUrl: server.baseUrl,
+      auth: { kind: 'oauth', clientId: 'cid', clientSecret: new Secret('client-secret-0123456789') },
+    });
     await crm.findAccount({ email: 'a@b.co' });
     await crm.findAccount({ email: 'a@b.co' });
     expect(issued).toBe(1);

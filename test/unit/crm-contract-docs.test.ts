@@ -60,6 +60,15 @@ describe('crm contract documents', () => {
       expect({ op: op.operation, documented: documented.has(`${op.method} ${path}`) }).toEqual({ op: op.operation, documented: true });
       expect(op.custom_id_location).toBe('data.id');
     }
-    expect(ccaipConfig.operations.map((o) => o.operation)).toEqual(['findAccount', 'createAccount', 'updateAccount', 'findRecord', 'createRecord', 'addComment', 'addAttachment', 'wrapUp']);
+    expect(ccaipConfig.operations.map((o) => o.operation)).toEqual([
+      'findAccount',
+      'createAccount',
+      'updateAccount',
+      'findRecord',
+      'createRecord',
+      'addComment',
+      'addAttachment',
+      'wrapUp',
+    ]);
   });
 });

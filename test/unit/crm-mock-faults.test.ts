@@ -86,7 +86,11 @@ describe('crm mock fault scripts', () => {
     const draws = [0.9, 0.04, 0.5, 0.01, 0.99, 0.99];
     let ms = Date.parse('2026-11-21T10:00:00Z');
     // Fault ids sort by creation time: a clock that moves keeps them in the order added.
-    const book = createFaultBook(createMemoryDocStore(), () => new Date(ms++), () => draws.shift() ?? 1);
+    const book = createFaultBook(
+      createMemoryDocStore(),
+      () => new Date(ms++),
+      () => draws.shift() ?? 1,
+    );
     await book.add({ operation: '*', status: 500, probability: 0.05 });
     await book.add({ operation: '*', status: 429, probability: 0.02 });
     // Call 1: 0.9 misses the 500, 0.04 misses the 429. Call 2: 0.5 misses, 0.01 hits the 429. Call 3: neither.
@@ -164,9 +168,15 @@ describe('crm mock journal', () => {
   it('gathers a session sequence including the account lookups made before the record existed', async () => {
     const headers = { authorization: basicAuth(), 'content-type': 'application/json' };
     await fetch(`${app.url}/accounts?phone=415-555-0199`, { headers });
-    const acc = (await (await fetch(`${app.url}/accounts`, { method: 'POST', headers, body: JSON.stringify({ phone: '+14155550199' }) })).json()) as { data: { id: string } };
+    const acc = (await (await fetch(`${app.url}/accounts`, { method: 'POST', headers, body: JSON.stringify({ phone: '+14155550199' }) })).json()) as {
+      data: { id: string };
+    };
     const rec = (await (
-      await fetch(`${app.url}/records`, { method: 'POST', headers, body: JSON.stringify({ accountId: acc.data.id, channel: 'chat', sessionId: 'chat-77', subject: 'Chat' }) })
+      await fetch(`${app.url}/records`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ accountId: acc.data.id, channel: 'chat', sessionId: 'chat-77', subject: 'Chat' }),
+      })
     ).json()) as { data: { id: string } };
     await fetch(`${app.url}/records/${rec.data.id}/comments`, { method: 'POST', headers, body: JSON.stringify({ body: 'hello' }) });
     await fetch(`${app.url}/records/${rec.data.id}`, { method: 'PATCH', headers, body: JSON.stringify({ status: 'closed' }) });
@@ -175,6 +185,12 @@ describe('crm mock journal', () => {
 
     const res = await admin('GET', '/admin/sessions/chat-77');
     const { entries } = (await res.json()) as { entries: Array<{ operation: string; status: number }> };
-    expect(entries.map((e) => `${e.operation} ${e.status}`)).toEqual(['findAccount 200', 'createAccount 201', 'createRecord 201', 'addComment 201', 'updateRecord 200']);
+    expect(entries.map((e) => `${e.operation} ${e.status}`)).toEqual([
+      'findAccount 200',
+      'createAccount 201',
+      'createRecord 201',
+      'addComment 201',
+      'updateRecord 200',
+    ]);
   });
 });

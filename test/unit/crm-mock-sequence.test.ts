@@ -105,15 +105,26 @@ describe('crm mock mode: the CCAI Platform sequence', () => {
     expect(multipart.status).toBe(201);
     expect(await multipart.json()).toMatchObject({ data: { fileName: 'call-5.mp3', contentType: 'audio/mpeg', size: 3 } });
 
-    const link = await call('POST', `/records/${recordId}/attachments`, { fileName: 'recording.mp3', contentType: 'audio/mpeg', url: 'https://files.example.com/r/5' });
+    const link = await call('POST', `/records/${recordId}/attachments`, {
+      fileName: 'recording.mp3',
+      contentType: 'audio/mpeg',
+      url: 'https://files.example.com/r/5',
+    });
     expect(link).toMatchObject({ status: 201, json: { data: { url: 'https://files.example.com/r/5' } } });
 
-    const inline = await call('POST', `/records/${recordId}/attachments`, { fileName: 'note.txt', contentType: 'text/plain', contentBase64: Buffer.from('hi').toString('base64') });
+    const inline = await call('POST', `/records/${recordId}/attachments`, {
+      fileName: 'note.txt',
+      contentType: 'text/plain',
+      contentBase64: Buffer.from('hi').toString('base64'),
+    });
     expect(inline).toMatchObject({ status: 201, json: { data: { size: 2 } } });
 
     // CCAI Platform's external-storage name for session s-5: only the record's own files can be referenced.
     await app.bucket.write('sessions/s-5/metadata-s-5.json', Buffer.from('{"a":1}'), { contentType: 'application/json' });
-    const object = await call('POST', `/records/${recordId}/attachments`, { fileName: 'metadata-5.json', object: 'gs://ccbridge-test-archive/sessions/s-5/metadata-s-5.json' });
+    const object = await call('POST', `/records/${recordId}/attachments`, {
+      fileName: 'metadata-5.json',
+      object: 'gs://ccbridge-test-archive/sessions/s-5/metadata-s-5.json',
+    });
     expect(object).toMatchObject({ status: 201, json: { data: { contentType: 'application/json', size: 7 } } });
 
     const stored = Object.values(app.docs.dump('crmMockAttachments'));

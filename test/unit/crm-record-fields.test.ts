@@ -20,7 +20,16 @@ import { SN_PASSWORD, SN_USER, serviceNowAdapter } from '../support/crm-fakes';
 
 const SF = { clientId: 'fields-client', clientSecret: 'fields-client-secret-0123456789' };
 const sfAdapter = (fake: SalesforceFake) =>
-  createCrmClient(parseCrmClientConfig({ CRM_ADAPTER: 'salesforce', SALESFORCE_LOGIN_URL: fake.baseUrl, SALESFORCE_CLIENT_ID: SF.clientId, SALESFORCE_CLIENT_SECRET: SF.clientSecret, CRM_RETRY_LIMIT: '0' }), { log: silentLogger });
+  createCrmClient(
+    parseCrmClientConfig({
+      CRM_ADAPTER: 'salesforce',
+      SALESFORCE_LOGIN_URL: fake.baseUrl,
+      SALESFORCE_CLIENT_ID: SF.clientId,
+      SALESFORCE_CLIENT_SECRET: SF.clientSecret,
+      CRM_RETRY_LIMIT: '0',
+    }),
+    { log: silentLogger },
+  );
 
 describe('the Salesforce fake refuses Task values Salesforce refuses', () => {
   let fake: SalesforceFake;
@@ -37,7 +46,11 @@ describe('the Salesforce fake refuses Task values Salesforce refuses', () => {
   afterAll(() => fake.stop());
 
   const send = async (method: 'POST' | 'PATCH', path: string, body: Record<string, unknown>) => {
-    const res = await fetch(`${fake.baseUrl}/services/data/v62.0/sobjects/${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${fake.baseUrl}/services/data/v62.0/sobjects/${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, body: res.status === 204 ? undefined : ((await res.json()) as unknown) };
   };
   const code = (r: { body: unknown }) => (r.body as Array<{ errorCode: string }>)[0]?.errorCode;
@@ -47,7 +60,14 @@ describe('the Salesforce fake refuses Task values Salesforce refuses', () => {
     expect(unknown.status).toBe(400);
     expect(code(unknown)).toBe('INVALID_FIELD');
     expect(JSON.stringify(unknown.body)).toContain("No such column 'NoSuchField__c' on sobject of type Task");
-    const created = await send('POST', 'Task', { Subject: 'Call', CallerCity__c: 'OAKLAND', ActivityDate: '2026-12-04', CallType: 'Inbound', CallDurationInSeconds: 42, Status: 'Completed' });
+    const created = await send('POST', 'Task', {
+      Subject: 'Call',
+      CallerCity__c: 'OAKLAND',
+      ActivityDate: '2026-12-04',
+      CallType: 'Inbound',
+      CallDurationInSeconds: 42,
+      Status: 'Completed',
+    });
     expect(created.status).toBe(201);
     const id = (created.body as { id: string }).id;
     expect(code(await send('PATCH', `Task/${id}`, { callercity: 'x' }))).toBe('INVALID_FIELD');
@@ -77,19 +97,44 @@ describe('the Salesforce adapter writes fields and the date on the call Task', (
     fake = await startSalesforceFake({ ...SF, customFields: { Task: ['CallerCity__c'] } });
     const crm = sfAdapter(fake);
     const record = await crm.createRecord({ sessionId: 'CA1', channel: 'voice', subject: 'Inbound call CA1', direction: 'inbound' });
-    await crm.updateRecord(record.id, { status: 'closed', notes: 'n', durationSeconds: 30, activityDate: '2026-12-04', fields: { CallerCity__c: 'OAKLAND', CallObject: 'hijack' } });
+    await crm.updateRecord(record.id, {
+      status: 'closed',
+      notes: 'n',
+      durationSeconds: 30,
+      activityDate: '2026-12-04',
+      fields: { CallerCity__c: 'OAKLAND', CallObject: 'hijack' },
+    });
     const task = fake.records('Task').find((t) => t['WhatId'] === record.id)!;
-    expect(task).toMatchObject({ CallerCity__c: 'OAKLAND', ActivityDate: '2026-12-04', CallObject: 'CA1', CallType: 'Inbound', CallDurationInSeconds: 30, Status: 'Completed', Subject: 'Call: Inbound call CA1', TaskSubtype: 'Call' });
+    expect(task).toMatchObject({
+      CallerCity__c: 'OAKLAND',
+      ActivityDate: '2026-12-04',
+      CallObject: 'CA1',
+      CallType: 'Inbound',
+      CallDurationInSeconds: 30,
+      Status: 'Completed',
+      Subject: 'Call: Inbound call CA1',
+      TaskSubtype: 'Call',
+    });
   });
 
   it('gives the call Task a Subject even when SALESFORCE_TASK_FIELDS maps none', async () => {
     fake = await startSalesforceFake(SF);
     const crm = createCrmClient(
-      parseCrmClientConfig({ CRM_ADAPTER: 'salesforce', SALESFORCE_LOGIN_URL: fake.baseUrl, SALESFORCE_CLIENT_ID: SF.clientId, SALESFORCE_CLIENT_SECRET: SF.clientSecret, SALESFORCE_TASK_FIELDS: 'Status=In Progress' }),
+      parseCrmClientConfig({
+        CRM_ADAPTER: 'salesforce',
+        SALESFORCE_LOGIN_URL: fake.baseUrl,
+        SALESFORCE_CLIENT_ID: SF.clientId,
+        SALESFORCE_CLIENT_SECRET: SF.clientSecret,
+        SALESFORCE_TASK_FIELDS: 'Status=In Progress',
+      }),
       { log: silentLogger },
     );
     const record = await crm.createRecord({ sessionId: 'CA6', channel: 'voice', subject: 'Inbound call CA6' });
-    expect(fake.records('Task').find((t) => t['CallObject'] === 'CA6')).toMatchObject({ Subject: 'Call: Inbound call CA6', CallType: 'Inbound', Status: 'In Progress' });
+    expect(fake.records('Task').find((t) => t['CallObject'] === 'CA6')).toMatchObject({
+      Subject: 'Call: Inbound call CA6',
+      CallType: 'Inbound',
+      Status: 'In Progress',
+    });
     expect(record.sessionId).toBe('CA6');
   });
 
@@ -124,14 +169,26 @@ describe('ServiceNow keeps only columns the table has; Zendesk takes custom fiel
   it('Zendesk: mapped ids become ticket custom_fields beside the disposition field; a name that is no id is refused', async () => {
     zd = await startZendeskFake({ email: 'integration@acme.example', apiToken: 'zd-api-token-0123456789abcdef', indexDelayMs: 0 });
     const crm = createCrmClient(
-      parseCrmClientConfig({ CRM_ADAPTER: 'zendesk', ZENDESK_BASE_URL: zd.baseUrl, ZENDESK_EMAIL: 'integration@acme.example', ZENDESK_API_TOKEN: 'zd-api-token-0123456789abcdef', ZENDESK_DISPOSITION_FIELD_ID: '360001', CRM_RETRY_LIMIT: '0' }),
+      parseCrmClientConfig({
+        CRM_ADAPTER: 'zendesk',
+        ZENDESK_BASE_URL: zd.baseUrl,
+        ZENDESK_EMAIL: 'integration@acme.example',
+        ZENDESK_API_TOKEN: 'zd-api-token-0123456789abcdef',
+        ZENDESK_DISPOSITION_FIELD_ID: '360001',
+        CRM_RETRY_LIMIT: '0',
+      }),
       { log: silentLogger },
     );
     const account = await crm.createAccount({ phone: '+14155550100', name: 'Ada' });
     const record = await crm.createRecord({ sessionId: 'CA4', channel: 'voice', subject: 'Inbound call CA4', accountId: account.id });
     await crm.updateRecord(record.id, { disposition: 'Resolved', fields: { '360002': 'OAKLAND' } });
     const fields = zd.tickets.get(Number(record.id))!.custom_fields;
-    expect(fields).toEqual(expect.arrayContaining([{ id: 360001, value: 'Resolved' }, { id: 360002, value: 'OAKLAND' }]));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        { id: 360001, value: 'Resolved' },
+        { id: 360002, value: 'OAKLAND' },
+      ]),
+    );
     await expect(crm.updateRecord(record.id, { fields: { CallerCity__c: 'x' } })).rejects.toThrow(/not a Zendesk ticket field id/);
   });
 });
@@ -142,20 +199,46 @@ describe('the crm function carries fields through the contract and checks them f
 
   it('mock mode stores fields and the activity date a contract client sends, and refuses names that are no field names', async () => {
     app = await startCrm();
-    const crm = createCrmClient(parseCrmClientConfig({ CRM_ADAPTER: 'contract', CRM_BASE_URL: app.url, CRM_BASIC_USER: CRM_USER, CRM_BASIC_PASSWORD: CRM_PASSWORD, CRM_RETRY_LIMIT: '0' }), { log: silentLogger });
+    const crm = createCrmClient(
+      parseCrmClientConfig({
+        CRM_ADAPTER: 'contract',
+        CRM_BASE_URL: app.url,
+        CRM_BASIC_USER: CRM_USER,
+        CRM_BASIC_PASSWORD: CRM_PASSWORD,
+        CRM_RETRY_LIMIT: '0',
+      }),
+      { log: silentLogger },
+    );
     const record = await crm.createRecord({ sessionId: 'CA5', channel: 'voice', subject: 'Inbound call CA5' });
     const updated = await crm.updateRecord(record.id, { status: 'closed', activityDate: '2026-12-04', fields: { CallerCity__c: 'OAKLAND' } });
     expect(updated.fields).toEqual({ CallerCity__c: 'OAKLAND' });
     expect(app.docs.dump(MOCK_COLLECTIONS.records)[record.id]).toMatchObject({ activityDate: '2026-12-04', fields: { CallerCity__c: 'OAKLAND' } });
-    const bad = await fetch(`${app.url}/records/${record.id}`, { method: 'PATCH', headers: { authorization: basicAuth(), 'content-type': 'application/json' }, body: JSON.stringify({ fields: { 'Caller-City': 'x' } }) });
+    const bad = await fetch(`${app.url}/records/${record.id}`, {
+      method: 'PATCH',
+      headers: { authorization: basicAuth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ fields: { 'Caller-City': 'x' } }),
+    });
     expect(bad.status).toBe(400);
   });
 
   it('real mode in front of Zendesk refuses a field that is no ticket field id with 400, writing nothing', async () => {
     const zdFake = await startZendeskFake({ email: 'integration@acme.example', apiToken: 'zd-api-token-0123456789abcdef', indexDelayMs: 0 });
     try {
-      app = await startCrm({ env: { CRM_MODE: 'real', CRM_ADMIN_TOKEN: undefined, CRM_ADAPTER: 'zendesk', ZENDESK_BASE_URL: zdFake.baseUrl, ZENDESK_EMAIL: 'integration@acme.example', ZENDESK_API_TOKEN: 'zd-api-token-0123456789abcdef' } });
-      const res = await fetch(`${app.url}/records/123`, { method: 'PATCH', headers: { authorization: basicAuth(), 'content-type': 'application/json' }, body: JSON.stringify({ fields: { CallerCity__c: 'x' } }) });
+      app = await startCrm({
+        env: {
+          CRM_MODE: 'real',
+          CRM_ADMIN_TOKEN: undefined,
+          CRM_ADAPTER: 'zendesk',
+          ZENDESK_BASE_URL: zdFake.baseUrl,
+          ZENDESK_EMAIL: 'integration@acme.example',
+          ZENDESK_API_TOKEN: 'zd-api-token-0123456789abcdef',
+        },
+      });
+      const res = await fetch(`${app.url}/records/123`, {
+        method: 'PATCH',
+        headers: { authorization: basicAuth(), 'content-type': 'application/json' },
+        body: JSON.stringify({ fields: { CallerCity__c: 'x' } }),
+      });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { message: string }).message).toContain('not a Zendesk ticket field id');
       expect(zdFake.requests.filter((r) => r.method === 'PUT')).toHaveLength(0);
@@ -167,17 +250,75 @@ describe('the crm function carries fields through the contract and checks them f
 
 describe('call-log refuses at start a field map its CRM cannot take', () => {
   const base = { GCP_PROJECT: 'ccbridge-test', TWILIO_AUTH_TOKEN: 'f00dfeedf00dfeedf00dfeedf00dfeed', CALL_LOG_PUBLIC_URL: 'https://example.test/call-log' };
-  const sf = { CRM_ADAPTER: 'salesforce', SALESFORCE_LOGIN_URL: 'https://login.example.test', SALESFORCE_CLIENT_ID: 'x', SALESFORCE_CLIENT_SECRET: 'salesforce-secret-0123456789' };
+  const sf = {
+    CRM_ADAPTER: 'salesforce',
+    SALESFORCE_LOGIN_URL: 'https://login.example.test',
+    SALESFORCE_CLIENT_ID: 'x',
+    SALESFORCE_CLIENT_SECRET: 'salesforce-secret-0123456789',
+  };
   const compose = (env: Record<string, string>) => () => composeCallLog({ ...base, ...env }, { docs: createMemoryDocStore(), crm: createMemoryCrm() });
 
   it.each([
     ['Salesforce, a name without __c', { ...sf, CALL_LOG_FIELD_MAP: 'caller_city-FromCity' }, /"caller_city" is not a Salesforce Task field/],
     ['Salesforce, a call field ccbridge sets', { ...sf, CALL_LOG_FIELD_MAP: 'CallObject-CallSid' }, /"CallObject" is a Task field ccbridge sets itself/],
-    ['ServiceNow, a Salesforce-style name', { CRM_ADAPTER: 'servicenow', SERVICENOW_INSTANCE_URL: 'https://x.service-now.com', SERVICENOW_USER: 'u', SERVICENOW_PASSWORD: 'password1', CALL_LOG_FIELD_MAP: 'CallerCity__c-FromCity' }, /not a ServiceNow column name/],
-    ['ServiceNow, a system column', { CRM_ADAPTER: 'contract', CRM_BASE_URL: 'https://crm.example.test', CRM_BASIC_USER: 'u', CRM_BASIC_PASSWORD: 'password1', CALL_LOG_CRM: 'servicenow', CALL_LOG_FIELD_MAP: 'sys_updated_by-FromCity' }, /column ccbridge or ServiceNow sets itself/],
-    ['Zendesk, a name instead of a field id', { CRM_ADAPTER: 'contract', CRM_BASE_URL: 'https://crm.example.test', CRM_BASIC_USER: 'u', CRM_BASIC_PASSWORD: 'password1', CALL_LOG_CRM: 'zendesk', CALL_LOG_FIELD_MAP: 'caller_city-FromCity' }, /not a Zendesk ticket field id/],
-    ['Be Aware 360, any field', { CRM_ADAPTER: 'contract', CRM_BASE_URL: 'https://crm.example.test', CRM_BASIC_USER: 'u', CRM_BASIC_PASSWORD: 'password1', CALL_LOG_CRM: 'ba360', CALL_LOG_FIELD_MAP: 'City-FromCity' }, /Be Aware 360 has no record API/],
-    ['the contract without saying which CRM is behind it', { CRM_ADAPTER: 'contract', CRM_BASE_URL: 'https://crm.example.test', CRM_BASIC_USER: 'u', CRM_BASIC_PASSWORD: 'password1', CALL_LOG_FIELD_MAP: 'CallerCity__c-FromCity' }, /CALL_LOG_CRM: required/],
+    [
+      'ServiceNow, a Salesforce-style name',
+      {
+        CRM_ADAPTER: 'servicenow',
+        SERVICENOW_INSTANCE_URL: 'https://x.service-now.com',
+        SERVICENOW_USER: 'u',
+        SERVICENOW_PASSWORD: 'password1',
+        CALL_LOG_FIELD_MAP: 'CallerCity__c-FromCity',
+      },
+      /not a ServiceNow column name/,
+    ],
+    [
+      'ServiceNow, a system column',
+      {
+        CRM_ADAPTER: 'contract',
+        CRM_BASE_URL: 'https://crm.example.test',
+        CRM_BASIC_USER: 'u',
+        CRM_BASIC_PASSWORD: 'password1',
+        CALL_LOG_CRM: 'servicenow',
+        CALL_LOG_FIELD_MAP: 'sys_updated_by-FromCity',
+      },
+      /column ccbridge or ServiceNow sets itself/,
+    ],
+    [
+      'Zendesk, a name instead of a field id',
+      {
+        CRM_ADAPTER: 'contract',
+        CRM_BASE_URL: 'https://crm.example.test',
+        CRM_BASIC_USER: 'u',
+        CRM_BASIC_PASSWORD: 'password1',
+        CALL_LOG_CRM: 'zendesk',
+        CALL_LOG_FIELD_MAP: 'caller_city-FromCity',
+      },
+      /not a Zendesk ticket field id/,
+    ],
+    [
+      'Be Aware 360, any field',
+      {
+        CRM_ADAPTER: 'contract',
+        CRM_BASE_URL: 'https://crm.example.test',
+        CRM_BASIC_USER: 'u',
+        CRM_BASIC_PASSWORD: 'password1',
+        CALL_LOG_CRM: 'ba360',
+        CALL_LOG_FIELD_MAP: 'City-FromCity',
+      },
+      /Be Aware 360 has no record API/,
+    ],
+    [
+      'the contract without saying which CRM is behind it',
+      {
+        CRM_ADAPTER: 'contract',
+        CRM_BASE_URL: 'https://crm.example.test',
+        CRM_BASIC_USER: 'u',
+        CRM_BASIC_PASSWORD: 'password1',
+        CALL_LOG_FIELD_MAP: 'CallerCity__c-FromCity',
+      },
+      /CALL_LOG_CRM: required/,
+    ],
     ['an unknown time zone', { ...sf, CALL_LOG_TIME_ZONE: 'Mars/Olympus' }, /CALL_LOG_TIME_ZONE/],
   ])('%s', (_what, env, message) => {
     expect(compose(env)).toThrow(message);
@@ -185,7 +326,16 @@ describe('call-log refuses at start a field map its CRM cannot take', () => {
 
   it('accepts what each CRM takes', () => {
     expect(compose({ ...sf, CALL_LOG_FIELD_MAP: 'CallerCity__c-FromCity|Priority-CallStatus|acme__Region__c-FromState' })).not.toThrow();
-    expect(compose({ CRM_ADAPTER: 'contract', CRM_BASE_URL: 'https://crm.example.test', CRM_BASIC_USER: 'u', CRM_BASIC_PASSWORD: 'password1', CALL_LOG_CRM: 'zendesk', CALL_LOG_FIELD_MAP: '360002-FromCity' })).not.toThrow();
+    expect(
+      compose({
+        CRM_ADAPTER: 'contract',
+        CRM_BASE_URL: 'https://crm.example.test',
+        CRM_BASIC_USER: 'u',
+        CRM_BASIC_PASSWORD: 'password1',
+        CALL_LOG_CRM: 'zendesk',
+        CALL_LOG_FIELD_MAP: '360002-FromCity',
+      }),
+    ).not.toThrow();
     expect(recordFieldProblems('servicenow', ['u_caller_city'], 'X')).toEqual([]);
     expect(recordFieldProblems('mock', ['CallerCity__c'], 'X')).toEqual([]);
   });

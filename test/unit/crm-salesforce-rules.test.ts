@@ -30,7 +30,12 @@ const sfEnv = (extra: Record<string, string> = {}) => ({
 const adapter = (extra: Record<string, string> = {}): CrmClient => createCrmClient(parseCrmClientConfig(sfEnv(extra)), { log: silentLogger });
 
 async function api(method: string, path: string, body?: unknown) {
-  const token = (await (await fetch(`${fake.baseUrl}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET }) })).json()) as { access_token: string };
+  const token = (await (
+    await fetch(`${fake.baseUrl}/services/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: CLIENT_SECRET }),
+    })
+  ).json()) as { access_token: string };
   const res = await fetch(`${fake.baseUrl}/services/data/v62.0${path}`, {
     method,
     headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
@@ -45,7 +50,10 @@ describe('Salesforce fake refuses what Salesforce refuses', () => {
   it('refuses a Task whose WhoId is a Lead and that has a WhatId, on create and on update', async () => {
     const lead = fake.seed('Lead', { LastName: 'Lovelace', Company: 'Engines' });
     const kase = fake.seed('Case', { Subject: 'x' });
-    expect(await api('POST', '/sobjects/Task', { WhoId: lead, WhatId: kase })).toMatchObject({ status: 400, body: [{ errorCode: 'FIELD_INTEGRITY_EXCEPTION' }] });
+    expect(await api('POST', '/sobjects/Task', { WhoId: lead, WhatId: kase })).toMatchObject({
+      status: 400,
+      body: [{ errorCode: 'FIELD_INTEGRITY_EXCEPTION' }],
+    });
     const ok = await api('POST', '/sobjects/Task', { WhoId: lead });
     expect(ok.status).toBe(201);
     const id = (ok.body as { id: string }).id;
@@ -55,12 +63,19 @@ describe('Salesforce fake refuses what Salesforce refuses', () => {
   it('refuses a CaseComment body over 4 000 bytes (bytes, not characters)', async () => {
     const kase = fake.seed('Case', { Subject: 'x' });
     expect((await api('POST', '/sobjects/CaseComment', { ParentId: kase, CommentBody: 'a'.repeat(4000) })).status).toBe(201);
-    expect(await api('POST', '/sobjects/CaseComment', { ParentId: kase, CommentBody: 'é'.repeat(2001) })).toMatchObject({ status: 400, body: [{ errorCode: 'STRING_TOO_LONG' }] });
+    expect(await api('POST', '/sobjects/CaseComment', { ParentId: kase, CommentBody: 'é'.repeat(2001) })).toMatchObject({
+      status: 400,
+      body: [{ errorCode: 'STRING_TOO_LONG' }],
+    });
   });
 
   it('answers queries in batches with nextRecordsUrl, and 403 REQUEST_LIMIT_EXCEEDED once the API allocation is used', async () => {
     for (let i = 0; i < 7; i++) fake.seed('Task', { Subject: `t${i}` });
-    const first = (await api('GET', `/query?q=${encodeURIComponent('SELECT Id FROM Task')}`)).body as { done: boolean; records: unknown[]; nextRecordsUrl: string };
+    const first = (await api('GET', `/query?q=${encodeURIComponent('SELECT Id FROM Task')}`)).body as {
+      done: boolean;
+      records: unknown[];
+      nextRecordsUrl: string;
+    };
     expect(first).toMatchObject({ done: false, records: [{}, {}, {}] });
     expect(first.nextRecordsUrl).toMatch(/^\/services\/data\/v62\.0\/query\/01g/);
     let last: { status: number; body: unknown } = { status: 0, body: undefined };
@@ -116,7 +131,11 @@ describe('Salesforce adapter obeys the documented rules', () => {
     const crm = adapter({ CRM_RETRY_LIMIT: '3' });
     await crm.findAccount({ email: 'first@example.com' });
     const before = fake.requests.length;
-    await expect(crm.findAccount({ email: 'grace@example.com' })).rejects.toMatchObject({ status: 503, retryAfterSeconds: 3600, details: { reason: 'daily_api_limit' } });
+    await expect(crm.findAccount({ email: 'grace@example.com' })).rejects.toMatchObject({
+      status: 503,
+      retryAfterSeconds: 3600,
+      details: { reason: 'daily_api_limit' },
+    });
     expect(fake.requests.length - before).toBe(1);
   });
 

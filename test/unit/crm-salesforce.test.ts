@@ -49,7 +49,9 @@ describe('Salesforce adapter', () => {
     expect(result.accountId).toMatch(/^003/);
     expect(result.recordId).toMatch(/^500/);
     expect(fake.records('Contact')).toEqual([expect.objectContaining({ LastName: 'Hopper', Phone: '+14155550142', Email: 'grace@example.com' })]);
-    expect(fake.records('Case')).toEqual([expect.objectContaining({ Subject: 'Inbound call about an invoice', Origin: 'Phone', Status: 'Closed', ContactId: result.accountId })]);
+    expect(fake.records('Case')).toEqual([
+      expect.objectContaining({ Subject: 'Inbound call about an invoice', Origin: 'Phone', Status: 'Closed', ContactId: result.accountId }),
+    ]);
     expect(fake.records('Task')).toEqual([
       expect.objectContaining({
         CallObject: 'ccaip-sf-1',
@@ -63,8 +65,16 @@ describe('Salesforce adapter', () => {
         Subject: 'Call: Inbound call about an invoice',
       }),
     ]);
-    expect(fake.records('CaseComment')).toEqual([expect.objectContaining({ ParentId: result.recordId, CommentBody: 'Caller disputes invoice 1042', IsPublished: false })]);
-    expect(fake.records('ContentVersion')).toEqual([expect.objectContaining({ FirstPublishLocationId: result.recordId, PathOnClient: 'chat-ccaip-sf-1.txt', ContentSize: sampleSequence('ccaip-sf-1').attachment.content.length })]);
+    expect(fake.records('CaseComment')).toEqual([
+      expect.objectContaining({ ParentId: result.recordId, CommentBody: 'Caller disputes invoice 1042', IsPublished: false }),
+    ]);
+    expect(fake.records('ContentVersion')).toEqual([
+      expect.objectContaining({
+        FirstPublishLocationId: result.recordId,
+        PathOnClient: 'chat-ccaip-sf-1.txt',
+        ContentSize: sampleSequence('ccaip-sf-1').attachment.content.length,
+      }),
+    ]);
     const wrapUp = result.steps.at(-1)!.body as { data: Record<string, unknown> };
     expect(wrapUp.data).toMatchObject({ status: 'closed', disposition: 'Resolved', durationSeconds: 245, sessionId: 'ccaip-sf-1' });
   });
@@ -81,7 +91,10 @@ describe('Salesforce adapter', () => {
     const twin = fake.seed('Contact', { LastName: 'Twin', Phone: '+1 415 555 0100' });
     await expect(crm.findAccount({ phone: '+14155550100' })).rejects.toMatchObject({
       status: 409,
-      details: { reason: 'ambiguous', candidates: [expect.objectContaining({ id: contact, type: 'Contact' }), expect.objectContaining({ id: twin, type: 'Contact' })] },
+      details: {
+        reason: 'ambiguous',
+        candidates: [expect.objectContaining({ id: contact, type: 'Contact' }), expect.objectContaining({ id: twin, type: 'Contact' })],
+      },
     });
     // with Lead first in the order, the single Lead wins
     expect(await adapter({ SALESFORCE_SEARCH_ORDER: 'Lead|Contact' }).findAccount({ phone: '+14155550100' })).toMatchObject({ id: lead });
@@ -128,7 +141,9 @@ describe('Salesforce adapter', () => {
     const c1 = await crm.addComment(r1.id, { body: 'note', idempotencyKey: 'k1' });
     expect(await crm.addComment(r1.id, { body: 'note', idempotencyKey: 'k1' })).toEqual(c1);
     const a1 = await crm.addAttachment(r1.id, { fileName: 'r.mp3', contentType: 'audio/mpeg', url: 'https://ccbridge.example/r/1', idempotencyKey: 'k2' });
-    expect(await crm.addAttachment(r1.id, { fileName: 'r.mp3', contentType: 'audio/mpeg', url: 'https://ccbridge.example/r/1', idempotencyKey: 'k2' })).toEqual(a1);
+    expect(await crm.addAttachment(r1.id, { fileName: 'r.mp3', contentType: 'audio/mpeg', url: 'https://ccbridge.example/r/1', idempotencyKey: 'k2' })).toEqual(
+      a1,
+    );
     expect(fake.records('CaseComment')).toHaveLength(1);
     expect(fake.records('ContentVersion')).toEqual([expect.objectContaining({ ContentUrl: 'https://ccbridge.example/r/1' })]);
   });
@@ -140,10 +155,16 @@ describe('Salesforce adapter', () => {
     await crm.findRecord({ sessionId: 'x' });
     expect(fake.tokensIssued).toBe(2);
 
-    await expect(crm.updateRecord('500000000000000AAA', { status: 'closed' })).rejects.toMatchObject({ status: 404, message: 'record 500000000000000AAA not found' });
+    await expect(crm.updateRecord('500000000000000AAA', { status: 'closed' })).rejects.toMatchObject({
+      status: 404,
+      message: 'record 500000000000000AAA not found',
+    });
     await expect(crm.updateRecord('not-an-id', { status: 'closed' })).rejects.toMatchObject({ status: 404 });
     await expect(crm.addComment('500000000000000AAA', { body: 'x' })).rejects.toMatchObject({ status: 404 });
-    await expect(crm.createRecord({ accountId: '003000000000000AAA', channel: 'voice', sessionId: 'S-9', subject: 'x' })).rejects.toMatchObject({ status: 404, message: 'account 003000000000000AAA not found' });
+    await expect(crm.createRecord({ accountId: '003000000000000AAA', channel: 'voice', sessionId: 'S-9', subject: 'x' })).rejects.toMatchObject({
+      status: 404,
+      message: 'account 003000000000000AAA not found',
+    });
 
     fake.failures.failNext(403, [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }]);
     await expect(crm.findAccount({ email: 'a@b.co' })).rejects.toMatchObject({ status: 503, retryAfterSeconds: 3600, details: { reason: 'daily_api_limit' } });
@@ -154,6 +175,10 @@ describe('Salesforce adapter', () => {
     expect(fake.records('Contact')).toHaveLength(0);
 
     const wrong = adapter({ SALESFORCE_CLIENT_SECRET: 'wrong-secret-0123456789' });
-    await expect(wrong.findAccount({ email: 'a@b.co' })).rejects.toMatchObject({ status: 502, retryable: false, message: expect.stringMatching(/refused the configured credentials/) });
+    await expect(wrong.findAccount({ email: 'a@b.co' })).rejects.toMatchObject({
+      status: 502,
+      retryable: false,
+      message: expect.stringMatching(/refused the configured credentials/),
+    });
   });
 });

@@ -8,7 +8,17 @@
  */
 import { ConfigError } from '../../shared/config';
 import { composeCrm } from '../../functions/crm/compose';
-import { adminHeaders, basicAuth, CRM_ADMIN_TOKEN, CRM_API_KEY, CRM_CLIENT_ID, CRM_CLIENT_SECRET, type CrmUnderTest, crmEnv, startCrm } from '../support/crm-harness';
+import {
+  adminHeaders,
+  basicAuth,
+  CRM_ADMIN_TOKEN,
+  CRM_API_KEY,
+  CRM_CLIENT_ID,
+  CRM_CLIENT_SECRET,
+  type CrmUnderTest,
+  crmEnv,
+  startCrm,
+} from '../support/crm-harness';
 
 let app: CrmUnderTest;
 afterEach(() => app?.stop());
@@ -31,7 +41,10 @@ describe('crm mock journal and faults', () => {
     expect(journal()).toHaveLength(0);
     expect(JSON.stringify(app.docs.dump('crmMockJournal'))).not.toContain('Intruder');
 
-    const listed = (await (await fetch(`${app.url}/admin/journal`, { headers: adminHeaders })).json()) as { entries: unknown[]; refused: { total: number; byOperation: Record<string, number> } };
+    const listed = (await (await fetch(`${app.url}/admin/journal`, { headers: adminHeaders })).json()) as {
+      entries: unknown[];
+      refused: { total: number; byOperation: Record<string, number> };
+    };
     expect(listed.entries).toHaveLength(0);
     expect(listed.refused).toMatchObject({ total: 3, byOperation: { createAccount: 3 } });
 
@@ -86,7 +99,11 @@ describe('crm admin endpoints', () => {
       ['DELETE', '/admin/faults'],
       ['DELETE', '/admin/faults/f-1'],
     ] as const) {
-      const res = await fetch(`${app.url}${path}`, { method, headers: { ...basicAdmin, 'content-type': 'application/json' }, ...(method === 'POST' ? { body: '{}' } : {}) });
+      const res = await fetch(`${app.url}${path}`, {
+        method,
+        headers: { ...basicAdmin, 'content-type': 'application/json' },
+        ...(method === 'POST' ? { body: '{}' } : {}),
+      });
       expect({ method, path, status: res.status }).toEqual({ method, path, status: 401 });
       expect(((await res.json()) as { message: string }).message).toMatch(/Bearer/);
       expect(res.headers.get('www-authenticate')).toBeNull();
@@ -119,7 +136,9 @@ describe('crm answers', () => {
     ['filename*=no-quotes-at-all', 'no charset and language'],
   ])('a multipart upload with %s (%s) is a 400 and writes nothing', async (param) => {
     app = await startCrm();
-    const record = (await (await post('/records', { authorization: basicAuth() }, { channel: 'voice', sessionId: 's-1', subject: 'x' })).json()) as { data: { id: string } };
+    const record = (await (await post('/records', { authorization: basicAuth() }, { channel: 'voice', sessionId: 's-1', subject: 'x' })).json()) as {
+      data: { id: string };
+    };
     const boundary = 'b0undary';
     const body = Buffer.from(
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; ${param}\r\nContent-Type: text/plain\r\n\r\nhello\r\n--${boundary}--\r\n`,
@@ -136,7 +155,9 @@ describe('crm answers', () => {
 
   it('a valid RFC 5987 filename* (UTF-8 or ISO-8859-1) names the file', async () => {
     app = await startCrm();
-    const record = (await (await post('/records', { authorization: basicAuth() }, { channel: 'voice', sessionId: 's-1', subject: 'x' })).json()) as { data: { id: string } };
+    const record = (await (await post('/records', { authorization: basicAuth() }, { channel: 'voice', sessionId: 's-1', subject: 'x' })).json()) as {
+      data: { id: string };
+    };
     for (const [param, expected] of [
       ["filename*=UTF-8''na%C3%AFve%20notes.txt", 'naïve notes.txt'],
       ["filename*=iso-8859-1'en'caf%E9.txt", 'café.txt'],
@@ -161,7 +182,10 @@ describe('crm object attachments copy only the record’s own artifacts', () => 
     recordId = ((await res.json()) as { data: { id: string } }).data.id;
     // The interaction worker's layout: <prefix>/yyyy/mm/dd/<engagementId>/<key>.<ext>, metadata engagementId.
     await app.bucket.write('zoom/2026/11/20/eng-1/recording-r1.mp3', Buffer.from('own'), { contentType: 'audio/mpeg', metadata: { engagementId: 'eng-1' } });
-    await app.bucket.write('zoom/2026/11/20/eng-2/recording-r2.mp3', Buffer.from('foreign'), { contentType: 'audio/mpeg', metadata: { engagementId: 'eng-2' } });
+    await app.bucket.write('zoom/2026/11/20/eng-2/recording-r2.mp3', Buffer.from('foreign'), {
+      contentType: 'audio/mpeg',
+      metadata: { engagementId: 'eng-2' },
+    });
     // An object placed under this engagement's folder by hand, without the worker's metadata.
     await app.bucket.write('zoom/2026/11/20/eng-1/planted.mp3', Buffer.from('planted'), { contentType: 'audio/mpeg', metadata: { engagementId: 'eng-2' } });
     // CCAI Platform's external storage naming: call-{id}.mp3, chat-{id}.txt, metadata-{id}.json.

@@ -8,7 +8,6 @@ import type { CrmClient } from '../../shared/crm/port';
 import { SN_PASSWORD, SN_USER, serviceNowAdapter } from '../support/crm-fakes';
 import { type ServiceNowFake, startServiceNowFake } from '../../local/mocks/crm-fakes/servicenow';
 
-
 let fake: ServiceNowFake;
 afterEach(() => fake.stop());
 
@@ -44,7 +43,8 @@ describe('ServiceNow fake enforces the Table API paging rules', () => {
 describe('ServiceNow adapter obeys the documented rules', () => {
   it('pages through every user sharing the last digits, so a caller past the first 200 is found (no duplicate sys_user)', async () => {
     fake = await startServiceNowFake({ user: SN_USER, password: SN_PASSWORD });
-    for (let i = 0; i < 240; i++) seedUser({ last_name: `Other ${i}`, phone: `+1 (212) 555-${String(1000 + i).slice(-3)}0142`.replace(/-(\d)(\d\d)0142$/, '-0142') });
+    for (let i = 0; i < 240; i++)
+      seedUser({ last_name: `Other ${i}`, phone: `+1 (212) 555-${String(1000 + i).slice(-3)}0142`.replace(/-(\d)(\d\d)0142$/, '-0142') });
     const caller = seedUser({ last_name: 'Hopper', phone: '(415) 555-0142' });
     expect(fake.rows('sys_user').filter((r) => (r['phone'] ?? '').endsWith('0142'))).toHaveLength(241);
     const found = await adapter().findAccount({ phone: '+14155550142' });
@@ -69,14 +69,34 @@ describe('ServiceNow adapter obeys the documented rules', () => {
     fake = await startServiceNowFake({ user: SN_USER, password: SN_PASSWORD });
     const crm = adapter(2);
     const record = await crm.createRecord({ channel: 'voice', sessionId: 'S-files', subject: 'Call' });
-    const a = await crm.addAttachment(record.id, { fileName: 'recording.mp3', contentType: 'audio/mpeg', content: Buffer.from('first call leg'), idempotencyKey: 'leg-1' });
-    const b = await crm.addAttachment(record.id, { fileName: 'recording.mp3', contentType: 'audio/mpeg', content: Buffer.from('second call leg!'), idempotencyKey: 'leg-2' });
+    const a = await crm.addAttachment(record.id, {
+      fileName: 'recording.mp3',
+      contentType: 'audio/mpeg',
+      content: Buffer.from('first call leg'),
+      idempotencyKey: 'leg-1',
+    });
+    const b = await crm.addAttachment(record.id, {
+      fileName: 'recording.mp3',
+      contentType: 'audio/mpeg',
+      content: Buffer.from('second call leg!'),
+      idempotencyKey: 'leg-2',
+    });
     expect(b.id).not.toBe(a.id);
     expect(fake.rows('sys_attachment')).toHaveLength(2);
 
     fake.failures.loseNext({ match: /^POST \/api\/now\/attachment\/file/ });
-    const c = await crm.addAttachment(record.id, { fileName: 'transcript.txt', contentType: 'text/plain', content: Buffer.from('hello'), idempotencyKey: 'tr-1' });
-    const again = await crm.addAttachment(record.id, { fileName: 'transcript.txt', contentType: 'text/plain', content: Buffer.from('hello'), idempotencyKey: 'tr-1' });
+    const c = await crm.addAttachment(record.id, {
+      fileName: 'transcript.txt',
+      contentType: 'text/plain',
+      content: Buffer.from('hello'),
+      idempotencyKey: 'tr-1',
+    });
+    const again = await crm.addAttachment(record.id, {
+      fileName: 'transcript.txt',
+      contentType: 'text/plain',
+      content: Buffer.from('hello'),
+      idempotencyKey: 'tr-1',
+    });
     expect(again).toEqual(c);
     expect(fake.rows('sys_attachment').filter((r) => r['file_name'] === 'transcript.txt')).toHaveLength(1);
   });
@@ -88,7 +108,9 @@ describe('ServiceNow adapter obeys the documented rules', () => {
     await crm.addComment(other.id, { body: 'private note', idempotencyKey: 'shared-key' });
     const hostile = `${'0'.repeat(32)}^NQelement=work_notes`;
     await expect(crm.addComment(hostile, { body: 'x', idempotencyKey: 'shared-key' })).rejects.toMatchObject({ status: 404 });
-    await expect(crm.addAttachment(hostile, { fileName: 'f', contentType: 'text/plain', content: Buffer.from('x'), idempotencyKey: 'k' })).rejects.toMatchObject({ status: 404 });
+    await expect(
+      crm.addAttachment(hostile, { fileName: 'f', contentType: 'text/plain', content: Buffer.from('x'), idempotencyKey: 'k' }),
+    ).rejects.toMatchObject({ status: 404 });
     await expect(crm.updateRecord(hostile, { notes: 'x' })).rejects.toMatchObject({ status: 404 });
     expect(fake.requests.some((r) => decodeURIComponent(r.query).includes('^NQ'))).toBe(false);
   });

@@ -10,7 +10,6 @@ import { type ServiceNowFake, startServiceNowFake } from '../../local/mocks/crm-
 import { basicAuth, type CrmUnderTest, startCrm } from '../support/crm-harness';
 import { runCcaipSequence, sampleSequence } from '../support/crm-sequence';
 
-
 let fake: ServiceNowFake;
 beforeEach(async () => {
   fake = await startServiceNowFake({ user: SN_USER, password: SN_PASSWORD });
@@ -25,7 +24,14 @@ describe('ServiceNow adapter', () => {
 
   it('runs the CCAI Platform sequence through the crm function in real mode', async () => {
     app = await startCrm({
-      env: { CRM_MODE: 'real', CRM_ADAPTER: 'servicenow', SERVICENOW_INSTANCE_URL: fake.baseUrl, SERVICENOW_USER: SN_USER, SERVICENOW_PASSWORD: SN_PASSWORD, CRM_ADMIN_TOKEN: undefined },
+      env: {
+        CRM_MODE: 'real',
+        CRM_ADAPTER: 'servicenow',
+        SERVICENOW_INSTANCE_URL: fake.baseUrl,
+        SERVICENOW_USER: SN_USER,
+        SERVICENOW_PASSWORD: SN_PASSWORD,
+        CRM_ADMIN_TOKEN: undefined,
+      },
     });
     const result = await runCcaipSequence(app.url, { authorization: basicAuth() }, sampleSequence('ccaip-sn-1'));
     expect(result.steps.map((s) => `${s.operation} ${s.status}`)).toEqual([
@@ -50,8 +56,17 @@ describe('ServiceNow adapter', () => {
       close_code: 'Resolved',
       close_notes: 'Credit note issued\nDuration: 245 s',
     });
-    expect(fake.rows('sys_journal_field')).toEqual([expect.objectContaining({ element_id: result.recordId, element: 'work_notes', value: 'Caller disputes invoice 1042' })]);
-    expect(fake.rows('sys_attachment')).toEqual([expect.objectContaining({ table_sys_id: result.recordId, file_name: 'chat-ccaip-sn-1.txt', size_bytes: String(sampleSequence('ccaip-sn-1').attachment.content.length), content_type: 'text/plain' })]);
+    expect(fake.rows('sys_journal_field')).toEqual([
+      expect.objectContaining({ element_id: result.recordId, element: 'work_notes', value: 'Caller disputes invoice 1042' }),
+    ]);
+    expect(fake.rows('sys_attachment')).toEqual([
+      expect.objectContaining({
+        table_sys_id: result.recordId,
+        file_name: 'chat-ccaip-sn-1.txt',
+        size_bytes: String(sampleSequence('ccaip-sn-1').attachment.content.length),
+        content_type: 'text/plain',
+      }),
+    ]);
     // no admin surface in real mode
     expect((await fetch(`${app.url}/admin/journal`)).status).toBe(404);
   });
@@ -92,9 +107,16 @@ describe('ServiceNow adapter', () => {
     const crm = adapter(1);
     await expect(crm.updateRecord('0123', { status: 'closed' })).rejects.toMatchObject({ status: 404, code: 'not_found', message: 'record 0123 not found' });
     await expect(crm.addComment('0123', { body: 'x' })).rejects.toMatchObject({ status: 404 });
-    await expect(crm.createRecord({ accountId: 'ghost', channel: 'voice', sessionId: 'S-2', subject: 'x' })).rejects.toMatchObject({ status: 404, message: 'account ghost not found' });
+    await expect(crm.createRecord({ accountId: 'ghost', channel: 'voice', sessionId: 'S-2', subject: 'x' })).rejects.toMatchObject({
+      status: 404,
+      message: 'account ghost not found',
+    });
 
-    fake.failures.failNext(429, { error: { message: 'Rate limit exceeded' }, status: 'failure' }, { headers: { 'retry-after': '0' }, times: 1, match: /^GET / });
+    fake.failures.failNext(
+      429,
+      { error: { message: 'Rate limit exceeded' }, status: 'failure' },
+      { headers: { 'retry-after': '0' }, times: 1, match: /^GET / },
+    );
     expect(await crm.findRecord({ sessionId: 'nope' })).toBeUndefined();
 
     fake.failures.failNext(429, { error: { message: 'Rate limit exceeded' } }, { headers: { 'retry-after': '7' }, times: 1, match: /^POST / });
@@ -104,8 +126,22 @@ describe('ServiceNow adapter', () => {
     fake.failures.failNext(503, { error: { message: 'down' } }, { times: 2 });
     await expect(crm.findAccount({ email: 'a@b.co' })).rejects.toMatchObject({ status: 503, code: 'upstream_unavailable', retryable: true });
 
-    const wrong = createServiceNowCrm({ ...{ instanceUrl: fake.baseUrl, user: SN_USER, password: new Secret('wrong-password') }, phoneFields: ['phone'], externalIdField: 'employee_number', dispositionField: 'close_code', defaultCloseCode: 'x', defaultAccountName: 'x', phone: {}, timeoutMs: 2000, retryLimit: 0 });
-    await expect(wrong.findAccount({ email: 'a@b.co' })).rejects.toMatchObject({ status: 502, retryable: false, message: expect.stringMatching(/refused the configured credentials/) });
+    const wrong = createServiceNowCrm({
+      ...{ instanceUrl: fake.baseUrl, user: SN_USER, password: new Secret('wrong-password') },
+      phoneFields: ['phone'],
+      externalIdField: 'employee_number',
+      dispositionField: 'close_code',
+      defaultCloseCode: 'x',
+      defaultAccountName: 'x',
+      phone: {},
+      timeoutMs: 2000,
+      retryLimit: 0,
+    });
+    await expect(wrong.findAccount({ email: 'a@b.co' })).rejects.toMatchObject({
+      status: 502,
+      retryable: false,
+      message: expect.stringMatching(/refused the configured credentials/),
+    });
 
     fake.failures.failNext(400, { error: { message: 'Invalid field: foo' }, status: 'failure' }, { match: /^POST / });
     await expect(crm.createAccount({ phone: '+14155550100' })).rejects.toMatchObject({ status: 400, message: expect.stringMatching(/Invalid field: foo/) });

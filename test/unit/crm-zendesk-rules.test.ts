@@ -21,14 +21,28 @@ const start = async (extra: Partial<ZendeskFakeOptions> = {}) => {
 afterEach(() => fake?.stop());
 
 const adapter = (extra: Record<string, string> = {}): CrmClient =>
-  createCrmClient(parseCrmClientConfig({ CRM_ADAPTER: 'zendesk', ZENDESK_BASE_URL: fake.baseUrl, ZENDESK_EMAIL: EMAIL, ZENDESK_API_TOKEN: TOKEN, CRM_RETRY_LIMIT: '2', ...extra }), {
-    log: silentLogger,
-    now: () => clock,
-  });
+  createCrmClient(
+    parseCrmClientConfig({
+      CRM_ADAPTER: 'zendesk',
+      ZENDESK_BASE_URL: fake.baseUrl,
+      ZENDESK_EMAIL: EMAIL,
+      ZENDESK_API_TOKEN: TOKEN,
+      CRM_RETRY_LIMIT: '2',
+      ...extra,
+    }),
+    {
+      log: silentLogger,
+      now: () => clock,
+    },
+  );
 
 const get = async (path: string) => (await (await fetch(`${fake.baseUrl}${path}`, { headers: { authorization: AUTH } })).json()) as Record<string, unknown>;
 const put = async (path: string, body: unknown) => {
-  const res = await fetch(`${fake.baseUrl}${path}`, { method: 'PUT', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${fake.baseUrl}${path}`, {
+    method: 'PUT',
+    headers: { authorization: AUTH, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 const seedUser = (phone: string, createdMs = clock - 3_600_000) => {
@@ -49,7 +63,11 @@ describe('Zendesk fake refuses what Zendesk refuses', () => {
   });
 
   it('keeps a new user out of search results until the indexing delay has passed', async () => {
-    const res = await fetch(`${fake.baseUrl}/api/v2/users.json`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ user: { name: 'New', phone: '+14155550199' } }) });
+    const res = await fetch(`${fake.baseUrl}/api/v2/users.json`, {
+      method: 'POST',
+      headers: { authorization: AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify({ user: { name: 'New', phone: '+14155550199' } }),
+    });
     expect(res.status).toBe(201);
     const query = encodeURIComponent('type:user role:end-user phone:*4155550199');
     expect((await get(`/api/v2/search.json?query=${query}`))['results']).toEqual([]);
@@ -58,9 +76,16 @@ describe('Zendesk fake refuses what Zendesk refuses', () => {
   });
 
   it('refuses to solve a ticket without an assignee (422), and pages listings with has_more and links.next', async () => {
-    const created = await fetch(`${fake.baseUrl}/api/v2/tickets.json`, { method: 'POST', headers: { authorization: AUTH, 'content-type': 'application/json' }, body: JSON.stringify({ ticket: { subject: 's', comment: { body: 'b' } } }) });
+    const created = await fetch(`${fake.baseUrl}/api/v2/tickets.json`, {
+      method: 'POST',
+      headers: { authorization: AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket: { subject: 's', comment: { body: 'b' } } }),
+    });
     const ticket = ((await created.json()) as { ticket: { id: number } }).ticket;
-    expect(await put(`/api/v2/tickets/${ticket.id}.json`, { ticket: { status: 'solved' } })).toMatchObject({ status: 422, body: { error: 'RecordInvalid', details: { assignee: [{}] } } });
+    expect(await put(`/api/v2/tickets/${ticket.id}.json`, { ticket: { status: 'solved' } })).toMatchObject({
+      status: 422,
+      body: { error: 'RecordInvalid', details: { assignee: [{}] } },
+    });
     for (let i = 0; i < 3; i++) await put(`/api/v2/tickets/${ticket.id}.json`, { ticket: { comment: { body: `c${i}`, public: false } } });
     const first = await get(`/api/v2/tickets/${ticket.id}/comments.json?page[size]=100`);
     expect(first['comments']).toHaveLength(2);

@@ -97,10 +97,17 @@ describe('Zendesk adapter', () => {
     await expect(crm.updateRecord('999999', { status: 'closed' })).rejects.toMatchObject({ status: 404, message: 'record 999999 not found' });
     await expect(crm.addComment('not-a-number', { body: 'x' })).rejects.toMatchObject({ status: 404 });
     await expect(crm.updateAccount('999999', { name: 'x' })).rejects.toMatchObject({ status: 404, message: 'account 999999 not found' });
-    await expect(crm.createRecord({ accountId: '424242', channel: 'voice', sessionId: 'S', subject: 'x' })).rejects.toMatchObject({ status: 404, message: 'account 424242 not found' });
+    await expect(crm.createRecord({ accountId: '424242', channel: 'voice', sessionId: 'S', subject: 'x' })).rejects.toMatchObject({
+      status: 404,
+      message: 'account 424242 not found',
+    });
 
     fake.failures.failNext(429, { error: 'TooManyRequests' }, { headers: { 'retry-after': '30' }, match: /^POST \/api\/v2\/tickets/ });
-    await expect(crm.createRecord({ channel: 'voice', sessionId: 'S-2', subject: 'x' })).rejects.toMatchObject({ status: 429, retryAfterSeconds: 30, retryable: true });
+    await expect(crm.createRecord({ channel: 'voice', sessionId: 'S-2', subject: 'x' })).rejects.toMatchObject({
+      status: 429,
+      retryAfterSeconds: 30,
+      retryable: true,
+    });
     expect(fake.requests.filter((r) => r.method === 'POST' && r.path === '/api/v2/tickets.json')).toHaveLength(1);
     expect(fake.tickets.size).toBe(0);
 

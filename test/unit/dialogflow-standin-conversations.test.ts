@@ -15,13 +15,22 @@ beforeEach(async () => {
     publish: async (topic, data) => {
       published.push({ topic, data });
     },
-    notificationTopics: { suggestions: 'projects/p/topics/s', lifecycle: 'projects/p/topics/l', newMessages: 'projects/p/topics/m', newRecognitionResults: 'projects/p/topics/r' },
+    notificationTopics: {
+      suggestions: 'projects/p/topics/s',
+      lifecycle: 'projects/p/topics/l',
+      newMessages: 'projects/p/topics/m',
+      newRecognitionResults: 'projects/p/topics/r',
+    },
   });
 });
 afterEach(() => df.stop());
 
 const call = (method: string, path: string, body?: unknown) =>
-  fetch(`${df.baseUrl}/v2beta1/${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  fetch(`${df.baseUrl}/v2beta1/${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
 const C = 'projects/p/locations/global/conversations/c1';
 
 it('runs a conversation and publishes lifecycle, new message and suggestion events to the profile topics', async () => {
@@ -39,7 +48,13 @@ it('runs a conversation and publishes lifecycle, new message and suggestion even
 });
 
 it.each([
-  ['an unknown profile', 'POST', 'projects/p/locations/global/conversations', { conversationProfile: 'projects/p/locations/global/conversationProfiles/nope' }, 400],
+  [
+    'an unknown profile',
+    'POST',
+    'projects/p/locations/global/conversations',
+    { conversationProfile: 'projects/p/locations/global/conversationProfiles/nope' },
+    400,
+  ],
   ['no profile', 'POST', 'projects/p/locations/global/conversations', {}, 400],
   ['an unknown conversation', 'GET', 'projects/p/locations/global/conversations/nope', undefined, 404],
 ])('refuses %s', async (_what, method, path, body, status) => {

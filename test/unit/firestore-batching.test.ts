@@ -21,7 +21,12 @@ const ref = (path: string) => ({ path }) as unknown as DocumentReference;
 test('a synchronous throw while sending reads or writes rejects every caller of the turn', async () => {
   const sends: Array<() => void> = [];
   const batcher = createFirestoreBatcher(db, { schedule: (send) => sends.push(send) });
-  const calls = [batcher.get(ref('c/a')), batcher.get(ref('c/b')), batcher.write({ kind: 'delete', ref: ref('c/a') }), batcher.write({ kind: 'delete', ref: ref('c/b') })];
+  const calls = [
+    batcher.get(ref('c/a')),
+    batcher.get(ref('c/b')),
+    batcher.write({ kind: 'delete', ref: ref('c/a') }),
+    batcher.write({ kind: 'delete', ref: ref('c/b') }),
+  ];
   // One send per kind per turn, whatever the number of callers.
   expect(sends).toHaveLength(2);
   for (const send of sends) expect(send).not.toThrow();

@@ -32,9 +32,24 @@ describe('Database indexes', () => {
   test('collection groups find every collection with an id under a parent', () => {
     const db = new Database('projects/p/databases/d');
     for (const p of ['g/1', 'x/1/g/2', 'x/1/y/2/g/3', 'z/1/g/4', 'x/1/gg/5']) db.put(doc(p));
-    expect(db.group('g', '').map((n) => n.path).sort()).toEqual(['g', 'x/1/g', 'x/1/y/2/g', 'z/1/g']);
-    expect(db.group('g', 'x/1').map((n) => n.path).sort()).toEqual(['x/1/g', 'x/1/y/2/g']);
-    expect(db.allUnder('x/1').map((n) => n.path).sort()).toEqual(['x/1/g', 'x/1/gg', 'x/1/y', 'x/1/y/2/g']);
+    expect(
+      db
+        .group('g', '')
+        .map((n) => n.path)
+        .sort(),
+    ).toEqual(['g', 'x/1/g', 'x/1/y/2/g', 'z/1/g']);
+    expect(
+      db
+        .group('g', 'x/1')
+        .map((n) => n.path)
+        .sort(),
+    ).toEqual(['x/1/g', 'x/1/y/2/g']);
+    expect(
+      db
+        .allUnder('x/1')
+        .map((n) => n.path)
+        .sort(),
+    ).toEqual(['x/1/g', 'x/1/gg', 'x/1/y', 'x/1/y/2/g']);
   });
 
   test('replacing a document does not change the counts', () => {

@@ -39,7 +39,9 @@ describe('maximum / minimum', () => {
 
 describe('array transforms', () => {
   test('append skips equivalents (3 and 3.0, NaN and NaN, null and null) and duplicates in the operand', () => {
-    expect(appendMissing(arr(int(3), dbl(Number.NaN), nul), [dbl(3), dbl(Number.NaN), nul, str('a'), str('a')])).toEqual(arr(int(3), dbl(Number.NaN), nul, str('a')));
+    expect(appendMissing(arr(int(3), dbl(Number.NaN), nul), [dbl(3), dbl(Number.NaN), nul, str('a'), str('a')])).toEqual(
+      arr(int(3), dbl(Number.NaN), nul, str('a')),
+    );
   });
   test('append on a non-array starts from an empty array', () => {
     expect(appendMissing(str('x'), [int(1)])).toEqual(arr(int(1)));

@@ -27,16 +27,60 @@ describe('checkAnswer', () => {
     { what: 'a hostile request accepted', expect: { outcome: 'rejected' as const }, result: answer(200, '{}'), kinds: ['accepted-hostile'] },
     { what: 'a valid request refused', expect: { outcome: 'accepted' as const }, result: answer(400, problem), kinds: ['refused-valid'] },
     { what: 'another 4xx than expected', expect: { outcome: 'rejected' as const, status: [401] }, result: answer(400, problem), kinds: ['status'] },
-    { what: 'an HTML 400 with a stack trace', expect: { outcome: 'rejected' as const }, result: answer(400, '<pre>SyntaxError: x<br> &nbsp;at JSON.parse (<anonymous>)\n    at parse (/app/node_modules/body-parser/lib/types/json.js:92:19)</pre>', 'text/html'), kinds: ['error-body', 'stack-trace'] },
-    { what: 'a JSON 400 without a message', expect: { outcome: 'rejected' as const }, result: answer(400, '{"code":"bad_request","message":""}'), kinds: ['error-body'] },
-    { what: 'no answer where one is due', expect: { outcome: 'rejected' as const }, result: { ...answer(undefined), error: 'socket hang up' }, kinds: ['no-answer'] },
+    {
+      what: 'an HTML 400 with a stack trace',
+      expect: { outcome: 'rejected' as const },
+      result: answer(
+        400,
+        '<pre>SyntaxError: x<br> &nbsp;at JSON.parse (<anonymous>)\n    at parse (/app/node_modules/body-parser/lib/types/json.js:92:19)</pre>',
+        'text/html',
+      ),
+      kinds: ['error-body', 'stack-trace'],
+    },
+    {
+      what: 'a JSON 400 without a message',
+      expect: { outcome: 'rejected' as const },
+      result: answer(400, '{"code":"bad_request","message":""}'),
+      kinds: ['error-body'],
+    },
+    {
+      what: 'no answer where one is due',
+      expect: { outcome: 'rejected' as const },
+      result: { ...answer(undefined), error: 'socket hang up' },
+      kinds: ['no-answer'],
+    },
     { what: 'a JSON 400 naming the problem', expect: { outcome: 'rejected' as const, status: [400] }, result: answer(400, problem), kinds: [] },
     { what: 'no answer to a cut request', expect: { outcome: 'cut' as const }, result: answer(undefined), kinds: [] },
-    { what: 'a connection closed while sending a body refused for its size (RFC 9110 413)', expect: { outcome: 'rejected' as const, status: [413] }, result: { ...answer(undefined), error: 'write EPIPE' }, kinds: [] },
-    { what: 'a connection closed where a 400 is due', expect: { outcome: 'rejected' as const, status: [400, 413] }, result: { ...answer(undefined), error: 'write EPIPE' }, kinds: ['no-answer'] },
-    { what: 'a timeout on an oversized body', expect: { outcome: 'rejected' as const, status: [413] }, result: { ...answer(undefined), error: 'timed out after 10000 ms' }, kinds: ['no-answer'] },
-    { what: 'a bare protocol refusal where allowed', expect: { outcome: 'rejected' as const, errorShape: 'protocol' as const }, result: { status: 400, headers: {}, body: Buffer.alloc(0), ms: 1 }, kinds: [] },
-    { what: 'an OAuth error in its own shape', expect: { outcome: 'rejected' as const, errorShape: 'oauth' as const }, result: answer(401, '{"error":"invalid_client","error_description":"client authentication failed"}'), kinds: [] },
+    {
+      what: 'a connection closed while sending a body refused for its size (RFC 9110 413)',
+      expect: { outcome: 'rejected' as const, status: [413] },
+      result: { ...answer(undefined), error: 'write EPIPE' },
+      kinds: [],
+    },
+    {
+      what: 'a connection closed where a 400 is due',
+      expect: { outcome: 'rejected' as const, status: [400, 413] },
+      result: { ...answer(undefined), error: 'write EPIPE' },
+      kinds: ['no-answer'],
+    },
+    {
+      what: 'a timeout on an oversized body',
+      expect: { outcome: 'rejected' as const, status: [413] },
+      result: { ...answer(undefined), error: 'timed out after 10000 ms' },
+      kinds: ['no-answer'],
+    },
+    {
+      what: 'a bare protocol refusal where allowed',
+      expect: { outcome: 'rejected' as const, errorShape: 'protocol' as const },
+      result: { status: 400, headers: {}, body: Buffer.alloc(0), ms: 1 },
+      kinds: [],
+    },
+    {
+      what: 'an OAuth error in its own shape',
+      expect: { outcome: 'rejected' as const, errorShape: 'oauth' as const },
+      result: answer(401, '{"error":"invalid_client","error_description":"client authentication failed"}'),
+      kinds: [],
+    },
     { what: 'handled as a 204 acknowledgement', expect: { outcome: 'handled' as const }, result: answer(204), kinds: [] },
   ])('$what → $kinds', ({ expect: e, result, kinds }) => {
     expect(checkAnswer(step(e), result, []).map((p) => p.kind)).toEqual(kinds);
@@ -76,7 +120,11 @@ describe('checkStores', () => {
 
   test('a refused request that wrote anything is named, with its case', () => {
     const cases = new Map([[1, record(1, [{ status: 400 }])]]);
-    const v = checkStores(cases, SEED, evidence({ writes: { writes: [write('conversations', 'abc', { conversationName: `projects/p/conversations/${m(1)}x` })], counted: {} } }));
+    const v = checkStores(
+      cases,
+      SEED,
+      evidence({ writes: { writes: [write('conversations', 'abc', { conversationName: `projects/p/conversations/${m(1)}x` })], counted: {} } }),
+    );
     expect(v).toHaveLength(1);
     expect(v[0]).toMatchObject({ caseIndex: 1, kind: 'write' });
     expect(v[0]!.detail).toMatch(/conversations\/abc/);
@@ -98,15 +146,32 @@ describe('checkStores', () => {
   });
 
   test('an accepted step must leave exactly the documents it declared, passing their checks', () => {
-    const effects = [{ store: 'firestore' as const, collection: 'zoomEventKeys', count: 1, check: (d: Record<string, unknown>) => (d['published'] === true ? undefined : 'not published') }];
+    const effects = [
+      {
+        store: 'firestore' as const,
+        collection: 'zoomEventKeys',
+        count: 1,
+        check: (d: Record<string, unknown>) => (d['published'] === true ? undefined : 'not published'),
+      },
+    ];
     const cases = new Map([[2, record(2, [{ status: 200, effects }])]]);
     expect(checkStores(cases, SEED, evidence({ writes: { writes: [write('zoomEventKeys', 'k', { body: m(2), published: true })], counted: {} } }))).toEqual([]);
     expect(checkStores(cases, SEED, evidence()).map((v) => v.detail)).toEqual([expect.stringMatching(/0 documents in zoomEventKeys at the end, expected 1/)]);
-    expect(checkStores(cases, SEED, evidence({ writes: { writes: [write('zoomEventKeys', 'k', { body: m(2), published: false })], counted: {} } }))[0]!.detail).toMatch(/not published/);
+    expect(
+      checkStores(cases, SEED, evidence({ writes: { writes: [write('zoomEventKeys', 'k', { body: m(2), published: false })], counted: {} } }))[0]!.detail,
+    ).toMatch(/not published/);
   });
 
   test('a delete declared by a later step counts: the document must be gone', () => {
-    const cases = new Map([[3, record(3, [{ status: 200, effects: [{ store: 'firestore', collection: 'conversations', count: 1 }] }, { status: 200, effects: [{ store: 'firestore', collection: 'conversations', count: 0 }] }])]]);
+    const cases = new Map([
+      [
+        3,
+        record(3, [
+          { status: 200, effects: [{ store: 'firestore', collection: 'conversations', count: 1 }] },
+          { status: 200, effects: [{ store: 'firestore', collection: 'conversations', count: 0 }] },
+        ]),
+      ],
+    ]);
     const created = write('conversations', 'c', { conversationName: m(3) });
     expect(checkStores(cases, SEED, evidence({ writes: { writes: [created, { ...created, kind: 'delete' }], counted: {} } }))).toEqual([]);
     expect(checkStores(cases, SEED, evidence({ writes: { writes: [created], counted: {} } }))).toHaveLength(1);
@@ -116,7 +181,9 @@ describe('checkStores', () => {
     const cases = new Map([[4, record(4, [{ status: 201, effects: [{ store: 'firestore-unmarked', collection: 'crmMockKeys', atMost: 1 }] }])]]);
     const key = (id: string) => write('crmMockKeys', id, { targetId: 'REC-1' });
     expect(checkStores(cases, SEED, evidence({ writes: { writes: [key('a')], counted: {} } }))).toEqual([]);
-    expect(checkStores(cases, SEED, evidence({ writes: { writes: [key('a'), key('b')], counted: {} } }))[0]!.detail).toMatch(/2 documents written in crmMockKeys carry no case marker \(allowed: 1\)/);
+    expect(checkStores(cases, SEED, evidence({ writes: { writes: [key('a'), key('b')], counted: {} } }))[0]!.detail).toMatch(
+      /2 documents written in crmMockKeys carry no case marker \(allowed: 1\)/,
+    );
     expect(checkStores(cases, SEED, evidence({ writes: { writes: [write('elsewhere', 'x', {})], counted: {} } }))).toHaveLength(1);
   });
 
@@ -142,7 +209,11 @@ describe('checkStores', () => {
 
 describe('checkLogs', () => {
   const lines = (...texts: string[]) => texts.map((text) => ({ stream: 'stdout' as const, text }));
-  const needles = { secrets: new Map([['ZOOM_WEBHOOK_SECRET', 'local-zoom-webhook-secret-token']]), phones: [{ text: '(415) 555-0123', caseIndex: 3 }], emails: [{ text: 'Caller.X+fz7c3z@Example.com', caseIndex: 3 }] };
+  const needles = {
+    secrets: new Map([['ZOOM_WEBHOOK_SECRET', 'local-zoom-webhook-secret-token']]),
+    phones: [{ text: '(415) 555-0123', caseIndex: 3 }],
+    emails: [{ text: 'Caller.X+fz7c3z@Example.com', caseIndex: 3 }],
+  };
 
   test.each([
     ['a configured secret', '{"message":"x","h":"local-zoom-webhook-secret-token"}', 'log-secret'],
@@ -158,7 +229,8 @@ describe('checkLogs', () => {
   });
 
   test('masked values and unrelated numbers pass', () => {
-    const text = '{"path":"/accounts/+*********23","to":"c***@example.com","at":"2026-11-21T20:57:57.471Z","event_ts":1795294985383,"id":"01795294985383-ab12"}';
+    const text =
+      '{"path":"/accounts/+*********23","to":"c***@example.com","at":"2026-11-21T20:57:57.471Z","event_ts":1795294985383,"id":"01795294985383-ab12"}';
     expect(checkLogs(lines(text), needles, new Map())).toEqual([]);
   });
 });
@@ -175,14 +247,21 @@ describe('the run setup', () => {
 
   test('options: defaults, and every bad value reported at once', () => {
     expect(parseFuzzArgs([], () => 1234)).toEqual({ requests: 10_000, seed: 1234, concurrency: 8, caseIndex: undefined, only: undefined, maxViolations: 12 });
-    expect(parseFuzzArgs(['--requests', '1000', '--seed=5', '--case', '17', '--only', 'crm/,ui-connector/'])).toMatchObject({ requests: 1000, seed: 5, caseIndex: 17, only: ['crm/', 'ui-connector/'] });
+    expect(parseFuzzArgs(['--requests', '1000', '--seed=5', '--case', '17', '--only', 'crm/,ui-connector/'])).toMatchObject({
+      requests: 1000,
+      seed: 5,
+      caseIndex: 17,
+      only: ['crm/', 'ui-connector/'],
+    });
     let problems: string[] = [];
     try {
       parseFuzzArgs(['--requests', 'lots', '--bogus', '1', 'stray']);
     } catch (err) {
       problems = (err as FuzzOptionsError).problems;
     }
-    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/--requests must be an integer/), 'unknown option --bogus', 'unexpected argument stray']));
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/--requests must be an integer/), 'unknown option --bogus', 'unexpected argument stray']),
+    );
   });
 
   test('the secrets the log check looks for: secret settings, PEM lines, the Basic credential — not ids', () => {
@@ -195,7 +274,16 @@ describe('the run setup', () => {
       TWILIO_ACCOUNT_SID: 'AC0123456789abcdef0123456789abcdef',
       UI_CONNECTOR_TOKEN_TTL_MINUTES: '60',
     });
-    expect([...secrets.values()]).toEqual(expect.arrayContaining(['zoom-secret-value', 'token-number-one', 'token-number-two', 'A'.repeat(64), 'local-crm-password', Buffer.from('ccaip:local-crm-password').toString('base64')]));
+    expect([...secrets.values()]).toEqual(
+      expect.arrayContaining([
+        'zoom-secret-value',
+        'token-number-one',
+        'token-number-two',
+        'A'.repeat(64),
+        'local-crm-password',
+        Buffer.from('ccaip:local-crm-password').toString('base64'),
+      ]),
+    );
     expect([...secrets.values()]).not.toContain('AC0123456789abcdef0123456789abcdef');
     expect([...secrets.values()]).not.toContain('60');
   });

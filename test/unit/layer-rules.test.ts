@@ -29,19 +29,44 @@ const ALLOWED: Record<string, string> = {
   'functions/crm/mock/admin.ts': "import { h } from '../handlers';\nexport const a = h;\n",
   'functions/crm/index.ts': "export const load = () => import('./handlers');\n",
   'local/stack.ts': "import { h } from '../functions/crm/handlers';\nimport { d } from '../test/support/doubles/memory-docstore';\nexport const s = [h, d];\n",
-  'test/support/doubles/memory-docstore.ts': "import type { DocStore } from '../../../shared/ports/docstore';\nexport const d: DocStore | undefined = undefined;\n",
+  'test/support/doubles/memory-docstore.ts':
+    "import type { DocStore } from '../../../shared/ports/docstore';\nexport const d: DocStore | undefined = undefined;\n",
   'test/unit/crm.test.ts': "import { h } from '../../functions/crm/handlers';\nimport { d } from '../support/doubles/memory-docstore';\nexport { h, d };\n",
   'bench/run.ts': "import { d } from '../test/support/doubles/memory-docstore';\nexport const b = d;\n",
 };
 
 const VIOLATIONS: [string, Record<string, string>, string][] = [
-  ['a function imports another', { 'functions/call-log/handle.ts': "// a comment\nimport { h } from '../crm/handlers';\nexport const c = h;\n" }, 'a function never imports another: functions/call-log/ → functions/crm/'],
-  ['a function re-exports another, from a subfolder', { 'functions/call-log/sub/more.ts': "export * from '../../crm/handlers';\n" }, 'a function never imports another'],
-  ['a function imports another lazily', { 'functions/call-log/lazy.ts': "export const l = () => import('../crm/handlers');\n" }, 'a function never imports another'],
-  ['shared/ imports a function', { 'shared/bad.ts': "import { h } from '../functions/crm/handlers';\nexport const b = h;\n" }, 'shared/ never imports functions/'],
+  [
+    'a function imports another',
+    { 'functions/call-log/handle.ts': "// a comment\nimport { h } from '../crm/handlers';\nexport const c = h;\n" },
+    'a function never imports another: functions/call-log/ → functions/crm/',
+  ],
+  [
+    'a function re-exports another, from a subfolder',
+    { 'functions/call-log/sub/more.ts': "export * from '../../crm/handlers';\n" },
+    'a function never imports another',
+  ],
+  [
+    'a function imports another lazily',
+    { 'functions/call-log/lazy.ts': "export const l = () => import('../crm/handlers');\n" },
+    'a function never imports another',
+  ],
+  [
+    'shared/ imports a function',
+    { 'shared/bad.ts': "import { h } from '../functions/crm/handlers';\nexport const b = h;\n" },
+    'shared/ never imports functions/',
+  ],
   ['shared/ imports the local stack', { 'shared/bad.ts': "import { s } from '../local/stack';\nexport const b = s;\n" }, 'never imports local/'],
-  ['a function imports a test double (type only)', { 'functions/crm/bad.ts': "import type { d } from '../../test/support/doubles/memory-docstore';\nexport type B = typeof d;\n" }, 'never imports test/ (tests and their doubles)'],
-  ['shared/ imports a test double with import = require', { 'shared/bad.ts': "import d = require('../test/support/doubles/memory-docstore');\nexport const b = d;\n" }, 'never imports test/'],
+  [
+    'a function imports a test double (type only)',
+    { 'functions/crm/bad.ts': "import type { d } from '../../test/support/doubles/memory-docstore';\nexport type B = typeof d;\n" },
+    'never imports test/ (tests and their doubles)',
+  ],
+  [
+    'shared/ imports a test double with import = require',
+    { 'shared/bad.ts': "import d = require('../test/support/doubles/memory-docstore');\nexport const b = d;\n" },
+    'never imports test/',
+  ],
   ['shared/ opens a file of scripts/ by URL', { 'shared/bad.ts': "export const u = new URL('../scripts/x.ts', import.meta.url);\n" }, 'never imports scripts/'],
   ['a function imports a bench helper', { 'functions/crm/bad.ts': "import '../../bench/run';\n" }, 'never imports bench/'],
 ];
@@ -74,7 +99,7 @@ describe('layer rules (npm run lint)', () => {
       "type I = import('./i').I;",
       "const h = new URL('./h.json', import.meta.url);",
       "const i = new URL('./not-a-module', 'https://example.com/');",
-      "const j = 'import k from \"./k\"';",
+      'const j = \'import k from "./k"\';',
       "import got from 'got';",
     ].join('\n');
     expect(importedSpecifiers(text, 'x.ts').sort()).toEqual(['./a', './b', './c', './d', './e', './f', './g', './h.json', './i']);
@@ -94,7 +119,12 @@ describe('layer rules (npm run lint)', () => {
 
   it('reports the line of the offending import', () => {
     const root = make({ ...ALLOWED, ...VIOLATIONS[0]![1] });
-    expect(findLayerViolations(root)[0]).toMatchObject({ file: 'functions/call-log/handle.ts', line: 2, specifier: '../crm/handlers', target: 'functions/crm/handlers' });
+    expect(findLayerViolations(root)[0]).toMatchObject({
+      file: 'functions/call-log/handle.ts',
+      line: 2,
+      specifier: '../crm/handlers',
+      target: 'functions/crm/handlers',
+    });
   });
 
   it('npm run lint runs the check, and the check exits non-zero naming a deliberate violation', () => {

@@ -49,7 +49,11 @@ describe('operator function', () => {
     expect(page.status).toBe(200);
     // The chart's coordinates may hold "555"; the number, in any spelling, may not.
     expect(await page.text()).not.toMatch(/415\D{0,2}555\D?0100|5550100/);
-    const json = await fetch(`${url}/api/trace`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: '(415) 555-0100' }) });
+    const json = await fetch(`${url}/api/trace`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: '(415) 555-0100' }),
+    });
     expect(json.status).toBe(200);
     expect(await json.text()).not.toMatch(/555/);
     const inUrl = await fetch(`${url}/page?id=${encodeURIComponent('+1 415 555 0100')}`);
@@ -75,7 +79,14 @@ describe('operator function behind IAP (OPERATOR_REQUIRE_IAP)', () => {
   let closeIap: () => Promise<void>;
   beforeAll(async () => {
     iap = await startOidcIssuer();
-    const env = { GCP_PROJECT: 'ccbridge-test', ARCHIVE_BUCKET: 'archive', LOG_LEVEL: 'error', OPERATOR_REQUIRE_IAP: 'true', OPERATOR_IAP_AUDIENCE: AUDIENCE, OPERATOR_IAP_KEYS_URL: iap.iapKeysUrl };
+    const env = {
+      GCP_PROJECT: 'ccbridge-test',
+      ARCHIVE_BUCKET: 'archive',
+      LOG_LEVEL: 'error',
+      OPERATOR_REQUIRE_IAP: 'true',
+      OPERATOR_IAP_AUDIENCE: AUDIENCE,
+      OPERATOR_IAP_KEYS_URL: iap.iapKeysUrl,
+    };
     ff.http('operatorIapTest', composeOperator(env, { docs, blobs: createMemoryBlobStore('archive') }, { log: () => undefined }));
     ({ url: iapUrl, close: closeIap } = await listen(getTestServer('operatorIapTest')));
   });
@@ -89,13 +100,19 @@ describe('operator function behind IAP (OPERATOR_REQUIRE_IAP)', () => {
     expect((await get('/page', iap.mintIap(AUDIENCE, 'ops@example.com'))).status).toBe(200);
     expect((await get('/api/day?day=2026-12-03', iap.mintIap(AUDIENCE, 'ops@example.com'))).status).toBe(200);
     expect((await get('/page')).status).toBe(401);
-    expect((await fetch(`${iapUrl}/api/trace?id=E1`, { headers: { 'x-goog-authenticated-user-email': 'accounts.google.com:ops@example.com' } })).status).toBe(401);
+    expect((await fetch(`${iapUrl}/api/trace?id=E1`, { headers: { 'x-goog-authenticated-user-email': 'accounts.google.com:ops@example.com' } })).status).toBe(
+      401,
+    );
     expect((await get('/api/trace?id=E1', iap.mintIap('/projects/1/global/backendServices/2', 'ops@example.com'))).status).toBe(401);
     expect((await get('/api/trace?id=E1', iap.mintIap(AUDIENCE, 'ops@example.com', { issuer: 'https://accounts.google.com' }))).status).toBe(401);
   });
 
   it('refuses to start behind IAP without an audience', () => {
-    const start = () => composeOperator({ GCP_PROJECT: 'ccbridge-test', ARCHIVE_BUCKET: 'archive', OPERATOR_REQUIRE_IAP: 'true' }, { docs, blobs: createMemoryBlobStore('archive') });
+    const start = () =>
+      composeOperator(
+        { GCP_PROJECT: 'ccbridge-test', ARCHIVE_BUCKET: 'archive', OPERATOR_REQUIRE_IAP: 'true' },
+        { docs, blobs: createMemoryBlobStore('archive') },
+      );
     expect(start).toThrow(ConfigError);
     expect(start).toThrow(/OPERATOR_IAP_AUDIENCE: required when OPERATOR_REQUIRE_IAP is true/);
   });

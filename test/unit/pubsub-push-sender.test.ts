@@ -35,11 +35,7 @@ test('with oidcToken configured, the minted token goes out as a bearer token for
     minted.push(`${audience}|${email}`);
     return 'token-123';
   });
-  const outcome = await sender.send(
-    { endpoint, oidc: { audience: 'https://fn.example', serviceAccountEmail: 'sa@p.iam.gserviceaccount.com' } },
-    content,
-    1000,
-  );
+  const outcome = await sender.send({ endpoint, oidc: { audience: 'https://fn.example', serviceAccountEmail: 'sa@p.iam.gserviceaccount.com' } }, content, 1000);
   sender.close();
 
   expect(outcome).toEqual({ ok: true, status: 204 });

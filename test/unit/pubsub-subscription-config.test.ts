@@ -1,11 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { PubSubApiError } from '../../local/pubsub/errors';
-import {
-  computeRetryDelayMs,
-  type DeliveryPolicy,
-  normalizeSubscription,
-  toDeliveryPolicy,
-} from '../../local/pubsub/subscription-config';
+import { computeRetryDelayMs, type DeliveryPolicy, normalizeSubscription, toDeliveryPolicy } from '../../local/pubsub/subscription-config';
 import type { WireSubscription } from '../../local/pubsub/wire';
 
 function subscription(overrides: Partial<WireSubscription> = {}): WireSubscription {
@@ -64,9 +59,7 @@ test.each<[string, Partial<WireSubscription>]>([
 });
 
 test('a single delivery attempt is accepted, unlike Pub/Sub, so tests can dead-letter at once', () => {
-  const normalized = normalizeSubscription(
-    subscription({ deadLetterPolicy: { deadLetterTopic: 'projects/p/topics/dlq', maxDeliveryAttempts: 1 } }),
-  );
+  const normalized = normalizeSubscription(subscription({ deadLetterPolicy: { deadLetterTopic: 'projects/p/topics/dlq', maxDeliveryAttempts: 1 } }));
   expect(normalized.deadLetterPolicy?.maxDeliveryAttempts).toBe(1);
 });
 

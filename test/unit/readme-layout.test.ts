@@ -30,8 +30,13 @@ function layoutPaths(readme: string): string[] {
 
 const readme = readFileSync(join(repo, 'README.md'), 'utf8');
 const listed = layoutPaths(readme);
-const functionNames = (JSON.parse(readFileSync(join(repo, 'functions/functions.json'), 'utf8')) as { functions: { name: string }[] }).functions.map((f) => f.name);
-const subfolders = (dir: string) => readdirSync(join(repo, dir), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `${dir}/${d.name}/`);
+const functionNames = (JSON.parse(readFileSync(join(repo, 'functions/functions.json'), 'utf8')) as { functions: { name: string }[] }).functions.map(
+  (f) => f.name,
+);
+const subfolders = (dir: string) =>
+  readdirSync(join(repo, dir), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => `${dir}/${d.name}/`);
 
 describe('README Layout', () => {
   it('names paths, top-level and under shared/', () => {

@@ -16,7 +16,14 @@ import { createProgress } from '../../scripts/reconcile/progress';
 
 describe('npm run reconcile: arguments', () => {
   it('takes a window, a dry run, and where to run', () => {
-    expect(parseCliArgs(['--from', '2026-11-01', '--to', '2026-11-07', '--dry-run'])).toEqual({ from: '2026-11-01', to: '2026-11-07', dryRun: true, restart: false, target: 'auto', help: false });
+    expect(parseCliArgs(['--from', '2026-11-01', '--to', '2026-11-07', '--dry-run'])).toEqual({
+      from: '2026-11-01',
+      to: '2026-11-07',
+      dryRun: true,
+      restart: false,
+      target: 'auto',
+      help: false,
+    });
     expect(parseCliArgs(['--env', '--restart'])).toMatchObject({ from: undefined, to: undefined, target: 'env', restart: true });
     expect(parseCliArgs(['--from', '2026-11-01T08:00:00Z', '--to', '2026-11-01T12:00:00+01:00', '--local'])).toMatchObject({ target: 'local' });
   });
@@ -44,7 +51,15 @@ describe('npm run reconcile: environment', () => {
       JSON.stringify({
         functions: { reconcile: 'http://127.0.0.1:9000/reconcile' },
         credentials: { zoomAccountId: 'acct-1', zoomClientId: 'client-1', zoomClientSecret: 'local-secret-1' },
-        emulators: { firestore: '127.0.0.1:9001', pubsub: '127.0.0.1:9002', storage: 'http://127.0.0.1:9003', zoom: 'http://127.0.0.1:9004', twilio: 'http://127.0.0.1:9005', dialogflow: 'http://127.0.0.1:9006', oidcCerts: 'http://127.0.0.1:9007/oauth2/v1/certs' },
+        emulators: {
+          firestore: '127.0.0.1:9001',
+          pubsub: '127.0.0.1:9002',
+          storage: 'http://127.0.0.1:9003',
+          zoom: 'http://127.0.0.1:9004',
+          twilio: 'http://127.0.0.1:9005',
+          dialogflow: 'http://127.0.0.1:9006',
+          oidcCerts: 'http://127.0.0.1:9007/oauth2/v1/certs',
+        },
       }),
     );
 
@@ -52,7 +67,13 @@ describe('npm run reconcile: environment', () => {
     writeState();
     const resolved = resolveEnvironment({ target: 'auto' }, { CCBRIDGE_STATE_DIR: dir, RECONCILE_LANES: '7' }, '/repo');
     expect(resolved.target).toBe('local');
-    expect(resolved.env).toMatchObject({ ZOOM_API_BASE_URL: 'http://127.0.0.1:9004/v2', ZOOM_ACCOUNT_ID: 'acct-1', ZOOM_CLIENT_ID: 'client-1', RECONCILE_LANES: '7', ZOOM_EVENTS_TOPIC: 'zoom-events' });
+    expect(resolved.env).toMatchObject({
+      ZOOM_API_BASE_URL: 'http://127.0.0.1:9004/v2',
+      ZOOM_ACCOUNT_ID: 'acct-1',
+      ZOOM_CLIENT_ID: 'client-1',
+      RECONCILE_LANES: '7',
+      ZOOM_EVENTS_TOPIC: 'zoom-events',
+    });
     expect(resolved.processEnv).toMatchObject({ FIRESTORE_EMULATOR_HOST: '127.0.0.1:9001', PUBSUB_EMULATOR_HOST: '127.0.0.1:9002' });
   });
 
@@ -125,7 +146,17 @@ describe('reconcile configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const keys = (error as ConfigError).problems.map((p) => p.split(':')[0] ?? '');
-    for (const key of ['ZOOM_ACCOUNT_ID', 'ZOOM_CLIENT_ID', 'ZOOM_CLIENT_SECRET', 'ZOOM_EVENTS_TOPIC', 'RECONCILE_SLICES_TOPIC', 'RECONCILE_AUDIENCE', 'RECONCILE_PUSH_INVOKERS', 'RECONCILE_TIME_ZONE', 'RECONCILE_ZOOM_RATE_MEDIUM']) {
+    for (const key of [
+      'ZOOM_ACCOUNT_ID',
+      'ZOOM_CLIENT_ID',
+      'ZOOM_CLIENT_SECRET',
+      'ZOOM_EVENTS_TOPIC',
+      'RECONCILE_SLICES_TOPIC',
+      'RECONCILE_AUDIENCE',
+      'RECONCILE_PUSH_INVOKERS',
+      'RECONCILE_TIME_ZONE',
+      'RECONCILE_ZOOM_RATE_MEDIUM',
+    ]) {
       expect(keys).toContain(key);
     }
     expect(keys.some((k) => k.startsWith('RECONCILE_INVOKERS'))).toBe(true);

@@ -35,14 +35,33 @@ const cases: Array<[string, ExpectedEntry, LedgerDoc | undefined, CompareOptions
   ['artifact pending, touched recently', entry('artifacts', 'recording-r1'), ledger({ state: 'pending', updatedAt: recent }, undefined), options, 'present'],
   ['artifact pending, stuck', entry('artifacts', 'recording-r1'), ledger({ state: 'pending', updatedAt: old }, undefined), options, 'backfill', 'stale'],
   ['artifact failed', entry('artifacts', 'recording-r1'), ledger({ state: 'failed', updatedAt: recent }, undefined), options, 'backfill', 'retry_failed'],
-  ['artifact failed, retries off', entry('artifacts', 'recording-r1'), ledger({ state: 'failed' }, undefined), { ...options, retryFailedArtifacts: false }, 'failed'],
+  [
+    'artifact failed, retries off',
+    entry('artifacts', 'recording-r1'),
+    ledger({ state: 'failed' }, undefined),
+    { ...options, retryFailedArtifacts: false },
+    'failed',
+  ],
   ['item written', entry('items', 'note-n1'), ledger(undefined, { state: 'written' }), options, 'present'],
   ['item writing, touched recently', entry('items', 'note-n1'), ledger(undefined, { state: 'writing', updatedAt: recent }), options, 'present'],
   ['item pending, stuck', entry('items', 'note-n1'), ledger(undefined, { state: 'pending', updatedAt: old }), options, 'backfill', 'stale'],
   ['item the CRM refused', entry('items', 'note-n1'), ledger(undefined, { state: 'failed', reason: 'crm: HTTP 400' }), options, 'failed'],
   // Found by npm run chaos: a given-up item was dead-lettered as "pending, touched recently".
-  ['item given up on its last delivery, just now', entry('items', 'note-n1'), ledger(undefined, { state: 'failed', gaveUp: true, updatedAt: recent }), options, 'backfill', 'retry_failed'],
-  ['item given up, retries off', entry('items', 'note-n1'), ledger(undefined, { state: 'failed', gaveUp: true }), { ...options, retryFailedArtifacts: false }, 'failed'],
+  [
+    'item given up on its last delivery, just now',
+    entry('items', 'note-n1'),
+    ledger(undefined, { state: 'failed', gaveUp: true, updatedAt: recent }),
+    options,
+    'backfill',
+    'retry_failed',
+  ],
+  [
+    'item given up, retries off',
+    entry('items', 'note-n1'),
+    ledger(undefined, { state: 'failed', gaveUp: true }),
+    { ...options, retryFailedArtifacts: false },
+    'failed',
+  ],
 ];
 
 describe('reconcile: verdict per ledger entry', () => {

@@ -21,7 +21,13 @@ let all: ZoomEnvelope[];
 
 beforeAll(async () => {
   zoom = await startZoomMock({ port: 0, ...ZOOM_CREDENTIALS });
-  zoom.generateDay({ seed: 'reconcile-core', date: DATE, engagements: ENGAGEMENTS, recordingBytes: { min: 1000, max: 3000 }, voicemailBytes: { min: 500, max: 1500 } });
+  zoom.generateDay({
+    seed: 'reconcile-core',
+    date: DATE,
+    engagements: ENGAGEMENTS,
+    recordingBytes: { min: 1000, max: 3000 },
+    voicemailBytes: { min: 500, max: 1500 },
+  });
   all = zoom.engagements().flatMap((e) => zoom.eventsFor(e.engagementId));
 });
 afterAll(() => zoom.stop());
@@ -62,8 +68,13 @@ describe('reconcile: a day with dropped webhooks', () => {
     expect(zoom.stats.apiCalls).toBe(report.apiCalls.listPages + report.apiCalls.probes);
     expect(report.apiCalls.requests).toBe(zoom.stats.apiCalls);
     // Each listing at its own documented maximum: engagements 100, the others 300.
-    for (const r of zoom.requests.filter((q) => q.path.startsWith('/v2/contact_center/') && !q.path.includes('/download/'))) expect(new URLSearchParams(r.query).get('page_size')).toBe(r.path === '/v2/contact_center/engagements' ? '100' : '300');
-    expect(zoom.requests.filter((q) => q.path === '/v2/contact_center/recordings').every((q) => new URLSearchParams(q.query).get('query_date_type') === 'recording_end_time')).toBe(true);
+    for (const r of zoom.requests.filter((q) => q.path.startsWith('/v2/contact_center/') && !q.path.includes('/download/')))
+      expect(new URLSearchParams(r.query).get('page_size')).toBe(r.path === '/v2/contact_center/engagements' ? '100' : '300');
+    expect(
+      zoom.requests
+        .filter((q) => q.path === '/v2/contact_center/recordings')
+        .every((q) => new URLSearchParams(q.query).get('query_date_type') === 'recording_end_time'),
+    ).toBe(true);
 
     // What the reconciliation queued is what the webhook would have: the worker completes it.
     // One message per missing entry (a voicemail's audio and transcript are queued separately).
@@ -77,12 +88,29 @@ describe('reconcile: a day with dropped webhooks', () => {
     expect(stored).toHaveLength(files.length);
     const byZoomFile = new Map(files.map((f) => [f.seed, f]));
     for (const object of stored) {
-      const f = byZoomFile.get(`${object.metadata['kind'] === 'recording' ? 'recordings' : object.metadata['kind'] === 'recording_transcript' ? 'recording-transcripts' : object.metadata['kind'] === 'voicemail' ? 'voicemails' : object.metadata['kind'] === 'voicemail_transcript' ? 'voicemail-transcripts' : 'messaging-transcripts'}:${object.metadata['zoomId'] ?? object.metadata['engagementId']}`);
+      const kind = object.metadata['kind'];
+      const folder =
+        kind === 'recording'
+          ? 'recordings'
+          : kind === 'recording_transcript'
+            ? 'recording-transcripts'
+            : kind === 'voicemail'
+              ? 'voicemails'
+              : kind === 'voicemail_transcript'
+                ? 'voicemail-transcripts'
+                : 'messaging-transcripts';
+      const f = byZoomFile.get(`${folder}:${object.metadata['zoomId'] ?? object.metadata['engagementId']}`);
       expect(f).toBeDefined();
       expect(sha256(worker.blobs.contents(object.path)!)).toBe(zoom.fileDigest(f!.path).sha256);
     }
     // Each dropped artifact was fetched once; nothing already stored was fetched again.
-    expect(zoom.stats.downloads - downloadsBefore).toBe((expectedBackfill['recording'] ?? 0) + (expectedBackfill['recording_transcript'] ?? 0) + (expectedBackfill['voicemail'] ?? 0) + (expectedBackfill['voicemail_transcript'] ?? 0) + (expectedBackfill['messaging_transcript'] ?? 0));
+    expect(zoom.stats.downloads - downloadsBefore).toBe(
+      (expectedBackfill['recording'] ?? 0) +
+        (expectedBackfill['recording_transcript'] ?? 0) +
+        (expectedBackfill['voicemail'] ?? 0) +
+        (expectedBackfill['voicemail_transcript'] ?? 0) +
+        (expectedBackfill['messaging_transcript'] ?? 0),
+    );
     expect(worker.crm.attachments()).toHaveLength(files.length);
     expect(new Set(worker.crm.attachments().map((a) => `${a.recordId}|${a.fileName}`)).size).toBe(files.length);
     const notes = zoom.engagements().reduce((n, e) => n + e.notes.length, 0);
@@ -92,7 +120,10 @@ describe('reconcile: a day with dropped webhooks', () => {
     const records = new Map(worker.crm.records().map((r) => [r.sessionId, r]));
     for (const e of zoom.engagements()) {
       if (e.dispositions.length === 0) continue;
-      expect({ id: e.engagementId, d: records.get(e.engagementId)?.disposition }).toEqual({ id: e.engagementId, d: e.dispositions[e.dispositions.length - 1]!.dispositionName });
+      expect({ id: e.engagementId, d: records.get(e.engagementId)?.disposition }).toEqual({
+        id: e.engagementId,
+        d: e.dispositions[e.dispositions.length - 1]!.dispositionName,
+      });
     }
 
     const publishedBefore = core.bus.published.length;

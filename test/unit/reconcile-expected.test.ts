@@ -27,7 +27,10 @@ const planned = (envelope: unknown) => {
   if (!plan) throw new Error('no plan');
   return plan;
 };
-const keysOfPlan = (plan: ReturnType<typeof planned>) => [...plan.artifacts.map((a) => `${plan.engagementId}|artifacts|${a.key}`), ...plan.items.map((i) => `${plan.engagementId}|items|${i.key}`)];
+const keysOfPlan = (plan: ReturnType<typeof planned>) => [
+  ...plan.artifacts.map((a) => `${plan.engagementId}|artifacts|${a.key}`),
+  ...plan.items.map((i) => `${plan.engagementId}|items|${i.key}`),
+];
 const keyOf = (e: ExpectedEntry) => `${e.engagementId}|${e.section}|${e.key}`;
 
 describe('expected entries', () => {
@@ -44,7 +47,12 @@ describe('expected entries', () => {
     for (const source of SOURCES) {
       let token: string | undefined;
       do {
-        const page = await listSourcePage(client, source, { from: `${DATE}T00:00:00Z`, to: `${DATE}T23:59:59Z`, ...(token ? { nextPageToken: token } : {}) }, ZOOM_CREDENTIALS.accountId);
+        const page = await listSourcePage(
+          client,
+          source,
+          { from: `${DATE}T00:00:00Z`, to: `${DATE}T23:59:59Z`, ...(token ? { nextPageToken: token } : {}) },
+          ZOOM_CREDENTIALS.accountId,
+        );
         entries.push(...page.entries);
         token = page.nextPageToken;
       } while (token);
@@ -58,7 +66,14 @@ describe('expected entries', () => {
     expect(entries.filter((e) => e.type === 'voicemail').length).toBeGreaterThan(entries.filter((e) => e.type === 'voicemail_transcript').length);
 
     // Each envelope the reconciliation would queue plans into exactly its own entry, on the same date.
-    const webhookTimes = new Map(zoom.engagements().flatMap((e) => zoom.eventsFor(e.engagementId).flatMap((ev) => { const p = planned(ev); return p.artifacts.map((a) => [`${p.engagementId}|${a.key}`, a.time] as const); })));
+    const webhookTimes = new Map(
+      zoom.engagements().flatMap((e) =>
+        zoom.eventsFor(e.engagementId).flatMap((ev) => {
+          const p = planned(ev);
+          return p.artifacts.map((a) => [`${p.engagementId}|${a.key}`, a.time] as const);
+        }),
+      ),
+    );
     for (const entry of entries) {
       const plan = planned(entry.envelope!());
       expect(keysOfPlan(plan)).toContain(keyOf(entry));
@@ -78,13 +93,24 @@ describe('expected entries', () => {
       channels: [],
       consumers: [],
       notes: [{ note_id: 'n-1', note: 'hello', user_id: 'u-editor', last_modified_time: '2026-11-08T09:59:00Z' }],
-      dispositions: [{ disposition_id: 'd-1', disposition_name: 'Sale' }, { disposition_id: 'd-2', disposition_name: 'Callback' }],
+      dispositions: [
+        { disposition_id: 'd-1', disposition_name: 'Sale' },
+        { disposition_id: 'd-2', disposition_name: 'Callback' },
+      ],
     } as unknown as Parameters<typeof entriesOfEngagement>[0];
     const entries = entriesOfEngagement(engagement, 'acct');
     for (const e of entries) expect(keysOfPlan(planned(e.envelope!()))).toContain(keyOf(e));
     // The event of the same note (by its author, perhaps without note_id) and of the same disposition (by an agent) land on the same keys.
-    const note = planned({ event: 'contact_center.engagement_note_added', event_ts: 1, payload: { object: { engagement_id: 'e-1', note: 'hello', user_id: 'u-author' } } });
-    const disposition = planned({ event: 'contact_center.engagement_disposition_added', event_ts: 1, payload: { object: { engagement_id: 'e-1', disposition_id: 'd-1', user_id: 'u-agent' } } });
+    const note = planned({
+      event: 'contact_center.engagement_note_added',
+      event_ts: 1,
+      payload: { object: { engagement_id: 'e-1', note: 'hello', user_id: 'u-author' } },
+    });
+    const disposition = planned({
+      event: 'contact_center.engagement_disposition_added',
+      event_ts: 1,
+      payload: { object: { engagement_id: 'e-1', disposition_id: 'd-1', user_id: 'u-agent' } },
+    });
     expect(entries.map(keyOf)).toEqual(expect.arrayContaining([...keysOfPlan(note), ...keysOfPlan(disposition)]));
     const [first, second] = entries.filter((e) => e.type === 'disposition').map((e) => e.envelope!().event_ts!);
     expect(first).toBeLessThan(second!);
@@ -93,28 +119,78 @@ describe('expected entries', () => {
   });
 
   it("find a messaging engagement's transcript on the engagement itself, keyed as its event is", () => {
-    const engagement = { engagement_id: 'e-7', start_time: '2026-11-08T09:00:00Z', end_time: '2026-11-08T09:10:00Z', queues: [], agents: [], channels: [{ channel: 'messaging' }], consumers: [], notes: [], dispositions: [], transcript_url: 'https://api.zoom.us/v2/contact_center/engagements/transcripts/download/e-7' } as unknown as Parameters<typeof entriesOfEngagement>[0];
+    const engagement = {
+      engagement_id: 'e-7',
+      start_time: '2026-11-08T09:00:00Z',
+      end_time: '2026-11-08T09:10:00Z',
+      queues: [],
+      agents: [],
+      channels: [{ channel: 'messaging' }],
+      consumers: [],
+      notes: [],
+      dispositions: [],
+      transcript_url: 'https://api.zoom.us/v2/contact_center/engagements/transcripts/download/e-7',
+    } as unknown as Parameters<typeof entriesOfEngagement>[0];
     const [mt] = entriesOfEngagement(engagement, 'acct');
-    const event = planned({ event: 'contact_center.engagement_messaging_transcript_completed', event_ts: 1, payload: { object: { engagement_id: 'e-7', message_id: 'm-1', transcript_url: engagement.transcript_url } } });
+    const event = planned({
+      event: 'contact_center.engagement_messaging_transcript_completed',
+      event_ts: 1,
+      payload: { object: { engagement_id: 'e-7', message_id: 'm-1', transcript_url: engagement.transcript_url } },
+    });
     expect(mt).toMatchObject({ type: 'messaging_transcript', key: 'messaging-transcript' });
     expect(keysOfPlan(event)).toEqual([keyOf(mt!)]);
   });
 
-  it('report what the listing lacks instead of queueing it, and go on: a voicemail without engagement or file, a note without text, a disposition without id', () => {
-    const [vm] = entriesOfVoicemail({ message_id: 'vm-x', download_url: 'https://api.zoom.us/vm' } as Parameters<typeof entriesOfVoicemail>[0], 'acct');
-    expect(vm).toMatchObject({ envelope: undefined, problem: expect.stringContaining('engagement_id') });
-    const [bare] = entriesOfVoicemail({ message_id: 'vm-y', engagement_id: 'e-1' } as Parameters<typeof entriesOfVoicemail>[0], 'acct');
-    expect(bare).toMatchObject({ envelope: undefined, problem: expect.stringContaining('download_url') });
-    const engagement = { engagement_id: 'e-2', queues: [], agents: [], channels: [], consumers: [], notes: [{ note_id: 'n-1' }, { note: 'kept' }], dispositions: [{ disposition_name: 'no id' }, { disposition_id: 'd-1' }] } as unknown as Parameters<typeof entriesOfEngagement>[0];
-    const entries = entriesOfEngagement(engagement, 'acct');
-    expect(entries.filter((e) => e.envelope === undefined).map((e) => e.problem)).toEqual([expect.stringContaining('text'), expect.stringContaining('disposition_id')]);
-    expect(entries.filter((e) => e.envelope !== undefined)).toHaveLength(2);
-  });
+  it(
+    'report what the listing lacks instead of queueing it, and go on: a voicemail without engagement or file, a ' +
+      'note without text, a disposition without id',
+    () => {
+      const [vm] = entriesOfVoicemail({ message_id: 'vm-x', download_url: 'https://api.zoom.us/vm' } as Parameters<typeof entriesOfVoicemail>[0], 'acct');
+      expect(vm).toMatchObject({ envelope: undefined, problem: expect.stringContaining('engagement_id') });
+      const [bare] = entriesOfVoicemail({ message_id: 'vm-y', engagement_id: 'e-1' } as Parameters<typeof entriesOfVoicemail>[0], 'acct');
+      expect(bare).toMatchObject({ envelope: undefined, problem: expect.stringContaining('download_url') });
+      const engagement = {
+        engagement_id: 'e-2',
+        queues: [],
+        agents: [],
+        channels: [],
+        consumers: [],
+        notes: [{ note_id: 'n-1' }, { note: 'kept' }],
+        dispositions: [{ disposition_name: 'no id' }, { disposition_id: 'd-1' }],
+      } as unknown as Parameters<typeof entriesOfEngagement>[0];
+      const entries = entriesOfEngagement(engagement, 'acct');
+      expect(entries.filter((e) => e.envelope === undefined).map((e) => e.problem)).toEqual([
+        expect.stringContaining('text'),
+        expect.stringContaining('disposition_id'),
+      ]);
+      expect(entries.filter((e) => e.envelope !== undefined)).toHaveLength(2);
+    },
+  );
 
   it('a voicemail without transcript (only its audio) is one entry, queued as the event that announces it', () => {
-    const entries = entriesOfVoicemail({ message_id: 'vm-z', engagement_id: 'e-3', created_at: '2026-11-08T09:00:00Z', download_url: 'https://api.zoom.us/v2/contact_center/inbox/message/download/vm-z?type=voicemail' } as Parameters<typeof entriesOfVoicemail>[0], 'acct');
+    const entries = entriesOfVoicemail(
+      {
+        message_id: 'vm-z',
+        engagement_id: 'e-3',
+        created_at: '2026-11-08T09:00:00Z',
+        download_url: 'https://api.zoom.us/v2/contact_center/inbox/message/download/vm-z?type=voicemail',
+      } as Parameters<typeof entriesOfVoicemail>[0],
+      'acct',
+    );
     expect(entries.map((e) => e.type)).toEqual(['voicemail']);
-    const received = planned({ event: 'contact_center.inbox_message_received', event_ts: 1, payload: { object: { engagement_id: 'e-3', message_id: 'vm-z', message_type: 'voicemail', created_at: '2026-11-08T09:00:00Z', download_url: 'https://api.zoom.us/x' } } });
+    const received = planned({
+      event: 'contact_center.inbox_message_received',
+      event_ts: 1,
+      payload: {
+        object: {
+          engagement_id: 'e-3',
+          message_id: 'vm-z',
+          message_type: 'voicemail',
+          created_at: '2026-11-08T09:00:00Z',
+          download_url: 'https://api.zoom.us/x',
+        },
+      },
+    });
     expect(keysOfPlan(received)).toEqual([keyOf(entries[0]!)]);
     expect(received.artifacts[0]!.time).toBe(planned(entries[0]!.envelope!()).artifacts[0]!.time);
   });

@@ -41,7 +41,10 @@ beforeAll(async () => {
   docs = createMemoryDocStore();
   bus = createMemoryEventBus();
   // Everything present but the first 20 engagements.
-  await seedLedger(docs, day.slice(20).flatMap((e) => zoom.eventsFor(e.engagementId)));
+  await seedLedger(
+    docs,
+    day.slice(20).flatMap((e) => zoom.eventsFor(e.engagementId)),
+  );
   const handler = composeReconcile(
     {
       GCP_PROJECT: 'ccbridge-test',
@@ -78,8 +81,15 @@ beforeEach(() => {
 });
 
 const post = (path: string, token: string | undefined, body: unknown, headers: Record<string, string> = {}) =>
-  fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, body: JSON.stringify(body) });
-const pushBody = (data: unknown, id = '1') => ({ message: { data: Buffer.from(JSON.stringify(data)).toString('base64'), attributes: {}, messageId: id, publishTime: new Date().toISOString() }, subscription: 'projects/p/subscriptions/reconcile-slices-push' });
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: JSON.stringify(body),
+  });
+const pushBody = (data: unknown, id = '1') => ({
+  message: { data: Buffer.from(JSON.stringify(data)).toString('base64'), attributes: {}, messageId: id, publishTime: new Date().toISOString() },
+  subscription: 'projects/p/subscriptions/reconcile-slices-push',
+});
 const certFetches = () => oidc.requests.filter((r) => r.path === '/oauth2/v1/certs').length;
 
 describe('reconcile over HTTP', () => {
@@ -99,14 +109,22 @@ describe('reconcile over HTTP', () => {
     const first = await post('/slices', self, pushBody(lanes[0]!.data, 'm-1'));
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ outcome: 'finished' });
-    const second = await post('/slices', self, pushBody(lanes[1]!.data, 'm-2'), { 'ce-id': 'm-2', 'ce-specversion': '1.0', 'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished', 'ce-source': '//pubsub.googleapis.com/projects/p/topics/reconcile-slices' });
+    const second = await post('/slices', self, pushBody(lanes[1]!.data, 'm-2'), {
+      'ce-id': 'm-2',
+      'ce-specversion': '1.0',
+      'ce-type': 'google.cloud.pubsub.topic.v1.messagePublished',
+      'ce-source': '//pubsub.googleapis.com/projects/p/topics/reconcile-slices',
+    });
     expect(second.status).toBe(200);
 
     const reportRes = await fetch(`${url}/runs/${runId}`, { headers: { authorization: `Bearer ${oidc.mint(AUDIENCE, SCHEDULER)}` } });
     expect(reportRes.status).toBe(200);
     const report = reportSchema.parse(await reportRes.json());
     expect(report.state).toBe('complete');
-    const missing = zoom.engagements().slice(0, 20).flatMap((e) => zoom.eventsFor(e.engagementId));
+    const missing = zoom
+      .engagements()
+      .slice(0, 20)
+      .flatMap((e) => zoom.eventsFor(e.engagementId));
     expect(report.totals.backfilled).toBe(Object.values(countByType(missing)).reduce((a, b) => a + b, 0));
     expect(bus.published.filter((m) => m.topic === 'zoom-events')).toHaveLength(report.totals.backfilled);
 
@@ -124,8 +142,22 @@ describe('reconcile over HTTP', () => {
   it('answers 409 for a step another delivery is working on, and acknowledges unreadable messages', async () => {
     const store = createReconcileStore(docs);
     const runId = 'busy-run';
-    await store.createRun({ runId, windowKey: 'busy', from: `${DATE}T00:00:00Z`, to: `${DATE}T00:59:59Z`, dryRun: false, trigger: 'test', state: 'planning', startedAt: new Date().toISOString(), rates: { light: 10, medium: 10, heavy: 10 } });
-    await store.updateRun(runId, { state: 'running', lanes: 1, plan: [{ source: 'engagements', from: `${DATE}T00:00:00Z`, to: `${DATE}T00:59:59Z`, estimatedPages: 1 }] });
+    await store.createRun({
+      runId,
+      windowKey: 'busy',
+      from: `${DATE}T00:00:00Z`,
+      to: `${DATE}T00:59:59Z`,
+      dryRun: false,
+      trigger: 'test',
+      state: 'planning',
+      startedAt: new Date().toISOString(),
+      rates: { light: 10, medium: 10, heavy: 10 },
+    });
+    await store.updateRun(runId, {
+      state: 'running',
+      lanes: 1,
+      plan: [{ source: 'engagements', from: `${DATE}T00:00:00Z`, to: `${DATE}T00:59:59Z`, estimatedPages: 1 }],
+    });
     await store.createLane(runId, 0);
     await store.updateLane(runId, 0, { step: 3, owner: 'another-delivery', heartbeatAt: Date.now() });
     const self = oidc.mint(AUDIENCE, SELF);
@@ -137,7 +169,10 @@ describe('reconcile over HTTP', () => {
 
   it('reads a push body whichever way it arrives', () => {
     expect(decodeLanePush(pushBody({ runId: 'r', lane: 1, step: 2 }))).toMatchObject({ ok: true, message: { runId: 'r', lane: 1, step: 2 }, messageId: '1' });
-    expect(decodeLanePush({ message: { data: Buffer.from('{"runId":"r","lane":0,"step":0}').toString('base64'), message_id: 'x' } })).toMatchObject({ ok: true, messageId: 'x' });
+    expect(decodeLanePush({ message: { data: Buffer.from('{"runId":"r","lane":0,"step":0}').toString('base64'), message_id: 'x' } })).toMatchObject({
+      ok: true,
+      messageId: 'x',
+    });
     expect(decodeLanePush({ message: { data: 'bm90IGpzb24=' } })).toEqual({ ok: false, reason: 'message data is not JSON' });
   });
 });

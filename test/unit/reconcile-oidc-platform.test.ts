@@ -9,8 +9,19 @@ const AUDIENCE = 'https://us-central1-p.cloudfunctions.net/reconcile';
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const SCHEDULER = 'reconcile-scheduler@p.iam.gserviceaccount.com';
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-const stripped = (claims: Record<string, unknown>) =>
-  `Bearer ${b64({ alg: 'RS256', kid: 'k', typ: 'JWT' })}.${b64({ iss: 'https://accounts.google.com', aud: AUDIENCE, email: SCHEDULER, email_verified: true, iat: NOW / 1000 - 10, exp: NOW / 1000 + 3590, ...claims })}.SIGNATURE_REMOVED_BY_GOOGLE`;
+const stripped = (claims: Record<string, unknown>) => {
+  const header = b64({ alg: 'RS256', kid: 'k', typ: 'JWT' });
+  const payload = b64({
+    iss: 'https://accounts.google.com',
+    aud: AUDIENCE,
+    email: SCHEDULER,
+    email_verified: true,
+    iat: NOW / 1000 - 10,
+    exp: NOW / 1000 + 3590,
+    ...claims,
+  });
+  return `Bearer ${header}.${payload}.SIGNATURE_REMOVED_BY_GOOGLE`;
+};
 
 const verifier = (platformVerified: boolean) =>
   // The certificates URL is never fetched for a stripped token: it points nowhere.

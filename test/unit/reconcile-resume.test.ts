@@ -76,7 +76,10 @@ describe('reconcile: a run killed midway', () => {
   it('resumes on the next request for the window: done slices are not listed again, nothing is queued twice, counts are exact', async () => {
     zoom.resetStats();
     const settings = { lanes: 2, targetPagesPerSlice: 2, leaseMs: 300, rates: { light: 100, medium: 40, heavy: 10 } };
-    const killed = await killAfterPages((signal, onPage) => reconcileCore(zoom, { settings, signal, now, onProgress: (e) => e.kind === 'page' && onPage() }), 4);
+    const killed = await killAfterPages(
+      (signal, onPage) => reconcileCore(zoom, { settings, signal, now, onProgress: (e) => e.kind === 'page' && onPage() }),
+      4,
+    );
     const slices = Object.values(killed.docs.dump(COLLECTIONS.slices)).map((d) => sliceDocSchema.parse(d));
     expect(slices.some((s) => s.state !== 'done')).toBe(true);
     const pagesBefore = slices.reduce((n, s) => n + s.listCalls, 0);
@@ -99,7 +102,10 @@ describe('reconcile: expiring page tokens', () => {
   it('a token Zoom refuses restarts the slice listing from its checkpoint; marks keep counts exact and queue nothing twice', async () => {
     const settings = { lanes: 1, targetPagesPerSlice: 5, leaseMs: 200, rates: { light: 100, medium: 8, heavy: 10 } };
     zoom.setPageTokenTtlMs(1500);
-    const killed = await killAfterPages((signal, onPage) => reconcileCore(zoom, { settings, signal, now, onProgress: (e) => e.kind === 'page' && e.source === 'engagements' && onPage() }), 1);
+    const killed = await killAfterPages(
+      (signal, onPage) => reconcileCore(zoom, { settings, signal, now, onProgress: (e) => e.kind === 'page' && e.source === 'engagements' && onPage() }),
+      1,
+    );
     // Long enough for the stored token to expire at Zoom, not long enough for us to skip it.
     aheadMs += 1700;
     const resumed = reconcileCore(zoom, { docs: killed.docs, bus: killed.bus, settings, now });
@@ -113,7 +119,10 @@ describe('reconcile: expiring page tokens', () => {
 
   it('a token older than the configured age is not even tried', async () => {
     const settings = { lanes: 1, targetPagesPerSlice: 5, leaseMs: 200, tokenMaxAgeMs: 300, rates: { light: 100, medium: 8, heavy: 10 } };
-    const killed = await killAfterPages((signal, onPage) => reconcileCore(zoom, { settings, signal, now, onProgress: (e) => e.kind === 'page' && e.source === 'engagements' && onPage() }), 1);
+    const killed = await killAfterPages(
+      (signal, onPage) => reconcileCore(zoom, { settings, signal, now, onProgress: (e) => e.kind === 'page' && e.source === 'engagements' && onPage() }),
+      1,
+    );
     aheadMs += 400;
     const resumed = reconcileCore(zoom, { docs: killed.docs, bus: killed.bus, settings, now });
     const outcome = await reconcileInProcess(resumed.deps, request());
@@ -189,7 +198,12 @@ describe('reconcile: an empty day', () => {
     const core = reconcileCore(zoom);
     zoom.resetStats();
     const { report } = await reconcileInProcess(core.deps, request('2026-10-20'));
-    expect(report).toMatchObject({ state: 'complete', slices: { total: 0, done: 0, failed: 0 }, totals: { seen: 0, present: 0, backfilled: 0, failed: 0 }, apiCalls: { probes: 3, listPages: 0 } });
+    expect(report).toMatchObject({
+      state: 'complete',
+      slices: { total: 0, done: 0, failed: 0 },
+      totals: { seen: 0, present: 0, backfilled: 0, failed: 0 },
+      apiCalls: { probes: 3, listPages: 0 },
+    });
     expect(zoom.stats.apiCalls).toBe(3);
     expect(core.bus.published).toHaveLength(0);
   });

@@ -30,8 +30,14 @@ describe('explicit window', () => {
   const now = at('2026-11-21T20:00:00Z');
   it('takes whole days in the zone, both ends included, and date-times as given', () => {
     expect(explicitWindow({ from: '2026-11-01', to: '2026-11-07' }, 'Etc/UTC', now)).toEqual({ from: '2026-11-01T00:00:00Z', to: '2026-11-07T23:59:59Z' });
-    expect(explicitWindow({ from: '2026-11-01', to: '2026-11-01' }, 'Europe/Berlin', now)).toEqual({ from: '2026-10-31T23:00:00Z', to: '2026-11-01T22:59:59Z' });
-    expect(explicitWindow({ from: '2026-11-20T08:00:00+01:00', to: '2026-11-20T10:00:00Z' }, 'Etc/UTC', now)).toEqual({ from: '2026-11-20T07:00:00Z', to: '2026-11-20T10:00:00Z' });
+    expect(explicitWindow({ from: '2026-11-01', to: '2026-11-01' }, 'Europe/Berlin', now)).toEqual({
+      from: '2026-10-31T23:00:00Z',
+      to: '2026-11-01T22:59:59Z',
+    });
+    expect(explicitWindow({ from: '2026-11-20T08:00:00+01:00', to: '2026-11-20T10:00:00Z' }, 'Etc/UTC', now)).toEqual({
+      from: '2026-11-20T07:00:00Z',
+      to: '2026-11-20T10:00:00Z',
+    });
     expect(explicitWindow({ from: '2026-11-21', to: '2026-11-21' }, 'Etc/UTC', now).to).toBe('2026-11-21T20:00:00Z');
   });
   it.each([

@@ -40,7 +40,7 @@ describe('retryAfterAwareDelay (got retry.calculateDelay)', () => {
     expect(delay(state(1, '0'))).toBe(1);
   });
 
-  it('refuses a wait longer than the ceiling, and keeps got\'s refusal', () => {
+  it("refuses a wait longer than the ceiling, and keeps got's refusal", () => {
     expect(delay(state(1, '31'))).toBe(0);
     expect(delay(state(1, '7', 0))).toBe(0);
   });
@@ -57,7 +57,7 @@ describe('retryAfterAwareDelay (got retry.calculateDelay)', () => {
 });
 
 describe('gotRetryAfter (a got retry option whose Retry-After is read only by parseRetryAfter)', () => {
-  it('switches got\'s own ceiling off so the given one decides', () => {
+  it("switches got's own ceiling off so the given one decides", () => {
     const option = gotRetryAfter(30_000);
     expect(option.maxRetryAfter).toBe(Number.POSITIVE_INFINITY);
     const state = (retryAfter: string) => ({ attemptCount: 1, computedValue: 5, error: { response: { headers: { 'retry-after': retryAfter } } } });

@@ -5,7 +5,13 @@
  */
 import { caseSafeId, type SalesforceIdentityMock, startSalesforceIdentityMock } from '../../local/mocks/salesforce-identity';
 
-const APP = { consumerKey: 'key-1', consumerSecret: 'secret-1-0123456789', organizationId: caseSafeId('00D5g000004ABcD'), userId: caseSafeId('0055g00000AbCdE'), username: 'u@acme.example' };
+const APP = {
+  consumerKey: 'key-1',
+  consumerSecret: 'secret-1-0123456789',
+  organizationId: caseSafeId('00D5g000004ABcD'),
+  userId: caseSafeId('0055g00000AbCdE'),
+  username: 'u@acme.example',
+};
 let sf: SalesforceIdentityMock;
 let now = 1_000_000;
 beforeEach(async () => {
@@ -13,10 +19,17 @@ beforeEach(async () => {
 });
 afterEach(() => sf.stop());
 
-const form = (fields: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+const form = (fields: Record<string, string>) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams(fields).toString(),
+});
 
 it('issues a Bearer token for the documented form POST and for the component query-string call', async () => {
-  const posted = await fetch(`${sf.baseUrl}/services/oauth2/token`, form({ grant_type: 'client_credentials', client_id: 'key-1', client_secret: 'secret-1-0123456789' }));
+  const posted = await fetch(
+    `${sf.baseUrl}/services/oauth2/token`,
+    form({ grant_type: 'client_credentials', client_id: 'key-1', client_secret: 'secret-1-0123456789' }),
+  );
   expect(posted.status).toBe(200);
   expect(await posted.json()).toMatchObject({ token_type: 'Bearer', instance_url: sf.baseUrl, id: `${sf.baseUrl}/id/${APP.organizationId}/${APP.userId}` });
   const query = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'key-1', client_secret: 'secret-1-0123456789' });
@@ -34,7 +47,10 @@ it.each([
 });
 
 it('answers userinfo for a live token only (Bearer header or oauth_token), with the 18-character org id', async () => {
-  const res = await fetch(`${sf.baseUrl}/services/oauth2/token`, form({ grant_type: 'client_credentials', client_id: 'key-1', client_secret: 'secret-1-0123456789' }));
+  const res = await fetch(
+    `${sf.baseUrl}/services/oauth2/token`,
+    form({ grant_type: 'client_credentials', client_id: 'key-1', client_secret: 'secret-1-0123456789' }),
+  );
   const { access_token: token } = (await res.json()) as { access_token: string };
   const info = await fetch(`${sf.baseUrl}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${token}` } });
   expect(info.status).toBe(200);

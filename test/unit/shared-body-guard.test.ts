@@ -132,10 +132,19 @@ describe('declared lengths over the limit are refused without reading the body',
     const connectionAfter = (declared: number) =>
       new Promise<{ status: number | undefined; connection: string | undefined }>((resolve) => {
         const url = new URL(`${server.url}/items`);
-        const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/octet-stream', 'content-length': String(declared) } }, (res) => {
-          resolve({ status: res.statusCode, connection: res.headers.connection });
-          req.destroy();
-        });
+        const req = http.request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            headers: { 'content-type': 'application/octet-stream', 'content-length': String(declared) },
+          },
+          (res) => {
+            resolve({ status: res.statusCode, connection: res.headers.connection });
+            req.destroy();
+          },
+        );
         req.on('error', () => undefined);
         req.write(Buffer.alloc(1024));
       });
@@ -168,7 +177,10 @@ describe('chunked bodies are counted as they arrive and cut at the limit', () =>
   });
 
   test('a chunked JSON body is held to the parsed-body limit', async () => {
-    const answer = await send({ 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, [Buffer.from('['), ...repeat(Buffer.from('{},'.repeat(1000)), 10)]);
+    const answer = await send({ 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, [
+      Buffer.from('['),
+      ...repeat(Buffer.from('{},'.repeat(1000)), 10),
+    ]);
     expect(answer.status).toBe(413);
     expect(handled).toBe(0);
   });
@@ -199,21 +211,44 @@ describe('bodyLimitFor', () => {
 describe('limits per app of a function serving several (ui-connector), through the local gateway', () => {
   test('each request is held to the limits of the app its path goes to', async () => {
     const { startGateway } = await import('../../local/gateway');
-    const small = createHttpApp({ name: 'small', log: createLogger({ sink: () => undefined }), maxBodyBytes: 1024, routes: [{ method: 'POST', path: '/small', handle: () => ({ status: 201 }) }] });
-    const big = createHttpApp({ name: 'big', log: createLogger({ sink: () => undefined }), maxBodyBytes: 64 * 1024, routes: [{ method: 'POST', path: '/big', handle: () => ({ status: 201 }) }] });
+    const small = createHttpApp({
+      name: 'small',
+      log: createLogger({ sink: () => undefined }),
+      maxBodyBytes: 1024,
+      routes: [{ method: 'POST', path: '/small', handle: () => ({ status: 201 }) }],
+    });
+    const big = createHttpApp({
+      name: 'big',
+      log: createLogger({ sink: () => undefined }),
+      maxBodyBytes: 64 * 1024,
+      routes: [{ method: 'POST', path: '/big', handle: () => ({ status: 201 }) }],
+    });
     const appFor = (req: { url?: string | undefined }) => ((req.url ?? '').startsWith('/big') ? big : small);
-    const handler = withBodyLimits((req: Parameters<typeof small>[0], res: Parameters<typeof small>[1]) => appFor(req)(req, res), (req) => bodyLimitsOf(appFor(req), req));
+    const handler = withBodyLimits(
+      (req: Parameters<typeof small>[0], res: Parameters<typeof small>[1]) => appFor(req)(req, res),
+      (req) => bodyLimitsOf(appFor(req), req),
+    );
     const gateway = await startGateway();
     try {
       gateway.mount('multi', 'bodyGuardMulti', { signature: 'http', handler });
       const post = (path: string, bytes: number) =>
-        fetch(`${gateway.url}/multi${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(bytes) }) });
+        fetch(`${gateway.url}/multi${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ pad: 'x'.repeat(bytes) }),
+        });
       // Refused by the guard before the Framework parsed it (its message), not by the app afterwards.
       const refusedSmall = await post('/small', 2048);
-      expect({ status: refusedSmall.status, body: await refusedSmall.json() }).toMatchObject({ status: 413, body: { message: expect.stringMatching(/this endpoint's limit of 1024 bytes/) } });
+      expect({ status: refusedSmall.status, body: await refusedSmall.json() }).toMatchObject({
+        status: 413,
+        body: { message: expect.stringMatching(/this endpoint's limit of 1024 bytes/) },
+      });
       expect((await post('/big', 2048)).status).toBe(201);
       const refusedBig = await post('/big', 128 * 1024);
-      expect({ status: refusedBig.status, body: await refusedBig.json() }).toMatchObject({ status: 413, body: { message: expect.stringMatching(/this endpoint's limit of 65536 bytes/) } });
+      expect({ status: refusedBig.status, body: await refusedBig.json() }).toMatchObject({
+        status: 413,
+        body: { message: expect.stringMatching(/this endpoint's limit of 65536 bytes/) },
+      });
     } finally {
       await gateway.stop();
     }

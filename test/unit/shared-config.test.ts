@@ -54,13 +54,23 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems.map((p) => p.split(':')[0]).sort()).toEqual(['GCP_PROJECT', 'ZOOM_WEBHOOK_SECRET']);
-    const { config } = createFunctionRuntime('t', { GCP_PROJECT: 'my-project', ZOOM_WEBHOOK_SECRET: 'abcdefghijklmnopq' }, { ZOOM_WEBHOOK_SECRET: secret(16) }, { log: () => undefined });
+    const { config } = createFunctionRuntime(
+      't',
+      { GCP_PROJECT: 'my-project', ZOOM_WEBHOOK_SECRET: 'abcdefghijklmnopq' },
+      { ZOOM_WEBHOOK_SECRET: secret(16) },
+      { log: () => undefined },
+    );
     expect(config.GCP_PROJECT).toBe('my-project');
   });
 
   test("a function's logger masks the secrets of its own configuration", () => {
     const lines: string[] = [];
-    const { log } = createFunctionRuntime('t', { GCP_PROJECT: 'ccbridge-test', ZOOM_WEBHOOK_SECRET: 'abcdefghijklmnopq' }, { ZOOM_WEBHOOK_SECRET: secret(16) }, { log: (l) => lines.push(l) });
+    const { log } = createFunctionRuntime(
+      't',
+      { GCP_PROJECT: 'ccbridge-test', ZOOM_WEBHOOK_SECRET: 'abcdefghijklmnopq' },
+      { ZOOM_WEBHOOK_SECRET: secret(16) },
+      { log: (l) => lines.push(l) },
+    );
     log.info('leak attempt abcdefghijklmnopq');
     expect(lines.join('')).not.toContain('abcdefghijklmnopq');
   });

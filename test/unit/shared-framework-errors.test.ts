@@ -80,8 +80,20 @@ describe('requests the Functions Framework refuses itself', () => {
 
   test.each([
     { what: 'an unsupported charset', headers: { 'content-type': 'application/json; charset=bogus' }, body: '{}', status: 415, code: 'unsupported_media_type' },
-    { what: 'an unknown content-encoding', headers: { 'content-type': 'application/json', 'content-encoding': 'x-hostile' }, body: '{}', status: 415, code: 'unsupported_media_type' },
-    { what: 'a gzip header (no compressed body is accepted, see shared-body-guard)', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: '{}', status: 415, code: 'unsupported_media_type' },
+    {
+      what: 'an unknown content-encoding',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'x-hostile' },
+      body: '{}',
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+    {
+      what: 'a gzip header (no compressed body is accepted, see shared-body-guard)',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: '{}',
+      status: 415,
+      code: 'unsupported_media_type',
+    },
     { what: 'a top-level JSON string', headers: { 'content-type': 'application/json' }, body: '"text"', status: 400, code: 'invalid_body' },
   ])('$what is a JSON $status', async ({ headers, body, status, code }) => {
     await expectJsonProblem(await fetch(`${httpServer.url}/items`, { method: 'POST', headers, body }), status, code);
@@ -100,19 +112,51 @@ describe('requests the Functions Framework refuses itself', () => {
   test('an event function refuses what cannot be a delivery, in JSON, instead of crashing (500)', async () => {
     await expectJsonProblem(await fetch(`${eventServer.url}/`), 405, 'method_not_allowed');
     await expectJsonProblem(await fetch(`${eventServer.url}/`, { method: 'OPTIONS' }), 405, 'method_not_allowed');
-    await expectJsonProblem(await fetch(`${eventServer.url}/`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'not an event' }), 400, 'invalid_body');
+    await expectJsonProblem(
+      await fetch(`${eventServer.url}/`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'not an event' }),
+      400,
+      'invalid_body',
+    );
     expect(events).toBe(0);
   });
 });
 
 describe('frameworkErrorToAppError', () => {
   test.each([
-    { what: 'a JSON syntax error', err: { type: 'entity.parse.failed', status: 400, message: 'Unexpected token } in JSON at position 12' }, method: 'POST', status: 400, code: 'invalid_body', message: /at position 12/ },
-    { what: 'a body over the limit', err: { type: 'entity.too.large', status: 413 }, method: 'POST', status: 413, code: 'payload_too_large', message: /too large/ },
-    { what: 'too many form fields', err: { type: 'parameters.too.many', status: 413 }, method: 'POST', status: 413, code: 'payload_too_large', message: /parameters/ },
+    {
+      what: 'a JSON syntax error',
+      err: { type: 'entity.parse.failed', status: 400, message: 'Unexpected token } in JSON at position 12' },
+      method: 'POST',
+      status: 400,
+      code: 'invalid_body',
+      message: /at position 12/,
+    },
+    {
+      what: 'a body over the limit',
+      err: { type: 'entity.too.large', status: 413 },
+      method: 'POST',
+      status: 413,
+      code: 'payload_too_large',
+      message: /too large/,
+    },
+    {
+      what: 'too many form fields',
+      err: { type: 'parameters.too.many', status: 413 },
+      method: 'POST',
+      status: 413,
+      code: 'payload_too_large',
+      message: /parameters/,
+    },
     { what: 'an aborted request', err: { type: 'request.aborted', status: 400 }, method: 'POST', status: 400, code: 'bad_request', message: /aborted/ },
     { what: 'a zlib error', err: { code: 'Z_DATA_ERROR', status: 400 }, method: 'POST', status: 400, code: 'bad_request', message: /decompressed/ },
-    { what: 'a path decoding error', err: { name: 'URIError', status: 400, message: "Failed to decode param '%E0'" }, method: 'GET', status: 400, code: 'bad_request', message: /percent-encoding/ },
+    {
+      what: 'a path decoding error',
+      err: { name: 'URIError', status: 400, message: "Failed to decode param '%E0'" },
+      method: 'GET',
+      status: 400,
+      code: 'bad_request',
+      message: /percent-encoding/,
+    },
     { what: 'an unknown error', err: new Error('something inside broke'), method: 'POST', status: 500, code: 'internal', message: /^internal error$/ },
     { what: 'no route', err: undefined, method: 'GET', status: 404, code: 'not_found', message: /no such endpoint/ },
   ])('$what → $status $code', ({ err, method, status, code, message }) => {

@@ -29,9 +29,27 @@ http(
         },
       },
       { method: 'GET', path: '/items/:id', handle: (ctx) => ({ json: { id: ctx.params['id'] } }) },
-      { method: 'GET', path: '/conflict', handle: () => { throw conflict('already there', { id: '7' }); } },
-      { method: 'GET', path: '/limited', handle: () => { throw new AppError('rate_limited', 429, 'slow down', { retryAfterSeconds: 3 }); } },
-      { method: 'GET', path: '/boom', handle: () => { throw new Error('database password is hunter2'); } },
+      {
+        method: 'GET',
+        path: '/conflict',
+        handle: () => {
+          throw conflict('already there', { id: '7' });
+        },
+      },
+      {
+        method: 'GET',
+        path: '/limited',
+        handle: () => {
+          throw new AppError('rate_limited', 429, 'slow down', { retryAfterSeconds: 3 });
+        },
+      },
+      {
+        method: 'GET',
+        path: '/boom',
+        handle: () => {
+          throw new Error('database password is hunter2');
+        },
+      },
     ],
   }),
 );
@@ -134,7 +152,10 @@ describe('HTTP app on the Functions Framework', () => {
   });
 
   test('a CORS policy allowing no origin is no CORS: no headers, and a preflight is an unknown method (405)', async () => {
-    http('appWithoutOrigins', createHttpApp({ name: 'no-origins', log, cors: { allowedOrigins: [] }, routes: [{ method: 'POST', path: '/items', handle: () => ({ status: 201 }) }] }));
+    http(
+      'appWithoutOrigins',
+      createHttpApp({ name: 'no-origins', log, cors: { allowedOrigins: [] }, routes: [{ method: 'POST', path: '/items', handle: () => ({ status: 201 }) }] }),
+    );
     const bare = await listen(getTestServer('appWithoutOrigins'));
     try {
       const preflight = await fetch(`${bare.url}/items`, { method: 'OPTIONS', headers: { origin: 'https://allowed.example' } });

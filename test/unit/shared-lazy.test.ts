@@ -30,22 +30,19 @@ test('outsideRequestDomain runs without the active domain and re-enters it after
 test('a deferred port loads and runs its methods outside the request domain; results and rejections come back', async () => {
   const seen: unknown[] = [];
   let loads = 0;
-  const port = deferMethods<{ get(id: string): Promise<string>; fail(): Promise<never> }>(
-    async () => {
-      loads++;
-      seen.push(activeDomain());
-      return {
-        async get(id) {
-          seen.push(activeDomain());
-          return `doc ${id}`;
-        },
-        async fail() {
-          throw new Error('unavailable');
-        },
-      };
-    },
-    ['get', 'fail'],
-  );
+  const port = deferMethods<{ get(id: string): Promise<string>; fail(): Promise<never> }>(async () => {
+    loads++;
+    seen.push(activeDomain());
+    return {
+      async get(id) {
+        seen.push(activeDomain());
+        return `doc ${id}`;
+      },
+      async fail() {
+        throw new Error('unavailable');
+      },
+    };
+  }, ['get', 'fail']);
   expect(await inRequestDomain(() => port.get('a'))).toBe('doc a');
   expect(await inRequestDomain(() => port.get('b'))).toBe('doc b');
   await expect(inRequestDomain(() => port.fail())).rejects.toThrow('unavailable');

@@ -74,8 +74,22 @@ describe('structured logging', () => {
 
   test('does not mangle timestamps, ids and numbers that are not phone numbers', () => {
     const { log, entries } = capture();
-    log.info('event', { event_ts: 1732219999000, recordingId: 'a1b2c3d4e5', path: '/v2/contact_center/recordings', at: '2026-11-21T20:13:59.000Z', journalId: '01795294985383-ab12cd34', progress: '50% done' });
-    expect(entries()[0]).toMatchObject({ event_ts: 1732219999000, recordingId: 'a1b2c3d4e5', path: '/v2/contact_center/recordings', at: '2026-11-21T20:13:59.000Z', journalId: '01795294985383-ab12cd34', progress: '50% done' });
+    log.info('event', {
+      event_ts: 1732219999000,
+      recordingId: 'a1b2c3d4e5',
+      path: '/v2/contact_center/recordings',
+      at: '2026-11-21T20:13:59.000Z',
+      journalId: '01795294985383-ab12cd34',
+      progress: '50% done',
+    });
+    expect(entries()[0]).toMatchObject({
+      event_ts: 1732219999000,
+      recordingId: 'a1b2c3d4e5',
+      path: '/v2/contact_center/recordings',
+      at: '2026-11-21T20:13:59.000Z',
+      journalId: '01795294985383-ab12cd34',
+      progress: '50% done',
+    });
   });
 
   test('leaves timestamps and byte counts in free text alone, and masks bare digits where a phone or caller is named', () => {
@@ -85,7 +99,11 @@ describe('structured logging', () => {
       detail: 'body had 10737418240 bytes, Content-Length announced 10737418241',
       window: 'since 1732219999000 until 1732220999000',
     });
-    log.info('lookup', { note: 'caller: 4155550123 matched', key: '/conversation-name?conversationIntegrationKey=14155550177', tel: 'phone number 12025550144' });
+    log.info('lookup', {
+      note: 'caller: 4155550123 matched',
+      key: '/conversation-name?conversationIntegrationKey=14155550177',
+      tel: 'phone number 12025550144',
+    });
     const [first, second] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(first).toMatchObject({
       reason: 'a later disposition (event_ts 1732219999000) is the call result',

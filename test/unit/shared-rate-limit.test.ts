@@ -63,7 +63,8 @@ describe('keyed token buckets', () => {
 });
 
 describe('the source address register-app limits by', () => {
-  const req = (xff?: string, peer = '10.0.0.1') => ({ headers: xff === undefined ? {} : { 'x-forwarded-for': xff }, socket: { remoteAddress: peer } }) as unknown as Parameters<typeof sourceAddress>[0];
+  const req = (xff?: string, peer = '10.0.0.1') =>
+    ({ headers: xff === undefined ? {} : { 'x-forwarded-for': xff }, socket: { remoteAddress: peer } }) as unknown as Parameters<typeof sourceAddress>[0];
   test.each([
     ['the last X-Forwarded-For entry (what the front end appended; earlier ones are the caller’s)', '6.6.6.6, 198.51.100.7', 0, '198.51.100.7'],
     ['with one trusted proxy hop after it, the entry before the last', '6.6.6.6, 198.51.100.7, 35.191.0.1', 1, '198.51.100.7'],

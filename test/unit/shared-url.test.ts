@@ -14,7 +14,7 @@ describe('withoutTrailingSlash', () => {
 });
 
 describe('functionPublicUrl', () => {
-  it('is the function\'s own URL when set, else PUBLIC_BASE_URL and the function\'s path, else undefined', () => {
+  it("is the function's own URL when set, else PUBLIC_BASE_URL and the function's path, else undefined", () => {
     expect(functionPublicUrl('https://crm.example.test/x', 'https://base.example.test/', 'crm')).toBe('https://crm.example.test/x');
     expect(functionPublicUrl(undefined, 'https://base.example.test/', 'crm')).toBe('https://base.example.test/crm');
     expect(functionPublicUrl(undefined, 'https://base.example.test', 'call-log')).toBe('https://base.example.test/call-log');

@@ -25,7 +25,11 @@ describe('SIPREC provisioning', () => {
     const result = await run();
     expect(result.status).toBe('ready');
     if (result.status !== 'ready') return;
-    expect(result.actions).toEqual(['enabled sipConfig.createConversationOnTheFly', expect.stringMatching(/^ordered a number/), expect.stringMatching(/^linked \+\d+ to the profile$/)]);
+    expect(result.actions).toEqual([
+      'enabled sipConfig.createConversationOnTheFly',
+      expect.stringMatching(/^ordered a number/),
+      expect.stringMatching(/^linked \+\d+ to the profile$/),
+    ]);
     // Other sipConfig fields survive the patch.
     expect(mock.profile(mock.defaultProfile)?.['sipConfig']).toEqual({ allowVirtualAgentInteraction: false, createConversationOnTheFly: true });
     const [number] = mock.phoneNumbers();
@@ -41,7 +45,13 @@ describe('SIPREC provisioning', () => {
     mock.addPhoneNumber({ phoneNumber: '+15005550008', conversationProfile: mock.defaultProfile });
     const before = mock.requests.length;
     const result = await run();
-    expect(result).toEqual({ status: 'ready', phoneNumber: '+15005550008', phoneNumberName: expect.any(String), siprecUri: siprecUri('+15005550008'), actions: [] });
+    expect(result).toEqual({
+      status: 'ready',
+      phoneNumber: '+15005550008',
+      phoneNumberName: expect.any(String),
+      siprecUri: siprecUri('+15005550008'),
+      actions: [],
+    });
     expect(mock.requests.slice(before).map((r) => r.method)).toEqual(['GET', 'GET']);
     expect(mock.orders()).toEqual([]);
   });
@@ -107,7 +117,9 @@ describe('SIPREC provisioning', () => {
   test('the CLI prints only the URI on stdout and exits 0; a pending order exits 3 only with --fail-on-pending', async () => {
     const cli = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn('node_modules/.bin/tsx', ['scripts/siprec.ts', ...args], { env: { ...process.env, DIALOGFLOW_API_ENDPOINT: mock.baseUrl, GCP_PROJECT: PROJECT } });
+        const child = spawn('node_modules/.bin/tsx', ['scripts/siprec.ts', ...args], {
+          env: { ...process.env, DIALOGFLOW_API_ENDPOINT: mock.baseUrl, GCP_PROJECT: PROJECT },
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

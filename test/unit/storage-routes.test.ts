@@ -16,10 +16,7 @@ describe('parseRoute', () => {
       '/storage/v1/b/src/o/a%2Fb/rewriteTo/b/dst/o/c%2Fd',
       { kind: 'rewrite', source: { bucket: 'src', name: 'a/b' }, destination: { bucket: 'dst', name: 'c/d' } },
     ],
-    [
-      '/storage/v1/b/src/o/x/copyTo/b/dst/o/y',
-      { kind: 'copy', source: { bucket: 'src', name: 'x' }, destination: { bucket: 'dst', name: 'y' } },
-    ],
+    ['/storage/v1/b/src/o/x/copyTo/b/dst/o/y', { kind: 'copy', source: { bucket: 'src', name: 'x' }, destination: { bucket: 'dst', name: 'y' } }],
     ['/storage/v1/b/bkt/o/out%2Fall/compose', { kind: 'compose', destination: { bucket: 'bkt', name: 'out/all' } }],
     ['/storage/v1/b/bkt/o/rewriteTo', { kind: 'object', ref: { bucket: 'bkt', name: 'rewriteTo' }, download: false }],
     ['/bkt/dir/file%20name.txt', { kind: 'xmlObject', ref: { bucket: 'bkt', name: 'dir/file name.txt' } }],

@@ -24,23 +24,22 @@ const keys: KeyObject[] = [createPublicKey(other.publicKey.export({ type: 'spki'
 const SIGNED_AT = new Date(Math.floor(Date.now() / 1000) * 1000 + 86_400_000);
 
 async function signedUrl(name: string, lifetimeSeconds: number, extra: Record<string, unknown> = {}): Promise<URL> {
-  const [url] = await signer.bucket('bkt').file(name).getSignedUrl({
-    version: 'v4',
-    action: 'read',
-    accessibleAt: SIGNED_AT,
-    expires: SIGNED_AT.getTime() + lifetimeSeconds * 1000,
-    ...extra,
-  });
+  const [url] = await signer
+    .bucket('bkt')
+    .file(name)
+    .getSignedUrl({
+      version: 'v4',
+      action: 'read',
+      accessibleAt: SIGNED_AT,
+      expires: SIGNED_AT.getTime() + lifetimeSeconds * 1000,
+      ...extra,
+    });
   return new URL(url);
 }
 
 function outcome(url: URL, at: Date, publicKeys: KeyObject[] = keys, method = 'GET'): string {
   try {
-    verifySignedUrl(
-      { method, rawPath: url.pathname, query: url.searchParams, headers: { host: url.host } },
-      publicKeys,
-      at,
-    );
+    verifySignedUrl({ method, rawPath: url.pathname, query: url.searchParams, headers: { host: url.host } }, publicKeys, at);
     return 'ok';
   } catch (error) {
     if (error instanceof GcsXmlError) return `${error.status} ${error.code}`;

@@ -23,30 +23,58 @@ async function setup() {
 }
 
 describe('trace of one interaction', () => {
-  it('a complete engagement: webhook with its suppressed duplicate, Pub/Sub, stored object with size and generation, written disposition, verdict complete', async () => {
-    const s = await setup();
-    await s.keys.record({ key: 'k1', event: 'contact_center.recording_completed', engagementId: 'E1', body: '{}', receivedAt: new Date('2026-12-03T10:00:00Z'), signature: 'sig1', fresh: true });
-    expect(await s.keys.record({ key: 'k1', event: 'contact_center.recording_completed', engagementId: 'E1', body: '{}', receivedAt: new Date('2026-12-03T10:00:01Z'), signature: 'sig2', fresh: true })).toBe('recorded_not_published');
-    await s.keys.markPublished('k1', 'm-1');
-    await s.ledger.open('E1', { queueId: 'q' });
-    await s.ledger.setFields('E1', { crmRecordId: 'R1' });
-    await s.ledger.registerArtifact('E1', 'recording', { kind: 'recording', path: 'zoom/E1/rec.mp3', sourceId: 'rec1' });
-    const info = await s.blobs.write('zoom/E1/rec.mp3', Buffer.from('audio'));
-    await s.ledger.updateArtifact('E1', 'recording', { state: 'linked', bytes: info.size, generation: info.generation });
-    await s.ledger.registerItem('E1', 'd1', { kind: 'disposition', eventTs: 1, value: 'Resolved' });
-    await s.ledger.updateItem('E1', 'd1', { state: 'written' });
-    await s.ledger.refreshState('E1');
+  it(
+    'a complete engagement: webhook with its suppressed ' +
+      'duplicate, Pub/Sub, stored object with size and ' +
+      'generation, written disposition, verdict complete',
+    async () => {
+      const s = await setup();
+      await s.keys.record({
+        key: 'k1',
+        event: 'contact_center.recording_completed',
+        engagementId: 'E1',
+        body: '{}',
+        receivedAt: new Date('2026-12-03T10:00:00Z'),
+        signature: 'sig1',
+        fresh: true,
+      });
+      expect(
+        await s.keys.record({
+          key: 'k1',
+          event: 'contact_center.recording_completed',
+          engagementId: 'E1',
+          body: '{}',
+          receivedAt: new Date('2026-12-03T10:00:01Z'),
+          signature: 'sig2',
+          fresh: true,
+        }),
+      ).toBe('recorded_not_published');
+      await s.keys.markPublished('k1', 'm-1');
+      await s.ledger.open('E1', { queueId: 'q' });
+      await s.ledger.setFields('E1', { crmRecordId: 'R1' });
+      await s.ledger.registerArtifact('E1', 'recording', { kind: 'recording', path: 'zoom/E1/rec.mp3', sourceId: 'rec1' });
+      const info = await s.blobs.write('zoom/E1/rec.mp3', Buffer.from('audio'));
+      await s.ledger.updateArtifact('E1', 'recording', { state: 'linked', bytes: info.size, generation: info.generation });
+      await s.ledger.registerItem('E1', 'd1', { kind: 'disposition', eventTs: 1, value: 'Resolved' });
+      await s.ledger.updateItem('E1', 'd1', { state: 'written' });
+      await s.ledger.refreshState('E1');
 
-    const t = await traceInteraction(s.deps, 'E1');
-    expect(t.identifier.kind).toBe('engagement');
-    expect(t.verdict.status).toBe('complete');
-    const webhook = t.entries.find((e) => e.kind === 'webhook')!;
-    expect(webhook.detail).toMatchObject({ duplicates: 1 });
-    expect(t.entries.find((e) => e.kind === 'pubsub')!.summary).toContain('m-1');
-    expect(t.entries.find((e) => e.kind === 'object')!.detail).toMatchObject({ path: 'zoom/E1/rec.mp3', size: 5, generation: info.generation, link: 'gs://archive/zoom/E1/rec.mp3' });
-    // Found by its CRM record id too.
-    expect((await traceInteraction(s.deps, 'R1')).engagementIds).toEqual(['E1']);
-  });
+      const t = await traceInteraction(s.deps, 'E1');
+      expect(t.identifier.kind).toBe('engagement');
+      expect(t.verdict.status).toBe('complete');
+      const webhook = t.entries.find((e) => e.kind === 'webhook')!;
+      expect(webhook.detail).toMatchObject({ duplicates: 1 });
+      expect(t.entries.find((e) => e.kind === 'pubsub')!.summary).toContain('m-1');
+      expect(t.entries.find((e) => e.kind === 'object')!.detail).toMatchObject({
+        path: 'zoom/E1/rec.mp3',
+        size: 5,
+        generation: info.generation,
+        link: 'gs://archive/zoom/E1/rec.mp3',
+      });
+      // Found by its CRM record id too.
+      expect((await traceInteraction(s.deps, 'R1')).engagementIds).toEqual(['E1']);
+    },
+  );
 
   it('an engagement that lost its webhooks shows the reconciliation backfill of its recording', async () => {
     const s = await setup();
@@ -82,7 +110,12 @@ describe('trace of one interaction', () => {
     const s = await setup();
     const resolve = createKeyResolver({ hashKey: HASH_KEY, defaultCountry: 'US' });
     const conv = createConversationStore({ docs: s.docs, collection: 'conversations', now: () => new Date('2026-12-03T10:00:00Z') });
-    await conv.put(resolve('+1 415 555 0100'), { conversationName: 'projects/p/conversations/c1', keyKind: 'phone', registeredAt: new Date('2026-12-03T09:00:00Z'), expireAt: new Date('2099-01-01T00:00:00Z') });
+    await conv.put(resolve('+1 415 555 0100'), {
+      conversationName: 'projects/p/conversations/c1',
+      keyKind: 'phone',
+      registeredAt: new Date('2026-12-03T09:00:00Z'),
+      expireAt: new Date('2099-01-01T00:00:00Z'),
+    });
     const t = await traceInteraction(s.deps, '(415) 555-0100');
     expect(t.identifier.kind).toBe('conversation_key');
     expect(t.entries[0]!.summary).toContain('projects/p/conversations/c1');

@@ -149,12 +149,19 @@ describe('POST /conversation-name', () => {
 
   test('"Bearer <token>" works as well as the raw token', async () => {
     const token = await registerApp();
-    const res = await fetch(`${app.url}/conversation-name`, json({ conversationIntegrationKey: PHONE, conversationName: CONVERSATION }, { authorization: `Bearer ${token}` }));
+    const res = await fetch(
+      `${app.url}/conversation-name`,
+      json({ conversationIntegrationKey: PHONE, conversationName: CONVERSATION }, { authorization: `Bearer ${token}` }),
+    );
     expect(res.status).toBe(200);
   });
 
   test.each([
-    ['the reference function with missing parameters ("undefined")', { conversationIntegrationKey: 'undefined', conversationName: 'undefined' }, ['conversationIntegrationKey', 'conversationName']],
+    [
+      'the reference function with missing parameters ("undefined")',
+      { conversationIntegrationKey: 'undefined', conversationName: 'undefined' },
+      ['conversationIntegrationKey', 'conversationName'],
+    ],
     ['no key', { conversationName: CONVERSATION }, ['conversationIntegrationKey']],
     ['a blank key', { conversationIntegrationKey: '  ', conversationName: CONVERSATION }, ['conversationIntegrationKey']],
     ['"null" as name', { conversationIntegrationKey: PHONE, conversationName: 'null' }, ['conversationName']],
@@ -172,7 +179,11 @@ describe('POST /conversation-name', () => {
 
   test('a body that is not JSON is a 400, nothing written', async () => {
     const token = await registerApp();
-    const res = await fetch(`${app.url}/conversation-name`, { method: 'POST', headers: { 'content-type': 'text/plain', authorization: token }, body: 'key=+1415' });
+    const res = await fetch(`${app.url}/conversation-name`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', authorization: token },
+      body: 'key=+1415',
+    });
     expect(res.status).toBe(400);
     nothingWritten();
   });
@@ -197,7 +208,11 @@ describe('POST /conversation-name', () => {
     const body = { conversationIntegrationKey: PHONE, conversationName: CONVERSATION };
     const signed = signedJsonRequest('/conversation-name', body);
     const send = (text: string, signature: string) =>
-      fetch(`${app.url}${signed.pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': signature }, body: text });
+      fetch(`${app.url}${signed.pathWithQuery}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': signature },
+        body: text,
+      });
 
     const tampered = await send(signed.text.replace('0100', '0199'), signed.signature);
     expect(tampered.status).toBe(401);
@@ -296,7 +311,11 @@ describe('GET and DELETE /conversation-name (the Lightning component)', () => {
   test('CORS: the configured Salesforce origin gets its preflight answered; other origins get no CORS headers', async () => {
     const preflight = await fetch(`${app.url}/conversation-name?conversationIntegrationKey=1`, {
       method: 'OPTIONS',
-      headers: { origin: 'https://acme.lightning.force.com', 'access-control-request-method': 'DELETE', 'access-control-request-headers': 'authorization,content-type' },
+      headers: {
+        origin: 'https://acme.lightning.force.com',
+        'access-control-request-method': 'DELETE',
+        'access-control-request-headers': 'authorization,content-type',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://acme.lightning.force.com');
@@ -319,7 +338,11 @@ describe('signatures: only the configured public URLs count', () => {
     const body = { conversationIntegrationKey: PHONE, conversationName: CONVERSATION };
     // What an attacker gets from Twilio by pointing a Studio flow or a Function at their own server.
     const foreign = signedJsonRequest('/conversation-name', body, { publicUrl: 'https://evil.example/ui-connector' });
-    for (const headers of [{ 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example/ui-connector' }, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' }, { host: 'evil.example' }]) {
+    for (const headers of [
+      { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example/ui-connector' },
+      { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' },
+      { host: 'evil.example' },
+    ]) {
       const res = await fetch(`${app.url}${foreign.pathWithQuery}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': foreign.signature, ...headers },
@@ -351,7 +374,11 @@ describe('signatures: only the configured public URLs count', () => {
     const text = JSON.stringify({ conversationIntegrationKey: PHONE, conversationName: CONVERSATION });
     const res = await fetch(`${app.url}/conversation-name`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': twilioSignature(AUTH_TOKEN, `${PUBLIC_URL}/conversation-name`) },
+      headers: {
+        'content-type': 'application/json',
+        authorization: token,
+        'x-twilio-signature': twilioSignature(AUTH_TOKEN, `${PUBLIC_URL}/conversation-name`),
+      },
       body: text,
     });
     expect(res.status).toBe(401);
@@ -372,14 +399,22 @@ describe('defaults: unsigned writes refused, roles enforced', () => {
     expect(unsigned.status).toBe(401);
     nothingWritten();
     const signed = signedJsonRequest('/conversation-name', { conversationIntegrationKey: PHONE, conversationName: CONVERSATION });
-    const ok = await fetch(`${app.url}${signed.pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': signed.signature }, body: signed.text });
+    const ok = await fetch(`${app.url}${signed.pathWithQuery}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': signed.signature },
+      body: signed.text,
+    });
     expect(ok.status).toBe(200);
   });
 
   test('an agent token cannot register or delete a mapping, even signed (403, nothing written); it reads', async () => {
     const agent = await issuedToken('agent');
     const signed = signedJsonRequest('/conversation-name', { conversationIntegrationKey: PHONE, conversationName: CONVERSATION });
-    const write = await fetch(`${app.url}${signed.pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: agent, 'x-twilio-signature': signed.signature }, body: signed.text });
+    const write = await fetch(`${app.url}${signed.pathWithQuery}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: agent, 'x-twilio-signature': signed.signature },
+      body: signed.text,
+    });
     expect(write.status).toBe(403);
     nothingWritten();
     expect((await lightningRequest('GET', agent, PHONE)).status).toBe(404);
@@ -398,7 +433,11 @@ describe('defaults: unsigned writes refused, roles enforced', () => {
       .setExpirationTime(now + 600)
       .sign(new TextEncoder().encode(baseEnv()['UI_CONNECTOR_JWT_SECRET']!));
     const signed = signedJsonRequest('/conversation-name', { conversationIntegrationKey: PHONE, conversationName: CONVERSATION });
-    const write = await fetch(`${app.url}${signed.pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: old, 'x-twilio-signature': signed.signature }, body: signed.text });
+    const write = await fetch(`${app.url}${signed.pathWithQuery}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: old, 'x-twilio-signature': signed.signature },
+      body: signed.text,
+    });
     expect(write.status).toBe(403);
     nothingWritten();
     expect((await lightningRequest('GET', old, PHONE)).status).toBe(404);
@@ -415,7 +454,11 @@ describe('defaults: unsigned writes refused, roles enforced', () => {
 describe('register-app, signed by Twilio (no auth token in the body)', () => {
   test('a Studio JSON request (bodySHA256) naming an allowed account gets a twilio token without asking Twilio', async () => {
     const signed = signedJsonRequest('/register-app', { accountSid: ACCOUNT_SID });
-    const res = await fetch(`${app.url}${signed.pathWithQuery}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-twilio-signature': signed.signature }, body: signed.text });
+    const res = await fetch(`${app.url}${signed.pathWithQuery}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-twilio-signature': signed.signature },
+      body: signed.text,
+    });
     expect(res.status).toBe(200);
     const { token } = (await res.json()) as { token: string };
     expect(decodeJwt(token)).toMatchObject({ ccbridge_role: 'twilio', gcp_agent_assist_user: `twilio:${ACCOUNT_SID}` });
@@ -445,23 +488,36 @@ describe('register-app rate limits (per instance, on the injected clock)', () =>
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toBe('1');
     // The first X-Forwarded-For entries are the caller's to write: only the last one counts.
-    expect((await fetch(`${app.url}/register-app`, json({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, { 'x-forwarded-for': '198.51.100.8, 198.51.100.7' }))).status).toBe(429);
+    expect(
+      (await fetch(`${app.url}/register-app`, json({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, { 'x-forwarded-for': '198.51.100.8, 198.51.100.7' })))
+        .status,
+    ).toBe(429);
     expect((await fetch(`${app.url}/register-app`, from('198.51.100.8'))).status).toBe(200);
     app.clock.now = new Date(app.clock.now.getTime() + 1000);
     expect((await fetch(`${app.url}/register-app`, from('198.51.100.7'))).status).toBe(200);
   });
 
-  test('bad signatures relayed from one address (an attacker’s flow through Twilio) exhaust that address for unsigned requests, never for Twilio-signed ones', async () => {
-    await app.stop();
-    app = await startUiConnector({ UI_CONNECTOR_REGISTER_SOURCE_BURST: '2', UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: '60' });
-    const twilioEdge = { 'x-forwarded-for': '54.172.60.1' };
-    for (let i = 0; i < 3; i++) {
-      const forged = await fetch(`${app.url}/register-app`, signedForm(`${PUBLIC_URL}/register-app`, { accountSid: ACCOUNT_SID }, '9'.repeat(32), twilioEdge));
-      expect(forged.status).toBe(401);
-    }
-    expect((await fetch(`${app.url}/register-app`, json({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, twilioEdge))).status).toBe(429);
-    expect((await fetch(`${app.url}/register-app`, signedForm(`${PUBLIC_URL}/register-app`, { accountSid: ACCOUNT_SID }, AUTH_TOKEN, twilioEdge))).status).toBe(200);
-  });
+  test(
+    'bad signatures relayed from one address (an attacker’s flow through Twilio) ' +
+      'exhaust that address for unsigned requests, ' +
+      'never for Twilio-signed ones',
+    async () => {
+      await app.stop();
+      app = await startUiConnector({ UI_CONNECTOR_REGISTER_SOURCE_BURST: '2', UI_CONNECTOR_REGISTER_SOURCE_PER_MINUTE: '60' });
+      const twilioEdge = { 'x-forwarded-for': '54.172.60.1' };
+      for (let i = 0; i < 3; i++) {
+        const forged = await fetch(
+          `${app.url}/register-app`,
+          signedForm(`${PUBLIC_URL}/register-app`, { accountSid: ACCOUNT_SID }, '9'.repeat(32), twilioEdge),
+        );
+        expect(forged.status).toBe(401);
+      }
+      expect((await fetch(`${app.url}/register-app`, json({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, twilioEdge))).status).toBe(429);
+      expect(
+        (await fetch(`${app.url}/register-app`, signedForm(`${PUBLIC_URL}/register-app`, { accountSid: ACCOUNT_SID }, AUTH_TOKEN, twilioEdge))).status,
+      ).toBe(200);
+    },
+  );
 
   test('failed authentications per account: past the burst, the account is refused 429 before Twilio is asked; signed requests for it still pass', async () => {
     await app.stop();

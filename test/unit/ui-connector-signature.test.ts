@@ -37,7 +37,11 @@ describe('Twilio request signatures', () => {
   });
 
   test('a repeated key contributes each value, values sorted', () => {
-    const p: Array<[string, string]> = [['b', '2'], ['a', 'z'], ['a', 'y']];
+    const p: Array<[string, string]> = [
+      ['b', '2'],
+      ['a', 'z'],
+      ['a', 'y'],
+    ];
     const sig = sign(TOKEN, `${url}ayazb2`);
     expect(verifyTwilioSignature({ signature: sig, urls: [url], params: p, rawBody: Buffer.alloc(0), authTokens: [TOKEN] }).valid).toBe(true);
   });
@@ -47,7 +51,8 @@ describe('Twilio request signatures', () => {
     const hash = createHash('sha256').update(body).digest('hex');
     const signedUrl = `https://fn.example/ui-connector/conversation-name?bodySHA256=${hash}`;
     const sig = sign(TOKEN, signedUrl);
-    const check = (raw: string, urls = [signedUrl]) => verifyTwilioSignature({ signature: sig, urls, params: [], rawBody: Buffer.from(raw), authTokens: [TOKEN] });
+    const check = (raw: string, urls = [signedUrl]) =>
+      verifyTwilioSignature({ signature: sig, urls, params: [], rawBody: Buffer.from(raw), authTokens: [TOKEN] });
     expect(check(body)).toEqual({ valid: true });
     expect(check(body.replace('c1', 'c2'))).toEqual({ valid: false, reason: 'body_hash_mismatch' });
     expect(check(body, ['https://fn.example/ui-connector/conversation-name'])).toEqual({ valid: false, reason: 'signature_mismatch' });
@@ -56,9 +61,19 @@ describe('Twilio request signatures', () => {
   test('the URL is tried with and without its default port, as Twilio’s helper does', () => {
     const withPort = 'https://fn.example:443/ui-connector/register-app';
     const sig = sign(TOKEN, withPort);
-    expect(verifyTwilioSignature({ signature: sig, urls: ['https://fn.example/ui-connector/register-app'], params: [], rawBody: Buffer.alloc(0), authTokens: [TOKEN] }).valid).toBe(true);
+    expect(
+      verifyTwilioSignature({
+        signature: sig,
+        urls: ['https://fn.example/ui-connector/register-app'],
+        params: [],
+        rawBody: Buffer.alloc(0),
+        authTokens: [TOKEN],
+      }).valid,
+    ).toBe(true);
     const sigNoPort = sign(TOKEN, 'http://fn.example/x');
-    expect(verifyTwilioSignature({ signature: sigNoPort, urls: ['http://fn.example:80/x'], params: [], rawBody: Buffer.alloc(0), authTokens: [TOKEN] }).valid).toBe(true);
+    expect(
+      verifyTwilioSignature({ signature: sigNoPort, urls: ['http://fn.example:80/x'], params: [], rawBody: Buffer.alloc(0), authTokens: [TOKEN] }).valid,
+    ).toBe(true);
   });
 
   test('port variants', () => {
@@ -75,7 +90,9 @@ describe('agreement with Twilio’s own helper library', () => {
     const params = { accountSid: 'AC0123', Caller: '+14158675310', Digits: '1 2' };
     const sig = twilio.getExpectedTwilioSignature(TOKEN, formUrl, params);
     expect(twilio.validateRequest(TOKEN, sig, formUrl, params)).toBe(true);
-    expect(verifyTwilioSignature({ signature: sig, urls: [formUrl], params: Object.entries(params), rawBody: Buffer.alloc(0), authTokens: [TOKEN] }).valid).toBe(true);
+    expect(
+      verifyTwilioSignature({ signature: sig, urls: [formUrl], params: Object.entries(params), rawBody: Buffer.alloc(0), authTokens: [TOKEN] }).valid,
+    ).toBe(true);
 
     const body = '{"conversationIntegrationKey":"+14155550100","conversationName":"projects/p/conversations/CA1"}';
     const jsonUrl = `https://fn.example/ui-connector/conversation-name?bodySHA256=${twilio.getExpectedBodyHash(body)}`;

@@ -30,44 +30,60 @@ function render(template: string, vars: Record<string, string>): string {
     }
     return v;
   };
-  const out = template.replace(/\{%\s*if\s+([\w.]+)\s*==\s*'([^']*)'\s*%\}(.*?)\{%\s*else\s*%\}(.*?)\{%\s*endif\s*%\}/g, (_m, left: string, right: string, yes: string, no: string) =>
-    vars[left] === right ? yes : no,
+  const out = template.replace(
+    /\{%\s*if\s+([\w.]+)\s*==\s*'([^']*)'\s*%\}(.*?)\{%\s*else\s*%\}(.*?)\{%\s*endif\s*%\}/g,
+    (_m, left: string, right: string, yes: string, no: string) => (vars[left] === right ? yes : no),
   );
   return out.replace(/\{\{(.*?)\}\}/g, (_m, expr: string) => value(expr));
 }
 
-const CALL = { 'trigger.call.CallSid': 'CA0123456789abcdef0123456789abcdef', 'trigger.call.From': '+14155550100', 'trigger.call.AccountSid': 'AC0123456789abcdef0123456789abcdef' };
-const variablesOf = (name: string) => Object.fromEntries((state(name).properties['variables'] as Array<{ key: string; value: string }>).map((v) => [v.key, v.value]));
+const CALL = {
+  'trigger.call.CallSid': 'CA0123456789abcdef0123456789abcdef',
+  'trigger.call.From': '+14155550100',
+  'trigger.call.AccountSid': 'AC0123456789abcdef0123456789abcdef',
+};
+const variablesOf = (name: string) =>
+  Object.fromEntries((state(name).properties['variables'] as Array<{ key: string; value: string }>).map((v) => [v.key, v.value]));
 
 describe('Studio flow agent-assist-flow.json', () => {
-  test('every transition points at a state; the call path is set_parameters → set_conversation_id → fork_stream → register_twilio → conversation_name → SendCallToAgent', () => {
-    const names = new Set(flow.states.map((s) => s.name));
-    for (const s of flow.states) for (const t of s.transitions) if (t.next) expect(names).toContain(t.next);
-    expect(next(flow.initial_state, 'incomingCall')).toBe('set_parameters');
-    expect(next('set_parameters', 'next')).toBe('set_conversation_id');
-    expect(next('set_conversation_id', 'next')).toBe('fork_stream');
-    expect(next('fork_stream', 'next')).toBe('register_twilio');
-    expect(next('register_twilio', 'success')).toBe('conversation_name');
-    expect(next('conversation_name', 'success')).toBe('SendCallToAgent');
-    // A failure never strands the caller: the call still reaches an agent.
-    expect(next('register_twilio', 'failed')).toBe('SendCallToAgent');
-    expect(next('conversation_name', 'fail')).toBe('SendCallToAgent');
-    expect(state('SendCallToAgent').type).toBe('send-to-flex');
-  });
+  test(
+    'every transition points at a state; the call path is set_parameters → set_conversation_id → fork_stream → ' +
+      'register_twilio → conversation_name → SendCallToAgent',
+    () => {
+      const names = new Set(flow.states.map((s) => s.name));
+      for (const s of flow.states) for (const t of s.transitions) if (t.next) expect(names).toContain(t.next);
+      expect(next(flow.initial_state, 'incomingCall')).toBe('set_parameters');
+      expect(next('set_parameters', 'next')).toBe('set_conversation_id');
+      expect(next('set_conversation_id', 'next')).toBe('fork_stream');
+      expect(next('fork_stream', 'next')).toBe('register_twilio');
+      expect(next('register_twilio', 'success')).toBe('conversation_name');
+      expect(next('conversation_name', 'success')).toBe('SendCallToAgent');
+      // A failure never strands the caller: the call still reaches an agent.
+      expect(next('register_twilio', 'failed')).toBe('SendCallToAgent');
+      expect(next('conversation_name', 'fail')).toBe('SendCallToAgent');
+      expect(state('SendCallToAgent').type).toBe('send-to-flex');
+    },
+  );
 
-  test('every path from the incoming call to the agent passes the SIPREC fork (Agent Assist creates the conversation on the fly; the fork does not wait for registration)', () => {
-    const paths: string[][] = [];
-    const walk = (name: string, path: string[]) => {
-      if (path.includes(name)) throw new Error(`loop at ${name}`);
-      const here = [...path, name];
-      if (name === 'SendCallToAgent') return void paths.push(here);
-      const targets = state(name).transitions.map((t) => t.next).filter((n): n is string => n !== undefined);
-      for (const t of new Set(targets)) walk(t, here);
-    };
-    walk(next(flow.initial_state, 'incomingCall')!, []);
-    expect(paths.length).toBeGreaterThanOrEqual(2);
-    for (const p of paths) expect(p).toContain('fork_stream');
-  });
+  test(
+    'every path from the incoming call to the agent passes the SIPREC fork (Agent Assist creates the ' +
+      'conversation on the fly; the fork does not wait for registration)',
+    () => {
+      const paths: string[][] = [];
+      const walk = (name: string, path: string[]) => {
+        if (path.includes(name)) throw new Error(`loop at ${name}`);
+        const here = [...path, name];
+        if (name === 'SendCallToAgent') return void paths.push(here);
+        const targets = state(name)
+          .transitions.map((t) => t.next)
+          .filter((n): n is string => n !== undefined);
+        for (const t of new Set(targets)) walk(t, here);
+      };
+      walk(next(flow.initial_state, 'incomingCall')!, []);
+      expect(paths.length).toBeGreaterThanOrEqual(2);
+      for (const p of paths) expect(p).toContain('fork_stream');
+    },
+  );
 
   test('the auth token is nowhere in the flow: register-app is called signed by Studio, with the account SID only', () => {
     const text = JSON.stringify(flow);
@@ -79,16 +95,25 @@ describe('Studio flow agent-assist-flow.json', () => {
   });
 
   test('the Run Function widget passes token, phone and name — no endpoint (the Function posts only to its configured URL)', () => {
-    const params = Object.fromEntries((state('conversation_name').properties['parameters'] as Array<{ key: string; value: string }>).map((p) => [p.key, p.value]));
+    const params = Object.fromEntries(
+      (state('conversation_name').properties['parameters'] as Array<{ key: string; value: string }>).map((p) => [p.key, p.value]),
+    );
     expect(Object.keys(params).sort()).toEqual(['conversationName', 'phone', 'token']);
     expect(params).toMatchObject({ token: '{{widgets.register_twilio.parsed.token}}', phone: '{{trigger.call.From}}' });
   });
 
   test('Fork Stream widget keys as exported by Studio (stream_connector, pinned from a flow validated by Twilio), the same name as registered', () => {
     const fork = state('fork_stream').properties;
-    expect(fork).toMatchObject({ stream_action: 'start', stream_transport_type: 'siprec', stream_track: 'both_tracks', stream_connector: '{{flow.variables.siprec_connector}}' });
+    expect(fork).toMatchObject({
+      stream_action: 'start',
+      stream_transport_type: 'siprec',
+      stream_track: 'both_tracks',
+      stream_connector: '{{flow.variables.siprec_connector}}',
+    });
     expect(fork).not.toHaveProperty('stream_connector_name');
-    const registered = (state('conversation_name').properties['parameters'] as Array<{ key: string; value: string }>).find((p) => p.key === 'conversationName')!.value;
+    const registered = (state('conversation_name').properties['parameters'] as Array<{ key: string; value: string }>).find(
+      (p) => p.key === 'conversationName',
+    )!.value;
     expect(fork['stream_parameters']).toEqual([{ key: 'conversation', value: registered }]);
   });
 
@@ -107,6 +132,12 @@ describe('Studio flow agent-assist-flow.json', () => {
   });
 
   test('set_parameters holds every value to edit after import, and the naming defaults to the CallSid', () => {
-    expect(variablesOf('set_parameters')).toMatchObject({ gcp_location: 'global', conversation_naming: 'callsid', siprec_connector: expect.any(String), ui_connector_url: expect.any(String), gcp_project: expect.any(String) });
+    expect(variablesOf('set_parameters')).toMatchObject({
+      gcp_location: 'global',
+      conversation_naming: 'callsid',
+      siprec_connector: expect.any(String),
+      ui_connector_url: expect.any(String),
+      gcp_project: expect.any(String),
+    });
   });
 });

@@ -8,7 +8,13 @@ const KEY = 'test-ui-connector-signing-key-0123456789abcdef';
 const OLD_KEY = 'previous-ui-connector-signing-key-0123456789ab';
 const clock = { now: new Date('2026-11-21T10:00:00Z') };
 const service = (keys = [KEY], roleless?: RolelessTokenPolicy) =>
-  createTokenService({ keys: keys.map((k) => new Secret(k)), project: 'ccbridge-test', ttlMinutes: 60, now: () => clock.now, ...(roleless ? { roleless } : {}) });
+  createTokenService({
+    keys: keys.map((k) => new Secret(k)),
+    project: 'ccbridge-test',
+    ttlMinutes: 60,
+    now: () => clock.now,
+    ...(roleless ? { roleless } : {}),
+  });
 
 const b64url = (v: string | Buffer) => Buffer.from(v).toString('base64url');
 /** A compact JWT assembled by hand, so the tests do not depend on the signer under test. */
@@ -35,7 +41,13 @@ describe('UI-connector tokens', () => {
     const { token, expiresAt } = await service().issue('twilio:AC1', 'twilio');
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT' });
     const claims = decodeJwt(token);
-    expect(claims).toEqual({ iat: nowSeconds(), exp: nowSeconds() + 3600, gcp_agent_assist_project: 'ccbridge-test', gcp_agent_assist_user: 'twilio:AC1', ccbridge_role: 'twilio' });
+    expect(claims).toEqual({
+      iat: nowSeconds(),
+      exp: nowSeconds() + 3600,
+      gcp_agent_assist_project: 'ccbridge-test',
+      gcp_agent_assist_user: 'twilio:AC1',
+      ccbridge_role: 'twilio',
+    });
     expect(expiresAt.getTime()).toBe((nowSeconds() + 3600) * 1000);
     // Signed with the configured key (the reference signed with an empty one): check by hand.
     const [h, p, s] = token.split('.');
@@ -49,18 +61,30 @@ describe('UI-connector tokens', () => {
   });
 
   test('a token from the reference /register (no iat, null user) is accepted when signed with the shared key', async () => {
-    const token = handMadeJwt({ alg: 'HS256', typ: 'JWT' }, { exp: nowSeconds() + 60, gcp_agent_assist_project: 'ccbridge-test', gcp_agent_assist_user: null }, KEY);
+    const token = handMadeJwt(
+      { alg: 'HS256', typ: 'JWT' },
+      { exp: nowSeconds() + 60, gcp_agent_assist_project: 'ccbridge-test', gcp_agent_assist_user: null },
+      KEY,
+    );
     await expect(service().verify(token)).resolves.toMatchObject({ gcp_agent_assist_user: null });
   });
 
   test.each([
     ['expired', () => handMadeJwt({ alg: 'HS256' }, { ...goodClaims(), exp: nowSeconds() - 120 }, KEY), 'Your token has expired.'],
-    ['signed with another key', () => handMadeJwt({ alg: 'HS256' }, goodClaims(), 'some-other-key-that-is-long-enough-000000'), 'The signature of your token is invalid.'],
+    [
+      'signed with another key',
+      () => handMadeJwt({ alg: 'HS256' }, goodClaims(), 'some-other-key-that-is-long-enough-000000'),
+      'The signature of your token is invalid.',
+    ],
     ['signed with the empty key (the reference defect)', () => handMadeJwt({ alg: 'HS256' }, goodClaims(), ''), 'The signature of your token is invalid.'],
     ['alg: none', () => handMadeJwt({ alg: 'none' }, goodClaims(), undefined), 'The signing algorithm of your token is not allowed.'],
     ['alg: HS512', () => handMadeJwt({ alg: 'HS512' }, goodClaims(), KEY), 'The signing algorithm of your token is not allowed.'],
     ['without exp', () => handMadeJwt({ alg: 'HS256' }, { gcp_agent_assist_project: 'ccbridge-test' }, KEY), 'The expiration time in your token is missing.'],
-    ['for another project', () => handMadeJwt({ alg: 'HS256' }, { ...goodClaims(), gcp_agent_assist_project: 'elsewhere' }, KEY), 'The target project in your token is invalid.'],
+    [
+      'for another project',
+      () => handMadeJwt({ alg: 'HS256' }, { ...goodClaims(), gcp_agent_assist_project: 'elsewhere' }, KEY),
+      'The target project in your token is invalid.',
+    ],
     ['without a project', () => handMadeJwt({ alg: 'HS256' }, { exp: nowSeconds() + 60 }, KEY), 'The target project in your token is missing.'],
     ['garbage', () => 'not.a.jwt', 'Failed to parse your token.'],
   ])('a token %s is a 401 with the reason', async (_what, make, message) => {
@@ -78,11 +102,16 @@ describe('UI-connector tokens', () => {
     const rotated = service([KEY, OLD_KEY]);
     await expect(rotated.verify(old.token)).resolves.toBeDefined();
     const fresh = await rotated.issue('u', 'agent');
-    expect(await rejection(createTokenService({ keys: [new Secret(OLD_KEY)], project: 'ccbridge-test', ttlMinutes: 60, now: () => clock.now }).verify(fresh.token))).toMatchObject({ status: 401 });
+    expect(
+      await rejection(createTokenService({ keys: [new Secret(OLD_KEY)], project: 'ccbridge-test', ttlMinutes: 60, now: () => clock.now }).verify(fresh.token)),
+    ).toMatchObject({ status: 401 });
   });
 
   test('a token without iat (as the reference issues them) is judged by exp alone', async () => {
-    const token = await new SignJWT({ gcp_agent_assist_project: 'ccbridge-test' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(nowSeconds() + 60).sign(new TextEncoder().encode(KEY));
+    const token = await new SignJWT({ gcp_agent_assist_project: 'ccbridge-test' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime(nowSeconds() + 60)
+      .sign(new TextEncoder().encode(KEY));
     await expect(service().verify(token)).resolves.toBeDefined();
   });
 

@@ -13,7 +13,10 @@ afterEach(() => twilio.stop());
 
 async function verifierFor(options: { latencyMs?: number; timeoutMs?: number } = {}) {
   twilio = await startTwilioMock({
-    accounts: [{ sid: SID, authToken: TOKEN }, { sid: SUSPENDED, authToken: TOKEN, status: 'suspended' }],
+    accounts: [
+      { sid: SID, authToken: TOKEN },
+      { sid: SUSPENDED, authToken: TOKEN, status: 'suspended' },
+    ],
     ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}),
   });
   const http = createTwilioHttp({ baseUrl: twilio.baseUrl, timeoutMs: options.timeoutMs ?? 2000 });

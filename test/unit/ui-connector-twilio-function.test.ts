@@ -150,7 +150,10 @@ describe('Twilio Function conversation-name.protected.js', () => {
     console.error = () => undefined;
     try {
       // The server holds every request for ever: a callback at all means the 1.2 s budget gave up on it.
-      const { error } = await invoke({ ...serviceContext(`http://127.0.0.1:${port}`), UI_CONNECTOR_BUDGET_MS: '1200' }, { token: 't', phone: '+1', conversationName: CONVERSATION });
+      const { error } = await invoke(
+        { ...serviceContext(`http://127.0.0.1:${port}`), UI_CONNECTOR_BUDGET_MS: '1200' },
+        { token: 't', phone: '+1', conversationName: CONVERSATION },
+      );
       expect(error?.message).toBe('conversation-name unreachable');
     } finally {
       console.error = original;

@@ -24,12 +24,23 @@ let url: string;
 let close: () => Promise<void>;
 
 beforeAll(async () => {
-  http('workerDeadLetters', composeInteractionWorker(workerEnv('http://127.0.0.1:9'), { docs, blobs: createMemoryBlobStore('archive'), crm: createMemoryCrm() }, { now: () => recordedAt }));
+  http(
+    'workerDeadLetters',
+    composeInteractionWorker(
+      workerEnv('http://127.0.0.1:9'),
+      { docs, blobs: createMemoryBlobStore('archive'), crm: createMemoryCrm() },
+      { now: () => recordedAt },
+    ),
+  );
   ({ url, close } = await listen(getTestServer('workerDeadLetters')));
 });
 afterAll(() => close());
 
-const envelope = { event: 'contact_center.recording_completed', event_ts: 1, payload: { object: { engagement_id: 'eng-dl', recording_id: 'rec-dl', download_url: 'https://zoom.us/rec/x?token=DOWNLOAD-TOKEN' } } };
+const envelope = {
+  event: 'contact_center.recording_completed',
+  event_ts: 1,
+  payload: { object: { engagement_id: 'eng-dl', recording_id: 'rec-dl', download_url: 'https://zoom.us/rec/x?token=DOWNLOAD-TOKEN' } },
+};
 const deadLetter = (messageId: string) => ({
   message: {
     data: Buffer.from(JSON.stringify({ ...queuedEvent(envelope), key: 'contact_center.recording_completed|rec-dl|1' })).toString('base64'),
@@ -80,7 +91,9 @@ it('shows in the timeline (after how many attempts, what to do) and in the day v
   const t = await traceInteraction({ docs, blobs: createMemoryBlobStore('archive'), retryFailedArtifacts: true }, 'eng-dl');
   expect(t.identifier.kind).toBe('engagement');
   const entry = t.entries.find((e) => e.kind === 'dead_letter');
-  expect(entry?.summary).toMatch(/message dl-1 \(contact_center.recording_completed\) dead-lettered after 10 delivery attempts; to do: .*worker logs.*reconciliation/);
+  expect(entry?.summary).toMatch(
+    /message dl-1 \(contact_center.recording_completed\) dead-lettered after 10 delivery attempts; to do: .*worker logs.*reconciliation/,
+  );
   expect(t.verdict.status).toBe('failed');
   expect(t.verdict.line).toMatch(/dead-lettered after 10/);
   const v = await dayView({ docs, retryFailedArtifacts: true }, '2026-12-04');

@@ -42,6 +42,10 @@ test('a body that is no push envelope is refused with 400 (never acknowledged si
 });
 
 test('message data that is not JSON is acknowledged (it can never be processed)', async () => {
-  const body = { message: { data: Buffer.from('not json').toString('base64'), messageId: 'm-2' }, subscription: 'projects/p/subscriptions/s', deliveryAttempt: 1 };
+  const body = {
+    message: { data: Buffer.from('not json').toString('base64'), messageId: 'm-2' },
+    subscription: 'projects/p/subscriptions/s',
+    deliveryAttempt: 1,
+  };
   await expect(worker([])(body)).resolves.toBeUndefined();
 });

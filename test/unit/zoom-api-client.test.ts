@@ -24,7 +24,12 @@ const tokenProvider = (now: () => number = Date.now) =>
   createZoomTokenProvider({
     http,
     now,
-    credentials: { tokenUrl: `${zoom.baseUrl}/oauth/token`, accountId: ZOOM_CREDENTIALS.accountId, clientId: ZOOM_CREDENTIALS.clientId, clientSecret: new Secret(ZOOM_CREDENTIALS.clientSecret) },
+    credentials: {
+      tokenUrl: `${zoom.baseUrl}/oauth/token`,
+      accountId: ZOOM_CREDENTIALS.accountId,
+      clientId: ZOOM_CREDENTIALS.clientId,
+      clientSecret: new Secret(ZOOM_CREDENTIALS.clientSecret),
+    },
   });
 const client = (tokens = tokenProvider(), sleep?: (ms: number) => Promise<void>) =>
   createZoomApiClient({ apiBaseUrl: `${zoom.baseUrl}/v2`, tokens, downloadHosts: [new URL(zoom.baseUrl).host], retry, ...(sleep ? { sleep } : {}) }, http);
@@ -49,7 +54,15 @@ describe('Zoom Server-to-Server OAuth', () => {
   });
 
   it('refuses wrong credentials with a typed, retryable error', async () => {
-    const tokens = createZoomTokenProvider({ http, credentials: { tokenUrl: `${zoom.baseUrl}/oauth/token`, accountId: ZOOM_CREDENTIALS.accountId, clientId: 'wrong', clientSecret: new Secret('wrong-secret') } });
+    const tokens = createZoomTokenProvider({
+      http,
+      credentials: {
+        tokenUrl: `${zoom.baseUrl}/oauth/token`,
+        accountId: ZOOM_CREDENTIALS.accountId,
+        clientId: 'wrong',
+        clientSecret: new Secret('wrong-secret'),
+      },
+    });
     await expect(tokens.getToken()).rejects.toMatchObject({ code: 'upstream_error', retryable: true });
   });
 
@@ -99,7 +112,9 @@ describe('Zoom REST client', () => {
     }
     expect(engagements).toBe(700);
     expect(transcripts).toBe(zoom.engagements().filter((e) => e.messagingTranscript).length);
-    expect(zoom.requests.filter((r) => r.path === '/v2/contact_center/engagements').every((r) => new URLSearchParams(r.query).get('page_size') === '100')).toBe(true);
+    expect(zoom.requests.filter((r) => r.path === '/v2/contact_center/engagements').every((r) => new URLSearchParams(r.query).get('page_size') === '100')).toBe(
+      true,
+    );
     const withNotes = zoom.engagements().find((e) => e.notes.length > 0)!;
     const notes = [];
     for await (const n of api.listEngagementNotes(withNotes.engagementId)) notes.push(n.note_id);
@@ -148,7 +163,7 @@ describe('Zoom REST client', () => {
     expect(retryDelay(policy, 1, 700)).toBe(700);
   });
 
-  it('waits a 429\'s Retry-After once, through the injected sleep, before the one retry of an API read', async () => {
+  it("waits a 429's Retry-After once, through the injected sleep, before the one retry of an API read", async () => {
     const waits: number[] = [];
     const api = client(tokenProvider(), async (ms) => {
       waits.push(ms);
@@ -160,7 +175,7 @@ describe('Zoom REST client', () => {
     expect(zoom.requests.filter((r) => r.path === '/v2/contact_center/engagements/eng-20261119-0004').length - before).toBe(2);
   });
 
-  it('waits a 429\'s Retry-After once before opening a download again', async () => {
+  it("waits a 429's Retry-After once before opening a download again", async () => {
     const waits: number[] = [];
     const api = client(tokenProvider(), async (ms) => {
       waits.push(ms);
@@ -175,7 +190,13 @@ describe('Zoom REST client', () => {
   it('does not wait out a Retry-After longer than the policy allows inside a call: the error carries it', async () => {
     const waits: number[] = [];
     const api = createZoomApiClient(
-      { apiBaseUrl: `${zoom.baseUrl}/v2`, tokens: tokenProvider(), downloadHosts: [], retry: { ...retry, maxRetryAfterMs: 20_000 }, sleep: async (ms) => void waits.push(ms) },
+      {
+        apiBaseUrl: `${zoom.baseUrl}/v2`,
+        tokens: tokenProvider(),
+        downloadHosts: [],
+        retry: { ...retry, maxRetryAfterMs: 20_000 },
+        sleep: async (ms) => void waits.push(ms),
+      },
       http,
     );
     zoom.faults.failHttp({ pathIncludes: '/engagements/eng-20261119-0006', status: 429, times: 1, retryAfterSeconds: 60 });

@@ -50,7 +50,13 @@ describe("Zoom's documented REST examples", () => {
     const entries = entriesOfEngagement(page.items[0]!, 'acct');
     expect(entries.map((e) => e.type).sort()).toEqual(['disposition', 'messaging_transcript', 'note']);
     for (const entry of entries) {
-      const plan = planEvent({ v: 1, key: 'k', source: 'reconcile', receivedAt: new Date().toISOString(), envelope: zoomEnvelopeSchema.parse(entry.envelope!()) });
+      const plan = planEvent({
+        v: 1,
+        key: 'k',
+        source: 'reconcile',
+        receivedAt: new Date().toISOString(),
+        envelope: zoomEnvelopeSchema.parse(entry.envelope!()),
+      });
       expect(plan?.engagementId).toBe('W_VATTk_Q5aW6z5rZtBxAQ');
     }
     // The listing's queue is a cc_queue_id: the backfilled disposition carries it.
@@ -59,11 +65,20 @@ describe("Zoom's documented REST examples", () => {
 
   it('a listed recording and voicemail become their artifacts, dated as Zoom dates them', () => {
     const recording = recordingsPageSchema.parse(fixture('rest/recordings-list.json').body).items[0]!;
-    expect(entriesOfRecording(recording, 'acct').map((e) => e.key)).toEqual(['recording-ghyetrjj_sdfsdgfkdjfl111', 'recording-ghyetrjj_sdfsdgfkdjfl111-transcript']);
+    expect(entriesOfRecording(recording, 'acct').map((e) => e.key)).toEqual([
+      'recording-ghyetrjj_sdfsdgfkdjfl111',
+      'recording-ghyetrjj_sdfsdgfkdjfl111-transcript',
+    ]);
     const voicemail = voicemailsPageSchema.parse(fixture('rest/inbox-messages.json').body).items[0]!;
     const entries = entriesOfVoicemail(voicemail, 'acct');
     expect(entries.map((e) => e.key)).toEqual(['voicemail-4Q0ILNMfTA2nJolNxhg0Rw', 'voicemail-4Q0ILNMfTA2nJolNxhg0Rw-transcript']);
-    const plan = planEvent({ v: 1, key: 'k', source: 'reconcile', receivedAt: new Date().toISOString(), envelope: zoomEnvelopeSchema.parse(entries[0]!.envelope!()) });
+    const plan = planEvent({
+      v: 1,
+      key: 'k',
+      source: 'reconcile',
+      receivedAt: new Date().toISOString(),
+      envelope: zoomEnvelopeSchema.parse(entries[0]!.envelope!()),
+    });
     expect(plan!.artifacts[0]!.time).toBe('2022-05-23T14:15:57Z');
   });
 });
@@ -87,7 +102,11 @@ describe('webhook events shaped from Zoom documentation', () => {
 
 describe("the client's requests against Zoom's documented parameters", () => {
   type Param = { type: string; maximum?: number; minimum?: number; enum?: string[] };
-  const endpoints = (JSON.parse(readFileSync(join(FIXTURES, 'rest', 'parameters.json'), 'utf8')) as { endpoints: Record<string, { rateLimitLabel: string; query: Record<string, Param> }> }).endpoints;
+  const endpoints = (
+    JSON.parse(readFileSync(join(FIXTURES, 'rest', 'parameters.json'), 'utf8')) as {
+      endpoints: Record<string, { rateLimitLabel: string; query: Record<string, Param> }>;
+    }
+  ).endpoints;
   let zoom: ZoomMock;
   beforeAll(async () => {
     zoom = await startZoomMock({ port: 0, ...ZOOM_CREDENTIALS });
@@ -99,8 +118,19 @@ describe("the client's requests against Zoom's documented parameters", () => {
 
   it('names only documented parameters, within their ranges and enums, and never a path Zoom lacks', async () => {
     const http = createZoomHttp();
-    const tokens = createZoomTokenProvider({ http, credentials: { tokenUrl: `${zoom.baseUrl}/oauth/token`, accountId: ZOOM_CREDENTIALS.accountId, clientId: ZOOM_CREDENTIALS.clientId, clientSecret: new Secret(ZOOM_CREDENTIALS.clientSecret) } });
-    const api = createZoomApiClient({ apiBaseUrl: `${zoom.baseUrl}/v2`, tokens, downloadHosts: [new URL(zoom.baseUrl).host], retry: { limit: 0, baseDelayMs: 1, maxDelayMs: 1 } }, http);
+    const tokens = createZoomTokenProvider({
+      http,
+      credentials: {
+        tokenUrl: `${zoom.baseUrl}/oauth/token`,
+        accountId: ZOOM_CREDENTIALS.accountId,
+        clientId: ZOOM_CREDENTIALS.clientId,
+        clientSecret: new Secret(ZOOM_CREDENTIALS.clientSecret),
+      },
+    });
+    const api = createZoomApiClient(
+      { apiBaseUrl: `${zoom.baseUrl}/v2`, tokens, downloadHosts: [new URL(zoom.baseUrl).host], retry: { limit: 0, baseDelayMs: 1, maxDelayMs: 1 } },
+      http,
+    );
     const range = { from: '2026-11-21T00:00:00Z', to: '2026-11-21T23:59:59Z' };
     // Every request the client can make: all pages of each listing, a details read, an engagement's notes and recordings.
     for await (const _ of api.listEngagements(range));

@@ -91,12 +91,16 @@ describe('Zoom downloads', () => {
   });
 
   it('do not follow a redirect to plain http, even on a Zoom host', async () => {
-    await expect(client().openDownload(`${allowedBase}/redirect?to=${encodeURIComponent('http://api.zoom.us/x')}`)).rejects.toBeInstanceOf(ZoomUrlNotAllowedError);
+    await expect(client().openDownload(`${allowedBase}/redirect?to=${encodeURIComponent('http://api.zoom.us/x')}`)).rejects.toBeInstanceOf(
+      ZoomUrlNotAllowedError,
+    );
     expect(started).toHaveLength(1);
   });
 
   it('follow a redirect that stays on an allow-listed host, checked again, and stop a redirect loop', async () => {
-    const download = await client().openDownload(`${allowedBase}/redirect?to=${encodeURIComponent('/v2/contact_center/inbox/message/download/v1?type=voicemail')}`);
+    const download = await client().openDownload(
+      `${allowedBase}/redirect?to=${encodeURIComponent('/v2/contact_center/inbox/message/download/v1?type=voicemail')}`,
+    );
     expect(await read(download.body)).toBe('file');
     expect(allowedSeen.map((s) => s.path)).toEqual([expect.stringMatching(/^\/redirect/), '/v2/contact_center/inbox/message/download/v1?type=voicemail']);
     await expect(client().openDownload(`${allowedBase}/loop`)).rejects.toMatchObject({ message: expect.stringContaining('redirects') });

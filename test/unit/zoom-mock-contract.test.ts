@@ -34,7 +34,10 @@ afterEach(() => {
 
 const get = async (pathAndQuery: string, auth = true) => {
   const res = await fetch(`${zoom.baseUrl}${pathAndQuery}`, { headers: auth ? { authorization: `Bearer ${bearer}` } : {} });
-  return { status: res.status, body: (res.headers.get('content-type') ?? '').includes('json') ? ((await res.json()) as Record<string, unknown>) : await res.text() };
+  return {
+    status: res.status,
+    body: (res.headers.get('content-type') ?? '').includes('json') ? ((await res.json()) as Record<string, unknown>) : await res.text(),
+  };
 };
 const DAY = 'from=2026-11-22T00:00:00Z&to=2026-11-22T23:59:59Z';
 const anEngagement = () => zoom.engagements()[0]!.engagementId;
@@ -72,7 +75,10 @@ describe('the Zoom stand-in refuses what Zoom refuses', () => {
     clock += 14 * 60_000;
     expect((await get(`/v2/contact_center/recordings?${DAY}&page_size=50&next_page_token=${first.next_page_token}`)).status).toBe(200);
     clock += 2 * 60_000;
-    expect(await get(`/v2/contact_center/recordings?${DAY}&page_size=50&next_page_token=${first.next_page_token}`)).toMatchObject({ status: 400, body: { code: 300 } });
+    expect(await get(`/v2/contact_center/recordings?${DAY}&page_size=50&next_page_token=${first.next_page_token}`)).toMatchObject({
+      status: 400,
+      body: { code: 300 },
+    });
     const other = (await get(`/v2/contact_center/inboxes/messages?${DAY}&page_size=1`)).body as { next_page_token: string };
     expect((await get(`/v2/contact_center/recordings?${DAY}&next_page_token=${other.next_page_token}`)).status).toBe(400);
   });
@@ -85,12 +91,16 @@ describe('the Zoom stand-in refuses what Zoom refuses', () => {
   });
 
   it('lists items whose optional fields are really absent, and the recordings listing has no total_records', async () => {
-    const recordings = (await get(`/v2/contact_center/recordings?${DAY}&page_size=300`)).body as { recordings: Array<Record<string, unknown>>; total_records?: number };
+    const recordings = (await get(`/v2/contact_center/recordings?${DAY}&page_size=300`)).body as {
+      recordings: Array<Record<string, unknown>>;
+      total_records?: number;
+    };
     expect(recordings.total_records).toBeUndefined();
     const bare = recordings.recordings.filter((r) => r['queue_id'] === undefined && r['user_id'] === undefined);
     expect(bare.length).toBeGreaterThan(recordings.recordings.length * 0.1);
     expect(bare.length).toBeLessThan(recordings.recordings.length);
-    const engagements = ((await get(`/v2/contact_center/engagements?${DAY}&page_size=100`)).body as { engagements: Array<Record<string, unknown>> }).engagements;
+    const engagements = ((await get(`/v2/contact_center/engagements?${DAY}&page_size=100`)).body as { engagements: Array<Record<string, unknown>> })
+      .engagements;
     expect(engagements.some((e) => e['queues'] === undefined && e['agents'] === undefined)).toBe(true);
     // The listing's queues carry cc_queue_id only; dispositions only their id and name; notes last_modified_time.
     const full = engagements.find((e) => e['queues'] !== undefined && (e['dispositions'] as unknown[]).length > 0 && (e['notes'] as unknown[]).length > 0)!;
@@ -102,13 +112,19 @@ describe('the Zoom stand-in refuses what Zoom refuses', () => {
   });
 
   it('serves files only at download URLs shaped like Zoom’s, only with a bearer token', async () => {
-    const recording = ((await get(`/v2/contact_center/recordings?${DAY}&page_size=1`)).body as { recordings: Array<{ download_url: string; recording_id: string }> }).recordings[0]!;
+    const recording = (
+      (await get(`/v2/contact_center/recordings?${DAY}&page_size=1`)).body as { recordings: Array<{ download_url: string; recording_id: string }> }
+    ).recordings[0]!;
     const url = new URL(recording.download_url);
     expect(`${url.pathname}${url.search}`).toBe(`${zoomFilePath('recordings', recording.recording_id)}?type=voice`);
     expect((await get(`${url.pathname}${url.search}`)).status).toBe(200);
     expect((await get(`${url.pathname}${url.search}`, false)).status).toBe(401);
     expect((await get(`/v2/files/recordings/${recording.recording_id}`)).status).toBe(404);
-    const voicemail = ((await get(`/v2/contact_center/inboxes/messages?${DAY}&page_size=1`)).body as { messages: Array<{ download_url: string; created_at: string; date_time?: string }> }).messages[0]!;
+    const voicemail = (
+      (await get(`/v2/contact_center/inboxes/messages?${DAY}&page_size=1`)).body as {
+        messages: Array<{ download_url: string; created_at: string; date_time?: string }>;
+      }
+    ).messages[0]!;
     expect(new URL(voicemail.download_url).pathname).toMatch(/^\/v2\/contact_center\/inbox\/message\/download\//);
     expect(voicemail.created_at).toBeDefined();
     expect(voicemail.date_time).toBeUndefined();
@@ -152,7 +168,11 @@ describe("the Zoom stand-in's webhook deliveries retry only when Zoom would", ()
     arrived = [];
     clock = new ManualClock();
   });
-  const event: ZoomEnvelope = { event: 'contact_center.engagement_note_added', event_ts: 1, payload: { account_id: 'a', object: { engagement_id: 'e', note: 'x' } } };
+  const event: ZoomEnvelope = {
+    event: 'contact_center.engagement_note_added',
+    event_ts: 1,
+    payload: { account_id: 'a', object: { engagement_id: 'e', note: 'x' } },
+  };
 
   it('Zoom retries on ≥ 500 and its own timeouts only', () => {
     expect([0, 500, 503, 504].every(zoomRetriesAfter)).toBe(true);

@@ -35,7 +35,11 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', () => resolve()));
-  zoom = await startZoomMock({ port: 0, ...ZOOM_CREDENTIALS, webhook: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, secret: 'hook-secret' } });
+  zoom = await startZoomMock({
+    port: 0,
+    ...ZOOM_CREDENTIALS,
+    webhook: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`, secret: 'hook-secret' },
+  });
   zoom.addEngagement({
     engagementId: 'eng-hold',
     channel: 'voice',
@@ -47,7 +51,17 @@ beforeAll(async () => {
     consumerNumber: '+15550100',
     startTime: '2026-11-21T10:00:00Z',
     endTime: '2026-11-21T10:05:00Z',
-    recordings: [{ recordingId: 'rec-hold', bytes: 300_000, contentType: 'audio/mpeg', startTime: '2026-11-21T10:00:00Z', endTime: '2026-11-21T10:05:00Z', durationSeconds: 300, transcript: false }],
+    recordings: [
+      {
+        recordingId: 'rec-hold',
+        bytes: 300_000,
+        contentType: 'audio/mpeg',
+        startTime: '2026-11-21T10:00:00Z',
+        endTime: '2026-11-21T10:05:00Z',
+        durationSeconds: 300,
+        transcript: false,
+      },
+    ],
     notes: [],
     dispositions: [],
     voicemails: [],
@@ -67,12 +81,14 @@ beforeEach(() => {
 });
 
 const token = async () =>
-  ((await (
-    await fetch(`${zoom.baseUrl}/oauth/token?grant_type=account_credentials&account_id=${ZOOM_CREDENTIALS.accountId}`, {
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${ZOOM_CREDENTIALS.clientId}:${ZOOM_CREDENTIALS.clientSecret}`).toString('base64')}` },
-    })
-  ).json()) as { access_token: string }).access_token;
+  (
+    (await (
+      await fetch(`${zoom.baseUrl}/oauth/token?grant_type=account_credentials&account_id=${ZOOM_CREDENTIALS.accountId}`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${ZOOM_CREDENTIALS.clientId}:${ZOOM_CREDENTIALS.clientSecret}`).toString('base64')}` },
+      })
+    ).json()) as { access_token: string }
+  ).access_token;
 
 describe('zoom mock: held downloads and fault counts', () => {
   it('holds a download after N bytes until the test is done, then sends the rest', async () => {
@@ -133,12 +149,22 @@ describe('zoom mock: held downloads and fault counts', () => {
 });
 
 describe('zoom mock: webhook delivery', () => {
-  const note = (n: number): ZoomEnvelope => ({ event: 'contact_center.engagement_note_added', event_ts: n, payload: { account_id: 'a', object: { engagement_id: 'e', note_id: `n${n}` } } });
+  const note = (n: number): ZoomEnvelope => ({
+    event: 'contact_center.engagement_note_added',
+    event_ts: n,
+    payload: { account_id: 'a', object: { engagement_id: 'e', note_id: `n${n}` } },
+  });
   const noteOf = (body: string) => (JSON.parse(body) as { payload: { object: { note_id: string } } }).payload.object.note_id;
 
   it('sends a late event on its own timer: the events behind it are not held up', async () => {
     answerDelayMs = 20;
-    const delivering = zoom.deliver([note(1), note(2), note(3), note(4)], { delay: { probability: 0.5, minMs: 400, maxMs: 400 }, concurrency: 1, seed: 'late', retryDelaysMs: [], clock });
+    const delivering = zoom.deliver([note(1), note(2), note(3), note(4)], {
+      delay: { probability: 0.5, minMs: 400, maxMs: 400 },
+      concurrency: 1,
+      seed: 'late',
+      retryDelaysMs: [],
+      clock,
+    });
     const late = clock.pending();
     expect(late).toBeGreaterThan(0);
     expect(late).toBeLessThan(4);
@@ -167,7 +193,13 @@ describe('zoom mock: webhook delivery', () => {
   });
 
   it('paces first deliveries at the given rate, in order', async () => {
-    const delivering = zoom.deliver([note(1), note(2), note(3), note(4), note(5)], { ratePerSecond: 20, concurrency: 8, seed: 'paced', retryDelaysMs: [], clock });
+    const delivering = zoom.deliver([note(1), note(2), note(3), note(4), note(5)], {
+      ratePerSecond: 20,
+      concurrency: 8,
+      seed: 'paced',
+      retryDelaysMs: [],
+      clock,
+    });
     // 5 events at 20/s: one every 50 ms of the clock, none before its time.
     for (let i = 1; i <= 5; i++) {
       await arrivals(i);

@@ -24,7 +24,11 @@ function zoomAnswering(body: Buffer, contentLength: number): ZoomApiClient {
     listEngagementNotes: refuse,
     listEngagementRecordings: refuse,
     listVoicemails: refuse,
-    openDownload: async (): Promise<ZoomDownload> => ({ body: Readable.from([body.subarray(0, 4), body.subarray(4)]), contentType: 'audio/mpeg', contentLength }),
+    openDownload: async (): Promise<ZoomDownload> => ({
+      body: Readable.from([body.subarray(0, 4), body.subarray(4)]),
+      contentType: 'audio/mpeg',
+      contentLength,
+    }),
   };
 }
 

@@ -11,7 +11,16 @@ import { EVENT_KEYS_COLLECTION } from '../../functions/zoom-webhook/event-keys';
 import { Secret } from '../../shared/config';
 import { artifactLinkToken } from '../../shared/zoom/artifact-link';
 import { createLedger } from '../../shared/zoom/ledger';
-import { LINK_SECRET, nowSeconds, PREVIOUS_WEBHOOK_SECRET, signedPost, startWebhook, WEBHOOK_SECRET, type WebhookUnderTest, zoomSignature } from '../support/zoom-fixture';
+import {
+  LINK_SECRET,
+  nowSeconds,
+  PREVIOUS_WEBHOOK_SECRET,
+  signedPost,
+  startWebhook,
+  WEBHOOK_SECRET,
+  type WebhookUnderTest,
+  zoomSignature,
+} from '../support/zoom-fixture';
 
 let app: WebhookUnderTest;
 afterEach(() => app?.stop());
@@ -50,7 +59,11 @@ describe('zoom-webhook', () => {
   });
 
   it('refuses an unsigned url_validation', async () => {
-    const res = await fetch(app.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event: 'endpoint.url_validation', payload: { plainToken: 'abc' } }) });
+    const res = await fetch(app.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ event: 'endpoint.url_validation', payload: { plainToken: 'abc' } }),
+    });
     expect(res.status).toBe(401);
   });
 
@@ -135,7 +148,11 @@ describe('zoom-webhook', () => {
   it('refuses a stale url_validation (Zoom validates again) and an event_ts no Date can hold, recording nothing', async () => {
     const validation = JSON.stringify({ event: 'endpoint.url_validation', payload: { plainToken: 'abc' } });
     expect((await signedPost(app.url, validation, { timestamp: nowSeconds() - 600 })).status).toBe(401);
-    const farOff = JSON.stringify({ event: 'contact_center.engagement_note_added', event_ts: 9_000_000_000_000_000, payload: { object: { engagement_id: 'e', note: 'x' } } });
+    const farOff = JSON.stringify({
+      event: 'contact_center.engagement_note_added',
+      event_ts: 9_000_000_000_000_000,
+      payload: { object: { engagement_id: 'e', note: 'x' } },
+    });
     const res = await signedPost(app.url, farOff);
     expect(res.status).toBe(400);
     expect(await res.text()).toContain('event_ts');
@@ -153,19 +170,28 @@ describe('zoom-webhook', () => {
   });
 
   it('keeps notes apart by note id and dispositions by disposition id', async () => {
-    const note = (id: string) => JSON.stringify({ event: 'contact_center.engagement_note_added', event_ts: 5, payload: { object: { engagement_id: 'e', note_id: id, note: 'x' } } });
-    const disposition = (id: string) => JSON.stringify({ event: 'contact_center.engagement_disposition_added', event_ts: 6, payload: { object: { engagement_id: 'e', disposition_id: id } } });
+    const note = (id: string) =>
+      JSON.stringify({ event: 'contact_center.engagement_note_added', event_ts: 5, payload: { object: { engagement_id: 'e', note_id: id, note: 'x' } } });
+    const disposition = (id: string) =>
+      JSON.stringify({ event: 'contact_center.engagement_disposition_added', event_ts: 6, payload: { object: { engagement_id: 'e', disposition_id: id } } });
     const bodies = [note('n1'), note('n2'), note('n1'), disposition('d1'), disposition('d2'), disposition('d2')];
     for (const [i, body] of bodies.entries()) expect((await signedPost(app.url, body, { timestamp: nowSeconds() + i })).status).toBe(200);
     expect(app.bus.published).toHaveLength(4);
   });
 
   it('keeps and acknowledges unknown event types and extra fields', async () => {
-    const body = JSON.stringify({ event: 'contact_center.something_new', event_ts: 7, extra: { a: 1 }, payload: { account_id: 'a', object: { whatever: true } } });
+    const body = JSON.stringify({
+      event: 'contact_center.something_new',
+      event_ts: 7,
+      extra: { a: 1 },
+      payload: { account_id: 'a', object: { whatever: true } },
+    });
     const res = await signedPost(app.url, body);
     expect(res.status).toBe(200);
     expect(app.bus.published).toHaveLength(1);
-    expect(app.bus.published[0]!.data).toMatchObject({ envelope: { event: 'contact_center.something_new', extra: { a: 1 }, payload: { object: { whatever: true } } } });
+    expect(app.bus.published[0]!.data).toMatchObject({
+      envelope: { event: 'contact_center.something_new', extra: { a: 1 }, payload: { object: { whatever: true } } },
+    });
   });
 
   it('answers 503 when Pub/Sub is down, and the next delivery publishes the recorded event', async () => {
@@ -188,7 +214,9 @@ describe('zoom-webhook', () => {
 describe('zoom-webhook when Firestore fails', () => {
   it('answers 503 and publishes nothing', async () => {
     const memory = createMemoryDocStore();
-    const broken = { ...memory, create: async (_c: string, _i: string, _d: DocData) => Promise.reject(new Error('UNAVAILABLE')) } as DocStore as ReturnType<typeof createMemoryDocStore>;
+    const broken = { ...memory, create: async (_c: string, _i: string, _d: DocData) => Promise.reject(new Error('UNAVAILABLE')) } as DocStore as ReturnType<
+      typeof createMemoryDocStore
+    >;
     app = await startWebhook({}, { docs: broken });
     const res = await signedPost(app.url, recordingEvent());
     expect(res.status).toBe(503);
@@ -210,7 +238,8 @@ describe('zoom-webhook when Firestore fails', () => {
 });
 
 describe('zoom-webhook artifact links', () => {
-  const link = (engagementId: string, key: string, secret = LINK_SECRET) => `/artifacts/${engagementId}/${key}?t=${artifactLinkToken(new Secret(secret), engagementId, key)}`;
+  const link = (engagementId: string, key: string, secret = LINK_SECRET) =>
+    `/artifacts/${engagementId}/${key}?t=${artifactLinkToken(new Secret(secret), engagementId, key)}`;
 
   async function withStoredArtifact(env: Record<string, string> = {}) {
     app = await startWebhook(env);

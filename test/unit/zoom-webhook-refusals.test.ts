@@ -28,7 +28,15 @@ const event = (engagementId: string | number = 'eng-r1', extra: Record<string, u
   JSON.stringify({
     event: 'contact_center.recording_completed',
     event_ts: 1_763_700_000_000,
-    payload: { account_id: 'acc-1', object: { recording_id: `rec-${Math.random()}`, engagement_id: engagementId, download_url: 'https://zoom.us/rec/x?token=SECRET-DOWNLOAD-TOKEN', ...extra } },
+    payload: {
+      account_id: 'acc-1',
+      object: {
+        recording_id: `rec-${Math.random()}`,
+        engagement_id: engagementId,
+        download_url: 'https://zoom.us/rec/x?token=SECRET-DOWNLOAD-TOKEN',
+        ...extra,
+      },
+    },
   });
 
 describe('refused deliveries over HTTP (function and Framework guard)', () => {
@@ -39,7 +47,11 @@ describe('refused deliveries over HTTP (function and Framework guard)', () => {
 
   beforeAll(async () => {
     docs = createMemoryDocStore();
-    handler = composeZoomWebhook(webhookEnv({ ZOOM_REFUSAL_COUNT_INTERVAL_SECONDS: '0' }), { docs, bus: createMemoryEventBus(), blobs: createMemoryBlobStore('archive') }, { log: () => undefined });
+    handler = composeZoomWebhook(
+      webhookEnv({ ZOOM_REFUSAL_COUNT_INTERVAL_SECONDS: '0' }),
+      { docs, bus: createMemoryEventBus(), blobs: createMemoryBlobStore('archive') },
+      { log: () => undefined },
+    );
     // As shared/entry.ts does for a deployed function.
     installFrameworkErrorResponses(quiet, { bodyLimits: (req) => bodyLimitsOf(handler, req), refusalObserver: () => refusalObserverOf(handler) });
     http('zoomWebhookRefusals', handler);
@@ -68,10 +80,20 @@ describe('refused deliveries over HTTP (function and Framework guard)', () => {
     const entries = stored.filter((d) => d['kind'] === 'entry');
     expect(entries).toHaveLength(7);
     // The unsigned request's body parsed: its claim is kept, marked unverified.
-    expect(entries.find((e) => e['reason'] === 'bad_signature')).toMatchObject({ engagementId: 'eng-r1', event: 'contact_center.recording_completed', signatureChecked: false, status: 401 });
+    expect(entries.find((e) => e['reason'] === 'bad_signature')).toMatchObject({
+      engagementId: 'eng-r1',
+      event: 'contact_center.recording_completed',
+      signatureChecked: false,
+      status: 401,
+    });
     // Refused before any body was parsed: no engagement.
     for (const reason of ['bad_encoding', 'too_large']) expect(entries.find((e) => e['reason'] === reason)).not.toHaveProperty('engagementId');
-    expect(entries.filter((e) => e['reason'] === 'bad_body').map((e) => e['stage']).sort()).toEqual(['framework', 'function']);
+    expect(
+      entries
+        .filter((e) => e['reason'] === 'bad_body')
+        .map((e) => e['stage'])
+        .sort(),
+    ).toEqual(['framework', 'function']);
     expect(entries.find((e) => e['reason'] === 'replay')).toMatchObject({ signatureChecked: true });
     for (const d of stored) expect((d['expireAt'] as Date).getTime()).toBeGreaterThan(Date.now() + 71 * 3_600_000);
     const text = JSON.stringify(stored);
@@ -156,28 +178,32 @@ describe('a flood of refusals', () => {
 });
 
 describe('refusals in the timeline and the day view', () => {
-  it('an engagement whose every delivery was refused is found, its refusals shown, and the verdict says what to do; the day counts them per hour and reason', async () => {
-    const docs = createMemoryDocStore();
-    let now = Date.parse('2026-12-04T09:20:00Z');
-    const r = createRefusalRecorder(docs, { ttlMs: 3_600_000, now: () => now, log: quiet });
-    await r.observe(notice({ parsedBody: JSON.parse(event('eng-refused')) }));
-    now = Date.parse('2026-12-04T11:05:00Z');
-    await r.observe(notice({ parsedBody: JSON.parse(event('eng-refused')) }));
-    await r.observe(notice({ status: 413, code: 'payload_too_large', message: 'too large', parsedBody: undefined, stage: 'framework' }));
-    await r.flush();
+  it(
+    'an engagement whose every delivery was refused is found, its refusals shown, and the verdict says what to do; ' +
+      'the day counts them per hour and reason',
+    async () => {
+      const docs = createMemoryDocStore();
+      let now = Date.parse('2026-12-04T09:20:00Z');
+      const r = createRefusalRecorder(docs, { ttlMs: 3_600_000, now: () => now, log: quiet });
+      await r.observe(notice({ parsedBody: JSON.parse(event('eng-refused')) }));
+      now = Date.parse('2026-12-04T11:05:00Z');
+      await r.observe(notice({ parsedBody: JSON.parse(event('eng-refused')) }));
+      await r.observe(notice({ status: 413, code: 'payload_too_large', message: 'too large', parsedBody: undefined, stage: 'framework' }));
+      await r.flush();
 
-    const t = await traceInteraction({ docs, blobs: createMemoryBlobStore('archive'), retryFailedArtifacts: true }, 'eng-refused');
-    expect(t.identifier.kind).toBe('engagement');
-    const refused = t.entries.filter((e) => e.kind === 'refused');
-    expect(refused.map((e) => e.at)).toEqual(['2026-12-04T09:20:00.000Z', '2026-12-04T11:05:00.000Z']);
-    expect(refused[0]!.summary).toMatch(/refused with 401: missing or wrong signature.*unverified/);
-    expect(t.verdict.status).toBe('failed');
-    expect(t.verdict.line).toMatch(/every webhook delivery.*secret token/);
+      const t = await traceInteraction({ docs, blobs: createMemoryBlobStore('archive'), retryFailedArtifacts: true }, 'eng-refused');
+      expect(t.identifier.kind).toBe('engagement');
+      const refused = t.entries.filter((e) => e.kind === 'refused');
+      expect(refused.map((e) => e.at)).toEqual(['2026-12-04T09:20:00.000Z', '2026-12-04T11:05:00.000Z']);
+      expect(refused[0]!.summary).toMatch(/refused with 401: missing or wrong signature.*unverified/);
+      expect(t.verdict.status).toBe('failed');
+      expect(t.verdict.line).toMatch(/every webhook delivery.*secret token/);
 
-    const v = await dayView({ docs, retryFailedArtifacts: true }, '2026-12-04');
-    expect(v.hours[9]!.refused).toBe(1);
-    expect(v.hours[11]!.refused).toBe(2);
-    expect(v.totals.refused).toBe(3);
-    expect(v.refusedByReason).toEqual({ bad_signature: 2, too_large: 1 });
-  });
+      const v = await dayView({ docs, retryFailedArtifacts: true }, '2026-12-04');
+      expect(v.hours[9]!.refused).toBe(1);
+      expect(v.hours[11]!.refused).toBe(2);
+      expect(v.totals.refused).toBe(3);
+      expect(v.refusedByReason).toEqual({ bad_signature: 2, too_large: 1 });
+    },
+  );
 });

@@ -37,7 +37,17 @@ const engagement = (id: string, overrides: Partial<MockEngagement> = {}): MockEn
   consumerNumber: '+15550000000',
   startTime: '2026-11-20T10:00:00.000Z',
   endTime: '2026-11-20T10:05:00.000Z',
-  recordings: [{ recordingId: `rec-${id}`, bytes: 300_000, contentType: 'audio/mpeg', startTime: '2026-11-20T10:00:00.000Z', endTime: '2026-11-20T10:05:00.000Z', durationSeconds: 300, transcript: true }],
+  recordings: [
+    {
+      recordingId: `rec-${id}`,
+      bytes: 300_000,
+      contentType: 'audio/mpeg',
+      startTime: '2026-11-20T10:00:00.000Z',
+      endTime: '2026-11-20T10:05:00.000Z',
+      durationSeconds: 300,
+      transcript: true,
+    },
+  ],
   notes: [],
   dispositions: [],
   voicemails: [],
@@ -76,7 +86,17 @@ describe('interaction-worker: recordings', () => {
     expect(stored).toBeDefined();
     expect(sha256(stored!)).toBe(zoom.fileDigest(zoomFilePath('recordings', 'rec-e-100')).sha256);
     const info = await blobs.stat(path);
-    expect(info).toMatchObject({ contentType: 'audio/mpeg', metadata: { engagementId: 'e-100', queueId: 'q-support', agentId: 'u-alice', kind: 'recording', sourceBytes: '300000', engagementStart: '2026-11-20T10:00:00.000Z' } });
+    expect(info).toMatchObject({
+      contentType: 'audio/mpeg',
+      metadata: {
+        engagementId: 'e-100',
+        queueId: 'q-support',
+        agentId: 'u-alice',
+        kind: 'recording',
+        sourceBytes: '300000',
+        engagementStart: '2026-11-20T10:00:00.000Z',
+      },
+    });
 
     const [record] = crm.records();
     expect(record).toMatchObject({ sessionId: 'e-100', channel: 'voice' });
@@ -108,7 +128,9 @@ describe('interaction-worker: recordings', () => {
 
   it('stores transcripts of recordings, voicemails and messaging sessions next to the engagement', async () => {
     zoom.addEngagement(engagement('e-102'));
-    zoom.addEngagement(engagement('e-103', { recordings: [], voicemails: [{ messageId: 'vm-1', bytes: 50_000, at: '2026-11-20T10:05:00.000Z', transcript: true }] }));
+    zoom.addEngagement(
+      engagement('e-103', { recordings: [], voicemails: [{ messageId: 'vm-1', bytes: 50_000, at: '2026-11-20T10:05:00.000Z', transcript: true }] }),
+    );
     zoom.addEngagement(engagement('e-104', { channel: 'messaging', recordings: [], messagingTranscript: true }));
     await deliver(eventOf('e-102', 'contact_center.recording_transcript_completed'));
     await deliver(eventOf('e-103', 'contact_center.voicemail_transcript_completed'));
@@ -125,7 +147,9 @@ describe('interaction-worker: recordings', () => {
   });
 
   it('stores a voicemail that has no transcript from the inbox event that announces it, once (the transcript event never comes)', async () => {
-    zoom.addEngagement(engagement('e-105', { recordings: [], voicemails: [{ messageId: 'vm-5', bytes: 40_000, at: '2026-11-20T10:06:00.000Z', transcript: false }] }));
+    zoom.addEngagement(
+      engagement('e-105', { recordings: [], voicemails: [{ messageId: 'vm-5', bytes: 40_000, at: '2026-11-20T10:06:00.000Z', transcript: false }] }),
+    );
     const events = zoom.eventsFor('e-105');
     expect(events.map((e) => e.event)).not.toContain('contact_center.voicemail_transcript_completed');
     const received = events.find((e) => e.event === 'contact_center.inbox_message_received')!;
@@ -195,7 +219,7 @@ describe('interaction-worker: recordings', () => {
     expect(ledgerOf('e-118').artifacts['recording-rec-e-118']?.state).toBe('linked');
   });
 
-  it('waits a download 429\'s Retry-After once (the Zoom client\'s retry, not the not-ready delays), through the injected sleep', async () => {
+  it("waits a download 429's Retry-After once (the Zoom client's retry, not the not-ready delays), through the injected sleep", async () => {
     const waits: number[] = [];
     compose({}, {}, { sleep: async (ms) => void waits.push(ms) });
     zoom.addEngagement(engagement('e-131'));
@@ -283,12 +307,21 @@ describe('interaction-worker: CRM failures', () => {
     zoom.addEngagement(engagement('e-122'));
     crm.failNext('addAttachment', () => new AppError('bad_request', 400, 'crm rejected the request: file name too long', { retryable: false }), 1);
     await expect(deliver(eventOf('e-122', 'contact_center.recording_completed'))).resolves.toBeUndefined();
-    expect(ledgerOf('e-122').artifacts['recording-rec-e-122']).toMatchObject({ state: 'failed', reason: expect.stringContaining('crm: bad_request: HTTP 400') });
+    expect(ledgerOf('e-122').artifacts['recording-rec-e-122']).toMatchObject({
+      state: 'failed',
+      reason: expect.stringContaining('crm: bad_request: HTTP 400'),
+    });
   });
 });
 
 describe('interaction-worker: notes and dispositions', () => {
-  const notes = [1, 2, 3].map((i) => ({ noteId: `n${i}`, note: `note ${i}`, userId: 'u-alice', userName: 'Alice', createdTime: `2026-11-20T10:0${i}:00.000Z` }));
+  const notes = [1, 2, 3].map((i) => ({
+    noteId: `n${i}`,
+    note: `note ${i}`,
+    userId: 'u-alice',
+    userName: 'Alice',
+    createdTime: `2026-11-20T10:0${i}:00.000Z`,
+  }));
   const dispositions = [
     { dispositionId: 'd-escalated', dispositionName: 'Escalated', userId: 'u-alice', at: '2026-11-20T10:04:00.000Z' },
     { dispositionId: 'd-resolved', dispositionName: 'Resolved', userId: 'u-bob', at: '2026-11-20T10:04:30.000Z' },
@@ -319,7 +352,11 @@ describe('interaction-worker: notes and dispositions', () => {
     await deliver(newer!);
     await deliver(older!);
     expect(crm.records()[0]!.disposition).toBe('Resolved');
-    expect(Object.values(ledgerOf('e-131').items).map((i) => i.state).sort()).toEqual(['superseded', 'written']);
+    expect(
+      Object.values(ledgerOf('e-131').items)
+        .map((i) => i.state)
+        .sort(),
+    ).toEqual(['superseded', 'written']);
   });
 
   it('treats the same disposition set twice (one key) as one item, whichever event comes first (found by npm run chaos)', async () => {
@@ -371,10 +408,16 @@ describe('interaction-worker: notes and dispositions', () => {
         return crm.addComment(...args);
       },
     };
-    compose({ ZOOM_ITEM_CLAIM_LEASE_MS: '300', ZOOM_ITEM_ORDER_WAIT_MS: '200' }, { docs: spied, crm: slowCrm }, { now: () => clock, sleep: async (ms) => {
-        clock += ms;
+    compose(
+      { ZOOM_ITEM_CLAIM_LEASE_MS: '300', ZOOM_ITEM_ORDER_WAIT_MS: '200' },
+      { docs: spied, crm: slowCrm },
+      {
+        now: () => clock,
+        sleep: async (ms) => {
+          clock += ms;
+        },
       },
-    });
+    );
     zoom.addEngagement(engagement('e-134', { recordings: [], notes: [notes[0]!] }));
     const [note] = zoom.eventsFor('e-134');
     const first = deliver(note!);
@@ -405,7 +448,8 @@ describe('interaction-worker: notes and dispositions', () => {
 });
 
 describe('interaction-worker: the last delivery (found by npm run chaos)', () => {
-  const attempt = (envelope: ZoomEnvelope, deliveryAttempt: number, source: 'webhook' | 'reconcile' = 'webhook') => worker(pubSubPush(queuedEvent(envelope, source), undefined, deliveryAttempt));
+  const attempt = (envelope: ZoomEnvelope, deliveryAttempt: number, source: 'webhook' | 'reconcile' = 'webhook') =>
+    worker(pubSubPush(queuedEvent(envelope, source), undefined, deliveryAttempt));
 
   it('records what still fails on the last delivery as given up and acknowledges; the reconciliation\u2019s event stores it', async () => {
     compose({ PUBSUB_MAX_DELIVERY_ATTEMPTS: '3' });
@@ -416,7 +460,11 @@ describe('interaction-worker: the last delivery (found by npm run chaos)', () =>
     expect(ledgerOf('e-150').artifacts['recording-rec-e-150']).toMatchObject({ state: 'pending', reason: expect.stringMatching(/^retrying: zoom/) });
     // The third delivery is the subscription's last: Pub/Sub would dead-letter it.
     await expect(attempt(event, 3)).resolves.toBeUndefined();
-    expect(ledgerOf('e-150').artifacts['recording-rec-e-150']).toMatchObject({ state: 'failed', gaveUp: true, reason: expect.stringMatching(/^gave up after 3 deliveries: .*HTTP 500/) });
+    expect(ledgerOf('e-150').artifacts['recording-rec-e-150']).toMatchObject({
+      state: 'failed',
+      gaveUp: true,
+      reason: expect.stringMatching(/^gave up after 3 deliveries: .*HTTP 500/),
+    });
     expect(ledgerOf('e-150').state).toBe('attention');
     zoom.faults.clear();
     // A webhook duplicate does not revive it; the reconciliation's event does.
@@ -441,7 +489,12 @@ describe('interaction-worker: the last delivery (found by npm run chaos)', () =>
     await attempt(second!, 1);
     expect(crm.comments().map((c) => c.body)).toEqual(['note 2']);
     await attempt(first!, 1, 'reconcile');
-    expect(crm.comments().map((c) => c.body).sort()).toEqual(['note 1', 'note 2']);
+    expect(
+      crm
+        .comments()
+        .map((c) => c.body)
+        .sort(),
+    ).toEqual(['note 1', 'note 2']);
     expect(ledgerOf('e-151').items[noteItemKey({ note: 'note 1' })]).toMatchObject({ state: 'written' });
   });
 
@@ -457,7 +510,9 @@ describe('interaction-worker: the last delivery (found by npm run chaos)', () =>
   });
 
   it('leaves a refused item failed for good: the reconciliation\u2019s event does not rewrite it', async () => {
-    zoom.addEngagement(engagement('e-153', { recordings: [], notes: [{ noteId: 'n1', note: 'no', userId: 'u', userName: 'U', createdTime: '2026-11-20T10:01:00.000Z' }] }));
+    zoom.addEngagement(
+      engagement('e-153', { recordings: [], notes: [{ noteId: 'n1', note: 'no', userId: 'u', userName: 'U', createdTime: '2026-11-20T10:01:00.000Z' }] }),
+    );
     const [note] = zoom.eventsFor('e-153');
     crm.failNext('addComment', () => new AppError('bad_request', 400, 'comment refused', { retryable: false }), 1);
     await deliver(note!);
@@ -471,12 +526,20 @@ describe('interaction-worker: messages it cannot use', () => {
   it('acknowledges unknown event types and malformed messages without retrying', async () => {
     await expect(deliver({ event: 'contact_center.something_new', event_ts: 1, payload: { account_id: 'a', object: {} } })).resolves.toBeUndefined();
     await expect(worker(pubSubPush({ not: 'a queued event' }))).resolves.toBeUndefined();
-    await expect(deliver({ event: 'contact_center.recording_completed', event_ts: 1, payload: { account_id: 'a', object: { engagement_id: 'x' } } })).resolves.toBeUndefined();
+    await expect(
+      deliver({ event: 'contact_center.recording_completed', event_ts: 1, payload: { account_id: 'a', object: { engagement_id: 'x' } } }),
+    ).resolves.toBeUndefined();
     expect(docs.dump(LEDGER_COLLECTION)).toEqual({});
   });
 
   it('acknowledges an event whose time no Date can hold instead of failing on every redelivery (found by npm run fuzz)', async () => {
-    await expect(deliver({ event: 'contact_center.engagement_note_added', event_ts: 9_000_000_000_000_000, payload: { account_id: 'a', object: { engagement_id: 'e-time', note_id: 'n1', note: 'x' } } })).resolves.toBeUndefined();
+    await expect(
+      deliver({
+        event: 'contact_center.engagement_note_added',
+        event_ts: 9_000_000_000_000_000,
+        payload: { account_id: 'a', object: { engagement_id: 'e-time', note_id: 'n1', note: 'x' } },
+      }),
+    ).resolves.toBeUndefined();
     expect(docs.dump(LEDGER_COLLECTION)).toEqual({});
   });
 

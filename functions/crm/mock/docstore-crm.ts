@@ -95,7 +95,8 @@ export function createDocStoreCrm(options: DocStoreCrmOptions): CrmClient {
     return doc ? toRecord(doc) : undefined;
   };
 
-  const accountsWhere = async (field: string, value: string) => (await store.query(C.accounts, { where: [[field, '==', value]], limit: 10 })).map((d) => toAccount(d.data));
+  const accountsWhere = async (field: string, value: string) =>
+    (await store.query(C.accounts, { where: [[field, '==', value]], limit: 10 })).map((d) => toAccount(d.data));
 
   /** Creates `id` once; a collision returns what the first write stored. */
   const createOnce = async (collection: string, id: string, data: Record<string, unknown>): Promise<Record<string, unknown>> => {
@@ -125,7 +126,8 @@ export function createDocStoreCrm(options: DocStoreCrmOptions): CrmClient {
 
     async createAccount(input) {
       // An account is identified by its strongest key, so a retried create finds the first one.
-      const primary = input.externalId !== undefined ? `x:${input.externalId}` : input.phone !== undefined ? `p:${input.phone}` : `e:${input.email ?? randomId('')}`;
+      const primary =
+        input.externalId !== undefined ? `x:${input.externalId}` : input.phone !== undefined ? `p:${input.phone}` : `e:${input.email ?? randomId('')}`;
       const id = `ACC-${hash(primary)}`;
       const at = now();
       const stored = await createOnce(C.accounts, id, { ...compact({ ...input, email: input.email?.toLowerCase() }), id, createdAt: at, updatedAt: at });
@@ -148,7 +150,13 @@ export function createDocStoreCrm(options: DocStoreCrmOptions): CrmClient {
       if (q.id !== undefined) return getRecord(q.id);
       if (q.sessionId !== undefined) return getRecord(recordIdOf(q.sessionId));
       if (q.accountId !== undefined) {
-        const open = await store.query(C.records, { where: [['accountId', '==', q.accountId], ['status', '==', 'open']], limit: 50 });
+        const open = await store.query(C.records, {
+          where: [
+            ['accountId', '==', q.accountId],
+            ['status', '==', 'open'],
+          ],
+          limit: 50,
+        });
         const records = open.map((d) => storedRecordSchema.parse(d.data)).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
         return records[0] ? toRecord(records[0]) : undefined;
       }

@@ -12,7 +12,17 @@ import { fieldOps, type DocStore } from '../../../shared/ports/docstore';
 
 const FAULTS_COLLECTION = 'crmMockFaults';
 
-const OPERATIONS = ['findAccount', 'createAccount', 'updateAccount', 'findRecord', 'createRecord', 'updateRecord', 'addComment', 'addAttachment', 'token'] as const;
+const OPERATIONS = [
+  'findAccount',
+  'createAccount',
+  'updateAccount',
+  'findRecord',
+  'createRecord',
+  'updateRecord',
+  'addComment',
+  'addAttachment',
+  'token',
+] as const;
 export type Operation = (typeof OPERATIONS)[number];
 /** Faults run only after authentication: the public token route (`token`) takes none. */
 const FAULT_OPERATIONS = OPERATIONS.filter((o): o is Exclude<Operation, 'token'> => o !== 'token');
@@ -39,7 +49,10 @@ const ENDPOINTS: Record<string, Operation> = {
 
 const endpointToOperation = (v: unknown) => {
   if (typeof v !== 'string') return v;
-  const normalised = v.trim().replace(/\s+/, ' ').replace(/\/:id\b/, '/{id}');
+  const normalised = v
+    .trim()
+    .replace(/\s+/, ' ')
+    .replace(/\/:id\b/, '/{id}');
   const [method, path] = normalised.split(' ');
   if (`${method?.toUpperCase()} ${path}` === 'POST /oauth/token') return 'token';
   return ENDPOINTS[`${method?.toUpperCase()} ${path}`] ?? v;
@@ -51,7 +64,10 @@ export const faultInputSchema = z
       .enum([...FAULT_OPERATIONS, '*'], { error: (i) => (i.input === 'token' ? NO_TOKEN_FAULTS : `must be one of ${FAULT_OPERATIONS.join(', ')} or *`) })
       .optional(),
     endpoint: z
-      .preprocess(endpointToOperation, z.enum(FAULT_OPERATIONS, { error: (i) => (i.input === 'token' ? NO_TOKEN_FAULTS : `must be one of: ${Object.keys(ENDPOINTS).join(', ')}`) }))
+      .preprocess(
+        endpointToOperation,
+        z.enum(FAULT_OPERATIONS, { error: (i) => (i.input === 'token' ? NO_TOKEN_FAULTS : `must be one of: ${Object.keys(ENDPOINTS).join(', ')}`) }),
+      )
       .optional(),
     status: z.number().int().min(400, { error: 'must be an HTTP error status (400-599)' }).max(599).optional(),
     retryAfterSeconds: z.number().int().min(0).max(3600).optional(),
@@ -69,7 +85,9 @@ export const faultInputSchema = z
   .refine((f) => f.status !== undefined || f.latencyMs !== undefined || f.malformedBody === true || f.missingId === true, {
     message: 'a fault needs at least one of status, latencyMs, malformedBody, missingId',
   })
-  .refine((f) => !(f.status !== undefined && (f.malformedBody || f.missingId)), { message: 'status answers before the operation runs; it cannot be combined with malformedBody or missingId' });
+  .refine((f) => !(f.status !== undefined && (f.malformedBody || f.missingId)), {
+    message: 'status answers before the operation runs; it cannot be combined with malformedBody or missingId',
+  });
 export type FaultInput = z.output<typeof faultInputSchema>;
 
 const storedFaultSchema = z.object({
@@ -106,7 +124,8 @@ export function createFaultBook(store: DocStore, now: () => Date = () => new Dat
       const id = `F-${at.getTime().toString().padStart(14, '0')}-${randomBytes(3).toString('hex')}`;
       const operation = input.operation ?? input.endpoint!;
       const data: Record<string, unknown> = { id, operation, used: 0, createdAt: at };
-      for (const k of ['status', 'retryAfterSeconds', 'latencyMs', 'malformedBody', 'missingId', 'times', 'probability', 'note'] as const) if (input[k] !== undefined) data[k] = input[k];
+      for (const k of ['status', 'retryAfterSeconds', 'latencyMs', 'malformedBody', 'missingId', 'times', 'probability', 'note'] as const)
+        if (input[k] !== undefined) data[k] = input[k];
       await store.create(FAULTS_COLLECTION, id, data);
       return storedFaultSchema.parse(data);
     },

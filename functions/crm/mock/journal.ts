@@ -46,13 +46,22 @@ const journalEntrySchema = z.object({
   path: z.string(),
   query: z.string(),
   headers: z.record(z.string(), z.string()),
-  requestBody: z.string().nullish().transform((v) => v ?? undefined),
+  requestBody: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
   requestSize: z.number(),
   status: z.number(),
-  responseBody: z.string().nullish().transform((v) => v ?? undefined),
+  responseBody: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
   latencyMs: z.number(),
   auth: z.string(),
-  fault: z.string().nullish().transform((v) => v ?? undefined),
+  fault: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
   keys: z.array(z.string()),
 });
 export type JournalEntry = z.output<typeof journalEntrySchema>;
@@ -165,7 +174,11 @@ export function createJournal(store: DocStore, options: { ttlHours: number; now?
       // Time-ordered ids: a listing by id is a listing by time.
       const id = `${at.getTime().toString().padStart(14, '0')}-${randomBytes(4).toString('hex')}`;
       const responseBody =
-        e.response.json !== undefined ? truncate(JSON.stringify(redactBody(e.response.json), null, 2)) : e.response.text !== undefined ? truncate(e.response.text) : undefined;
+        e.response.json !== undefined
+          ? truncate(JSON.stringify(redactBody(e.response.json), null, 2))
+          : e.response.text !== undefined
+            ? truncate(e.response.text)
+            : undefined;
       const entry: Record<string, unknown> = {
         id,
         at,
@@ -194,7 +207,9 @@ const parseEntries = (docs: Array<{ data: unknown }>) => docs.map((d) => journal
 
 export async function listJournal(store: DocStore, filter: { key?: string; limit: number }): Promise<JournalEntry[]> {
   const docs = await store.query(JOURNAL_COLLECTION, {
-    ...(filter.key ? { where: [['keys', 'array-contains', filter.key] as ['keys', 'array-contains', string]] } : { orderBy: [['at', 'desc'] as ['at', 'desc']] }),
+    ...(filter.key
+      ? { where: [['keys', 'array-contains', filter.key] as ['keys', 'array-contains', string]] }
+      : { orderBy: [['at', 'desc'] as ['at', 'desc']] }),
     limit: filter.key ? 1000 : filter.limit,
   });
   // Filtered queries are sorted here: ordering them in Firestore would need a composite index.

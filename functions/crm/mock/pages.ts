@@ -28,11 +28,16 @@ pre{margin:0;white-space:pre-wrap;word-break:break-all;max-height:20rem;overflow
 const page = (title: string, body: string) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`;
 
-const idsOf = (entries: JournalEntry[], prefix: string) => [...new Set(entries.flatMap((e) => e.keys.filter((k) => k.startsWith(`${prefix}:`)).map((k) => k.slice(prefix.length + 1))))];
+const idsOf = (entries: JournalEntry[], prefix: string) => [
+  ...new Set(entries.flatMap((e) => e.keys.filter((k) => k.startsWith(`${prefix}:`)).map((k) => k.slice(prefix.length + 1)))),
+];
 
 export function renderSessionPage(sessionId: string, entries: JournalEntry[]): string {
   if (entries.length === 0) {
-    return page(`Session ${sessionId}`, `<h1>Session <code id="session-id">${escapeHtml(sessionId)}</code></h1><p id="empty">No calls were journaled for this session.</p>`);
+    return page(
+      `Session ${sessionId}`,
+      `<h1>Session <code id="session-id">${escapeHtml(sessionId)}</code></h1><p id="empty">No calls were journaled for this session.</p>`,
+    );
   }
   const t0 = entries[0]!.at.getTime();
   const origin = entries.findIndex((e) => e.status >= 400);
@@ -43,29 +48,36 @@ export function renderSessionPage(sessionId: string, entries: JournalEntry[]): s
       const headers = Object.entries(e.headers)
         .map(([k, v]) => `${k}: ${v}`)
         .join('\n');
-      return `<tr class="call ${cls}" data-operation="${escapeHtml(e.operation)}" data-status="${e.status}">
+      return (
+        `<tr class="call ${cls}" data-operation="${escapeHtml(e.operation)}" data-status="${e.status}">
 <td>${i + 1}</td>
 <td><time datetime="${e.at.toISOString()}">${e.at.toISOString().slice(11, 23)}</time><br><span class="muted">+${e.at.getTime() - t0} ms</span></td>
 <td class="operation">${escapeHtml(e.operation)}</td>
 <td class="request"><code>${escapeHtml(e.method)} ${escapeHtml(e.path)}${e.query ? `?${escapeHtml(e.query)}` : ''}</code>
-<details><summary>headers</summary><pre>${escapeHtml(headers)}</pre></details>${e.requestBody !== undefined ? `<pre class="request-body">${escapeHtml(e.requestBody)}</pre>` : ''}</td>
+<details><summary>headers</summary><pre>${escapeHtml(headers)}</pre></details>` +
+        `${e.requestBody !== undefined ? `<pre class="request-body">${escapeHtml(e.requestBody)}</pre>` : ''}</td>
 <td class="status ${e.status >= 400 ? 'err' : 'ok'}">${e.status}</td>
 <td class="latency">${e.latencyMs} ms</td>
 <td class="auth">${escapeHtml(e.auth)}</td>
 <td class="fault">${e.fault !== undefined ? escapeHtml(e.fault) : ''}</td>
 <td class="response">${e.responseBody !== undefined ? `<pre>${escapeHtml(e.responseBody)}</pre>` : ''}</td>
-</tr>`;
+</tr>`
+      );
     })
     .join('\n');
   const originText =
     origin >= 0
-      ? `<p id="first-failure" class="err">First failing step: #${origin + 1} ${escapeHtml(entries[origin]!.operation)} answered ${entries[origin]!.status}. Later steps depend on it; fix this one first.</p>`
+      ? `<p id="first-failure" class="err">First failing step: #${origin + 1} ${escapeHtml(entries[origin]!.operation)} ` +
+        `answered ${entries[origin]!.status}. Later steps depend on it; fix this one first.</p>`
       : '<p id="first-failure" class="ok">Every step succeeded.</p>';
   return page(
     `Session ${sessionId}`,
     `<h1>Session <code id="session-id">${escapeHtml(sessionId)}</code></h1>
-<div class="summary"><p>${entries.length} calls, ${failed} failed. Records: <span id="records">${escapeHtml(idsOf(entries, 'record').join(', ') || '—')}</span>. Accounts: <span id="accounts">${escapeHtml(idsOf(entries, 'account').join(', ') || '—')}</span>.</p>${originText}</div>
-<table id="calls"><thead><tr><th>#</th><th>time</th><th>operation</th><th>request</th><th>status</th><th>latency</th><th>auth</th><th>fault</th><th>response</th></tr></thead>
+<div class="summary"><p>${entries.length} calls, ${failed} failed. ` +
+      `Records: <span id="records">${escapeHtml(idsOf(entries, 'record').join(', ') || '—')}</span>. ` +
+      `Accounts: <span id="accounts">${escapeHtml(idsOf(entries, 'account').join(', ') || '—')}</span>.</p>${originText}</div>
+<table id="calls"><thead><tr><th>#</th><th>time</th><th>operation</th><th>request</th><th>status</th>` +
+      `<th>latency</th><th>auth</th><th>fault</th><th>response</th></tr></thead>
 <tbody>${rows}</tbody></table>
 <p class="muted">Read-only view of the crm mock journal (entries expire after the configured TTL).</p>`,
   );
@@ -86,12 +98,15 @@ export function renderIndexPage(entries: JournalEntry[], sessionLink: (id: strin
     .sort((a, b) => b[1].last.getTime() - a[1].last.getTime())
     .map(
       ([id, s]) =>
-        `<tr class="session"><td><a href="${escapeHtml(sessionLink(id))}">${escapeHtml(id)}</a></td><td>${s.last.toISOString()}</td><td>${s.calls}</td><td class="${s.failed ? 'err' : 'ok'}">${s.failed}</td></tr>`,
+        `<tr class="session"><td><a href="${escapeHtml(sessionLink(id))}">${escapeHtml(id)}</a></td>` +
+        `<td>${s.last.toISOString()}</td><td>${s.calls}</td><td class="${s.failed ? 'err' : 'ok'}">${s.failed}</td></tr>`,
     )
     .join('\n');
   return page(
     'crm mock — recent sessions',
-    `<h1>Recent sessions</h1><p class="muted">From the last ${entries.length} journaled calls. Account lookups made before a record existed appear on the session's page.</p>
-<table id="sessions"><thead><tr><th>session</th><th>last call</th><th>calls naming it</th><th>failed</th></tr></thead><tbody>${rows || '<tr><td colspan="4">No sessions yet.</td></tr>'}</tbody></table>`,
+    `<h1>Recent sessions</h1><p class="muted">From the last ${entries.length} journaled calls. Account lookups ` +
+      `made before a record existed appear on the session's page.</p>
+<table id="sessions"><thead><tr><th>session</th><th>last call</th><th>calls naming it</th><th>failed</th></tr></thead>` +
+      `<tbody>${rows || '<tr><td colspan="4">No sessions yet.</td></tr>'}</tbody></table>`,
   );
 }

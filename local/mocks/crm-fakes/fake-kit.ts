@@ -61,7 +61,14 @@ export function createFailures(): FakeFailures {
     },
     injected,
     failNext(status, body, options = {}) {
-      scripts.push({ status, body, mode: 'answer', remaining: options.times ?? 1, ...(options.headers ? { headers: options.headers } : {}), ...(options.match ? { match: options.match } : {}) });
+      scripts.push({
+        status,
+        body,
+        mode: 'answer',
+        remaining: options.times ?? 1,
+        ...(options.headers ? { headers: options.headers } : {}),
+        ...(options.match ? { match: options.match } : {}),
+      });
     },
     loseNext(options = {}) {
       scripts.push({ status: 0, body: undefined, mode: 'lose', remaining: options.times ?? 1, ...(options.match ? { match: options.match } : {}) });

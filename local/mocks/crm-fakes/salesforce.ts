@@ -8,7 +8,7 @@
  *   unknown ids → 404 `[{"errorCode":"NOT_FOUND"}]`; required fields enforced (Contact and
  *   Lead LastName, Lead Company, Account Name, CaseComment ParentId…);
  * - `GET …/query?q=SOQL` (SELECT … FROM … WHERE a = 'x' AND b != null … ORDER BY … LIMIT n);
- * - `GET …/search?q=FIND {term} IN PHONE|EMAIL FIELDS RETURNING Type(fields), …` → 
+ * - `GET …/search?q=FIND {term} IN PHONE|EMAIL FIELDS RETURNING Type(fields), …` →
  *   `{searchRecords: [...]}`; phone search matches on digits, like Salesforce's phone search;
  * - rules of the Object Reference enforced: a Task whose WhoId is a Lead cannot have a WhatId
  *   (400 FIELD_INTEGRITY_EXCEPTION); CaseComment.CommentBody ≤ 4 000 bytes (400 STRING_TOO_LONG);
@@ -69,7 +69,14 @@ const REQUIRED: Record<string, string[]> = {
 
 const errors = (res: http.ServerResponse, status: number, errorCode: string, message: string) => sendJson(res, status, [{ errorCode, message, fields: [] }]);
 
-type FieldType = { kind: 'string'; max: number } | { kind: 'int' } | { kind: 'boolean' } | { kind: 'date' } | { kind: 'datetime' } | { kind: 'reference' } | { kind: 'picklist'; values: readonly string[] };
+type FieldType =
+  | { kind: 'string'; max: number }
+  | { kind: 'int' }
+  | { kind: 'boolean' }
+  | { kind: 'date' }
+  | { kind: 'datetime' }
+  | { kind: 'reference' }
+  | { kind: 'picklist'; values: readonly string[] };
 const text = (max: number): FieldType => ({ kind: 'string', max });
 /** Default values of the org-defined Task Status picklist (an org may change them: `taskStatuses`). */
 export const SF_DEFAULT_TASK_STATUSES = ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'];
@@ -107,24 +114,33 @@ function taskFieldError(known: Record<string, FieldType>, custom: readonly strin
         if (String(value).length > type.max) return ['STRING_TOO_LONG', `${name}: data value too large (max length=${type.max})`];
         break;
       case 'int':
-        if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 99_999_999) return ['JSON_PARSER_ERROR', `Cannot deserialize instance of int from value ${JSON.stringify(value)} at [${name}]`];
+        if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 99_999_999)
+          return ['JSON_PARSER_ERROR', `Cannot deserialize instance of int from value ${JSON.stringify(value)} at [${name}]`];
         break;
       case 'boolean':
         if (typeof value !== 'boolean') return ['JSON_PARSER_ERROR', `Cannot deserialize instance of boolean from value ${JSON.stringify(value)} at [${name}]`];
         break;
       case 'date':
-        if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\d$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+        if (
+          typeof value !== 'string' ||
+          !/^\d{4}-\d\d-\d\d$/.test(value) ||
+          Number.isNaN(Date.parse(`${value}T00:00:00Z`)) ||
+          new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value
+        ) {
           return ['JSON_PARSER_ERROR', `Cannot deserialize instance of date from value ${JSON.stringify(value)} at [${name}]`];
         }
         break;
       case 'datetime':
-        if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) return ['JSON_PARSER_ERROR', `Cannot deserialize instance of datetime from value ${JSON.stringify(value)} at [${name}]`];
+        if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+          return ['JSON_PARSER_ERROR', `Cannot deserialize instance of datetime from value ${JSON.stringify(value)} at [${name}]`];
         break;
       case 'reference':
-        if (typeof value !== 'string') return ['JSON_PARSER_ERROR', `Cannot deserialize instance of reference from value ${JSON.stringify(value)} at [${name}]`];
+        if (typeof value !== 'string')
+          return ['JSON_PARSER_ERROR', `Cannot deserialize instance of reference from value ${JSON.stringify(value)} at [${name}]`];
         break;
       case 'picklist':
-        if (typeof value !== 'string' || !type.values.includes(value)) return ['INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `${name}: bad value for restricted picklist field: ${String(value)}`];
+        if (typeof value !== 'string' || !type.values.includes(value))
+          return ['INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `${name}: bad value for restricted picklist field: ${String(value)}`];
         break;
     }
   }
@@ -252,14 +268,22 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
         path: '/services/oauth2/token',
         handle: (req, res) => {
           const form = new URLSearchParams(req.body.toString('utf8'));
-          if (form.get('grant_type') !== 'client_credentials') return sendJson(res, 400, { error: 'unsupported_grant_type', error_description: 'grant type not supported' });
+          if (form.get('grant_type') !== 'client_credentials')
+            return sendJson(res, 400, { error: 'unsupported_grant_type', error_description: 'grant type not supported' });
           if (!safeEqual(form.get('client_id') ?? '', options.clientId) || !safeEqual(form.get('client_secret') ?? '', options.clientSecret)) {
             return sendJson(res, 400, { error: 'invalid_client', error_description: 'invalid client credentials' });
           }
           const token = `00D5g0000000001!${randomBytes(24).toString('base64url')}`;
           tokens.add(token);
           issued++;
-          sendJson(res, 200, { access_token: token, instance_url: baseUrl, id: `${baseUrl}/id/00D/005`, token_type: 'Bearer', issued_at: String(Date.now()), signature: 'c2ln' });
+          sendJson(res, 200, {
+            access_token: token,
+            instance_url: baseUrl,
+            id: `${baseUrl}/id/00D/005`,
+            token_type: 'Bearer',
+            issued_at: String(Date.now()),
+            signature: 'c2ln',
+          });
         },
       },
       {
@@ -273,11 +297,13 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
           if (refused) return errors(res, 400, refused[0], refused[1]);
           const missing = (REQUIRED[type] ?? []).filter((f) => body[f] === undefined || body[f] === '');
           if (missing.length > 0) return errors(res, 400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`);
-          if (type === 'CaseComment' && !of('Case').has(String(body['ParentId']))) return errors(res, 400, 'FIELD_INTEGRITY_EXCEPTION', 'Parent ID: id value of incorrect type');
+          if (type === 'CaseComment' && !of('Case').has(String(body['ParentId'])))
+            return errors(res, 400, 'FIELD_INTEGRITY_EXCEPTION', 'Parent ID: id value of incorrect type');
           if (type === 'CaseComment' && typeof body['CommentBody'] === 'string' && Buffer.byteLength(body['CommentBody']) > SF_FAKE_COMMENT_MAX_BYTES) {
             return errors(res, 400, 'STRING_TOO_LONG', `Body: data value too large (max length=${SF_FAKE_COMMENT_MAX_BYTES})`);
           }
-          if (type === 'Task' && leadWithWhat(body)) return errors(res, 400, 'FIELD_INTEGRITY_EXCEPTION', 'Related To ID: a task related to a lead cannot be related to another record');
+          if (type === 'Task' && leadWithWhat(body))
+            return errors(res, 400, 'FIELD_INTEGRITY_EXCEPTION', 'Related To ID: a task related to a lead cannot be related to another record');
           if (type === 'ContentVersion') {
             if (body['ContentUrl'] === undefined && (body['VersionData'] === undefined || body['PathOnClient'] === undefined)) {
               return errors(res, 400, 'REQUIRED_FIELD_MISSING', 'Required fields are missing: [PathOnClient, VersionData]');
@@ -287,7 +313,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
             }
           }
           for (const ref of ['WhoId', 'WhatId', 'ContactId', 'AccountId']) {
-            if (typeof body[ref] === 'string' && !findAny(body[ref])) return errors(res, 400, 'INVALID_CROSS_REFERENCE_KEY', `${ref}: invalid cross reference id`);
+            if (typeof body[ref] === 'string' && !findAny(body[ref]))
+              return errors(res, 400, 'INVALID_CROSS_REFERENCE_KEY', `${ref}: invalid cross reference id`);
           }
           const id = newId(type);
           clock += 1000;
@@ -319,7 +346,8 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
           const body = jsonBody(req);
           const refused = req.params['type'] === 'Task' ? taskFieldError(knownTaskFields, customTaskFields, body) : undefined;
           if (refused) return errors(res, 400, refused[0], refused[1]);
-          if (typeof body['WhatId'] === 'string' && !findAny(body['WhatId'])) return errors(res, 400, 'INVALID_CROSS_REFERENCE_KEY', 'WhatId: invalid cross reference id');
+          if (typeof body['WhatId'] === 'string' && !findAny(body['WhatId']))
+            return errors(res, 400, 'INVALID_CROSS_REFERENCE_KEY', 'WhatId: invalid cross reference id');
           if (req.params['type'] === 'Task' && leadWithWhat({ ...record, ...body })) {
             return errors(res, 400, 'FIELD_INTEGRITY_EXCEPTION', 'Related To ID: a task related to a lead cannot be related to another record');
           }
@@ -378,7 +406,9 @@ export async function startSalesforceFake(options: SalesforceFakeOptions): Promi
             for (const r of of(t.type).values()) {
               const hit =
                 m[2] === 'PHONE'
-                  ? (PHONE_FIELDS[t.type] ?? []).some((f) => digits(r[f]).length >= 7 && (digits(r[f]).endsWith(digits(term)) || digits(term).endsWith(digits(r[f]))))
+                  ? (PHONE_FIELDS[t.type] ?? []).some(
+                      (f) => digits(r[f]).length >= 7 && (digits(r[f]).endsWith(digits(term)) || digits(term).endsWith(digits(r[f]))),
+                    )
                   : typeof r['Email'] === 'string' && r['Email'].toLowerCase() === term.toLowerCase();
               if (hit) found.push(view(t.type, r, t.fields));
             }

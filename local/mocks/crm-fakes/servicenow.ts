@@ -33,9 +33,33 @@ export interface ServiceNowFake extends MockServer {
 const JOURNAL_FIELDS = new Set(['work_notes', 'comments']);
 /** Standard incident columns (task + incident) the fake knows; other names are ignored like absent columns. */
 export const SN_INCIDENT_COLUMNS = [
-  'sys_id', 'sys_created_on', 'sys_updated_on', 'number', 'state', 'caller_id', 'short_description', 'description', 'contact_type', 'correlation_id',
-  'correlation_display', 'close_code', 'close_notes', 'priority', 'impact', 'urgency', 'category', 'subcategory', 'assignment_group', 'assigned_to',
-  'opened_at', 'resolved_at', 'closed_at', 'location', 'company', 'work_notes', 'comments',
+  'sys_id',
+  'sys_created_on',
+  'sys_updated_on',
+  'number',
+  'state',
+  'caller_id',
+  'short_description',
+  'description',
+  'contact_type',
+  'correlation_id',
+  'correlation_display',
+  'close_code',
+  'close_notes',
+  'priority',
+  'impact',
+  'urgency',
+  'category',
+  'subcategory',
+  'assignment_group',
+  'assigned_to',
+  'opened_at',
+  'resolved_at',
+  'closed_at',
+  'location',
+  'company',
+  'work_notes',
+  'comments',
 ];
 
 const failure = (res: http.ServerResponse, status: number, message: string, detail: string | null = null) =>
@@ -138,7 +162,12 @@ export async function startServiceNowFake(options: {
   const project = (row: Row, req: MockRequest, tableName: string): Row => {
     const fields = req.query.get('sysparm_fields');
     if (!fields) return row;
-    return Object.fromEntries(fields.split(',').filter((f) => hasColumn(tableName, f)).map((f) => [f, row[f] ?? '']));
+    return Object.fromEntries(
+      fields
+        .split(',')
+        .filter((f) => hasColumn(tableName, f))
+        .map((f) => [f, row[f] ?? '']),
+    );
   };
 
   /** Auth and scripted failures first; true when the request was answered. */
@@ -228,7 +257,8 @@ export async function startServiceNowFake(options: {
           const tableName = req.query.get('table_name');
           const tableSysId = req.query.get('table_sys_id');
           const fileName = req.query.get('file_name');
-          if (!tableName || !tableSysId || !fileName) return failure(res, 400, 'Failed to create the attachment', 'table_name, table_sys_id and file_name are required');
+          if (!tableName || !tableSysId || !fileName)
+            return failure(res, 400, 'Failed to create the attachment', 'table_name, table_sys_id and file_name are required');
           if (!table(tableName).has(tableSysId)) return failure(res, 400, 'Invalid table or sys_id', `no record ${tableSysId} in ${tableName}`);
           const id = newId();
           const row: Row = {

@@ -163,7 +163,13 @@ export async function startZendeskFake(options: ZendeskFakeOptions): Promise<Zen
     const pageNo = Math.max(1, Number(req.query.get('page') ?? '1') || 1);
     const slice = items.slice((pageNo - 1) * perPage, pageNo * perPage);
     const more = pageNo * perPage < items.length;
-    return { [key]: slice, ...extra, count: items.length, next_page: more ? self({ page: String(pageNo + 1), per_page: String(perPage) }) : null, previous_page: null };
+    return {
+      [key]: slice,
+      ...extra,
+      count: items.length,
+      next_page: more ? self({ page: String(pageNo + 1), per_page: String(perPage) }) : null,
+      previous_page: null,
+    };
   };
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
 
@@ -176,7 +182,12 @@ export async function startZendeskFake(options: ZendeskFakeOptions): Promise<Zen
         handle: (req, res) => {
           if (gate(req, res)) return;
           const u = userInput(jsonBody(req));
-          if (!str(u['name'])) return sendJson(res, 422, { error: 'RecordInvalid', description: 'Record validation errors', details: { name: [{ description: 'Name: cannot be blank', error: 'BlankValue' }] } });
+          if (!str(u['name']))
+            return sendJson(res, 422, {
+              error: 'RecordInvalid',
+              description: 'Record validation errors',
+              details: { name: [{ description: 'Name: cannot be blank', error: 'BlankValue' }] },
+            });
           const email = str(u['email'])?.toLowerCase() ?? null;
           if (email && [...users.values()].some((x) => x.email === email)) {
             return sendJson(res, 422, {
@@ -185,7 +196,15 @@ export async function startZendeskFake(options: ZendeskFakeOptions): Promise<Zen
               details: { email: [{ description: `Email: ${email} is already being used by another user`, error: 'DuplicateValue' }] },
             });
           }
-          const user: ZdUser = { id: ++nextId, name: String(u['name']), email, phone: str(u['phone']), external_id: str(u['external_id']), role: str(u['role']) ?? 'end-user', created_ms: now() };
+          const user: ZdUser = {
+            id: ++nextId,
+            name: String(u['name']),
+            email,
+            phone: str(u['phone']),
+            external_id: str(u['external_id']),
+            role: str(u['role']) ?? 'end-user',
+            created_ms: now(),
+          };
           users.set(user.id, user);
           sendJson(res, 201, { user: userView(user) });
         },
@@ -256,7 +275,15 @@ export async function startZendeskFake(options: ZendeskFakeOptions): Promise<Zen
               (!terms['phone'] || phoneMatches(u.phone, terms['phone'])) &&
               (!terms['email'] || u.email === terms['email'].toLowerCase()),
           );
-          sendJson(res, 200, paged(req, 'results', results.map((u) => ({ ...userView(u), result_type: 'user' }))));
+          sendJson(
+            res,
+            200,
+            paged(
+              req,
+              'results',
+              results.map((u) => ({ ...userView(u), result_type: 'user' })),
+            ),
+          );
         },
       },
       {
@@ -266,9 +293,19 @@ export async function startZendeskFake(options: ZendeskFakeOptions): Promise<Zen
           if (gate(req, res)) return;
           const t = (jsonBody(req)['ticket'] ?? {}) as Record<string, unknown>;
           const comment = (t['comment'] ?? {}) as Record<string, unknown>;
-          if (!str(comment['body'])) return sendJson(res, 422, { error: 'RecordInvalid', description: 'Record validation errors', details: { base: [{ description: 'Description: cannot be blank' }] } });
+          if (!str(comment['body']))
+            return sendJson(res, 422, {
+              error: 'RecordInvalid',
+              description: 'Record validation errors',
+              details: { base: [{ description: 'Description: cannot be blank' }] },
+            });
           const requester = typeof t['requester_id'] === 'number' ? t['requester_id'] : null;
-          if (requester !== null && !users.has(requester)) return sendJson(res, 422, { error: 'RecordInvalid', description: 'Record validation errors', details: { requester: [{ description: 'Requester: is invalid' }] } });
+          if (requester !== null && !users.has(requester))
+            return sendJson(res, 422, {
+              error: 'RecordInvalid',
+              description: 'Record validation errors',
+              details: { requester: [{ description: 'Requester: is invalid' }] },
+            });
           clock += 1000;
           const ticket: ZdTicket = {
             id: ++nextId,
@@ -316,7 +353,11 @@ export async function startZendeskFake(options: ZendeskFakeOptions): Promise<Zen
           const events: Array<Record<string, unknown>> = [];
           const assignee = typeof t['assignee_id'] === 'number' ? t['assignee_id'] : ticket.assignee_id;
           if (t['status'] === 'solved' && assignee === null) {
-            return sendJson(res, 422, { error: 'RecordInvalid', description: 'Record validation errors', details: { assignee: [{ description: 'Assignee: is required when solving a ticket', error: 'InvalidValue' }] } });
+            return sendJson(res, 422, {
+              error: 'RecordInvalid',
+              description: 'Record validation errors',
+              details: { assignee: [{ description: 'Assignee: is required when solving a ticket', error: 'InvalidValue' }] },
+            });
           }
           if (typeof t['assignee_id'] === 'number') ticket.assignee_id = t['assignee_id'];
           if (typeof t['status'] === 'string') {
@@ -355,7 +396,12 @@ export async function startZendeskFake(options: ZendeskFakeOptions): Promise<Zen
           if (gate(req, res)) return;
           const filename = req.query.get('filename');
           if (!filename) return sendJson(res, 400, { error: 'InvalidEndpoint', description: 'filename is required' });
-          const attachment: ZdAttachment = { id: ++nextId, file_name: filename, content_type: String(req.headers['content-type'] ?? 'application/binary'), size: req.body.length };
+          const attachment: ZdAttachment = {
+            id: ++nextId,
+            file_name: filename,
+            content_type: String(req.headers['content-type'] ?? 'application/binary'),
+            size: req.body.length,
+          };
           const token = randomBytes(12).toString('hex');
           uploads.set(token, attachment);
           sendJson(res, 201, { upload: { token, expires_at: new Date(Date.now() + 3 * 86_400_000).toISOString(), attachment, attachments: [attachment] } });

@@ -51,7 +51,12 @@ const ID = /^[A-Za-z0-9][A-Za-z0-9_.+~@-]{0,199}$/;
 
 const error = (res: http.ServerResponse, code: number, status: string, message: string) => sendJson(res, code, { error: { code, message, status } });
 
-export function conversationRoutes(options: { state: ConversationState; profile: ProfileLookup; publish?: NotificationPublisher | undefined; now?: () => Date }): MockRoute[] {
+export function conversationRoutes(options: {
+  state: ConversationState;
+  profile: ProfileLookup;
+  publish?: NotificationPublisher | undefined;
+  now?: () => Date;
+}): MockRoute[] {
   const { state } = options;
   const now = options.now ?? (() => new Date());
   const readJson = readJsonObject;
@@ -84,12 +89,19 @@ export function conversationRoutes(options: { state: ConversationState; profile:
           handle: async (req, res) => {
             const body = readJson(req);
             const profileName = body?.['conversationProfile'];
-            if (typeof profileName !== 'string' || !options.profile(profileName)) return error(res, 400, 'INVALID_ARGUMENT', 'conversationProfile must name an existing conversation profile.');
+            if (typeof profileName !== 'string' || !options.profile(profileName))
+              return error(res, 400, 'INVALID_ARGUMENT', 'conversationProfile must name an existing conversation profile.');
             const id = req.query.get('conversationId') ?? randomUUID();
             if (!ID.test(id)) return error(res, 400, 'INVALID_ARGUMENT', 'conversationId is not a valid id.');
             const name = `${parentOf(req)}/conversations/${id}`;
             if (state.conversations.has(name)) return error(res, 409, 'ALREADY_EXISTS', `Conversation ${name} already exists.`);
-            const created: StandinConversation = { name, lifecycleState: 'IN_PROGRESS', conversationProfile: profileName, conversationStage: 'HUMAN_ASSIST_STAGE', startTime: now().toISOString() };
+            const created: StandinConversation = {
+              name,
+              lifecycleState: 'IN_PROGRESS',
+              conversationProfile: profileName,
+              conversationStage: 'HUMAN_ASSIST_STAGE',
+              startTime: now().toISOString(),
+            };
             state.conversations.set(name, created);
             state.participants.set(name, []);
             state.messages.set(name, []);
@@ -130,7 +142,8 @@ export function conversationRoutes(options: { state: ConversationState; profile:
             const found = conversation(req, res);
             if (!found) return;
             const role = readJson(req)?.['role'];
-            if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) return error(res, 400, 'INVALID_ARGUMENT', 'role must be HUMAN_AGENT, AUTOMATED_AGENT or END_USER.');
+            if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role))
+              return error(res, 400, 'INVALID_ARGUMENT', 'role must be HUMAN_AGENT, AUTOMATED_AGENT or END_USER.');
             const participant: Participant = { name: `${found.name}/participants/${randomUUID()}`, role: role as Participant['role'] };
             state.participants.get(found.name)!.push(participant);
             sendJson(res, 200, participant);
@@ -165,7 +178,8 @@ export function conversationRoutes(options: { state: ConversationState; profile:
             if (found.lifecycleState === 'COMPLETED') return error(res, 400, 'FAILED_PRECONDITION', 'The conversation is completed.');
             const input = readJson(req)?.['textInput'];
             const text = input !== null && typeof input === 'object' ? (input as Record<string, unknown>)['text'] : undefined;
-            if (typeof text !== 'string' || text.length === 0) return error(res, 400, 'INVALID_ARGUMENT', 'textInput.text is required (the stand-in analyzes text only).');
+            if (typeof text !== 'string' || text.length === 0)
+              return error(res, 400, 'INVALID_ARGUMENT', 'textInput.text is required (the stand-in analyzes text only).');
             const languageCode = (input as Record<string, unknown>)['languageCode'];
             const message: Message = {
               name: `${found.name}/messages/${randomUUID()}`,
@@ -178,9 +192,27 @@ export function conversationRoutes(options: { state: ConversationState; profile:
             state.messages.get(found.name)!.push(message);
             await notify(found, ['newMessageEventNotificationConfig', 'topic'], { conversation: found.name, type: 'NEW_MESSAGE', newMessagePayload: message });
             const agent = state.participants.get(found.name)?.find((p) => p.role === 'HUMAN_AGENT');
-            const suggestionResults = [{ suggestSmartRepliesResponse: { smartReplyAnswers: [{ reply: `Thanks, I can help with: ${text.slice(0, 60)}`, confidence: 0.8, answerRecord: `${found.name.replace(/conversations\/.*/, '')}answerRecords/${randomUUID()}` }], latestMessage: message.name, contextSize: 1 } }];
+            const suggestionResults = [
+              {
+                suggestSmartRepliesResponse: {
+                  smartReplyAnswers: [
+                    {
+                      reply: `Thanks, I can help with: ${text.slice(0, 60)}`,
+                      confidence: 0.8,
+                      answerRecord: `${found.name.replace(/conversations\/.*/, '')}answerRecords/${randomUUID()}`,
+                    },
+                  ],
+                  latestMessage: message.name,
+                  contextSize: 1,
+                },
+              },
+            ];
             if (participant.role === 'END_USER' && agent) {
-              await notify(found, ['humanAgentAssistantConfig', 'notificationConfig', 'topic'], { conversation: found.name, participant: agent.name, suggestionResults });
+              await notify(found, ['humanAgentAssistantConfig', 'notificationConfig', 'topic'], {
+                conversation: found.name,
+                participant: agent.name,
+                suggestionResults,
+              });
             }
             sendJson(res, 200, { message, ...(participant.role === 'END_USER' ? { humanAgentSuggestionResults: suggestionResults } : {}) });
           },

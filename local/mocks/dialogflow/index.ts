@@ -45,7 +45,9 @@ export interface DialogflowMock extends MockServer {
   readonly defaultProfile: string;
   addProfile(name: string, fields?: Record<string, unknown>): void;
   profile(name: string): ConversationProfile | undefined;
-  addPhoneNumber(fields: Omit<DialogflowPhoneNumber, 'name' | 'lifecycleState'> & { location?: string; lifecycleState?: DialogflowPhoneNumber['lifecycleState'] }): DialogflowPhoneNumber;
+  addPhoneNumber(
+    fields: Omit<DialogflowPhoneNumber, 'name' | 'lifecycleState'> & { location?: string; lifecycleState?: DialogflowPhoneNumber['lifecycleState'] },
+  ): DialogflowPhoneNumber;
   phoneNumbers(): DialogflowPhoneNumber[];
   orders(): DialogflowPhoneNumberOrder[];
   /** Reads of new orders that answer PENDING; Infinity keeps them pending. */
@@ -88,7 +90,11 @@ export async function startDialogflowMock(options: DialogflowMockOptions): Promi
 
   const parent = (req: MockRequest) => `projects/${req.params['project']}/locations/${req.params['location']}`;
   const readJson = readJsonObject;
-  const masks = (req: MockRequest) => (req.query.get('updateMask') ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+  const masks = (req: MockRequest) =>
+    (req.query.get('updateMask') ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean);
 
   const addPhoneNumber: DialogflowMock['addPhoneNumber'] = (fields) => {
     const location = fields.location ?? 'global';
@@ -127,7 +133,8 @@ export async function startDialogflowMock(options: DialogflowMockOptions): Promi
     if (!body || fieldMasks.length === 0) return badRequest(res, 'updateMask and a JSON body are required');
     for (const mask of fieldMasks) {
       const [top, sub] = mask.split('.');
-      if (top !== 'sipConfig' && top !== 'displayName' && top !== 'newRecognitionResultNotificationConfig') return badRequest(res, `unsupported update mask ${mask}`);
+      if (top !== 'sipConfig' && top !== 'displayName' && top !== 'newRecognitionResultNotificationConfig')
+        return badRequest(res, `unsupported update mask ${mask}`);
       if (sub === undefined) profile[top] = body[top];
       else {
         const current = (profile[top] as Record<string, unknown> | undefined) ?? {};
@@ -140,8 +147,16 @@ export async function startDialogflowMock(options: DialogflowMockOptions): Promi
   const server = await startMockServer(
     'dialogflow',
     [
-      { method: 'GET', path: '/v2beta1/projects/:project/locations/:location/conversationProfiles/:id', handle: (req, res) => getProfile(res, `${parent(req)}/conversationProfiles/${req.params['id']}`) },
-      { method: 'PATCH', path: '/v2beta1/projects/:project/locations/:location/conversationProfiles/:id', handle: (req, res) => patchProfile(req, res, `${parent(req)}/conversationProfiles/${req.params['id']}`) },
+      {
+        method: 'GET',
+        path: '/v2beta1/projects/:project/locations/:location/conversationProfiles/:id',
+        handle: (req, res) => getProfile(res, `${parent(req)}/conversationProfiles/${req.params['id']}`),
+      },
+      {
+        method: 'PATCH',
+        path: '/v2beta1/projects/:project/locations/:location/conversationProfiles/:id',
+        handle: (req, res) => patchProfile(req, res, `${parent(req)}/conversationProfiles/${req.params['id']}`),
+      },
       {
         method: 'GET',
         path: '/v2beta1/projects/:project/locations/:location/phoneNumbers',
@@ -164,7 +179,8 @@ export async function startDialogflowMock(options: DialogflowMockOptions): Promi
           if (!number) return notFound(res, name);
           const body = readJson(req);
           if (!body || masks(req).join(',') !== 'conversationProfile') return badRequest(res, 'only updateMask=conversationProfile is supported');
-          if (number.lifecycleState !== 'ACTIVE') return sendJson(res, 400, { error: { code: 400, message: `${name} is being deleted`, status: 'FAILED_PRECONDITION' } });
+          if (number.lifecycleState !== 'ACTIVE')
+            return sendJson(res, 400, { error: { code: 400, message: `${name} is being deleted`, status: 'FAILED_PRECONDITION' } });
           const profile = body['conversationProfile'];
           if (typeof profile !== 'string' || !profiles.has(profile)) return badRequest(res, `conversation profile ${String(profile)} does not exist`);
           number.conversationProfile = profile;
@@ -186,7 +202,9 @@ export async function startDialogflowMock(options: DialogflowMockOptions): Promi
             readsLeft: pendingReads,
             location: req.params['location'] ?? 'global',
             ...(typeof body['description'] === 'string' ? { description: body['description'] } : {}),
-            ...(body['phoneNumberSpec'] && typeof body['phoneNumberSpec'] === 'object' ? { phoneNumberSpec: body['phoneNumberSpec'] as DialogflowPhoneNumberOrder['phoneNumberSpec'] & object } : {}),
+            ...(body['phoneNumberSpec'] && typeof body['phoneNumberSpec'] === 'object'
+              ? { phoneNumberSpec: body['phoneNumberSpec'] as DialogflowPhoneNumberOrder['phoneNumberSpec'] & object }
+              : {}),
           };
           orders.set(name, order);
           sendJson(res, 200, publicOrder(order));

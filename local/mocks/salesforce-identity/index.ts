@@ -46,7 +46,12 @@ export function caseSafeId(id15: string): string {
   return id15 + suffix;
 }
 
-export async function startSalesforceIdentityMock(options: { apps: SalesforceConnectedApp[]; port?: number; tokenTtlSeconds?: number; now?: () => number }): Promise<SalesforceIdentityMock> {
+export async function startSalesforceIdentityMock(options: {
+  apps: SalesforceConnectedApp[];
+  port?: number;
+  tokenTtlSeconds?: number;
+  now?: () => number;
+}): Promise<SalesforceIdentityMock> {
   const now = options.now ?? Date.now;
   const ttlMs = (options.tokenTtlSeconds ?? 7200) * 1000;
   const issued = new Map<string, { app: SalesforceConnectedApp; expiresAt: number }>();
@@ -59,7 +64,10 @@ export async function startSalesforceIdentityMock(options: { apps: SalesforceCon
   const issueToken = (req: MockRequest, res: http.ServerResponse) => {
     // The documented request is a form POST; the Lightning component sends the same
     // parameters in the query string of a GET: both are read, body first.
-    const form = req.method === 'POST' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(req.body.toString('utf8')) : new URLSearchParams();
+    const form =
+      req.method === 'POST' && String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+        ? new URLSearchParams(req.body.toString('utf8'))
+        : new URLSearchParams();
     const param = (name: string) => form.get(name) ?? req.query.get(name);
     if (param('grant_type') !== 'client_credentials') {
       sendJson(res, 400, { error: 'unsupported_grant_type', error_description: 'grant type not supported' });

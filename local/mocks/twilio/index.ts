@@ -19,32 +19,36 @@ export interface TwilioMock extends MockServer {
 export async function startTwilioMock(options: { accounts: TwilioAccount[]; port?: number; latencyMs?: number }): Promise<TwilioMock> {
   let failures = 0;
   let failureStatus = 503;
-  const server = await startMockServer('twilio', [
-    {
-      method: 'GET',
-      path: '/2010-04-01/Accounts/:file',
-      handle: async (req, res) => {
-        if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
-        if (failures > 0) {
-          failures--;
-          sendJson(res, failureStatus, { code: 20500, message: 'Internal Server Error', status: failureStatus });
-          return;
-        }
-        const sid = req.params['file']?.replace(/\.json$/, '') ?? '';
-        const auth = parseBasic(req.headers.authorization);
-        const account = options.accounts.find((a) => a.sid === auth?.user);
-        if (!auth || !account || !constantEqual(auth.password, account.authToken)) {
-          sendJson(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
-          return;
-        }
-        if (sid !== account.sid) {
-          sendJson(res, 404, { code: 20404, message: `The requested resource /2010-04-01/Accounts/${sid}.json was not found`, status: 404 });
-          return;
-        }
-        sendJson(res, 200, { sid: account.sid, friendly_name: 'ccbridge local account', status: account.status ?? 'active', type: 'Full' });
+  const server = await startMockServer(
+    'twilio',
+    [
+      {
+        method: 'GET',
+        path: '/2010-04-01/Accounts/:file',
+        handle: async (req, res) => {
+          if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
+          if (failures > 0) {
+            failures--;
+            sendJson(res, failureStatus, { code: 20500, message: 'Internal Server Error', status: failureStatus });
+            return;
+          }
+          const sid = req.params['file']?.replace(/\.json$/, '') ?? '';
+          const auth = parseBasic(req.headers.authorization);
+          const account = options.accounts.find((a) => a.sid === auth?.user);
+          if (!auth || !account || !constantEqual(auth.password, account.authToken)) {
+            sendJson(res, 401, { code: 20003, message: 'Authenticate', more_info: 'https://www.twilio.com/docs/errors/20003', status: 401 });
+            return;
+          }
+          if (sid !== account.sid) {
+            sendJson(res, 404, { code: 20404, message: `The requested resource /2010-04-01/Accounts/${sid}.json was not found`, status: 404 });
+            return;
+          }
+          sendJson(res, 200, { sid: account.sid, friendly_name: 'ccbridge local account', status: account.status ?? 'active', type: 'Full' });
+        },
       },
-    },
-  ], options.port === undefined ? {} : { port: options.port });
+    ],
+    options.port === undefined ? {} : { port: options.port },
+  );
   return {
     ...server,
     baseUrl: server.baseUrl,

@@ -18,7 +18,11 @@ function patternOf(seed: string): Buffer {
   let p = patterns.get(seed);
   if (!p) {
     const period = Buffer.alloc(PERIOD);
-    for (let i = 0; i < PERIOD / 32; i++) createHash('sha256').update(`${seed}:${i}`).digest().copy(period, i * 32);
+    for (let i = 0; i < PERIOD / 32; i++)
+      createHash('sha256')
+        .update(`${seed}:${i}`)
+        .digest()
+        .copy(period, i * 32);
     p = Buffer.concat([period, period]);
     if (patterns.size > 64) patterns.delete(patterns.keys().next().value!);
     patterns.set(seed, p);
@@ -34,7 +38,11 @@ function smallContent(seed: string, size: number): Buffer {
   let b = smallFiles.get(key);
   if (!b) {
     b = Buffer.alloc(size);
-    for (let i = 0; i * 32 < size; i++) createHash('sha256').update(`${seed}:${i}`).digest().copy(b, i * 32);
+    for (let i = 0; i * 32 < size; i++)
+      createHash('sha256')
+        .update(`${seed}:${i}`)
+        .digest()
+        .copy(b, i * 32);
     if (smallFiles.size > 4096) smallFiles.delete(smallFiles.keys().next().value!);
     smallFiles.set(key, b);
   }

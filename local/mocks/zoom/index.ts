@@ -18,7 +18,20 @@ import type { ServerResponse } from 'node:http';
 import { type MockRequest, type MockServer, sendJson, startMockServer } from '../http-mock';
 import { contentSha256, contentStream } from './content';
 import { ZoomFaults } from './faults';
-import { buildLazyIndex, type GenerateOptions, generateDay, LAZY_HAS, LAZY_MAX_SPAN_MS, type LazyDay, type LazyDayIndex, lazyDay, lazyEngagement, lazyIndexOf, lazyIndexRange, type MockEngagement } from './model';
+import {
+  buildLazyIndex,
+  type GenerateOptions,
+  generateDay,
+  LAZY_HAS,
+  LAZY_MAX_SPAN_MS,
+  type LazyDay,
+  type LazyDayIndex,
+  lazyDay,
+  lazyEngagement,
+  lazyIndexOf,
+  lazyIndexRange,
+  type MockEngagement,
+} from './model';
 import { type DeliveryOptions, type DeliveryReport, deliverEvents, postSigned, type WebhookTarget, type ZoomEnvelope } from './webhooks';
 
 export type { MockEngagement } from './model';
@@ -152,7 +165,15 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
   const announcedAt = new Map<string, number>();
   const faults = new ZoomFaults();
   const lazyDays: Array<LazyDay & { index: LazyDayIndex }> = [];
-  const stats: MockStats = { downloads: 0, downloadBytes: 0, apiCalls: 0, webhookRequests: 0, callsByEndpoint: {}, rateLimited: 0, callTimes: { light: [], medium: [], heavy: [] } };
+  const stats: MockStats = {
+    downloads: 0,
+    downloadBytes: 0,
+    apiCalls: 0,
+    webhookRequests: 0,
+    callsByEndpoint: {},
+    rateLimited: 0,
+    callTimes: { light: [], medium: [], heavy: [] },
+  };
   let rateLimits: RateLimits = { ...(options.rateLimits ?? {}) };
   let rateLimitRetryAfter = options.rateLimitRetryAfterSeconds;
   let pageTokenTtlMs = options.pageTokenTtlMs ?? 15 * 60_000;
@@ -182,7 +203,12 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     const query = req.query.toString();
     const fault = faults.takeHttp(query ? `${req.path}?${query}` : req.path);
     if (fault) {
-      sendJson(res, fault.status, { code: fault.status, message: 'Injected fault' }, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
+      sendJson(
+        res,
+        fault.status,
+        { code: fault.status, message: 'Injected fault' },
+        fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {},
+      );
       return false;
     }
     return true;
@@ -226,7 +252,8 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     const built = [...engagements.values()].flatMap(eager);
     const parts: Array<{ day: LazyDay; ns: number[] }> = [];
     for (const day of lazyDays) {
-      const range = from && to ? lazyIndexRange(day, Date.parse(from), endOf(to), lazy.time === 'ends' ? LAZY_MAX_SPAN_MS : 0) : { first: 0, last: day.engagements - 1 };
+      const range =
+        from && to ? lazyIndexRange(day, Date.parse(from), endOf(to), lazy.time === 'ends' ? LAZY_MAX_SPAN_MS : 0) : { first: 0, last: day.engagements - 1 };
       const ns: number[] = [];
       for (let n = range.first; n <= range.last; n++) {
         if (lazy.has !== 0 && (day.index.has[n]! & lazy.has) === 0) continue;
@@ -278,28 +305,92 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
   const eventsFor = (engagementId: string): ZoomEnvelope[] => {
     const e = findEngagement(engagementId);
     if (!e) throw new Error(`zoom mock: no engagement ${engagementId}`);
-    const envelope = (event: string, at: number, object: Record<string, unknown>): ZoomEnvelope => ({ event, event_ts: at, payload: { account_id: options.accountId, object } });
+    const envelope = (event: string, at: number, object: Record<string, unknown>): ZoomEnvelope => ({
+      event,
+      event_ts: at,
+      payload: { account_id: options.accountId, object },
+    });
     const end = Date.parse(e.endTime);
     const out: ZoomEnvelope[] = [];
     for (const n of e.notes) {
-      out.push(envelope('contact_center.engagement_note_added', Date.parse(n.createdTime), { engagement_id: e.engagementId, note_id: n.noteId, note: n.note, user_id: n.userId, user_name: n.userName }));
+      out.push(
+        envelope('contact_center.engagement_note_added', Date.parse(n.createdTime), {
+          engagement_id: e.engagementId,
+          note_id: n.noteId,
+          note: n.note,
+          user_id: n.userId,
+          user_name: n.userName,
+        }),
+      );
     }
     for (const d of e.dispositions) {
-      out.push(envelope('contact_center.engagement_disposition_added', Date.parse(d.at), { engagement_id: e.engagementId, disposition_id: d.dispositionId, disposition_name: d.dispositionName, queue_id: e.queueId, user_id: d.userId }));
+      out.push(
+        envelope('contact_center.engagement_disposition_added', Date.parse(d.at), {
+          engagement_id: e.engagementId,
+          disposition_id: d.dispositionId,
+          disposition_name: d.dispositionName,
+          queue_id: e.queueId,
+          user_id: d.userId,
+        }),
+      );
     }
     for (const r of e.recordings) {
-      const common = { recording_id: r.recordingId, engagement_id: e.engagementId, queue_id: e.queueId, queue_name: e.queueName, user_id: e.agentId, recording_start_time: r.startTime, recording_end_time: r.endTime };
-      out.push(envelope('contact_center.recording_completed', end + 30_000, { ...common, recording_duration: r.durationSeconds, channel_type: 'voice', direction: e.direction, download_url: fileUrl('recordings', r.recordingId) }));
-      if (r.transcript) out.push(envelope('contact_center.recording_transcript_completed', end + 120_000, { ...common, transcript_url: fileUrl('recording-transcripts', r.recordingId) }));
+      const common = {
+        recording_id: r.recordingId,
+        engagement_id: e.engagementId,
+        queue_id: e.queueId,
+        queue_name: e.queueName,
+        user_id: e.agentId,
+        recording_start_time: r.startTime,
+        recording_end_time: r.endTime,
+      };
+      out.push(
+        envelope('contact_center.recording_completed', end + 30_000, {
+          ...common,
+          recording_duration: r.durationSeconds,
+          channel_type: 'voice',
+          direction: e.direction,
+          download_url: fileUrl('recordings', r.recordingId),
+        }),
+      );
+      if (r.transcript)
+        out.push(
+          envelope('contact_center.recording_transcript_completed', end + 120_000, {
+            ...common,
+            transcript_url: fileUrl('recording-transcripts', r.recordingId),
+          }),
+        );
     }
     for (const v of e.voicemails) {
       // Every voicemail arrives in the inbox; a transcribed one is announced again once its transcript is done.
-      const message = { engagement_id: e.engagementId, message_id: v.messageId, message_type: 'voicemail', queue_id: e.queueId, created_at: v.at, download_url: fileUrl('voicemails', v.messageId) };
+      const message = {
+        engagement_id: e.engagementId,
+        message_id: v.messageId,
+        message_type: 'voicemail',
+        queue_id: e.queueId,
+        created_at: v.at,
+        download_url: fileUrl('voicemails', v.messageId),
+      };
       out.push(envelope('contact_center.inbox_message_received', end + 10_000, message));
-      if (v.transcript) out.push(envelope('contact_center.voicemail_transcript_completed', end + 90_000, { ...message, transcript_url: fileUrl('voicemail-transcripts', v.messageId) }));
+      if (v.transcript)
+        out.push(
+          envelope('contact_center.voicemail_transcript_completed', end + 90_000, {
+            ...message,
+            transcript_url: fileUrl('voicemail-transcripts', v.messageId),
+          }),
+        );
     }
     if (e.messagingTranscript) {
-      out.push(envelope('contact_center.engagement_messaging_transcript_completed', end + 60_000, { engagement_id: e.engagementId, queue_id: e.queueId, user_id: e.agentId, channel_type: 'messaging', start_time: e.startTime, transcript_url: fileUrl('messaging-transcripts', e.engagementId) }));
+      out.push(
+        envelope('contact_center.engagement_messaging_transcript_completed', end + 60_000, {
+          engagement_id: e.engagementId,
+          queue_id: e.queueId,
+          user_id: e.agentId,
+          channel_type: 'messaging',
+          start_time: e.startTime,
+          transcript_url: fileUrl('messaging-transcripts', e.engagementId),
+        }),
+      );
     }
     const now = Date.now();
     for (const f of filesOfEngagement(e)) if (!announcedAt.has(f.path)) announcedAt.set(f.path, now);
@@ -315,7 +406,8 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     if (!file) return sendJson(res, 404, { code: 3001, message: 'File does not exist.' });
     // The query Zoom puts in its URLs (`type`) must match the file's kind.
     const expectedType = new URLSearchParams(FILE_ROUTES[file.kind].query).get('type');
-    if (expectedType !== null && req.query.get('type') !== null && req.query.get('type') !== expectedType) return sendJson(res, 404, { code: 3001, message: 'File does not exist.' });
+    if (expectedType !== null && req.query.get('type') !== null && req.query.get('type') !== expectedType)
+      return sendJson(res, 404, { code: 3001, message: 'File does not exist.' });
     const notReady = faults.takeNotReady(req.path);
     const announced = announcedAt.get(req.path);
     if (notReady || (faults.notReadyForMs > 0 && announced !== undefined && Date.now() - announced < faults.notReadyForMs)) {
@@ -379,13 +471,15 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     const asked = req.query.get('page_size');
     const size = asked === null ? defaultSize : Number(asked);
     // An invalid parameter is Zoom's "Validation Failed" (HTTP 400, code 300), never clamped.
-    if (!/^\d+$/.test(asked ?? String(defaultSize)) || size < 1 || size > maxSize) return sendJson(res, 400, validationFailed('page_size', `must be between 1 and ${maxSize}`));
+    if (!/^\d+$/.test(asked ?? String(defaultSize)) || size < 1 || size > maxSize)
+      return sendJson(res, 400, validationFailed('page_size', `must be between 1 and ${maxSize}`));
     let offset = 0;
     const token = req.query.get('next_page_token');
     if (token) {
       const decoded = decodePageToken(token);
       // Zoom's next_page_token expires after 15 minutes.
-      if (!decoded || decoded.endpoint !== endpoint || now() - decoded.at > pageTokenTtlMs) return sendJson(res, 400, { code: 300, message: 'Invalid next_page_token.' });
+      if (!decoded || decoded.endpoint !== endpoint || now() - decoded.at > pageTokenTtlMs)
+        return sendJson(res, 400, { code: 300, message: 'Invalid next_page_token.' });
       offset = decoded.offset;
     }
     const page = all.slice(offset, offset + size);
@@ -396,7 +490,9 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
   const recordingJson = (e: MockEngagement, r: MockEngagement['recordings'][number]) => ({
     recording_id: r.recordingId,
     engagement_id: e.engagementId,
-    ...(sparse(r.recordingId) ? {} : { queue_id: e.queueId, cc_queue_id: e.queueId, queue_name: e.queueName, user_id: e.agentId, display_name: e.agentName, direction: e.direction }),
+    ...(sparse(r.recordingId)
+      ? {}
+      : { queue_id: e.queueId, cc_queue_id: e.queueId, queue_name: e.queueName, user_id: e.agentId, display_name: e.agentName, direction: e.direction }),
     recording_start_time: r.startTime,
     recording_end_time: r.endTime,
     recording_duration: r.durationSeconds,
@@ -423,7 +519,9 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       ...(bare
         ? {}
         : {
-            queues: [view === 'list' ? { cc_queue_id: e.queueId, queue_name: e.queueName } : { queue_id: e.queueId, cc_queue_id: e.queueId, queue_name: e.queueName }],
+            queues: [
+              view === 'list' ? { cc_queue_id: e.queueId, queue_name: e.queueName } : { queue_id: e.queueId, cc_queue_id: e.queueId, queue_name: e.queueName },
+            ],
             agents: [{ user_id: e.agentId, display_name: e.agentName }],
           }),
       notes: e.notes.map((n) => ({ note_id: n.noteId, note: n.note, ...(sparse(n.noteId) ? {} : { user_id: n.userId }), last_modified_time: n.createdTime })),
@@ -434,19 +532,20 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
   };
 
   /** Every REST route: counted by endpoint and category, then authenticated, faults, rate limit. */
-  const api = (endpoint: string, category: RateCategory, handle: (req: MockRequest, res: ServerResponse) => void) => (req: MockRequest, res: ServerResponse) => {
-    stats.apiCalls++;
-    stats.callsByEndpoint[endpoint] = (stats.callsByEndpoint[endpoint] ?? 0) + 1;
-    const times = stats.callTimes[category];
-    if (times.length < 1_000_000) times.push(Date.now());
-    if (!gate(req, res)) return;
-    if (!admit(category)) {
-      stats.rateLimited++;
-      const headers: Record<string, string> = rateLimitRetryAfter !== undefined ? { 'retry-after': String(rateLimitRetryAfter) } : {};
-      return sendJson(res, 429, { code: 429, message: "You have reached the maximum per-second rate limit for this API. Try again later." }, headers);
-    }
-    handle(req, res);
-  };
+  const api =
+    (endpoint: string, category: RateCategory, handle: (req: MockRequest, res: ServerResponse) => void) => (req: MockRequest, res: ServerResponse) => {
+      stats.apiCalls++;
+      stats.callsByEndpoint[endpoint] = (stats.callsByEndpoint[endpoint] ?? 0) + 1;
+      const times = stats.callTimes[category];
+      if (times.length < 1_000_000) times.push(Date.now());
+      if (!gate(req, res)) return;
+      if (!admit(category)) {
+        stats.rateLimited++;
+        const headers: Record<string, string> = rateLimitRetryAfter !== undefined ? { 'retry-after': String(rateLimitRetryAfter) } : {};
+        return sendJson(res, 429, { code: 429, message: 'You have reached the maximum per-second rate limit for this API. Try again later.' }, headers);
+      }
+      handle(req, res);
+    };
 
   const server = await startMockServer(
     'zoom',
@@ -458,7 +557,8 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
           const expected = `Basic ${Buffer.from(`${options.clientId}:${options.clientSecret}`).toString('base64')}`;
           const given = req.headers.authorization ?? '';
           if (!safeEqual(given, expected)) return sendJson(res, 401, { reason: 'Invalid client_id or client_secret', error: 'invalid_client' });
-          if (req.query.get('grant_type') !== 'account_credentials') return sendJson(res, 400, { reason: 'Unsupported grant type', error: 'unsupported_grant_type' });
+          if (req.query.get('grant_type') !== 'account_credentials')
+            return sendJson(res, 400, { reason: 'Unsupported grant type', error: 'unsupported_grant_type' });
           if (req.query.get('account_id') !== options.accountId) return sendJson(res, 400, { reason: 'Invalid account_id', error: 'invalid_request' });
           const fault = faults.takeHttp(req.path);
           if (fault) return sendJson(res, fault.status, { reason: 'Injected fault', error: 'server_error' });
@@ -466,7 +566,13 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
           const token = randomBytes(24).toString('base64url');
           tokens.set(token, Date.now() + ttl * 1000);
           issued++;
-          return sendJson(res, 200, { access_token: token, token_type: 'bearer', expires_in: ttl, scope: 'contact_center:read:admin', api_url: 'https://api.zoom.us' });
+          return sendJson(res, 200, {
+            access_token: token,
+            token_type: 'bearer',
+            expires_in: ttl,
+            scope: 'contact_center:read:admin',
+            api_url: 'https://api.zoom.us',
+          });
         },
       },
       {
@@ -507,7 +613,8 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
         handle: api('GET /v2/contact_center/engagements/{id}', 'light', (req, res) => {
           const e = findEngagement(req.params['id']!);
           // Engagements are available once completed: a just-ended one is not found yet.
-          if (!e || Date.now() - Date.parse(e.endTime) < (options.engagementVisibleAfterMs ?? 0)) return sendJson(res, 404, engagementNotFound(req.params['id']!));
+          if (!e || Date.now() - Date.parse(e.endTime) < (options.engagementVisibleAfterMs ?? 0))
+            return sendJson(res, 404, engagementNotFound(req.params['id']!));
           sendJson(res, 200, engagementJson(e, 'details'));
         }),
       },
@@ -518,7 +625,14 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
           const e = findEngagement(req.params['id']!);
           // Undocumented for this endpoint: answered like the details (2901).
           if (!e) return sendJson(res, 404, engagementNotFound(req.params['id']!));
-          const notes = e.notes.map((n) => ({ note_id: n.noteId, engagement_id: e.engagementId, channel: e.channel === 'messaging' ? 'chat' : 'voice', note: n.note, last_modified_time: n.createdTime, user_id: n.userId }));
+          const notes = e.notes.map((n) => ({
+            note_id: n.noteId,
+            engagement_id: e.engagementId,
+            channel: e.channel === 'messaging' ? 'chat' : 'voice',
+            note: n.note,
+            last_modified_time: n.createdTime,
+            user_id: n.userId,
+          }));
           paged(req, res, '/v2/contact_center/engagements/{id}/notes', 'notes', notes);
         }),
       },
@@ -527,8 +641,19 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
         path: '/v2/contact_center/engagements/:id/recordings',
         handle: api('GET /v2/contact_center/engagements/{id}/recordings', 'medium', (req, res) => {
           const e = findEngagement(req.params['id']!);
-          if (!e) return sendJson(res, 404, { code: 2805, message: `Engagement recordings does not exist or you do not have the corresponding operation authority: ${req.params['id']}` });
-          paged(req, res, '/v2/contact_center/engagements/{id}/recordings', 'recordings', e.recordings.map((r) => recordingJson(e, r)), false);
+          if (!e)
+            return sendJson(res, 404, {
+              code: 2805,
+              message: `Engagement recordings does not exist or you do not have the corresponding operation authority: ${req.params['id']}`,
+            });
+          paged(
+            req,
+            res,
+            '/v2/contact_center/engagements/{id}/recordings',
+            'recordings',
+            e.recordings.map((r) => recordingJson(e, r)),
+            false,
+          );
         }),
       },
       {
@@ -553,7 +678,11 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
           });
           const all = cachedList(`voicemails|${from}|${to}`, () =>
             // A generated voicemail is left when its engagement ends.
-            listing(from, to, (e) => e.voicemails.filter((v) => inRange(v.at, from, to)).map((v) => voicemailJson(e, v)), { has: LAZY_HAS.voicemail, time: 'ends', item: (e) => voicemailJson(e, e.voicemails[0]!) }),
+            listing(from, to, (e) => e.voicemails.filter((v) => inRange(v.at, from, to)).map((v) => voicemailJson(e, v)), {
+              has: LAZY_HAS.voicemail,
+              time: 'ends',
+              item: (e) => voicemailJson(e, e.voicemails[0]!),
+            }),
           );
           paged(req, res, '/v2/contact_center/inboxes/messages', 'messages', all);
         }),
@@ -608,7 +737,15 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       pageTokenTtlMs = ms;
     },
     resetStats() {
-      Object.assign(stats, { downloads: 0, downloadBytes: 0, apiCalls: 0, webhookRequests: 0, callsByEndpoint: {}, rateLimited: 0, callTimes: { light: [], medium: [], heavy: [] } });
+      Object.assign(stats, {
+        downloads: 0,
+        downloadBytes: 0,
+        apiCalls: 0,
+        webhookRequests: 0,
+        callsByEndpoint: {},
+        rateLimited: 0,
+        callTimes: { light: [], medium: [], heavy: [] },
+      });
     },
     peakCalls(category, windowMs = 1000) {
       const times = stats.callTimes[category];
@@ -704,7 +841,9 @@ function encodePageToken(endpoint: string, offset: number, at: number): string {
 function decodePageToken(token: string): { endpoint: string; offset: number; at: number } | undefined {
   try {
     const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { endpoint?: unknown; offset?: unknown; at?: unknown };
-    return typeof v.endpoint === 'string' && typeof v.offset === 'number' && typeof v.at === 'number' ? { endpoint: v.endpoint, offset: v.offset, at: v.at } : undefined;
+    return typeof v.endpoint === 'string' && typeof v.offset === 'number' && typeof v.at === 'number'
+      ? { endpoint: v.endpoint, offset: v.offset, at: v.at }
+      : undefined;
   } catch {
     return undefined;
   }

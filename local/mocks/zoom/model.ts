@@ -89,7 +89,13 @@ export const DISPOSITIONS = [
   { id: 'd-escalated', name: 'Escalated' },
   { id: 'd-sale', name: 'Sale' },
 ];
-export const NOTES = ['Customer asked about the invoice.', 'Promised a callback tomorrow.', 'Verified identity.', 'Explained the new plan.', 'Customer satisfied.'];
+export const NOTES = [
+  'Customer asked about the invoice.',
+  'Promised a callback tomorrow.',
+  'Verified identity.',
+  'Explained the new plan.',
+  'Customer satisfied.',
+];
 
 export interface GenerateOptions {
   seed: string;
@@ -174,7 +180,10 @@ export function buildLazyIndex(day: LazyDay): LazyDayIndex {
     const e = lazyEngagement(day, n);
     index.starts[n] = Date.parse(e.startTime);
     index.ends[n] = Date.parse(e.endTime);
-    index.has[n] = (e.recordings.length > 0 ? LAZY_HAS.recording : 0) | (e.voicemails.length > 0 ? LAZY_HAS.voicemail : 0) | (e.messagingTranscript ? LAZY_HAS.messaging : 0);
+    index.has[n] =
+      (e.recordings.length > 0 ? LAZY_HAS.recording : 0) |
+      (e.voicemails.length > 0 ? LAZY_HAS.voicemail : 0) |
+      (e.messagingTranscript ? LAZY_HAS.messaging : 0);
   }
   return index;
 }
@@ -215,7 +224,15 @@ function buildEngagement(rnd: () => number, id: string, n: number, options: Gene
     // About half the voicemails are not transcribed (transcription off, or too short).
     e.voicemails.push({ messageId: `vm-${id}`, bytes: between(vm.min, vm.max), at: iso(end), transcript: kind > 0.95 });
   } else if (channel === 'voice') {
-    e.recordings.push({ recordingId: `rec-${id}-1`, bytes: between(rec.min, rec.max), contentType: 'audio/mpeg', startTime: iso(start), endTime: iso(end), durationSeconds, transcript: rnd() < 0.8 });
+    e.recordings.push({
+      recordingId: `rec-${id}-1`,
+      bytes: between(rec.min, rec.max),
+      contentType: 'audio/mpeg',
+      startTime: iso(start),
+      endTime: iso(end),
+      durationSeconds,
+      transcript: rnd() < 0.8,
+    });
   }
   if (!voicemail) {
     const notes = between(0, 3);
@@ -223,7 +240,13 @@ function buildEngagement(rnd: () => number, id: string, n: number, options: Gene
       // The same text noted twice is one note (its key is its text: shared/zoom/item-keys.ts).
       const text = pick(NOTES);
       const note = e.notes.some((x) => x.note === text) ? `${text} (${i + 1})` : text;
-      e.notes.push({ noteId: `note-${id}-${i + 1}`, note, userId: agent.id, userName: agent.name, createdTime: iso(start + ((i + 1) * (end - start)) / (notes + 1)) });
+      e.notes.push({
+        noteId: `note-${id}-${i + 1}`,
+        note,
+        userId: agent.id,
+        userName: agent.name,
+        createdTime: iso(start + ((i + 1) * (end - start)) / (notes + 1)),
+      });
     }
     const disposition = pick(DISPOSITIONS);
     e.dispositions.push({ dispositionId: disposition.id, dispositionName: disposition.name, userId: agent.id, at: iso(end - 5000) });

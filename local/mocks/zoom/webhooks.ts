@@ -78,12 +78,21 @@ export function zoomRetriesAfter(status: number): boolean {
 
 export const ZOOM_RETRY_DELAYS_MS = [300_000, 1_200_000, 3_600_000] as const;
 
-export async function postSigned(target: WebhookTarget, body: string, options: { timeoutMs?: number; timestamp?: number; signature?: string } = {}): Promise<{ status: number; text: string }> {
+export async function postSigned(
+  target: WebhookTarget,
+  body: string,
+  options: { timeoutMs?: number; timestamp?: number; signature?: string } = {},
+): Promise<{ status: number; text: string }> {
   const ts = options.timestamp ?? Math.floor(Date.now() / 1000);
   try {
     const res = await fetch(target.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', 'x-zm-request-timestamp': String(ts), 'x-zm-signature': options.signature ?? signBody(target.secret, ts, body), 'user-agent': 'Zoom Marketplace/1.0a' },
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'x-zm-request-timestamp': String(ts),
+        'x-zm-signature': options.signature ?? signBody(target.secret, ts, body),
+        'user-agent': 'Zoom Marketplace/1.0a',
+      },
       body,
       signal: AbortSignal.timeout(options.timeoutMs ?? 3000),
     });
@@ -93,7 +102,12 @@ export async function postSigned(target: WebhookTarget, body: string, options: {
   }
 }
 
-export async function deliverEvents(target: WebhookTarget, events: ZoomEnvelope[], options: DeliveryOptions, refreshTokens: (e: ZoomEnvelope) => ZoomEnvelope): Promise<DeliveryReport> {
+export async function deliverEvents(
+  target: WebhookTarget,
+  events: ZoomEnvelope[],
+  options: DeliveryOptions,
+  refreshTokens: (e: ZoomEnvelope) => ZoomEnvelope,
+): Promise<DeliveryReport> {
   const rnd = seededRandom(options.seed ?? 'deliveries');
   const clock = options.clock ?? processClock;
   const order = events.map((e, i) => ({ e, i }));
@@ -104,7 +118,17 @@ export async function deliverEvents(target: WebhookTarget, events: ZoomEnvelope[
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
   }
-  const report: DeliveryReport = { events: events.length, dropped: 0, duplicatesSent: 0, delayed: 0, requests: 0, acknowledged: 0, givenUp: 0, refused: 0, statuses: {} };
+  const report: DeliveryReport = {
+    events: events.length,
+    dropped: 0,
+    duplicatesSent: 0,
+    delayed: 0,
+    requests: 0,
+    acknowledged: 0,
+    givenUp: 0,
+    refused: 0,
+    statuses: {},
+  };
   // A duplicate is re-sent 1.1–1.5 s after the original went out: a separate delivery,
   // signed at a later second (an identical request would be a replay).
   const sends: Array<{ e: ZoomEnvelope; delayMs: number; duplicateAfterMs?: number }> = [];

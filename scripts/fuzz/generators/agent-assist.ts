@@ -30,7 +30,11 @@ async function agentToken(ctx: GenContext, claims: Record<string, unknown> = {},
 /** A client-credentials token from the local Salesforce org, as the component obtains it. */
 async function salesforceToken(ctx: GenContext): Promise<string> {
   const creds = ctx.target.credentials as unknown as Record<string, string>;
-  const query = new URLSearchParams({ grant_type: 'client_credentials', client_id: creds['salesforceConsumerKey'] ?? '', client_secret: creds['salesforceConsumerSecret'] ?? '' });
+  const query = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: creds['salesforceConsumerKey'] ?? '',
+    client_secret: creds['salesforceConsumerSecret'] ?? '',
+  });
   const res = await fetch(`${ctx.target.env['SALESFORCE_DOMAIN']}/services/oauth2/token?${query}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
@@ -59,7 +63,14 @@ const polling = (sid?: string) => `/socket.io/?EIO=4&transport=polling${sid ? `&
 /** Opens an engine.io session, sends the socket.io CONNECT with `auth`, reads the answer. */
 function handshake(ctx: GenContext, auth: unknown, what: string, category: 'valid' | 'wrong-signature' | 'malformed'): StepBuilder[] {
   const open: StepBuilder = () =>
-    httpStep({ endpoint: SOCKET, category: 'valid', proves: 'an engine.io polling session opens', method: 'GET', path: polling(), expect: { outcome: 'accepted', status: [200] } });
+    httpStep({
+      endpoint: SOCKET,
+      category: 'valid',
+      proves: 'an engine.io polling session opens',
+      method: 'GET',
+      path: polling(),
+      expect: { outcome: 'accepted', status: [200] },
+    });
   const connect: StepBuilder = (previous) =>
     httpStep({
       endpoint: SOCKET,
@@ -147,15 +158,41 @@ export const agentAssistGenerators: Generator[] = [
         async () => {
           const token = await agentToken(ctx);
           if (kind === 0) {
-            return httpStep({ endpoint: PROXY, category: 'valid', proves: 'a listed GET is forwarded and answered 200', method: 'GET', path: `/ui-connector${profile}`, headers: { authorization: token }, credentials: [token], expect: { outcome: 'accepted', status: [200] } });
+            return httpStep({
+              endpoint: PROXY,
+              category: 'valid',
+              proves: 'a listed GET is forwarded and answered 200',
+              method: 'GET',
+              path: `/ui-connector${profile}`,
+              headers: { authorization: token },
+              credentials: [token],
+              expect: { outcome: 'accepted', status: [200] },
+            });
           }
           if (kind === 1) {
             const { what, token: bad } = await hostileAgentToken(ctx);
             const header = typeof bad === 'string' ? bad : undefined;
-            return httpStep({ endpoint: PROXY, category: 'wrong-signature', proves: `the proxy refuses ${what} with 401 and forwards nothing`, method: 'GET', path: `/ui-connector${profile}`, headers: header === undefined ? {} : { authorization: header }, expect: refused([401]) });
+            return httpStep({
+              endpoint: PROXY,
+              category: 'wrong-signature',
+              proves: `the proxy refuses ${what} with 401 and forwards nothing`,
+              method: 'GET',
+              path: `/ui-connector${profile}`,
+              headers: header === undefined ? {} : { authorization: header },
+              expect: refused([401]),
+            });
           }
           if (kind === 2) {
-            return httpStep({ endpoint: PROXY, category: 'wrong-type', proves: 'a call for another project is 403 and forwards nothing', method: 'GET', path: `/ui-connector/v2/projects/${marker}other/locations/global/conversations/c1`, headers: { authorization: token }, credentials: [token], expect: refused([403]) });
+            return httpStep({
+              endpoint: PROXY,
+              category: 'wrong-type',
+              proves: 'a call for another project is 403 and forwards nothing',
+              method: 'GET',
+              path: `/ui-connector/v2/projects/${marker}other/locations/global/conversations/c1`,
+              headers: { authorization: token },
+              credentials: [token],
+              expect: refused([403]),
+            });
           }
           if (kind === 3) {
             const route = rng.pick([
@@ -166,9 +203,21 @@ export const agentAssistGenerators: Generator[] = [
               ['GET', `/v9/projects/${project}/locations/global/conversations/${marker}`],
               ['PUT', `/v2beta1/projects/${project}/locations/global/answerRecords/${marker}`],
             ] as const);
-            return httpStep({ endpoint: PROXY, category: 'malformed', proves: `${route[0]} ${route[1].slice(0, 60)} is not a proxied route and forwards nothing`, method: route[0], path: `/ui-connector${route[1]}`, headers: { authorization: token }, credentials: [token], expect: refused([400, 404, 405]) });
+            return httpStep({
+              endpoint: PROXY,
+              category: 'malformed',
+              proves: `${route[0]} ${route[1].slice(0, 60)} is not a proxied route and forwards nothing`,
+              method: route[0],
+              path: `/ui-connector${route[1]}`,
+              headers: { authorization: token },
+              credentials: [token],
+              expect: refused([400, 404, 405]),
+            });
           }
-          const body = kind === 4 ? malformedJson(rng, JSON.stringify({ conversationProfile: `${profile}${marker}` })) : { what: 'a form body', body: Buffer.from(`conversationProfile=${marker}`), headers: { 'content-type': 'text/plain' } };
+          const body =
+            kind === 4
+              ? malformedJson(rng, JSON.stringify({ conversationProfile: `${profile}${marker}` }))
+              : { what: 'a form body', body: Buffer.from(`conversationProfile=${marker}`), headers: { 'content-type': 'text/plain' } };
           return httpStep({
             endpoint: PROXY,
             category: 'malformed',
@@ -200,7 +249,13 @@ export const agentAssistGenerators: Generator[] = [
           (previous) => handshake(ctx, token, 'a valid token', 'valid')[1]!(previous),
           (previous) => handshake(ctx, token, 'a valid token', 'valid')[2]!(previous),
           (previous) => {
-            const bad = rng.pick([42, { name: marker }, `projects/${marker}/conversations/../x`, `projects/other-${marker}/locations/global/conversations/c`, 'x'.repeat(5000)]);
+            const bad = rng.pick([
+              42,
+              { name: marker },
+              `projects/${marker}/conversations/../x`,
+              `projects/other-${marker}/locations/global/conversations/c`,
+              'x'.repeat(5000),
+            ]);
             return httpStep({
               endpoint: SOCKET,
               category: 'wrong-type',
@@ -213,17 +268,27 @@ export const agentAssistGenerators: Generator[] = [
               expect: { outcome: 'handled', status: [200] },
             });
           },
-          (previous) => httpStep({ endpoint: SOCKET, category: 'wrong-type', proves: 'the refusal acknowledgement is read back', method: 'GET', path: polling(sidOf(previous[0])), expect: { outcome: 'handled', status: [200] } }),
+          (previous) =>
+            httpStep({
+              endpoint: SOCKET,
+              category: 'wrong-type',
+              proves: 'the refusal acknowledgement is read back',
+              method: 'GET',
+              path: polling(sidOf(previous[0])),
+              expect: { outcome: 'handled', status: [200] },
+            }),
         ];
       }
       let built: StepBuilder[] | undefined;
-      const lazy = (i: number): StepBuilder => async (previous) => {
-        if (!built) {
-          const { what, token } = await hostileAgentToken(ctx);
-          built = handshake(ctx, token, what, 'wrong-signature');
-        }
-        return built[i]!(previous);
-      };
+      const lazy =
+        (i: number): StepBuilder =>
+        async (previous) => {
+          if (!built) {
+            const { what, token } = await hostileAgentToken(ctx);
+            built = handshake(ctx, token, what, 'wrong-signature');
+          }
+          return built[i]!(previous);
+        };
       return [lazy(0), lazy(1), lazy(2)];
     },
   },

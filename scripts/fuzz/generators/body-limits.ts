@@ -48,14 +48,22 @@ const TARGETS: Target[] = [
       return { 'x-zm-request-timestamp': String(ts), 'x-zm-signature': zoomSignature(ctx.target.credentials.zoomWebhookSecret, ts, body) };
     },
     body: (ctx) =>
-      json({ event: 'contact_center.engagement_note_added', event_ts: Date.now(), payload: { account_id: ctx.target.credentials.zoomAccountId, object: { engagement_id: `${ctx.marker}e`, note_id: `${ctx.marker}n`, note: 'x' } } }),
+      json({
+        event: 'contact_center.engagement_note_added',
+        event_ts: Date.now(),
+        payload: { account_id: ctx.target.credentials.zoomAccountId, object: { engagement_id: `${ctx.marker}e`, note_id: `${ctx.marker}n`, note: 'x' } },
+      }),
   },
   {
     // Behind Cloud Run's invoker check (played by the local gateway): the push subscription's token.
     endpoint: 'interaction-worker POST / (Pub/Sub push)',
     path: '/interaction-worker/',
     headers: (ctx) => pushAuthorization(ctx),
-    body: (ctx) => json({ message: { data: Buffer.from(JSON.stringify({ v: 1, key: `${ctx.marker}k` })).toString('base64'), messageId: `${ctx.marker}m`, attributes: {} }, subscription: 'projects/ccbridge-local/subscriptions/s' }),
+    body: (ctx) =>
+      json({
+        message: { data: Buffer.from(JSON.stringify({ v: 1, key: `${ctx.marker}k` })).toString('base64'), messageId: `${ctx.marker}m`, attributes: {} },
+        subscription: 'projects/ccbridge-local/subscriptions/s',
+      }),
   },
   {
     endpoint: 'reconcile POST /',
@@ -166,7 +174,11 @@ export const bodyLimitGenerators: Generator[] = [
             method: 'POST',
             path: target.path,
             chunks: [
-              head('POST', target.path, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...(await target.headers(ctx, Buffer.alloc(0))) }),
+              head('POST', target.path, {
+                'content-type': 'application/json',
+                'transfer-encoding': 'chunked',
+                ...(await target.headers(ctx, Buffer.alloc(0))),
+              }),
               frame(Buffer.from('[')),
               ...Array.from({ length: count }, () => frame(chunk)),
               Buffer.from('0\r\n\r\n'),

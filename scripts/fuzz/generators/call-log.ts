@@ -78,14 +78,33 @@ export const callLogGenerators: Generator[] = [
         ['no AccountSid', 'malformed', () => signedForm(Object.fromEntries(Object.entries(callback(ctx)).filter(([k]) => k !== 'AccountSid'))), [400]],
         ['a 10 kB From', 'oversized', () => signedForm(callback(ctx, { From: `${marker}${'9'.repeat(10_000)}` })), [400]],
         ['a body past the limit', 'oversized', () => signedForm(callback(ctx, { Padding: `${marker}${'x'.repeat(70_000)}` })), [413]],
-        ['JSON instead of a form', 'malformed', () => ({ headers: { 'content-type': 'application/json', 'x-twilio-signature': sign(ctx, {}) }, body: json(callback(ctx)) }), [415]],
-        ['broken JSON as text', 'malformed', () => ({ headers: { 'content-type': 'text/plain' }, body: malformedJson(rng, JSON.stringify(callback(ctx))).body }), [415]],
+        [
+          'JSON instead of a form',
+          'malformed',
+          () => ({ headers: { 'content-type': 'application/json', 'x-twilio-signature': sign(ctx, {}) }, body: json(callback(ctx)) }),
+          [415],
+        ],
+        [
+          'broken JSON as text',
+          'malformed',
+          () => ({ headers: { 'content-type': 'text/plain' }, body: malformedJson(rng, JSON.stringify(callback(ctx))).body }),
+          [415],
+        ],
       ];
       const [what, category, build, status] = rng.pick(variants);
       return [
         () => {
           const { headers, body } = build();
-          return httpStep({ endpoint: 'call-log POST /twilio/status', category, proves: `a callback with ${what} is refused (${status.join('/')}) and writes nothing`, method: 'POST', path: '/call-log/twilio/status', headers, body, expect: refused(status) });
+          return httpStep({
+            endpoint: 'call-log POST /twilio/status',
+            category,
+            proves: `a callback with ${what} is refused (${status.join('/')}) and writes nothing`,
+            method: 'POST',
+            path: '/call-log/twilio/status',
+            headers,
+            body,
+            expect: refused(status),
+          });
         },
       ];
     },
@@ -126,7 +145,7 @@ export const callLogGenerators: Generator[] = [
         ['a token that is not a JWT', async () => `Bearer ${rng.alnum(60)}`, 401],
         ['a token for another audience', async () => `Bearer ${await mint(other ?? 'x@y', `${audience}-other`)}`, 401],
         ['a token of an account that may not call it', async () => `Bearer ${await mint(`intruder-${marker}@evil.iam.gserviceaccount.com`)}`, 403],
-        ['a token of the other endpoint\'s caller', async () => `Bearer ${await mint(other ?? 'x@y')}`, 403],
+        ["a token of the other endpoint's caller", async () => `Bearer ${await mint(other ?? 'x@y')}`, 403],
       ];
       const [what, token, status] = rng.pick(variants);
       return [

@@ -51,7 +51,10 @@ async function hostileAuthorization(ctx: GenContext): Promise<{ what: string; au
     async () => ['an unsigned (alg none) token', `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${p}.`],
     async () => [
       'an HS256 token signed with the company secret',
-      `Bearer ${await new SignJWT(payload).setProtectedHeader({ alg: 'HS256', kid: (JSON.parse(Buffer.from(h, 'base64url').toString()) as { kid: string }).kid }).sign(companySecret)}`,
+      'Bearer ' +
+        (await new SignJWT(payload)
+          .setProtectedHeader({ alg: 'HS256', kid: (JSON.parse(Buffer.from(h, 'base64url').toString()) as { kid: string }).kid })
+          .sign(companySecret)),
     ],
     async () => ['a truncated signature', `Bearer ${good.slice(0, -6)}`],
     async () => ['random text', `Bearer ${rng.alnum(rng.int(1, 300))}`],
@@ -121,17 +124,47 @@ export const ccaipSdkGenerators: Generator[] = [
       const { rng, marker } = ctx;
       const valid = JSON.stringify({ device_token: `${marker}${rng.hex(32)}` });
       const variants: Array<() => { what: string; category: Category; body: Buffer; headers: Record<string, string>; expect: Expectation }> = [
-        () => ({ what: 'an allowed device token', category: 'valid', body: Buffer.from(valid), headers: { 'content-type': 'application/json' }, expect: accepted }),
-        () => ({ what: 'the payload wrapped in "payload"', category: 'valid', body: json({ payload: JSON.parse(valid) }), headers: { 'content-type': 'application/json' }, expect: accepted }),
+        () => ({
+          what: 'an allowed device token',
+          category: 'valid',
+          body: Buffer.from(valid),
+          headers: { 'content-type': 'application/json' },
+          expect: accepted,
+        }),
+        () => ({
+          what: 'the payload wrapped in "payload"',
+          category: 'valid',
+          body: json({ payload: JSON.parse(valid) }),
+          headers: { 'content-type': 'application/json' },
+          expect: accepted,
+        }),
         // Identity keys and fields not allowed are left out (named in the answer), never signed.
         () => {
           const key = rng.pick(['identifier', 'email', 'phone', 'name', 'iss', 'exp']);
-          return { what: `an identity field (${key}, left out)`, category: 'wrong-type', body: json({ ...JSON.parse(valid), [key]: `victim-${marker}` }), headers: { 'content-type': 'application/json' }, expect: accepted };
+          return {
+            what: `an identity field (${key}, left out)`,
+            category: 'wrong-type',
+            body: json({ ...JSON.parse(valid), [key]: `victim-${marker}` }),
+            headers: { 'content-type': 'application/json' },
+            expect: accepted,
+          };
         },
-        () => ({ what: 'a field that is not allowed (left out)', category: 'wrong-type', body: json({ ...JSON.parse(valid), [`x_${marker}`]: 'admin' }), headers: { 'content-type': 'application/json' }, expect: accepted }),
+        () => ({
+          what: 'a field that is not allowed (left out)',
+          category: 'wrong-type',
+          body: json({ ...JSON.parse(valid), [`x_${marker}`]: 'admin' }),
+          headers: { 'content-type': 'application/json' },
+          expect: accepted,
+        }),
         () => {
           const wrong = wrongTypeValue(rng, marker);
-          return { what: `device_token as ${wrong.what}`, category: 'wrong-type', body: json({ device_token: wrong.value }), headers: { 'content-type': 'application/json' }, expect: refused([400, 413]) };
+          return {
+            what: `device_token as ${wrong.what}`,
+            category: 'wrong-type',
+            body: json({ device_token: wrong.value }),
+            headers: { 'content-type': 'application/json' },
+            expect: refused([400, 413]),
+          };
         },
         () => {
           const v = malformedJson(rng, valid);

@@ -43,7 +43,9 @@ export const crmSecurityGenerators: Generator[] = [
         ['a filename* naming a path', `form-data; name="file"; filename*=UTF-8''..%2F..%2F${marker}`],
       ];
       const [what, disposition] = rng.pick(dispositions);
-      const body = Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: text/plain\r\n\r\nhello ${marker}\r\n--${boundary}--\r\n`);
+      const body = Buffer.from(
+        `--${boundary}\r\nContent-Disposition: ${disposition}\r\nContent-Type: text/plain\r\n\r\nhello ${marker}\r\n--${boundary}--\r\n`,
+      );
       return [
         createRecord(ctx),
         (prev) =>
@@ -106,7 +108,10 @@ export const crmSecurityGenerators: Generator[] = [
           httpStep({
             endpoint,
             category: 'wrong-signature',
-            proves: `${method} ${path} with the admin token as Basic credentials (a browser's cached login, replayed cross-site) is refused and changes nothing`,
+            proves:
+              `${method} ${path} with the admin token as Basic ` +
+              `credentials (a browser's cached login, replayed ` +
+              `cross-site) is refused and changes nothing`,
             method,
             path,
             headers: { authorization: `Basic ${Buffer.from(`admin:${token}`).toString('base64')}`, ...(body ? { 'content-type': 'application/json' } : {}) },

@@ -26,7 +26,9 @@ const recordKey: Effect = { store: 'firestore-unmarked', collection: 'crmMockKey
 export function auth(ctx: GenContext): Record<string, string> {
   const c = ctx.target.credentials;
   const header = ctx.target.env['CRM_API_KEY_HEADER'] ?? 'X-Api-Key';
-  return ctx.rng.bool() ? { authorization: `Basic ${Buffer.from(`${c.crmBasicUser}:${c.crmBasicPassword}`).toString('base64')}` } : { [header.toLowerCase()]: c.crmApiKey };
+  return ctx.rng.bool()
+    ? { authorization: `Basic ${Buffer.from(`${c.crmBasicUser}:${c.crmBasicPassword}`).toString('base64')}` }
+    : { [header.toLowerCase()]: c.crmApiKey };
 }
 
 const jsonHeaders = (ctx: GenContext) => ({ ...auth(ctx), 'content-type': 'application/json' });
@@ -136,7 +138,16 @@ export const crmGenerators: Generator[] = [
       // A refused update must leave the account as it was: read it before and after.
       const probe = steps.length;
       steps.push(() =>
-        httpStep({ endpoint: 'crm POST /accounts/search', category: 'valid', proves: 'the account as stored', method: 'POST', path: '/crm/accounts/search', headers: jsonHeaders(ctx), body: search, expect: { outcome: 'accepted', status: [200] } }),
+        httpStep({
+          endpoint: 'crm POST /accounts/search',
+          category: 'valid',
+          proves: 'the account as stored',
+          method: 'POST',
+          path: '/crm/accounts/search',
+          headers: jsonHeaders(ctx),
+          body: search,
+          expect: { outcome: 'accepted', status: [200] },
+        }),
       );
       const method = rng.pick(['PATCH', 'PUT', 'POST']);
       const field = rng.pick(Object.keys(INVALID_ACCOUNT_VALUES));
@@ -282,7 +293,9 @@ export const crmGenerators: Generator[] = [
           if (attachment === 'multipart') {
             const boundary = `----fuzz${rng.alnum(12)}`;
             const body = Buffer.from(
-              `--${boundary}\r\nContent-Disposition: form-data; name="idempotencyKey"\r\n\r\n${attachmentKey}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: text/plain\r\n\r\nhello ${marker}\r\n--${boundary}--\r\n`,
+              `--${boundary}\r\nContent-Disposition: form-data; ` +
+                `name="idempotencyKey"\r\n\r\n${attachmentKey}\r\n--${boundary}\r\nContent-Disposition: form-data; name="file"; ` +
+                `filename="${fileName}"\r\nContent-Type: text/plain\r\n\r\nhello ${marker}\r\n--${boundary}--\r\n`,
             );
             return httpStep({
               endpoint: 'crm POST /records/:id/attachments',
@@ -416,7 +429,9 @@ export const crmGenerators: Generator[] = [
           httpStep({
             endpoint,
             category,
-            proves: `a body with ${what} is refused with a message naming the problem${expect.outcome === 'handled' ? ' (or, if still valid, stored once)' : ''}`,
+            proves:
+              `a body with ${what} is refused with a message naming the ` +
+              `problem${expect.outcome === 'handled' ? ' (or, if still valid, stored once)' : ''}`,
             method: 'POST',
             path,
             headers: { ...auth(ctx), ...headers },
@@ -442,7 +457,14 @@ export const crmGenerators: Generator[] = [
         ['a missing record id', 'crm POST /records/:id/comments', 'POST', '/crm/records//comments', json({ body: marker }), [400]],
         ['a missing record id', 'crm POST /records/:id/attachments', 'POST', '/crm/records//attachments?fileName=a.txt', Buffer.from(marker), [400]],
         ['a missing account id', 'crm PATCH /accounts/:id', 'PATCH', '/crm/accounts/', json({ name: marker }), [400]],
-        ['a comment on a record that does not exist', 'crm POST /records/:id/comments', 'POST', `/crm/records/REC-${marker}/comments`, json({ body: marker }), [404]],
+        [
+          'a comment on a record that does not exist',
+          'crm POST /records/:id/comments',
+          'POST',
+          `/crm/records/REC-${marker}/comments`,
+          json({ body: marker }),
+          [404],
+        ],
         [`a record id with ${what}`, 'crm GET /records/:id', 'GET', `/crm/records${suffix}`, undefined, [200, 400, 404, 431]],
         [`an account path with ${what}`, 'crm PATCH /accounts/:id', 'PATCH', `/crm/accounts${suffix}`, json({ name: marker }), [400, 404, 405, 431]],
         ['a phone number as the record id', 'crm GET /records/:id', 'GET', `/crm/records/${encodeURIComponent(caller)}`, undefined, [200]],
@@ -477,11 +499,41 @@ export const crmGenerators: Generator[] = [
       const part = (headers: string, content: string) => `--${boundary}\r\n${headers}\r\n\r\n${content}\r\n`;
       const fileName = `${marker}.txt`;
       const variants: Array<[string, Record<string, string>, Buffer, string, number[]]> = [
-        ['a multipart body without its closing boundary', { 'content-type': `multipart/form-data; boundary=${boundary}` }, Buffer.from(part(`Content-Disposition: form-data; name="file"; filename="${fileName}"`, marker)), '', [400]],
-        ['a multipart body with another boundary', { 'content-type': `multipart/form-data; boundary=${boundary}x` }, Buffer.from(`${part(`Content-Disposition: form-data; name="file"; filename="${fileName}"`, marker)}--${boundary}--\r\n`), '', [400]],
-        ['a multipart part without headers', { 'content-type': `multipart/form-data; boundary=${boundary}` }, Buffer.from(`--${boundary}\r\n${marker}--${boundary}--\r\n`), '', [400]],
-        ['a multipart upload without a file part', { 'content-type': `multipart/form-data; boundary=${boundary}` }, Buffer.from(`${part('Content-Disposition: form-data; name="other"', marker)}--${boundary}--\r\n`), '', [400]],
-        ['an empty multipart file', { 'content-type': `multipart/form-data; boundary=${boundary}` }, Buffer.from(`${part(`Content-Disposition: form-data; name="file"; filename="${fileName}"`, '')}--${boundary}--\r\n`), '', [400]],
+        [
+          'a multipart body without its closing boundary',
+          { 'content-type': `multipart/form-data; boundary=${boundary}` },
+          Buffer.from(part(`Content-Disposition: form-data; name="file"; filename="${fileName}"`, marker)),
+          '',
+          [400],
+        ],
+        [
+          'a multipart body with another boundary',
+          { 'content-type': `multipart/form-data; boundary=${boundary}x` },
+          Buffer.from(`${part(`Content-Disposition: form-data; name="file"; filename="${fileName}"`, marker)}--${boundary}--\r\n`),
+          '',
+          [400],
+        ],
+        [
+          'a multipart part without headers',
+          { 'content-type': `multipart/form-data; boundary=${boundary}` },
+          Buffer.from(`--${boundary}\r\n${marker}--${boundary}--\r\n`),
+          '',
+          [400],
+        ],
+        [
+          'a multipart upload without a file part',
+          { 'content-type': `multipart/form-data; boundary=${boundary}` },
+          Buffer.from(`${part('Content-Disposition: form-data; name="other"', marker)}--${boundary}--\r\n`),
+          '',
+          [400],
+        ],
+        [
+          'an empty multipart file',
+          { 'content-type': `multipart/form-data; boundary=${boundary}` },
+          Buffer.from(`${part(`Content-Disposition: form-data; name="file"; filename="${fileName}"`, '')}--${boundary}--\r\n`),
+          '',
+          [400],
+        ],
         ['a file name with a slash', { 'content-type': 'text/plain' }, Buffer.from(marker), `?fileName=${encodeURIComponent(`../${fileName}`)}`, [400]],
         ['no file name', { 'content-type': 'text/plain' }, Buffer.from(marker), '', [400]],
         ['an empty file', { 'content-type': 'text/plain' }, Buffer.alloc(0), `?fileName=${fileName}`, [400]],
@@ -489,11 +541,29 @@ export const crmGenerators: Generator[] = [
         ['two sources at once', { 'content-type': 'application/json' }, json({ fileName, url: 'https://files.example/a', contentBase64: 'aGk=' }), '', [400]],
         ['a file: URL', { 'content-type': 'application/json' }, json({ fileName, url: 'file:///etc/passwd' }), '', [400]],
         ['a javascript: URL', { 'content-type': 'application/json' }, json({ fileName, url: `javascript:alert('${marker}')` }), '', [400]],
-        ['an object in a bucket that is not allowed', { 'content-type': 'application/json' }, json({ fileName, object: `gs://other-bucket/${marker}` }), '', [400]],
-        ['an object that does not exist', { 'content-type': 'application/json' }, json({ fileName, object: `gs://${bucket}/${marker}/missing.txt` }), '', [404]],
+        [
+          'an object in a bucket that is not allowed',
+          { 'content-type': 'application/json' },
+          json({ fileName, object: `gs://other-bucket/${marker}` }),
+          '',
+          [400],
+        ],
+        [
+          'an object that does not exist',
+          { 'content-type': 'application/json' },
+          json({ fileName, object: `gs://${bucket}/${marker}/missing.txt` }),
+          '',
+          [404],
+        ],
         ['an object path with ..', { 'content-type': 'application/json' }, json({ fileName, object: `gs://${bucket}/../${marker}` }), '', [400, 404]],
         ['base64 that is not base64', { 'content-type': 'application/json' }, json({ fileName, contentBase64: '***not base64***' }), '', [400]],
-        ['differing idempotency keys', { 'content-type': 'application/json', 'idempotency-key': `${marker}a` }, json({ fileName, url: 'https://files.example/a', idempotencyKey: `${marker}b` }), '', [400]],
+        [
+          'differing idempotency keys',
+          { 'content-type': 'application/json', 'idempotency-key': `${marker}a` },
+          json({ fileName, url: 'https://files.example/a', idempotencyKey: `${marker}b` }),
+          '',
+          [400],
+        ],
       ];
       const [what, headers, body, query, status] = rng.pick(variants);
       const record = newRecord(ctx);
@@ -554,16 +624,52 @@ export const crmGenerators: Generator[] = [
       const form = (v: Record<string, string>) => Buffer.from(new URLSearchParams(v).toString());
       const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
       const variants: Array<[string, Record<string, string>, Buffer, Category, number[]]> = [
-        ['client credentials in Basic', { ...formHeaders, authorization: basic(c.crmOauthClientId, c.crmOauthClientSecret) }, form({ grant_type: 'client_credentials' }), 'valid', [200]],
-        ['client credentials in the form', formHeaders, form({ grant_type: 'client_credentials', client_id: c.crmOauthClientId, client_secret: c.crmOauthClientSecret }), 'valid', [200]],
-        ['a wrong client secret', formHeaders, form({ grant_type: 'client_credentials', client_id: c.crmOauthClientId, client_secret: `${c.crmOauthClientSecret}x` }), 'wrong-signature', [401]],
-        ['an unknown client', { ...formHeaders, authorization: basic(`${marker}client`, c.crmOauthClientSecret) }, form({ grant_type: 'client_credentials' }), 'wrong-signature', [401]],
+        [
+          'client credentials in Basic',
+          { ...formHeaders, authorization: basic(c.crmOauthClientId, c.crmOauthClientSecret) },
+          form({ grant_type: 'client_credentials' }),
+          'valid',
+          [200],
+        ],
+        [
+          'client credentials in the form',
+          formHeaders,
+          form({ grant_type: 'client_credentials', client_id: c.crmOauthClientId, client_secret: c.crmOauthClientSecret }),
+          'valid',
+          [200],
+        ],
+        [
+          'a wrong client secret',
+          formHeaders,
+          form({ grant_type: 'client_credentials', client_id: c.crmOauthClientId, client_secret: `${c.crmOauthClientSecret}x` }),
+          'wrong-signature',
+          [401],
+        ],
+        [
+          'an unknown client',
+          { ...formHeaders, authorization: basic(`${marker}client`, c.crmOauthClientSecret) },
+          form({ grant_type: 'client_credentials' }),
+          'wrong-signature',
+          [401],
+        ],
         ['no client credentials', formHeaders, form({ grant_type: 'client_credentials' }), 'wrong-signature', [401]],
         ['no grant type', formHeaders, form({ client_id: c.crmOauthClientId, client_secret: c.crmOauthClientSecret }), 'wrong-type', [400]],
         ['the password grant', formHeaders, form({ grant_type: 'password', username: marker, password: marker }), 'wrong-type', [400]],
         ['parameters as arrays', formHeaders, Buffer.from(`grant_type=client_credentials&client_id[]=${marker}&client_secret[a]=b`), 'wrong-type', [400]],
-        ['a 600-character secret', formHeaders, form({ grant_type: 'client_credentials', client_id: c.crmOauthClientId, client_secret: 's'.repeat(600) }), 'oversized', [400]],
-        ['a JSON body with a wrong secret', { 'content-type': 'application/json' }, json({ grant_type: 'client_credentials', client_id: c.crmOauthClientId, client_secret: marker }), 'wrong-signature', [401]],
+        [
+          'a 600-character secret',
+          formHeaders,
+          form({ grant_type: 'client_credentials', client_id: c.crmOauthClientId, client_secret: 's'.repeat(600) }),
+          'oversized',
+          [400],
+        ],
+        [
+          'a JSON body with a wrong secret',
+          { 'content-type': 'application/json' },
+          json({ grant_type: 'client_credentials', client_id: c.crmOauthClientId, client_secret: marker }),
+          'wrong-signature',
+          [401],
+        ],
       ];
       if (rng.bool(0.3)) {
         // Tokens as the function signs them (key derived from the client secret), but expired or for another client.
@@ -571,11 +677,16 @@ export const crmGenerators: Generator[] = [
         const [label, claims] = rng.pick<[string, Record<string, unknown>]>([
           ['an expired token', { sub: c.crmOauthClientId, iat: Math.floor(Date.now() / 1000) - 7200, exp: Math.floor(Date.now() / 1000) - 3600 }],
           ['a token of another client', { sub: `${marker}client`, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 }],
-          ['a token for another audience', { sub: c.crmOauthClientId, aud: 'elsewhere', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 }],
+          [
+            'a token for another audience',
+            { sub: c.crmOauthClientId, aud: 'elsewhere', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 },
+          ],
         ]);
         return [
           async () => {
-            const token = await new SignJWT({ scope: 'crm', iss: 'ccbridge-crm', aud: 'ccbridge-crm', ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(key);
+            const token = await new SignJWT({ scope: 'crm', iss: 'ccbridge-crm', aud: 'ccbridge-crm', ...claims })
+              .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+              .sign(key);
             return httpStep({
               endpoint: 'crm POST /accounts/search',
               category: 'replayed',
@@ -614,7 +725,8 @@ export const crmGenerators: Generator[] = [
             token = '';
           }
           const [h, p, s] = token.split('.');
-          const forged = `${h}.${Buffer.from(JSON.stringify({ sub: c.crmOauthClientId, exp: 9_999_999_999, iss: 'ccbridge-crm', aud: 'ccbridge-crm' })).toString('base64url')}.${s}`;
+          const forgedPayload = Buffer.from(JSON.stringify({ sub: c.crmOauthClientId, exp: 9_999_999_999, iss: 'ccbridge-crm', aud: 'ccbridge-crm' }));
+          const forged = `${h}.${forgedPayload.toString('base64url')}.${s}`;
           return httpStep({
             endpoint: 'crm POST /accounts/search',
             category: tamper ? 'wrong-signature' : 'valid',
@@ -642,24 +754,128 @@ export const crmGenerators: Generator[] = [
         ['reset without the admin token', 'POST', '/crm/admin/reset', 'crm POST /admin/reset', {}, undefined, refused([401])],
         ['reset with a wrong admin token', 'POST', '/crm/admin/reset', 'crm POST /admin/reset', { 'x-admin-token': `${admin}x` }, undefined, refused([401])],
         ['reset with the contract credentials', 'POST', '/crm/admin/reset', 'crm POST /admin/reset', auth(ctx), undefined, refused([401])],
-        ['reset with options of the wrong type', 'POST', '/crm/admin/reset', 'crm POST /admin/reset', { ...good, 'content-type': 'application/json' }, json({ journal: 'yes' }), refused([400])],
-        ['reset with an unknown option', 'POST', '/crm/admin/reset', 'crm POST /admin/reset', { ...good, 'content-type': 'application/json' }, json({ everything: true, marker }), refused([400])],
-        ['reset with broken JSON', 'POST', '/crm/admin/reset', 'crm POST /admin/reset', { ...good, 'content-type': 'application/json' }, Buffer.from('{"journal":'), refused([400])],
-        ['a fault without the admin token', 'POST', '/crm/admin/faults', 'crm POST /admin/faults', { 'content-type': 'application/json' }, json({ operation: 'createRecord', status: 503, note: marker }), refused([401])],
-        ['a fault with a success status', 'POST', '/crm/admin/faults', 'crm POST /admin/faults', { ...good, 'content-type': 'application/json' }, json({ operation: 'createRecord', status: 200, note: marker }), refused([400])],
-        ['a fault for an unknown operation', 'POST', '/crm/admin/faults', 'crm POST /admin/faults', { ...good, 'content-type': 'application/json' }, json({ operation: `${marker}op`, status: 503 }), refused([400])],
-        ['a fault with both operation and endpoint', 'POST', '/crm/admin/faults', 'crm POST /admin/faults', { ...good, 'content-type': 'application/json' }, json({ operation: 'createRecord', endpoint: 'POST /records', status: 503, note: marker }), refused([400])],
-        ['a fault with nothing to do', 'POST', '/crm/admin/faults', 'crm POST /admin/faults', { ...good, 'content-type': 'application/json' }, json({ operation: 'createRecord', note: marker }), refused([400])],
-        ['a fault list with one bad entry', 'POST', '/crm/admin/faults', 'crm POST /admin/faults', { ...good, 'content-type': 'application/json' }, json({ faults: [{ operation: 'findAccount', latencyMs: 1, times: 1, note: marker }, { operation: 'nope' }] }), refused([400])],
+        [
+          'reset with options of the wrong type',
+          'POST',
+          '/crm/admin/reset',
+          'crm POST /admin/reset',
+          { ...good, 'content-type': 'application/json' },
+          json({ journal: 'yes' }),
+          refused([400]),
+        ],
+        [
+          'reset with an unknown option',
+          'POST',
+          '/crm/admin/reset',
+          'crm POST /admin/reset',
+          { ...good, 'content-type': 'application/json' },
+          json({ everything: true, marker }),
+          refused([400]),
+        ],
+        [
+          'reset with broken JSON',
+          'POST',
+          '/crm/admin/reset',
+          'crm POST /admin/reset',
+          { ...good, 'content-type': 'application/json' },
+          Buffer.from('{"journal":'),
+          refused([400]),
+        ],
+        [
+          'a fault without the admin token',
+          'POST',
+          '/crm/admin/faults',
+          'crm POST /admin/faults',
+          { 'content-type': 'application/json' },
+          json({ operation: 'createRecord', status: 503, note: marker }),
+          refused([401]),
+        ],
+        [
+          'a fault with a success status',
+          'POST',
+          '/crm/admin/faults',
+          'crm POST /admin/faults',
+          { ...good, 'content-type': 'application/json' },
+          json({ operation: 'createRecord', status: 200, note: marker }),
+          refused([400]),
+        ],
+        [
+          'a fault for an unknown operation',
+          'POST',
+          '/crm/admin/faults',
+          'crm POST /admin/faults',
+          { ...good, 'content-type': 'application/json' },
+          json({ operation: `${marker}op`, status: 503 }),
+          refused([400]),
+        ],
+        [
+          'a fault with both operation and endpoint',
+          'POST',
+          '/crm/admin/faults',
+          'crm POST /admin/faults',
+          { ...good, 'content-type': 'application/json' },
+          json({ operation: 'createRecord', endpoint: 'POST /records', status: 503, note: marker }),
+          refused([400]),
+        ],
+        [
+          'a fault with nothing to do',
+          'POST',
+          '/crm/admin/faults',
+          'crm POST /admin/faults',
+          { ...good, 'content-type': 'application/json' },
+          json({ operation: 'createRecord', note: marker }),
+          refused([400]),
+        ],
+        [
+          'a fault list with one bad entry',
+          'POST',
+          '/crm/admin/faults',
+          'crm POST /admin/faults',
+          { ...good, 'content-type': 'application/json' },
+          json({ faults: [{ operation: 'findAccount', latencyMs: 1, times: 1, note: marker }, { operation: 'nope' }] }),
+          refused([400]),
+        ],
         ['clearing faults without the admin token', 'DELETE', '/crm/admin/faults', 'crm DELETE /admin/faults', {}, undefined, refused([401])],
         ['deleting a fault without the admin token', 'DELETE', `/crm/admin/faults/F-${marker}`, 'crm DELETE /admin/faults/:id', {}, undefined, refused([401])],
         ['the journal with a limit that is not a number', 'GET', '/crm/admin/journal?limit=lots', 'crm GET /admin/journal', good, undefined, refused([400])],
         ['the journal with a limit of 0', 'GET', '/crm/admin/journal?limit=0', 'crm GET /admin/journal', good, undefined, refused([400])],
         ['the journal without the admin token', 'GET', '/crm/admin/journal', 'crm GET /admin/journal', {}, undefined, refused([401])],
-        ['the data dump with a Basic admin token', 'GET', '/crm/admin/data', 'crm GET /admin/data', { authorization: `Basic ${Buffer.from(`admin:${admin}`).toString('base64')}` }, undefined, { outcome: 'accepted', status: [200] }],
-        ['the session page without the admin token', 'GET', `/crm/admin/view/sessions/${marker}`, 'crm GET /admin/view/sessions/:id', {}, undefined, refused([401])],
-        ['the record page of an unknown record', 'GET', `/crm/admin/view/records/REC-${marker}`, 'crm GET /admin/view/records/:id', good, undefined, refused([404])],
-        ['a session page with markup in its id', 'GET', `/crm/admin/view/sessions/${encodeURIComponent(`<script>${marker}</script>`)}`, 'crm GET /admin/view/sessions/:id', good, undefined, { outcome: 'accepted', status: [200] }],
+        [
+          'the data dump with a Basic admin token',
+          'GET',
+          '/crm/admin/data',
+          'crm GET /admin/data',
+          { authorization: `Basic ${Buffer.from(`admin:${admin}`).toString('base64')}` },
+          undefined,
+          { outcome: 'accepted', status: [200] },
+        ],
+        [
+          'the session page without the admin token',
+          'GET',
+          `/crm/admin/view/sessions/${marker}`,
+          'crm GET /admin/view/sessions/:id',
+          {},
+          undefined,
+          refused([401]),
+        ],
+        [
+          'the record page of an unknown record',
+          'GET',
+          `/crm/admin/view/records/REC-${marker}`,
+          'crm GET /admin/view/records/:id',
+          good,
+          undefined,
+          refused([404]),
+        ],
+        [
+          'a session page with markup in its id',
+          'GET',
+          `/crm/admin/view/sessions/${encodeURIComponent(`<script>${marker}</script>`)}`,
+          'crm GET /admin/view/sessions/:id',
+          good,
+          undefined,
+          { outcome: 'accepted', status: [200] },
+        ],
       ];
       const [what, method, path, endpoint, headers, body, expect] = rng.pick(variants);
       return [
@@ -667,7 +883,9 @@ export const crmGenerators: Generator[] = [
           httpStep({
             endpoint,
             category: expect.outcome === 'accepted' ? 'valid' : 'wrong-signature',
-            proves: `the mock's admin surface: ${what} ${expect.outcome === 'accepted' ? 'is answered' : `is refused (${expect.status?.join('/')})`} and changes nothing`,
+            proves:
+              `the mock's admin surface: ${what} ` +
+              `${expect.outcome === 'accepted' ? 'is answered' : `is refused (${expect.status?.join('/')})`} and changes nothing`,
             method,
             path,
             headers,

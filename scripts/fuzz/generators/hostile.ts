@@ -48,7 +48,13 @@ export function malformedJson(rng: Rng, valid: string): BodyVariant {
   const [what, make] = rng.pick(variants);
   const raw = make();
   // Top-level scalars other than null pass JSON.parse; the framework's strict parser refuses them all.
-  return { category: 'malformed', what: `malformed JSON (${what})`, body: Buffer.isBuffer(raw) ? raw : Buffer.from(raw), headers: { 'content-type': 'application/json' }, framework: true };
+  return {
+    category: 'malformed',
+    what: `malformed JSON (${what})`,
+    body: Buffer.isBuffer(raw) ? raw : Buffer.from(raw),
+    headers: { 'content-type': 'application/json' },
+    framework: true,
+  };
 }
 
 /** Bodies that parse but are absurd: deep nesting, huge key counts, prototype keys, non-objects. */
@@ -66,12 +72,24 @@ export function absurdJson(rng: Rng, marker: string): BodyVariant {
     ['huge numbers', () => `{"n":1e400,"m":-1e400,"z":-0,"x":"${marker}"}`],
   ];
   const [what, make] = rng.pick(variants);
-  return { category: 'wrong-type', what: `JSON body with ${what}`, body: Buffer.from(make()), headers: { 'content-type': 'application/json' }, framework: false };
+  return {
+    category: 'wrong-type',
+    what: `JSON body with ${what}`,
+    body: Buffer.from(make()),
+    headers: { 'content-type': 'application/json' },
+    framework: false,
+  };
 }
 
 /** A body sent with a media type or encoding that does not match it. */
 export function wrongMediaType(rng: Rng, valid: string): BodyVariant {
-  const lenient = new Set(['JSON as text/plain', 'JSON as XML', 'JSON without a content type', 'multipart without boundary', 'content type with garbage parameters']);
+  const lenient = new Set([
+    'JSON as text/plain',
+    'JSON as XML',
+    'JSON without a content type',
+    'multipart without boundary',
+    'content type with garbage parameters',
+  ]);
   const variants: Array<[string, Record<string, string>, Buffer, boolean]> = [
     ['JSON as text/plain', { 'content-type': 'text/plain' }, Buffer.from(valid), false],
     ['JSON as form', { 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from(valid), false],
@@ -80,14 +98,29 @@ export function wrongMediaType(rng: Rng, valid: string): BodyVariant {
     ['multipart without boundary', { 'content-type': 'multipart/form-data' }, Buffer.from(valid), false],
     ['unsupported charset', { 'content-type': `application/json; charset=${rng.pick(['bogus', 'x-hostile', 'ebcdic-xx'])}` }, Buffer.from(valid), true],
     ['UTF-16 charset', { 'content-type': 'application/json; charset=utf-16' }, Buffer.from(valid), true],
-    ['unknown content-encoding', { 'content-type': 'application/json', 'content-encoding': rng.pick(['br2', 'compress', 'x-hostile']) }, Buffer.from(valid), true],
+    [
+      'unknown content-encoding',
+      { 'content-type': 'application/json', 'content-encoding': rng.pick(['br2', 'compress', 'x-hostile']) },
+      Buffer.from(valid),
+      true,
+    ],
     ['gzip header on plain bytes', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, Buffer.from(valid), true],
     ['deflate header on plain bytes', { 'content-type': 'application/json', 'content-encoding': 'deflate' }, Buffer.from(valid), true],
     ['gzip cut short', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(Buffer.from(valid)).subarray(0, 12), true],
     ['content type with garbage parameters', { 'content-type': 'application/json; ;;=; boundary' }, Buffer.from(valid), true],
     ['CloudEvents JSON type, broken', { 'content-type': 'application/cloudevents+json' }, Buffer.from(valid.slice(0, -1)), true],
-    ['form with nested brackets', { 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from('a[b][c][d][e][f][g][h][i][j][k]=1&b[]=1&b[]=2&c[__proto__][x]=1'), false],
-    ['form with 2 000 parameters', { 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from(Array.from({ length: 2_000 }, (_, i) => `p${i}=1`).join('&')), true],
+    [
+      'form with nested brackets',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      Buffer.from('a[b][c][d][e][f][g][h][i][j][k]=1&b[]=1&b[]=2&c[__proto__][x]=1'),
+      false,
+    ],
+    [
+      'form with 2 000 parameters',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      Buffer.from(Array.from({ length: 2_000 }, (_, i) => `p${i}=1`).join('&')),
+      true,
+    ],
   ];
   const [what, headers, body, framework] = rng.pick(variants);
   return { category: 'malformed', what, body, headers, framework, mayBeAccepted: lenient.has(what), intact: body.equals(Buffer.from(valid)) };
@@ -153,7 +186,13 @@ export function truncatedRaw(rng: Rng, spec: HttpRequestSpec): { what: string; r
   const variants: Array<() => { what: string; raw: RawRequestSpec; answers: 'none' | 'protocol' | 'application' }> = [
     () => ({
       what: `Content-Length ${body.length + 100} but ${cut} bytes sent, then the connection is cut`,
-      raw: { ...base, transport: 'raw', chunks: [head({ 'content-length': String(body.length + 100) }), body.subarray(0, cut)], ending: 'cut', pauseMs: rng.int(10, 120) },
+      raw: {
+        ...base,
+        transport: 'raw',
+        chunks: [head({ 'content-length': String(body.length + 100) }), body.subarray(0, cut)],
+        ending: 'cut',
+        pauseMs: rng.int(10, 120),
+      },
       answers: 'none',
     }),
     () => ({
@@ -166,7 +205,12 @@ export function truncatedRaw(rng: Rng, spec: HttpRequestSpec): { what: string; r
       raw: {
         ...base,
         transport: 'raw',
-        chunks: [head({ 'transfer-encoding': 'chunked' }, ['content-length']), Buffer.from(`${cut.toString(16)}\r\n`), body.subarray(0, cut), Buffer.from('\r\n')],
+        chunks: [
+          head({ 'transfer-encoding': 'chunked' }, ['content-length']),
+          Buffer.from(`${cut.toString(16)}\r\n`),
+          body.subarray(0, cut),
+          Buffer.from('\r\n'),
+        ],
         ending: 'cut',
         pauseMs: rng.int(10, 120),
       },
@@ -174,7 +218,12 @@ export function truncatedRaw(rng: Rng, spec: HttpRequestSpec): { what: string; r
     }),
     () => ({
       what: 'chunk size that is not hexadecimal',
-      raw: { ...base, transport: 'raw', chunks: [head({ 'transfer-encoding': 'chunked' }, ['content-length']), Buffer.from('zz\r\nabc\r\n0\r\n\r\n')], ending: 'wait' },
+      raw: {
+        ...base,
+        transport: 'raw',
+        chunks: [head({ 'transfer-encoding': 'chunked' }, ['content-length']), Buffer.from('zz\r\nabc\r\n0\r\n\r\n')],
+        ending: 'wait',
+      },
       answers: 'protocol',
     }),
     () => ({
@@ -182,7 +231,12 @@ export function truncatedRaw(rng: Rng, spec: HttpRequestSpec): { what: string; r
       raw: {
         ...base,
         transport: 'raw',
-        chunks: [head({ 'content-length': String(body.length), 'transfer-encoding': 'chunked' }), Buffer.from(`${body.length.toString(16)}\r\n`), body, Buffer.from('\r\n0\r\n\r\n')],
+        chunks: [
+          head({ 'content-length': String(body.length), 'transfer-encoding': 'chunked' }),
+          Buffer.from(`${body.length.toString(16)}\r\n`),
+          body,
+          Buffer.from('\r\n0\r\n\r\n'),
+        ],
         ending: 'wait',
       },
       answers: 'protocol',
@@ -199,22 +253,43 @@ export function truncatedRaw(rng: Rng, spec: HttpRequestSpec): { what: string; r
     }),
     () => ({
       what: 'a header line without a colon',
-      raw: { ...base, transport: 'raw', chunks: [Buffer.from(`${spec.method} ${spec.path} HTTP/1.1\r\nhost: 127.0.0.1\r\nthis is not a header\r\n\r\n`)], ending: 'wait' },
+      raw: {
+        ...base,
+        transport: 'raw',
+        chunks: [Buffer.from(`${spec.method} ${spec.path} HTTP/1.1\r\nhost: 127.0.0.1\r\nthis is not a header\r\n\r\n`)],
+        ending: 'wait',
+      },
       answers: 'protocol',
     }),
     () => ({
       what: 'a control character in a header value',
-      raw: { ...base, transport: 'raw', chunks: [Buffer.from(`${spec.method} ${spec.path} HTTP/1.1\r\nhost: 127.0.0.1\r\nx-bad: a\u0001b\r\ncontent-length: 0\r\n\r\n`)], ending: 'wait' },
+      raw: {
+        ...base,
+        transport: 'raw',
+        chunks: [Buffer.from(`${spec.method} ${spec.path} HTTP/1.1\r\nhost: 127.0.0.1\r\nx-bad: a\u0001b\r\ncontent-length: 0\r\n\r\n`)],
+        ending: 'wait',
+      },
       answers: 'protocol',
     }),
     () => ({
       what: 'an unknown HTTP version',
-      raw: { ...base, transport: 'raw', chunks: [Buffer.from(`${spec.method} ${spec.path} HTTP/9.9\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\n\r\n`)], ending: 'wait' },
+      raw: {
+        ...base,
+        transport: 'raw',
+        chunks: [Buffer.from(`${spec.method} ${spec.path} HTTP/9.9\r\nhost: 127.0.0.1\r\ncontent-length: 0\r\n\r\n`)],
+        ending: 'wait',
+      },
       answers: 'protocol',
     }),
     () => ({
       what: 'Expect: 100-continue, then nothing and a cut',
-      raw: { ...base, transport: 'raw', chunks: [head({ 'content-length': String(body.length), expect: '100-continue' })], ending: 'cut', pauseMs: rng.int(20, 120) },
+      raw: {
+        ...base,
+        transport: 'raw',
+        chunks: [head({ 'content-length': String(body.length), expect: '100-continue' })],
+        ending: 'cut',
+        pauseMs: rng.int(20, 120),
+      },
       answers: 'none',
     }),
     () => ({
@@ -264,7 +339,15 @@ export interface Phone {
 export function phone(rng: Rng, unique?: number): Phone {
   const area = unique === undefined ? rng.pick(AREAS) : AREAS[Math.floor(unique / 10_000) % AREAS.length]!;
   const line = String(unique === undefined ? rng.int(100, 9999) : unique % 10_000).padStart(4, '0');
-  const spellings = [`+1${area}555${line}`, `(${area}) 555-${line}`, `${area}.555.${line}`, `1-${area}-555-${line}`, `tel:+1${area}555${line}`, `+1 ${area} 555 ${line}`, `1${area}555${line}`];
+  const spellings = [
+    `+1${area}555${line}`,
+    `(${area}) 555-${line}`,
+    `${area}.555.${line}`,
+    `1-${area}-555-${line}`,
+    `tel:+1${area}555${line}`,
+    `+1 ${area} 555 ${line}`,
+    `1${area}555${line}`,
+  ];
   return { text: rng.pick(spellings) };
 }
 

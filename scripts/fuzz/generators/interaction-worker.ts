@@ -36,24 +36,67 @@ function hostileQueuedEvent(ctx: GenContext): { what: string; data: unknown } {
   const engagement = `${marker}e${rng.alnum(6)}`;
   const base = { v: 1, key: `${marker}k`, source: 'webhook', receivedAt: new Date().toISOString() };
   const variants: Array<[string, unknown]> = [
-    ['a message of version 2', { ...base, v: 2, envelope: { event: 'contact_center.engagement_note_added', payload: { object: { engagement_id: engagement, note_id: 'n' } } } }],
+    [
+      'a message of version 2',
+      { ...base, v: 2, envelope: { event: 'contact_center.engagement_note_added', payload: { object: { engagement_id: engagement, note_id: 'n' } } } },
+    ],
     ['no envelope', base],
     ['an envelope without an event', { ...base, envelope: { payload: { object: { engagement_id: engagement } } } }],
     ['a source that is neither webhook nor reconcile', { ...base, source: 'attacker', envelope: { event: 'contact_center.recording_completed' } }],
-    ['a recording event without a recording id', { ...base, envelope: { event: 'contact_center.recording_completed', event_ts: Date.now(), payload: { object: { engagement_id: engagement } } } }],
-    ['a note event without an engagement', { ...base, envelope: { event: 'contact_center.engagement_note_added', event_ts: Date.now(), payload: { object: { note_id: marker, note: 'x' } } } }],
-    ['a disposition with an object id', { ...base, envelope: { event: 'contact_center.engagement_disposition_added', event_ts: Date.now(), payload: { object: { engagement_id: { marker }, disposition_id: [] } } } }],
-    ['a download URL that is not a URL', { ...base, envelope: { event: 'contact_center.recording_completed', event_ts: Date.now(), payload: { object: { engagement_id: engagement, recording_id: `${marker}r`, download_url: 'not a url' } } } }],
+    [
+      'a recording event without a recording id',
+      { ...base, envelope: { event: 'contact_center.recording_completed', event_ts: Date.now(), payload: { object: { engagement_id: engagement } } } },
+    ],
+    [
+      'a note event without an engagement',
+      { ...base, envelope: { event: 'contact_center.engagement_note_added', event_ts: Date.now(), payload: { object: { note_id: marker, note: 'x' } } } },
+    ],
+    [
+      'a disposition with an object id',
+      {
+        ...base,
+        envelope: {
+          event: 'contact_center.engagement_disposition_added',
+          event_ts: Date.now(),
+          payload: { object: { engagement_id: { marker }, disposition_id: [] } },
+        },
+      },
+    ],
+    [
+      'a download URL that is not a URL',
+      {
+        ...base,
+        envelope: {
+          event: 'contact_center.recording_completed',
+          event_ts: Date.now(),
+          payload: { object: { engagement_id: engagement, recording_id: `${marker}r`, download_url: 'not a url' } },
+        },
+      },
+    ],
     // Out of the Date range (±8.64e15 ms): an event time that cannot be a date.
     [
       'an event time beyond the last representable date',
-      { ...base, envelope: { event: 'contact_center.engagement_note_added', event_ts: 9_000_000_000_000_000, payload: { object: { engagement_id: engagement, note_id: `${marker}n`, note: 'x' } } } },
+      {
+        ...base,
+        envelope: {
+          event: 'contact_center.engagement_note_added',
+          event_ts: 9_000_000_000_000_000,
+          payload: { object: { engagement_id: engagement, note_id: `${marker}n`, note: 'x' } },
+        },
+      },
     ],
     [
       'no event time and a receivedAt that is not a time',
-      { ...base, receivedAt: `${marker}-not-a-time`, envelope: { event: 'contact_center.engagement_disposition_added', payload: { object: { engagement_id: engagement, disposition_id: `${marker}d` } } } },
+      {
+        ...base,
+        receivedAt: `${marker}-not-a-time`,
+        envelope: { event: 'contact_center.engagement_disposition_added', payload: { object: { engagement_id: engagement, disposition_id: `${marker}d` } } },
+      },
     ],
-    ['an unknown event type (no work)', { ...base, envelope: { event: `contact_center.${marker}_unknown`, payload: { object: { engagement_id: engagement } } } }],
+    [
+      'an unknown event type (no work)',
+      { ...base, envelope: { event: `contact_center.${marker}_unknown`, payload: { object: { engagement_id: engagement } } } },
+    ],
   ];
   const [what, data] = rng.pick(variants);
   return { what, data };
@@ -70,7 +113,13 @@ export const interactionWorkerGenerators: Generator[] = [
       const id = `${marker}m${rng.alnum(6)}`;
       const q = hostileQueuedEvent(ctx);
       const variants: Array<[string, unknown]> = [
-        [`a queued event with ${q.what}`, { message: { data: b64(q.data), messageId: id, attributes: { event: 'x' } }, subscription: 'projects/ccbridge-local/subscriptions/interaction-worker-push' }],
+        [
+          `a queued event with ${q.what}`,
+          {
+            message: { data: b64(q.data), messageId: id, attributes: { event: 'x' } },
+            subscription: 'projects/ccbridge-local/subscriptions/interaction-worker-push',
+          },
+        ],
         ['data that is not base64', { message: { data: `!!${marker}!!`, messageId: id } }],
         ['data that is not JSON', { message: { data: b64(`not json ${marker}`), messageId: id } }],
         ['data that is a JSON string', { message: { data: b64(JSON.stringify(marker)), messageId: id } }],
@@ -80,7 +129,10 @@ export const interactionWorkerGenerators: Generator[] = [
         ['attributes that are not strings', { message: { data: b64(q.data), messageId: id, attributes: { n: 1, o: { marker } } } }],
         ['a delivery attempt that is text', { message: { data: b64(q.data), messageId: id }, deliveryAttempt: 'third' }],
         ['a 2 MB message', { message: { data: b64({ marker, pad: 'p'.repeat(2_000_000) }), messageId: id } }],
-        ['data nesting 30 000 levels', { message: { data: Buffer.from(`${'{"a":'.repeat(30_000)}"${marker}"${'}'.repeat(30_000)}`).toString('base64'), messageId: id } }],
+        [
+          'data nesting 30 000 levels',
+          { message: { data: Buffer.from(`${'{"a":'.repeat(30_000)}"${marker}"${'}'.repeat(30_000)}`).toString('base64'), messageId: id } },
+        ],
       ];
       const [what, body] = rng.pick(variants);
       return [
@@ -112,9 +164,21 @@ export const interactionWorkerGenerators: Generator[] = [
         ['no ce-id', drop('ce-id'), json(valid)],
         ['CloudEvents 0.3', { ...headers, 'ce-specversion': '0.3' }, json(valid)],
         ['an unknown event type', { ...headers, 'ce-type': `${marker}.unknown` }, json(valid)],
-        ['a structured CloudEvent without data', { 'content-type': 'application/cloudevents+json' }, json({ specversion: '1.0', id, source: marker, type: 'google.cloud.pubsub.topic.v1.messagePublished' })],
-        ['a structured CloudEvent with string data', { 'content-type': 'application/cloudevents+json' }, json({ specversion: '1.0', id, source: marker, type: 't', data: marker })],
-        ['a legacy background event', { 'content-type': 'application/json' }, json({ context: { eventId: id, eventType: 'google.pubsub.topic.publish' }, data: { data: b64(marker) } })],
+        [
+          'a structured CloudEvent without data',
+          { 'content-type': 'application/cloudevents+json' },
+          json({ specversion: '1.0', id, source: marker, type: 'google.cloud.pubsub.topic.v1.messagePublished' }),
+        ],
+        [
+          'a structured CloudEvent with string data',
+          { 'content-type': 'application/cloudevents+json' },
+          json({ specversion: '1.0', id, source: marker, type: 't', data: marker }),
+        ],
+        [
+          'a legacy background event',
+          { 'content-type': 'application/json' },
+          json({ context: { eventId: id, eventType: 'google.pubsub.topic.publish' }, data: { data: b64(marker) } }),
+        ],
         ['text instead of JSON', { ...headers, 'content-type': 'text/plain' }, Buffer.from(marker)],
         ['an empty body', headers, Buffer.alloc(0)],
         ['a JSON array', headers, json([valid])],
@@ -161,13 +225,19 @@ export const interactionWorkerGenerators: Generator[] = [
       const body = json({ message: { data: b64(hostileQueuedEvent(ctx).data), messageId: id } });
       return [
         async () => {
-          const t = truncatedRaw(ctx.rng, { transport: 'http', method: 'POST', path: '/interaction-worker/', headers: { ...headers, ...(await pushAuthorization(ctx)) }, body });
+          const t = truncatedRaw(ctx.rng, {
+            transport: 'http',
+            method: 'POST',
+            path: '/interaction-worker/',
+            headers: { ...headers, ...(await pushAuthorization(ctx)) },
+            body,
+          });
           return {
-          endpoint: ENDPOINT,
-          category: 'truncated',
-          proves: `a push sent with ${t.what} writes nothing`,
-          request: t.raw,
-          expect: { outcome: t.answers === 'none' ? 'cut' : 'handled', errorShape: 'protocol' },
+            endpoint: ENDPOINT,
+            category: 'truncated',
+            proves: `a push sent with ${t.what} writes nothing`,
+            request: t.raw,
+            expect: { outcome: t.answers === 'none' ? 'cut' : 'handled', errorShape: 'protocol' },
           };
         },
       ];

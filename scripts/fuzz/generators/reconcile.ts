@@ -28,7 +28,9 @@ const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64ur
 function foreignToken(audience: string, email: string): string {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
   const now = Math.floor(Date.now() / 1000);
-  const head = `${b64url({ alg: 'RS256', kid: 'fuzz', typ: 'JWT' })}.${b64url({ iss: 'https://accounts.google.com', aud: audience, email, email_verified: true, iat: now, exp: now + 600, sub: '1' })}`;
+  const head =
+    `${b64url({ alg: 'RS256', kid: 'fuzz', typ: 'JWT' })}.` +
+    `${b64url({ iss: 'https://accounts.google.com', aud: audience, email, email_verified: true, iat: now, exp: now + 600, sub: '1' })}`;
   return `${head}.${createSign('RSA-SHA256').update(head).sign(privateKey).toString('base64url')}`;
 }
 
@@ -55,14 +57,32 @@ export const reconcileGenerators: Generator[] = [
         ['a token that is not a JWT', async () => `Bearer ${rng.alnum(60)}`, 401],
         ['a valid token without "Bearer"', async () => mint({ audience, email: rightCaller }), 401],
         ['a token for another audience', async () => `Bearer ${await mint({ audience: `${audience}-other`, email: rightCaller })}`, 401],
-        ['a token of a service account that may not call it', async () => `Bearer ${await mint({ audience, email: `intruder-${marker}@evil.iam.gserviceaccount.com` })}`, 403],
+        [
+          'a token of a service account that may not call it',
+          async () => `Bearer ${await mint({ audience, email: `intruder-${marker}@evil.iam.gserviceaccount.com` })}`,
+          403,
+        ],
         ['a token of the other allowed caller', async () => `Bearer ${await mint({ audience, email: wrongCaller })}`, 403],
         ['an expired token', async () => `Bearer ${await mint({ audience, email: rightCaller, issuedAt: now - 7200, expiresInSeconds: 3600 })}`, 401],
         ['a token from another issuer', async () => `Bearer ${await mint({ audience, email: rightCaller, issuer: 'https://evil.example' })}`, 401],
         ['a token signed by an unknown key', async () => `Bearer ${foreignToken(audience, rightCaller)}`, 401],
-        ['an unsigned token', async () => `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url({ aud: audience, email: rightCaller, iss: 'https://accounts.google.com', exp: now + 600 })}.`, 401],
-        ['an HS256 token', async () => `Bearer ${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ aud: audience, email: rightCaller, exp: now + 600 })}.${rng.alnum(43)}`, 401],
-        ['a token with a header that is not JSON', async () => `Bearer ${Buffer.from('{nope').toString('base64url')}.${b64url({ aud: audience })}.${rng.alnum(43)}`, 401],
+        [
+          'an unsigned token',
+          async () =>
+            `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.` +
+            `${b64url({ aud: audience, email: rightCaller, iss: 'https://accounts.google.com', exp: now + 600 })}.`,
+          401,
+        ],
+        [
+          'an HS256 token',
+          async () => `Bearer ${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url({ aud: audience, email: rightCaller, exp: now + 600 })}.${rng.alnum(43)}`,
+          401,
+        ],
+        [
+          'a token with a header that is not JSON',
+          async () => `Bearer ${Buffer.from('{nope').toString('base64url')}.${b64url({ aud: audience })}.${rng.alnum(43)}`,
+          401,
+        ],
       ];
       const [what, token, status] = rng.pick(variants);
       return [
@@ -188,7 +208,13 @@ export const reconcileGenerators: Generator[] = [
     name: 'reconcile/truncated',
     weight: 1,
     build: (ctx) => {
-      const t = truncatedRaw(ctx.rng, { transport: 'http', method: 'POST', path: '/reconcile/', headers: { 'content-type': 'application/json' }, body: json({ trigger: 'scheduler', marker: ctx.marker }) });
+      const t = truncatedRaw(ctx.rng, {
+        transport: 'http',
+        method: 'POST',
+        path: '/reconcile/',
+        headers: { 'content-type': 'application/json' },
+        body: json({ trigger: 'scheduler', marker: ctx.marker }),
+      });
       return [
         () => ({
           endpoint: 'reconcile POST /',

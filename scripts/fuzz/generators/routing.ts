@@ -49,7 +49,15 @@ export const routingGenerators: Generator[] = [
     build: (ctx) => {
       const { rng, marker } = ctx;
       const fn = rng.pick(FUNCTIONS);
-      const path = rng.pick({ crm: ['/crm/accounts', '/crm/records'], 'ui-connector': ['/ui-connector/conversation-name', '/ui-connector/register-app'], 'zoom-webhook': ['/zoom-webhook/'], reconcile: ['/reconcile/'], 'interaction-worker': ['/interaction-worker/'] }[fn]!);
+      const path = rng.pick(
+        {
+          crm: ['/crm/accounts', '/crm/records'],
+          'ui-connector': ['/ui-connector/conversation-name', '/ui-connector/register-app'],
+          'zoom-webhook': ['/zoom-webhook/'],
+          reconcile: ['/reconcile/'],
+          'interaction-worker': ['/interaction-worker/'],
+        }[fn]!,
+      );
       const valid = JSON.stringify({ marker });
       const pick = rng.int(0, 2);
       const v = pick === 0 ? malformedJson(rng, valid) : pick === 1 ? { ...wrongMediaType(rng, valid), category: 'malformed' as const } : undefined;

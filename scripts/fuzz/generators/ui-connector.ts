@@ -30,7 +30,11 @@ async function signToken(key: string, claims: Record<string, unknown>, options: 
 }
 
 function validToken(ctx: GenContext, role: 'twilio' | 'agent' = 'twilio'): Promise<string> {
-  return signToken(ctx.target.credentials.uiConnectorJwtSecret, { gcp_agent_assist_project: projectOf(ctx), gcp_agent_assist_user: `${role}:${ctx.marker}`, ccbridge_role: role });
+  return signToken(ctx.target.credentials.uiConnectorJwtSecret, {
+    gcp_agent_assist_project: projectOf(ctx),
+    gcp_agent_assist_user: `${role}:${ctx.marker}`,
+    ccbridge_role: role,
+  });
 }
 
 /** The function's public URL, the one Twilio signs (PUBLIC_BASE_URL + /ui-connector). */
@@ -40,7 +44,13 @@ const publicUrlOf = (ctx: GenContext) => `${withoutTrailingSlash(ctx.target.env[
  * A request signed as Twilio signs a JSON body: `?bodySHA256=<hex>` added to the path, the
  * full URL under `base` signed. Returns the path to send and the X-Twilio-Signature.
  */
-function signJson(ctx: GenContext, path: string, body: Buffer, base = publicUrlOf(ctx), authToken = ctx.target.credentials.twilioAuthToken): { path: string; signature: string } {
+function signJson(
+  ctx: GenContext,
+  path: string,
+  body: Buffer,
+  base = publicUrlOf(ctx),
+  authToken = ctx.target.credentials.twilioAuthToken,
+): { path: string; signature: string } {
   const withHash = `${path}${path.includes('?') ? '&' : '?'}bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
   return { path: `/ui-connector${withHash}`, signature: twilioSignature(authToken, `${base}${withHash}`) };
 }
@@ -75,12 +85,18 @@ async function hostileToken(ctx: GenContext): Promise<{ what: string; authorizat
     async () => ['a token whose project is a number', await signToken(key, { gcp_agent_assist_project: 42 })],
     async () => ['an HS512 token', await signToken(key, { gcp_agent_assist_project: project }, { alg: 'HS512' })],
     async () => ['an unsigned (alg none) token', `${b64url({ alg: 'none', typ: 'JWT' })}.${p}.`],
-    async () => ['a payload swapped under a valid signature', `${h}.${b64url({ gcp_agent_assist_project: project, exp: 9_999_999_999, admin: true })}.${good.split('.')[2]}`],
+    async () => [
+      'a payload swapped under a valid signature',
+      `${h}.${b64url({ gcp_agent_assist_project: project, exp: 9_999_999_999, admin: true })}.${good.split('.')[2]}`,
+    ],
     async () => ['a truncated signature', good.slice(0, -6)],
     async () => ['a token with a fourth part', `${good}.AAAA`],
     async () => ['two tokens', `Bearer ${good} ${good}`],
     async () => ['a header that is not JSON', `${Buffer.from('{not json').toString('base64url')}.${p}.${good.split('.')[2]}`],
-    async () => ['a Basic credential', `Basic ${Buffer.from(`${ctx.target.credentials.twilioAccountSid}:${ctx.target.credentials.twilioAuthToken}`).toString('base64')}`],
+    async () => [
+      'a Basic credential',
+      `Basic ${Buffer.from(`${ctx.target.credentials.twilioAccountSid}:${ctx.target.credentials.twilioAuthToken}`).toString('base64')}`,
+    ],
     async () => ['a 12 000-character token', `Bearer ${'e'.repeat(12_000)}`],
   ];
   const [what, authorization] = await rng.pick(variants)();
@@ -113,7 +129,10 @@ const registeredEffects = (docs: number): Effect[] => [
   { store: 'pubsub', topic: 'conversation-events', count: 1 },
 ];
 
-const authHeaders = (authorization: string | undefined, extra: Record<string, string> = {}) => ({ ...(authorization === undefined ? {} : { authorization }), ...extra });
+const authHeaders = (authorization: string | undefined, extra: Record<string, string> = {}) => ({
+  ...(authorization === undefined ? {} : { authorization }),
+  ...extra,
+});
 
 export const uiConnectorGenerators: Generator[] = [
   {
@@ -182,7 +201,10 @@ export const uiConnectorGenerators: Generator[] = [
       /** A DELETE as Twilio sends it: the signature is over the exact query sent. */
       const signedDelete = (): { path: string; headers: Record<string, string> } => {
         const path = `/conversation-name${keyQuery(ctx, k.key)}`;
-        return { path: `/ui-connector${path}`, headers: authHeaders(token, { 'x-twilio-signature': twilioSignature(ctx.target.credentials.twilioAuthToken, `${publicUrlOf(ctx)}${path}`) }) };
+        return {
+          path: `/ui-connector${path}`,
+          headers: authHeaders(token, { 'x-twilio-signature': twilioSignature(ctx.target.credentials.twilioAuthToken, `${publicUrlOf(ctx)}${path}`) }),
+        };
       };
       const steps: StepBuilder[] = [
         async () => {
@@ -283,7 +305,9 @@ export const uiConnectorGenerators: Generator[] = [
           // Signed as Twilio would sign it, so the token is what is judged.
           const signed = body ? signJson(ctx, '/conversation-name', body) : undefined;
           const path = signed ? signed.path : `/ui-connector/conversation-name${keyQuery(ctx, k.key)}`;
-          const signature = signed ? signed.signature : twilioSignature(ctx.target.credentials.twilioAuthToken, `${publicUrlOf(ctx)}${path.slice('/ui-connector'.length)}`);
+          const signature = signed
+            ? signed.signature
+            : twilioSignature(ctx.target.credentials.twilioAuthToken, `${publicUrlOf(ctx)}${path.slice('/ui-connector'.length)}`);
           return httpStep({
             endpoint: method === 'POST' ? POST : method === 'GET' ? GET : DELETE,
             category: 'wrong-signature',
@@ -481,12 +505,48 @@ export const uiConnectorGenerators: Generator[] = [
       const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
       const jsonHeaders = { 'content-type': 'application/json' };
       const variants: Array<[string, string, Record<string, string>, Buffer, Expectation]> = [
-        ['a valid form signature', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(token, publicUrl, params) }, form, { outcome: 'accepted', status: [200] }],
-        ['a valid JSON signature (bodySHA256)', `?bodySHA256=${sha(jsonBody)}`, { ...jsonHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}?bodySHA256=${sha(jsonBody)}`) }, jsonBody, { outcome: 'accepted', status: [200] }],
-        ['a form signature over other parameters', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(token, publicUrl, [...params, ['extra', marker]]) }, form, refused([401])],
-        ['a form signature made with another token', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(`${token}0`, publicUrl, params) }, form, refused([401])],
-        ['a form signature for another URL', '', { ...formHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}x`, params) }, form, refused([401])],
-        ['a JSON body that does not match its signed bodySHA256', `?bodySHA256=${sha(json({ other: marker }))}`, { ...jsonHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}?bodySHA256=${sha(json({ other: marker }))}`) }, jsonBody, refused([401])],
+        [
+          'a valid form signature',
+          '',
+          { ...formHeaders, 'x-twilio-signature': twilioSignature(token, publicUrl, params) },
+          form,
+          { outcome: 'accepted', status: [200] },
+        ],
+        [
+          'a valid JSON signature (bodySHA256)',
+          `?bodySHA256=${sha(jsonBody)}`,
+          { ...jsonHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}?bodySHA256=${sha(jsonBody)}`) },
+          jsonBody,
+          { outcome: 'accepted', status: [200] },
+        ],
+        [
+          'a form signature over other parameters',
+          '',
+          { ...formHeaders, 'x-twilio-signature': twilioSignature(token, publicUrl, [...params, ['extra', marker]]) },
+          form,
+          refused([401]),
+        ],
+        [
+          'a form signature made with another token',
+          '',
+          { ...formHeaders, 'x-twilio-signature': twilioSignature(`${token}0`, publicUrl, params) },
+          form,
+          refused([401]),
+        ],
+        [
+          'a form signature for another URL',
+          '',
+          { ...formHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}x`, params) },
+          form,
+          refused([401]),
+        ],
+        [
+          'a JSON body that does not match its signed bodySHA256',
+          `?bodySHA256=${sha(json({ other: marker }))}`,
+          { ...jsonHeaders, 'x-twilio-signature': twilioSignature(token, `${publicUrl}?bodySHA256=${sha(json({ other: marker }))}`) },
+          jsonBody,
+          refused([401]),
+        ],
         ['a random signature', '', { ...formHeaders, 'x-twilio-signature': Buffer.from(rng.bytes(20)).toString('base64') }, form, refused([401])],
         ['a signature that is not base64', '', { ...formHeaders, 'x-twilio-signature': `not base64 ${marker}` }, form, refused([401])],
         ['a 5 000-character signature', '', { ...formHeaders, 'x-twilio-signature': 'a'.repeat(5000) }, form, refused([401])],
@@ -517,7 +577,11 @@ export const uiConnectorGenerators: Generator[] = [
       const k = integrationKey(ctx);
       // What anyone can get from Twilio: a genuine signature, made with the real auth token, for a URL on
       // their own host (a Studio flow or Function pointed at it). Replayed to us with that host spoofed.
-      const foreignBase = rng.pick(['https://evil.example/ui-connector', 'https://evil.example', `https://${ctx.marker.toLowerCase()}.evil.example/ui-connector`]);
+      const foreignBase = rng.pick([
+        'https://evil.example/ui-connector',
+        'https://evil.example',
+        `https://${ctx.marker.toLowerCase()}.evil.example/ui-connector`,
+      ]);
       const foreignHost = new URL(foreignBase).host;
       const spoof = rng.pick<Record<string, string>>([
         { 'x-forwarded-proto': 'https', 'x-forwarded-host': foreignHost },
@@ -535,7 +599,9 @@ export const uiConnectorGenerators: Generator[] = [
             return httpStep({
               endpoint: POST,
               category: 'wrong-signature',
-              proves: `a registration signed by Twilio for ${foreignBase}, sent with ${Object.keys(spoof).join('+')} spoofed, is refused (401) and writes nothing`,
+              proves:
+                `a registration signed by Twilio for ${foreignBase}, sent with ` +
+                `${Object.keys(spoof).join('+')} spoofed, is refused (401) and writes nothing`,
               method: 'POST',
               path: signed.path,
               headers: { 'content-type': 'application/json', authorization: token, 'x-twilio-signature': signed.signature, ...spoof },
@@ -570,7 +636,13 @@ export const uiConnectorGenerators: Generator[] = [
         async () => {
           const token = await validToken(ctx);
           const body = json({ conversationIntegrationKey: k.key, conversationName: conversationName(ctx, k.e164) });
-          const t = truncatedRaw(ctx.rng, { transport: 'http', method: 'POST', path: '/ui-connector/conversation-name', headers: { 'content-type': 'application/json', authorization: token }, body });
+          const t = truncatedRaw(ctx.rng, {
+            transport: 'http',
+            method: 'POST',
+            path: '/ui-connector/conversation-name',
+            headers: { 'content-type': 'application/json', authorization: token },
+            body,
+          });
           return {
             endpoint: POST,
             category: 'truncated',

@@ -41,9 +41,21 @@ function zoomEvent(ctx: GenContext, kind?: string): ZoomEvent {
       channel_type: 'voice',
       direction: 'inbound',
     }),
-    'contact_center.engagement_note_added': () => ({ engagement_id: engagement, note_id: `${marker}n${rng.alnum(6)}`, note: `Caller asked to be called back on ${caller.text}` }),
-    'contact_center.engagement_disposition_added': () => ({ engagement_id: engagement, disposition_id: `${marker}d${rng.alnum(6)}`, disposition_name: 'Resolved' }),
-    'contact_center.voicemail_transcript_completed': () => ({ engagement_id: engagement, voicemail_id: `${marker}v${rng.alnum(6)}`, transcript_url: `https://zoom.example/vm/${rng.alnum(10)}` }),
+    'contact_center.engagement_note_added': () => ({
+      engagement_id: engagement,
+      note_id: `${marker}n${rng.alnum(6)}`,
+      note: `Caller asked to be called back on ${caller.text}`,
+    }),
+    'contact_center.engagement_disposition_added': () => ({
+      engagement_id: engagement,
+      disposition_id: `${marker}d${rng.alnum(6)}`,
+      disposition_name: 'Resolved',
+    }),
+    'contact_center.voicemail_transcript_completed': () => ({
+      engagement_id: engagement,
+      voicemail_id: `${marker}v${rng.alnum(6)}`,
+      transcript_url: `https://zoom.example/vm/${rng.alnum(10)}`,
+    }),
     'contact_center.fuzz_unknown_event': () => ({ engagement_id: engagement, anything: marker, caller_number: caller.text }),
   };
   const event = kind ?? rng.pick(Object.keys(kinds));
@@ -209,8 +221,16 @@ export const zoomWebhookGenerators: Generator[] = [
         ['a non-numeric timestamp (correctly signed)', signedHeaders(secret, ev.body, `${ts}abc`), ev.body],
         ['a negative timestamp (correctly signed)', signedHeaders(secret, ev.body, -ts), ev.body],
         ['a 40-digit timestamp (correctly signed)', signedHeaders(secret, ev.body, '9'.repeat(40)), ev.body],
-        ['the body edited after signing', { ...signedHeaders(secret, ev.body, ts) }, Buffer.from(ev.body.toString('utf8').replace(ctx.marker, `${ctx.marker}x`))],
-        ['the body re-serialised after signing', signedHeaders(secret, ev.body, ts), Buffer.from(JSON.stringify(JSON.parse(ev.body.toString('utf8')), null, 2))],
+        [
+          'the body edited after signing',
+          { ...signedHeaders(secret, ev.body, ts) },
+          Buffer.from(ev.body.toString('utf8').replace(ctx.marker, `${ctx.marker}x`)),
+        ],
+        [
+          'the body re-serialised after signing',
+          signedHeaders(secret, ev.body, ts),
+          Buffer.from(JSON.stringify(JSON.parse(ev.body.toString('utf8')), null, 2)),
+        ],
         ['a signature without the v0= prefix', { ...signedHeaders(secret, ev.body, ts), 'x-zm-signature': good.slice(3) }, ev.body],
         ['a v1= signature', { ...signedHeaders(secret, ev.body, ts), 'x-zm-signature': `v1=${good.slice(3)}` }, ev.body],
         ['a truncated signature', { ...signedHeaders(secret, ev.body, ts), 'x-zm-signature': good.slice(0, 40) }, ev.body],
@@ -290,7 +310,9 @@ export const zoomWebhookGenerators: Generator[] = [
         // A valid envelope whose object nests deep: the key derivation and the publish walk it.
         const depth = rng.pick([100, 5_000, 40_000]);
         what = `an event object nesting ${depth} levels`;
-        body = Buffer.from(`{"event":"contact_center.${marker}_nested","event_ts":${Date.now()},"payload":{"object":${'{"a":'.repeat(depth)}"${marker}"${'}'.repeat(depth)}}}`);
+        body = Buffer.from(
+          `{"event":"contact_center.${marker}_nested","event_ts":${Date.now()},"payload":{"object":${'{"a":'.repeat(depth)}"${marker}"${'}'.repeat(depth)}}}`,
+        );
         headers = { 'content-type': rng.pick(['application/json', 'text/plain']) };
         category = 'wrong-type';
         expect = refused([400]);
@@ -311,7 +333,9 @@ export const zoomWebhookGenerators: Generator[] = [
           httpStep({
             endpoint: POST,
             category,
-            proves: `a correctly signed body with ${what} is refused before anything is recorded${expect.outcome === 'handled' ? ' (or, where still a valid event, recorded once)' : ''}`,
+            proves:
+              `a correctly signed body with ${what} is refused before anything is ` +
+              `recorded${expect.outcome === 'handled' ? ' (or, where still a valid event, recorded once)' : ''}`,
             method: 'POST',
             path: '/zoom-webhook/',
             headers,
@@ -394,15 +418,46 @@ export const zoomWebhookGenerators: Generator[] = [
       const variants: Array<[string, () => Promise<Record<string, string>>, number]> = [
         ['no identity at all', async () => ({}), 401],
         ['a spoofed x-goog-authenticated-user-email', async () => ({ 'x-goog-authenticated-user-email': `accounts.google.com:${agent}` }), 401],
-        ['both spoofed unsigned identity headers', async () => ({ 'x-goog-authenticated-user-email': `accounts.google.com:${agent}`, 'x-goog-authenticated-user-id': 'accounts.google.com:1' }), 401],
+        [
+          'both spoofed unsigned identity headers',
+          async () => ({ 'x-goog-authenticated-user-email': `accounts.google.com:${agent}`, 'x-goog-authenticated-user-id': 'accounts.google.com:1' }),
+          401,
+        ],
         ['an assertion signed by a key of its own', async () => ({ [IAP_ASSERTION_HEADER]: await selfSignedAssertion(audience, agent) }), 401],
         ['an unsigned assertion (alg none)', async () => ({ [IAP_ASSERTION_HEADER]: unsignedAssertion(audience, agent) }), 401],
-        ['a Google ID token instead of an IAP assertion', async () => ({ [IAP_ASSERTION_HEADER]: await ctx.target.mintOidc({ audience, email: agent, issuer: 'https://cloud.google.com/iap' }) }), 401],
-        ['an assertion for another audience', async () => ({ [IAP_ASSERTION_HEADER]: await ctx.target.mintIap({ audience: '/projects/1/apps/another-app', email: agent }) }), 401],
-        ['an expired assertion', async () => ({ [IAP_ASSERTION_HEADER]: await ctx.target.mintIap({ audience, email: agent, issuedAt: now - 7200, expiresInSeconds: 600 }) }), 401],
-        ['an assertion from another issuer', async () => ({ [IAP_ASSERTION_HEADER]: await ctx.target.mintIap({ audience, email: agent, issuer: 'https://accounts.google.com' }) }), 401],
-        ['a genuine assertion from a domain not allowed', async () => ({ [IAP_ASSERTION_HEADER]: await ctx.target.mintIap({ audience, email: `eve.${rng.alnum(4)}@evil.test` }) }), 403],
-        ['a genuine assertion and a spoofed header naming someone else', async () => ({ [IAP_ASSERTION_HEADER]: await ctx.target.mintIap({ audience, email: agent }), 'x-goog-authenticated-user-email': 'accounts.google.com:boss@example.com' }), 404],
+        [
+          'a Google ID token instead of an IAP assertion',
+          async () => ({ [IAP_ASSERTION_HEADER]: await ctx.target.mintOidc({ audience, email: agent, issuer: 'https://cloud.google.com/iap' }) }),
+          401,
+        ],
+        [
+          'an assertion for another audience',
+          async () => ({ [IAP_ASSERTION_HEADER]: await ctx.target.mintIap({ audience: '/projects/1/apps/another-app', email: agent }) }),
+          401,
+        ],
+        [
+          'an expired assertion',
+          async () => ({ [IAP_ASSERTION_HEADER]: await ctx.target.mintIap({ audience, email: agent, issuedAt: now - 7200, expiresInSeconds: 600 }) }),
+          401,
+        ],
+        [
+          'an assertion from another issuer',
+          async () => ({ [IAP_ASSERTION_HEADER]: await ctx.target.mintIap({ audience, email: agent, issuer: 'https://accounts.google.com' }) }),
+          401,
+        ],
+        [
+          'a genuine assertion from a domain not allowed',
+          async () => ({ [IAP_ASSERTION_HEADER]: await ctx.target.mintIap({ audience, email: `eve.${rng.alnum(4)}@evil.test` }) }),
+          403,
+        ],
+        [
+          'a genuine assertion and a spoofed header naming someone else',
+          async () => ({
+            [IAP_ASSERTION_HEADER]: await ctx.target.mintIap({ audience, email: agent }),
+            'x-goog-authenticated-user-email': 'accounts.google.com:boss@example.com',
+          }),
+          404,
+        ],
       ];
       const [what, headers, status] = rng.pick(variants);
       return [
@@ -439,5 +494,8 @@ async function selfSignedAssertion(audience: string, email: string): Promise<str
 function unsignedAssertion(audience: string, email: string): string {
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   const iat = Math.floor(Date.now() / 1000);
-  return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: 'https://cloud.google.com/iap', aud: audience, email, sub: 'accounts.google.com:1', iat, exp: iat + 300 })}.`;
+  return (
+    `${b64({ alg: 'none', typ: 'JWT' })}.` +
+    `${b64({ iss: 'https://cloud.google.com/iap', aud: audience, email, sub: 'accounts.google.com:1', iat, exp: iat + 300 })}.`
+  );
 }

@@ -77,15 +77,26 @@ export interface Ba360 {
 }
 
 const CRM = 'Be Aware 360';
-const linkSchema = z.object({ ch: z.string(), i: z.string(), c: z.string().optional(), e: z.string().optional(), k: z.string().optional(), x: z.number().int().optional() });
+const linkSchema = z.object({
+  ch: z.string(),
+  i: z.string(),
+  c: z.string().optional(),
+  e: z.string().optional(),
+  k: z.string().optional(),
+  x: z.number().int().optional(),
+});
 
 /** "voice=Voz,chat=Chat": our channels to Be Aware 360's; every value must be an accepted one. */
 export function parseChannelMap(spec: string): Record<Channel, string> {
   const problems: string[] = [];
   const map: Partial<Record<Channel, string>> = {};
-  for (const pair of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [ours, theirs] = pair.split('=').map((s) => s.trim());
-    if (!ours || !theirs || !(CHANNELS as readonly string[]).includes(ours)) problems.push(`BA360_CHANNEL_MAP: "${pair}" must be <${CHANNELS.join('|')}>=<Be Aware 360 channel>`);
+    if (!ours || !theirs || !(CHANNELS as readonly string[]).includes(ours))
+      problems.push(`BA360_CHANNEL_MAP: "${pair}" must be <${CHANNELS.join('|')}>=<Be Aware 360 channel>`);
     else if (!acceptedChannel(theirs)) problems.push(`BA360_CHANNEL_MAP: "${theirs}" is not an accepted channel (${BA360_CHANNELS.join(', ')})`);
     else map[ours as Channel] = acceptedChannel(theirs)!;
   }
@@ -116,9 +127,14 @@ export function createBa360(options: Ba360Options): Ba360 {
 
   const check = (link: Ba360Link): Ba360Link => {
     const channel = acceptedChannel(link.channel);
-    if (!channel) throw crmRejected(CRM, `channel ${link.channel} is not accepted (${BA360_CHANNELS.join(', ')})`, [{ path: 'channel', message: 'not an accepted channel' }]);
+    if (!channel)
+      throw crmRejected(CRM, `channel ${link.channel} is not accepted (${BA360_CHANNELS.join(', ')})`, [
+        { path: 'channel', message: 'not an accepted channel' },
+      ]);
     if (link.interactionId.length === 0 || link.interactionId.length > MAX_INTERACTION_ID) {
-      throw crmRejected(CRM, `the interaction id must be 1-${MAX_INTERACTION_ID} characters`, [{ path: 'sessionId', message: `at most ${MAX_INTERACTION_ID} characters` }]);
+      throw crmRejected(CRM, `the interaction id must be 1-${MAX_INTERACTION_ID} characters`, [
+        { path: 'sessionId', message: `at most ${MAX_INTERACTION_ID} characters` },
+      ]);
     }
     return { ...link, channel };
   };
@@ -127,7 +143,9 @@ export function createBa360(options: Ba360Options): Ba360 {
   const linkTtl = options.linkTtlSeconds ?? 7 * 86_400;
   const sign = (link: Ba360Link): string => {
     const expires = Math.ceil((now() / 1000 + linkTtl) / EXPIRY_STEP_S) * EXPIRY_STEP_S;
-    const payload = Buffer.from(JSON.stringify(compact({ ch: link.channel, i: link.interactionId, c: link.contact, e: link.account, k: link.case, x: expires }))).toString('base64url');
+    const payload = Buffer.from(
+      JSON.stringify(compact({ ch: link.channel, i: link.interactionId, c: link.contact, e: link.account, k: link.case, x: expires })),
+    ).toString('base64url');
     return `${payload}.${mac(payload)}`;
   };
 
@@ -172,7 +190,13 @@ export function createBa360(options: Ba360Options): Ba360 {
       res = await upstream.send({
         method: 'POST',
         path: 'ba360/apir/v10/login/authexternalsystem',
-        json: { user: options.user, pass: options.password.reveal(), company: options.company, secretkey: options.secretKey.reveal(), clientkey: options.clientKey.reveal() },
+        json: {
+          user: options.user,
+          pass: options.password.reveal(),
+          company: options.company,
+          secretkey: options.secretKey.reveal(),
+          clientkey: options.clientKey.reveal(),
+        },
         // Obtaining a token changes nothing: safe to repeat.
         idempotent: true,
         anonymous: true,
@@ -249,7 +273,8 @@ export function createBa360(options: Ba360Options): Ba360 {
           account: key?.startsWith('e:') ? key.slice(2) : undefined,
         }),
       );
-      if (key !== undefined && !key.startsWith('c:') && !key.startsWith('e:')) throw crmRejected(CRM, `account ${key} is not a Be Aware 360 lookup key (c:… or e:…)`);
+      if (key !== undefined && !key.startsWith('c:') && !key.startsWith('e:'))
+        throw crmRejected(CRM, `account ${key} is not a Be Aware 360 lookup key (c:… or e:…)`);
       const id = sign(link);
       return compact({ ...toRecord(id, link), channel: input.channel, subject: input.subject, queue: input.queue });
     },

@@ -15,7 +15,10 @@ const FIELD = /^(?:[A-Za-z][A-Za-z0-9_]*|[1-9][0-9]*)$/;
 export function parseFieldMap(setting: string, spec: string): FieldRule[] {
   const problems: string[] = [];
   const rules: FieldRule[] = [];
-  for (const part of spec.split('|').map((p) => p.trim()).filter((p) => p.length > 0)) {
+  for (const part of spec
+    .split('|')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)) {
     const eq = part.indexOf('=');
     const dash = part.indexOf('-');
     // Whichever separator comes first splits field from value (field names have neither).

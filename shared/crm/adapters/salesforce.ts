@@ -81,7 +81,11 @@ const opt = z
   .transform((v) => v ?? undefined);
 const sobject = z.looseObject({ attributes: z.object({ type: z.string() }).optional(), Id: z.string() });
 const searchSchema = z.object({ searchRecords: z.array(sobject) });
-const querySchema = z.object({ records: z.array(z.looseObject({ Id: z.string().optional() })), done: z.boolean().optional(), nextRecordsUrl: z.string().nullish() });
+const querySchema = z.object({
+  records: z.array(z.looseObject({ Id: z.string().optional() })),
+  done: z.boolean().optional(),
+  nextRecordsUrl: z.string().nullish(),
+});
 const createdSchema = z.object({ id: z.string().min(1), success: z.boolean() });
 const tokenSchema = z.object({ access_token: z.string().min(1), instance_url: z.url() });
 const caseSchema = z.looseObject({ Id: z.string(), Subject: opt, Status: opt, IsClosed: z.boolean().nullish(), ContactId: opt, AccountId: opt, Origin: opt });
@@ -199,7 +203,13 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
     const s = (k: string) => (typeof r[k] === 'string' && r[k] !== '' ? (r[k] as string) : undefined);
     const phones = (PHONE_FIELDS[type as SfAccountType] ?? ['Phone', 'MobilePhone']).map(s).filter((v): v is string => v !== undefined);
     const phone = (matchPhone !== undefined ? phones.find((p) => samePhone(p, matchPhone, options.phone)) : undefined) ?? phones[0];
-    return compact({ id: String(r['Id']), name: s('Name'), phone: phone ? (normalizePhone(phone, options.phone) ?? phone) : undefined, email: s('Email'), type });
+    return compact({
+      id: String(r['Id']),
+      name: s('Name'),
+      phone: phone ? (normalizePhone(phone, options.phone) ?? phone) : undefined,
+      email: s('Email'),
+      type,
+    });
   };
 
   /** Whether any phone field of a search row holds the caller's number. */
@@ -213,7 +223,8 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
 
   const callTask = async (caseId: string) => {
     const rows = await query(
-      `SELECT Id, CallObject, CallDisposition, CallDurationInSeconds, Description, WhoId, WhatId FROM Task WHERE WhatId = ${soql(caseId)} AND CallObject != null ORDER BY CreatedDate ASC LIMIT 1`,
+      `SELECT Id, CallObject, CallDisposition, CallDurationInSeconds, Description, WhoId, WhatId FROM Task WHERE ` +
+        `WhatId = ${soql(caseId)} AND CallObject != null ORDER BY CreatedDate ASC LIMIT 1`,
     );
     return rows[0] ? taskSchema.parse(rows[0]) : undefined;
   };
@@ -277,8 +288,15 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
   const search = async (term: string, scope: 'PHONE' | 'EMAIL') => {
     const types = scope === 'PHONE' ? options.searchOrder.filter((t) => PHONE_FIELDS[t].length > 0) : options.searchOrder;
     const returning = types.map((t) => RETURNING[t]).join(', ');
-    const res = await upstream.send({ method: 'GET', path: await api('/search'), searchParams: { q: `FIND {${sosl(term)}} IN ${scope} FIELDS RETURNING ${returning}` }, idempotent: true });
-    return upstream.parse(res.body, searchSchema, 'search result').searchRecords.map((r) => ({ raw: r, type: r.attributes?.type ?? typeOfId(r.Id) ?? 'unknown' }));
+    const res = await upstream.send({
+      method: 'GET',
+      path: await api('/search'),
+      searchParams: { q: `FIND {${sosl(term)}} IN ${scope} FIELDS RETURNING ${returning}` },
+      idempotent: true,
+    });
+    return upstream
+      .parse(res.body, searchSchema, 'search result')
+      .searchRecords.map((r) => ({ raw: r, type: r.attributes?.type ?? typeOfId(r.Id) ?? 'unknown' }));
   };
 
   /** The CaseComment bodies of a Case (every one, through query batches). */
@@ -294,7 +312,9 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
     async findAccount(q) {
       if (q.externalId !== undefined) {
         if (!options.externalIdField) throw crmRejected(CRM, 'lookup by externalId needs SALESFORCE_EXTERNAL_ID_FIELD');
-        const rows = await query(`SELECT Id, Name, Phone, Email FROM ${options.newAccountObject} WHERE ${options.externalIdField} = ${soql(q.externalId)} LIMIT 10`);
+        const rows = await query(
+          `SELECT Id, Name, Phone, Email FROM ${options.newAccountObject} WHERE ${options.externalIdField} = ${soql(q.externalId)} LIMIT 10`,
+        );
         return resolveMatches(rows.map((r) => toAccount(r, options.newAccountObject)));
       }
       if (q.phone !== undefined) {
@@ -355,7 +375,9 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
         }
         if (type === 'Lead') {
           // The Lead's own call Tasks carry the session ids; each session's Case-side Task names its Case.
-          const rows = await query(`SELECT Id, CallObject FROM Task WHERE WhoId = ${soql(q.accountId)} AND CallObject != null ORDER BY CreatedDate DESC LIMIT 20`);
+          const rows = await query(
+            `SELECT Id, CallObject FROM Task WHERE WhoId = ${soql(q.accountId)} AND CallObject != null ORDER BY CreatedDate DESC LIMIT 20`,
+          );
           for (const row of rows) {
             const sessionId = taskSchema.safeParse(row).data?.CallObject;
             const record = sessionId ? await this.findRecord({ sessionId }) : undefined;
@@ -408,7 +430,9 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
         if (!leadTask[0]?.Id) await create('Task', callLog(leadId));
       }
       // The Case-side call-log Task first (it carries the session id), then the Case, then the link.
-      const orphan = await query(`SELECT Id, CreatedDate FROM Task WHERE CallObject = ${session} AND WhatId = null AND WhoId = ${whoId === undefined ? 'null' : soql(whoId)} LIMIT 1`);
+      const orphan = await query(
+        `SELECT Id, CreatedDate FROM Task WHERE CallObject = ${session} AND WhatId = null AND WhoId = ${whoId === undefined ? 'null' : soql(whoId)} LIMIT 1`,
+      );
       const taskId = orphan[0]?.Id ?? (await create('Task', callLog(whoId)));
       const description = [`Session ${input.sessionId}`, input.queue ? `Queue ${input.queue}` : undefined].filter(Boolean).join('\n');
       const caseBody: Record<string, unknown> = { Description: description, ...applyFieldMap(options.caseFields, sources), ...caseLinks };
@@ -420,7 +444,9 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
         createdSince && /^\d{4}-\d\d-\d\dT[\d:.]+(?:Z|[+-]\d{4})$/.test(createdSince)
           ? (
               await query(
-                `SELECT Id, Description FROM Case WHERE ${typeof caseBody['Subject'] === 'string' ? `Subject = ${soql(caseBody['Subject'])} AND ` : ''}CreatedDate >= ${createdSince.replace(/\+0000$/, 'Z')}`,
+                `SELECT Id, Description FROM Case WHERE ` +
+                  `${typeof caseBody['Subject'] === 'string' ? `Subject = ${soql(caseBody['Subject'])} AND ` : ''}CreatedDate >= ` +
+                  `${createdSince.replace(/\+0000$/, 'Z')}`,
               )
             ).find((c) => typeof c['Description'] === 'string' && c['Description'].split('\n')[0] === `Session ${input.sessionId}`)?.Id
           : undefined;
@@ -505,7 +531,11 @@ export function createSalesforceCrm(options: SalesforceOptions): CrmClient {
       const marker = a.idempotencyKey === undefined ? undefined : refMarker(a.idempotencyKey);
       // *unconfirmed* that FirstPublishLocationId is filterable in every org; the fake allows it.
       const findVersion = async () =>
-        marker ? (await query(`SELECT Id, Description FROM ContentVersion WHERE FirstPublishLocationId = ${soql(recordId)}`)).find((r) => r['Description'] === marker)?.Id : undefined;
+        marker
+          ? (await query(`SELECT Id, Description FROM ContentVersion WHERE FirstPublishLocationId = ${soql(recordId)}`)).find(
+              (r) => r['Description'] === marker,
+            )?.Id
+          : undefined;
       const earlier = await findVersion();
       if (earlier) return { id: earlier };
       const body: Record<string, unknown> =

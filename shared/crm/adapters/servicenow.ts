@@ -56,7 +56,10 @@ const CONTACT_TYPE: Record<Channel, string> = {
 };
 const CHANNEL_OF: Record<string, Channel> = { phone: 'voice', chat: 'chat', sms: 'sms', email: 'email' };
 
-const str = z.string().nullish().transform((v) => (v === null || v === undefined || v === '' ? undefined : v));
+const str = z
+  .string()
+  .nullish()
+  .transform((v) => (v === null || v === undefined || v === '' ? undefined : v));
 const userSchema = z.looseObject({ sys_id: z.string().min(1), name: str, first_name: str, last_name: str, email: str });
 const incidentSchema = z.looseObject({
   sys_id: z.string().min(1),
@@ -70,7 +73,14 @@ const incidentSchema = z.looseObject({
 const listOf = <T extends z.ZodType>(item: T) => z.object({ result: z.array(item) });
 const oneOf = <T extends z.ZodType>(item: T) => z.object({ result: item });
 const idOnly = z.object({ sys_id: z.string().min(1) });
-const attachmentSchema = z.looseObject({ sys_id: z.string().min(1), size_bytes: z.union([z.string(), z.number()]).optional(), hash: z.string().nullish().transform((v) => v ?? undefined) });
+const attachmentSchema = z.looseObject({
+  sys_id: z.string().min(1),
+  size_bytes: z.union([z.string(), z.number()]).optional(),
+  hash: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
+});
 
 /** ServiceNow error bodies: `{"error": {"message", "detail"}, "status": "failure"}`. */
 const errorSchema = z.object({ error: z.object({ message: z.string().optional(), detail: z.string().nullish() }) });
@@ -146,7 +156,13 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
       const res = await upstream.send({
         method: 'GET',
         path,
-        searchParams: { ...common, sysparm_query: ordered, ...(fields ? { sysparm_fields: fields.join(',') } : {}), sysparm_limit: String(limit), sysparm_offset: String(offset) },
+        searchParams: {
+          ...common,
+          sysparm_query: ordered,
+          ...(fields ? { sysparm_fields: fields.join(',') } : {}),
+          sysparm_limit: String(limit),
+          sysparm_offset: String(offset),
+        },
         idempotent: true,
       });
       const page = upstream.parse(res.body, listOf(z.unknown()), `${what} list`).result;
@@ -211,7 +227,9 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
         idempotent: false,
         notFound: { what: 'record', id: recordId },
       });
-      const query = marker ? `element_id=${recordId}^element=work_notes^valueLIKE${marker}` : `element_id=${recordId}^element=work_notes^ORDERBYDESCsys_created_on`;
+      const query = marker
+        ? `element_id=${recordId}^element=work_notes^valueLIKE${marker}`
+        : `element_id=${recordId}^element=work_notes^ORDERBYDESCsys_created_on`;
       const rows = await list('sys_journal_field', query, ['sys_id'], 1);
       return rows[0] ? { id: idOnly.parse(rows[0]).sys_id } : { id: `${recordId}:work_notes` };
     };
@@ -223,7 +241,13 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
 
   /** An attachment of the record with this name, size and content (hash compared when the instance gives one). */
   const findAttachment = async (recordId: string, a: { fileName: string; content: Buffer }) => {
-    const rows = await listAll('api/now/attachment', `table_sys_id=${recordId}^file_name=${queryValue('fileName', a.fileName)}`, undefined, MAX_LISTED_ROWS, 'attachment');
+    const rows = await listAll(
+      'api/now/attachment',
+      `table_sys_id=${recordId}^file_name=${queryValue('fileName', a.fileName)}`,
+      undefined,
+      MAX_LISTED_ROWS,
+      'attachment',
+    );
     const sha256 = createHash('sha256').update(a.content).digest('hex');
     const md5 = createHash('md5').update(a.content).digest('hex');
     for (const raw of rows) {
@@ -301,10 +325,19 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
       if (existing) return existing;
       if (input.accountId !== undefined) {
         if (!isSysId(input.accountId)) throw crmNotFound('account', input.accountId);
-        const caller = await upstream.sendOrMissing({ method: 'GET', path: `${TABLE}/sys_user/${encodeURIComponent(input.accountId)}`, searchParams: { sysparm_fields: 'sys_id' }, idempotent: true });
+        const caller = await upstream.sendOrMissing({
+          method: 'GET',
+          path: `${TABLE}/sys_user/${encodeURIComponent(input.accountId)}`,
+          searchParams: { sysparm_fields: 'sys_id' },
+          idempotent: true,
+        });
         if (!caller) throw crmNotFound('account', input.accountId);
       }
-      const description = [`Session ${input.sessionId}`, input.queue ? `Queue ${input.queue}` : undefined, input.direction ? `Direction ${input.direction}` : undefined]
+      const description = [
+        `Session ${input.sessionId}`,
+        input.queue ? `Queue ${input.queue}` : undefined,
+        input.direction ? `Direction ${input.direction}` : undefined,
+      ]
         .filter(Boolean)
         .join('\n');
       const res = await upstream.send({

@@ -122,7 +122,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     if (answer.status >= 200 && answer.status < 300) return answer;
     options.log?.info('crm upstream call failed', { crm: options.crm, method: r.method, path: r.path.split('?')[0], status: answer.status });
     const info: UpstreamFailureInfo = { status: answer.status, headers: answer.headers, body: answer.body, notFound: r.notFound };
-    throw options.mapError?.(info) ?? mapUpstreamStatus({ crm: options.crm, status: answer.status, headers: answer.headers, ...(r.notFound ? { notFound: r.notFound } : {}) });
+    throw (
+      options.mapError?.(info) ??
+      mapUpstreamStatus({ crm: options.crm, status: answer.status, headers: answer.headers, ...(r.notFound ? { notFound: r.notFound } : {}) })
+    );
   };
 
   return {

@@ -62,7 +62,11 @@ const ticketSchema = z.looseObject({
   custom_fields: z.array(z.object({ id: z.number(), value: z.unknown() })).default([]),
 });
 const commentSchema = z.looseObject({ id, body: z.string().default(''), attachments: z.array(z.looseObject({ id })).default([]) });
-const errorSchema = z.object({ error: z.union([z.string(), z.object({ title: z.string().optional(), message: z.string().optional() })]), description: z.string().optional(), details: z.unknown().optional() });
+const errorSchema = z.object({
+  error: z.union([z.string(), z.object({ title: z.string().optional(), message: z.string().optional() })]),
+  description: z.string().optional(),
+  details: z.unknown().optional(),
+});
 
 function mapZendeskError(f: UpstreamFailureInfo) {
   const parsed = errorSchema.safeParse(f.body);
@@ -113,7 +117,14 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
 
   const toAccount = (raw: unknown): CrmAccount => {
     const u = userSchema.parse(raw);
-    return compact({ id: u.id, name: u.name, phone: u.phone ? (normalizePhone(u.phone, options.phone) ?? u.phone) : undefined, email: u.email, externalId: u.external_id, type: 'end-user' });
+    return compact({
+      id: u.id,
+      name: u.name,
+      phone: u.phone ? (normalizePhone(u.phone, options.phone) ?? u.phone) : undefined,
+      email: u.email,
+      externalId: u.external_id,
+      type: 'end-user',
+    });
   };
 
   const toRecord = (raw: unknown): CrmRecord => {
@@ -174,7 +185,9 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
   };
 
   const comments = async (ticketId: string) =>
-    (await listAll(`api/v2/tickets/${ticketId}/comments.json`, 'comments', { sort_order: 'desc' }, true, { what: 'record', id: ticketId })).map((c) => commentSchema.parse(c));
+    (await listAll(`api/v2/tickets/${ticketId}/comments.json`, 'comments', { sort_order: 'desc' }, true, { what: 'record', id: ticketId })).map((c) =>
+      commentSchema.parse(c),
+    );
 
   const findNote = async (ticketId: string, marker: string) => {
     const hit = (await comments(ticketId)).find((c) => c.body.includes(marker));
@@ -182,7 +195,14 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
   };
 
   /** Posts an internal note (with uploads) unless the marker shows it was posted already; never repeated blindly. */
-  const note = async (ticketId: string, body: string, marker: string | undefined, uploads: string[] = [], extra: Record<string, unknown> = {}, checked = false) => {
+  const note = async (
+    ticketId: string,
+    body: string,
+    marker: string | undefined,
+    uploads: string[] = [],
+    extra: Record<string, unknown> = {},
+    checked = false,
+  ) => {
     if (marker && !checked) {
       const hit = await findNote(ticketId, marker);
       if (hit) return hit;
@@ -196,7 +216,11 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
         idempotent: false,
         notFound: { what: 'record', id: ticketId },
       });
-      const parsed = upstream.parse(res.body, z.object({ audit: z.object({ events: z.array(z.looseObject({ type: z.string(), id: id.optional() })) }) }), 'ticket update');
+      const parsed = upstream.parse(
+        res.body,
+        z.object({ audit: z.object({ events: z.array(z.looseObject({ type: z.string(), id: id.optional() })) }) }),
+        'ticket update',
+      );
       const event = parsed.audit.events.find((e) => e.type === 'Comment');
       return { comment: { id: event?.id ?? `${ticketId}:comment`, body, attachments: [] as Array<{ id: string }> }, posted: true };
     };
@@ -300,7 +324,12 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
         if (!numericId(q.accountId)) return undefined;
         let tickets: CrmRecord[];
         try {
-          tickets = (await listAll(`api/v2/users/${q.accountId}/tickets/requested.json`, 'tickets', { sort_by: 'created_at', sort_order: 'desc' }, true, { what: 'account', id: q.accountId })).map(toRecord);
+          tickets = (
+            await listAll(`api/v2/users/${q.accountId}/tickets/requested.json`, 'tickets', { sort_by: 'created_at', sort_order: 'desc' }, true, {
+              what: 'account',
+              id: q.accountId,
+            })
+          ).map(toRecord);
         } catch (err) {
           if ((err as { status?: number }).status === 404) return undefined;
           throw err;
@@ -314,10 +343,16 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
       const existing = await this.findRecord({ sessionId: input.sessionId });
       if (existing) return existing;
       if (input.accountId !== undefined) {
-        const user = numericId(input.accountId) ? await upstream.sendOrMissing({ method: 'GET', path: `api/v2/users/${input.accountId}.json`, idempotent: true }) : undefined;
+        const user = numericId(input.accountId)
+          ? await upstream.sendOrMissing({ method: 'GET', path: `api/v2/users/${input.accountId}.json`, idempotent: true })
+          : undefined;
         if (!user) throw crmNotFound('account', input.accountId);
       }
-      const description = [`Session ${input.sessionId}`, input.queue ? `Queue ${input.queue}` : undefined, input.direction ? `Direction ${input.direction}` : undefined]
+      const description = [
+        `Session ${input.sessionId}`,
+        input.queue ? `Queue ${input.queue}` : undefined,
+        input.direction ? `Direction ${input.direction}` : undefined,
+      ]
         .filter(Boolean)
         .join('\n');
       const res = await upstream.send({
@@ -346,7 +381,8 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
       const ticket: Record<string, unknown> = {};
       if (update.status !== undefined) ticket['status'] = update.status === 'closed' ? 'solved' : 'open';
       // A ticket cannot be solved without an assignee.
-      if (update.status === 'closed' && (current.assignee_id === null || current.assignee_id === undefined)) ticket['assignee_id'] = Number(options.solveAssigneeId ?? (await meId()));
+      if (update.status === 'closed' && (current.assignee_id === null || current.assignee_id === undefined))
+        ticket['assignee_id'] = Number(options.solveAssigneeId ?? (await meId()));
       // Mapped fields are ticket custom fields by numeric id; the disposition field, when configured, wins.
       const badIds = recordFieldProblems('zendesk', Object.keys(update.fields ?? {}), 'fields');
       if (badIds.length > 0) throw crmRejected(CRM, badIds.join('; '));
@@ -367,10 +403,22 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
         const marker = refMarker(`wrapup:${createHash('sha256').update(text).digest('hex')}`);
         const { posted } = await note(ticketId, text, marker, [], ticket);
         if (!posted && Object.keys(ticket).length > 0) {
-          await upstream.send({ method: 'PUT', path: `api/v2/tickets/${ticketId}.json`, json: { ticket }, idempotent: true, notFound: { what: 'record', id: ticketId } });
+          await upstream.send({
+            method: 'PUT',
+            path: `api/v2/tickets/${ticketId}.json`,
+            json: { ticket },
+            idempotent: true,
+            notFound: { what: 'record', id: ticketId },
+          });
         }
       } else if (Object.keys(ticket).length > 0) {
-        await upstream.send({ method: 'PUT', path: `api/v2/tickets/${ticketId}.json`, json: { ticket }, idempotent: true, notFound: { what: 'record', id: ticketId } });
+        await upstream.send({
+          method: 'PUT',
+          path: `api/v2/tickets/${ticketId}.json`,
+          json: { ticket },
+          idempotent: true,
+          notFound: { what: 'record', id: ticketId },
+        });
       }
       const record = await requireTicket(ticketId);
       return compact({ ...record, disposition: record.disposition ?? update.disposition, notes: update.notes, durationSeconds: update.durationSeconds });

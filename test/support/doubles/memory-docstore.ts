@@ -1,5 +1,15 @@
 /** An in-memory DocStore for unit tests: same semantics as the Firestore adapter, no server. */
-import { type DocData, DocAlreadyExistsError, DocNotFoundError, DocVersionMismatchError, type DocStore, isFieldOp, type Query, type StoredDoc, type WhereOp } from '../../../shared/ports/docstore';
+import {
+  type DocData,
+  DocAlreadyExistsError,
+  DocNotFoundError,
+  DocVersionMismatchError,
+  type DocStore,
+  isFieldOp,
+  type Query,
+  type StoredDoc,
+  type WhereOp,
+} from '../../../shared/ports/docstore';
 
 export interface MemoryDocStore extends DocStore {
   /** Every document of a collection, for assertions. */

@@ -46,7 +46,15 @@ function instanceWhere(inst: ModuleInstance, b: Block, key: string | number | un
 }
 
 function blocksOf(mod: ModuleDef): Block[] {
-  return [...mod.resources.values(), ...mod.data.values(), ...mod.modules.values(), ...mod.variables.values(), ...mod.outputs.values(), ...mod.providers, ...mod.others];
+  return [
+    ...mod.resources.values(),
+    ...mod.data.values(),
+    ...mod.modules.values(),
+    ...mod.variables.values(),
+    ...mod.outputs.values(),
+    ...mod.providers,
+    ...mod.others,
+  ];
 }
 
 /** Every string in a JSON value, with the path of keys leading to it. */
@@ -100,7 +108,10 @@ function chainOf(e: Expr): Chain | null {
     case 'splat': {
       const c = chainOf(e.source);
       if (!c) return null;
-      return { ...c, steps: [...c.steps, { kind: 'splat' }, ...e.steps.map((s): ChainStep => (s.kind === 'attr' ? { kind: 'attr', name: s.name } : { kind: 'index' }))] };
+      return {
+        ...c,
+        steps: [...c.steps, { kind: 'splat' }, ...e.steps.map((s): ChainStep => (s.kind === 'attr' ? { kind: 'attr', name: s.name } : { kind: 'index' }))],
+      };
     }
     default:
       return null;
@@ -205,7 +216,8 @@ function checkChain(chain: Chain, ctx: RefContext): void {
   if (ctx.bound.has(r)) return;
   switch (r) {
     case 'var':
-      if (!name0 || !ctx.mod.variables.has(name0)) report(ctx, `unresolved reference var.${name0 ?? '?'} (no such variable in ${ctx.config.display(ctx.mod.dir)})`);
+      if (!name0 || !ctx.mod.variables.has(name0))
+        report(ctx, `unresolved reference var.${name0 ?? '?'} (no such variable in ${ctx.config.display(ctx.mod.dir)})`);
       return;
     case 'local':
       if (!name0 || !ctx.mod.locals.has(name0)) report(ctx, `unresolved reference local.${name0 ?? '?'}`);
@@ -480,7 +492,8 @@ function checkProvisioners(v: JsonObject, add: (m: string) => void): void {
       add(`unknown provisioner "${type}"`);
       continue;
     }
-    for (const body of asArray(bodies)) if (isJsonObject(body)) for (const k of Object.keys(body)) if (!allowed.has(k)) add(`provisioner "${type}" has no argument "${k}"`);
+    for (const body of asArray(bodies))
+      if (isJsonObject(body)) for (const k of Object.keys(body)) if (!allowed.has(k)) add(`provisioner "${type}" has no argument "${k}"`);
   }
 }
 
@@ -522,7 +535,8 @@ export function readManifest(text: string): ManifestFunction[] {
   return list.map((f: unknown, i) => {
     const o = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>;
     const { name, entryPoint, signature, topic } = o;
-    if (typeof name !== 'string' || typeof entryPoint !== 'string' || typeof signature !== 'string') throw new Error(`functions.json entry ${i} needs name, entryPoint and signature`);
+    if (typeof name !== 'string' || typeof entryPoint !== 'string' || typeof signature !== 'string')
+      throw new Error(`functions.json entry ${i} needs name, entryPoint and signature`);
     return { name, entryPoint, signature, ...(typeof topic === 'string' ? { topic } : {}) };
   });
 }
@@ -552,7 +566,10 @@ export function findDeployments(ev: Evaluator): Deployment[] {
         const uploaded = resolveRef(ev, objRef, ['source']);
         for (const zip of archives) {
           const out = ev.attribute(zip.instance, zip.block, zip.key, zip.each, ['output_path']);
-          const sameFile = typeof uploaded === 'string' ? uploaded === out : refsTo(uploaded, 'data.archive_file.').some((r) => r.instance === zip.instance && r.address === `data.archive_file.${zip.block.name}`);
+          const sameFile =
+            typeof uploaded === 'string'
+              ? uploaded === out
+              : refsTo(uploaded, 'data.archive_file.').some((r) => r.instance === zip.instance && r.address === `data.archive_file.${zip.block.name}`);
           if (sameFile && zip.instance === objRef.instance && ev.attribute(zip.instance, zip.block, zip.key, zip.each, ['type']) === 'zip') {
             sourceDir = ev.attribute(zip.instance, zip.block, zip.key, zip.each, ['source_dir']);
           }
@@ -564,7 +581,7 @@ export function findDeployments(ev: Evaluator): Deployment[] {
       const trigger = attr('event_trigger');
       const hasTrigger = configured && (Array.isArray(trigger) ? trigger.length > 0 : trigger instanceof Unknown);
       const topic = attr('event_trigger', '0', 'pubsub_topic');
-      let triggerTopic: Value = typeof topic === 'string' ? topic.split('/').pop() ?? topic : null;
+      let triggerTopic: Value = typeof topic === 'string' ? (topic.split('/').pop() ?? topic) : null;
       for (const topicRef of refsTo(topic, 'google_pubsub_topic.')) triggerTopic = resolveRef(ev, topicRef, ['name']);
       return {
         where: instanceWhere(instance, block, key),
@@ -605,20 +622,38 @@ export function checkDeployments(config: Configuration, opts: DeploymentOptions)
   for (const f of manifest) {
     const d = deployments.find((x) => x.name === f.name);
     if (!d) {
-      add(f.name, `no google_cloudfunctions2_function deploys "${f.name}" (names found: ${deployments.map((x) => JSON.stringify(x.name instanceof Unknown ? '(unknown)' : x.name)).join(', ') || 'none'})`);
+      add(
+        f.name,
+        `no google_cloudfunctions2_function deploys "${f.name}" (names found: ` +
+          `${deployments.map((x) => JSON.stringify(x.name instanceof Unknown ? '(unknown)' : x.name)).join(', ') || 'none'})`,
+      );
       continue;
     }
-    if (d.entryPoint !== f.entryPoint) add(d.where, `entry point is ${JSON.stringify(d.entryPoint instanceof Unknown ? '(unknown)' : d.entryPoint)}, functions.json says "${f.entryPoint}"`);
+    if (d.entryPoint !== f.entryPoint)
+      add(d.where, `entry point is ${JSON.stringify(d.entryPoint instanceof Unknown ? '(unknown)' : d.entryPoint)}, functions.json says "${f.entryPoint}"`);
     const p = probed.find((x) => x.name === f.name);
     const expected = `probe_${f.name.replace(/\W/g, '_')}`;
-    if (!p || p.entryPoint !== expected) add(d.where, 'entry point is not read from functions/functions.json (changing the file does not change the deployment)');
-    if (d.runtime !== opts.runtime) add(d.where, `runtime is ${JSON.stringify(d.runtime instanceof Unknown ? '(unknown)' : d.runtime)}, expected ${opts.runtime}`);
+    if (!p || p.entryPoint !== expected)
+      add(d.where, 'entry point is not read from functions/functions.json (changing the file does not change the deployment)');
+    if (d.runtime !== opts.runtime)
+      add(d.where, `runtime is ${JSON.stringify(d.runtime instanceof Unknown ? '(unknown)' : d.runtime)}, expected ${opts.runtime}`);
     const dir = typeof d.sourceDir === 'string' ? resolve(d.sourceDir) : null;
-    if (dir !== resolve(opts.distDir, f.name)) add(d.where, `source is ${dir ?? '(not traced)'}; expected a zip of ${resolve(opts.distDir, f.name)} (data.archive_file -> google_storage_bucket_object -> storage_source)`);
+    if (dir !== resolve(opts.distDir, f.name))
+      add(
+        d.where,
+        `source is ${dir ?? '(not traced)'}; expected a zip of ${resolve(opts.distDir, f.name)} (data.archive_file ` +
+          `-> google_storage_bucket_object -> storage_source)`,
+      );
     if (f.signature === 'cloudevent') {
       if (!d.hasTrigger) add(d.where, 'a cloudevent function needs an event_trigger');
       else {
-        if (d.triggerTopic !== f.topic) add(d.where, `event trigger topic is ${JSON.stringify(d.triggerTopic instanceof Unknown ? '(unknown)' : d.triggerTopic)}, functions.json says "${f.topic ?? ''}"`);
+        if (d.triggerTopic !== f.topic)
+          add(
+            d.where,
+            `event trigger topic is ` +
+              `${JSON.stringify(d.triggerTopic instanceof Unknown ? '(unknown)' : d.triggerTopic)}, functions.json says ` +
+              `"${f.topic ?? ''}"`,
+          );
         if (d.retryPolicy !== 'RETRY_POLICY_RETRY') add(d.where, 'event trigger must retry failed events (retry_policy = RETRY_POLICY_RETRY)');
       }
     } else if (d.hasTrigger) add(d.where, 'an http function must not have an event_trigger');
@@ -645,16 +680,18 @@ interface IamGrant {
 }
 
 function iamGrants(ev: Evaluator): IamGrant[] {
-  return ev.resourceInstances('resource', (t) => IAM_TYPE.test(t)).map(({ instance, block, key, each }) => {
-    const attr = (...path: string[]): Value => ev.attribute(instance, block, key, each, path);
-    const member = attr('member');
-    const members = attr('members');
-    const list: Value[] = [];
-    if (!(member instanceof Unknown && member.error)) list.push(member);
-    if (Array.isArray(members)) list.push(...members);
-    else if (!(members instanceof Unknown && members.error)) list.push(members);
-    return { where: instanceWhere(instance, block, key), type: block.type, role: attr('role'), members: list, instance, attr };
-  });
+  return ev
+    .resourceInstances('resource', (t) => IAM_TYPE.test(t))
+    .map(({ instance, block, key, each }) => {
+      const attr = (...path: string[]): Value => ev.attribute(instance, block, key, each, path);
+      const member = attr('member');
+      const members = attr('members');
+      const list: Value[] = [];
+      if (!(member instanceof Unknown && member.error)) list.push(member);
+      if (Array.isArray(members)) list.push(...members);
+      else if (!(members instanceof Unknown && members.error)) list.push(members);
+      return { where: instanceWhere(instance, block, key), type: block.type, role: attr('role'), members: list, instance, attr };
+    });
 }
 
 const CUSTOM_ROLE = /^google_(project|organization)_iam_custom_role\./;
@@ -666,7 +703,12 @@ export function checkPrimitiveRoles(config: Configuration): Finding[] {
       for (const { s } of stringsIn(b.body)) {
         walkExpr(exprOf(config, s), (e) => {
           if (e.t === 'lit' && typeof e.v === 'string' && PRIMITIVE_ROLES.test(e.v.trim())) {
-            findings.push({ check: 'primitive-roles', file: config.display(b.file), where: where(b), message: `primitive role ${e.v} (grant a predefined role instead)` });
+            findings.push({
+              check: 'primitive-roles',
+              file: config.display(b.file),
+              where: where(b),
+              message: `primitive role ${e.v} (grant a predefined role instead)`,
+            });
           }
         });
       }
@@ -690,8 +732,7 @@ export function checkPrimitiveRoles(config: Configuration): Finding[] {
       const refs = refsOf(g.role).filter((r) => !(IAM_TYPE.test(r.address.split('.')[0] ?? '') && r.path.join('.') === 'role'));
       if (refs.length > 0 && refs.every((r) => CUSTOM_ROLE.test(r.address) && ['id', 'name'].includes(r.path.join('.')))) continue;
       findings.push({ check: 'primitive-roles', file: '', where: g.where, message: 'role cannot be determined statically' });
-    }
-    else if (PRIMITIVE_ROLES.test(g.role)) findings.push({ check: 'primitive-roles', file: '', where: g.where, message: `primitive role ${g.role}` });
+    } else if (PRIMITIVE_ROLES.test(g.role)) findings.push({ check: 'primitive-roles', file: '', where: g.where, message: `primitive role ${g.role}` });
   }
   return findings;
 }
@@ -754,7 +795,11 @@ export function checkPublicInvokers(config: Configuration, allowed: readonly str
 /** Words that mark a credential anywhere in an environment variable name (ZOOM_WEBHOOK_SECRET_PREVIOUS). */
 const SECRET_WORD = /(SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE_?KEY|CREDENTIAL|API_?KEY|KEY_JSON)/i;
 /** ...unless the name ends in a setting about it (UI_CONNECTOR_TOKEN_TTL_MINUTES, ZOOM_OAUTH_TOKEN_URL). */
-const SETTING_SUFFIX = /_(TTL|TTL_[A-Z]+|URL|URI|ENDPOINT|HOST|HOSTS|PATH|SECONDS|MINUTES|HOURS|DAYS|MS|BYTES|COUNT|LIMIT|HEADER|AUDIENCE|ISSUER|ALGORITHM|VERSION|TOPIC|BUCKET|COLLECTION)$/i;
+const SETTING_SUFFIX = new RegExp(
+  '_(TTL|TTL_[A-Z]+|URL|URI|ENDPOINT|HOST|HOSTS|PATH|SECONDS|MINUTES|HOURS|DAYS|MS|BYTES|COUNT|LIMIT|' +
+    'HEADER|AUDIENCE|ISSUER|ALGORITHM|VERSION|TOPIC|BUCKET|COLLECTION)$',
+  'i',
+);
 
 /** Whether an environment variable name says it carries a credential. */
 export function looksLikeCredential(envName: string): boolean {

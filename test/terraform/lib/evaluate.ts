@@ -129,7 +129,8 @@ export class ModuleInstance {
       const ref: Ref = { instance: this, address: `var.${name}`, path: [], sensitive };
       let v: Value;
       if (!decl) v = unknown([ref], `undeclared variable ${name}`);
-      else if (sensitive) v = unknown([ref]); // never looked at, only tracked
+      else if (sensitive)
+        v = unknown([ref]); // never looked at, only tracked
       else {
         const given = this.givenArgument(name);
         if (given !== undefined) v = given;
@@ -303,7 +304,10 @@ export class Evaluator {
   }
 
   /** Every instance of every resource (or data source) of a type, across all modules. */
-  resourceInstances(kind: 'resource' | 'data', typeTest: (type: string) => boolean): Array<{ instance: ModuleInstance; block: Block; key: string | number | undefined; each: Value }> {
+  resourceInstances(
+    kind: 'resource' | 'data',
+    typeTest: (type: string) => boolean,
+  ): Array<{ instance: ModuleInstance; block: Block; key: string | number | undefined; each: Value }> {
     const out: Array<{ instance: ModuleInstance; block: Block; key: string | number | undefined; each: Value }> = [];
     for (const inst of this.allInstances()) {
       const map = kind === 'resource' ? inst.def.resources : inst.def.data;
@@ -705,7 +709,6 @@ export class Evaluator {
   }
 }
 
-
 function binary(op: string, l: Value, r: Value): Value {
   if (op === 'equal' || op === 'notEqual') {
     if (isUnknownish(l) || isUnknownish(r)) return mergeUnknown(l, r);
@@ -801,7 +804,8 @@ function callFunction(name: string, args: Value[], readFile: (p: string) => stri
             .map((k) => a[k] ?? null)
         : mergeUnknown(a ?? null);
     case 'lookup':
-      if (isObjectValue(a) && (str(b) || typeof b === 'number')) return String(b) in a ? (a[String(b)] ?? null) : args.length > 2 ? (c ?? null) : unknown([], 'lookup: missing key');
+      if (isObjectValue(a) && (str(b) || typeof b === 'number'))
+        return String(b) in a ? (a[String(b)] ?? null) : args.length > 2 ? (c ?? null) : unknown([], 'lookup: missing key');
       return mergeUnknown(...args);
     case 'length':
       if (Array.isArray(a)) return a.length;
@@ -879,7 +883,9 @@ function callFunction(name: string, args: Value[], readFile: (p: string) => stri
     case 'base64decode':
       return str(a) ? Buffer.from(a, 'base64').toString('utf8') : unknown();
     case 'join':
-      return str(a) && Array.isArray(b) && b.every((x) => typeof x === 'string' || typeof x === 'number') ? b.map(String).join(a) : unknown([], 'join: bad arguments');
+      return str(a) && Array.isArray(b) && b.every((x) => typeof x === 'string' || typeof x === 'number')
+        ? b.map(String).join(a)
+        : unknown([], 'join: bad arguments');
     case 'split':
       return str(a) && str(b) ? b.split(a) : unknown([], 'split: bad arguments');
     case 'upper':

@@ -98,9 +98,17 @@ export function checkSettings(fn: string, settings: FunctionSettings, deployed: 
   for (const key of settings.required) {
     const plain = key in deployed.env;
     const secret = key in deployed.secretEnv;
-    if (secrets.has(key) && !secret) out.push(finding(fn, `${key} is a required credential of the code but not a secret env var (add it to function_secret_env)`));
+    if (secrets.has(key) && !secret)
+      out.push(finding(fn, `${key} is a required credential of the code but not a secret env var (add it to function_secret_env)`));
     if (!secrets.has(key) && !plain) {
-      out.push(finding(fn, secret ? `${key} is required but not a credential: set it in function_env, not from Secret Manager` : `${key} is required by the code but Terraform does not set it (add it to function_env)`));
+      out.push(
+        finding(
+          fn,
+          secret
+            ? `${key} is required but not a credential: set it in function_env, not from Secret Manager`
+            : `${key} is required by the code but Terraform does not set it (add it to function_env)`,
+        ),
+      );
     }
   }
   for (const key of Object.keys(deployed.env)) {
@@ -119,14 +127,21 @@ export function checkSettings(fn: string, settings: FunctionSettings, deployed: 
  * one of the evaluated configurations (e.g. each CRM adapter's), or is listed in
  * `notDeployed` with the reason.
  */
-export function checkSecretCoverage(fn: string, settings: FunctionSettings, deployments: readonly DeployedSettings[], notDeployed: Readonly<Record<string, string>>): Finding[] {
+export function checkSecretCoverage(
+  fn: string,
+  settings: FunctionSettings,
+  deployments: readonly DeployedSettings[],
+  notDeployed: Readonly<Record<string, string>>,
+): Finding[] {
   const out: Finding[] = [];
   const mounted = new Set(deployments.flatMap((d) => Object.keys(d.secretEnv)));
   for (const key of settings.secrets) {
-    if (!mounted.has(key) && !(key in notDeployed)) out.push(finding(fn, `the code reads credential ${key}, but no configuration mounts it and it is not listed as not deployed`));
+    if (!mounted.has(key) && !(key in notDeployed))
+      out.push(finding(fn, `the code reads credential ${key}, but no configuration mounts it and it is not listed as not deployed`));
     if (mounted.has(key) && key in notDeployed) out.push(finding(fn, `${key} is listed as not deployed but is mounted`));
   }
-  for (const key of Object.keys(notDeployed)) if (!settings.secrets.includes(key)) out.push(finding(fn, `${key} is listed as not deployed but is not a credential the code reads`));
+  for (const key of Object.keys(notDeployed))
+    if (!settings.secrets.includes(key)) out.push(finding(fn, `${key} is listed as not deployed but is not a credential the code reads`));
   return out;
 }
 

@@ -303,10 +303,7 @@ export function memorySource(root: string, files: Record<string, string>): FileS
   const abs = new Map(Object.entries(files).map(([k, v]) => [resolve(root, k), v]));
   return {
     read: (p) => abs.get(resolve(p)),
-    tfFiles: (d) =>
-      [...abs.keys()]
-        .filter((p) => p.endsWith('.tf') && dirname(p) === resolve(d))
-        .sort(),
+    tfFiles: (d) => [...abs.keys()].filter((p) => p.endsWith('.tf') && dirname(p) === resolve(d)).sort(),
   };
 }
 
