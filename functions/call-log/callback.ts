@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { ConfigError } from '../../shared/config';
-import { type FieldRule, parseFieldMap, sourcesOf } from '../../shared/crm/adapters/field-map';
+import { type FieldRule, readFieldMap } from '../../shared/crm/adapters/field-map';
 import type { Direction } from '../../shared/crm/port';
 
 const CALL_SID = /^CA[0-9a-fA-F]{32}$/;
@@ -74,19 +74,12 @@ export function crmDirection(direction: string | undefined): Direction {
 
 /** The field map, checked at start: every malformed pair and every unknown source listed at once. */
 export function parseCallFieldMap(spec: string): FieldRule[] {
-  const problems: string[] = [];
-  const rules: FieldRule[] = [];
-  for (const part of spec
-    .split('|')
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0)) {
-    try {
-      const parsed = parseFieldMap('CALL_LOG_FIELD_MAP', part);
-      const unknown = sourcesOf(parsed).filter((s) => !(FIELD_SOURCES as readonly string[]).includes(s));
-      for (const s of unknown) problems.push(`CALL_LOG_FIELD_MAP: "${part}": ${s} is not a status callback parameter (one of ${FIELD_SOURCES.join(', ')})`);
-      if (unknown.length === 0) rules.push(...parsed);
-    } catch (err) {
-      problems.push(...(err instanceof ConfigError ? err.problems : [String(err)]));
+  const { rules, problems } = readFieldMap('CALL_LOG_FIELD_MAP', spec);
+  for (const rule of rules) {
+    if ('source' in rule && !(FIELD_SOURCES as readonly string[]).includes(rule.source)) {
+      problems.push(
+        `CALL_LOG_FIELD_MAP: "${rule.field}-${rule.source}": ${rule.source} is not a status callback parameter (one of ${FIELD_SOURCES.join(', ')})`,
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError('call-log', problems);

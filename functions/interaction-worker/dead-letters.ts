@@ -12,6 +12,7 @@ import * as z from 'zod';
 import { messagePublishedSchema } from '../../shared/events/pubsub-event';
 import { badRequest } from '../../shared/errors';
 import type { Logger } from '../../shared/logging';
+import { claimedZoomIds } from '../../shared/zoom/events';
 import { DocAlreadyExistsError, type DocStore } from '../../shared/ports/docstore';
 
 export const DEAD_LETTERS_COLLECTION = 'deadLetters';
@@ -28,21 +29,7 @@ const idText = z.string().min(1).max(200);
 /** What the queued event says of itself (shared/zoom/queued-event.ts), read leniently: a dead letter may be malformed. */
 const selfDescriptionSchema = z.looseObject({
   key: idText.optional().catch(undefined),
-  envelope: z
-    .looseObject({
-      event: idText.optional().catch(undefined),
-      payload: z
-        .looseObject({
-          object: z
-            .looseObject({ engagement_id: z.union([z.string(), z.number()]).transform(String).pipe(idText).optional().catch(undefined) })
-            .optional()
-            .catch(undefined),
-        })
-        .optional()
-        .catch(undefined),
-    })
-    .optional()
-    .catch(undefined),
+  envelope: z.unknown(),
 });
 
 export interface DeadLetterDeps {
@@ -69,10 +56,11 @@ export async function recordDeadLetter(deps: DeadLetterDeps, body: unknown): Pro
   const message = { id: messageId, attributes: m.attributes ?? {}, publishTime: m.publishTime };
   const a = message.attributes;
   const self = selfDescriptionSchema.safeParse(data ?? {});
-  const described = self.success ? self.data : {};
+  const described: { key?: string | undefined; envelope?: unknown } = self.success ? self.data : {};
   const count = Number(a[DEAD_LETTER_ATTRIBUTES.deliveryCount]);
   const recordedAt = new Date(deps.now());
-  const engagementId = a['engagementId'] ?? described.envelope?.payload?.object?.engagement_id;
+  const claimed = claimedZoomIds(described.envelope);
+  const engagementId = a['engagementId'] ?? claimed.engagementId;
   try {
     await deps.docs.create(DEAD_LETTERS_COLLECTION, message.id, {
       messageId: message.id,
@@ -83,7 +71,7 @@ export async function recordDeadLetter(deps: DeadLetterDeps, body: unknown): Pro
       ...optional('sourceProject', a[DEAD_LETTER_ATTRIBUTES.subscriptionProject]),
       ...optional('sourcePublishTime', a[DEAD_LETTER_ATTRIBUTES.publishTime]),
       ...optional('publishTime', message.publishTime),
-      ...optional('event', a['event'] ?? described.envelope?.event),
+      ...optional('event', a['event'] ?? claimed.event),
       ...optional('source', a['source']),
       ...optional('engagementId', engagementId),
       ...optional('key', described.key),

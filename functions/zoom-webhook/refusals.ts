@@ -16,10 +16,10 @@
  * was checked); never the body, headers, signature or caller address. An engagement id that
  * looks like a phone number is not kept. Memory is bounded: entries of past hours are dropped.
  */
-import * as z from 'zod';
 import { DocAlreadyExistsError, type DocStore, fieldOps } from '../../shared/ports/docstore';
 import type { Logger } from '../../shared/logging';
 import { looksLikePhone } from '../../shared/phone';
+import { claimedZoomIds } from '../../shared/zoom/events';
 import type { RefusalNotice } from '../../shared/http/refusal-observer';
 import { UNAUTHENTICATED_MESSAGES } from './receive';
 
@@ -48,45 +48,9 @@ function refusalReasonOf(notice: Pick<RefusalNotice, 'status' | 'code' | 'messag
 /** A replay matched a known signature, and a 503 came after the signature check: only those are verified. */
 const SIGNATURE_CHECKED: ReadonlySet<RefusalReason> = new Set(['replay', 'unavailable']);
 
-const claimedSchema = z.looseObject({
-  event: z
-    .string()
-    .max(100)
-    .regex(/^[\w.-]+$/)
-    .optional()
-    .catch(undefined),
-  payload: z
-    .looseObject({
-      object: z
-        .looseObject({
-          engagement_id: z
-            .union([z.string(), z.number()])
-            .transform(String)
-            .pipe(
-              z
-                .string()
-                .min(1)
-                .max(128)
-                .regex(/^[\w.:@=+/-]+$/),
-            )
-            .optional()
-            .catch(undefined),
-        })
-        .optional()
-        .catch(undefined),
-    })
-    .optional()
-    .catch(undefined),
-});
-
 function claimedOf(body: unknown): { event?: string; engagementId?: string } {
-  const p = claimedSchema.safeParse(body);
-  if (!p.success) return {};
-  const engagementId = p.data.payload?.object?.engagement_id;
-  return {
-    ...(p.data.event ? { event: p.data.event } : {}),
-    ...(engagementId && !looksLikePhone(engagementId) ? { engagementId } : {}),
-  };
+  const { event, engagementId } = claimedZoomIds(body);
+  return { ...(event ? { event } : {}), ...(engagementId && !looksLikePhone(engagementId) ? { engagementId } : {}) };
 }
 
 /** 2026-12-04T09 → "2026120409". */

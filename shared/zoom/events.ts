@@ -174,6 +174,49 @@ function stripVolatile(rawBody: Buffer, envelope: ZoomEnvelope): string {
 }
 
 /** The key as a Firestore document id (no slashes, bounded length). */
+const claimedIdsSchema = z.looseObject({
+  event: z
+    .string()
+    .max(100)
+    .regex(/^[\w.-]+$/)
+    .optional()
+    .catch(undefined),
+  payload: z
+    .looseObject({
+      object: z
+        .looseObject({
+          engagement_id: z
+            .union([z.string(), z.number()])
+            .transform(String)
+            .pipe(
+              z
+                .string()
+                .min(1)
+                .max(128)
+                .regex(/^[\w.:@=+/-]+$/),
+            )
+            .optional()
+            .catch(undefined),
+        })
+        .optional()
+        .catch(undefined),
+    })
+    .optional()
+    .catch(undefined),
+});
+
+/**
+ * The event name and engagement id a body says it carries, read as leniently as possible (any
+ * field missing or malformed is left out, nothing throws): for records of deliveries that were
+ * refused or dead-lettered, where the body may be anything. Unverified by itself.
+ */
+export function claimedZoomIds(body: unknown): { event?: string; engagementId?: string } {
+  const p = claimedIdsSchema.safeParse(body);
+  if (!p.success) return {};
+  const engagementId = p.data.payload?.object?.engagement_id;
+  return { ...(p.data.event ? { event: p.data.event } : {}), ...(engagementId ? { engagementId } : {}) };
+}
+
 export function eventKeyDocId(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }

@@ -13,6 +13,13 @@ export type FieldRule = { field: string; source: string } | { field: string; lit
 const FIELD = /^(?:[A-Za-z][A-Za-z0-9_]*|[1-9][0-9]*)$/;
 
 export function parseFieldMap(setting: string, spec: string): FieldRule[] {
+  const { rules, problems } = readFieldMap(setting, spec);
+  if (problems.length > 0) throw new ConfigError('crm client', problems);
+  return rules;
+}
+
+/** The well-formed rules of a map and a problem line for each malformed one, for callers that add checks of their own. */
+export function readFieldMap(setting: string, spec: string): { rules: FieldRule[]; problems: string[] } {
   const problems: string[] = [];
   const rules: FieldRule[] = [];
   for (const part of spec
@@ -33,8 +40,7 @@ export function parseFieldMap(setting: string, spec: string): FieldRule[] {
       else rules.push({ field, source });
     } else problems.push(`${setting}: "${part}" must be Field-sourceKey or Field=value`);
   }
-  if (problems.length > 0) throw new ConfigError('crm client', problems);
-  return rules;
+  return { rules, problems };
 }
 
 export function applyFieldMap(rules: FieldRule[], sources: Record<string, string | number | boolean | undefined>): Record<string, string | number | boolean> {
@@ -47,9 +53,4 @@ export function applyFieldMap(rules: FieldRule[], sources: Record<string, string
     }
   }
   return out;
-}
-
-/** The source keys a map reads, to check them against what is offered. */
-export function sourcesOf(rules: FieldRule[]): string[] {
-  return rules.flatMap((r) => ('source' in r ? [r.source] : []));
 }

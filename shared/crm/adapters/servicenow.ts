@@ -19,6 +19,7 @@ import { normalizePhone, type PhoneOptions, phoneTail, samePhone } from '../phon
 import type { Channel, CrmAccount, CrmClient, CrmRecord, NewAccount } from '../port';
 import { mappedFields, SN_OWN_FIELDS } from '../record-fields';
 import { createUpstream, keyedWrite, refMarker, type Upstream, type UpstreamFailureInfo, withMarker } from './upstream';
+import { sessionDescription } from './record-description';
 import { withoutTrailingSlash } from '../../http/url';
 
 export interface ServiceNowOptions {
@@ -333,13 +334,7 @@ export function createServiceNowCrm(options: ServiceNowOptions): CrmClient {
         });
         if (!caller) throw crmNotFound('account', input.accountId);
       }
-      const description = [
-        `Session ${input.sessionId}`,
-        input.queue ? `Queue ${input.queue}` : undefined,
-        input.direction ? `Direction ${input.direction}` : undefined,
-      ]
-        .filter(Boolean)
-        .join('\n');
+      const description = sessionDescription(input);
       const res = await upstream.send({
         method: 'POST',
         path: `${TABLE}/incident`,

@@ -20,6 +20,7 @@ import { normalizePhone, type PhoneOptions, samePhone } from '../phone';
 import type { Channel, CrmAccount, CrmClient, CrmRecord, NewAccount } from '../port';
 import { recordFieldProblems } from '../record-fields';
 import { createUpstream, keyedWrite, refMarker, type UpstreamAnswer, type UpstreamFailureInfo, withMarker } from './upstream';
+import { sessionDescription } from './record-description';
 import { withoutTrailingSlash } from '../../http/url';
 
 export interface ZendeskOptions {
@@ -348,13 +349,7 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
           : undefined;
         if (!user) throw crmNotFound('account', input.accountId);
       }
-      const description = [
-        `Session ${input.sessionId}`,
-        input.queue ? `Queue ${input.queue}` : undefined,
-        input.direction ? `Direction ${input.direction}` : undefined,
-      ]
-        .filter(Boolean)
-        .join('\n');
+      const description = sessionDescription(input);
       const res = await upstream.send({
         method: 'POST',
         path: 'api/v2/tickets.json',
@@ -397,21 +392,16 @@ export function createZendeskCrm(options: ZendeskOptions): CrmClient {
         update.notes,
         update.durationSeconds !== undefined ? `Duration: ${update.durationSeconds} s` : undefined,
       ].filter((l): l is string => l !== undefined && l !== '');
+      // The wrap-up note carries the ticket's fields; without a note (none to write, or the same
+      // wrap-up already posted) the fields are set on their own.
+      let posted = false;
       if (lines.length > 0) {
         const text = `Wrap-up\n${lines.join('\n')}`;
         // Keyed by content: a repeated wrap-up finds its note and only sets fields again.
         const marker = refMarker(`wrapup:${createHash('sha256').update(text).digest('hex')}`);
-        const { posted } = await note(ticketId, text, marker, [], ticket);
-        if (!posted && Object.keys(ticket).length > 0) {
-          await upstream.send({
-            method: 'PUT',
-            path: `api/v2/tickets/${ticketId}.json`,
-            json: { ticket },
-            idempotent: true,
-            notFound: { what: 'record', id: ticketId },
-          });
-        }
-      } else if (Object.keys(ticket).length > 0) {
+        ({ posted } = await note(ticketId, text, marker, [], ticket));
+      }
+      if (!posted && Object.keys(ticket).length > 0) {
         await upstream.send({
           method: 'PUT',
           path: `api/v2/tickets/${ticketId}.json`,
