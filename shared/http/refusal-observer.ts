@@ -4,10 +4,12 @@
  * handler. Both layers that refuse call it — `createHttpApp` (the function's own errors) and
  * the Functions Framework guard (./framework-errors: bodies too large, encodings, JSON that
  * does not parse) — with what was answered, never the raw bytes. An observer that fails is
- * logged and never changes the answer.
+ * logged and never changes the answer; one that is slow delays it by at most
+ * REFUSAL_OBSERVER_WAIT_MS.
  */
 import type { ErrorCode } from '../errors';
 import type { Logger } from '../logging';
+import { sleep } from '../sleep';
 
 export interface RefusalNotice {
   /** framework: refused before the function ran (./framework-errors); function: by createHttpApp or a route. */
@@ -37,12 +39,38 @@ export function refusalObserverOf(handler: unknown): RefusalObserver | undefined
   return (handler as { [OBSERVER]?: RefusalObserver } | null | undefined)?.[OBSERVER];
 }
 
-/** Tells the observer; its failure is logged, never thrown. */
-export async function notifyRefusal(observer: RefusalObserver | undefined, notice: RefusalNotice, log: Logger): Promise<void> {
+/**
+ * How long a refusal's answer waits for its observer. The observer usually writes to Firestore
+ * within the request (so the write runs while the instance has CPU); a slow or unreachable
+ * Firestore must not hold the refused caller — nor, in a flood, every refused connection — for
+ * the client library's own deadline (60 s): after this wait the answer goes out and the
+ * observer finishes, or fails and is logged, on its own.
+ */
+export const REFUSAL_OBSERVER_WAIT_MS = 1_000;
+
+/** Tells the observer, waiting for it at most `waitMs`; its failure is logged, never thrown. */
+export async function notifyRefusal(
+  observer: RefusalObserver | undefined,
+  notice: RefusalNotice,
+  log: Logger,
+  options: { waitMs?: number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
+): Promise<void> {
   if (!observer) return;
-  try {
-    await observer(notice);
-  } catch (err) {
-    log.warn('refusal observer failed', { err, status: notice.status, code: notice.code });
-  }
+  const told = Promise.resolve()
+    .then(() => observer(notice))
+    .then(
+      () => 'told' as const,
+      (err: unknown) => {
+        log.warn('refusal observer failed', { err, status: notice.status, code: notice.code });
+        return 'told' as const;
+      },
+    );
+  const stop = new AbortController();
+  const waited = (options.sleep ?? sleep)(options.waitMs ?? REFUSAL_OBSERVER_WAIT_MS, stop.signal).then(
+    () => 'waited' as const,
+    () => 'told' as const,
+  );
+  const first = await Promise.race([told, waited]);
+  stop.abort();
+  if (first === 'waited') log.warn('refusal answered before its record was written', { status: notice.status, code: notice.code });
 }

@@ -5,7 +5,9 @@
  * 20 gzip/deflate bodies of ~50 kB, each inflating to ~50 MB of `[{},{},…]` (before the fix,
  * one such body took a plain Framework server to 1.7 GB), are sent at once, declared and
  * chunked. All are refused with 415; the server's peak RSS stays within 64 MiB of its RSS
- * before, and it still answers afterwards.
+ * before (taken after one small refusal has loaded what every refusal uses), and it still
+ * answers afterwards — with Firestore unreachable, as the refusal records must not hold the
+ * answers (shared/http/refusal-observer.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -28,6 +30,10 @@ beforeAll(async () => {
       NODE_OPTIONS: '',
       METADATA_SERVER_DETECTION: 'none',
       LOG_LEVEL: 'warn',
+      // The function records refusals (functions/zoom-webhook/refusals.ts); the Firestore client
+      // that takes (~80 MiB of gRPC and protobuf, once per instance, as the first event would)
+      // is loaded before the reading: the bound is on what the bodies cost.
+      SERVE_ENTRY_PRELOAD_GOOGLE: '1',
       GCP_PROJECT: 'ccbridge-local',
       ZOOM_WEBHOOK_SECRET: 'memory-test-webhook-secret',
       ZOOM_EVENTS_TOPIC: 'zoom-events',
@@ -91,6 +97,8 @@ test('20 concurrent inflating bodies are refused and grow the serving process by
   const gzip = zlib.gzipSync(inflated, { level: 9 });
   const deflate = zlib.deflateSync(inflated, { level: 9 });
   expect(gzip.length).toBeLessThan(100 * 1024);
+  // One small refused body first, so the refusal record's client exists before the reading.
+  expect(await post({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, zlib.gzipSync(Buffer.from('[]')), false)).toBe(415);
   const before = memoryOf(child.pid!);
 
   const statuses = await Promise.all(
