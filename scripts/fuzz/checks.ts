@@ -379,31 +379,25 @@ export function checkLogs(lines: readonly LogLine[], needles: LogNeedles, tokens
           detail: `an issued token appears in a ${line.stream} line: ${redact(text, m[0])}`,
         });
     }
+    const reportPii = (caseIndex: number, what: string) =>
+      report({
+        caseIndex,
+        generator: '(logs)',
+        endpoint: '(logs)',
+        kind: 'log-pii',
+        detail: `${what} appears unmasked in a ${line.stream} line: ${text.slice(0, 300)}`,
+      });
     for (const m of text.matchAll(EMAIL_IN_LOG)) {
       const candidate = decodeURIComponentSafe(m[0]).toLowerCase();
       const index = emailNeedles.get(candidate);
-      if (index !== undefined)
-        report({
-          caseIndex: index,
-          generator: '(logs)',
-          endpoint: '(logs)',
-          kind: 'log-pii',
-          detail: `an email appears unmasked in a ${line.stream} line: ${text.slice(0, 300)}`,
-        });
+      if (index !== undefined) reportPii(index, 'an email');
     }
     for (const m of text.matchAll(DIGIT_RUN)) {
       const digits = m[0].replace(/\D/g, '');
       for (const len of lengths) {
         for (let i = 0; i + len <= digits.length; i++) {
           const index = digitNeedles.get(digits.slice(i, i + len));
-          if (index !== undefined)
-            report({
-              caseIndex: index,
-              generator: '(logs)',
-              endpoint: '(logs)',
-              kind: 'log-pii',
-              detail: `a phone number appears unmasked in a ${line.stream} line: ${text.slice(0, 300)}`,
-            });
+          if (index !== undefined) reportPii(index, 'a phone number');
         }
       }
     }

@@ -158,14 +158,8 @@ export function zoomFilePath(kind: ZoomFileKind, id: string): string {
   return `${FILE_ROUTES[kind].path}${encodeURIComponent(id)}`;
 }
 
-export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock> {
-  const tokens = new Map<string, number>();
-  const engagements = new Map<string, MockEngagement>();
-  const files = new Map<string, MockFile>();
-  const announcedAt = new Map<string, number>();
-  const faults = new ZoomFaults();
-  const lazyDays: Array<LazyDay & { index: LazyDayIndex }> = [];
-  const stats: MockStats = {
+function emptyStats(): MockStats {
+  return {
     downloads: 0,
     downloadBytes: 0,
     apiCalls: 0,
@@ -174,6 +168,16 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
     rateLimited: 0,
     callTimes: { light: [], medium: [], heavy: [] },
   };
+}
+
+export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock> {
+  const tokens = new Map<string, number>();
+  const engagements = new Map<string, MockEngagement>();
+  const files = new Map<string, MockFile>();
+  const announcedAt = new Map<string, number>();
+  const faults = new ZoomFaults();
+  const lazyDays: Array<LazyDay & { index: LazyDayIndex }> = [];
+  const stats: MockStats = emptyStats();
   let rateLimits: RateLimits = { ...(options.rateLimits ?? {}) };
   let rateLimitRetryAfter = options.rateLimitRetryAfterSeconds;
   let pageTokenTtlMs = options.pageTokenTtlMs ?? 15 * 60_000;
@@ -737,15 +741,7 @@ export async function startZoomMock(options: ZoomMockOptions): Promise<ZoomMock>
       pageTokenTtlMs = ms;
     },
     resetStats() {
-      Object.assign(stats, {
-        downloads: 0,
-        downloadBytes: 0,
-        apiCalls: 0,
-        webhookRequests: 0,
-        callsByEndpoint: {},
-        rateLimited: 0,
-        callTimes: { light: [], medium: [], heavy: [] },
-      });
+      Object.assign(stats, emptyStats());
     },
     peakCalls(category, windowMs = 1000) {
       const times = stats.callTimes[category];
