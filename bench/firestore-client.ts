@@ -11,6 +11,8 @@
  * of them alike (medians of the rounds; the first two rounds are warm-up):
  *  - gRPC with the client's OpenTelemetry spans on (the client's default: the baseline);
  *  - gRPC with spans off (what `createFirestore` builds unless FIRESTORE_ENABLE_TRACING is set);
+ *  - the same client called directly, one call per operation (what the adapter did before it
+ *    batched): the cost or saving of the batching itself;
  *  - REST (`preferRest: true`, spans off): the client's HTTP/1.1 + JSON transport.
  * gRPC setups talk to the Firestore stand-in (local/firestore/) in a process of its own. The
  * stand-in speaks gRPC only, so the REST setup talks to a responder process (this file with
@@ -37,7 +39,9 @@ const LANES = 8;
 
 interface Setup {
   name: string;
+  /** Through the DocStore adapter (batching), or the client's own calls one by one (`plain`). */
   docs: DocStore;
+  plain: boolean;
   db: Firestore;
   alone: number[];
   together: number[];
@@ -78,30 +82,31 @@ export default async function bench(args: string[]): Promise<void> {
       };
       return new Firestore({ projectId: 'bench', ignoreUndefinedProperties: true, preferRest: true, authClient });
     };
-    for (const [name, db] of [
-      ['gRPC, spans on (client default)', grpc('ON')],
-      ['gRPC, spans off (createFirestore)', grpc('OFF')],
-      ['REST (preferRest), spans off', restClient()],
+    for (const [name, db, plain] of [
+      ['gRPC, spans on (client default)', grpc('ON'), false],
+      ['gRPC, spans off (createFirestore)', grpc('OFF'), false],
+      ['gRPC, spans off, no batching (plain client calls)', grpc('OFF'), true],
+      ['REST (preferRest), spans off', restClient(), false],
     ] as const) {
-      setups.push({ name, db, docs: createFirestoreDocStore(db), alone: [], together: [] });
+      setups.push({ name, db, plain, docs: createFirestoreDocStore(db), alone: [], together: [] });
     }
     delete process.env['FIRESTORE_ENABLE_TRACING'];
 
     domain.create().run(() => undefined);
     let seq = 0;
     const body = 'x'.repeat(400);
-    const pair = async (docs: DocStore) => {
+    const pair = async (s: Setup) => {
       const id = `d${seq++}`;
-      const receivedAt = new Date();
-      await docs.create('bench', id, {
-        key: id,
-        event: 'contact_center.recording_completed',
-        body,
-        published: false,
-        signatures: ['a'.repeat(64)],
-        receivedAt,
-      });
-      await docs.update('bench', id, { published: true, messageId: String(seq) });
+      const data = { key: id, event: 'contact_center.recording_completed', body, published: false, signatures: ['a'.repeat(64)], receivedAt: new Date() };
+      const mark = { published: true, messageId: String(seq) };
+      if (s.plain) {
+        const ref = s.db.collection('bench').doc(id);
+        await ref.create(data);
+        await ref.update(mark);
+        return;
+      }
+      await s.docs.create('bench', id, data);
+      await s.docs.update('bench', id, mark);
     };
     const cpuPerPair = async (n: number, run: () => Promise<void>) => {
       const c0 = process.cpuUsage();
@@ -113,14 +118,14 @@ export default async function bench(args: string[]): Promise<void> {
       for (const s of setups) {
         const lone = Math.max(50, Math.round(pairs / 10));
         const alone = await cpuPerPair(lone, async () => {
-          for (let i = 0; i < lone; i++) await pair(s.docs);
+          for (let i = 0; i < lone; i++) await pair(s);
         });
         const together = await cpuPerPair(pairs, async () => {
           let started = 0;
           const lane = async () => {
             while (started < pairs) {
               started += TOGETHER;
-              await Promise.all(Array.from({ length: TOGETHER }, () => pair(s.docs)));
+              await Promise.all(Array.from({ length: TOGETHER }, () => pair(s)));
             }
           };
           await Promise.all(Array.from({ length: LANES }, lane));
@@ -154,7 +159,7 @@ export default async function bench(args: string[]): Promise<void> {
     'vs baseline',
   ];
   process.stdout.write(
-    `Firestore client CPU in this process (process.cpuUsage, all threads) per create()+update() pair through the DocStore adapter; ` +
+    `Firestore client CPU in this process (process.cpuUsage, all threads) per create()+update() pair through the DocStore adapter (or plain client calls where the row says so); ` +
       `Node ${process.version}; ${rounds - 2} measured rounds after 2 warm-up, setups alternated, medians; ` +
       `${pin ? 'this process on CPU 0, servers on CPU 1' : 'not pinned'}; baseline = first row\n\n${formatTable(header, rows)}\n`,
   );
