@@ -159,7 +159,8 @@ export default async function bench(args: string[]): Promise<void> {
     'vs baseline',
   ];
   process.stdout.write(
-    `Firestore client CPU in this process (process.cpuUsage, all threads) per create()+update() pair through the DocStore adapter (or plain client calls where the row says so); ` +
+    `Firestore client CPU in this process (process.cpuUsage, all threads) per create()+update() pair ` +
+      `through the DocStore adapter (or plain client calls where the row says so); ` +
       `Node ${process.version}; ${rounds - 2} measured rounds after 2 warm-up, setups alternated, medians; ` +
       `${pin ? 'this process on CPU 0, servers on CPU 1' : 'not pinned'}; baseline = first row\n\n${formatTable(header, rows)}\n`,
   );

@@ -5,11 +5,14 @@
  * the crash happened; the CRM attachment carries an idempotency key for the crash that
  * falls between the CRM write and the ledger write.
  */
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../shared/errors';
 import { artifactPath, extensionFor, extensionOfContentType } from '../../shared/zoom/artifacts';
 import { ZoomApiError, ZoomFileNotReadyError } from '../../shared/zoom/errors';
 import type { LedgerArtifact } from '../../shared/zoom/ledger';
 import type { QueuedZoomEvent } from '../../shared/zoom/queued-event';
 import { transferZoomFile } from '../../shared/zoom/transfer';
+import { holdingClaim } from './claims';
 import { ensureCrmRecord } from './crm-record';
 import type { WorkerDeps } from './deps';
 import { isRetryable, reasonOf } from './failures';
@@ -43,23 +46,49 @@ export async function storeArtifact(deps: WorkerDeps, plan: EventPlan, artifact:
     outcome = 'stored_and_linked';
   }
 
-  const linked = await step(deps, engagementId, artifact.key, 'crm', async () => {
-    const doc = await deps.ledger.get(engagementId);
-    if (!doc) throw new Error(`ledger of ${engagementId} vanished`);
-    const recordId = await ensureCrmRecord(deps, doc);
-    const type = contentType ?? 'application/octet-stream';
-    await deps.crm.addAttachment(recordId, {
-      fileName: `${artifact.key}.${extensionOfContentType(type) ?? extensionFor(artifact.kind)}`,
-      contentType: type,
-      url: deps.settings.linkFor(engagementId, artifact.key),
-      idempotencyKey: `zoom:${engagementId}:${artifact.key}`,
-    });
-    await deps.ledger.updateArtifact(engagementId, artifact.key, { state: 'linked', reason: '' });
-    return true;
-  });
+  const linked = await step(deps, engagementId, artifact.key, 'crm', () => linkInCrm(deps, engagementId, artifact, contentType));
+  if (linked === 'already_linked') {
+    log.info('zoom artifact: linked by another delivery meanwhile');
+    return 'already_done';
+  }
   if (!linked) return 'failed';
   log.info('zoom artifact: linked in the CRM', { outcome });
   return outcome;
+}
+
+/**
+ * The CRM link, written by one delivery at a time: a CRM's keyed write looks for the earlier
+ * attempt's marker and then writes, which is safe after a crash but not between two deliveries
+ * writing at once (a redelivery while the first attempt still waits on a slow CRM, a duplicate
+ * event, the reconciliation's backfill). The claim is a lease in the ledger, renewed while the
+ * write runs; another delivery finding it held is retried later (a 503 Pub/Sub redelivers).
+ */
+async function linkInCrm(deps: WorkerDeps, engagementId: string, artifact: PlannedArtifact, contentType: string | undefined): Promise<true | 'already_linked'> {
+  const owner = randomUUID();
+  const claim = await deps.ledger.claimArtifactLink(engagementId, artifact.key, { owner, staleMs: deps.settings.itemClaimLeaseMs, now: deps.now() });
+  if (claim === 'gone') return 'already_linked';
+  if (claim === 'taken') throw new AppError('unavailable', 503, 'another delivery is linking this artifact in the CRM; retry later', { retryable: true });
+  try {
+    const renew = () => deps.ledger.renewArtifactLinkClaim(engagementId, artifact.key, { owner, now: deps.now() });
+    await holdingClaim(deps, renew, { engagementId, artifact: artifact.key }, async () => {
+      const doc = await deps.ledger.get(engagementId);
+      if (!doc) throw new Error(`ledger of ${engagementId} vanished`);
+      const recordId = await ensureCrmRecord(deps, doc);
+      const type = contentType ?? 'application/octet-stream';
+      await deps.crm.addAttachment(recordId, {
+        fileName: `${artifact.key}.${extensionOfContentType(type) ?? extensionFor(artifact.kind)}`,
+        contentType: type,
+        url: deps.settings.linkFor(engagementId, artifact.key),
+        idempotencyKey: `zoom:${engagementId}:${artifact.key}`,
+      });
+    });
+  } catch (err) {
+    // Whoever tries next need not wait out the lease; a failed release leaves it to expire.
+    await deps.ledger.releaseArtifactLinkClaim(engagementId, artifact.key, owner).catch(() => undefined);
+    throw err;
+  }
+  await deps.ledger.updateArtifact(engagementId, artifact.key, { state: 'linked', reason: '' });
+  return true;
 }
 
 async function fetchIntoStorage(deps: WorkerDeps, plan: EventPlan, artifact: PlannedArtifact, entry: LedgerArtifact): Promise<{ contentType: string }> {

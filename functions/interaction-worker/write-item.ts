@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../../shared/errors';
 import type { LedgerDoc, LedgerItem } from '../../shared/zoom/ledger';
 import type { QueuedZoomEvent } from '../../shared/zoom/queued-event';
+import { holdingClaim } from './claims';
 import { ensureCrmRecord } from './crm-record';
 import type { WorkerDeps } from './deps';
 import { isRetryable, reasonOf } from './failures';
@@ -64,7 +65,8 @@ export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: Planned
       }
     }
     // The CRM write, under a claim kept fresh while it runs (the lease then only lapses for a dead writer).
-    await holdingClaim(deps, engagementId, item.key, owner, async () => {
+    const renew = () => deps.ledger.renewClaim(engagementId, item.key, { owner, now: deps.now() });
+    await holdingClaim(deps, renew, { engagementId, item: item.key }, async () => {
       const recordId = await ensureCrmRecord(deps, doc);
       if (item.kind === 'note') {
         await deps.crm.addComment(recordId, {
@@ -93,44 +95,6 @@ export async function writeItem(deps: WorkerDeps, plan: EventPlan, item: Planned
     await deps.ledger.updateItem(engagementId, item.key, { state: 'failed', reason, gaveUp: false });
     log.warn('zoom item: permanent failure recorded', { reason });
     return 'failed';
-  }
-}
-
-/**
- * Runs `write` while renewing `owner`'s claim every third of the lease, so a write slower than
- * the lease (a CRM timing out and retrying) keeps its item, and a writer that died mid-write
- * (SIGKILL, instance gone) is taken over one lease after its last renewal. The renewals run on
- * the process's own timers: they are the sign of life of this process, whatever clock the
- * worker is given. The renewing stops, and its last write settles, before `write`'s outcome
- * is returned, so no renewal can follow the item's next state.
- */
-async function holdingClaim(deps: WorkerDeps, engagementId: string, key: string, owner: string, write: () => Promise<void>): Promise<void> {
-  const everyMs = Math.max(100, Math.floor(deps.settings.itemClaimLeaseMs / 3));
-  let stopped = false;
-  let renewing: Promise<unknown> = Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  const schedule = () => {
-    timer = setTimeout(() => {
-      renewing = deps.ledger
-        .renewClaim(engagementId, key, { owner, now: deps.now() })
-        .then((held) => {
-          if (!held) deps.log.warn('zoom item: claim lost while writing (taken over after its lease)', { engagementId, item: key });
-          else if (!stopped) schedule();
-        })
-        .catch((err: unknown) => {
-          deps.log.warn('zoom item: claim renewal failed', { engagementId, item: key, err });
-          if (!stopped) schedule();
-        });
-    }, everyMs);
-    timer.unref();
-  };
-  schedule();
-  try {
-    await write();
-  } finally {
-    stopped = true;
-    clearTimeout(timer);
-    await renewing;
   }
 }
 

@@ -50,6 +50,9 @@ const ledgerArtifactSchema = z.looseObject({
   eventTs: z.number().optional(),
   /** With state failed: the last delivery of its message still failed retryably (not refused): the reconciliation queues it again. */
   gaveUp: z.boolean().optional(),
+  /** While its CRM link is being written: the delivery writing it (Ledger.claimArtifactLink), and when it last said so. */
+  linkClaimedBy: z.string().optional(),
+  linkClaimedAt: date.optional(),
   updatedAt: date.optional(),
 });
 export type LedgerArtifact = z.output<typeof ledgerArtifactSchema>;
@@ -145,6 +148,17 @@ export interface Ledger {
    */
   renewClaim(engagementId: string, key: string, claim: Pick<ItemClaim, 'owner' | 'now'>): Promise<boolean>;
   updateItem(engagementId: string, key: string, patch: ItemPatch): Promise<void>;
+  /**
+   * The CRM link of a stored artifact is written by one delivery at a time (a CRM's "look for
+   * the earlier attempt, then write" is not atomic: two deliveries doing it at once would both
+   * write). Conditioned on the ledger's version like `claimItem`: 'claimed' (ours, also when we
+   * held it already), 'taken' (another owner's claim is fresher than `staleMs`), 'gone' (linked).
+   */
+  claimArtifactLink(engagementId: string, key: string, claim: ItemClaim): Promise<ClaimOutcome>;
+  /** Keeps `owner`'s link claim fresh while its CRM write runs; false when it is no longer `owner`'s. */
+  renewArtifactLinkClaim(engagementId: string, key: string, claim: Pick<ItemClaim, 'owner' | 'now'>): Promise<boolean>;
+  /** Gives up `owner`'s link claim (its write failed and will be retried), so the next delivery need not wait out the lease. */
+  releaseArtifactLinkClaim(engagementId: string, key: string, owner: string): Promise<void>;
   setFields(engagementId: string, fields: { crmRecordId?: string; dispositionTs?: number }): Promise<void>;
   /** Recomputes `state` from the entries (every writer calls it after a transition). */
   refreshState(engagementId: string): Promise<EngagementState | undefined>;
@@ -275,6 +289,40 @@ export function createLedger(docs: DocStore): Ledger {
         const item = doc.items[key];
         if (item?.state !== 'writing' || item.claimedBy !== claim.owner) return { result: false };
         return { write: { [`items.${key}.updatedAt`]: new Date(claim.now), updatedAt: fieldOps.serverTime() }, result: true };
+      });
+    },
+    async claimArtifactLink(engagementId, key, claim) {
+      return conditionally<ClaimOutcome>(engagementId, (doc) => {
+        const artifact = doc.artifacts[key];
+        if (!artifact || artifact.state === 'linked') return { result: 'gone' };
+        const owner = artifact.linkClaimedBy;
+        if (owner === claim.owner) return { result: 'claimed' };
+        const fresh = artifact.linkClaimedAt !== undefined && claim.now - artifact.linkClaimedAt.getTime() < claim.staleMs;
+        if (owner !== undefined && fresh) return { result: 'taken' };
+        return {
+          write: { [`artifacts.${key}.linkClaimedBy`]: claim.owner, [`artifacts.${key}.linkClaimedAt`]: new Date(claim.now), updatedAt: fieldOps.serverTime() },
+          result: 'claimed',
+        };
+      });
+    },
+    async renewArtifactLinkClaim(engagementId, key, claim) {
+      return conditionally<boolean>(engagementId, (doc) => {
+        const artifact = doc.artifacts[key];
+        if (!artifact || artifact.state === 'linked' || artifact.linkClaimedBy !== claim.owner) return { result: false };
+        return { write: { [`artifacts.${key}.linkClaimedAt`]: new Date(claim.now), updatedAt: fieldOps.serverTime() }, result: true };
+      });
+    },
+    async releaseArtifactLinkClaim(engagementId, key, owner) {
+      await conditionally<void>(engagementId, (doc) => {
+        if (doc.artifacts[key]?.linkClaimedBy !== owner) return { result: undefined };
+        return {
+          write: {
+            [`artifacts.${key}.linkClaimedBy`]: fieldOps.delete(),
+            [`artifacts.${key}.linkClaimedAt`]: fieldOps.delete(),
+            updatedAt: fieldOps.serverTime(),
+          },
+          result: undefined,
+        };
       });
     },
     async updateItem(engagementId, key, patch) {

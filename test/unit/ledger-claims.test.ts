@@ -111,4 +111,44 @@ describe('ledger claims and registrations', () => {
     expect((await late).state).toBe('stored');
     expect((await createLedger(base).get('E3'))!.artifacts['recording:rec-1']).toMatchObject({ state: 'stored', attempts: 1 });
   });
+
+  describe("an artifact's CRM link", () => {
+    const entry = { kind: 'recording' as const, path: 'E5/call.mp3', sourceId: 'rec-1' };
+    const setup = async (base = createMemoryDocStore()) => {
+      await createLedger(base).open('E5', {});
+      await createLedger(base).registerArtifact('E5', 'recording:rec-1', entry);
+      await createLedger(base).updateArtifact('E5', 'recording:rec-1', { state: 'stored' });
+      return base;
+    };
+
+    it('is claimed by exactly one of two deliveries claiming it at once', async () => {
+      const base = await setup();
+      const ledger = createLedger(lockstep(base, 2));
+      const outcomes = await Promise.all(
+        ['delivery-a', 'delivery-b'].map((owner) => ledger.claimArtifactLink('E5', 'recording:rec-1', { owner, staleMs: 15_000, now: NOW })),
+      );
+      expect(outcomes.sort()).toEqual(['claimed', 'taken']);
+      expect(['delivery-a', 'delivery-b']).toContain((await createLedger(base).get('E5'))!.artifacts['recording:rec-1']!.linkClaimedBy);
+    });
+
+    it('stays with a renewing owner, is taken over one lease after its last renewal, is free once released, and is gone once linked', async () => {
+      const ledger = createLedger(await setup());
+      const claim = (owner: string, now: number) => ledger.claimArtifactLink('E5', 'recording:rec-1', { owner, staleMs: 15_000, now });
+      expect(await claim('a', NOW)).toBe('claimed');
+      expect(await claim('a', NOW + 1)).toBe('claimed');
+      expect(await ledger.renewArtifactLinkClaim('E5', 'recording:rec-1', { owner: 'a', now: NOW + 10_000 })).toBe(true);
+      expect(await ledger.renewArtifactLinkClaim('E5', 'recording:rec-1', { owner: 'b', now: NOW + 10_000 })).toBe(false);
+      expect(await claim('b', NOW + 20_000)).toBe('taken');
+      expect(await claim('b', NOW + 25_000)).toBe('claimed');
+      expect(await ledger.renewArtifactLinkClaim('E5', 'recording:rec-1', { owner: 'a', now: NOW + 26_000 })).toBe(false);
+      await ledger.releaseArtifactLinkClaim('E5', 'recording:rec-1', 'a');
+      expect(await claim('c', NOW + 26_000)).toBe('taken');
+      await ledger.releaseArtifactLinkClaim('E5', 'recording:rec-1', 'b');
+      expect((await ledger.get('E5'))!.artifacts['recording:rec-1']!.linkClaimedBy).toBeUndefined();
+      expect(await claim('c', NOW + 26_000)).toBe('claimed');
+      await ledger.updateArtifact('E5', 'recording:rec-1', { state: 'linked' });
+      expect(await claim('d', NOW + 100_000)).toBe('gone');
+      expect(await ledger.renewArtifactLinkClaim('E5', 'recording:rec-1', { owner: 'c', now: NOW + 100_000 })).toBe(false);
+    });
+  });
 });

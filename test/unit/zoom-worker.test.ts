@@ -126,6 +126,45 @@ describe('interaction-worker: recordings', () => {
     expect(crm.records()).toHaveLength(1);
   });
 
+  it('links an artifact in the CRM once when two deliveries reach the link together (a CRM whose keyed write looks, then writes)', async () => {
+    // Salesforce, ServiceNow and Zendesk have no atomic "create unless it exists": the adapters
+    // look for the earlier attempt's marker, then write. Two deliveries doing that at once (a
+    // redelivery while the first still waits on a slow CRM) would both write. This CRM looks,
+    // then holds the write until the test lets it go; the second delivery arrives meanwhile.
+    zoom.addEngagement(engagement('e-140'));
+    const event = eventOf('e-140', 'contact_center.recording_completed');
+    let looked = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const lookThenWrite = {
+      ...crm,
+      addAttachment: async (recordId: string, a: Parameters<MemoryCrm['addAttachment']>[1]) => {
+        const earlier = crm.attachments(recordId).find((x) => x.url === a.url);
+        looked++;
+        if (looked === 2) release();
+        await gate;
+        if (earlier) return { id: earlier.id };
+        const { idempotencyKey: _unused, ...withoutKey } = a;
+        return crm.addAttachment(recordId, withoutKey);
+      },
+    };
+    compose({}, { crm: lookThenWrite });
+    const first = deliver(event);
+    while (looked === 0) await new Promise((r) => setImmediate(r));
+    // The first delivery holds the link: the second is sent back to Pub/Sub, without writing.
+    await expect(deliver(event)).rejects.toMatchObject({ retryable: true, status: 503 });
+    release();
+    await first;
+    expect(crm.attachments()).toHaveLength(1);
+    // Its redelivery finds the artifact linked.
+    await deliver(event);
+    expect(crm.attachments()).toHaveLength(1);
+    expect(looked).toBe(1);
+    expect(ledgerOf('e-140').artifacts['recording-rec-e-140']).toMatchObject({ state: 'linked' });
+  });
+
   it('stores transcripts of recordings, voicemails and messaging sessions next to the engagement', async () => {
     zoom.addEngagement(engagement('e-102'));
     zoom.addEngagement(
