@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../local/manifest';
+import { zoomRetriesAfter } from '../../local/mocks/zoom/webhooks';
 import type { Stack } from '../../local/stack';
 import { DEFAULT_RATES } from '../../scripts/chaos/options';
 import { type ChaosReport, runChaos } from '../../scripts/chaos/run';
@@ -68,7 +69,10 @@ async function inspect(stack: Stack): Promise<void> {
 }
 
 beforeAll(async () => {
-  report = await runChaos({ engagements: 12, seed: 'trace', rates: DEFAULT_RATES, ratePerSecond: 25, maxDeliveryAttempts: 10, timeoutSeconds: 120, inspect });
+  // CRM 500s at 15 % rather than the default 5 %: in mock mode they are drawn at random, and at
+  // 5 % a 12-engagement day sometimes had no failed write on a record for the last test to trace.
+  const rates = { ...DEFAULT_RATES, crm500: 0.15 };
+  report = await runChaos({ engagements: 12, seed: 'trace', rates, ratePerSecond: 25, maxDeliveryAttempts: 10, timeoutSeconds: 120, inspect });
 }, 170_000);
 
 describe('trace after a chaos day (12 engagements, every fault at its default rate)', () => {
@@ -79,11 +83,20 @@ describe('trace after a chaos day (12 engagements, every fault at its default ra
 
   it("the day view's counts equal the run's own figures", () => {
     const f = report.figures;
-    // Every webhook request Zoom made was recorded: one key per event not dropped, plus the duplicates it sent (suppressed).
+    // Every webhook request Zoom made was recorded: one key per event not dropped, plus the
+    // duplicates it sent (suppressed), plus its retries: Zoom sends a delivery again after a 5xx
+    // or no answer within its 3 s, which a loaded machine (CI) sometimes gives.
     expect(day.totals.received).toBe(f.delivery.requests);
-    expect(day.totals.received).toBe(f.delivery.events - f.delivery.dropped + f.delivery.duplicatesSent);
+    const firstAttempts = f.delivery.events - f.delivery.dropped + f.delivery.duplicatesSent;
+    const failedAnswers = Object.entries(f.delivery.statuses)
+      .filter(([status]) => zoomRetriesAfter(Number(status)))
+      .reduce((n, [, count]) => n + count, 0);
+    const retried = day.totals.received - firstAttempts;
+    expect(retried).toBe(failedAnswers - f.delivery.givenUp);
     expect(distinctEvents).toBe(f.delivery.events - f.delivery.dropped);
-    expect(day.totals.duplicates).toBe(f.delivery.duplicatesSent);
+    // A retry of a delivery that was recorded before Zoom stopped waiting is a suppressed duplicate too.
+    expect(day.totals.duplicates).toBeGreaterThanOrEqual(f.delivery.duplicatesSent);
+    expect(day.totals.duplicates).toBeLessThanOrEqual(f.delivery.duplicatesSent + retried);
     expect({ backfilledBySlices: day.totals.backfilled }).toEqual({ backfilledBySlices: f.reconcile?.backfilled_total });
     expect(day.totals.stored).toBe(archiveObjects);
     expect(day.totals.failed).toBe(f.givenUp);
