@@ -1,16 +1,20 @@
 /**
  * The functions' process of the HTTP benchmarks (started by bench/ui-connector.ts and
- * bench/zoom-webhook.ts, never by hand): one function composed on the local stack over the
- * Google stand-ins of another process (local/services.ts), plus, on a second gateway in
- * this same process, the baseline and the function-only variant:
- *   /bare/    a Functions Framework function answering {} (the ratio's denominator);
- *   /<name>/  the same function with its Firestore port in memory (Pub/Sub still the stand-in).
+ * bench/zoom-webhook.ts, never by hand): one function composed over the Google stand-ins of
+ * another process (local/services.ts), each row on an HTTP server of its own built as a deployed
+ * instance builds it (local/gateway.ts `serveAlone`: the Framework's server after what the entry
+ * files install, requests born with Express's prototypes), in this same process:
+ *   function  the function over the stand-ins (the stack's configuration and credentials);
+ *   memory    the same function with its Firestore port in memory (Pub/Sub still the stand-in);
+ *   bare      a Functions Framework function answering {} (the ratio's denominator).
+ * `stock` as third argument: every row on the Framework's stock server instead (the
+ * comparison for shared/http/framework-server.ts).
  * Logs stay at the production level (info) and go to stdout, which the bench discards.
  * Ready: an IPC message with the URLs and the local credentials.
  */
 import { composeUiConnector } from '../functions/ui-connector/compose';
 import { composeZoomWebhook } from '../functions/zoom-webhook/compose';
-import { startGateway } from '../local/gateway';
+import { serveAlone } from '../local/gateway';
 import type { LocalCredentials } from '../local/credentials';
 import type { ExternalServices } from '../local/services';
 import { startStack } from '../local/stack';
@@ -30,29 +34,28 @@ export interface FunctionsProcessReady {
   zoomUrl: string;
 }
 
-const [name, servicesJson] = process.argv.slice(2) as [BenchedFunction, string];
+const [name, servicesJson, server] = process.argv.slice(2) as [BenchedFunction, string, 'stock' | undefined];
 const services = JSON.parse(servicesJson) as ExternalServices;
 // wrk replays fixed requests against two URLs (the stack's and the in-memory twin's), so the ui-connector
 // bench sends the reference Twilio Function's unsigned request: a signature would hold for one URL only.
 // Verifying one costs an HMAC-SHA1 and a SHA-256 of a small body, next to nothing beside the Firestore client.
+// The stack gives the configuration, the credentials and the Zoom stand-in; its own gateway takes no load.
 const stack = await startStack({ functions: [name], services, envOverrides: name === 'ui-connector' ? { UI_CONNECTOR_UNSIGNED_REQUESTS: 'accept' } : {} });
-const side = await startGateway();
+const stockServer = server === 'stock';
+const compose = name === 'ui-connector' ? composeUiConnector : composeZoomWebhook;
+const entry = name === 'ui-connector' ? 'benchUiConnector' : 'benchZoomWebhook';
+const fn = await serveAlone(entry, { signature: 'http', handler: compose(stack.env) }, { stockServer });
+const memory = await serveAlone(`${entry}Memory`, { signature: 'http', handler: compose(stack.env, { docs: createMemoryDocStore() }) }, { stockServer });
+const bare = await serveAlone('benchBare', { signature: 'http', handler: async (_req, res) => void res.json({}) }, { stockServer });
 stopOnSignalOrParentExit(async () => {
-  await side.stop();
+  for (const lone of [fn, memory, bare]) await lone.stop();
   await stack.stop();
 });
 
-side.mount('bare', 'benchBare', { signature: 'http', handler: async (_req, res) => void res.json({}) });
-const docs = createMemoryDocStore();
-side.mount(name, name === 'ui-connector' ? 'benchUiConnectorMemory' : 'benchZoomWebhookMemory', {
-  signature: 'http',
-  handler: name === 'ui-connector' ? composeUiConnector(stack.env, { docs }) : composeZoomWebhook(stack.env, { docs }),
-});
-
 const ready: FunctionsProcessReady = {
-  functionUrl: stack.functions[name]!,
-  memoryUrl: `${side.url}/${name}`,
-  bareUrl: `${side.url}/bare`,
+  functionUrl: fn.url,
+  memoryUrl: memory.url,
+  bareUrl: bare.url,
   credentials: stack.credentials,
   zoomUrl: stack.emulators.zoom,
 };

@@ -20,6 +20,8 @@ export interface HttpBenchOptions {
   pin: boolean;
   /** Directory for --cpu-prof of the functions' process (profiles are written when it stops). */
   profileDir?: string | undefined;
+  /** Every row on the Framework's stock server, not as deployed (bench/_functions-process.ts). */
+  stockServer?: boolean | undefined;
 }
 
 export interface Measured extends LoadResult {
@@ -63,7 +65,7 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
     const services = await startTsProcess<ExternalServices>('../local/services.ts', { cpus: otherCpus });
     processes.push(services);
     const functions = await startTsProcess<FunctionsProcessReady>('./_functions-process.ts', {
-      args: [name, JSON.stringify(services.ready)],
+      args: [name, JSON.stringify(services.ready), ...(options.stockServer ? ['stock'] : [])],
       cpus: fnCpus,
       readyVia: 'ipc',
       nodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
@@ -85,9 +87,11 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
 
     return {
       fn: functions.ready,
-      placement: pin
-        ? `functions: own process on CPU 0; stand-ins (Firestore, Pub/Sub, Storage): own process on CPU 1; load generator: own process on CPU 1`
-        : `functions, stand-ins, load generator: three processes, scheduled by the OS on ${'2'} cores (not pinned)`,
+      placement:
+        (pin
+          ? `functions: own process on CPU 0; stand-ins (Firestore, Pub/Sub, Storage): own process on CPU 1; load generator: own process on CPU 1`
+          : `functions, stand-ins, load generator: three processes, scheduled by the OS on ${'2'} cores (not pinned)`) +
+        `; each row on a server of its own: ${options.stockServer ? "the Framework's stock server (--stock-server)" : "as deployed, requests born with Express's prototypes"}`,
       async saturate(s) {
         if (s.warmupSeconds > 0) {
           const warm = s.requests();

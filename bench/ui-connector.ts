@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- ui-connector [--clients 50] [--duration 8] [--warmup 2] [--rate N] [--no-pin] [--profile DIR] [--only TEXT]`
+ * `npm run bench -- ui-connector [--clients 50] [--duration 8] [--warmup 2] [--rate N] [--no-pin] [--stock-server] [--profile DIR] [--only TEXT]`
  *
  * Issue 3's benchmark: POST /conversation-name (the Twilio Function's request: token check,
  * validation, E.164 + HMAC key, Firestore write, Pub/Sub publish) and GET /conversation-name
@@ -34,6 +34,7 @@ export default async function bench(args: string[]): Promise<void> {
       warmup: { type: 'string' },
       rate: { type: 'string' },
       'no-pin': { type: 'boolean' },
+      'stock-server': { type: 'boolean' },
       profile: { type: 'string' },
       only: { type: 'string' },
     },
@@ -45,7 +46,7 @@ export default async function bench(args: string[]): Promise<void> {
   if (!requireWrk()) return;
   const note = machineNote();
 
-  const bench = await startHttpBench('ui-connector', { pin: !values['no-pin'], profileDir: values.profile });
+  const bench = await startHttpBench('ui-connector', { pin: !values['no-pin'], profileDir: values.profile, stockServer: values['stock-server'] });
   try {
     const { fn } = bench;
     const registered = await fetch(`${fn.functionUrl}/register-app`, {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- zoom-webhook [--connections 200] [--duration 8] [--warmup 2] [--rate N] [--paced-only] [--no-pin] [--profile DIR] [--only TEXT]`
+ * `npm run bench -- zoom-webhook [--connections 200] [--duration 8] [--warmup 2] [--rate N] [--paced-only] [--no-pin] [--stock-server] [--profile DIR] [--only TEXT]`
  *
  * Issue 4's benchmark: distinct, signed Zoom events (recording_completed, each with its own
  * recording id, signed with a fresh timestamp just before each run) at 200 keep-alive
@@ -37,6 +37,7 @@ export default async function bench(args: string[]): Promise<void> {
       warmup: { type: 'string' },
       rate: { type: 'string' },
       'no-pin': { type: 'boolean' },
+      'stock-server': { type: 'boolean' },
       profile: { type: 'string' },
       only: { type: 'string' },
       'paced-only': { type: 'boolean' },
@@ -49,7 +50,7 @@ export default async function bench(args: string[]): Promise<void> {
   if (!requireWrk()) return;
   const note = machineNote();
 
-  const bench = await startHttpBench('zoom-webhook', { pin: !values['no-pin'], profileDir: values.profile });
+  const bench = await startHttpBench('zoom-webhook', { pin: !values['no-pin'], profileDir: values.profile, stockServer: values['stock-server'] });
   try {
     const { fn } = bench;
     let batch = 0;

@@ -10,6 +10,7 @@ import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { bodyLimitsOf } from '../shared/http/body-guard';
 import { installFrameworkErrorResponses, setRequestBodyLimits, setRequestRefusalObserver } from '../shared/http/framework-errors';
+import { installExpressRequestClasses } from '../shared/http/framework-server';
 import { refusalObserverOf } from '../shared/http/refusal-observer';
 import type { Composed } from './function-registry';
 
@@ -72,18 +73,11 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     req.url = rest.startsWith('?') ? `/${rest}` : rest;
     const check = invokerChecks.get(match[1]!);
     if (check && !passInvokerCheck(check, req, res)) return;
-    // Each function's own body limits, held before its Framework app reads the body.
-    setRequestBodyLimits(req, bodyLimitsOf(handlers.get(match[1]!), req));
-    // ...and what the guard refuses reaches that function's refusal observer (zoom-webhook keeps a record).
-    setRequestRefusalObserver(req, refusalObserverOf(handlers.get(match[1]!)));
+    routeToFunction(handlers.get(match[1]!), req);
     listener(req, res);
   });
   server.keepAliveTimeout = 65_000;
-  const sockets = new Set<Socket>();
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  const stop = stopper(server);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -104,11 +98,62 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
       listeners.set(name, listener);
       handlers.set(name, composed.handler);
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    stop,
+  };
+}
+
+/** A stop for `server` that does not wait for idle keep-alive connections: it closes them. */
+function stopper(server: http.Server): () => Promise<void> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+}
+
+/** Each function's own body limits, held before its Framework app reads the body, and its refusal observer (zoom-webhook keeps a record). */
+function routeToFunction(handler: unknown, req: http.IncomingMessage): void {
+  setRequestBodyLimits(req, bodyLimitsOf(handler, req));
+  setRequestRefusalObserver(req, refusalObserverOf(handler));
+}
+
+export interface LoneFunction {
+  readonly url: string;
+  readonly server: http.Server;
+  stop(): Promise<void>;
+}
+
+/**
+ * One function on a server of its own, built as a deployed instance builds it: the Framework's
+ * `http.createServer(app)` after what the entry files install (JSON answers for what the
+ * Framework refuses, requests born with Express's prototypes: shared/http/framework-server.ts).
+ * The gateway above hosts every function on one server, whose requests cannot be born with one
+ * app's prototypes; the HTTP benchmarks measure functions this way. `stockServer`: the server
+ * the Framework builds without that install (what the benchmarks compare against).
+ */
+export async function serveAlone(entryPoint: string, composed: Composed, options: { stockServer?: boolean } = {}): Promise<LoneFunction> {
+  installFrameworkErrorResponses();
+  if (!options.stockServer) installExpressRequestClasses();
+  ff.http(entryPoint, composed.handler);
+  const framework = getTestServer(entryPoint);
+  // new http.Server(listener) is what createServer does, minus the install.
+  const server = options.stockServer ? new http.Server(framework.listeners('request')[0] as Listener) : framework;
+  server.prependListener('request', (req) => routeToFunction(composed.handler, req));
+  server.keepAliveTimeout = 65_000;
+  const stop = stopper(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: 0, host: '127.0.0.1' }, () => resolve());
+  });
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    stop,
   };
 }
 
