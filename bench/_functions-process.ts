@@ -6,7 +6,8 @@
  * files install, requests born with Express's prototypes), in this same process:
  *   function  the function over the stand-ins (the stack's configuration and credentials);
  *   memory    the same function with its Firestore port in memory (Pub/Sub still the stand-in);
- *   bare      a Functions Framework function answering {} (the ratio's denominator).
+ *   bare      a Functions Framework function answering {} (the ratio's denominator);
+ *   stockBare the same on the Framework's stock server (the ratio against the Framework as it ships).
  * `stock` as third argument: every row on the Framework's stock server instead (the
  * comparison for shared/http/framework-server.ts).
  * Logs stay at the production level (info) and go to stdout, which the bench discards.
@@ -14,6 +15,7 @@
  */
 import { composeUiConnector } from '../functions/ui-connector/compose';
 import { composeZoomWebhook } from '../functions/zoom-webhook/compose';
+import type { Composed } from '../local/function-registry';
 import { serveAlone } from '../local/gateway';
 import type { LocalCredentials } from '../local/credentials';
 import type { ExternalServices } from '../local/services';
@@ -30,6 +32,8 @@ export interface FunctionsProcessReady {
   memoryUrl: string;
   /** The bare Functions Framework function. */
   bareUrl: string;
+  /** The bare function on the Framework's stock server, whatever the other rows run on. */
+  stockBareUrl: string;
   credentials: LocalCredentials;
   zoomUrl: string;
 }
@@ -46,9 +50,11 @@ const compose = name === 'ui-connector' ? composeUiConnector : composeZoomWebhoo
 const entry = name === 'ui-connector' ? 'benchUiConnector' : 'benchZoomWebhook';
 const fn = await serveAlone(entry, { signature: 'http', handler: compose(stack.env) }, { stockServer });
 const memory = await serveAlone(`${entry}Memory`, { signature: 'http', handler: compose(stack.env, { docs: createMemoryDocStore() }) }, { stockServer });
-const bare = await serveAlone('benchBare', { signature: 'http', handler: async (_req, res) => void res.json({}) }, { stockServer });
+const answerEmpty: Composed = { signature: 'http', handler: async (_req, res) => void res.json({}) };
+const bare = await serveAlone('benchBare', answerEmpty, { stockServer });
+const stockBare = await serveAlone('benchBareStock', answerEmpty, { stockServer: true });
 stopOnSignalOrParentExit(async () => {
-  for (const lone of [fn, memory, bare]) await lone.stop();
+  for (const lone of [fn, memory, bare, stockBare]) await lone.stop();
   await stack.stop();
 });
 
@@ -56,6 +62,7 @@ const ready: FunctionsProcessReady = {
   functionUrl: fn.url,
   memoryUrl: memory.url,
   bareUrl: bare.url,
+  stockBareUrl: stockBare.url,
   credentials: stack.credentials,
   zoomUrl: stack.emulators.zoom,
 };

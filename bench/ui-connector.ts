@@ -80,16 +80,18 @@ export default async function bench(args: string[]): Promise<void> {
         headers: { authorization: agentToken },
       }));
     // The bare function gets the same requests (it ignores them).
-    const barePosts = (): HttpRequestSpec[] => bodies.map((body) => ({ method: 'POST', url: `${fn.bareUrl}/`, headers, body }));
-    const bareGets = (): HttpRequestSpec[] =>
-      phones.map((p) => ({ method: 'GET', url: `${fn.bareUrl}/?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: agentToken } }));
+    const barePosts = (bareUrl: string) => (): HttpRequestSpec[] => bodies.map((body) => ({ method: 'POST', url: `${bareUrl}/`, headers, body }));
+    const bareGets = (bareUrl: string) => (): HttpRequestSpec[] =>
+      phones.map((p) => ({ method: 'GET', url: `${bareUrl}/?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: agentToken } }));
 
     // Every phone registered on both stores first, so each GET finds its mapping (the poll's happy path).
     for (const base of [fn.functionUrl, fn.memoryUrl]) await registerAll(posts(base));
 
     const all = [
-      { scenario: 'bare {} POST', requests: barePosts },
-      { scenario: 'bare {} GET', requests: bareGets },
+      { scenario: 'bare {} POST', requests: barePosts(fn.bareUrl) },
+      { scenario: 'bare {} GET', requests: bareGets(fn.bareUrl) },
+      { scenario: `bare {} POST${STOCK}`, requests: barePosts(fn.stockBareUrl) },
+      { scenario: `bare {} GET${STOCK}`, requests: bareGets(fn.stockBareUrl) },
       { scenario: 'POST, stand-ins', requests: () => posts(fn.functionUrl) },
       { scenario: 'GET, stand-ins', requests: () => gets(fn.functionUrl) },
       { scenario: 'POST, Firestore in memory', requests: () => posts(fn.memoryUrl) },
@@ -124,14 +126,17 @@ async function registerAll(requests: HttpRequestSpec[]): Promise<void> {
   }
 }
 
+/** The bare function on the Framework's stock server: the ratio against the Framework as it ships. */
+const STOCK = ', stock server';
+
 function print(
   bench: HttpBench,
   run: { clients: number; seconds: number; warmupSeconds: number; rate: number; note: string },
   saturation: Measured[],
   paced: Measured[],
 ): void {
-  const bareOf = (rows: Measured[], r: Measured) =>
-    rows.find((b) => b.scenario === (r.scenario.startsWith('POST') || r.scenario.endsWith('POST') ? 'bare {} POST' : 'bare {} GET'));
+  const bareOf = (rows: Measured[], r: Measured, server = '') =>
+    rows.find((b) => b.scenario === `${r.scenario.startsWith('POST') || r.scenario.endsWith('POST') ? 'bare {} POST' : 'bare {} GET'}${server}`);
   const rps = (r: Measured) => r.requests / r.seconds;
   const rpsOf = (r: Measured | undefined) => (r ? rps(r) : Number.NaN);
   const cpuOf = (r: Measured | undefined) => (r ? r.fnCpuUs : Number.NaN);
@@ -154,7 +159,7 @@ function print(
       `where: ${bench.placement}\n` +
       `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process; "Firestore in ` +
       `memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); ` +
-      `"vs bare" = throughput / bare {} with the same method, same process, same load; "fn CPU vs bare" = bare's ` +
+      `"vs bare" = throughput / bare {} with the same method on the same kind of server as the row, same process, same load; "fn CPU vs bare" = bare's ` +
       `CPU per request / this row's in the functions' process (the throughput ratio the function's own CPU allows on a ` +
       `core of its own; req/s falls below it when the stand-ins or other work limit); paced latency counts from each ` +
       `request's scheduled time; logs at info level to a discarded stdout; ${run.note}\n\n` +
@@ -169,8 +174,10 @@ function print(
       const throughput = Number.isFinite(ratio)
         ? `${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}; its own CPU per request allows ${fmt(cpuRatio * 100, 0)} %)`
         : 'not compared (no bare row in this run)';
+      const stockRatio = rps(r) / rpsOf(bareOf(saturation, r, STOCK));
+      const againstStock = Number.isFinite(stockRatio) ? `, ${fmt(stockRatio * 100, 0)} % of bare {} on the Framework's stock server` : '';
       return (
-        `${r.scenario}: throughput ${throughput}; p99 ${fmt(r.p99Ms, 1)} ms at ${run.clients} clients, ` +
+        `${r.scenario}: throughput ${throughput}${againstStock}; p99 ${fmt(r.p99Ms, 1)} ms at ${run.clients} clients, ` +
         `${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 25 ms: ${r.p99Ms <= 25 ? 'met' : 'NOT met'} / ` +
         `${p.p99Ms <= 25 ? 'met' : 'NOT met'})`
       );

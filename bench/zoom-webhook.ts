@@ -84,6 +84,7 @@ export default async function bench(args: string[]): Promise<void> {
 
     const targets = [
       { scenario: 'bare function', url: fn.bareUrl },
+      { scenario: STOCK_BARE, url: fn.stockBareUrl },
       { scenario: 'zoom-webhook, stand-ins', url: fn.functionUrl },
       { scenario: 'zoom-webhook, Firestore in memory', url: fn.memoryUrl },
     ].filter((t) => values.only === undefined || t.scenario.includes(values.only));
@@ -102,7 +103,7 @@ export default async function bench(args: string[]): Promise<void> {
       if (t.url === fn.functionUrl) recorded += warm.requests + row.requests;
     }
 
-    const webhookRates = saturation.filter((r) => r.scenario !== 'bare function').map((r) => r.requests / r.seconds);
+    const webhookRates = saturation.filter((r) => !r.scenario.startsWith('bare')).map((r) => r.requests / r.seconds);
     const rate = Number(values.rate ?? (values['paced-only'] ? 100 : Math.max(20, Math.round((Math.min(...webhookRates) * 0.5) / 10) * 10)));
     const paced: Measured[] = [];
     for (const t of targets) {
@@ -130,6 +131,9 @@ export default async function bench(args: string[]): Promise<void> {
   }
 }
 
+/** The bare function on the Framework's stock server: the ratio against the Framework as it ships. */
+const STOCK_BARE = 'bare function, stock server';
+
 function print(
   bench: HttpBench,
   run: { connections: number; seconds: number; warmupSeconds: number; rate: number; note: string; standInDocs: string },
@@ -138,6 +142,7 @@ function print(
 ): void {
   const rps = (r: Measured) => r.requests / r.seconds;
   const bare = saturation.find((r) => r.scenario === 'bare function');
+  const stockBare = saturation.find((r) => r.scenario === STOCK_BARE);
   const row = (r: Measured, ratio: boolean) => [
     r.scenario,
     r.load,
@@ -159,7 +164,7 @@ function print(
       `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process (event-key ` +
       `documents already in the stand-in: ${run.standInDocs}); ` +
       `"Firestore in memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's ` +
-      `own cost); "vs bare" = throughput / bare function, same process, same events, same load; ` +
+      `own cost); "vs bare" = throughput / bare function (on the same kind of server as the row), same process, same events, same load; ` +
       `"fn CPU vs bare" = bare's CPU per request / this row's in the functions' process (the throughput ratio the ` +
       `function's own CPU allows on a core of its own; req/s falls below it when the stand-ins or other work limit); ` +
       `paced latency counts from each event's scheduled arrival; errors = non-2xx and socket errors; logs at info ` +
@@ -167,7 +172,7 @@ function print(
       `${formatTable(header, [...saturation.map((r) => row(r, true)), ...paced.map((r) => row(r, false))])}\n\n`,
   );
   const verdicts = paced
-    .filter((p) => p.scenario !== 'bare function')
+    .filter((p) => !p.scenario.startsWith('bare'))
     .map((p) => {
       const r = saturation.find((x) => x.scenario === p.scenario);
       const ratio = bare && r ? rps(r) / rps(bare) : Number.NaN;
@@ -177,9 +182,10 @@ function print(
         : Number.isFinite(ratio)
           ? `${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}; its own CPU per request allows ${fmt(cpuRatio * 100, 0)} %)`
           : 'not compared (no bare row in this run)';
+      const againstStock = stockBare && r ? `, ${fmt((rps(r) / rps(stockBare)) * 100, 0)} % of the bare function on the Framework's stock server` : '';
       const atSaturation = r ? `, ${fmt(r.p99Ms, 1)} ms at saturation` : '';
       return (
-        `${p.scenario}: throughput ${throughput}; ack p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 50 ` +
+        `${p.scenario}: throughput ${throughput}${againstStock}; ack p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 50 ` +
         `ms: ${p.p99Ms <= 50 ? 'met' : 'NOT met'})${atSaturation}`
       );
     });

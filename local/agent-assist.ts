@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { http as registerHttp } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { installExpressRequestClasses } from '../shared/http/framework-server';
 import { composeUiConnector } from '../functions/ui-connector/compose';
 import type { NotificationType } from '../shared/agent-assist/notifications';
 import type { Env } from '../shared/config';
@@ -111,6 +112,8 @@ export async function startSocketInstance(env: Env): Promise<SocketInstance> {
   const handler = composeUiConnector({ ...env, UI_CONNECTOR_PUBLIC_URL: undefined, UI_CONNECTOR_NOTIFICATIONS: 'off' });
   const name = `uiConnectorInstance${++instances}`;
   registerHttp(name, handler);
+  // As functions/ui-connector/serve.ts builds the Cloud Run service's server.
+  installExpressRequestClasses();
   const listener = getTestServer(name).listeners('request')[0] as http.RequestListener;
   const server = http.createServer(listener);
   const socket = await handler.attachSocket(server);

@@ -10,6 +10,7 @@ import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { bodyLimitsOf } from '../../shared/http/body-guard';
 import { installFrameworkErrorResponses } from '../../shared/http/framework-errors';
+import { installExpressRequestClasses } from '../../shared/http/framework-server';
 import { createLogger } from '../../shared/logging';
 import { composeUiConnector } from './compose';
 
@@ -25,6 +26,8 @@ try {
 }
 // Before the Framework builds its app: bodies held to the function's own limits before its parsers.
 installFrameworkErrorResponses(log, { bodyLimits: (req) => bodyLimitsOf(handler, req) });
+// ...and requests born with the prototypes Express gives them, as in the functions (shared/entry.ts).
+installExpressRequestClasses();
 http('uiConnector', handler);
 const server = getTestServer('uiConnector');
 // Longer than Cloud Run's front end keeps idle connections, so it never reuses one being closed.
