@@ -1,0 +1,140 @@
+/**
+ * `npm run bench -- framework-server [--rounds 6] [--seconds 4] [--connections 50] [--hold-ms 5] [--no-pin]`
+ *
+ * What building requests with Express's prototypes (shared/http/framework-server.ts) saves the
+ * Functions Framework per request: the same function, in one process pinned to a CPU of its
+ * own, on the Framework's stock server (the baseline) and on the server as deployed, measured
+ * in alternating slices of `wrk` load (small JSON POSTs, keep-alive connections; wrk on the
+ * other CPU), so drift on the machine falls on both alike. Per setup, the median over the
+ * rounds of: requests per second, the process's CPU per request (/proc, all threads), and the
+ * main thread's garbage-collection pauses (PerformanceObserver): young-generation time per
+ * 1 000 requests and the longest scavenge. Ratios are deployed / stock, same run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FrameworkServerReady, GcSince } from './_framework-server-process';
+import { fmt, formatTable, machineNote, requireWrk } from './_http-bench';
+import { runWrk, writeRequestFile } from './_load';
+import { canPin, startTsProcess } from './_processes';
+
+interface Slice {
+  rps: number;
+  cpuUsPerRequest: number;
+  scavengeMsPer1000: number;
+  scavengeMaxMs: number;
+  majorMsPer1000: number;
+  p99Ms: number;
+  errors: number;
+}
+
+export default async function main(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      rounds: { type: 'string' },
+      seconds: { type: 'string' },
+      connections: { type: 'string' },
+      'hold-ms': { type: 'string' },
+      'no-pin': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const rounds = Number(values.rounds ?? 6);
+  const seconds = Number(values.seconds ?? 4);
+  const connections = Number(values.connections ?? 50);
+  const holdMs = Number(values['hold-ms'] ?? 5);
+  if (!requireWrk()) return;
+  const note = machineNote();
+  const pin = !values['no-pin'] && canPin();
+  const dir = mkdtempSync(join(tmpdir(), 'ccbridge-bench-framework-server-'));
+  const server = await startTsProcess<FrameworkServerReady>('./_framework-server-process.ts', {
+    args: [String(holdMs)],
+    cpus: pin ? '0' : undefined,
+    readyVia: 'ipc',
+  });
+  try {
+    const setups = [
+      { name: "stock (the Framework's http.createServer(app))", url: server.ready.stockUrl },
+      { name: "as deployed (requests born with Express's prototypes)", url: server.ready.deployedUrl },
+    ];
+    const files = setups.map((s, i) => {
+      const file = join(dir, `requests-${i}.bin`);
+      const body = JSON.stringify({
+        event: 'contact_center.recording_completed',
+        event_ts: 1_764_844_800_000,
+        payload: { account_id: 'acct', object: { engagement_id: 'eng-1', recording_id: 'rec-1' } },
+      });
+      writeRequestFile(file, [{ method: 'POST', url: `${s.url}/`, headers: { 'content-type': 'application/json' }, body }]);
+      return file;
+    });
+    const gcSince = async () => (await (await fetch(server.ready.gcUrl)).json()) as GcSince;
+    const slice = async (i: number): Promise<Slice> => {
+      await gcSince();
+      const cpuBefore = server.cpuMs();
+      const load = await runWrk({ dir, url: setups[i]!.url, requestFile: files[i]!, connections, seconds, cpus: pin ? '1' : undefined });
+      const cpuMs = server.cpuMs() - cpuBefore;
+      const gc = await gcSince();
+      const n = Math.max(1, load.requests);
+      return {
+        rps: load.requests / load.seconds,
+        cpuUsPerRequest: (cpuMs * 1000) / n,
+        scavengeMsPer1000: (gc.scavengeMs * 1000) / n,
+        scavengeMaxMs: gc.scavengeMaxMs,
+        majorMsPer1000: (gc.majorMs * 1000) / n,
+        p99Ms: load.p99Ms,
+        errors: load.errors,
+      };
+    };
+    // Warm-up: both setups, not measured.
+    for (let i = 0; i < setups.length; i++) {
+      await runWrk({ dir, url: setups[i]!.url, requestFile: files[i]!, connections, seconds: 2, cpus: pin ? '1' : undefined });
+    }
+    const measured: Slice[][] = setups.map(() => []);
+    for (let r = 0; r < rounds; r++) {
+      // Alternate which setup goes first, so neither always follows the other's garbage.
+      const order = r % 2 === 0 ? [0, 1] : [1, 0];
+      for (const i of order) measured[i]!.push(await slice(i));
+    }
+    print({ rounds, seconds, connections, holdMs, note, pin }, setups, measured);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+function print(
+  run: { rounds: number; seconds: number; connections: number; holdMs: number; note: string; pin: boolean },
+  setups: Array<{ name: string }>,
+  measured: Slice[][],
+): void {
+  const keys: Array<[keyof Slice, string, number]> = [
+    ['rps', 'req/s', 0],
+    ['cpuUsPerRequest', 'CPU µs/req', 0],
+    ['scavengeMsPer1000', 'scavenge ms per 1000 req', 1],
+    ['scavengeMaxMs', 'longest scavenge ms', 1],
+    ['majorMsPer1000', 'major GC ms per 1000 req', 1],
+    ['p99Ms', 'p99 ms', 1],
+  ];
+  const med = measured.map((slices) => Object.fromEntries(keys.map(([k]) => [k, median(slices.map((s) => s[k]))])) as Record<keyof Slice, number>);
+  const rows = setups.map((s, i) => [s.name, ...keys.map(([k, , d]) => fmt(med[i]![k], d)), String(measured[i]!.reduce((a, x) => a + x.errors, 0))]);
+  rows.push(['deployed / stock', ...keys.map(([k]) => fmt(med[1]![k] / med[0]![k], 2)), '']);
+  const ranges = setups.map(
+    (s, i) =>
+      `${s.name}: req/s ${fmt(Math.min(...measured[i]!.map((x) => x.rps)), 0)}–${fmt(Math.max(...measured[i]!.map((x) => x.rps)), 0)}, ` +
+      `CPU µs/req ${fmt(Math.min(...measured[i]!.map((x) => x.cpuUsPerRequest)), 0)}–${fmt(Math.max(...measured[i]!.map((x) => x.cpuUsPerRequest)), 0)}`,
+  );
+  process.stdout.write(
+    `framework-server: one Functions Framework function (JSON body in, ${run.holdMs} ms hold, JSON out) on two servers in ` +
+      `one process${run.pin ? ' pinned to CPU 0 (wrk on CPU 1)' : ' (not pinned)'}; ${run.rounds} rounds of ${run.seconds} s ` +
+      `wrk slices per server at ${run.connections} keep-alive connections, alternated; medians; Node ${process.version}; ${run.note}\n\n` +
+      `${formatTable(['server', ...keys.map(([, h]) => h), 'errors'], rows)}\n\nranges over the rounds — ${ranges.join('; ')}\n`,
+  );
+}
