@@ -5,10 +5,10 @@
  * Express application, and Express's `app.handle` then changes the prototype of every request
  * and response it is handed (`Object.setPrototypeOf(req, app.request)`, the same for `res`), so
  * that `req.get`, `res.json` and the rest are found. Changing the prototype of a live object is
- * slow in V8 and makes the objects expensive to collect: measured on this bundle's framework
- * (functions/zoom-webhook/README.md, "Where the pauses come from"), it is most of what the
- * framework costs per request and of the young-generation pauses behind the ack latency's tail.
- * Known upstream: nodejs/node#37457, expressjs/express#5998.
+ * slow in V8 and makes the objects costly to collect: `npm run bench -- framework-server`
+ * measures a third to a half of the Framework's CPU per request and about 40 % of its
+ * young-generation GC time go to it (functions/zoom-webhook/README.md, "Requests born with
+ * Express's prototypes"). Known upstream: nodejs/node#37457, expressjs/express#5998.
  *
  * Node's HTTP server can construct its requests and responses from given classes (the
  * `IncomingMessage` and `ServerResponse` options of `http.createServer`, documented since
