@@ -50,6 +50,9 @@ export function requireWrk(): boolean {
   return false;
 }
 
+const STOCK_SERVER = "the Framework's stock server (--stock-server)";
+const DEPLOYED_SERVER = "as deployed, requests born with Express's prototypes";
+
 export async function startHttpBench(name: BenchedFunction, options: HttpBenchOptions): Promise<HttpBench> {
   const pin = options.pin && canPin();
   const fnCpus = pin ? '0' : undefined;
@@ -91,7 +94,7 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
         (pin
           ? `functions: own process on CPU 0; stand-ins (Firestore, Pub/Sub, Storage): own process on CPU 1; load generator: own process on CPU 1`
           : `functions, stand-ins, load generator: three processes, scheduled by the OS on ${'2'} cores (not pinned)`) +
-        `; each row on a server of its own: ${options.stockServer ? "the Framework's stock server (--stock-server)" : "as deployed, requests born with Express's prototypes"}`,
+        `; each row on a server of its own: ${options.stockServer ? STOCK_SERVER : DEPLOYED_SERVER}`,
       async saturate(s) {
         if (s.warmupSeconds > 0) {
           const warm = s.requests();

@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- zoom-webhook [--connections 200] [--duration 8] [--warmup 2] [--rate N] [--paced-only] [--no-pin] [--stock-server] [--profile DIR] [--only TEXT]`
+ * `npm run bench -- zoom-webhook [--connections 200] [--duration 8] [--warmup 2] [--rate N] [--paced-only] [--no-pin]
+ *   [--stock-server] [--profile DIR] [--only TEXT]`
  *
  * Issue 4's benchmark: distinct, signed Zoom events (recording_completed, each with its own
  * recording id, signed with a fresh timestamp just before each run) at 200 keep-alive
