@@ -40,11 +40,12 @@ export interface FunctionsProcessReady {
 
 const [name, servicesJson, server] = process.argv.slice(2) as [BenchedFunction, string, 'stock' | undefined];
 const services = JSON.parse(servicesJson) as ExternalServices;
-// wrk replays fixed requests against two URLs (the stack's and the in-memory twin's), so the ui-connector
+// wrk replays fixed requests against two URLs (the function's and its in-memory twin's), so the ui-connector
 // bench sends the reference Twilio Function's unsigned request: a signature would hold for one URL only.
 // Verifying one costs an HMAC-SHA1 and a SHA-256 of a small body, next to nothing beside the Firestore client.
-// The stack gives the configuration, the credentials and the Zoom stand-in; its own gateway takes no load.
-const stack = await startStack({ functions: [name], services, envOverrides: name === 'ui-connector' ? { UI_CONNECTOR_UNSIGNED_REQUESTS: 'accept' } : {} });
+// The stack gives the configuration, the credentials and the Zoom stand-in, and composes no function of its
+// own: an idle copy would still do its background work (ui-connector's notification reader) in this process.
+const stack = await startStack({ functions: [], services, envOverrides: name === 'ui-connector' ? { UI_CONNECTOR_UNSIGNED_REQUESTS: 'accept' } : {} });
 const stockServer = server === 'stock';
 const compose = name === 'ui-connector' ? composeUiConnector : composeZoomWebhook;
 const entry = name === 'ui-connector' ? 'benchUiConnector' : 'benchZoomWebhook';

@@ -17,6 +17,7 @@ import { buildLocalEnv } from '../local/env';
 import { localCredentials } from '../local/credentials';
 import { readFunctionManifest, repoRoot } from '../local/manifest';
 import { buildBundle } from '../scripts/build-bundles';
+import { median } from './_http-bench';
 
 const LOADER = `
 const [bundle, entryPoint, signature] = process.argv.slice(2);
@@ -111,12 +112,6 @@ async function measureServe(
   const samples = [];
   for (let i = 0; i < runs; i++) samples.push(await serveOnce(sourceDir, target, signature, env));
   return { ms: median(samples.map((s) => s.ms)), status: samples[0]!.status };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 function measure(loader: string, args: string[], env: NodeJS.ProcessEnv, runs: number): Sample {

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FrameworkServerReady, GcSince } from './_framework-server-process';
-import { fmt, formatTable, machineNote, requireWrk } from './_http-bench';
+import { fmt, formatTable, machineNote, median, requireWrk } from './_http-bench';
 import { runWrk, writeRequestFile } from './_load';
 import { canPin, startTsProcess } from './_processes';
 
@@ -103,12 +103,6 @@ export default async function main(args: string[]): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 
 function print(
   run: { rounds: number; seconds: number; connections: number; holdMs: number; note: string; pin: boolean },

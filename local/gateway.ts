@@ -5,7 +5,7 @@
  * CloudEvent decoding), obtained through its testing entry point.
  */
 import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo, ListenOptions, Socket } from 'node:net';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { bodyLimitsOf } from '../shared/http/body-guard';
@@ -79,11 +79,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
   server.keepAliveTimeout = 65_000;
   const stop = stopper(server);
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: options.port ?? 0, host, ...(options.reusePort ? { reusePort: true } : {}) }, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listening(server, { port: options.port ?? 0, host, ...(options.reusePort ? { reusePort: true } : {}) });
 
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
@@ -100,6 +96,15 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Gatewa
     },
     stop,
   };
+}
+
+/** Listens and resolves to the port, or rejects with the listen error (a port in use). */
+async function listening(server: http.Server, options: ListenOptions): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options, () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
 }
 
 /** A stop for `server` that does not wait for idle keep-alive connections: it closes them. */
@@ -146,12 +151,9 @@ export async function serveAlone(entryPoint: string, composed: Composed, options
   server.prependListener('request', (req) => routeToFunction(composed.handler, req));
   server.keepAliveTimeout = 65_000;
   const stop = stopper(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => resolve());
-  });
+  const port = await listening(server, { port: 0, host: '127.0.0.1' });
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
     server,
     stop,
   };
