@@ -1,10 +1,12 @@
 /**
- * The process of `npm run bench -- framework-server` (never started by hand): one Functions
- * Framework function served twice in this process, on the Framework's stock server and on the
- * server as deployed (requests born with Express's prototypes, shared/http/framework-server.ts).
+ * A process of `npm run bench -- framework-server` (never started by hand): one Functions
+ * Framework function, served on the Framework's stock server (`stock`) or on the server as
+ * deployed (`deployed`: requests born with Express's prototypes, shared/http/framework-server.ts,
+ * and no Node domain per request, framework-domains.ts — which acts on the whole process, hence
+ * one process per server).
  * The function parses a small JSON body, holds the request `holdMs` (as a function awaiting
  * Firestore does: requests are in flight when the young generation is collected) and answers
- * JSON. Ready: an IPC message with both URLs and a third, plain `node:http` one whose GET answers
+ * JSON. Ready: an IPC message with its URL and a second, plain `node:http` one whose GET answers
  * the garbage collections since the last GET (PerformanceObserver 'gc' entries, main-thread pauses).
  */
 import http from 'node:http';
@@ -15,8 +17,7 @@ import { serveAlone } from '../local/gateway';
 import { stopOnSignalOrParentExit } from './_processes';
 
 export interface FrameworkServerReady {
-  stockUrl: string;
-  deployedUrl: string;
+  url: string;
   gcUrl: string;
 }
 
@@ -29,13 +30,13 @@ export interface GcSince {
 }
 
 const holdMs = Number(process.argv[2] ?? 5);
+const stockServer = process.argv[3] === 'stock';
 const handler = async (req: { body?: unknown }, res: { json(body: unknown): void }) => {
   if (holdMs > 0) await sleep(holdMs);
   res.json({ ok: true, received: typeof req.body === 'object' && req.body !== null ? Object.keys(req.body).length : 0 });
 };
 const composed = { signature: 'http' as const, handler: handler as never };
-const stock = await serveAlone('benchEchoStock', composed, { stockServer: true });
-const deployed = await serveAlone('benchEchoDeployed', composed);
+const served = await serveAlone('benchEcho', composed, { stockServer });
 
 let gc: GcSince = { scavenges: 0, scavengeMs: 0, scavengeMaxMs: 0, majors: 0, majorMs: 0 };
 new PerformanceObserver((list) => {
@@ -60,13 +61,11 @@ const gcServer = http.createServer((_req, res) => {
 });
 await new Promise<void>((resolve) => gcServer.listen(0, '127.0.0.1', () => resolve()));
 stopOnSignalOrParentExit(async () => {
-  await stock.stop();
-  await deployed.stop();
+  await served.stop();
   gcServer.close();
 });
 const ready: FrameworkServerReady = {
-  stockUrl: stock.url,
-  deployedUrl: deployed.url,
+  url: served.url,
   gcUrl: `http://127.0.0.1:${(gcServer.address() as AddressInfo).port}/`,
 };
 process.send!(ready);

@@ -6,10 +6,10 @@
  * files install, requests born with Express's prototypes), in this same process:
  *   function  the function over the stand-ins (the stack's configuration and credentials);
  *   memory    the same function with its Firestore port in memory (Pub/Sub still the stand-in);
- *   bare      a Functions Framework function answering {} (the ratio's denominator);
- *   stockBare the same on the Framework's stock server (the ratio against the Framework as it ships).
- * `stock` as third argument: every row on the Framework's stock server instead (the
- * comparison for shared/http/framework-server.ts).
+ *   bare      a Functions Framework function answering {} (the ratio's denominator).
+ * `stock` as third argument: every row on the Framework's stock server instead, nothing of what
+ * the entry files install (shared/http/framework-server.ts, framework-domains.ts). The bare
+ * function as the Framework ships is another process (./_stock-bare-process.ts).
  * Logs stay at the production level (info) and go to stdout, which the bench discards.
  * Ready: an IPC message with the URLs and the local credentials.
  */
@@ -32,8 +32,6 @@ export interface FunctionsProcessReady {
   memoryUrl: string;
   /** The bare Functions Framework function. */
   bareUrl: string;
-  /** The bare function on the Framework's stock server, whatever the other rows run on. */
-  stockBareUrl: string;
   credentials: LocalCredentials;
   zoomUrl: string;
 }
@@ -53,9 +51,8 @@ const fn = await serveAlone(entry, { signature: 'http', handler: compose(stack.e
 const memory = await serveAlone(`${entry}Memory`, { signature: 'http', handler: compose(stack.env, { docs: createMemoryDocStore() }) }, { stockServer });
 const answerEmpty: Composed = { signature: 'http', handler: async (_req, res) => void res.json({}) };
 const bare = await serveAlone('benchBare', answerEmpty, { stockServer });
-const stockBare = await serveAlone('benchBareStock', answerEmpty, { stockServer: true });
 stopOnSignalOrParentExit(async () => {
-  for (const lone of [fn, memory, bare, stockBare]) await lone.stop();
+  for (const lone of [fn, memory, bare]) await lone.stop();
   await stack.stop();
 });
 
@@ -63,7 +60,6 @@ const ready: FunctionsProcessReady = {
   functionUrl: fn.url,
   memoryUrl: memory.url,
   bareUrl: bare.url,
-  stockBareUrl: stockBare.url,
   credentials: stack.credentials,
   zoomUrl: stack.emulators.zoom,
 };

@@ -6,7 +6,9 @@
  * Placement: when `taskset` works, the functions' process gets CPU 0 to itself (one vCPU,
  * like a function instance) and the stand-ins and the load generator share CPU 1 — so the
  * bare function and the real one have the same core, and what the stand-ins burn cannot
- * slow the function down except by answering late. `--no-pin` lets the OS schedule.
+ * slow the function down except by answering late. The bare function as the Framework ships
+ * is a fourth process (./_stock-bare-process.ts), also on CPU 0 and idle while the other rows
+ * run: what the entry files install acts on a whole process. `--no-pin` lets the OS schedule.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import type { BenchedFunction, FunctionsProcessReady } from './_functions-process';
 import { type HttpRequestSpec, type LoadResult, runPaced, runWrk, wrkAvailable, writeRequestFile } from './_load';
 import { type BenchProcess, canPin, startTsProcess } from './_processes';
+import type { StockBareReady } from './_stock-bare-process';
 import type { ExternalServices } from '../local/services';
 
 export interface HttpBenchOptions {
@@ -33,7 +36,10 @@ export interface Measured extends LoadResult {
 }
 
 export interface HttpBench {
-  readonly fn: FunctionsProcessReady;
+  readonly fn: FunctionsProcessReady & {
+    /** The bare function on the Framework's stock server, in a process of its own. */
+    stockBareUrl: string;
+  };
   readonly placement: string;
   /** Saturation: wrk over `connections` connections for `seconds` after `warmupSeconds` of the same. */
   saturate(s: { scenario: string; requests: () => HttpRequestSpec[]; connections: number; seconds: number; warmupSeconds: number }): Promise<Measured>;
@@ -51,7 +57,7 @@ export function requireWrk(): boolean {
 }
 
 const STOCK_SERVER = "the Framework's stock server (--stock-server)";
-const DEPLOYED_SERVER = "as deployed, requests born with Express's prototypes";
+const DEPLOYED_SERVER = "as deployed, requests born with Express's prototypes, no Node domain per request";
 
 export async function startHttpBench(name: BenchedFunction, options: HttpBenchOptions): Promise<HttpBench> {
   const pin = options.pin && canPin();
@@ -74,13 +80,17 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
       nodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
     });
     processes.push(functions);
+    const stockBare = await startTsProcess<StockBareReady>('./_stock-bare-process.ts', { cpus: fnCpus, readyVia: 'ipc' });
+    processes.push(stockBare);
 
     let files = 0;
-    const measure = async (scenario: string, load: string, run: () => Promise<LoadResult>): Promise<Measured> => {
-      const cpu0 = [functions.cpuMs(), services.cpuMs()] as const;
+    // The CPU of the process serving the row's URL.
+    const measure = async (scenario: string, url: string, load: string, run: () => Promise<LoadResult>): Promise<Measured> => {
+      const served = url.startsWith(stockBare.ready.url) ? stockBare : functions;
+      const cpu0 = [served.cpuMs(), services.cpuMs()] as const;
       const result = await run();
       const n = Math.max(1, result.requests);
-      return { scenario, load, ...result, fnCpuUs: ((functions.cpuMs() - cpu0[0]) * 1000) / n, servicesCpuUs: ((services.cpuMs() - cpu0[1]) * 1000) / n };
+      return { scenario, load, ...result, fnCpuUs: ((served.cpuMs() - cpu0[0]) * 1000) / n, servicesCpuUs: ((services.cpuMs() - cpu0[1]) * 1000) / n };
     };
     const fileOf = (requests: HttpRequestSpec[]) => {
       const file = join(dir, `requests-${files++}.bin`);
@@ -89,11 +99,12 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
     };
 
     return {
-      fn: functions.ready,
+      fn: { ...functions.ready, stockBareUrl: stockBare.ready.url },
       placement:
         (pin
-          ? `functions: own process on CPU 0; stand-ins (Firestore, Pub/Sub, Storage): own process on CPU 1; load generator: own process on CPU 1`
-          : `functions, stand-ins, load generator: three processes, scheduled by the OS on ${'2'} cores (not pinned)`) +
+          ? 'functions: own process on CPU 0 (the stock bare function: another, idle in the other rows); ' +
+            'stand-ins (Firestore, Pub/Sub, Storage): own process on CPU 1; load generator: own process on CPU 1'
+          : 'functions, stock bare function, stand-ins, load generator: four processes, scheduled by the OS on 2 cores (not pinned)') +
         `; each row on a server of its own: ${options.stockServer ? STOCK_SERVER : DEPLOYED_SERVER}`,
       async saturate(s) {
         if (s.warmupSeconds > 0) {
@@ -102,14 +113,14 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
         }
         const requests = s.requests();
         const requestFile = fileOf(requests);
-        return measure(s.scenario, `wrk ${s.connections} conns`, () =>
+        return measure(s.scenario, requests[0]!.url, `wrk ${s.connections} conns`, () =>
           runWrk({ dir, url: requests[0]!.url, requestFile, connections: s.connections, seconds: s.seconds, cpus: otherCpus }),
         );
       },
       async pace(s) {
         const requests = s.requests();
         const requestFile = fileOf(requests);
-        return measure(s.scenario, `${s.rate}/s paced`, () =>
+        return measure(s.scenario, requests[0]!.url, `${s.rate}/s paced`, () =>
           runPaced({ url: requests[0]!.url, requestFile, connections: s.connections, rate: s.rate, count: s.count, cpus: otherCpus }),
         );
       },

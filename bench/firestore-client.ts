@@ -19,11 +19,9 @@
  * `--serve-rest`) that answers every `:commit` and `:batchWrite` with a well-formed response
  * and checks nothing: it exists to measure the client's own REST cost, not to stand in for
  * Firestore in any test. Both servers are pinned to CPU 1 and this process to CPU 0 where
- * taskset works. One `domain` is created first, as the Functions Framework does for every
- * request: from then on Node tracks every promise in the process, and a client that makes
- * more promises pays more, as it does in production.
+ * taskset works. No Node `domain` is created: the deployed functions serve without one
+ * (shared/http/framework-domains.ts), so nothing tracks the clients' promises, as in production.
  */
-import domain from 'node:domain';
 import { realpathSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -92,7 +90,6 @@ export default async function bench(args: string[]): Promise<void> {
     }
     delete process.env['FIRESTORE_ENABLE_TRACING'];
 
-    domain.create().run(() => undefined);
     let seq = 0;
     const body = 'x'.repeat(400);
     const pair = async (s: Setup) => {

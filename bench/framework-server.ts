@@ -1,11 +1,13 @@
 /**
  * `npm run bench -- framework-server [--rounds 6] [--seconds 4] [--connections 50] [--hold-ms 5] [--no-pin]`
  *
- * What building requests with Express's prototypes (shared/http/framework-server.ts) saves the
- * Functions Framework per request: the same function, in one process pinned to a CPU of its
- * own, on the Framework's stock server (the baseline) and on the server as deployed, measured
- * in alternating slices of `wrk` load (small JSON POSTs, keep-alive connections; wrk on the
- * other CPU), so drift on the machine falls on both alike. Per setup, the median over the
+ * What the entry files' changes to the Functions Framework's server save per request — requests
+ * built with Express's prototypes (shared/http/framework-server.ts), no Node domain per request
+ * (framework-domains.ts): the same function on the Framework's stock server (the baseline) and
+ * on the server as deployed, each in a process of its own (what is installed acts on a whole
+ * process), both pinned to the same CPU and loaded in turn, in alternating slices of `wrk` load
+ * (small JSON POSTs, keep-alive connections; wrk on the other CPU), so drift on the machine falls
+ * on both alike. Per setup, the median over the
  * rounds of: requests per second, the process's CPU per request (/proc, all threads), and the
  * main thread's garbage-collection pauses (PerformanceObserver): young-generation time per
  * 1 000 requests and the longest scavenge. Ratios are deployed / stock, same run.
@@ -49,15 +51,14 @@ export default async function main(args: string[]): Promise<void> {
   const note = machineNote();
   const pin = !values['no-pin'] && canPin();
   const dir = mkdtempSync(join(tmpdir(), 'ccbridge-bench-framework-server-'));
-  const server = await startTsProcess<FrameworkServerReady>('./_framework-server-process.ts', {
-    args: [String(holdMs)],
-    cpus: pin ? '0' : undefined,
-    readyVia: 'ipc',
-  });
+  const start = (server: 'stock' | 'deployed') =>
+    startTsProcess<FrameworkServerReady>('./_framework-server-process.ts', { args: [String(holdMs), server], cpus: pin ? '0' : undefined, readyVia: 'ipc' });
+  const servers = [await start('stock')];
   try {
+    servers.push(await start('deployed'));
     const setups = [
-      { name: "stock (the Framework's http.createServer(app))", url: server.ready.stockUrl },
-      { name: "as deployed (requests born with Express's prototypes)", url: server.ready.deployedUrl },
+      { name: "stock (the Framework's http.createServer(app))", server: servers[0]!, url: servers[0]!.ready.url },
+      { name: "as deployed (Express's prototypes, no domains)", server: servers[1]!, url: servers[1]!.ready.url },
     ];
     const files = setups.map((s, i) => {
       const file = join(dir, `requests-${i}.bin`);
@@ -69,13 +70,14 @@ export default async function main(args: string[]): Promise<void> {
       writeRequestFile(file, [{ method: 'POST', url: `${s.url}/`, headers: { 'content-type': 'application/json' }, body }]);
       return file;
     });
-    const gcSince = async () => (await (await fetch(server.ready.gcUrl)).json()) as GcSince;
+    const gcSince = async (i: number) => (await (await fetch(setups[i]!.server.ready.gcUrl)).json()) as GcSince;
     const slice = async (i: number): Promise<Slice> => {
-      await gcSince();
+      const { server } = setups[i]!;
+      await gcSince(i);
       const cpuBefore = server.cpuMs();
       const load = await runWrk({ dir, url: setups[i]!.url, requestFile: files[i]!, connections, seconds, cpus: pin ? '1' : undefined });
       const cpuMs = server.cpuMs() - cpuBefore;
-      const gc = await gcSince();
+      const gc = await gcSince(i);
       const n = Math.max(1, load.requests);
       return {
         rps: load.requests / load.seconds,
@@ -99,7 +101,7 @@ export default async function main(args: string[]): Promise<void> {
     }
     print({ rounds, seconds, connections, holdMs, note, pin }, setups, measured);
   } finally {
-    await server.stop();
+    for (const server of servers) await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -126,8 +128,8 @@ function print(
       `CPU µs/req ${fmt(Math.min(...measured[i]!.map((x) => x.cpuUsPerRequest)), 0)}–${fmt(Math.max(...measured[i]!.map((x) => x.cpuUsPerRequest)), 0)}`,
   );
   process.stdout.write(
-    `framework-server: one Functions Framework function (JSON body in, ${run.holdMs} ms hold, JSON out) on two servers in ` +
-      `one process${run.pin ? ' pinned to CPU 0 (wrk on CPU 1)' : ' (not pinned)'}; ${run.rounds} rounds of ${run.seconds} s ` +
+    `framework-server: one Functions Framework function (JSON body in, ${run.holdMs} ms hold, JSON out) on two servers, a ` +
+      `process each${run.pin ? ', both pinned to CPU 0 (wrk on CPU 1)' : ' (not pinned)'}; ${run.rounds} rounds of ${run.seconds} s ` +
       `wrk slices per server at ${run.connections} keep-alive connections, alternated; medians; Node ${process.version}; ${run.note}\n\n` +
       `${formatTable(['server', ...keys.map(([, h]) => h), 'errors'], rows)}\n\nranges over the rounds — ${ranges.join('; ')}\n`,
   );

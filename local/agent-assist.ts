@@ -10,6 +10,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { http as registerHttp } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { installPlainRequestScopes } from '../shared/http/framework-domains';
 import { installExpressRequestClasses } from '../shared/http/framework-server';
 import { composeUiConnector } from '../functions/ui-connector/compose';
 import type { NotificationType } from '../shared/agent-assist/notifications';
@@ -114,6 +115,7 @@ export async function startSocketInstance(env: Env): Promise<SocketInstance> {
   registerHttp(name, handler);
   // As functions/ui-connector/serve.ts builds the Cloud Run service's server.
   installExpressRequestClasses();
+  installPlainRequestScopes();
   const listener = getTestServer(name).listeners('request')[0] as http.RequestListener;
   const server = http.createServer(listener);
   const socket = await handler.attachSocket(server);

@@ -10,6 +10,7 @@ import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { bodyLimitsOf } from '../shared/http/body-guard';
 import { installFrameworkErrorResponses, setRequestBodyLimits, setRequestRefusalObserver } from '../shared/http/framework-errors';
+import { installPlainRequestScopes } from '../shared/http/framework-domains';
 import { installExpressRequestClasses } from '../shared/http/framework-server';
 import { refusalObserverOf } from '../shared/http/refusal-observer';
 import type { Composed } from './function-registry';
@@ -55,8 +56,10 @@ export interface GatewayOptions {
 }
 
 export async function startGateway(options: GatewayOptions = {}): Promise<Gateway> {
-  // As the deployed entry files do: what the Framework refuses itself is answered in JSON.
+  // As the deployed entry files do: what the Framework refuses itself is answered in JSON, and
+  // no request runs in a Node domain of its own (shared/http/framework-domains.ts).
   installFrameworkErrorResponses();
+  installPlainRequestScopes();
   const listeners = new Map<string, Listener>();
   const handlers = new Map<string, unknown>();
   const invokerChecks = new Map<string, InvokerCheck>();
@@ -136,14 +139,18 @@ export interface LoneFunction {
 /**
  * One function on a server of its own, built as a deployed instance builds it: the Framework's
  * `http.createServer(app)` after what the entry files install (JSON answers for what the
- * Framework refuses, requests born with Express's prototypes: shared/http/framework-server.ts).
+ * Framework refuses, requests born with Express's prototypes: shared/http/framework-server.ts, and
+ * no Node domain per request: shared/http/framework-domains.ts).
  * The gateway above hosts every function on one server, whose requests cannot be born with one
  * app's prototypes; the HTTP benchmarks measure functions this way. `stockServer`: the server
  * the Framework builds without that install (what the benchmarks compare against).
  */
 export async function serveAlone(entryPoint: string, composed: Composed, options: { stockServer?: boolean } = {}): Promise<LoneFunction> {
   installFrameworkErrorResponses();
-  if (!options.stockServer) installExpressRequestClasses();
+  if (!options.stockServer) {
+    installExpressRequestClasses();
+    installPlainRequestScopes();
+  }
   ff.http(entryPoint, composed.handler);
   const framework = getTestServer(entryPoint);
   // new http.Server(listener) is what createServer does, minus the install.

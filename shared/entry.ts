@@ -7,6 +7,7 @@
  */
 import { bodyLimitsOf } from './http/body-guard';
 import { installFrameworkErrorResponses } from './http/framework-errors';
+import { installPlainRequestScopes } from './http/framework-domains';
 import { installExpressRequestClasses } from './http/framework-server';
 import { refusalObserverOf } from './http/refusal-observer';
 import { lazyAsync } from './lazy';
@@ -16,8 +17,10 @@ export function startComposing<H>(compose: () => Promise<H>, scope: string): () 
   // Before the Framework builds its app (it does once this module is loaded): requests it
   // refuses itself (broken JSON, bad encodings) are answered in JSON and logged masked.
   // Bodies are held to the composed function's limits before the Framework's parsers read them.
-  // Requests are built with the prototypes Express gives them, not changed on each request.
+  // Requests are built with the prototypes Express gives them, not changed on each request,
+  // and served without a Node domain each (./http/framework-domains).
   installExpressRequestClasses();
+  installPlainRequestScopes();
   const handler = lazyAsync(compose);
   // What the guard refuses reaches the function's refusal observer, if it keeps one (zoom-webhook).
   installFrameworkErrorResponses(createLogger({ fields: { function: scope } }), {

@@ -10,6 +10,7 @@ import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { bodyLimitsOf } from '../../shared/http/body-guard';
 import { installFrameworkErrorResponses } from '../../shared/http/framework-errors';
+import { installPlainRequestScopes } from '../../shared/http/framework-domains';
 import { installExpressRequestClasses } from '../../shared/http/framework-server';
 import { createLogger } from '../../shared/logging';
 import { composeUiConnector } from './compose';
@@ -26,8 +27,9 @@ try {
 }
 // Before the Framework builds its app: bodies held to the function's own limits before its parsers.
 installFrameworkErrorResponses(log, { bodyLimits: (req) => bodyLimitsOf(handler, req) });
-// ...and requests born with the prototypes Express gives them, as in the functions (shared/entry.ts).
+// ...and requests born with the prototypes Express gives them, without a domain each, as in the functions (shared/entry.ts).
 installExpressRequestClasses();
+installPlainRequestScopes();
 http('uiConnector', handler);
 const server = getTestServer('uiConnector');
 // Longer than Cloud Run's front end keeps idle connections, so it never reuses one being closed.

@@ -1,6 +1,8 @@
 /**
  * Ports loaded on first use (shared/lazy): loading and calls start outside the Functions
- * Framework's per-request domain, and results and errors still reach the caller.
+ * Framework's per-request domain, and results and errors still reach the caller. The domains here
+ * are made with `new Domain()`: the entry files give `domain.create()` callers plain scopes
+ * (shared/http/framework-domains.ts), and a test file may share its process with one that installed it.
  */
 import domain from 'node:domain';
 import { deferMethods, outsideRequestDomain } from '../../shared/lazy';
@@ -8,12 +10,12 @@ import { deferMethods, outsideRequestDomain } from '../../shared/lazy';
 const activeDomain = () => Reflect.get(process, 'domain') as unknown;
 
 function inRequestDomain<T>(run: () => Promise<T>): Promise<T> {
-  const d = domain.create();
+  const d = new domain.Domain();
   return new Promise<T>((resolve, reject) => d.run(() => void run().then(resolve, reject)));
 }
 
 test('outsideRequestDomain runs without the active domain and re-enters it afterwards, also on a throw', () => {
-  const d = domain.create();
+  const d = new domain.Domain();
   d.run(() => {
     expect(activeDomain()).toBe(d);
     expect(outsideRequestDomain(() => activeDomain())).toBeFalsy();
