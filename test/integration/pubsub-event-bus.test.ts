@@ -1,7 +1,8 @@
 /**
  * The Pub/Sub EventBus adapter against the local Pub/Sub server: concurrent publishes share
  * Publish RPCs, yet each resolves with its own message id, and each message arrives once,
- * intact, with its attributes; a failed publish rejects.
+ * intact, with its attributes; a lone publish to an unordered topic is sent at the end of its
+ * turn of the event loop, not on the client's batch timer; a failed publish rejects.
  */
 import { PubSub, v1 } from '@google-cloud/pubsub';
 import { type PubSubEmulator, startPubSubEmulator } from '../../local/pubsub';
@@ -45,6 +46,17 @@ test('concurrent publishes: one message id each, every message delivered once wi
   } finally {
     await subscriber.close();
   }
+});
+
+test('a lone publish is sent at the end of its turn: it does not wait for the client’s batch timer', async () => {
+  await pubsub.createTopic('bus-lone');
+  // A timer no test waits for: were the publish left to it, this test would time out.
+  const bus = createPubSubEventBus(pubsub, { batchTimerMs: 600_000 });
+  const id = await bus.publish('bus-lone', { data: { lone: true } });
+  expect(id).toEqual(expect.any(String));
+  // Publishes of later turns are flushed too, each with its own id.
+  const later = await bus.publish('bus-lone', { data: { lone: 'again' } });
+  expect(later).not.toBe(id);
 });
 
 test('a publish to a missing topic rejects', async () => {
