@@ -143,7 +143,9 @@ export interface LoneFunction {
  * no Node domain per request: shared/http/framework-domains.ts).
  * The gateway above hosts every function on one server, whose requests cannot be born with one
  * app's prototypes; the HTTP benchmarks measure functions this way. `stockServer`: the server
- * the Framework builds without that install (what the benchmarks compare against).
+ * the Framework builds without that install (what the benchmarks compare against) — as shipped
+ * only in a process where no deployed server was built: the domains' install acts on the whole
+ * process (the benchmarks keep the two apart).
  */
 export async function serveAlone(entryPoint: string, composed: Composed, options: { stockServer?: boolean } = {}): Promise<LoneFunction> {
   installFrameworkErrorResponses();
