@@ -9,7 +9,7 @@
  * promise included, each of which also gets a destroy callback tracked through a weak handle.
  * That is paid on everything the instance does, inside a request's domain or not: measured
  * with `npm run bench -- zoom-webhook`, about a third of the CPU per event of the webhook
- * on the Firestore client and nearly half of a bare function's (functions/zoom-webhook/README.md,
+ * on the Firestore client and two fifths of a bare function's (functions/zoom-webhook/README.md,
  * "Requests without domains"). Node deprecates the module (DEP0032; loading it warns from
  * Node 27) and its documentation advises that the safe answer to such an exception is to stop
  * the process, not to go on serving (docs/contracts/google-cloud.md §9).
@@ -27,8 +27,8 @@
  *
  * Only `domain.create` changes; `new domain.Domain()` still makes a real domain for any code
  * that wants one. HTTP functions only: the Framework's event and CloudEvent wrappers read
- * `process.domain` inside the call, which a plain scope does not set (no function of the bundle
- * is one: functions/functions.json).
+ * `process.domain` inside the call, which a plain scope does not set (every function of the
+ * bundle is an HTTP one: functions/functions.json).
  */
 import domainModule from 'node:domain';
 import { EventEmitter } from 'node:events';
