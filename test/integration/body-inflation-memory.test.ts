@@ -15,6 +15,7 @@ import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { announcedPort } from '../support/announced-server';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MIB = 1024 * 1024;
@@ -45,15 +46,7 @@ beforeAll(async () => {
       STORAGE_EMULATOR_HOST: 'http://127.0.0.1:9',
     },
   });
-  port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString('utf8');
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { port: number }).port);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
-  });
+  port = await announcedPort(child);
 }, 60_000);
 afterAll(() => {
   child?.stdin?.end();

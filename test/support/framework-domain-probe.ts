@@ -10,6 +10,7 @@
  */
 import { http } from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { announceWhenListening } from './announced-server';
 
 const mode = process.argv[2];
 if (mode !== 'stock' && mode !== 'entry') throw new Error('usage: framework-domain-probe.ts stock|entry');
@@ -24,10 +25,4 @@ http('probe', async (req, res) => {
   if (req.path === '/reject') throw new Error('rejected on purpose');
   res.json({ atStart, afterAwait: inDomain() });
 });
-const server = getTestServer('probe');
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
-});
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
+announceWhenListening(getTestServer('probe'));

@@ -8,6 +8,7 @@
  * Usage: node --import tsx test/support/serve-entry.ts <function-name> <entry-point>
  */
 import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { announceWhenListening } from './announced-server';
 
 const [name, entryPoint] = process.argv.slice(2);
 if (!name || !entryPoint) throw new Error('usage: serve-entry.ts <function-name> <entry-point>');
@@ -15,10 +16,4 @@ await import(`../../functions/${name}/index.ts`);
 if (process.env['SERVE_ENTRY_PRELOAD_GOOGLE'] === '1') {
   await Promise.all([import('../../shared/google'), import('../../shared/adapters/firestore')]);
 }
-const server = getTestServer(entryPoint);
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
-});
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
+announceWhenListening(getTestServer(entryPoint));

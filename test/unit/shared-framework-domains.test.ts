@@ -9,13 +9,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import domain from 'node:domain';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { type DomainModuleLike, installPlainRequestScopes, PlainRequestScope } from '../../shared/http/framework-domains';
+import { announcedPort } from '../support/announced-server';
 
 async function probe(mode: 'stock' | 'entry'): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/framework-domain-probe.ts', mode], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-  return { url: `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`, child };
+  return { url: `http://127.0.0.1:${await announcedPort(child)}`, child };
 }
 
 async function observe(mode: 'stock' | 'entry') {
