@@ -11,7 +11,8 @@
  * the entry files install (shared/http/framework-server.ts, framework-domains.ts). The bare
  * function as the Framework ships is another process (./_stock-bare-process.ts).
  * Logs stay at the production level (info) and go to stdout, which the bench discards.
- * Ready: an IPC message with the URLs and the local credentials.
+ * Ready: an IPC message with the URLs and the local credentials; it then answers the bench's
+ * questions about its GC pauses (./_gc-account).
  */
 import { composeUiConnector } from '../functions/ui-connector/compose';
 import { composeZoomWebhook } from '../functions/zoom-webhook/compose';
@@ -21,6 +22,7 @@ import type { LocalCredentials } from '../local/credentials';
 import type { ExternalServices } from '../local/services';
 import { startStack } from '../local/stack';
 import { createMemoryDocStore } from '../test/support/doubles/memory-docstore';
+import { keepGcAccount } from './_gc-account';
 import { stopOnSignalOrParentExit } from './_processes';
 
 export type BenchedFunction = 'ui-connector' | 'zoom-webhook';
@@ -36,6 +38,7 @@ export interface FunctionsProcessReady {
   zoomUrl: string;
 }
 
+keepGcAccount();
 const [name, servicesJson, server] = process.argv.slice(2) as [BenchedFunction, string, 'stock' | undefined];
 const services = JSON.parse(servicesJson) as ExternalServices;
 // wrk replays fixed requests against two URLs (the function's and its in-memory twin's), so the ui-connector

@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchedFunction, FunctionsProcessReady } from './_functions-process';
 import { type HttpRequestSpec, type LoadResult, runPaced, runWrk, wrkAvailable, writeRequestFile } from './_load';
+import { gcPerRequest } from './_gc-account';
 import { type BenchProcess, canPin, startTsProcess } from './_processes';
 import type { StockBareReady } from './_stock-bare-process';
 import type { ExternalServices } from '../local/services';
@@ -33,6 +34,9 @@ export interface Measured extends LoadResult {
   /** CPU ms per request of the functions' process and of the stand-ins' process. */
   fnCpuUs: number;
   servicesCpuUs: number;
+  /** GC pauses of the process serving the row: ms per 1 000 requests, and the longest one (./_gc-account). */
+  fnGcMsPer1k: number;
+  fnGcLongestMs: number;
 }
 
 export interface HttpBench {
@@ -87,10 +91,13 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
     // The CPU of the process serving the row's URL.
     const measure = async (scenario: string, url: string, load: string, run: () => Promise<LoadResult>): Promise<Measured> => {
       const served = url.startsWith(stockBare.ready.url) ? stockBare : functions;
+      const gc0 = await served.gcAccount();
       const cpu0 = [served.cpuMs(), services.cpuMs()] as const;
       const result = await run();
       const n = Math.max(1, result.requests);
-      return { scenario, load, ...result, fnCpuUs: ((served.cpuMs() - cpu0[0]) * 1000) / n, servicesCpuUs: ((services.cpuMs() - cpu0[1]) * 1000) / n };
+      const cpu = { fnCpuUs: ((served.cpuMs() - cpu0[0]) * 1000) / n, servicesCpuUs: ((services.cpuMs() - cpu0[1]) * 1000) / n };
+      const gc = gcPerRequest(gc0, await served.gcAccount(), result.requests);
+      return { scenario, load, ...result, ...cpu, fnGcMsPer1k: gc.gcMsPer1k, fnGcLongestMs: gc.gcLongestMs };
     };
     const fileOf = (requests: HttpRequestSpec[]) => {
       const file = join(dir, `requests-${files++}.bin`);
@@ -155,4 +162,11 @@ export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** The GC columns both HTTP benches print after their CPU columns, and what they mean. */
+export const GC_HEADERS = ['fn GC ms/1k req', 'fn GC max ms'] as const;
+export const GC_NOTE = '"fn GC" = GC pauses of the process serving the row (minor and major) per 1 000 requests, and the longest one';
+export function gcCells(r: Measured): string[] {
+  return [fmt(r.fnGcMsPer1k, 0), fmt(r.fnGcLongestMs, 1)];
 }

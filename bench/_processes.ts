@@ -8,12 +8,15 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { askGcAccount, type GcAccount } from './_gc-account';
 
 export interface BenchProcess<Ready> {
   readonly pid: number;
   readonly ready: Ready;
   /** User + system CPU time of the process (all its threads) so far, in ms. */
   cpuMs(): number;
+  /** Its GC pauses so far (./_gc-account), if it keeps an account (IPC processes that call keepGcAccount). */
+  gcAccount(): Promise<GcAccount | undefined>;
   stop(): Promise<void>;
 }
 
@@ -89,7 +92,8 @@ export async function startTsProcess<Ready>(entry: string, options: TsProcessOpt
 
   // taskset execs the command, so the pid is Node's either way.
   const pid = child.pid!;
-  return { pid, ready, cpuMs: () => processCpuMs(pid), stop: () => stopChild(child, exited) };
+  const gcAccount = () => (viaIpc ? askGcAccount(child) : Promise.resolve(undefined));
+  return { pid, ready, cpuMs: () => processCpuMs(pid), gcAccount, stop: () => stopChild(child, exited) };
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {

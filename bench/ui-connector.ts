@@ -20,7 +20,7 @@
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { LOCAL_PROJECT } from '../local/env';
-import { fmt, formatTable, type HttpBench, machineNote, type Measured, requireWrk, startHttpBench } from './_http-bench';
+import { fmt, formatTable, GC_HEADERS, GC_NOTE, gcCells, type HttpBench, machineNote, type Measured, requireWrk, startHttpBench } from './_http-bench';
 import type { HttpRequestSpec } from './_load';
 
 const PHONES = 1000;
@@ -150,9 +150,22 @@ function print(
     fmt(r.fnCpuUs, 0),
     ratio ? fmt(cpuOf(bareOf(rows, r)) / r.fnCpuUs, 2) : '-',
     fmt(r.servicesCpuUs, 0),
+    ...gcCells(r),
     String(r.errors),
   ];
-  const header = ['scenario', 'load', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'fn CPU µs/req', 'fn CPU vs bare', 'stand-ins CPU µs/req', 'errors'];
+  const header = [
+    'scenario',
+    'load',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'vs bare',
+    'fn CPU µs/req',
+    'fn CPU vs bare',
+    'stand-ins CPU µs/req',
+    ...GC_HEADERS,
+    'errors',
+  ];
   process.stdout.write(
     `ui-connector: ${run.clients} keep-alive clients; saturation ${run.seconds} s per row after ` +
       `${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
@@ -161,7 +174,7 @@ function print(
       `memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); ` +
       `"vs bare" = throughput / bare {} with the same method on the same kind of server as the row, same process, same load; "fn CPU vs bare" = bare's ` +
       `CPU per request / this row's in the functions' process (the throughput ratio the function's own CPU allows on a ` +
-      `core of its own; req/s falls below it when the stand-ins or other work limit); paced latency counts from each ` +
+      `core of its own; req/s falls below it when the stand-ins or other work limit); ${GC_NOTE}; paced latency counts from each ` +
       `request's scheduled time; logs at info level to a discarded stdout; ${run.note}\n\n` +
       `${formatTable(header, [...saturation.map((r) => row(saturation, r, true)), ...paced.map((r) => row(paced, r, false))])}\n\n`,
   );

@@ -26,7 +26,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { fmt, formatTable, type HttpBench, machineNote, type Measured, requireWrk, startHttpBench } from './_http-bench';
+import { fmt, formatTable, GC_HEADERS, GC_NOTE, gcCells, type HttpBench, machineNote, type Measured, requireWrk, startHttpBench } from './_http-bench';
 import type { HttpRequestSpec } from './_load';
 
 export default async function bench(args: string[]): Promise<void> {
@@ -154,9 +154,22 @@ function print(
     fmt(r.fnCpuUs, 0),
     ratio && bare ? fmt(bare.fnCpuUs / r.fnCpuUs, 2) : '-',
     fmt(r.servicesCpuUs, 0),
+    ...gcCells(r),
     String(r.errors),
   ];
-  const header = ['scenario', 'load', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'fn CPU µs/req', 'fn CPU vs bare', 'stand-ins CPU µs/req', 'errors'];
+  const header = [
+    'scenario',
+    'load',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'vs bare',
+    'fn CPU µs/req',
+    'fn CPU vs bare',
+    'stand-ins CPU µs/req',
+    ...GC_HEADERS,
+    'errors',
+  ];
   process.stdout.write(
     `zoom-webhook: distinct signed events, ${run.connections} keep-alive connections; saturation ${run.seconds} s ` +
       `per row after ${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ` +
@@ -168,7 +181,7 @@ function print(
       `own cost); "vs bare" = throughput / bare function (on the same kind of server as the row), same process, same events, same load; ` +
       `"fn CPU vs bare" = bare's CPU per request / this row's in the functions' process (the throughput ratio the ` +
       `function's own CPU allows on a core of its own; req/s falls below it when the stand-ins or other work limit); ` +
-      `paced latency counts from each event's scheduled arrival; errors = non-2xx and socket errors; logs at info ` +
+      `${GC_NOTE}; paced latency counts from each event's scheduled arrival; errors = non-2xx and socket errors; logs at info ` +
       `level to a discarded stdout; ${run.note}\n\n` +
       `${formatTable(header, [...saturation.map((r) => row(r, true)), ...paced.map((r) => row(r, false))])}\n\n`,
   );
