@@ -24,6 +24,7 @@ import {
   patchGaxCallFile,
   patchGaxCallModule,
   shareBoundResourceAccessors,
+  stopAllocationSitePretenuring,
 } from '../../shared/young-generation';
 
 const run = promisify(execFile);
@@ -48,11 +49,34 @@ describe('a Firestore call after a minor GC', () => {
     expect(prepared.survivedBytesPerCall).toBeLessThan(stock.survivedBytesPerCall / 4);
     // Both replacements acted, on every google-gax copy the Firestore and Pub/Sub clients load.
     expect(prepared.prepared!.asyncResourceBind).toBe('replaced');
+    expect(prepared.prepared!.allocationSitePretenuring).toBe('turned off');
     const files = prepared.prepared!.gaxCalls;
     expect(files.some((f) => f.file.includes('@google-cloud/firestore/'))).toBe(true);
     expect(files.some((f) => f.file.includes('@google-cloud/pubsub/'))).toBe(true);
     expect(files.map((f) => f.outcome)).toEqual(files.map(() => 'replaced'));
   }, 120_000);
+});
+
+describe('V8 allocation-site pretenuring', () => {
+  async function oldBytesPerObject(mode: 'stock' | 'prepared'): Promise<number> {
+    const args = ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', '--import', 'tsx', 'test/support/pretenuring-probe.ts', mode];
+    const { stdout } = await run(process.execPath, args, { timeout: 60_000 });
+    return (JSON.parse(stdout.trim()) as { oldBytesPerObject: number }).oldBytesPerObject;
+  }
+
+  test('as Node starts V8, a site whose objects survived allocates the next ones in the old generation; once turned off, none', async () => {
+    expect(await oldBytesPerObject('stock')).toBeGreaterThan(20);
+    expect(await oldBytesPerObject('prepared')).toBeLessThan(2);
+  }, 120_000);
+
+  test('is turned off once, with the flag V8 defines', () => {
+    const flags: string[] = [];
+    // The process-wide switch may already be off (another test built a client); the flag passed is what matters.
+    const outcome = stopAllocationSitePretenuring((f) => flags.push(f));
+    expect(['turned off', 'already off']).toContain(outcome);
+    if (outcome === 'turned off') expect(flags).toEqual(['--no-allocation-site-pretenuring']);
+    expect(stopAllocationSitePretenuring((f) => flags.push(f))).toBe('already off');
+  });
 });
 
 describe('AsyncResource#bind with shared accessors', () => {
