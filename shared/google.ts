@@ -20,7 +20,7 @@ import { prepareGrpcClients } from './young-generation';
  */
 export function createFirestore(projectId: string, databaseId: string): Firestore {
   // Each call's objects stay young and are freed by the next minor GC (./young-generation).
-  prepareGrpcClients();
+  prepareGrpcClients('@google-cloud/firestore');
   const tracing = process.env['FIRESTORE_ENABLE_TRACING'];
   if (tracing !== undefined) return new Firestore({ projectId, databaseId, ignoreUndefinedProperties: true });
   process.env['FIRESTORE_ENABLE_TRACING'] = 'OFF';
@@ -32,7 +32,7 @@ export function createFirestore(projectId: string, databaseId: string): Firestor
 }
 
 export function createPubSub(projectId: string): PubSub {
-  prepareGrpcClients();
+  prepareGrpcClients('@google-cloud/pubsub');
   return new PubSub({ projectId });
 }
 

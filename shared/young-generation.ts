@@ -267,15 +267,24 @@ export function stopAllocationSitePretenuring(setFlags: (flags: string) => void 
 
 /** The client packages whose gRPC calls go through google-gax. */
 export const GRPC_CLIENT_PACKAGES = ['@google-cloud/firestore', '@google-cloud/pubsub'] as const;
+export type GrpcClientPackage = (typeof GRPC_CLIENT_PACKAGES)[number];
 
-let prepared: PreparedClients | undefined;
+const prepared = new Map<GrpcClientPackage, PreparedClients>();
 
-/** All of the above, once per process; called before a Firestore or Pub/Sub client is built. */
-export function prepareGrpcClients(): PreparedClients {
-  prepared ??= {
-    allocationSitePretenuring: stopAllocationSitePretenuring(),
-    asyncResourceBind: shareBoundResourceAccessors(),
-    gaxCalls: gaxCallFiles(GRPC_CLIENT_PACKAGES).map((file) => ({ file, outcome: patchGaxCallFile(file) })),
-  };
-  return prepared;
+/**
+ * All of the above for one client package, once per process and package; called before a
+ * Firestore or Pub/Sub client is built. Only that package's google-gax copies are loaded (a
+ * function that uses Firestore alone does not load Pub/Sub's).
+ */
+export function prepareGrpcClients(pkg: GrpcClientPackage): PreparedClients {
+  let done = prepared.get(pkg);
+  if (!done) {
+    done = {
+      allocationSitePretenuring: stopAllocationSitePretenuring(),
+      asyncResourceBind: shareBoundResourceAccessors(),
+      gaxCalls: gaxCallFiles([pkg]).map((file) => ({ file, outcome: patchGaxCallFile(file) })),
+    };
+    prepared.set(pkg, done);
+  }
+  return done;
 }

@@ -23,7 +23,7 @@ let db: Firestore;
 if (mode === 'prepared') {
   const [{ createFirestore }, { prepareGrpcClients }] = await Promise.all([import('../../shared/google'), import('../../shared/young-generation')]);
   db = createFirestore('young-generation-probe', '(default)');
-  prepared = prepareGrpcClients();
+  prepared = prepareGrpcClients('@google-cloud/firestore');
 } else {
   db = new Firestore({ projectId: 'young-generation-probe', ignoreUndefinedProperties: true });
 }

@@ -47,14 +47,24 @@ describe('a Firestore call after a minor GC', () => {
     const prepared = await survived('prepared');
     expect(stock.survivedBytesPerCall).toBeGreaterThan(6_000);
     expect(prepared.survivedBytesPerCall).toBeLessThan(stock.survivedBytesPerCall / 4);
-    // Both replacements acted, on every google-gax copy the Firestore and Pub/Sub clients load.
+    // Both replacements acted, on every google-gax copy the Firestore client loads (its own and its API package's).
     expect(prepared.prepared!.asyncResourceBind).toBe('replaced');
     expect(prepared.prepared!.allocationSitePretenuring).toBe('turned off');
     const files = prepared.prepared!.gaxCalls;
     expect(files.some((f) => f.file.includes('@google-cloud/firestore/'))).toBe(true);
-    expect(files.some((f) => f.file.includes('@google-cloud/pubsub/'))).toBe(true);
+    expect(files.some((f) => f.file.includes('@google-cloud/pubsub'))).toBe(false);
     expect(files.map((f) => f.outcome)).toEqual(files.map(() => 'replaced'));
   }, 120_000);
+
+  test('for Pub/Sub, what is prepared is its own google-gax copies, not Firestore’s', async () => {
+    const script =
+      "const m = await import('./shared/young-generation.ts'); process.stdout.write(JSON.stringify(m.prepareGrpcClients('@google-cloud/pubsub')));";
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 60_000 });
+    const report = JSON.parse(stdout) as PreparedClients;
+    expect(report.gaxCalls.length).toBeGreaterThan(0);
+    for (const { file, outcome } of report.gaxCalls) expect([file.includes('@google-cloud/pubsub'), outcome]).toEqual([true, 'replaced']);
+    expect(report.asyncResourceBind).toBe('replaced');
+  }, 60_000);
 });
 
 describe('V8 allocation-site pretenuring', () => {
