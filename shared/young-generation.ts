@@ -20,7 +20,7 @@
  *    each of these closures is born old and holds its context — the call — for the scavenger.
  *
  * Either one alone retains the whole call; with both removed, a Firestore create leaves
- * ≈ 2 KB instead of ≈ 15 KB after a scavenge, and at 100 calls/s the client's scavenges fall
+ * ≈ 1–2 KB instead of ≈ 15–16 KB after a scavenge, and at 100 calls/s the client's scavenges fall
  * from ≈ 14 ms and 2 MB promoted to ≈ 2 ms and 0.2 MB (docs/contracts/google-cloud.md §10,
  * functions/zoom-webhook/README.md). `prepareGrpcClients` replaces both, with the same
  * behaviour, before a client is built; each replacement checks that it replaces exactly the
