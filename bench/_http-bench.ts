@@ -164,8 +164,21 @@ export function median(values: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** The GC columns both HTTP benches print after their CPU columns, and what they mean. */
-export const GC_HEADERS = ['fn GC ms/1k req', 'fn GC max ms'] as const;
+/** The columns both HTTP benches print, GC after CPU, and what the GC columns mean. */
+export const ROW_HEADER = [
+  'scenario',
+  'load',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'vs bare',
+  'fn CPU µs/req',
+  'fn CPU vs bare',
+  'stand-ins CPU µs/req',
+  'fn GC ms/1k req',
+  'fn GC max ms',
+  'errors',
+];
 export const GC_NOTE = '"fn GC" = GC pauses of the process serving the row (minor and major) per 1 000 requests, and the longest one';
 export function gcCells(r: Measured): string[] {
   return [fmt(r.fnGcMsPer1k, 0), fmt(r.fnGcLongestMs, 1)];

@@ -20,7 +20,7 @@
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { LOCAL_PROJECT } from '../local/env';
-import { fmt, formatTable, GC_HEADERS, GC_NOTE, gcCells, type HttpBench, machineNote, type Measured, requireWrk, startHttpBench } from './_http-bench';
+import { fmt, formatTable, GC_NOTE, gcCells, type HttpBench, machineNote, type Measured, requireWrk, ROW_HEADER, startHttpBench } from './_http-bench';
 import type { HttpRequestSpec } from './_load';
 
 const PHONES = 1000;
@@ -153,19 +153,7 @@ function print(
     ...gcCells(r),
     String(r.errors),
   ];
-  const header = [
-    'scenario',
-    'load',
-    'req/s',
-    'p50 ms',
-    'p99 ms',
-    'vs bare',
-    'fn CPU µs/req',
-    'fn CPU vs bare',
-    'stand-ins CPU µs/req',
-    ...GC_HEADERS,
-    'errors',
-  ];
+  const header = ROW_HEADER;
   process.stdout.write(
     `ui-connector: ${run.clients} keep-alive clients; saturation ${run.seconds} s per row after ` +
       `${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +

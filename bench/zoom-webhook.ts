@@ -26,7 +26,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { fmt, formatTable, GC_HEADERS, GC_NOTE, gcCells, type HttpBench, machineNote, type Measured, requireWrk, startHttpBench } from './_http-bench';
+import { fmt, formatTable, GC_NOTE, gcCells, type HttpBench, machineNote, type Measured, requireWrk, ROW_HEADER, startHttpBench } from './_http-bench';
 import type { HttpRequestSpec } from './_load';
 
 export default async function bench(args: string[]): Promise<void> {
@@ -157,19 +157,7 @@ function print(
     ...gcCells(r),
     String(r.errors),
   ];
-  const header = [
-    'scenario',
-    'load',
-    'req/s',
-    'p50 ms',
-    'p99 ms',
-    'vs bare',
-    'fn CPU µs/req',
-    'fn CPU vs bare',
-    'stand-ins CPU µs/req',
-    ...GC_HEADERS,
-    'errors',
-  ];
+  const header = ROW_HEADER;
   process.stdout.write(
     `zoom-webhook: distinct signed events, ${run.connections} keep-alive connections; saturation ${run.seconds} s ` +
       `per row after ${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ` +
