@@ -38,6 +38,8 @@ import { setFlagsFromString } from 'node:v8';
 const DEP0172 = 'The asyncResource property on bound functions is deprecated';
 const RESOURCE = Symbol('ccbridge.boundAsyncResource');
 const REPLACED = Symbol.for('ccbridge.youngGeneration.replaced');
+/** Where a replaced `bind` keeps the one it replaced (so a subclass can be given the same treatment). */
+const ORIGINAL_BIND = Symbol.for('ccbridge.youngGeneration.originalBind');
 
 /** What each replacement did: replaced now, replaced before, or left (and why). */
 export type Outcome = 'replaced' | 'already replaced' | `left: ${string}`;
@@ -83,8 +85,9 @@ function isPerCallAccessorBind(bind: BindFn): boolean {
  */
 export function shareBoundResourceAccessors(target: { prototype: { bind: BindFn } } = AsyncResource as never): Outcome {
   const proto = target.prototype as { bind: BindFn } & Record<symbol, unknown>;
-  if (proto[REPLACED]) return 'already replaced';
-  const original = proto.bind;
+  if (Object.hasOwn(proto, ORIGINAL_BIND)) return 'already replaced';
+  // Node's own, even when an ancestor's bind has been replaced already.
+  const original = (proto[ORIGINAL_BIND] as BindFn | undefined) ?? proto.bind;
   if (!isPerCallAccessorBind(original)) return 'left: bind is not the implementation with per-call accessors';
   proto.bind = function bind(this: AsyncResource, fn: unknown, thisArg?: unknown): unknown {
     if (typeof fn !== 'function') return original.call(this, fn, thisArg); // Node's own argument error
@@ -104,7 +107,7 @@ export function shareBoundResourceAccessors(target: { prototype: { bind: BindFn 
     } as PropertyDescriptorMap);
     return bound;
   };
-  proto[REPLACED] = true;
+  proto[ORIGINAL_BIND] = original;
   return 'replaced';
 }
 
