@@ -201,9 +201,9 @@ export function patchGaxCallModule(callModule: GaxCallModule, GoogleError: Googl
 }
 
 /** The google-gax `call.js` files the given client packages load (their own copy and their generated API package's). */
-export function gaxCallFiles(packages: readonly string[], from: string = import.meta.url): string[] {
+export function gaxCallFiles(packages: readonly string[]): string[] {
   const files = new Set<string>();
-  const requireHere = createRequire(from);
+  const requireHere = createRequire(import.meta.url);
   for (const pkg of packages) {
     let entry: string;
     try {

@@ -29,6 +29,13 @@ import {
 
 const run = promisify(execFile);
 
+/** A probe of test/support in a Node process of its own, with `--expose-gc` and a new space no scavenge empties on its own; its last JSON line. */
+async function gcProbe<T>(script: string, mode: 'stock' | 'prepared', env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  const args = ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', '--import', 'tsx', `test/support/${script}`, mode];
+  const { stdout } = await run(process.execPath, args, { env, timeout: 60_000 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+}
+
 describe('a Firestore call after a minor GC', () => {
   let emulator: FirestoreEmulator;
   beforeAll(async () => {
@@ -37,9 +44,7 @@ describe('a Firestore call after a minor GC', () => {
   afterAll(() => emulator.stop());
 
   async function survived(mode: 'stock' | 'prepared'): Promise<{ survivedBytesPerCall: number; prepared: PreparedClients | null }> {
-    const args = ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', '--import', 'tsx', 'test/support/young-generation-probe.ts', mode];
-    const { stdout } = await run(process.execPath, args, { env: { ...process.env, FIRESTORE_EMULATOR_HOST: emulator.host }, timeout: 60_000 });
-    return JSON.parse(stdout.trim().split('\n').pop()!);
+    return gcProbe('young-generation-probe.ts', mode, { ...process.env, FIRESTORE_EMULATOR_HOST: emulator.host });
   }
 
   test('leaves under a quarter of what it leaves as shipped, where the shipped client keeps the whole call (over 6 KB)', async () => {
@@ -69,9 +74,7 @@ describe('a Firestore call after a minor GC', () => {
 
 describe('V8 allocation-site pretenuring', () => {
   async function oldBytesPerObject(mode: 'stock' | 'prepared'): Promise<number> {
-    const args = ['--expose-gc', '--min-semi-space-size=64', '--max-semi-space-size=64', '--import', 'tsx', 'test/support/pretenuring-probe.ts', mode];
-    const { stdout } = await run(process.execPath, args, { timeout: 60_000 });
-    return (JSON.parse(stdout.trim()) as { oldBytesPerObject: number }).oldBytesPerObject;
+    return (await gcProbe<{ oldBytesPerObject: number }>('pretenuring-probe.ts', mode)).oldBytesPerObject;
   }
 
   test('as Node starts V8, a site whose objects survived allocates the next ones in the old generation; once turned off, none', async () => {
