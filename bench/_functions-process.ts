@@ -21,6 +21,7 @@ import { serveAlone } from '../local/gateway';
 import type { LocalCredentials } from '../local/credentials';
 import type { ExternalServices } from '../local/services';
 import { startStack } from '../local/stack';
+import { yieldBackgroundThreads } from '../shared/background-threads';
 import { createMemoryDocStore } from '../test/support/doubles/memory-docstore';
 import { keepGcAccount } from './_gc-account';
 import { stopOnSignalOrParentExit } from './_processes';
@@ -48,6 +49,8 @@ const services = JSON.parse(servicesJson) as ExternalServices;
 // own: an idle copy would still do its background work (ui-connector's notification reader) in this process.
 const stack = await startStack({ functions: [], services, envOverrides: name === 'ui-connector' ? { UI_CONNECTOR_UNSIGNED_REQUESTS: 'accept' } : {} });
 const stockServer = server === 'stock';
+// As the entry files do (shared/entry.ts): V8's helper threads yield to the serving thread.
+if (!stockServer) yieldBackgroundThreads();
 const compose = name === 'ui-connector' ? composeUiConnector : composeZoomWebhook;
 const entry = name === 'ui-connector' ? 'benchUiConnector' : 'benchZoomWebhook';
 const fn = await serveAlone(entry, { signature: 'http', handler: compose(stack.env) }, { stockServer });

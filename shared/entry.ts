@@ -5,6 +5,7 @@
  * The composition root is imported dynamically, so loading the entry file costs almost
  * nothing beyond the Functions Framework itself.
  */
+import { yieldBackgroundThreads } from './background-threads';
 import { bodyLimitsOf } from './http/body-guard';
 import { installFrameworkErrorResponses } from './http/framework-errors';
 import { installPlainRequestScopes } from './http/framework-domains';
@@ -18,7 +19,9 @@ export function startComposing<H>(compose: () => Promise<H>, scope: string): () 
   // refuses itself (broken JSON, bad encodings) are answered in JSON and logged masked.
   // Bodies are held to the composed function's limits before the Framework's parsers read them.
   // Requests are built with the prototypes Express gives them, not changed on each request,
-  // and served without a Node domain each (./http/framework-domains).
+  // and served without a Node domain each (./http/framework-domains). V8's background
+  // compilation and GC threads run in the time the requests leave free (./background-threads).
+  yieldBackgroundThreads();
   installExpressRequestClasses();
   installPlainRequestScopes();
   const handler = lazyAsync(compose);
