@@ -224,4 +224,19 @@ describe('the load governor: TurboFan on every worker while the main thread is s
     governor.observe(0.9);
     expect(flags.at(-1)).toBe('--concurrent-turbofan-max-threads=0');
   });
+
+  test('a flag V8 refuses throws nothing from the timer and leaves the state to be tried again', () => {
+    let refuse = true;
+    const flags: string[] = [];
+    const governor = createLoadGovernor(1, (f) => {
+      if (refuse) throw new Error('unrecognized flag');
+      flags.push(f);
+    });
+    expect(() => governor.observe(0.9)).not.toThrow();
+    expect(governor.saturated()).toBe(false);
+    refuse = false;
+    governor.observe(0.9);
+    expect(governor.saturated()).toBe(true);
+    expect(flags).toEqual(['--concurrent-turbofan-max-threads=0']);
+  });
 });
