@@ -60,7 +60,7 @@ export interface ThreadTable {
 }
 
 export interface YieldReport {
-  /** The most TurboFan jobs V8 runs at once from now on (undefined: left as it was). */
+  /** The most TurboFan jobs V8 runs at once while the event loop is not saturated (undefined: V8 refused the bound). */
   turbofanThreads?: number;
   /** Threads given BACKGROUND_NICE by this call. */
   lowered: number;
