@@ -251,16 +251,31 @@ locals {
 
   # Sizing: defaults, then per-function tuning, then var.function_settings.
   function_defaults = {
-    available_memory   = "256M"
-    available_cpu      = null
-    timeout_seconds    = 60
-    min_instance_count = 0
-    max_instance_count = 20
+    available_memory                 = "256M"
+    available_cpu                    = null
+    max_instance_request_concurrency = 1
+    timeout_seconds                  = 60
+    min_instance_count               = 0
+    max_instance_count               = 20
   }
-  function_tuning = {
+  function_tuning = merge({
     "interaction-worker" = { available_memory = "512M", timeout_seconds = 540 }  # downloads recordings
     "reconcile"          = { available_memory = "512M", timeout_seconds = 1800 } # Scheduler's attempt deadline is 30 min
-  }
+    },
+    # The hot paths (zoom-webhook, ui-connector) are sized in functions/functions.json ("instance"),
+    # which the benchmarks read too: 1 vCPU serving many requests at once, so concurrent requests
+    # share the Firestore and Pub/Sub RPCs (issue #15). The platform's default is one request at a
+    # time on 0.167 vCPU, where nothing is ever shared (docs/contracts/google-cloud.md §12).
+    { for f in local.functions_manifest.functions : f.name => {
+      available_memory                 = f.instance.memory
+      available_cpu                    = f.instance.cpu
+      max_instance_request_concurrency = f.instance.concurrency
+    } if can(f.instance) },
+  )
+  # Node's options per function (NODE_OPTIONS; local/manifest.ts nodeOptionsOf builds the same):
+  # V8 sizes its young generation from the memory limit — 1 MiB semi-spaces at 512 MiB — so a
+  # function serving many requests at once would spend its time in minor GCs.
+  function_node_options = { for f in local.functions_manifest.functions : f.name => "--max-semi-space-size=${f.instance.semiSpaceMiB}" if can(f.instance) }
 
 }
 
@@ -278,8 +293,9 @@ module "function" {
   build_service_account = local.build_service_account
   firestore_database    = module.firestore.database_id
 
-  env        = merge(local.common_env, try(local.function_env[each.key], {}))
-  secret_env = { for env_name, secret_id in try(local.function_secret_env[each.key], {}) : env_name => module.secrets.secret_ids[secret_id] }
+  env          = merge(local.common_env, try(local.function_env[each.key], {}))
+  node_options = try(local.function_node_options[each.key], null)
+  secret_env   = { for env_name, secret_id in try(local.function_secret_env[each.key], {}) : env_name => module.secrets.secret_ids[secret_id] }
 
   project_roles     = try(local.function_access[each.key].project_roles, [])
   publish_topic_ids = { for t in try(local.function_access[each.key].publishes, []) : t => module.pubsub.topic_ids[t] }

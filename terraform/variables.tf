@@ -180,13 +180,14 @@ variable "max_delivery_attempts" {
 # --- Functions -------------------------------------------------------------------------------
 
 variable "function_settings" {
-  description = "Per-function overrides of memory, CPU, timeout and instance counts, keyed by function name (functions/functions.json). Unset fields keep the defaults in functions.tf."
+  description = "Per-function overrides of memory, CPU, requests served at once (max_instance_request_concurrency: above 1 needs available_cpu of at least 1), timeout and instance counts, keyed by function name (functions/functions.json). Unset fields keep the defaults in functions.tf and the sizing of functions.json."
   type = map(object({
-    available_memory   = optional(string)
-    available_cpu      = optional(string)
-    timeout_seconds    = optional(number)
-    min_instance_count = optional(number)
-    max_instance_count = optional(number)
+    available_memory                 = optional(string)
+    available_cpu                    = optional(string)
+    max_instance_request_concurrency = optional(number)
+    timeout_seconds                  = optional(number)
+    min_instance_count               = optional(number)
+    max_instance_count               = optional(number)
   }))
   default = {}
 

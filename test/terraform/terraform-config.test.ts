@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from '@cdktf/hcl2json';
+import { type InstanceSizing, memoryBytesOf, nodeOptionsOf, readFunctionManifest } from '../../local/manifest';
 import {
   checkAttributes,
   checkDeployments,
@@ -18,6 +19,7 @@ import {
   readManifest,
 } from './lib/checks';
 import { Evaluator, isObjectValue, type ModuleInstance, refString, refsOf, type Value } from './lib/evaluate';
+import { checkValidations } from './lib/function-settings';
 import { type Block, type Configuration, formatFindings, isJsonObject, type Json, loadConfiguration } from './lib/hcl';
 import { loadProviderSchema, type ProviderSchema } from './lib/schema';
 
@@ -461,5 +463,53 @@ describe('inputs', () => {
     const google = isJsonObject(first) ? first['google'] : undefined;
     const constraint = isJsonObject(google) ? String(google['version']) : '';
     expect(constraint).toContain(`>= ${schema.googleVersion}`);
+  });
+});
+
+describe('how each instance is sized (functions.json "instance", issue #15)', () => {
+  const sized = readFunctionManifest().filter((f): f is typeof f & { instance: InstanceSizing } => f.instance !== undefined);
+  const service = (name: string, ...path: string[]) => fn(name).attr('service_config', '0', ...path);
+
+  it('the hot paths are sized in functions.json: zoom-webhook and ui-connector, 1 vCPU, more than one request at a time', () => {
+    expect(sized.map((f) => f.name).sort()).toEqual(['ui-connector', 'zoom-webhook']);
+    for (const f of sized) expect([f.name, Number(f.instance.cpu) >= 1, f.instance.concurrency > 1]).toEqual([f.name, true, true]);
+  });
+
+  it('Terraform deploys each sized function with its memory, vCPU, concurrency and NODE_OPTIONS as the benchmarks run it', () => {
+    for (const f of sized) {
+      expect([f.name, service(f.name, 'available_memory'), service(f.name, 'available_cpu'), service(f.name, 'max_instance_request_concurrency')]).toEqual([
+        f.name,
+        f.instance.memory,
+        f.instance.cpu,
+        f.instance.concurrency,
+      ]);
+      const env = service(f.name, 'environment_variables');
+      expect([f.name, isObjectValue(env) ? env['NODE_OPTIONS'] : env]).toEqual([f.name, nodeOptionsOf(f.instance).join(' ')]);
+    }
+    // 1 vCPU needs at least 512 MiB on Cloud Run's current table (docs/contracts/google-cloud.md §12).
+    for (const f of sized) expect([f.name, memoryBytesOf(f.instance) >= 512 * 2 ** 20]).toEqual([f.name, true]);
+  });
+
+  it("every other function keeps one request at a time and Node's defaults", () => {
+    for (const f of manifest.filter((m) => !sized.some((s) => s.name === m.name))) {
+      expect([f.name, service(f.name, 'max_instance_request_concurrency')]).toEqual([f.name, 1]);
+      const env = service(f.name, 'environment_variables');
+      expect([f.name, isObjectValue(env) && 'NODE_OPTIONS' in env]).toEqual([f.name, false]);
+    }
+  });
+
+  it("function_settings may change the sizing; more than one request below 1 vCPU is refused at plan by the module's validation", () => {
+    const findings = (settings: Record<string, Json>) =>
+      checkValidations(new Evaluator(config, { rootVariables: { ...MOCK_MODE, function_settings: settings } })).map((f) => `${f.where}: ${f.message}`);
+    expect(findings({})).toEqual([]);
+    expect(findings({ 'zoom-webhook': { available_cpu: '0.5' } })).toEqual([
+      expect.stringMatching(
+        /^module\.function\["zoom-webhook"\]\.var\.settings: max_instance_request_concurrency must be 1 to 1000, and above 1 only with available_cpu/,
+      ),
+    ]);
+    expect(findings({ crm: { max_instance_request_concurrency: 8 } })).toEqual([expect.stringMatching(/^module\.function\["crm"\]\.var\.settings: /)]);
+    expect(findings({ crm: { max_instance_request_concurrency: 8, available_cpu: '1' } })).toEqual([]);
+    expect(findings({ 'zoom-webhook': { max_instance_request_concurrency: 1, available_cpu: '0.5', available_memory: '256M' } })).toEqual([]);
+    expect(findings({ 'ui-connector': { max_instance_request_concurrency: 1001 } })).toEqual([expect.stringMatching(/ui-connector.*must be 1 to 1000/)]);
   });
 });

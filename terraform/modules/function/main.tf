@@ -103,17 +103,19 @@ resource "google_cloudfunctions2_function" "this" {
   }
 
   service_config {
-    available_memory               = var.settings.available_memory
-    available_cpu                  = var.settings.available_cpu
-    timeout_seconds                = var.settings.timeout_seconds
-    min_instance_count             = var.settings.min_instance_count
-    max_instance_count             = var.settings.max_instance_count
-    ingress_settings               = var.ingress_settings
-    all_traffic_on_latest_revision = true
-    service_account_email          = google_service_account.this.email
+    available_memory                 = var.settings.available_memory
+    available_cpu                    = var.settings.available_cpu
+    max_instance_request_concurrency = var.settings.max_instance_request_concurrency
+    timeout_seconds                  = var.settings.timeout_seconds
+    min_instance_count               = var.settings.min_instance_count
+    max_instance_count               = var.settings.max_instance_count
+    ingress_settings                 = var.ingress_settings
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.this.email
 
     # LOG_EXECUTION_ID: the platform sets it anyway; declaring it avoids a permanent diff.
-    environment_variables = merge({ LOG_EXECUTION_ID = "true" }, var.env)
+    # NODE_OPTIONS: read by Node itself before the function loads (V8's heap sizing).
+    environment_variables = merge({ LOG_EXECUTION_ID = "true" }, var.node_options == null ? {} : { NODE_OPTIONS = var.node_options }, var.env)
 
     dynamic "secret_environment_variables" {
       for_each = var.secret_env

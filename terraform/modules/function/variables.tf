@@ -51,6 +51,12 @@ variable "env" {
   default     = {}
 }
 
+variable "node_options" {
+  description = "NODE_OPTIONS of the function's instances (V8 sizing, see terraform/functions.tf), or null to leave Node's defaults."
+  type        = string
+  default     = null
+}
+
 variable "secret_env" {
   description = "Environment variable => Secret Manager secret ID (latest version). The function's service account gets secretAccessor on exactly these secrets."
   type        = map(string)
@@ -95,14 +101,22 @@ variable "ingress_settings" {
 }
 
 variable "settings" {
-  description = "Memory, CPU, timeout and instance counts."
+  description = "Memory, CPU, requests served at once, timeout and instance counts."
   type = object({
-    available_memory   = string
-    available_cpu      = optional(string)
-    timeout_seconds    = number
-    min_instance_count = number
-    max_instance_count = number
+    available_memory                 = string
+    available_cpu                    = optional(string)
+    max_instance_request_concurrency = optional(number, 1)
+    timeout_seconds                  = number
+    min_instance_count               = number
+    max_instance_count               = number
   })
+
+  # Cloud Run serves one request at a time below 1 vCPU (docs/contracts/google-cloud.md §12):
+  # refused here, at plan time, rather than by the API half-way through an apply.
+  validation {
+    condition     = var.settings.max_instance_request_concurrency >= 1 && var.settings.max_instance_request_concurrency <= 1000 && (var.settings.max_instance_request_concurrency == 1 || (var.settings.available_cpu != null && try(tonumber(var.settings.available_cpu), 0) >= 1))
+    error_message = "max_instance_request_concurrency must be 1 to 1000, and above 1 only with available_cpu of at least 1."
+  }
 
   validation {
     condition     = var.settings.min_instance_count >= 0 && var.settings.max_instance_count >= max(1, var.settings.min_instance_count)

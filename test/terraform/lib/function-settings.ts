@@ -21,8 +21,8 @@ import { baseConfigShape, type Env, Secret } from '../../../shared/config';
 import { type Evaluator, isObjectValue, refString, refsOf, Unknown, type Value } from './evaluate';
 import { type Finding, isJsonObject, type Json } from './hcl';
 
-/** Env vars the platform reads itself (declared by modules/function), not the code. */
-export const PLATFORM_ENV = new Set(['LOG_EXECUTION_ID']);
+/** Env vars the platform or Node reads itself (declared by modules/function), not the code. */
+export const PLATFORM_ENV = new Set(['LOG_EXECUTION_ID', 'NODE_OPTIONS']);
 
 /** Long enough for every secret() minimum (32 bytes for signing keys), no comma (lists). */
 export const SAMPLE_SECRET = 'sample-secret-value-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG';
@@ -185,12 +185,16 @@ export function startupEnv(fn: string, settings: FunctionSettings, deployed: Dep
 /** Root variable validations that evaluate to false (unknown ones, e.g. regex(), pass). */
 export function checkValidations(ev: Evaluator): Finding[] {
   const out: Finding[] = [];
-  for (const v of ev.config.root.variables.values()) {
-    const rules = v.body['validation'];
-    for (const rule of Array.isArray(rules) ? rules : []) {
-      if (!isJsonObject(rule)) continue;
-      const result = ev.evalJson((rule['condition'] ?? null) as Json, { instance: ev.root });
-      if (result === false) out.push({ check: 'validation', file: ev.config.display(v.file), where: `var.${v.name}`, message: String(rule['error_message']) });
+  // The root's variables and every module instance's (as plan evaluates them, with the values the calls pass).
+  for (const instance of ev.allInstances()) {
+    for (const v of instance.def.variables.values()) {
+      const rules = v.body['validation'];
+      for (const rule of Array.isArray(rules) ? rules : []) {
+        if (!isJsonObject(rule)) continue;
+        const result = ev.evalJson((rule['condition'] ?? null) as Json, { instance });
+        if (result === false)
+          out.push({ check: 'validation', file: ev.config.display(v.file), where: `${instance.path}var.${v.name}`, message: String(rule['error_message']) });
+      }
     }
   }
   return out;
