@@ -9,16 +9,24 @@
  * slow the function down except by answering late. The bare function as the Framework ships
  * is a fourth process (./_stock-bare-process.ts), also on CPU 0 and idle while the other rows
  * run: what the entry files install acts on a whole process. `--no-pin` lets the OS schedule.
+ *
+ * Sizing (`--sizing`): by default both function processes run as the benched function is
+ * deployed (functions/functions.json "instance"): in a memory cgroup of its memory limit, where
+ * the machine allows one (./_memory-cgroup), and the functions' process with the Node options
+ * Terraform sets. `platform-default`: the 256M limit and Node's defaults, as the function was
+ * deployed before it was sized; `none`: this machine's memory and Node's defaults.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { memoryBytesOf, nodeOptionsOf, readFunctionManifest } from '../local/manifest';
+import type { ExternalServices } from '../local/services';
 import type { BenchedFunction, FunctionsProcessReady } from './_functions-process';
-import { type HttpRequestSpec, type LoadResult, runPaced, runWrk, wrkAvailable, writeRequestFile } from './_load';
 import { gcPerRequest } from './_gc-account';
+import { type HttpRequestSpec, type LoadResult, runPaced, runWrk, writeRequestFile, wrkAvailable } from './_load';
+import { createMemoryCgroup, type MemoryCgroup } from './_memory-cgroup';
 import { type BenchProcess, canPin, startTsProcess } from './_processes';
 import type { StockBareReady } from './_stock-bare-process';
-import type { ExternalServices } from '../local/services';
 
 export interface HttpBenchOptions {
   pin: boolean;
@@ -26,6 +34,29 @@ export interface HttpBenchOptions {
   profileDir?: string | undefined;
   /** Every row on the Framework's stock server, not as deployed (bench/_functions-process.ts). */
   stockServer?: boolean | undefined;
+  /** How the function processes are sized (above); default 'deployed'. */
+  sizing?: Sizing | undefined;
+}
+
+export const SIZINGS = ['deployed', 'platform-default', 'none'] as const;
+export type Sizing = (typeof SIZINGS)[number];
+
+/** Terraform's default memory for a function without sizing (terraform/functions.tf function_defaults). */
+const PLATFORM_DEFAULT_MEMORY = 256e6;
+
+/** `--sizing` as given (default 'deployed'); throws naming the choices. */
+export function parseSizing(value: string | undefined): Sizing {
+  if (value === undefined) return 'deployed';
+  if ((SIZINGS as readonly string[]).includes(value)) return value as Sizing;
+  throw new Error(`--sizing must be one of ${SIZINGS.join(', ')} (got ${JSON.stringify(value)})`);
+}
+
+/** The memory limit and Node options a sizing gives the benched function. */
+function sizingOf(name: BenchedFunction, sizing: Sizing): { memoryBytes: number | undefined; nodeOptions: string[] } {
+  if (sizing === 'none') return { memoryBytes: undefined, nodeOptions: [] };
+  const instance = readFunctionManifest().find((f) => f.name === name)?.instance;
+  if (sizing === 'platform-default' || instance === undefined) return { memoryBytes: PLATFORM_DEFAULT_MEMORY, nodeOptions: [] };
+  return { memoryBytes: memoryBytesOf(instance), nodeOptions: nodeOptionsOf(instance) };
 }
 
 export interface Measured extends LoadResult {
@@ -45,6 +76,8 @@ export interface HttpBench {
     stockBareUrl: string;
   };
   readonly placement: string;
+  /** The sizing the function processes got, and the functions' process's peak memory so far. */
+  sizing(): string;
   /** Saturation: wrk over `connections` connections for `seconds` after `warmupSeconds` of the same. */
   saturate(s: { scenario: string; requests: () => HttpRequestSpec[]; connections: number; seconds: number; warmupSeconds: number }): Promise<Measured>;
   /** Paced: `count` requests at `rate`/s over `connections` connections. */
@@ -68,10 +101,22 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
   const fnCpus = pin ? '0' : undefined;
   const otherCpus = pin ? '1' : undefined;
   const dir = mkdtempSync(join(tmpdir(), `ccbridge-bench-${name}-`));
+  const sizing = options.sizing ?? 'deployed';
+  const { memoryBytes, nodeOptions } = sizingOf(name, sizing);
+  const cgroups: Record<'functions' | 'stockBare', MemoryCgroup | undefined> = { functions: undefined, stockBare: undefined };
+  let notLimited: string | undefined;
+  if (memoryBytes !== undefined) {
+    for (const key of ['functions', 'stockBare'] as const) {
+      const made = createMemoryCgroup(`ccbridge-bench-${process.pid}-${key}`, memoryBytes);
+      if ('unavailable' in made) notLimited = made.unavailable;
+      else cgroups[key] = made;
+    }
+  }
   const processes: Array<BenchProcess<unknown>> = [];
   const stop = async () => {
     for (const p of processes.reverse()) await p.stop().catch(() => undefined);
     processes.length = 0;
+    for (const c of Object.values(cgroups)) c?.remove();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -81,10 +126,12 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
       args: [name, JSON.stringify(services.ready), ...(options.stockServer ? ['stock'] : [])],
       cpus: fnCpus,
       readyVia: 'ipc',
-      nodeArgs: options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [],
+      nodeArgs: [...nodeOptions, ...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [])],
+      cgroup: cgroups.functions,
     });
     processes.push(functions);
-    const stockBare = await startTsProcess<StockBareReady>('./_stock-bare-process.ts', { cpus: fnCpus, readyVia: 'ipc' });
+    // As the Framework ships: the instance's memory, no options of ours.
+    const stockBare = await startTsProcess<StockBareReady>('./_stock-bare-process.ts', { cpus: fnCpus, readyVia: 'ipc', cgroup: cgroups.stockBare });
     processes.push(stockBare);
 
     let files = 0;
@@ -113,6 +160,15 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
             'stand-ins (Firestore, Pub/Sub, Storage): own process on CPU 1; load generator: own process on CPU 1'
           : 'functions, stock bare function, stand-ins, load generator: four processes, scheduled by the OS on 2 cores (not pinned)') +
         `; each row on a server of its own: ${options.stockServer ? STOCK_SERVER : DEPLOYED_SERVER}`,
+      sizing: () => {
+        const limit =
+          memoryBytes === undefined
+            ? "this machine's memory (--sizing none)"
+            : cgroups.functions
+              ? `memory limit ${cgroups.functions.description} (peak of the functions' process so far ${fmtMiB(cgroups.functions.peakBytes())})`
+              : `NOT limited to ${fmtMiB(memoryBytes)}: no memory cgroup here (${notLimited}), so V8 sizes its heap from this machine's memory, not the instance's`;
+        return `sizing ${sizing}: ${limit}; functions' Node options: ${nodeOptions.join(' ') || "Node's defaults"}`;
+      },
       async saturate(s) {
         if (s.warmupSeconds > 0) {
           const warm = s.requests();
@@ -156,6 +212,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 }
 
 export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+const fmtMiB = (bytes: number | undefined) => (bytes === undefined ? 'not kept by this kernel' : `${Math.round(bytes / 2 ** 20)} MiB`);
 
 /** The median of `values` (the mean of the two middle ones for an even count). */
 export function median(values: number[]): number {

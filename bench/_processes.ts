@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { askGcAccount, type GcAccount } from './_gc-account';
+import { inCgroup, type MemoryCgroup } from './_memory-cgroup';
 
 export interface BenchProcess<Ready> {
   readonly pid: number;
@@ -39,6 +40,8 @@ export interface TsProcessOptions {
   args?: string[];
   cpus?: string | undefined;
   nodeArgs?: string[];
+  /** Started inside this memory cgroup (./_memory-cgroup), removed when the process stops. */
+  cgroup?: MemoryCgroup | undefined;
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
   /**
@@ -54,7 +57,8 @@ export interface TsProcessOptions {
 /** Runs `entry` (a .ts file, resolved from this directory) with tsx in a new Node process and waits for its ready JSON. */
 export async function startTsProcess<Ready>(entry: string, options: TsProcessOptions = {}): Promise<BenchProcess<Ready>> {
   const file = fileURLToPath(new URL(entry, import.meta.url));
-  const { command, args } = pinned(options.cpus, process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', file, ...(options.args ?? [])]);
+  const run = pinned(options.cpus, process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', file, ...(options.args ?? [])]);
+  const { command, args } = inCgroup(options.cgroup, run.command, run.args);
   const viaIpc = options.readyVia === 'ipc';
   const child = spawn(command, args, { stdio: viaIpc ? ['pipe', 'ignore', 'pipe', 'ipc'] : ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
   const output = options.onOutput ?? ((line: string) => process.stderr.write(`${line}\n`));
@@ -87,13 +91,18 @@ export async function startTsProcess<Ready>(entry: string, options: TsProcessOpt
     });
   }).catch(async (err: unknown) => {
     await stopChild(child, exited);
+    options.cgroup?.remove();
     throw err;
   });
 
-  // taskset execs the command, so the pid is Node's either way.
+  // taskset and the cgroup's shell exec the command, so the pid is Node's either way.
   const pid = child.pid!;
   const gcAccount = () => (viaIpc ? askGcAccount(child) : Promise.resolve(undefined));
-  return { pid, ready, cpuMs: () => processCpuMs(pid), gcAccount, stop: () => stopChild(child, exited) };
+  const stop = async () => {
+    await stopChild(child, exited);
+    options.cgroup?.remove();
+  };
+  return { pid, ready, cpuMs: () => processCpuMs(pid), gcAccount, stop };
 }
 
 async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- ui-connector [--clients 50] [--duration 8] [--warmup 2] [--rate N] [--no-pin] [--stock-server] [--profile DIR] [--only TEXT]`
+ * `npm run bench -- ui-connector [--clients 50] [--duration 8] [--warmup 2] [--rate N] [--no-pin] [--stock-server] [--sizing deployed|platform-default|none] [--profile DIR] [--only TEXT]`
  *
  * Issue 3's benchmark: POST /conversation-name (the Twilio Function's request: token check,
  * validation, E.164 + HMAC key, Firestore write, Pub/Sub publish) and GET /conversation-name
@@ -20,7 +20,19 @@
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { LOCAL_PROJECT } from '../local/env';
-import { fmt, formatTable, GC_NOTE, gcCells, type HttpBench, machineNote, type Measured, requireWrk, ROW_HEADER, startHttpBench } from './_http-bench';
+import {
+  fmt,
+  formatTable,
+  GC_NOTE,
+  gcCells,
+  type HttpBench,
+  type Measured,
+  machineNote,
+  parseSizing,
+  ROW_HEADER,
+  requireWrk,
+  startHttpBench,
+} from './_http-bench';
 import type { HttpRequestSpec } from './_load';
 
 const PHONES = 1000;
@@ -35,6 +47,7 @@ export default async function bench(args: string[]): Promise<void> {
       rate: { type: 'string' },
       'no-pin': { type: 'boolean' },
       'stock-server': { type: 'boolean' },
+      sizing: { type: 'string' },
       profile: { type: 'string' },
       only: { type: 'string' },
     },
@@ -46,7 +59,12 @@ export default async function bench(args: string[]): Promise<void> {
   if (!requireWrk()) return;
   const note = machineNote();
 
-  const bench = await startHttpBench('ui-connector', { pin: !values['no-pin'], profileDir: values.profile, stockServer: values['stock-server'] });
+  const bench = await startHttpBench('ui-connector', {
+    pin: !values['no-pin'],
+    profileDir: values.profile,
+    stockServer: values['stock-server'],
+    sizing: parseSizing(values.sizing),
+  });
   try {
     const { fn } = bench;
     const registered = await fetch(`${fn.functionUrl}/register-app`, {
@@ -158,6 +176,7 @@ function print(
     `ui-connector: ${run.clients} keep-alive clients; saturation ${run.seconds} s per row after ` +
       `${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
       `where: ${bench.placement}\n` +
+      `${bench.sizing()}\n` +
       `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process; "Firestore in ` +
       `memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); ` +
       `"vs bare" = throughput / bare {} with the same method on the same kind of server as the row, same process, same load; "fn CPU vs bare" = bare's ` +

@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- zoom-webhook [--connections 200] [--duration 8] [--warmup 2] [--rate N] [--paced-only] [--no-pin]
- *   [--stock-server] [--profile DIR] [--only TEXT]`
+ *   [--stock-server] [--sizing deployed|platform-default|none] [--profile DIR] [--only TEXT]`
  *
  * Issue 4's benchmark: distinct, signed Zoom events (recording_completed, each with its own
  * recording id, signed with a fresh timestamp just before each run) at 200 keep-alive
@@ -26,7 +26,19 @@
  */
 import { createHmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { fmt, formatTable, GC_NOTE, gcCells, type HttpBench, machineNote, type Measured, requireWrk, ROW_HEADER, startHttpBench } from './_http-bench';
+import {
+  fmt,
+  formatTable,
+  GC_NOTE,
+  gcCells,
+  type HttpBench,
+  type Measured,
+  machineNote,
+  parseSizing,
+  ROW_HEADER,
+  requireWrk,
+  startHttpBench,
+} from './_http-bench';
 import type { HttpRequestSpec } from './_load';
 
 export default async function bench(args: string[]): Promise<void> {
@@ -39,6 +51,7 @@ export default async function bench(args: string[]): Promise<void> {
       rate: { type: 'string' },
       'no-pin': { type: 'boolean' },
       'stock-server': { type: 'boolean' },
+      sizing: { type: 'string' },
       profile: { type: 'string' },
       only: { type: 'string' },
       'paced-only': { type: 'boolean' },
@@ -51,7 +64,12 @@ export default async function bench(args: string[]): Promise<void> {
   if (!requireWrk()) return;
   const note = machineNote();
 
-  const bench = await startHttpBench('zoom-webhook', { pin: !values['no-pin'], profileDir: values.profile, stockServer: values['stock-server'] });
+  const bench = await startHttpBench('zoom-webhook', {
+    pin: !values['no-pin'],
+    profileDir: values.profile,
+    stockServer: values['stock-server'],
+    sizing: parseSizing(values.sizing),
+  });
   try {
     const { fn } = bench;
     let batch = 0;
@@ -164,6 +182,7 @@ function print(
       `per row after ${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ` +
       `${process.version}\n` +
       `where: ${bench.placement}\n` +
+      `${bench.sizing()}\n` +
       `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process (event-key ` +
       `documents already in the stand-in: ${run.standInDocs}); ` +
       `"Firestore in memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's ` +
