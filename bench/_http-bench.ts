@@ -34,8 +34,8 @@ export interface HttpBenchOptions {
   profileDir?: string | undefined;
   /** Every row on the Framework's stock server, not as deployed (bench/_functions-process.ts). */
   stockServer?: boolean | undefined;
-  /** How the function processes are sized (above); default 'deployed'. */
-  sizing?: Sizing | undefined;
+  /** How the function processes are sized (above): a `--sizing` value, default 'deployed'. */
+  sizing?: string | undefined;
 }
 
 export const SIZINGS = ['deployed', 'platform-default', 'none'] as const;
@@ -45,7 +45,7 @@ export type Sizing = (typeof SIZINGS)[number];
 const PLATFORM_DEFAULT_MEMORY = 256e6;
 
 /** `--sizing` as given (default 'deployed'); throws naming the choices. */
-export function parseSizing(value: string | undefined): Sizing {
+function parseSizing(value: string | undefined): Sizing {
   if (value === undefined) return 'deployed';
   if ((SIZINGS as readonly string[]).includes(value)) return value as Sizing;
   throw new Error(`--sizing must be one of ${SIZINGS.join(', ')} (got ${JSON.stringify(value)})`);
@@ -101,7 +101,7 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
   const fnCpus = pin ? '0' : undefined;
   const otherCpus = pin ? '1' : undefined;
   const dir = mkdtempSync(join(tmpdir(), `ccbridge-bench-${name}-`));
-  const sizing = options.sizing ?? 'deployed';
+  const sizing = parseSizing(options.sizing);
   const { memoryBytes, nodeOptions } = sizingOf(name, sizing);
   const cgroups: Record<'functions' | 'stockBare', MemoryCgroup | undefined> = { functions: undefined, stockBare: undefined };
   let notLimited: string | undefined;

@@ -26,19 +26,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import {
-  fmt,
-  formatTable,
-  GC_NOTE,
-  gcCells,
-  type HttpBench,
-  type Measured,
-  machineNote,
-  parseSizing,
-  ROW_HEADER,
-  requireWrk,
-  startHttpBench,
-} from './_http-bench';
+import { fmt, formatTable, GC_NOTE, gcCells, type HttpBench, machineNote, type Measured, requireWrk, ROW_HEADER, startHttpBench } from './_http-bench';
 import type { HttpRequestSpec } from './_load';
 
 export default async function bench(args: string[]): Promise<void> {
@@ -68,7 +56,7 @@ export default async function bench(args: string[]): Promise<void> {
     pin: !values['no-pin'],
     profileDir: values.profile,
     stockServer: values['stock-server'],
-    sizing: parseSizing(values.sizing),
+    sizing: values.sizing,
   });
   try {
     const { fn } = bench;
