@@ -100,8 +100,8 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
   const pin = options.pin && canPin();
   const fnCpus = pin ? '0' : undefined;
   const otherCpus = pin ? '1' : undefined;
-  const dir = mkdtempSync(join(tmpdir(), `ccbridge-bench-${name}-`));
   const sizing = parseSizing(options.sizing);
+  const dir = mkdtempSync(join(tmpdir(), `ccbridge-bench-${name}-`));
   const { memoryBytes, nodeOptions } = sizingOf(name, sizing);
   const cgroups: Record<'functions' | 'stockBare', MemoryCgroup | undefined> = { functions: undefined, stockBare: undefined };
   let notLimited: string | undefined;
