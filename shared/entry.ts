@@ -6,6 +6,7 @@
  * nothing beyond the Functions Framework itself.
  */
 import { yieldBackgroundThreads } from './background-threads';
+import { heapShape } from './heap-shape';
 import { bodyLimitsOf } from './http/body-guard';
 import { installFrameworkErrorResponses } from './http/framework-errors';
 import { installPlainRequestScopes } from './http/framework-domains';
@@ -25,8 +26,11 @@ export function startComposing<H>(compose: () => Promise<H>, scope: string): () 
   installExpressRequestClasses();
   installPlainRequestScopes();
   const handler = lazyAsync(compose);
+  const log = createLogger({ fields: { function: scope } });
+  // Once per instance: what V8 was given, to check a deployment against its sizing (./heap-shape).
+  log.info('instance starting', { heap: heapShape() });
   // What the guard refuses reaches the function's refusal observer, if it keeps one (zoom-webhook).
-  installFrameworkErrorResponses(createLogger({ fields: { function: scope } }), {
+  installFrameworkErrorResponses(log, {
     bodyLimits: async (req) => bodyLimitsOf(await handler(), req),
     refusalObserver: async () => refusalObserverOf(await handler()),
   });

@@ -276,6 +276,8 @@ locals {
   # V8 sizes its young generation from the memory limit — 1 MiB semi-spaces at 512 MiB — so a
   # function serving many requests at once would spend its time in minor GCs.
   function_node_options = { for f in local.functions_manifest.functions : f.name => "--max-semi-space-size=${f.instance.semiSpaceMiB}" if can(f.instance) }
+  # function_settings[name].node_options replaces it; null = Node's defaults.
+  node_options = { for name in keys(local.functions) : name => try(coalesce(try(var.function_settings[name].node_options, null), try(local.function_node_options[name], null)), null) }
 
 }
 
@@ -294,7 +296,7 @@ module "function" {
   firestore_database    = module.firestore.database_id
 
   env          = merge(local.common_env, try(local.function_env[each.key], {}))
-  node_options = try(local.function_node_options[each.key], null)
+  node_options = local.node_options[each.key]
   secret_env   = { for env_name, secret_id in try(local.function_secret_env[each.key], {}) : env_name => module.secrets.secret_ids[secret_id] }
 
   project_roles     = try(local.function_access[each.key].project_roles, [])
@@ -306,7 +308,7 @@ module "function" {
   settings = merge(
     local.function_defaults,
     try(local.function_tuning[each.key], {}),
-    { for k, v in try(var.function_settings[each.key], {}) : k => v if v != null },
+    { for k, v in try(var.function_settings[each.key], {}) : k => v if v != null && k != "node_options" },
   )
 
   # The revision mounts its secrets' "latest" version: every mounted secret must have one first

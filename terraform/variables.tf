@@ -180,7 +180,7 @@ variable "max_delivery_attempts" {
 # --- Functions -------------------------------------------------------------------------------
 
 variable "function_settings" {
-  description = "Per-function overrides of memory, CPU, requests served at once (max_instance_request_concurrency: above 1 needs available_cpu of at least 1), timeout and instance counts, keyed by function name (functions/functions.json). Unset fields keep the defaults in functions.tf and the sizing of functions.json."
+  description = "Per-function overrides of memory, CPU, requests served at once (max_instance_request_concurrency: above 1 needs available_cpu of at least 1), timeout, instance counts and NODE_OPTIONS (node_options replaces the one functions.json derives, e.g. to add --max-old-space-size where an instance does not show Node its memory limit: terraform/README.md, checklist 16), keyed by function name (functions/functions.json). Unset fields keep the defaults in functions.tf and the sizing of functions.json."
   type = map(object({
     available_memory                 = optional(string)
     available_cpu                    = optional(string)
@@ -188,6 +188,7 @@ variable "function_settings" {
     timeout_seconds                  = optional(number)
     min_instance_count               = optional(number)
     max_instance_count               = optional(number)
+    node_options                     = optional(string)
   }))
   default = {}
 

@@ -498,6 +498,22 @@ describe('how each instance is sized (functions.json "instance", issue #15)', ()
     }
   });
 
+  it('function_settings node_options replaces the NODE_OPTIONS functions.json derives, for a sized function or any other', () => {
+    const envWith = (settings: Record<string, Json>, name: string) => {
+      const overridden = new Evaluator(config, { rootVariables: { ...MOCK_MODE, function_settings: settings } });
+      const f = overridden
+        .resourceInstances('resource', (t) => t === 'google_cloudfunctions2_function')
+        .find((r) => overridden.attribute(r.instance, r.block, r.key, r.each, ['name']) === name)!;
+      const env = overridden.attribute(f.instance, f.block, f.key, f.each, ['service_config', '0', 'environment_variables']);
+      return isObjectValue(env) ? env['NODE_OPTIONS'] : env;
+    };
+    const both = '--max-semi-space-size=16 --max-old-space-size=320';
+    expect(envWith({ 'zoom-webhook': { node_options: both } }, 'zoom-webhook')).toBe(both);
+    expect(envWith({ crm: { node_options: '--max-old-space-size=192' } }, 'crm')).toBe('--max-old-space-size=192');
+    expect(envWith({ crm: { timeout_seconds: 30 } }, 'zoom-webhook')).toBe('--max-semi-space-size=16');
+    expect(envWith({ crm: { timeout_seconds: 30 } }, 'crm')).toBeUndefined();
+  });
+
   it("function_settings may change the sizing; more than one request below 1 vCPU is refused at plan by the module's validation", () => {
     const findings = (settings: Record<string, Json>) =>
       checkValidations(new Evaluator(config, { rootVariables: { ...MOCK_MODE, function_settings: settings } })).map((f) => `${f.where}: ${f.message}`);
