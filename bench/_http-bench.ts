@@ -166,7 +166,8 @@ export async function startHttpBench(name: BenchedFunction, options: HttpBenchOp
             ? "this machine's memory (--sizing none)"
             : cgroups.functions
               ? `memory limit ${cgroups.functions.description} (peak of the functions' process so far ${fmtMiB(cgroups.functions.peakBytes())})`
-              : `NOT limited to ${fmtMiB(memoryBytes)}: no memory cgroup here (${notLimited}), so V8 sizes its heap from this machine's memory, not the instance's`;
+              : `NOT limited to ${fmtMiB(memoryBytes)}: no memory cgroup here (${notLimited}), ` +
+                "so V8 sizes its heap from this machine's memory, not the instance's";
         return `sizing ${sizing}: ${limit}; functions' Node options: ${nodeOptions.join(' ') || "Node's defaults"}`;
       },
       async saturate(s) {

@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- ui-connector [--clients 50] [--duration 8] [--warmup 2] [--rate N] [--no-pin] [--stock-server] [--sizing deployed|platform-default|none] [--profile DIR] [--only TEXT]`
+ * `npm run bench -- ui-connector [--clients 50] [--duration 8] [--warmup 2] [--rate N] [--no-pin] [--stock-server]
+ *   [--sizing deployed|platform-default|none] [--profile DIR] [--only TEXT]`
  *
  * Issue 3's benchmark: POST /conversation-name (the Twilio Function's request: token check,
  * validation, E.164 + HMAC key, Firestore write, Pub/Sub publish) and GET /conversation-name

@@ -16,14 +16,19 @@ export function announceWhenListening(server: Server): void {
   process.stdin.resume();
 }
 
-/** In the test: the port `child` announces on stdout; rejects if it exits first. */
+/** In the test: the port `child` announces on stdout (among its log lines, which are JSON too); rejects if it exits first. */
 export function announcedPort(child: ChildProcess): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString('utf8');
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve((JSON.parse(line) as { port: number }).port);
+      const lines = out.split('\n');
+      out = lines.pop()!;
+      for (const line of lines) {
+        const parsed: unknown = line.startsWith('{') ? JSON.parse(line) : undefined;
+        const port = typeof parsed === 'object' && parsed !== null ? Reflect.get(parsed, 'port') : undefined;
+        if (typeof port === 'number') resolve(port);
+      }
     });
     child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
   });
