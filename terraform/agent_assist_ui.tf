@@ -56,8 +56,8 @@ variable "agent_assist_ui_max_instances" {
 }
 
 locals {
-  aa_ui_enabled = var.agent_assist_ui_image != null
-  aa_ui_name    = "ui-connector-run"
+  aa_ui_enabled  = var.agent_assist_ui_image != null
+  aa_ui_name     = "ui-connector-run"
   aa_events_name = "agent-assist-events"
   # A v2 service's URL is predictable; spelled out to avoid a cycle (the service's own env needs it).
   aa_ui_url     = "https://${local.aa_ui_name}-${data.google_project.this.number}.${var.region}.run.app"
@@ -76,10 +76,10 @@ locals {
     local.common_env,
     local.function_env["ui-connector"],
     {
-      UI_CONNECTOR_PUBLIC_URL      = local.aa_ui_url
-      AGENT_ASSIST_PROJECT         = var.project_id
-      SALESFORCE_ORGANIZATION_ID   = join(",", var.salesforce_organization_ids)
-      UI_CONNECTOR_NOTIFICATIONS   = "off"
+      UI_CONNECTOR_PUBLIC_URL        = local.aa_ui_url
+      AGENT_ASSIST_PROJECT           = var.project_id
+      SALESFORCE_ORGANIZATION_ID     = join(",", var.salesforce_organization_ids)
+      UI_CONNECTOR_NOTIFICATIONS     = "off"
       UI_CONNECTOR_EVENTS_COLLECTION = "agentAssistEvents"
     },
     var.salesforce_domain == null ? {} : { SALESFORCE_DOMAIN = var.salesforce_domain },
@@ -383,7 +383,7 @@ output "agent_assist_notification_topics" {
 output "agent_assist_ui_endpoint" {
   description = "The Lightning component's `endpoint` (REST and socket.io), and the CSP Trusted Sites the Salesforce admin adds for it."
   value = local.aa_ui_enabled ? {
-    endpoint         = local.aa_ui_url
+    endpoint          = local.aa_ui_url
     csp_trusted_https = local.aa_ui_url
     csp_trusted_wss   = replace(local.aa_ui_url, "https://", "wss://")
   } : null

@@ -57,7 +57,7 @@ locals {
         CALL_LOG_FIELD_MAP      = var.call_log_field_map
         CALL_LOG_TIME_ZONE      = var.call_log_time_zone
         # The CRM behind the crm function: whose field names CALL_LOG_FIELD_MAP may use.
-        CALL_LOG_CRM = var.crm_mode == "mock" ? "mock" : coalesce(var.crm_adapter, "mock")
+        CALL_LOG_CRM            = var.crm_mode == "mock" ? "mock" : coalesce(var.crm_adapter, "mock")
         CALL_LOG_PUSH_INVOKERS  = "fn-call-log@${var.project_id}.iam.gserviceaccount.com"
         CALL_LOG_SWEEP_INVOKERS = "call-log-sweep@${var.project_id}.iam.gserviceaccount.com"
         # Like interaction-worker: the CRM through the crm function's contract (mock or real mode).

@@ -12,12 +12,12 @@ locals {
   # every collection the code writes with an `expireAt` field.
   firestore_ttl_field = "expireAt"
   firestore_ttl_collections = [
-    "conversations",  # ui-connector: key -> conversation mappings (UI_CONNECTOR_MAPPING_TTL_SECONDS)
-    "zoomEventKeys",  # zoom-webhook: de-duplication keys of delivered events (ZOOM_EVENT_KEY_TTL_HOURS)
+    "conversations",       # ui-connector: key -> conversation mappings (UI_CONNECTOR_MAPPING_TTL_SECONDS)
+    "zoomEventKeys",       # zoom-webhook: de-duplication keys of delivered events (ZOOM_EVENT_KEY_TTL_HOURS)
     "zoomWebhookRefusals", # zoom-webhook: refused deliveries, per-hour counters and a capped sample (as long as the event keys)
-    "deadLetters",    # interaction-worker: what its subscription dead-lettered (DEAD_LETTER_RECORD_TTL_DAYS)
-    "crmMockJournal", # crm (mock mode): journal of the mock CRM (CRM_JOURNAL_TTL_HOURS)
-    "agentAssistEvents", # ui-connector: Agent Assist notification log (UI_CONNECTOR_EVENT_RETENTION_SECONDS)
+    "deadLetters",         # interaction-worker: what its subscription dead-lettered (DEAD_LETTER_RECORD_TTL_DAYS)
+    "crmMockJournal",      # crm (mock mode): journal of the mock CRM (CRM_JOURNAL_TTL_HOURS)
+    "agentAssistEvents",   # ui-connector: Agent Assist notification log (UI_CONNECTOR_EVENT_RETENTION_SECONDS)
   ]
   # Not here, because their documents carry no expiry field: the reconcile collections
   # (reconcileWindows, reconcileRuns, reconcileSlices, reconcileClaims, reconcileLanes,
