@@ -38,8 +38,8 @@ export interface HttpBenchOptions {
   sizing?: string | undefined;
 }
 
-export const SIZINGS = ['deployed', 'platform-default', 'none'] as const;
-export type Sizing = (typeof SIZINGS)[number];
+const SIZINGS = ['deployed', 'platform-default', 'none'] as const;
+type Sizing = (typeof SIZINGS)[number];
 
 /** Terraform's default memory for a function without sizing (terraform/functions.tf function_defaults). */
 const PLATFORM_DEFAULT_MEMORY = 256e6;

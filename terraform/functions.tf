@@ -275,9 +275,13 @@ locals {
   # Node's options per function (NODE_OPTIONS; local/manifest.ts nodeOptionsOf builds the same):
   # V8 sizes its young generation from the memory limit — 1 MiB semi-spaces at 512 MiB — so a
   # function serving many requests at once would spend its time in minor GCs.
-  function_node_options = { for f in local.functions_manifest.functions : f.name => "--max-semi-space-size=${f.instance.semiSpaceMiB}" if can(f.instance) }
   # function_settings[name].node_options replaces it; null = Node's defaults.
-  node_options = { for name in keys(local.functions) : name => try(coalesce(try(var.function_settings[name].node_options, null), try(local.function_node_options[name], null)), null) }
+  node_options = {
+    for f in local.functions_manifest.functions : f.name => try(coalesce(
+      try(var.function_settings[f.name].node_options, null),
+      try("--max-semi-space-size=${f.instance.semiSpaceMiB}", null),
+    ), null)
+  }
 
 }
 

@@ -56,19 +56,19 @@ interface Instance {
   where: string;
 }
 
-function instances(kind: 'resource' | 'data', type: string): Instance[] {
-  return ev
+function instances(kind: 'resource' | 'data', type: string, evaluator: Evaluator = ev): Instance[] {
+  return evaluator
     .resourceInstances(kind, (t) => t === type)
     .map((r) => ({
       ...r,
-      attr: (...path: string[]) => ev.attribute(r.instance, r.block, r.key, r.each, path),
+      attr: (...path: string[]) => evaluator.attribute(r.instance, r.block, r.key, r.each, path),
       where: `${r.instance.path}${r.block.type}.${r.block.name}${r.key === undefined ? '' : `[${JSON.stringify(r.key)}]`}`,
     }));
 }
 
 const refNames = (v: Value): string[] => refsOf(v).map(refString);
-const fn = (name: string): Instance => {
-  const found = instances('resource', 'google_cloudfunctions2_function').find((f) => f.attr('name') === name);
+const fn = (name: string, evaluator: Evaluator = ev): Instance => {
+  const found = instances('resource', 'google_cloudfunctions2_function', evaluator).find((f) => f.attr('name') === name);
   if (!found) throw new Error(`no deployment of ${name}`);
   return found;
 };
@@ -500,11 +500,11 @@ describe('how each instance is sized (functions.json "instance", issue #15)', ()
 
   it('function_settings node_options replaces the NODE_OPTIONS functions.json derives, for a sized function or any other', () => {
     const envWith = (settings: Record<string, Json>, name: string) => {
-      const overridden = new Evaluator(config, { rootVariables: { ...MOCK_MODE, function_settings: settings } });
-      const f = overridden
-        .resourceInstances('resource', (t) => t === 'google_cloudfunctions2_function')
-        .find((r) => overridden.attribute(r.instance, r.block, r.key, r.each, ['name']) === name)!;
-      const env = overridden.attribute(f.instance, f.block, f.key, f.each, ['service_config', '0', 'environment_variables']);
+      const env = fn(name, new Evaluator(config, { rootVariables: { ...MOCK_MODE, function_settings: settings } })).attr(
+        'service_config',
+        '0',
+        'environment_variables',
+      );
       return isObjectValue(env) ? env['NODE_OPTIONS'] : env;
     };
     const both = '--max-semi-space-size=16 --max-old-space-size=320';

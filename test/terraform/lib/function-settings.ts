@@ -182,10 +182,10 @@ export function startupEnv(fn: string, settings: FunctionSettings, deployed: Dep
   return { env, afterApply: afterApply.sort(), findings };
 }
 
-/** Root variable validations that evaluate to false (unknown ones, e.g. regex(), pass). */
+/** Variable validations of the root and of every module instance that evaluate to false (unknown ones, e.g. regex(), pass). */
 export function checkValidations(ev: Evaluator): Finding[] {
   const out: Finding[] = [];
-  // The root's variables and every module instance's (as plan evaluates them, with the values the calls pass).
+  // A module instance's variables hold the values its call passes, as plan evaluates them.
   for (const instance of ev.allInstances()) {
     for (const v of instance.def.variables.values()) {
       const rules = v.body['validation'];
