@@ -6,6 +6,9 @@
  * files install, requests born with Express's prototypes), in this same process:
  *   function  the function over the stand-ins (the stack's configuration and credentials);
  *   memory    the same function with its Firestore port in memory (Pub/Sub still the stand-in);
+ *   floor     the durable calls alone: the same Firestore and Pub/Sub calls per request through the
+ *             same adapters and stand-ins, nothing else (./_floor-function.ts: the ratio no
+ *             implementation keeping those calls can exceed);
  *   bare      a Functions Framework function answering {} (the ratio's denominator).
  * `stock` as third argument: every row on the Framework's stock server instead, nothing of what
  * the entry files install (shared/http/framework-server.ts, framework-domains.ts). The bare
@@ -22,7 +25,9 @@ import type { LocalCredentials } from '../local/credentials';
 import type { ExternalServices } from '../local/services';
 import { startStack } from '../local/stack';
 import { yieldBackgroundThreads } from '../shared/background-threads';
+import { lazyFirestoreDocStore, lazyPubSubEventBus } from '../shared/google-lazy';
 import { createMemoryDocStore } from '../test/support/doubles/memory-docstore';
+import { durableCallsAlone } from './_floor-function';
 import { keepGcAccount } from './_gc-account';
 import { stopOnSignalOrParentExit } from './_processes';
 
@@ -33,6 +38,8 @@ export interface FunctionsProcessReady {
   functionUrl: string;
   /** The same function with Firestore in memory. */
   memoryUrl: string;
+  /** The function's Firestore and Pub/Sub calls alone (./_floor-function.ts). */
+  floorUrl: string;
   /** The bare Functions Framework function. */
   bareUrl: string;
   credentials: LocalCredentials;
@@ -55,16 +62,23 @@ const compose = name === 'ui-connector' ? composeUiConnector : composeZoomWebhoo
 const entry = name === 'ui-connector' ? 'benchUiConnector' : 'benchZoomWebhook';
 const fn = await serveAlone(entry, { signature: 'http', handler: compose(stack.env) }, { stockServer });
 const memory = await serveAlone(`${entry}Memory`, { signature: 'http', handler: compose(stack.env, { docs: createMemoryDocStore() }) }, { stockServer });
+const floorPorts = {
+  docs: lazyFirestoreDocStore(stack.env['GCP_PROJECT']!, stack.env['FIRESTORE_DATABASE']!),
+  bus: lazyPubSubEventBus(stack.env['GCP_PROJECT']!),
+  topic: stack.env[name === 'ui-connector' ? 'CONVERSATION_EVENTS_TOPIC' : 'ZOOM_EVENTS_TOPIC']!,
+};
+const floor = await serveAlone(`${entry}Floor`, { signature: 'http', handler: durableCallsAlone(name, floorPorts) }, { stockServer });
 const answerEmpty: Composed = { signature: 'http', handler: async (_req, res) => void res.json({}) };
 const bare = await serveAlone('benchBare', answerEmpty, { stockServer });
 stopOnSignalOrParentExit(async () => {
-  for (const lone of [fn, memory, bare]) await lone.stop();
+  for (const lone of [fn, memory, floor, bare]) await lone.stop();
   await stack.stop();
 });
 
 const ready: FunctionsProcessReady = {
   functionUrl: fn.url,
   memoryUrl: memory.url,
+  floorUrl: floor.url,
   bareUrl: bare.url,
   credentials: stack.credentials,
   zoomUrl: stack.emulators.zoom,

@@ -14,6 +14,9 @@
  *  - "Firestore in memory": the same function with its document store in memory (Pub/Sub
  *    still the stand-in) — the function's own cost, without the Firestore client's calls and
  *    the stand-in's (local/firestore/);
+ *  - "durable calls alone": the same Firestore and Pub/Sub calls (POST: replace the document and
+ *    publish; GET: read it) through the same adapters and stand-ins, nothing else
+ *    (./_floor-function.ts) — the most any implementation making those calls can reach;
  *  - saturation rows (wrk, 50 keep-alive clients in a closed loop: the issue's load) and
  *    paced rows (a fixed rate, latency from each request's scheduled send time).
  * Targets (issue 3): p99 ≤ 25 ms and throughput ≥ 50 % of the bare function.
@@ -92,7 +95,7 @@ export default async function bench(args: string[]): Promise<void> {
       phones.map((p) => ({ method: 'GET', url: `${bareUrl}/?conversationIntegrationKey=${encodeURIComponent(p)}`, headers: { authorization: agentToken } }));
 
     // Every phone registered on both stores first, so each GET finds its mapping (the poll's happy path).
-    for (const base of [fn.functionUrl, fn.memoryUrl]) await registerAll(posts(base));
+    for (const base of [fn.functionUrl, fn.memoryUrl, fn.floorUrl]) await registerAll(posts(base));
 
     const all = [
       { scenario: 'bare {} POST', requests: barePosts(fn.bareUrl) },
@@ -103,6 +106,8 @@ export default async function bench(args: string[]): Promise<void> {
       { scenario: 'GET, stand-ins', requests: () => gets(fn.functionUrl) },
       { scenario: 'POST, Firestore in memory', requests: () => posts(fn.memoryUrl) },
       { scenario: 'GET, Firestore in memory', requests: () => gets(fn.memoryUrl) },
+      { scenario: `POST${FLOOR}`, requests: () => posts(fn.floorUrl) },
+      { scenario: `GET${FLOOR}`, requests: () => gets(fn.floorUrl) },
     ];
     // --only: the rows whose name contains TEXT (e.g. to profile one scenario with --profile).
     const scenarios = all.filter((s) => values.only === undefined || s.scenario.includes(values.only));
@@ -135,6 +140,8 @@ async function registerAll(requests: HttpRequestSpec[]): Promise<void> {
 
 /** The bare function on the Framework's stock server: the ratio against the Framework as it ships. */
 const STOCK = ', stock server';
+/** The route's Firestore and Pub/Sub calls and nothing else (./_floor-function.ts). */
+const FLOOR = ', durable calls alone';
 
 function print(
   bench: HttpBench,
@@ -168,6 +175,8 @@ function print(
       `${bench.sizing()}\n` +
       `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process; "Firestore in ` +
       `memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's own cost); ` +
+      `"${FLOOR.slice(2)}" = the route's Firestore and Pub/Sub calls through the same adapters, nothing else (no ` +
+      `implementation making those calls exceeds its ratio); ` +
       `"vs bare" = throughput / bare {} with the same method on the same kind of server as the row, same process, same load; "fn CPU vs bare" = bare's ` +
       `CPU per request / this row's in the functions' process (the throughput ratio the function's own CPU allows on a ` +
       `core of its own; req/s falls below it when the stand-ins or other work limit); ${GC_NOTE}; paced latency counts from each ` +
@@ -185,6 +194,10 @@ function print(
         : 'not compared (no bare row in this run)';
       const stockRatio = rps(r) / rpsOf(bareOf(saturation, r, STOCK));
       const againstStock = Number.isFinite(stockRatio) ? `, ${fmt(stockRatio * 100, 0)} % of bare {} on the Framework's stock server` : '';
+      if (r.scenario.endsWith(FLOOR)) {
+        const bound = `${fmt(ratio * 100, 0)} % of bare — the bound for any implementation making these calls`;
+        return `${r.scenario}: throughput ${bound}${againstStock}; p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s`;
+      }
       return (
         `${r.scenario}: throughput ${throughput}${againstStock}; p99 ${fmt(r.p99Ms, 1)} ms at ${run.clients} clients, ` +
         `${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 25 ms: ${r.p99Ms <= 25 ? 'met' : 'NOT met'} / ` +

@@ -15,6 +15,9 @@
  *  - "Firestore in memory": the same function with its document store in memory (Pub/Sub
  *    still the stand-in) — the function's own cost, without the Firestore client's calls and
  *    the stand-in's (local/firestore/; `npm run bench -- firestore-standin` measures it);
+ *  - "durable calls alone": create, publish, mark published per event through the same adapters
+ *    and stand-ins, and nothing else (./_floor-function.ts) — the most any implementation making
+ *    those three calls can reach;
  *  - saturation (wrk, each connection sends its next event as soon as the last is
  *    answered: throughput, and latency that is mostly queueing) and paced (a fixed rate,
  *    below every target's saturation; latency from each event's scheduled arrival: the ack
@@ -94,6 +97,7 @@ export default async function bench(args: string[]): Promise<void> {
       { scenario: STOCK_BARE, url: fn.stockBareUrl },
       { scenario: 'zoom-webhook, stand-ins', url: fn.functionUrl },
       { scenario: 'zoom-webhook, Firestore in memory', url: fn.memoryUrl },
+      { scenario: FLOOR, url: fn.floorUrl },
     ].filter((t) => values.only === undefined || t.scenario.includes(values.only));
 
     const saturation: Measured[] = [];
@@ -141,6 +145,8 @@ export default async function bench(args: string[]): Promise<void> {
 
 /** The bare function on the Framework's stock server: the ratio against the Framework as it ships. */
 const STOCK_BARE = 'bare function, stock server';
+/** The webhook's three durable calls and nothing else (./_floor-function.ts). */
+const FLOOR = 'durable calls alone, stand-ins';
 
 function print(
   bench: HttpBench,
@@ -174,7 +180,9 @@ function print(
       `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process (event-key ` +
       `documents already in the stand-in: ${run.standInDocs}); ` +
       `"Firestore in memory" = same function, document store in memory, Pub/Sub still the stand-in (the function's ` +
-      `own cost); "vs bare" = throughput / bare function (on the same kind of server as the row), same process, same events, same load; ` +
+      `own cost); "${FLOOR}" = create, publish and mark published per event through the same adapters, nothing else ` +
+      `(no implementation making those calls exceeds its ratio); ` +
+      `"vs bare" = throughput / bare function (on the same kind of server as the row), same process, same events, same load; ` +
       `"fn CPU vs bare" = bare's CPU per request / this row's in the functions' process (the throughput ratio the ` +
       `function's own CPU allows on a core of its own; req/s falls below it when the stand-ins or other work limit); ` +
       `${GC_NOTE}; paced latency counts from each event's scheduled arrival; errors = non-2xx and socket errors; logs at info ` +
@@ -194,6 +202,10 @@ function print(
           : 'not compared (no bare row in this run)';
       const againstStock = stockBare && r ? `, ${fmt((rps(r) / rps(stockBare)) * 100, 0)} % of the bare function on the Framework's stock server` : '';
       const atSaturation = r ? `, ${fmt(r.p99Ms, 1)} ms at saturation` : '';
+      if (p.scenario === FLOOR) {
+        const bound = r && bare ? `${fmt(ratio * 100, 0)} % of bare — the bound for any implementation making these calls` : 'not measured';
+        return `${p.scenario}: throughput ${bound}${againstStock}; p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s`;
+      }
       return (
         `${p.scenario}: throughput ${throughput}${againstStock}; ack p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 50 ` +
         `ms: ${p.p99Ms <= 50 ? 'met' : 'NOT met'})${atSaturation}`
