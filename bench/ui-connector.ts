@@ -24,7 +24,19 @@
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { LOCAL_PROJECT } from '../local/env';
-import { fmt, formatTable, GC_NOTE, gcCells, type HttpBench, machineNote, type Measured, requireWrk, ROW_HEADER, startHttpBench } from './_http-bench';
+import {
+  fmt,
+  formatTable,
+  GC_NOTE,
+  gcCells,
+  type HttpBench,
+  machineNote,
+  type Measured,
+  requireWrk,
+  ROW_HEADER,
+  startHttpBench,
+  throughputVerdict,
+} from './_http-bench';
 import type { HttpRequestSpec } from './_load';
 
 const PHONES = 1000;
@@ -187,22 +199,14 @@ function print(
     .filter((r) => !r.scenario.startsWith('bare'))
     .map((r) => {
       const p = paced.find((x) => x.scenario === r.scenario)!;
-      const ratio = rps(r) / rpsOf(bareOf(saturation, r));
-      const cpuRatio = cpuOf(bareOf(saturation, r)) / r.fnCpuUs;
-      const throughput = Number.isFinite(ratio)
-        ? `${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}; its own CPU per request allows ${fmt(cpuRatio * 100, 0)} %)`
-        : 'not compared (no bare row in this run)';
-      const stockRatio = rps(r) / rpsOf(bareOf(saturation, r, STOCK));
-      const againstStock = Number.isFinite(stockRatio) ? `, ${fmt(stockRatio * 100, 0)} % of bare {} on the Framework's stock server` : '';
-      if (r.scenario.endsWith(FLOOR)) {
-        const bound = `${fmt(ratio * 100, 0)} % of bare — the bound for any implementation making these calls`;
-        return `${r.scenario}: throughput ${bound}${againstStock}; p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s`;
-      }
-      return (
-        `${r.scenario}: throughput ${throughput}${againstStock}; p99 ${fmt(r.p99Ms, 1)} ms at ${run.clients} clients, ` +
-        `${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 25 ms: ${r.p99Ms <= 25 ? 'met' : 'NOT met'} / ` +
-        `${p.p99Ms <= 25 ? 'met' : 'NOT met'})`
-      );
+      const method = r.scenario.startsWith('POST') ? 'POST' : 'GET';
+      const floor = r.scenario.endsWith('stand-ins') || r.scenario.endsWith(FLOOR) ? saturation.find((x) => x.scenario === `${method}${FLOOR}`) : undefined;
+      const throughput = throughputVerdict(r, { bare: bareOf(saturation, r), stockBare: bareOf(saturation, r, STOCK), floor });
+      const p99 = r.scenario.endsWith(FLOOR)
+        ? `p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s`
+        : `p99 ${fmt(r.p99Ms, 1)} ms at ${run.clients} clients, ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 25 ms: ` +
+          `${r.p99Ms <= 25 ? 'met' : 'NOT met'} / ${p.p99Ms <= 25 ? 'met' : 'NOT met'})`;
+      return `${r.scenario}: throughput ${throughput}; ${p99}`;
     });
   process.stdout.write(`${verdicts.join('\n')}\n`);
 }

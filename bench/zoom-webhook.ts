@@ -29,7 +29,19 @@
  */
 import { createHmac } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { fmt, formatTable, GC_NOTE, gcCells, type HttpBench, machineNote, type Measured, requireWrk, ROW_HEADER, startHttpBench } from './_http-bench';
+import {
+  fmt,
+  formatTable,
+  GC_NOTE,
+  gcCells,
+  type HttpBench,
+  machineNote,
+  type Measured,
+  requireWrk,
+  ROW_HEADER,
+  startHttpBench,
+  throughputVerdict,
+} from './_http-bench';
 import type { HttpRequestSpec } from './_load';
 
 export default async function bench(args: string[]): Promise<void> {
@@ -157,6 +169,7 @@ function print(
   const rps = (r: Measured) => r.requests / r.seconds;
   const bare = saturation.find((r) => r.scenario === 'bare function');
   const stockBare = saturation.find((r) => r.scenario === STOCK_BARE);
+  const floor = saturation.find((r) => r.scenario === FLOOR);
   const row = (r: Measured, ratio: boolean) => [
     r.scenario,
     r.load,
@@ -193,21 +206,13 @@ function print(
     .filter((p) => !p.scenario.startsWith('bare'))
     .map((p) => {
       const r = saturation.find((x) => x.scenario === p.scenario);
-      const ratio = bare && r ? rps(r) / rps(bare) : Number.NaN;
-      const cpuRatio = bare && r ? bare.fnCpuUs / r.fnCpuUs : Number.NaN;
-      const throughput = !r
-        ? 'not measured (--paced-only)'
-        : Number.isFinite(ratio)
-          ? `${fmt(ratio * 100, 0)} % of bare (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'}; its own CPU per request allows ${fmt(cpuRatio * 100, 0)} %)`
-          : 'not compared (no bare row in this run)';
-      const againstStock = stockBare && r ? `, ${fmt((rps(r) / rps(stockBare)) * 100, 0)} % of the bare function on the Framework's stock server` : '';
+      const throughput = r
+        ? throughputVerdict(r, { bare, stockBare, floor: r.scenario.includes('stand-ins') ? floor : undefined })
+        : 'not measured (--paced-only)';
       const atSaturation = r ? `, ${fmt(r.p99Ms, 1)} ms at saturation` : '';
-      if (p.scenario === FLOOR) {
-        const bound = r && bare ? `${fmt(ratio * 100, 0)} % of bare — the bound for any implementation making these calls` : 'not measured';
-        return `${p.scenario}: throughput ${bound}${againstStock}; p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s`;
-      }
+      if (p.scenario === FLOOR) return `${p.scenario}: throughput ${throughput}; p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s`;
       return (
-        `${p.scenario}: throughput ${throughput}${againstStock}; ack p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 50 ` +
+        `${p.scenario}: throughput ${throughput}; ack p99 ${fmt(p.p99Ms, 1)} ms at ${run.rate}/s (target ≤ 50 ` +
         `ms: ${p.p99Ms <= 50 ? 'met' : 'NOT met'})${atSaturation}`
       );
     });
