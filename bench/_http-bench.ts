@@ -241,31 +241,3 @@ export const GC_NOTE = '"fn GC" = GC pauses of the process serving the row (mino
 export function gcCells(r: Measured): string[] {
   return [fmt(r.fnGcMsPer1k, 0), fmt(r.fnGcLongestMs, 1)];
 }
-
-/**
- * A row's throughput against the issue #15 target (≥ 50 % of a bare function at saturation), read
- * as decided there: against the bare function as the Functions Framework ships it (`stockBare`,
- * the baseline the target was set with), and beside it against a bare function on the server as
- * deployed (`bare`, which gains from the server changes as much as the function) with what the
- * function's own CPU allows and what its durable calls alone reach (`floor`, ./_floor-function.ts).
- */
-export function throughputVerdict(
-  r: Measured,
-  against: { bare?: Measured | undefined; stockBare?: Measured | undefined; floor?: Measured | undefined },
-): string {
-  const rps = (m: Measured) => m.requests / m.seconds;
-  const pct = (x: number) => `${fmt(x * 100, 0)} %`;
-  const parts: string[] = [];
-  if (against.stockBare) {
-    const ratio = rps(r) / rps(against.stockBare);
-    parts.push(`${pct(ratio)} of the bare function as the Framework ships (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
-  }
-  if (against.bare) {
-    const onDeployed = `${pct(rps(r) / rps(against.bare))} of a bare function on the deployed server`;
-    const bound = against.floor === r ? ' — the bound for any implementation making these calls' : '';
-    const allows = against.floor === r ? '' : ` (its own CPU allows ${pct(against.bare.fnCpuUs / r.fnCpuUs)}`;
-    const floor = allows && against.floor ? `; its durable calls alone reach ${pct(rps(against.floor) / rps(against.bare))})` : allows ? ')' : '';
-    parts.push(`${onDeployed}${bound}${allows}${floor}`);
-  }
-  return parts.length > 0 ? parts.join('; ') : 'not compared (no bare row in this run)';
-}

@@ -24,19 +24,8 @@
 import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { LOCAL_PROJECT } from '../local/env';
-import {
-  fmt,
-  formatTable,
-  GC_NOTE,
-  gcCells,
-  type HttpBench,
-  machineNote,
-  type Measured,
-  requireWrk,
-  ROW_HEADER,
-  startHttpBench,
-  throughputVerdict,
-} from './_http-bench';
+import { fmt, formatTable, GC_NOTE, gcCells, type HttpBench, machineNote, type Measured, requireWrk, ROW_HEADER, startHttpBench } from './_http-bench';
+import { throughputVerdict } from './_verdict';
 import type { HttpRequestSpec } from './_load';
 
 const PHONES = 1000;
@@ -118,12 +107,15 @@ export default async function bench(args: string[]): Promise<void> {
       { scenario: 'GET, stand-ins', requests: () => gets(fn.functionUrl) },
       { scenario: 'POST, Firestore in memory', requests: () => posts(fn.memoryUrl) },
       { scenario: 'GET, Firestore in memory', requests: () => gets(fn.memoryUrl) },
+      // Last, as in bench/zoom-webhook.ts.
       { scenario: `POST${FLOOR}`, requests: () => posts(fn.floorUrl) },
       { scenario: `GET${FLOOR}`, requests: () => gets(fn.floorUrl) },
     ];
     // --only: the rows whose name contains TEXT (e.g. to profile one scenario with --profile).
     const scenarios = all.filter((s) => values.only === undefined || s.scenario.includes(values.only));
     const saturation: Measured[] = [];
+    // Every row's server, the stand-ins and their clients warmed before any row is measured, whatever the row's place.
+    for (const s of scenarios) await bench.saturate({ ...s, connections: clients, seconds: warmupSeconds, warmupSeconds: 0 });
     for (const s of scenarios) saturation.push(await bench.saturate({ ...s, connections: clients, seconds, warmupSeconds }));
 
     // Paced at one rate for all, below every scenario's saturation: latency without queueing.
@@ -182,7 +174,8 @@ function print(
   const header = ROW_HEADER;
   process.stdout.write(
     `ui-connector: ${run.clients} keep-alive clients; saturation ${run.seconds} s per row after ` +
-      `${run.warmupSeconds} s warm-up; paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
+      `${run.warmupSeconds} s warm-up (and a first pass of ${run.warmupSeconds} s over every row); ` +
+      `paced ${run.rate}/s for ${run.seconds} s; Node ${process.version}\n` +
       `where: ${bench.placement}\n` +
       `${bench.sizing()}\n` +
       `note: "stand-ins" = Firestore (local/firestore/) and Pub/Sub stand-ins in their own process; "Firestore in ` +
