@@ -19,12 +19,17 @@ export function throughputVerdict(
     const ratio = rps(r) / rps(against.stockBare);
     parts.push(`${pct(ratio)} of the bare function as the Framework ships (target ≥ 50 %: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
   }
-  if (against.bare) {
-    const onDeployed = `${pct(rps(r) / rps(against.bare))} of a bare function on the deployed server`;
-    const bound = against.floor === r ? ' — the bound for any implementation making these calls' : '';
-    const allows = against.floor === r ? '' : ` (its own CPU allows ${pct(against.bare.fnCpuUs / r.fnCpuUs)}`;
-    const floor = allows && against.floor ? `; its durable calls alone reach ${pct(rps(against.floor) / rps(against.bare))})` : allows ? ')' : '';
-    parts.push(`${onDeployed}${bound}${allows}${floor}`);
+  const { bare, floor } = against;
+  if (bare) {
+    const share = `${pct(rps(r) / rps(bare))} of a bare function on the deployed server`;
+    if (floor === r) parts.push(`${share} — the bound for any implementation making these calls`);
+    else {
+      const beside = [
+        `its own CPU allows ${pct(bare.fnCpuUs / r.fnCpuUs)}`,
+        ...(floor ? [`its durable calls alone reach ${pct(rps(floor) / rps(bare))}`] : []),
+      ];
+      parts.push(`${share} (${beside.join('; ')})`);
+    }
   }
   return parts.length > 0 ? parts.join('; ') : 'not compared (no bare row in this run)';
 }
