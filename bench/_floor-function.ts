@@ -80,8 +80,7 @@ function conversationNameCalls({ docs, bus, topic }: FloorPorts): HttpFunction {
     const registeredAt = new Date();
     const expireAt = new Date(registeredAt.getTime() + TTL_MS);
     const registrationId = `floor-${key.value}-${registeredAt.getTime()}`;
-    const registeredBy = REGISTERED_BY;
-    await store.put(key, { conversationName: body.conversationName, keyKind: key.kind, registeredAt, expireAt, registrationId, registeredBy });
+    await store.put(key, { conversationName: body.conversationName, keyKind: key.kind, registeredAt, expireAt, registrationId, registeredBy: REGISTERED_BY });
     const data = {
       type: 'conversation.registered',
       version: 1,
@@ -92,7 +91,7 @@ function conversationNameCalls({ docs, bus, topic }: FloorPorts): HttpFunction {
       keyHash: key.hash,
       registeredAt: registeredAt.toISOString(),
       expireAt: expireAt.toISOString(),
-      registeredBy,
+      registeredBy: REGISTERED_BY,
     };
     await bus.publish(topic, { data, attributes: { type: data.type, keyKind: key.kind, registrationId } });
     res.json({ [body.conversationIntegrationKey]: body.conversationName });

@@ -2,7 +2,7 @@
  * The benches' "durable calls alone" row (bench/_floor-function.ts) bounds what any
  * implementation can reach only if it makes the same store and bus calls as the function it
  * stands beside, carrying documents and messages of the same fields, and really makes them (a
- * precondition that fails, fails it): shown here on the Functions Framework over the in-memory
+ * second delivery of the same recording finds the first): shown here on the Functions Framework over the in-memory
  * ports, call by call and field by field against the real zoom-webhook and ui-connector.
  */
 import * as ff from '@google-cloud/functions-framework';
@@ -86,7 +86,7 @@ test('the zoom-webhook floor makes the calls an accepted event makes — a creat
   }
 });
 
-test('the zoom-webhook floor really makes its create: the same recording twice fails the second and publishes once', async () => {
+test('the zoom-webhook floor really makes its create: a second delivery of the same recording finds the first and counts as a duplicate', async () => {
   const docs = createMemoryDocStore();
   const bus = createMemoryEventBus();
   const floor = await serveFloor('zoom-webhook', docs, bus);
